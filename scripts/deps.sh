@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Installs what n1scan needs to build and test on Debian 12.
+# Runs apt-get as root directly, otherwise through sudo.
+set -euo pipefail
+
+packages=(
+    build-essential cmake pkg-config clang
+    libpcre2-dev libsqlite3-dev zlib1g-dev libjansson-dev libxxhash-dev
+    libinih-dev default-libmysqlclient-dev libcmocka-dev
+    mariadb-server mariadb-client percona-toolkit
+    python3 python3-jsonschema sqlite3 valgrind
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update
+$sudo apt-get install -y --no-install-recommends "${missing[@]}"

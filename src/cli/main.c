@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c: n1scan's entry point; dispatches to one subcommand.
+ *
+ * Each subcommand lives in its own cmd_*.c, parses its own options and
+ * returns an exit status from enum n1_exit. This file only knows their
+ * names and one-line summaries.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct subcommand {
+    const char *name;                 /* as typed on the command line */
+    int (*run)(int argc, char **argv); /* returns an enum n1_exit */
+    const char *summary;              /* one line for the usage text */
+};
+
+static const struct subcommand subcommands[] = {
+    {"ingest", cmd_ingest,
+     "read logs into the store and summarise the statements seen"},
+    {"fingerprint", cmd_fingerprint,
+     "print the fingerprint of SQL statements"},
+    {"events", cmd_events, "print the events read from logs, one per line"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: n1scan [--version] [--help] <command> [<args>]\n"
+            "\n"
+            "Reads MySQL and MariaDB general and slow query logs and finds\n"
+            "the statements worth fixing.\n"
+            "\n"
+            "commands:\n");
+    for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]);
+         i++) {
+        fprintf(out, "  %-12s %s\n", subcommands[i].name,
+                subcommands[i].summary);
+    }
+    fprintf(out,
+            "\n"
+            "Run 'n1scan <command> --help' for a command's options.\n"
+            "\n"
+            "exit status:\n"
+            "  0  success\n"
+            "  1  findings at or above the failing severity\n"
+            "  2  usage or system error\n"
+            "  3  an input is not a query log, or a rule file is bad\n"
+            "  4  finished, but some lines or events could not be read\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return N1_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return N1_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("n1scan %s\n", N1_VERSION);
+        return N1_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]);
+         i++) {
+        if (strcmp(argv[1], subcommands[i].name) == 0) {
+            return subcommands[i].run(argc - 1, argv + 1);
+        }
+    }
+    cli_errorf("USAGE unknown command '%s' (see n1scan --help)", argv[1]);
+    return N1_EXIT_USAGE;
+}
