@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.h: the SQLite store of fingerprint classes and file progress.
+ *
+ * A store is one SQLite database (WAL, synchronous=NORMAL) holding, per
+ * fingerprint, the merged statistics of every run, and per input file how
+ * far it has been read. n1_store_flush() merges an aggregate table and the
+ * new file offsets in one transaction, so the offsets and the statistics
+ * always agree: after a crash, reading each file again from its recorded
+ * offset counts every event exactly once. docs/store.md has the schema.
+ *
+ * A store refuses data written with another N1_FINGERPRINT_VERSION, since
+ * ids of different versions must never be mixed, unless it is opened with
+ * the reset option, which deletes the old data.
+ */
+#ifndef N1_STORE_H
+#define N1_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aggregate.h"
+#include "error.h"
+#include "reader.h"
+
+/* Schema version this build writes (the number of migrations). */
+#define N1_STORE_SCHEMA_VERSION 1
+
+struct n1_store_opts {
+    /* 1: when the store holds data of another fingerprint version, delete
+       all of it (classes and file progress) and start over. 0: refuse. */
+    int reset;
+    /* Bytes of sample statement kept per class; 0: N1_AGG_SAMPLE_MAX. */
+    size_t sample_max;
+};
+
+struct n1_store;
+
+/*
+ * Opens (creating if needed) the store at path; ":memory:" gives a private
+ * in-memory store. Applies pending schema migrations, each in its own
+ * transaction. opts may be NULL for defaults. Returns a store the caller
+ * closes with n1_store_close(), or NULL with err set (N1_ESTORE, naming
+ * path): the file is not an n1scan store, was written by a newer schema,
+ * holds another fingerprint version, or SQLite failed.
+ */
+struct n1_store *n1_store_open(const char *path,
+                               const struct n1_store_opts *opts,
+                               struct n1_error *err);
+
+/* Finalises every statement and closes the database. NULL allowed. */
+void n1_store_close(struct n1_store *st);
+
+/* The path the store was opened with; borrowed, valid until close. */
+const char *n1_store_path(const struct n1_store *st);
+
+/* What the store remembers of one input file. */
+struct n1_file_state {
+    int64_t id;                 /* row id, to pass back in n1_file_progress */
+    char *path;                 /* path when last read; owned */
+    struct n1_file_ident ident; /* identity when last read */
+    uint64_t offset;            /* end of the last committed event */
+    unsigned long line;         /* line number at offset */
+    int complete;               /* 1 when the reader reached end of input */
+    char flavour[32];           /* flavour name as recorded */
+    uint64_t events;            /* events counted from this file */
+    uint64_t skipped;           /* lines and events skipped in this file */
+    int64_t first_read;         /* Unix seconds of the first flush */
+    int64_t last_read;          /* Unix seconds of the last flush */
+};
+
+/* Makes *fs empty (no path). */
+void n1_store_file_state_init(struct n1_file_state *fs);
+
+/* Frees what *fs owns and leaves it empty. NULL allowed. */
+void n1_store_file_state_cleanup(struct n1_file_state *fs);
+
+/*
+ * Finds the most recent record of the input now at path with identity
+ * ident (NULL allowed: match by path only). A record with the same device
+ * and inode wins over one with the same path, so a rotated (renamed) log
+ * is still recognised. Returns 1 with *out (initialised) replaced, 0 when
+ * there is none, or -1 with err set.
+ */
+int n1_store_file_lookup(struct n1_store *st, const char *path,
+                         const struct n1_file_ident *ident,
+                         struct n1_file_state *out, struct n1_error *err);
+
+/* What to do with an input, given what the store remembers of it. */
+enum n1_file_verdict {
+    N1_FILE_NEW = 0, /* never seen: read from the start, new record */
+    N1_FILE_SAME,    /* already read to the end: skip it */
+    N1_FILE_GROWN,   /* same file, more to read: resume at prev->offset */
+    N1_FILE_REPLACED /* another file at that path (rotated, truncated):
+                        read from the start, new record */
+};
+
+/*
+ * Decides how to treat the input with identity cur given its previous
+ * record prev (NULL: never seen). Identity is device, inode and the hash
+ * of the first prev->ident.head_len bytes: when the file has grown past
+ * them, prefix_hash must point to the hash (as n1_file_ident.head_hash) of
+ * the first prev->ident.head_len bytes of the file now, or be NULL to
+ * trust device and inode alone. Streams without an inode (stdin) are
+ * always N1_FILE_NEW. Compressed inputs (device 0) cannot be compared by
+ * size: they are N1_FILE_SAME when complete and unchanged, N1_FILE_GROWN
+ * when an earlier read stopped early (resume by skipping prev->offset
+ * uncompressed bytes).
+ */
+enum n1_file_verdict n1_store_file_verdict(const struct n1_file_state *prev,
+                                           const struct n1_file_ident *cur,
+                                           const uint64_t *prefix_hash);
+
+/* Short name of a verdict ("new", "same", "grown", "replaced"). */
+const char *n1_store_verdict_name(enum n1_file_verdict v);
+
+/* How far one input has been read, for n1_store_flush(). */
+struct n1_file_progress {
+    int64_t file_id;            /* in: the record to update (from a lookup
+                                   with verdict GROWN, or an earlier flush),
+                                   0 for a new record; out: set by a
+                                   successful flush */
+    const char *path;           /* display path; borrowed */
+    struct n1_file_ident ident; /* identity as opened */
+    uint64_t offset;            /* end of the last event in the aggregate */
+    unsigned long line;         /* line number at offset */
+    int complete;               /* 1 when the reader reached end of input */
+    const char *flavour;        /* flavour name; borrowed, may be NULL */
+    uint64_t events;            /* events from this file in all runs */
+    uint64_t skipped;           /* skipped lines + events in all runs */
+};
+
+/*
+ * In one transaction, merges every class of agg into the stored classes
+ * (counts and sums add, histograms merge, min/max and first/last widen,
+ * the slower sample wins) and records each of the n entries of files
+ * (files may be NULL when n is 0). Either all of it becomes visible or,
+ * on failure, none of it. Sets files[i].file_id of new records only on
+ * success. agg is only read; the caller resets it after success. Returns
+ * 0, or -1 with err set (N1_ESTORE).
+ */
+int n1_store_flush(struct n1_store *st, const struct n1_agg *agg,
+                   struct n1_file_progress *files, size_t n,
+                   struct n1_error *err);
+
+/*
+ * Loads the stored class of id into *out (initialised; replaced on
+ * success). Returns 1, 0 when the store has no such class, or -1 with err
+ * set (N1_ESTORE, or N1_EPARSE for a corrupt histogram).
+ */
+int n1_store_load_class(struct n1_store *st, uint64_t id,
+                        struct n1_agg_class *out, struct n1_error *err);
+
+/*
+ * Fills *out (initialised and empty) with the merge of every stored class:
+ * the overall totals (id 0, no text). Returns 0, or -1 with err set; the
+ * caller cleans *out either way.
+ */
+int n1_store_totals(struct n1_store *st, struct n1_agg_class *out,
+                    struct n1_error *err);
+
+/* Number of stored classes, or -1 with err set. */
+long n1_store_class_count(struct n1_store *st, struct n1_error *err);
+
+struct n1_store_cursor;
+
+/*
+ * Starts an iteration over the stored classes (ordered by id) or files
+ * (ordered by first read). Returns a cursor the caller frees with
+ * n1_store_cursor_free() before closing the store, or NULL with err set.
+ * Do not flush while a cursor is open.
+ */
+struct n1_store_cursor *n1_store_classes(struct n1_store *st,
+                                         struct n1_error *err);
+struct n1_store_cursor *n1_store_files(struct n1_store *st,
+                                       struct n1_error *err);
+
+/*
+ * Sets *out to the next class of a n1_store_classes() cursor, with its
+ * histograms decoded. Returns 1, 0 at the end, or -1 with err set. *out
+ * is borrowed from the cursor, valid until the next call or free.
+ */
+int n1_store_next_class(struct n1_store_cursor *cur,
+                        const struct n1_agg_class **out, struct n1_error *err);
+
+/* Same as n1_store_next_class() for a n1_store_files() cursor. */
+int n1_store_next_file(struct n1_store_cursor *cur,
+                       const struct n1_file_state **out, struct n1_error *err);
+
+/* Frees a cursor. NULL allowed. */
+void n1_store_cursor_free(struct n1_store_cursor *cur);
+
+#endif /* N1_STORE_H */
