@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Round trip through a real server: run the "readback" workload, then check
+# that `n1scan events --json` reads every statement it sent back from both
+# the general and the slow log, with the right connection, text and schema.
+#
+# usage: test_readback.sh N1SCAN SOURCE_ROOT CMAKE_BINARY_DIR
+# On failure the logs, the manifest and n1scan's output are kept in
+# CMAKE_BINARY_DIR/Testing/readback/ for inspection.
+set -euo pipefail
+n1scan=$1
+root=$2
+bindir=$3
+here=$root/tests/integration
+workload=$bindir/tests/n1_workload
+# shellcheck source=tests/integration/lib_mariadb.sh
+source "$here/lib_mariadb.sh"
+
+for f in "$n1scan" "$workload"; do
+    if [ ! -x "$f" ]; then
+        echo "test_readback: $f is missing; build the project first" >&2
+        exit 1
+    fi
+done
+
+# The checker's own logic first: cheap, and it tells a broken checker from
+# a broken reader.
+python3 "$here/check_readback.py" --self-test
+
+work=$(mktemp -d)
+mdb_register_tmp "$work"
+mdb_start
+"$workload" --socket "$MDB_SOCKET" --manifest "$work/manifest.jsonl" \
+    --scenario readback
+# A clean shutdown flushes both logs; the copies outlive the server's dir.
+mdb_stop_keep_logs "$work"
+
+# Runs `n1scan events --json` on one log; exit 4 (some lines skipped) is
+# allowed here because the checker finds any statement that went missing.
+read_log()
+{
+    local name=$1 log=$2 rc=0
+
+    "$n1scan" events --json "$log" >"$work/$name.jsonl" \
+        2>"$work/$name.stderr" || rc=$?
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ]; then
+        echo "test_readback: n1scan events on the $name log exited $rc:" >&2
+        cat "$work/$name.stderr" >&2
+        return 1
+    fi
+    echo "-- n1scan events, $name log: exit $rc," \
+        "$(wc -l <"$work/$name.jsonl") events"
+    sed 's/^/   stderr: /' "$work/$name.stderr"
+}
+
+keep_for_inspection()
+{
+    local dest=$bindir/Testing/readback
+
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    cp "$work"/* "$dest/" 2>/dev/null || true
+    echo "test_readback: logs and outputs kept in $dest" >&2
+}
+
+status=0
+read_log general "$MDB_GENERAL_LOG" || status=1
+read_log slow "$MDB_SLOW_LOG" || status=1
+if [ "$status" -eq 0 ]; then
+    python3 "$here/check_readback.py" --manifest "$work/manifest.jsonl" \
+        --general "$work/general.jsonl" --slow "$work/slow.jsonl" ||
+        status=1
+fi
+if [ "$status" -ne 0 ]; then
+    keep_for_inspection
+fi
+exit "$status"
