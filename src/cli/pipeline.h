@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pipeline.h: the driver every reading subcommand shares:
+ * reader -> normaliser -> detectors -> aggregate -> store.
+ *
+ * A pipeline owns the normaliser, the in-memory aggregate and the store;
+ * the caller owns the detectors (NULL for none) and the finding sink.
+ * Files go through one at a time; the aggregate is flushed to the store
+ * together with each file's byte offset, so an interrupted run leaves a
+ * store whose statistics and offsets agree.
+ */
+#ifndef N1_PIPELINE_H
+#define N1_PIPELINE_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "reader.h"
+
+struct n1_detectors;
+struct n1_store;
+
+struct pipeline_opts {
+    const char *db_path;         /* store path; ":memory:" keeps nothing */
+    int reset_store;             /* 1: drop data of another version */
+    int reread;                  /* 1: read files the store has seen */
+    struct n1_reader_opts reader; /* warn callback etc. */
+    struct n1_detectors *detectors; /* borrowed; NULL: no detection */
+    uint64_t flush_events;       /* events between store flushes */
+    int progress;                /* 1: progress on stderr if a terminal */
+};
+
+struct pipeline_stats {
+    uint64_t files;          /* inputs given */
+    uint64_t files_skipped;  /* inputs already read before */
+    uint64_t not_logs;       /* inputs that were not logs / unreadable */
+    uint64_t events;         /* events read this run */
+    uint64_t statements;     /* events counted in the statistics */
+    uint64_t skipped_lines;  /* lines no event could use */
+    uint64_t skipped_events; /* events dropped (too big, unreadable) */
+};
+
+struct pipeline;
+
+/* Fills *o with defaults (store ./n1scan.db, flush every 200000 events). */
+void pipeline_opts_default(struct pipeline_opts *o);
+
+/*
+ * Opens the store and builds the normaliser. Returns a pipeline the
+ * caller frees with pipeline_free(), or NULL with err set.
+ */
+struct pipeline *pipeline_new(const struct pipeline_opts *opts,
+                              struct n1_error *err);
+
+/*
+ * Reads one input to its end. An input that cannot be opened or is not a
+ * log is reported on stderr, counted in not_logs, and is not an error
+ * here. Returns 0, or -1 with err set on a store or memory failure.
+ */
+int pipeline_read(struct pipeline *p, const char *path, struct n1_error *err);
+
+/*
+ * Ends the run: lets the detectors finish and flushes the last
+ * statistics. Returns 0 or -1 with err set.
+ */
+int pipeline_finish(struct pipeline *p, struct n1_error *err);
+
+/* Counters so far; borrowed. */
+const struct pipeline_stats *pipeline_stats(const struct pipeline *p);
+
+/* The store, for reports after the run; borrowed. */
+struct n1_store *pipeline_store(struct pipeline *p);
+
+/* Prints the one-line run summary on stderr. */
+void pipeline_print_summary(const struct pipeline *p);
+
+/* Exit status for what the run saw: 3 when an input was not a log, 4
+   when something was skipped, else 0. */
+int pipeline_exit_status(const struct pipeline *p);
+
+/* Frees the pipeline, closing the store. NULL allowed. */
+void pipeline_free(struct pipeline *p);
+
+#endif /* N1_PIPELINE_H */

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * finding.h: the record a detector emits for one problem it found.
+ *
+ * Detectors (analyzer/) fill a struct n1_finding and hand it to a sink;
+ * the store, the reports and the CI gate consume it. Every pointer in it
+ * is borrowed for the duration of the sink call: a sink that keeps a
+ * finding copies what it needs (n1_finding_dup()).
+ */
+#ifndef N1_FINDING_H
+#define N1_FINDING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum n1_finding_kind {
+    N1_FIND_N_PLUS_ONE = 0, /* per-key loop on one connection */
+    N1_FIND_DUPLICATE,      /* same statement, same literals, repeated */
+    N1_FIND_FANOUT,         /* one statement each on many new connections */
+    N1_FIND_KIND_COUNT
+};
+
+enum n1_severity {
+    N1_SEV_INFO = 0,
+    N1_SEV_WARNING,
+    N1_SEV_ERROR
+};
+
+struct n1_kv {
+    const char *key;   /* borrowed */
+    const char *value; /* borrowed */
+};
+
+struct n1_finding {
+    uint64_t id;                 /* stable: kind, fingerprint, location */
+    enum n1_finding_kind kind;   /* what was found */
+    enum n1_severity severity;   /* from the rules in force */
+    const char *statement;       /* "select", "insert", "update", "delete" */
+    const char *table;           /* main table as written, or "" */
+    const char *const *key_columns; /* columns whose literal varies */
+    size_t n_key_columns;        /* entries in key_columns */
+    uint64_t connection;         /* the looping connection (not fanout) */
+    const uint64_t *connections; /* fanout: every connection, else NULL */
+    size_t n_connections;        /* entries in connections */
+    uint64_t count;              /* executions in the loop */
+    uint64_t distinct_keys;      /* distinct key values (or tuples) */
+    uint64_t fingerprint;        /* fingerprint id */
+    const char *fingerprint_text; /* fingerprint text */
+    const char *sample;          /* one statement of the loop, as logged */
+    int64_t first_seen_us;       /* UTC microseconds, N1_TS_NONE unknown */
+    int64_t last_seen_us;        /* UTC microseconds, N1_TS_NONE unknown */
+    double total_time_s;         /* summed Query_time; NaN without timings */
+    int has_parent;              /* 1 when the parent fields are set */
+    uint64_t parent_fingerprint; /* the statement that drove the loop */
+    const char *parent_table;    /* its main table, or "" */
+    double parent_rows_sent;     /* its Rows_sent; NaN when unknown */
+    const struct n1_kv *tags;    /* sqlcommenter tags of the loop */
+    size_t n_tags;               /* entries in tags */
+    const char *location;        /* source location from tags, or NULL */
+    const char *rewrite;         /* batched statement to run, or NULL */
+    const char *rewrite_kind;    /* "in_list", "row_in", "multi_row_insert",
+                                    "case_update", "group_by", ... or NULL */
+    const char *advice;          /* one paragraph for the developer */
+    const char *file;            /* log file of the first execution */
+    unsigned long line;          /* its line */
+};
+
+/* Stable name of a kind ("n_plus_one", "duplicate", "fanout"). */
+const char *n1_finding_kind_name(enum n1_finding_kind k);
+
+/* Stable name of a severity ("info", "warning", "error"). */
+const char *n1_severity_name(enum n1_severity s);
+
+/*
+ * Deep-copies f (every string and array it points to) into one heap
+ * block. Returns the copy, which the caller frees with n1_finding_free(),
+ * or NULL when memory ran out.
+ */
+struct n1_finding *n1_finding_dup(const struct n1_finding *f);
+
+/* Frees a copy made by n1_finding_dup(). NULL allowed. */
+void n1_finding_free(struct n1_finding *f);
+
+#endif /* N1_FINDING_H */
