@@ -1,0 +1,1 @@
+SELECT `users`.* FROM `users` WHERE `users`.`id` = 42 LIMIT 1

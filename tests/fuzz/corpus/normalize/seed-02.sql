@@ -1,0 +1,1 @@
+select * from t where name = 'O''Reilly' and path = 'C:\\' and x = "q\"q"

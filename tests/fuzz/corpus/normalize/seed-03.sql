@@ -1,0 +1,1 @@
+select 0xDEADBEEF, X'0a', b'101', 0b11, 2E-3, -1.5, .5, _utf8mb4'abc', N'x', NULL, TRUE

@@ -1,0 +1,1 @@
+select a-1, a - 1, 5--1, - -1 from t -- it's a comment

@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE id IN (1,2,3) AND (a,b) IN ((1,2),(3,4)) AND c NOT IN (SELECT d FROM u)

@@ -1,0 +1,1 @@
+insert into t values (1, now()), (2, now()), (3, 'x')

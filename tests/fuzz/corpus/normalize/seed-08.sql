@@ -1,0 +1,1 @@
+SELECT /*+ BKA(t1) */ /*!40001 SQL_NO_CACHE */ a FROM t1 # trailing

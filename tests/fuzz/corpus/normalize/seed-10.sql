@@ -1,0 +1,1 @@
+(select a from t limit 1) union all (select b from u limit 2, 3) limit 4 offset 5; select @a := @@session.x

@@ -1,0 +1,1 @@
+select `a b`, `x?y`, @'v', \N, ? from t where a in (?, ?) and b = - 5

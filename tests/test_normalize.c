@@ -1,0 +1,582 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_normalize.c: the normaliser against the fixtures/normalize files.
+ *
+ * Each fixture block gives a statement, its expected fingerprint text and
+ * optionally its literals and tags (format in fixtures/normalize/README).
+ * Every case is also checked for the invariants the analyzer relies on:
+ * each literal's pos points at a ? of its slot, slots are below n_slots,
+ * and the id is the hash of the text.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fingerprint.h"
+#include "helpers.h"
+#include "normalize.h"
+#include "strbuf.h"
+
+static const char *const type_names[] = {"string", "number", "hex",
+                                         "bit",    "null",   "bool"};
+
+static int setup(void **state)
+{
+    struct n1_error err;
+    struct n1_normalizer *n = n1_normalizer_new(&err);
+
+    if (n == NULL) {
+        print_error("%s\n", err.message);
+        return -1;
+    }
+    *state = n;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    n1_normalizer_free(*state);
+    return 0;
+}
+
+static int hexdig(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/* Unescapes s[0..len) (\n \t \r \0 \s \\ \xHH) into sb. */
+static void unescape(struct n1_strbuf *sb, const char *s, size_t len)
+{
+    n1_strbuf_reset(sb);
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+
+        if (c == '\\' && i + 1 < len) {
+            char d = s[++i];
+
+            switch (d) {
+            case 'n':
+                c = '\n';
+                break;
+            case 't':
+                c = '\t';
+                break;
+            case 'r':
+                c = '\r';
+                break;
+            case '0':
+                c = '\0';
+                break;
+            case 's':
+                c = ' ';
+                break;
+            case 'x':
+                assert_true(i + 2 < len);
+                c = (char)(hexdig(s[i + 1]) * 16 + hexdig(s[i + 2]));
+                i += 2;
+                break;
+            default:
+                c = d;
+                break;
+            }
+        }
+        assert_int_equal(n1_strbuf_putc(sb, c), 0);
+    }
+    if (sb->buf == NULL) {
+        assert_int_equal(n1_strbuf_append(sb, "", 0), 0);
+    }
+}
+
+/* Escapes len bytes for messages (inverse of unescape, \s excepted). */
+static void show(struct n1_strbuf *sb, const char *s, size_t len)
+{
+    n1_strbuf_reset(sb);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char tmp[8];
+
+        if (c == '\\') {
+            n1_strbuf_puts(sb, "\\\\");
+        } else if (c == ' ') {
+            n1_strbuf_puts(sb, "\\s");
+        } else if (c == '\n') {
+            n1_strbuf_puts(sb, "\\n");
+        } else if (c == '\t') {
+            n1_strbuf_puts(sb, "\\t");
+        } else if (c == '\0') {
+            n1_strbuf_puts(sb, "\\0");
+        } else if (c < 0x20 || c >= 0x7f) {
+            snprintf(tmp, sizeof(tmp), "\\x%02x", c);
+            n1_strbuf_puts(sb, tmp);
+        } else {
+            n1_strbuf_putc(sb, (char)c);
+        }
+    }
+    n1_strbuf_append(sb, "", 0);
+}
+
+/* Renders the literals the way "# lits:" writes them (always with item
+   and pos) into sb. */
+static void render_lits(struct n1_strbuf *sb, const struct n1_norm *o)
+{
+    struct n1_strbuf v;
+
+    n1_strbuf_init(&v, 0);
+    n1_strbuf_reset(sb);
+    if (o->n_lits == 0) {
+        n1_strbuf_puts(sb, "-");
+    }
+    for (size_t i = 0; i < o->n_lits; i++) {
+        const struct n1_literal *l = &o->lits[i];
+        char tail[64];
+
+        show(&v, l->value, l->len);
+        snprintf(tail, sizeof(tail), "@%u.%u/%zu", l->slot, l->item, l->pos);
+        if (i > 0) {
+            n1_strbuf_putc(sb, ' ');
+        }
+        n1_strbuf_puts(sb, type_names[l->type]);
+        n1_strbuf_putc(sb, ':');
+        n1_strbuf_puts(sb, n1_strbuf_str(&v));
+        n1_strbuf_puts(sb, tail);
+    }
+    n1_strbuf_append(sb, "", 0);
+    n1_strbuf_cleanup(&v);
+}
+
+/* Checks one expected literal "TYPE:VALUE@SLOT[.ITEM][/POS]" against l. */
+static int lit_matches(const char *want, size_t wlen,
+                       const struct n1_literal *l)
+{
+    const char *colon = memchr(want, ':', wlen);
+    const char *at = NULL;
+    struct n1_strbuf v;
+    unsigned slot;
+    unsigned item = 0;
+    long pos = -1;
+    int ok;
+
+    if (colon == NULL) {
+        return 0;
+    }
+    for (const char *p = want + wlen; p > colon; p--) {
+        if (*(p - 1) == '@') {
+            at = p - 1;
+            break;
+        }
+    }
+    if (at == NULL) {
+        return 0;
+    }
+    {
+        char num[64];
+        size_t nl = (size_t)(want + wlen - at - 1);
+        char *end = NULL;
+
+        assert_true(nl < sizeof(num));
+        memcpy(num, at + 1, nl);
+        num[nl] = '\0';
+        slot = (unsigned)strtoul(num, &end, 10);
+        if (*end == '.') {
+            item = (unsigned)strtoul(end + 1, &end, 10);
+        }
+        if (*end == '/') {
+            pos = strtol(end + 1, &end, 10);
+        }
+        assert_true(*end == '\0');
+    }
+    n1_strbuf_init(&v, 0);
+    unescape(&v, colon + 1, (size_t)(at - colon - 1));
+    ok = strlen(type_names[l->type]) == (size_t)(colon - want) &&
+         memcmp(type_names[l->type], want, (size_t)(colon - want)) == 0 &&
+         v.len == l->len && memcmp(v.buf, l->value, v.len) == 0 &&
+         l->value[l->len] == '\0' && l->slot == slot && l->item == item &&
+         (pos < 0 || (size_t)pos == l->pos);
+    n1_strbuf_cleanup(&v);
+    return ok;
+}
+
+/* Compares the "# lits:" list with o's literals. */
+static int lits_match(const char *spec, const struct n1_norm *o)
+{
+    size_t i = 0;
+    const char *p = spec;
+
+    if (strcmp(spec, "-") == 0) {
+        return o->n_lits == 0;
+    }
+    while (*p != '\0') {
+        size_t wlen = strcspn(p, " ");
+
+        if (i >= o->n_lits || !lit_matches(p, wlen, &o->lits[i])) {
+            return 0;
+        }
+        i++;
+        p += wlen;
+        while (*p == ' ') {
+            p++;
+        }
+    }
+    return i == o->n_lits;
+}
+
+/* Compares the "# tags:" list with o's tags. */
+static int tags_match(const char *spec, const struct n1_norm *o)
+{
+    struct n1_strbuf k;
+    struct n1_strbuf v;
+    size_t i = 0;
+    const char *p = spec;
+    int ok = 1;
+
+    if (strcmp(spec, "-") == 0) {
+        return o->n_tags == 0;
+    }
+    n1_strbuf_init(&k, 0);
+    n1_strbuf_init(&v, 0);
+    while (*p != '\0' && ok) {
+        size_t wlen = strcspn(p, " ");
+        const char *eq = memchr(p, '=', wlen);
+
+        if (eq == NULL || i >= o->n_tags) {
+            ok = 0;
+            break;
+        }
+        unescape(&k, p, (size_t)(eq - p));
+        unescape(&v, eq + 1, (size_t)(p + wlen - eq - 1));
+        ok = strcmp(k.buf, o->tags[i].key) == 0 &&
+             strcmp(v.buf, o->tags[i].value) == 0;
+        i++;
+        p += wlen;
+        while (*p == ' ') {
+            p++;
+        }
+    }
+    n1_strbuf_cleanup(&k);
+    n1_strbuf_cleanup(&v);
+    return ok && i == o->n_tags;
+}
+
+/* The invariants every normalisation must keep. */
+static void check_invariants(const char *input, const struct n1_norm *o)
+{
+    unsigned q = 0;
+
+    assert_int_equal(strlen(o->text) <= o->len, 1);
+    assert_true(o->id == n1_fingerprint_id(o->text, o->len));
+    for (size_t i = 0; i < o->len; i++) {
+        if (o->text[i] == '?') {
+            q++;
+        }
+    }
+    for (size_t i = 0; i < o->n_lits; i++) {
+        const struct n1_literal *l = &o->lits[i];
+
+        if (l->slot >= o->n_slots || l->pos >= o->len ||
+            o->text[l->pos] != '?') {
+            print_error("input: %s\nliteral %zu: slot %u pos %zu in '%s'\n",
+                        input, i, l->slot, l->pos, o->text);
+            fail();
+        }
+    }
+    /* ? inside backtick names are not slots, so only "at most" holds in
+       general; the fixtures contain none of those */
+    assert_true(o->n_slots <= q);
+}
+
+/* Takes one line from *p (without its newline); NULL at the end. */
+static char *next_line(char **p)
+{
+    char *s = *p;
+    char *nl;
+
+    if (*s == '\0') {
+        return NULL;
+    }
+    nl = strchr(s, '\n');
+    if (nl != NULL) {
+        *nl = '\0';
+        *p = nl + 1;
+    } else {
+        *p = s + strlen(s);
+    }
+    return s;
+}
+
+/* Loads a line as SQL, honouring the %%ESC prefix. */
+static void load_sql(struct n1_strbuf *sb, const char *line)
+{
+    if (strncmp(line, "%%ESC ", 6) == 0) {
+        unescape(sb, line + 6, strlen(line + 6));
+    } else {
+        n1_strbuf_reset(sb);
+        assert_int_equal(n1_strbuf_append(sb, line, strlen(line)), 0);
+    }
+}
+
+static void run_fixture(struct n1_normalizer *n, const char *name)
+{
+    char *data = th_read_fixture(name, NULL);
+    char *p = data;
+    char *line;
+    struct n1_strbuf sql;
+    struct n1_strbuf want;
+    struct n1_strbuf shown;
+    struct n1_strbuf got;
+    int cases = 0;
+
+    n1_strbuf_init(&sql, 0);
+    n1_strbuf_init(&want, 0);
+    n1_strbuf_init(&shown, 0);
+    n1_strbuf_init(&got, 0);
+    while ((line = next_line(&p)) != NULL) {
+        struct n1_norm o;
+        struct n1_error err;
+        const char *exp;
+
+        if (line[0] == '\0' || strncmp(line, "##", 2) == 0) {
+            continue;
+        }
+        load_sql(&sql, line);
+        exp = next_line(&p);
+        assert_non_null(exp);
+        load_sql(&want, exp);
+        show(&shown, sql.buf, sql.len);
+        if (n1_normalize(n, sql.buf, sql.len, &o, &err) != 0) {
+            print_error("%s: input %s: %s\n", name, shown.buf, err.message);
+            fail();
+        }
+        check_invariants(shown.buf, &o);
+        if (o.len != want.len || memcmp(o.text, want.buf, o.len) != 0) {
+            struct n1_strbuf a;
+
+            n1_strbuf_init(&a, 0);
+            show(&a, o.text, o.len);
+            show(&got, want.buf, want.len);
+            print_error("%s:\ninput:    %s\nexpected: %s\nactual:   %s\n",
+                        name, shown.buf, got.buf, a.buf);
+            n1_strbuf_cleanup(&a);
+            fail();
+        }
+        while (*p == '#' && p[1] == ' ') {
+            line = next_line(&p);
+            if (strncmp(line, "# lits: ", 8) == 0) {
+                if (!lits_match(line + 8, &o)) {
+                    render_lits(&got, &o);
+                    print_error("%s:\ninput:    %s\nexpected: %s\n"
+                                "actual:   %s\n",
+                                name, shown.buf, line + 8, got.buf);
+                    fail();
+                }
+            } else if (strncmp(line, "# tags: ", 8) == 0) {
+                if (!tags_match(line + 8, &o)) {
+                    print_error("%s:\ninput:    %s\nexpected tags: %s\n"
+                                "actual: %zu tag(s)%s%s%s\n",
+                                name, shown.buf, line + 8, o.n_tags,
+                                o.n_tags > 0 ? ", first " : "",
+                                o.n_tags > 0 ? o.tags[0].key : "",
+                                o.n_tags > 0 ? o.tags[0].value : "");
+                    fail();
+                }
+            } else {
+                fail_msg("%s: unknown line '%s'", name, line);
+            }
+        }
+        cases++;
+    }
+    assert_true(cases > 0);
+    n1_strbuf_cleanup(&sql);
+    n1_strbuf_cleanup(&want);
+    n1_strbuf_cleanup(&shown);
+    n1_strbuf_cleanup(&got);
+    free(data);
+}
+
+static void test_normalize_basic(void **state)
+{
+    run_fixture(*state, "normalize/basic.txt");
+}
+
+static void test_normalize_literals(void **state)
+{
+    run_fixture(*state, "normalize/literals.txt");
+}
+
+static void test_normalize_comments(void **state)
+{
+    run_fixture(*state, "normalize/comments.txt");
+}
+
+static void test_normalize_collapse(void **state)
+{
+    run_fixture(*state, "normalize/collapse.txt");
+}
+
+static void test_normalize_pt_defects(void **state)
+{
+    run_fixture(*state, "normalize/pt-defects.txt");
+}
+
+static void test_normalize_robust(void **state)
+{
+    run_fixture(*state, "normalize/robust.txt");
+}
+
+/* equivalent.txt: same id within a group, different ids across groups. */
+static void test_normalize_equivalent(void **state)
+{
+    struct n1_normalizer *n = *state;
+    char *data = th_read_fixture("normalize/equivalent.txt", NULL);
+    char *p = data;
+    char *line;
+    uint64_t ids[256];
+    char texts[256][200];
+    size_t n_groups = 0;
+    int in_group = 0;
+
+    while ((line = next_line(&p)) != NULL) {
+        struct n1_norm o;
+        struct n1_error err;
+
+        if (strncmp(line, "##", 2) == 0) {
+            continue;
+        }
+        if (line[0] == '\0') {
+            in_group = 0;
+            continue;
+        }
+        assert_int_equal(n1_normalize(n, line, strlen(line), &o, &err), 0);
+        if (!in_group) {
+            assert_true(n_groups < 256);
+            for (size_t g = 0; g < n_groups; g++) {
+                if (ids[g] == o.id) {
+                    print_error("input: %s\nshares id with group %zu: %s\n",
+                                line, g, texts[g]);
+                    fail();
+                }
+            }
+            ids[n_groups] = o.id;
+            snprintf(texts[n_groups], sizeof(texts[0]), "%s", o.text);
+            n_groups++;
+            in_group = 1;
+        } else if (ids[n_groups - 1] != o.id) {
+            print_error("input:    %s\nexpected: %s\nactual:   %s\n", line,
+                        texts[n_groups - 1], o.text);
+            fail();
+        }
+    }
+    assert_true(n_groups > 5);
+    free(data);
+}
+
+/* The buffers are reused: a long statement then a short one. */
+static void test_normalize_reuse(void **state)
+{
+    struct n1_normalizer *n = *state;
+    struct n1_norm o;
+    struct n1_error err;
+    size_t len = 100000;
+    char *big = malloc(len + 1);
+
+    assert_non_null(big);
+    memset(big, ' ', len);
+    memcpy(big, "select 'x", 9);
+    big[len - 1] = '\'';
+    big[len] = '\0';
+    assert_int_equal(n1_normalize(n, big, len, &o, &err), 0);
+    assert_string_equal(o.text, "select ?");
+    assert_int_equal(o.lits[0].len, len - 9);
+    assert_int_equal(n1_normalize(n, "SELECT 1", 8, &o, &err), 0);
+    assert_string_equal(o.text, "select ?");
+    assert_string_equal(o.lits[0].value, "1");
+    assert_int_equal(n1_normalize(n, NULL, 0, &o, &err), 0);
+    assert_string_equal(o.text, "");
+    assert_int_equal(o.n_lits, 0);
+    free(big);
+}
+
+/* 16 MiB statements of the worst shapes finish, in linear time. */
+static void test_normalize_huge(void **state)
+{
+    struct n1_normalizer *n = *state;
+    struct n1_norm o;
+    struct n1_error err;
+    size_t len = (size_t)16 << 20;
+    char *b = malloc(len);
+    size_t i;
+
+    assert_non_null(b);
+    /* a string made of escapes */
+    b[0] = '\'';
+    for (i = 1; i + 1 < len; i += 2) {
+        b[i] = '\\';
+        b[i + 1] = '\'';
+    }
+    b[len - 1] = '\'';
+    assert_int_equal(n1_normalize(n, b, len, &o, &err), 0);
+    assert_string_equal(o.text, "?");
+    assert_int_equal(o.lits[0].len, (len - 2) / 2);
+    /* an unterminated comment full of stars */
+    memset(b, '*', len);
+    b[0] = '/';
+    assert_int_equal(n1_normalize(n, b, len, &o, &err), 0);
+    assert_int_equal(o.len, 0);
+    /* one IN list of 16 MiB */
+    memcpy(b, "select 1 in (", 13);
+    for (i = 13; i + 3 < len; i += 2) {
+        b[i] = '1';
+        b[i + 1] = ',';
+    }
+    b[i] = '1';
+    b[i + 1] = ')';
+    assert_int_equal(n1_normalize(n, b, i + 2, &o, &err), 0);
+    assert_string_equal(o.text, "select ? in(?+)");
+    assert_int_equal(o.n_slots, 2);
+    /* NUL bytes and dashes */
+    memset(b, 0, len / 2);
+    memset(b + len / 2, '-', len / 2);
+    assert_int_equal(n1_normalize(n, b, len, &o, &err), 0);
+    check_invariants("NUL and dashes", &o);
+    free(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_normalize_basic, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_literals, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_comments, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_collapse, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_pt_defects, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_robust, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_equivalent, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_reuse, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_huge, setup,
+                                        teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
