@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_reader_general.c: the general-log reader against its golden files
+ * (fixtures/general/X.log -> X.expected), flavour detection, the
+ * not-a-log error, the statement cap, warning rate limits and follow
+ * mode split at every byte.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "reader.h"
+#include "reader_render.h"
+
+struct warn_log {
+    int n;                /* warnings received */
+    struct n1_error last; /* the last one */
+};
+
+static void count_warn(void *ud, const struct n1_error *err)
+{
+    struct warn_log *w = ud;
+
+    w->n++;
+    w->last = *err;
+}
+
+static void test_reader_general_fixtures(void **state)
+{
+    (void)state;
+    assert_true(rr_check_fixtures("general") >= 10);
+}
+
+static void expect_flavour(const char *rel, enum n1_flavour want)
+{
+    struct n1_reader *r = n1_reader_open(th_fixture_path(rel), NULL, NULL);
+
+    assert_non_null(r);
+    if (n1_reader_flavour(r) != want) {
+        fail_msg("%s: detected %s, expected %s", rel,
+                 n1_flavour_name(n1_reader_flavour(r)), n1_flavour_name(want));
+    }
+    n1_reader_close(r);
+}
+
+static void test_reader_general_detects_flavours(void **state)
+{
+    (void)state;
+    expect_flavour("general/mariadb-basic.log", N1_FLAVOUR_GENERAL_MARIADB);
+    expect_flavour("general/mariadb-10.11-captured.log",
+                   N1_FLAVOUR_GENERAL_MARIADB);
+    expect_flavour("general/mysql-8.0.log", N1_FLAVOUR_GENERAL_MYSQL);
+    expect_flavour("general/mysql-5.6-legacy.log", N1_FLAVOUR_GENERAL_LEGACY);
+    assert_false(n1_flavour_is_slow(N1_FLAVOUR_GENERAL_MYSQL));
+    assert_string_equal(n1_flavour_name(N1_FLAVOUR_GENERAL_LEGACY),
+                        "legacy-general");
+}
+
+static void test_reader_general_not_a_log(void **state)
+{
+    static const char text[] = "hello world\nthis is a text file\n";
+    const char *path = th_temp_file(text, sizeof(text) - 1);
+    struct n1_error err;
+
+    (void)state;
+    n1_err_clear(&err);
+    assert_null(n1_reader_open(path, NULL, &err));
+    assert_int_equal(err.code, N1_EPARSE);
+    assert_string_equal(err.file, path);
+    assert_true(
+        strncmp(err.message, "not a MySQL or MariaDB query log (", 34) == 0);
+}
+
+static void test_reader_general_banner_only(void **state)
+{
+    static const char text[] =
+        "/usr/sbin/mariadbd, Version: 10.11.6-MariaDB-log (Debian 12). "
+        "started with:\n"
+        "Tcp port: 3306  Unix socket: /run/mysqld/mysqld.sock\n"
+        "Time\t\t    Id Command\tArgument\n";
+    const char *path = th_temp_file(text, sizeof(text) - 1);
+    struct n1_reader *r = n1_reader_open(path, NULL, NULL);
+    struct n1_event ev;
+
+    (void)state;
+    assert_non_null(r);
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 0);
+    assert_int_equal(n1_reader_stats(r)->lines, 3);
+    assert_int_equal(n1_reader_stats(r)->skipped_lines, 0);
+    n1_reader_close(r);
+}
+
+/* Writes a general log with a statement of big bytes on one line (or
+   over many lines) between two small events. */
+static const char *write_big(size_t big, int multiline)
+{
+    static char path[] = "/tmp/n1scan-big-XXXXXX";
+    static const char head[] = "241125 12:00:00\t     5 Query\tSELECT 1\n"
+                               "\t\t     5 Query\tSELECT '";
+    static const char tail[] = "'\n\t\t     5 Query\tSELECT 2\n";
+    char chunk[65536];
+    size_t done = 0;
+    FILE *f;
+    int fd;
+
+    memcpy(path, "/tmp/n1scan-big-XXXXXX", sizeof(path));
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(head, f);
+    memset(chunk, 'x', sizeof(chunk));
+    if (multiline) {
+        chunk[sizeof(chunk) - 1] = '\n';
+    }
+    while (done < big) {
+        size_t n = big - done < sizeof(chunk) ? big - done : sizeof(chunk);
+
+        assert_int_equal(fwrite(chunk, 1, n, f), n);
+        done += n;
+    }
+    fputs(tail, f);
+    fclose(f);
+    return path;
+}
+
+static void check_big(int multiline)
+{
+    const char *path = write_big(17u << 20, multiline);
+    struct warn_log w;
+    struct n1_reader_opts o;
+    struct n1_reader *r;
+    struct n1_event ev;
+    const struct n1_reader_stats *st;
+    uint64_t big_lines = multiline ? (17u << 20) / 65536 + 1 : 1;
+
+    memset(&w, 0, sizeof(w));
+    memset(&o, 0, sizeof(o));
+    o.warn = count_warn;
+    o.warn_ud = &w;
+    r = n1_reader_open(path, &o, NULL);
+    assert_non_null(r);
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    assert_string_equal(ev.sql, "SELECT 1");
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    assert_string_equal(ev.sql, "SELECT 2");
+    assert_int_equal(ev.line, 3 + big_lines - 1);
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 0);
+    st = n1_reader_stats(r);
+    assert_int_equal(st->events, 2);
+    assert_int_equal(st->skipped_events, 1);
+    assert_int_equal(st->skipped_lines, big_lines);
+    assert_int_equal(st->lines, 2 + big_lines);
+    assert_int_equal(w.n, 1);
+    assert_int_equal(w.last.code, N1_ELIMIT);
+    assert_int_equal(w.last.line, 2);
+    assert_non_null(strstr(w.last.message, "statement over 16777216 bytes"));
+    n1_reader_close(r);
+    unlink(path);
+}
+
+static void test_reader_general_oversize_line(void **state)
+{
+    (void)state;
+    check_big(0);
+}
+
+static void test_reader_general_oversize_statement(void **state)
+{
+    (void)state;
+    check_big(1);
+}
+
+static void test_reader_general_warning_rate_limit(void **state)
+{
+    struct n1_strbuf text;
+    struct warn_log w;
+    struct n1_reader_opts o;
+    struct n1_reader *r;
+    struct n1_event ev;
+    const char *path;
+
+    (void)state;
+    n1_strbuf_init(&text, 0);
+    for (int i = 0; i < 100; i++) {
+        n1_strbuf_puts(&text, "garbage\n");
+    }
+    n1_strbuf_puts(&text, "241125 12:00:00\t     5 Query\tSELECT 1\n");
+    path = th_temp_file(text.buf, text.len);
+    memset(&w, 0, sizeof(w));
+    memset(&o, 0, sizeof(o));
+    o.warn = count_warn;
+    o.warn_ud = &w;
+    r = n1_reader_open(path, &o, NULL);
+    assert_non_null(r);
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    assert_int_equal(ev.line, 101);
+    assert_int_equal(n1_reader_stats(r)->skipped_lines, 100);
+    assert_int_equal(w.n, 21);
+    assert_non_null(strstr(w.last.message, "not shown"));
+    n1_reader_close(r);
+    n1_strbuf_cleanup(&text);
+}
+
+static void test_reader_general_tz_offset(void **state)
+{
+    static const char text[] = "241125 14:00:00\t     5 Query\tSELECT 1\n";
+    const char *path = th_temp_file(text, sizeof(text) - 1);
+    struct n1_reader_opts o;
+    struct n1_reader *r;
+    struct n1_event ev;
+
+    (void)state;
+    memset(&o, 0, sizeof(o));
+    o.tz_offset_s = 7200; /* the server ran at UTC+2 */
+    r = n1_reader_open(path, &o, NULL);
+    assert_non_null(r);
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    assert_true(ev.ts_us == INT64_C(1732536000) * 1000000);
+    n1_reader_close(r);
+}
+
+static void test_reader_general_conn_cap(void **state)
+{
+    struct n1_strbuf text;
+    struct n1_reader *r;
+    struct n1_event ev;
+    const char *path;
+    char line[128];
+    unsigned n = 70000;
+    unsigned got = 0;
+
+    (void)state;
+    n1_strbuf_init(&text, 0);
+    n1_strbuf_puts(&text, "241125 12:00:00\t     1 Query\tSELECT 0\n");
+    for (unsigned i = 1; i <= n; i++) {
+        snprintf(line, sizeof(line),
+                 "\t\t%6u Connect\tu%u@h on db%u using Socket\n", i, i, i);
+        n1_strbuf_puts(&text, line);
+    }
+    /* The oldest connections were evicted; the newest are known. */
+    snprintf(line, sizeof(line), "\t\t%6u Query\tSELECT 1\n", n);
+    n1_strbuf_puts(&text, line);
+    path = th_temp_file(text.buf, text.len);
+    r = n1_reader_open(path, NULL, NULL);
+    assert_non_null(r);
+    while (n1_reader_next(r, &ev, NULL) == 1) {
+        got++;
+    }
+    assert_int_equal(got, n + 2);
+    assert_string_equal(ev.db, "db70000");
+    assert_string_equal(ev.user, "u70000");
+    n1_reader_close(r);
+    n1_strbuf_cleanup(&text);
+}
+
+static void test_reader_general_follow_split(void **state)
+{
+    (void)state;
+    assert_true(rr_check_split("general") >= 8);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reader_general_fixtures),
+        cmocka_unit_test(test_reader_general_detects_flavours),
+        cmocka_unit_test(test_reader_general_not_a_log),
+        cmocka_unit_test(test_reader_general_banner_only),
+        cmocka_unit_test(test_reader_general_oversize_line),
+        cmocka_unit_test(test_reader_general_oversize_statement),
+        cmocka_unit_test(test_reader_general_warning_rate_limit),
+        cmocka_unit_test(test_reader_general_tz_offset),
+        cmocka_unit_test(test_reader_general_conn_cap),
+        cmocka_unit_test(test_reader_general_follow_split),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_reader_slow.c: the slow-log reader against its golden files
+ * (fixtures/slow/X.log -> X.expected), flavour detection, a binary file,
+ * the statement cap, gzip input, resuming with n1_reader_seek() and
+ * follow mode split at every byte.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <zlib.h>
+
+#include "helpers.h"
+#include "reader.h"
+#include "reader_render.h"
+
+static void test_reader_slow_fixtures(void **state)
+{
+    (void)state;
+    assert_true(rr_check_fixtures("slow") >= 12);
+}
+
+static void expect_flavour(const char *rel, enum n1_flavour want)
+{
+    struct n1_reader *r = n1_reader_open(th_fixture_path(rel), NULL, NULL);
+
+    assert_non_null(r);
+    if (n1_reader_flavour(r) != want) {
+        fail_msg("%s: detected %s, expected %s", rel,
+                 n1_flavour_name(n1_reader_flavour(r)), n1_flavour_name(want));
+    }
+    n1_reader_close(r);
+}
+
+static void test_reader_slow_detects_flavours(void **state)
+{
+    (void)state;
+    expect_flavour("slow/mariadb-basic.log", N1_FLAVOUR_SLOW_MARIADB);
+    expect_flavour("slow/mariadb-10.11-captured.log", N1_FLAVOUR_SLOW_MARIADB);
+    expect_flavour("slow/mysql-8.0.log", N1_FLAVOUR_SLOW_MYSQL);
+    expect_flavour("slow/mysql-5.7.log", N1_FLAVOUR_SLOW_MYSQL);
+    expect_flavour("slow/percona-8.0.log", N1_FLAVOUR_SLOW_PERCONA);
+    expect_flavour("slow/mysql-5.6-legacy.log", N1_FLAVOUR_SLOW_LEGACY);
+    assert_true(n1_flavour_is_slow(N1_FLAVOUR_SLOW_PERCONA));
+    assert_string_equal(n1_flavour_name(N1_FLAVOUR_SLOW_MYSQL), "mysql-slow");
+}
+
+static void test_reader_slow_binary_is_not_a_log(void **state)
+{
+    unsigned char junk[3000];
+    const char *path;
+    struct n1_error err;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(junk); i++) {
+        junk[i] = (unsigned char)(i * 131 + 7);
+    }
+    path = th_temp_file(junk, sizeof(junk));
+    n1_err_clear(&err);
+    assert_null(n1_reader_open(path, NULL, &err));
+    assert_int_equal(err.code, N1_EPARSE);
+    assert_true(
+        strncmp(err.message, "not a MySQL or MariaDB query log (", 34) == 0);
+}
+
+struct warn_log {
+    int n;                /* warnings received */
+    struct n1_error last; /* the last one */
+};
+
+static void count_warn(void *ud, const struct n1_error *err)
+{
+    struct warn_log *w = ud;
+
+    w->n++;
+    w->last = *err;
+}
+
+static void test_reader_slow_oversize_statement(void **state)
+{
+    static const char entry[] =
+        "# Time: 241125 12:00:00\n"
+        "# User@Host: app[app] @ localhost []\n"
+        "# Query_time: 0.1  Lock_time: 0.0  Rows_sent: 0  Rows_examined: 0\n"
+        "SET timestamp=1732536000;\n";
+    char path[] = "/tmp/n1scan-bigslow-XXXXXX";
+    char chunk[4096];
+    struct warn_log w;
+    struct n1_reader_opts o;
+    struct n1_reader *r;
+    struct n1_event ev;
+    const struct n1_reader_stats *st;
+    size_t lines = (17u << 20) / sizeof(chunk);
+    FILE *f;
+    int fd = mkstemp(path);
+
+    (void)state;
+    assert_true(fd >= 0);
+    close(fd);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    /* A statement of 17 MiB in 4 KiB lines, the second in the file; a
+       "# Time:" inside its literal must not end it early. */
+    fputs(entry, f);
+    fputs("SELECT 1;\n", f);
+    fputs(entry, f);
+    fputs("INSERT INTO t VALUES ('\n# Time: 241125 12:00:00\n", f);
+    memset(chunk, 'y', sizeof(chunk));
+    chunk[sizeof(chunk) - 1] = '\n';
+    for (size_t i = 0; i < lines; i++) {
+        assert_int_equal(fwrite(chunk, 1, sizeof(chunk), f), sizeof(chunk));
+    }
+    fputs("');\n", f);
+    fputs(entry, f);
+    fputs("SELECT 3;\n", f);
+    fclose(f);
+
+    memset(&w, 0, sizeof(w));
+    memset(&o, 0, sizeof(o));
+    o.warn = count_warn;
+    o.warn_ud = &w;
+    r = n1_reader_open(path, &o, NULL);
+    assert_non_null(r);
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    assert_string_equal(ev.sql, "SELECT 1");
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    assert_string_equal(ev.sql, "SELECT 3");
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 0);
+    st = n1_reader_stats(r);
+    assert_int_equal(st->events, 2);
+    assert_int_equal(st->skipped_events, 1);
+    /* 4 header lines, 2 opening lines, the chunks, the closing line. */
+    assert_int_equal(st->skipped_lines, 4 + 2 + lines + 1);
+    assert_int_equal(w.n, 1);
+    assert_int_equal(w.last.code, N1_ELIMIT);
+    assert_int_equal(w.last.line, 6);
+    n1_reader_close(r);
+    unlink(path);
+}
+
+static void test_reader_slow_gzip_matches_plain(void **state)
+{
+    const char *rel = "slow/mysql-8.0.log";
+    size_t len = 0;
+    char *data = th_read_fixture(rel, &len);
+    char path[] = "/tmp/n1scan-gzslow-XXXXXX";
+    struct n1_strbuf plain, gz;
+    gzFile z;
+    int fd = mkstemp(path);
+    const char *p;
+
+    (void)state;
+    assert_true(fd >= 0);
+    close(fd);
+    z = gzopen(path, "wb");
+    assert_non_null(z);
+    assert_int_equal(gzwrite(z, data, (unsigned)len), (int)len);
+    gzclose(z);
+    n1_strbuf_init(&plain, 0);
+    n1_strbuf_init(&gz, 0);
+    rr_render_file(&plain, th_fixture_path(rel), NULL);
+    rr_render_file(&gz, path, NULL);
+    p = n1_strbuf_str(&gz);
+    th_assert_text(rel, n1_strbuf_str(&plain), p);
+    n1_strbuf_cleanup(&plain);
+    n1_strbuf_cleanup(&gz);
+    free(data);
+    unlink(path);
+}
+
+static void test_reader_slow_seek_resume(void **state)
+{
+    const char *path = th_fixture_path("slow/mariadb-basic.log");
+    struct n1_reader *r = n1_reader_open(path, NULL, NULL);
+    struct n1_event ev;
+    uint64_t end;
+    unsigned long next_line;
+    char second[256];
+    struct n1_error err;
+
+    (void)state;
+    assert_non_null(r);
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    end = ev.end_offset;
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    next_line = ev.line;
+    assert_int_equal(ev.offset, end);
+    snprintf(second, sizeof(second), "%s", ev.sql);
+    n1_reader_close(r);
+
+    r = n1_reader_open(path, NULL, NULL);
+    assert_non_null(r);
+    assert_int_equal(n1_reader_seek(r, end, next_line, NULL), 0);
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    assert_int_equal(ev.offset, end);
+    assert_int_equal(ev.line, next_line);
+    assert_string_equal(ev.sql, second);
+    n1_err_clear(&err);
+    assert_int_equal(n1_reader_seek(r, 1u << 30, 1, &err), -1);
+    assert_int_equal(err.code, N1_EUSAGE);
+    n1_reader_close(r);
+}
+
+static void test_reader_slow_ident(void **state)
+{
+    const char *path = th_fixture_path("slow/mysql-5.7.log");
+    struct n1_reader *r = n1_reader_open(path, NULL, NULL);
+    const struct n1_file_ident *id;
+
+    (void)state;
+    assert_non_null(r);
+    id = n1_reader_ident(r);
+    assert_true(id->inode != 0);
+    assert_int_equal(id->size, 637);
+    assert_int_equal(id->head_len, 637);
+    assert_true(id->head_hash != 0);
+    assert_string_equal(n1_reader_name(r), path);
+    n1_reader_close(r);
+}
+
+static void test_reader_slow_follow_split(void **state)
+{
+    (void)state;
+    assert_true(rr_check_split("slow") >= 10);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reader_slow_fixtures),
+        cmocka_unit_test(test_reader_slow_detects_flavours),
+        cmocka_unit_test(test_reader_slow_binary_is_not_a_log),
+        cmocka_unit_test(test_reader_slow_oversize_statement),
+        cmocka_unit_test(test_reader_slow_gzip_matches_plain),
+        cmocka_unit_test(test_reader_slow_seek_resume),
+        cmocka_unit_test(test_reader_slow_ident),
+        cmocka_unit_test(test_reader_slow_follow_split),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
