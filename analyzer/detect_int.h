@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * detect_int.h: what the detectors share inside analyzer/ (not public).
+ *
+ * The context (options, shape cache, sink, counters), a connection table
+ * keyed by connection id, the loop record that collects the executions of
+ * one repeated statement, and the statement records that remember what
+ * ran before a loop (its parent). The CLI never includes this header.
+ */
+#ifndef N1_DETECT_INT_H
+#define N1_DETECT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detector.h"
+#include "rewrite.h"
+#include "shape.h"
+
+struct n1_detect_ctx {
+    struct n1_detect_opts opts;    /* copy of the caller's options */
+    struct n1_shape_cache *shapes; /* shared by every detector */
+    n1_emit_fn emit;               /* the sink */
+    void *ud;                      /* its user data */
+    struct n1_detect_stats stats;  /* counters */
+    void **ignore;                 /* compiled ignore patterns
+                                      (pcre2_code *), n_ignore entries */
+    size_t n_ignore;
+    void *match;         /* pcre2_match_data * for them */
+    uint64_t clock;      /* events seen: the LRU clock */
+    size_t mem_used;     /* bytes loops hold (max_memory) */
+    struct n1_error err; /* what failed inside on_event */
+};
+
+/*
+ * Gives the shape of the event's statement when the detectors should look
+ * at it: returns 1 with *out set (borrowed until the next shape lookup), 0
+ * when the event is noise or carries no statement, -1 when memory ran out
+ * (ctx->err set).
+ */
+int n1_ctx_shape(struct n1_detect_ctx *ctx, const struct n1_event *ev,
+                 const struct n1_norm *norm, struct n1_shape **out);
+
+/* Hash of the sqlcommenter tags that identify a call site: every tag but
+   traceparent and tracestate, which change per request. */
+uint64_t n1_tags_ident(const struct n1_norm *norm);
+
+/* A connection's place in a table; detectors embed it first. */
+struct n1_conn_node {
+    uint64_t id;               /* connection id */
+    uint64_t clock;            /* ctx->clock of its last event */
+    int64_t last_us;           /* its last timestamp, N1_TS_NONE unknown */
+    struct n1_conn_node *next; /* bucket chain */
+};
+
+struct n1_conntab {
+    struct n1_conn_node **b; /* buckets */
+    size_t mask;             /* buckets - 1 */
+    size_t n;                /* nodes */
+};
+
+/* Prepares a table for about cap nodes. 0 or -1 (out of memory). */
+int n1_conntab_init(struct n1_conntab *t, size_t cap);
+/* Frees the buckets; the nodes belong to the caller. */
+void n1_conntab_cleanup(struct n1_conntab *t);
+/* The node of id, or NULL. */
+struct n1_conn_node *n1_conntab_find(struct n1_conntab *t, uint64_t id);
+/* Adds a node whose id is not in the table. */
+void n1_conntab_insert(struct n1_conntab *t, struct n1_conn_node *node);
+/* Unlinks a node that is in the table. */
+void n1_conntab_remove(struct n1_conntab *t, struct n1_conn_node *node);
+/* The least recently used node, or NULL when empty (linear scan). */
+struct n1_conn_node *n1_conntab_lru(const struct n1_conntab *t);
+/*
+ * Copies every node pointer into a new array (caller frees it with
+ * free()), so that the caller can remove nodes while walking. *n gets the
+ * count. Returns NULL when empty or out of memory (*n is 0 then too, and
+ * *oom is set to 1 for the latter).
+ */
+struct n1_conn_node **n1_conntab_list(const struct n1_conntab *t, size_t *n,
+                                      int *oom);
+
+/* A statement remembered as a possible parent of a loop. Ref-counted. */
+struct n1_stmt_rec {
+    unsigned refs;    /* holders */
+    uint64_t fp;      /* fingerprint id */
+    uint64_t seq;     /* connection sequence number */
+    int is_select;    /* a SELECT with a table */
+    char *table;      /* main table ("" if none); owned */
+    double rows_sent; /* Rows_sent, NaN when unknown */
+    char *sql;        /* as logged, when it selects one plain column
+                         and fits max_sample_bytes; else NULL */
+    char *column;     /* that column; NULL with sql */
+};
+
+/* Makes a record of the event (refs 1), or NULL when memory ran out. */
+struct n1_stmt_rec *n1_stmt_rec_new(const struct n1_detect_ctx *ctx,
+                                    const struct n1_event *ev,
+                                    const struct n1_norm *norm,
+                                    const struct n1_shape *sh, uint64_t seq);
+/* Drops one reference. NULL allowed. */
+void n1_stmt_rec_unref(struct n1_stmt_rec *r);
+
+/* The executions of one repeated statement. */
+struct n1_loop {
+    uint64_t fp;   /* fingerprint id */
+    char *fp_text; /* fingerprint text (owned) */
+    size_t fp_len;
+    enum n1_verb verb;  /* of the statement */
+    uint64_t keymask;   /* slots that make up a key (bit per slot) */
+    int key_all;        /* slots past 64 count as key too */
+    uint64_t ident;     /* n1_tags_ident() of the first execution */
+    uint64_t lit_hash;  /* hash of all literals of the first one */
+    uint64_t count;     /* executions */
+    uint64_t first_seq; /* connection sequence of the first */
+    uint64_t last_seq;  /* ... and of the last */
+    int64_t first_us;   /* timestamps, N1_TS_NONE unknown */
+    int64_t last_us;
+    double time_s;          /* summed Query_time */
+    uint64_t n_timed;       /* executions that had one */
+    int keep_rows;          /* 0: only the first row is kept */
+    int keep_dups;          /* 1: keep rows whose key was seen before */
+    struct n1_rw_row *rows; /* kept executions; each lits array owned */
+    size_t n_rows;
+    size_t cap_rows;
+    size_t row_bytes;  /* bytes held by rows */
+    int rows_complete; /* every execution's row is kept */
+    uint64_t *hset;    /* distinct key hashes, open addressing */
+    size_t hcap;
+    size_t hn;
+    uint64_t distinct;                       /* distinct keys seen */
+    uint64_t slot_hash0[N1_SHAPE_MAX_SLOTS]; /* first execution, per slot */
+    uint64_t varies;                         /* slots that took another value */
+    char *sample;       /* first execution as logged (cut) */
+    struct n1_kv *tags; /* its tags (owned, one block with strings) */
+    size_t n_tags;
+    char *location; /* source location from the tags, or NULL */
+    char *file;     /* log file of the first execution */
+    unsigned long line;
+    uint64_t conn;   /* connection */
+    uint64_t *conns; /* fanout: member connections */
+    size_t n_conns;
+    size_t cap_conns;
+    struct n1_stmt_rec *cand[3]; /* statements just before it, latest
+                                    first (refs held) */
+    size_t *mem;                 /* ctx->mem_used, charged for rows and
+                                    hashes */
+};
+
+/*
+ * Starts a loop with the event as its first execution. keep_rows 0 keeps
+ * only that row (duplicate detection needs no more). Returns the loop,
+ * freed with n1_loop_free(), or NULL with ctx->err set.
+ */
+struct n1_loop *n1_loop_new(struct n1_detect_ctx *ctx,
+                            const struct n1_event *ev,
+                            const struct n1_norm *norm,
+                            const struct n1_shape *sh, uint64_t seq,
+                            int keep_rows);
+
+/* Adds one execution (norm's literals). 0 or -1 with ctx->err set. */
+int n1_loop_add(struct n1_detect_ctx *ctx, struct n1_loop *l,
+                const struct n1_event *ev, const struct n1_norm *norm,
+                uint64_t seq);
+
+/*
+ * Adds one execution given as a kept row (fanout merges members this
+ * way): its time, timestamp and query time. 0 or -1.
+ */
+int n1_loop_add_row(struct n1_detect_ctx *ctx, struct n1_loop *l,
+                    const struct n1_rw_row *row, int64_t ts_us,
+                    double query_time, int has_time);
+
+/* Appends a connection id to l->conns (bounded). 0 or -1. */
+int n1_loop_add_conn(struct n1_detect_ctx *ctx, struct n1_loop *l,
+                     uint64_t conn);
+
+/* Frees a loop. NULL allowed. */
+void n1_loop_free(struct n1_loop *l);
+
+/* Literal hash of norm (all literals), as kept in lit_hash. */
+uint64_t n1_norm_lit_hash(const struct n1_norm *norm);
+
+/*
+ * Decides whether the loop is a finding of that kind and, if so, builds
+ * the rewrite and emits it. parent may be NULL. Returns 1 when emitted, 0
+ * when not, -1 with ctx->err set.
+ */
+int n1_loop_report(struct n1_detect_ctx *ctx, const struct n1_loop *l,
+                   enum n1_finding_kind kind, const struct n1_stmt_rec *parent);
+
+/* The detectors, made by the registry. NULL with ctx->err on failure. */
+struct n1_detector *n1_nplus1_new(struct n1_detect_ctx *ctx);
+struct n1_detector *n1_duplicate_new(struct n1_detect_ctx *ctx);
+struct n1_detector *n1_fanout_new(struct n1_detect_ctx *ctx);
+
+/* 1 when both timestamps are known and b - a exceeds ms. */
+int n1_gap_exceeded(int64_t a, int64_t b, unsigned ms);
+
+#endif /* N1_DETECT_INT_H */

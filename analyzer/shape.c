@@ -1,0 +1,819 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shape.c: parse fingerprint text into a statement shape, and cache it.
+ *
+ * The input is the normaliser's canonical text, not arbitrary SQL: no
+ * comments, no string or number literals (they are ?), single spaces,
+ * lower-case keywords. That makes a flat token scan with a parenthesis
+ * depth enough: clause keywords are only believed at depth 0, and each ?
+ * is classified by the two tokens on either side of it. Anything the scan
+ * does not recognise falls back to N1_VERB_OTHER / N1_SLOT_OTHER, which
+ * the detectors treat as "report, but do not offer a rewrite".
+ *
+ * The cache is direct-mapped on the fingerprint id: a miss replaces the
+ * shape in that place. It never holds more than its capacity, whatever
+ * the length of the log.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "shape.h"
+
+enum tok_type {
+    T_WORD = 0, /* keyword, identifier (dotted), number, @@var */
+    T_PARAM,    /* ? or ?+ */
+    T_OP,       /* run of = < > ! (comparison operators) */
+    T_OPEN,     /* ( */
+    T_CLOSE,    /* ) */
+    T_COMMA,    /* , */
+    T_STAR,     /* * */
+    T_OTHER     /* any other punctuation */
+};
+
+struct tok {
+    enum tok_type type;
+    size_t off;
+    size_t len;
+    int depth; /* parenthesis depth before the token */
+};
+
+/* Clause the scan is in, at depth 0. */
+enum clause {
+    C_NONE = 0,
+    C_SELECT,
+    C_FROM,
+    C_WHERE,
+    C_GROUP,
+    C_HAVING,
+    C_ORDER,
+    C_LIMIT,
+    C_OFFSET,
+    C_LOCK,
+    C_INTO,
+    C_VALUES,
+    C_SET,
+    C_ONDUP
+};
+
+static int is_word_byte(unsigned char c)
+{
+    return isalnum(c) || c == '_' || c == '$' || c == '@' || c == '.' ||
+           c >= 0x80;
+}
+
+static int tokenize(const char *s, size_t len, struct tok **out, size_t *n)
+{
+    struct tok *toks = NULL;
+    size_t cap = len / 2 + 4;
+    size_t k = 0;
+    size_t i = 0;
+    int depth = 0;
+
+    toks = malloc(cap * sizeof(*toks));
+    if (toks == NULL) {
+        return -1;
+    }
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        struct tok t;
+
+        if (isspace(c)) {
+            i++;
+            continue;
+        }
+        t.off = i;
+        t.depth = depth;
+        if (c == '?') {
+            t.type = T_PARAM;
+            i++;
+            if (i < len && s[i] == '+') {
+                i++;
+            }
+        } else if (c == '`' || c == '"' || c == '\'') {
+            /* Quoted names should not survive normalisation; keep any
+               as one word. */
+            i++;
+            while (i < len && (unsigned char)s[i] != c) {
+                i++;
+            }
+            if (i < len) {
+                i++;
+            }
+            t.type = T_WORD;
+        } else if (is_word_byte(c)) {
+            while (i < len && is_word_byte((unsigned char)s[i])) {
+                i++;
+            }
+            t.type = T_WORD;
+        } else if (c == '=' || c == '<' || c == '>' || c == '!') {
+            while (i < len && strchr("=<>!", s[i]) != NULL) {
+                i++;
+            }
+            t.type = T_OP;
+        } else {
+            i++;
+            if (c == '(') {
+                t.type = T_OPEN;
+                depth++;
+            } else if (c == ')') {
+                t.type = T_CLOSE;
+                if (depth > 0) {
+                    depth--;
+                }
+                t.depth = depth;
+            } else if (c == ',') {
+                t.type = T_COMMA;
+            } else if (c == '*') {
+                t.type = T_STAR;
+            } else {
+                t.type = T_OTHER;
+            }
+        }
+        t.len = i - t.off;
+        if (k == cap) {
+            struct tok *nt = realloc(toks, 2 * cap * sizeof(*toks));
+
+            if (nt == NULL) {
+                free(toks);
+                return -1;
+            }
+            toks = nt;
+            cap *= 2;
+        }
+        toks[k++] = t;
+    }
+    *out = toks;
+    *n = k;
+    return 0;
+}
+
+static int tok_is(const char *s, const struct tok *t, const char *word)
+{
+    size_t wl = strlen(word);
+
+    return t->type == T_WORD && t->len == wl &&
+           strncasecmp(s + t->off, word, wl) == 0;
+}
+
+static int tok_op(const char *s, const struct tok *t, const char *op)
+{
+    size_t ol = strlen(op);
+
+    return t->type == T_OP && t->len == ol && memcmp(s + t->off, op, ol) == 0;
+}
+
+/* Words that can stand next to an operator but are not columns. */
+static int is_columnish(const char *s, const struct tok *t)
+{
+    static const char *const not_cols[] = {
+        "and",    "or",      "not",    "is",  "null",     "in",
+        "like",   "between", "where",  "on",  "set",      "when",
+        "then",   "else",    "case",   "end", "true",     "false",
+        "select", "from",    "having", "xor", "interval", "binary"};
+    unsigned char c;
+
+    if (t->type != T_WORD) {
+        return 0;
+    }
+    c = (unsigned char)s[t->off];
+    if (isdigit(c) || c == '@' || c == '.') {
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(not_cols) / sizeof(not_cols[0]); i++) {
+        if (tok_is(s, t, not_cols[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int is_cmp_eq(const char *s, const struct tok *t)
+{
+    return tok_op(s, t, "=") || tok_op(s, t, "<=>");
+}
+
+static int is_cmp_range(const char *s, const struct tok *t)
+{
+    return tok_op(s, t, "<") || tok_op(s, t, ">") || tok_op(s, t, "<=") ||
+           tok_op(s, t, ">=");
+}
+
+static int is_aggregate(const char *s, const struct tok *t)
+{
+    static const char *const aggs[] = {
+        "count",        "sum",     "min",           "max",           "avg",
+        "group_concat", "std",     "stddev",        "variance",      "bit_and",
+        "bit_or",       "bit_xor", "json_arrayagg", "json_objectagg"};
+
+    for (size_t i = 0; i < sizeof(aggs) / sizeof(aggs[0]); i++) {
+        if (tok_is(s, t, aggs[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int is_system_table(const char *s, const struct tok *t)
+{
+    static const char *const prefixes[] = {
+        "information_schema.", "performance_schema.", "mysql.", "sys."};
+
+    if (t->type != T_WORD) {
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+        size_t pl = strlen(prefixes[i]);
+
+        if (t->len > pl && strncasecmp(s + t->off, prefixes[i], pl) == 0) {
+            return 1;
+        }
+    }
+    return tok_is(s, t, "information_schema") ||
+           tok_is(s, t, "performance_schema");
+}
+
+static void set_verb(struct n1_shape *sh, const char *s, const struct tok *t)
+{
+    static const char *const session[] = {
+        "set",     "show", "use",  "describe", "desc",
+        "explain", "help", "kill", "flush",    "do"};
+    static const char *const txn[] = {"begin", "commit",    "rollback",
+                                      "start", "savepoint", "release",
+                                      "xa",    "lock",      "unlock"};
+
+    sh->verb = N1_VERB_OTHER;
+    if (tok_is(s, t, "select") || tok_is(s, t, "with")) {
+        sh->verb = N1_VERB_SELECT;
+    } else if (tok_is(s, t, "insert") || tok_is(s, t, "replace")) {
+        sh->verb = N1_VERB_INSERT;
+    } else if (tok_is(s, t, "update")) {
+        sh->verb = N1_VERB_UPDATE;
+    } else if (tok_is(s, t, "delete")) {
+        sh->verb = N1_VERB_DELETE;
+    }
+    for (size_t i = 0; i < sizeof(session) / sizeof(session[0]); i++) {
+        if (tok_is(s, t, session[i])) {
+            sh->noise = N1_NOISE_SESSION;
+        }
+    }
+    for (size_t i = 0; i < sizeof(txn) / sizeof(txn[0]); i++) {
+        if (tok_is(s, t, txn[i])) {
+            sh->noise = N1_NOISE_TXN;
+        }
+    }
+}
+
+/* Index of the first word after i that names a table (skips modifiers). */
+static size_t table_after(const char *s, const struct tok *toks, size_t n,
+                          size_t i)
+{
+    static const char *const mods[] = {
+        "low_priority", "ignore",        "quick", "into",
+        "delayed",      "high_priority", "from"};
+
+    for (i++; i < n; i++) {
+        int mod = 0;
+
+        for (size_t m = 0; m < sizeof(mods) / sizeof(mods[0]); m++) {
+            if (tok_is(s, &toks[i], mods[m])) {
+                mod = 1;
+            }
+        }
+        if (!mod) {
+            break;
+        }
+    }
+    return i;
+}
+
+/* Classifies the ? at token index i; fills sl->role/column/pred. */
+static void classify_where(const char *s, const struct tok *tk, size_t n,
+                           size_t i, struct n1_shape_slot *sl)
+{
+    const struct tok *p1 = i >= 1 ? &tk[i - 1] : NULL;
+    const struct tok *p2 = i >= 2 ? &tk[i - 2] : NULL;
+    const struct tok *n1 = i + 1 < n ? &tk[i + 1] : NULL;
+    const struct tok *n2 = i + 2 < n ? &tk[i + 2] : NULL;
+    size_t j;
+
+    if (p1 != NULL && p2 != NULL && is_cmp_eq(s, p1) && is_columnish(s, p2)) {
+        sl->role = N1_SLOT_EQ;
+        sl->column.off = p2->off;
+        sl->column.len = p2->len;
+        sl->pred.off = p2->off;
+        sl->pred.len = tk[i].off + tk[i].len - p2->off;
+        return;
+    }
+    if (n1 != NULL && n2 != NULL && is_cmp_eq(s, n1) && is_columnish(s, n2) &&
+        (i + 3 >= n || tk[i + 3].type != T_OPEN)) {
+        sl->role = N1_SLOT_EQ;
+        sl->column.off = n2->off;
+        sl->column.len = n2->len;
+        sl->pred.off = tk[i].off;
+        sl->pred.len = n2->off + n2->len - tk[i].off;
+        return;
+    }
+    if (p1 != NULL && p2 != NULL && is_cmp_range(s, p1) &&
+        is_columnish(s, p2)) {
+        sl->role = N1_SLOT_RANGE;
+        sl->column.off = p2->off;
+        sl->column.len = p2->len;
+        return;
+    }
+    if (n1 != NULL && n2 != NULL && is_cmp_range(s, n1) &&
+        is_columnish(s, n2)) {
+        sl->role = N1_SLOT_RANGE;
+        sl->column.off = n2->off;
+        sl->column.len = n2->len;
+        return;
+    }
+    if (p1 != NULL && p2 != NULL && tok_is(s, p1, "between") &&
+        is_columnish(s, p2)) {
+        sl->role = N1_SLOT_RANGE;
+        sl->column.off = p2->off;
+        sl->column.len = p2->len;
+        return;
+    }
+    if (i >= 4 && tok_is(s, p1, "and") && tk[i - 2].type == T_PARAM &&
+        tok_is(s, &tk[i - 3], "between") && is_columnish(s, &tk[i - 4])) {
+        sl->role = N1_SLOT_RANGE;
+        sl->column.off = tk[i - 4].off;
+        sl->column.len = tk[i - 4].len;
+        return;
+    }
+    /* col in(?, ?) or col in(?+): walk back over the list. */
+    j = i;
+    while (j > 0 && (tk[j - 1].type == T_PARAM || tk[j - 1].type == T_COMMA)) {
+        j--;
+    }
+    if (j >= 3 && tk[j - 1].type == T_OPEN && tok_is(s, &tk[j - 2], "in") &&
+        is_columnish(s, &tk[j - 3])) {
+        size_t k = i;
+
+        while (k < n && tk[k].type != T_CLOSE) {
+            k++;
+        }
+        sl->role = N1_SLOT_IN;
+        sl->column.off = tk[j - 3].off;
+        sl->column.len = tk[j - 3].len;
+        sl->pred.off = tk[j - 3].off;
+        sl->pred.len = (k < n ? tk[k].off + 1 : tk[n - 1].off + tk[n - 1].len) -
+                       tk[j - 3].off;
+    }
+}
+
+struct n1_shape *n1_shape_parse(uint64_t id, const char *text, size_t len,
+                                struct n1_error *err)
+{
+    struct n1_shape *sh = NULL;
+    struct n1_shape *ret = NULL;
+    struct tok *tk = NULL;
+    size_t n = 0;
+    enum clause cl = C_NONE;
+    unsigned slot = 0;
+    size_t limit_params = 0;
+    int have_from = 0;
+    size_t values_open = 0; /* token index of the VALUES row's ( */
+    unsigned values_col = 0;
+    int values_rows = 0;
+    size_t i;
+
+    sh = calloc(1, sizeof(*sh));
+    if (sh == NULL) {
+        goto oom;
+    }
+    sh->id = id;
+    sh->text = malloc(len + 1);
+    if (sh->text == NULL) {
+        goto oom;
+    }
+    memcpy(sh->text, text, len);
+    sh->text[len] = '\0';
+    sh->len = len;
+    sh->where_kw = len;
+    sh->where_end = len;
+    if (tokenize(sh->text, len, &tk, &n) < 0) {
+        goto oom;
+    }
+    for (i = 0; i < n; i++) {
+        if (tk[i].type == T_PARAM) {
+            sh->n_slots++;
+        }
+    }
+    if (sh->n_slots > 0) {
+        sh->slots = calloc(sh->n_slots, sizeof(*sh->slots));
+        if (sh->slots == NULL) {
+            goto oom;
+        }
+    }
+    if (n == 0) {
+        sh->verb = N1_VERB_OTHER;
+        ret = sh;
+        sh = NULL;
+        goto out;
+    }
+    set_verb(sh, sh->text, &tk[0]);
+    if (sh->verb == N1_VERB_UPDATE) {
+        size_t t = table_after(sh->text, tk, n, 0);
+
+        if (t < n && tk[t].type == T_WORD) {
+            sh->table.off = tk[t].off;
+            sh->table.len = tk[t].len;
+        }
+    }
+    if (sh->verb == N1_VERB_SELECT) {
+        size_t t = 1;
+
+        while (t < n && (tok_is(sh->text, &tk[t], "distinct") ||
+                         tok_is(sh->text, &tk[t], "sql_no_cache") ||
+                         tok_is(sh->text, &tk[t], "sql_calc_found_rows") ||
+                         tok_is(sh->text, &tk[t], "straight_join"))) {
+            t++;
+        }
+        if (t < n) {
+            sh->select_list.off = tk[t].off;
+        }
+        cl = C_SELECT;
+    }
+
+    for (i = 0; i < n; i++) {
+        const struct tok *t = &tk[i];
+        const char *s = sh->text;
+
+        if (t->type == T_WORD && is_system_table(s, t)) {
+            sh->noise = N1_NOISE_SYSTEM;
+        }
+        if (t->type == T_WORD && t->depth > 0 && tok_is(s, t, "select")) {
+            sh->has_subquery = 1;
+        }
+        if (t->type == T_WORD && t->depth == 0) {
+            enum clause next = cl;
+
+            if (tok_is(s, t, "from") && sh->verb != N1_VERB_UPDATE &&
+                cl != C_WHERE) {
+                next = C_FROM;
+                have_from = 1;
+                if (sh->verb == N1_VERB_SELECT && sh->select_list.len == 0 &&
+                    t->off > sh->select_list.off) {
+                    size_t e = t->off;
+
+                    while (e > sh->select_list.off && s[e - 1] == ' ') {
+                        e--;
+                    }
+                    sh->select_list.len = e - sh->select_list.off;
+                }
+                if (sh->table.len == 0 && i + 1 < n &&
+                    tk[i + 1].type == T_WORD) {
+                    sh->table.off = tk[i + 1].off;
+                    sh->table.len = tk[i + 1].len;
+                }
+            } else if (tok_is(s, t, "into") && sh->verb == N1_VERB_INSERT) {
+                next = C_INTO;
+                if (i + 1 < n && tk[i + 1].type == T_WORD) {
+                    sh->table.off = tk[i + 1].off;
+                    sh->table.len = tk[i + 1].len;
+                    if (i + 2 < n && tk[i + 2].type == T_OPEN) {
+                        size_t k = i + 2;
+
+                        while (k < n && tk[k].type != T_CLOSE) {
+                            k++;
+                        }
+                        if (k < n) {
+                            sh->insert_cols.off = tk[i + 2].off;
+                            sh->insert_cols.len = tk[k].off + 1 - tk[i + 2].off;
+                        }
+                    }
+                }
+            } else if ((tok_is(s, t, "values") || tok_is(s, t, "value")) &&
+                       sh->verb == N1_VERB_INSERT) {
+                next = C_VALUES;
+            } else if (tok_is(s, t, "select") && sh->verb == N1_VERB_INSERT) {
+                sh->insert_select = 1;
+                next = C_SELECT;
+            } else if (tok_is(s, t, "where")) {
+                next = C_WHERE;
+                sh->where_kw = t->off;
+            } else if (tok_is(s, t, "join")) {
+                sh->has_join = 1;
+            } else if (tok_is(s, t, "group") && i + 1 < n &&
+                       tok_is(s, &tk[i + 1], "by")) {
+                next = C_GROUP;
+                if (i + 2 < n) {
+                    sh->group_by.off = tk[i + 2].off;
+                }
+            } else if (tok_is(s, t, "having")) {
+                next = C_HAVING;
+            } else if (tok_is(s, t, "order") && i + 1 < n &&
+                       tok_is(s, &tk[i + 1], "by")) {
+                next = C_ORDER;
+            } else if (tok_is(s, t, "limit") && sh->verb != N1_VERB_INSERT) {
+                next = C_LIMIT;
+                sh->limit.off = t->off > 0 ? t->off - 1 : 0;
+            } else if (tok_is(s, t, "offset") && cl == C_LIMIT) {
+                next = C_OFFSET;
+            } else if ((tok_is(s, t, "for") && i + 1 < n &&
+                        (tok_is(s, &tk[i + 1], "update") ||
+                         tok_is(s, &tk[i + 1], "share"))) ||
+                       (tok_is(s, t, "lock") && cl != C_NONE)) {
+                next = C_LOCK;
+                sh->for_update = 1;
+            } else if (tok_is(s, t, "union")) {
+                sh->has_union = 1;
+                next = C_NONE;
+            } else if (tok_is(s, t, "set") && (sh->verb == N1_VERB_UPDATE ||
+                                               sh->verb == N1_VERB_INSERT)) {
+                next = C_SET;
+            } else if (tok_is(s, t, "on") && i + 1 < n &&
+                       tok_is(s, &tk[i + 1], "duplicate")) {
+                next = C_ONDUP;
+                sh->has_on_dup = 1;
+            } else if (tok_is(s, t, "or") && cl == C_WHERE) {
+                sh->where_has_or = 1;
+            }
+            if (next != cl) {
+                /* Leaving WHERE (or FROM when there is no WHERE) marks
+                   where a batched predicate or GROUP BY must go. */
+                if ((cl == C_WHERE || cl == C_FROM) && next != C_WHERE &&
+                    sh->where_end == len) {
+                    size_t e = t->off;
+
+                    while (e > 0 && s[e - 1] == ' ') {
+                        e--;
+                    }
+                    sh->where_end = e;
+                }
+                if (cl == C_GROUP && sh->group_by.len == 0) {
+                    size_t e = t->off;
+
+                    while (e > sh->group_by.off && s[e - 1] == ' ') {
+                        e--;
+                    }
+                    sh->group_by.len = e - sh->group_by.off;
+                }
+                if (cl == C_LIMIT || cl == C_OFFSET) {
+                    size_t e = t->off;
+
+                    while (e > sh->limit.off && s[e - 1] == ' ') {
+                        e--;
+                    }
+                    if (next != C_OFFSET) {
+                        sh->limit.len = e - sh->limit.off;
+                    }
+                }
+                cl = next;
+            }
+        }
+        if (sh->verb == N1_VERB_SELECT && t->depth == 0 && cl == C_SELECT &&
+            is_aggregate(s, t) && i + 1 < n && tk[i + 1].type == T_OPEN) {
+            sh->has_aggregate = 1;
+        }
+        if (cl == C_VALUES && t->type == T_OPEN && t->depth == 0) {
+            values_rows++;
+            values_open = i;
+            values_col = 0;
+            if (values_rows == 1) {
+                size_t k = i + 1;
+
+                while (k < n && !(tk[k].type == T_CLOSE && tk[k].depth == 0)) {
+                    k++;
+                }
+                if (k < n) {
+                    sh->values_row.off = t->off;
+                    sh->values_row.len = tk[k].off + 1 - t->off;
+                }
+            }
+        }
+        if (cl == C_VALUES && t->type == T_COMMA && t->depth == 1) {
+            values_col++;
+        }
+        if (t->type == T_PARAM) {
+            struct n1_shape_slot *sl = &sh->slots[slot];
+
+            sl->pos = t->off;
+            sl->width = t->len;
+            sl->depth = t->depth;
+            sl->role = N1_SLOT_OTHER;
+            if (cl == C_WHERE) {
+                sl->in_where = 1;
+                classify_where(s, tk, n, i, sl);
+            } else if (cl == C_LIMIT) {
+                limit_params++;
+                if (i + 1 < n && tk[i + 1].type == T_COMMA) {
+                    sl->role = N1_SLOT_OFFSET;
+                } else {
+                    sl->role = N1_SLOT_LIMIT;
+                }
+            } else if (cl == C_OFFSET) {
+                sl->role = N1_SLOT_OFFSET;
+            } else if (cl == C_SET || cl == C_ONDUP) {
+                if (i >= 2 && is_cmp_eq(s, &tk[i - 1]) &&
+                    is_columnish(s, &tk[i - 2])) {
+                    sl->column.off = tk[i - 2].off;
+                    sl->column.len = tk[i - 2].len;
+                }
+                sl->role = N1_SLOT_SET;
+            } else if (cl == C_VALUES && t->depth == 1) {
+                sl->role = N1_SLOT_VALUES;
+                sl->values_row = values_col;
+                if (t->len == 2 && i == values_open + 1) {
+                    sh->values_collapsed = 1;
+                }
+            }
+            slot++;
+        }
+    }
+    /* Close the clauses still open at the end of the text. */
+    if (cl == C_GROUP && sh->group_by.len == 0 && sh->group_by.off > 0) {
+        sh->group_by.len = len - sh->group_by.off;
+    }
+    if ((cl == C_LIMIT || cl == C_OFFSET) && sh->limit.len == 0 &&
+        sh->limit.off > 0) {
+        sh->limit.len = len - sh->limit.off;
+    }
+    if (values_rows > 1) {
+        sh->values_collapsed = 1;
+    }
+    if (sh->verb == N1_VERB_SELECT && sh->select_list.len == 0 && !have_from) {
+        sh->select_list.len = len - sh->select_list.off;
+    }
+    if (sh->verb == N1_VERB_SELECT && sh->select_list.len > 0) {
+        const char *sl = sh->text + sh->select_list.off;
+        size_t l = sh->select_list.len;
+
+        if ((l == 1 && sl[0] == '*') ||
+            (l >= 2 && sl[l - 1] == '*' && sl[l - 2] == '.' &&
+             memchr(sl, ',', l) == NULL)) {
+            sh->select_star = 1;
+        }
+    }
+    if (sh->insert_cols.len > 0 && sh->values_row.len > 0 &&
+        sh->insert_cols.off > sh->values_row.off) {
+        sh->insert_cols.len = 0;
+    }
+    /* SELECT without a table reads session state: CONNECTION_ID(),
+       @@vars, DATABASE(), a ping. */
+    if (sh->verb == N1_VERB_SELECT && sh->noise == N1_NOISE_NONE &&
+        (sh->table.len == 0 ||
+         (sh->table.len == 4 &&
+          strncasecmp(sh->text + sh->table.off, "dual", 4) == 0))) {
+        sh->noise = N1_NOISE_SESSION;
+    }
+    ret = sh;
+    sh = NULL;
+    goto out;
+oom:
+    n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM shape of %zu bytes", len);
+out:
+    free(tk);
+    n1_shape_free(sh);
+    return ret;
+}
+
+void n1_shape_free(struct n1_shape *sh)
+{
+    if (sh == NULL) {
+        return;
+    }
+    free(sh->slots);
+    free(sh->text);
+    free(sh);
+}
+
+const char *n1_verb_name(enum n1_verb v)
+{
+    switch (v) {
+    case N1_VERB_SELECT:
+        return "select";
+    case N1_VERB_INSERT:
+        return "insert";
+    case N1_VERB_UPDATE:
+        return "update";
+    case N1_VERB_DELETE:
+        return "delete";
+    case N1_VERB_OTHER:
+        break;
+    }
+    return "other";
+}
+
+const char *n1_noise_name(enum n1_noise n)
+{
+    switch (n) {
+    case N1_NOISE_NONE:
+        return "none";
+    case N1_NOISE_SESSION:
+        return "session";
+    case N1_NOISE_SYSTEM:
+        return "system";
+    case N1_NOISE_TXN:
+        return "transaction";
+    case N1_NOISE_PREPARED:
+        return "prepared";
+    case N1_NOISE_RULE:
+        return "rule";
+    }
+    return "none";
+}
+
+char *n1_shape_str(const struct n1_shape *sh, struct n1_span sp, char *buf,
+                   size_t n)
+{
+    size_t l = sp.len;
+
+    if (n == 0) {
+        return buf;
+    }
+    if (sp.off > sh->len) {
+        l = 0;
+    } else if (l > sh->len - sp.off) {
+        l = sh->len - sp.off;
+    }
+    if (l >= n) {
+        l = n - 1;
+    }
+    memcpy(buf, sh->text + sp.off, l);
+    buf[l] = '\0';
+    return buf;
+}
+
+struct n1_shape_cache {
+    struct n1_shape **slots; /* direct-mapped on id & mask */
+    size_t mask;
+    uint64_t evictions;
+};
+
+struct n1_shape_cache *n1_shape_cache_new(size_t cap, struct n1_error *err)
+{
+    struct n1_shape_cache *c = NULL;
+    size_t sz = 1;
+
+    if (cap == 0) {
+        cap = 1024;
+    }
+    while (sz < cap) {
+        sz *= 2;
+    }
+    c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        goto oom;
+    }
+    c->slots = calloc(sz, sizeof(*c->slots));
+    if (c->slots == NULL) {
+        goto oom;
+    }
+    c->mask = sz - 1;
+    return c;
+oom:
+    n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM shape cache of %zu", sz);
+    free(c);
+    return NULL;
+}
+
+void n1_shape_cache_free(struct n1_shape_cache *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    for (size_t i = 0; i <= c->mask; i++) {
+        n1_shape_free(c->slots[i]);
+    }
+    free(c->slots);
+    free(c);
+}
+
+struct n1_shape *n1_shape_cache_get(struct n1_shape_cache *c, uint64_t id,
+                                    const char *text, size_t len, int *fresh,
+                                    struct n1_error *err)
+{
+    size_t h = (size_t)(id ^ (id >> 29)) & c->mask;
+    struct n1_shape *cur = c->slots[h];
+    struct n1_shape *sh = NULL;
+
+    if (fresh != NULL) {
+        *fresh = 0;
+    }
+    if (cur != NULL && cur->id == id && cur->len == len &&
+        memcmp(cur->text, text, len) == 0) {
+        return cur;
+    }
+    sh = n1_shape_parse(id, text, len, err);
+    if (sh == NULL) {
+        return NULL;
+    }
+    if (cur != NULL) {
+        c->evictions++;
+        n1_shape_free(cur);
+    }
+    c->slots[h] = sh;
+    if (fresh != NULL) {
+        *fresh = 1;
+    }
+    return sh;
+}
+
+uint64_t n1_shape_cache_evictions(const struct n1_shape_cache *c)
+{
+    return c->evictions;
+}

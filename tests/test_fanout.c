@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_fanout.c: the fanout detector (a thread and a connection per key).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "analyzer_feed.h"
+#include "helpers.h"
+
+static int setup(void **state)
+{
+    static struct feed fd;
+
+    feed_init(&fd, NULL);
+    *state = &fd;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    feed_cleanup(*state);
+    return 0;
+}
+
+/*
+ * n connections (ids 100 + i) open at t0 + i * spread ms, each runs
+ * MAX(cpu) for gid key(i) (with session noise first on odd ones), then
+ * all quit.
+ */
+static void fan(struct feed *fd, int n, int64_t t0, int64_t spread,
+                int same_key)
+{
+    char sql[128];
+
+    for (int i = 0; i < n; i++) {
+        feed_ev(fd, N1_CMD_CONNECT, 100 + (uint64_t)i, t0 + i * spread,
+                "app@10.0.0.1 on metrics using TCP/IP", -1, -1);
+    }
+    for (int i = 0; i < n; i++) {
+        int64_t t = t0 + i * spread + 5;
+
+        if (i % 2) {
+            feed_q(fd, 100 + (uint64_t)i, t, "SET NAMES utf8mb4");
+            feed_q(fd, 100 + (uint64_t)i, t, "SELECT CONNECTION_ID()");
+        }
+        snprintf(sql, sizeof(sql),
+                 "SELECT MAX(cpu) FROM metrics WHERE "
+                 "gid = %d",
+                 same_key ? 1 : i + 1);
+        feed_ev(fd, N1_CMD_QUERY, 100 + (uint64_t)i, t + 1, sql, 0.01, 1);
+    }
+    for (int i = n - 1; i >= 0; i--) {
+        feed_ev(fd, N1_CMD_QUIT, 100 + (uint64_t)i, t0 + i * spread + 40, NULL,
+                -1, -1);
+    }
+}
+
+static void test_fanout_found(void **state)
+{
+    struct feed *fd = *state;
+    const struct n1_finding *f;
+    int seen[8] = {0};
+
+    fan(fd, 8, 1000, 3, 0);
+    feed_finish(fd);
+    assert_int_equal(fd->n, 1);
+    f = feed_get(fd, N1_FIND_FANOUT, 0);
+    assert_string_equal(f->table, "metrics");
+    assert_int_equal(f->count, 8);
+    assert_int_equal(f->distinct_keys, 8);
+    assert_int_equal(f->n_connections, 8);
+    for (size_t i = 0; i < f->n_connections; i++) {
+        assert_true(f->connections[i] >= 100 && f->connections[i] < 108);
+        seen[f->connections[i] - 100]++;
+    }
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(seen[i], 1);
+    }
+    assert_string_equal(f->key_columns[0], "gid");
+    assert_string_equal(f->rewrite_kind, "group_by");
+    /* Quits came in reverse order: keys are listed as members joined. */
+    th_assert_text(f->sample,
+                   "select gid, max(cpu) from metrics where gid in "
+                   "(8, 7, 6, 5, 4, 3, 2, 1) group by gid",
+                   f->rewrite);
+    assert_non_null(strstr(f->advice, "one connection"));
+    assert_non_null(strstr(f->advice, "Saves 7 of 8 round trips"));
+    assert_true(fabs(f->total_time_s - 0.08) < 1e-9);
+    assert_int_equal(feed_count(fd, N1_FIND_N_PLUS_ONE), 0);
+}
+
+static void test_fanout_ordinary_traffic(void **state)
+{
+    struct feed *fd = *state;
+    char sql[128];
+
+    /* Many connections, each running a mix of statements once. */
+    for (int i = 0; i < 10; i++) {
+        uint64_t c = 200 + (uint64_t)i;
+
+        feed_ev(fd, N1_CMD_CONNECT, c, 1000 + i, "app on shop", -1, -1);
+        snprintf(sql, sizeof(sql), "SELECT * FROM users WHERE id = %d", i);
+        feed_q(fd, c, 1001 + i, sql);
+        snprintf(sql, sizeof(sql), "SELECT * FROM carts WHERE user_id = %d", i);
+        feed_q(fd, c, 1002 + i, sql);
+        snprintf(sql, sizeof(sql),
+                 "UPDATE sessions SET seen = NOW() WHERE "
+                 "user_id = %d",
+                 i);
+        feed_q(fd, c, 1003 + i, sql);
+        feed_ev(fd, N1_CMD_QUIT, c, 1004 + i, NULL, -1, -1);
+    }
+    feed_finish(fd);
+    assert_int_equal(fd->n, 0);
+}
+
+static void test_fanout_spread_out(void **state)
+{
+    struct feed *fd = *state;
+
+    /* Eight connections, 2 s apart: not at nearly the same time. */
+    fan(fd, 8, 1000, 2000, 0);
+    feed_finish(fd);
+    assert_int_equal(feed_count(fd, N1_FIND_FANOUT), 0);
+}
+
+static void test_fanout_same_key_or_few(void **state)
+{
+    struct feed *fd = *state;
+
+    fan(fd, 8, 1000, 3, 1);
+    feed_finish(fd);
+    assert_int_equal(feed_count(fd, N1_FIND_FANOUT), 0);
+    fan(fd, 4, 90000, 3, 0);
+    feed_finish(fd);
+    assert_int_equal(feed_count(fd, N1_FIND_FANOUT), 0);
+}
+
+static void test_fanout_needs_short_life(void **state)
+{
+    struct feed *fd = *state;
+    char sql[128];
+
+    /* Pooled connections seen only through one statement each (no
+       Connect, no Quit: a slow log) are not a fan-out. */
+    for (int i = 0; i < 8; i++) {
+        snprintf(sql, sizeof(sql),
+                 "SELECT MAX(cpu) FROM metrics WHERE "
+                 "gid = %d",
+                 i);
+        feed_q(fd, 300 + (uint64_t)i, 1000 + i, sql);
+    }
+    feed_finish(fd);
+    assert_int_equal(fd->n, 0);
+}
+
+static void test_fanout_tick_closes_window(void **state)
+{
+    struct feed *fd = *state;
+    struct n1_error err;
+
+    fan(fd, 6, 1000, 3, 0);
+    assert_int_equal(fd->n, 0);
+    assert_int_equal(n1_detectors_tick(fd->det, 1500 * 1000, &err), 0);
+    assert_int_equal(fd->n, 0);
+    assert_int_equal(n1_detectors_tick(fd->det, 5000 * 1000, &err), 0);
+    assert_int_equal(fd->n, 1);
+    assert_int_equal(fd->found[0]->kind, N1_FIND_FANOUT);
+    assert_int_equal(fd->found[0]->n_connections, 6);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_fanout_found),
+        T(test_fanout_ordinary_traffic),
+        T(test_fanout_spread_out),
+        T(test_fanout_same_key_or_few),
+        T(test_fanout_needs_short_life),
+        T(test_fanout_tick_closes_window),
+    };
+#undef T
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,641 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_nplus1.c: the n_plus_one detector on synthetic event streams.
+ *
+ * Every case feeds SQL through the real normaliser and the detector
+ * registry (tests/analyzer_feed.h) and looks at the findings emitted:
+ * the loops it must find and the traffic it must leave alone.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "analyzer_feed.h"
+#include "helpers.h"
+
+#define SETTINGS_SQL                                                           \
+    "SELECT profile_settings.id, profile_settings.name, "                      \
+    "profile_settings.value FROM profile_settings WHERE "                      \
+    "profile_settings.name = 'proj:g%d' LIMIT 1"
+
+static int setup(void **state)
+{
+    static struct feed fd;
+
+    feed_init(&fd, NULL);
+    *state = &fd;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    feed_cleanup(*state);
+    return 0;
+}
+
+/*
+ * Feeds n statements on conn, 10 ms apart from t0: fmt with its one "%d"
+ * replaced by base + i (spliced by hand, so fmt need not be a literal).
+ */
+static void loop(struct feed *fd, uint64_t conn, int64_t t0, const char *fmt,
+                 int base, int n)
+{
+    const char *hole = strstr(fmt, "%d");
+    char sql[512];
+
+    assert_non_null(hole);
+    for (int i = 0; i < n; i++) {
+        snprintf(sql, sizeof(sql), "%.*s%d%s", (int)(hole - fmt), fmt, base + i,
+                 hole + 2);
+        feed_q(fd, conn, t0 + 10 * i, sql);
+    }
+}
+
+static void test_nplus1_story(void **state)
+{
+    struct feed *fd = *state;
+    const struct n1_finding *f;
+    char want[1024];
+    size_t n;
+    int gids[] = {7, 12, 3, 41, 5, 9, 18, 2};
+
+    for (int i = 0; i < 8; i++) {
+        char sql[512];
+
+        snprintf(sql, sizeof(sql), SETTINGS_SQL, gids[i]);
+        feed_q(fd, 1, 1000 + 25 * i, sql);
+    }
+    feed_finish(fd);
+    assert_int_equal(fd->n, 1);
+    f = feed_get(fd, N1_FIND_N_PLUS_ONE, 0);
+    assert_string_equal(f->statement, "select");
+    assert_string_equal(f->table, "profile_settings");
+    assert_int_equal(f->n_key_columns, 1);
+    assert_string_equal(f->key_columns[0], "profile_settings.name");
+    assert_int_equal(f->count, 8);
+    assert_int_equal(f->distinct_keys, 8);
+    assert_int_equal(f->connection, 1);
+    assert_int_equal(f->first_seen_us, 1000000);
+    assert_int_equal(f->last_seen_us, 1175000);
+    assert_true(isnan(f->total_time_s));
+    assert_string_equal(f->rewrite_kind, "in_list");
+    n = (size_t)snprintf(want, sizeof(want),
+                         "select profile_settings.id, profile_settings.name, "
+                         "profile_settings.value from profile_settings where "
+                         "profile_settings.name in (");
+    for (int i = 0; i < 8; i++) {
+        n += (size_t)snprintf(want + n, sizeof(want) - n, "%s'proj:g%d'",
+                              i ? ", " : "", gids[i]);
+    }
+    snprintf(want + n, sizeof(want) - n, ")");
+    th_assert_text(f->sample, want, f->rewrite);
+    assert_non_null(strstr(f->advice, "Saves 7 of 8 round trips"));
+    assert_int_equal(f->id,
+                     n1_finding_id(N1_FIND_N_PLUS_ONE, f->fingerprint, NULL));
+    assert_string_equal(f->file, "test.log");
+}
+
+static void test_nplus1_below_threshold(void **state)
+{
+    struct feed *fd = *state;
+
+    /* Two lookups by id, and a four-key loop: under min_repeats 5. */
+    feed_q(fd, 1, 0, "SELECT * FROM users WHERE id = 1");
+    feed_q(fd, 1, 5, "SELECT * FROM users WHERE id = 2");
+    loop(fd, 2, 0, "SELECT * FROM items WHERE id = %d", 1, 4);
+    feed_finish(fd);
+    assert_int_equal(fd->n, 0);
+}
+
+static void test_nplus1_min_distinct(void **state)
+{
+    struct feed *fd = *state;
+
+    /* Six executions, two keys: below min_distinct_keys 3, and no key
+       repeats five times, so no duplicate either. */
+    for (int i = 0; i < 6; i++) {
+        feed_q(fd, 1, 10 * i,
+               i % 2 ? "SELECT * FROM t WHERE id = 1"
+                     : "SELECT * FROM t WHERE id = 2");
+    }
+    feed_finish(fd);
+    assert_int_equal(fd->n, 0);
+}
+
+static void test_nplus1_batched_not_reported(void **state)
+{
+    struct feed *fd = *state;
+    char sql[8192];
+
+    /* The batched form, once. */
+    feed_q(fd, 1, 0,
+           "SELECT * FROM profile_settings WHERE name IN "
+           "('proj:g1', 'proj:g2', 'proj:g3')");
+    /* A chunked loader: six IN lists of 300 keys each. */
+    for (int c = 0; c < 6; c++) {
+        size_t n =
+            (size_t)snprintf(sql, sizeof(sql), "SELECT * FROM t WHERE id IN (");
+
+        for (int k = 0; k < 300; k++) {
+            n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s%d",
+                                  k ? "," : "", c * 300 + k);
+        }
+        snprintf(sql + n, sizeof(sql) - n, ")");
+        feed_q(fd, 2, 100 * c, sql);
+    }
+    feed_finish(fd);
+    assert_int_equal(fd->n, 0);
+}
+
+static void test_nplus1_loop_body_and_parent(void **state)
+{
+    struct feed *fd = *state;
+    const struct n1_finding *cust;
+    const struct n1_finding *items;
+    struct n1_norm nm;
+    struct n1_error err;
+    char sql[256];
+
+    feed_ev(fd, N1_CMD_QUERY, 7, 0,
+            "SELECT customer_id FROM orders WHERE status = 'open'", 0.002, 6);
+    for (int i = 0; i < 6; i++) {
+        snprintf(sql, sizeof(sql), "SELECT * FROM customers WHERE id = %d",
+                 100 + i);
+        feed_ev(fd, N1_CMD_QUERY, 7, 10 + 20 * i, sql, 0.001, 1);
+        snprintf(sql, sizeof(sql),
+                 "SELECT * FROM order_items WHERE order_id = %d", 500 + i);
+        feed_ev(fd, N1_CMD_QUERY, 7, 20 + 20 * i, sql, 0.003, 4);
+    }
+    feed_finish(fd);
+    assert_int_equal(feed_count(fd, N1_FIND_N_PLUS_ONE), 2);
+    cust = feed_table(fd, N1_FIND_N_PLUS_ONE, "customers");
+    items = feed_table(fd, N1_FIND_N_PLUS_ONE, "order_items");
+    assert_int_equal(cust->count, 6);
+    assert_int_equal(items->count, 6);
+    assert_true(fabs(cust->total_time_s - 0.006) < 1e-9);
+    assert_true(fabs(items->total_time_s - 0.018) < 1e-9);
+    /* Both loops were driven by the orders query, whose Rows_sent is the
+       loop count; the items loop skips the customer lookup. */
+    snprintf(sql, sizeof(sql),
+             "select customer_id from orders where "
+             "status = 'x'");
+    assert_int_equal(n1_normalize(fd->nz, sql, strlen(sql), &nm, &err), 0);
+    assert_true(cust->has_parent);
+    assert_true(items->has_parent);
+    assert_true(cust->parent_fingerprint == nm.id);
+    assert_true(items->parent_fingerprint == nm.id);
+    assert_string_equal(cust->parent_table, "orders");
+    assert_string_equal(items->parent_table, "orders");
+    assert_true(cust->parent_rows_sent == 6.0);
+    assert_string_equal(cust->rewrite, "select * from customers where id in "
+                                       "(100, 101, 102, 103, 104, 105)");
+    /* The parent hands over one column: the subquery form is offered. */
+    assert_non_null(strstr(cust->advice,
+                           "select * from customers where id in (SELECT "
+                           "customer_id FROM orders WHERE status = 'open')"));
+}
+
+static void test_nplus1_compound_keys(void **state)
+{
+    struct feed *fd = *state;
+    const struct n1_finding *f;
+
+    loop(fd, 1, 0,
+         "SELECT * FROM users WHERE tenant_id = 3 AND "
+         "user_id = %d",
+         10, 6);
+    feed_q(fd, 2, 0, "SELECT v FROM grid WHERE x = 1 AND y = 1");
+    feed_q(fd, 2, 1, "SELECT v FROM grid WHERE x = 1 AND y = 2");
+    feed_q(fd, 2, 2, "SELECT v FROM grid WHERE x = 2 AND y = 1");
+    feed_q(fd, 2, 3, "SELECT v FROM grid WHERE x = 2 AND y = 2");
+    feed_q(fd, 2, 4, "SELECT v FROM grid WHERE x = 3 AND y = 1");
+    feed_finish(fd);
+    assert_int_equal(fd->n, 2);
+    f = feed_table(fd, N1_FIND_N_PLUS_ONE, "users");
+    assert_int_equal(f->n_key_columns, 1);
+    assert_string_equal(f->key_columns[0], "user_id");
+    assert_string_equal(f->rewrite,
+                        "select * from users where tenant_id = 3 and user_id "
+                        "in (10, 11, 12, 13, 14, 15)");
+    f = feed_table(fd, N1_FIND_N_PLUS_ONE, "grid");
+    assert_int_equal(f->n_key_columns, 2);
+    assert_string_equal(f->key_columns[0], "x");
+    assert_string_equal(f->key_columns[1], "y");
+    assert_string_equal(f->rewrite_kind, "row_in");
+    assert_string_equal(f->rewrite,
+                        "select x, y, v from grid where (x, y) in ((1, 1), "
+                        "(1, 2), (2, 1), (2, 2), (3, 1))");
+}
+
+static void test_nplus1_write_loops(void **state)
+{
+    struct feed *fd = *state;
+    const struct n1_finding *f;
+
+    loop(fd, 1, 0, "INSERT INTO audit (item_id, created) VALUES (%d, NOW())", 1,
+         5);
+    loop(fd, 2, 0, "UPDATE stock SET qty = qty - 1 WHERE sku = %d", 30, 5);
+    loop(fd, 3, 0, "DELETE FROM carts WHERE id = %d", 70, 5);
+    feed_finish(fd);
+    assert_int_equal(fd->n, 3);
+    f = feed_table(fd, N1_FIND_N_PLUS_ONE, "audit");
+    assert_string_equal(f->statement, "insert");
+    assert_string_equal(f->rewrite_kind, "multi_row_insert");
+    assert_string_equal(f->rewrite,
+                        "insert into audit(item_id, created) values(1, now()), "
+                        "(2, now()), (3, now()), (4, now()), (5, now())");
+    assert_string_equal(f->key_columns[0], "item_id");
+    f = feed_table(fd, N1_FIND_N_PLUS_ONE, "stock");
+    assert_string_equal(f->statement, "update");
+    assert_string_equal(f->rewrite,
+                        "update stock set qty = qty - 1 where sku in "
+                        "(30, 31, 32, 33, 34)");
+    f = feed_table(fd, N1_FIND_N_PLUS_ONE, "carts");
+    assert_string_equal(f->statement, "delete");
+    assert_string_equal(f->rewrite,
+                        "delete from carts where id in (70, 71, 72, 73, 74)");
+}
+
+static void test_nplus1_transaction_loop(void **state)
+{
+    struct feed *fd = *state;
+    const struct n1_finding *f;
+    char sql[256];
+
+    for (int i = 0; i < 5; i++) {
+        int64_t t = 100 * i;
+
+        feed_q(fd, 4, t, "BEGIN");
+        snprintf(sql, sizeof(sql),
+                 "SELECT * FROM accounts WHERE id = %d FOR UPDATE", i + 1);
+        feed_q(fd, 4, t + 1, sql);
+        snprintf(sql, sizeof(sql),
+                 "UPDATE accounts SET balance = balance - 5 WHERE id = %d",
+                 i + 1);
+        feed_q(fd, 4, t + 2, sql);
+        feed_q(fd, 4, t + 3, "COMMIT");
+    }
+    feed_finish(fd);
+    assert_int_equal(fd->n, 2);
+    f = feed_get(fd, N1_FIND_N_PLUS_ONE, 0);
+    if (strcmp(f->statement, "select") != 0) {
+        f = feed_get(fd, N1_FIND_N_PLUS_ONE, 1);
+    }
+    assert_string_equal(f->rewrite,
+                        "select * from accounts where id in (1, 2, 3, 4, 5) "
+                        "for update");
+}
+
+static void test_nplus1_prepared(void **state)
+{
+    struct feed *fd = *state;
+    const struct n1_finding *f;
+    char sql[256];
+
+    feed_ev(fd, N1_CMD_PREPARE, 9, 0, "SELECT * FROM users WHERE id = ?", -1,
+            -1);
+    for (int i = 0; i < 6; i++) {
+        snprintf(sql, sizeof(sql), "SELECT * FROM users WHERE id = %d", i);
+        feed_ev(fd, N1_CMD_EXECUTE, 9, 1 + i, sql, -1, -1);
+    }
+    /* Prepare text logged as a plain query is no execution either. */
+    feed_q(fd, 9, 8, "SELECT * FROM users WHERE id = ?");
+    feed_ev(fd, N1_CMD_CLOSE_STMT, 9, 9, NULL, -1, -1);
+    feed_finish(fd);
+    assert_int_equal(fd->n, 1);
+    f = feed_get(fd, N1_FIND_N_PLUS_ONE, 0);
+    assert_int_equal(f->count, 6);
+    assert_string_equal(f->rewrite,
+                        "select * from users where id in (0, 1, 2, 3, 4, 5)");
+}
+
+static void test_nplus1_interleaved_connections(void **state)
+{
+    struct feed *fd = *state;
+    const struct n1_finding *a;
+    const struct n1_finding *b;
+    char sql[256];
+
+    for (int i = 0; i < 8; i++) {
+        if (i < 6) {
+            snprintf(sql, sizeof(sql), "SELECT * FROM t WHERE id = %d", i);
+            feed_q(fd, 11, 10 * i, sql);
+        }
+        snprintf(sql, sizeof(sql), "SELECT * FROM t WHERE id = %d", 100 + i);
+        feed_q(fd, 12, 10 * i + 5, sql);
+    }
+    feed_finish(fd);
+    assert_int_equal(fd->n, 2);
+    a = feed_get(fd, N1_FIND_N_PLUS_ONE, 0);
+    b = feed_get(fd, N1_FIND_N_PLUS_ONE, 1);
+    if (a->connection != 11) {
+        const struct n1_finding *t = a;
+
+        a = b;
+        b = t;
+    }
+    assert_int_equal(a->connection, 11);
+    assert_int_equal(a->count, 6);
+    assert_int_equal(b->connection, 12);
+    assert_int_equal(b->count, 8);
+    /* Same statement, same location: the same finding id. */
+    assert_true(a->id == b->id);
+}
+
+static void test_nplus1_sqlcommenter(void **state)
+{
+    struct feed *fd = *state;
+    struct feed other;
+    const struct n1_finding *f;
+    char sql[512];
+
+    for (int i = 0; i < 5; i++) {
+        snprintf(sql, sizeof(sql),
+                 "SELECT * FROM profile_settings WHERE name = 'g%d' "
+                 "/*controller='settings',action='index',"
+                 "file='utils.py:42',traceparent='00-%032d-%016d-01'*/",
+                 i, i, i);
+        feed_q(fd, 1, 10 * i, sql);
+    }
+    feed_finish(fd);
+    /* traceparent changes every statement but does not split the loop. */
+    assert_int_equal(fd->n, 1);
+    f = feed_get(fd, N1_FIND_N_PLUS_ONE, 0);
+    assert_int_equal(f->count, 5);
+    assert_string_equal(f->location, "utils.py:42");
+    assert_int_equal(f->n_tags, 4);
+    assert_string_equal(f->tags[0].key, "controller");
+    assert_string_equal(f->tags[0].value, "settings");
+    assert_true(f->id == n1_finding_id(N1_FIND_N_PLUS_ONE, f->fingerprint,
+                                       "utils.py:42"));
+    assert_true(f->id !=
+                n1_finding_id(N1_FIND_N_PLUS_ONE, f->fingerprint, NULL));
+    /* Other keys, another log, another connection: the same id. */
+    feed_init(&other, NULL);
+    for (int i = 0; i < 7; i++) {
+        snprintf(sql, sizeof(sql),
+                 "SELECT * FROM profile_settings WHERE name = 'x%d' "
+                 "/*file='utils.py:42'*/",
+                 i);
+        feed_q(&other, 99, 50000 + i, sql);
+    }
+    feed_finish(&other);
+    assert_int_equal(other.n, 1);
+    assert_true(other.found[0]->id == f->id);
+    feed_cleanup(&other);
+}
+
+static void test_nplus1_location_file_line(void **state)
+{
+    struct feed *fd = *state;
+
+    loop(fd, 1, 0,
+         "UPDATE jobs SET state = 'done' WHERE id = %d "
+         "/*file='jobs/worker.py',line='17',route='%2Fjobs'*/",
+         1, 5);
+    feed_finish(fd);
+    assert_int_equal(fd->n, 1);
+    assert_string_equal(fd->found[0]->location, "jobs/worker.py:17");
+    assert_int_equal(fd->found[0]->n_tags, 3);
+    assert_string_equal(fd->found[0]->tags[2].value, "/jobs");
+    assert_string_equal(fd->found[0]->rewrite,
+                        "update jobs set state = 'done' where id in "
+                        "(1, 2, 3, 4, 5)");
+}
+
+static void test_nplus1_ends_on_gap_quit_tick(void **state)
+{
+    struct feed *fd = *state;
+    struct n1_error err;
+    char sql[128];
+
+    /* Time gap: 3 s of silence ends the first loop when the next
+       statement arrives, before finish. */
+    loop(fd, 1, 0, "SELECT * FROM a WHERE id = %d", 0, 5);
+    loop(fd, 1, 3100, "SELECT * FROM a WHERE id = %d", 10, 5);
+    assert_int_equal(fd->n, 1);
+    assert_int_equal(fd->found[0]->count, 5);
+    /* Statement gap: 60 other statements in between. */
+    for (int i = 0; i < 60; i++) {
+        snprintf(sql, sizeof(sql), "SELECT * FROM other%d WHERE k = 1", i);
+        feed_q(fd, 1, 3200 + i, sql);
+    }
+    feed_q(fd, 1, 3300, "SELECT * FROM a WHERE id = 99");
+    assert_int_equal(fd->n, 2);
+    /* Quit ends a loop at once. */
+    loop(fd, 2, 4000, "SELECT * FROM b WHERE id = %d", 0, 5);
+    assert_int_equal(fd->n, 2);
+    feed_ev(fd, N1_CMD_QUIT, 2, 4100, NULL, -1, -1);
+    assert_int_equal(fd->n, 3);
+    /* A tick ends what went idle. */
+    loop(fd, 3, 5000, "SELECT * FROM c WHERE id = %d", 0, 5);
+    assert_int_equal(n1_detectors_tick(fd->det, 5100 * 1000, &err), 0);
+    assert_int_equal(fd->n, 3);
+    assert_int_equal(n1_detectors_tick(fd->det, 9000 * 1000, &err), 0);
+    assert_int_equal(fd->n, 4);
+    assert_string_equal(fd->found[3]->table, "c");
+    feed_finish(fd);
+    assert_int_equal(fd->n, 4);
+}
+
+static void test_nplus1_noise_ignored(void **state)
+{
+    struct feed *fd = *state;
+    struct n1_detect_stats st;
+
+    for (int i = 0; i < 10; i++) {
+        feed_q(fd, 1, i, "SELECT CONNECTION_ID()");
+        feed_q(fd, 1, i, "SELECT @@session.tx_isolation");
+        feed_q(fd, 1, i, "SET NAMES utf8mb4");
+        feed_q(fd, 1, i, "SHOW WARNINGS");
+        feed_q(fd, 1, i, "SELECT DATABASE()");
+        feed_q(fd, 1, i,
+               "SELECT * FROM information_schema.columns WHERE "
+               "table_name = 'x'");
+    }
+    feed_finish(fd);
+    assert_int_equal(fd->n, 0);
+    n1_detectors_stats(fd->det, &st);
+    assert_int_equal(st.events, 60);
+    assert_int_equal(st.ignored, 60);
+}
+
+static void test_nplus1_range_and_pagination(void **state)
+{
+    struct feed *fd = *state;
+    const struct n1_finding *f;
+    char sql[256];
+
+    for (int i = 0; i < 5; i++) {
+        snprintf(sql, sizeof(sql),
+                 "SELECT COUNT(*) FROM orders WHERE "
+                 "total > %d AND total < %d",
+                 100 * i, 100 * (i + 1));
+        feed_q(fd, 1, i, sql);
+        snprintf(sql, sizeof(sql),
+                 "SELECT * FROM events ORDER BY id "
+                 "LIMIT 100 OFFSET %d",
+                 100 * i);
+        feed_q(fd, 2, i, sql);
+    }
+    feed_finish(fd);
+    assert_int_equal(fd->n, 2);
+    f = feed_table(fd, N1_FIND_N_PLUS_ONE, "orders");
+    assert_null(f->rewrite);
+    assert_string_equal(f->rewrite_kind, "grouped_ranges");
+    assert_int_equal(f->severity, N1_SEV_INFO);
+    assert_null(strstr(f->advice, " IN ("));
+    f = feed_table(fd, N1_FIND_N_PLUS_ONE, "events");
+    assert_null(f->rewrite);
+    assert_string_equal(f->rewrite_kind, "keyset_pagination");
+}
+
+static void test_nplus1_caps(void **state)
+{
+    struct feed fd;
+    struct n1_detect_opts o;
+    struct n1_detect_stats st;
+
+    (void)state;
+    n1_detect_opts_default(&o);
+    o.max_connections = 4;
+    o.max_loops_per_conn = 2;
+    o.max_keys = 3;
+    o.enable_duplicate = 0;
+    o.enable_fanout = 0;
+    feed_init(&fd, &o);
+    /* Ten connections through a table of four: each evicted connection
+       still reports its loop. */
+    for (uint64_t c = 1; c <= 10; c++) {
+        loop(&fd, c, (int64_t)c * 100, "SELECT * FROM t WHERE id = %d", 0, 6);
+    }
+    /* Three alternating fingerprints through two loop places. */
+    for (int i = 0; i < 6; i++) {
+        char sql[128];
+
+        snprintf(sql, sizeof(sql), "SELECT * FROM p WHERE id = %d", i);
+        feed_q(&fd, 20, 2000 + 3 * i, sql);
+        snprintf(sql, sizeof(sql), "SELECT * FROM q WHERE id = %d", i);
+        feed_q(&fd, 20, 2001 + 3 * i, sql);
+        snprintf(sql, sizeof(sql), "SELECT * FROM r WHERE id = %d", i);
+        feed_q(&fd, 20, 2002 + 3 * i, sql);
+    }
+    feed_finish(&fd);
+    n1_detectors_stats(fd.det, &st);
+    assert_true(st.conn_evictions >= 6);
+    assert_true(st.loop_evictions > 0);
+    assert_true(st.rows_dropped > 0);
+    assert_int_equal(feed_count(&fd, N1_FIND_N_PLUS_ONE), 10);
+    /* Only max_keys keys are listed; the advice says so. */
+    assert_string_equal(fd.found[0]->rewrite,
+                        "select * from t where id in (0, 1, 2)");
+    assert_non_null(strstr(fd.found[0]->advice, "first 3 keys"));
+    /* Everything was released: the memory account is back to zero. */
+    assert_int_equal(st.memory, 0);
+    feed_cleanup(&fd);
+}
+
+static void test_nplus1_memory_budget(void **state)
+{
+    struct feed fd;
+    struct n1_detect_opts o;
+    struct n1_detect_stats st;
+
+    (void)state;
+    n1_detect_opts_default(&o);
+    o.max_memory = 1; /* only the first row of each loop */
+    feed_init(&fd, &o);
+    loop(&fd, 1, 0, "SELECT * FROM t WHERE id = %d", 0, 6);
+    n1_detectors_stats(fd.det, &st);
+    assert_true(st.memory > 0);
+    feed_finish(&fd);
+    n1_detectors_stats(fd.det, &st);
+    assert_int_equal(st.memory, 0);
+    assert_true(st.rows_dropped >= 5);
+    assert_int_equal(fd.n, 1);
+    assert_int_equal(fd.found[0]->count, 6);
+    assert_int_equal(fd.found[0]->distinct_keys, 6);
+    assert_string_equal(fd.found[0]->rewrite,
+                        "select * from t where id in (0)");
+    assert_non_null(strstr(fd.found[0]->advice, "may miss keys"));
+    feed_cleanup(&fd);
+}
+
+static void test_nplus1_ignore_patterns(void **state)
+{
+    struct feed fd;
+    struct n1_detect_opts o;
+    struct n1_error err;
+    const char *const pats[] = {"^select \\* from audit_log "};
+    const char *const bad[] = {"(unclosed"};
+
+    (void)state;
+    n1_detect_opts_default(&o);
+    o.ignore_patterns = pats;
+    o.n_ignore_patterns = 1;
+    feed_init(&fd, &o);
+    loop(&fd, 1, 0, "SELECT * FROM audit_log WHERE id = %d", 0, 10);
+    loop(&fd, 1, 200, "SELECT * FROM kept WHERE id = %d", 0, 10);
+    feed_finish(&fd);
+    assert_int_equal(fd.n, 1);
+    assert_string_equal(fd.found[0]->table, "kept");
+    feed_cleanup(&fd);
+
+    o.ignore_patterns = bad;
+    assert_null(n1_detectors_new(&o, feed_sink, NULL, &err));
+    assert_int_equal(err.code, N1_ERULES);
+    assert_non_null(strstr(err.message, "RULES ignore pattern 1"));
+}
+
+static void test_nplus1_slow_log_timing(void **state)
+{
+    struct feed *fd = *state;
+    const struct n1_finding *f;
+    char sql[128];
+
+    for (int i = 0; i < 5; i++) {
+        snprintf(sql, sizeof(sql), "SELECT * FROM t WHERE id = %d", i);
+        feed_ev(fd, N1_CMD_QUERY, 0, -1, sql, 0.25, 1);
+    }
+    feed_finish(fd);
+    assert_int_equal(fd->n, 1);
+    f = fd->found[0];
+    assert_true(fabs(f->total_time_s - 1.25) < 1e-9);
+    assert_int_equal(f->first_seen_us, N1_TS_NONE);
+    assert_false(f->has_parent);
+    assert_true(isnan(f->parent_rows_sent));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_nplus1_story),
+        T(test_nplus1_below_threshold),
+        T(test_nplus1_min_distinct),
+        T(test_nplus1_batched_not_reported),
+        T(test_nplus1_loop_body_and_parent),
+        T(test_nplus1_compound_keys),
+        T(test_nplus1_write_loops),
+        T(test_nplus1_transaction_loop),
+        T(test_nplus1_prepared),
+        T(test_nplus1_interleaved_connections),
+        T(test_nplus1_sqlcommenter),
+        T(test_nplus1_location_file_line),
+        T(test_nplus1_ends_on_gap_quit_tick),
+        T(test_nplus1_noise_ignored),
+        T(test_nplus1_range_and_pagination),
+        cmocka_unit_test(test_nplus1_caps),
+        cmocka_unit_test(test_nplus1_memory_budget),
+        cmocka_unit_test(test_nplus1_ignore_patterns),
+        T(test_nplus1_slow_log_timing),
+    };
+#undef T
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_rewrite.c: batched rewrites of loops, compared with statements
+ * worked out by hand from the fingerprint text and the key values.
+ *
+ * Each case runs real SQL through n1_normalize() into a loop record (the
+ * same path the detectors take) and builds the rewrite from it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "detect_int.h"
+#include "helpers.h"
+#include "normalize.h"
+#include "rewrite.h"
+
+struct rw {
+    struct n1_detect_ctx ctx;
+    struct n1_normalizer *nz;
+    struct n1_loop *loop;
+    struct n1_shape *sh;
+    struct n1_rewrite out;
+    char input[512]; /* for failure messages */
+};
+
+static int setup(void **state)
+{
+    static struct rw r;
+    struct n1_error err;
+
+    memset(&r, 0, sizeof(r));
+    n1_detect_opts_default(&r.ctx.opts);
+    r.nz = n1_normalizer_new(&err);
+    *state = &r;
+    return r.nz == NULL ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    struct rw *r = *state;
+
+    n1_rewrite_cleanup(&r->out);
+    n1_loop_free(r->loop);
+    n1_shape_free(r->sh);
+    n1_normalizer_free(r->nz);
+    return 0;
+}
+
+/* Runs the statements through a loop and builds the rewrite. */
+static void run(struct rw *r, const char *const *sqls, size_t n,
+                const char *parent_sql, const char *parent_col)
+{
+    struct n1_error err;
+    struct n1_rw_input in;
+
+    for (size_t i = 0; i < n; i++) {
+        struct n1_event ev;
+        struct n1_norm nm;
+
+        memset(&ev, 0, sizeof(ev));
+        ev.sql = sqls[i];
+        ev.sql_len = strlen(sqls[i]);
+        ev.ts_us = (int64_t)i * 1000;
+        ev.file = "t.log";
+        assert_int_equal(n1_normalize(r->nz, ev.sql, ev.sql_len, &nm, &err), 0);
+        if (i == 0) {
+            r->sh = n1_shape_parse(nm.id, nm.text, nm.len, &err);
+            assert_non_null(r->sh);
+            r->loop = n1_loop_new(&r->ctx, &ev, &nm, r->sh, 1, 1);
+            assert_non_null(r->loop);
+        } else {
+            assert_int_equal(n1_loop_add(&r->ctx, r->loop, &ev, &nm, i + 1), 0);
+        }
+    }
+    snprintf(r->input, sizeof(r->input), "%s (x%zu)", sqls[0], n);
+    memset(&in, 0, sizeof(in));
+    in.kind = N1_FIND_N_PLUS_ONE;
+    in.shape = r->sh;
+    in.rows = r->loop->rows;
+    in.n_rows = r->loop->n_rows;
+    in.count = r->loop->count;
+    in.distinct = r->loop->distinct;
+    in.varies = r->loop->varies;
+    in.rows_complete = r->loop->rows_complete;
+    in.max_keys = r->ctx.opts.max_keys;
+    in.parent_sql = parent_sql;
+    in.parent_column = parent_col;
+    assert_int_equal(n1_rewrite_build(&in, &r->out, &err), 0);
+    assert_non_null(r->out.advice);
+}
+
+#define RUN(r, arr) run((r), (arr), sizeof(arr) / sizeof((arr)[0]), NULL, NULL)
+
+static void expect(struct rw *r, const char *kind, const char *sql)
+{
+    th_assert_text(r->input, sql, r->out.sql != NULL ? r->out.sql : "(null)");
+    th_assert_text(r->input, kind,
+                   r->out.kind != NULL ? r->out.kind : "(null)");
+}
+
+static void test_rewrite_story_in_list(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "SELECT profile_settings.id, profile_settings.name, "
+        "profile_settings.value FROM profile_settings WHERE "
+        "profile_settings.name = 'proj:g7' LIMIT 1",
+        "SELECT profile_settings.id, profile_settings.name, "
+        "profile_settings.value FROM profile_settings WHERE "
+        "profile_settings.name = 'proj:g12' LIMIT 1",
+        "SELECT profile_settings.id, profile_settings.name, "
+        "profile_settings.value FROM profile_settings WHERE "
+        "profile_settings.name = 'proj:g3' LIMIT 1",
+        "SELECT profile_settings.id, profile_settings.name, "
+        "profile_settings.value FROM profile_settings WHERE "
+        "profile_settings.name = 'proj:g12' LIMIT 1",
+    };
+
+    RUN(r, q);
+    /* The key column is already selected; LIMIT 1 goes; g12 once. */
+    expect(r, "in_list",
+           "select profile_settings.id, profile_settings.name, "
+           "profile_settings.value from profile_settings where "
+           "profile_settings.name in ('proj:g7', 'proj:g12', 'proj:g3')");
+    assert_int_equal(r->out.pattern, N1_RW_IN_LIST);
+    assert_int_equal(r->out.n_key_columns, 1);
+    assert_string_equal(r->out.key_columns[0], "profile_settings.name");
+    assert_int_equal(r->out.keys_listed, 3);
+    assert_int_equal(r->out.batches, 1);
+    assert_int_equal(r->out.saved, 3);
+    assert_non_null(strstr(r->out.advice, "Saves 3 of 4 round trips"));
+}
+
+static void test_rewrite_adds_key_column(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "SELECT value FROM settings WHERE name = 'a'",
+        "SELECT value FROM settings WHERE name = 'b'",
+        "SELECT value FROM settings WHERE name = 'c'",
+    };
+
+    RUN(r, q);
+    expect(r, "in_list",
+           "select name, value from settings where name in ('a', 'b', 'c')");
+}
+
+static void test_rewrite_compound_constant(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "SELECT * FROM users WHERE tenant_id = 3 AND user_id = 10",
+        "SELECT * FROM users WHERE tenant_id = 3 AND user_id = 11",
+        "SELECT * FROM users WHERE tenant_id = 3 AND user_id = 12",
+    };
+
+    RUN(r, q);
+    /* select * already carries user_id; the constant stays. */
+    expect(r, "in_list",
+           "select * from users where tenant_id = 3 and user_id in "
+           "(10, 11, 12)");
+    assert_int_equal(r->out.n_key_columns, 1);
+    assert_string_equal(r->out.key_columns[0], "user_id");
+}
+
+static void test_rewrite_row_in(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "SELECT v FROM t WHERE x = 1 AND y = 2",
+        "SELECT v FROM t WHERE x = 3 AND y = 4",
+        "SELECT v FROM t WHERE x = 5 AND y = 6",
+    };
+
+    RUN(r, q);
+    expect(r, "row_in",
+           "select x, y, v from t where (x, y) in ((1, 2), (3, 4), (5, 6))");
+    assert_int_equal(r->out.n_key_columns, 2);
+    assert_string_equal(r->out.key_columns[0], "x");
+    assert_string_equal(r->out.key_columns[1], "y");
+}
+
+static void test_rewrite_reversed_eq(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "SELECT a FROM t WHERE 1 = id AND kind = 'x'",
+        "SELECT a FROM t WHERE 2 = id AND kind = 'x'",
+        "SELECT a FROM t WHERE 3 = id AND kind = 'x'",
+    };
+
+    RUN(r, q);
+    expect(r, "in_list",
+           "select id, a from t where id in (1, 2, 3) and kind = 'x'");
+}
+
+static void test_rewrite_multi_row_insert(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "INSERT INTO audit (a, b, created) VALUES (1, 'x', NOW())",
+        "INSERT INTO audit (a, b, created) VALUES (2, 'y''s', NOW())",
+        "INSERT INTO audit (a, b, created) VALUES (3, 'z\\\\w', NOW())",
+    };
+
+    RUN(r, q);
+    expect(r, "multi_row_insert",
+           "insert into audit(a, b, created) values(1, 'x', now()), "
+           "(2, 'y''s', now()), (3, 'z\\\\w', now())");
+    assert_int_equal(r->out.n_key_columns, 2);
+    assert_string_equal(r->out.key_columns[0], "a");
+    assert_string_equal(r->out.key_columns[1], "b");
+    assert_int_equal(r->out.saved, 2);
+}
+
+static void test_rewrite_update_same_set(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "UPDATE jobs SET state = 'done' WHERE id = 1",
+        "UPDATE jobs SET state = 'done' WHERE id = 2",
+        "UPDATE jobs SET state = 'done' WHERE id = 3",
+    };
+
+    RUN(r, q);
+    expect(r, "in_list",
+           "update jobs set state = 'done' where id in (1, 2, 3)");
+}
+
+static void test_rewrite_update_case(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "UPDATE users SET name = 'a' WHERE id = 1",
+        "UPDATE users SET name = 'b' WHERE id = 2",
+        "UPDATE users SET name = 'c' WHERE id = 3",
+        "UPDATE users SET name = 'd' WHERE id = 2",
+    };
+
+    RUN(r, q);
+    /* id 2 was updated twice: the last value wins, as in the loop. */
+    expect(r, "case_update",
+           "update users set name = case id when 1 then 'a' when 2 then "
+           "'d' when 3 then 'c' end where id in (1, 2, 3)");
+}
+
+static void test_rewrite_delete(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "DELETE FROM sessions WHERE id = 7",
+        "DELETE FROM sessions WHERE id = 8",
+        "DELETE FROM sessions WHERE id = 9",
+    };
+
+    RUN(r, q);
+    expect(r, "in_list", "delete from sessions where id in (7, 8, 9)");
+}
+
+static void test_rewrite_group_by(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "SELECT MAX(cpu) FROM metrics WHERE gid = 1",
+        "SELECT MAX(cpu) FROM metrics WHERE gid = 2",
+        "SELECT MAX(cpu) FROM metrics WHERE gid = 3",
+    };
+    static const char *const q2[] = {
+        "select count(*) from items where order_id = 1 group by kind",
+        "select count(*) from items where order_id = 2 group by kind",
+        "select count(*) from items where order_id = 3 group by kind",
+    };
+
+    RUN(r, q);
+    expect(r, "group_by",
+           "select gid, max(cpu) from metrics where gid in (1, 2, 3) "
+           "group by gid");
+    n1_rewrite_cleanup(&r->out);
+    n1_loop_free(r->loop);
+    n1_shape_free(r->sh);
+    r->loop = NULL;
+    r->sh = NULL;
+    RUN(r, q2);
+    expect(r, "group_by",
+           "select order_id, count(*) from items where order_id in "
+           "(1, 2, 3) group by order_id, kind");
+}
+
+static void test_rewrite_for_update_kept(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "SELECT * FROM accounts WHERE id = 1 FOR UPDATE",
+        "SELECT * FROM accounts WHERE id = 2 FOR UPDATE",
+        "SELECT * FROM accounts WHERE id = 3 FOR UPDATE",
+    };
+
+    RUN(r, q);
+    expect(r, "in_list",
+           "select * from accounts where id in (1, 2, 3) for update");
+}
+
+static void test_rewrite_hex_and_escapes(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "SELECT * FROM blobs WHERE h = X'DEAD'",
+        "SELECT * FROM blobs WHERE h = 0xBEEF",
+        "SELECT * FROM blobs WHERE h = x'f00d'",
+    };
+    struct n1_strbuf sb;
+    struct n1_rw_lit lit = {N1_LIT_STRING, 0, 0, 8, "it's\n\\\0z"};
+
+    RUN(r, q);
+    expect(r, "in_list",
+           "select * from blobs where h in (X'DEAD', X'BEEF', X'f00d')");
+    n1_strbuf_init(&sb, 0);
+    assert_int_equal(n1_rewrite_literal(&sb, &lit), 0);
+    assert_string_equal(n1_strbuf_str(&sb), "'it''s\\n\\\\\\0z'");
+    n1_strbuf_reset(&sb);
+    lit.type = N1_LIT_NULL;
+    assert_int_equal(n1_rewrite_literal(&sb, &lit), 0);
+    assert_string_equal(n1_strbuf_str(&sb), "null");
+    n1_strbuf_reset(&sb);
+    lit.type = N1_LIT_NUMBER;
+    lit.value = "-1.5e3";
+    lit.len = 6;
+    assert_int_equal(n1_rewrite_literal(&sb, &lit), 0);
+    assert_string_equal(n1_strbuf_str(&sb), "-1.5e3");
+    n1_strbuf_cleanup(&sb);
+}
+
+static void test_rewrite_key_cap(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "SELECT * FROM t WHERE id = 1", "SELECT * FROM t WHERE id = 2",
+        "SELECT * FROM t WHERE id = 3", "SELECT * FROM t WHERE id = 4",
+        "SELECT * FROM t WHERE id = 5",
+    };
+
+    r->ctx.opts.max_keys = 2;
+    RUN(r, q);
+    /* Only two rows are kept; five distinct keys were seen. */
+    expect(r, "in_list", "select * from t where id in (1, 2)");
+    assert_int_equal(r->out.keys_listed, 2);
+    assert_int_equal(r->out.batches, 3);
+    assert_int_equal(r->out.saved, 2);
+    assert_non_null(strstr(r->out.advice, "first 2 keys"));
+}
+
+static void test_rewrite_range_no_in(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "SELECT COUNT(*) FROM orders WHERE total > 0 AND total < 100",
+        "SELECT COUNT(*) FROM orders WHERE total > 100 AND total < 200",
+        "SELECT COUNT(*) FROM orders WHERE total > 200 AND total < 300",
+    };
+
+    RUN(r, q);
+    assert_null(r->out.sql);
+    assert_int_equal(r->out.pattern, N1_RW_RANGE);
+    assert_string_equal(r->out.kind, "grouped_ranges");
+    assert_non_null(strstr(r->out.advice, "grouped query"));
+    assert_null(strstr(r->out.advice, " in ("));
+}
+
+static void test_rewrite_pagination(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "SELECT * FROM events ORDER BY id LIMIT 100 OFFSET 0",
+        "SELECT * FROM events ORDER BY id LIMIT 100 OFFSET 100",
+        "SELECT * FROM events ORDER BY id LIMIT 100 OFFSET 200",
+    };
+
+    RUN(r, q);
+    assert_null(r->out.sql);
+    assert_int_equal(r->out.pattern, N1_RW_PAGINATION);
+    assert_string_equal(r->out.kind, "keyset_pagination");
+    assert_non_null(strstr(r->out.advice, "keyset"));
+}
+
+static void test_rewrite_refuses_unsafe(void **state)
+{
+    struct rw *r = *state;
+    static const char *const limit5[] = {
+        "SELECT * FROM posts WHERE user_id = 1 ORDER BY id DESC LIMIT 5",
+        "SELECT * FROM posts WHERE user_id = 2 ORDER BY id DESC LIMIT 5",
+        "SELECT * FROM posts WHERE user_id = 3 ORDER BY id DESC LIMIT 5",
+    };
+    static const char *const ored[] = {
+        "SELECT * FROM t WHERE a = 1 OR b = 1",
+        "SELECT * FROM t WHERE a = 2 OR b = 2",
+        "SELECT * FROM t WHERE a = 3 OR b = 3",
+    };
+
+    RUN(r, limit5);
+    assert_null(r->out.sql);
+    assert_int_equal(r->out.pattern, N1_RW_UNSUPPORTED);
+    assert_non_null(strstr(r->out.advice, "window function"));
+    n1_rewrite_cleanup(&r->out);
+    n1_loop_free(r->loop);
+    n1_shape_free(r->sh);
+    r->loop = NULL;
+    r->sh = NULL;
+    RUN(r, ored);
+    assert_null(r->out.sql);
+    assert_int_equal(r->out.pattern, N1_RW_UNSUPPORTED);
+}
+
+static void test_rewrite_batched_in(void **state)
+{
+    struct rw *r = *state;
+    char buf[3][4096];
+    const char *q[3];
+
+    /* A chunked loader: three IN lists of 200 keys. */
+    for (int c = 0; c < 3; c++) {
+        size_t n = (size_t)snprintf(buf[c], sizeof(buf[c]),
+                                    "SELECT * FROM t WHERE id IN (");
+
+        for (int k = 0; k < 200; k++) {
+            n += (size_t)snprintf(buf[c] + n, sizeof(buf[c]) - n, "%s%d",
+                                  k ? "," : "", c * 200 + k);
+        }
+        snprintf(buf[c] + n, sizeof(buf[c]) - n, ")");
+        q[c] = buf[c];
+    }
+    run(r, q, 3, NULL, NULL);
+    assert_int_equal(r->out.pattern, N1_RW_BATCHED);
+    assert_null(r->out.sql);
+}
+
+static void test_rewrite_small_in_lists_merge(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "SELECT * FROM t WHERE id IN (1, 2) AND a = 'x'",
+        "SELECT * FROM t WHERE id IN (3) AND a = 'x'",
+        "SELECT * FROM t WHERE id IN (2, 4) AND a = 'x'",
+    };
+
+    RUN(r, q);
+    expect(r, "in_list",
+           "select * from t where id in (1, 2, 3, 4) and a = 'x'");
+}
+
+static void test_rewrite_parent_subquery(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "SELECT * FROM order_items WHERE order_id = 1",
+        "SELECT * FROM order_items WHERE order_id = 2",
+        "SELECT * FROM order_items WHERE order_id = 3",
+    };
+
+    run(r, q, 3, "SELECT id FROM orders WHERE status = 'open'", "id");
+    expect(r, "in_list",
+           "select * from order_items where order_id in (1, 2, 3)");
+    assert_non_null(strstr(r->out.advice,
+                           "select * from order_items where order_id in "
+                           "(SELECT id FROM orders WHERE status = 'open')"));
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_rewrite_story_in_list),
+        T(test_rewrite_adds_key_column),
+        T(test_rewrite_compound_constant),
+        T(test_rewrite_row_in),
+        T(test_rewrite_reversed_eq),
+        T(test_rewrite_multi_row_insert),
+        T(test_rewrite_update_same_set),
+        T(test_rewrite_update_case),
+        T(test_rewrite_delete),
+        T(test_rewrite_group_by),
+        T(test_rewrite_for_update_kept),
+        T(test_rewrite_hex_and_escapes),
+        T(test_rewrite_key_cap),
+        T(test_rewrite_range_no_in),
+        T(test_rewrite_pagination),
+        T(test_rewrite_refuses_unsafe),
+        T(test_rewrite_batched_in),
+        T(test_rewrite_small_in_lists_merge),
+        T(test_rewrite_parent_subquery),
+    };
+#undef T
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
