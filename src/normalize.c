@@ -298,6 +298,7 @@ enum vstate {
 struct emit {
     struct n1_normalizer *n; /* buffers */
     size_t n_lits;           /* literals so far */
+    size_t n_lits_dropped;   /* literals past N1_NORM_MAX_LITERALS */
     size_t n_tags;           /* tags so far */
     unsigned n_slots;        /* ? so far */
     enum prev prev;          /* previous token */
@@ -554,6 +555,17 @@ static void emit_lit(struct emit *e, enum n1_lit_type type, size_t off,
     struct n1_normalizer *n = e->n;
     struct lit_rec *r;
 
+    if (e->n_lits >= N1_NORM_MAX_LITERALS) {
+        /* Keep memory bounded on huge IN lists and bulk INSERTs: the ?
+           still goes into the text, the value is forgotten. */
+        n1_strbuf_truncate(&n->vals, off);
+        e->n_lits_dropped++;
+        space_before(e, PV_LIT);
+        e->n_slots++;
+        put(e, "?", 1);
+        e->prev = PV_LIT;
+        return;
+    }
     if (grow((void **)&n->lrec, &n->lrec_cap, e->n_lits + 1,
              sizeof(*n->lrec)) != 0) {
         e->failed = 1;
@@ -1233,6 +1245,7 @@ static int publish(struct emit *e, struct n1_norm *out)
     out->n_slots = e->n_slots;
     out->lits = n->lits;
     out->n_lits = e->n_lits;
+    out->n_lits_dropped = e->n_lits_dropped;
     out->tags = n->tags;
     out->n_tags = e->n_tags;
     return 0;

@@ -26,6 +26,13 @@
  */
 #define N1_FINGERPRINT_VERSION 1
 
+/*
+ * Most literals one statement returns. Past it the text still gets its ?s
+ * but values are not kept, so a 16 MiB bulk INSERT costs megabytes, not
+ * hundreds of them. n1_norm.n_lits_dropped counts what was left out.
+ */
+#define N1_NORM_MAX_LITERALS 65536
+
 enum n1_lit_type {
     N1_LIT_STRING = 0, /* '...' or "..." (also N'..', _cs'..') */
     N1_LIT_NUMBER,     /* 42, -1.5, 2E-3 */
@@ -57,6 +64,8 @@ struct n1_norm {
     unsigned n_slots;              /* number of ? in text */
     const struct n1_literal *lits; /* literals in statement order */
     size_t n_lits;                 /* entries in lits */
+    size_t n_lits_dropped;         /* literals past N1_NORM_MAX_LITERALS:
+                                      in text as ?, not in lits */
     const struct n1_tag *tags;     /* sqlcommenter tags, in order */
     size_t n_tags;                 /* entries in tags */
 };

@@ -36,6 +36,14 @@ void n1_strbuf_reset(struct n1_strbuf *sb)
     }
 }
 
+void n1_strbuf_truncate(struct n1_strbuf *sb, size_t len)
+{
+    if (len < sb->len) {
+        sb->len = len;
+        sb->buf[len] = '\0';
+    }
+}
+
 int n1_strbuf_append(struct n1_strbuf *sb, const void *data, size_t n)
 {
     size_t need;

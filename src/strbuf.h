@@ -28,6 +28,9 @@ void n1_strbuf_cleanup(struct n1_strbuf *sb);
 /* Empties the buffer, keeping its allocation. */
 void n1_strbuf_reset(struct n1_strbuf *sb);
 
+/* Shortens the buffer to len bytes (no-op when it is not longer). */
+void n1_strbuf_truncate(struct n1_strbuf *sb, size_t len);
+
 /*
  * Appends n bytes. Returns 0, or -1 when the cap would be passed or
  * memory ran out; on failure the buffer is unchanged.

@@ -547,6 +547,12 @@ static void test_normalize_huge(void **state)
     assert_int_equal(n1_normalize(n, b, i + 2, &o, &err), 0);
     assert_string_equal(o.text, "select ? in(?+)");
     assert_int_equal(o.n_slots, 2);
+    /* 1 + (i - 13) / 2 + 1 literals: only the first N1_NORM_MAX_LITERALS
+       are listed, the rest are counted, so memory stays bounded. */
+    assert_int_equal(o.n_lits, N1_NORM_MAX_LITERALS);
+    assert_int_equal(o.n_lits + o.n_lits_dropped, 1 + (i - 13) / 2 + 1);
+    assert_string_equal(o.lits[N1_NORM_MAX_LITERALS - 1].value, "1");
+    assert_int_equal(o.lits[N1_NORM_MAX_LITERALS - 1].slot, 1);
     /* NUL bytes and dashes */
     memset(b, 0, len / 2);
     memset(b + len / 2, '-', len / 2);
