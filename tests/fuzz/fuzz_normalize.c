@@ -49,7 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (unsigned)l->type > N1_LIT_BOOL) {
             abort();
         }
-        if (i > 0 && l->pos < o.lits[i - 1].pos) {
+        /* pos is not monotonic: rows of a VALUES list that equal the
+           first row fold into it, so their literals point back at the
+           first row's ?s (fixtures/crash/normalize/values-fold-order). */
+        if (i > 0 && l->pos < o.lits[i - 1].pos && l->item == 0) {
             abort();
         }
     }
