@@ -10,6 +10,12 @@
  * of the last event they include; memory therefore grows with distinct
  * fingerprints, never with the length of the log. Detectors see every
  * event; what they do with findings is the caller's business.
+ *
+ * Two optional hooks serve digest's filters and --group-by: accept drops
+ * an event before statistics and detectors see it, group picks the class
+ * a statement is counted in. A caller that uses them should give the run
+ * its own (":memory:") store, since the stored classes are then no longer
+ * per fingerprint of every event.
  */
 #include <fcntl.h>
 #include <math.h>
@@ -245,6 +251,7 @@ int pipeline_read(struct pipeline *p, const char *path, struct n1_error *err)
         const struct n1_norm *np = NULL;
         const struct n1_reader_stats *rs;
         int got = n1_reader_next(r, &ev, &rerr);
+        int keep;
 
         if (got < 0) {
             char buf[512];
@@ -265,13 +272,27 @@ int pipeline_read(struct pipeline *p, const char *path, struct n1_error *err)
             }
             np = &nm;
         }
-        if (np != NULL && is_statement(&ev, slow)) {
-            if (n1_agg_add(p->agg, &ev, np, err) != 0) {
-                goto out;
-            }
-            p->stats.statements++;
+        keep = p->opts.accept == NULL ||
+               p->opts.accept(p->opts.hook_ud, &ev, np);
+        if (!keep) {
+            /* Dropped before anything counted it; the file offset still
+               moves past it below. */
+            p->stats.filtered++;
         }
-        if (p->opts.detectors != NULL &&
+        if (keep && np != NULL && is_statement(&ev, slow)) {
+            const struct n1_norm *key = np;
+
+            if (p->opts.group != NULL) {
+                key = p->opts.group(p->opts.hook_ud, &ev, np);
+            }
+            if (key != NULL) {
+                if (n1_agg_add(p->agg, &ev, key, err) != 0) {
+                    goto out;
+                }
+                p->stats.statements++;
+            }
+        }
+        if (keep && p->opts.detectors != NULL &&
             n1_detectors_event(p->opts.detectors, &ev, np, err) != 0) {
             goto out;
         }

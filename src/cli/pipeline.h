@@ -15,10 +15,30 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "normalize.h"
 #include "reader.h"
 
 struct n1_detectors;
 struct n1_store;
+
+/*
+ * Decides whether an event takes part in the run at all (statistics and
+ * detectors). norm is NULL for events without SQL (Connect, Quit). Returns
+ * 1 to keep the event, 0 to drop it. Both arguments are only read during
+ * the call.
+ */
+typedef int (*pipeline_accept_fn)(void *ud, const struct n1_event *ev,
+                                  const struct n1_norm *norm);
+
+/*
+ * Chooses the class a kept statement is counted in: returns norm itself
+ * (group by fingerprint) or a norm whose text, len, id and hex name
+ * another class (the event's db, say), borrowed from ud and valid until
+ * the next call; NULL leaves the statement out of the statistics.
+ */
+typedef const struct n1_norm *(*pipeline_group_fn)(void *ud,
+                                                   const struct n1_event *ev,
+                                                   const struct n1_norm *norm);
 
 struct pipeline_opts {
     const char *db_path;         /* store path; ":memory:" keeps nothing */
@@ -28,6 +48,9 @@ struct pipeline_opts {
     struct n1_detectors *detectors; /* borrowed; NULL: no detection */
     uint64_t flush_events;       /* events between store flushes */
     int progress;                /* 1: progress on stderr if a terminal */
+    pipeline_accept_fn accept;   /* NULL: keep every event */
+    pipeline_group_fn group;     /* NULL: count under the fingerprint */
+    void *hook_ud;               /* passed to accept and group */
 };
 
 struct pipeline_stats {
@@ -38,6 +61,7 @@ struct pipeline_stats {
     uint64_t statements;     /* events counted in the statistics */
     uint64_t skipped_lines;  /* lines no event could use */
     uint64_t skipped_events; /* events dropped (too big, unreadable) */
+    uint64_t filtered;       /* events the accept hook dropped */
 };
 
 struct pipeline;

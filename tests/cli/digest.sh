@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# CLI test for `n1scan digest`: text and JSON on fixture logs, filters,
+# --group-by, --order-by/--limit, --db reuse (a file read twice counts
+# once), stored-data filters that must refuse, and exit statuses.
+# usage: digest.sh N1SCAN FIXTURES_DIR
+set -u
+n1=$1
+fx=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fails=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    fails=$((fails + 1))
+}
+
+# expect_rc NAME WANT CMD...: runs CMD (stdout to $work/out, stderr to
+# $work/err) and checks its exit status.
+expect_rc() {
+    local name=$1 want=$2 rc=0
+    shift 2
+    "$@" >"$work/out" 2>"$work/err" || rc=$?
+    if [ "$rc" -ne "$want" ]; then
+        fail "$name: exit $rc, want $want"
+        sed 's/^/   stderr: /' "$work/err" >&2
+    fi
+}
+
+# jq-like checks with python3 (a test dependency): jcheck NAME EXPR
+# evaluates EXPR with d = the JSON in $work/out and fails when false.
+jcheck() {
+    local name=$1 expr=$2
+    if ! python3 - "$work/out" "$expr" <<'X'; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+ok = eval(sys.argv[2])
+if not ok:
+    print("   expression: " + sys.argv[2], file=sys.stderr)
+    sys.exit(1)
+X
+        fail "$name"
+    fi
+}
+
+slow=$fx/slow/mariadb-basic.log
+cap=$fx/captured/mariadb-10.11-slow.log
+
+# 1. text report: the sections a pt-query-digest user looks for, and no
+#    comment line wider than 80 columns
+expect_rc text 0 "$n1" digest "$slow"
+for want in '# Overall: 3 total, 3 unique' '# Time range: ' \
+    '# Attribute          total     min     max     avg     95%  stddev  median' \
+    '# Exec time ' '# Profile (by Query_time:sum)' \
+    '# Rank Query ID         Response time    Calls  R/Call   V/M Item' \
+    '# Query 1: ' '# Query_time distribution' '# Sample (slowest, 1.500000 s' \
+    'SELECT SLEEP(1.5)\G'; do
+    grep -qF -- "$want" "$work/out" || fail "text: missing '$want'"
+done
+if awk '/^#/ && length($0) > 80 { bad = 1 } END { exit !bad }' "$work/out"; then
+    fail "text: a line is wider than 80 columns"
+fi
+
+# 2. JSON: numbers of the three statements of mariadb-basic.log, ranked
+#    by total Query_time; the slowest class is SELECT SLEEP(1.5)
+expect_rc json 0 "$n1" digest --format json "$slow"
+jcheck json-count "d['global']['query_count'] == 3 and d['global']['unique_query_count'] == 3"
+jcheck json-rank "d['classes'][0]['example']['query'] == 'SELECT SLEEP(1.5)'"
+jcheck json-sum "abs(d['global']['metrics']['Query_time']['sum'] - 1.502123) < 1e-9"
+jcheck json-item "[c['distillate'] for c in d['classes']] == ['SELECT', 'SELECT orders', 'SELECT users']"
+jcheck json-rows "d['classes'][1]['metrics']['Rows_examined']['sum'] == 200"
+jcheck json-db "d['classes'][2]['db']['values'] == [{'value': 'shop', 'count': 1}]"
+
+# 3. the captured MariaDB log: every event is counted once
+expect_rc captured 0 "$n1" digest --format json --limit 0 "$cap"
+jcheck captured-sum "sum(c['query_count'] for c in d['classes']) == d['global']['query_count']"
+jcheck captured-all "len(d['classes']) == d['global']['unique_query_count'] and d['misc']['classes'] == 0"
+
+# 4. --limit and --order-by
+expect_rc limit 0 "$n1" digest --format json --limit 1 --order-by Rows_examined:max "$slow"
+jcheck limit-one "len(d['classes']) == 1 and d['misc']['classes'] == 2"
+jcheck order-by "d['classes'][0]['distillate'] == 'SELECT orders' and d['report']['order_by'] == 'Rows_examined:max'"
+
+# 5. filters on events
+expect_rc filter-db 0 "$n1" digest --format json --filter db=shop "$slow"
+jcheck filter-db "d['global']['query_count'] == 2"
+expect_rc filter-or 0 "$n1" digest --format json --filter host=web1 --filter host=10.0.0.6 "$slow"
+jcheck filter-or "d['global']['query_count'] == 3"
+expect_rc filter-and 0 "$n1" digest --format json --filter db=shop --filter connection=13 "$slow"
+jcheck filter-and "d['global']['query_count'] == 0"
+expect_rc since 0 "$n1" digest --format json --since "2024-11-25 12:00:01" "$slow"
+jcheck since "d['global']['query_count'] == 1"
+expect_rc until 0 "$n1" digest --format json --until "2024-11-25T12:00:01" "$slow"
+jcheck until "d['global']['query_count'] == 2"
+expect_rc relative 0 "$n1" digest --format json --since 1h "$slow"
+jcheck relative "d['global']['query_count'] == 0"
+id=$("$n1" digest --format json "$slow" 2>/dev/null | python3 -c \
+    'import json,sys; print(json.load(sys.stdin)["classes"][1]["id"])')
+expect_rc filter-id 0 "$n1" digest --format json --filter "fingerprint=$id" "$slow"
+jcheck filter-id "[c['id'] for c in d['classes']] == ['$id']"
+
+# 6. --group-by db: classes are databases ("(none)" for no schema)
+expect_rc group-db 0 "$n1" digest --format json --group-by db "$slow"
+jcheck group-db "sorted(c['fingerprint'] for c in d['classes']) == ['(none)', 'shop']"
+jcheck group-db-attr "d['classes'][0]['attribute'] == 'db'"
+
+# 7. --db reuse: the same file read twice is counted once, and the store
+#    alone reports the same numbers
+db=$work/store.db
+expect_rc db-first 0 "$n1" digest --db "$db" --format json "$slow"
+cp "$work/out" "$work/first.json"
+expect_rc db-again 0 "$n1" digest --db "$db" --format json "$slow"
+grep -q "already read" "$work/err" || fail "db-again: no 'already read' note"
+jcheck db-again "d['global']['query_count'] == 3"
+expect_rc db-only 0 "$n1" digest --db "$db" --format json
+jcheck db-only "d['global']['query_count'] == 3 and d['classes'][0]['example']['query'] == 'SELECT SLEEP(1.5)'"
+expect_rc db-add 0 "$n1" digest --db "$db" --format json "$fx/slow/mysql-8.0.log"
+jcheck db-add "d['global']['query_count'] > 3"
+
+# 8. filters on stored data: exact or refused
+expect_rc db-filter-id 0 "$n1" digest --db "$db" --format json --filter "id=$id"
+jcheck db-filter-id "d['global']['query_count'] == 1"
+expect_rc db-filter-conn 2 "$n1" digest --db "$db" --filter connection=12
+grep -q "USAGE --filter connection needs LOG" "$work/err" || fail "db-filter-conn message"
+expect_rc db-group 2 "$n1" digest --db "$db" --group-by user
+grep -q "USAGE --group-by user needs LOG" "$work/err" || fail "db-group message"
+# filters with LOGs leave the named store alone
+before=$(cksum <"$db")
+expect_rc db-untouched 0 "$n1" digest --db "$db" --filter db=shop "$fx/slow/mysql-5.7.log"
+grep -q "left unchanged" "$work/err" || fail "db-untouched: no note"
+[ "$(cksum <"$db")" = "$before" ] || fail "db-untouched: the store changed"
+
+# 9. general log: no timings, ranked by count
+expect_rc general 0 "$n1" digest "$fx/general/mariadb-basic.log"
+grep -qF '# Profile (by cnt)' "$work/out" || fail "general: not ranked by count"
+
+# 10. exit statuses and usage errors
+expect_rc no-log 2 "$n1" digest
+grep -q "USAGE digest: no LOG given" "$work/err" || fail "no-log message"
+expect_rc no-store 2 "$n1" digest --db "$work/missing.db"
+printf 'just some text\nnot a log at all\n' >"$work/notes.txt"
+expect_rc not-a-log 3 "$n1" digest "$work/notes.txt"
+expect_rc skipped 4 "$n1" digest "$fx/slow/garbage.log"
+expect_rc bad-format 2 "$n1" digest --format xml "$slow"
+expect_rc bad-order 2 "$n1" digest --order-by Nope:sum "$slow"
+expect_rc bad-filter 2 "$n1" digest --filter colour=red "$slow"
+expect_rc bad-id 2 "$n1" digest --filter fingerprint=xyz "$slow"
+expect_rc bad-since 2 "$n1" digest --since yesterday "$slow"
+expect_rc bad-range 2 "$n1" digest --since 2024-01-02 --until 2024-01-01 "$slow"
+expect_rc bad-group 2 "$n1" digest --group-by table "$slow"
+expect_rc help 0 "$n1" digest --help
+grep -q "usage: n1scan digest" "$work/out" || fail "help on stdout"
+
+# 11. no progress line when stderr is not a terminal
+"$n1" digest "$cap" >/dev/null 2>"$work/err"
+if grep -q $'\r' "$work/err"; then
+    fail "progress written to a non-terminal stderr"
+fi
+
+if [ "$fails" -ne 0 ]; then
+    echo "$fails failure(s)" >&2
+    exit 1
+fi
+echo "digest.sh: all passed"

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `n1scan digest` against pt-query-digest on a real slow log: start
+# MariaDB (every statement logged, long_query_time=0), run the digest
+# workload (tests/integration/digest_workload.py: ~20 shapes, a few
+# hundred statements, varied timings), stop, then run both tools on the
+# slow log and let compare_digest.py check calls, totals, extrema and
+# percentiles per class against each other and against exact values.
+#
+# usage: test_digest_vs_pt.sh N1SCAN SOURCE_ROOT CMAKE_BINARY_DIR
+# On failure the log and both reports are kept in
+# CMAKE_BINARY_DIR/Testing/digest_vs_pt/.
+set -euo pipefail
+n1scan=$1
+root=$2
+bindir=$3
+here=$root/tests/integration
+# shellcheck source=tests/integration/lib_mariadb.sh
+source "$here/lib_mariadb.sh"
+
+for tool in pt-query-digest pt-fingerprint mariadb python3; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "test_digest_vs_pt: $tool is not installed" >&2
+        exit 1
+    fi
+done
+python3 "$here/compare_digest.py" --self-test
+
+work=$(mktemp -d)
+mdb_register_tmp "$work"
+python3 "$here/digest_workload.py" >"$work/workload.sql"
+mdb_start
+mariadb --no-defaults --socket="$MDB_SOCKET" --user=root \
+    <"$work/workload.sql" >/dev/null
+mdb_stop_keep_logs "$work"
+
+status=0
+pt-query-digest --output json --limit 100% "$MDB_SLOW_LOG" \
+    >"$work/pt.json" 2>"$work/pt.stderr" || status=1
+rc=0
+"$n1scan" digest --format json --limit 1000 --db :memory: "$MDB_SLOW_LOG" \
+    >"$work/n1.json" 2>"$work/n1.stderr" || rc=$?
+if [ "$rc" -ne 0 ]; then
+    echo "test_digest_vs_pt: n1scan digest exited $rc:" >&2
+    cat "$work/n1.stderr" >&2
+    status=1
+fi
+if [ "$status" -eq 0 ]; then
+    python3 "$here/compare_digest.py" --log "$MDB_SLOW_LOG" \
+        --n1 "$work/n1.json" --pt "$work/pt.json" --n1scan "$n1scan" ||
+        status=1
+fi
+if [ "$status" -ne 0 ]; then
+    dest=$bindir/Testing/digest_vs_pt
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    cp "$work"/* "$dest/" 2>/dev/null || true
+    echo "test_digest_vs_pt: inputs and reports kept in $dest" >&2
+fi
+exit "$status"
