@@ -15,9 +15,11 @@
  * value that is not a key) no SQL is produced and the advice says why:
  * a wrong rewrite is worse than none.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <xxhash.h>
 
@@ -379,6 +381,112 @@ struct plan {
     int vary_other;  /* some other literal varies */
     int key_nested;  /* a key sits inside parentheses */
 };
+
+/* A name as pointer and length, for the comparisons below. */
+struct name {
+    const char *p; /* first byte */
+    size_t len;    /* bytes */
+};
+
+/* Last dotted part of a column name: "t.c" -> "c". */
+static struct name bare_name(const char *p, size_t len)
+{
+    struct name n = {p, len};
+
+    for (size_t i = len; i > 0; i--) {
+        if (p[i - 1] == '.') {
+            n.p = p + i;
+            n.len = len - i;
+            break;
+        }
+    }
+    return n;
+}
+
+static int is_id(struct name n)
+{
+    return n.len == 2 && strncasecmp(n.p, "id", 2) == 0;
+}
+
+static int ends_id(struct name n)
+{
+    return n.len > 3 && strncasecmp(n.p + n.len - 3, "_id", 3) == 0;
+}
+
+/* 1 when table t is named stem or stem + "s" ("order" -> "orders"). */
+static int names_table(struct name t, const char *stem, size_t len)
+{
+    return t.len >= len && t.len <= len + 1 &&
+           strncasecmp(t.p, stem, len) == 0 &&
+           (t.len == len || t.p[len] == 's' || t.p[len] == 'S');
+}
+
+/* The table after the first FROM of a statement, or an empty name. */
+static struct name parent_table(const char *sql)
+{
+    struct name none = {"", 0};
+
+    for (const char *p = sql; *p != '\0'; p++) {
+        if (strncasecmp(p, "from", 4) == 0 &&
+            (p == sql || isspace((unsigned char)p[-1])) &&
+            isspace((unsigned char)p[4])) {
+            const char *t = p + 4;
+            const char *e;
+
+            while (isspace((unsigned char)*t)) {
+                t++;
+            }
+            e = t;
+            while (*e != '\0' && (isalnum((unsigned char)*e) || *e == '_' ||
+                                  *e == '.' || *e == '`')) {
+                e++;
+            }
+            return bare_name(t, (size_t)(e - t));
+        }
+    }
+    return none;
+}
+
+/*
+ * 1 when the parent's single column plausibly holds the loop's key values,
+ * so that "key IN (parent)" is the same query. A log never shows result
+ * rows, so this goes by names only: the same column name ("gid" feeds
+ * "gid"), "<table>_id" feeding "id" of that table ("customer_id" feeds
+ * customers.id), or a table's "id" feeding "<table>_id" (orders.id feeds
+ * order_items.order_id). Anything else (e.g. keys built as 'proj:' + gid) gets no
+ * subquery form: a wrong rewrite is worse than none.
+ */
+static int parent_feeds_key(const struct n1_rw_input *in,
+                            const struct plan *p)
+{
+    const struct n1_shape *sh = in->shape;
+    const struct n1_span *kc = &sh->slots[p->keys[0]].column;
+    struct name key = bare_name(sh->text + kc->off, kc->len);
+    struct name tbl = bare_name(sh->text + sh->table.off, sh->table.len);
+    struct name par;
+    size_t stem;
+
+    if (in->parent_column == NULL) {
+        return 0;
+    }
+    par = bare_name(in->parent_column, strlen(in->parent_column));
+    if (key.len == 0 || par.len == 0) {
+        return 0;
+    }
+    if (par.len == key.len && strncasecmp(par.p, key.p, key.len) == 0) {
+        return 1;
+    }
+    if (is_id(key) && ends_id(par)) {
+        /* "customer_id" feeds customers.id */
+        return names_table(tbl, par.p, par.len - 3);
+    }
+    if (is_id(par) && ends_id(key)) {
+        /* orders.id feeds order_items.order_id */
+        stem = key.len - 3;
+        return names_table(parent_table(in->parent_sql), key.p, stem);
+    }
+    return 0;
+}
 
 static int varies(const struct n1_rw_input *in, unsigned s)
 {
@@ -1102,7 +1210,8 @@ int n1_rewrite_build(const struct n1_rw_input *in, struct n1_rewrite *out,
                                              : N1_RW_IN_LIST;
             rc = build_select(in, &p, &ks, NULL, &out->sql);
             if (rc == 0 && in->parent_sql != NULL && p.n_keys == 1 &&
-                !p.key_is_list && in->kind == N1_FIND_N_PLUS_ONE) {
+                !p.key_is_list && in->kind == N1_FIND_N_PLUS_ONE &&
+                parent_feeds_key(in, &p)) {
                 rc = build_select(in, &p, &ks, in->parent_sql, &subq_sql);
             }
         } else {

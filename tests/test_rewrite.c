@@ -470,11 +470,27 @@ static void test_rewrite_parent_subquery(void **state)
                            "(SELECT id FROM orders WHERE status = 'open')"));
 }
 
+/* The seed's keys are 'proj:' + gid: the parent's gid column does not hold
+   them, so no subquery form may be offered. */
+static void test_rewrite_parent_unrelated_column(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "SELECT v FROM profile_settings WHERE profile_settings.name = 'p:g1'",
+        "SELECT v FROM profile_settings WHERE profile_settings.name = 'p:g2'",
+        "SELECT v FROM profile_settings WHERE profile_settings.name = 'p:g3'",
+    };
+
+    run(r, q, 3, "SELECT project_groups.gid FROM project_groups", "gid");
+    assert_null(strstr(r->out.advice, "(SELECT"));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_rewrite_story_in_list),
+        T(test_rewrite_parent_unrelated_column),
         T(test_rewrite_adds_key_column),
         T(test_rewrite_compound_constant),
         T(test_rewrite_row_in),
