@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Installs what n1scan needs to build and test on Debian 12.
+# Installs what n1scan needs on Debian 12: `deps.sh build` for building
+# only, `deps.sh` (or `deps.sh test`) for building and every test.
 # Runs apt-get as root directly, otherwise through sudo.
 set -euo pipefail
 
 packages=(
-    build-essential cmake pkg-config clang
+    build-essential cmake pkg-config
     libpcre2-dev libsqlite3-dev zlib1g-dev libjansson-dev libxxhash-dev
     libinih-dev default-libmysqlclient-dev libcmocka-dev
-    mariadb-server mariadb-client percona-toolkit
-    python3 python3-jsonschema sqlite3 valgrind
 )
+if [ "${1:-test}" != build ]; then
+    packages+=(
+        clang libclang-rt-14-dev mariadb-server mariadb-client percona-toolkit
+        python3 python3-jsonschema sqlite3 time
+    )
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -105,6 +105,23 @@ static const char *const migrations[N1_STORE_SCHEMA_VERSION] = {
     "  count INTEGER NOT NULL,"
     "  UNIQUE (fp_id, kind, value)"
     ");",
+    /* 2: findings of `n1scan analyze`, one row per finding per run. */
+    "CREATE TABLE findings ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  id INTEGER NOT NULL,"
+    "  hex TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  fingerprint INTEGER NOT NULL,"
+    "  file TEXT NOT NULL,"
+    "  line INTEGER NOT NULL,"
+    "  first_seen INTEGER,"
+    "  last_seen INTEGER,"
+    "  count INTEGER NOT NULL,"
+    "  json TEXT NOT NULL,"
+    "  run_time INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX findings_file ON findings(file);"
+    "CREATE INDEX findings_id ON findings(id);",
 };
 
 /* Prepared statements, created on first use and kept until close. */
@@ -125,6 +142,8 @@ enum stmt_id {
     S_FILE_INS,    /* new file row */
     S_FILE_UPD,    /* update a file row */
     S_FP_COUNT,    /* number of fingerprints */
+    S_FIND_DEL,    /* drop the findings of one file */
+    S_FIND_INS,    /* one finding */
     S_COUNT
 };
 
@@ -185,7 +204,15 @@ static const char *const stmt_sql[S_COUNT] = {
     " flavour = ?10, events = ?11, skipped = ?12, last_read = ?13"
     " WHERE id = ?14",
     "SELECT count(*) FROM fingerprints",
+    "DELETE FROM findings WHERE file = ?1",
+    "INSERT INTO findings(id, hex, kind, fingerprint, file, line,"
+    " first_seen, last_seen, count, json, run_time)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 };
+
+#define FINDING_COLUMNS                                                        \
+    "id, kind, fingerprint, file, line, first_seen, last_seen, count, json,"   \
+    " run_time"
 
 struct n1_store {
     sqlite3 *db;                 /* the connection */
@@ -197,7 +224,8 @@ struct n1_store {
 
 enum cursor_kind {
     CUR_CLASSES, /* rows of fingerprints */
-    CUR_FILES    /* rows of files */
+    CUR_FILES,   /* rows of files */
+    CUR_FINDINGS /* rows of findings */
 };
 
 struct n1_store_cursor {
@@ -206,6 +234,8 @@ struct n1_store_cursor {
     enum cursor_kind kind;   /* what next() returns */
     struct n1_agg_class cls; /* current class */
     struct n1_file_state fs; /* current file */
+    /* Current finding; its strings point into the statement's row. */
+    struct n1_store_finding fnd;
 };
 
 /* SQLite stores integers as signed 64 bits: keep the bits of ours. */
@@ -454,7 +484,8 @@ static int check_fingerprint_version(struct n1_store *st, int reset,
         }
         if (exec_sql(st,
                      "DELETE FROM fp_values; DELETE FROM metrics;"
-                     " DELETE FROM fingerprints; DELETE FROM files;",
+                     " DELETE FROM fingerprints; DELETE FROM files;"
+                     " DELETE FROM findings;",
                      "resetting the store", err) < 0) {
             goto out;
         }
@@ -1132,6 +1163,69 @@ out:
     return ret;
 }
 
+/* ---- findings ---- */
+
+static int insert_finding(struct n1_store *st, const struct n1_store_finding *f,
+                          sqlite3_int64 now, struct n1_error *err)
+{
+    sqlite3_stmt *s = get_stmt(st, S_FIND_INS, err);
+    char hex[17];
+
+    if (s == NULL) {
+        return -1;
+    }
+    snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)f->id);
+    sqlite3_bind_int64(s, 1, to_i64(f->id));
+    sqlite3_bind_text(s, 2, hex, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, f->kind != NULL ? f->kind : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, to_i64(f->fingerprint));
+    sqlite3_bind_text(s, 5, f->file != NULL ? f->file : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 6, (sqlite3_int64)f->line);
+    bind_ts(s, 7, f->first_seen_us);
+    bind_ts(s, 8, f->last_seen_us);
+    sqlite3_bind_int64(s, 9, to_i64(f->count));
+    sqlite3_bind_text64(s, 10, f->json != NULL ? f->json : "",
+                        f->json != NULL ? f->json_len : 0, SQLITE_STATIC,
+                        SQLITE_UTF8);
+    sqlite3_bind_int64(s, 11, now);
+    return step_done(st, s, "saving a finding", err);
+}
+
+int n1_store_save_findings(struct n1_store *st, const char *const *replace,
+                           size_t n_replace, const struct n1_store_finding *f,
+                           size_t n, struct n1_error *err)
+{
+    sqlite3_int64 now = (sqlite3_int64)time(NULL);
+    sqlite3_stmt *s = NULL;
+
+    if (run(st, S_BEGIN, "starting to save findings", err) < 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < n_replace; i++) {
+        s = get_stmt(st, S_FIND_DEL, err);
+        if (s == NULL) {
+            goto fail;
+        }
+        sqlite3_bind_text(s, 1, replace[i], -1, SQLITE_STATIC);
+        if (step_done(st, s, "dropping old findings", err) < 0) {
+            goto fail;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (insert_finding(st, &f[i], now, err) < 0) {
+            goto fail;
+        }
+    }
+    if (run(st, S_COMMIT, "committing findings", err) < 0) {
+        goto fail;
+    }
+    return 0;
+
+fail:
+    rollback(st);
+    return -1;
+}
+
 /* ---- reading ---- */
 
 long n1_store_class_count(struct n1_store *st, struct n1_error *err)
@@ -1188,6 +1282,27 @@ struct n1_store_cursor *n1_store_files(struct n1_store *st,
                       "SELECT " FILE_COLUMNS " FROM files ORDER BY id", err);
 }
 
+struct n1_store_cursor *n1_store_findings(struct n1_store *st, const char *file,
+                                          struct n1_error *err)
+{
+    struct n1_store_cursor *cur = NULL;
+
+    cur = cursor_new(st, CUR_FINDINGS,
+                     "SELECT " FINDING_COLUMNS " FROM findings"
+                     " WHERE ?1 IS NULL OR file = ?1 ORDER BY seq",
+                     err);
+    if (cur == NULL) {
+        return NULL;
+    }
+    if (bind_text_or_null(cur->stmt, 1, file,
+                          file != NULL ? strlen(file) : 0) != SQLITE_OK) {
+        db_error(st, err, "starting an iteration");
+        n1_store_cursor_free(cur);
+        return NULL;
+    }
+    return cur;
+}
+
 /* Steps the cursor: 1 with a row, 0 at the end, -1 on error. */
 static int cursor_step(struct n1_store_cursor *cur, enum cursor_kind kind,
                        struct n1_error *err)
@@ -1241,6 +1356,39 @@ int n1_store_next_file(struct n1_store_cursor *cur,
         return -1;
     }
     *out = &cur->fs;
+    return 1;
+}
+
+int n1_store_next_finding(struct n1_store_cursor *cur,
+                          const struct n1_store_finding **out,
+                          struct n1_error *err)
+{
+    struct n1_store_finding *f = &cur->fnd;
+    sqlite3_stmt *s = cur->stmt;
+    const unsigned char *t;
+    int rc = cursor_step(cur, CUR_FINDINGS, err);
+
+    memset(f, 0, sizeof(*f));
+    if (rc <= 0) {
+        return rc;
+    }
+    /* The strings stay valid until the next step: SQLite keeps the row's
+       text while the statement sits on it. */
+    f->id = to_u64(sqlite3_column_int64(s, 0));
+    t = sqlite3_column_text(s, 1);
+    f->kind = t != NULL ? (const char *)t : "";
+    f->fingerprint = to_u64(sqlite3_column_int64(s, 2));
+    t = sqlite3_column_text(s, 3);
+    f->file = t != NULL ? (const char *)t : "";
+    f->line = (unsigned long)sqlite3_column_int64(s, 4);
+    f->first_seen_us = column_ts(s, 5);
+    f->last_seen_us = column_ts(s, 6);
+    f->count = (uint64_t)sqlite3_column_int64(s, 7);
+    t = sqlite3_column_text(s, 8);
+    f->json = t != NULL ? (const char *)t : "";
+    f->json_len = t != NULL ? (size_t)sqlite3_column_bytes(s, 8) : 0;
+    f->run_time = sqlite3_column_int64(s, 9);
+    *out = f;
     return 1;
 }
 

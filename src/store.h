@@ -24,7 +24,7 @@
 #include "reader.h"
 
 /* Schema version this build writes (the number of migrations). */
-#define N1_STORE_SCHEMA_VERSION 1
+#define N1_STORE_SCHEMA_VERSION 2
 
 struct n1_store_opts {
     /* 1: when the store holds data of another fingerprint version, delete
@@ -189,5 +189,51 @@ int n1_store_next_file(struct n1_store_cursor *cur,
 
 /* Frees a cursor. NULL allowed. */
 void n1_store_cursor_free(struct n1_store_cursor *cur);
+
+/* One finding of `n1scan analyze` as the store keeps it. */
+struct n1_store_finding {
+    uint64_t id;           /* finding id (n1_finding_id()) */
+    const char *kind;      /* "n_plus_one", "duplicate", "fanout" */
+    uint64_t fingerprint;  /* fingerprint id of the repeated statement */
+    const char *file;      /* log file of the first execution, as given */
+    unsigned long line;    /* its line */
+    int64_t first_seen_us; /* UTC microseconds, N1_TS_NONE unknown */
+    int64_t last_seen_us;  /* UTC microseconds, N1_TS_NONE unknown */
+    uint64_t count;        /* executions */
+    const char *json;      /* the whole finding as one JSON object */
+    size_t json_len;       /* bytes in json */
+    int64_t run_time;      /* Unix seconds of the run that found it; set
+                              by the store when saving */
+};
+
+/*
+ * In one transaction, deletes every stored finding whose file is one of
+ * the n_replace paths in replace (NULL when n_replace is 0: those files
+ * were read again from the start, so their old findings are stale), then
+ * inserts the n findings of f (NULL when n is 0), stamped with the current
+ * time. Strings in f are only read. Returns 0, or -1 with err set
+ * (N1_ESTORE) and nothing changed.
+ */
+int n1_store_save_findings(struct n1_store *st, const char *const *replace,
+                           size_t n_replace, const struct n1_store_finding *f,
+                           size_t n, struct n1_error *err);
+
+/*
+ * Starts an iteration over the stored findings of one log file (file as
+ * stored, compared byte for byte; NULL: every finding), oldest first.
+ * Returns a cursor the caller frees with n1_store_cursor_free(), or NULL
+ * with err set.
+ */
+struct n1_store_cursor *n1_store_findings(struct n1_store *st, const char *file,
+                                          struct n1_error *err);
+
+/*
+ * Sets *out to the next finding of a n1_store_findings() cursor. Returns
+ * 1, 0 at the end, or -1 with err set. *out and its strings are borrowed
+ * from the cursor, valid until the next call or free.
+ */
+int n1_store_next_finding(struct n1_store_cursor *cur,
+                          const struct n1_store_finding **out,
+                          struct n1_error *err);
 
 #endif /* N1_STORE_H */

@@ -36,5 +36,19 @@ enum n1_exit cli_exit_for(const struct n1_error *err);
 int cmd_fingerprint(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+int cmd_digest(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+
+struct n1_rules;
+
+/*
+ * The rules in force: the built-in defaults, then each of the n rule files
+ * in paths in order (later files win per key). Returns rules the caller
+ * frees with n1_rules_free(), or NULL with err set (N1_ERULES with file
+ * and line for a bad file, N1_ESYS when one cannot be read).
+ */
+struct n1_rules *cli_rules_load(const char *const *paths, size_t n,
+                                struct n1_error *err);
 
 #endif /* N1_CLI_H */

@@ -20,9 +20,14 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
     {"ingest", cmd_ingest,
      "read logs into the store and summarise the statements seen"},
+    {"digest", cmd_digest,
+     "report what each class of statements costs (pt-query-digest)"},
+    {"analyze", cmd_analyze,
+     "find N+1 loops, duplicates and fan-outs; report them with rewrites"},
     {"fingerprint", cmd_fingerprint,
      "print the fingerprint of SQL statements"},
     {"events", cmd_events, "print the events read from logs, one per line"},
+    {"rules", cmd_rules, "list the rules in force and where each came from"},
 };
 
 static void usage(FILE *out)

@@ -22,6 +22,17 @@
  *         prepared text (with ?) for prepare and execute
  * params  execute only: [{"type":"int"|"string"|"null","value":...}]
  * error   only for a command that was meant to fail: the server's errno
+ * scenario  the part of the script the command belongs to (analyze only)
+ * finding   the expected finding whose loop the command is part of
+ *
+ * The analyze scenario also writes what n1scan analyze must find, one line
+ * per finding, before the commands of its part of the script:
+ *
+ *   {"expect":{"name":"seed_gid_loop","kind":"n_plus_one",...},
+ *    "scenario":"seed_gid_loop"}
+ *
+ * and {"optional":{...}} for loops that may be reported or not but, if
+ * they are, must look as described (no IN-list rewrite for a range loop).
  *
  * Integration tests compare what n1scan reads back from the server's logs
  * with this manifest, so every statement text is a program constant and
@@ -69,9 +80,12 @@ struct pstmt {
 };
 
 struct workload {
-    const char *socket; /* server socket path */
-    FILE *manifest;     /* JSON Lines output */
-    unsigned long seq;  /* last seq written */
+    const char *socket;   /* server socket path */
+    FILE *manifest;       /* JSON Lines output */
+    unsigned long seq;    /* last seq written */
+    const char *scenario; /* part of the script running now, or NULL */
+    const char *finding;  /* expected finding the command belongs to, or
+                             NULL */
 };
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -187,6 +201,12 @@ static void record(struct workload *w, const struct conn *c, const char *kind,
     }
     if (err != 0) {
         fprintf(f, ",\"error\":%u", err);
+    }
+    if (w->scenario != NULL) {
+        fprintf(f, ",\"scenario\":\"%s\"", w->scenario);
+    }
+    if (w->finding != NULL) {
+        fprintf(f, ",\"finding\":\"%s\"", w->finding);
     }
     fputs("}\n", f);
     if (ferror(f)) {
@@ -529,6 +549,713 @@ static void scenario_readback(struct workload *w)
     conn_close(w, &c[0]);
 }
 
+/* ---- scenario "analyze" ----------------------------------------------- */
+
+/*
+ * Every loop shape n1scan analyze must find, each on connections of its
+ * own so that one part of the script cannot end or feed another's loop,
+ * and the look-alikes it must leave alone. Before its commands each part
+ * writes the findings it expects into the manifest (see the top of this
+ * file); the commands of a loop carry the name of their finding so that a
+ * checker can run them again and compare with the rewrite.
+ */
+
+/* Builds a statement with printf arguments; the caller frees it. */
+static char *sqlf(const char *fmt, ...) N1_PRINTF(1, 2);
+
+static char *sqlf(const char *fmt, ...)
+{
+    va_list ap;
+    char *buf = NULL;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        die("FORMAT %s", fmt);
+    }
+    buf = malloc((size_t)n + 1);
+    if (buf == NULL) {
+        die("MEMORY building a statement");
+    }
+    va_start(ap, fmt);
+    vsnprintf(buf, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return buf;
+}
+
+/* query() of a built statement, which it frees. */
+static void query_own(struct workload *w, struct conn *c, char *sql)
+{
+    query(w, c, sql);
+    free(sql);
+}
+
+/* Writes {"<what>":{<body>},"scenario":...}; body is JSON members. */
+static void expect(struct workload *w, const char *what, const char *fmt, ...)
+    N1_PRINTF(3, 4);
+
+static void expect(struct workload *w, const char *what, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(w->manifest, "{\"%s\":{", what);
+    va_start(ap, fmt);
+    vfprintf(w->manifest, fmt, ap);
+    va_end(ap);
+    fprintf(w->manifest, "},\"scenario\":\"%s\"}\n",
+            w->scenario != NULL ? w->scenario : "");
+    if (ferror(w->manifest)) {
+        die("WRITE manifest: %s", strerror(errno));
+    }
+}
+
+/* The project groups of the seed: 40 gids with gaps, as in the sample. */
+static const int seed_gids[40] = {
+    1,  3,  4,  7,  9,  12, 15, 16, 21, 22, 23, 28, 30, 31,
+    35, 38, 40, 41, 44, 47, 52, 53, 58, 60, 61, 64, 66, 70,
+    71, 75, 78, 80, 83, 86, 88, 90, 91, 95, 97, 99,
+};
+
+#define N_SEED (sizeof(seed_gids) / sizeof(seed_gids[0]))
+#define N_FANOUT 12
+#define N_EVENTS 1300
+#define CHUNK 200
+
+static void analyze_setup(struct workload *w, struct conn *c)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = NULL;
+    size_t i;
+
+    w->scenario = "setup";
+    conn_open(w, c, NULL);
+    query(w, c, "DROP DATABASE IF EXISTS n1_an");
+    query(w, c, "CREATE DATABASE n1_an CHARACTER SET utf8mb4");
+    select_db(w, c, "n1_an");
+    query(w, c,
+          "CREATE TABLE project_groups (project_id INT NOT NULL,"
+          " gid VARCHAR(16) NOT NULL, PRIMARY KEY (project_id, gid))");
+    query(w, c,
+          "CREATE TABLE profile_settings (id INT AUTO_INCREMENT PRIMARY KEY,"
+          " name VARCHAR(64) NOT NULL UNIQUE, value VARCHAR(64) NOT NULL)");
+    query(w, c,
+          "CREATE TABLE metrics (id INT AUTO_INCREMENT PRIMARY KEY,"
+          " gid VARCHAR(16) NOT NULL, cpu INT NOT NULL, KEY (gid))");
+    query(w, c,
+          "CREATE TABLE invoices (id INT PRIMARY KEY, tenant_id INT NOT NULL,"
+          " user_id INT NOT NULL, total INT NOT NULL)");
+    query(w, c,
+          "CREATE TABLE grid (x INT NOT NULL, y INT NOT NULL, v INT NOT NULL,"
+          " PRIMARY KEY (x, y))");
+    query(w, c,
+          "CREATE TABLE customers (id INT PRIMARY KEY,"
+          " name VARCHAR(32) NOT NULL)");
+    query(w, c,
+          "CREATE TABLE orders (id INT PRIMARY KEY, customer_id INT NOT NULL,"
+          " status VARCHAR(8) NOT NULL, total INT NOT NULL)");
+    query(w, c,
+          "CREATE TABLE order_items (order_id INT NOT NULL,"
+          " sku VARCHAR(8) NOT NULL, qty INT NOT NULL,"
+          " PRIMARY KEY (order_id, sku))");
+    query(w, c,
+          "CREATE TABLE audit_log (id INT AUTO_INCREMENT PRIMARY KEY,"
+          " user_id INT NOT NULL, action VARCHAR(16) NOT NULL,"
+          " created_at DATETIME NOT NULL)");
+    query(w, c,
+          "CREATE TABLE stock (sku VARCHAR(8) PRIMARY KEY, qty INT NOT NULL)");
+    query(w, c,
+          "CREATE TABLE inventory (sku VARCHAR(8) PRIMARY KEY,"
+          " qty INT NOT NULL)");
+    query(w, c,
+          "CREATE TABLE sessions (id INT PRIMARY KEY, user_id INT NOT NULL)");
+    query(w, c,
+          "CREATE TABLE settings (name VARCHAR(16) PRIMARY KEY,"
+          " value VARCHAR(16) NOT NULL)");
+    query(w, c,
+          "CREATE TABLE products (id INT PRIMARY KEY,"
+          " name VARCHAR(32) NOT NULL)");
+    query(w, c,
+          "CREATE TABLE accounts (id INT PRIMARY KEY, balance INT NOT NULL)");
+    query(w, c,
+          "CREATE TABLE profiles (user_id INT PRIMARY KEY,"
+          " bio VARCHAR(64) NOT NULL)");
+    query(w, c,
+          "CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(32) NOT NULL)");
+    query(w, c, "CREATE TABLE events (id INT PRIMARY KEY)");
+
+    /* Data, one multi-row INSERT per table (no loops here). */
+    mem = open_memstream(&buf, &len);
+    if (mem == NULL) {
+        die("MEMORY open_memstream");
+    }
+    fputs("INSERT INTO project_groups (project_id, gid) VALUES", mem);
+    for (i = 0; i < N_SEED; i++) {
+        fprintf(mem, "%s (7, 'g%d')", i > 0 ? "," : "", seed_gids[i]);
+    }
+    fputs(", (8, 'g2'), (8, 'g5')", mem);
+    fflush(mem);
+    query(w, c, buf);
+    rewind(mem);
+    fputs("INSERT INTO profile_settings (name, value) VALUES", mem);
+    for (i = 0; i < N_SEED; i++) {
+        fprintf(mem, "%s ('proj:g%d', 'v%d')", i > 0 ? "," : "", seed_gids[i],
+                seed_gids[i] * 7);
+    }
+    fputs(", ('proj:g2', 'v14'), ('user:theme', 'dark')", mem);
+    fputc('\0', mem);
+    fflush(mem);
+    query(w, c, buf);
+    rewind(mem);
+    fputs("INSERT INTO metrics (gid, cpu) VALUES", mem);
+    for (i = 0; i < N_FANOUT; i++) {
+        for (int k = 0; k < 3; k++) {
+            fprintf(mem, "%s ('g%d', %d)", i + k > 0 ? "," : "", seed_gids[i],
+                    seed_gids[i] * 10 + k * 3);
+        }
+    }
+    fputc('\0', mem);
+    fflush(mem);
+    query(w, c, buf);
+    rewind(mem);
+    fputs("INSERT INTO events (id) VALUES", mem);
+    for (i = 1; i <= N_EVENTS; i++) {
+        fprintf(mem, "%s (%zu)", i > 1 ? "," : "", i);
+    }
+    fputc('\0', mem);
+    fflush(mem);
+    query(w, c, buf);
+    fclose(mem);
+    free(buf);
+    query(w, c,
+          "INSERT INTO invoices (id, tenant_id, user_id, total) VALUES"
+          " (1, 3, 1, 10), (2, 3, 2, 20), (3, 3, 2, 25), (4, 3, 3, 30),"
+          " (5, 3, 4, 40), (6, 3, 5, 50), (7, 3, 6, 60), (8, 4, 1, 70),"
+          " (9, 4, 2, 80)");
+    query(w, c,
+          "INSERT INTO grid (x, y, v) VALUES (1, 1, 11), (1, 2, 12),"
+          " (2, 1, 21), (2, 2, 22), (3, 3, 33), (3, 4, 34), (4, 4, 44)");
+    query(w, c,
+          "INSERT INTO customers (id, name) VALUES (101, 'ada'),"
+          " (102, 'bo'), (103, 'cy'), (104, 'di'), (105, 'ed'), (106, 'fay')");
+    query(w, c,
+          "INSERT INTO orders (id, customer_id, status, total) VALUES"
+          " (1, 101, 'open', 5), (2, 102, 'open', 15), (3, 103, 'open', 25),"
+          " (4, 101, 'open', 35), (5, 104, 'open', 45), (6, 105, 'open', 55),"
+          " (7, 106, 'closed', 65), (8, 106, 'closed', 75)");
+    query(w, c,
+          "INSERT INTO order_items (order_id, sku, qty) VALUES"
+          " (1, 'S1', 1), (1, 'S2', 2), (2, 'S3', 1), (3, 'S1', 4),"
+          " (3, 'S4', 1), (4, 'S5', 2), (5, 'S6', 1), (6, 'S2', 3),"
+          " (7, 'S3', 1)");
+    query(w, c,
+          "INSERT INTO stock (sku, qty) VALUES ('S1', 50), ('S2', 50),"
+          " ('S3', 50), ('S4', 50), ('S5', 50), ('S6', 50), ('S7', 50)");
+    query(w, c,
+          "INSERT INTO inventory (sku, qty) VALUES ('T1', 5), ('T2', 6),"
+          " ('T3', 7), ('T4', 8), ('T5', 9), ('T6', 10), ('T7', 11)");
+    query(w, c,
+          "INSERT INTO sessions (id, user_id) VALUES (1, 1), (2, 1), (3, 2),"
+          " (4, 3), (5, 3), (6, 4), (7, 5), (8, 6)");
+    query(w, c,
+          "INSERT INTO settings (name, value) VALUES ('currency', 'EUR'),"
+          " ('tz', 'UTC')");
+    query(w, c,
+          "INSERT INTO products (id, name) VALUES (1, 'pen'), (2, 'ink'),"
+          " (3, 'pad'), (4, 'cap'), (5, 'nib'), (6, 'box'), (7, 'tape')");
+    query(w, c,
+          "INSERT INTO accounts (id, balance) VALUES (1, 10), (2, 20),"
+          " (3, 30), (4, 40), (5, 50), (6, 60), (7, 70), (8, 80), (9, 90),"
+          " (10, 100), (11, 110), (12, 120)");
+    query(w, c,
+          "INSERT INTO profiles (user_id, bio) VALUES (1, 'a'), (2, 'b'),"
+          " (3, 'c'), (4, 'd'), (5, 'e'), (6, 'f'), (7, 'g')");
+    query(w, c,
+          "INSERT INTO users (id, name) VALUES (1, 'u1'), (2, 'u2'),"
+          " (3, 'u3'), (4, 'u4'), (5, 'u5'), (6, 'u6'), (7, 'u7'),"
+          " (8, 'u8'), (9, 'u9'), (10, 'u10'), (11, 'u11'), (12, 'u12')");
+}
+
+/* The seed: one settings lookup per project group after the groups. */
+static void an_seed(struct workload *w)
+{
+    struct conn c;
+    size_t i;
+
+    w->scenario = "seed_gid_loop";
+    conn_open(w, &c, "n1_an");
+    expect(w, "expect",
+           "\"name\":\"seed_gid_loop\",\"kind\":\"n_plus_one\","
+           "\"statement\":\"select\",\"table\":\"profile_settings\","
+           "\"key_columns\":[\"profile_settings.name\"],\"connection\":%lu,"
+           "\"count\":40,\"distinct_keys\":40,"
+           "\"parent_table\":\"project_groups\",\"rewrite_kind\":\"in_list\","
+           "\"rewrite_prefix\":\"SELECT profile_settings.id, "
+           "profile_settings.name, profile_settings.value FROM "
+           "profile_settings WHERE profile_settings.name IN ('proj:g1', "
+           "'proj:g3', 'proj:g4'\"",
+           c.id);
+    query(w, &c,
+          "SELECT project_groups.gid FROM project_groups WHERE"
+          " project_groups.project_id = 7 ORDER BY project_groups.gid");
+    w->finding = "seed_gid_loop";
+    for (i = 0; i < N_SEED; i++) {
+        query_own(w, &c,
+                  sqlf("SELECT profile_settings.id, profile_settings.name,"
+                       " profile_settings.value FROM profile_settings WHERE"
+                       " profile_settings.name = 'proj:g%d' LIMIT 1",
+                       seed_gids[i]));
+    }
+    w->finding = NULL;
+    conn_close(w, &c);
+}
+
+/* One new connection per gid, each running one MAX(cpu). */
+static void an_fanout(struct workload *w)
+{
+    struct conn c[N_FANOUT];
+    char ids[N_FANOUT * 24];
+    size_t off = 0;
+    size_t i;
+
+    w->scenario = "fanout_metrics";
+    memset(c, 0, sizeof(c));
+    w->finding = "fanout_metrics";
+    for (i = 0; i < N_FANOUT; i++) {
+        conn_open(w, &c[i], "n1_an");
+        query_own(w, &c[i],
+                  sqlf("SELECT MAX(cpu) FROM metrics WHERE gid = 'g%d'",
+                       seed_gids[i]));
+        conn_close(w, &c[i]);
+        off += (size_t)snprintf(ids + off, sizeof(ids) - off, "%s%lu",
+                                i > 0 ? "," : "", c[i].id);
+    }
+    w->finding = NULL;
+    expect(w, "expect",
+           "\"name\":\"fanout_metrics\",\"kind\":\"fanout\","
+           "\"statement\":\"select\",\"table\":\"metrics\","
+           "\"key_columns\":[\"gid\"],\"connections\":[%s],\"count\":%d,"
+           "\"distinct_keys\":%d,\"rewrite_kind\":\"group_by\","
+           "\"rewrite_prefix\":\"SELECT gid, MAX(cpu) FROM metrics WHERE gid "
+           "IN ('g1', 'g3'\"",
+           ids, N_FANOUT, N_FANOUT);
+}
+
+/* Opens a connection for one part of the script. */
+static void an_begin(struct workload *w, struct conn *c, const char *name)
+{
+    w->scenario = name;
+    conn_open(w, c, "n1_an");
+}
+
+static void an_compound(struct workload *w)
+{
+    struct conn c;
+    static const int xy[6][2] = {{1, 1}, {1, 2}, {2, 1},
+                                 {2, 2}, {3, 3}, {4, 4}};
+
+    an_begin(w, &c, "compound_tenant");
+    expect(w, "expect",
+           "\"name\":\"compound_tenant\",\"kind\":\"n_plus_one\","
+           "\"statement\":\"select\",\"table\":\"invoices\","
+           "\"key_columns\":[\"invoices.user_id\"],\"connection\":%lu,"
+           "\"count\":6,\"distinct_keys\":6,\"rewrite_kind\":\"in_list\","
+           "\"rewrite\":\"SELECT invoices.user_id, invoices.id, "
+           "invoices.total FROM invoices WHERE invoices.tenant_id = 3 AND "
+           "invoices.user_id IN (1, 2, 3, 4, 5, 6)\"",
+           c.id);
+    w->finding = "compound_tenant";
+    for (int u = 1; u <= 6; u++) {
+        query_own(w, &c,
+                  sqlf("SELECT invoices.id, invoices.total FROM invoices"
+                       " WHERE invoices.tenant_id = 3 AND"
+                       " invoices.user_id = %d",
+                       u));
+    }
+    w->finding = NULL;
+    conn_close(w, &c);
+
+    an_begin(w, &c, "compound_xy");
+    expect(w, "expect",
+           "\"name\":\"compound_xy\",\"kind\":\"n_plus_one\","
+           "\"statement\":\"select\",\"table\":\"grid\","
+           "\"key_columns\":[\"grid.x\",\"grid.y\"],\"connection\":%lu,"
+           "\"count\":6,\"distinct_keys\":6,\"rewrite_kind\":\"row_in\"",
+           c.id);
+    w->finding = "compound_xy";
+    for (int i = 0; i < 6; i++) {
+        query_own(w, &c,
+                  sqlf("SELECT grid.v FROM grid WHERE grid.x = %d AND"
+                       " grid.y = %d",
+                       xy[i][0], xy[i][1]));
+    }
+    w->finding = NULL;
+    conn_close(w, &c);
+}
+
+/* For each open order: its customer, then its items. */
+static void an_two_statement_body(struct workload *w)
+{
+    struct conn c;
+    static const int cust[6] = {101, 102, 103, 101, 104, 105};
+
+    an_begin(w, &c, "two_statement_body");
+    expect(w, "expect",
+           "\"name\":\"body_customers\",\"kind\":\"n_plus_one\","
+           "\"statement\":\"select\",\"table\":\"customers\","
+           "\"key_columns\":[\"customers.id\"],\"connection\":%lu,"
+           "\"count\":6,\"distinct_keys\":5,\"parent_table\":\"orders\","
+           "\"rewrite_kind\":\"in_list\",\"rewrite\":\"SELECT customers.id, "
+           "customers.name FROM customers WHERE customers.id IN (101, 102, "
+           "103, 104, 105)\"",
+           c.id);
+    expect(w, "expect",
+           "\"name\":\"body_items\",\"kind\":\"n_plus_one\","
+           "\"statement\":\"select\",\"table\":\"order_items\","
+           "\"key_columns\":[\"order_items.order_id\"],\"connection\":%lu,"
+           "\"count\":6,\"distinct_keys\":6,\"parent_table\":\"orders\","
+           "\"rewrite_kind\":\"in_list\",\"rewrite\":\"SELECT "
+           "order_items.order_id, order_items.sku, order_items.qty FROM "
+           "order_items WHERE order_items.order_id IN (1, 2, 3, 4, 5, 6)\"",
+           c.id);
+    query(w, &c,
+          "SELECT orders.id, orders.customer_id FROM orders WHERE"
+          " orders.status = 'open' ORDER BY orders.id");
+    for (int i = 0; i < 6; i++) {
+        w->finding = "body_customers";
+        query_own(w, &c,
+                  sqlf("SELECT customers.id, customers.name FROM customers"
+                       " WHERE customers.id = %d",
+                       cust[i]));
+        w->finding = "body_items";
+        query_own(w, &c,
+                  sqlf("SELECT order_items.sku, order_items.qty FROM"
+                       " order_items WHERE order_items.order_id = %d",
+                       i + 1));
+    }
+    w->finding = NULL;
+    conn_close(w, &c);
+}
+
+static void an_writes(struct workload *w)
+{
+    struct conn c;
+
+    an_begin(w, &c, "insert_loop");
+    expect(w, "expect",
+           "\"name\":\"insert_loop\",\"kind\":\"n_plus_one\","
+           "\"statement\":\"insert\",\"table\":\"audit_log\","
+           "\"key_columns\":[\"user_id\"],\"connection\":%lu,\"count\":6,"
+           "\"distinct_keys\":6,\"rewrite_kind\":\"multi_row_insert\","
+           "\"rewrite\":\"INSERT INTO audit_log (user_id, action, "
+           "created_at) VALUES (1, 'view', NOW()), (2, 'view', NOW()), "
+           "(3, 'view', NOW()), (4, 'view', NOW()), (5, 'view', NOW()), "
+           "(6, 'view', NOW())\"",
+           c.id);
+    w->finding = "insert_loop";
+    for (int u = 1; u <= 6; u++) {
+        query_own(w, &c,
+                  sqlf("INSERT INTO audit_log (user_id, action, created_at)"
+                       " VALUES (%d, 'view', NOW())",
+                       u));
+    }
+    w->finding = NULL;
+    conn_close(w, &c);
+
+    an_begin(w, &c, "update_loop");
+    expect(w, "expect",
+           "\"name\":\"update_loop\",\"kind\":\"n_plus_one\","
+           "\"statement\":\"update\",\"table\":\"stock\","
+           "\"key_columns\":[\"stock.sku\"],\"connection\":%lu,\"count\":6,"
+           "\"distinct_keys\":6,\"rewrite_kind\":\"in_list\","
+           "\"rewrite\":\"UPDATE stock SET qty = qty - 1 WHERE stock.sku IN "
+           "('S1', 'S2', 'S3', 'S4', 'S5', 'S6')\"",
+           c.id);
+    w->finding = "update_loop";
+    for (int i = 1; i <= 6; i++) {
+        query_own(w, &c,
+                  sqlf("UPDATE stock SET qty = qty - 1 WHERE"
+                       " stock.sku = 'S%d'",
+                       i));
+    }
+    w->finding = NULL;
+    conn_close(w, &c);
+
+    an_begin(w, &c, "delete_loop");
+    expect(w, "expect",
+           "\"name\":\"delete_loop\",\"kind\":\"n_plus_one\","
+           "\"statement\":\"delete\",\"table\":\"sessions\","
+           "\"key_columns\":[\"sessions.id\"],\"connection\":%lu,"
+           "\"count\":6,\"distinct_keys\":6,\"rewrite_kind\":\"in_list\","
+           "\"rewrite\":\"DELETE FROM sessions WHERE sessions.id IN (1, 2, "
+           "3, 4, 5, 6)\"",
+           c.id);
+    w->finding = "delete_loop";
+    for (int i = 1; i <= 6; i++) {
+        query_own(w, &c,
+                  sqlf("DELETE FROM sessions WHERE sessions.id = %d", i));
+    }
+    w->finding = NULL;
+    conn_close(w, &c);
+
+    an_begin(w, &c, "duplicate");
+    expect(w, "expect",
+           "\"name\":\"duplicate\",\"kind\":\"duplicate\","
+           "\"statement\":\"select\",\"table\":\"settings\","
+           "\"key_columns\":[],\"connection\":%lu,\"count\":6,"
+           "\"distinct_keys\":1,\"rewrite\":null",
+           c.id);
+    w->finding = "duplicate";
+    for (int i = 0; i < 6; i++) {
+        query(w, &c,
+              "SELECT settings.value FROM settings WHERE"
+              " settings.name = 'currency'");
+    }
+    w->finding = NULL;
+    conn_close(w, &c);
+}
+
+/* One transaction per item: BEGIN, SELECT ... FOR UPDATE, COMMIT. */
+static void an_for_update(struct workload *w)
+{
+    struct conn c;
+
+    an_begin(w, &c, "for_update_loop");
+    expect(w, "expect",
+           "\"name\":\"for_update_loop\",\"kind\":\"n_plus_one\","
+           "\"statement\":\"select\",\"table\":\"inventory\","
+           "\"key_columns\":[\"inventory.sku\"],\"connection\":%lu,"
+           "\"count\":6,\"distinct_keys\":6,\"rewrite_kind\":\"in_list\","
+           "\"rewrite_prefix\":\"SELECT inventory.sku, inventory.qty FROM "
+           "inventory WHERE inventory.sku IN ('T1', 'T2', 'T3', 'T4', "
+           "'T5', 'T6')\"",
+           c.id);
+    for (int i = 1; i <= 6; i++) {
+        query(w, &c, "BEGIN");
+        w->finding = "for_update_loop";
+        query_own(w, &c,
+                  sqlf("SELECT inventory.qty FROM inventory WHERE"
+                       " inventory.sku = 'T%d' FOR UPDATE",
+                       i));
+        w->finding = NULL;
+        query(w, &c, "COMMIT");
+    }
+    conn_close(w, &c);
+}
+
+/* The binary protocol: one prepared statement executed per key. */
+static void an_prepared(struct workload *w)
+{
+    struct conn c;
+    struct pstmt ps = {0};
+
+    an_begin(w, &c, "prepared_loop");
+    expect(w, "expect",
+           "\"name\":\"prepared_loop\",\"kind\":\"n_plus_one\","
+           "\"statement\":\"select\",\"table\":\"products\","
+           "\"key_columns\":[\"products.id\"],\"connection\":%lu,"
+           "\"count\":6,\"distinct_keys\":6,\"rewrite_kind\":\"in_list\","
+           "\"rewrite\":\"SELECT products.id, products.name FROM products "
+           "WHERE products.id IN (1, 2, 3, 4, 5, 6)\"",
+           c.id);
+    prepare(w, &c, &ps,
+            "SELECT products.id, products.name FROM products"
+            " WHERE products.id = ?");
+    w->finding = "prepared_loop";
+    for (long long i = 1; i <= 6; i++) {
+        struct param p = {P_INT, i, NULL};
+
+        execute(w, &ps, &p, 1);
+    }
+    w->finding = NULL;
+    stmt_close(w, &ps);
+    conn_close(w, &c);
+}
+
+/* Two connections running the same loop, statement by statement. */
+static void an_concurrent(struct workload *w)
+{
+    struct conn a, b;
+
+    an_begin(w, &a, "concurrent");
+    conn_open(w, &b, "n1_an");
+    expect(w, "expect",
+           "\"name\":\"concurrent_a\",\"kind\":\"n_plus_one\","
+           "\"statement\":\"select\",\"table\":\"accounts\","
+           "\"key_columns\":[\"accounts.id\"],\"connection\":%lu,"
+           "\"count\":6,\"distinct_keys\":6,\"rewrite_kind\":\"in_list\","
+           "\"rewrite\":\"SELECT accounts.id, accounts.balance FROM accounts "
+           "WHERE accounts.id IN (1, 2, 3, 4, 5, 6)\"",
+           a.id);
+    expect(w, "expect",
+           "\"name\":\"concurrent_b\",\"kind\":\"n_plus_one\","
+           "\"statement\":\"select\",\"table\":\"accounts\","
+           "\"key_columns\":[\"accounts.id\"],\"connection\":%lu,"
+           "\"count\":6,\"distinct_keys\":6,\"rewrite_kind\":\"in_list\","
+           "\"rewrite\":\"SELECT accounts.id, accounts.balance FROM accounts "
+           "WHERE accounts.id IN (7, 8, 9, 10, 11, 12)\"",
+           b.id);
+    for (int i = 1; i <= 6; i++) {
+        w->finding = "concurrent_a";
+        query_own(w, &a,
+                  sqlf("SELECT accounts.id, accounts.balance FROM accounts"
+                       " WHERE accounts.id = %d",
+                       i));
+        w->finding = "concurrent_b";
+        query_own(w, &b,
+                  sqlf("SELECT accounts.id, accounts.balance FROM accounts"
+                       " WHERE accounts.id = %d",
+                       i + 6));
+    }
+    w->finding = NULL;
+    conn_close(w, &a);
+    conn_close(w, &b);
+}
+
+/* sqlcommenter tags name the call site. */
+static void an_tagged(struct workload *w)
+{
+    struct conn c;
+
+    an_begin(w, &c, "tagged");
+    expect(w, "expect",
+           "\"name\":\"tagged\",\"kind\":\"n_plus_one\","
+           "\"statement\":\"select\",\"table\":\"profiles\","
+           "\"key_columns\":[\"profiles.user_id\"],\"connection\":%lu,"
+           "\"count\":6,\"distinct_keys\":6,\"location\":\"utils.py:42\","
+           "\"tags\":{\"controller\":\"settings\",\"action\":\"index\","
+           "\"file\":\"utils.py:42\"},\"rewrite_kind\":\"in_list\","
+           "\"rewrite_prefix\":\"SELECT profiles.user_id, profiles.bio FROM "
+           "profiles WHERE profiles.user_id IN (1, 2, 3, 4, 5, 6)\"",
+           c.id);
+    w->finding = "tagged";
+    for (int u = 1; u <= 6; u++) {
+        query_own(w, &c,
+                  sqlf("SELECT profiles.bio FROM profiles WHERE"
+                       " profiles.user_id = %d /*controller='settings',"
+                       "action='index',file='utils.py%%3A42'*/",
+                       u));
+    }
+    w->finding = NULL;
+    conn_close(w, &c);
+}
+
+/* What must not be reported, and loops with no IN-list answer. */
+static void an_counter_cases(struct workload *w)
+{
+    struct conn c;
+    struct conn m[8];
+    FILE *mem = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+
+    an_begin(w, &c, "two_lookups");
+    query(w, &c, "SELECT users.id, users.name FROM users WHERE users.id = 1");
+    query(w, &c, "SELECT users.id, users.name FROM users WHERE users.id = 2");
+    conn_close(w, &c);
+
+    an_begin(w, &c, "batched_in");
+    query(w, &c,
+          "SELECT users.id, users.name FROM users WHERE users.id IN"
+          " (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)");
+    conn_close(w, &c);
+
+    /* A loader that already batches: 6 chunks of 200 keys. */
+    an_begin(w, &c, "chunked_loader");
+    for (int chunk = 0; chunk < 6; chunk++) {
+        mem = open_memstream(&buf, &len);
+        if (mem == NULL) {
+            die("MEMORY open_memstream");
+        }
+        fputs("SELECT events.id FROM events WHERE events.id IN (", mem);
+        for (int k = 0; k < CHUNK; k++) {
+            fprintf(mem, "%s%d", k > 0 ? ", " : "", chunk * CHUNK + k + 1);
+        }
+        fputc(')', mem);
+        fclose(mem);
+        query(w, &c, buf);
+        free(buf);
+        buf = NULL;
+    }
+    conn_close(w, &c);
+
+    /* Many connections, each running a mix of statements once. */
+    w->scenario = "mixed_connections";
+    memset(m, 0, sizeof(m));
+    for (int i = 0; i < 8; i++) {
+        conn_open(w, &m[i], "n1_an");
+        query_own(
+            w, &m[i],
+            sqlf("SELECT users.name FROM users WHERE users.id = %d", i + 1));
+        query(w, &m[i], "SELECT COUNT(*) FROM orders");
+        query(w, &m[i],
+              "SELECT settings.value FROM settings WHERE settings.name = 'tz'");
+        conn_close(w, &m[i]);
+    }
+
+    /* Noise, often enough to look like a loop or a duplicate. */
+    an_begin(w, &c, "noise");
+    for (int i = 0; i < 6; i++) {
+        query(w, &c, "SELECT CONNECTION_ID()");
+        query_own(w, &c, sqlf("SET @n1_counter = %d", i));
+        query(w, &c, "SHOW TABLES");
+        query(w, &c,
+              "SELECT table_name FROM information_schema.tables WHERE"
+              " table_schema = 'n1_an' AND table_name = 'users'");
+    }
+    conn_close(w, &c);
+
+    an_begin(w, &c, "range_loop");
+    expect(w, "optional",
+           "\"name\":\"range_loop\",\"kind\":\"n_plus_one\","
+           "\"statement\":\"select\",\"table\":\"orders\","
+           "\"connection\":%lu,\"no_in_rewrite\":true",
+           c.id);
+    for (int lo = 0; lo < 60; lo += 10) {
+        query_own(w, &c,
+                  sqlf("SELECT orders.id FROM orders WHERE orders.total > %d"
+                       " AND orders.total < %d",
+                       lo, lo + 10));
+    }
+    conn_close(w, &c);
+
+    an_begin(w, &c, "pagination");
+    expect(w, "optional",
+           "\"name\":\"pagination\",\"kind\":\"n_plus_one\","
+           "\"statement\":\"select\",\"table\":\"events\","
+           "\"connection\":%lu,\"no_in_rewrite\":true",
+           c.id);
+    for (int off = 0; off < 60; off += 10) {
+        query_own(w, &c,
+                  sqlf("SELECT events.id FROM events ORDER BY events.id"
+                       " LIMIT 10 OFFSET %d",
+                       off));
+    }
+    conn_close(w, &c);
+}
+
+static void scenario_analyze(struct workload *w)
+{
+    struct conn setup;
+
+    memset(&setup, 0, sizeof(setup));
+    analyze_setup(w, &setup);
+    conn_close(w, &setup);
+    an_seed(w);
+    an_fanout(w);
+    an_compound(w);
+    an_two_statement_body(w);
+    an_writes(w);
+    an_for_update(w);
+    an_prepared(w);
+    an_concurrent(w);
+    an_tagged(w);
+    an_counter_cases(w);
+    w->scenario = NULL;
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 struct scenario {
@@ -538,6 +1265,7 @@ struct scenario {
 
 static const struct scenario scenarios[] = {
     {"readback", scenario_readback}, /* every kind of command, read back */
+    {"analyze", scenario_analyze},   /* every loop shape, and look-alikes */
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `n1scan analyze` on fixtures: the JSON validates against
+# docs/findings.schema.json, the findings are exactly the hand-reasoned
+# ones in fixtures/analyze/*.expected.json (no extra finding), a second
+# run over the same store reports the same findings from the store, and
+# every exit status is the documented one.
+#
+# usage: analyze.sh N1SCAN FIXTURES_DIR
+set -uo pipefail
+n1scan=$1
+fixtures=$2
+root=$(cd "$fixtures/.." && pwd)
+here=$root/tests/cli
+schema=$root/docs/findings.schema.json
+check=$here/check_findings.py
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fails=0
+passes=0
+
+fail()
+{
+    echo "FAIL: $*" >&2
+    fails=$((fails + 1))
+}
+
+pass()
+{
+    passes=$((passes + 1))
+}
+
+# expect_status WANT NAME CMD...: runs CMD, output in $work/out, $work/err.
+expect_status()
+{
+    local want=$1 name=$2 rc=0
+    shift 2
+    "$@" >"$work/out" 2>"$work/err" || rc=$?
+    if [ "$rc" -ne "$want" ]; then
+        fail "$name: exit $rc, expected $want"
+        sed 's/^/    stderr: /' "$work/err" >&2
+        return 1
+    fi
+    pass
+}
+
+# check_json NAME FILE [EXPECTED]: schema, then the exact finding set.
+check_json()
+{
+    local name=$1 file=$2 exp=${3:-}
+    local args=(--schema "$schema")
+
+    if [ -n "$exp" ]; then
+        args+=(--expected "$exp")
+    fi
+    if python3 "$check" "${args[@]}" "$file"; then
+        pass
+    else
+        fail "$name: findings differ (see above)"
+    fi
+}
+
+# ids FILE: "id kind count" of each finding, sorted.
+ids()
+{
+    python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for f in sorted(d["findings"], key=lambda f: (f["id"], f["file"], f["line"])):
+    print(f["id"], f["kind"], f["count"], f["file"], f["line"])
+' "$1"
+}
+
+if python3 "$check" --self-test >/dev/null; then
+    pass
+else
+    fail "check_findings.py --self-test"
+fi
+
+# ---- each fixture with its expected findings ----------------------------
+for exp in "$fixtures"/analyze/*.expected.json; do
+    base=$(basename "$exp" .expected.json)
+    log=$fixtures/analyze/$base.log
+    [ -f "$log" ] || log=$fixtures/sample/$base.log
+    db=$work/$base.db
+    expect_status 0 "$base: analyze --format json" \
+        "$n1scan" analyze --db "$db" --format json "$log" &&
+        cp "$work/out" "$work/$base.json" &&
+        check_json "$base" "$work/$base.json" "$exp"
+
+    # Second run on the same store: the file is skipped, its findings come
+    # from the store, identical, and the input says so.
+    expect_status 0 "$base: re-run" \
+        "$n1scan" analyze --db "$db" --format json "$log" &&
+        cp "$work/out" "$work/$base.again.json" &&
+        check_json "$base (re-run)" "$work/$base.again.json" "$exp"
+    if grep -q "already read" "$work/err" &&
+        python3 -c 'import json,sys; d=json.load(open(sys.argv[1]));
+sys.exit(d["inputs"][0]["status"] != "already_read")' \
+            "$work/$base.again.json"; then
+        pass
+    else
+        fail "$base: re-run did not report the input as already read"
+    fi
+    if [ "$(ids "$work/$base.json")" = "$(ids "$work/$base.again.json")" ]; then
+        pass
+    else
+        fail "$base: re-run findings differ from the first run's"
+    fi
+
+    # --reread reads it again and replaces, never duplicates, the findings.
+    expect_status 0 "$base: --reread" \
+        "$n1scan" analyze --db "$db" --reread --format json "$log" &&
+        check_json "$base (--reread)" "$work/out" "$exp"
+
+    # The text report lists as many findings as the JSON.
+    expect_status 0 "$base: text" "$n1scan" analyze --db :memory: "$log"
+    want=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$work/$base.json")
+    got=$(grep -c '^\[[0-9]*\] ' "$work/out")
+    if [ "$got" = "$want" ]; then
+        pass
+    else
+        fail "$base: text report has $got findings, JSON $want"
+    fi
+done
+
+# ---- a log that grew: the new part is read, old findings stay ----------
+head -n 45 "$fixtures/sample/settings-general.log" >"$work/grow.log"
+expect_status 0 "grown: first part" \
+    "$n1scan" analyze --db "$work/grow.db" --format json "$work/grow.log" &&
+    cp "$work/out" "$work/grow1.json"
+tail -n +46 "$fixtures/sample/settings-general.log" >>"$work/grow.log"
+expect_status 0 "grown: second run" \
+    "$n1scan" analyze --db "$work/grow.db" --format json "$work/grow.log" &&
+    if python3 -c '
+import json, sys
+one = json.load(open(sys.argv[1]))
+two = json.load(open(sys.argv[2]))
+assert two["inputs"][0]["status"] == "resumed", two["inputs"]
+ids1 = {(f["id"], f["line"]) for f in one["findings"]}
+ids2 = {(f["id"], f["line"]) for f in two["findings"]}
+assert ids1 and ids1 <= ids2, (ids1, ids2)
+assert "fanout" in {f["kind"] for f in two["findings"]}, two["findings"]
+' "$work/grow1.json" "$work/out"; then
+        pass
+    else
+        fail "grown: expected status resumed, old findings kept, new added"
+    fi
+
+# ---- the sample's text report shows both problems, ready to paste -----
+sample=$fixtures/sample/settings-general.log
+expect_status 0 "sample: text" "$n1scan" analyze --db :memory: "$sample"
+for pat in \
+    "[1] N+1 loop (warning): select on profile_settings, 40 times" \
+    "keys        profile_settings.name; 40 distinct values" \
+    "connection  41" \
+    "parent      SELECT on project_groups" \
+    "[2] fan-out over connections (warning): select on metrics, 12 times" \
+    "connections 12: 60 61 62 63 64 65 66 67 68 69 70 71" \
+    "the fix saves 39 round trips" \
+    "the fix saves 11 round trips"; do
+    if grep -qF -- "$pat" "$work/out"; then
+        pass
+    else
+        fail "sample text: no line with '$pat'"
+    fi
+done
+# Rewrites stand on lines of their own, ending in ';'.
+if grep -qi "^select profile_settings.id, profile_settings.name, profile_settings.value from profile_settings where profile_settings.name in ('proj:g1', 'proj:g3', .*'proj:g99');$" "$work/out" &&
+    grep -qi "^select gid, max(cpu) from metrics where gid in ('g1', .*'g28') group by gid;$" "$work/out"; then
+    pass
+else
+    fail "sample text: rewrites are not on lines of their own"
+fi
+
+# ---- hostile text: invalid UTF-8, quotes, tags ------------------------
+{
+    printf '/usr/sbin/mysqld, Version: 8.0.36 (MySQL Community Server - GPL). started with:\n'
+    printf 'Tcp port: 3306  Unix socket: /var/run/mysqld/mysqld.sock\n'
+    printf 'Time                 Id Command    Argument\n'
+    for i in 1 2 3 4 5 6; do
+        printf '2024-03-05T10:15:0%d.000000Z\t    5 Query\tSELECT v FROM kv WHERE k = '"'"'a\\"%d\xff'"'"' /*controller='"'"'x%%27y'"'"',file='"'"'a.py%%3A9'"'"'*/\n' "$i" "$i"
+    done
+} >"$work/hostile.log"
+expect_status 0 "hostile: analyze --format json" \
+    "$n1scan" analyze --db :memory: --format json "$work/hostile.log" &&
+    cp "$work/out" "$work/hostile.json" &&
+    check_json "hostile" "$work/hostile.json"
+if python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = d["findings"]
+assert len(f) == 1, f
+f = f[0]
+assert f["kind"] == "n_plus_one" and f["count"] == 6, f
+assert "\ufffd" in f["sample"], f["sample"]
+assert f["tags"].get("controller") == "x'"'"'y", f["tags"]
+assert f["location"] == "a.py:9", f["location"]
+' "$work/hostile.json"; then
+    pass
+else
+    fail "hostile: invalid UTF-8, tags or location not rendered as expected"
+fi
+expect_status 0 "hostile: text" "$n1scan" analyze --db :memory: "$work/hostile.log"
+if LC_ALL=C grep -q $'\xff' "$work/out"; then
+    : # the raw byte passes through in text; only control bytes are masked
+fi
+if LC_ALL=C grep -q $'[\x01-\x08\x0b\x0c\x0e-\x1f]' "$work/out"; then
+    fail "hostile: control characters reached the terminal"
+else
+    pass
+fi
+
+# ---- exit statuses -----------------------------------------------------
+expect_status 1 "--fail-on-findings with findings" \
+    "$n1scan" analyze --db :memory: --fail-on-findings "$sample"
+expect_status 0 "--fail-on-findings without findings" \
+    "$n1scan" analyze --db :memory: --fail-on-findings \
+    "$fixtures/general/mysql-8.0.log"
+expect_status 2 "no LOG" "$n1scan" analyze --db :memory:
+expect_status 2 "bad --format" \
+    "$n1scan" analyze --db :memory: --format xml "$sample"
+# ---- rule files ----------------------------------------------------------
+# Stricter thresholds drop the 40-iteration loop; [allow] drops the fan-out.
+printf '[n_plus_one]\nmin_repeats = 50\n' >"$work/strict.rules"
+printf '[allow]\ntable = metrics\n' >"$work/allow.rules"
+printf '[n_plus_one]\nmin_repeat = 50\n' >"$work/bad.rules"
+expect_status 0 "--rules strict" \
+    "$n1scan" analyze --db :memory: --format json --rules "$work/strict.rules" \
+    "$sample" &&
+    if python3 -c 'import json,sys; d=json.load(open(sys.argv[1]));
+sys.exit([f["kind"] for f in d["findings"]] != ["fanout"])' "$work/out"; then
+        pass
+    else
+        fail "--rules strict: expected only the fan-out"
+    fi
+expect_status 0 "--rules strict --rules allow" \
+    "$n1scan" analyze --db :memory: --format json \
+    --rules "$work/strict.rules" --rules "$work/allow.rules" "$sample" &&
+    if python3 -c 'import json,sys; d=json.load(open(sys.argv[1]));
+sys.exit(d["findings"] != [])' "$work/out" &&
+        grep -q "accepted by \[allow\] rules" "$work/err"; then
+        pass
+    else
+        fail "--rules allow: the fan-out was not accepted"
+    fi
+expect_status 3 "--rules with an unknown key" \
+    "$n1scan" analyze --db :memory: --rules "$work/bad.rules" "$sample" &&
+    if grep -q "bad.rules:2" "$work/err"; then pass; else
+        fail "--rules bad: no file:line in the message"
+    fi
+expect_status 2 "--rules missing file" \
+    "$n1scan" analyze --db :memory: --rules "$work/none.rules" "$sample"
+echo "hello" >"$work/notalog.txt"
+expect_status 3 "not a log" "$n1scan" analyze --db :memory: "$work/notalog.txt"
+expect_status 3 "not a log next to a log" \
+    "$n1scan" analyze --db :memory: --format json "$work/notalog.txt" "$sample" &&
+    check_json "not a log + sample" "$work/out" \
+        "$fixtures/analyze/settings-general.expected.json"
+expect_status 4 "skipped lines" \
+    "$n1scan" analyze --db :memory: "$fixtures/general/garbage.log"
+expect_status 0 "--help" "$n1scan" analyze --help
+
+echo "analyze.sh: $passes passed, $fails failed"
+[ "$fails" -eq 0 ]
