@@ -85,6 +85,7 @@ struct n1_stmt_rec {
     unsigned refs;    /* holders */
     uint64_t fp;      /* fingerprint id */
     uint64_t seq;     /* connection sequence number */
+    uint64_t offset;  /* n1_event.offset of the statement */
     int is_select;    /* a SELECT with a table */
     char *table;      /* main table ("" if none); owned */
     double rows_sent; /* Rows_sent, NaN when unknown */
@@ -113,6 +114,7 @@ struct n1_loop {
     uint64_t lit_hash;  /* hash of all literals of the first one */
     uint64_t count;     /* executions */
     uint64_t first_seq; /* connection sequence of the first */
+    uint64_t offset;    /* n1_event.offset of the first execution */
     uint64_t last_seq;  /* ... and of the last */
     int64_t first_us;   /* timestamps, N1_TS_NONE unknown */
     int64_t last_us;

@@ -312,6 +312,7 @@ struct n1_stmt_rec *n1_stmt_rec_new(const struct n1_detect_ctx *ctx,
     r->refs = 1;
     r->fp = norm->id;
     r->seq = seq;
+    r->offset = ev->offset;
     r->is_select = sh->verb == N1_VERB_SELECT && sh->table.len > 0;
     r->table = dupn(sh->text + sh->table.off, sh->table.len);
     if (r->table == NULL) {
@@ -696,6 +697,7 @@ struct n1_loop *n1_loop_new(struct n1_detect_ctx *ctx,
         goto oom;
     }
     l->line = ev->line;
+    l->offset = ev->offset;
     l->verb = sh->verb;
     /* The key of an execution: what WHERE and LIMIT got for reads and
        writes by key; the whole row for INSERT and anything else. */
@@ -1061,6 +1063,16 @@ int n1_detectors_finish(struct n1_detectors *d, struct n1_error *err)
     }
     d->last_sweep_us = N1_TS_NONE;
     return 0;
+}
+
+void n1_detectors_low_water(const struct n1_detectors *d, n1_low_water_fn cb,
+                            void *ud)
+{
+    for (size_t i = 0; i < d->n_det; i++) {
+        if (d->det[i]->ops->low_water != NULL) {
+            d->det[i]->ops->low_water(d->det[i], cb, ud);
+        }
+    }
 }
 
 void n1_detectors_stats(const struct n1_detectors *d,

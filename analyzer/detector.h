@@ -100,6 +100,12 @@ struct n1_detect_stats {
 
 struct n1_detect_ctx;
 
+/*
+ * Receives one piece of a detector's open state: connection conn still
+ * depends on the events at or after byte offset (n1_event.offset as fed).
+ */
+typedef void (*n1_low_water_fn)(void *ud, uint64_t conn, uint64_t offset);
+
 /* A detector; implementations embed it as their first member. */
 struct n1_detector {
     const struct n1_detector_ops *ops; /* its functions */
@@ -122,6 +128,13 @@ struct n1_detector_ops {
     int (*finish)(struct n1_detector *det);
     /* Frees the detector without emitting. NULL allowed. */
     void (*free)(struct n1_detector *det);
+    /*
+     * Reports, through cb, every (connection, oldest event offset) its
+     * open state depends on, so that a restarted caller can rebuild that
+     * state by feeding those events again. NULL: the detector keeps no
+     * state across events.
+     */
+    void (*low_water)(struct n1_detector *det, n1_low_water_fn cb, void *ud);
 };
 
 /* Fills *o with the defaults documented in struct n1_detect_opts. */
@@ -160,6 +173,17 @@ int n1_detectors_tick(struct n1_detectors *d, int64_t now_us,
  * Later events start afresh. Returns 0 or -1 with err set.
  */
 int n1_detectors_finish(struct n1_detectors *d, struct n1_error *err);
+
+/*
+ * Calls cb once per piece of open state of every detector: the
+ * connection and the offset of the oldest event it depends on (loops,
+ * the statements remembered as parents, fan-out connections and
+ * windows). A connection may be reported several times. Feeding each
+ * connection's events again from its smallest reported offset rebuilds
+ * what the detectors hold; `n1scan tail` records this to resume.
+ */
+void n1_detectors_low_water(const struct n1_detectors *d, n1_low_water_fn cb,
+                            void *ud);
 
 /* Copies the counters into *st. */
 void n1_detectors_stats(const struct n1_detectors *d,

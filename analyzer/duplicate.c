@@ -264,8 +264,25 @@ static void dup_free(struct n1_detector *det)
     free(d);
 }
 
+static void dup_low_water(struct n1_detector *det, n1_low_water_fn cb,
+                          void *ud)
+{
+    struct duplicate *d = (struct duplicate *)det;
+
+    for (size_t i = 0; i <= d->conns.mask && d->conns.b != NULL; i++) {
+        for (struct n1_conn_node *node = d->conns.b[i]; node != NULL;
+             node = node->next) {
+            struct dup_conn *c = (struct dup_conn *)node;
+
+            for (size_t k = 0; k < c->n_runs; k++) {
+                cb(ud, node->id, c->runs[k]->offset);
+            }
+        }
+    }
+}
+
 static const struct n1_detector_ops duplicate_ops = {
-    "duplicate", dup_on_event, dup_tick, dup_finish, dup_free};
+    "duplicate", dup_on_event, dup_tick, dup_finish, dup_free, dup_low_water};
 
 struct n1_detector *n1_duplicate_new(struct n1_detect_ctx *ctx)
 {

@@ -23,6 +23,7 @@
 struct fo_conn {
     struct n1_conn_node node; /* first: the table links it */
     int64_t open_us;          /* Connect time, else first statement */
+    uint64_t open_offset;     /* n1_event.offset of that event */
     int saw_connect;          /* a Connect event opened it */
     unsigned n_stmts;         /* statements, noise excluded */
     struct n1_loop *first;    /* its first statement */
@@ -31,6 +32,7 @@ struct fo_conn {
 struct fo_group {
     struct n1_loop *loop; /* members merged; conns lists them */
     int64_t min_open;     /* earliest member open time */
+    uint64_t low;         /* smallest member open_offset */
     int64_t last_add_us;  /* log time the last member joined */
     uint64_t clock;       /* ctx->clock of the last join */
 };
@@ -96,6 +98,7 @@ static int join_group(struct fanout *f, struct fo_conn *c)
         g = &f->groups[f->n_groups++];
         g->loop = m;
         g->min_open = c->open_us;
+        g->low = c->open_offset;
         c->first = NULL;
         g->last_add_us = f->now_us;
         g->clock = ctx->clock;
@@ -109,6 +112,9 @@ static int join_group(struct fanout *f, struct fo_conn *c)
     if (c->open_us != N1_TS_NONE &&
         (g->min_open == N1_TS_NONE || c->open_us < g->min_open)) {
         g->min_open = c->open_us;
+    }
+    if (c->open_offset < g->low) {
+        g->low = c->open_offset;
     }
     g->last_add_us = f->now_us;
     g->clock = ctx->clock;
@@ -129,7 +135,8 @@ static int end_conn(struct fanout *f, struct fo_conn *c, int quit)
     return rc;
 }
 
-static struct fo_conn *get_conn(struct fanout *f, uint64_t id, int64_t ts)
+static struct fo_conn *get_conn(struct fanout *f, uint64_t id,
+                                const struct n1_event *ev)
 {
     struct n1_detect_ctx *ctx = f->base.ctx;
     struct n1_conn_node *n = n1_conntab_find(&f->conns, id);
@@ -152,8 +159,9 @@ static struct fo_conn *get_conn(struct fanout *f, uint64_t id, int64_t ts)
         return NULL;
     }
     c->node.id = id;
-    c->node.last_us = ts;
-    c->open_us = ts;
+    c->node.last_us = ev->ts_us;
+    c->open_us = ev->ts_us;
+    c->open_offset = ev->offset;
     n1_conntab_insert(&f->conns, &c->node);
     return c;
 }
@@ -170,7 +178,7 @@ static int fo_statement(struct fanout *f, const struct n1_event *ev,
     if (rc <= 0) {
         return rc;
     }
-    c = get_conn(f, ev->conn_id, ev->ts_us);
+    c = get_conn(f, ev->conn_id, ev);
     if (c == NULL) {
         return -1;
     }
@@ -213,7 +221,7 @@ static int fo_on_event(struct n1_detector *det, const struct n1_event *ev,
         if (n != NULL && end_conn(f, (struct fo_conn *)n, 0) < 0) {
             return -1;
         }
-        c = get_conn(f, ev->conn_id, ev->ts_us);
+        c = get_conn(f, ev->conn_id, ev);
         if (c == NULL) {
             return -1;
         }
@@ -329,8 +337,29 @@ static void fo_free(struct n1_detector *det)
     free(f);
 }
 
-static const struct n1_detector_ops fanout_ops = {"fanout", fo_on_event,
-                                                  fo_tick, fo_finish, fo_free};
+static void fo_low_water(struct n1_detector *det, n1_low_water_fn cb,
+                         void *ud)
+{
+    struct fanout *f = (struct fanout *)det;
+
+    for (size_t i = 0; i <= f->conns.mask && f->conns.b != NULL; i++) {
+        for (struct n1_conn_node *node = f->conns.b[i]; node != NULL;
+             node = node->next) {
+            cb(ud, node->id, ((struct fo_conn *)node)->open_offset);
+        }
+    }
+    /* A window is rebuilt by replaying each member from its opening. */
+    for (size_t i = 0; i < f->n_groups; i++) {
+        const struct n1_loop *l = f->groups[i].loop;
+
+        for (size_t k = 0; k < l->n_conns; k++) {
+            cb(ud, l->conns[k], f->groups[i].low);
+        }
+    }
+}
+
+static const struct n1_detector_ops fanout_ops = {
+    "fanout", fo_on_event, fo_tick, fo_finish, fo_free, fo_low_water};
 
 struct n1_detector *n1_fanout_new(struct n1_detect_ctx *ctx)
 {

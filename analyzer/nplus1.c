@@ -346,8 +346,35 @@ static void np_free(struct n1_detector *det)
     free(np);
 }
 
-static const struct n1_detector_ops nplus1_ops = {"n_plus_one", np_on_event,
-                                                  np_tick, np_finish, np_free};
+static void np_low_water(struct n1_detector *det, n1_low_water_fn cb,
+                         void *ud)
+{
+    struct nplus1 *np = (struct nplus1 *)det;
+
+    for (size_t i = 0; i <= np->conns.mask && np->conns.b != NULL; i++) {
+        for (struct n1_conn_node *node = np->conns.b[i]; node != NULL;
+             node = node->next) {
+            struct np_conn *c = (struct np_conn *)node;
+
+            for (size_t k = 0; k < HIST; k++) {
+                if (c->hist[k] != NULL) {
+                    cb(ud, node->id, c->hist[k]->offset);
+                }
+            }
+            for (size_t k = 0; k < c->n_loops; k++) {
+                cb(ud, node->id, c->loops[k]->offset);
+                for (size_t j = 0; j < 3; j++) {
+                    if (c->loops[k]->cand[j] != NULL) {
+                        cb(ud, node->id, c->loops[k]->cand[j]->offset);
+                    }
+                }
+            }
+        }
+    }
+}
+
+static const struct n1_detector_ops nplus1_ops = {
+    "n_plus_one", np_on_event, np_tick, np_finish, np_free, np_low_water};
 
 struct n1_detector *n1_nplus1_new(struct n1_detect_ctx *ctx)
 {

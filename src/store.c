@@ -122,6 +122,17 @@ static const char *const migrations[N1_STORE_SCHEMA_VERSION] = {
     ");"
     "CREATE INDEX findings_file ON findings(file);"
     "CREATE INDEX findings_id ON findings(id);",
+    /* 3: where `n1scan tail` resumes each followed path. */
+    "CREATE TABLE tail_state ("
+    "  path TEXT PRIMARY KEY,"
+    "  file_id INTEGER NOT NULL,"
+    "  base INTEGER NOT NULL,"
+    "  replay_file_id INTEGER NOT NULL,"
+    "  replay_base INTEGER NOT NULL,"
+    "  replay_offset INTEGER NOT NULL,"
+    "  conns BLOB NOT NULL,"
+    "  updated INTEGER NOT NULL"
+    ");",
 };
 
 /* Prepared statements, created on first use and kept until close. */
@@ -144,6 +155,10 @@ enum stmt_id {
     S_FP_COUNT,    /* number of fingerprints */
     S_FIND_DEL,    /* drop the findings of one file */
     S_FIND_INS,    /* one finding */
+    S_FILE_BY_ID,  /* one file row by id */
+    S_TAIL_GET,    /* tail state of a path */
+    S_TAIL_PUT,    /* tail state upsert */
+    S_FIND_SEEN,   /* is this finding stored already */
     S_COUNT
 };
 
@@ -208,6 +223,19 @@ static const char *const stmt_sql[S_COUNT] = {
     "INSERT INTO findings(id, hex, kind, fingerprint, file, line,"
     " first_seen, last_seen, count, json, run_time)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    "SELECT " FILE_COLUMNS " FROM files WHERE id = ?1",
+    "SELECT file_id, base, replay_file_id, replay_base, replay_offset,"
+    " conns FROM tail_state WHERE path = ?1",
+    "INSERT INTO tail_state(path, file_id, base, replay_file_id, replay_base,"
+    " replay_offset, conns, updated)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    " ON CONFLICT(path) DO UPDATE SET file_id = excluded.file_id,"
+    " base = excluded.base, replay_file_id = excluded.replay_file_id,"
+    " replay_base = excluded.replay_base,"
+    " replay_offset = excluded.replay_offset,"
+    " conns = excluded.conns, updated = excluded.updated",
+    "SELECT 1 FROM findings WHERE id = ?1 AND file = ?2 AND line = ?3"
+    " AND count = ?4 AND first_seen IS ?5 LIMIT 1",
 };
 
 #define FINDING_COLUMNS                                                        \
@@ -1436,4 +1464,224 @@ int n1_store_totals(struct n1_store *st, struct n1_agg_class *out,
 out:
     n1_store_cursor_free(cur);
     return ret;
+}
+
+/* ---- tail ---- */
+
+int n1_store_file_get(struct n1_store *st, int64_t id,
+                      struct n1_file_state *out, struct n1_error *err)
+{
+    sqlite3_stmt *s = get_stmt(st, S_FILE_BY_ID, err);
+    struct n1_file_state fs;
+    int rc;
+
+    if (s == NULL) {
+        return -1;
+    }
+    n1_store_file_state_init(&fs);
+    sqlite3_bind_int64(s, 1, id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(s);
+        return 0;
+    }
+    if (rc != SQLITE_ROW) {
+        db_error(st, err, "reading a file record");
+        sqlite3_reset(s);
+        return -1;
+    }
+    rc = read_file_row(st, s, &fs, err);
+    sqlite3_reset(s);
+    if (rc < 0) {
+        n1_store_file_state_cleanup(&fs);
+        return -1;
+    }
+    n1_store_file_state_cleanup(out);
+    *out = fs;
+    return 1;
+}
+
+/* The conns BLOB: pairs of little-endian 64-bit words. */
+static void put_le64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) {
+        p[i] = (unsigned char)(v >> (8 * i));
+    }
+}
+
+static uint64_t get_le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+
+    for (int i = 7; i >= 0; i--) {
+        v = (v << 8) | p[i];
+    }
+    return v;
+}
+
+int n1_store_tail_load(struct n1_store *st, const char *path,
+                       struct n1_tail_state *out, struct n1_error *err)
+{
+    sqlite3_stmt *s = get_stmt(st, S_TAIL_GET, err);
+    const unsigned char *blob = NULL;
+    size_t len;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (s == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(s);
+        return 0;
+    }
+    if (rc != SQLITE_ROW) {
+        db_error(st, err, "reading the tail state");
+        sqlite3_reset(s);
+        return -1;
+    }
+    out->file_id = sqlite3_column_int64(s, 0);
+    out->base = to_u64(sqlite3_column_int64(s, 1));
+    out->replay_file_id = sqlite3_column_int64(s, 2);
+    out->replay_base = to_u64(sqlite3_column_int64(s, 3));
+    out->replay_offset = to_u64(sqlite3_column_int64(s, 4));
+    blob = sqlite3_column_blob(s, 5);
+    len = (size_t)sqlite3_column_bytes(s, 5);
+    if (len % 16 != 0) {
+        n1_err_set(err, N1_EPARSE, st->path, 0,
+                   "PARSE tail state of %s: bad connection list", path);
+        sqlite3_reset(s);
+        return -1;
+    }
+    if (len > 0) {
+        out->conns = malloc(len);
+        if (out->conns == NULL) {
+            n1_err_set(err, N1_ESYS, st->path, 0, "out of memory");
+            sqlite3_reset(s);
+            return -1;
+        }
+        for (size_t i = 0; i < len / 8; i++) {
+            out->conns[i] = get_le64(blob + 8 * i);
+        }
+        out->n_conns = len / 16;
+    }
+    sqlite3_reset(s);
+    return 1;
+}
+
+static int write_tail(struct n1_store *st, const char *path,
+                      const struct n1_tail_state *ts, sqlite3_int64 now,
+                      struct n1_error *err)
+{
+    sqlite3_stmt *s = get_stmt(st, S_TAIL_PUT, err);
+    unsigned char *blob = NULL;
+    size_t len = ts->n_conns * 16;
+    int rc;
+
+    if (s == NULL) {
+        return -1;
+    }
+    blob = malloc(len > 0 ? len : 1);
+    if (blob == NULL) {
+        n1_err_set(err, N1_ESYS, st->path, 0, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < ts->n_conns * 2; i++) {
+        put_le64(blob + 8 * i, ts->conns[i]);
+    }
+    sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, ts->file_id);
+    sqlite3_bind_int64(s, 3, to_i64(ts->base));
+    sqlite3_bind_int64(s, 4, ts->replay_file_id);
+    sqlite3_bind_int64(s, 5, to_i64(ts->replay_base));
+    sqlite3_bind_int64(s, 6, to_i64(ts->replay_offset));
+    sqlite3_bind_blob64(s, 7, blob, len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 8, now);
+    rc = step_done(st, s, "recording the tail state", err);
+    free(blob);
+    return rc;
+}
+
+int n1_store_tail_commit(struct n1_store *st, const struct n1_agg *agg,
+                         struct n1_file_progress *files, size_t n,
+                         const struct n1_store_finding *f, size_t nf,
+                         const char *path, const struct n1_tail_state *ts,
+                         struct n1_error *err)
+{
+    sqlite3_int64 *ids = NULL;
+    sqlite3_int64 now = (sqlite3_int64)time(NULL);
+    int ret = -1;
+
+    if (n > 0) {
+        ids = calloc(n, sizeof(*ids));
+        if (ids == NULL) {
+            n1_err_set(err, N1_ESYS, st->path, 0, "out of memory flushing");
+            return -1;
+        }
+    }
+    if (run(st, S_BEGIN, "starting a tail commit", err) < 0) {
+        goto out;
+    }
+    for (size_t i = 0; agg != NULL && i < n1_agg_size(agg); i++) {
+        if (merge_one(st, n1_agg_at(agg, i), err) < 0) {
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (write_file(st, &files[i], now, &ids[i], err) < 0) {
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < nf; i++) {
+        if (insert_finding(st, &f[i], now, err) < 0) {
+            goto out;
+        }
+    }
+    if (ts != NULL && write_tail(st, path, ts, now, err) < 0) {
+        goto out;
+    }
+    if (run(st, S_COMMIT, "committing a tail commit", err) < 0) {
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        files[i].file_id = ids[i];
+    }
+    ret = 0;
+
+out:
+    if (ret < 0) {
+        rollback(st);
+    }
+    free(ids);
+    return ret;
+}
+
+int n1_store_finding_seen(struct n1_store *st,
+                          const struct n1_store_finding *f,
+                          struct n1_error *err)
+{
+    sqlite3_stmt *s = get_stmt(st, S_FIND_SEEN, err);
+    int rc;
+
+    if (s == NULL) {
+        return -1;
+    }
+    sqlite3_bind_int64(s, 1, to_i64(f->id));
+    sqlite3_bind_text(s, 2, f->file != NULL ? f->file : "", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)f->line);
+    sqlite3_bind_int64(s, 4, to_i64(f->count));
+    bind_ts(s, 5, f->first_seen_us);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_ROW) {
+        return 1;
+    }
+    if (rc != SQLITE_DONE) {
+        db_error(st, err, "looking up a finding");
+        return -1;
+    }
+    return 0;
 }

@@ -24,7 +24,7 @@
 #include "reader.h"
 
 /* Schema version this build writes (the number of migrations). */
-#define N1_STORE_SCHEMA_VERSION 2
+#define N1_STORE_SCHEMA_VERSION 3
 
 struct n1_store_opts {
     /* 1: when the store holds data of another fingerprint version, delete
@@ -234,6 +234,61 @@ struct n1_store_cursor *n1_store_findings(struct n1_store *st, const char *file,
  */
 int n1_store_next_finding(struct n1_store_cursor *cur,
                           const struct n1_store_finding **out,
+                          struct n1_error *err);
+
+/*
+ * Loads the record with row id into *out (initialised; replaced on
+ * success). Returns 1, 0 when there is no such row, or -1 with err set.
+ */
+int n1_store_file_get(struct n1_store *st, int64_t id,
+                      struct n1_file_state *out, struct n1_error *err);
+
+/*
+ * Where `n1scan tail` resumes one followed path (migration 3). Offsets in
+ * conns are stream offsets: a file's byte offset plus its base, the bytes
+ * of the path's earlier generations (rotated files) before it.
+ */
+struct n1_tail_state {
+    int64_t file_id;            /* files row of the generation being read;
+                                   its offset is the commit point */
+    uint64_t base;              /* stream offset of that file's byte 0 */
+    int64_t replay_file_id;     /* files row holding the replay point */
+    uint64_t replay_base;       /* stream offset of that file's byte 0 */
+    uint64_t replay_offset;     /* file offset of the oldest event the
+                                   detectors' open state depends on */
+    uint64_t *conns;            /* n_conns pairs (connection, stream offset
+                                   of its oldest needed event); owned by
+                                   the loader, borrowed when committing */
+    size_t n_conns;             /* pairs in conns */
+};
+
+/*
+ * Loads the tail state of path into *out (zeroed first). Returns 1, 0
+ * when none is stored, or -1 with err set. On 1 the caller frees
+ * out->conns with free().
+ */
+int n1_store_tail_load(struct n1_store *st, const char *path,
+                       struct n1_tail_state *out, struct n1_error *err);
+
+/*
+ * `n1scan tail`'s commit, in one transaction: what n1_store_flush() does
+ * with agg and files, then inserts the nf findings of f (nf may be 0, f
+ * NULL), then records ts as the tail state of path. Either all of it
+ * becomes visible or none of it. Returns 0, or -1 with err set.
+ */
+int n1_store_tail_commit(struct n1_store *st, const struct n1_agg *agg,
+                         struct n1_file_progress *files, size_t n,
+                         const struct n1_store_finding *f, size_t nf,
+                         const char *path, const struct n1_tail_state *ts,
+                         struct n1_error *err);
+
+/*
+ * 1 when the store holds a finding with the same id, file, line, count
+ * and first_seen_us as f (a finding emitted again after a restart), 0
+ * when not, -1 with err set.
+ */
+int n1_store_finding_seen(struct n1_store *st,
+                          const struct n1_store_finding *f,
                           struct n1_error *err);
 
 #endif /* N1_STORE_H */

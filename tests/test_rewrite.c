@@ -213,6 +213,7 @@ static void test_rewrite_multi_row_insert(void **state)
     expect(r, "multi_row_insert",
            "insert into audit(a, b, created) values(1, 'x', now()), "
            "(2, 'y''s', now()), (3, 'z\\\\w', now())");
+    assert_non_null(strstr(r->out.advice, "one multi-row INSERT"));
     assert_int_equal(r->out.n_key_columns, 2);
     assert_string_equal(r->out.key_columns[0], "a");
     assert_string_equal(r->out.key_columns[1], "b");
@@ -231,6 +232,13 @@ static void test_rewrite_update_same_set(void **state)
     RUN(r, q);
     expect(r, "in_list",
            "update jobs set state = 'done' where id in (1, 2, 3)");
+    /* Write advice, not read advice: one UPDATE for every key. */
+    th_assert_text(r->input,
+                   "Update the rows of all keys with one UPDATE ... WHERE "
+                   "key IN (...) instead of one UPDATE per key (ORM: a bulk "
+                   "update of a filtered query, not a save per object). "
+                   "Saves 2 of 3 round trips on jobs.",
+                   r->out.advice);
 }
 
 static void test_rewrite_update_case(void **state)
@@ -248,6 +256,9 @@ static void test_rewrite_update_case(void **state)
     expect(r, "case_update",
            "update users set name = case id when 1 then 'a' when 2 then "
            "'d' when 3 then 'c' end where id in (1, 2, 3)");
+    assert_non_null(strstr(r->out.advice, "CASE on the key"));
+    assert_non_null(strstr(r->out.advice, "ON DUPLICATE KEY UPDATE"));
+    assert_null(strstr(r->out.advice, "eager loading"));
 }
 
 static void test_rewrite_delete(void **state)
@@ -261,6 +272,99 @@ static void test_rewrite_delete(void **state)
 
     RUN(r, q);
     expect(r, "in_list", "delete from sessions where id in (7, 8, 9)");
+    th_assert_text(r->input,
+                   "Delete the rows of all keys with one DELETE ... WHERE "
+                   "key IN (...) instead of one DELETE per key (ORM: a bulk "
+                   "delete of a filtered query, not a delete per object). "
+                   "Saves 2 of 3 round trips on sessions.",
+                   r->out.advice);
+}
+
+/* Resets the fixture between two loops of one test. */
+static void again(struct rw *r)
+{
+    n1_rewrite_cleanup(&r->out);
+    n1_loop_free(r->loop);
+    n1_shape_free(r->sh);
+    r->loop = NULL;
+    r->sh = NULL;
+}
+
+static void test_rewrite_write_advice(void **state)
+{
+    struct rw *r = *state;
+    static const char *const pair[] = {
+        "UPDATE stock SET n = 0 WHERE shop = 1 AND item = 10",
+        "UPDATE stock SET n = 0 WHERE shop = 2 AND item = 20",
+        "UPDATE stock SET n = 0 WHERE shop = 3 AND item = 30",
+    };
+    static const char *const limited[] = {
+        "UPDATE jobs SET state = 'done' WHERE id = 1 LIMIT 1",
+        "UPDATE jobs SET state = 'done' WHERE id = 2 LIMIT 1",
+        "UPDATE jobs SET state = 'done' WHERE id = 3 LIMIT 1",
+    };
+    static const char *const compound[] = {
+        "UPDATE stock SET n = 1 WHERE shop = 1 AND item = 10",
+        "UPDATE stock SET n = 2 WHERE shop = 2 AND item = 20",
+        "UPDATE stock SET n = 3 WHERE shop = 3 AND item = 30",
+    };
+    static const char *const del_or[] = {
+        "DELETE FROM s WHERE a = 1 OR b = 1",
+        "DELETE FROM s WHERE a = 2 OR b = 2",
+        "DELETE FROM s WHERE a = 3 OR b = 3",
+    };
+
+    /* Two key columns: one UPDATE with a row IN list. */
+    RUN(r, pair);
+    expect(r, "row_in",
+           "update stock set n = 0 where (shop, item) in ((1, 10), (2, 20), "
+           "(3, 30))");
+    assert_non_null(strstr(r->out.advice, "Update the rows of all keys with "
+                                          "one UPDATE ... WHERE"));
+    assert_null(strstr(r->out.advice, "Load the rows"));
+    assert_null(strstr(r->out.advice, "map the rows back"));
+    again(r);
+    /* No statement offered: the advice still speaks of writing. */
+    RUN(r, limited);
+    assert_null(r->out.sql);
+    th_assert_text(r->input,
+                   "The same UPDATE runs once per key: update the rows of "
+                   "all keys with one UPDATE ... WHERE key IN (...), per-row "
+                   "values in CASE on the key or INSERT ... ON DUPLICATE KEY "
+                   "UPDATE (no rewrite offered: LIMIT on UPDATE or DELETE).",
+                   r->out.advice);
+    again(r);
+    RUN(r, compound);
+    assert_null(r->out.sql);
+    assert_non_null(strstr(r->out.advice, "The same UPDATE runs once per key"));
+    assert_non_null(strstr(r->out.advice, "ON DUPLICATE KEY UPDATE"));
+    assert_null(strstr(r->out.advice, "fetch what the loop needs"));
+    again(r);
+    RUN(r, del_or);
+    assert_null(r->out.sql);
+    th_assert_text(r->input,
+                   "The same DELETE runs once per key: delete the rows of "
+                   "all keys with one DELETE ... WHERE key IN (...) (no "
+                   "rewrite offered: the key sits under OR or inside "
+                   "parentheses).",
+                   r->out.advice);
+}
+
+static void test_rewrite_insert_advice(void **state)
+{
+    struct rw *r = *state;
+    static const char *const outside[] = {
+        "INSERT INTO audit (a) VALUES (1) ON DUPLICATE KEY UPDATE n = 1",
+        "INSERT INTO audit (a) VALUES (2) ON DUPLICATE KEY UPDATE n = 2",
+        "INSERT INTO audit (a) VALUES (3) ON DUPLICATE KEY UPDATE n = 3",
+    };
+
+    RUN(r, outside);
+    assert_null(r->out.sql);
+    assert_non_null(strstr(r->out.advice, "The same INSERT runs once per "
+                                          "row: insert all rows with one "
+                                          "multi-row INSERT"));
+    assert_null(strstr(r->out.advice, "fetch what the loop needs"));
 }
 
 static void test_rewrite_group_by(void **state)
@@ -499,6 +603,8 @@ int main(void)
         T(test_rewrite_update_same_set),
         T(test_rewrite_update_case),
         T(test_rewrite_delete),
+        T(test_rewrite_write_advice),
+        T(test_rewrite_insert_advice),
         T(test_rewrite_group_by),
         T(test_rewrite_for_update_kept),
         T(test_rewrite_hex_and_escapes),

@@ -6,10 +6,26 @@
  * Each input is looked up in the store first: a file already read to its
  * end is skipped, a file that grew is resumed at the recorded offset, so
  * a log read twice is counted once. Statistics accumulate in memory and
- * go to the store every flush_events events together with the byte offset
- * of the last event they include; memory therefore grows with distinct
- * fingerprints, never with the length of the log. Detectors see every
- * event; what they do with findings is the caller's business.
+ * go to the store together with the byte offset of the last event they
+ * include: at the end of each input, and before that when the aggregate
+ * passes its memory budget or, for a store on disk, when flush_seconds
+ * have gone by (so an interrupted run loses little). A ":memory:" store
+ * is only flushed at the end of an input: its rows live in RAM like the
+ * aggregate, so an early flush would free nothing and cost a merge per
+ * class. Memory therefore grows with distinct fingerprints, never with
+ * the length of the log. Detectors see every event; what they do with
+ * findings is the caller's business.
+ *
+ * Each input is read on two threads. A reader thread parses events and
+ * copies them, strings and all, into a ring of RING_BATCHES batches; the
+ * calling thread takes the batches in order and normalises, filters,
+ * aggregates and runs the detectors, so the hooks and detectors never run
+ * concurrently and see the events in log order. The ring bounds what is
+ * in flight; a batch holds at most BATCH_EVENTS events or a little more
+ * than BATCH_BYTES of text (one event larger than that gets a batch of
+ * its own). Each event carries the reader's counters as they were just
+ * after it, so flushes record the same offsets and line numbers as a
+ * single-threaded loop would.
  *
  * Two optional hooks serve digest's filters and --group-by: accept drops
  * an event before statistics and detectors see it, group picks the class
@@ -19,6 +35,7 @@
  */
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +50,64 @@
 #include "pipeline.h"
 #include "store.h"
 
+/* Batches in flight between the reader thread and the caller's thread. */
+#define RING_BATCHES 4
+
+/* A batch is handed over when it holds this many events ... */
+#define BATCH_EVENTS 1024u
+
+/* ... or this many bytes of strings. */
+#define BATCH_BYTES (256u << 10)
+
+/* Events between checks of the flush clock, and of the aggregate's memory
+   (which walks every class, so it is checked less often). */
+#define CLOCK_EVERY 4096u
+#define MEMORY_EVERY 65536u
+
+/* One event copied out of the reader. Its strings live in the batch's
+   arena; while the batch is filled they are offsets (the arena may move),
+   and the event's pointers are set when the batch is sealed. */
+struct batch_event {
+    struct n1_event ev;        /* pointers valid once sealed */
+    struct n1_reader_stats rs; /* reader counters just after this event */
+    size_t sql;                /* arena offsets of the strings */
+    size_t command;
+    size_t user;
+    size_t host;
+    size_t db;
+    size_t attr0;              /* its first entry in the batch's attrs */
+};
+
+struct batch {
+    struct batch_event *evs; /* events in log order */
+    size_t n;                /* events used */
+    size_t cap;              /* events allocated */
+    struct n1_attr *attrs;   /* every event's attributes, in order */
+    size_t *attr_off;        /* arena offsets: name, value per attr */
+    size_t n_attrs;          /* attrs used */
+    size_t attrs_cap;        /* attrs allocated */
+    char *arena;             /* the strings, each NUL-terminated */
+    size_t len;              /* arena bytes used */
+    size_t arena_cap;        /* arena bytes allocated */
+    int last;                /* the input ends after this batch */
+    int read_failed;         /* ... because of a read error, in err */
+    int oom;                 /* ... because copying ran out of memory */
+    struct n1_error err;     /* the read error */
+};
+
+/* The ring between the two threads; the mutex guards the indexes. */
+struct feed {
+    struct n1_reader *r;              /* used by the reader thread only */
+    struct batch ring[RING_BATCHES];  /* filled and taken in turn */
+    unsigned head;                    /* next batch to fill */
+    unsigned tail;                    /* next batch to take */
+    unsigned ready;                   /* batches filled, not yet taken */
+    int stop;                         /* the taker gave up */
+    pthread_mutex_t mu;
+    pthread_cond_t can_fill;          /* signalled when a batch is freed */
+    pthread_cond_t can_take;          /* signalled when one is filled */
+};
+
 struct pipeline {
     struct pipeline_opts opts;      /* copy; pointers borrowed */
     struct n1_store *store;         /* owned */
@@ -40,8 +115,10 @@ struct pipeline {
     struct n1_agg *agg;             /* owned; reset after each flush */
     struct pipeline_stats stats;    /* counters of this run */
     int progress;                   /* 1: stderr is a terminal */
+    int in_memory;                  /* 1: the store is ":memory:" */
     double started;                 /* monotonic seconds at creation */
     double last_progress;           /* when progress was last printed */
+    double last_flush;              /* when the store was last written */
     uint64_t bytes_done;            /* bytes of inputs already finished */
 };
 
@@ -57,7 +134,8 @@ void pipeline_opts_default(struct pipeline_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->db_path = "n1scan.db";
-    o->flush_events = 200000;
+    o->flush_memory = PIPELINE_FLUSH_MEMORY;
+    o->flush_seconds = PIPELINE_FLUSH_SECONDS;
 }
 
 struct pipeline *pipeline_new(const struct pipeline_opts *opts,
@@ -72,9 +150,7 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts,
         goto fail;
     }
     p->opts = *opts;
-    if (p->opts.flush_events == 0) {
-        p->opts.flush_events = 200000;
-    }
+    p->in_memory = strcmp(opts->db_path, ":memory:") == 0;
     memset(&sopts, 0, sizeof(sopts));
     sopts.reset = opts->reset_store;
     p->store = n1_store_open(opts->db_path, &sopts, err);
@@ -92,6 +168,7 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts,
     p->progress = opts->progress && isatty(STDERR_FILENO);
     p->started = now_seconds();
     p->last_progress = p->started;
+    p->last_flush = p->started;
     return p;
 
 fail:
@@ -141,9 +218,11 @@ static int hash_prefix(const char *path, uint32_t len, uint64_t *out)
     return 0;
 }
 
-static void show_progress(struct pipeline *p, struct n1_reader *r, int done)
+/* Prints progress when stderr is a terminal; bytes: of the current input
+   so far. */
+static void show_progress(struct pipeline *p, const char *name,
+                          uint64_t bytes, int done)
 {
-    const struct n1_reader_stats *rs = n1_reader_stats(r);
     double now = now_seconds();
     double elapsed;
     double mb;
@@ -156,10 +235,10 @@ static void show_progress(struct pipeline *p, struct n1_reader *r, int done)
     if (elapsed <= 0) {
         elapsed = 1e-9;
     }
-    mb = (double)(p->bytes_done + rs->bytes) / 1e6;
+    mb = (double)(p->bytes_done + bytes) / 1e6;
     fprintf(stderr, "\rn1scan: %s: %.1f MB, %.0f MB/s, %.0f events/s   %s",
-            n1_reader_name(r), mb, mb / elapsed,
-            (double)p->stats.events / elapsed, done ? "\n" : "");
+            name, mb, mb / elapsed, (double)p->stats.events / elapsed,
+            done ? "\n" : "");
     fflush(stderr);
 }
 
@@ -170,22 +249,330 @@ static int flush(struct pipeline *p, struct n1_file_progress *fp,
         return -1;
     }
     n1_agg_reset(p->agg);
+    p->last_flush = now_seconds();
     return 0;
+}
+
+/* 1 when the statistics should go to the store before the input ends:
+   see the file comment. since: events since the last flush. */
+static int flush_due(struct pipeline *p, uint64_t since)
+{
+    const struct pipeline_opts *o = &p->opts;
+
+    if (p->in_memory) {
+        return 0;
+    }
+    if (o->flush_events != 0 && since >= o->flush_events) {
+        return 1;
+    }
+    if (since % CLOCK_EVERY == 0 && o->flush_seconds > 0 &&
+        now_seconds() - p->last_flush >= o->flush_seconds) {
+        return 1;
+    }
+    return since % MEMORY_EVERY == 0 && o->flush_memory != 0 &&
+           n1_agg_memory(p->agg) >= o->flush_memory;
+}
+
+/* ---- the reader thread ---------------------------------------------- */
+
+static void batch_cleanup(struct batch *b)
+{
+    free(b->evs);
+    free(b->attrs);
+    free(b->attr_off);
+    free(b->arena);
+    memset(b, 0, sizeof(*b));
+}
+
+/* Copies len bytes of s and a NUL into the arena; returns the offset, or
+   (size_t)-1 when memory ran out. */
+static size_t arena_put(struct batch *b, const char *s, size_t len)
+{
+    size_t at = b->len;
+
+    if (b->arena_cap - b->len < len + 1) {
+        size_t ncap = b->arena_cap != 0 ? b->arena_cap : BATCH_BYTES + 4096;
+        char *na;
+
+        while (ncap - b->len < len + 1) {
+            ncap *= 2;
+        }
+        na = realloc(b->arena, ncap);
+        if (na == NULL) {
+            return (size_t)-1;
+        }
+        b->arena = na;
+        b->arena_cap = ncap;
+    }
+    if (len > 0) {
+        memcpy(b->arena + at, s, len);
+    }
+    b->arena[at + len] = '\0';
+    b->len += len + 1;
+    return at;
+}
+
+static size_t arena_str(struct batch *b, const char *s)
+{
+    return s != NULL ? arena_put(b, s, strlen(s)) : (size_t)-2;
+}
+
+/* Appends a copy of *ev to b. Returns 0, or -1 when memory ran out. */
+static int batch_add(struct batch *b, const struct n1_event *ev,
+                     const struct n1_reader_stats *rs)
+{
+    struct batch_event *be;
+
+    if (b->n == b->cap) {
+        size_t ncap = b->cap != 0 ? b->cap * 2 : BATCH_EVENTS;
+        struct batch_event *ne = realloc(b->evs, ncap * sizeof(*ne));
+
+        if (ne == NULL) {
+            return -1;
+        }
+        b->evs = ne;
+        b->cap = ncap;
+    }
+    if (b->attrs_cap - b->n_attrs < ev->n_attrs) {
+        size_t ncap = b->attrs_cap != 0 ? b->attrs_cap : 8 * BATCH_EVENTS;
+        struct n1_attr *na;
+        size_t *no;
+
+        while (ncap - b->n_attrs < ev->n_attrs) {
+            ncap *= 2;
+        }
+        na = realloc(b->attrs, ncap * sizeof(*na));
+        if (na == NULL) {
+            return -1;
+        }
+        b->attrs = na;
+        no = realloc(b->attr_off, ncap * 2 * sizeof(*no));
+        if (no == NULL) {
+            return -1;
+        }
+        b->attr_off = no;
+        b->attrs_cap = ncap;
+    }
+    be = &b->evs[b->n];
+    be->ev = *ev;
+    be->rs = *rs;
+    be->sql = arena_put(b, ev->sql != NULL ? ev->sql : "", ev->sql_len);
+    be->command = arena_str(b, ev->command);
+    be->user = arena_str(b, ev->user);
+    be->host = arena_str(b, ev->host);
+    be->db = arena_str(b, ev->db);
+    be->attr0 = b->n_attrs;
+    if (be->sql == (size_t)-1 || be->command == (size_t)-1 ||
+        be->user == (size_t)-1 || be->host == (size_t)-1 ||
+        be->db == (size_t)-1) {
+        return -1;
+    }
+    for (size_t i = 0; i < ev->n_attrs; i++) {
+        size_t k = b->n_attrs + i;
+
+        b->attrs[k] = ev->attrs[i];
+        b->attr_off[2 * k] = arena_str(b, ev->attrs[i].name);
+        b->attr_off[2 * k + 1] = arena_str(b, ev->attrs[i].value);
+        if (b->attr_off[2 * k] == (size_t)-1 ||
+            b->attr_off[2 * k + 1] == (size_t)-1) {
+            return -1;
+        }
+    }
+    b->n_attrs += ev->n_attrs;
+    b->n++;
+    return 0;
+}
+
+/* An arena offset as a pointer; (size_t)-2 stands for NULL. */
+static const char *arena_at(const struct batch *b, size_t off)
+{
+    return off == (size_t)-2 ? NULL : b->arena + off;
+}
+
+/* Points every copied event at the arena, which no longer moves. */
+static void batch_seal(struct batch *b)
+{
+    for (size_t k = 0; k < b->n_attrs; k++) {
+        b->attrs[k].name = arena_at(b, b->attr_off[2 * k]);
+        b->attrs[k].value = arena_at(b, b->attr_off[2 * k + 1]);
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        struct batch_event *be = &b->evs[i];
+
+        be->ev.sql = arena_at(b, be->sql);
+        be->ev.command = arena_at(b, be->command);
+        be->ev.user = arena_at(b, be->user);
+        be->ev.host = arena_at(b, be->host);
+        be->ev.db = arena_at(b, be->db);
+        be->ev.attrs = be->ev.n_attrs > 0 ? &b->attrs[be->attr0] : NULL;
+    }
+}
+
+/* Fills b from the reader until it is full or the input ends. */
+static void batch_fill(struct batch *b, struct n1_reader *r)
+{
+    struct n1_event ev;
+
+    b->n = 0;
+    b->n_attrs = 0;
+    b->len = 0;
+    b->last = 0;
+    b->read_failed = 0;
+    b->oom = 0;
+    n1_err_clear(&b->err);
+    while (b->n < BATCH_EVENTS && b->len < BATCH_BYTES) {
+        int got = n1_reader_next(r, &ev, &b->err);
+
+        if (got <= 0) {
+            b->last = 1;
+            b->read_failed = got < 0;
+            break;
+        }
+        if (batch_add(b, &ev, n1_reader_stats(r)) < 0) {
+            b->last = 1;
+            b->oom = 1;
+            break;
+        }
+    }
+    batch_seal(b);
+}
+
+static void *reader_thread(void *arg)
+{
+    struct feed *f = arg;
+
+    for (;;) {
+        struct batch *b;
+        int last;
+
+        pthread_mutex_lock(&f->mu);
+        while (f->ready == RING_BATCHES && !f->stop) {
+            pthread_cond_wait(&f->can_fill, &f->mu);
+        }
+        if (f->stop) {
+            pthread_mutex_unlock(&f->mu);
+            break;
+        }
+        b = &f->ring[f->head];
+        pthread_mutex_unlock(&f->mu);
+
+        batch_fill(b, f->r);
+        last = b->last;
+
+        pthread_mutex_lock(&f->mu);
+        f->head = (f->head + 1) % RING_BATCHES;
+        f->ready++;
+        pthread_cond_signal(&f->can_take);
+        pthread_mutex_unlock(&f->mu);
+        if (last) {
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* Waits for the next filled batch. */
+static struct batch *feed_take(struct feed *f)
+{
+    struct batch *b;
+
+    pthread_mutex_lock(&f->mu);
+    while (f->ready == 0) {
+        pthread_cond_wait(&f->can_take, &f->mu);
+    }
+    b = &f->ring[f->tail];
+    pthread_mutex_unlock(&f->mu);
+    return b;
+}
+
+/* Hands the batch feed_take() returned back to the reader thread. */
+static void feed_release(struct feed *f)
+{
+    pthread_mutex_lock(&f->mu);
+    f->tail = (f->tail + 1) % RING_BATCHES;
+    f->ready--;
+    pthread_cond_signal(&f->can_fill);
+    pthread_mutex_unlock(&f->mu);
+}
+
+/* Stops the reader thread (it finishes the batch it is filling). */
+static void feed_stop(struct feed *f)
+{
+    pthread_mutex_lock(&f->mu);
+    f->stop = 1;
+    pthread_cond_signal(&f->can_fill);
+    pthread_mutex_unlock(&f->mu);
+}
+
+/* ---- the caller's thread -------------------------------------------- */
+
+/* Normalises, filters, aggregates and detects one event. */
+static int handle_event(struct pipeline *p, const struct n1_event *ev,
+                        int slow, struct n1_error *err)
+{
+    const struct n1_norm *np = NULL;
+    struct n1_norm nm;
+    int keep;
+
+    p->stats.events++;
+    if (has_sql(ev)) {
+        if (n1_normalize(p->norm, ev->sql, ev->sql_len, &nm, err) != 0) {
+            return -1;
+        }
+        np = &nm;
+    }
+    keep = p->opts.accept == NULL || p->opts.accept(p->opts.hook_ud, ev, np);
+    if (!keep) {
+        /* Dropped before anything counted it; the file offset still moves
+           past it. */
+        p->stats.filtered++;
+        return 0;
+    }
+    if (np != NULL && is_statement(ev, slow)) {
+        const struct n1_norm *key = np;
+
+        if (p->opts.group != NULL) {
+            key = p->opts.group(p->opts.hook_ud, ev, np);
+        }
+        if (key != NULL) {
+            if (n1_agg_add(p->agg, ev, key, err) != 0) {
+                return -1;
+            }
+            p->stats.statements++;
+        }
+    }
+    if (p->opts.detectors != NULL &&
+        n1_detectors_event(p->opts.detectors, ev, np, err) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* Sets the counters of fp from the reader's counters rs. */
+static void progress_from(struct n1_file_progress *fp,
+                          const struct n1_reader_stats *rs,
+                          uint64_t base_events, uint64_t base_skipped)
+{
+    fp->line = (unsigned long)rs->lines;
+    fp->events = base_events + rs->events;
+    fp->skipped = base_skipped + rs->skipped_lines + rs->skipped_events;
 }
 
 int pipeline_read(struct pipeline *p, const char *path, struct n1_error *err)
 {
     struct n1_reader *r = NULL;
+    struct feed *f = NULL;
     struct n1_file_state prev;
     struct n1_file_progress fp;
     struct n1_error rerr;
-    struct n1_event ev;
-    struct n1_norm nm;
     const struct n1_file_ident *ident;
     enum n1_file_verdict verdict = N1_FILE_NEW;
     uint64_t since_flush = 0;
     uint64_t base_events = 0;
     uint64_t base_skipped = 0;
+    uint64_t bytes = 0;
+    pthread_t thread;
+    int started = 0;
     int slow;
     int rc = -1;
     int found;
@@ -247,90 +634,94 @@ int pipeline_read(struct pipeline *p, const char *path, struct n1_error *err)
     fp.offset = verdict == N1_FILE_GROWN ? prev.offset : 0;
     fp.line = verdict == N1_FILE_GROWN ? prev.line : 0;
 
-    for (;;) {
-        const struct n1_norm *np = NULL;
-        const struct n1_reader_stats *rs;
-        int got = n1_reader_next(r, &ev, &rerr);
-        int keep;
+    f = calloc(1, sizeof(*f));
+    if (f == NULL) {
+        n1_err_set(err, N1_ESYS, path, 0, "out of memory");
+        goto out;
+    }
+    f->r = r;
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->can_fill, NULL);
+    pthread_cond_init(&f->can_take, NULL);
+    if (pthread_create(&thread, NULL, reader_thread, f) != 0) {
+        n1_err_set(err, N1_ESYS, path, 0, "cannot start the reader thread");
+        goto out;
+    }
+    started = 1;
 
-        if (got < 0) {
+    for (;;) {
+        struct batch *b = feed_take(f);
+        int last = b->last;
+
+        for (size_t i = 0; i < b->n; i++) {
+            const struct batch_event *be = &b->evs[i];
+
+            if (handle_event(p, &be->ev, slow, err) != 0) {
+                goto out;
+            }
+            fp.offset = be->ev.end_offset;
+            bytes = be->rs.bytes;
+            since_flush++;
+            if (flush_due(p, since_flush)) {
+                progress_from(&fp, &be->rs, base_events, base_skipped);
+                if (flush(p, &fp, err) != 0) {
+                    goto out;
+                }
+                since_flush = 0;
+                show_progress(p, n1_reader_name(r), bytes, 0);
+            } else if ((since_flush & 0xffff) == 0) {
+                show_progress(p, n1_reader_name(r), bytes, 0);
+            }
+        }
+        if (b->oom) {
+            n1_err_set(err, N1_ESYS, path, 0, "out of memory reading events");
+            goto out;
+        }
+        if (b->read_failed) {
             char buf[512];
 
             /* A read error ends this input, not the run. */
             fprintf(stderr, "n1scan: %s\n",
-                    n1_err_format(&rerr, buf, sizeof(buf)));
+                    n1_err_format(&b->err, buf, sizeof(buf)));
             p->stats.not_logs++;
+        }
+        feed_release(f);
+        if (last) {
             break;
-        }
-        if (got == 0) {
-            break;
-        }
-        p->stats.events++;
-        if (has_sql(&ev)) {
-            if (n1_normalize(p->norm, ev.sql, ev.sql_len, &nm, err) != 0) {
-                goto out;
-            }
-            np = &nm;
-        }
-        keep = p->opts.accept == NULL ||
-               p->opts.accept(p->opts.hook_ud, &ev, np);
-        if (!keep) {
-            /* Dropped before anything counted it; the file offset still
-               moves past it below. */
-            p->stats.filtered++;
-        }
-        if (keep && np != NULL && is_statement(&ev, slow)) {
-            const struct n1_norm *key = np;
-
-            if (p->opts.group != NULL) {
-                key = p->opts.group(p->opts.hook_ud, &ev, np);
-            }
-            if (key != NULL) {
-                if (n1_agg_add(p->agg, &ev, key, err) != 0) {
-                    goto out;
-                }
-                p->stats.statements++;
-            }
-        }
-        if (keep && p->opts.detectors != NULL &&
-            n1_detectors_event(p->opts.detectors, &ev, np, err) != 0) {
-            goto out;
-        }
-        fp.offset = ev.end_offset;
-        since_flush++;
-        if (since_flush >= p->opts.flush_events) {
-            rs = n1_reader_stats(r);
-            fp.line = (unsigned long)rs->lines;
-            fp.events = base_events + rs->events;
-            fp.skipped = base_skipped + rs->skipped_lines + rs->skipped_events;
-            if (flush(p, &fp, err) != 0) {
-                goto out;
-            }
-            since_flush = 0;
-            show_progress(p, r, 0);
-        } else if ((since_flush & 0xffff) == 0) {
-            show_progress(p, r, 0);
         }
     }
+    pthread_join(thread, NULL);
+    started = 0;
     {
         const struct n1_reader_stats *rs = n1_reader_stats(r);
 
         fp.complete = 1;
         fp.offset = rs->bytes;
-        fp.line = (unsigned long)rs->lines;
-        fp.events = base_events + rs->events;
-        fp.skipped = base_skipped + rs->skipped_lines + rs->skipped_events;
+        progress_from(&fp, rs, base_events, base_skipped);
         p->stats.skipped_lines += rs->skipped_lines;
         p->stats.skipped_events += rs->skipped_events;
         if (flush(p, &fp, err) != 0) {
             goto out;
         }
-        show_progress(p, r, 1);
+        show_progress(p, n1_reader_name(r), rs->bytes, 1);
         p->bytes_done += rs->bytes;
     }
     rc = 0;
 
 out:
+    if (f != NULL) {
+        if (started) {
+            feed_stop(f);
+            pthread_join(thread, NULL);
+        }
+        for (unsigned i = 0; i < RING_BATCHES; i++) {
+            batch_cleanup(&f->ring[i]);
+        }
+        pthread_cond_destroy(&f->can_take);
+        pthread_cond_destroy(&f->can_fill);
+        pthread_mutex_destroy(&f->mu);
+        free(f);
+    }
     n1_store_file_state_cleanup(&prev);
     n1_reader_close(r);
     return rc;

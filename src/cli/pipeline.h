@@ -5,9 +5,11 @@
  *
  * A pipeline owns the normaliser, the in-memory aggregate and the store;
  * the caller owns the detectors (NULL for none) and the finding sink.
- * Files go through one at a time; the aggregate is flushed to the store
- * together with each file's byte offset, so an interrupted run leaves a
- * store whose statistics and offsets agree.
+ * Files go through one at a time, each parsed on a reader thread while
+ * the calling thread runs everything else (hooks and detectors included,
+ * in log order); the aggregate is flushed to the store together with each
+ * file's byte offset, so an interrupted run leaves a store whose
+ * statistics and offsets agree.
  */
 #ifndef N1_PIPELINE_H
 #define N1_PIPELINE_H
@@ -46,7 +48,12 @@ struct pipeline_opts {
     int reread;                  /* 1: read files the store has seen */
     struct n1_reader_opts reader; /* warn callback etc. */
     struct n1_detectors *detectors; /* borrowed; NULL: no detection */
-    uint64_t flush_events;       /* events between store flushes */
+    uint64_t flush_events;       /* also flush every so many events;
+                                    0: only by memory and time */
+    size_t flush_memory;         /* flush when the aggregate holds this
+                                    many bytes; 0: no limit */
+    double flush_seconds;        /* flush a store on disk this often;
+                                    0: no limit */
     int progress;                /* 1: progress on stderr if a terminal */
     pipeline_accept_fn accept;   /* NULL: keep every event */
     pipeline_group_fn group;     /* NULL: count under the fingerprint */
@@ -66,7 +73,18 @@ struct pipeline_stats {
 
 struct pipeline;
 
-/* Fills *o with defaults (store ./n1scan.db, flush every 200000 events). */
+/* Default memory budget of the aggregate between flushes. */
+#define PIPELINE_FLUSH_MEMORY ((size_t)32 << 20)
+
+/* Default time between flushes to a store on disk. */
+#define PIPELINE_FLUSH_SECONDS 10.0
+
+/*
+ * Fills *o with defaults: store ./n1scan.db, flush at the end of each
+ * input and before that by PIPELINE_FLUSH_MEMORY or, on disk, every
+ * PIPELINE_FLUSH_SECONDS. A ":memory:" store is flushed at the end of
+ * each input only.
+ */
 void pipeline_opts_default(struct pipeline_opts *o);
 
 /*
