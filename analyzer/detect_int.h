@@ -199,4 +199,123 @@ struct n1_detector *n1_fanout_new(struct n1_detect_ctx *ctx);
 /* 1 when both timestamps are known and b - a exceeds ms. */
 int n1_gap_exceeded(int64_t a, int64_t b, unsigned ms);
 
+/*
+ * Calls fn(ud, node) for every node of t, from a copy of the node list so
+ * that fn may remove (and free) the node it is given. With keep_going 0
+ * the walk stops at the first -1; with 1 it visits every node anyway.
+ * Returns 0, or -1 when fn failed or memory ran out (ctx->err set).
+ */
+int n1_conntab_each(struct n1_detect_ctx *ctx, struct n1_conntab *t,
+                    int (*fn)(void *ud, struct n1_conn_node *node), void *ud,
+                    int keep_going);
+
+/*
+ * Connections with open loops: what n_plus_one and duplicate share. Each
+ * connection keeps up to max_loops_per_conn loops; a loop ends when the
+ * connection has run more than max_gap_statements others or max_gap_ms
+ * has passed since it last ran, when the connection quits, reconnects,
+ * idles or is evicted, when a newer loop needs its place, or at finish.
+ * The detector decides what an ended loop is worth (ops->report) and may
+ * keep more per connection by embedding struct n1_loop_conn first in its
+ * own struct of ops->conn_size bytes.
+ */
+struct n1_loop_conn {
+    struct n1_conn_node node; /* first: the table links it */
+    uint64_t seq;             /* statements seen on the connection */
+    struct n1_loop **loops;   /* open loops, max_loops_per_conn places */
+    size_t n_loops;           /* entries in loops */
+};
+
+struct n1_loop_conns;
+
+struct n1_loop_conns_ops {
+    size_t conn_size; /* bytes of the detector's connection struct */
+    /* Handles a Query or Execute event (n1_loop_conns_statement() gives
+       its connection). Returns 0 or -1 with ctx->err set. */
+    int (*statement)(struct n1_loop_conns *t, const struct n1_event *ev,
+                     const struct n1_norm *norm);
+    /* Judges loop l of c just before it is freed; emits it when it
+       qualifies. Returns 0 or -1 with ctx->err set. */
+    int (*report)(struct n1_detect_ctx *ctx, const struct n1_loop_conn *c,
+                  const struct n1_loop *l);
+    /* Releases what the detector keeps in c besides the loops (not c
+       itself). NULL: nothing. */
+    void (*release)(struct n1_loop_conn *c);
+    /* Reports the offsets of what the detector keeps in c besides the
+       loops and their parents (n1_detector_ops.low_water). NULL ok. */
+    void (*low_water)(const struct n1_loop_conn *c, n1_low_water_fn cb,
+                      void *ud);
+    /* 1: every loop evicted for room counts in loop_evictions; 0: only
+       those that had repeated. */
+    int count_all_evictions;
+};
+
+struct n1_loop_conns {
+    struct n1_conntab tab;               /* the connections */
+    struct n1_detect_ctx *ctx;           /* borrowed */
+    const struct n1_loop_conns_ops *ops; /* borrowed (static) */
+};
+
+/* Prepares t for ctx's max_connections. 0, or -1 with ctx->err set. */
+int n1_loop_conns_init(struct n1_loop_conns *t, struct n1_detect_ctx *ctx,
+                       const struct n1_loop_conns_ops *ops);
+
+/* Frees every connection and loop, emitting nothing. */
+void n1_loop_conns_cleanup(struct n1_loop_conns *t);
+
+/*
+ * The connection of a Query or Execute event, made when new (evicting the
+ * least recently used one at max_connections), counted as having run one
+ * more statement, with its loops that the event ends closed. Returns it,
+ * or NULL with ctx->err set.
+ */
+struct n1_loop_conn *n1_loop_conns_statement(struct n1_loop_conns *t,
+                                             const struct n1_event *ev);
+
+/*
+ * Makes room for one more loop on c: when its places are full, ends the
+ * loop that ran least recently. Returns 0, or -1 with ctx->err set.
+ */
+int n1_loop_conns_make_room(struct n1_loop_conns *t, struct n1_loop_conn *c);
+
+/* Ends the connection of a Quit or Connect event, if known. 0 or -1. */
+int n1_loop_conns_end(struct n1_loop_conns *t, const struct n1_event *ev);
+
+/* Ends what has been idle at now_us (n1_detector_ops.tick). 0 or -1. */
+int n1_loop_conns_tick(struct n1_loop_conns *t, int64_t now_us);
+
+/* Ends every connection (n1_detector_ops.finish). 0 or -1. */
+int n1_loop_conns_finish(struct n1_loop_conns *t);
+
+/* n1_detector_ops.low_water over every connection and loop. */
+void n1_loop_conns_low_water(const struct n1_loop_conns *t, n1_low_water_fn cb,
+                             void *ud);
+
+/*
+ * A detector made of n1_loop_conns alone. Its n1_detector_ops are the
+ * n1_loop_detector_* functions below, under the detector's own name.
+ */
+struct n1_loop_detector {
+    struct n1_detector base;    /* first */
+    struct n1_loop_conns conns; /* its connections */
+};
+
+/*
+ * Makes a loop detector with ops (static, the n1_loop_detector_*
+ * functions) and cops. Returns it, or NULL with ctx->err set.
+ */
+struct n1_detector *n1_loop_detector_new(struct n1_detect_ctx *ctx,
+                                         const struct n1_detector_ops *ops,
+                                         const struct n1_loop_conns_ops *cops);
+/* Quit and Connect end the connection; Query and Execute go to
+   cops->statement. */
+int n1_loop_detector_on_event(struct n1_detector *det,
+                              const struct n1_event *ev,
+                              const struct n1_norm *norm);
+int n1_loop_detector_tick(struct n1_detector *det, int64_t now_us);
+int n1_loop_detector_finish(struct n1_detector *det);
+void n1_loop_detector_free(struct n1_detector *det);
+void n1_loop_detector_low_water(struct n1_detector *det, n1_low_water_fn cb,
+                                void *ud);
+
 #endif /* N1_DETECT_INT_H */

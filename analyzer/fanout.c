@@ -4,16 +4,20 @@
  * opened at nearly the same time (a thread and a connection per key).
  *
  * Per connection it remembers when it opened (its Connect, else its first
- * statement) and its first real statement, and counts the others. When
- * the connection ends (Quit, idle, eviction, finish) and it ran at most
- * fanout_max_stmts statements and was seen to be short-lived (a Connect or
- * a Quit in the log), it joins the window of its fingerprint. A window
- * holds the members opened within fanout_window_ms of its first; a member
- * outside it, a tick after the window went quiet, or finish closes it,
- * and a window of fanout_min_conns members with min_distinct_keys keys is
- * a finding that lists every connection id. Ordinary traffic, where each
- * connection runs a mix of statements, never qualifies. Slow logs carry
- * no Connect or Quit, so this detector stays silent on them.
+ * event) and its first real statement, and counts the others. When the
+ * connection ends (Quit, idle, eviction, finish) and it ran at most
+ * fanout_max_stmts statements and was short-lived, it joins the window
+ * of its fingerprint. Short-lived means a Connect or a Quit in the log,
+ * or, for logs without them (slow logs), an id higher than every id seen
+ * before its first event: servers number connections increasingly, so
+ * such a connection opened after all the others. A pooled connection
+ * gets a new id only once and keeps running statements, so it never
+ * qualifies. A window holds the members opened within fanout_window_ms
+ * of its first; a member outside it, a tick after the window went quiet,
+ * or finish closes it, and a window of fanout_min_conns members with
+ * min_distinct_keys keys is a finding that lists every connection id in
+ * the order of their first statements. Ordinary traffic, where each
+ * connection runs a mix of statements, never qualifies.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +29,28 @@ struct fo_conn {
     int64_t open_us;          /* Connect time, else first statement */
     uint64_t open_offset;     /* n1_event.offset of that event */
     int saw_connect;          /* a Connect event opened it */
+    int fresh;                /* its id was higher than every id seen
+                                 before its first event */
     unsigned n_stmts;         /* statements, noise excluded */
     struct n1_loop *first;    /* its first statement */
 };
 
+/* A member of a window, for listing members in a fixed order. */
+struct fo_member {
+    int64_t first_us; /* its first statement, N1_TS_NONE unknown */
+    uint64_t id;      /* connection id */
+};
+
 struct fo_group {
-    struct n1_loop *loop; /* members merged; conns lists them */
-    int64_t min_open;     /* earliest member open time */
-    uint64_t low;         /* smallest member open_offset */
-    int64_t last_add_us;  /* log time the last member joined */
-    uint64_t clock;       /* ctx->clock of the last join */
+    struct n1_loop *loop;      /* members merged; conns lists them */
+    struct fo_member *members; /* one per entry of loop->conns */
+    size_t cap_members;        /* places in members */
+    struct fo_member *row_of;  /* the member of each of loop->rows */
+    size_t cap_row_of;         /* places in row_of */
+    int64_t min_open;          /* earliest member open time */
+    uint64_t low;              /* smallest member open_offset */
+    int64_t last_add_us;       /* log time the last member joined */
+    uint64_t clock;            /* ctx->clock of the last join */
 };
 
 struct fanout {
@@ -42,17 +58,141 @@ struct fanout {
     struct n1_conntab conns;
     struct fo_group *groups; /* max_fanout_groups */
     size_t n_groups;
-    int64_t now_us; /* latest log time seen */
+    int64_t now_us;  /* latest log time seen */
+    uint64_t max_id; /* highest connection id seen */
+    int seen_id;     /* max_id is set */
 };
+
+static int member_cmp(const void *pa, const void *pb)
+{
+    const struct fo_member *a = pa;
+    const struct fo_member *b = pb;
+
+    if (a->first_us != b->first_us) {
+        return a->first_us < b->first_us ? -1 : 1;
+    }
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* A kept row and the member it came from, for sorting. */
+struct fo_row {
+    struct fo_member who;
+    struct n1_rw_row row;
+};
+
+static int row_cmp(const void *pa, const void *pb)
+{
+    return member_cmp(&((const struct fo_row *)pa)->who,
+                      &((const struct fo_row *)pb)->who);
+}
+
+/* Puts the kept rows, and so the keys of the rewrite, in member order.
+   rows[0] stays a valid sample: every member ran the same statement. */
+static void sort_rows(struct fo_group *g)
+{
+    struct n1_loop *l = g->loop;
+    struct fo_row *v = NULL;
+
+    if (g->row_of == NULL || l->n_rows < 2) {
+        return;
+    }
+    v = malloc(l->n_rows * sizeof(*v));
+    if (v == NULL) {
+        return; /* the order of arrival is still a correct rewrite */
+    }
+    for (size_t k = 0; k < l->n_rows; k++) {
+        v[k].who = g->row_of[k];
+        v[k].row = l->rows[k];
+    }
+    qsort(v, l->n_rows, sizeof(*v), row_cmp);
+    for (size_t k = 0; k < l->n_rows; k++) {
+        l->rows[k] = v[k].row;
+    }
+    free(v);
+}
+
+/* Records that rows [from, n_rows) of g->loop came from member who.
+   0 or -1 with ctx->err set. */
+static int note_rows(struct fanout *f, struct fo_group *g, size_t from,
+                     struct fo_member who)
+{
+    struct n1_loop *l = g->loop;
+
+    if (l->n_rows > g->cap_row_of) {
+        size_t nc = g->cap_row_of ? 2 * g->cap_row_of : 8;
+        struct fo_member *nv = NULL;
+
+        while (nc < l->n_rows) {
+            nc *= 2;
+        }
+        nv = realloc(g->row_of, nc * sizeof(*nv));
+        if (nv == NULL) {
+            n1_err_set(&f->base.ctx->err, N1_ESYS, NULL, 0,
+                       "NOMEM fanout rows");
+            return -1;
+        }
+        g->row_of = nv;
+        g->cap_row_of = nc;
+    }
+    for (size_t k = from; k < l->n_rows; k++) {
+        g->row_of[k] = who;
+    }
+    return 0;
+}
 
 static int close_group(struct fanout *f, size_t i)
 {
     struct fo_group *g = &f->groups[i];
-    int rc = n1_loop_report(f->base.ctx, g->loop, N1_FIND_FANOUT, NULL);
+    struct n1_loop *l = g->loop;
+    int rc;
 
-    n1_loop_free(g->loop);
+    /* Members join as they end, which says nothing; list them as their
+       first statements ran (then by id), the same on every run. */
+    if (g->members != NULL) {
+        qsort(g->members, l->n_conns, sizeof(*g->members), member_cmp);
+        for (size_t k = 0; k < l->n_conns; k++) {
+            l->conns[k] = g->members[k].id;
+        }
+    }
+    sort_rows(g);
+    rc = n1_loop_report(f->base.ctx, l, N1_FIND_FANOUT, NULL);
+    n1_loop_free(l);
+    free(g->members);
+    free(g->row_of);
     f->groups[i] = f->groups[--f->n_groups];
     return rc < 0 ? -1 : 0;
+}
+
+/* Adds connection c to g->loop->conns and its first statement time to
+   g->members. 0 or -1 with ctx->err set. */
+static int add_member(struct fanout *f, struct fo_group *g,
+                      const struct fo_conn *c, int64_t first_us)
+{
+    struct n1_detect_ctx *ctx = f->base.ctx;
+    struct n1_loop *l = g->loop;
+    size_t before = l->n_conns;
+
+    if (n1_loop_add_conn(ctx, l, c->node.id) < 0) {
+        return -1;
+    }
+    if (l->n_conns == before) {
+        return 0; /* max_fanout_members: not kept */
+    }
+    if (l->n_conns > g->cap_members) {
+        size_t nc = g->cap_members ? 2 * g->cap_members : 8;
+        struct fo_member *nm = realloc(g->members, nc * sizeof(*nm));
+
+        if (nm == NULL) {
+            n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM fanout members");
+            l->n_conns--;
+            return -1;
+        }
+        g->members = nm;
+        g->cap_members = nc;
+    }
+    g->members[l->n_conns - 1].first_us = first_us;
+    g->members[l->n_conns - 1].id = c->node.id;
+    return 0;
 }
 
 /* Adds an ended connection's statement to its fingerprint's window. */
@@ -62,6 +202,9 @@ static int join_group(struct fanout *f, struct fo_conn *c)
     struct n1_loop *m = c->first;
     struct fo_group *g = NULL;
     double qt = m->n_timed > 0 ? m->time_s : 0.0;
+    int64_t first_us = m->first_us;
+    struct fo_member who = {m->first_us, c->node.id};
+    size_t before;
 
     for (size_t i = 0; i < f->n_groups; i++) {
         struct fo_group *x = &f->groups[i];
@@ -96,18 +239,26 @@ static int join_group(struct fanout *f, struct fo_conn *c)
             }
         }
         g = &f->groups[f->n_groups++];
+        memset(g, 0, sizeof(*g));
         g->loop = m;
         g->min_open = c->open_us;
         g->low = c->open_offset;
         c->first = NULL;
         g->last_add_us = f->now_us;
         g->clock = ctx->clock;
-        return n1_loop_add_conn(ctx, m, c->node.id);
+        if (note_rows(f, g, 0, who) < 0) {
+            return -1;
+        }
+        return add_member(f, g, c, first_us);
     }
+    before = g->loop->n_rows;
     if (m->n_rows == 0 ||
         n1_loop_add_row(ctx, g->loop, &m->rows[0], m->first_us, qt,
                         m->n_timed > 0) < 0) {
         return m->n_rows == 0 ? 0 : -1;
+    }
+    if (note_rows(f, g, before, who) < 0) {
+        return -1;
     }
     if (c->open_us != N1_TS_NONE &&
         (g->min_open == N1_TS_NONE || c->open_us < g->min_open)) {
@@ -118,15 +269,17 @@ static int join_group(struct fanout *f, struct fo_conn *c)
     }
     g->last_add_us = f->now_us;
     g->clock = ctx->clock;
-    return n1_loop_add_conn(ctx, g->loop, c->node.id);
+    return add_member(f, g, c, first_us);
 }
 
 static int end_conn(struct fanout *f, struct fo_conn *c, int quit)
 {
     int rc = 0;
 
+    /* Short-lived: opened or closed in the log, or (slow logs, which
+       show neither) new when first seen and done with one statement. */
     if (c->first != NULL && c->n_stmts <= f->base.ctx->opts.fanout_max_stmts &&
-        (c->saw_connect || quit)) {
+        (c->saw_connect || quit || c->fresh)) {
         rc = join_group(f, c);
     }
     n1_conntab_remove(&f->conns, &c->node);
@@ -159,9 +312,13 @@ static struct fo_conn *get_conn(struct fanout *f, uint64_t id,
         return NULL;
     }
     c->node.id = id;
+    c->node.clock = ctx->clock;
     c->node.last_us = ev->ts_us;
     c->open_us = ev->ts_us;
     c->open_offset = ev->offset;
+    /* Servers hand out ids in increasing order: an id above all seen so
+       far belongs to a connection opened after all of them. */
+    c->fresh = !f->seen_id || id > f->max_id;
     n1_conntab_insert(&f->conns, &c->node);
     return c;
 }
@@ -175,12 +332,17 @@ static int fo_statement(struct fanout *f, const struct n1_event *ev,
     int rc;
 
     rc = n1_ctx_shape(ctx, ev, norm, &sh);
-    if (rc <= 0) {
+    if (rc < 0) {
         return rc;
     }
+    /* Noise counts for nothing but does open the connection: a fan-out
+       worker may set up its session before its statement. */
     c = get_conn(f, ev->conn_id, ev);
     if (c == NULL) {
         return -1;
+    }
+    if (rc == 0) {
+        return 0;
     }
     c->node.clock = ctx->clock;
     if (ev->ts_us != N1_TS_NONE) {
@@ -211,6 +373,7 @@ static int fo_on_event(struct n1_detector *det, const struct n1_event *ev,
     struct fanout *f = (struct fanout *)det;
     struct n1_conn_node *n = NULL;
     struct fo_conn *c = NULL;
+    int rc = 0;
 
     if (ev->ts_us != N1_TS_NONE) {
         f->now_us = ev->ts_us;
@@ -226,19 +389,44 @@ static int fo_on_event(struct n1_detector *det, const struct n1_event *ev,
             return -1;
         }
         c->saw_connect = 1;
-        c->node.clock = det->ctx->clock;
-        return 0;
+        break;
     case N1_CMD_QUIT:
         n = n1_conntab_find(&f->conns, ev->conn_id);
-        return n != NULL ? end_conn(f, (struct fo_conn *)n, 1) : 0;
+        rc = n != NULL ? end_conn(f, (struct fo_conn *)n, 1) : 0;
+        break;
     case N1_CMD_QUERY:
     case N1_CMD_EXECUTE:
-        return fo_statement(f, ev, norm);
+        rc = fo_statement(f, ev, norm);
+        break;
     case N1_CMD_PREPARE:
     case N1_CMD_INIT_DB:
     case N1_CMD_CLOSE_STMT:
     case N1_CMD_OTHER:
+        /* Opens the connection, so that its freshness is judged now. */
+        if (get_conn(f, ev->conn_id, ev) == NULL) {
+            return -1;
+        }
         break;
+    }
+    if (!f->seen_id || ev->conn_id > f->max_id) {
+        f->max_id = ev->conn_id;
+        f->seen_id = 1;
+    }
+    return rc;
+}
+
+struct fo_tick_arg {
+    struct fanout *f;
+    int64_t now_us;
+};
+
+static int tick_conn(void *ud, struct n1_conn_node *node)
+{
+    struct fo_tick_arg *a = ud;
+
+    if (n1_gap_exceeded(node->last_us, a->now_us,
+                        a->f->base.ctx->opts.idle_ms)) {
+        return end_conn(a->f, (struct fo_conn *)node, 0);
     }
     return 0;
 }
@@ -247,28 +435,14 @@ static int fo_tick(struct n1_detector *det, int64_t now_us)
 {
     struct fanout *f = (struct fanout *)det;
     const struct n1_detect_opts *o = &det->ctx->opts;
-    struct n1_conn_node **all = NULL;
-    size_t n = 0;
+    struct fo_tick_arg a = {f, now_us};
     size_t i = 0;
-    int oom = 0;
-    int rc = 0;
+    int rc;
 
     if (now_us != N1_TS_NONE && now_us > f->now_us) {
         f->now_us = now_us;
     }
-    all = n1_conntab_list(&f->conns, &n, &oom);
-    if (oom) {
-        n1_err_set(&det->ctx->err, N1_ESYS, NULL, 0, "NOMEM tick");
-        return -1;
-    }
-    for (size_t k = 0; k < n && rc == 0; k++) {
-        struct fo_conn *c = (struct fo_conn *)all[k];
-
-        if (n1_gap_exceeded(c->node.last_us, now_us, o->idle_ms)) {
-            rc = end_conn(f, c, 0);
-        }
-    }
-    free(all);
+    rc = n1_conntab_each(det->ctx, &f->conns, tick_conn, &a, 0);
     /* A window is over once nobody joined it for a whole window and its
        members can no longer be near its start. */
     while (rc == 0 && i < f->n_groups) {
@@ -284,25 +458,16 @@ static int fo_tick(struct n1_detector *det, int64_t now_us)
     return rc;
 }
 
+static int finish_conn(void *ud, struct n1_conn_node *node)
+{
+    return end_conn(ud, (struct fo_conn *)node, 0);
+}
+
 static int fo_finish(struct n1_detector *det)
 {
     struct fanout *f = (struct fanout *)det;
-    struct n1_conn_node **all = NULL;
-    size_t n = 0;
-    int oom = 0;
-    int rc = 0;
+    int rc = n1_conntab_each(det->ctx, &f->conns, finish_conn, f, 1);
 
-    all = n1_conntab_list(&f->conns, &n, &oom);
-    if (oom) {
-        n1_err_set(&det->ctx->err, N1_ESYS, NULL, 0, "NOMEM finish");
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (end_conn(f, (struct fo_conn *)all[i], 0) < 0) {
-            rc = -1;
-        }
-    }
-    free(all);
     while (f->n_groups > 0) {
         if (close_group(f, f->n_groups - 1) < 0) {
             rc = -1;
@@ -331,14 +496,15 @@ static void fo_free(struct n1_detector *det)
     }
     for (size_t i = 0; i < f->n_groups; i++) {
         n1_loop_free(f->groups[i].loop);
+        free(f->groups[i].members);
+        free(f->groups[i].row_of);
     }
     free(f->groups);
     n1_conntab_cleanup(&f->conns);
     free(f);
 }
 
-static void fo_low_water(struct n1_detector *det, n1_low_water_fn cb,
-                         void *ud)
+static void fo_low_water(struct n1_detector *det, n1_low_water_fn cb, void *ud)
 {
     struct fanout *f = (struct fanout *)det;
 

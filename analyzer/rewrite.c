@@ -984,12 +984,52 @@ static const char *kind_name(enum n1_rw_pattern p)
     return NULL;
 }
 
+/*
+ * The first sentence of the advice for a write loop (UPDATE, DELETE or
+ * INSERT) whose keys fit one batched statement (in_list, row_in) or that
+ * gets no statement at all (unsupported): what to do in the application.
+ * A write has no rows to map back, and eager loading is no fix for it.
+ * Returns 0, or -1 when sb's cap was hit.
+ */
+static int write_loop_advice(struct n1_strbuf *sb, enum n1_verb verb,
+                             int have_sql)
+{
+    if (verb == N1_VERB_INSERT) {
+        return n1_strbuf_puts(
+            sb, "The same INSERT runs once per row: insert all rows with "
+                "one multi-row INSERT (ORM: bulk insert) instead");
+    }
+    if (have_sql) {
+        return n1_strbuf_puts(
+            sb, verb == N1_VERB_UPDATE
+                    ? "Update the rows of all keys with one UPDATE ... WHERE "
+                      "key IN (...) instead of one UPDATE per key (ORM: a "
+                      "bulk update of a filtered query, not a save per "
+                      "object)"
+                    : "Delete the rows of all keys with one DELETE ... WHERE "
+                      "key IN (...) instead of one DELETE per key (ORM: a "
+                      "bulk delete of a filtered query, not a delete per "
+                      "object)");
+    }
+    return n1_strbuf_puts(
+        sb, verb == N1_VERB_UPDATE
+                ? "The same UPDATE runs once per key: update the rows of all "
+                  "keys with one UPDATE ... WHERE key IN (...), per-row "
+                  "values in CASE on the key or INSERT ... ON DUPLICATE KEY "
+                  "UPDATE"
+                : "The same DELETE runs once per key: delete the rows of all "
+                  "keys with one DELETE ... WHERE key IN (...)");
+}
+
 static int write_advice(const struct n1_rw_input *in, struct n1_rewrite *out,
                         const char *why, const char *subq_sql)
 {
     struct n1_strbuf sb;
     const char *tbl = "the table";
     char tbuf[128];
+    enum n1_verb verb = in->shape->verb;
+    int writes = verb == N1_VERB_UPDATE || verb == N1_VERB_DELETE ||
+                 verb == N1_VERB_INSERT;
     int rc = 0;
 
     if (in->shape->table.len > 0) {
@@ -1000,6 +1040,11 @@ static int write_advice(const struct n1_rw_input *in, struct n1_rewrite *out,
     case N1_RW_IN_LIST:
     case N1_RW_ROW_IN:
     case N1_RW_GROUP_BY:
+        if (writes) {
+            rc |= write_loop_advice(&sb, verb, 1);
+            rc |= n1_strbuf_puts(&sb, ".");
+            break;
+        }
         if (in->kind == N1_FIND_FANOUT) {
             rc |= n1_strbuf_puts(
                 &sb,
@@ -1049,14 +1094,22 @@ static int write_advice(const struct n1_rw_input *in, struct n1_rewrite *out,
         break;
     case N1_RW_BATCHED:
         rc |= n1_strbuf_puts(
-            &sb, "The statement already batches its keys with IN; nothing to "
-                 "do unless the batches are small.");
+            &sb, verb == N1_VERB_INSERT
+                     ? "The statement already inserts several rows at a "
+                       "time; nothing to do unless the batches are small."
+                     : "The statement already batches its keys with IN; "
+                       "nothing to do unless the batches are small.");
         break;
     case N1_RW_UNSUPPORTED:
     case N1_RW_NONE:
-        rc |= n1_strbuf_puts(
-            &sb, "The same statement runs once per iteration of a loop; fetch "
-                 "what the loop needs in one statement before the loop");
+        if (writes) {
+            rc |= write_loop_advice(&sb, verb, 0);
+        } else {
+            rc |= n1_strbuf_puts(
+                &sb, "The same statement runs once per iteration of a loop; "
+                     "fetch what the loop needs in one statement before the "
+                     "loop");
+        }
         if (why != NULL) {
             rc |= n1_strbuf_puts(&sb, " (no rewrite offered: ");
             rc |= n1_strbuf_puts(&sb, why);

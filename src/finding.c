@@ -105,7 +105,7 @@ struct n1_finding *n1_finding_dup(const struct n1_finding *f)
     if (c == NULL) {
         return NULL;
     }
-    *c = *f;
+    *c = *f; /* every scalar (counts, round_trips_saved, times) */
     a.p = (char *)(c + 1);
     a.left = sz - sizeof(*c);
     if (f->n_key_columns > 0) {

@@ -44,6 +44,11 @@ struct n1_finding {
     size_t n_connections;        /* entries in connections */
     uint64_t count;              /* executions in the loop */
     uint64_t distinct_keys;      /* distinct key values (or tuples) */
+    uint64_t round_trips_saved;  /* round trips the fix saves: count minus
+                                    the batched statements it needs (one
+                                    for a range or pagination loop);
+                                    count - 1 for a duplicate (the repeats
+                                    a cache avoids); 0 without a fix */
     uint64_t fingerprint;        /* fingerprint id */
     const char *fingerprint_text; /* fingerprint text */
     const char *sample;          /* one statement of the loop, as logged */

@@ -27,7 +27,6 @@
 #include "normalize.h"
 #include "report_findings.h"
 
-#define DEFAULT_MAX_KEYS 1000
 #define WRAP_COLUMNS 78
 
 const char *n1_input_status_name(enum n1_input_status s)
@@ -43,41 +42,6 @@ const char *n1_input_status_name(enum n1_input_status s)
         return "unreadable";
     }
     return "unknown";
-}
-
-static size_t max_keys_of(const struct n1_report_opts *o)
-{
-    return o != NULL && o->max_keys > 0 ? o->max_keys : DEFAULT_MAX_KEYS;
-}
-
-static int is_kind(const char *s, const char *want)
-{
-    return s != NULL && strcmp(s, want) == 0;
-}
-
-uint64_t n1_finding_round_trips_saved(const struct n1_finding *f,
-                                      const struct n1_report_opts *o)
-{
-    uint64_t keys;
-    uint64_t batches;
-    uint64_t max = max_keys_of(o);
-
-    if (f->count == 0) {
-        return 0;
-    }
-    if (f->rewrite != NULL) {
-        /* One batched statement per max_keys keys (rows, for INSERT), as
-           analyzer/rewrite.c plans it. */
-        keys = is_kind(f->statement, "insert") ? f->count : f->distinct_keys;
-        keys = keys > 0 ? keys : 1;
-        batches = (keys + max - 1) / max;
-        return f->count > batches ? f->count - batches : 0;
-    }
-    if (f->kind == N1_FIND_DUPLICATE || is_kind(f->rewrite_kind, "range") ||
-        is_kind(f->rewrite_kind, "pagination")) {
-        return f->count - 1;
-    }
-    return 0;
 }
 
 double n1_finding_cost(const struct n1_finding *f, int *estimated)
@@ -321,8 +285,7 @@ static json_t *time_or_null(int64_t us)
     return json_string(buf);
 }
 
-static json_t *finding_object(const struct n1_finding *f,
-                              const struct n1_report_opts *o)
+static json_t *finding_object(const struct n1_finding *f)
 {
     json_t *obj = json_object();
     json_t *arr = NULL;
@@ -361,7 +324,7 @@ static json_t *finding_object(const struct n1_finding *f,
     put(obj, "count", json_integer((json_int_t)f->count), &bad);
     put(obj, "distinct_keys", json_integer((json_int_t)f->distinct_keys), &bad);
     put(obj, "round_trips_saved",
-        json_integer((json_int_t)n1_finding_round_trips_saved(f, o)), &bad);
+        json_integer((json_int_t)f->round_trips_saved), &bad);
     hex64(f->fingerprint, hex);
     put(obj, "fingerprint", json_string(hex), &bad);
     put(obj, "fingerprint_text", jstr(f->fingerprint_text), &bad);
@@ -421,9 +384,10 @@ static json_t *finding_object(const struct n1_finding *f,
 char *n1_finding_to_json(const struct n1_finding *f,
                          const struct n1_report_opts *o, struct n1_error *err)
 {
-    json_t *obj = finding_object(f, o);
+    json_t *obj = finding_object(f);
     char *s = NULL;
 
+    (void)o; /* the finding carries all it needs (round_trips_saved) */
     if (obj != NULL) {
         s = json_dumps(obj, DUMP_COMPACT);
         json_decref(obj);
@@ -553,6 +517,7 @@ struct n1_finding *n1_finding_from_json(const char *json, size_t len,
     f.connection = get_u64(root, "connection");
     f.count = get_u64(root, "count");
     f.distinct_keys = get_u64(root, "distinct_keys");
+    f.round_trips_saved = get_u64(root, "round_trips_saved");
     f.fingerprint_text = get_str(root, "fingerprint_text");
     f.sample = get_str(root, "sample");
     f.first_seen_us = get_time(root, "first_seen");
@@ -622,6 +587,7 @@ int n1_report_findings_json(FILE *out, const struct n1_finding *const *f,
     int bad = root == NULL;
     int ret = -1;
 
+    (void)o;
     if (tool != NULL) {
         put(tool, "name", json_string("n1scan"), &bad);
         put(tool, "version", json_string(N1_VERSION), &bad);
@@ -645,7 +611,7 @@ int n1_report_findings_json(FILE *out, const struct n1_finding *const *f,
         }
     }
     for (size_t i = 0; list != NULL && i < n; i++) {
-        if (json_array_append_new(list, finding_object(f[i], o)) != 0) {
+        if (json_array_append_new(list, finding_object(f[i])) != 0) {
             bad = 1;
         }
     }
@@ -774,12 +740,11 @@ static void text_connections(FILE *out, const struct n1_finding *f)
     fputc('\n', out);
 }
 
-static void text_cost(FILE *out, const struct n1_finding *f,
-                      const struct n1_report_opts *o)
+static void text_cost(FILE *out, const struct n1_finding *f)
 {
     int est;
     double cost = n1_finding_cost(f, &est);
-    uint64_t saved = n1_finding_round_trips_saved(f, o);
+    uint64_t saved = f->round_trips_saved;
 
     fprintf(out, "    cost        %" PRIu64 " round trip%s, ", f->count,
             f->count == 1 ? "" : "s");
@@ -795,8 +760,7 @@ static void text_cost(FILE *out, const struct n1_finding *f,
             saved == 1 ? "" : "s");
 }
 
-static void text_finding(FILE *out, size_t rank, const struct n1_finding *f,
-                         const struct n1_report_opts *o)
+static void text_finding(FILE *out, size_t rank, const struct n1_finding *f)
 {
     char a[ISO_LEN];
     char b[ISO_LEN];
@@ -845,7 +809,7 @@ static void text_finding(FILE *out, size_t rank, const struct n1_finding *f,
         }
         fputs(f->n_tags > 0 ? ")\n" : "\n", out);
     }
-    text_cost(out, f, o);
+    text_cost(out, f);
     if (f->sample != NULL) {
         fputs("    statement   ", out);
         put_clean(out, f->sample, 0);
@@ -880,6 +844,7 @@ int n1_report_findings_text(FILE *out, const struct n1_finding *const *f,
     size_t per_kind[N1_FIND_KIND_COUNT] = {0};
     size_t already = 0;
 
+    (void)o;
     for (size_t i = 0; i < n; i++) {
         if (f[i]->kind < N1_FIND_KIND_COUNT) {
             per_kind[f[i]->kind]++;
@@ -902,7 +867,7 @@ int n1_report_findings_text(FILE *out, const struct n1_finding *const *f,
                 per_kind[N1_FIND_FANOUT]);
     }
     for (size_t i = 0; i < n; i++) {
-        text_finding(out, i + 1, f[i], o);
+        text_finding(out, i + 1, f[i]);
     }
     if (already > 0) {
         fprintf(out,

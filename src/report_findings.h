@@ -46,21 +46,14 @@ struct n1_report_input {
 };
 
 struct n1_report_opts {
-    size_t max_keys; /* keys one rewrite lists (detector max_keys; 0 means
-                        1000), to work out the round trips saved */
+    size_t max_keys; /* keys one rewrite lists (detector max_keys). No
+                        rendering reads it any more: a finding carries its
+                        own round_trips_saved, worked out by the detector
+                        that planned the rewrite. */
 };
 
 /* Stable name of an input status ("read", "already_read", ...). */
 const char *n1_input_status_name(enum n1_input_status s);
-
-/*
- * Round trips the finding's fix saves: count minus the statements of the
- * rewrite (one per max_keys keys, or rows for an INSERT) for a loop with
- * a rewrite (a fan-out's too); count - 1 for a duplicate and for a range
- * or pagination loop, whose fix is one statement; else 0.
- */
-uint64_t n1_finding_round_trips_saved(const struct n1_finding *f,
-                                      const struct n1_report_opts *o);
 
 /*
  * The cost used for ranking: total_time_s when the log had timings, else

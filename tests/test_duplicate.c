@@ -48,6 +48,8 @@ static void test_duplicate_found(void **state)
     /* Its own kind, and no IN rewrite. */
     assert_null(f->rewrite);
     assert_null(f->rewrite_kind);
+    /* A cache answers the five repeats. */
+    assert_int_equal(f->round_trips_saved, 5);
     assert_non_null(strstr(f->advice, "cache"));
     assert_true(f->id ==
                 n1_finding_id(N1_FIND_DUPLICATE, f->fingerprint, NULL));

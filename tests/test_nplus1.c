@@ -95,6 +95,7 @@ static void test_nplus1_story(void **state)
     snprintf(want + n, sizeof(want) - n, ")");
     th_assert_text(f->sample, want, f->rewrite);
     assert_non_null(strstr(f->advice, "Saves 7 of 8 round trips"));
+    assert_int_equal(f->round_trips_saved, 7);
     assert_int_equal(f->id,
                      n1_finding_id(N1_FIND_N_PLUS_ONE, f->fingerprint, NULL));
     assert_string_equal(f->file, "test.log");
@@ -490,9 +491,12 @@ static void test_nplus1_range_and_pagination(void **state)
     assert_string_equal(f->rewrite_kind, "grouped_ranges");
     assert_int_equal(f->severity, N1_SEV_INFO);
     assert_null(strstr(f->advice, " IN ("));
+    /* One grouped query replaces the five. */
+    assert_int_equal(f->round_trips_saved, 4);
     f = feed_table(fd, N1_FIND_N_PLUS_ONE, "events");
     assert_null(f->rewrite);
     assert_string_equal(f->rewrite_kind, "keyset_pagination");
+    assert_int_equal(f->round_trips_saved, 4);
 }
 
 static void test_nplus1_caps(void **state)

@@ -40,6 +40,7 @@ static void sample_finding(struct n1_finding *f)
     f->connection = 41;
     f->count = 2500;
     f->distinct_keys = 2400;
+    f->round_trips_saved = 2497;
     f->fingerprint = 0x046575fb2fcc0a19ULL;
     f->fingerprint_text = "select * from orders where orders.id = ?";
     f->sample = "SELECT * FROM orders WHERE orders.id = 'a\xff\"\\'";
@@ -88,6 +89,7 @@ static void test_report_findings_json_round_trip(void **state)
     assert_string_equal(back->key_columns[0], "orders.id");
     assert_int_equal(back->connection, 41);
     assert_int_equal(back->count, 2500);
+    assert_int_equal(back->round_trips_saved, 2497);
     assert_true(back->first_seen_us == f.first_seen_us);
     assert_true(back->last_seen_us == f.last_seen_us);
     assert_true(fabs(back->total_time_s - 1.25) < 1e-9);
@@ -211,6 +213,46 @@ static void test_report_findings_text(void **state)
     assert_non_null(strstr(buf, "parent      SELECT on customers"));
     assert_non_null(strstr(buf, "location    utils.py:42"));
     assert_null(strchr(buf, '\x1b'));
+    assert_non_null(strstr(buf, "; the fix saves 2497 round trips\n"));
+    free(buf);
+}
+
+/*
+ * The round trips saved are the detector's figure, shown as given: the
+ * report does not work them out again from the kind, the keys or the
+ * rewrite (a range loop saves count - 1 with no statement to run).
+ */
+static void test_report_findings_saved_from_finding(void **state)
+{
+    struct n1_finding f;
+    const struct n1_finding *v[1];
+    struct n1_error err;
+    char *json = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out;
+
+    (void)state;
+    sample_finding(&f);
+    f.rewrite = NULL;
+    f.rewrite_kind = "grouped_ranges";
+    f.severity = N1_SEV_INFO;
+    f.count = 10;
+    f.round_trips_saved = 9;
+    json = n1_finding_to_json(&f, NULL, &err);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"round_trips_saved\":9,"));
+    free(json);
+    f.kind = N1_FIND_DUPLICATE;
+    f.rewrite_kind = NULL;
+    f.round_trips_saved = 0; /* whatever the detector said */
+    v[0] = &f;
+    out = open_memstream(&buf, &len);
+    assert_non_null(out);
+    assert_int_equal(n1_report_findings_text(out, v, 1, NULL, 0, NULL, &err),
+                     0);
+    fclose(out);
+    assert_non_null(strstr(buf, "; the fix saves 0 round trips\n"));
     free(buf);
 }
 
@@ -269,6 +311,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_findings_json_round_trip),
+        cmocka_unit_test(test_report_findings_saved_from_finding),
         cmocka_unit_test(test_report_findings_fanout_and_nulls),
         cmocka_unit_test(test_report_findings_from_json_rejects),
         cmocka_unit_test(test_report_findings_rank),

@@ -354,9 +354,12 @@ static void test_rewrite_insert_advice(void **state)
 {
     struct rw *r = *state;
     static const char *const outside[] = {
-        "INSERT INTO audit (a) VALUES (1) ON DUPLICATE KEY UPDATE n = 1",
-        "INSERT INTO audit (a) VALUES (2) ON DUPLICATE KEY UPDATE n = 2",
-        "INSERT INTO audit (a) VALUES (3) ON DUPLICATE KEY UPDATE n = 3",
+        "INSERT INTO audit (a, b) VALUES (1, NOW()) ON DUPLICATE KEY "
+        "UPDATE n = 1",
+        "INSERT INTO audit (a, b) VALUES (2, NOW()) ON DUPLICATE KEY "
+        "UPDATE n = 2",
+        "INSERT INTO audit (a, b) VALUES (3, NOW()) ON DUPLICATE KEY "
+        "UPDATE n = 3",
     };
 
     RUN(r, outside);
