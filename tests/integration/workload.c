@@ -1256,6 +1256,139 @@ static void scenario_analyze(struct workload *w)
     w->scenario = NULL;
 }
 
+/* ---- scenarios "ci_v1" and "ci_v2" -------------------------------------- */
+
+/*
+ * A small shop application as a test suite would drive it, for
+ * test_check.sh: v1 renders the customer list with one N+1 loop (the
+ * orders of each customer); v2 is the same code after a change that adds
+ * a second loop (the items of each order) to the order page. Statements
+ * carry sqlcommenter tags as an ORM with sqlcommenter would send them.
+ */
+
+static void ci_setup(struct workload *w)
+{
+    struct conn c;
+
+    memset(&c, 0, sizeof(c));
+    w->scenario = "setup";
+    conn_open(w, &c, NULL);
+    query(w, &c, "DROP DATABASE IF EXISTS n1_ci");
+    query(w, &c, "CREATE DATABASE n1_ci CHARACTER SET utf8mb4");
+    select_db(w, &c, "n1_ci");
+    query(w, &c,
+          "CREATE TABLE customers (id INT PRIMARY KEY,"
+          " name VARCHAR(32) NOT NULL)");
+    query(w, &c,
+          "CREATE TABLE orders (id INT PRIMARY KEY, customer_id INT NOT NULL,"
+          " total INT NOT NULL, KEY (customer_id))");
+    query(w, &c,
+          "CREATE TABLE order_items (id INT PRIMARY KEY,"
+          " order_id INT NOT NULL, sku VARCHAR(16) NOT NULL,"
+          " KEY (order_id))");
+    /* One multi-row INSERT per table: the setup has no loop itself. */
+    query(w, &c,
+          "INSERT INTO customers VALUES (1, 'ann'), (2, 'bob'), (3, 'cy'),"
+          " (4, 'dee'), (5, 'eve'), (6, 'fay'), (7, 'gus'), (8, 'hal'),"
+          " (9, 'ivy'), (10, 'jo'), (11, 'kim'), (12, 'lu')");
+    query(w, &c,
+          "INSERT INTO orders VALUES (1, 1, 10), (2, 2, 20), (3, 3, 30),"
+          " (4, 4, 40), (5, 5, 50), (6, 6, 60), (7, 7, 70), (8, 8, 80),"
+          " (9, 9, 90), (10, 10, 100), (11, 11, 110), (12, 12, 120),"
+          " (101, 1, 7), (102, 1, 14), (103, 1, 21), (104, 1, 28),"
+          " (105, 1, 35), (106, 1, 42), (107, 1, 49), (108, 1, 56),"
+          " (109, 1, 63), (110, 1, 70), (111, 1, 77), (112, 1, 84)");
+    query(w, &c,
+          "INSERT INTO order_items VALUES (1, 101, 'sku-1'),"
+          " (2, 102, 'sku-2'), (3, 103, 'sku-3'), (4, 104, 'sku-4'),"
+          " (5, 105, 'sku-5'), (6, 106, 'sku-6'), (7, 107, 'sku-7'),"
+          " (8, 108, 'sku-8'), (9, 109, 'sku-9'), (10, 110, 'sku-10'),"
+          " (11, 111, 'sku-11'), (12, 112, 'sku-12')");
+    conn_close(w, &c);
+}
+
+/* GET /customers: the list, then each customer's orders (a loop). */
+static void ci_customer_list(struct workload *w)
+{
+    struct conn c;
+    int i;
+
+    memset(&c, 0, sizeof(c));
+    w->scenario = "customer_list";
+    conn_open(w, &c, "n1_ci");
+    query(w, &c,
+          "SELECT customers.id, customers.name FROM customers ORDER BY"
+          " customers.id /*controller='customers',action='index',"
+          "file='app%2Fcustomers.py%3A30'*/");
+    for (i = 1; i <= 12; i++) {
+        query_own(w, &c,
+                  sqlf("SELECT orders.id, orders.total FROM orders WHERE"
+                       " orders.customer_id = %d /*controller='customers',"
+                       "action='index',file='app%%2Fcustomers.py%%3A42'*/",
+                       i));
+    }
+    conn_close(w, &c);
+}
+
+/* GET /orders: one query for the orders, batched well. */
+static void ci_order_page_v1(struct workload *w)
+{
+    struct conn c;
+
+    memset(&c, 0, sizeof(c));
+    w->scenario = "order_page";
+    conn_open(w, &c, "n1_ci");
+    query(w, &c,
+          "SELECT orders.id, orders.total FROM orders WHERE"
+          " orders.customer_id = 1 ORDER BY orders.id /*controller='orders',"
+          "action='index',file='app%2Forders.py%3A80'*/");
+    query(w, &c,
+          "SELECT order_items.order_id, order_items.sku FROM order_items"
+          " WHERE order_items.order_id IN (101, 102, 103, 104, 105, 106,"
+          " 107, 108, 109, 110, 111, 112) /*controller='orders',"
+          "action='index',file='app%2Forders.py%3A81'*/");
+    conn_close(w, &c);
+}
+
+/* GET /orders after the change: the items are loaded per order. */
+static void ci_order_page_v2(struct workload *w)
+{
+    struct conn c;
+    int i;
+
+    memset(&c, 0, sizeof(c));
+    w->scenario = "order_page";
+    conn_open(w, &c, "n1_ci");
+    query(w, &c,
+          "SELECT orders.id, orders.total FROM orders WHERE"
+          " orders.customer_id = 1 ORDER BY orders.id /*controller='orders',"
+          "action='index',file='app%2Forders.py%3A80'*/");
+    for (i = 101; i <= 112; i++) {
+        query_own(w, &c,
+                  sqlf("SELECT order_items.sku FROM order_items WHERE"
+                       " order_items.order_id = %d /*controller='orders',"
+                       "action='index',file='app%%2Forders.py%%3A88'*/",
+                       i));
+    }
+    conn_close(w, &c);
+}
+
+static void scenario_ci_v1(struct workload *w)
+{
+    ci_setup(w);
+    ci_customer_list(w);
+    ci_order_page_v1(w);
+    w->scenario = NULL;
+}
+
+static void scenario_ci_v2(struct workload *w)
+{
+    ci_setup(w);
+    ci_customer_list(w);
+    ci_order_page_v2(w);
+    w->scenario = NULL;
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 struct scenario {
@@ -1266,6 +1399,8 @@ struct scenario {
 static const struct scenario scenarios[] = {
     {"readback", scenario_readback}, /* every kind of command, read back */
     {"analyze", scenario_analyze},   /* every loop shape, and look-alikes */
+    {"ci_v1", scenario_ci_v1},       /* a shop app with one N+1 loop */
+    {"ci_v2", scenario_ci_v2},       /* the same after adding a second */
 };
 
 static void usage(FILE *f)
