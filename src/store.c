@@ -1146,9 +1146,11 @@ static int write_file(struct n1_store *st, const struct n1_file_progress *f,
     return 0;
 }
 
-int n1_store_flush(struct n1_store *st, const struct n1_agg *agg,
-                   struct n1_file_progress *files, size_t n,
-                   struct n1_error *err)
+/* n1_store_flush() and n1_store_flush_drain(): drain is agg when each
+   class should be released once merged, else NULL. */
+static int flush_agg(struct n1_store *st, const struct n1_agg *agg,
+                     struct n1_agg *drain, struct n1_file_progress *files,
+                     size_t n, struct n1_error *err)
 {
     sqlite3_int64 *ids = NULL;
     sqlite3_int64 now = (sqlite3_int64)time(NULL);
@@ -1167,6 +1169,9 @@ int n1_store_flush(struct n1_store *st, const struct n1_agg *agg,
     for (size_t i = 0; agg != NULL && i < n1_agg_size(agg); i++) {
         if (merge_one(st, n1_agg_at(agg, i), err) < 0) {
             goto out;
+        }
+        if (drain != NULL) {
+            n1_agg_release(drain, i);
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -1188,6 +1193,25 @@ out:
         rollback(st);
     }
     free(ids);
+    return ret;
+}
+
+int n1_store_flush(struct n1_store *st, const struct n1_agg *agg,
+                   struct n1_file_progress *files, size_t n,
+                   struct n1_error *err)
+{
+    return flush_agg(st, agg, NULL, files, n, err);
+}
+
+int n1_store_flush_drain(struct n1_store *st, struct n1_agg *agg,
+                         struct n1_file_progress *files, size_t n,
+                         struct n1_error *err)
+{
+    int ret = flush_agg(st, agg, agg, files, n, err);
+
+    for (size_t i = 0; ret < 0 && agg != NULL && i < n1_agg_size(agg); i++) {
+        n1_agg_release(agg, i);
+    }
     return ret;
 }
 

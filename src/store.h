@@ -144,6 +144,18 @@ int n1_store_flush(struct n1_store *st, const struct n1_agg *agg,
                    struct n1_error *err);
 
 /*
+ * n1_store_flush() for an aggregate the caller is done with: each class's
+ * heap is freed (n1_agg_release()) as soon as it has been merged, so the
+ * aggregate and the store's copy of it are never both whole in memory,
+ * which halves the peak for a ":memory:" store. agg is left with empty
+ * classes on success and on failure alike; the caller resets it. Returns
+ * 0, or -1 with err set as n1_store_flush() does.
+ */
+int n1_store_flush_drain(struct n1_store *st, struct n1_agg *agg,
+                         struct n1_file_progress *files, size_t n,
+                         struct n1_error *err);
+
+/*
  * Loads the stored class of id into *out (initialised; replaced on
  * success). Returns 1, 0 when the store has no such class, or -1 with err
  * set (N1_ESTORE, or N1_EPARSE for a corrupt histogram).

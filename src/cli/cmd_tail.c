@@ -1,0 +1,1082 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_tail.c: `n1scan tail`: follow a live server's log, report each
+ * N+1 loop, duplicate and fan-out as it ends, keep the store current.
+ *
+ * A follower (src/follow.c) hands out the events of the log through
+ * rotation and truncation; each goes to the statistics and the
+ * detectors. Findings are printed one per line (text, or one JSON object
+ * per line) as soon as the transaction that records them commits.
+ *
+ * Exactly once across kill -9: every commit is one store transaction
+ * holding the new statistics, the file offset they reach (the commit
+ * point), the findings emitted since the last commit, and where the
+ * detectors' open state starts: the stream offset of the oldest event
+ * each connection's open loops, parents and fan-out windows depend on
+ * (n1_detectors_low_water()). A restart reads the log again from the
+ * oldest of those (the replay point), feeding a connection's events to
+ * the detectors only from its own recorded offset and counting nothing
+ * in the statistics before the commit point; a finding the store already
+ * holds (same id, file, line, count and first time) is not printed
+ * again. Offsets are stream offsets: a generation's file offset plus the
+ * bytes of the generations before it, so that state may span a rotation.
+ * docs/tail.md describes the design and its limits.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "aggregate.h"
+#include "cli.h"
+#include "detector.h"
+#include "finding.h"
+#include "follow.h"
+#include "normalize.h"
+#include "report_findings.h"
+#include "rules.h"
+#include "rules_apply.h"
+#include "store.h"
+
+#define MAX_RULE_FILES 64
+#define COMMIT_EVENTS 100000u    /* events between commits at most */
+#define COMMIT_FINDINGS 1000u    /* pending findings that force a commit */
+#define AGG_BUDGET (64u << 20)   /* aggregate bytes that force a commit */
+#define WAIT_MS 200              /* longest sleep between looks */
+#define OLD_GENS 8               /* earlier generations remembered */
+
+enum out_format { FORMAT_TEXT = 0, FORMAT_JSON };
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t hup_requested;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    hup_requested = 1;
+}
+
+/* A generation of the followed path, as the store records it. */
+struct gen {
+    int64_t file_id; /* files row */
+    uint64_t base;   /* stream offset of byte 0 */
+};
+
+/* (connection, stream offset) pairs, sorted by connection. */
+struct conn_lows {
+    uint64_t *v; /* 2 * n words */
+    size_t n;
+    size_t cap;
+    int oom;
+};
+
+struct tail {
+    const char *path;          /* followed path; borrowed from argv */
+    enum out_format fmt;       /* output format */
+    struct n1_report_opts ro;  /* for the JSON rendering */
+    struct n1_store *store;    /* owned */
+    struct n1_normalizer *nz;  /* owned */
+    struct n1_agg *agg;        /* owned; reset after each commit */
+    struct n1_detectors *det;  /* owned */
+    struct n1_finding **pend;  /* findings not committed yet (owned) */
+    size_t n_pend;
+    size_t cap_pend;
+    int pend_oom;              /* a finding could not be kept */
+
+    struct gen cur;            /* generation being read */
+    struct gen old[OLD_GENS];  /* earlier ones, newest last */
+    size_t n_old;
+    struct n1_file_progress fp; /* progress of cur */
+    char flavour[32];          /* flavour name of cur */
+    uint64_t gen_end;          /* end of the last event read in cur */
+    int have_gen;              /* cur is set */
+
+    uint64_t commit_v;         /* stream offset statistics start at */
+    struct conn_lows replay;   /* per connection, from the last commit */
+    struct conn_lows lows;     /* scratch for the next commit */
+
+    uint64_t since_commit;     /* events since the last commit */
+    double last_commit;        /* monotonic seconds */
+    int dirty;                 /* something to commit */
+    int64_t max_ts;            /* newest log time seen, N1_TS_NONE */
+    double max_ts_wall;        /* monotonic seconds when it was seen */
+    int ts_fine;               /* a log time had a fraction of a second */
+    uint64_t evictions;        /* detector evictions already warned of */
+    uint64_t statements;       /* counted this run */
+    uint64_t findings;         /* printed this run */
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: n1scan tail [options] LOG\n"
+            "\n"
+            "Follows the general or slow log of a running server (through\n"
+            "rotation, copytruncate and restarts), prints each N+1 loop,\n"
+            "duplicate and fan-out when it ends, and keeps the store\n"
+            "current. Restarting it resumes where it stopped, counting no\n"
+            "statement twice (see docs/tail.md).\n"
+            "\n"
+            "options:\n"
+            "  --format FMT       text (default): one line per finding;\n"
+            "                     json: one JSON object per line\n"
+            "  --db PATH          SQLite store (default ./n1scan.db)\n"
+            "  --rules FILE       rule file over the built-in defaults\n"
+            "                     (repeatable; see docs/rules.md)\n"
+            "  --gap MS           a loop ends after MS ms without an\n"
+            "                     iteration (default: max_gap_ms, 2000)\n"
+            "  --commit-ms MS     longest time between commits (1000)\n"
+            "  --max-statement B  skip statements longer than B bytes\n"
+            "  --tz-offset S      seconds east of UTC of the server's local\n"
+            "                     time, for logs that print local time\n"
+            "  -h, --help         show this help\n"
+            "\n"
+            "SIGINT/SIGTERM: commit and exit 0. SIGHUP: look at the path\n"
+            "again at once (logrotate postrotate).\n"
+            "\n"
+            "exit status: 0 stopped by a signal, 2 usage or system error,\n"
+            "3 the file is not a query log or a rule file is bad.\n");
+}
+
+static double mono_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void tail_notice(void *ud, const char *msg)
+{
+    (void)ud;
+    fprintf(stderr, "n1scan: NOTE %s\n", msg);
+}
+
+/* ---- findings ---------------------------------------------------- */
+
+static void collect(void *ud, const struct n1_finding *f)
+{
+    struct tail *t = ud;
+    struct n1_finding *copy = n1_finding_dup(f);
+
+    if (copy == NULL) {
+        t->pend_oom = 1;
+        return;
+    }
+    if (t->n_pend == t->cap_pend) {
+        size_t cap = t->cap_pend > 0 ? t->cap_pend * 2 : 16;
+        struct n1_finding **v = realloc(t->pend, cap * sizeof(*v));
+
+        if (v == NULL) {
+            n1_finding_free(copy);
+            t->pend_oom = 1;
+            return;
+        }
+        t->pend = v;
+        t->cap_pend = cap;
+    }
+    t->pend[t->n_pend++] = copy;
+}
+
+static void print_ts(FILE *out, int64_t us)
+{
+    time_t s;
+    struct tm tm;
+    char buf[32];
+
+    if (us == N1_TS_NONE) {
+        fputs("-", out);
+        return;
+    }
+    s = (time_t)(us / 1000000);
+    gmtime_r(&s, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fputs(buf, out);
+}
+
+/* Prints s with control characters as '?', so one finding is one line. */
+static void put_clean(FILE *out, const char *s)
+{
+    for (; s != NULL && *s != '\0'; s++) {
+        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+    }
+}
+
+static void print_text(FILE *out, const struct n1_finding *f)
+{
+    print_ts(out, f->first_seen_us);
+    fprintf(out, " %s %s %s x%llu keys=%llu", n1_severity_name(f->severity),
+            n1_finding_kind_name(f->kind), f->statement,
+            (unsigned long long)f->count,
+            (unsigned long long)f->distinct_keys);
+    fputs(" table=", out);
+    put_clean(out, f->table[0] != '\0' ? f->table : "-");
+    if (f->kind == N1_FIND_FANOUT) {
+        fprintf(out, " conns=%zu", f->n_connections);
+    } else {
+        fprintf(out, " conn=%llu", (unsigned long long)f->connection);
+    }
+    fprintf(out, " fp=%016llx id=%016llx at ",
+            (unsigned long long)f->fingerprint, (unsigned long long)f->id);
+    put_clean(out, f->file);
+    fprintf(out, ":%lu", f->line);
+    if (f->location != NULL) {
+        fputs(" src=", out);
+        put_clean(out, f->location);
+    }
+    fputs(": ", out);
+    put_clean(out, f->fingerprint_text);
+    fputc('\n', out);
+}
+
+/* ---- connection low-water marks ----------------------------------- */
+
+static void lows_push(void *ud, uint64_t conn, uint64_t offset)
+{
+    struct conn_lows *l = ud;
+
+    if (l->n == l->cap) {
+        size_t cap = l->cap > 0 ? l->cap * 2 : 64;
+        uint64_t *v = realloc(l->v, cap * 2 * sizeof(*v));
+
+        if (v == NULL) {
+            l->oom = 1;
+            return;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[2 * l->n] = conn;
+    l->v[2 * l->n + 1] = offset;
+    l->n++;
+}
+
+static int pair_cmp(const void *a, const void *b)
+{
+    const uint64_t *x = a;
+    const uint64_t *y = b;
+
+    if (x[0] != y[0]) {
+        return x[0] < y[0] ? -1 : 1;
+    }
+    return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+/* Sorts by connection and keeps each connection's smallest offset. */
+static void lows_reduce(struct conn_lows *l)
+{
+    size_t k = 0;
+
+    if (l->n == 0) {
+        return;
+    }
+    qsort(l->v, l->n, 2 * sizeof(uint64_t), pair_cmp);
+    for (size_t i = 1; i < l->n; i++) {
+        if (l->v[2 * i] != l->v[2 * k]) {
+            k++;
+            l->v[2 * k] = l->v[2 * i];
+            l->v[2 * k + 1] = l->v[2 * i + 1];
+        }
+    }
+    l->n = k + 1;
+}
+
+/* The recorded offset of conn, or UINT64_MAX when it had no state. */
+static uint64_t lows_find(const struct conn_lows *l, uint64_t conn)
+{
+    size_t lo = 0;
+    size_t hi = l->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (l->v[2 * mid] == conn) {
+            return l->v[2 * mid + 1];
+        }
+        if (l->v[2 * mid] < conn) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return UINT64_MAX;
+}
+
+/* ---- commit --------------------------------------------------------- */
+
+/* The generation holding stream offset v (cur when unknown). */
+static const struct gen *gen_of(const struct tail *t, uint64_t v)
+{
+    if (v >= t->cur.base) {
+        return &t->cur;
+    }
+    for (size_t i = t->n_old; i > 0; i--) {
+        if (v >= t->old[i - 1].base) {
+            return &t->old[i - 1];
+        }
+    }
+    return t->n_old > 0 ? &t->old[0] : &t->cur;
+}
+
+/*
+ * Commits statistics, file progress, new findings and the tail state in
+ * one transaction, then prints the findings. extra (may be NULL) is the
+ * final progress of the generation just left.
+ */
+static int commit(struct tail *t, struct n1_file_progress *extra,
+                  struct n1_error *err)
+{
+    struct n1_store_finding *rows = NULL;
+    struct n1_finding **show = NULL;
+    struct n1_file_progress files[2];
+    struct n1_tail_state ts;
+    struct n1_detect_stats ds;
+    const struct gen *rg;
+    uint64_t replay_v;
+    size_t n_rows = 0;
+    size_t n_files = 0;
+    int new_record = 0;
+    int rc = -1;
+
+    if (t->pend_oom) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory keeping "
+                                          "findings");
+        return -1;
+    }
+    if (t->n_pend > 0) {
+        rows = calloc(t->n_pend, sizeof(*rows));
+        show = calloc(t->n_pend, sizeof(*show));
+        if (rows == NULL || show == NULL) {
+            n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory");
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < t->n_pend; i++) {
+        const struct n1_finding *f = t->pend[i];
+        struct n1_store_finding *r = &rows[n_rows];
+        char *json = n1_finding_to_json(f, &t->ro, err);
+        int seen;
+
+        if (json == NULL) {
+            goto out;
+        }
+        r->id = f->id;
+        r->kind = n1_finding_kind_name(f->kind);
+        r->fingerprint = f->fingerprint;
+        r->file = f->file != NULL ? f->file : "";
+        r->line = f->line;
+        r->first_seen_us = f->first_seen_us;
+        r->last_seen_us = f->last_seen_us;
+        r->count = f->count;
+        r->json = json;
+        r->json_len = strlen(json);
+        seen = n1_store_finding_seen(t->store, r, err);
+        if (seen < 0) {
+            free(json);
+            goto out;
+        }
+        if (seen) {
+            /* Reported before the restart: the replay found it again. */
+            free(json);
+            continue;
+        }
+        show[n_rows++] = t->pend[i];
+    }
+
+    /* Where the detectors' open state begins. */
+    t->lows.n = 0;
+    t->lows.oom = 0;
+    n1_detectors_low_water(t->det, lows_push, &t->lows);
+    if (t->lows.oom) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory");
+        goto out;
+    }
+    lows_reduce(&t->lows);
+    replay_v = t->cur.base + t->fp.offset;
+    for (size_t i = 0; i < t->lows.n; i++) {
+        if (t->lows.v[2 * i + 1] < replay_v) {
+            replay_v = t->lows.v[2 * i + 1];
+        }
+    }
+    rg = gen_of(t, replay_v);
+    memset(&ts, 0, sizeof(ts));
+    ts.file_id = t->cur.file_id;
+    ts.base = t->cur.base;
+    ts.replay_file_id = rg->file_id;
+    ts.replay_base = rg->base;
+    ts.replay_offset = replay_v >= rg->base ? replay_v - rg->base : 0;
+    ts.conns = t->lows.v;
+    ts.n_conns = t->lows.n;
+
+    if (extra != NULL) {
+        files[n_files++] = *extra;
+    }
+    if (t->have_gen) {
+        files[n_files++] = t->fp;
+    }
+    /* A new generation's record gets its id in this very transaction, so
+       the tail state cannot name it yet: writing it with id 0 would make
+       a restart after a kill here start afresh and count the generation
+       again. Keep the stored state (which names the generation before,
+       read to its end) and write the new one in a second commit below,
+       once the id is known. */
+    new_record = t->have_gen && t->cur.file_id == 0;
+    if (n1_store_tail_commit(t->store, t->agg, files, n_files, rows, n_rows,
+                             t->path, new_record ? NULL : &ts, err) != 0) {
+        goto out;
+    }
+    if (t->have_gen) {
+        t->fp.file_id = files[n_files - 1].file_id;
+        t->cur.file_id = t->fp.file_id;
+    }
+    n1_agg_reset(t->agg);
+    for (size_t i = 0; i < n_rows; i++) {
+        if (t->fmt == FORMAT_JSON) {
+            fputs(rows[i].json, stdout);
+            fputc('\n', stdout);
+        } else {
+            print_text(stdout, show[i]);
+        }
+    }
+    fflush(stdout);
+    t->findings += n_rows;
+    n1_detectors_stats(t->det, &ds);
+    if (ds.conn_evictions + ds.loop_evictions > t->evictions) {
+        fprintf(stderr,
+                "n1scan: LIMIT detectors dropped state: %llu connections "
+                "and %llu loops evicted so far (max_connections, "
+                "max_loops_per_conn)\n",
+                (unsigned long long)ds.conn_evictions,
+                (unsigned long long)ds.loop_evictions);
+        t->evictions = ds.conn_evictions + ds.loop_evictions;
+    }
+    t->since_commit = 0;
+    t->dirty = 0;
+    t->last_commit = mono_now();
+    rc = 0;
+
+out:
+    for (size_t i = 0; rows != NULL && i < n_rows; i++) {
+        free((char *)rows[i].json);
+    }
+    free(rows);
+    free(show);
+    for (size_t i = 0; i < t->n_pend; i++) {
+        n1_finding_free(t->pend[i]);
+    }
+    t->n_pend = 0;
+    if (rc == 0 && new_record && t->cur.file_id != 0) {
+        rc = commit(t, NULL, err);
+    }
+    return rc;
+}
+
+/* ---- events ------------------------------------------------------- */
+
+static int has_sql(const struct n1_event *ev)
+{
+    return ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE ||
+           ev->cmd == N1_CMD_PREPARE;
+}
+
+/*
+ * One event of the generation at base: counted when past the commit
+ * point, fed to the detectors when past it or past its connection's
+ * recorded low-water mark. fp (may be NULL) gets the progress.
+ */
+static int handle_event(struct tail *t, const struct n1_event *ev,
+                        uint64_t base, int slow, struct n1_file_progress *fp,
+                        const struct n1_reader_stats *rs,
+                        struct n1_error *err)
+{
+    struct n1_event fed = *ev;
+    struct n1_norm nm;
+    const struct n1_norm *np = NULL;
+    uint64_t v = base + ev->offset;
+    int replay = v < t->commit_v;
+
+    if (has_sql(ev)) {
+        if (n1_normalize(t->nz, ev->sql, ev->sql_len, &nm, err) != 0) {
+            return -1;
+        }
+        np = &nm;
+    }
+    if (!replay && np != NULL &&
+        (slow || ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE)) {
+        if (n1_agg_add(t->agg, ev, np, err) != 0) {
+            return -1;
+        }
+        t->statements++;
+    }
+    if (!replay || lows_find(&t->replay, ev->conn_id) <= v) {
+        /* Every generation is the followed path, also when a rotated one
+           is read again under its new name: the findings of a replay
+           must name the file as the run before did, or the lookup of
+           findings already reported misses them and they print twice. */
+        fed.file = t->path;
+        fed.offset = v;
+        if (n1_detectors_event(t->det, &fed, np, err) != 0) {
+            return -1;
+        }
+    }
+    if (ev->ts_us != N1_TS_NONE && ev->ts_us % 1000000 != 0) {
+        t->ts_fine = 1;
+    }
+    if (ev->ts_us != N1_TS_NONE &&
+        (t->max_ts == N1_TS_NONE || ev->ts_us > t->max_ts)) {
+        t->max_ts = ev->ts_us;
+        t->max_ts_wall = mono_now();
+    }
+    if (ev->end_offset > t->gen_end) {
+        t->gen_end = ev->end_offset;
+    }
+    if (fp != NULL && !replay) {
+        fp->offset = ev->end_offset;
+        if (rs != NULL) {
+            fp->line = rs->bytes > ev->end_offset ? (unsigned long)rs->lines
+                                                  : (unsigned long)rs->lines +
+                                                        1;
+            fp->events = rs->events;
+            fp->skipped = rs->skipped_lines + rs->skipped_events;
+        }
+        t->since_commit++;
+        t->dirty = 1;
+    }
+    return 0;
+}
+
+/*
+ * Reads a rotated generation (found by inode) from its start: events
+ * before skip_below are dropped, the rest go through handle_event().
+ * Records it as read to the end. Returns 0 or -1 with err set.
+ */
+static int read_rotated(struct tail *t, const char *file,
+                        const struct n1_file_state *rec, uint64_t base,
+                        uint64_t skip_below, struct n1_error *err)
+{
+    struct n1_reader_opts ro;
+    struct n1_reader *r = NULL;
+    struct n1_file_progress fp;
+    struct n1_event ev;
+    int slow;
+    int got;
+    int rc = -1;
+
+    memset(&ro, 0, sizeof(ro));
+    ro.warn = cli_warn;
+    r = n1_reader_open(file, &ro, err);
+    if (r == NULL) {
+        return -1;
+    }
+    slow = n1_flavour_is_slow(n1_reader_flavour(r));
+    fprintf(stderr, "n1scan: NOTE %s: reading rotated generation %s from "
+                    "byte %llu\n",
+            t->path, file, (unsigned long long)skip_below);
+    memset(&fp, 0, sizeof(fp));
+    fp.file_id = rec->id;
+    fp.path = t->path;
+    fp.ident = rec->ident;
+    fp.offset = rec->offset;
+    fp.line = rec->line;
+    fp.flavour = rec->flavour;
+    fp.events = rec->events;
+    fp.skipped = rec->skipped;
+    t->gen_end = 0;
+    for (;;) {
+        got = n1_reader_next(r, &ev, err);
+        if (got < 0) {
+            goto out;
+        }
+        if (got == 0) {
+            break;
+        }
+        if (ev.offset < skip_below) {
+            continue;
+        }
+        if (handle_event(t, &ev, base, slow, &fp, n1_reader_stats(r), err) !=
+            0) {
+            goto out;
+        }
+    }
+    fp.complete = 1;
+    if (fp.offset < rec->offset) {
+        fp.offset = rec->offset;
+    }
+    if (commit(t, &fp, err) != 0) {
+        goto out;
+    }
+    rc = 0;
+out:
+    n1_reader_close(r);
+    return rc;
+}
+
+/* ---- generations ----------------------------------------------------- */
+
+/*
+ * A new generation begins in the follower: closes the previous one (read
+ * to its end) and creates the record of the new one.
+ */
+static int begin_generation(struct tail *t, struct n1_follow *fw,
+                            const struct n1_file_state *resume,
+                            struct n1_error *err)
+{
+    const struct n1_file_ident *id = n1_follow_ident(fw);
+    struct n1_file_progress prev;
+    uint64_t base = t->commit_v;
+
+    if (t->have_gen) {
+        prev = t->fp;
+        prev.complete = 1;
+        if (prev.offset < t->gen_end) {
+            prev.offset = t->gen_end;
+        }
+        base = t->cur.base + t->gen_end;
+        if (base < t->commit_v) {
+            base = t->commit_v;
+        }
+        if (t->n_old == OLD_GENS) {
+            memmove(t->old, t->old + 1, (OLD_GENS - 1) * sizeof(t->old[0]));
+            t->n_old--;
+        }
+        t->old[t->n_old++] = t->cur;
+        t->have_gen = 0;
+        if (commit(t, &prev, err) != 0) {
+            return -1;
+        }
+    }
+    snprintf(t->flavour, sizeof(t->flavour), "%s",
+             n1_flavour_name(n1_follow_flavour(fw)));
+    memset(&t->fp, 0, sizeof(t->fp));
+    t->fp.path = t->path;
+    t->fp.ident = *id;
+    t->fp.flavour = t->flavour;
+    t->gen_end = 0;
+    if (resume != NULL) {
+        /* The same file as recorded: keep its record and base. */
+        t->fp.file_id = resume->id;
+        t->fp.offset = resume->offset;
+        t->fp.line = resume->line;
+        t->fp.events = resume->events;
+        t->fp.skipped = resume->skipped;
+        t->cur.file_id = resume->id;
+        t->have_gen = 1;
+        return 0;
+    }
+    t->cur.base = base;
+    t->cur.file_id = 0;
+    t->have_gen = 1;
+    /* Create the record now, so the tail state can name it. */
+    return commit(t, NULL, err);
+}
+
+/* ---- the run --------------------------------------------------------- */
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+/*
+ * Log time now: the newest event time plus the wall time since. When the
+ * log gives whole seconds (MariaDB's general and slow logs), an event
+ * logged as second S may have run at S.999 and the next one, logged as
+ * S + 1, an instant later, so only whole seconds since S are added: any
+ * event still to come is logged at that time or later. A tick then never
+ * ends a loop that the next event's own time would still extend, and
+ * tail cuts loops exactly where analyze, judging by the logged times,
+ * does.
+ */
+static int64_t log_now(const struct tail *t)
+{
+    int64_t since;
+
+    if (t->max_ts == N1_TS_NONE) {
+        return N1_TS_NONE;
+    }
+    since = (int64_t)((mono_now() - t->max_ts_wall) * 1e6);
+    if (!t->ts_fine) {
+        since -= since % 1000000;
+    }
+    return t->max_ts + since;
+}
+
+/*
+ * Restores the state of the last run: the commit point, the replay
+ * marks, rotated generations that were not read to their end. Sets
+ * *start (and *resume, initialised by the caller) when the follower
+ * should resume the recorded file. Returns 0 or -1 with err set.
+ */
+static int restore(struct tail *t, struct n1_follow_start *start,
+                   int *use_start, struct n1_file_state *resume,
+                   int *have_resume, struct n1_error *err)
+{
+    struct n1_tail_state st;
+    struct n1_file_state rep;
+    struct stat pst;
+    char *found = NULL;
+    int at_path;
+    int rc;
+
+    *use_start = 0;
+    *have_resume = 0;
+    n1_store_file_state_init(&rep);
+    rc = n1_store_tail_load(t->store, t->path, &st, err);
+    if (rc <= 0) {
+        return rc;
+    }
+    rc = n1_store_file_get(t->store, st.file_id, resume, err);
+    if (rc <= 0) {
+        free(st.conns);
+        if (rc == 0) {
+            fprintf(stderr, "n1scan: NOTE %s: the recorded file is gone "
+                            "from the store; starting afresh\n",
+                    t->path);
+        }
+        return rc;
+    }
+    t->replay.v = st.conns;
+    t->replay.n = st.n_conns;
+    t->replay.cap = st.n_conns;
+    t->commit_v = st.base + resume->offset;
+    t->cur.base = st.base;
+    t->cur.file_id = st.file_id;
+    at_path = stat(t->path, &pst) == 0 &&
+              (uint64_t)pst.st_ino == resume->ident.inode &&
+              (uint64_t)pst.st_dev == resume->ident.dev;
+
+    if (st.replay_file_id != st.file_id &&
+        n1_store_file_get(t->store, st.replay_file_id, &rep, err) == 1) {
+        /* The open state began in an older generation. */
+        if (n1_follow_locate(t->path, &rep.ident, &found)) {
+            rc = read_rotated(t, found, &rep, st.replay_base,
+                              st.replay_offset, err);
+            free(found);
+            found = NULL;
+            if (rc != 0) {
+                n1_store_file_state_cleanup(&rep);
+                return -1;
+            }
+        } else {
+            fprintf(stderr, "n1scan: NOTE %s: the rotated file holding "
+                            "the start of open loops is gone; loops open "
+                            "at the last stop may be reported short\n",
+                    t->path);
+        }
+        st.replay_offset = 0;
+    }
+    n1_store_file_state_cleanup(&rep);
+    if (at_path) {
+        start->ident = resume->ident;
+        start->offset = st.replay_file_id == st.file_id ? st.replay_offset : 0;
+        *use_start = 1;
+        *have_resume = 1;
+        return 0;
+    }
+    /* Rotated while we were down: finish the recorded file first. */
+    if (n1_follow_locate(t->path, &resume->ident, &found)) {
+        t->have_gen = 0;
+        rc = read_rotated(t, found, resume, st.base,
+                          st.replay_file_id == st.file_id ? st.replay_offset
+                                                          : 0,
+                          err);
+        free(found);
+        if (rc != 0) {
+            return -1;
+        }
+        t->cur.base = st.base + (t->gen_end > resume->offset ? t->gen_end
+                                                             : resume->offset);
+        t->commit_v = t->cur.base;
+    } else {
+        fprintf(stderr, "n1scan: NOTE %s: the file read last time (inode "
+                        "%llu) is gone; whatever it got after byte %llu "
+                        "was not read\n",
+                t->path, (unsigned long long)resume->ident.inode,
+                (unsigned long long)resume->offset);
+    }
+    return 0;
+}
+
+static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
+               struct n1_error *err)
+{
+    struct n1_follow *fw = NULL;
+    struct n1_follow_start start;
+    struct n1_file_state resume;
+    struct n1_event ev;
+    int use_start = 0;
+    int have_resume = 0;
+    int first = 1;
+    int rc = -1;
+
+    n1_store_file_state_init(&resume);
+    memset(&start, 0, sizeof(start));
+    if (restore(t, &start, &use_start, &resume, &have_resume, err) != 0) {
+        goto out;
+    }
+    fw = n1_follow_open(t->path, fo, use_start ? &start : NULL, err);
+    if (fw == NULL) {
+        goto out;
+    }
+    fprintf(stderr, "n1scan: following %s\n", t->path);
+    while (!stop_requested) {
+        int got;
+
+        if (hup_requested) {
+            hup_requested = 0;
+            n1_follow_reopen(fw);
+        }
+        got = n1_follow_next(fw, &ev, err);
+        if (got < 0) {
+            goto out;
+        }
+        if (got == N1_FOLLOW_SWITCH) {
+            int resumed = first && have_resume && n1_follow_resumed(fw);
+
+            if (first && have_resume && !resumed) {
+                /* The recorded file is not at the path any more, or no
+                   longer fits: everything read now is new. */
+                t->commit_v = t->cur.base + resume.offset;
+                t->cur.base = t->commit_v;
+                t->have_gen = 0;
+            }
+            first = 0;
+            if (begin_generation(t, fw, resumed ? &resume : NULL, err) != 0) {
+                goto out;
+            }
+            continue;
+        }
+        if (got == N1_FOLLOW_EVENT) {
+            const struct n1_reader_stats *rs = n1_follow_stats(fw);
+            int slow = n1_flavour_is_slow(n1_follow_flavour(fw));
+
+            if (strcmp(t->flavour, n1_flavour_name(n1_follow_flavour(fw))) !=
+                0) {
+                snprintf(t->flavour, sizeof(t->flavour), "%s",
+                         n1_flavour_name(n1_follow_flavour(fw)));
+            }
+            if (handle_event(t, &ev, t->cur.base, slow, &t->fp, rs, err) !=
+                0) {
+                goto out;
+            }
+            if (t->since_commit >= COMMIT_EVENTS ||
+                t->n_pend >= COMMIT_FINDINGS ||
+                n1_agg_memory(t->agg) > AGG_BUDGET ||
+                (t->dirty && mono_now() - t->last_commit >= commit_s)) {
+                if (commit(t, NULL, err) != 0) {
+                    goto out;
+                }
+            }
+            continue;
+        }
+        /* Caught up: close what went idle, commit, wait. */
+        if (t->max_ts != N1_TS_NONE &&
+            n1_detectors_tick(t->det, log_now(t), err) != 0) {
+            goto out;
+        }
+        if (t->have_gen &&
+            (t->n_pend > 0 ||
+             (t->dirty && mono_now() - t->last_commit >= commit_s))) {
+            if (commit(t, NULL, err) != 0) {
+                goto out;
+            }
+        }
+        n1_follow_wait(fw, WAIT_MS);
+    }
+    /* Stopped: the current event is done; keep what we have. */
+    if (t->have_gen && commit(t, NULL, err) != 0) {
+        goto out;
+    }
+    fprintf(stderr, "n1scan: stopped: %llu statements counted, %llu "
+                    "findings reported\n",
+            (unsigned long long)t->statements,
+            (unsigned long long)t->findings);
+    rc = 0;
+out:
+    n1_follow_close(fw);
+    n1_store_file_state_cleanup(&resume);
+    return rc;
+}
+
+int cmd_tail(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"db", required_argument, NULL, 'd'},
+        {"rules", required_argument, NULL, 'u'},
+        {"gap", required_argument, NULL, 'g'},
+        {"commit-ms", required_argument, NULL, 'c'},
+        {"max-statement", required_argument, NULL, 'm'},
+        {"tz-offset", required_argument, NULL, 'z'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct tail t;
+    struct n1_follow_opts fo;
+    struct n1_detect_opts dopts;
+    struct n1_store_opts sopts;
+    struct n1_rules *rules_in_force = NULL;
+    const char *db_path = "n1scan.db";
+    char *rules[MAX_RULE_FILES];
+    size_t n_rules = 0;
+    long gap_ms = -1;
+    double commit_s = 1.0;
+    struct n1_error err;
+    int status = N1_EXIT_USAGE;
+    int c;
+
+    n1_err_clear(&err);
+    memset(&t, 0, sizeof(t));
+    memset(&fo, 0, sizeof(fo));
+    t.max_ts = N1_TS_NONE;
+    fo.reader.warn = cli_warn;
+    fo.notice = tail_notice;
+    n1_detect_opts_default(&dopts);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        char *end = NULL;
+
+        switch (c) {
+        case 'f':
+            if (strcmp(optarg, "text") == 0) {
+                t.fmt = FORMAT_TEXT;
+            } else if (strcmp(optarg, "json") == 0) {
+                t.fmt = FORMAT_JSON;
+            } else {
+                cli_errorf("USAGE --format: expected text or json, got '%s'",
+                           optarg);
+                return N1_EXIT_USAGE;
+            }
+            break;
+        case 'd':
+            db_path = optarg;
+            break;
+        case 'u':
+            if (n_rules == MAX_RULE_FILES) {
+                cli_errorf("USAGE --rules: at most %d files", MAX_RULE_FILES);
+                return N1_EXIT_USAGE;
+            }
+            rules[n_rules++] = optarg;
+            break;
+        case 'g':
+            gap_ms = strtol(optarg, &end, 10);
+            if (*end != '\0' || gap_ms <= 0) {
+                cli_errorf("USAGE --gap: expected milliseconds, got '%s'",
+                           optarg);
+                return N1_EXIT_USAGE;
+            }
+            break;
+        case 'c':
+            commit_s = strtol(optarg, &end, 10) / 1000.0;
+            if (*end != '\0' || commit_s <= 0) {
+                cli_errorf("USAGE --commit-ms: expected milliseconds, got "
+                           "'%s'",
+                           optarg);
+                return N1_EXIT_USAGE;
+            }
+            break;
+        case 'm':
+            fo.reader.max_statement = (size_t)strtoull(optarg, &end, 10);
+            if (*end != '\0' || fo.reader.max_statement == 0) {
+                cli_errorf("USAGE --max-statement: expected bytes, got '%s'",
+                           optarg);
+                return N1_EXIT_USAGE;
+            }
+            break;
+        case 'z':
+            fo.reader.tz_offset_s = strtol(optarg, &end, 10);
+            if (*end != '\0') {
+                cli_errorf("USAGE --tz-offset: expected seconds, got '%s'",
+                           optarg);
+                return N1_EXIT_USAGE;
+            }
+            break;
+        case 'h':
+            usage(stdout);
+            return N1_EXIT_OK;
+        default:
+            fprintf(stderr, "n1scan: USAGE see 'n1scan tail --help'\n");
+            return N1_EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc) {
+        cli_errorf("USAGE tail: expected exactly one LOG (see 'n1scan tail "
+                   "--help')");
+        return N1_EXIT_USAGE;
+    }
+    t.path = argv[optind];
+    if (strcmp(t.path, "-") == 0) {
+        cli_errorf("USAGE tail: follows a file, not stdin");
+        return N1_EXIT_USAGE;
+    }
+    rules_in_force = cli_rules_load((const char *const *)rules, n_rules, &err);
+    if (rules_in_force == NULL) {
+        cli_error(&err);
+        return cli_exit_for(&err);
+    }
+    n1_rules_apply(rules_in_force, &dopts);
+    if (gap_ms > 0) {
+        dopts.max_gap_ms = (unsigned)gap_ms;
+    }
+    t.ro.max_keys = dopts.max_keys;
+    memset(&sopts, 0, sizeof(sopts));
+    t.store = n1_store_open(db_path, &sopts, &err);
+    if (t.store == NULL) {
+        goto fail;
+    }
+    t.nz = n1_normalizer_new(&err);
+    if (t.nz == NULL) {
+        goto fail;
+    }
+    t.agg = n1_agg_new(NULL, &err);
+    if (t.agg == NULL) {
+        goto fail;
+    }
+    t.det = n1_detectors_new(&dopts, collect, &t, &err);
+    if (t.det == NULL) {
+        goto fail;
+    }
+    t.last_commit = mono_now();
+    install_signals();
+    if (run(&t, &fo, commit_s, &err) != 0) {
+        goto fail;
+    }
+    status = N1_EXIT_OK;
+    goto out;
+
+fail:
+    cli_error(&err);
+    status = cli_exit_for(&err);
+out:
+    for (size_t i = 0; i < t.n_pend; i++) {
+        n1_finding_free(t.pend[i]);
+    }
+    free(t.pend);
+    free(t.replay.v);
+    free(t.lows.v);
+    n1_detectors_free(t.det);
+    n1_agg_free(t.agg);
+    n1_normalizer_free(t.nz);
+    n1_store_close(t.store);
+    n1_rules_free(rules_in_force);
+    return status;
+}

@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_follow.c: n1_follow on a file that grows, shrinks and is replaced:
+ * an event split at every byte position comes out whole and once;
+ * copytruncate restarts at byte 0; a file with another inode at the path
+ * is a new generation after the old one is read out; a resume offset
+ * that no longer fits the file starts it over and says so.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "follow.h"
+
+/* A MySQL 8 general log: three events, the middle one on two lines. */
+static const char LOG[] =
+    "2024-03-05T10:15:05.001500Z\t    8 Connect\tshop@h on shop using TCP/IP\n"
+    "2024-03-05T10:15:05.004500Z\t    8 Query\tSELECT a FROM t\n"
+    "WHERE id = 1\n"
+    "2024-03-05T10:15:05.006000Z\t    8 Query\tSELECT b FROM u WHERE x = 'y'\n";
+
+struct fixture {
+    char dir[64];  /* private directory */
+    char path[96]; /* the followed file inside it */
+    char notes[1024]; /* notices received, concatenated */
+};
+
+static void note(void *ud, const char *msg)
+{
+    struct fixture *fx = ud;
+    size_t n = strlen(fx->notes);
+
+    snprintf(fx->notes + n, sizeof(fx->notes) - n, "%s\n", msg);
+}
+
+static int setup(void **state)
+{
+    struct fixture *fx = calloc(1, sizeof(*fx));
+
+    if (fx == NULL) {
+        return -1;
+    }
+    snprintf(fx->dir, sizeof(fx->dir), "/tmp/n1follow.XXXXXX");
+    if (mkdtemp(fx->dir) == NULL) {
+        free(fx);
+        return -1;
+    }
+    snprintf(fx->path, sizeof(fx->path), "%s/general.log", fx->dir);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *fx = *state;
+    char cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+    if (system(cmd) != 0) {
+        return -1;
+    }
+    free(fx);
+    return 0;
+}
+
+static void write_file(const char *path, const char *mode, const char *data,
+                       size_t len)
+{
+    FILE *fp = fopen(path, mode);
+
+    assert_non_null(fp);
+    assert_int_equal(fwrite(data, 1, len, fp), len);
+    assert_int_equal(fclose(fp), 0);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
+static struct n1_follow *open_follow(struct fixture *fx,
+                                     const struct n1_follow_start *start)
+{
+    struct n1_follow_opts o;
+
+    memset(&o, 0, sizeof(o));
+    o.settle_ms = 5;
+    o.notice = note;
+    o.notice_ud = fx;
+    return n1_follow_open(fx->path, &o, start, NULL);
+}
+
+/*
+ * Pulls what the follower has now into out ("offset:sql|" per event,
+ * "SWITCH|" per generation); with settle, waits past settle_ms once so
+ * the last event is handed out too.
+ */
+static void drain_for(struct n1_follow *f, char *out, size_t cap,
+                      int settle)
+{
+    struct n1_event ev;
+    int quiet = 0;
+
+    while (quiet < (settle ? 2 : 1)) {
+        int rc = n1_follow_next(f, &ev, NULL);
+        size_t n = strlen(out);
+
+        assert_true(rc >= 0);
+        if (rc == N1_FOLLOW_NONE) {
+            quiet++;
+            sleep_ms(10);
+            continue;
+        }
+        quiet = 0;
+        if (rc == N1_FOLLOW_SWITCH) {
+            snprintf(out + n, cap - n, "SWITCH|");
+        } else {
+            snprintf(out + n, cap - n, "%llu:%s|",
+                     (unsigned long long)ev.offset, ev.sql);
+        }
+    }
+}
+
+static void drain(struct n1_follow *f, char *out, size_t cap)
+{
+    drain_for(f, out, cap, 1);
+}
+
+static const char EXPECTED[] =
+    "SWITCH|0:shop@h on shop using TCP/IP|70:SELECT a FROM t\nWHERE id = "
+    "1|139:SELECT b FROM u WHERE x = 'y'|";
+
+static void test_follow_split_at_every_byte(void **state)
+{
+    struct fixture *fx = *state;
+    size_t len = sizeof(LOG) - 1;
+
+    for (size_t cut = 0; cut <= len; cut++) {
+        struct n1_follow *f = NULL;
+        char got[1024] = "";
+
+        unlink(fx->path);
+        write_file(fx->path, "w", LOG, cut);
+        f = open_follow(fx, NULL);
+        assert_non_null(f);
+        /* The rest arrives before the file has been quiet for settle_ms:
+           a read boundary, not a pause in the server's writing. */
+        drain_for(f, got, sizeof(got), 0);
+        write_file(fx->path, "a", LOG + cut, len - cut);
+        drain(f, got, sizeof(got));
+        if (strcmp(got, EXPECTED) != 0) {
+            print_error("cut at %zu\nexpected: %s\nactual:   %s\n", cut,
+                        EXPECTED, got);
+            fail();
+        }
+        n1_follow_close(f);
+    }
+}
+
+static void test_follow_missing_then_created(void **state)
+{
+    struct fixture *fx = *state;
+    struct n1_follow *f = open_follow(fx, NULL);
+    char got[1024] = "";
+
+    assert_non_null(f);
+    drain(f, got, sizeof(got));
+    assert_string_equal(got, "");
+    write_file(fx->path, "w", LOG, sizeof(LOG) - 1);
+    drain(f, got, sizeof(got));
+    assert_string_equal(got, EXPECTED);
+    n1_follow_close(f);
+}
+
+static void test_follow_copytruncate(void **state)
+{
+    struct fixture *fx = *state;
+    struct n1_follow *f = NULL;
+    char got[2048] = "";
+    char want[2048];
+
+    write_file(fx->path, "w", LOG, sizeof(LOG) - 1);
+    f = open_follow(fx, NULL);
+    assert_non_null(f);
+    drain(f, got, sizeof(got));
+    /* Truncate and write fewer bytes than were read. */
+    write_file(fx->path, "w", LOG + 70, 69);
+    drain(f, got, sizeof(got));
+    snprintf(want, sizeof(want), "%sSWITCH|0:SELECT a FROM t\nWHERE id = 1|",
+             EXPECTED);
+    assert_string_equal(got, want);
+    assert_non_null(strstr(fx->notes, "truncated"));
+    n1_follow_close(f);
+}
+
+static void test_follow_truncated_and_regrown(void **state)
+{
+    struct fixture *fx = *state;
+    struct n1_follow *f = NULL;
+    char other[sizeof(LOG)];
+    char got[2048] = "";
+
+    /* Same length, other first bytes: only the head check can tell. */
+    memcpy(other, LOG, sizeof(LOG));
+    other[18] = '6'; /* 10:15:06 instead of 10:15:05 */
+    write_file(fx->path, "w", LOG, sizeof(LOG) - 1);
+    f = open_follow(fx, NULL);
+    assert_non_null(f);
+    drain(f, got, sizeof(got));
+    write_file(fx->path, "w", other, sizeof(LOG) - 1);
+    drain(f, got, sizeof(got));
+    assert_non_null(strstr(fx->notes, "truncated"));
+    assert_int_equal(strncmp(got, EXPECTED, strlen(EXPECTED)), 0);
+    assert_string_equal(got + strlen(EXPECTED),
+                        "SWITCH|0:shop@h on shop using TCP/IP|70:SELECT a "
+                        "FROM t\nWHERE id = 1|139:SELECT b FROM u WHERE x = "
+                        "'y'|");
+    n1_follow_close(f);
+}
+
+static void test_follow_rename_drains_old(void **state)
+{
+    struct fixture *fx = *state;
+    struct n1_follow *f = NULL;
+    char rotated[128];
+    char got[2048] = "";
+    char want[2048];
+
+    snprintf(rotated, sizeof(rotated), "%s.1", fx->path);
+    write_file(fx->path, "w", LOG, 70);
+    f = open_follow(fx, NULL);
+    assert_non_null(f);
+    drain(f, got, sizeof(got));
+    /* logrotate: rename; the server writes on to the old file, then
+       FLUSH LOGS creates a new one. */
+    assert_int_equal(rename(fx->path, rotated), 0);
+    write_file(rotated, "a", LOG + 70, 69);
+    write_file(fx->path, "w", LOG + 139, sizeof(LOG) - 1 - 139);
+    drain(f, got, sizeof(got));
+    snprintf(want, sizeof(want),
+             "SWITCH|0:shop@h on shop using TCP/IP|70:SELECT a FROM t\n"
+             "WHERE id = 1|SWITCH|0:SELECT b FROM u WHERE x = 'y'|");
+    assert_string_equal(got, want);
+    assert_non_null(strstr(fx->notes, "rotated"));
+    n1_follow_close(f);
+}
+
+static void test_follow_resume_offset(void **state)
+{
+    struct fixture *fx = *state;
+    struct n1_follow_start start;
+    struct n1_follow *f = NULL;
+    char got[1024] = "";
+
+    write_file(fx->path, "w", LOG, sizeof(LOG) - 1);
+    f = open_follow(fx, NULL);
+    assert_non_null(f);
+    drain(f, got, sizeof(got));
+    memset(&start, 0, sizeof(start));
+    start.ident = *n1_follow_ident(f);
+    start.offset = 139;
+    n1_follow_close(f);
+
+    got[0] = '\0';
+    f = open_follow(fx, &start);
+    assert_non_null(f);
+    drain(f, got, sizeof(got));
+    assert_string_equal(got, "SWITCH|139:SELECT b FROM u WHERE x = 'y'|");
+    assert_int_equal(n1_follow_resumed(f), 1);
+    n1_follow_close(f);
+}
+
+static void test_follow_resume_offset_no_longer_fits(void **state)
+{
+    struct fixture *fx = *state;
+    struct n1_follow_start start;
+    struct n1_follow *f = NULL;
+    char got[1024] = "";
+
+    write_file(fx->path, "w", LOG, sizeof(LOG) - 1);
+    f = open_follow(fx, NULL);
+    assert_non_null(f);
+    drain(f, got, sizeof(got));
+    memset(&start, 0, sizeof(start));
+    start.ident = *n1_follow_ident(f);
+    start.offset = 139;
+    n1_follow_close(f);
+
+    /* Replaced while we were down by a shorter file (new inode). */
+    unlink(fx->path);
+    write_file(fx->path, "w", LOG, 70);
+    got[0] = '\0';
+    f = open_follow(fx, &start);
+    assert_non_null(f);
+    drain(f, got, sizeof(got));
+    assert_string_equal(got, "SWITCH|0:shop@h on shop using TCP/IP|");
+    assert_int_equal(n1_follow_resumed(f), 0);
+    assert_non_null(strstr(fx->notes, "cannot resume at byte 139"));
+    n1_follow_close(f);
+
+    /* Same inode, truncated below the offset. */
+    f = open_follow(fx, NULL);
+    drain(f, got, sizeof(got));
+    start.ident = *n1_follow_ident(f);
+    start.offset = 139;
+    n1_follow_close(f);
+    fx->notes[0] = '\0';
+    got[0] = '\0';
+    f = open_follow(fx, &start);
+    assert_non_null(f);
+    drain(f, got, sizeof(got));
+    assert_int_equal(n1_follow_resumed(f), 0);
+    assert_non_null(strstr(fx->notes, "shorter than the resume offset"));
+    n1_follow_close(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_follow_split_at_every_byte,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_follow_missing_then_created,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_follow_copytruncate, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_follow_truncated_and_regrown,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_follow_rename_drains_old, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_follow_resume_offset, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_follow_resume_offset_no_longer_fits, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
