@@ -159,6 +159,22 @@ static void widen_ts(struct n1_agg_class *c, int64_t first, int64_t last)
     }
 }
 
+/*
+ * Adds (b, b_lo) to the double-double (*hi, *lo): an exact two-sum of the
+ * leading parts, then the residues, renormalised so that *hi is the
+ * rounded total.
+ */
+static void dd_add(double *hi, double *lo, double b, double b_lo)
+{
+    double s = *hi + b;
+    double bv = s - *hi;
+    double e = (*hi - (s - bv)) + (b - bv);
+    double t = e + *lo + b_lo;
+
+    *hi = s + t;
+    *lo = t - (*hi - s);
+}
+
 static int stats_add(struct n1_agg_stats *s, double v)
 {
     /* Logs never carry negative metrics; NaN would poison the sums. */
@@ -175,8 +191,8 @@ static int stats_add(struct n1_agg_stats *s, double v)
         s->max = v;
     }
     s->n++;
-    s->sum += v;
-    s->sumsq += v * v;
+    dd_add(&s->sum, &s->sum_lo, v, 0.0);
+    dd_add(&s->sumsq, &s->sumsq_lo, v * v, 0.0);
     return 0;
 }
 
@@ -195,9 +211,22 @@ static int stats_merge(struct n1_agg_stats *dst, const struct n1_agg_stats *src)
         dst->max = src->max;
     }
     dst->n += src->n;
-    dst->sum += src->sum;
-    dst->sumsq += src->sumsq;
+    dd_add(&dst->sum, &dst->sum_lo, src->sum, src->sum_lo);
+    dd_add(&dst->sumsq, &dst->sumsq_lo, src->sumsq, src->sumsq_lo);
     return 0;
+}
+
+/* 1 when have (NUL-terminated) is exactly value[0..len), where value has
+   no NUL before len: a shorter have stops the loop at its terminator.
+   Inline, as it runs for three lists on every event. */
+static int same_value(const char *have, const char *value, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (have[i] != value[i]) {
+            return 0;
+        }
+    }
+    return have[len] == '\0';
 }
 
 /* Counts value (cut to N1_AGG_MAX_VALUE_LEN) count times. Empty values are
@@ -213,9 +242,7 @@ static int values_add(struct n1_agg_values *vs, const char *value,
     }
     len = strnlen(value, N1_AGG_MAX_VALUE_LEN);
     for (unsigned i = 0; i < vs->n; i++) {
-        const char *have = vs->v[i].value;
-
-        if (strncmp(have, value, len) == 0 && have[len] == '\0') {
+        if (same_value(vs->v[i].value, value, len)) {
             vs->v[i].count += count;
             return 0;
         }
@@ -521,6 +548,9 @@ int n1_agg_add(struct n1_agg *agg, const struct n1_event *ev,
             goto oom;
         }
     }
+    for (unsigned m = 0; m < N1_AGG_NMETRICS; m++) {
+        n1_hist_prefetch(&c->m[m].hist);
+    }
     for (unsigned m = 0; m < N1_M_COUNT; m++) {
         if ((ev->metric_mask & (1u << m)) != 0 &&
             stats_add(&c->m[m], ev->metric[m]) < 0) {
@@ -599,6 +629,13 @@ size_t n1_agg_memory(const struct n1_agg *agg)
         bytes += n1_agg_class_memory(agg->cls[i]);
     }
     return bytes;
+}
+
+void n1_agg_release(struct n1_agg *agg, size_t i)
+{
+    if (i < agg->n) {
+        n1_agg_class_cleanup(agg->cls[i]);
+    }
 }
 
 void n1_agg_reset(struct n1_agg *agg)

@@ -48,12 +48,21 @@ enum n1_agg_dim {
    bucket 0 also takes anything below 1us, bucket 7 ("10s+") is open. */
 #define N1_AGG_CHART_N 8
 
+/*
+ * sum and sumsq are kept as double-doubles: the field is the total rounded
+ * to a double, its _lo companion the part that rounding left out (0 for
+ * stats read from the store). Adds and merges carry it along, so a total
+ * is the correctly rounded sum in practice, whatever the order of adds
+ * and whichever windows an aggregate was flushed in.
+ */
 struct n1_agg_stats {
     uint64_t n;          /* values seen */
     double sum;          /* their sum */
     double min;          /* smallest (0 when n == 0) */
     double max;          /* largest (0 when n == 0) */
     double sumsq;        /* sum of squares, for the standard deviation */
+    double sum_lo;       /* rounding residue of sum */
+    double sumsq_lo;     /* rounding residue of sumsq */
     struct n1_hist hist; /* distribution, for median and percentiles */
 };
 
@@ -191,6 +200,13 @@ int n1_agg_totals(const struct n1_agg *agg, struct n1_agg_class *out,
 
 /* Approximate heap bytes held: the index and every class. */
 size_t n1_agg_memory(const struct n1_agg *agg);
+
+/*
+ * Frees what class i owns and leaves it empty (count 0, no text), for a
+ * class already merged into the store; n1_agg_reset() must follow before
+ * the table is used again. i past the end is ignored.
+ */
+void n1_agg_release(struct n1_agg *agg, size_t i);
 
 /* Drops every class (after they were flushed to the store), keeping the
    options. Allocations of the index are kept for reuse. */

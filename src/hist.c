@@ -19,6 +19,7 @@
  * or units.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,7 @@ void n1_hist_init(struct n1_hist *h)
     h->total = 0;
     h->n = 0;
     h->cap = 0;
+    h->hint = 0;
     h->level = 0;
 }
 
@@ -78,7 +80,13 @@ void n1_hist_cleanup(struct n1_hist *h)
     n1_hist_init(h);
 }
 
-unsigned n1_hist_bucket(double v)
+/*
+ * The definition of the bucket of a value: the formula the bounds and the
+ * error bound are derived from. It costs two log() calls, so
+ * n1_hist_bucket() answers from tables built from it instead and gives
+ * exactly the same result for every double.
+ */
+static unsigned bucket_by_log(double v)
 {
     double x;
 
@@ -94,6 +102,117 @@ unsigned n1_hist_bucket(double v)
         return N1_HIST_NBUCKETS - 1;
     }
     return 1 + (unsigned)floor(x);
+}
+
+/*
+ * Table lookup. bucket_by_log() never decreases as v grows (log, the
+ * division and floor are all monotone), so bucket i >= 2 starts at one
+ * double, lower[i]: the smallest v with bucket_by_log(v) >= i, found once
+ * by bisecting the bit patterns of positive doubles, which sort like the
+ * values. A positive double's top bits (exponent and SLICE_BITS of
+ * mantissa) cut the line into slices narrower than one bucket
+ * (2^(1/64) < 1.02), so each slice holds at most one bucket start: the
+ * bucket of v is its slice's first bucket, plus one when v reaches the
+ * next start.
+ */
+#define SLICE_BITS 6
+#define SLICE_SHIFT (52 - SLICE_BITS)
+
+static double lower[N1_HIST_NBUCKETS + 1]; /* bucket starts; [NB]: +Inf */
+static uint16_t *slice_first;              /* first bucket of each slice */
+static uint64_t slice_lo;                  /* slice of N1_HIST_MIN_VALUE */
+static uint64_t slice_hi;                  /* slice of lower[NB - 1] */
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static uint64_t dbits(double v)
+{
+    uint64_t u;
+
+    memcpy(&u, &v, sizeof(u));
+    return u;
+}
+
+static double bitsd(uint64_t u)
+{
+    double v;
+
+    memcpy(&v, &u, sizeof(v));
+    return v;
+}
+
+static void build_tables(void)
+{
+    uint16_t *first = NULL;
+    uint64_t n;
+
+    lower[0] = 0.0;
+    lower[1] = 0.0; /* everything positive is at least bucket 1 */
+    for (unsigned i = 2; i < N1_HIST_NBUCKETS; i++) {
+        /* Bisect [lo, hi): bucket_by_log(lo) < i <= bucket_by_log(hi). */
+        uint64_t lo = dbits(lower[i - 1]);
+        uint64_t hi = dbits(INFINITY);
+        double est = N1_HIST_MIN_VALUE *
+                     pow(N1_HIST_GAMMA, (double)(i - 1));
+        double a = est * (1.0 - 1e-9);
+        double z = est * (1.0 + 1e-9);
+
+        /* The start is within rounding of MIN * G^(i-1): bisect a few
+           thousand doubles around it rather than the whole line, when
+           the guess brackets it. */
+        if (a > lower[i - 1] && bucket_by_log(a) < i &&
+            bucket_by_log(z) >= i) {
+            lo = dbits(a);
+            hi = dbits(z);
+        }
+
+        while (hi - lo > 1) {
+            uint64_t mid = lo + (hi - lo) / 2;
+
+            if (bucket_by_log(bitsd(mid)) >= i) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        lower[i] = bitsd(hi);
+    }
+    lower[N1_HIST_NBUCKETS] = INFINITY;
+    slice_lo = dbits(N1_HIST_MIN_VALUE) >> SLICE_SHIFT;
+    slice_hi = dbits(lower[N1_HIST_NBUCKETS - 1]) >> SLICE_SHIFT;
+    n = slice_hi - slice_lo + 1;
+    first = malloc(n * sizeof(*first));
+    if (first != NULL) {
+        unsigned b = 1;
+
+        for (uint64_t k = 0; k < n; k++) {
+            double start = bitsd((slice_lo + k) << SLICE_SHIFT);
+
+            while (b + 1 < N1_HIST_NBUCKETS && lower[b + 1] <= start) {
+                b++;
+            }
+            first[k] = (uint16_t)b;
+        }
+    }
+    /* Without the slice table every lookup takes the log() path. */
+    slice_first = first;
+}
+
+unsigned n1_hist_bucket(double v)
+{
+    uint64_t k;
+    unsigned b;
+
+    /* !(v > 0) also catches NaN. */
+    if (!(v > N1_HIST_MIN_VALUE)) {
+        return v > 0.0 ? 1 : 0;
+    }
+    pthread_once(&tables_once, build_tables);
+    k = dbits(v) >> SLICE_SHIFT;
+    if (slice_first == NULL || k >= slice_hi) {
+        return bucket_by_log(v);
+    }
+    b = slice_first[k - slice_lo];
+    return v >= lower[b + 1] ? b + 1 : b;
 }
 
 double n1_hist_bucket_value(unsigned i, unsigned level)
@@ -199,7 +318,17 @@ static void enforce_cap(struct n1_hist *h)
 /* Adds count to bucket idx; the caller has reserved one spare word. */
 static void add_bucket(struct n1_hist *h, unsigned idx, uint64_t count)
 {
-    uint32_t pos = lower_bound(h, idx);
+    uint32_t pos;
+
+    /* Metrics often repeat a magnitude (0 rows, the same length): try the
+       word of the last add before a binary search, whose probes are
+       mostly cache misses. */
+    if (h->hint < h->n && word_idx(h->b[h->hint]) == idx) {
+        pos = h->hint;
+    } else {
+        pos = lower_bound(h, idx);
+        h->hint = (uint16_t)pos;
+    }
 
     if (pos < h->n && word_idx(h->b[pos]) == idx) {
         h->b[pos] =
@@ -210,6 +339,14 @@ static void add_bucket(struct n1_hist *h, unsigned idx, uint64_t count)
         h->n++;
     }
     h->total = sat_add(h->total, count, UINT64_MAX);
+}
+
+void n1_hist_prefetch(const struct n1_hist *h)
+{
+    if (h->n > 0) {
+        __builtin_prefetch(&h->b[h->hint < h->n ? h->hint : 0]);
+        __builtin_prefetch(&h->b[h->n / 2]);
+    }
 }
 
 int n1_hist_add(struct n1_hist *h, double v, uint64_t count)

@@ -55,6 +55,7 @@ struct n1_hist {
     uint64_t total; /* sum of the counts (saturating) */
     uint16_t n;     /* words in use */
     uint16_t cap;   /* words allocated */
+    uint16_t hint;  /* word the last add hit (checked before use) */
     uint8_t level;  /* coarsening level, 0 .. N1_HIST_MAX_LEVEL */
 };
 
@@ -87,6 +88,14 @@ double n1_hist_error_bound(const struct n1_hist *h);
  * unchanged).
  */
 int n1_hist_add(struct n1_hist *h, double v, uint64_t count);
+
+/*
+ * Hints that h is about to be added to: starts loading the words the next
+ * add reads first, so that callers adding to several histograms in a row
+ * wait for their cache misses together rather than one after another.
+ * Changes nothing.
+ */
+void n1_hist_prefetch(const struct n1_hist *h);
 
 /*
  * Adds every count of src into dst (dst and src may not be the same

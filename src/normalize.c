@@ -362,6 +362,19 @@ static void kw_build(struct n1_normalizer *n)
     }
 }
 
+/* 1 when name (NUL-terminated) is exactly low[0..len). low holds no NUL
+   (words are made of identifier bytes), so a shorter name stops the loop
+   at its terminator; inline, this beats a strncmp() call per word. */
+static int kw_equal(const char *name, const char *low, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (name[i] != low[i]) {
+            return 0;
+        }
+    }
+    return name[len] == '\0';
+}
+
 /* Returns the keyword spelled (in any case) by s, or NULL. */
 static const struct kw *kw_find(const struct n1_normalizer *n, const char *s,
                                 size_t len)
@@ -384,7 +397,7 @@ static const struct kw *kw_find(const struct n1_normalizer *n, const char *s,
     while (n->kwhash[h] != NULL) {
         const struct kw *k = n->kwhash[h];
 
-        if (strncmp(k->name, low, len) == 0 && k->name[len] == '\0') {
+        if (kw_equal(k->name, low, len)) {
             return k;
         }
         h = (h + 1) & (KW_HASH_SIZE - 1);

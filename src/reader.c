@@ -286,6 +286,56 @@ static const char *const metric_names[N1_M_COUNT] = {
     "Query_time",    "Lock_time",     "Rows_sent",
     "Rows_examined", "Rows_affected", "Bytes_sent"};
 
+/*
+ * The common case of slow-log values, "-?D*[.D*]" with at least one and
+ * at most 15 digits in all ("0.000123", "42"), without strtod(): the
+ * digits form an integer below 2^53 and the fraction a power of ten up to
+ * 10^15, both exact doubles, so one division gives the correctly rounded
+ * value, which is what strtod() returns. Returns 1 with *out set, or 0
+ * for anything else (exponents, hex, longer numbers), which strtod()
+ * then reads.
+ */
+static int parse_plain_decimal(const char *s, size_t len, double *out)
+{
+    static const double pow10[16] = {
+        1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+        1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    };
+    uint64_t m = 0;
+    size_t i = 0;
+    unsigned digits = 0;
+    unsigned frac = 0;
+    int neg = 0;
+    int dot = 0;
+    double v;
+
+    if (s[0] == '-') {
+        neg = 1;
+        i = 1;
+    }
+    for (; i < len; i++) {
+        char c = s[i];
+
+        if (c >= '0' && c <= '9') {
+            if (++digits > 15) {
+                return 0;
+            }
+            m = m * 10 + (uint64_t)(c - '0');
+            frac += (unsigned)dot;
+        } else if (c == '.' && !dot) {
+            dot = 1;
+        } else {
+            return 0;
+        }
+    }
+    if (digits == 0) {
+        return 0;
+    }
+    v = (double)m / pow10[frac];
+    *out = neg ? -v : v;
+    return 1;
+}
+
 void rd_add_attr(struct n1_reader *r, const char *name, size_t nlen,
                  const char *value, size_t vlen)
 {
@@ -309,10 +359,14 @@ void rd_add_attr(struct n1_reader *r, const char *name, size_t nlen,
     if (vlen > 0 && vlen < sizeof(num) &&
         ((value[0] >= '0' && value[0] <= '9') || value[0] == '-' ||
          value[0] == '.')) {
-        memcpy(num, value, vlen);
-        num[vlen] = '\0';
-        v = strtod(num, &endp);
-        is_num = *endp == '\0';
+        if (parse_plain_decimal(value, vlen, &v)) {
+            is_num = 1;
+        } else {
+            memcpy(num, value, vlen);
+            num[vlen] = '\0';
+            v = strtod(num, &endp);
+            is_num = *endp == '\0';
+        }
     }
     e->attr_name[i] = noff;
     e->attr_value[i] = voff;

@@ -39,6 +39,8 @@ int cmd_ingest(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_tail(int argc, char **argv);
 
 struct n1_rules;
 

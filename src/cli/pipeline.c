@@ -7,13 +7,14 @@
  * end is skipped, a file that grew is resumed at the recorded offset, so
  * a log read twice is counted once. Statistics accumulate in memory and
  * go to the store together with the byte offset of the last event they
- * include: at the end of each input, and before that when the aggregate
- * passes its memory budget or, for a store on disk, when flush_seconds
- * have gone by (so an interrupted run loses little). A ":memory:" store
- * is only flushed at the end of an input: its rows live in RAM like the
- * aggregate, so an early flush would free nothing and cost a merge per
- * class. Memory therefore grows with distinct fingerprints, never with
- * the length of the log. Detectors see every event; what they do with
+ * include: at the end of each input, and before that, for a store on
+ * disk, when the aggregate passes its memory budget or every flush_events
+ * events (so an interrupted run loses little). Both triggers depend on
+ * the input only, never on timing, so the same logs give the same store.
+ * A ":memory:" store is only flushed at the end of an input: its rows
+ * live in RAM like the aggregate, so an early flush would free nothing
+ * and cost a merge per class. Memory therefore grows with distinct
+ * fingerprints, never with the length of the log. Detectors see every event; what they do with
  * findings is the caller's business.
  *
  * Each input is read on two threads. A reader thread parses events and
@@ -59,9 +60,8 @@
 /* ... or this many bytes of strings. */
 #define BATCH_BYTES (256u << 10)
 
-/* Events between checks of the flush clock, and of the aggregate's memory
-   (which walks every class, so it is checked less often). */
-#define CLOCK_EVERY 4096u
+/* Events between checks of the aggregate's memory, which walks every
+   class. */
 #define MEMORY_EVERY 65536u
 
 /* One event copied out of the reader. Its strings live in the batch's
@@ -118,7 +118,6 @@ struct pipeline {
     int in_memory;                  /* 1: the store is ":memory:" */
     double started;                 /* monotonic seconds at creation */
     double last_progress;           /* when progress was last printed */
-    double last_flush;              /* when the store was last written */
     uint64_t bytes_done;            /* bytes of inputs already finished */
 };
 
@@ -135,7 +134,7 @@ void pipeline_opts_default(struct pipeline_opts *o)
     memset(o, 0, sizeof(*o));
     o->db_path = "n1scan.db";
     o->flush_memory = PIPELINE_FLUSH_MEMORY;
-    o->flush_seconds = PIPELINE_FLUSH_SECONDS;
+    o->flush_events = PIPELINE_FLUSH_EVENTS;
 }
 
 struct pipeline *pipeline_new(const struct pipeline_opts *opts,
@@ -168,7 +167,6 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts,
     p->progress = opts->progress && isatty(STDERR_FILENO);
     p->started = now_seconds();
     p->last_progress = p->started;
-    p->last_flush = p->started;
     return p;
 
 fail:
@@ -245,12 +243,10 @@ static void show_progress(struct pipeline *p, const char *name,
 static int flush(struct pipeline *p, struct n1_file_progress *fp,
                  struct n1_error *err)
 {
-    if (n1_store_flush(p->store, p->agg, fp, 1, err) != 0) {
-        return -1;
-    }
+    int rc = n1_store_flush_drain(p->store, p->agg, fp, 1, err);
+
     n1_agg_reset(p->agg);
-    p->last_flush = now_seconds();
-    return 0;
+    return rc;
 }
 
 /* 1 when the statistics should go to the store before the input ends:
@@ -263,10 +259,6 @@ static int flush_due(struct pipeline *p, uint64_t since)
         return 0;
     }
     if (o->flush_events != 0 && since >= o->flush_events) {
-        return 1;
-    }
-    if (since % CLOCK_EVERY == 0 && o->flush_seconds > 0 &&
-        now_seconds() - p->last_flush >= o->flush_seconds) {
         return 1;
     }
     return since % MEMORY_EVERY == 0 && o->flush_memory != 0 &&
@@ -734,10 +726,12 @@ int pipeline_finish(struct pipeline *p, struct n1_error *err)
         return -1;
     }
     if (n1_agg_size(p->agg) > 0) {
-        if (n1_store_flush(p->store, p->agg, NULL, 0, err) != 0) {
+        int rc = n1_store_flush_drain(p->store, p->agg, NULL, 0, err);
+
+        n1_agg_reset(p->agg);
+        if (rc != 0) {
             return -1;
         }
-        n1_agg_reset(p->agg);
     }
     return 0;
 }

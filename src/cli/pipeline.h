@@ -48,12 +48,10 @@ struct pipeline_opts {
     int reread;                  /* 1: read files the store has seen */
     struct n1_reader_opts reader; /* warn callback etc. */
     struct n1_detectors *detectors; /* borrowed; NULL: no detection */
-    uint64_t flush_events;       /* also flush every so many events;
-                                    0: only by memory and time */
-    size_t flush_memory;         /* flush when the aggregate holds this
+    uint64_t flush_events;       /* flush a store on disk every so many
+                                    events; 0: no limit */
+    size_t flush_memory;         /* ... and when the aggregate holds this
                                     many bytes; 0: no limit */
-    double flush_seconds;        /* flush a store on disk this often;
-                                    0: no limit */
     int progress;                /* 1: progress on stderr if a terminal */
     pipeline_accept_fn accept;   /* NULL: keep every event */
     pipeline_group_fn group;     /* NULL: count under the fingerprint */
@@ -76,14 +74,15 @@ struct pipeline;
 /* Default memory budget of the aggregate between flushes. */
 #define PIPELINE_FLUSH_MEMORY ((size_t)32 << 20)
 
-/* Default time between flushes to a store on disk. */
-#define PIPELINE_FLUSH_SECONDS 10.0
+/* Default events between flushes to a store on disk: a checkpoint for
+   interrupted runs, rare enough that merging every class stays cheap. */
+#define PIPELINE_FLUSH_EVENTS 2000000u
 
 /*
- * Fills *o with defaults: store ./n1scan.db, flush at the end of each
- * input and before that by PIPELINE_FLUSH_MEMORY or, on disk, every
- * PIPELINE_FLUSH_SECONDS. A ":memory:" store is flushed at the end of
- * each input only.
+ * Fills *o with defaults: store ./n1scan.db, flushed at the end of each
+ * input and, on disk, every PIPELINE_FLUSH_EVENTS events or when the
+ * aggregate passes PIPELINE_FLUSH_MEMORY. A ":memory:" store is flushed
+ * at the end of each input only.
  */
 void pipeline_opts_default(struct pipeline_opts *o);
 
