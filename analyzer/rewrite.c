@@ -16,6 +16,7 @@
  * a wrong rewrite is worse than none.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -916,6 +917,96 @@ out:
     return rc;
 }
 
+/*
+ * The normaliser prints a one-row all-literal VALUES list as values(?+),
+ * the same text as a multi-row batch. Tells them apart: sets *slot to the
+ * collapsed VALUES slot and returns 1 when every kept execution inserted
+ * exactly one row (its literal count equals the column list's length),
+ * else 0 (a real batch, or no column list to count against).
+ */
+static int single_row_values(const struct n1_rw_input *in, unsigned *slot)
+{
+    const struct n1_shape *sh = in->shape;
+    const char *c = sh->text + sh->insert_cols.off;
+    size_t ncols = 1;
+    unsigned vs = UINT_MAX;
+
+    if (sh->insert_cols.len < 3) {
+        return 0;
+    }
+    for (size_t i = 0; i < sh->insert_cols.len; i++) {
+        ncols += c[i] == ',';
+    }
+    for (unsigned k = 0; k < sh->n_slots && k < N1_SHAPE_MAX_SLOTS; k++) {
+        if (sh->slots[k].role == N1_SLOT_VALUES && sh->slots[k].width == 2) {
+            vs = k;
+            break;
+        }
+    }
+    if (vs == UINT_MAX || in->n_rows == 0) {
+        return 0;
+    }
+    for (size_t r = 0; r < in->n_rows; r++) {
+        size_t items = 0;
+
+        for (size_t i = 0; i < in->rows[r].n_lits; i++) {
+            items += in->rows[r].lits[i].slot == vs;
+        }
+        if (items != ncols) {
+            return 0;
+        }
+    }
+    *slot = vs;
+    return 1;
+}
+
+/* One multi-row INSERT from one-row executions printed as values(?+):
+   each kept execution's literals become one row. */
+static int build_insert_rows(const struct n1_rw_input *in, size_t max,
+                             unsigned slot, char **sql, uint64_t *listed)
+{
+    const struct n1_shape *sh = in->shape;
+    struct edits e = {0};
+    struct n1_strbuf sb;
+    size_t n = in->n_rows < max ? in->n_rows : max;
+    int rc = 0;
+
+    n1_strbuf_init(&sb, 0);
+    for (size_t r = 0; r < n && rc == 0; r++) {
+        const struct n1_rw_row *row = &in->rows[r];
+        int first = 1;
+
+        rc = n1_strbuf_puts(&sb, r > 0 ? ", (" : "(");
+        for (size_t i = 0; i < row->n_lits && rc == 0; i++) {
+            if (row->lits[i].slot != slot) {
+                continue;
+            }
+            if (!first) {
+                rc = n1_strbuf_puts(&sb, ", ");
+            }
+            first = 0;
+            if (rc == 0 && n1_rewrite_literal(&sb, &row->lits[i]) < 0) {
+                rc = -1;
+            }
+        }
+        if (rc == 0) {
+            rc = n1_strbuf_putc(&sb, ')');
+        }
+    }
+    if (rc != 0) {
+        n1_strbuf_cleanup(&sb);
+        goto out;
+    }
+    rc = edits_add(&e, sh->values_row.off, sh->values_row.len, sb_take(&sb));
+    if (rc == 0) {
+        rc = apply_edits(sh, &e, &in->rows[0], sql);
+    }
+    *listed = n;
+out:
+    edits_free(&e);
+    return rc;
+}
+
 /* INSERT key columns: the columns whose value varies. */
 static int insert_keycols(const struct n1_rw_input *in, struct n1_rewrite *out)
 {
@@ -1167,6 +1258,7 @@ int n1_rewrite_build(const struct n1_rw_input *in, struct n1_rewrite *out,
     size_t min_batch =
         in->min_batch_items ? in->min_batch_items : DEFAULT_MIN_BATCH;
     struct plan p;
+    unsigned vslot = 0;
     struct keyset ks = {0};
     char *subq_sql = NULL;
     const char *why = NULL;
@@ -1183,6 +1275,13 @@ int n1_rewrite_build(const struct n1_rw_input *in, struct n1_rewrite *out,
         }
         if (!p.vary_values) {
             why = "no value of the row changes";
+        } else if (sh->values_collapsed && !sh->insert_select &&
+                   !p.vary_set && !p.vary_other && p.n_keys == 0 &&
+                   single_row_values(in, &vslot)) {
+            out->pattern = N1_RW_MULTI_INSERT;
+            total_keys = in->count;
+            rc = build_insert_rows(in, max, vslot, &out->sql,
+                                   &out->keys_listed);
         } else if (sh->values_collapsed || sh->insert_select ||
                    sh->values_row.len == 0) {
             out->pattern = N1_RW_BATCHED;

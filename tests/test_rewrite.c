@@ -350,6 +350,39 @@ static void test_rewrite_write_advice(void **state)
                    r->out.advice);
 }
 
+/* An all-literal one-row VALUES prints as values(?+), like a batch; one
+   row per execution is still a loop to merge. */
+static void test_rewrite_single_row_insert_loop(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "INSERT INTO t (a, b) VALUES (1, 'x')",
+        "INSERT INTO t (a, b) VALUES (2, 'O''Reilly')",
+        "INSERT INTO t (a, b) VALUES (3, NULL)",
+    };
+
+    RUN(r, q);
+    expect(r, "multi_row_insert",
+           "insert into t(a, b) values(1, 'x'), (2, 'O''Reilly'), "
+           "(3, null)");
+    assert_int_equal(r->out.saved, 2);
+}
+
+/* Executions that each insert two rows are batches already. */
+static void test_rewrite_multi_row_batches_stay(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "INSERT INTO t (a, b) VALUES (1, 'x'), (2, 'y')",
+        "INSERT INTO t (a, b) VALUES (3, 'x'), (4, 'y')",
+        "INSERT INTO t (a, b) VALUES (5, 'x'), (6, 'y')",
+    };
+
+    RUN(r, q);
+    assert_int_equal(r->out.pattern, N1_RW_BATCHED);
+    assert_null(r->out.sql);
+}
+
 static void test_rewrite_insert_advice(void **state)
 {
     struct rw *r = *state;
@@ -608,6 +641,8 @@ int main(void)
         T(test_rewrite_delete),
         T(test_rewrite_write_advice),
         T(test_rewrite_insert_advice),
+        T(test_rewrite_single_row_insert_loop),
+        T(test_rewrite_multi_row_batches_stay),
         T(test_rewrite_group_by),
         T(test_rewrite_for_update_kept),
         T(test_rewrite_hex_and_escapes),
