@@ -43,7 +43,7 @@
 
 #define HEAD_MAX 4096u        /* bytes compared to spot a rewritten file */
 #define SETTLE_DEFAULT_MS 500 /* quiet time before the last event goes */
-#define DETECT_MAX (64u << 10) /* the reader's detection window */
+#define PEEK_MAX (64u << 10)  /* the reader's detection window */
 
 struct n1_follow {
     char *path;                  /* followed path */
@@ -344,7 +344,7 @@ static int await_flavour(struct n1_follow *f, struct n1_error *err)
         n1_reader_stats(f->r)->bytes > 0) {
         return 1;
     }
-    if (fstat(f->fd, &st) != 0 || (uint64_t)st.st_size >= DETECT_MAX) {
+    if (fstat(f->fd, &st) != 0 || (uint64_t)st.st_size >= PEEK_MAX) {
         return 1;
     }
     if ((uint64_t)st.st_size == f->probe_size) {
