@@ -802,10 +802,23 @@ out:
 static int feed(struct n1_reader *r, const struct n1_line *ln,
                 struct n1_error *err)
 {
+    struct n1_line copy;
+
     if (r->slow < 0) {
         const char *w = NULL;
-        long n = n1_source_peek(r->src, DETECT_WINDOW, &w, err);
+        long n;
 
+        /* Peeking refills the source's buffer, which may move or
+           overwrite the bytes ln points to: work on a copy. */
+        n1_strbuf_reset(&r->held);
+        if (n1_strbuf_append(&r->held, ln->text, ln->len) != 0) {
+            n1_err_set(err, N1_ESYS, r->name, ln->lineno, "out of memory");
+            return -1;
+        }
+        copy = *ln;
+        copy.text = n1_strbuf_str(&r->held);
+        ln = &copy;
+        n = n1_source_peek(r->src, DETECT_WINDOW, &w, err);
         if (n < 0) {
             return -1;
         }
@@ -941,6 +954,7 @@ void n1_reader_close(struct n1_reader *r)
         n1_strbuf_cleanup(&r->eb[i].sql);
         n1_strbuf_cleanup(&r->eb[i].strs);
     }
+    n1_strbuf_cleanup(&r->held);
     for (size_t i = 0; i < r->conn_slots; i++) {
         conn_clear(&r->conns[i]);
     }

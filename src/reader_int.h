@@ -79,6 +79,9 @@ struct n1_reader {
     int slow;                         /* -1 undecided, 0 general, 1 slow */
     unsigned long undecided_lines;    /* lines seen before deciding */
     int saw_mariadb;                  /* a MariaDB banner was seen */
+    struct n1_strbuf held;            /* copy of the line being fed while
+                                         undecided: peeking ahead may move
+                                         the source's buffer under it */
     struct n1_reader_stats stats;     /* counters */
     struct rd_evbuf eb[2];            /* building and ready */
     int building;                     /* index of the building slot */

@@ -20,45 +20,21 @@
 #include "reader.h"
 #include "reader_render.h"
 
-struct warn_log {
-    int n;                /* warnings received */
-    struct n1_error last; /* the last one */
-};
-
-static void count_warn(void *ud, const struct n1_error *err)
-{
-    struct warn_log *w = ud;
-
-    w->n++;
-    w->last = *err;
-}
-
 static void test_reader_general_fixtures(void **state)
 {
     (void)state;
     assert_true(rr_check_fixtures("general") >= 10);
 }
 
-static void expect_flavour(const char *rel, enum n1_flavour want)
-{
-    struct n1_reader *r = n1_reader_open(th_fixture_path(rel), NULL, NULL);
-
-    assert_non_null(r);
-    if (n1_reader_flavour(r) != want) {
-        fail_msg("%s: detected %s, expected %s", rel,
-                 n1_flavour_name(n1_reader_flavour(r)), n1_flavour_name(want));
-    }
-    n1_reader_close(r);
-}
-
 static void test_reader_general_detects_flavours(void **state)
 {
     (void)state;
-    expect_flavour("general/mariadb-basic.log", N1_FLAVOUR_GENERAL_MARIADB);
-    expect_flavour("general/mariadb-10.11-captured.log",
-                   N1_FLAVOUR_GENERAL_MARIADB);
-    expect_flavour("general/mysql-8.0.log", N1_FLAVOUR_GENERAL_MYSQL);
-    expect_flavour("general/mysql-5.6-legacy.log", N1_FLAVOUR_GENERAL_LEGACY);
+    rr_expect_flavour("general/mariadb-basic.log", N1_FLAVOUR_GENERAL_MARIADB);
+    rr_expect_flavour("general/mariadb-10.11-captured.log",
+                      N1_FLAVOUR_GENERAL_MARIADB);
+    rr_expect_flavour("general/mysql-8.0.log", N1_FLAVOUR_GENERAL_MYSQL);
+    rr_expect_flavour("general/mysql-5.6-legacy.log",
+                      N1_FLAVOUR_GENERAL_LEGACY);
     assert_false(n1_flavour_is_slow(N1_FLAVOUR_GENERAL_MYSQL));
     assert_string_equal(n1_flavour_name(N1_FLAVOUR_GENERAL_LEGACY),
                         "legacy-general");
@@ -136,7 +112,7 @@ static const char *write_big(size_t big, int multiline)
 static void check_big(int multiline)
 {
     const char *path = write_big(17u << 20, multiline);
-    struct warn_log w;
+    struct rr_warn_log w;
     struct n1_reader_opts o;
     struct n1_reader *r;
     struct n1_event ev;
@@ -145,7 +121,7 @@ static void check_big(int multiline)
 
     memset(&w, 0, sizeof(w));
     memset(&o, 0, sizeof(o));
-    o.warn = count_warn;
+    o.warn = rr_count_warn;
     o.warn_ud = &w;
     r = n1_reader_open(path, &o, NULL);
     assert_non_null(r);
@@ -183,7 +159,7 @@ static void test_reader_general_oversize_statement(void **state)
 static void test_reader_general_warning_rate_limit(void **state)
 {
     struct n1_strbuf text;
-    struct warn_log w;
+    struct rr_warn_log w;
     struct n1_reader_opts o;
     struct n1_reader *r;
     struct n1_event ev;
@@ -198,7 +174,7 @@ static void test_reader_general_warning_rate_limit(void **state)
     path = th_temp_file(text.buf, text.len);
     memset(&w, 0, sizeof(w));
     memset(&o, 0, sizeof(o));
-    o.warn = count_warn;
+    o.warn = rr_count_warn;
     o.warn_ud = &w;
     r = n1_reader_open(path, &o, NULL);
     assert_non_null(r);
@@ -269,6 +245,48 @@ static void test_reader_general_follow_split(void **state)
     assert_true(rr_check_split("general") >= 8);
 }
 
+static void append(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "ab");
+
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    fclose(f);
+}
+
+/*
+ * A followed file that starts empty: the first line arrives while the
+ * flavour is undecided, and deciding peeks ahead, which refills the
+ * source's buffer. The line must come through intact (it used to lose its
+ * first byte and be skipped as garbage).
+ */
+static void test_reader_general_follow_starts_empty(void **state)
+{
+    struct n1_reader_opts o;
+    struct n1_reader *r;
+    struct n1_error err;
+    struct n1_event ev;
+    const char *path = th_temp_file("", 0);
+
+    (void)state;
+    memset(&o, 0, sizeof(o));
+    o.follow = 1;
+    r = n1_reader_open(path, &o, &err);
+    assert_non_null(r);
+    assert_int_equal(n1_reader_next(r, &ev, &err), 0);
+    /* The first line is the only one buffered when it is fed. */
+    append(path, "261125 12:00:00\t     5 Query\tSELECT 1\n");
+    assert_int_equal(n1_reader_next(r, &ev, &err), 0);
+    append(path, "\t\t     5 Query\tSELECT 2\n");
+    assert_int_equal(n1_reader_next(r, &ev, &err), 1);
+    assert_string_equal(ev.sql, "SELECT 1");
+    assert_int_equal(ev.conn_id, 5);
+    assert_int_equal(n1_reader_flush(r, &ev), 1);
+    assert_string_equal(ev.sql, "SELECT 2");
+    assert_int_equal(n1_reader_stats(r)->skipped_lines, 0);
+    n1_reader_close(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -282,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_reader_general_tz_offset),
         cmocka_unit_test(test_reader_general_conn_cap),
         cmocka_unit_test(test_reader_general_follow_split),
+        cmocka_unit_test(test_reader_general_follow_starts_empty),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
