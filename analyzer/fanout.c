@@ -53,14 +53,26 @@ struct fo_group {
     uint64_t clock;            /* ctx->clock of the last join */
 };
 
+/* Connection ids first seen within the last fan-out window. */
+#define FO_RECENT 1024
+
+struct fo_recent {
+    uint64_t id;  /* connection id */
+    int64_t ts;   /* when it was first seen */
+};
+
 struct fanout {
     struct n1_detector base;
     struct n1_conntab conns;
     struct fo_group *groups; /* max_fanout_groups */
     size_t n_groups;
     int64_t now_us;  /* latest log time seen */
-    uint64_t max_id; /* highest connection id seen */
+    uint64_t max_id; /* highest connection id settled (see fresh_id) */
     int seen_id;     /* max_id is set */
+    struct fo_recent recent[FO_RECENT]; /* ids first seen within the
+                                           window, oldest first (a ring) */
+    size_t recent_head;  /* index of the oldest entry */
+    size_t recent_n;     /* entries in the ring */
 };
 
 static int member_cmp(const void *pa, const void *pb)
@@ -195,6 +207,51 @@ static int add_member(struct fanout *f, struct fo_group *g,
     return 0;
 }
 
+/*
+ * Members join as their connections end, in no useful order (a slow log
+ * writes each entry when its statement finishes). After member m's row
+ * was added to the group loop g: widen the time range both ways, and let
+ * the earliest member (by time, then file position) give the sample, file
+ * and line, so the finding points at where the fan-out began.
+ */
+static void keep_earliest(struct n1_loop *g, struct n1_loop *m,
+                          int64_t prev_last)
+{
+    int earlier;
+
+    if (m->first_us != N1_TS_NONE && g->first_us != N1_TS_NONE &&
+        m->first_us != g->first_us) {
+        earlier = m->first_us < g->first_us;
+    } else {
+        earlier = m->offset < g->offset;
+    }
+    if (earlier && m->sample != NULL) {
+        char *t = g->sample;
+        uint64_t o = g->offset;
+        unsigned long ln = g->line;
+
+        g->sample = m->sample;
+        m->sample = t;
+        t = g->file;
+        g->file = m->file;
+        m->file = t;
+        g->offset = m->offset;
+        m->offset = o;
+        g->line = m->line;
+        m->line = ln;
+    }
+    /* n1_loop_add_row() took m's time as the latest: widen instead. */
+    g->last_us = prev_last;
+    if (m->first_us != N1_TS_NONE) {
+        if (g->first_us == N1_TS_NONE || m->first_us < g->first_us) {
+            g->first_us = m->first_us;
+        }
+        if (g->last_us == N1_TS_NONE || m->first_us > g->last_us) {
+            g->last_us = m->first_us;
+        }
+    }
+}
+
 /* Adds an ended connection's statement to its fingerprint's window. */
 static int join_group(struct fanout *f, struct fo_conn *c)
 {
@@ -204,6 +261,7 @@ static int join_group(struct fanout *f, struct fo_conn *c)
     double qt = m->n_timed > 0 ? m->time_s : 0.0;
     int64_t first_us = m->first_us;
     struct fo_member who = {m->first_us, c->node.id};
+    int64_t prev_last;
     size_t before;
 
     for (size_t i = 0; i < f->n_groups; i++) {
@@ -252,11 +310,13 @@ static int join_group(struct fanout *f, struct fo_conn *c)
         return add_member(f, g, c, first_us);
     }
     before = g->loop->n_rows;
+    prev_last = g->loop->last_us;
     if (m->n_rows == 0 ||
         n1_loop_add_row(ctx, g->loop, &m->rows[0], m->first_us, qt,
                         m->n_timed > 0) < 0) {
         return m->n_rows == 0 ? 0 : -1;
     }
+    keep_earliest(g->loop, m, prev_last);
     if (note_rows(f, g, before, who) < 0) {
         return -1;
     }
@@ -288,6 +348,51 @@ static int end_conn(struct fanout *f, struct fo_conn *c, int quit)
     return rc;
 }
 
+/* Folds an id into the settled maximum. */
+static void settle_one(struct fanout *f, uint64_t id)
+{
+    if (!f->seen_id || id > f->max_id) {
+        f->max_id = id;
+        f->seen_id = 1;
+    }
+}
+
+/* Settles the ids first seen more than a fan-out window before now_us
+   (all of them when the log has no times). */
+static void settle_ids(struct fanout *f, int64_t now_us)
+{
+    unsigned window = f->base.ctx->opts.fanout_window_ms;
+
+    while (f->recent_n > 0) {
+        const struct fo_recent *r = &f->recent[f->recent_head];
+
+        if (now_us != N1_TS_NONE && r->ts != N1_TS_NONE &&
+            !n1_gap_exceeded(r->ts, now_us, window)) {
+            break;
+        }
+        settle_one(f, r->id);
+        f->recent_head = (f->recent_head + 1) % FO_RECENT;
+        f->recent_n--;
+    }
+}
+
+/* Remembers a newly seen id; a full ring settles its oldest entry. */
+static void remember_id(struct fanout *f, uint64_t id, int64_t ts)
+{
+    if (ts == N1_TS_NONE) {
+        settle_one(f, id);
+        return;
+    }
+    if (f->recent_n == FO_RECENT) {
+        settle_one(f, f->recent[f->recent_head].id);
+        f->recent_head = (f->recent_head + 1) % FO_RECENT;
+        f->recent_n--;
+    }
+    f->recent[(f->recent_head + f->recent_n) % FO_RECENT].id = id;
+    f->recent[(f->recent_head + f->recent_n) % FO_RECENT].ts = ts;
+    f->recent_n++;
+}
+
 static struct fo_conn *get_conn(struct fanout *f, uint64_t id,
                                 const struct n1_event *ev)
 {
@@ -317,8 +422,12 @@ static struct fo_conn *get_conn(struct fanout *f, uint64_t id,
     c->open_us = ev->ts_us;
     c->open_offset = ev->offset;
     /* Servers hand out ids in increasing order: an id above all seen so
-       far belongs to a connection opened after all of them. */
+       far belongs to a connection opened after all of them. Ids first
+       seen within the window may show up out of order (a slow log writes
+       entries as statements end), so only older ones count. */
+    settle_ids(f, ev->ts_us);
     c->fresh = !f->seen_id || id > f->max_id;
+    remember_id(f, id, ev->ts_us);
     n1_conntab_insert(&f->conns, &c->node);
     return c;
 }
@@ -407,10 +516,6 @@ static int fo_on_event(struct n1_detector *det, const struct n1_event *ev,
             return -1;
         }
         break;
-    }
-    if (!f->seen_id || ev->conn_id > f->max_id) {
-        f->max_id = ev->conn_id;
-        f->seen_id = 1;
     }
     return rc;
 }

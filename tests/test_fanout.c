@@ -186,6 +186,47 @@ static void test_fanout_slow_log(void **state)
                    f->rewrite);
 }
 
+/* The finding starts where the fan-out began, whatever order the
+   members ended in: first_seen <= last_seen, sample of the first. */
+static void test_fanout_slow_log_times(void **state)
+{
+    struct feed *fd = *state;
+    const struct n1_finding *f;
+
+    slow_fan(fd, 6, 10000);
+    feed_finish(fd);
+    assert_int_equal(feed_count(fd, N1_FIND_FANOUT), 1);
+    f = feed_get(fd, N1_FIND_FANOUT, 0);
+    assert_int_equal(f->first_seen_us, (int64_t)10000 * 1000);
+    assert_int_equal(f->last_seen_us, (int64_t)(10000 + 20 * 5) * 1000);
+    assert_non_null(strstr(f->sample, "'g1'"));
+}
+
+/* A slow log writes entries as statements end, so new connections can
+   appear out of id order; all of them are members. */
+static void test_fanout_slow_log_ids_out_of_order(void **state)
+{
+    struct feed *fd = *state;
+    static const uint64_t ids[] = {6, 7, 8, 10, 9, 11};
+    const struct n1_finding *f;
+    char sql[128];
+
+    feed_ev(fd, N1_CMD_QUERY, 3, 9500,
+            "SELECT project_groups.gid FROM project_groups", 0.01, 40);
+    for (int i = 0; i < 6; i++) {
+        snprintf(sql, sizeof(sql),
+                 "SELECT MAX(cpu) FROM metrics WHERE gid = 'g%d'", i + 1);
+        feed_ev(fd, N1_CMD_QUERY, ids[i], 10000 + 20 * i, sql, 0.01, 1);
+    }
+    feed_finish(fd);
+    assert_int_equal(feed_count(fd, N1_FIND_FANOUT), 1);
+    f = feed_get(fd, N1_FIND_FANOUT, 0);
+    assert_int_equal(f->n_connections, 6);
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(f->connections[i], ids[i]);
+    }
+}
+
 static void test_fanout_slow_log_live(void **state)
 {
     struct feed *fd = *state;
@@ -312,6 +353,8 @@ int main(void)
         T(test_fanout_needs_short_life),
         T(test_fanout_slow_log),
         T(test_fanout_slow_log_live),
+        T(test_fanout_slow_log_times),
+        T(test_fanout_slow_log_ids_out_of_order),
         T(test_fanout_needs_new_ids),
         T(test_fanout_connection_order),
         T(test_fanout_connection_order_ties),
