@@ -26,6 +26,7 @@
 #include "report_ci.h"
 #include "report_findings.h"
 #include "store.h"
+#include "textutil.h"
 
 /* The first 16 bytes of every SQLite database file. */
 static const char sqlite_magic[16] = "SQLite format 3";
@@ -245,7 +246,7 @@ fail:
 /* A JSON string of s, U+FFFD for bytes that are not UTF-8. */
 static json_t *jstr(const char *s)
 {
-    char *clean = n1_ci_utf8_clean(s, strlen(s));
+    char *clean = n1_utf8_lossy(s, strlen(s), 0, NULL);
     json_t *j;
 
     if (clean == NULL) {

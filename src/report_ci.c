@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * report_ci.c: the verdict of `n1scan check` as text and as JSON, and the
- * helpers the SARIF and JUnit renderers share (adviser ids, UTF-8
- * cleaning, splitting a location into path and line).
+ * helpers the SARIF and JUnit renderers share (adviser ids, splitting a
+ * location into path and line).
  *
  * The renderers only read the report; the decision of which results
  * fail is made by the caller (the fails flag), so every format agrees.
@@ -19,6 +19,7 @@
 #include "fingerprint.h"
 #include "normalize.h"
 #include "report_ci.h"
+#include "textutil.h"
 
 uint64_t n1_ci_advice_id(const char *rule, uint64_t fp)
 {
@@ -81,72 +82,6 @@ size_t n1_ci_failures(const struct n1_ci_report *r)
 }
 
 /* ---- strings ----------------------------------------------------------- */
-
-size_t n1_ci_utf8_seq(const unsigned char *s, size_t n)
-{
-    size_t len;
-    uint32_t cp;
-
-    if (s[0] < 0x80) {
-        return 1;
-    }
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        len = 2;
-        cp = s[0] & 0x1f;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        len = 3;
-        cp = s[0] & 0x0f;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        len = 4;
-        cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len) {
-        return 0;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
-        return 0;
-    }
-    return len;
-}
-
-char *n1_ci_utf8_clean(const char *s, size_t len)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    char *out = NULL;
-    size_t o = 0;
-
-    if (len > (SIZE_MAX - 1) / 3) {
-        return NULL;
-    }
-    out = malloc(len * 3 + 1);
-    if (out == NULL) {
-        return NULL;
-    }
-    for (size_t i = 0; i < len;) {
-        size_t n = u[i] == 0 ? 0 : n1_ci_utf8_seq(u + i, len - i);
-
-        if (n == 0) {
-            memcpy(out + o, "\xef\xbf\xbd", 3);
-            o += 3;
-            i++;
-        } else {
-            memcpy(out + o, s + i, n);
-            o += n;
-            i += n;
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
 
 unsigned long n1_ci_location_split(const char *loc, char *path, size_t n)
 {
@@ -291,7 +226,7 @@ static json_t *jstr(const char *s)
     if (s == NULL) {
         return json_null();
     }
-    clean = n1_ci_utf8_clean(s, strlen(s));
+    clean = n1_utf8_lossy(s, strlen(s), 0, NULL);
     if (clean == NULL) {
         return NULL;
     }

@@ -106,21 +106,6 @@ const char *n1_ci_state_name(enum n1_ci_state s);
 size_t n1_ci_failures(const struct n1_ci_report *r);
 
 /*
- * Copies len bytes of s into a new NUL-terminated string in which every
- * byte that is not part of valid UTF-8 (and every NUL) is replaced by
- * U+FFFD. Returns the string, which the caller frees with free(), or NULL
- * when memory ran out. s may be NULL only when len is 0.
- */
-char *n1_ci_utf8_clean(const char *s, size_t len);
-
-/*
- * Length of the valid UTF-8 sequence at the start of the n bytes at s
- * (overlong forms, surrogates and values past U+10FFFF are invalid), or
- * 0. n must be at least 1.
- */
-size_t n1_ci_utf8_seq(const unsigned char *s, size_t n);
-
-/*
  * Splits a location "path:line" into its path (written to path, size n,
  * NUL-terminated, cut when too small) and line. Returns the line, or 0
  * when the location has no line (the whole text is the path).

@@ -28,6 +28,7 @@
 #include "report_digest.h"
 #include "sqlinfo.h"
 #include "store.h"
+#include "textutil.h"
 
 /* Metrics in report order with pt-query-digest's 12-column labels. */
 static const struct {
@@ -978,82 +979,6 @@ out:
 
 /* ---- JSON ---- */
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if none. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    size_t len;
-    uint32_t cp;
-
-    if (s[0] < 0x80) {
-        return 1;
-    }
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        len = 2;
-        cp = s[0] & 0x1f;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        len = 3;
-        cp = s[0] & 0x0f;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        len = 4;
-        cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    if (len > n) {
-        return 0;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-        return 0;
-    }
-    return len;
-}
-
-/*
- * A JSON string of len bytes of s; bytes that are not valid UTF-8 become
- * U+FFFD. Returns a new reference, or NULL when memory ran out.
- */
-static json_t *jstr(const char *s, size_t len)
-{
-    json_t *j;
-    char *fixed;
-    size_t o = 0;
-
-    if (s == NULL) {
-        return json_null();
-    }
-    j = json_stringn(s, len);
-    if (j != NULL) {
-        return j;
-    }
-    fixed = malloc(len * 3 + 1);
-    if (fixed == NULL) {
-        return NULL;
-    }
-    for (size_t i = 0; i < len;) {
-        size_t k = utf8_seq((const unsigned char *)s + i, len - i);
-
-        if (k == 0) {
-            memcpy(fixed + o, "\xef\xbf\xbd", 3);
-            o += 3;
-            i++;
-        } else {
-            memcpy(fixed + o, s + i, k);
-            o += k;
-            i += k;
-        }
-    }
-    j = json_stringn(fixed, o);
-    free(fixed);
-    return j;
-}
-
 /* Sets key of obj to v (stolen); counts a failure in *bad. */
 static void jset(json_t *obj, const char *key, json_t *v, int *bad)
 {
@@ -1140,7 +1065,8 @@ static json_t *json_values(const struct n1_agg_values *v, int *bad)
             (*bad)++;
             continue;
         }
-        jset(e, "value", jstr(v->v[i].value, strlen(v->v[i].value)), bad);
+        jset(e, "value", n1_json_text(v->v[i].value, strlen(v->v[i].value)),
+             bad);
         jset(e, "count", json_integer((json_int_t)v->v[i].count), bad);
     }
     jset(o, "values", a, bad);
@@ -1198,9 +1124,9 @@ static json_t *json_class(const struct digest_run *run,
     jset(o, "attribute", json_string(by_fp ? "fingerprint"
                                            : run->o->group_by),
          bad);
-    jset(o, "fingerprint", jstr(c->text, c->text_len), bad);
-    jset(o, "distillate", jstr(item, strlen(item)), bad);
-    jset(o, "verb", jstr(si.verb, strlen(si.verb)), bad);
+    jset(o, "fingerprint", n1_json_text(c->text, c->text_len), bad);
+    jset(o, "distillate", n1_json_text(item, strlen(item)), bad);
+    jset(o, "verb", n1_json_text(si.verb, strlen(si.verb)), bad);
     for (unsigned i = 0; i < si.n_tables; i++) {
         json_t *tb = json_object();
         char db[N1_SQLINFO_MAX_NAME + 1];
@@ -1211,8 +1137,8 @@ static json_t *json_class(const struct digest_run *run,
             continue;
         }
         split_table(si.tables[i], c, db, sizeof(db), tbl, sizeof(tbl));
-        jset(tb, "db", db[0] ? jstr(db, strlen(db)) : json_null(), bad);
-        jset(tb, "table", jstr(tbl, strlen(tbl)), bad);
+        jset(tb, "db", db[0] ? n1_json_text(db, strlen(db)) : json_null(), bad);
+        jset(tb, "table", n1_json_text(tbl, strlen(tbl)), bad);
     }
     jset(o, "tables", tables, bad);
     jset(o, "query_count", json_integer((json_int_t)c->count), bad);
@@ -1239,7 +1165,7 @@ static json_t *json_class(const struct digest_run *run,
     }
     jset(h, "Query_time", hist, bad);
     jset(o, "histograms", h, bad);
-    jset(ex, "query", jstr(c->sample, c->sample_len), bad);
+    jset(ex, "query", n1_json_text(c->sample, c->sample_len), bad);
     jset(ex, "Query_time",
          c->sample_has_qt ? json_real(c->sample_qt) : json_null(), bad);
     jset(ex, "truncated", json_boolean(c->sample_len < c->sample_full_len),
@@ -1247,7 +1173,7 @@ static json_t *json_class(const struct digest_run *run,
     jset(ex, "length", json_integer((json_int_t)c->sample_full_len), bad);
     jset(ex, "file",
          c->sample_file != NULL
-             ? jstr(c->sample_file, strlen(c->sample_file))
+             ? n1_json_text(c->sample_file, strlen(c->sample_file))
              : json_null(),
          bad);
     jset(ex, "line", json_integer((json_int_t)c->sample_line), bad);
@@ -1296,8 +1222,9 @@ static int json_report(FILE *out, struct n1_store *st,
         goto out;
     }
     for (size_t i = 0; i < o->n_inputs; i++) {
-        if (json_array_append_new(inputs, jstr(o->inputs[i],
-                                               strlen(o->inputs[i]))) != 0) {
+        json_t *name = n1_json_text(o->inputs[i], strlen(o->inputs[i]));
+
+        if (json_array_append_new(inputs, name) != 0) {
             bad++;
         }
     }
@@ -1309,7 +1236,7 @@ static int json_report(FILE *out, struct n1_store *st,
     jset(head, "tool", json_string("n1scan"), &bad);
     jset(head, "version", json_string(N1_VERSION), &bad);
     jset(head, "store",
-         o->store_path ? jstr(o->store_path, strlen(o->store_path))
+         o->store_path ? n1_json_text(o->store_path, strlen(o->store_path))
                        : json_null(),
          &bad);
     jset(head, "files", inputs, &bad);

@@ -19,13 +19,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
 #include "event.h"
 #include "normalize.h"
 #include "report_findings.h"
+#include "textutil.h"
 
 #define WRAP_COLUMNS 78
 
@@ -95,86 +95,11 @@ void n1_findings_rank(struct n1_finding **f, size_t n)
 
 /* ---- strings ----------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    size_t len;
-    uint32_t cp;
-
-    if (s[0] < 0x80) {
-        return 1;
-    }
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        len = 2;
-        cp = s[0] & 0x1f;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        len = 3;
-        cp = s[0] & 0x0f;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        len = 4;
-        cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len) {
-        return 0;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    /* Overlong forms, surrogates and values past U+10FFFF. */
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
-        return 0;
-    }
-    return len;
-}
-
-/*
- * A JSON string of s with every byte that is not part of valid UTF-8
- * replaced by U+FFFD; json null for NULL. Returns NULL when memory ran
- * out.
- */
+/* A JSON string of s, repaired to UTF-8; json null for NULL. Returns NULL
+   when memory ran out. */
 static json_t *jstr(const char *s)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    size_t n;
-    size_t o = 0;
-    char *fixed = NULL;
-    json_t *j = NULL;
-
-    if (s == NULL) {
-        return json_null();
-    }
-    j = json_string(s);
-    if (j != NULL) {
-        return j;
-    }
-    n = strlen(s);
-    fixed = malloc(n * 3 + 1);
-    if (fixed == NULL) {
-        return NULL;
-    }
-    for (size_t i = 0; i < n;) {
-        size_t len = utf8_seq(u + i, n - i);
-
-        if (len == 0) {
-            memcpy(fixed + o, "\xef\xbf\xbd", 3);
-            o += 3;
-            i++;
-        } else {
-            memcpy(fixed + o, s + i, len);
-            o += len;
-            i += len;
-        }
-    }
-    fixed[o] = '\0';
-    j = json_string(fixed);
-    free(fixed);
-    return j;
+    return n1_json_text(s, s != NULL ? strlen(s) : 0);
 }
 
 static void hex64(uint64_t v, char out[17])
@@ -182,49 +107,13 @@ static void hex64(uint64_t v, char out[17])
     snprintf(out, 17, "%016" PRIx64, v);
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    int64_t era;
-    unsigned yoe;
-    unsigned doy;
-    unsigned doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
 /* "2026-11-20T09:14:03Z", with ".ffffff" when there are microseconds. */
-#define ISO_LEN 80
+#define ISO_LEN N1_TS_ISO_MAX
 
 static void iso_time(int64_t us, char buf[ISO_LEN])
 {
-    const size_t n = ISO_LEN;
-    int64_t s = us / 1000000;
-    int64_t frac = us % 1000000;
-    time_t t;
-    struct tm tm;
-
-    if (frac < 0) {
-        frac += 1000000;
-        s--;
-    }
-    t = (time_t)s;
-    if (gmtime_r(&t, &tm) == NULL) {
-        snprintf(buf, n, "1970-01-01T00:00:00Z");
-        return;
-    }
-    if (frac != 0) {
-        snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                 tm.tm_min, tm.tm_sec, (long)frac);
-    } else {
-        snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (n1_ts_format_iso(us, N1_TS_FRAC_AUTO, buf) != 0) {
+        snprintf(buf, ISO_LEN, "1970-01-01T00:00:00Z");
     }
 }
 
@@ -257,8 +146,8 @@ static int parse_iso(const char *s, int64_t *us)
     if (strcmp(p, "Z") != 0 || mo < 1 || mo > 12 || d < 1 || d > 31) {
         return -1;
     }
-    *us = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
-            mi * 60 + sec) *
+    *us = ((n1_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+            h * 3600 + mi * 60 + sec) *
            1000000) +
           frac;
     return 0;

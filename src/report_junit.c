@@ -19,6 +19,7 @@
 
 #include "fingerprint.h"
 #include "report_junit.h"
+#include "textutil.h"
 
 /* Largest document we build: far above any real report. */
 #define MAX_DOC ((size_t)256 * 1024 * 1024)
@@ -75,7 +76,7 @@ int n1_xml_escape(struct n1_strbuf *sb, const char *s, size_t len)
             i++;
             continue;
         }
-        n = n1_ci_utf8_seq(u + i, len - i);
+        n = n1_utf8_seq(u + i, len - i);
         /* U+FFFE and U+FFFF (EF BF BE, EF BF BF) are not XML characters. */
         if (n == 0 || (n == 3 && c == 0xef && u[i + 1] == 0xbf &&
                        (u[i + 2] == 0xbe || u[i + 2] == 0xbf))) {

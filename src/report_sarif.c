@@ -28,6 +28,7 @@
 #include "normalize.h"
 #include "report_sarif.h"
 #include "strbuf.h"
+#include "textutil.h"
 
 #define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -89,7 +90,8 @@ static json_t *jstr(const char *s)
     char *clean = NULL;
     json_t *j;
 
-    clean = n1_ci_utf8_clean(s != NULL ? s : "", s != NULL ? strlen(s) : 0);
+    clean =
+        n1_utf8_lossy(s != NULL ? s : "", s != NULL ? strlen(s) : 0, 0, NULL);
     if (clean == NULL) {
         return NULL;
     }

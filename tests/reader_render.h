@@ -35,11 +35,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "reader.h"
 #include "strbuf.h"
+#include "textutil.h"
 
 static void rr_escape(struct n1_strbuf *out, const char *s, size_t n)
 {
@@ -81,23 +81,13 @@ static void rr_printf(struct n1_strbuf *out, const char *fmt, ...)
 
 static void rr_ts(struct n1_strbuf *out, int64_t us)
 {
-    time_t secs;
-    struct tm tm;
-    int64_t frac;
+    char buf[N1_TS_ISO_MAX];
 
-    if (us == N1_TS_NONE) {
+    if (us == N1_TS_NONE || n1_ts_format_iso(us, N1_TS_FRAC_ALWAYS, buf) != 0) {
         n1_strbuf_puts(out, "-");
         return;
     }
-    frac = us % 1000000;
-    if (frac < 0) {
-        frac += 1000000;
-    }
-    secs = (time_t)((us - frac) / 1000000);
-    gmtime_r(&secs, &tm);
-    rr_printf(out, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-              (int)frac);
+    n1_strbuf_puts(out, buf);
 }
 
 /* Integers as integers; others with up to 6 decimals, trailing zeros
@@ -298,6 +288,34 @@ static long rr_split_all(const char *tmp, const char *data, size_t len,
 /* ---- fixture loops (need cmocka and helpers.h included first) ------- */
 #ifdef FIXTURES_DIR
 #include <dirent.h>
+
+/* What rr_count_warn() saw; zero it before the reader is opened. */
+struct rr_warn_log {
+    int n;                /* warnings received */
+    struct n1_error last; /* the last one */
+};
+
+/* Reader warning callback: counts into the struct rr_warn_log at ud. */
+static void rr_count_warn(void *ud, const struct n1_error *err)
+{
+    struct rr_warn_log *w = ud;
+
+    w->n++;
+    w->last = *err;
+}
+
+/* Fails the test unless the fixture rel is detected as want. */
+static void rr_expect_flavour(const char *rel, enum n1_flavour want)
+{
+    struct n1_reader *r = n1_reader_open(th_fixture_path(rel), NULL, NULL);
+
+    assert_non_null(r);
+    if (n1_reader_flavour(r) != want) {
+        fail_msg("%s: detected %s, expected %s", rel,
+                 n1_flavour_name(n1_reader_flavour(r)), n1_flavour_name(want));
+    }
+    n1_reader_close(r);
+}
 #include <stdlib.h>
 
 /* Names of the X.log fixtures in FIXTURES_DIR/sub, sorted; caller frees

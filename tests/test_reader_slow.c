@@ -27,27 +27,16 @@ static void test_reader_slow_fixtures(void **state)
     assert_true(rr_check_fixtures("slow") >= 12);
 }
 
-static void expect_flavour(const char *rel, enum n1_flavour want)
-{
-    struct n1_reader *r = n1_reader_open(th_fixture_path(rel), NULL, NULL);
-
-    assert_non_null(r);
-    if (n1_reader_flavour(r) != want) {
-        fail_msg("%s: detected %s, expected %s", rel,
-                 n1_flavour_name(n1_reader_flavour(r)), n1_flavour_name(want));
-    }
-    n1_reader_close(r);
-}
-
 static void test_reader_slow_detects_flavours(void **state)
 {
     (void)state;
-    expect_flavour("slow/mariadb-basic.log", N1_FLAVOUR_SLOW_MARIADB);
-    expect_flavour("slow/mariadb-10.11-captured.log", N1_FLAVOUR_SLOW_MARIADB);
-    expect_flavour("slow/mysql-8.0.log", N1_FLAVOUR_SLOW_MYSQL);
-    expect_flavour("slow/mysql-5.7.log", N1_FLAVOUR_SLOW_MYSQL);
-    expect_flavour("slow/percona-8.0.log", N1_FLAVOUR_SLOW_PERCONA);
-    expect_flavour("slow/mysql-5.6-legacy.log", N1_FLAVOUR_SLOW_LEGACY);
+    rr_expect_flavour("slow/mariadb-basic.log", N1_FLAVOUR_SLOW_MARIADB);
+    rr_expect_flavour("slow/mariadb-10.11-captured.log",
+                      N1_FLAVOUR_SLOW_MARIADB);
+    rr_expect_flavour("slow/mysql-8.0.log", N1_FLAVOUR_SLOW_MYSQL);
+    rr_expect_flavour("slow/mysql-5.7.log", N1_FLAVOUR_SLOW_MYSQL);
+    rr_expect_flavour("slow/percona-8.0.log", N1_FLAVOUR_SLOW_PERCONA);
+    rr_expect_flavour("slow/mysql-5.6-legacy.log", N1_FLAVOUR_SLOW_LEGACY);
     assert_true(n1_flavour_is_slow(N1_FLAVOUR_SLOW_PERCONA));
     assert_string_equal(n1_flavour_name(N1_FLAVOUR_SLOW_MYSQL), "mysql-slow");
 }
@@ -70,19 +59,6 @@ static void test_reader_slow_binary_is_not_a_log(void **state)
         strncmp(err.message, "not a MySQL or MariaDB query log (", 34) == 0);
 }
 
-struct warn_log {
-    int n;                /* warnings received */
-    struct n1_error last; /* the last one */
-};
-
-static void count_warn(void *ud, const struct n1_error *err)
-{
-    struct warn_log *w = ud;
-
-    w->n++;
-    w->last = *err;
-}
-
 static void test_reader_slow_oversize_statement(void **state)
 {
     static const char entry[] =
@@ -92,7 +68,7 @@ static void test_reader_slow_oversize_statement(void **state)
         "SET timestamp=1732536000;\n";
     char path[] = "/tmp/n1scan-bigslow-XXXXXX";
     char chunk[4096];
-    struct warn_log w;
+    struct rr_warn_log w;
     struct n1_reader_opts o;
     struct n1_reader *r;
     struct n1_event ev;
@@ -124,7 +100,7 @@ static void test_reader_slow_oversize_statement(void **state)
 
     memset(&w, 0, sizeof(w));
     memset(&o, 0, sizeof(o));
-    o.warn = count_warn;
+    o.warn = rr_count_warn;
     o.warn_ud = &w;
     r = n1_reader_open(path, &o, NULL);
     assert_non_null(r);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cli.h: what the subcommands share: exit statuses, error printing, the
- * event pipeline driver.
+ * options several of them take, loading the rules.
  */
 #ifndef N1_CLI_H
 #define N1_CLI_H
@@ -41,6 +41,51 @@ int cmd_digest(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_tail(int argc, char **argv);
+
+/* ---- options several subcommands share ---- */
+
+struct n1_reader_opts;
+
+/* getopt_long() codes of the reader options, for cli_reader_option(). */
+enum {
+    CLI_OPT_MAX_STATEMENT = 'm', /* --max-statement B */
+    CLI_OPT_TZ_OFFSET = 'z'      /* --tz-offset S */
+};
+
+/* The struct option entries of the reader options (needs <getopt.h>). */
+#define CLI_READER_LONGOPTS                                                    \
+    {"max-statement", required_argument, NULL, CLI_OPT_MAX_STATEMENT},         \
+    {                                                                          \
+        "tz-offset", required_argument, NULL, CLI_OPT_TZ_OFFSET                \
+    }
+
+/*
+ * Parses arg, the value of the reader option with getopt_long() code c
+ * (a CLI_OPT_* above), into ro. Returns 0, or -1 after printing a USAGE
+ * error on stderr; ro may then hold a partly parsed value.
+ */
+int cli_reader_option(int c, const char *arg, struct n1_reader_opts *ro);
+
+/*
+ * Parses the value of --format for the subcommands that write text or
+ * JSON: sets *json to 0 or 1 and returns 0, or returns -1 after printing
+ * a USAGE error on stderr (*json is then unchanged).
+ */
+int cli_format_option(const char *arg, int *json);
+
+#define CLI_MAX_RULE_FILES 64
+
+/* The --rules files given, in order; the paths are borrowed from argv. */
+struct cli_rule_files {
+    const char *v[CLI_MAX_RULE_FILES]; /* paths */
+    size_t n;                          /* entries used in v */
+};
+
+/*
+ * Appends arg, the value of one --rules, to rf. Returns 0, or -1 after
+ * printing a USAGE error on stderr when rf is full.
+ */
+int cli_rules_option(struct cli_rule_files *rf, const char *arg);
 
 struct n1_rules;
 

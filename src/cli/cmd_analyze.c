@@ -26,8 +26,6 @@
 #include "report_findings.h"
 #include "rules.h"
 
-#define MAX_RULE_FILES 64
-
 enum out_format { FORMAT_TEXT = 0, FORMAT_JSON };
 
 static void usage(FILE *out)
@@ -129,53 +127,44 @@ int cmd_analyze(int argc, char **argv)
         {"fail-on-findings", no_argument, NULL, 'F'},
         {"reset", no_argument, NULL, 'R'},
         {"reread", no_argument, NULL, 'r'},
-        {"max-statement", required_argument, NULL, 'm'},
-        {"tz-offset", required_argument, NULL, 'z'},
+        CLI_READER_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct analyze_opts ao;
     struct pipeline_opts *opts = &ao.pipeline;
     struct analyze_run run;
-    const char *rules[MAX_RULE_FILES];
-    size_t n_rules = 0;
+    struct cli_rule_files rules;
     struct n1_error err;
     enum out_format fmt = FORMAT_TEXT;
     int fail_on_findings = 0;
+    int json = 0;
     int status = N1_EXIT_USAGE;
     int c;
 
     n1_err_clear(&err);
     memset(&ao, 0, sizeof(ao));
     memset(&run, 0, sizeof(run));
+    memset(&rules, 0, sizeof(rules));
     pipeline_opts_default(opts);
     opts->reader.warn = cli_warn;
     opts->progress = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        char *end = NULL;
-
         switch (c) {
         case 'f':
-            if (strcmp(optarg, "text") == 0) {
-                fmt = FORMAT_TEXT;
-            } else if (strcmp(optarg, "json") == 0) {
-                fmt = FORMAT_JSON;
-            } else {
-                cli_errorf("USAGE --format: expected text or json, got '%s'",
-                           optarg);
+            if (cli_format_option(optarg, &json) != 0) {
                 return N1_EXIT_USAGE;
             }
+            fmt = json ? FORMAT_JSON : FORMAT_TEXT;
             break;
         case 'd':
             opts->db_path = optarg;
             break;
         case 'u':
-            if (n_rules == MAX_RULE_FILES) {
-                cli_errorf("USAGE --rules: at most %d files", MAX_RULE_FILES);
+            if (cli_rules_option(&rules, optarg) != 0) {
                 return N1_EXIT_USAGE;
             }
-            rules[n_rules++] = optarg;
             break;
         case 'F':
             fail_on_findings = 1;
@@ -186,19 +175,9 @@ int cmd_analyze(int argc, char **argv)
         case 'r':
             opts->reread = 1;
             break;
-        case 'm':
-            opts->reader.max_statement = (size_t)strtoull(optarg, &end, 10);
-            if (*end != '\0' || opts->reader.max_statement == 0) {
-                cli_errorf("USAGE --max-statement: expected bytes, got '%s'",
-                           optarg);
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'z':
-            opts->reader.tz_offset_s = strtol(optarg, &end, 10);
-            if (*end != '\0') {
-                cli_errorf("USAGE --tz-offset: expected seconds, got '%s'",
-                           optarg);
+        case CLI_OPT_MAX_STATEMENT:
+        case CLI_OPT_TZ_OFFSET:
+            if (cli_reader_option(c, optarg, &opts->reader) != 0) {
                 return N1_EXIT_USAGE;
             }
             break;
@@ -215,8 +194,8 @@ int cmd_analyze(int argc, char **argv)
                    "--help')");
         return N1_EXIT_USAGE;
     }
-    ao.rule_files = rules;
-    ao.n_rule_files = n_rules;
+    ao.rule_files = rules.v;
+    ao.n_rule_files = rules.n;
     if (analyze_run(&ao, argv + optind, (size_t)(argc - optind), &run,
                     &err) != 0) {
         cli_error(&err);

@@ -40,8 +40,6 @@
 #include "rules.h"
 #include "sqlinfo.h"
 
-#define MAX_RULE_FILES 64
-
 enum out_format { FORMAT_TEXT = 0, FORMAT_JSON, FORMAT_SARIF, FORMAT_JUNIT };
 
 /* One piece of advice, kept once per (rule, fingerprint). */
@@ -642,8 +640,7 @@ int cmd_check(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
         {"allow-skipped", no_argument, NULL, 'S'},
-        {"max-statement", required_argument, NULL, 'm'},
-        {"tz-offset", required_argument, NULL, 'z'},
+        CLI_READER_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -658,8 +655,7 @@ int cmd_check(int argc, char **argv)
     struct n1_ci_stale *stale = NULL;
     struct n1_baseline *base = NULL;
     FILE *out = NULL;
-    const char *rule_files[MAX_RULE_FILES];
-    size_t n_rules = 0;
+    struct cli_rule_files rule_files;
     const char *baseline_path = NULL;
     const char *write_path = NULL;
     const char *output_path = NULL;
@@ -677,6 +673,7 @@ int cmd_check(int argc, char **argv)
     memset(&adv, 0, sizeof(adv));
     memset(&own, 0, sizeof(own));
     memset(&rep, 0, sizeof(rep));
+    memset(&rule_files, 0, sizeof(rule_files));
     pipeline_opts_default(opts);
     /* A gate reads every LOG in full every time: nothing is remembered
        between runs, so a log read before cannot hide its findings. */
@@ -685,15 +682,11 @@ int cmd_check(int argc, char **argv)
     opts->progress = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        char *end = NULL;
-
         switch (c) {
         case 'u':
-            if (n_rules == MAX_RULE_FILES) {
-                cli_errorf("USAGE --rules: at most %d files", MAX_RULE_FILES);
+            if (cli_rules_option(&rule_files, optarg) != 0) {
                 return N1_EXIT_USAGE;
             }
-            rule_files[n_rules++] = optarg;
             break;
         case 'b':
             baseline_path = optarg;
@@ -723,19 +716,9 @@ int cmd_check(int argc, char **argv)
         case 'S':
             allow_skipped = 1;
             break;
-        case 'm':
-            opts->reader.max_statement = (size_t)strtoull(optarg, &end, 10);
-            if (*end != '\0' || opts->reader.max_statement == 0) {
-                cli_errorf("USAGE --max-statement: expected bytes, got '%s'",
-                           optarg);
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'z':
-            opts->reader.tz_offset_s = strtol(optarg, &end, 10);
-            if (*end != '\0') {
-                cli_errorf("USAGE --tz-offset: expected seconds, got '%s'",
-                           optarg);
+        case CLI_OPT_MAX_STATEMENT:
+        case CLI_OPT_TZ_OFFSET:
+            if (cli_reader_option(c, optarg, &opts->reader) != 0) {
                 return N1_EXIT_USAGE;
             }
             break;
@@ -761,8 +744,8 @@ int cmd_check(int argc, char **argv)
             goto out;
         }
     }
-    ao.rule_files = rule_files;
-    ao.n_rule_files = n_rules;
+    ao.rule_files = rule_files.v;
+    ao.n_rule_files = rule_files.n;
     ao.advice = collect_advice;
     ao.advice_ud = &adv;
     if (analyze_run(&ao, argv + optind, (size_t)(argc - optind), &run, &err) !=

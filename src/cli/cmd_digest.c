@@ -28,6 +28,7 @@
 #include "pipeline.h"
 #include "report_digest.h"
 #include "store.h"
+#include "textutil.h"
 
 /* Values one filter key may take (they are ORed; keys are ANDed). */
 #define MAX_FILTER_VALUES 16
@@ -115,22 +116,6 @@ static void usage(FILE *out)
             "a log, 4 some lines or events were skipped.\n");
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (UTC). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    int64_t era;
-    unsigned yoe;
-    unsigned doy;
-    unsigned doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
 /*
  * Parses --since/--until: "YYYY-MM-DD", "YYYY-MM-DD HH:MM:SS" (or with a
  * T) in UTC, or a duration back from now ("90s", "15m", "1h", "2d", "1w";
@@ -163,9 +148,9 @@ static int parse_time(const char *s, int64_t *us)
             sec > 60) {
             return -1;
         }
-        *us = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
-               sec) *
-              1000000;
+        *us =
+            (n1_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) *
+            1000000;
         return 0;
     }
     n = strtod(s, &end);
@@ -492,8 +477,7 @@ int cmd_digest(int argc, char **argv)
         {"until", required_argument, NULL, 'U'},
         {"filter", required_argument, NULL, 'F'},
         {"reset", no_argument, NULL, 'R'},
-        {"max-statement", required_argument, NULL, 'm'},
-        {"tz-offset", required_argument, NULL, 'z'},
+        CLI_READER_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -504,6 +488,7 @@ int cmd_digest(int argc, char **argv)
     struct n1_error err;
     const char *db_path = NULL;
     int status = N1_EXIT_USAGE;
+    int json = 0;
     int c;
 
     n1_err_clear(&err);
@@ -523,15 +508,10 @@ int cmd_digest(int argc, char **argv)
             db_path = optarg;
             break;
         case 'f':
-            if (strcmp(optarg, "text") == 0) {
-                ro.format = N1_DIGEST_TEXT;
-            } else if (strcmp(optarg, "json") == 0) {
-                ro.format = N1_DIGEST_JSON;
-            } else {
-                cli_errorf("USAGE --format: expected text or json, got '%s'",
-                           optarg);
+            if (cli_format_option(optarg, &json) != 0) {
                 return N1_EXIT_USAGE;
             }
+            ro.format = json ? N1_DIGEST_JSON : N1_DIGEST_TEXT;
             break;
         case 'l':
             if (strcmp(optarg, "all") == 0 || strcmp(optarg, "100%") == 0) {
@@ -589,19 +569,9 @@ int cmd_digest(int argc, char **argv)
         case 'R':
             opts.reset_store = 1;
             break;
-        case 'm':
-            opts.reader.max_statement = (size_t)strtoull(optarg, &end, 10);
-            if (*end != '\0' || opts.reader.max_statement == 0) {
-                cli_errorf("USAGE --max-statement: expected bytes, got '%s'",
-                           optarg);
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'z':
-            opts.reader.tz_offset_s = strtol(optarg, &end, 10);
-            if (*end != '\0') {
-                cli_errorf("USAGE --tz-offset: expected seconds, got '%s'",
-                           optarg);
+        case CLI_OPT_MAX_STATEMENT:
+        case CLI_OPT_TZ_OFFSET:
+            if (cli_reader_option(c, optarg, &opts.reader) != 0) {
                 return N1_EXIT_USAGE;
             }
             break;

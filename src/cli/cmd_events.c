@@ -13,12 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
 #include "cli.h"
 #include "reader.h"
+#include "textutil.h"
 
 struct events_opts {
     int json;                     /* --json */
@@ -100,35 +100,18 @@ static void put_escaped(FILE *out, const char *s, size_t n)
     }
 }
 
-/* Formats ts as ISO-8601 UTC with microseconds into buf (>= 32 bytes). */
-static int format_ts(int64_t us, char *buf, size_t n)
+/* Formats ts as ISO-8601 UTC with microseconds into buf; 0 if it has none. */
+static int format_ts(int64_t us, char buf[N1_TS_ISO_MAX])
 {
-    time_t secs;
-    struct tm tm;
-    int64_t frac;
-
-    if (us == N1_TS_NONE) {
-        return 0;
-    }
-    frac = us % 1000000;
-    if (frac < 0) {
-        frac += 1000000;
-    }
-    secs = (time_t)((us - frac) / 1000000);
-    if (gmtime_r(&secs, &tm) == NULL) {
-        return 0;
-    }
-    snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (int)frac);
-    return 1;
+    return us != N1_TS_NONE &&
+           n1_ts_format_iso(us, N1_TS_FRAC_ALWAYS, buf) == 0;
 }
 
 static void print_text(const struct n1_event *ev)
 {
-    char ts[64];
+    char ts[N1_TS_ISO_MAX];
 
-    if (!format_ts(ev->ts_us, ts, sizeof(ts))) {
+    if (!format_ts(ev->ts_us, ts)) {
         snprintf(ts, sizeof(ts), "-");
     }
     printf("%s:%lu\t%s\t%" PRIu64 "\t%s\t", ev->file, ev->line, ts, ev->conn_id,
@@ -141,93 +124,9 @@ static void print_text(const struct n1_event *ev)
 
 /* ---- JSON output ---------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    size_t len;
-    uint32_t cp;
-
-    if (s[0] < 0x80) {
-        return 1;
-    }
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        len = 2;
-        cp = s[0] & 0x1f;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        len = 3;
-        cp = s[0] & 0x0f;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        len = 4;
-        cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    if (len > n) {
-        return 0;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
-        return 0;
-    }
-    return len;
-}
-
-/*
- * A JSON string for n bytes of log text. JSON needs UTF-8: each byte
- * that is not part of a valid sequence becomes U+FFFD; NUL bytes stay
- * (as \u0000). Returns NULL only when memory ran out.
- */
-static json_t *json_text(const char *s, size_t n)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    char *copy = NULL;
-    json_t *j = NULL;
-    size_t i = 0;
-    size_t o = 0;
-
-    while (i < n) {
-        size_t k = utf8_seq(u + i, n - i);
-
-        if (k == 0) {
-            break;
-        }
-        i += k;
-    }
-    if (i == n) {
-        return json_stringn(s, n);
-    }
-    copy = malloc(n * 3 + 1);
-    if (copy == NULL) {
-        goto out;
-    }
-    for (i = 0; i < n;) {
-        size_t k = utf8_seq(u + i, n - i);
-
-        if (k == 0) {
-            memcpy(copy + o, "\xef\xbf\xbd", 3);
-            o += 3;
-            i++;
-        } else {
-            memcpy(copy + o, s + i, k);
-            o += k;
-            i += k;
-        }
-    }
-    j = json_stringn(copy, o);
-out:
-    free(copy);
-    return j;
-}
-
 static json_t *json_cstr(const char *s)
 {
-    return json_text(s, strlen(s));
+    return n1_json_text(s, strlen(s));
 }
 
 /* Metrics that count things are integers in JSON; times stay reals. */
@@ -245,7 +144,7 @@ static int print_json(const struct n1_event *ev)
     json_t *o = json_object();
     json_t *metrics = json_object();
     json_t *attrs = json_object();
-    char ts[64];
+    char ts[N1_TS_ISO_MAX];
     int rc = -1;
 
     if (o == NULL || metrics == NULL || attrs == NULL) {
@@ -256,16 +155,15 @@ static int print_json(const struct n1_event *ev)
     json_object_set_new(o, "offset", json_integer((json_int_t)ev->offset));
     json_object_set_new(o, "end_offset",
                         json_integer((json_int_t)ev->end_offset));
-    json_object_set_new(o, "ts",
-                        format_ts(ev->ts_us, ts, sizeof(ts)) ? json_string(ts)
-                                                             : json_null());
+    json_object_set_new(
+        o, "ts", format_ts(ev->ts_us, ts) ? json_string(ts) : json_null());
     json_object_set_new(o, "conn", json_integer((json_int_t)ev->conn_id));
     json_object_set_new(o, "cmd", json_string(n1_command_name(ev->cmd)));
     json_object_set_new(o, "command", json_cstr(ev->command));
     json_object_set_new(o, "user", json_cstr(ev->user));
     json_object_set_new(o, "host", json_cstr(ev->host));
     json_object_set_new(o, "db", json_cstr(ev->db));
-    json_object_set_new(o, "sql", json_text(ev->sql, ev->sql_len));
+    json_object_set_new(o, "sql", n1_json_text(ev->sql, ev->sql_len));
     for (int m = 0; m < N1_M_COUNT; m++) {
         if (ev->metric_mask & (1u << m)) {
             json_object_set_new(metrics, n1_metric_name((enum n1_metric)m),

@@ -128,8 +128,7 @@ int cmd_ingest(int argc, char **argv)
         {"reset", no_argument, NULL, 'R'},
         {"reread", no_argument, NULL, 'r'},
         {"top", required_argument, NULL, 't'},
-        {"max-statement", required_argument, NULL, 'm'},
-        {"tz-offset", required_argument, NULL, 'z'},
+        CLI_READER_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -166,19 +165,9 @@ int cmd_ingest(int argc, char **argv)
                 return N1_EXIT_USAGE;
             }
             break;
-        case 'm':
-            opts.reader.max_statement = (size_t)strtoull(optarg, &end, 10);
-            if (*end != '\0' || opts.reader.max_statement == 0) {
-                cli_errorf("USAGE --max-statement: expected bytes, got '%s'",
-                           optarg);
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'z':
-            opts.reader.tz_offset_s = strtol(optarg, &end, 10);
-            if (*end != '\0') {
-                cli_errorf("USAGE --tz-offset: expected seconds, got '%s'",
-                           optarg);
+        case CLI_OPT_MAX_STATEMENT:
+        case CLI_OPT_TZ_OFFSET:
+            if (cli_reader_option(c, optarg, &opts.reader) != 0) {
                 return N1_EXIT_USAGE;
             }
             break;

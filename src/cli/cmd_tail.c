@@ -43,7 +43,6 @@
 #include "rules_apply.h"
 #include "store.h"
 
-#define MAX_RULE_FILES 64
 #define COMMIT_EVENTS 100000u    /* events between commits at most */
 #define COMMIT_FINDINGS 1000u    /* pending findings that force a commit */
 #define AGG_BUDGET (64u << 20)   /* aggregate bytes that force a commit */
@@ -925,8 +924,7 @@ int cmd_tail(int argc, char **argv)
         {"rules", required_argument, NULL, 'u'},
         {"gap", required_argument, NULL, 'g'},
         {"commit-ms", required_argument, NULL, 'c'},
-        {"max-statement", required_argument, NULL, 'm'},
-        {"tz-offset", required_argument, NULL, 'z'},
+        CLI_READER_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -936,10 +934,10 @@ int cmd_tail(int argc, char **argv)
     struct n1_store_opts sopts;
     struct n1_rules *rules_in_force = NULL;
     const char *db_path = "n1scan.db";
-    char *rules[MAX_RULE_FILES];
-    size_t n_rules = 0;
+    struct cli_rule_files rules;
     long gap_ms = -1;
     double commit_s = 1.0;
+    int json = 0;
     struct n1_error err;
     int status = N1_EXIT_USAGE;
     int c;
@@ -947,6 +945,7 @@ int cmd_tail(int argc, char **argv)
     n1_err_clear(&err);
     memset(&t, 0, sizeof(t));
     memset(&fo, 0, sizeof(fo));
+    memset(&rules, 0, sizeof(rules));
     t.max_ts = N1_TS_NONE;
     fo.reader.warn = cli_warn;
     fo.notice = tail_notice;
@@ -957,25 +956,18 @@ int cmd_tail(int argc, char **argv)
 
         switch (c) {
         case 'f':
-            if (strcmp(optarg, "text") == 0) {
-                t.fmt = FORMAT_TEXT;
-            } else if (strcmp(optarg, "json") == 0) {
-                t.fmt = FORMAT_JSON;
-            } else {
-                cli_errorf("USAGE --format: expected text or json, got '%s'",
-                           optarg);
+            if (cli_format_option(optarg, &json) != 0) {
                 return N1_EXIT_USAGE;
             }
+            t.fmt = json ? FORMAT_JSON : FORMAT_TEXT;
             break;
         case 'd':
             db_path = optarg;
             break;
         case 'u':
-            if (n_rules == MAX_RULE_FILES) {
-                cli_errorf("USAGE --rules: at most %d files", MAX_RULE_FILES);
+            if (cli_rules_option(&rules, optarg) != 0) {
                 return N1_EXIT_USAGE;
             }
-            rules[n_rules++] = optarg;
             break;
         case 'g':
             gap_ms = strtol(optarg, &end, 10);
@@ -994,19 +986,9 @@ int cmd_tail(int argc, char **argv)
                 return N1_EXIT_USAGE;
             }
             break;
-        case 'm':
-            fo.reader.max_statement = (size_t)strtoull(optarg, &end, 10);
-            if (*end != '\0' || fo.reader.max_statement == 0) {
-                cli_errorf("USAGE --max-statement: expected bytes, got '%s'",
-                           optarg);
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'z':
-            fo.reader.tz_offset_s = strtol(optarg, &end, 10);
-            if (*end != '\0') {
-                cli_errorf("USAGE --tz-offset: expected seconds, got '%s'",
-                           optarg);
+        case CLI_OPT_MAX_STATEMENT:
+        case CLI_OPT_TZ_OFFSET:
+            if (cli_reader_option(c, optarg, &fo.reader) != 0) {
                 return N1_EXIT_USAGE;
             }
             break;
@@ -1028,7 +1010,7 @@ int cmd_tail(int argc, char **argv)
         cli_errorf("USAGE tail: follows a file, not stdin");
         return N1_EXIT_USAGE;
     }
-    rules_in_force = cli_rules_load((const char *const *)rules, n_rules, &err);
+    rules_in_force = cli_rules_load(rules.v, rules.n, &err);
     if (rules_in_force == NULL) {
         cli_error(&err);
         return cli_exit_for(&err);
