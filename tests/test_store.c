@@ -696,7 +696,8 @@ static void flush_forever(const char *path)
 static void test_store_kill_mid_flush_consistent(void **state)
 {
     const char *path = temp_db();
-    struct timespec pause = {0, 150 * 1000 * 1000};
+    struct timespec pause = {0, 30 * 1000 * 1000};
+    struct timespec poll = {0, 5 * 1000 * 1000};
     pid_t pid;
     int status = 0;
     long offset;
@@ -708,6 +709,14 @@ static void test_store_kill_mid_flush_consistent(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         flush_forever(path);
+    }
+    /* Kill it mid-run, after its first commit: waiting for that, not for
+       a fixed time, keeps the test meaningful on a loaded machine. */
+    for (int i = 0; i < 2000; i++) {
+        if (raw_int(path, "SELECT coalesce(max(offset), 0) FROM files") > 0) {
+            break;
+        }
+        nanosleep(&poll, NULL);
     }
     nanosleep(&pause, NULL);
     assert_int_equal(kill(pid, SIGKILL), 0);
