@@ -185,7 +185,16 @@ static void add_table(struct n1_sqlinfo *si, const char *name)
         si->n_more++;
         return;
     }
-    snprintf(si->tables[si->n_tables], sizeof(si->tables[0]), "%s", name);
+    {
+        /* Names longer than the slot are cut on purpose. */
+        size_t n = strlen(name);
+
+        if (n >= sizeof(si->tables[0])) {
+            n = sizeof(si->tables[0]) - 1;
+        }
+        memcpy(si->tables[si->n_tables], name, n);
+        si->tables[si->n_tables][n] = '\0';
+    }
     si->n_tables++;
 }
 
