@@ -14,8 +14,8 @@
  * A ":memory:" store is only flushed at the end of an input: its rows
  * live in RAM like the aggregate, so an early flush would free nothing
  * and cost a merge per class. Memory therefore grows with distinct
- * fingerprints, never with the length of the log. Detectors see every event; what they do with
- * findings is the caller's business.
+ * fingerprints, never with the length of the log. Detectors see every
+ * event; what they do with findings is the caller's business.
  *
  * Each input is read on two threads. A reader thread parses events and
  * copies them, strings and all, into a ring of RING_BATCHES batches; the
@@ -63,6 +63,15 @@
 /* Events between checks of the aggregate's memory, which walks every
    class. */
 #define MEMORY_EVERY 65536u
+
+/* An arena that grew past this for one large statement is given back
+   before the batch is filled again, so four batches stay small. */
+#define ARENA_KEEP (4 * BATCH_BYTES)
+
+/* Arena "offsets" that are not offsets: a NULL string, and a failed
+   copy. */
+#define OFF_NULL ((size_t)-2)
+#define OFF_NOMEM ((size_t)-1)
 
 /* One event copied out of the reader. Its strings live in the batch's
    arena; while the batch is filled they are offsets (the arena may move),
@@ -277,7 +286,7 @@ static void batch_cleanup(struct batch *b)
 }
 
 /* Copies len bytes of s and a NUL into the arena; returns the offset, or
-   (size_t)-1 when memory ran out. */
+   OFF_NOMEM when memory ran out. */
 static size_t arena_put(struct batch *b, const char *s, size_t len)
 {
     size_t at = b->len;
@@ -291,7 +300,7 @@ static size_t arena_put(struct batch *b, const char *s, size_t len)
         }
         na = realloc(b->arena, ncap);
         if (na == NULL) {
-            return (size_t)-1;
+            return OFF_NOMEM;
         }
         b->arena = na;
         b->arena_cap = ncap;
@@ -306,7 +315,7 @@ static size_t arena_put(struct batch *b, const char *s, size_t len)
 
 static size_t arena_str(struct batch *b, const char *s)
 {
-    return s != NULL ? arena_put(b, s, strlen(s)) : (size_t)-2;
+    return s != NULL ? arena_put(b, s, strlen(s)) : OFF_NULL;
 }
 
 /* Appends a copy of *ev to b. Returns 0, or -1 when memory ran out. */
@@ -348,15 +357,15 @@ static int batch_add(struct batch *b, const struct n1_event *ev,
     be = &b->evs[b->n];
     be->ev = *ev;
     be->rs = *rs;
-    be->sql = arena_put(b, ev->sql != NULL ? ev->sql : "", ev->sql_len);
+    be->sql = ev->sql != NULL ? arena_put(b, ev->sql, ev->sql_len) : OFF_NULL;
     be->command = arena_str(b, ev->command);
     be->user = arena_str(b, ev->user);
     be->host = arena_str(b, ev->host);
     be->db = arena_str(b, ev->db);
     be->attr0 = b->n_attrs;
-    if (be->sql == (size_t)-1 || be->command == (size_t)-1 ||
-        be->user == (size_t)-1 || be->host == (size_t)-1 ||
-        be->db == (size_t)-1) {
+    if (be->sql == OFF_NOMEM || be->command == OFF_NOMEM ||
+        be->user == OFF_NOMEM || be->host == OFF_NOMEM ||
+        be->db == OFF_NOMEM) {
         return -1;
     }
     for (size_t i = 0; i < ev->n_attrs; i++) {
@@ -365,8 +374,8 @@ static int batch_add(struct batch *b, const struct n1_event *ev,
         b->attrs[k] = ev->attrs[i];
         b->attr_off[2 * k] = arena_str(b, ev->attrs[i].name);
         b->attr_off[2 * k + 1] = arena_str(b, ev->attrs[i].value);
-        if (b->attr_off[2 * k] == (size_t)-1 ||
-            b->attr_off[2 * k + 1] == (size_t)-1) {
+        if (b->attr_off[2 * k] == OFF_NOMEM ||
+            b->attr_off[2 * k + 1] == OFF_NOMEM) {
             return -1;
         }
     }
@@ -375,10 +384,10 @@ static int batch_add(struct batch *b, const struct n1_event *ev,
     return 0;
 }
 
-/* An arena offset as a pointer; (size_t)-2 stands for NULL. */
+/* An arena offset as a pointer. */
 static const char *arena_at(const struct batch *b, size_t off)
 {
-    return off == (size_t)-2 ? NULL : b->arena + off;
+    return off == OFF_NULL ? NULL : b->arena + off;
 }
 
 /* Points every copied event at the arena, which no longer moves. */
@@ -405,6 +414,11 @@ static void batch_fill(struct batch *b, struct n1_reader *r)
 {
     struct n1_event ev;
 
+    if (b->arena_cap > ARENA_KEEP) {
+        free(b->arena);
+        b->arena = NULL;
+        b->arena_cap = 0;
+    }
     b->n = 0;
     b->n_attrs = 0;
     b->len = 0;
