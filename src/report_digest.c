@@ -454,6 +454,23 @@ static void text_time_range(FILE *out, const struct n1_agg_class *c)
     }
 }
 
+/*
+ * Prints a file name in at most room columns: a longer one keeps its end
+ * behind "...", since the end names the file and the start only where it
+ * lives. Keeps the report within 80 columns whatever the paths.
+ */
+static void put_path_fit(FILE *out, const char *path, size_t room)
+{
+    size_t len = strlen(path);
+
+    if (len > room && room > 3) {
+        fputs("...", out);
+        put_statement(out, path + len - (room - 3), room - 3);
+    } else {
+        put_statement(out, path, len);
+    }
+}
+
 /* One attribute row: "# LABEL PCT total min max avg 95% stddev median". */
 static void text_metric_row(FILE *out, const char *label, const char *pct,
                             const struct n1_agg_stats *s, int is_time)
@@ -509,8 +526,8 @@ static void text_overall(FILE *out, const struct digest_run *run)
                 col = 8;
             }
             fputc(' ', out);
-            put_statement(out, o->inputs[i], ilen);
-            col += 1 + ilen;
+            put_path_fit(out, o->inputs[i], LINE_WIDTH - 9);
+            col += 1 + (ilen < LINE_WIDTH - 9 ? ilen : LINE_WIDTH - 9);
         }
         fprintf(out, "\n");
     }
@@ -924,16 +941,30 @@ static void text_class(FILE *out, const struct digest_run *run,
         text_fingerprint(out, c);
     }
     if (c->sample != NULL) {
-        fprintf(out, "# Sample (slowest");
+        char head[64];
+        int used;
+
+        used = snprintf(head, sizeof(head), "# Sample (slowest");
         if (c->sample_has_qt) {
-            fprintf(out, ", %.6f s", c->sample_qt);
+            used += snprintf(head + used, sizeof(head) - (size_t)used,
+                             ", %.6f s", c->sample_qt);
         }
+        fputs(head, out);
         if (c->sample_file != NULL) {
+            char tail[32];
+            size_t room;
+            int tlen = snprintf(tail, sizeof(tail), ":%lu)", c->sample_line);
+
+            /* Keep the line within 80 columns: a long path loses its
+               beginning, which is the part a reader needs least. */
+            room = 80 - (size_t)used - 2 - (size_t)tlen;
             fprintf(out, ", ");
-            put_statement(out, c->sample_file, strlen(c->sample_file));
-            fprintf(out, ":%lu", c->sample_line);
+            put_path_fit(out, c->sample_file, room);
+            fputs(tail, out);
+            fputc('\n', out);
+        } else {
+            fprintf(out, ")\n");
         }
-        fprintf(out, ")\n");
         if (c->sample_len < c->sample_full_len) {
             fprintf(out, "# (cut to %zu of %zu bytes)\n", c->sample_len,
                     c->sample_full_len);
