@@ -2,13 +2,11 @@
 /*
  * rewrite.c: batched statements built from a loop's fingerprint and keys.
  *
- * The rewrite is a splice of the fingerprint text: a sorted list of edits
- * (replace bytes [off, off + del) with ins) is applied while copying the
- * text, and every ? outside an edit gets the first execution's literal
- * back. The key predicate "col = ?" becomes "col in (...)", a second key
- * is folded into a row constructor, LIMIT 1 goes, the key column is put
- * in front of the select list, an aggregate gets GROUP BY key. Keywords
- * added are lower-case, as the fingerprint prints them.
+ * n1_rewrite_build() plans first: which varying slots are the loop's keys,
+ * what else varies, and from that which batched form fits (IN list, row
+ * IN, GROUP BY, multi-row INSERT, CASE update). rewrite_sql.c prints the
+ * SQL of the chosen form; this file then writes the advice, the prose a
+ * finding carries, with the round trips the rewrite saves.
  *
  * When the statement does something the splice cannot keep right (OR
  * around the key, LIMIT n per key, a key inside a subquery, a varying
@@ -22,366 +20,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <xxhash.h>
-
-#include "rewrite.h"
+#include "rewrite_int.h"
 
 #define DEFAULT_MAX_KEYS 1000
 #define DEFAULT_MIN_BATCH 20
-
-struct edit {
-    size_t off;   /* where in the text */
-    size_t del;   /* bytes of text replaced */
-    char *ins;    /* text put there (owned) */
-    unsigned seq; /* insertion order, to keep equal offsets stable */
-};
-
-struct edits {
-    struct edit *v;
-    size_t n;
-    size_t cap;
-};
-
-/* A distinct key: its rendered SQL and the row that last had it. */
-struct key {
-    char *sql;  /* "'a'" or "(1, 2)" (owned) */
-    size_t row; /* last row index with this key */
-};
-
-struct keyset {
-    struct key *v; /* in order of first appearance */
-    size_t n;
-    size_t cap;
-    size_t *hash; /* open addressing: index + 1 into v, 0 empty */
-    size_t hcap;
-    uint64_t seen;    /* keys offered, duplicates included */
-    uint64_t dropped; /* distinct keys past max */
-};
-
-static void edits_free(struct edits *e)
-{
-    for (size_t i = 0; i < e->n; i++) {
-        free(e->v[i].ins);
-    }
-    free(e->v);
-    e->v = NULL;
-    e->n = 0;
-    e->cap = 0;
-}
-
-/* Adds an edit; takes ownership of ins (freed on failure too). */
-static int edits_add(struct edits *e, size_t off, size_t del, char *ins)
-{
-    if (ins == NULL) {
-        return -1;
-    }
-    if (e->n == e->cap) {
-        size_t nc = e->cap ? 2 * e->cap : 8;
-        struct edit *nv = realloc(e->v, nc * sizeof(*nv));
-
-        if (nv == NULL) {
-            free(ins);
-            return -1;
-        }
-        e->v = nv;
-        e->cap = nc;
-    }
-    e->v[e->n].off = off;
-    e->v[e->n].del = del;
-    e->v[e->n].ins = ins;
-    e->v[e->n].seq = (unsigned)e->n;
-    e->n++;
-    return 0;
-}
-
-static int edit_cmp(const void *a, const void *b)
-{
-    const struct edit *x = a;
-    const struct edit *y = b;
-
-    if (x->off != y->off) {
-        return x->off < y->off ? -1 : 1;
-    }
-    return x->seq < y->seq ? -1 : (x->seq > y->seq);
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t l = strlen(s);
-    char *d = malloc(l + 1);
-
-    if (d != NULL) {
-        memcpy(d, s, l + 1);
-    }
-    return d;
-}
-
-/* Returns the strbuf's bytes as an owned string, or NULL. */
-static char *sb_take(struct n1_strbuf *sb)
-{
-    char *s = xstrdup(n1_strbuf_str(sb));
-
-    n1_strbuf_cleanup(sb);
-    return s;
-}
-
-static char *span_dup(const struct n1_shape *sh, struct n1_span sp)
-{
-    char *d = malloc(sp.len + 1);
-
-    if (d != NULL) {
-        memcpy(d, sh->text + sp.off, sp.len);
-        d[sp.len] = '\0';
-    }
-    return d;
-}
-
-int n1_rewrite_literal(struct n1_strbuf *sb, const struct n1_rw_lit *lit)
-{
-    int rc = 0;
-
-    switch (lit->type) {
-    case N1_LIT_STRING:
-        rc |= n1_strbuf_putc(sb, '\'');
-        for (size_t i = 0; i < lit->len && rc == 0; i++) {
-            char c = lit->value[i];
-
-            switch (c) {
-            case '\'':
-                rc |= n1_strbuf_puts(sb, "''");
-                break;
-            case '\\':
-                rc |= n1_strbuf_puts(sb, "\\\\");
-                break;
-            case '\0':
-                rc |= n1_strbuf_puts(sb, "\\0");
-                break;
-            case '\n':
-                rc |= n1_strbuf_puts(sb, "\\n");
-                break;
-            case '\r':
-                rc |= n1_strbuf_puts(sb, "\\r");
-                break;
-            case '\032':
-                rc |= n1_strbuf_puts(sb, "\\Z");
-                break;
-            default:
-                rc |= n1_strbuf_putc(sb, c);
-                break;
-            }
-        }
-        rc |= n1_strbuf_putc(sb, '\'');
-        break;
-    case N1_LIT_HEX:
-        rc |= n1_strbuf_puts(sb, "X'");
-        rc |= n1_strbuf_append(sb, lit->value, lit->len);
-        rc |= n1_strbuf_putc(sb, '\'');
-        break;
-    case N1_LIT_BIT:
-        rc |= n1_strbuf_puts(sb, "b'");
-        rc |= n1_strbuf_append(sb, lit->value, lit->len);
-        rc |= n1_strbuf_putc(sb, '\'');
-        break;
-    case N1_LIT_NULL:
-        rc |= n1_strbuf_puts(sb, "null");
-        break;
-    case N1_LIT_BOOL:
-        rc |= n1_strbuf_puts(
-            sb, lit->len > 0 && lit->value[0] == '1' ? "true" : "false");
-        break;
-    case N1_LIT_NUMBER:
-        rc |= n1_strbuf_append(sb, lit->value, lit->len);
-        break;
-    }
-    return rc == 0 ? 0 : -1;
-}
-
-/*
- * Appends every literal of slot in row, joined by ", ". Returns 0, 1 when
- * the row has no literal for the slot, -1 on a cap.
- */
-static int render_slot(struct n1_strbuf *sb, const struct n1_rw_row *row,
-                       unsigned slot)
-{
-    int found = 0;
-
-    for (size_t i = 0; i < row->n_lits; i++) {
-        if (row->lits[i].slot != slot) {
-            continue;
-        }
-        if (found && n1_strbuf_puts(sb, ", ") < 0) {
-            return -1;
-        }
-        if (n1_rewrite_literal(sb, &row->lits[i]) < 0) {
-            return -1;
-        }
-        found = 1;
-    }
-    return found ? 0 : 1;
-}
-
-/* Copies text [from, to) with each ? in it replaced by row's literals. */
-static int render_span(struct n1_strbuf *sb, const struct n1_shape *sh,
-                       size_t from, size_t to, const struct n1_rw_row *row)
-{
-    size_t cur = from;
-
-    for (unsigned s = 0; s < sh->n_slots; s++) {
-        const struct n1_shape_slot *sl = &sh->slots[s];
-        int rc;
-
-        if (sl->pos < from || sl->pos >= to) {
-            continue;
-        }
-        if (n1_strbuf_append(sb, sh->text + cur, sl->pos - cur) < 0) {
-            return -1;
-        }
-        rc = render_slot(sb, row, s);
-        if (rc != 0) {
-            return rc;
-        }
-        cur = sl->pos + sl->width;
-    }
-    if (to > cur && n1_strbuf_append(sb, sh->text + cur, to - cur) < 0) {
-        return -1;
-    }
-    return 0;
-}
-
-/* Applies the edits to the whole text; slots elsewhere come from row. */
-static int apply_edits(const struct n1_shape *sh, struct edits *e,
-                       const struct n1_rw_row *row, char **out)
-{
-    struct n1_strbuf sb;
-    size_t cur = 0;
-    int rc = 0;
-
-    n1_strbuf_init(&sb, 0);
-    qsort(e->v, e->n, sizeof(*e->v), edit_cmp);
-    for (size_t i = 0; i < e->n && rc == 0; i++) {
-        if (e->v[i].off < cur) {
-            rc = 1; /* overlapping edits: a bug in the caller's plan */
-            break;
-        }
-        rc = render_span(&sb, sh, cur, e->v[i].off, row);
-        if (rc == 0 && n1_strbuf_puts(&sb, e->v[i].ins) < 0) {
-            rc = -1;
-        }
-        cur = e->v[i].off + e->v[i].del;
-    }
-    if (rc == 0) {
-        rc = render_span(&sb, sh, cur, sh->len, row);
-    }
-    if (rc != 0) {
-        n1_strbuf_cleanup(&sb);
-        return rc;
-    }
-    *out = sb_take(&sb);
-    return *out == NULL ? -1 : 0;
-}
-
-static void keyset_free(struct keyset *ks)
-{
-    for (size_t i = 0; i < ks->n; i++) {
-        free(ks->v[i].sql);
-    }
-    free(ks->v);
-    free(ks->hash);
-    memset(ks, 0, sizeof(*ks));
-}
-
-/* Offers a rendered key (takes ownership); keeps the first max distinct. */
-static int keyset_add(struct keyset *ks, char *sql, size_t row, size_t max)
-{
-    uint64_t h;
-    size_t i;
-
-    if (sql == NULL) {
-        return -1;
-    }
-    ks->seen++;
-    if (ks->hcap == 0 || 2 * (ks->n + 1) > ks->hcap) {
-        size_t nc = ks->hcap ? 2 * ks->hcap : 64;
-        size_t *nh = calloc(nc, sizeof(*nh));
-
-        if (nh == NULL) {
-            free(sql);
-            return -1;
-        }
-        for (size_t k = 0; k < ks->n; k++) {
-            uint64_t kh = XXH64(ks->v[k].sql, strlen(ks->v[k].sql), 0);
-
-            i = (size_t)kh & (nc - 1);
-            while (nh[i] != 0) {
-                i = (i + 1) & (nc - 1);
-            }
-            nh[i] = k + 1;
-        }
-        free(ks->hash);
-        ks->hash = nh;
-        ks->hcap = nc;
-    }
-    h = XXH64(sql, strlen(sql), 0);
-    i = (size_t)h & (ks->hcap - 1);
-    while (ks->hash[i] != 0) {
-        struct key *k = &ks->v[ks->hash[i] - 1];
-
-        if (strcmp(k->sql, sql) == 0) {
-            k->row = row;
-            free(sql);
-            return 0;
-        }
-        i = (i + 1) & (ks->hcap - 1);
-    }
-    if (ks->n >= max) {
-        ks->dropped++;
-        free(sql);
-        return 0;
-    }
-    if (ks->n == ks->cap) {
-        size_t nc = ks->cap ? 2 * ks->cap : 16;
-        struct key *nv = realloc(ks->v, nc * sizeof(*nv));
-
-        if (nv == NULL) {
-            free(sql);
-            return -1;
-        }
-        ks->v = nv;
-        ks->cap = nc;
-    }
-    ks->v[ks->n].sql = sql;
-    ks->v[ks->n].row = row;
-    ks->n++;
-    ks->hash[i] = ks->n;
-    return 0;
-}
-
-/* Renders one slot of one row alone; NULL when missing or out of memory. */
-static char *slot_sql(const struct n1_rw_row *row, unsigned slot)
-{
-    struct n1_strbuf sb;
-
-    n1_strbuf_init(&sb, 0);
-    if (render_slot(&sb, row, slot) != 0) {
-        n1_strbuf_cleanup(&sb);
-        return NULL;
-    }
-    return sb_take(&sb);
-}
-
-/* What the analysis of the varying slots found. */
-struct plan {
-    unsigned keys[N1_SHAPE_MAX_SLOTS]; /* key slots, in text order */
-    size_t n_keys;
-    int key_is_list; /* the single key is an IN list slot */
-    int vary_range;  /* a range bound varies */
-    int vary_offset; /* OFFSET varies */
-    int vary_limit;  /* LIMIT varies */
-    int vary_set;    /* an UPDATE SET value varies */
-    int vary_values; /* an INSERT value varies */
-    int vary_other;  /* some other literal varies */
-    int key_nested;  /* a key sits inside parentheses */
-};
 
 /* A name as pointer and length, for the comparisons below. */
 struct name {
@@ -454,11 +96,11 @@ static struct name parent_table(const char *sql)
  * rows, so this goes by names only: the same column name ("gid" feeds
  * "gid"), "<table>_id" feeding "id" of that table ("customer_id" feeds
  * customers.id), or a table's "id" feeding "<table>_id" (orders.id feeds
- * order_items.order_id). Anything else (e.g. keys built as 'proj:' + gid) gets no
- * subquery form: a wrong rewrite is worse than none.
+ * order_items.order_id). Anything else (e.g. keys built as 'proj:' + gid) gets
+ * no subquery form: a wrong rewrite is worse than none.
  */
 static int parent_feeds_key(const struct n1_rw_input *in,
-                            const struct plan *p)
+                            const struct n1_rw_plan *p)
 {
     const struct n1_shape *sh = in->shape;
     const struct n1_span *kc = &sh->slots[p->keys[0]].column;
@@ -489,12 +131,12 @@ static int parent_feeds_key(const struct n1_rw_input *in,
     return 0;
 }
 
-static int varies(const struct n1_rw_input *in, unsigned s)
+int n1_rw_varies(const struct n1_rw_input *in, unsigned s)
 {
     return s < 64 && (in->varies >> s) & 1u;
 }
 
-static void make_plan(const struct n1_rw_input *in, struct plan *p)
+static void make_plan(const struct n1_rw_input *in, struct n1_rw_plan *p)
 {
     const struct n1_shape *sh = in->shape;
     unsigned n =
@@ -504,7 +146,7 @@ static void make_plan(const struct n1_rw_input *in, struct plan *p)
     for (unsigned s = 0; s < n; s++) {
         const struct n1_shape_slot *sl = &sh->slots[s];
 
-        if (!varies(in, s)) {
+        if (!n1_rw_varies(in, s)) {
             continue;
         }
         switch (sl->role) {
@@ -540,7 +182,7 @@ static void make_plan(const struct n1_rw_input *in, struct plan *p)
     }
 }
 
-static int set_keycols(const struct n1_rw_input *in, const struct plan *p,
+static int set_keycols(const struct n1_rw_input *in, const struct n1_rw_plan *p,
                        struct n1_rewrite *out)
 {
     const struct n1_shape *sh = in->shape;
@@ -553,67 +195,11 @@ static int set_keycols(const struct n1_rw_input *in, const struct plan *p,
         return -1;
     }
     for (size_t i = 0; i < p->n_keys; i++) {
-        out->key_columns[i] = span_dup(sh, sh->slots[p->keys[i]].column);
+        out->key_columns[i] = n1_rw_span_dup(sh, sh->slots[p->keys[i]].column);
         if (out->key_columns[i] == NULL) {
             return -1;
         }
         out->n_key_columns++;
-    }
-    return 0;
-}
-
-/* Unqualified part of a column name ("t.c" -> "c"). */
-static const char *bare(const char *s, size_t len, size_t *blen)
-{
-    const char *dot = NULL;
-
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '.') {
-            dot = s + i;
-        }
-    }
-    if (dot == NULL) {
-        *blen = len;
-        return s;
-    }
-    *blen = len - (size_t)(dot + 1 - s);
-    return dot + 1;
-}
-
-/* 1 when the select list already has the column (by name, with or
-   without its table). */
-static int select_has(const struct n1_shape *sh, struct n1_span col)
-{
-    const char *l = sh->text + sh->select_list.off;
-    size_t ll = sh->select_list.len;
-    const char *c = sh->text + col.off;
-    size_t cbl;
-    const char *cb = bare(c, col.len, &cbl);
-    size_t i = 0;
-
-    while (i < ll) {
-        size_t j = i;
-        int depth = 0;
-        size_t il;
-        size_t ibl;
-        const char *ib;
-
-        while (j < ll && !(l[j] == ',' && depth == 0)) {
-            depth += l[j] == '(';
-            depth -= l[j] == ')';
-            j++;
-        }
-        il = j - i;
-        ib = bare(l + i, il, &ibl);
-        if ((il == col.len && memcmp(l + i, c, il) == 0) ||
-            (ibl == cbl && memcmp(ib, cb, cbl) == 0 &&
-             (ib == l + i || cb == c))) {
-            return 1;
-        }
-        i = j + 1;
-        while (i < ll && l[i] == ' ') {
-            i++;
-        }
     }
     return 0;
 }
@@ -645,276 +231,6 @@ static int limit_is_one(const struct n1_rw_input *in)
         }
     }
     return 0;
-}
-
-/* Collects the distinct key tuples of the kept rows. */
-static int collect_keys(const struct n1_rw_input *in, const struct plan *p,
-                        size_t max, struct keyset *ks)
-{
-    for (size_t r = 0; r < in->n_rows; r++) {
-        const struct n1_rw_row *row = &in->rows[r];
-
-        if (p->key_is_list) {
-            for (size_t i = 0; i < row->n_lits; i++) {
-                struct n1_strbuf sb;
-
-                if (row->lits[i].slot != p->keys[0]) {
-                    continue;
-                }
-                n1_strbuf_init(&sb, 0);
-                if (n1_rewrite_literal(&sb, &row->lits[i]) < 0) {
-                    n1_strbuf_cleanup(&sb);
-                    return -1;
-                }
-                if (keyset_add(ks, sb_take(&sb), r, max) < 0) {
-                    return -1;
-                }
-            }
-        } else if (p->n_keys == 1) {
-            char *k = slot_sql(row, p->keys[0]);
-
-            if (k == NULL) {
-                return 1;
-            }
-            if (keyset_add(ks, k, r, max) < 0) {
-                return -1;
-            }
-        } else {
-            struct n1_strbuf sb;
-            int rc = 0;
-
-            n1_strbuf_init(&sb, 0);
-            rc |= n1_strbuf_putc(&sb, '(');
-            for (size_t k = 0; k < p->n_keys && rc == 0; k++) {
-                if (k > 0) {
-                    rc |= n1_strbuf_puts(&sb, ", ");
-                }
-                rc |= render_slot(&sb, row, p->keys[k]);
-            }
-            rc |= n1_strbuf_putc(&sb, ')');
-            if (rc != 0) {
-                n1_strbuf_cleanup(&sb);
-                return 1;
-            }
-            if (keyset_add(ks, sb_take(&sb), r, max) < 0) {
-                return -1;
-            }
-        }
-    }
-    return 0;
-}
-
-/* "a, b" of the key columns, with a trailing sep. */
-static char *keycols_joined(const struct n1_shape *sh, const struct plan *p,
-                            const char *pre, const char *post)
-{
-    struct n1_strbuf sb;
-    int rc = 0;
-
-    n1_strbuf_init(&sb, 0);
-    rc |= n1_strbuf_puts(&sb, pre);
-    for (size_t k = 0; k < p->n_keys; k++) {
-        const struct n1_span c = sh->slots[p->keys[k]].column;
-
-        if (k > 0) {
-            rc |= n1_strbuf_puts(&sb, ", ");
-        }
-        rc |= n1_strbuf_append(&sb, sh->text + c.off, c.len);
-    }
-    rc |= n1_strbuf_puts(&sb, post);
-    if (rc != 0) {
-        n1_strbuf_cleanup(&sb);
-        return NULL;
-    }
-    return sb_take(&sb);
-}
-
-/*
- * Adds the edits that turn the key predicates into one IN predicate whose
- * list is keys (or, when subq is not NULL, that subquery).
- */
-static int plan_key_edits(const struct n1_shape *sh, const struct plan *p,
-                          const struct keyset *ks, const char *subq,
-                          struct edits *e)
-{
-    struct n1_strbuf sb;
-    int rc = 0;
-    const struct n1_shape_slot *k0 = &sh->slots[p->keys[0]];
-
-    n1_strbuf_init(&sb, 0);
-    if (p->n_keys == 1) {
-        rc |= n1_strbuf_append(&sb, sh->text + k0->column.off, k0->column.len);
-    } else {
-        char *cols = keycols_joined(sh, p, "(", ")");
-
-        rc |= cols == NULL ? -1 : n1_strbuf_puts(&sb, cols);
-        free(cols);
-    }
-    rc |= n1_strbuf_puts(&sb, " in (");
-    if (subq != NULL) {
-        rc |= n1_strbuf_puts(&sb, subq);
-    } else {
-        for (size_t i = 0; i < ks->n; i++) {
-            if (i > 0) {
-                rc |= n1_strbuf_puts(&sb, ", ");
-            }
-            rc |= n1_strbuf_puts(&sb, ks->v[i].sql);
-        }
-    }
-    rc |= n1_strbuf_putc(&sb, ')');
-    if (rc != 0) {
-        n1_strbuf_cleanup(&sb);
-        return -1;
-    }
-    if (edits_add(e, k0->pred.off, k0->pred.len, sb_take(&sb)) < 0) {
-        return -1;
-    }
-    /* Other key predicates go, with the AND that joined them. */
-    for (size_t k = 1; k < p->n_keys; k++) {
-        const struct n1_shape_slot *sl = &sh->slots[p->keys[k]];
-        size_t off = sl->pred.off;
-        size_t del = sl->pred.len;
-
-        if (off >= 5 && memcmp(sh->text + off - 5, " and ", 5) == 0) {
-            off -= 5;
-            del += 5;
-        } else if (off + del + 5 <= sh->len &&
-                   memcmp(sh->text + off + del, " and ", 5) == 0) {
-            del += 5;
-        } else {
-            return 1;
-        }
-        if (edits_add(e, off, del, xstrdup("")) < 0) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* SELECT (and fanout): IN / row IN / GROUP BY. */
-static int build_select(const struct n1_rw_input *in, const struct plan *p,
-                        const struct keyset *ks, const char *subq, char **sql)
-{
-    const struct n1_shape *sh = in->shape;
-    struct edits e = {0};
-    int need_cols = 0;
-    int rc;
-
-    rc = plan_key_edits(sh, p, ks, subq, &e);
-    if (rc != 0) {
-        goto out;
-    }
-    if (sh->limit.len > 0) {
-        rc = edits_add(&e, sh->limit.off, sh->limit.len, xstrdup(""));
-        if (rc != 0) {
-            goto out;
-        }
-    }
-    if (!sh->select_star || sh->has_aggregate) {
-        for (size_t k = 0; k < p->n_keys; k++) {
-            if (!select_has(sh, sh->slots[p->keys[k]].column)) {
-                need_cols = 1;
-            }
-        }
-    }
-    if (need_cols) {
-        rc = edits_add(&e, sh->select_list.off, 0,
-                       keycols_joined(sh, p, "", ", "));
-        if (rc != 0) {
-            goto out;
-        }
-    }
-    if (sh->has_aggregate) {
-        if (sh->group_by.len > 0) {
-            rc = edits_add(&e, sh->group_by.off, 0,
-                           keycols_joined(sh, p, "", ", "));
-        } else {
-            rc = edits_add(&e, sh->where_end, 0,
-                           keycols_joined(sh, p, " group by ", ""));
-        }
-        if (rc != 0) {
-            goto out;
-        }
-    }
-    rc = apply_edits(sh, &e, &in->rows[0], sql);
-out:
-    edits_free(&e);
-    return rc;
-}
-
-/* UPDATE and DELETE: key IN, varying SET values as CASE key WHEN. */
-static int build_update(const struct n1_rw_input *in, const struct plan *p,
-                        const struct keyset *ks, char **sql)
-{
-    const struct n1_shape *sh = in->shape;
-    struct edits e = {0};
-    int rc;
-
-    rc = plan_key_edits(sh, p, ks, NULL, &e);
-    for (unsigned s = 0; s < sh->n_slots && rc == 0 && p->vary_set; s++) {
-        const struct n1_shape_slot *sl = &sh->slots[s];
-        const struct n1_shape_slot *k0 = &sh->slots[p->keys[0]];
-        struct n1_strbuf sb;
-
-        if (sl->role != N1_SLOT_SET || !varies(in, s)) {
-            continue;
-        }
-        n1_strbuf_init(&sb, 0);
-        rc |= n1_strbuf_puts(&sb, "case ");
-        rc |= n1_strbuf_append(&sb, sh->text + k0->column.off, k0->column.len);
-        for (size_t i = 0; i < ks->n && rc == 0; i++) {
-            rc |= n1_strbuf_puts(&sb, " when ");
-            rc |= n1_strbuf_puts(&sb, ks->v[i].sql);
-            rc |= n1_strbuf_puts(&sb, " then ");
-            rc |= render_slot(&sb, &in->rows[ks->v[i].row], s);
-        }
-        rc |= n1_strbuf_puts(&sb, " end");
-        if (rc != 0) {
-            n1_strbuf_cleanup(&sb);
-            break;
-        }
-        rc = edits_add(&e, sl->pos, sl->width, sb_take(&sb));
-    }
-    if (rc == 0) {
-        rc = apply_edits(sh, &e, &in->rows[0], sql);
-    }
-    edits_free(&e);
-    return rc;
-}
-
-/* INSERT: one row per execution, up to max. */
-static int build_insert(const struct n1_rw_input *in, size_t max, char **sql,
-                        uint64_t *listed)
-{
-    const struct n1_shape *sh = in->shape;
-    struct edits e = {0};
-    struct n1_strbuf sb;
-    size_t n = in->n_rows < max ? in->n_rows : max;
-    int rc = 0;
-
-    n1_strbuf_init(&sb, 0);
-    for (size_t r = 0; r < n && rc == 0; r++) {
-        if (r > 0) {
-            rc = n1_strbuf_puts(&sb, ", ");
-        }
-        if (rc == 0) {
-            rc = render_span(&sb, sh, sh->values_row.off,
-                             sh->values_row.off + sh->values_row.len,
-                             &in->rows[r]);
-        }
-    }
-    if (rc != 0) {
-        n1_strbuf_cleanup(&sb);
-        goto out;
-    }
-    rc = edits_add(&e, sh->values_row.off, sh->values_row.len, sb_take(&sb));
-    if (rc == 0) {
-        rc = apply_edits(sh, &e, &in->rows[0], sql);
-    }
-    *listed = n;
-out:
-    edits_free(&e);
-    return rc;
 }
 
 /*
@@ -960,53 +276,6 @@ static int single_row_values(const struct n1_rw_input *in, unsigned *slot)
     return 1;
 }
 
-/* One multi-row INSERT from one-row executions printed as values(?+):
-   each kept execution's literals become one row. */
-static int build_insert_rows(const struct n1_rw_input *in, size_t max,
-                             unsigned slot, char **sql, uint64_t *listed)
-{
-    const struct n1_shape *sh = in->shape;
-    struct edits e = {0};
-    struct n1_strbuf sb;
-    size_t n = in->n_rows < max ? in->n_rows : max;
-    int rc = 0;
-
-    n1_strbuf_init(&sb, 0);
-    for (size_t r = 0; r < n && rc == 0; r++) {
-        const struct n1_rw_row *row = &in->rows[r];
-        int first = 1;
-
-        rc = n1_strbuf_puts(&sb, r > 0 ? ", (" : "(");
-        for (size_t i = 0; i < row->n_lits && rc == 0; i++) {
-            if (row->lits[i].slot != slot) {
-                continue;
-            }
-            if (!first) {
-                rc = n1_strbuf_puts(&sb, ", ");
-            }
-            first = 0;
-            if (rc == 0 && n1_rewrite_literal(&sb, &row->lits[i]) < 0) {
-                rc = -1;
-            }
-        }
-        if (rc == 0) {
-            rc = n1_strbuf_putc(&sb, ')');
-        }
-    }
-    if (rc != 0) {
-        n1_strbuf_cleanup(&sb);
-        goto out;
-    }
-    rc = edits_add(&e, sh->values_row.off, sh->values_row.len, sb_take(&sb));
-    if (rc == 0) {
-        rc = apply_edits(sh, &e, &in->rows[0], sql);
-    }
-    *listed = n;
-out:
-    edits_free(&e);
-    return rc;
-}
-
 /* INSERT key columns: the columns whose value varies. */
 static int insert_keycols(const struct n1_rw_input *in, struct n1_rewrite *out)
 {
@@ -1037,11 +306,11 @@ static int insert_keycols(const struct n1_rw_input *in, struct n1_rewrite *out)
     for (unsigned s = 0; s < sh->n_slots; s++) {
         const struct n1_shape_slot *sl = &sh->slots[s];
 
-        if (sl->role != N1_SLOT_VALUES || !varies(in, s)) {
+        if (sl->role != N1_SLOT_VALUES || !n1_rw_varies(in, s)) {
             continue;
         }
-        out->key_columns[out->n_key_columns] =
-            xstrdup(sl->values_row < n_names ? names[sl->values_row] : "?");
+        out->key_columns[out->n_key_columns] = n1_rw_strdup(
+            sl->values_row < n_names ? names[sl->values_row] : "?");
         if (out->key_columns[out->n_key_columns] == NULL) {
             return -1;
         }
@@ -1241,7 +510,7 @@ static int write_advice(const struct n1_rw_input *in, struct n1_rewrite *out,
         n1_strbuf_cleanup(&sb);
         return -1;
     }
-    out->advice = sb_take(&sb);
+    out->advice = n1_rw_sb_take(&sb);
     return out->advice == NULL ? -1 : 0;
 }
 
@@ -1257,9 +526,9 @@ int n1_rewrite_build(const struct n1_rw_input *in, struct n1_rewrite *out,
     size_t max = in->max_keys ? in->max_keys : DEFAULT_MAX_KEYS;
     size_t min_batch =
         in->min_batch_items ? in->min_batch_items : DEFAULT_MIN_BATCH;
-    struct plan p;
+    struct n1_rw_plan p;
     unsigned vslot = 0;
-    struct keyset ks = {0};
+    struct n1_rw_keyset ks = {0};
     char *subq_sql = NULL;
     const char *why = NULL;
     uint64_t total_keys = in->distinct;
@@ -1275,13 +544,13 @@ int n1_rewrite_build(const struct n1_rw_input *in, struct n1_rewrite *out,
         }
         if (!p.vary_values) {
             why = "no value of the row changes";
-        } else if (sh->values_collapsed && !sh->insert_select &&
-                   !p.vary_set && !p.vary_other && p.n_keys == 0 &&
+        } else if (sh->values_collapsed && !sh->insert_select && !p.vary_set &&
+                   !p.vary_other && p.n_keys == 0 &&
                    single_row_values(in, &vslot)) {
             out->pattern = N1_RW_MULTI_INSERT;
             total_keys = in->count;
-            rc = build_insert_rows(in, max, vslot, &out->sql,
-                                   &out->keys_listed);
+            rc = n1_rw_build_insert_rows(in, max, vslot, &out->sql,
+                                         &out->keys_listed);
         } else if (sh->values_collapsed || sh->insert_select ||
                    sh->values_row.len == 0) {
             out->pattern = N1_RW_BATCHED;
@@ -1291,7 +560,7 @@ int n1_rewrite_build(const struct n1_rw_input *in, struct n1_rewrite *out,
         } else {
             out->pattern = N1_RW_MULTI_INSERT;
             total_keys = in->count;
-            rc = build_insert(in, max, &out->sql, &out->keys_listed);
+            rc = n1_rw_build_insert(in, max, &out->sql, &out->keys_listed);
         }
         goto done;
     }
@@ -1347,7 +616,7 @@ int n1_rewrite_build(const struct n1_rw_input *in, struct n1_rewrite *out,
                sh->group_by.len == 0 && sh->select_list.len == 0) {
         why = "aggregate without a select list";
     } else {
-        rc = collect_keys(in, &p, max, &ks);
+        rc = n1_rw_collect_keys(in, &p, max, &ks);
         if (rc < 0) {
             goto oom;
         }
@@ -1360,17 +629,17 @@ int n1_rewrite_build(const struct n1_rw_input *in, struct n1_rewrite *out,
             out->pattern = sh->has_aggregate ? N1_RW_GROUP_BY
                            : p.n_keys > 1    ? N1_RW_ROW_IN
                                              : N1_RW_IN_LIST;
-            rc = build_select(in, &p, &ks, NULL, &out->sql);
+            rc = n1_rw_build_select(in, &p, &ks, NULL, &out->sql);
             if (rc == 0 && in->parent_sql != NULL && p.n_keys == 1 &&
                 !p.key_is_list && in->kind == N1_FIND_N_PLUS_ONE &&
                 parent_feeds_key(in, &p)) {
-                rc = build_select(in, &p, &ks, in->parent_sql, &subq_sql);
+                rc = n1_rw_build_select(in, &p, &ks, in->parent_sql, &subq_sql);
             }
         } else {
             out->pattern = p.vary_set     ? N1_RW_CASE_UPDATE
                            : p.n_keys > 1 ? N1_RW_ROW_IN
                                           : N1_RW_IN_LIST;
-            rc = build_update(in, &p, &ks, &out->sql);
+            rc = n1_rw_build_update(in, &p, &ks, &out->sql);
         }
         out->keys_listed = ks.n;
         if (total_keys < ks.n) {
@@ -1404,11 +673,11 @@ done:
         goto oom;
     }
     free(subq_sql);
-    keyset_free(&ks);
+    n1_rw_keyset_free(&ks);
     return 0;
 oom:
     free(subq_sql);
-    keyset_free(&ks);
+    n1_rw_keyset_free(&ks);
     n1_rewrite_cleanup(out);
     n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM building a rewrite");
     return -1;

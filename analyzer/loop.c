@@ -1,0 +1,659 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loop.c: the loop record, the executions of one repeated statement.
+ *
+ * The loop is the common currency of the detectors: it keeps the first
+ * executions' literals (bounded by max_keys and a byte budget), a bounded
+ * set of key hashes for the distinct count, and per slot whether the
+ * value changed. The statement records beside it remember what ran just
+ * before a loop (its possible parent). n1_loop_report() turns a loop into
+ * a finding. Which loops are open and when they end is not decided here:
+ * that is conntab.c and the detectors.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "detect_int.h"
+
+/* Bytes of literal values one loop may keep, per kept row on average. */
+#define ROW_BUDGET_PER_KEY 256
+
+/* ---- statement records ------------------------------------------------ */
+
+static char *dupn(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+
+    if (d != NULL) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+/* 1 when the select list is one plain column (no *, call or alias). */
+static int single_column(const struct n1_shape *sh)
+{
+    const char *s = sh->text + sh->select_list.off;
+
+    if (sh->select_list.len == 0 || sh->select_star) {
+        return 0;
+    }
+    for (size_t i = 0; i < sh->select_list.len; i++) {
+        char c = s[i];
+
+        if (!(c == '_' || c == '.' || c == '$' || (c >= 'a' && c <= 'z') ||
+              (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              (unsigned char)c >= 0x80)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+struct n1_stmt_rec *n1_stmt_rec_new(const struct n1_detect_ctx *ctx,
+                                    const struct n1_event *ev,
+                                    const struct n1_norm *norm,
+                                    const struct n1_shape *sh, uint64_t seq)
+{
+    struct n1_stmt_rec *r = NULL;
+
+    r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        goto oom;
+    }
+    r->refs = 1;
+    r->fp = norm->id;
+    r->seq = seq;
+    r->offset = ev->offset;
+    r->is_select = sh->verb == N1_VERB_SELECT && sh->table.len > 0;
+    r->table = dupn(sh->text + sh->table.off, sh->table.len);
+    if (r->table == NULL) {
+        goto oom;
+    }
+    r->rows_sent = NAN;
+    if (ev->metric_mask & (1u << N1_M_ROWS_SENT)) {
+        r->rows_sent = ev->metric[N1_M_ROWS_SENT];
+    }
+    /* The driving query can become a subquery only when it hands over
+       one column and nothing limits it (MySQL refuses LIMIT in IN). */
+    if (r->is_select && single_column(sh) && sh->limit.len == 0 &&
+        !sh->has_union && ev->sql_len <= ctx->opts.max_sample_bytes &&
+        memchr(ev->sql, '\0', ev->sql_len) == NULL) {
+        size_t l = ev->sql_len;
+
+        while (l > 0 && (ev->sql[l - 1] == ';' || ev->sql[l - 1] == ' ' ||
+                         ev->sql[l - 1] == '\n' || ev->sql[l - 1] == '\t' ||
+                         ev->sql[l - 1] == '\r')) {
+            l--;
+        }
+        r->sql = dupn(ev->sql, l);
+        r->column = dupn(sh->text + sh->select_list.off, sh->select_list.len);
+        if (r->sql == NULL || r->column == NULL) {
+            goto oom;
+        }
+    }
+    return r;
+oom:
+    n1_stmt_rec_unref(r);
+    return NULL;
+}
+
+void n1_stmt_rec_unref(struct n1_stmt_rec *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    if (--r->refs > 0) {
+        return;
+    }
+    free(r->table);
+    free(r->sql);
+    free(r->column);
+    free(r);
+}
+
+/* ---- loops ------------------------------------------------------------ */
+
+uint64_t n1_norm_lit_hash(const struct n1_norm *norm)
+{
+    uint64_t h = 0x51;
+
+    for (size_t i = 0; i < norm->n_lits; i++) {
+        const struct n1_literal *l = &norm->lits[i];
+        unsigned char hdr[9];
+
+        hdr[0] = (unsigned char)l->type;
+        for (int k = 0; k < 4; k++) {
+            hdr[1 + k] = (unsigned char)(l->slot >> (8 * k));
+            hdr[5 + k] = (unsigned char)(l->item >> (8 * k));
+        }
+        h = XXH64(hdr, sizeof(hdr), h);
+        h = XXH64(l->value, l->len, h);
+    }
+    return h;
+}
+
+static uint64_t lit_hash1(const struct n1_rw_lit *l, uint64_t h)
+{
+    unsigned char t = (unsigned char)l->type;
+
+    h = XXH64(&t, 1, h);
+    return XXH64(l->value, l->len, h);
+}
+
+/* Copies a row into one block; NULL when out of memory. */
+static struct n1_rw_lit *row_copy(const struct n1_rw_row *row, size_t *bytes)
+{
+    size_t sz = row->n_lits * sizeof(struct n1_rw_lit);
+    struct n1_rw_lit *v = NULL;
+    char *p;
+
+    for (size_t i = 0; i < row->n_lits; i++) {
+        sz += row->lits[i].len + 1;
+    }
+    v = malloc(sz ? sz : 1);
+    if (v == NULL) {
+        return NULL;
+    }
+    p = (char *)(v + row->n_lits);
+    for (size_t i = 0; i < row->n_lits; i++) {
+        v[i] = row->lits[i];
+        memcpy(p, row->lits[i].value, row->lits[i].len);
+        p[row->lits[i].len] = '\0';
+        v[i].value = p;
+        p += row->lits[i].len + 1;
+    }
+    *bytes = sz;
+    return v;
+}
+
+/* Adds h to the distinct set; returns 1 when it was new. */
+static int hset_add(struct n1_detect_ctx *ctx, struct n1_loop *l, uint64_t h)
+{
+    size_t i;
+
+    if (h == 0) {
+        h = 1; /* 0 marks an empty place */
+    }
+    if (l->hcap == 0 ||
+        (2 * (l->hn + 1) > l->hcap && l->hn < ctx->opts.max_distinct &&
+         ctx->mem_used + l->hcap * sizeof(uint64_t) <= ctx->opts.max_memory)) {
+        size_t nc = l->hcap ? 2 * l->hcap : 16;
+        uint64_t *nv = calloc(nc, sizeof(*nv));
+
+        if (nv == NULL) {
+            return -1;
+        }
+        for (size_t k = 0; k < l->hcap; k++) {
+            if (l->hset[k] != 0) {
+                size_t j = (size_t)l->hset[k] & (nc - 1);
+
+                while (nv[j] != 0) {
+                    j = (j + 1) & (nc - 1);
+                }
+                nv[j] = l->hset[k];
+            }
+        }
+        free(l->hset);
+        ctx->mem_used += (nc - l->hcap) * sizeof(uint64_t);
+        l->hset = nv;
+        l->hcap = nc;
+    }
+    i = (size_t)h & (l->hcap - 1);
+    for (size_t probes = 0; probes < l->hcap; probes++) {
+        if (l->hset[i] == h) {
+            return 0;
+        }
+        if (l->hset[i] == 0) {
+            break;
+        }
+        i = (i + 1) & (l->hcap - 1);
+    }
+    /* Full (max_distinct or max_memory reached): count it, remember
+       nothing. */
+    if (l->hn >= ctx->opts.max_distinct || l->hset[i] != 0 ||
+        2 * (l->hn + 1) > l->hcap) {
+        return 1;
+    }
+    l->hset[i] = h;
+    l->hn++;
+    return 1;
+}
+
+int n1_loop_add_row(struct n1_detect_ctx *ctx, struct n1_loop *l,
+                    const struct n1_rw_row *row, int64_t ts_us,
+                    double query_time, int has_time)
+{
+    uint64_t sh[N1_SHAPE_MAX_SLOTS] = {0};
+    uint64_t key = 0x4b;
+    int is_new;
+
+    for (size_t i = 0; i < row->n_lits; i++) {
+        const struct n1_rw_lit *lit = &row->lits[i];
+
+        if (lit->slot < N1_SHAPE_MAX_SLOTS) {
+            sh[lit->slot] = lit_hash1(lit, sh[lit->slot] + 1);
+            if ((l->keymask >> lit->slot) & 1u) {
+                key = lit_hash1(lit, key + lit->slot);
+            }
+        } else if (l->key_all) {
+            key = lit_hash1(lit, key + lit->slot);
+        }
+    }
+    if (l->count == 0) {
+        memcpy(l->slot_hash0, sh, sizeof(sh));
+    } else {
+        for (unsigned s = 0; s < N1_SHAPE_MAX_SLOTS; s++) {
+            if (sh[s] != l->slot_hash0[s]) {
+                l->varies |= (uint64_t)1 << s;
+            }
+        }
+    }
+    is_new = hset_add(ctx, l, key);
+    if (is_new < 0) {
+        goto oom;
+    }
+    l->distinct += (uint64_t)is_new;
+    l->count++;
+    if (ts_us != N1_TS_NONE) {
+        if (l->first_us == N1_TS_NONE) {
+            l->first_us = ts_us;
+        }
+        l->last_us = ts_us;
+    }
+    if (has_time) {
+        l->time_s += query_time;
+        l->n_timed++;
+    }
+    if (l->count == 1 || (l->keep_rows && (is_new || l->keep_dups))) {
+        size_t bytes = 0;
+        struct n1_rw_lit *v = NULL;
+
+        if (l->n_rows >= ctx->opts.max_keys ||
+            l->row_bytes > ctx->opts.max_keys * ROW_BUDGET_PER_KEY ||
+            (l->n_rows > 0 && ctx->mem_used > ctx->opts.max_memory)) {
+            l->rows_complete = 0;
+            ctx->stats.rows_dropped++;
+            return 0;
+        }
+        if (l->n_rows == l->cap_rows) {
+            size_t nc = l->cap_rows ? 2 * l->cap_rows : 8;
+            struct n1_rw_row *nr = realloc(l->rows, nc * sizeof(*nr));
+
+            if (nr == NULL) {
+                goto oom;
+            }
+            l->rows = nr;
+            l->cap_rows = nc;
+        }
+        v = row_copy(row, &bytes);
+        if (v == NULL) {
+            goto oom;
+        }
+        l->rows[l->n_rows].lits = v;
+        l->rows[l->n_rows].n_lits = row->n_lits;
+        l->n_rows++;
+        l->row_bytes += bytes;
+        ctx->mem_used += bytes;
+    } else if (!l->keep_rows) {
+        l->rows_complete = 0;
+    }
+    return 0;
+oom:
+    n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM loop of %llu",
+               (unsigned long long)l->count);
+    return -1;
+}
+
+/* Views norm's literals as a row; lits must hold norm->n_lits entries. */
+static void norm_row(const struct n1_norm *norm, struct n1_rw_lit *lits,
+                     struct n1_rw_row *row)
+{
+    for (size_t i = 0; i < norm->n_lits; i++) {
+        lits[i].type = norm->lits[i].type;
+        lits[i].slot = norm->lits[i].slot;
+        lits[i].item = norm->lits[i].item;
+        lits[i].len = norm->lits[i].len;
+        lits[i].value = norm->lits[i].value;
+    }
+    row->lits = lits;
+    row->n_lits = norm->n_lits;
+}
+
+int n1_loop_add(struct n1_detect_ctx *ctx, struct n1_loop *l,
+                const struct n1_event *ev, const struct n1_norm *norm,
+                uint64_t seq)
+{
+    struct n1_rw_lit small[16];
+    struct n1_rw_lit *lits = small;
+    struct n1_rw_row row;
+    int has_time = (ev->metric_mask & (1u << N1_M_QUERY_TIME)) != 0;
+    int rc;
+
+    if (norm->n_lits > 16) {
+        lits = malloc(norm->n_lits * sizeof(*lits));
+        if (lits == NULL) {
+            n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM literals");
+            return -1;
+        }
+    }
+    norm_row(norm, lits, &row);
+    rc =
+        n1_loop_add_row(ctx, l, &row, ev->ts_us,
+                        has_time ? ev->metric[N1_M_QUERY_TIME] : 0.0, has_time);
+    if (lits != small) {
+        free(lits);
+    }
+    l->last_seq = seq;
+    return rc;
+}
+
+int n1_loop_add_conn(struct n1_detect_ctx *ctx, struct n1_loop *l,
+                     uint64_t conn)
+{
+    if (l->n_conns >= ctx->opts.max_fanout_members) {
+        ctx->stats.fanout_dropped++;
+        return 0;
+    }
+    if (l->n_conns == l->cap_conns) {
+        size_t nc = l->cap_conns ? 2 * l->cap_conns : 8;
+        uint64_t *nv = realloc(l->conns, nc * sizeof(*nv));
+
+        if (nv == NULL) {
+            n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM connections");
+            return -1;
+        }
+        l->conns = nv;
+        l->cap_conns = nc;
+    }
+    l->conns[l->n_conns++] = conn;
+    return 0;
+}
+
+/* Copies the tags (one block) and works out the location. */
+static int copy_tags(struct n1_loop *l, const struct n1_norm *norm)
+{
+    size_t sz = norm->n_tags * sizeof(struct n1_kv);
+    const char *file = NULL;
+    const char *line = NULL;
+    char *p;
+
+    if (norm->n_tags == 0) {
+        return 0;
+    }
+    for (size_t i = 0; i < norm->n_tags; i++) {
+        sz += strlen(norm->tags[i].key) + strlen(norm->tags[i].value) + 2;
+    }
+    l->tags = malloc(sz);
+    if (l->tags == NULL) {
+        return -1;
+    }
+    p = (char *)(l->tags + norm->n_tags);
+    for (size_t i = 0; i < norm->n_tags; i++) {
+        size_t kl = strlen(norm->tags[i].key) + 1;
+        size_t vl = strlen(norm->tags[i].value) + 1;
+
+        memcpy(p, norm->tags[i].key, kl);
+        l->tags[i].key = p;
+        p += kl;
+        memcpy(p, norm->tags[i].value, vl);
+        l->tags[i].value = p;
+        p += vl;
+        if (strcmp(norm->tags[i].key, "file") == 0) {
+            file = norm->tags[i].value;
+        } else if (strcmp(norm->tags[i].key, "line") == 0 ||
+                   strcmp(norm->tags[i].key, "lineno") == 0) {
+            line = norm->tags[i].value;
+        }
+    }
+    l->n_tags = norm->n_tags;
+    if (file != NULL) {
+        size_t n = strlen(file) + (line != NULL ? strlen(line) + 1 : 0) + 1;
+
+        l->location = malloc(n);
+        if (l->location == NULL) {
+            return -1;
+        }
+        if (line != NULL) {
+            snprintf(l->location, n, "%s:%s", file, line);
+        } else {
+            snprintf(l->location, n, "%s", file);
+        }
+    }
+    return 0;
+}
+
+struct n1_loop *n1_loop_new(struct n1_detect_ctx *ctx,
+                            const struct n1_event *ev,
+                            const struct n1_norm *norm,
+                            const struct n1_shape *sh, uint64_t seq,
+                            int keep_rows)
+{
+    struct n1_loop *l = NULL;
+    size_t sl = ev->sql_len;
+
+    l = calloc(1, sizeof(*l));
+    if (l == NULL) {
+        goto oom;
+    }
+    l->fp = norm->id;
+    l->fp_len = norm->len;
+    l->fp_text = dupn(norm->text, norm->len);
+    if (sl > ctx->opts.max_sample_bytes) {
+        sl = ctx->opts.max_sample_bytes;
+    }
+    l->sample = dupn(ev->sql, sl);
+    l->file = dupn(ev->file != NULL ? ev->file : "",
+                   ev->file != NULL ? strlen(ev->file) : 0);
+    if (l->fp_text == NULL || l->sample == NULL || l->file == NULL) {
+        goto oom;
+    }
+    l->line = ev->line;
+    l->offset = ev->offset;
+    l->verb = sh->verb;
+    /* The key of an execution: what WHERE and LIMIT got for reads and
+       writes by key; the whole row for INSERT and anything else. */
+    if (sh->verb == N1_VERB_SELECT || sh->verb == N1_VERB_UPDATE ||
+        sh->verb == N1_VERB_DELETE) {
+        for (unsigned s = 0; s < sh->n_slots && s < N1_SHAPE_MAX_SLOTS; s++) {
+            const struct n1_shape_slot *x = &sh->slots[s];
+
+            if (x->in_where || x->role == N1_SLOT_LIMIT ||
+                x->role == N1_SLOT_OFFSET) {
+                l->keymask |= (uint64_t)1 << s;
+            }
+        }
+    } else {
+        l->keymask = ~(uint64_t)0;
+        l->key_all = 1;
+    }
+    l->ident = n1_tags_ident(norm);
+    l->lit_hash = n1_norm_lit_hash(norm);
+    l->first_seq = seq;
+    l->first_us = N1_TS_NONE;
+    l->last_us = N1_TS_NONE;
+    l->keep_rows = keep_rows;
+    /* UPDATE keeps repeated keys: the last SET value of a key wins. */
+    l->keep_dups = sh->verb == N1_VERB_INSERT || sh->verb == N1_VERB_UPDATE;
+    l->rows_complete = 1;
+    l->conn = ev->conn_id;
+    l->mem = &ctx->mem_used;
+    if (copy_tags(l, norm) < 0) {
+        goto oom;
+    }
+    if (n1_loop_add(ctx, l, ev, norm, seq) < 0) {
+        n1_loop_free(l);
+        return NULL;
+    }
+    return l;
+oom:
+    n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM new loop");
+    n1_loop_free(l);
+    return NULL;
+}
+
+void n1_loop_free(struct n1_loop *l)
+{
+    if (l == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < l->n_rows; i++) {
+        free((void *)l->rows[i].lits);
+    }
+    for (size_t i = 0; i < 3; i++) {
+        n1_stmt_rec_unref(l->cand[i]);
+    }
+    if (l->mem != NULL) {
+        *l->mem -= l->row_bytes + l->hcap * sizeof(uint64_t);
+    }
+    free(l->rows);
+    free(l->hset);
+    free(l->fp_text);
+    free(l->sample);
+    free(l->tags);
+    free(l->location);
+    free(l->file);
+    free(l->conns);
+    free(l);
+}
+
+static int qualifies(const struct n1_detect_ctx *ctx, const struct n1_loop *l,
+                     enum n1_finding_kind kind)
+{
+    const struct n1_detect_opts *o = &ctx->opts;
+
+    switch (kind) {
+    case N1_FIND_N_PLUS_ONE:
+        return l->count >= o->min_repeats &&
+               l->distinct >= o->min_distinct_keys && l->varies != 0;
+    case N1_FIND_DUPLICATE:
+        return l->count >= o->dup_min_repeats;
+    case N1_FIND_FANOUT:
+        return l->n_conns >= o->fanout_min_conns &&
+               l->distinct >= o->min_distinct_keys;
+    case N1_FIND_KIND_COUNT:
+        break;
+    }
+    return 0;
+}
+
+int n1_loop_report(struct n1_detect_ctx *ctx, const struct n1_loop *l,
+                   enum n1_finding_kind kind, const struct n1_stmt_rec *parent)
+{
+    struct n1_shape *sh = NULL;
+    struct n1_rewrite rw;
+    struct n1_rw_input in;
+    struct n1_finding f;
+    char *table = NULL;
+    int have_rw = 0;
+    int ret = -1;
+
+    memset(&rw, 0, sizeof(rw));
+    if (!qualifies(ctx, l, kind)) {
+        return 0;
+    }
+    /* A private parse: the cache may not hold this shape any more, and
+       the caller may be holding another cached shape. */
+    sh = n1_shape_parse(l->fp, l->fp_text, l->fp_len, &ctx->err);
+    if (sh == NULL) {
+        goto out;
+    }
+    table = dupn(sh->text + sh->table.off, sh->table.len);
+    if (table == NULL) {
+        goto oom;
+    }
+    memset(&f, 0, sizeof(f));
+    f.kind = kind;
+    f.severity =
+        l->count >= ctx->opts.error_repeats ? N1_SEV_ERROR : N1_SEV_WARNING;
+    if (kind != N1_FIND_DUPLICATE) {
+        memset(&in, 0, sizeof(in));
+        in.kind = kind;
+        in.shape = sh;
+        in.rows = l->rows;
+        in.n_rows = l->n_rows;
+        in.count = l->count;
+        in.distinct = l->distinct;
+        in.varies = l->varies;
+        in.rows_complete = l->rows_complete;
+        in.max_keys = ctx->opts.max_keys;
+        in.min_batch_items = ctx->opts.min_batch_items;
+        if (parent != NULL && parent->sql != NULL) {
+            in.parent_sql = parent->sql;
+            in.parent_column = parent->column;
+        }
+        if (n1_rewrite_build(&in, &rw, &ctx->err) < 0) {
+            goto out;
+        }
+        have_rw = 1;
+        if (rw.pattern == N1_RW_BATCHED) {
+            ret = 0;
+            goto out;
+        }
+        if (rw.pattern == N1_RW_RANGE || rw.pattern == N1_RW_PAGINATION) {
+            f.severity = N1_SEV_INFO;
+        }
+        f.key_columns = (const char *const *)rw.key_columns;
+        f.n_key_columns = rw.n_key_columns;
+        f.rewrite = rw.sql;
+        f.rewrite_kind = rw.sql != NULL || rw.pattern == N1_RW_RANGE ||
+                                 rw.pattern == N1_RW_PAGINATION
+                             ? rw.kind
+                             : NULL;
+        f.advice = rw.advice;
+        f.round_trips_saved = rw.saved;
+    } else {
+        /* A cache answers every repeat: only the first asks the server. */
+        f.round_trips_saved = l->count - 1;
+        f.advice = "The same statement with the same values runs again and "
+                   "again on one connection: keep the first result (cache "
+                   "it, or hoist the query out of the loop) instead of "
+                   "asking the server each time.";
+    }
+    f.id = n1_finding_id(kind, l->fp, l->location);
+    f.statement = n1_verb_name(sh->verb);
+    f.table = table;
+    f.connection = kind == N1_FIND_FANOUT ? 0 : l->conn;
+    if (kind == N1_FIND_FANOUT) {
+        f.connections = l->conns;
+        f.n_connections = l->n_conns;
+    }
+    f.count = l->count;
+    f.distinct_keys = l->distinct;
+    f.fingerprint = l->fp;
+    f.fingerprint_text = l->fp_text;
+    f.sample = l->sample;
+    f.first_seen_us = l->first_us;
+    f.last_seen_us = l->last_us;
+    f.total_time_s = l->n_timed > 0 ? l->time_s : NAN;
+    f.parent_rows_sent = NAN;
+    if (parent != NULL) {
+        f.has_parent = 1;
+        f.parent_fingerprint = parent->fp;
+        f.parent_table = parent->table;
+        f.parent_rows_sent = parent->rows_sent;
+    }
+    f.tags = l->tags;
+    f.n_tags = l->n_tags;
+    f.location = l->location;
+    f.file = l->file;
+    f.line = l->line;
+    ctx->stats.findings++;
+    ctx->emit(ctx->ud, &f);
+    ret = 1;
+    goto out;
+oom:
+    n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM finding");
+out:
+    if (have_rw) {
+        n1_rewrite_cleanup(&rw);
+    }
+    free(table);
+    n1_shape_free(sh);
+    return ret;
+}
