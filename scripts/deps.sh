@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Installs what n1scan needs on Debian 12: `deps.sh build` for building
-# only, `deps.sh` (or `deps.sh test`) for building and every test.
+# only, `deps.sh` (or `deps.sh test`) for building and every test;
+# `--list` prints the packages instead of installing them.
 # Runs apt-get as root directly, otherwise through sudo.
 set -euo pipefail
 
@@ -10,11 +11,27 @@ packages=(
     libpcre2-dev libsqlite3-dev zlib1g-dev libjansson-dev libxxhash-dev
     libinih-dev default-libmysqlclient-dev libcmocka-dev
 )
-if [ "${1:-test}" != build ]; then
+mode=test
+list=0
+for arg in "$@"; do
+    case $arg in
+    build | test) mode=$arg ;;
+    --list) list=1 ;;
+    *)
+        echo "usage: deps.sh [build|test] [--list]" >&2
+        exit 2
+        ;;
+    esac
+done
+if [ "$mode" = test ]; then
     packages+=(
         clang libclang-rt-14-dev mariadb-server mariadb-client percona-toolkit
         python3 python3-jsonschema sqlite3 time
     )
+fi
+if [ "$list" = 1 ]; then
+    printf '%s\n' "${packages[@]}"
+    exit 0
 fi
 
 missing=()
