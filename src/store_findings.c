@@ -86,33 +86,12 @@ int n1_store_file_get(struct n1_store *st, int64_t id,
                       struct n1_file_state *out, struct n1_error *err)
 {
     sqlite3_stmt *s = st_get_stmt(st, S_FILE_BY_ID, err);
-    struct n1_file_state fs;
-    int rc;
 
     if (s == NULL) {
         return -1;
     }
-    n1_store_file_state_init(&fs);
     sqlite3_bind_int64(s, 1, id);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(s);
-        return 0;
-    }
-    if (rc != SQLITE_ROW) {
-        st_db_error(st, err, "reading a file record");
-        sqlite3_reset(s);
-        return -1;
-    }
-    rc = st_read_file_row(st, s, &fs, err);
-    sqlite3_reset(s);
-    if (rc < 0) {
-        n1_store_file_state_cleanup(&fs);
-        return -1;
-    }
-    n1_store_file_state_cleanup(out);
-    *out = fs;
-    return 1;
+    return st_fetch_file_row(st, s, out, "reading a file record", err);
 }
 
 /* The conns BLOB: pairs of little-endian 64-bit words. */

@@ -174,13 +174,10 @@ int n1_store_file_lookup(struct n1_store *st, const char *path,
                          struct n1_file_state *out, struct n1_error *err)
 {
     sqlite3_stmt *s = st_get_stmt(st, S_FILE_LOOKUP, err);
-    struct n1_file_state fs;
-    int rc;
 
     if (s == NULL) {
         return -1;
     }
-    n1_store_file_state_init(&fs);
     sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
     /* Identity matching needs a real inode (stdin has none). */
     if (ident != NULL && ident->inode != 0) {
@@ -192,25 +189,7 @@ int n1_store_file_lookup(struct n1_store *st, const char *path,
         sqlite3_bind_null(s, 3);
         sqlite3_bind_int(s, 4, 0);
     }
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(s);
-        return 0;
-    }
-    if (rc != SQLITE_ROW) {
-        st_db_error(st, err, "looking up a file");
-        sqlite3_reset(s);
-        return -1;
-    }
-    rc = st_read_file_row(st, s, &fs, err);
-    sqlite3_reset(s);
-    if (rc < 0) {
-        n1_store_file_state_cleanup(&fs);
-        return -1;
-    }
-    n1_store_file_state_cleanup(out);
-    *out = fs;
-    return 1;
+    return st_fetch_file_row(st, s, out, "looking up a file", err);
 }
 
 enum n1_file_verdict n1_store_file_verdict(const struct n1_file_state *prev,

@@ -124,6 +124,13 @@ int64_t st_column_ts(sqlite3_stmt *s, int col);
 int st_read_file_row(struct n1_store *st, sqlite3_stmt *s,
                      struct n1_file_state *fs, struct n1_error *err);
 
+/* Steps s, which is bound and selects FILE_COLUMNS, and resets it. On a
+   row, replaces *out (initialised) with it and returns 1; returns 0 when
+   there is none, or -1 with err set ("what" names the step). */
+int st_fetch_file_row(struct n1_store *st, sqlite3_stmt *s,
+                      struct n1_file_state *out, const char *what,
+                      struct n1_error *err);
+
 /* store_flush.c */
 
 /* Binds text of n bytes, or SQL NULL when v is NULL; v must outlive the

@@ -253,6 +253,34 @@ int n1_store_load_class(struct n1_store *st, uint64_t id,
     return 1;
 }
 
+int st_fetch_file_row(struct n1_store *st, sqlite3_stmt *s,
+                      struct n1_file_state *out, const char *what,
+                      struct n1_error *err)
+{
+    struct n1_file_state fs;
+    int rc = sqlite3_step(s);
+
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(s);
+        return 0;
+    }
+    if (rc != SQLITE_ROW) {
+        st_db_error(st, err, what);
+        sqlite3_reset(s);
+        return -1;
+    }
+    n1_store_file_state_init(&fs);
+    rc = st_read_file_row(st, s, &fs, err);
+    sqlite3_reset(s);
+    if (rc < 0) {
+        n1_store_file_state_cleanup(&fs);
+        return -1;
+    }
+    n1_store_file_state_cleanup(out);
+    *out = fs;
+    return 1;
+}
+
 /* Fills fs (empty) from a row whose columns are FILE_COLUMNS. */
 int st_read_file_row(struct n1_store *st, sqlite3_stmt *s,
                      struct n1_file_state *fs, struct n1_error *err)
