@@ -247,9 +247,13 @@ static void parse_user_host(struct n1_reader *r, const char *s, size_t len)
         user = p + 1;
         user_end = memchr(user, ']', (size_t)(end - user));
         if (user_end == NULL) {
-            user_end = user;
+            /* "priv[user" cut short: keep what is there, stop at the end
+             * (fixtures/crash/reader/user-host-open-bracket). */
+            user_end = end;
+            p = end;
+        } else {
+            p = user_end + 1;
         }
-        p = user_end + 1;
     }
     while (p < end && *p == ' ') {
         p++;
