@@ -71,7 +71,7 @@ struct n1_stmt_rec *n1_stmt_rec_new(const struct n1_detect_ctx *ctx,
     r->seq = seq;
     r->offset = ev->offset;
     r->is_select = sh->verb == N1_VERB_SELECT && sh->table.len > 0;
-    r->table = dupn(sh->text + sh->table.off, sh->table.len);
+    r->table = n1_shape_name_dup(sh->text + sh->table.off, sh->table.len);
     if (r->table == NULL) {
         goto oom;
     }
@@ -563,7 +563,7 @@ int n1_loop_report(struct n1_detect_ctx *ctx, const struct n1_loop *l,
     if (sh == NULL) {
         goto out;
     }
-    table = dupn(sh->text + sh->table.off, sh->table.len);
+    table = n1_shape_name_dup(sh->text + sh->table.off, sh->table.len);
     if (table == NULL) {
         goto oom;
     }

@@ -195,7 +195,9 @@ static int set_keycols(const struct n1_rw_input *in, const struct n1_rw_plan *p,
         return -1;
     }
     for (size_t i = 0; i < p->n_keys; i++) {
-        out->key_columns[i] = n1_rw_span_dup(sh, sh->slots[p->keys[i]].column);
+        struct n1_span col = sh->slots[p->keys[i]].column;
+
+        out->key_columns[i] = n1_shape_name_dup(sh->text + col.off, col.len);
         if (out->key_columns[i] == NULL) {
             return -1;
         }
@@ -309,8 +311,11 @@ static int insert_keycols(const struct n1_rw_input *in, struct n1_rewrite *out)
         if (sl->role != N1_SLOT_VALUES || !n1_rw_varies(in, s)) {
             continue;
         }
-        out->key_columns[out->n_key_columns] = n1_rw_strdup(
-            sl->values_row < n_names ? names[sl->values_row] : "?");
+        out->key_columns[out->n_key_columns] =
+            sl->values_row < n_names
+                ? n1_shape_name_dup(names[sl->values_row],
+                                    strlen(names[sl->values_row]))
+                : n1_rw_strdup("?");
         if (out->key_columns[out->n_key_columns] == NULL) {
             return -1;
         }
@@ -658,6 +663,8 @@ done:
         why = "the predicate around the key is not a plain AND";
     }
     out->kind = kind_name(out->pattern);
+    n1_rw_upper_keywords(out->sql);
+    n1_rw_upper_keywords(subq_sql);
     if (out->sql != NULL) {
         out->batches = ceil_div(total_keys, max);
         if (out->batches == 0) {

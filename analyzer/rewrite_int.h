@@ -103,4 +103,14 @@ int n1_rw_build_insert(const struct n1_rw_input *in, size_t max, char **sql,
 int n1_rw_build_insert_rows(const struct n1_rw_input *in, size_t max,
                             unsigned slot, char **sql, uint64_t *listed);
 
+/*
+ * Upper-cases, in place, the SQL keywords of a rewrite printed from the
+ * lower-case fingerprint text, so it reads like hand-written SQL. Only
+ * words that can never be bare names are touched (reserved in MySQL and
+ * MariaDB alike, plus DUPLICATE after ON, END closing a CASE and SHARE
+ * after FOR); quoted text, qualified names (t.order) and @variables are
+ * left alone, so the statement means exactly what it meant.
+ */
+void n1_rw_upper_keywords(char *sql);
+
 #endif /* N1_REWRITE_INT_H */

@@ -7,8 +7,8 @@
  * text, and every ? outside an edit gets the first execution's literal
  * back. The key predicate "col = ?" becomes "col in (...)", a second key
  * is folded into a row constructor, LIMIT 1 goes, the key column is put
- * in front of the select list, an aggregate gets GROUP BY key. Keywords
- * added are lower-case, as the fingerprint prints them.
+ * in front of the select list, an aggregate gets GROUP BY key. The
+ * result is printed with upper-case keywords (n1_rw_upper_keywords()).
  *
  * The builders here print what rewrite.c planned; they do not judge
  * whether a rewrite is right. When the edits do not fit together they
@@ -159,11 +159,11 @@ int n1_rewrite_literal(struct n1_strbuf *sb, const struct n1_rw_lit *lit)
         rc |= n1_strbuf_putc(sb, '\'');
         break;
     case N1_LIT_NULL:
-        rc |= n1_strbuf_puts(sb, "null");
+        rc |= n1_strbuf_puts(sb, "NULL");
         break;
     case N1_LIT_BOOL:
         rc |= n1_strbuf_puts(
-            sb, lit->len > 0 && lit->value[0] == '1' ? "true" : "false");
+            sb, lit->len > 0 && lit->value[0] == '1' ? "TRUE" : "FALSE");
         break;
     case N1_LIT_NUMBER:
         rc |= n1_strbuf_append(sb, lit->value, lit->len);
@@ -721,4 +721,114 @@ int n1_rw_build_insert_rows(const struct n1_rw_input *in, size_t max,
 out:
     edits_free(&e);
     return rc;
+}
+
+/* Keywords the rewrite prints in upper case: reserved in MySQL 5.7/8.x
+   and MariaDB 10.x alike, so a bare one in the text is never a name
+   (the normaliser keeps the backquotes of reserved names). Sorted. */
+static const char *const upper_words[] = {
+    "all", "and", "as", "asc", "between", "by", "case", "cross", "delayed",
+    "delete", "desc", "distinct", "div", "else", "exists", "false", "for",
+    "from", "group", "having", "high_priority", "ignore", "in", "inner",
+    "insert", "interval", "into", "is", "join", "key", "left", "like",
+    "limit", "lock", "low_priority", "mod", "natural", "not", "null", "on",
+    "or", "order", "outer", "regexp", "replace", "right", "select", "set",
+    "sql_calc_found_rows", "straight_join", "then", "true", "union",
+    "update", "using", "values", "when", "where", "with", "xor",
+};
+
+static int word_cmp(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, *(const char *const *)elem);
+}
+
+static int is_word_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_' || c == '$' || c >= 0x80;
+}
+
+/* Skips a quoted run starting at s[i] (its opening quote); returns the
+   index just past its closing quote, or the end of the string. */
+static size_t skip_quoted(const char *s, size_t i)
+{
+    char q = s[i++];
+
+    while (s[i] != '\0') {
+        if (s[i] == '\\' && q != '`' && s[i + 1] != '\0') {
+            i += 2;
+        } else if (s[i] == q && s[i + 1] == q) {
+            i += 2;
+        } else if (s[i] == q) {
+            return i + 1;
+        } else {
+            i++;
+        }
+    }
+    return i;
+}
+
+void n1_rw_upper_keywords(char *sql)
+{
+    char prev[24] = "";  /* the last keyword seen, lower-case */
+    unsigned cases = 0;  /* CASE ... END levels open */
+    size_t i = 0;
+
+    if (sql == NULL) {
+        return;
+    }
+    while (sql[i] != '\0') {
+        unsigned char c = (unsigned char)sql[i];
+        char low[24];
+        size_t start = i, len;
+        int up;
+
+        if (c == '\'' || c == '"' || c == '`') {
+            i = skip_quoted(sql, i);
+            prev[0] = '\0';
+            continue;
+        }
+        if (!is_word_byte(c)) {
+            i++;
+            continue;
+        }
+        while (is_word_byte((unsigned char)sql[i])) {
+            i++;
+        }
+        len = i - start;
+        if (len >= sizeof(low) || (start > 0 && (sql[start - 1] == '.' ||
+                                                 sql[start - 1] == '@')) ||
+            sql[i] == '.') {
+            prev[0] = '\0';
+            continue;
+        }
+        for (size_t k = 0; k < len; k++) {
+            char ch = sql[start + k];
+
+            low[k] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+        }
+        low[len] = '\0';
+        up = bsearch(low, upper_words,
+                     sizeof(upper_words) / sizeof(upper_words[0]),
+                     sizeof(upper_words[0]), word_cmp) != NULL;
+        if (strcmp(low, "case") == 0) {
+            cases++;
+        } else if (strcmp(low, "end") == 0 && cases > 0) {
+            cases--;
+            up = 1;
+        } else if ((strcmp(low, "duplicate") == 0 && strcmp(prev, "on") == 0) ||
+                   (strcmp(low, "share") == 0 && strcmp(prev, "for") == 0)) {
+            up = 1;
+        }
+        if (up) {
+            for (size_t k = start; k < i; k++) {
+                if (sql[k] >= 'a' && sql[k] <= 'z') {
+                    sql[k] = (char)(sql[k] - 32);
+                }
+            }
+            memcpy(prev, low, len + 1);
+        } else {
+            prev[0] = '\0';
+        }
+    }
 }

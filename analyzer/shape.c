@@ -63,6 +63,29 @@ static int is_word_byte(unsigned char c)
            c >= 0x80;
 }
 
+/* End of the name starting at s[i]: quoted parts (with `` inside) and
+   runs of word bytes, until neither follows. */
+static size_t word_end(const char *s, size_t len, size_t i)
+{
+    while (i < len) {
+        if (s[i] == '`') {
+            i++;
+            while (i < len && !(s[i] == '`' && (i + 1 >= len ||
+                                                s[i + 1] != '`'))) {
+                i += s[i] == '`' ? 2 : 1;
+            }
+            if (i < len) {
+                i++;
+            }
+        } else if (is_word_byte((unsigned char)s[i])) {
+            i++;
+        } else {
+            break;
+        }
+    }
+    return i;
+}
+
 static int tokenize(const char *s, size_t len, struct tok **out, size_t *n)
 {
     struct tok *toks = NULL;
@@ -91,8 +114,8 @@ static int tokenize(const char *s, size_t len, struct tok **out, size_t *n)
             if (i < len && s[i] == '+') {
                 i++;
             }
-        } else if (c == '`' || c == '"' || c == '\'') {
-            /* Quoted names should not survive normalisation; keep any
+        } else if (c == '"' || c == '\'') {
+            /* Quoted strings should not survive normalisation; keep any
                as one word. */
             i++;
             while (i < len && (unsigned char)s[i] != c) {
@@ -102,10 +125,12 @@ static int tokenize(const char *s, size_t len, struct tok **out, size_t *n)
                 i++;
             }
             t.type = T_WORD;
-        } else if (is_word_byte(c)) {
-            while (i < len && is_word_byte((unsigned char)s[i])) {
-                i++;
-            }
+        } else if (c == '`' || is_word_byte(c)) {
+            /* A name, dotted parts and all: the normaliser keeps the
+               backquotes of reserved or odd names (`order`.id, t.`key`,
+               `my col`), so a part is a quoted run or a run of word
+               bytes. */
+            i = word_end(s, len, i);
             t.type = T_WORD;
         } else if (c == '=' || c == '<' || c == '>' || c == '!') {
             while (i < len && strchr("=<>!", s[i]) != NULL) {
@@ -816,4 +841,27 @@ struct n1_shape *n1_shape_cache_get(struct n1_shape_cache *c, uint64_t id,
 uint64_t n1_shape_cache_evictions(const struct n1_shape_cache *c)
 {
     return c->evictions;
+}
+
+char *n1_shape_name_dup(const char *p, size_t len)
+{
+    char *d = malloc(len + 1);
+    size_t k = 0;
+    int quoted = 0;
+
+    if (d == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] != '`') {
+            d[k++] = p[i];
+        } else if (quoted && i + 1 < len && p[i + 1] == '`') {
+            d[k++] = '`';
+            i++;
+        } else {
+            quoted = !quoted;
+        }
+    }
+    d[k] = '\0';
+    return d;
 }

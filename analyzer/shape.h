@@ -149,6 +149,13 @@ struct n1_shape *n1_shape_cache_get(struct n1_shape_cache *c, uint64_t id,
                                     const char *text, size_t len, int *fresh,
                                     struct n1_error *err);
 
+/*
+ * A copy of the name at p (len bytes) for people to read: backquotes
+ * removed, a doubled one inside a quoted part kept once (`order`.id is
+ * order.id). Caller frees with free(). NULL when out of memory.
+ */
+char *n1_shape_name_dup(const char *p, size_t len);
+
 /* Number of shapes the cache has evicted so far. */
 uint64_t n1_shape_cache_evictions(const struct n1_shape_cache *c);
 

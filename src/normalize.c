@@ -34,6 +34,7 @@
 
 #include "fingerprint.h"
 #include "normalize.h"
+#include "sqlword.h"
 #include "strbuf.h"
 
 /* Largest fingerprint text or literal-value arena we build. */
@@ -1167,10 +1168,14 @@ static void token(struct emit *e, char mark, const char *s, size_t len)
     }
     case 'Q':
         /* drop the backticks of a plain name; keep them when the name
-           holds anything a bare word could not (spaces, quotes, ?) */
+           holds anything a bare word could not (spaces, quotes, ?), is
+           a reserved word (`order`) or starts with a digit (`1e5`), so
+           that the text, and rewrites spliced from it, stay valid SQL */
         for (i = 1; i + 1 < len && is_id_char((unsigned char)s[i]); i++) {
         }
-        if (len > 2 && i == len - 1 && s[len - 1] == '`') {
+        if (len > 2 && i == len - 1 && s[len - 1] == '`' &&
+            !(s[1] >= '0' && s[1] <= '9') &&
+            !n1_sqlword_reserved(s + 1, len - 2)) {
             emit_tok(e, PV_WORD, s + 1, len - 2);
         } else {
             emit_tok(e, PV_WORD, s, len);

@@ -88,8 +88,8 @@ static void test_fanout_found(void **state)
     /* Quits came in reverse order: keys are listed as the members'
        statements ran all the same. */
     th_assert_text(f->sample,
-                   "select gid, max(cpu) from metrics where gid in "
-                   "(1, 2, 3, 4, 5, 6, 7, 8) group by gid",
+                   "SELECT gid, max(cpu) FROM metrics WHERE gid IN "
+                   "(1, 2, 3, 4, 5, 6, 7, 8) GROUP BY gid",
                    f->rewrite);
     assert_non_null(strstr(f->advice, "one connection"));
     assert_non_null(strstr(f->advice, "Saves 7 of 8 round trips"));
@@ -180,9 +180,9 @@ static void test_fanout_slow_log(void **state)
     }
     assert_string_equal(f->rewrite_kind, "group_by");
     th_assert_text(f->sample,
-                   "select gid, max(cpu) from metrics where gid in ('g1', "
+                   "SELECT gid, max(cpu) FROM metrics WHERE gid IN ('g1', "
                    "'g2', 'g3', 'g4', 'g5', 'g6', 'g7', 'g8', 'g9', 'g10', "
-                   "'g11', 'g12') group by gid",
+                   "'g11', 'g12') GROUP BY gid",
                    f->rewrite);
 }
 

@@ -85,9 +85,9 @@ static void test_nplus1_story(void **state)
     assert_true(isnan(f->total_time_s));
     assert_string_equal(f->rewrite_kind, "in_list");
     n = (size_t)snprintf(want, sizeof(want),
-                         "select profile_settings.id, profile_settings.name, "
-                         "profile_settings.value from profile_settings where "
-                         "profile_settings.name in (");
+                         "SELECT profile_settings.id, profile_settings.name, "
+                         "profile_settings.value FROM profile_settings WHERE "
+                         "profile_settings.name IN (");
     for (int i = 0; i < 8; i++) {
         n += (size_t)snprintf(want + n, sizeof(want) - n, "%s'proj:g%d'",
                               i ? ", " : "", gids[i]);
@@ -193,11 +193,11 @@ static void test_nplus1_loop_body_and_parent(void **state)
     assert_string_equal(cust->parent_table, "orders");
     assert_string_equal(items->parent_table, "orders");
     assert_true(cust->parent_rows_sent == 6.0);
-    assert_string_equal(cust->rewrite, "select * from customers where id in "
+    assert_string_equal(cust->rewrite, "SELECT * FROM customers WHERE id IN "
                                        "(100, 101, 102, 103, 104, 105)");
     /* The parent hands over one column: the subquery form is offered. */
     assert_non_null(strstr(cust->advice,
-                           "select * from customers where id in (SELECT "
+                           "SELECT * FROM customers WHERE id IN (SELECT "
                            "customer_id FROM orders WHERE status = 'open')"));
 }
 
@@ -221,15 +221,15 @@ static void test_nplus1_compound_keys(void **state)
     assert_int_equal(f->n_key_columns, 1);
     assert_string_equal(f->key_columns[0], "user_id");
     assert_string_equal(f->rewrite,
-                        "select * from users where tenant_id = 3 and user_id "
-                        "in (10, 11, 12, 13, 14, 15)");
+                        "SELECT * FROM users WHERE tenant_id = 3 AND user_id "
+                        "IN (10, 11, 12, 13, 14, 15)");
     f = feed_table(fd, N1_FIND_N_PLUS_ONE, "grid");
     assert_int_equal(f->n_key_columns, 2);
     assert_string_equal(f->key_columns[0], "x");
     assert_string_equal(f->key_columns[1], "y");
     assert_string_equal(f->rewrite_kind, "row_in");
     assert_string_equal(f->rewrite,
-                        "select x, y, v from grid where (x, y) in ((1, 1), "
+                        "SELECT x, y, v FROM grid WHERE (x, y) IN ((1, 1), "
                         "(1, 2), (2, 1), (2, 2), (3, 1))");
 }
 
@@ -248,18 +248,18 @@ static void test_nplus1_write_loops(void **state)
     assert_string_equal(f->statement, "insert");
     assert_string_equal(f->rewrite_kind, "multi_row_insert");
     assert_string_equal(f->rewrite,
-                        "insert into audit(item_id, created) values(1, now()), "
+                        "INSERT INTO audit(item_id, created) VALUES(1, now()), "
                         "(2, now()), (3, now()), (4, now()), (5, now())");
     assert_string_equal(f->key_columns[0], "item_id");
     f = feed_table(fd, N1_FIND_N_PLUS_ONE, "stock");
     assert_string_equal(f->statement, "update");
     assert_string_equal(f->rewrite,
-                        "update stock set qty = qty - 1 where sku in "
+                        "UPDATE stock SET qty = qty - 1 WHERE sku IN "
                         "(30, 31, 32, 33, 34)");
     f = feed_table(fd, N1_FIND_N_PLUS_ONE, "carts");
     assert_string_equal(f->statement, "delete");
     assert_string_equal(f->rewrite,
-                        "delete from carts where id in (70, 71, 72, 73, 74)");
+                        "DELETE FROM carts WHERE id IN (70, 71, 72, 73, 74)");
 }
 
 static void test_nplus1_transaction_loop(void **state)
@@ -288,8 +288,8 @@ static void test_nplus1_transaction_loop(void **state)
         f = feed_get(fd, N1_FIND_N_PLUS_ONE, 1);
     }
     assert_string_equal(f->rewrite,
-                        "select * from accounts where id in (1, 2, 3, 4, 5) "
-                        "for update");
+                        "SELECT * FROM accounts WHERE id IN (1, 2, 3, 4, 5) "
+                        "FOR UPDATE");
 }
 
 static void test_nplus1_prepared(void **state)
@@ -312,7 +312,7 @@ static void test_nplus1_prepared(void **state)
     f = feed_get(fd, N1_FIND_N_PLUS_ONE, 0);
     assert_int_equal(f->count, 6);
     assert_string_equal(f->rewrite,
-                        "select * from users where id in (0, 1, 2, 3, 4, 5)");
+                        "SELECT * FROM users WHERE id IN (0, 1, 2, 3, 4, 5)");
 }
 
 static void test_nplus1_interleaved_connections(void **state)
@@ -405,7 +405,7 @@ static void test_nplus1_location_file_line(void **state)
     assert_int_equal(fd->found[0]->n_tags, 3);
     assert_string_equal(fd->found[0]->tags[2].value, "/jobs");
     assert_string_equal(fd->found[0]->rewrite,
-                        "update jobs set state = 'done' where id in "
+                        "UPDATE jobs SET state = 'done' WHERE id IN "
                         "(1, 2, 3, 4, 5)");
 }
 
@@ -537,7 +537,7 @@ static void test_nplus1_caps(void **state)
     assert_int_equal(feed_count(&fd, N1_FIND_N_PLUS_ONE), 10);
     /* Only max_keys keys are listed; the advice says so. */
     assert_string_equal(fd.found[0]->rewrite,
-                        "select * from t where id in (0, 1, 2)");
+                        "SELECT * FROM t WHERE id IN (0, 1, 2)");
     assert_non_null(strstr(fd.found[0]->advice, "first 3 keys"));
     /* Everything was released: the memory account is back to zero. */
     assert_int_equal(st.memory, 0);
@@ -565,7 +565,7 @@ static void test_nplus1_memory_budget(void **state)
     assert_int_equal(fd.found[0]->count, 6);
     assert_int_equal(fd.found[0]->distinct_keys, 6);
     assert_string_equal(fd.found[0]->rewrite,
-                        "select * from t where id in (0)");
+                        "SELECT * FROM t WHERE id IN (0)");
     assert_non_null(strstr(fd.found[0]->advice, "may miss keys"));
     feed_cleanup(&fd);
 }

@@ -125,9 +125,9 @@ static void test_rewrite_story_in_list(void **state)
     RUN(r, q);
     /* The key column is already selected; LIMIT 1 goes; g12 once. */
     expect(r, "in_list",
-           "select profile_settings.id, profile_settings.name, "
-           "profile_settings.value from profile_settings where "
-           "profile_settings.name in ('proj:g7', 'proj:g12', 'proj:g3')");
+           "SELECT profile_settings.id, profile_settings.name, "
+           "profile_settings.value FROM profile_settings WHERE "
+           "profile_settings.name IN ('proj:g7', 'proj:g12', 'proj:g3')");
     assert_int_equal(r->out.pattern, N1_RW_IN_LIST);
     assert_int_equal(r->out.n_key_columns, 1);
     assert_string_equal(r->out.key_columns[0], "profile_settings.name");
@@ -148,7 +148,7 @@ static void test_rewrite_adds_key_column(void **state)
 
     RUN(r, q);
     expect(r, "in_list",
-           "select name, value from settings where name in ('a', 'b', 'c')");
+           "SELECT name, value FROM settings WHERE name IN ('a', 'b', 'c')");
 }
 
 static void test_rewrite_compound_constant(void **state)
@@ -163,7 +163,7 @@ static void test_rewrite_compound_constant(void **state)
     RUN(r, q);
     /* select * already carries user_id; the constant stays. */
     expect(r, "in_list",
-           "select * from users where tenant_id = 3 and user_id in "
+           "SELECT * FROM users WHERE tenant_id = 3 AND user_id IN "
            "(10, 11, 12)");
     assert_int_equal(r->out.n_key_columns, 1);
     assert_string_equal(r->out.key_columns[0], "user_id");
@@ -180,7 +180,7 @@ static void test_rewrite_row_in(void **state)
 
     RUN(r, q);
     expect(r, "row_in",
-           "select x, y, v from t where (x, y) in ((1, 2), (3, 4), (5, 6))");
+           "SELECT x, y, v FROM t WHERE (x, y) IN ((1, 2), (3, 4), (5, 6))");
     assert_int_equal(r->out.n_key_columns, 2);
     assert_string_equal(r->out.key_columns[0], "x");
     assert_string_equal(r->out.key_columns[1], "y");
@@ -197,7 +197,7 @@ static void test_rewrite_reversed_eq(void **state)
 
     RUN(r, q);
     expect(r, "in_list",
-           "select id, a from t where id in (1, 2, 3) and kind = 'x'");
+           "SELECT id, a FROM t WHERE id IN (1, 2, 3) AND kind = 'x'");
 }
 
 static void test_rewrite_multi_row_insert(void **state)
@@ -211,7 +211,7 @@ static void test_rewrite_multi_row_insert(void **state)
 
     RUN(r, q);
     expect(r, "multi_row_insert",
-           "insert into audit(a, b, created) values(1, 'x', now()), "
+           "INSERT INTO audit(a, b, created) VALUES(1, 'x', now()), "
            "(2, 'y''s', now()), (3, 'z\\\\w', now())");
     assert_non_null(strstr(r->out.advice, "one multi-row INSERT"));
     assert_int_equal(r->out.n_key_columns, 2);
@@ -231,7 +231,7 @@ static void test_rewrite_update_same_set(void **state)
 
     RUN(r, q);
     expect(r, "in_list",
-           "update jobs set state = 'done' where id in (1, 2, 3)");
+           "UPDATE jobs SET state = 'done' WHERE id IN (1, 2, 3)");
     /* Write advice, not read advice: one UPDATE for every key. */
     th_assert_text(r->input,
                    "Update the rows of all keys with one UPDATE ... WHERE "
@@ -254,8 +254,8 @@ static void test_rewrite_update_case(void **state)
     RUN(r, q);
     /* id 2 was updated twice: the last value wins, as in the loop. */
     expect(r, "case_update",
-           "update users set name = case id when 1 then 'a' when 2 then "
-           "'d' when 3 then 'c' end where id in (1, 2, 3)");
+           "UPDATE users SET name = CASE id WHEN 1 THEN 'a' WHEN 2 THEN "
+           "'d' WHEN 3 THEN 'c' END WHERE id IN (1, 2, 3)");
     assert_non_null(strstr(r->out.advice, "CASE on the key"));
     assert_non_null(strstr(r->out.advice, "ON DUPLICATE KEY UPDATE"));
     assert_null(strstr(r->out.advice, "eager loading"));
@@ -271,7 +271,7 @@ static void test_rewrite_delete(void **state)
     };
 
     RUN(r, q);
-    expect(r, "in_list", "delete from sessions where id in (7, 8, 9)");
+    expect(r, "in_list", "DELETE FROM sessions WHERE id IN (7, 8, 9)");
     th_assert_text(r->input,
                    "Delete the rows of all keys with one DELETE ... WHERE "
                    "key IN (...) instead of one DELETE per key (ORM: a bulk "
@@ -317,7 +317,7 @@ static void test_rewrite_write_advice(void **state)
     /* Two key columns: one UPDATE with a row IN list. */
     RUN(r, pair);
     expect(r, "row_in",
-           "update stock set n = 0 where (shop, item) in ((1, 10), (2, 20), "
+           "UPDATE stock SET n = 0 WHERE (shop, item) IN ((1, 10), (2, 20), "
            "(3, 30))");
     assert_non_null(strstr(r->out.advice, "Update the rows of all keys with "
                                           "one UPDATE ... WHERE"));
@@ -363,8 +363,8 @@ static void test_rewrite_single_row_insert_loop(void **state)
 
     RUN(r, q);
     expect(r, "multi_row_insert",
-           "insert into t(a, b) values(1, 'x'), (2, 'O''Reilly'), "
-           "(3, null)");
+           "INSERT INTO t(a, b) VALUES(1, 'x'), (2, 'O''Reilly'), "
+           "(3, NULL)");
     assert_int_equal(r->out.saved, 2);
 }
 
@@ -419,8 +419,8 @@ static void test_rewrite_group_by(void **state)
 
     RUN(r, q);
     expect(r, "group_by",
-           "select gid, max(cpu) from metrics where gid in (1, 2, 3) "
-           "group by gid");
+           "SELECT gid, max(cpu) FROM metrics WHERE gid IN (1, 2, 3) "
+           "GROUP BY gid");
     n1_rewrite_cleanup(&r->out);
     n1_loop_free(r->loop);
     n1_shape_free(r->sh);
@@ -428,8 +428,8 @@ static void test_rewrite_group_by(void **state)
     r->sh = NULL;
     RUN(r, q2);
     expect(r, "group_by",
-           "select order_id, count(*) from items where order_id in "
-           "(1, 2, 3) group by order_id, kind");
+           "SELECT order_id, count(*) FROM items WHERE order_id IN "
+           "(1, 2, 3) GROUP BY order_id, kind");
 }
 
 static void test_rewrite_for_update_kept(void **state)
@@ -443,7 +443,38 @@ static void test_rewrite_for_update_kept(void **state)
 
     RUN(r, q);
     expect(r, "in_list",
-           "select * from accounts where id in (1, 2, 3) for update");
+           "SELECT * FROM accounts WHERE id IN (1, 2, 3) FOR UPDATE");
+}
+
+/* Names that are reserved words keep their backquotes, and only SQL
+   keywords outside quotes are upper-cased: the rewrite runs as printed. */
+static void test_rewrite_reserved_names(void **state)
+{
+    struct rw *r = *state;
+    static const char *const q[] = {
+        "INSERT INTO `group` (`name`, `key`) VALUES ('select from', 1)",
+        "INSERT INTO `group` (`name`, `key`) VALUES ('in where', 2)",
+        "INSERT INTO `group` (`name`, `key`) VALUES ('order by', 3)",
+    };
+    static const char *const q2[] = {
+        "SELECT `o`.`order`, `o`.`case` FROM `order` AS `o` WHERE `o`.`id` = 1",
+        "SELECT `o`.`order`, `o`.`case` FROM `order` AS `o` WHERE `o`.`id` = 2",
+        "SELECT `o`.`order`, `o`.`case` FROM `order` AS `o` WHERE `o`.`id` = 3",
+    };
+
+    RUN(r, q);
+    expect(r, "multi_row_insert",
+           "INSERT INTO `group`(name, `key`) VALUES('select from', 1), "
+           "('in where', 2), ('order by', 3)");
+    n1_rewrite_cleanup(&r->out);
+    n1_loop_free(r->loop);
+    n1_shape_free(r->sh);
+    r->loop = NULL;
+    r->sh = NULL;
+    RUN(r, q2);
+    expect(r, "in_list",
+           "SELECT o.id, o.`order`, o.`case` FROM `order` AS o WHERE o.id IN "
+           "(1, 2, 3)");
 }
 
 static void test_rewrite_hex_and_escapes(void **state)
@@ -459,14 +490,14 @@ static void test_rewrite_hex_and_escapes(void **state)
 
     RUN(r, q);
     expect(r, "in_list",
-           "select * from blobs where h in (X'DEAD', X'BEEF', X'f00d')");
+           "SELECT * FROM blobs WHERE h IN (X'DEAD', X'BEEF', X'f00d')");
     n1_strbuf_init(&sb, 0);
     assert_int_equal(n1_rewrite_literal(&sb, &lit), 0);
     assert_string_equal(n1_strbuf_str(&sb), "'it''s\\n\\\\\\0z'");
     n1_strbuf_reset(&sb);
     lit.type = N1_LIT_NULL;
     assert_int_equal(n1_rewrite_literal(&sb, &lit), 0);
-    assert_string_equal(n1_strbuf_str(&sb), "null");
+    assert_string_equal(n1_strbuf_str(&sb), "NULL");
     n1_strbuf_reset(&sb);
     lit.type = N1_LIT_NUMBER;
     lit.value = "-1.5e3";
@@ -488,7 +519,7 @@ static void test_rewrite_key_cap(void **state)
     r->ctx.opts.max_keys = 2;
     RUN(r, q);
     /* Only two rows are kept; five distinct keys were seen. */
-    expect(r, "in_list", "select * from t where id in (1, 2)");
+    expect(r, "in_list", "SELECT * FROM t WHERE id IN (1, 2)");
     assert_int_equal(r->out.keys_listed, 2);
     assert_int_equal(r->out.batches, 3);
     assert_int_equal(r->out.saved, 2);
@@ -590,7 +621,7 @@ static void test_rewrite_small_in_lists_merge(void **state)
 
     RUN(r, q);
     expect(r, "in_list",
-           "select * from t where id in (1, 2, 3, 4) and a = 'x'");
+           "SELECT * FROM t WHERE id IN (1, 2, 3, 4) AND a = 'x'");
 }
 
 static void test_rewrite_parent_subquery(void **state)
@@ -604,9 +635,9 @@ static void test_rewrite_parent_subquery(void **state)
 
     run(r, q, 3, "SELECT id FROM orders WHERE status = 'open'", "id");
     expect(r, "in_list",
-           "select * from order_items where order_id in (1, 2, 3)");
+           "SELECT * FROM order_items WHERE order_id IN (1, 2, 3)");
     assert_non_null(strstr(r->out.advice,
-                           "select * from order_items where order_id in "
+                           "SELECT * FROM order_items WHERE order_id IN "
                            "(SELECT id FROM orders WHERE status = 'open')"));
 }
 
@@ -645,6 +676,7 @@ int main(void)
         T(test_rewrite_multi_row_batches_stay),
         T(test_rewrite_group_by),
         T(test_rewrite_for_update_kept),
+        T(test_rewrite_reserved_names),
         T(test_rewrite_hex_and_escapes),
         T(test_rewrite_key_cap),
         T(test_rewrite_range_no_in),

@@ -260,7 +260,7 @@ tagged = [r for r in loop
 assert len(tagged) == 1, loop
 assert tagged[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 42
 assert tagged[0]["level"] == "warning"
-assert "in (" in tagged[0]["message"]["text"], tagged[0]["message"]
+assert " IN (" in tagged[0]["message"]["text"], tagged[0]["message"]
 untagged = [r for r in loop if r is not tagged[0]][0]
 lo = untagged["locations"][0]["logicalLocations"][0]
 assert lo["name"] == "order_items", lo

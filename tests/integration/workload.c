@@ -685,6 +685,10 @@ static void analyze_setup(struct workload *w, struct conn *c)
     query(w, c,
           "CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(32) NOT NULL)");
     query(w, c, "CREATE TABLE events (id INT PRIMARY KEY)");
+    /* Reserved words as names, quoted the way ORMs quote every name. */
+    query(w, c,
+          "CREATE TABLE `order` (id INT PRIMARY KEY, group_id INT NOT NULL,"
+          " `key` VARCHAR(8) NOT NULL)");
 
     /* Data, one multi-row INSERT per table (no loops here). */
     mem = open_memstream(&buf, &len);
@@ -776,6 +780,10 @@ static void analyze_setup(struct workload *w, struct conn *c)
           "INSERT INTO users (id, name) VALUES (1, 'u1'), (2, 'u2'),"
           " (3, 'u3'), (4, 'u4'), (5, 'u5'), (6, 'u6'), (7, 'u7'),"
           " (8, 'u8'), (9, 'u9'), (10, 'u10'), (11, 'u11'), (12, 'u12')");
+    query(w, c,
+          "INSERT INTO `order` (id, group_id, `key`) VALUES (1, 1, 'a'),"
+          " (2, 2, 'b'), (3, 3, 'c'), (4, 4, 'd'), (5, 5, 'e'), (6, 6, 'f'),"
+          " (7, 1, 'g'), (8, 7, 'h')");
 }
 
 /* The seed: one settings lookup per project group after the groups. */
@@ -1017,6 +1025,35 @@ static void an_writes(struct workload *w)
     conn_close(w, &c);
 }
 
+/*
+ * Names that are reserved words, every name backquoted as ORMs write
+ * them: the rewrite must keep `order` and `key` quoted to run at all.
+ */
+static void an_reserved_names(struct workload *w)
+{
+    struct conn c;
+
+    an_begin(w, &c, "reserved_names");
+    expect(w, "expect",
+           "\"name\":\"reserved_names\",\"kind\":\"n_plus_one\","
+           "\"statement\":\"select\",\"table\":\"order\","
+           "\"key_columns\":[\"order.group_id\"],\"connection\":%lu,"
+           "\"count\":6,\"distinct_keys\":6,\"rewrite_kind\":\"in_list\","
+           "\"rewrite\":\"SELECT `order`.group_id, `order`.id, "
+           "`order`.`key` FROM `order` WHERE `order`.group_id IN (1, 2, 3, "
+           "4, 5, 6)\"",
+           c.id);
+    w->finding = "reserved_names";
+    for (int g = 1; g <= 6; g++) {
+        query_own(w, &c,
+                  sqlf("SELECT `order`.`id`, `order`.`key` FROM `order`"
+                       " WHERE `order`.`group_id` = %d",
+                       g));
+    }
+    w->finding = NULL;
+    conn_close(w, &c);
+}
+
 /* One transaction per item: BEGIN, SELECT ... FOR UPDATE, COMMIT. */
 static void an_for_update(struct workload *w)
 {
@@ -1248,6 +1285,7 @@ static void scenario_analyze(struct workload *w)
     an_compound(w);
     an_two_statement_body(w);
     an_writes(w);
+    an_reserved_names(w);
     an_for_update(w);
     an_prepared(w);
     an_concurrent(w);
