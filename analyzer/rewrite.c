@@ -614,8 +614,8 @@ int n1_rewrite_build(const struct n1_rw_input *in, struct n1_rewrite *out,
         why = "LIMIT on UPDATE or DELETE";
     } else if (sh->verb != N1_VERB_SELECT && sh->has_join) {
         why = "multi-table UPDATE or DELETE";
-    } else if (p.vary_set && (p.n_keys > 1 || p.key_is_list)) {
-        why = "per-row SET values with a compound key: use INSERT ... ON "
+    } else if (p.vary_set && p.key_is_list) {
+        why = "per-row SET values with a key list: use INSERT ... ON "
               "DUPLICATE KEY UPDATE";
     } else if (sh->verb == N1_VERB_SELECT && sh->has_aggregate &&
                sh->group_by.len == 0 && sh->select_list.len == 0) {

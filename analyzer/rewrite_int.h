@@ -88,7 +88,8 @@ int n1_rw_build_select(const struct n1_rw_input *in, const struct n1_rw_plan *p,
                        const struct n1_rw_keyset *ks, const char *subq,
                        char **sql);
 
-/* UPDATE and DELETE: key IN, varying SET values as CASE key WHEN. */
+/* UPDATE and DELETE: key IN, varying SET values as CASE key WHEN (CASE
+   WHEN (x, y) = (...) for a compound key). */
 int n1_rw_build_update(const struct n1_rw_input *in, const struct n1_rw_plan *p,
                        const struct n1_rw_keyset *ks, char **sql);
 

@@ -599,12 +599,14 @@ out:
     return rc;
 }
 
-/* UPDATE and DELETE: key IN, varying SET values as CASE key WHEN. */
+/* UPDATE and DELETE: key IN, varying SET values as CASE key WHEN (CASE
+   WHEN (x, y) = (...) for a compound key). */
 int n1_rw_build_update(const struct n1_rw_input *in, const struct n1_rw_plan *p,
                        const struct n1_rw_keyset *ks, char **sql)
 {
     const struct n1_shape *sh = in->shape;
     struct edits e = {0};
+    char *cols = NULL; /* "(x, y) = " for a compound key */
     int rc;
 
     rc = plan_key_edits(sh, p, ks, NULL, &e);
@@ -617,10 +619,24 @@ int n1_rw_build_update(const struct n1_rw_input *in, const struct n1_rw_plan *p,
             continue;
         }
         n1_strbuf_init(&sb, 0);
-        rc |= n1_strbuf_puts(&sb, "case ");
-        rc |= n1_strbuf_append(&sb, sh->text + k0->column.off, k0->column.len);
+        if (p->n_keys == 1) {
+            /* case col when 1 then ... */
+            rc |= n1_strbuf_puts(&sb, "case ");
+            rc |= n1_strbuf_append(&sb, sh->text + k0->column.off,
+                                   k0->column.len);
+        } else {
+            /* case when (x, y) = (1, 2) then ...: a row comparison */
+            rc |= n1_strbuf_puts(&sb, "case");
+            if (cols == NULL) {
+                cols = keycols_joined(sh, p, "(", ") = ");
+                rc |= cols == NULL ? -1 : 0;
+            }
+        }
         for (size_t i = 0; i < ks->n && rc == 0; i++) {
             rc |= n1_strbuf_puts(&sb, " when ");
+            if (p->n_keys > 1) {
+                rc |= n1_strbuf_puts(&sb, cols);
+            }
             rc |= n1_strbuf_puts(&sb, ks->v[i].sql);
             rc |= n1_strbuf_puts(&sb, " then ");
             rc |= render_slot(&sb, &in->rows[ks->v[i].row], s);
@@ -635,6 +651,7 @@ int n1_rw_build_update(const struct n1_rw_input *in, const struct n1_rw_plan *p,
     if (rc == 0) {
         rc = apply_edits(sh, &e, &in->rows[0], sql);
     }
+    free(cols);
     edits_free(&e);
     return rc;
 }

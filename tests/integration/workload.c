@@ -685,6 +685,9 @@ static void analyze_setup(struct workload *w, struct conn *c)
     query(w, c,
           "CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(32) NOT NULL)");
     query(w, c, "CREATE TABLE events (id INT PRIMARY KEY)");
+    query(w, c,
+          "CREATE TABLE shelf (shop INT NOT NULL, item INT NOT NULL,"
+          " n INT NOT NULL, PRIMARY KEY (shop, item))");
     /* Reserved words as names, quoted the way ORMs quote every name. */
     query(w, c,
           "CREATE TABLE `order` (id INT PRIMARY KEY, group_id INT NOT NULL,"
@@ -780,6 +783,9 @@ static void analyze_setup(struct workload *w, struct conn *c)
           "INSERT INTO users (id, name) VALUES (1, 'u1'), (2, 'u2'),"
           " (3, 'u3'), (4, 'u4'), (5, 'u5'), (6, 'u6'), (7, 'u7'),"
           " (8, 'u8'), (9, 'u9'), (10, 'u10'), (11, 'u11'), (12, 'u12')");
+    query(w, c,
+          "INSERT INTO shelf (shop, item, n) VALUES (1, 10, 0), (1, 11, 0),"
+          " (2, 20, 0), (2, 21, 0), (3, 30, 0), (3, 31, 0), (4, 40, 0)");
     query(w, c,
           "INSERT INTO `order` (id, group_id, `key`) VALUES (1, 1, 'a'),"
           " (2, 2, 'b'), (3, 3, 'c'), (4, 4, 'd'), (5, 5, 'e'), (6, 6, 'f'),"
@@ -987,6 +993,34 @@ static void an_writes(struct workload *w)
                   sqlf("UPDATE stock SET qty = qty - 1 WHERE"
                        " stock.sku = 'S%d'",
                        i));
+    }
+    w->finding = NULL;
+    conn_close(w, &c);
+
+    /* Per-row values on a compound key: CASE on a row comparison. */
+    an_begin(w, &c, "update_compound_case");
+    expect(w, "expect",
+           "\"name\":\"update_compound_case\",\"kind\":\"n_plus_one\","
+           "\"statement\":\"update\",\"table\":\"shelf\","
+           "\"key_columns\":[\"shop\",\"item\"],\"connection\":%lu,"
+           "\"count\":6,\"distinct_keys\":6,"
+           "\"rewrite_kind\":\"case_update\","
+           "\"rewrite\":\"UPDATE shelf SET n = CASE"
+           " WHEN (shop, item) = (1, 10) THEN 5"
+           " WHEN (shop, item) = (1, 11) THEN 6"
+           " WHEN (shop, item) = (2, 20) THEN 7"
+           " WHEN (shop, item) = (2, 21) THEN 8"
+           " WHEN (shop, item) = (3, 30) THEN 9"
+           " WHEN (shop, item) = (3, 31) THEN 10 END"
+           " WHERE (shop, item) IN ((1, 10), (1, 11), (2, 20), (2, 21),"
+           " (3, 30), (3, 31))\"",
+           c.id);
+    w->finding = "update_compound_case";
+    for (int i = 0; i < 6; i++) {
+        query_own(w, &c,
+                  sqlf("UPDATE shelf SET n = %d WHERE shop = %d AND"
+                       " item = %d",
+                       i + 5, i / 2 + 1, (i / 2 + 1) * 10 + i % 2));
     }
     w->finding = NULL;
     conn_close(w, &c);
