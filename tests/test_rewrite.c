@@ -424,11 +424,7 @@ static void test_rewrite_group_by(void **state)
     expect(r, "group_by",
            "SELECT gid, max(cpu) FROM metrics WHERE gid IN (1, 2, 3) "
            "GROUP BY gid");
-    n1_rewrite_cleanup(&r->out);
-    n1_loop_free(r->loop);
-    n1_shape_free(r->sh);
-    r->loop = NULL;
-    r->sh = NULL;
+    again(r);
     RUN(r, q2);
     expect(r, "group_by",
            "SELECT order_id, count(*) FROM items WHERE order_id IN "
@@ -469,11 +465,7 @@ static void test_rewrite_reserved_names(void **state)
     expect(r, "multi_row_insert",
            "INSERT INTO `group`(name, `key`) VALUES('select from', 1), "
            "('in where', 2), ('order by', 3)");
-    n1_rewrite_cleanup(&r->out);
-    n1_loop_free(r->loop);
-    n1_shape_free(r->sh);
-    r->loop = NULL;
-    r->sh = NULL;
+    again(r);
     RUN(r, q2);
     expect(r, "in_list",
            "SELECT o.id, o.`order`, o.`case` FROM `order` AS o WHERE o.id IN "
