@@ -631,6 +631,52 @@ size_t n1_agg_memory(const struct n1_agg *agg)
     return bytes;
 }
 
+/* Sets every _lo residue of c to 0: its sums as a store keeps them. */
+static void round_sums(struct n1_agg_class *c)
+{
+    for (unsigned m = 0; m < N1_AGG_NMETRICS; m++) {
+        c->m[m].sum_lo = 0.0;
+        c->m[m].sumsq_lo = 0.0;
+    }
+}
+
+int n1_agg_absorb(struct n1_agg *dst, struct n1_agg *src, size_t sample_max,
+                  struct n1_error *err)
+{
+    int ret = -1;
+
+    for (size_t i = 0; i < src->n; i++) {
+        struct n1_agg_class *c = src->cls[i];
+        long pos = find_pos(dst, c->id);
+
+        if (pos >= 0) {
+            if (n1_agg_class_merge(dst->cls[pos], c, sample_max, err) < 0) {
+                goto out;
+            }
+            continue; /* src's copy goes with the reset below */
+        }
+        if (grow(dst) < 0) {
+            n1_err_set(err, N1_ESYS, NULL, 0,
+                       "out of memory keeping fingerprint %s", c->hex);
+            goto out;
+        }
+        /* Handed over as is: merging into an empty class would copy it. */
+        dst->cls[dst->n] = c;
+        index_insert(dst->slots, dst->nslots, c->id, (uint32_t)dst->n);
+        dst->n++;
+        src->cls[i] = NULL;
+    }
+    for (size_t i = 0; i < dst->n; i++) {
+        round_sums(dst->cls[i]);
+    }
+    dst->events += src->events;
+    ret = 0;
+
+out:
+    n1_agg_reset(src);
+    return ret;
+}
+
 void n1_agg_release(struct n1_agg *agg, size_t i)
 {
     if (i < agg->n) {
@@ -641,7 +687,7 @@ void n1_agg_release(struct n1_agg *agg, size_t i)
 void n1_agg_reset(struct n1_agg *agg)
 {
     for (size_t i = 0; i < agg->n; i++) {
-        n1_agg_class_cleanup(agg->cls[i]);
+        n1_agg_class_cleanup(agg->cls[i]); /* NULL once handed over */
         free(agg->cls[i]);
     }
     agg->n = 0;

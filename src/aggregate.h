@@ -198,6 +198,19 @@ const struct n1_agg_class *n1_agg_find(const struct n1_agg *agg, uint64_t id);
 int n1_agg_totals(const struct n1_agg *agg, struct n1_agg_class *out,
                   struct n1_error *err);
 
+/*
+ * Moves every class of src into dst, as a store merges a flushed window:
+ * a class dst lacks is handed over as is, one it has gets src's merged in
+ * (n1_agg_class_merge() with sample_max). Then every sum in dst is rounded
+ * to a double (its _lo residue set to 0), as a store keeps it, so that
+ * windows absorbed one after another give the numbers a store merging the
+ * same windows gives. src is left empty, as after n1_agg_reset(), whatever
+ * the result. Returns 0, or -1 with err set when memory ran out (dst then
+ * holds what was absorbed before).
+ */
+int n1_agg_absorb(struct n1_agg *dst, struct n1_agg *src, size_t sample_max,
+                  struct n1_error *err);
+
 /* Approximate heap bytes held: the index and every class. */
 size_t n1_agg_memory(const struct n1_agg *agg);
 

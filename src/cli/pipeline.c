@@ -17,6 +17,12 @@
  * fingerprints, never with the length of the log. Detectors see every
  * event; what they do with findings is the caller's business.
  *
+ * With keep_classes and a ":memory:" store, the classes do not go into
+ * the store at all: each input's aggregate is absorbed into a second one
+ * that the report reads, as a store would merge it (same numbers, one
+ * copy of each class in memory instead of two). The store still records
+ * the files.
+ *
  * Each input is read on two threads. A reader thread parses events and
  * copies them, strings and all, into a ring of RING_BATCHES batches; the
  * calling thread takes the batches in order and normalises, filters,
@@ -122,6 +128,8 @@ struct pipeline {
     struct n1_store *store;         /* owned */
     struct n1_normalizer *norm;     /* owned */
     struct n1_agg *agg;             /* owned; reset after each flush */
+    struct n1_agg *kept;            /* owned; the run's classes when they
+                                       are kept in memory, else NULL */
     struct pipeline_stats stats;    /* counters of this run */
     int progress;                   /* 1: stderr is a terminal */
     int in_memory;                  /* 1: the store is ":memory:" */
@@ -172,6 +180,12 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts,
     p->agg = n1_agg_new(NULL, err);
     if (p->agg == NULL) {
         goto fail;
+    }
+    if (opts->keep_classes && p->in_memory) {
+        p->kept = n1_agg_new(NULL, err);
+        if (p->kept == NULL) {
+            goto fail;
+        }
     }
     p->progress = opts->progress && isatty(STDERR_FILENO);
     p->started = now_seconds();
@@ -252,8 +266,17 @@ static void show_progress(struct pipeline *p, const char *name,
 static int flush(struct pipeline *p, struct n1_file_progress *fp,
                  struct n1_error *err)
 {
-    int rc = n1_store_flush_drain(p->store, p->agg, fp, 1, err);
+    int rc;
 
+    if (p->kept != NULL) {
+        /* The file record only; the classes stay in memory. */
+        if (fp != NULL && n1_store_flush(p->store, NULL, fp, 1, err) != 0) {
+            n1_agg_reset(p->agg);
+            return -1;
+        }
+        return n1_agg_absorb(p->kept, p->agg, 0, err);
+    }
+    rc = n1_store_flush_drain(p->store, p->agg, fp, fp != NULL ? 1 : 0, err);
     n1_agg_reset(p->agg);
     return rc;
 }
@@ -739,15 +762,15 @@ int pipeline_finish(struct pipeline *p, struct n1_error *err)
         n1_detectors_finish(p->opts.detectors, err) != 0) {
         return -1;
     }
-    if (n1_agg_size(p->agg) > 0) {
-        int rc = n1_store_flush_drain(p->store, p->agg, NULL, 0, err);
-
-        n1_agg_reset(p->agg);
-        if (rc != 0) {
-            return -1;
-        }
+    if (n1_agg_size(p->agg) > 0 && flush(p, NULL, err) != 0) {
+        return -1;
     }
     return 0;
+}
+
+const struct n1_agg *pipeline_classes(const struct pipeline *p)
+{
+    return p->kept;
 }
 
 const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
@@ -794,6 +817,7 @@ void pipeline_free(struct pipeline *p)
         return;
     }
     n1_agg_free(p->agg);
+    n1_agg_free(p->kept);
     n1_normalizer_free(p->norm);
     n1_store_close(p->store);
     free(p);
