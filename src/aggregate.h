@@ -67,12 +67,14 @@ struct n1_agg_stats {
 };
 
 struct n1_agg_value {
-    char *value;    /* NUL-terminated, at most N1_AGG_MAX_VALUE_LEN bytes */
+    char *value;    /* NUL-terminated, at most N1_AGG_MAX_VALUE_LEN bytes;
+                       points into the class's vals */
     uint64_t count; /* events with this value */
 };
 
 struct n1_agg_values {
-    struct n1_agg_value v[N1_AGG_MAX_VALUES]; /* first-seen order */
+    struct n1_agg_value *v; /* n entries in first-seen order (heap, owned
+                               by the class), or NULL */
     unsigned n;                               /* entries used in v */
     uint64_t other; /* events whose value did not fit in v */
 };
@@ -102,7 +104,22 @@ struct n1_agg_class {
     int sample_has_qt;         /* 1 when the sample's log gave a Query_time */
     char *sample_file;         /* input it came from, or NULL */
     unsigned long sample_line; /* its first line there */
+    char *vals;                /* every dims value, NUL-terminated, one
+                                  after another: one allocation rather
+                                  than one per value */
+    size_t vals_len;           /* bytes used in vals */
+    size_t vals_cap;           /* bytes allocated */
 };
+
+/*
+ * Counts value (cut to N1_AGG_MAX_VALUE_LEN bytes) count times in c's
+ * list d: a value already listed gets the count, a new one is copied into
+ * c->vals while the list has room, else the count goes to `other`. Empty
+ * values and a zero count are ignored. Returns 0, or -1 when memory ran
+ * out (c is then unchanged).
+ */
+int n1_agg_class_add_value(struct n1_agg_class *c, enum n1_agg_dim d,
+                           const char *value, uint64_t count);
 
 /* Stable metric names, as pt-query-digest and the store spell them
    ("Query_time" ... "Bytes_sent", "Query_length"). NULL past the end. */
