@@ -219,6 +219,7 @@ int rd_begin(struct n1_reader *r, const struct n1_line *ln)
     e->ev.ts_us = N1_TS_NONE;
     e->ev.cmd = N1_CMD_QUERY;
     e->ev.n_attrs = 0;
+    e->n_pairs = 0;
     e->command = RD_NOSTR;
     e->user = RD_NOSTR;
     e->host = RD_NOSTR;
@@ -281,10 +282,11 @@ void rd_set_str(struct n1_reader *r, size_t *field, const char *s, size_t len)
     *field = at;
 }
 
-/* Metric names, in enum n1_metric order. */
+/* Metric names, in enum n1_metric order, and their lengths. */
 static const char *const metric_names[N1_M_COUNT] = {
     "Query_time",    "Lock_time",     "Rows_sent",
     "Rows_examined", "Rows_affected", "Bytes_sent"};
+static const size_t metric_len[N1_M_COUNT] = {10, 9, 9, 13, 13, 10};
 
 /*
  * The common case of slow-log values, "-?D*[.D*]" with at least one and
@@ -336,6 +338,47 @@ static int parse_plain_decimal(const char *s, size_t len, double *out)
     return 1;
 }
 
+/* An attr value as a number: 1 and *out set, or 0 when it is not one. */
+static int parse_number(const char *value, size_t vlen, double *out)
+{
+    char num[64];
+    char *endp;
+
+    if (vlen == 0 || vlen >= sizeof(num) ||
+        !((value[0] >= '0' && value[0] <= '9') || value[0] == '-' ||
+          value[0] == '.')) {
+        return 0;
+    }
+    if (parse_plain_decimal(value, vlen, out)) {
+        return 1;
+    }
+    memcpy(num, value, vlen);
+    num[vlen] = '\0';
+    *out = strtod(num, &endp);
+    return *endp == '\0';
+}
+
+/* Sets the metric a pair names, if it names one and its value is a
+   number; what rd_add_attr() does for metrics, without keeping the
+   pair. */
+static void add_metric(struct n1_reader *r, const char *name, size_t nlen,
+                       const char *value, size_t vlen)
+{
+    struct rd_evbuf *e = rd_cur(r);
+    double v;
+
+    for (int m = 0; m < N1_M_COUNT; m++) {
+        if (metric_len[m] == nlen && metric_names[m][0] == name[0] &&
+            memcmp(metric_names[m], name, nlen) == 0) {
+            if (parse_number(value, vlen, &v)) {
+                e->ev.metric[m] = v;
+                e->ev.metric_mask |= 1u << m;
+            }
+            return;
+        }
+    }
+}
+
 void rd_add_attr(struct n1_reader *r, const char *name, size_t nlen,
                  const char *value, size_t vlen)
 {
@@ -343,11 +386,17 @@ void rd_add_attr(struct n1_reader *r, const char *name, size_t nlen,
     size_t i = e->ev.n_attrs;
     size_t noff = RD_NOSTR;
     size_t voff = RD_NOSTR;
-    char num[64];
-    char *endp;
     double v = 0.0;
-    int is_num = 0;
+    int is_num;
 
+    if (r->opts.no_attrs) {
+        /* Pairs past the cap are dropped with their metrics, as below. */
+        if (e->n_pairs < RD_MAX_ATTRS) {
+            e->n_pairs++;
+            add_metric(r, name, nlen, value, vlen);
+        }
+        return;
+    }
     if (i >= RD_MAX_ATTRS) {
         return;
     }
@@ -356,18 +405,7 @@ void rd_add_attr(struct n1_reader *r, const char *name, size_t nlen,
     if (noff == RD_NOSTR || voff == RD_NOSTR) {
         return;
     }
-    if (vlen > 0 && vlen < sizeof(num) &&
-        ((value[0] >= '0' && value[0] <= '9') || value[0] == '-' ||
-         value[0] == '.')) {
-        if (parse_plain_decimal(value, vlen, &v)) {
-            is_num = 1;
-        } else {
-            memcpy(num, value, vlen);
-            num[vlen] = '\0';
-            v = strtod(num, &endp);
-            is_num = *endp == '\0';
-        }
-    }
+    is_num = parse_number(value, vlen, &v);
     e->attr_name[i] = noff;
     e->attr_value[i] = voff;
     e->attrs[i].num = is_num ? v : 0.0;

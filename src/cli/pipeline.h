@@ -26,7 +26,9 @@ struct n1_store;
 
 /*
  * Decides whether an event takes part in the run at all (statistics and
- * detectors). norm is NULL for events without SQL (Connect, Quit). Returns
+ * detectors). norm is NULL for events without SQL (Connect, Quit). The
+ * pipeline's events carry their metrics but no attrs (n_attrs is 0), for
+ * hooks and detectors alike. Returns
  * 1 to keep the event, 0 to drop it. Both arguments are only read during
  * the call.
  */
