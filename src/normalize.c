@@ -380,11 +380,12 @@ static const struct kw *kw_find(const struct n1_normalizer *n, const char *s,
                                 size_t len)
 {
     char low[KW_MAX_LEN];
-    unsigned h;
+    uint32_t h = 2166136261u;
 
     if (len > KW_MAX_LEN) {
         return NULL;
     }
+    /* kw_hash() of the lower-cased word, in the same pass */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
 
@@ -392,8 +393,9 @@ static const struct kw *kw_find(const struct n1_normalizer *n, const char *s,
             c = (unsigned char)(c + ('a' - 'A'));
         }
         low[i] = (char)c;
+        h = (h ^ c) * 16777619u;
     }
-    h = kw_hash(low, len);
+    h &= KW_HASH_SIZE - 1;
     while (n->kwhash[h] != NULL) {
         const struct kw *k = n->kwhash[h];
 
@@ -475,19 +477,36 @@ void n1_normalizer_free(struct n1_normalizer *n)
 
 /* --- output helpers ----------------------------------------------------- */
 
-static void put(struct emit *e, const char *s, size_t len)
+/*
+ * Appends len bytes of s to one of the normaliser's buffers; returns 0,
+ * or -1 when the buffer is at its cap or memory ran out. Most appends are
+ * a few bytes that fit in the space the buffer already has: they are
+ * copied by a loop, cheaper than a call to memcpy(), and leave the
+ * buffer unterminated (n1_normalize() terminates the text, val_end() each
+ * value).
+ */
+static int buf_add(struct n1_strbuf *t, const char *s, size_t len)
 {
-    struct n1_strbuf *t = &e->n->text;
-
-    /* fast path: most tokens fit in the space the buffer already has */
     if (t->buf != NULL && len < t->cap - t->len &&
         len <= t->max - t->len) {
-        memcpy(t->buf + t->len, s, len);
+        char *d = t->buf + t->len;
+
+        if (len <= 16) {
+            for (size_t i = 0; i < len; i++) {
+                d[i] = s[i];
+            }
+        } else {
+            memcpy(d, s, len);
+        }
         t->len += len;
-        t->buf[t->len] = '\0';
-        return;
+        return 0;
     }
-    if (n1_strbuf_append(t, s, len) != 0) {
+    return n1_strbuf_append(t, s, len);
+}
+
+static void put(struct emit *e, const char *s, size_t len)
+{
+    if (buf_add(&e->n->text, s, len) != 0) {
         e->failed = 1;
     }
 }
@@ -523,7 +542,7 @@ static size_t val_begin(struct emit *e)
 
 static void val_put(struct emit *e, const char *s, size_t len)
 {
-    if (n1_strbuf_append(&e->n->vals, s, len) != 0) {
+    if (buf_add(&e->n->vals, s, len) != 0) {
         e->failed = 1;
     }
 }
@@ -531,7 +550,7 @@ static void val_put(struct emit *e, const char *s, size_t len)
 static void val_end(struct emit *e)
 {
     /* NUL separator so every value is a C string in place */
-    if (n1_strbuf_putc(&e->n->vals, '\0') != 0) {
+    if (buf_add(&e->n->vals, "", 1) != 0) {
         e->failed = 1;
     }
 }

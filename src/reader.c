@@ -282,11 +282,10 @@ void rd_set_str(struct n1_reader *r, size_t *field, const char *s, size_t len)
     *field = at;
 }
 
-/* Metric names, in enum n1_metric order, and their lengths. */
+/* Metric names, in enum n1_metric order. */
 static const char *const metric_names[N1_M_COUNT] = {
     "Query_time",    "Lock_time",     "Rows_sent",
     "Rows_examined", "Rows_affected", "Bytes_sent"};
-static const size_t metric_len[N1_M_COUNT] = {10, 9, 9, 13, 13, 10};
 
 /*
  * The common case of slow-log values, "-?D*[.D*]" with at least one and
@@ -365,17 +364,27 @@ static void add_metric(struct n1_reader *r, const char *name, size_t nlen,
                        const char *value, size_t vlen)
 {
     struct rd_evbuf *e = rd_cur(r);
+    int m;
     double v;
 
-    for (int m = 0; m < N1_M_COUNT; m++) {
-        if (metric_len[m] == nlen && metric_names[m][0] == name[0] &&
-            memcmp(metric_names[m], name, nlen) == 0) {
-            if (parse_number(value, vlen, &v)) {
-                e->ev.metric[m] = v;
-                e->ev.metric_mask |= 1u << m;
-            }
-            return;
-        }
+    /* The six names differ in length and first letter, or at [5]. */
+    switch (nlen) {
+    case 9:
+        m = name[0] == 'L' ? N1_M_LOCK_TIME : N1_M_ROWS_SENT;
+        break;
+    case 10:
+        m = name[0] == 'Q' ? N1_M_QUERY_TIME : N1_M_BYTES_SENT;
+        break;
+    case 13:
+        m = name[5] == 'e' ? N1_M_ROWS_EXAMINED : N1_M_ROWS_AFFECTED;
+        break;
+    default:
+        return;
+    }
+    if (memcmp(metric_names[m], name, nlen) == 0 &&
+        parse_number(value, vlen, &v)) {
+        e->ev.metric[m] = v;
+        e->ev.metric_mask |= 1u << m;
     }
 }
 
