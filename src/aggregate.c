@@ -589,6 +589,16 @@ int n1_agg_add(struct n1_agg *agg, const struct n1_event *ev,
     for (unsigned m = 0; m < N1_AGG_NMETRICS; m++) {
         n1_hist_prefetch(&c->m[m].hist);
     }
+    /* The value lists live in two allocations of their own: start
+       loading them too, for the lookups after the metrics. */
+    for (unsigned d = 0; d < N1_DIM_COUNT; d++) {
+        if (c->dims[d].v != NULL) {
+            __builtin_prefetch(c->dims[d].v);
+        }
+    }
+    if (c->vals != NULL) {
+        __builtin_prefetch(c->vals);
+    }
     for (unsigned m = 0; m < N1_M_COUNT; m++) {
         if ((ev->metric_mask & (1u << m)) != 0 &&
             stats_add(&c->m[m], ev->metric[m]) < 0) {
