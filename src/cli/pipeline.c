@@ -67,7 +67,7 @@
 #include "store.h"
 
 /* Batches in flight between the reader thread and the caller's thread. */
-#define RING_BATCHES 4
+#define RING_BATCHES 8
 
 /* A batch is handed over when it holds this many events ... */
 #define BATCH_EVENTS 1024u
@@ -700,11 +700,13 @@ static void batch_normalise(struct batch *b, struct n1_normalizer *norm,
     b->n_normed = i;
 }
 
-/* The newest filled batch nobody has started on, or NULL. Called with the
-   mutex held. */
+/* The newest filled batch nobody has started on, or NULL. The oldest two
+   are left to the calling thread, which is about to take them: it would
+   only wait for the reader thread to finish one. Called with the mutex
+   held. */
 static struct batch *batch_to_help(struct feed *f)
 {
-    for (unsigned k = f->ready; k > 0; k--) {
+    for (unsigned k = f->ready; k > 2; k--) {
         struct batch *b = &f->ring[(f->tail + k - 1) % RING_BATCHES];
 
         if (b->state == BS_READY) {
