@@ -272,10 +272,22 @@ void rd_set_sql(struct n1_reader *r, const char *text, size_t len)
 void rd_set_str(struct n1_reader *r, size_t *field, const char *s, size_t len)
 {
     struct rd_evbuf *e = rd_cur(r);
-    size_t at = e->strs.len;
+    struct n1_strbuf *b = &e->strs;
+    size_t at = b->len;
 
-    if (n1_strbuf_append(&e->strs, s, len) != 0 ||
-        n1_strbuf_putc(&e->strs, '\0') != 0) {
+    /* Most strings are short and fit: copy them and their NUL in place
+       (the buffer stays NUL-terminated), as the two calls below would. */
+    if (b->buf != NULL && len < b->cap - at && b->cap - at - len >= 2 &&
+        len + 1 <= b->max - at) {
+        memcpy(b->buf + at, s, len);
+        b->buf[at + len] = '\0';
+        b->len = at + len + 1;
+        b->buf[b->len] = '\0';
+        *field = at;
+        return;
+    }
+    if (n1_strbuf_append(b, s, len) != 0 ||
+        n1_strbuf_putc(b, '\0') != 0) {
         e->strs.len = at;
         return; /* the arena is full: the field stays unknown */
     }
