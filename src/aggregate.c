@@ -140,10 +140,9 @@ void n1_agg_class_cleanup(struct n1_agg_class *c)
         n1_hist_cleanup(&c->m[m].hist);
     }
     for (unsigned d = 0; d < N1_DIM_COUNT; d++) {
-        for (unsigned i = 0; i < c->dims[d].n; i++) {
-            free(c->dims[d].v[i].value);
-        }
+        free(c->dims[d].v);
     }
+    free(c->vals);
     n1_agg_class_init(c);
 }
 
@@ -229,11 +228,43 @@ static int same_value(const char *have, const char *value, size_t len)
     return have[len] == '\0';
 }
 
-/* Counts value (cut to N1_AGG_MAX_VALUE_LEN) count times. Empty values are
-   not counted. Returns 0, or -1 when memory ran out. */
-static int values_add(struct n1_agg_values *vs, const char *value,
-                      uint64_t count)
+/* Makes room for len more bytes in c->vals, pointing the listed values
+   at the new place when it moves. Returns 0, or -1 (c unchanged). */
+static int vals_reserve(struct n1_agg_class *c, size_t len)
 {
+    size_t off[N1_DIM_COUNT][N1_AGG_MAX_VALUES];
+    size_t ncap;
+    char *nb;
+
+    if (c->vals_cap - c->vals_len >= len) {
+        return 0;
+    }
+    /* Lists fill once per class: exact growth, in words. */
+    ncap = (c->vals_len + len + 7) & ~(size_t)7;
+    for (unsigned d = 0; d < N1_DIM_COUNT; d++) {
+        for (unsigned i = 0; i < c->dims[d].n; i++) {
+            off[d][i] = (size_t)(c->dims[d].v[i].value - c->vals);
+        }
+    }
+    nb = realloc(c->vals, ncap);
+    if (nb == NULL) {
+        return -1;
+    }
+    for (unsigned d = 0; d < N1_DIM_COUNT; d++) {
+        for (unsigned i = 0; i < c->dims[d].n; i++) {
+            c->dims[d].v[i].value = nb + off[d][i];
+        }
+    }
+    c->vals = nb;
+    c->vals_cap = ncap;
+    return 0;
+}
+
+int n1_agg_class_add_value(struct n1_agg_class *c, enum n1_agg_dim d,
+                           const char *value, uint64_t count)
+{
+    struct n1_agg_values *vs = &c->dims[d];
+    struct n1_agg_value *nv;
     size_t len;
     char *copy;
 
@@ -251,12 +282,20 @@ static int values_add(struct n1_agg_values *vs, const char *value,
         vs->other += count;
         return 0;
     }
-    copy = malloc(len + 1);
-    if (copy == NULL) {
+    /* Lists are short and fill once per class: entries grow one by
+       one. */
+    nv = realloc(vs->v, (vs->n + 1) * sizeof(*nv));
+    if (nv == NULL) {
         return -1;
     }
+    vs->v = nv;
+    if (vals_reserve(c, len + 1) < 0) {
+        return -1;
+    }
+    copy = c->vals + c->vals_len;
     memcpy(copy, value, len);
     copy[len] = '\0';
+    c->vals_len += len + 1;
     vs->v[vs->n].value = copy;
     vs->v[vs->n].count = count;
     vs->n++;
@@ -341,7 +380,8 @@ static int merge_class(struct n1_agg_class *dst, const struct n1_agg_class *src,
         const struct n1_agg_values *sv = &src->dims[d];
 
         for (unsigned i = 0; i < sv->n; i++) {
-            if (values_add(&dst->dims[d], sv->v[i].value, sv->v[i].count) < 0) {
+            if (n1_agg_class_add_value(dst, (enum n1_agg_dim)d,
+                                       sv->v[i].value, sv->v[i].count) < 0) {
                 goto oom;
             }
         }
@@ -391,11 +431,9 @@ size_t n1_agg_class_memory(const struct n1_agg_class *c)
         bytes += n1_hist_memory(&c->m[m].hist);
     }
     for (unsigned d = 0; d < N1_DIM_COUNT; d++) {
-        for (unsigned i = 0; i < c->dims[d].n; i++) {
-            bytes += strlen(c->dims[d].v[i].value) + 1;
-        }
+        bytes += c->dims[d].n * sizeof(c->dims[d].v[0]);
     }
-    return bytes;
+    return bytes + c->vals_cap;
 }
 
 struct n1_agg *n1_agg_new(const struct n1_agg_opts *opts, struct n1_error *err)
@@ -551,6 +589,16 @@ int n1_agg_add(struct n1_agg *agg, const struct n1_event *ev,
     for (unsigned m = 0; m < N1_AGG_NMETRICS; m++) {
         n1_hist_prefetch(&c->m[m].hist);
     }
+    /* The value lists live in two allocations of their own: start
+       loading them too, for the lookups after the metrics. */
+    for (unsigned d = 0; d < N1_DIM_COUNT; d++) {
+        if (c->dims[d].v != NULL) {
+            __builtin_prefetch(c->dims[d].v);
+        }
+    }
+    if (c->vals != NULL) {
+        __builtin_prefetch(c->vals);
+    }
     for (unsigned m = 0; m < N1_M_COUNT; m++) {
         if ((ev->metric_mask & (1u << m)) != 0 &&
             stats_add(&c->m[m], ev->metric[m]) < 0) {
@@ -564,7 +612,7 @@ int n1_agg_add(struct n1_agg *agg, const struct n1_event *ev,
     dims[N1_DIM_USER] = ev->user;
     dims[N1_DIM_HOST] = ev->host;
     for (unsigned d = 0; d < N1_DIM_COUNT; d++) {
-        if (values_add(&c->dims[d], dims[d], 1) < 0) {
+        if (n1_agg_class_add_value(c, (enum n1_agg_dim)d, dims[d], 1) < 0) {
             goto oom;
         }
     }
@@ -631,6 +679,52 @@ size_t n1_agg_memory(const struct n1_agg *agg)
     return bytes;
 }
 
+/* Sets every _lo residue of c to 0: its sums as a store keeps them. */
+static void round_sums(struct n1_agg_class *c)
+{
+    for (unsigned m = 0; m < N1_AGG_NMETRICS; m++) {
+        c->m[m].sum_lo = 0.0;
+        c->m[m].sumsq_lo = 0.0;
+    }
+}
+
+int n1_agg_absorb(struct n1_agg *dst, struct n1_agg *src, size_t sample_max,
+                  struct n1_error *err)
+{
+    int ret = -1;
+
+    for (size_t i = 0; i < src->n; i++) {
+        struct n1_agg_class *c = src->cls[i];
+        long pos = find_pos(dst, c->id);
+
+        if (pos >= 0) {
+            if (n1_agg_class_merge(dst->cls[pos], c, sample_max, err) < 0) {
+                goto out;
+            }
+            continue; /* src's copy goes with the reset below */
+        }
+        if (grow(dst) < 0) {
+            n1_err_set(err, N1_ESYS, NULL, 0,
+                       "out of memory keeping fingerprint %s", c->hex);
+            goto out;
+        }
+        /* Handed over as is: merging into an empty class would copy it. */
+        dst->cls[dst->n] = c;
+        index_insert(dst->slots, dst->nslots, c->id, (uint32_t)dst->n);
+        dst->n++;
+        src->cls[i] = NULL;
+    }
+    for (size_t i = 0; i < dst->n; i++) {
+        round_sums(dst->cls[i]);
+    }
+    dst->events += src->events;
+    ret = 0;
+
+out:
+    n1_agg_reset(src);
+    return ret;
+}
+
 void n1_agg_release(struct n1_agg *agg, size_t i)
 {
     if (i < agg->n) {
@@ -641,7 +735,7 @@ void n1_agg_release(struct n1_agg *agg, size_t i)
 void n1_agg_reset(struct n1_agg *agg)
 {
     for (size_t i = 0; i < agg->n; i++) {
-        n1_agg_class_cleanup(agg->cls[i]);
+        n1_agg_class_cleanup(agg->cls[i]); /* NULL once handed over */
         free(agg->cls[i]);
     }
     agg->n = 0;

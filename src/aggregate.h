@@ -67,12 +67,14 @@ struct n1_agg_stats {
 };
 
 struct n1_agg_value {
-    char *value;    /* NUL-terminated, at most N1_AGG_MAX_VALUE_LEN bytes */
+    char *value;    /* NUL-terminated, at most N1_AGG_MAX_VALUE_LEN bytes;
+                       points into the class's vals */
     uint64_t count; /* events with this value */
 };
 
 struct n1_agg_values {
-    struct n1_agg_value v[N1_AGG_MAX_VALUES]; /* first-seen order */
+    struct n1_agg_value *v; /* n entries in first-seen order (heap, owned
+                               by the class), or NULL */
     unsigned n;                               /* entries used in v */
     uint64_t other; /* events whose value did not fit in v */
 };
@@ -102,7 +104,22 @@ struct n1_agg_class {
     int sample_has_qt;         /* 1 when the sample's log gave a Query_time */
     char *sample_file;         /* input it came from, or NULL */
     unsigned long sample_line; /* its first line there */
+    char *vals;                /* every dims value, NUL-terminated, one
+                                  after another: one allocation rather
+                                  than one per value */
+    size_t vals_len;           /* bytes used in vals */
+    size_t vals_cap;           /* bytes allocated */
 };
+
+/*
+ * Counts value (cut to N1_AGG_MAX_VALUE_LEN bytes) count times in c's
+ * list d: a value already listed gets the count, a new one is copied into
+ * c->vals while the list has room, else the count goes to `other`. Empty
+ * values and a zero count are ignored. Returns 0, or -1 when memory ran
+ * out (c is then unchanged).
+ */
+int n1_agg_class_add_value(struct n1_agg_class *c, enum n1_agg_dim d,
+                           const char *value, uint64_t count);
 
 /* Stable metric names, as pt-query-digest and the store spell them
    ("Query_time" ... "Bytes_sent", "Query_length"). NULL past the end. */
@@ -196,6 +213,19 @@ const struct n1_agg_class *n1_agg_find(const struct n1_agg *agg, uint64_t id);
  * err set. The caller cleans *out with n1_agg_class_cleanup() either way.
  */
 int n1_agg_totals(const struct n1_agg *agg, struct n1_agg_class *out,
+                  struct n1_error *err);
+
+/*
+ * Moves every class of src into dst, as a store merges a flushed window:
+ * a class dst lacks is handed over as is, one it has gets src's merged in
+ * (n1_agg_class_merge() with sample_max). Then every sum in dst is rounded
+ * to a double (its _lo residue set to 0), as a store keeps it, so that
+ * windows absorbed one after another give the numbers a store merging the
+ * same windows gives. src is left empty, as after n1_agg_reset(), whatever
+ * the result. Returns 0, or -1 with err set when memory ran out (dst then
+ * holds what was absorbed before).
+ */
+int n1_agg_absorb(struct n1_agg *dst, struct n1_agg *src, size_t sample_max,
                   struct n1_error *err);
 
 /* Approximate heap bytes held: the index and every class. */

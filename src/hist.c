@@ -269,10 +269,12 @@ static int reserve(struct n1_hist *h, uint32_t need)
     if (need <= h->cap) {
         return 0;
     }
-    ncap = h->cap != 0 ? h->cap : 4;
-    while (ncap < need) {
-        ncap *= 2;
-    }
+    /* Just enough, made odd since malloc's chunks hold an odd number of
+       words: a class has one histogram per metric, most of them small,
+       and with many classes the words left unused by doubling (a third
+       on average) were a tenth of the memory. New buckets are rare once
+       a histogram has seen its range, so the extra reallocs cost little. */
+    ncap = need | 1u;
     /* The cap plus one word for the add that triggers coarsening. */
     if (ncap > N1_HIST_MAX_BUCKETS + 1) {
         ncap = need > N1_HIST_MAX_BUCKETS + 1 ? need : N1_HIST_MAX_BUCKETS + 1;

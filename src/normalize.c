@@ -12,6 +12,17 @@
  * that a comment opener inside a string and "-- it's" inside a comment
  * stay where they belong.
  *
+ * Calling pcre2_jit_match() once per token costs about as much as the
+ * matching itself, so a statement of up to ONE_MATCH_MAX bytes is
+ * tokenized by one call: the same alternation, captured, in a possessive
+ * loop with a callout after each token, which hands the token and its
+ * (*MARK) to the emitter as the per-token loop would. The loop never
+ * backtracks into a token it has passed, so the tokens are the same; if
+ * that match fails (JIT stack, an emitter buffer at its cap), the
+ * per-token loop carries on from the last token the callout saw. Longer
+ * statements use the per-token loop from the start, as the one-call
+ * match keeps a little JIT stack per token.
+ *
  * The token pass is a streaming emitter. It writes the canonical text
  * straight into a reused buffer: one space between tokens except around
  * ( ) , . ;, keywords lower-cased, literals replaced by ?. Collapsing an IN
@@ -27,6 +38,7 @@
  * on, "..." is a string, not an identifier).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,6 +118,13 @@ static const char tok_pattern[] =
     "|[-+*/%<>!~^&|.:\\[\\]{}])(*:O)"
     "|.(*:Z)"
     ")";
+
+/* The same tokens, one call per statement: see the file comment. */
+#define ONE_MATCH_OPEN "(?:\\s*+("
+#define ONE_MATCH_CLOSE ")(?C1))*+"
+
+/* Longest statement tokenized by one call. */
+#define ONE_MATCH_MAX 16384
 
 /* Keyword flags. */
 #define KW_EXPR 1u  /* an expression follows: "-1" after it is a literal,
@@ -252,8 +271,20 @@ struct tag_rec {
     size_t value; /* value offset */
 };
 
+struct emit;
+
+/* What the callout of the one-call match needs. */
+struct one_match {
+    struct emit *e;  /* the statement's emitter */
+    const char *sql; /* the statement */
+    size_t at;       /* end of the last token handed over */
+};
+
 struct n1_normalizer {
     pcre2_code *tok;           /* the tokenizer pattern */
+    pcre2_code *all;           /* the one-call pattern, or NULL */
+    pcre2_match_data *md_all;  /* its match data */
+    struct one_match om;       /* its callout's state */
     pcre2_match_data *md;      /* reused for every match */
     pcre2_match_context *mctx; /* carries the JIT stack */
     pcre2_jit_stack *jstack;   /* JIT stack for long strings/comments */
@@ -381,11 +412,12 @@ static const struct kw *kw_find(const struct n1_normalizer *n, const char *s,
                                 size_t len)
 {
     char low[KW_MAX_LEN];
-    unsigned h;
+    uint32_t h = 2166136261u;
 
     if (len > KW_MAX_LEN) {
         return NULL;
     }
+    /* kw_hash() of the lower-cased word, in the same pass */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
 
@@ -393,8 +425,9 @@ static const struct kw *kw_find(const struct n1_normalizer *n, const char *s,
             c = (unsigned char)(c + ('a' - 'A'));
         }
         low[i] = (char)c;
+        h = (h ^ c) * 16777619u;
     }
-    h = kw_hash(low, len);
+    h &= KW_HASH_SIZE - 1;
     while (n->kwhash[h] != NULL) {
         const struct kw *k = n->kwhash[h];
 
@@ -404,6 +437,58 @@ static const struct kw *kw_find(const struct n1_normalizer *n, const char *s,
         h = (h + 1) & (KW_HASH_SIZE - 1);
     }
     return NULL;
+}
+
+static void token(struct emit *e, char mark, const char *s, size_t len);
+static int emit_failed(const struct emit *e);
+
+/* The callout after each token of the one-call match. */
+static int one_match_token(pcre2_callout_block *cb, void *ud)
+{
+    struct one_match *om = ud;
+    PCRE2_SIZE start = cb->offset_vector[2];
+    PCRE2_SIZE end = cb->offset_vector[3];
+
+    token(om->e, cb->mark != NULL ? (char)cb->mark[0] : 'Z', om->sql + start,
+          end - start);
+    om->at = end;
+    /* A buffer at its cap ends the statement, as in the per-token loop. */
+    return emit_failed(om->e) ? PCRE2_ERROR_CALLOUT : 0;
+}
+
+/*
+ * Builds the one-call pattern from tok_pattern: its alternation, less the
+ * leading blanks and \K, captured in the loop. Without JIT, or if any of
+ * it fails, n->all stays NULL and every statement uses the per-token
+ * loop.
+ */
+static void one_match_build(struct n1_normalizer *n)
+{
+    static const char head[] = "\\s*+\\K(?:";
+    size_t body = sizeof(tok_pattern) - 1 - (sizeof(head) - 1) - 1;
+    char pat[sizeof(tok_pattern) + sizeof(ONE_MATCH_OPEN) +
+             sizeof(ONE_MATCH_CLOSE)];
+    int errcode = 0;
+    PCRE2_SIZE erroff = 0;
+
+    if (!n->jit || memcmp(tok_pattern, head, sizeof(head) - 1) != 0) {
+        return;
+    }
+    snprintf(pat, sizeof(pat), "%s%.*s%s", ONE_MATCH_OPEN, (int)body,
+             tok_pattern + sizeof(head) - 1, ONE_MATCH_CLOSE);
+    n->all = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+                           PCRE2_ANCHORED | PCRE2_DOTALL, &errcode, &erroff,
+                           NULL);
+    if (n->all != NULL &&
+        pcre2_jit_compile(n->all, PCRE2_JIT_COMPLETE) == 0) {
+        n->md_all = pcre2_match_data_create_from_pattern(n->all, NULL);
+    }
+    if (n->md_all == NULL) {
+        pcre2_code_free(n->all);
+        n->all = NULL;
+        return;
+    }
+    pcre2_set_callout(n->mctx, one_match_token, &n->om);
 }
 
 /* --- lifecycle ---------------------------------------------------------- */
@@ -445,6 +530,7 @@ struct n1_normalizer *n1_normalizer_new(struct n1_error *err)
         goto fail;
     }
     pcre2_jit_stack_assign(n->mctx, NULL, n->jstack);
+    one_match_build(n);
     /* The pattern is linear (possessive loops only), so the default match
        limit would only reject long comments, never save time. */
     pcre2_set_match_limit(n->mctx, UINT32_MAX);
@@ -462,6 +548,8 @@ void n1_normalizer_free(struct n1_normalizer *n)
         return;
     }
     pcre2_match_data_free(n->md);
+    pcre2_match_data_free(n->md_all);
+    pcre2_code_free(n->all);
     pcre2_match_context_free(n->mctx);
     pcre2_jit_stack_free(n->jstack);
     pcre2_code_free(n->tok);
@@ -476,19 +564,36 @@ void n1_normalizer_free(struct n1_normalizer *n)
 
 /* --- output helpers ----------------------------------------------------- */
 
-static void put(struct emit *e, const char *s, size_t len)
+/*
+ * Appends len bytes of s to one of the normaliser's buffers; returns 0,
+ * or -1 when the buffer is at its cap or memory ran out. Most appends are
+ * a few bytes that fit in the space the buffer already has: they are
+ * copied by a loop, cheaper than a call to memcpy(), and leave the
+ * buffer unterminated (n1_normalize() terminates the text, val_end() each
+ * value).
+ */
+static int buf_add(struct n1_strbuf *t, const char *s, size_t len)
 {
-    struct n1_strbuf *t = &e->n->text;
-
-    /* fast path: most tokens fit in the space the buffer already has */
     if (t->buf != NULL && len < t->cap - t->len &&
         len <= t->max - t->len) {
-        memcpy(t->buf + t->len, s, len);
+        char *d = t->buf + t->len;
+
+        if (len <= 16) {
+            for (size_t i = 0; i < len; i++) {
+                d[i] = s[i];
+            }
+        } else {
+            memcpy(d, s, len);
+        }
         t->len += len;
-        t->buf[t->len] = '\0';
-        return;
+        return 0;
     }
-    if (n1_strbuf_append(t, s, len) != 0) {
+    return n1_strbuf_append(t, s, len);
+}
+
+static void put(struct emit *e, const char *s, size_t len)
+{
+    if (buf_add(&e->n->text, s, len) != 0) {
         e->failed = 1;
     }
 }
@@ -524,7 +629,7 @@ static size_t val_begin(struct emit *e)
 
 static void val_put(struct emit *e, const char *s, size_t len)
 {
-    if (n1_strbuf_append(&e->n->vals, s, len) != 0) {
+    if (buf_add(&e->n->vals, s, len) != 0) {
         e->failed = 1;
     }
 }
@@ -532,7 +637,7 @@ static void val_put(struct emit *e, const char *s, size_t len)
 static void val_end(struct emit *e)
 {
     /* NUL separator so every value is a C string in place */
-    if (n1_strbuf_putc(&e->n->vals, '\0') != 0) {
+    if (buf_add(&e->n->vals, "", 1) != 0) {
         e->failed = 1;
     }
 }
@@ -1227,6 +1332,11 @@ static void token(struct emit *e, char mark, const char *s, size_t len)
     }
 }
 
+static int emit_failed(const struct emit *e)
+{
+    return e->failed;
+}
+
 /* Builds the caller's views of literals and tags from the records. */
 static int publish(struct emit *e, struct n1_norm *out)
 {
@@ -1285,6 +1395,19 @@ int n1_normalize(struct n1_normalizer *n, const char *sql, size_t len,
         len = 0;
     }
 
+    if (n->all != NULL && len <= ONE_MATCH_MAX) {
+        int rc;
+
+        n->om.e = &e;
+        n->om.sql = sql;
+        n->om.at = 0;
+        rc = pcre2_jit_match(n->all, (PCRE2_SPTR)sql, len, 0, 0, n->md_all,
+                             n->mctx);
+        /* A match ends where only blanks are left, since "." takes any
+           other byte. A failure leaves the rest to the loop below, from
+           the last token handed over. */
+        at = rc >= 0 ? len : n->om.at;
+    }
     while (at < len && !e.failed) {
         int rc;
         PCRE2_SIZE *ov;

@@ -219,6 +219,7 @@ int rd_begin(struct n1_reader *r, const struct n1_line *ln)
     e->ev.ts_us = N1_TS_NONE;
     e->ev.cmd = N1_CMD_QUERY;
     e->ev.n_attrs = 0;
+    e->n_pairs = 0;
     e->command = RD_NOSTR;
     e->user = RD_NOSTR;
     e->host = RD_NOSTR;
@@ -271,10 +272,22 @@ void rd_set_sql(struct n1_reader *r, const char *text, size_t len)
 void rd_set_str(struct n1_reader *r, size_t *field, const char *s, size_t len)
 {
     struct rd_evbuf *e = rd_cur(r);
-    size_t at = e->strs.len;
+    struct n1_strbuf *b = &e->strs;
+    size_t at = b->len;
 
-    if (n1_strbuf_append(&e->strs, s, len) != 0 ||
-        n1_strbuf_putc(&e->strs, '\0') != 0) {
+    /* Most strings are short and fit: copy them and their NUL in place
+       (the buffer stays NUL-terminated), as the two calls below would. */
+    if (b->buf != NULL && len < b->cap - at && b->cap - at - len >= 2 &&
+        len + 1 <= b->max - at) {
+        memcpy(b->buf + at, s, len);
+        b->buf[at + len] = '\0';
+        b->len = at + len + 1;
+        b->buf[b->len] = '\0';
+        *field = at;
+        return;
+    }
+    if (n1_strbuf_append(b, s, len) != 0 ||
+        n1_strbuf_putc(b, '\0') != 0) {
         e->strs.len = at;
         return; /* the arena is full: the field stays unknown */
     }
@@ -336,6 +349,57 @@ static int parse_plain_decimal(const char *s, size_t len, double *out)
     return 1;
 }
 
+/* An attr value as a number: 1 and *out set, or 0 when it is not one. */
+static int parse_number(const char *value, size_t vlen, double *out)
+{
+    char num[64];
+    char *endp;
+
+    if (vlen == 0 || vlen >= sizeof(num) ||
+        !((value[0] >= '0' && value[0] <= '9') || value[0] == '-' ||
+          value[0] == '.')) {
+        return 0;
+    }
+    if (parse_plain_decimal(value, vlen, out)) {
+        return 1;
+    }
+    memcpy(num, value, vlen);
+    num[vlen] = '\0';
+    *out = strtod(num, &endp);
+    return *endp == '\0';
+}
+
+/* Sets the metric a pair names, if it names one and its value is a
+   number; what rd_add_attr() does for metrics, without keeping the
+   pair. */
+static void add_metric(struct n1_reader *r, const char *name, size_t nlen,
+                       const char *value, size_t vlen)
+{
+    struct rd_evbuf *e = rd_cur(r);
+    int m;
+    double v;
+
+    /* The six names differ in length and first letter, or at [5]. */
+    switch (nlen) {
+    case 9:
+        m = name[0] == 'L' ? N1_M_LOCK_TIME : N1_M_ROWS_SENT;
+        break;
+    case 10:
+        m = name[0] == 'Q' ? N1_M_QUERY_TIME : N1_M_BYTES_SENT;
+        break;
+    case 13:
+        m = name[5] == 'e' ? N1_M_ROWS_EXAMINED : N1_M_ROWS_AFFECTED;
+        break;
+    default:
+        return;
+    }
+    if (memcmp(metric_names[m], name, nlen) == 0 &&
+        parse_number(value, vlen, &v)) {
+        e->ev.metric[m] = v;
+        e->ev.metric_mask |= 1u << m;
+    }
+}
+
 void rd_add_attr(struct n1_reader *r, const char *name, size_t nlen,
                  const char *value, size_t vlen)
 {
@@ -343,11 +407,17 @@ void rd_add_attr(struct n1_reader *r, const char *name, size_t nlen,
     size_t i = e->ev.n_attrs;
     size_t noff = RD_NOSTR;
     size_t voff = RD_NOSTR;
-    char num[64];
-    char *endp;
     double v = 0.0;
-    int is_num = 0;
+    int is_num;
 
+    if (r->opts.no_attrs) {
+        /* Pairs past the cap are dropped with their metrics, as below. */
+        if (e->n_pairs < RD_MAX_ATTRS) {
+            e->n_pairs++;
+            add_metric(r, name, nlen, value, vlen);
+        }
+        return;
+    }
     if (i >= RD_MAX_ATTRS) {
         return;
     }
@@ -356,18 +426,7 @@ void rd_add_attr(struct n1_reader *r, const char *name, size_t nlen,
     if (noff == RD_NOSTR || voff == RD_NOSTR) {
         return;
     }
-    if (vlen > 0 && vlen < sizeof(num) &&
-        ((value[0] >= '0' && value[0] <= '9') || value[0] == '-' ||
-         value[0] == '.')) {
-        if (parse_plain_decimal(value, vlen, &v)) {
-            is_num = 1;
-        } else {
-            memcpy(num, value, vlen);
-            num[vlen] = '\0';
-            v = strtod(num, &endp);
-            is_num = *endp == '\0';
-        }
-    }
+    is_num = parse_number(value, vlen, &v);
     e->attr_name[i] = noff;
     e->attr_value[i] = voff;
     e->attrs[i].num = is_num ? v : 0.0;

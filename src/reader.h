@@ -47,6 +47,10 @@ struct n1_reader_opts {
                                (MariaDB/legacy "YYMMDD" times) to get UTC */
     int follow;             /* 1: the file may grow (tail); an unterminated
                                last line is kept until more bytes arrive */
+    int no_attrs;           /* 1: events carry no attrs (n_attrs 0); the
+                               metrics are read all the same. Saves
+                               copying every "Name: value" pair for
+                               callers that only want the metrics */
     /* Called once per non-fatal problem (skipped line or event); err has
        file, line and a message. May be NULL. */
     void (*warn)(void *ud, const struct n1_error *err);

@@ -48,6 +48,8 @@ struct rd_evbuf {
     size_t attr_name[RD_MAX_ATTRS];     /* offsets into strs */
     size_t attr_value[RD_MAX_ATTRS];    /* offsets into strs */
     size_t command, user, host, db;     /* offsets into strs or RD_NOSTR */
+    size_t n_pairs;                     /* pairs seen with opts.no_attrs,
+                                           capped like attrs */
     unsigned long nlines;               /* lines that belong to the event */
     int oversize;                       /* the statement went over the cap */
     int last_unterminated;              /* its last line had no "\n" */

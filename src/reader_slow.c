@@ -44,14 +44,35 @@ int rd_slow_is_header(const char *s, size_t len)
            STARTS(s, len, "# Query_time: ");
 }
 
-/* Scans one statement line and returns the quote state after it. */
+/* Bytes that can change the quote state outside quotes and comments. */
+static const unsigned char quote_special[256] = {
+    ['\''] = 1, ['"'] = 1, ['`'] = 1, ['#'] = 1, ['-'] = 1, ['/'] = 1,
+};
+
+/*
+ * Scans one statement line and returns the quote state after it. Each
+ * state skips to the next byte that can end it (a table outside quotes,
+ * memchr() in backticks and comments), as statements are mostly plain
+ * text between a few quotes.
+ */
 static enum rd_quote scan_quotes(enum rd_quote q, const char *s, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
+    size_t i = 0;
+
+    while (i < len) {
+        const char *p;
+        char c;
+        char qc;
 
         switch (q) {
         case RD_Q_NONE:
+            while (i < len && !quote_special[(unsigned char)s[i]]) {
+                i++;
+            }
+            if (i == len) {
+                return q;
+            }
+            c = s[i];
             if (c == '\'') {
                 q = RD_Q_SINGLE;
             } else if (c == '"') {
@@ -67,23 +88,39 @@ static enum rd_quote scan_quotes(enum rd_quote q, const char *s, size_t len)
                 q = RD_Q_COMMENT;
                 i++;
             }
+            i++;
             break;
         case RD_Q_SINGLE:
         case RD_Q_DOUBLE:
-            if (c == '\\') {
+            qc = q == RD_Q_SINGLE ? '\'' : '"';
+            while (i < len && s[i] != qc && s[i] != '\\') {
                 i++;
-            } else if ((c == '\'' && q == RD_Q_SINGLE) ||
-                       (c == '"' && q == RD_Q_DOUBLE)) {
+            }
+            if (i == len) {
+                return q;
+            }
+            if (s[i] == '\\') {
+                i += 2; /* the escaped byte cannot end the string */
+            } else {
                 q = RD_Q_NONE;
+                i++;
             }
             break;
         case RD_Q_BACKTICK:
-            if (c == '`') {
-                q = RD_Q_NONE;
+            p = memchr(s + i, '`', len - i);
+            if (p == NULL) {
+                return q;
             }
+            i = (size_t)(p - s) + 1;
+            q = RD_Q_NONE;
             break;
         case RD_Q_COMMENT:
-            if (c == '*' && i + 1 < len && s[i + 1] == '/') {
+            p = memchr(s + i, '*', len - i);
+            if (p == NULL) {
+                return q;
+            }
+            i = (size_t)(p - s) + 1;
+            if (i < len && s[i] == '/') {
                 q = RD_Q_NONE;
                 i++;
             }
@@ -112,24 +149,46 @@ static void entry_begin(struct n1_reader *r, const struct n1_line *ln)
     r->sl_schema = 0;
 }
 
+/* Character classes of "Name: value" lines. */
+#define PC_SPACE 1u /* separates tokens */
+#define PC_NAME 2u  /* may appear in a name: A-Z a-z 0-9 _ @ */
+#define PC_ALPHA 4u /* may start a name */
+
+static const unsigned char pair_class[256] = {
+    [' '] = PC_SPACE, ['\t'] = PC_SPACE,
+    ['_'] = PC_NAME, ['@'] = PC_NAME,
+    ['0'] = PC_NAME, ['1'] = PC_NAME, ['2'] = PC_NAME, ['3'] = PC_NAME,
+    ['4'] = PC_NAME, ['5'] = PC_NAME, ['6'] = PC_NAME, ['7'] = PC_NAME,
+    ['8'] = PC_NAME, ['9'] = PC_NAME,
+#define PC_L(c) [c] = PC_NAME | PC_ALPHA
+    PC_L('A'), PC_L('B'), PC_L('C'), PC_L('D'), PC_L('E'), PC_L('F'),
+    PC_L('G'), PC_L('H'), PC_L('I'), PC_L('J'), PC_L('K'), PC_L('L'),
+    PC_L('M'), PC_L('N'), PC_L('O'), PC_L('P'), PC_L('Q'), PC_L('R'),
+    PC_L('S'), PC_L('T'), PC_L('U'), PC_L('V'), PC_L('W'), PC_L('X'),
+    PC_L('Y'), PC_L('Z'),
+    PC_L('a'), PC_L('b'), PC_L('c'), PC_L('d'), PC_L('e'), PC_L('f'),
+    PC_L('g'), PC_L('h'), PC_L('i'), PC_L('j'), PC_L('k'), PC_L('l'),
+    PC_L('m'), PC_L('n'), PC_L('o'), PC_L('p'), PC_L('q'), PC_L('r'),
+    PC_L('s'), PC_L('t'), PC_L('u'), PC_L('v'), PC_L('w'), PC_L('x'),
+    PC_L('y'), PC_L('z'),
+#undef PC_L
+};
+
 static int is_space(char c)
 {
-    return c == ' ' || c == '\t';
+    return (pair_class[(unsigned char)c] & PC_SPACE) != 0;
 }
 
+/* 1 when t[0..n) is a name token: a letter, then letters, digits, _ or
+   @, then ':'. */
 static int is_name_token(const char *t, size_t n)
 {
-    if (n < 2 || t[n - 1] != ':') {
-        return 0;
-    }
-    if (!((t[0] >= 'A' && t[0] <= 'Z') || (t[0] >= 'a' && t[0] <= 'z'))) {
+    if (n < 2 || t[n - 1] != ':' ||
+        !(pair_class[(unsigned char)t[0]] & PC_ALPHA)) {
         return 0;
     }
     for (size_t i = 1; i + 1 < n; i++) {
-        char c = t[i];
-
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-              (c >= '0' && c <= '9') || c == '_' || c == '@')) {
+        if (!(pair_class[(unsigned char)t[i]] & PC_NAME)) {
             return 0;
         }
     }
@@ -205,13 +264,21 @@ static void parse_pairs(struct n1_reader *r, const char *s, size_t len)
             i++;
         }
         ns = i;
-        while (i < len && !is_space(s[i])) {
+        /* A name token is the whole run of non-blanks: name characters,
+           then ':' before a blank or the end. */
+        while (i < len && (pair_class[(unsigned char)s[i]] & PC_NAME)) {
             i++;
         }
-        ne = i;
-        if (!is_name_token(s + ns, ne - ns)) {
+        if (!(i > ns && i < len && s[i] == ':' &&
+              (i + 1 == len || is_space(s[i + 1])) &&
+              (pair_class[(unsigned char)s[ns]] & PC_ALPHA))) {
+            while (i < len && !is_space(s[i])) {
+                i++;
+            }
             continue; /* free text (e.g. "No InnoDB statistics ...") */
         }
+        i++;
+        ne = i;
         while (i < len && is_space(s[i])) {
             i++;
         }

@@ -72,7 +72,72 @@ struct digest_run {
     enum n1_digest_stat order_stat; /* resolved statistic */
 };
 
+/*
+ * Where the classes come from: a store, or an aggregate read as the store
+ * would hand its classes back (in the store's order, by id as a signed
+ * 64-bit key, with sums rounded to doubles), so that both give the same
+ * report.
+ */
+struct source {
+    struct n1_store *st;      /* the store, or NULL */
+    const struct n1_agg *agg; /* the aggregate when st is NULL */
+};
+
+/* An aggregate class's place in the store's order. */
+struct agg_key {
+    int64_t id; /* the store's key */
+    size_t pos; /* position in the aggregate */
+};
+
 static const char *const stat_names[] = {"sum", "min", "max", "avg", "cnt"};
+
+/* A class of the aggregate as the store gives it back: view shares c's
+   strings and histograms, with the rounding residues of the sums 0. */
+static const struct n1_agg_class *agg_view(const struct n1_agg_class *c,
+                                           struct n1_agg_class *view)
+{
+    *view = *c;
+    for (unsigned m = 0; m < N1_AGG_NMETRICS; m++) {
+        view->m[m].sum_lo = 0.0;
+        view->m[m].sumsq_lo = 0.0;
+    }
+    return view;
+}
+
+/*
+ * Finds class id: from a store it is loaded into *owned (initialised by
+ * the caller, who cleans it), from an aggregate *view borrows it. Sets
+ * *out and returns 1, 0 when there is no such class, or -1 with err set.
+ */
+static int get_class(const struct source *src, uint64_t id,
+                     struct n1_agg_class *owned, struct n1_agg_class *view,
+                     const struct n1_agg_class **out, struct n1_error *err)
+{
+    const struct n1_agg_class *c;
+    int got;
+
+    if (src->st != NULL) {
+        got = n1_store_load_class(src->st, id, owned, err);
+        if (got == 1) {
+            *out = owned;
+        }
+        return got;
+    }
+    c = n1_agg_find(src->agg, id);
+    if (c == NULL) {
+        return 0;
+    }
+    *out = agg_view(c, view);
+    return 1;
+}
+
+static int agg_key_cmp(const void *a, const void *b)
+{
+    const struct agg_key *x = a;
+    const struct agg_key *y = b;
+
+    return x->id < y->id ? -1 : x->id > y->id;
+}
 
 void n1_digest_opts_init(struct n1_digest_opts *o)
 {
@@ -275,41 +340,88 @@ static int push_row(struct digest_run *run, const struct n1_agg_class *c,
     return 0;
 }
 
+/* Filters, totals and ranks one class (see scan_classes()). */
+static int scan_one(struct digest_run *run, const struct n1_agg_class *c,
+                    struct n1_error *err)
+{
+    const struct n1_digest_opts *o = run->o;
+
+    if (o->filter != NULL) {
+        int keep = o->filter(o->filter_ud, c, err);
+
+        if (keep <= 0) {
+            return keep;
+        }
+    }
+    if (n1_agg_class_merge(&run->tot, c, 0, err) != 0 ||
+        push_row(run, c, err) != 0) {
+        return -1;
+    }
+    if (run->order_metric >= 0) {
+        run->rows[run->n_rows - 1].key = order_key(run, c);
+    }
+    return 0;
+}
+
+/* scan_classes() over an aggregate, in the store's order. */
+static int scan_agg(const struct n1_agg *agg, struct digest_run *run,
+                    struct n1_error *err)
+{
+    struct agg_key *keys = NULL;
+    size_t n = n1_agg_size(agg);
+    int rc = -1;
+
+    if (n == 0) {
+        return 0;
+    }
+    keys = malloc(n * sizeof(*keys));
+    if (keys == NULL) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "SYS out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        keys[i].id = (int64_t)n1_agg_at(agg, i)->id;
+        keys[i].pos = i;
+    }
+    qsort(keys, n, sizeof(*keys), agg_key_cmp);
+    for (size_t i = 0; i < n; i++) {
+        struct n1_agg_class view;
+
+        if (scan_one(run, agg_view(n1_agg_at(agg, keys[i].pos), &view),
+                     err) < 0) {
+            goto out;
+        }
+    }
+    rc = 0;
+
+out:
+    free(keys);
+    return rc;
+}
+
 /*
  * Pass 1: filter, total, rank. With an explicit order each row gets its
  * key here; the default order depends on the totals (count when nothing
  * has a Query_time), so its keys are set from the rows afterwards.
  */
-static int scan_classes(struct n1_store *st, struct digest_run *run,
+static int scan_classes(const struct source *src, struct digest_run *run,
                         struct n1_error *err)
 {
-    const struct n1_digest_opts *o = run->o;
     struct n1_store_cursor *cur = NULL;
     const struct n1_agg_class *c;
     int got;
     int rc = -1;
 
-    cur = n1_store_classes(st, err);
+    if (src->st == NULL) {
+        return scan_agg(src->agg, run, err);
+    }
+    cur = n1_store_classes(src->st, err);
     if (cur == NULL) {
         goto out;
     }
     while ((got = n1_store_next_class(cur, &c, err)) == 1) {
-        if (o->filter != NULL) {
-            int keep = o->filter(o->filter_ud, c, err);
-
-            if (keep < 0) {
-                goto out;
-            }
-            if (keep == 0) {
-                continue;
-            }
-        }
-        if (n1_agg_class_merge(&run->tot, c, 0, err) != 0 ||
-            push_row(run, c, err) != 0) {
+        if (scan_one(run, c, err) < 0) {
             goto out;
-        }
-        if (run->order_metric >= 0) {
-            run->rows[run->n_rows - 1].key = order_key(run, c);
         }
     }
     if (got < 0) {
@@ -593,11 +705,13 @@ static void cell(const char *s, size_t width, char *buf, size_t n)
     buf[i] = '\0';
 }
 
-static int text_profile(FILE *out, struct n1_store *st,
+static int text_profile(FILE *out, const struct source *src,
                         const struct digest_run *run, size_t shown,
                         struct n1_error *err)
 {
     struct n1_agg_class c;
+    struct n1_agg_class view;
+    const struct n1_agg_class *cp = NULL;
     double total_qt = run->tot.m[N1_M_QUERY_TIME].sum;
     int has_qt = run->tot.m[N1_M_QUERY_TIME].n > 0;
     double misc_qt = 0.0;
@@ -624,7 +738,7 @@ static int text_profile(FILE *out, struct n1_store *st,
         char share[16];
         char rcall[32];
         char vm[16];
-        int got = n1_store_load_class(st, run->rows[i].id, &c, err);
+        int got = get_class(src, run->rows[i].id, &c, &view, &cp, err);
 
         if (got < 0) {
             goto out;
@@ -632,25 +746,25 @@ static int text_profile(FILE *out, struct n1_store *st,
         if (got == 0) {
             continue;
         }
-        class_item(run, &c, item, sizeof(item));
+        class_item(run, cp, item, sizeof(item));
         cell(item, LINE_WIDTH - 61, itemc, sizeof(itemc));
-        if (c.m[N1_M_QUERY_TIME].n > 0) {
-            fmt_fit(c.m[N1_M_QUERY_TIME].sum, 8, 4, resp, sizeof(resp));
+        if (cp->m[N1_M_QUERY_TIME].n > 0) {
+            fmt_fit(cp->m[N1_M_QUERY_TIME].sum, 8, 4, resp, sizeof(resp));
             snprintf(share, sizeof(share), "%5.1f%%",
-                     total_qt > 0 ? 100.0 * c.m[N1_M_QUERY_TIME].sum /
+                     total_qt > 0 ? 100.0 * cp->m[N1_M_QUERY_TIME].sum /
                                         total_qt
                                   : 0.0);
-            fmt_fit(n1_agg_stats_avg(&c.m[N1_M_QUERY_TIME]), 7, 4, rcall,
+            fmt_fit(n1_agg_stats_avg(&cp->m[N1_M_QUERY_TIME]), 7, 4, rcall,
                     sizeof(rcall));
-            fmt_fit(vm_of(&c), 5, 2, vm, sizeof(vm));
+            fmt_fit(vm_of(cp), 5, 2, vm, sizeof(vm));
         } else {
             snprintf(resp, sizeof(resp), "-");
             snprintf(share, sizeof(share), "-");
             snprintf(rcall, sizeof(rcall), "-");
             snprintf(vm, sizeof(vm), "-");
         }
-        fprintf(out, "# %4zu %-16s %8s %6s %6llu %7s %5s %s\n", i + 1, c.hex,
-                resp, share, (unsigned long long)c.count, rcall, vm, itemc);
+        fprintf(out, "# %4zu %-16s %8s %6s %6llu %7s %5s %s\n", i + 1, cp->hex,
+                resp, share, (unsigned long long)cp->count, rcall, vm, itemc);
     }
     for (size_t i = shown; i < run->n_rows; i++) {
         misc_qt += run->rows[i].qt_sum;
@@ -974,11 +1088,13 @@ static void text_class(FILE *out, const struct digest_run *run,
     }
 }
 
-static int text_report(FILE *out, struct n1_store *st,
+static int text_report(FILE *out, const struct source *src,
                        const struct digest_run *run, size_t shown,
                        struct n1_error *err)
 {
     struct n1_agg_class c;
+    struct n1_agg_class view;
+    const struct n1_agg_class *cp = NULL;
     int rc = -1;
 
     n1_agg_class_init(&c);
@@ -988,17 +1104,17 @@ static int text_report(FILE *out, struct n1_store *st,
         rc = 0;
         goto out;
     }
-    if (text_profile(out, st, run, shown, err) != 0) {
+    if (text_profile(out, src, run, shown, err) != 0) {
         goto out;
     }
     for (size_t i = 0; i < shown; i++) {
-        int got = n1_store_load_class(st, run->rows[i].id, &c, err);
+        int got = get_class(src, run->rows[i].id, &c, &view, &cp, err);
 
         if (got < 0) {
             goto out;
         }
         if (got == 1) {
-            text_class(out, run, &c, i + 1);
+            text_class(out, run, cp, i + 1);
         }
     }
     rc = 0;
@@ -1230,12 +1346,14 @@ static int jdump(json_t *j, FILE *out, int *bad)
     return rc;
 }
 
-static int json_report(FILE *out, struct n1_store *st,
+static int json_report(FILE *out, const struct source *src,
                        const struct digest_run *run, size_t shown,
                        struct n1_error *err)
 {
     const struct n1_digest_opts *o = run->o;
     struct n1_agg_class c;
+    struct n1_agg_class view;
+    const struct n1_agg_class *cp = NULL;
     json_t *head = json_object();
     json_t *inputs = json_array();
     json_t *misc = json_object();
@@ -1284,7 +1402,7 @@ static int json_report(FILE *out, struct n1_store *st,
     jdump(json_global(run, &bad), out, &bad);
     fputs(",\n\"classes\":[", out);
     for (size_t i = 0; i < shown; i++) {
-        int got = n1_store_load_class(st, run->rows[i].id, &c, err);
+        int got = get_class(src, run->rows[i].id, &c, &view, &cp, err);
 
         if (got < 0) {
             goto out;
@@ -1293,7 +1411,7 @@ static int json_report(FILE *out, struct n1_store *st,
             continue;
         }
         fputs(i > 0 ? ",\n" : "\n", out);
-        jdump(json_class(run, &c, i + 1, &bad), out, &bad);
+        jdump(json_class(run, cp, i + 1, &bad), out, &bad);
     }
     for (size_t i = shown; i < run->n_rows; i++) {
         misc_qt += run->rows[i].qt_sum;
@@ -1319,8 +1437,8 @@ out:
     return rc;
 }
 
-int n1_report_digest(struct n1_store *st, const struct n1_digest_opts *o,
-                     FILE *out, struct n1_error *err)
+static int report(const struct source *src, const struct n1_digest_opts *o,
+                  FILE *out, struct n1_error *err)
 {
     struct digest_run run;
     size_t shown;
@@ -1331,7 +1449,7 @@ int n1_report_digest(struct n1_store *st, const struct n1_digest_opts *o,
     n1_agg_class_init(&run.tot);
     run.order_metric = o->order_metric;
     run.order_stat = o->order_stat;
-    if (scan_classes(st, &run, err) != 0) {
+    if (scan_classes(src, &run, err) != 0) {
         goto out;
     }
     /* Resolve the default order: total Query_time, or the count when
@@ -1357,9 +1475,9 @@ int n1_report_digest(struct n1_store *st, const struct n1_digest_opts *o,
     }
     shown = o->limit == 0 || o->limit > run.n_rows ? run.n_rows : o->limit;
     if (o->format == N1_DIGEST_JSON) {
-        rc = json_report(out, st, &run, shown, err);
+        rc = json_report(out, src, &run, shown, err);
     } else {
-        rc = text_report(out, st, &run, shown, err);
+        rc = text_report(out, src, &run, shown, err);
     }
     if (rc == 0 && (fflush(out) != 0 || ferror(out))) {
         n1_err_set(err, N1_ESYS, NULL, 0, "SYS cannot write the report");
@@ -1370,4 +1488,25 @@ out:
     free(run.rows);
     n1_agg_class_cleanup(&run.tot);
     return rc;
+}
+
+int n1_report_digest(struct n1_store *st, const struct n1_digest_opts *o,
+                     FILE *out, struct n1_error *err)
+{
+    struct source src;
+
+    src.st = st;
+    src.agg = NULL;
+    return report(&src, o, out, err);
+}
+
+int n1_report_digest_agg(const struct n1_agg *agg,
+                         const struct n1_digest_opts *o, FILE *out,
+                         struct n1_error *err)
+{
+    struct source src;
+
+    src.st = NULL;
+    src.agg = agg;
+    return report(&src, o, out, err);
 }

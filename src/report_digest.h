@@ -98,4 +98,13 @@ double n1_digest_median(const struct n1_agg_stats *s, int is_int);
 int n1_report_digest(struct n1_store *st, const struct n1_digest_opts *o,
                      FILE *out, struct n1_error *err);
 
+/*
+ * Writes the same report on the classes of agg, read as a store holding
+ * them would give them back (n1_agg_absorb() leaves an aggregate in that
+ * state): for a run whose classes never went into a store.
+ */
+int n1_report_digest_agg(const struct n1_agg *agg,
+                         const struct n1_digest_opts *o, FILE *out,
+                         struct n1_error *err);
+
 #endif /* N1_REPORT_DIGEST_H */

@@ -184,8 +184,6 @@ static int read_class(struct n1_store *st, sqlite3_stmt *row,
     for (;;) {
         const char *kind;
         int d;
-        struct n1_agg_values *vs;
-        char *v;
 
         rc = sqlite3_step(s);
         if (rc != SQLITE_ROW) {
@@ -196,21 +194,17 @@ static int read_class(struct n1_store *st, sqlite3_stmt *row,
         if (d < 0) {
             continue;
         }
-        vs = &c->dims[d];
-        if (vs->n == N1_AGG_MAX_VALUES) {
-            vs->other += st_to_u64(sqlite3_column_int64(s, 2));
-            continue;
-        }
-        v = st_column_dup(s, 1, NULL);
-        if (v == NULL) {
+        /* Stored lists are distinct, non-empty and within the cap, so
+           this lists them as they were. */
+        if (n1_agg_class_add_value(c, (enum n1_agg_dim)d,
+                                   (const char *)sqlite3_column_text(s, 1),
+                                   st_to_u64(sqlite3_column_int64(s, 2))) <
+            0) {
             sqlite3_reset(s);
             n1_err_set(err, N1_ESYS, st->path, 0,
                        "out of memory reading class");
             return -1;
         }
-        vs->v[vs->n].value = v;
-        vs->v[vs->n].count = st_to_u64(sqlite3_column_int64(s, 2));
-        vs->n++;
     }
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) {

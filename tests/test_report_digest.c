@@ -361,6 +361,76 @@ static void test_report_digest_empty(void **state)
     n1_store_close(st);
 }
 
+/* Renders the report on an aggregate into a heap string. */
+static char *render_agg(const struct n1_agg *agg,
+                        const struct n1_digest_opts *o)
+{
+    struct n1_error err;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    char *copy;
+
+    assert_non_null(out);
+    assert_int_equal(n1_report_digest_agg(agg, o, out, &err), 0);
+    fclose(out);
+    copy = strdup(buf);
+    free(buf);
+    assert_non_null(copy);
+    return copy;
+}
+
+/* Two windows of events merged by a store and absorbed in memory give
+   the same report, to the last digit. */
+static void test_report_digest_agg_as_store(void **state)
+{
+    struct n1_normalizer *nz = NULL;
+    struct n1_agg *win = NULL;
+    struct n1_agg *kept = NULL;
+    struct n1_store *st = NULL;
+    struct n1_digest_opts o;
+    struct n1_error err;
+    char sql[128];
+    char *a;
+    char *b;
+
+    (void)state;
+    nz = n1_normalizer_new(&err);
+    win = n1_agg_new(NULL, &err);
+    kept = n1_agg_new(NULL, &err);
+    st = n1_store_open(":memory:", NULL, &err);
+    assert_non_null(nz);
+    assert_non_null(win);
+    assert_non_null(kept);
+    assert_non_null(st);
+    for (int w = 0; w < 2; w++) {
+        for (int i = 0; i < 3000; i++) {
+            /* 0.1 and friends leave rounding residues in the sums */
+            snprintf(sql, sizeof(sql), "SELECT * FROM t%d WHERE id = %d",
+                     (i * 7 + w) % 37, i);
+            add(win, nz, sql, 0.1 * (i % 13) + 1e-7 * i,
+                T0 + (w * 3000 + i) * INT64_C(1000),
+                i % 11 == 0 ? "db11" : i % 3 == 0 ? "db3" : "db");
+        }
+        assert_int_equal(n1_store_flush(st, win, NULL, 0, &err), 0);
+        assert_int_equal(n1_agg_absorb(kept, win, 0, &err), 0);
+        assert_int_equal(n1_agg_size(win), 0);
+    }
+    n1_digest_opts_init(&o);
+    for (int json = 0; json < 2; json++) {
+        o.format = json ? N1_DIGEST_JSON : N1_DIGEST_TEXT;
+        a = render(st, &o, 0);
+        b = render_agg(kept, &o);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+    }
+    n1_store_close(st);
+    n1_agg_free(kept);
+    n1_agg_free(win);
+    n1_normalizer_free(nz);
+}
+
 static void test_report_digest_ranks(void **state)
 {
     struct n1_agg_stats s;
@@ -396,6 +466,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test(test_report_digest_empty),
         cmocka_unit_test(test_report_digest_ranks),
+        cmocka_unit_test(test_report_digest_agg_as_store),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,9 @@
  * With LOG arguments the logs go through the shared pipeline into a store
  * (a private ":memory:" one unless --db names a file), then the report is
  * rendered from that store; with --db and no LOG it reports on what is
- * already stored. Filters and --group-by other than fingerprint work on
+ * already stored. A private store keeps only the file records: the
+ * pipeline keeps the classes in memory and the report reads them there,
+ * as the store would give them back, so that each class is held once. Filters and --group-by other than fingerprint work on
  * events, so with LOGs they run as pipeline hooks into a private in-memory
  * store (the named store is neither read nor written: its classes hold
  * every event of a fingerprint and must stay that way). On stored data
@@ -489,6 +491,7 @@ int cmd_digest(int argc, char **argv)
     const char *db_path = NULL;
     int status = N1_EXIT_USAGE;
     int json = 0;
+    int rc;
     int c;
 
     n1_err_clear(&err);
@@ -611,6 +614,8 @@ int cmd_digest(int argc, char **argv)
         opts.group = filters.group != GK_FINGERPRINT ? group_event : NULL;
         opts.hook_ud = &filters;
     }
+    /* A private store would only hold a second copy of every class. */
+    opts.keep_classes = strcmp(opts.db_path, ":memory:") == 0;
     ro.store_path = opts.db_path;
     ro.inputs = (const char *const *)(argv + optind);
     ro.n_inputs = (size_t)(argc - optind);
@@ -633,7 +638,12 @@ int cmd_digest(int argc, char **argv)
         goto out;
     }
     pipeline_print_summary(p);
-    if (n1_report_digest(pipeline_store(p), &ro, stdout, &err) != 0) {
+    if (pipeline_classes(p) != NULL) {
+        rc = n1_report_digest_agg(pipeline_classes(p), &ro, stdout, &err);
+    } else {
+        rc = n1_report_digest(pipeline_store(p), &ro, stdout, &err);
+    }
+    if (rc != 0) {
         cli_error(&err);
         status = cli_exit_for(&err);
         goto out;

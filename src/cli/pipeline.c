@@ -17,6 +17,12 @@
  * fingerprints, never with the length of the log. Detectors see every
  * event; what they do with findings is the caller's business.
  *
+ * With keep_classes and a ":memory:" store, the classes do not go into
+ * the store at all: each input's aggregate is absorbed into a second one
+ * that the report reads, as a store would merge it (same numbers, one
+ * copy of each class in memory instead of two). The store still records
+ * the files.
+ *
  * Each input is read on two threads. A reader thread parses events and
  * copies them, strings and all, into a ring of RING_BATCHES batches; the
  * calling thread takes the batches in order and normalises, filters,
@@ -27,6 +33,15 @@
  * its own). Each event carries the reader's counters as they were just
  * after it, so flushes record the same offsets and line numbers as a
  * single-threaded loop would.
+ *
+ * Normalising is most of the work, so the reader thread helps with it:
+ * when the ring is full it takes the newest batch nobody has started,
+ * normalises its statements with a normaliser of its own and keeps the
+ * results (text, literals, tags) in the batch. The calling thread uses
+ * them when it comes to that batch, waiting if the reader is still at
+ * it, and normalises every other batch itself; each thread gets about
+ * half the work whatever the log, and the results are the ones a single
+ * normaliser gives, so nothing downstream can tell.
  *
  * Two optional hooks serve digest's filters and --group-by: accept drops
  * an event before statistics and detectors see it, group picks the class
@@ -52,7 +67,7 @@
 #include "store.h"
 
 /* Batches in flight between the reader thread and the caller's thread. */
-#define RING_BATCHES 4
+#define RING_BATCHES 8
 
 /* A batch is handed over when it holds this many events ... */
 #define BATCH_EVENTS 1024u
@@ -72,6 +87,27 @@
    copy. */
 #define OFF_NULL ((size_t)-2)
 #define OFF_NOMEM ((size_t)-1)
+
+/* A batch's state between the two threads (guarded by the feed's
+   mutex). */
+enum batch_state {
+    BS_FREE = 0, /* being filled, or not yet filled */
+    BS_READY,    /* filled, nobody normalising it */
+    BS_HELPING,  /* the reader thread is normalising it */
+    BS_HELPED,   /* normalised by the reader thread: see norms */
+    BS_TAKEN     /* the calling thread normalises it itself */
+};
+
+/* An event's normal form computed by the reader thread. While the batch
+   is normalised its strings are offsets into the batch's norm arena; the
+   pointers are set at the end. */
+struct batch_norm {
+    struct n1_norm nm; /* pointers valid once the batch is HELPED */
+    int has;           /* 1: the event has SQL and nm is its normal form */
+    size_t text;       /* arena offset of the text */
+    size_t lit0;       /* its first entry in the batch's lits */
+    size_t tag0;       /* its first entry in the batch's tags */
+};
 
 /* One event copied out of the reader. Its strings live in the batch's
    arena; while the batch is filled they are offsets (the arena may move),
@@ -102,11 +138,29 @@ struct batch {
     int read_failed;         /* ... because of a read error, in err */
     int oom;                 /* ... because copying ran out of memory */
     struct n1_error err;     /* the read error */
+    enum batch_state state;  /* see enum batch_state */
+    struct batch_norm *norms; /* normal forms of the first n_normed */
+    size_t norms_cap;        /* entries allocated in norms */
+    size_t n_normed;         /* events the reader thread normalised */
+    struct n1_literal *lits; /* their literals, in order */
+    size_t *lit_off;         /* norm arena offset of each literal value */
+    size_t n_lits;           /* lits used */
+    size_t lits_cap;         /* lits allocated */
+    struct n1_tag *tags;     /* their tags, in order */
+    size_t *tag_off;         /* norm arena offsets: key, value per tag */
+    size_t n_tags;           /* tags used */
+    size_t tags_cap;         /* tags allocated */
+    char *narena;            /* texts, literal values and tags */
+    size_t nlen;             /* narena bytes used */
+    size_t ncap;             /* narena bytes allocated */
 };
 
 /* The ring between the two threads; the mutex guards the indexes. */
 struct feed {
     struct n1_reader *r;              /* used by the reader thread only */
+    struct n1_normalizer *norm;       /* the reader thread's normaliser */
+    int full;                         /* 1: keep literals and tags too */
+    int filled_last;                  /* the last batch has been filled */
     struct batch ring[RING_BATCHES];  /* filled and taken in turn */
     unsigned head;                    /* next batch to fill */
     unsigned tail;                    /* next batch to take */
@@ -115,13 +169,17 @@ struct feed {
     pthread_mutex_t mu;
     pthread_cond_t can_fill;          /* signalled when a batch is freed */
     pthread_cond_t can_take;          /* signalled when one is filled */
+    pthread_cond_t helped;            /* signalled when one is normalised */
 };
 
 struct pipeline {
     struct pipeline_opts opts;      /* copy; pointers borrowed */
     struct n1_store *store;         /* owned */
     struct n1_normalizer *norm;     /* owned */
+    struct n1_normalizer *norm2;    /* owned; the reader thread's */
     struct n1_agg *agg;             /* owned; reset after each flush */
+    struct n1_agg *kept;            /* owned; the run's classes when they
+                                       are kept in memory, else NULL */
     struct pipeline_stats stats;    /* counters of this run */
     int progress;                   /* 1: stderr is a terminal */
     int in_memory;                  /* 1: the store is ":memory:" */
@@ -158,6 +216,9 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts,
         goto fail;
     }
     p->opts = *opts;
+    /* Nothing downstream reads the "Name: value" pairs beyond the
+       metrics: not copying them is a fifth of the reader thread's work. */
+    p->opts.reader.no_attrs = 1;
     p->in_memory = strcmp(opts->db_path, ":memory:") == 0;
     memset(&sopts, 0, sizeof(sopts));
     sopts.reset = opts->reset_store;
@@ -169,9 +230,19 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts,
     if (p->norm == NULL) {
         goto fail;
     }
+    p->norm2 = n1_normalizer_new(err);
+    if (p->norm2 == NULL) {
+        goto fail;
+    }
     p->agg = n1_agg_new(NULL, err);
     if (p->agg == NULL) {
         goto fail;
+    }
+    if (opts->keep_classes && p->in_memory) {
+        p->kept = n1_agg_new(NULL, err);
+        if (p->kept == NULL) {
+            goto fail;
+        }
     }
     p->progress = opts->progress && isatty(STDERR_FILENO);
     p->started = now_seconds();
@@ -252,8 +323,17 @@ static void show_progress(struct pipeline *p, const char *name,
 static int flush(struct pipeline *p, struct n1_file_progress *fp,
                  struct n1_error *err)
 {
-    int rc = n1_store_flush_drain(p->store, p->agg, fp, 1, err);
+    int rc;
 
+    if (p->kept != NULL) {
+        /* The file record only; the classes stay in memory. */
+        if (fp != NULL && n1_store_flush(p->store, NULL, fp, 1, err) != 0) {
+            n1_agg_reset(p->agg);
+            return -1;
+        }
+        return n1_agg_absorb(p->kept, p->agg, 0, err);
+    }
+    rc = n1_store_flush_drain(p->store, p->agg, fp, fp != NULL ? 1 : 0, err);
     n1_agg_reset(p->agg);
     return rc;
 }
@@ -282,6 +362,12 @@ static void batch_cleanup(struct batch *b)
     free(b->attrs);
     free(b->attr_off);
     free(b->arena);
+    free(b->norms);
+    free(b->lits);
+    free(b->lit_off);
+    free(b->tags);
+    free(b->tag_off);
+    free(b->narena);
     memset(b, 0, sizeof(*b));
 }
 
@@ -419,6 +505,15 @@ static void batch_fill(struct batch *b, struct n1_reader *r)
         b->arena = NULL;
         b->arena_cap = 0;
     }
+    if (b->ncap > ARENA_KEEP) {
+        free(b->narena);
+        b->narena = NULL;
+        b->ncap = 0;
+    }
+    b->n_normed = 0;
+    b->n_lits = 0;
+    b->n_tags = 0;
+    b->nlen = 0;
     b->n = 0;
     b->n_attrs = 0;
     b->len = 0;
@@ -443,36 +538,234 @@ static void batch_fill(struct batch *b, struct n1_reader *r)
     batch_seal(b);
 }
 
+/* Makes room for n more entries of size bytes in *arr (cap in *cap), and
+   for as many in the parallel array *off of per entries each. */
+static int grow_pair(void **arr, size_t **off, size_t *cap, size_t used,
+                     size_t n, size_t size, size_t per)
+{
+    size_t ncap = *cap != 0 ? *cap : 256;
+    void *na;
+    size_t *no;
+
+    if (*cap - used >= n) {
+        return 0;
+    }
+    while (ncap - used < n) {
+        ncap *= 2;
+    }
+    na = realloc(*arr, ncap * size);
+    if (na == NULL) {
+        return -1;
+    }
+    *arr = na;
+    no = realloc(*off, ncap * per * sizeof(*no));
+    if (no == NULL) {
+        return -1;
+    }
+    *off = no;
+    *cap = ncap;
+    return 0;
+}
+
+/* Copies len bytes of s and a NUL into the norm arena; returns the
+   offset, or OFF_NOMEM. */
+static size_t narena_put(struct batch *b, const char *s, size_t len)
+{
+    size_t at = b->nlen;
+
+    if (b->ncap - b->nlen < len + 1) {
+        size_t ncap = b->ncap != 0 ? b->ncap : BATCH_BYTES;
+        char *na;
+
+        while (ncap - b->nlen < len + 1) {
+            ncap *= 2;
+        }
+        na = realloc(b->narena, ncap);
+        if (na == NULL) {
+            return OFF_NOMEM;
+        }
+        b->narena = na;
+        b->ncap = ncap;
+    }
+    if (len > 0) {
+        memcpy(b->narena + at, s, len);
+    }
+    b->narena[at + len] = '\0';
+    b->nlen += len + 1;
+    return at;
+}
+
+/* Keeps a copy of event i's normal form nm (literals and tags only when
+   full). Returns 0, or -1 when memory ran out. */
+static int norm_keep(struct batch *b, size_t i, const struct n1_norm *nm,
+                     int full)
+{
+    struct batch_norm *bn = &b->norms[i];
+
+    bn->nm = *nm;
+    bn->has = 1;
+    bn->lit0 = b->n_lits;
+    bn->tag0 = b->n_tags;
+    bn->text = narena_put(b, nm->text, nm->len);
+    if (bn->text == OFF_NOMEM) {
+        return -1;
+    }
+    if (!full) {
+        bn->nm.n_lits = 0;
+        bn->nm.n_tags = 0;
+        return 0;
+    }
+    if (grow_pair((void **)&b->lits, &b->lit_off, &b->lits_cap, b->n_lits,
+                  nm->n_lits, sizeof(*b->lits), 1) != 0 ||
+        grow_pair((void **)&b->tags, &b->tag_off, &b->tags_cap, b->n_tags,
+                  nm->n_tags, sizeof(*b->tags), 2) != 0) {
+        return -1;
+    }
+    for (size_t k = 0; k < nm->n_lits; k++) {
+        size_t at = narena_put(b, nm->lits[k].value, nm->lits[k].len);
+
+        if (at == OFF_NOMEM) {
+            return -1;
+        }
+        b->lits[b->n_lits] = nm->lits[k];
+        b->lit_off[b->n_lits++] = at;
+    }
+    for (size_t k = 0; k < nm->n_tags; k++) {
+        const struct n1_tag *t = &nm->tags[k];
+        size_t key = narena_put(b, t->key, strlen(t->key));
+        size_t value = narena_put(b, t->value, strlen(t->value));
+
+        if (key == OFF_NOMEM || value == OFF_NOMEM) {
+            return -1;
+        }
+        b->tags[b->n_tags] = *t;
+        b->tag_off[2 * b->n_tags] = key;
+        b->tag_off[2 * b->n_tags + 1] = value;
+        b->n_tags++;
+    }
+    return 0;
+}
+
+/*
+ * The reader thread's share of normalising: the normal forms of b's
+ * events, from the first, until one fails (bad statement, no memory);
+ * the calling thread normalises the rest itself and meets the same
+ * failure there. Sets b->n_normed.
+ */
+static void batch_normalise(struct batch *b, struct n1_normalizer *norm,
+                            int full)
+{
+    struct n1_norm nm;
+    size_t i;
+
+    if (b->norms_cap < b->n) {
+        struct batch_norm *nn = realloc(b->norms, b->n * sizeof(*nn));
+
+        if (nn == NULL) {
+            return;
+        }
+        b->norms = nn;
+        b->norms_cap = b->n;
+    }
+    for (i = 0; i < b->n; i++) {
+        const struct n1_event *ev = &b->evs[i].ev;
+
+        if (!has_sql(ev)) {
+            b->norms[i].has = 0;
+            continue;
+        }
+        if (n1_normalize(norm, ev->sql, ev->sql_len, &nm, NULL) != 0 ||
+            norm_keep(b, i, &nm, full) != 0) {
+            break;
+        }
+    }
+    /* The arena no longer moves: point the copies at it. */
+    for (size_t k = 0; k < b->n_lits; k++) {
+        b->lits[k].value = b->narena + b->lit_off[k];
+    }
+    for (size_t k = 0; k < b->n_tags; k++) {
+        b->tags[k].key = b->narena + b->tag_off[2 * k];
+        b->tags[k].value = b->narena + b->tag_off[2 * k + 1];
+    }
+    for (size_t k = 0; k < i; k++) {
+        struct batch_norm *bn = &b->norms[k];
+
+        if (!bn->has) {
+            continue;
+        }
+        bn->nm.text = b->narena + bn->text;
+        bn->nm.lits = bn->nm.n_lits > 0 ? &b->lits[bn->lit0] : NULL;
+        bn->nm.tags = bn->nm.n_tags > 0 ? &b->tags[bn->tag0] : NULL;
+    }
+    b->n_normed = i;
+}
+
+/* The newest filled batch nobody has started on, or NULL. The oldest two
+   are left to the calling thread, which is about to take them: it would
+   only wait for the reader thread to finish one. Called with the mutex
+   held. */
+static struct batch *batch_to_help(struct feed *f)
+{
+    for (unsigned k = f->ready; k > 2; k--) {
+        struct batch *b = &f->ring[(f->tail + k - 1) % RING_BATCHES];
+
+        if (b->state == BS_READY) {
+            return b;
+        }
+    }
+    return NULL;
+}
+
 static void *reader_thread(void *arg)
 {
     struct feed *f = arg;
 
     for (;;) {
-        struct batch *b;
-        int last;
+        struct batch *b = NULL;
+        struct batch *h = NULL;
 
         pthread_mutex_lock(&f->mu);
-        while (f->ready == RING_BATCHES && !f->stop) {
+        for (;;) {
+            if (f->stop) {
+                break;
+            }
+            if (!f->filled_last && f->ready < RING_BATCHES) {
+                b = &f->ring[f->head];
+                break;
+            }
+            h = batch_to_help(f);
+            if (h != NULL) {
+                h->state = BS_HELPING;
+                break;
+            }
+            if (f->filled_last) {
+                break; /* nothing left to read or to help with */
+            }
             pthread_cond_wait(&f->can_fill, &f->mu);
         }
-        if (f->stop) {
-            pthread_mutex_unlock(&f->mu);
+        pthread_mutex_unlock(&f->mu);
+        if (b == NULL && h == NULL) {
             break;
         }
-        b = &f->ring[f->head];
-        pthread_mutex_unlock(&f->mu);
+
+        if (h != NULL) {
+            batch_normalise(h, f->norm, f->full);
+            pthread_mutex_lock(&f->mu);
+            h->state = BS_HELPED;
+            pthread_cond_signal(&f->helped);
+            pthread_mutex_unlock(&f->mu);
+            continue;
+        }
 
         batch_fill(b, f->r);
-        last = b->last;
 
         pthread_mutex_lock(&f->mu);
+        b->state = BS_READY;
+        f->filled_last = b->last;
         f->head = (f->head + 1) % RING_BATCHES;
         f->ready++;
         pthread_cond_signal(&f->can_take);
         pthread_mutex_unlock(&f->mu);
-        if (last) {
-            break;
-        }
     }
     return NULL;
 }
@@ -487,6 +780,12 @@ static struct batch *feed_take(struct feed *f)
         pthread_cond_wait(&f->can_take, &f->mu);
     }
     b = &f->ring[f->tail];
+    while (b->state == BS_HELPING) {
+        pthread_cond_wait(&f->helped, &f->mu);
+    }
+    if (b->state == BS_READY) {
+        b->state = BS_TAKEN; /* n_normed stays 0: all ours */
+    }
     pthread_mutex_unlock(&f->mu);
     return b;
 }
@@ -495,6 +794,7 @@ static struct batch *feed_take(struct feed *f)
 static void feed_release(struct feed *f)
 {
     pthread_mutex_lock(&f->mu);
+    f->ring[f->tail].state = BS_FREE;
     f->tail = (f->tail + 1) % RING_BATCHES;
     f->ready--;
     pthread_cond_signal(&f->can_fill);
@@ -514,14 +814,17 @@ static void feed_stop(struct feed *f)
 
 /* Normalises, filters, aggregates and detects one event. */
 static int handle_event(struct pipeline *p, const struct n1_event *ev,
-                        int slow, struct n1_error *err)
+                        const struct batch_norm *pre, int slow,
+                        struct n1_error *err)
 {
     const struct n1_norm *np = NULL;
     struct n1_norm nm;
     int keep;
 
     p->stats.events++;
-    if (has_sql(ev)) {
+    if (pre != NULL) {
+        np = pre->has ? &pre->nm : NULL; /* the reader thread's work */
+    } else if (has_sql(ev)) {
         if (n1_normalize(p->norm, ev->sql, ev->sql_len, &nm, err) != 0) {
             return -1;
         }
@@ -646,9 +949,15 @@ int pipeline_read(struct pipeline *p, const char *path, struct n1_error *err)
         goto out;
     }
     f->r = r;
+    f->norm = p->norm2;
+    /* Detectors and hooks may read literals and tags; the aggregate only
+       needs the text. */
+    f->full = p->opts.detectors != NULL || p->opts.accept != NULL ||
+              p->opts.group != NULL;
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->can_fill, NULL);
     pthread_cond_init(&f->can_take, NULL);
+    pthread_cond_init(&f->helped, NULL);
     if (pthread_create(&thread, NULL, reader_thread, f) != 0) {
         n1_err_set(err, N1_ESYS, path, 0, "cannot start the reader thread");
         goto out;
@@ -662,7 +971,10 @@ int pipeline_read(struct pipeline *p, const char *path, struct n1_error *err)
         for (size_t i = 0; i < b->n; i++) {
             const struct batch_event *be = &b->evs[i];
 
-            if (handle_event(p, &be->ev, slow, err) != 0) {
+            const struct batch_norm *pre =
+                i < b->n_normed ? &b->norms[i] : NULL;
+
+            if (handle_event(p, &be->ev, pre, slow, err) != 0) {
                 goto out;
             }
             fp.offset = be->ev.end_offset;
@@ -723,6 +1035,7 @@ out:
         for (unsigned i = 0; i < RING_BATCHES; i++) {
             batch_cleanup(&f->ring[i]);
         }
+        pthread_cond_destroy(&f->helped);
         pthread_cond_destroy(&f->can_take);
         pthread_cond_destroy(&f->can_fill);
         pthread_mutex_destroy(&f->mu);
@@ -739,15 +1052,15 @@ int pipeline_finish(struct pipeline *p, struct n1_error *err)
         n1_detectors_finish(p->opts.detectors, err) != 0) {
         return -1;
     }
-    if (n1_agg_size(p->agg) > 0) {
-        int rc = n1_store_flush_drain(p->store, p->agg, NULL, 0, err);
-
-        n1_agg_reset(p->agg);
-        if (rc != 0) {
-            return -1;
-        }
+    if (n1_agg_size(p->agg) > 0 && flush(p, NULL, err) != 0) {
+        return -1;
     }
     return 0;
+}
+
+const struct n1_agg *pipeline_classes(const struct pipeline *p)
+{
+    return p->kept;
 }
 
 const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
@@ -794,7 +1107,9 @@ void pipeline_free(struct pipeline *p)
         return;
     }
     n1_agg_free(p->agg);
+    n1_agg_free(p->kept);
     n1_normalizer_free(p->norm);
+    n1_normalizer_free(p->norm2);
     n1_store_close(p->store);
     free(p);
 }

@@ -20,12 +20,15 @@
 #include "normalize.h"
 #include "reader.h"
 
+struct n1_agg;
 struct n1_detectors;
 struct n1_store;
 
 /*
  * Decides whether an event takes part in the run at all (statistics and
- * detectors). norm is NULL for events without SQL (Connect, Quit). Returns
+ * detectors). norm is NULL for events without SQL (Connect, Quit). The
+ * pipeline's events carry their metrics but no attrs (n_attrs is 0), for
+ * hooks and detectors alike. Returns
  * 1 to keep the event, 0 to drop it. Both arguments are only read during
  * the call.
  */
@@ -56,6 +59,10 @@ struct pipeline_opts {
     pipeline_accept_fn accept;   /* NULL: keep every event */
     pipeline_group_fn group;     /* NULL: count under the fingerprint */
     void *hook_ud;               /* passed to accept and group */
+    int keep_classes;            /* 1: with a ":memory:" store, keep the
+                                    classes in memory for the report
+                                    (pipeline_classes()) instead of
+                                    copying them into the store */
 };
 
 struct pipeline_stats {
@@ -105,6 +112,14 @@ int pipeline_read(struct pipeline *p, const char *path, struct n1_error *err);
  * statistics. Returns 0 or -1 with err set.
  */
 int pipeline_finish(struct pipeline *p, struct n1_error *err);
+
+/*
+ * The classes of the run when it keeps them (keep_classes with a
+ * ":memory:" store), else NULL: after pipeline_finish(), every class the
+ * store would hold, with the same numbers (see n1_agg_absorb()). Borrowed,
+ * valid until pipeline_free().
+ */
+const struct n1_agg *pipeline_classes(const struct pipeline *p);
 
 /* Counters so far; borrowed. */
 const struct pipeline_stats *pipeline_stats(const struct pipeline *p);
