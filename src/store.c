@@ -132,6 +132,20 @@ static const char *const migrations[N1_STORE_SCHEMA_VERSION] = {
     "  conns BLOB NOT NULL,"
     "  updated INTEGER NOT NULL"
     ");",
+    /* 4: reader snapshots `n1scan tail` resumes parsing from; an index
+       for its look-up of findings already reported. */
+    "CREATE TABLE tail_checkpoints ("
+    "  path TEXT NOT NULL,"
+    "  pos INTEGER NOT NULL,"
+    "  file_id INTEGER NOT NULL,"
+    "  offset INTEGER NOT NULL,"
+    "  line INTEGER NOT NULL,"
+    "  ctx BLOB NOT NULL,"
+    "  PRIMARY KEY (path, pos)"
+    ") WITHOUT ROWID;"
+    /* The replay's look-up of findings already reported: by file and
+       line, not by id alone (every loop of one fingerprint shares it). */
+    "CREATE INDEX findings_at ON findings(file, line, id);",
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -198,6 +212,13 @@ static const char *const stmt_sql[S_COUNT] = {
     " conns = excluded.conns, updated = excluded.updated",
     "SELECT 1 FROM findings WHERE id = ?1 AND file = ?2 AND line = ?3"
     " AND count = ?4 AND first_seen IS ?5 LIMIT 1",
+    "INSERT OR REPLACE INTO tail_checkpoints(path, pos, file_id, offset,"
+    " line, ctx) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    "DELETE FROM tail_checkpoints WHERE path = ?1 AND pos < (SELECT max(pos)"
+    " FROM tail_checkpoints WHERE path = ?1 AND pos <= ?2)",
+    "SELECT offset, line, ctx FROM tail_checkpoints"
+    " WHERE path = ?1 AND file_id = ?2 AND offset <= ?3"
+    " ORDER BY pos DESC LIMIT 1",
 };
 
 void st_db_error(struct n1_store *st, struct n1_error *err, const char *what)

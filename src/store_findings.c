@@ -194,7 +194,80 @@ static int write_tail(struct n1_store *st, const char *path,
     sqlite3_bind_int64(s, 8, now);
     rc = st_step_done(st, s, "recording the tail state", err);
     free(blob);
-    return rc;
+    if (rc < 0) {
+        return -1;
+    }
+    if (ts->cp != NULL) {
+        const struct n1_tail_checkpoint *cp = ts->cp;
+
+        s = st_get_stmt(st, S_CP_PUT, err);
+        if (s == NULL) {
+            return -1;
+        }
+        sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, st_to_i64(cp->base + cp->offset));
+        sqlite3_bind_int64(s, 3, cp->file_id);
+        sqlite3_bind_int64(s, 4, st_to_i64(cp->offset));
+        sqlite3_bind_int64(s, 5, (sqlite3_int64)cp->line);
+        sqlite3_bind_blob64(s, 6, cp->ctx != NULL ? cp->ctx : "",
+                            cp->ctx_len, SQLITE_STATIC);
+        if (st_step_done(st, s, "recording a tail checkpoint", err) < 0) {
+            return -1;
+        }
+    }
+    s = st_get_stmt(st, S_CP_PRUNE, err);
+    if (s == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, st_to_i64(ts->replay_base + ts->replay_offset));
+    return st_step_done(st, s, "pruning tail checkpoints", err);
+}
+
+int n1_store_tail_checkpoint(struct n1_store *st, const char *path,
+                             int64_t file_id, uint64_t max_offset,
+                             struct n1_tail_checkpoint *out,
+                             struct n1_error *err)
+{
+    sqlite3_stmt *s = st_get_stmt(st, S_CP_GET, err);
+    const void *blob;
+    size_t len;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (s == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, file_id);
+    sqlite3_bind_int64(s, 3, st_to_i64(max_offset));
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(s);
+        return 0;
+    }
+    if (rc != SQLITE_ROW) {
+        st_db_error(st, err, "reading a tail checkpoint");
+        sqlite3_reset(s);
+        return -1;
+    }
+    out->file_id = file_id;
+    out->offset = st_to_u64(sqlite3_column_int64(s, 0));
+    out->line = (unsigned long)sqlite3_column_int64(s, 1);
+    blob = sqlite3_column_blob(s, 2);
+    len = (size_t)sqlite3_column_bytes(s, 2);
+    out->ctx = malloc(len > 0 ? len : 1);
+    if (out->ctx == NULL) {
+        n1_err_set(err, N1_ESYS, st->path, 0, "out of memory");
+        sqlite3_reset(s);
+        return -1;
+    }
+    if (len > 0) {
+        memcpy(out->ctx, blob, len);
+    }
+    out->ctx_len = len;
+    sqlite3_reset(s);
+    return 1;
 }
 
 int n1_store_tail_commit(struct n1_store *st, const struct n1_agg *agg,

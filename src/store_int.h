@@ -47,6 +47,9 @@ enum stmt_id {
     S_TAIL_GET,    /* tail state of a path */
     S_TAIL_PUT,    /* tail state upsert */
     S_FIND_SEEN,   /* is this finding stored already */
+    S_CP_PUT,      /* one tail checkpoint */
+    S_CP_PRUNE,    /* drop checkpoints no restart can need */
+    S_CP_GET,      /* newest checkpoint at or before an offset */
     S_COUNT
 };
 

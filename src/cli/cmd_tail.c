@@ -13,8 +13,10 @@
  * point), the findings emitted since the last commit, and where the
  * detectors' open state starts: the stream offset of the oldest event
  * each connection's open loops, parents and fan-out windows depend on
- * (n1_detectors_low_water()). A restart reads the log again from the
- * oldest of those (the replay point), feeding a connection's events to
+ * (n1_detectors_low_water()), and a reader snapshot at the commit point
+ * (a checkpoint, reader_ctx.h). A restart seeks to the newest checkpoint
+ * before the oldest of those offsets (the replay point), drops the
+ * events before the replay point, and feeds a connection's events to
  * the detectors only from its own recorded offset and counting nothing
  * in the statistics before the commit point; a finding the store already
  * holds (same id, file, line, count and first time) is not printed
@@ -38,10 +40,12 @@
 #include "finding.h"
 #include "follow.h"
 #include "normalize.h"
+#include "reader_ctx.h"
 #include "report_findings.h"
 #include "rules.h"
 #include "rules_apply.h"
 #include "store.h"
+#include "strbuf.h"
 
 #define COMMIT_EVENTS 100000u    /* events between commits at most */
 #define COMMIT_FINDINGS 1000u    /* pending findings that force a commit */
@@ -85,6 +89,10 @@ struct tail {
     enum out_format fmt;       /* output format */
     struct n1_report_opts ro;  /* for the JSON rendering */
     struct n1_store *store;    /* owned */
+    struct n1_follow *fw;      /* the follower once open; borrowed */
+    struct n1_strbuf ctx;      /* scratch for reader snapshots */
+    int in_rotated;            /* reading a rotated generation aside */
+    uint64_t rotated_bytes;    /* bytes read from rotated generations */
     struct n1_normalizer *nz;  /* owned */
     struct n1_agg *agg;        /* owned; reset after each commit */
     struct n1_detectors *det;  /* owned */
@@ -340,6 +348,7 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
     struct n1_finding **show = NULL;
     struct n1_file_progress files[2];
     struct n1_tail_state ts;
+    struct n1_tail_checkpoint cp;
     struct n1_detect_stats ds;
     const struct gen *rg;
     uint64_t replay_v;
@@ -417,6 +426,26 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
     ts.replay_offset = replay_v >= rg->base ? replay_v - rg->base : 0;
     ts.conns = t->lows.v;
     ts.n_conns = t->lows.n;
+    /* A reader snapshot at the commit point, so that a restart parses
+       from the newest one before its replay point instead of byte 0.
+       Only where the follower's reader stands right at the commit point:
+       not while replaying (it is behind) nor reading a rotated file. */
+    if (t->fw != NULL && t->have_gen && !t->in_rotated &&
+        t->cur.file_id != 0 && t->fp.offset > 0 &&
+        t->gen_end == t->fp.offset) {
+        n1_strbuf_reset(&t->ctx);
+        if (n1_follow_ctx_save(t->fw, &t->ctx, err) < 0) {
+            goto out;
+        }
+        memset(&cp, 0, sizeof(cp));
+        cp.file_id = t->cur.file_id;
+        cp.base = t->cur.base;
+        cp.offset = t->fp.offset;
+        cp.line = t->fp.line;
+        cp.ctx = t->ctx.buf;
+        cp.ctx_len = t->ctx.len;
+        ts.cp = &cp;
+    }
 
     if (extra != NULL) {
         files[n_files++] = *extra;
@@ -567,21 +596,38 @@ static int read_rotated(struct tail *t, const char *file,
     struct n1_reader_opts ro;
     struct n1_reader *r = NULL;
     struct n1_file_progress fp;
+    struct n1_tail_checkpoint cp;
     struct n1_event ev;
+    uint64_t from = 0;
     int slow;
     int got;
     int rc = -1;
 
+    memset(&cp, 0, sizeof(cp));
     memset(&ro, 0, sizeof(ro));
     ro.warn = cli_warn;
     r = n1_reader_open(file, &ro, err);
     if (r == NULL) {
         return -1;
     }
+    t->in_rotated = 1;
+    got = n1_store_tail_checkpoint(t->store, t->path, rec->id, skip_below,
+                                   &cp, err);
+    if (got < 0) {
+        goto out;
+    }
+    if (got == 1 && cp.offset > 0) {
+        if (n1_reader_resume(r, cp.offset, cp.line, cp.ctx, cp.ctx_len,
+                             err) != 0) {
+            goto out;
+        }
+        from = cp.offset;
+    }
     slow = n1_flavour_is_slow(n1_reader_flavour(r));
     fprintf(stderr, "n1scan: NOTE %s: reading rotated generation %s from "
-                    "byte %llu\n",
-            t->path, file, (unsigned long long)skip_below);
+                    "byte %llu (parsing from byte %llu)\n",
+            t->path, file, (unsigned long long)skip_below,
+            (unsigned long long)from);
     memset(&fp, 0, sizeof(fp));
     fp.file_id = rec->id;
     fp.path = t->path;
@@ -617,7 +663,12 @@ static int read_rotated(struct tail *t, const char *file,
     }
     rc = 0;
 out:
+    t->in_rotated = 0;
+    if (r != NULL) {
+        t->rotated_bytes += n1_reader_stats(r)->bytes - from;
+    }
     n1_reader_close(r);
+    free(cp.ctx);
     return rc;
 }
 
@@ -727,7 +778,8 @@ static int64_t log_now(const struct tail *t)
  */
 static int restore(struct tail *t, struct n1_follow_start *start,
                    int *use_start, struct n1_file_state *resume,
-                   int *have_resume, struct n1_error *err)
+                   int *have_resume, struct n1_tail_checkpoint *cp,
+                   struct n1_error *err)
 {
     struct n1_tail_state st;
     struct n1_file_state rep;
@@ -789,6 +841,24 @@ static int restore(struct tail *t, struct n1_follow_start *start,
         start->offset = st.replay_file_id == st.file_id ? st.replay_offset : 0;
         *use_start = 1;
         *have_resume = 1;
+        /* Parse from the newest snapshot before the replay point. */
+        rc = n1_store_tail_checkpoint(t->store, t->path, st.file_id,
+                                      start->offset, cp, err);
+        if (rc < 0) {
+            return -1;
+        }
+        if (rc == 1) {
+            start->seek = cp->offset;
+            start->line = cp->line;
+            start->ctx = cp->ctx;
+            start->ctx_len = cp->ctx_len;
+        }
+        fprintf(stderr, "n1scan: NOTE %s: resuming: parsing from byte %llu, "
+                        "detectors from byte %llu, counting from byte "
+                        "%llu\n",
+                t->path, (unsigned long long)start->seek,
+                (unsigned long long)start->offset,
+                (unsigned long long)resume->offset);
         return 0;
     }
     /* Rotated while we were down: finish the recorded file first. */
@@ -821,6 +891,7 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
     struct n1_follow *fw = NULL;
     struct n1_follow_start start;
     struct n1_file_state resume;
+    struct n1_tail_checkpoint cp;
     struct n1_event ev;
     int use_start = 0;
     int have_resume = 0;
@@ -829,13 +900,16 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
 
     n1_store_file_state_init(&resume);
     memset(&start, 0, sizeof(start));
-    if (restore(t, &start, &use_start, &resume, &have_resume, err) != 0) {
+    memset(&cp, 0, sizeof(cp));
+    if (restore(t, &start, &use_start, &resume, &have_resume, &cp, err) !=
+        0) {
         goto out;
     }
     fw = n1_follow_open(t->path, fo, use_start ? &start : NULL, err);
     if (fw == NULL) {
         goto out;
     }
+    t->fw = fw;
     fprintf(stderr, "n1scan: following %s\n", t->path);
     while (!stop_requested) {
         int got;
@@ -906,12 +980,16 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
         goto out;
     }
     fprintf(stderr, "n1scan: stopped: %llu statements counted, %llu "
-                    "findings reported\n",
+                    "findings reported, %llu bytes parsed\n",
             (unsigned long long)t->statements,
-            (unsigned long long)t->findings);
+            (unsigned long long)t->findings,
+            (unsigned long long)(t->rotated_bytes +
+                                 n1_follow_bytes_read(fw)));
     rc = 0;
 out:
+    t->fw = NULL;
     n1_follow_close(fw);
+    free(cp.ctx);
     n1_store_file_state_cleanup(&resume);
     return rc;
 }
@@ -946,6 +1024,7 @@ int cmd_tail(int argc, char **argv)
     memset(&t, 0, sizeof(t));
     memset(&fo, 0, sizeof(fo));
     memset(&rules, 0, sizeof(rules));
+    n1_strbuf_init(&t.ctx, 0);
     t.max_ts = N1_TS_NONE;
     fo.reader.warn = cli_warn;
     fo.notice = tail_notice;
@@ -1055,6 +1134,7 @@ out:
     free(t.pend);
     free(t.replay.v);
     free(t.lows.v);
+    n1_strbuf_cleanup(&t.ctx);
     n1_detectors_free(t.det);
     n1_agg_free(t.agg);
     n1_normalizer_free(t.nz);
