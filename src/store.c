@@ -146,6 +146,12 @@ static const char *const migrations[N1_STORE_SCHEMA_VERSION] = {
     /* The replay's look-up of findings already reported: by file and
        line, not by id alone (every loop of one fingerprint shares it). */
     "CREATE INDEX findings_at ON findings(file, line, id);",
+    /* 5: `n1scan tail`'s findings carry the line it prints and whether
+       that line was printed; earlier rows and analyze's count as
+       printed. */
+    "ALTER TABLE findings ADD COLUMN emitted INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE findings ADD COLUMN out TEXT;"
+    "CREATE INDEX findings_unemitted ON findings(file) WHERE emitted = 0;",
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -197,8 +203,8 @@ static const char *const stmt_sql[S_COUNT] = {
     "SELECT count(*) FROM fingerprints",
     "DELETE FROM findings WHERE file = ?1",
     "INSERT INTO findings(id, hex, kind, fingerprint, file, line,"
-    " first_seen, last_seen, count, json, run_time)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    " first_seen, last_seen, count, json, run_time, emitted, out)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     "SELECT " FILE_COLUMNS " FROM files WHERE id = ?1",
     "SELECT file_id, base, replay_file_id, replay_base, replay_offset,"
     " conns FROM tail_state WHERE path = ?1",
@@ -219,6 +225,8 @@ static const char *const stmt_sql[S_COUNT] = {
     "SELECT offset, line, ctx FROM tail_checkpoints"
     " WHERE path = ?1 AND file_id = ?2 AND offset <= ?3"
     " ORDER BY pos DESC LIMIT 1",
+    "SELECT out FROM findings WHERE file = ?1 AND emitted = 0 ORDER BY seq",
+    "UPDATE findings SET emitted = 1 WHERE file = ?1 AND emitted = 0",
 };
 
 void st_db_error(struct n1_store *st, struct n1_error *err, const char *what)

@@ -24,7 +24,7 @@
 #include "reader.h"
 
 /* Schema version this build writes (the number of migrations). */
-#define N1_STORE_SCHEMA_VERSION 4
+#define N1_STORE_SCHEMA_VERSION 5
 
 struct n1_store_opts {
     /* 1: when the store holds data of another fingerprint version, delete
@@ -214,6 +214,9 @@ struct n1_store_finding {
     uint64_t count;        /* executions */
     const char *json;      /* the whole finding as one JSON object */
     size_t json_len;       /* bytes in json */
+    const char *out;       /* `n1scan tail` only: the line it prints for
+                              the finding, without "\n"; stored as not
+                              printed yet (migration 5). NULL otherwise */
     int64_t run_time;      /* Unix seconds of the run that found it; set
                               by the store when saving */
 };
@@ -321,6 +324,25 @@ int n1_store_tail_commit(struct n1_store *st, const struct n1_agg *agg,
                          const struct n1_store_finding *f, size_t nf,
                          const char *path, const struct n1_tail_state *ts,
                          struct n1_error *err);
+
+/*
+ * Calls emit with the stored line of each finding of file that
+ * n1_store_tail_commit() saved with an out line and that is not marked
+ * printed yet, oldest first (a kill came between the commit and the
+ * print, or the mark). The line is borrowed for the call. emit returns 0
+ * to go on, -1 to stop with err set. Returns 0, or -1 with err set.
+ */
+int n1_store_tail_unemitted(struct n1_store *st, const char *file,
+                            int (*emit)(void *ud, const char *line,
+                                        struct n1_error *err),
+                            void *ud, struct n1_error *err);
+
+/*
+ * Marks every finding of file that has an out line as printed. Call it
+ * once the lines are written and flushed. Returns 0, or -1 with err set.
+ */
+int n1_store_tail_mark_emitted(struct n1_store *st, const char *file,
+                               struct n1_error *err);
 
 /*
  * 1 when the store holds a finding with the same id, file, line, count

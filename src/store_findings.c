@@ -42,6 +42,12 @@ static int insert_finding(struct n1_store *st, const struct n1_store_finding *f,
                         f->json != NULL ? f->json_len : 0, SQLITE_STATIC,
                         SQLITE_UTF8);
     sqlite3_bind_int64(s, 11, now);
+    sqlite3_bind_int(s, 12, f->out == NULL);
+    if (f->out != NULL) {
+        sqlite3_bind_text(s, 13, f->out, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(s, 13);
+    }
     return st_step_done(st, s, "saving a finding", err);
 }
 
@@ -322,6 +328,51 @@ out:
     }
     free(ids);
     return ret;
+}
+
+int n1_store_tail_unemitted(struct n1_store *st, const char *file,
+                            int (*emit)(void *ud, const char *line,
+                                        struct n1_error *err),
+                            void *ud, struct n1_error *err)
+{
+    sqlite3_stmt *s = st_get_stmt(st, S_FIND_UNEMITTED, err);
+    int rc;
+
+    if (s == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(s, 1, file, -1, SQLITE_STATIC);
+    for (;;) {
+        const char *line;
+
+        rc = sqlite3_step(s);
+        if (rc != SQLITE_ROW) {
+            break;
+        }
+        line = (const char *)sqlite3_column_text(s, 0);
+        if (emit(ud, line != NULL ? line : "", err) != 0) {
+            sqlite3_reset(s);
+            return -1;
+        }
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        st_db_error(st, err, "reading findings not printed yet");
+        return -1;
+    }
+    return 0;
+}
+
+int n1_store_tail_mark_emitted(struct n1_store *st, const char *file,
+                               struct n1_error *err)
+{
+    sqlite3_stmt *s = st_get_stmt(st, S_FIND_EMITTED, err);
+
+    if (s == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(s, 1, file, -1, SQLITE_STATIC);
+    return st_step_done(st, s, "marking findings printed", err);
 }
 
 int n1_store_finding_seen(struct n1_store *st, const struct n1_store_finding *f,

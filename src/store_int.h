@@ -50,6 +50,8 @@ enum stmt_id {
     S_CP_PUT,      /* one tail checkpoint */
     S_CP_PRUNE,    /* drop checkpoints no restart can need */
     S_CP_GET,      /* newest checkpoint at or before an offset */
+    S_FIND_UNEMITTED, /* tail's stored lines not printed yet */
+    S_FIND_EMITTED,   /* mark them printed */
     S_COUNT
 };
 

@@ -55,6 +55,14 @@
 
 enum out_format { FORMAT_TEXT = 0, FORMAT_JSON };
 
+/* Where N1SCAN_TEST_KILL makes tail kill itself with SIGKILL, for the
+   tests of the findings stream across a crash. */
+enum test_kill {
+    KILL_NEVER = 0,
+    KILL_AFTER_COMMIT, /* "after-commit": findings stored, not printed */
+    KILL_AFTER_PRINT   /* "after-print": printed, not marked printed */
+};
+
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t hup_requested;
 
@@ -122,6 +130,7 @@ struct tail {
     uint64_t evictions;        /* detector evictions already warned of */
     uint64_t statements;       /* counted this run */
     uint64_t findings;         /* printed this run */
+    enum test_kill test_kill;  /* N1SCAN_TEST_KILL */
 };
 
 static void usage(FILE *out)
@@ -247,6 +256,76 @@ static void print_text(FILE *out, const struct n1_finding *f)
     fputc('\n', out);
 }
 
+/* The text line of a finding without its "\n"; NULL when out of memory.
+   The caller frees it with free(). */
+static char *render_text(const struct n1_finding *f)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+
+    if (mem == NULL) {
+        return NULL;
+    }
+    print_text(mem, f);
+    if (fclose(mem) != 0) {
+        free(buf);
+        return NULL;
+    }
+    if (len > 0 && buf[len - 1] == '\n') {
+        buf[len - 1] = '\0';
+    }
+    return buf;
+}
+
+/* Writes one stored line of a finding to stdout. */
+static int emit_line(void *ud, const char *line, struct n1_error *err)
+{
+    struct tail *t = ud;
+
+    (void)err;
+    fputs(line, stdout);
+    fputc('\n', stdout);
+    t->findings++;
+    return 0;
+}
+
+/*
+ * Flushes stdout and marks the findings printed so far as printed. The
+ * stream is at-least-once: a kill before the mark prints them again on
+ * restart (consumers drop repeats by finding id, docs/tail.md).
+ */
+static int flush_and_mark(struct tail *t, struct n1_error *err)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM writing findings to "
+                                          "stdout: %s",
+                   strerror(errno));
+        return -1;
+    }
+    if (t->test_kill == KILL_AFTER_PRINT) {
+        raise(SIGKILL);
+    }
+    return n1_store_tail_mark_emitted(t->store, t->path, err);
+}
+
+/* Prints the findings a previous run stored but did not mark printed. */
+static int print_unemitted(struct tail *t, struct n1_error *err)
+{
+    uint64_t before = t->findings;
+
+    if (n1_store_tail_unemitted(t->store, t->path, emit_line, t, err) != 0) {
+        return -1;
+    }
+    if (t->findings == before) {
+        return 0;
+    }
+    fprintf(stderr, "n1scan: NOTE %s: %llu findings stored before the last "
+                    "stop were not marked printed; printed them first\n",
+            t->path, (unsigned long long)(t->findings - before));
+    return flush_and_mark(t, err);
+}
+
 /* ---- connection low-water marks ----------------------------------- */
 
 static void lows_push(void *ud, uint64_t conn, uint64_t offset)
@@ -345,7 +424,6 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
                   struct n1_error *err)
 {
     struct n1_store_finding *rows = NULL;
-    struct n1_finding **show = NULL;
     struct n1_file_progress files[2];
     struct n1_tail_state ts;
     struct n1_tail_checkpoint cp;
@@ -364,8 +442,7 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
     }
     if (t->n_pend > 0) {
         rows = calloc(t->n_pend, sizeof(*rows));
-        show = calloc(t->n_pend, sizeof(*show));
-        if (rows == NULL || show == NULL) {
+        if (rows == NULL) {
             n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory");
             goto out;
         }
@@ -389,17 +466,29 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
         r->count = f->count;
         r->json = json;
         r->json_len = strlen(json);
-        seen = n1_store_finding_seen(t->store, r, err);
-        if (seen < 0) {
-            free(json);
-            goto out;
+        r->out = json;
+        if (t->fmt == FORMAT_TEXT) {
+            r->out = render_text(f);
+            if (r->out == NULL) {
+                free(json);
+                n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory");
+                goto out;
+            }
         }
-        if (seen) {
-            /* Reported before the restart: the replay found it again. */
+        seen = n1_store_finding_seen(t->store, r, err);
+        if (seen < 0 || seen) {
+            /* seen: reported before the restart; the replay found it
+               again. */
+            if (r->out != json) {
+                free((char *)r->out);
+            }
             free(json);
+            if (seen < 0) {
+                goto out;
+            }
             continue;
         }
-        show[n_rows++] = t->pend[i];
+        n_rows++;
     }
 
     /* Where the detectors' open state begins. */
@@ -469,16 +558,17 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
         t->cur.file_id = t->fp.file_id;
     }
     n1_agg_reset(t->agg);
-    for (size_t i = 0; i < n_rows; i++) {
-        if (t->fmt == FORMAT_JSON) {
-            fputs(rows[i].json, stdout);
-            fputc('\n', stdout);
-        } else {
-            print_text(stdout, show[i]);
-        }
+    /* Stored as not printed: print, flush, then mark them printed. A kill
+       before the mark prints them again on restart; never lost. */
+    if (n_rows > 0 && t->test_kill == KILL_AFTER_COMMIT) {
+        raise(SIGKILL);
     }
-    fflush(stdout);
-    t->findings += n_rows;
+    for (size_t i = 0; i < n_rows; i++) {
+        emit_line(t, rows[i].out, err);
+    }
+    if (n_rows > 0 && flush_and_mark(t, err) != 0) {
+        goto out;
+    }
     n1_detectors_stats(t->det, &ds);
     if (ds.conn_evictions + ds.loop_evictions > t->evictions) {
         fprintf(stderr,
@@ -496,10 +586,12 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
 
 out:
     for (size_t i = 0; rows != NULL && i < n_rows; i++) {
+        if (rows[i].out != rows[i].json) {
+            free((char *)rows[i].out);
+        }
         free((char *)rows[i].json);
     }
     free(rows);
-    free(show);
     for (size_t i = 0; i < t->n_pend; i++) {
         n1_finding_free(t->pend[i]);
     }
@@ -901,6 +993,9 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
     n1_store_file_state_init(&resume);
     memset(&start, 0, sizeof(start));
     memset(&cp, 0, sizeof(cp));
+    if (print_unemitted(t, err) != 0) {
+        goto out;
+    }
     if (restore(t, &start, &use_start, &resume, &have_resume, &cp, err) !=
         0) {
         goto out;
@@ -1026,6 +1121,13 @@ int cmd_tail(int argc, char **argv)
     memset(&rules, 0, sizeof(rules));
     n1_strbuf_init(&t.ctx, 0);
     t.max_ts = N1_TS_NONE;
+    if (getenv("N1SCAN_TEST_KILL") != NULL) {
+        if (strcmp(getenv("N1SCAN_TEST_KILL"), "after-commit") == 0) {
+            t.test_kill = KILL_AFTER_COMMIT;
+        } else if (strcmp(getenv("N1SCAN_TEST_KILL"), "after-print") == 0) {
+            t.test_kill = KILL_AFTER_PRINT;
+        }
+    }
     fo.reader.warn = cli_warn;
     fo.notice = tail_notice;
     n1_detect_opts_default(&dopts);
