@@ -50,6 +50,8 @@
 #define COMMIT_EVENTS 100000u    /* events between commits at most */
 #define COMMIT_FINDINGS 1000u    /* pending findings that force a commit */
 #define AGG_BUDGET (64u << 20)   /* aggregate bytes that force a commit */
+#define MEMORY_EVERY 4096u       /* events between looks at that size: it
+                                    walks every class */
 #define WAIT_MS 200              /* longest sleep between looks */
 #define OLD_GENS 8               /* earlier generations remembered */
 
@@ -1048,7 +1050,8 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
             }
             if (t->since_commit >= COMMIT_EVENTS ||
                 t->n_pend >= COMMIT_FINDINGS ||
-                n1_agg_memory(t->agg) > AGG_BUDGET ||
+                (t->since_commit % MEMORY_EVERY == 0 &&
+                 n1_agg_memory(t->agg) > AGG_BUDGET) ||
                 (t->dirty && mono_now() - t->last_commit >= commit_s)) {
                 if (commit(t, NULL, err) != 0) {
                     goto out;
