@@ -90,6 +90,15 @@ mbps() {
 rows=()
 notes=()
 
+# add_row CELLS...: one table row of the given cells.
+add_row() {
+    local r="|" c
+    for c in "$@"; do
+        r="$r $c |"
+    done
+    rows+=("$r")
+}
+
 # --- analyze ---------------------------------------------------------------
 
 # time_analyze LOG: sets a_wall, a_cpu, a_rss (MB) to the medians of $runs.
@@ -109,7 +118,8 @@ time_analyze() {
             echo "0 0 0" >"$tf"
         fi
         t1=$(date +%s%N)
-        walls+=("$(awk -v n=$((t1 - t0)) 'BEGIN { printf "%.3f", n / 1e9 }')")
+        walls+=("$(awk -v n=$((t1 - t0)) \
+            'BEGIN { printf "%.3f", n / 1e9 }')")
         cpus+=("$(awk '{ printf "%.2f", $1 + $2 }' "$tf")")
         rsss+=("$(awk '{ printf "%.1f", $3 / 1024 }' "$tf")")
     done
@@ -135,9 +145,11 @@ time_tail() {
         caught+=("$(kv "$line" caught_s)")
         lags+=("$(kv "$line" lag_s)")
         cpus+=("$(kv "$line" cpu_s)")
-        rsss+=("$(awk -v k="$(kv "$line" rss_kb)" 'BEGIN { printf "%.1f", k / 1024 }')")
+        rsss+=("$(awk -v k="$(kv "$line" rss_kb)" \
+            'BEGIN { printf "%.1f", k / 1024 }')")
         apps+=("$(kv "$line" append_s)")
-        steady+=("$(mbps "$(kv "$line" before_end_bytes)" "$(kv "$line" before_end_s)")")
+        steady+=("$(mbps "$(kv "$line" before_end_bytes)" \
+            "$(kv "$line" before_end_s)")")
     done
     rm -f "$live"
     t_caught=$(median "${caught[@]}")
@@ -154,14 +166,20 @@ for flavour in $flavours; do
     mb=$(awk -v b="$bytes" 'BEGIN { printf "%.0f", b / 1e6 }')
     say "$flavour: analyze x$runs"
     time_analyze "$log"
-    rows+=("| $flavour | $mb | analyze | - | $a_wall | $(mbps "$bytes" "$a_wall") | - | $a_cpu | $(mbps "$bytes" "$a_cpu") | - | $a_rss |")
+    add_row "$flavour" "$mb" analyze - "$a_wall" "$(mbps "$bytes" "$a_wall")" \
+        - "$a_cpu" "$(mbps "$bytes" "$a_cpu")" - "$a_rss"
     say "$flavour: tail, appends as fast as possible, x$runs"
     time_tail "$log" 0
-    rows+=("| $flavour | $mb | tail | as fast as possible ($t_append s) | $t_caught | $(mbps "$bytes" "$t_caught") | $t_steady | $t_cpu | $(mbps "$bytes" "$t_cpu") | $t_lag | $t_rss |")
+    add_row "$flavour" "$mb" tail "as fast as possible ($t_append s)" \
+        "$t_caught" "$(mbps "$bytes" "$t_caught")" "$t_steady" "$t_cpu" \
+        "$(mbps "$bytes" "$t_cpu")" "$t_lag" "$t_rss"
     if [ "$fixed_rate" != 0 ]; then
         say "$flavour: tail, appends at $fixed_rate MB/s, x$runs"
-        time_tail "$log" "$(awk -v r="$fixed_rate" 'BEGIN { printf "%.0f", r * 1e6 }')"
-        rows+=("| $flavour | $mb | tail | $fixed_rate MB/s ($t_append s) | $t_caught | $(mbps "$bytes" "$t_caught") | $t_steady | $t_cpu | $(mbps "$bytes" "$t_cpu") | $t_lag | $t_rss |")
+        time_tail "$log" \
+            "$(awk -v r="$fixed_rate" 'BEGIN { printf "%.0f", r * 1e6 }')"
+        add_row "$flavour" "$mb" tail "$fixed_rate MB/s ($t_append s)" \
+            "$t_caught" "$(mbps "$bytes" "$t_caught")" "$t_steady" "$t_cpu" \
+            "$(mbps "$bytes" "$t_cpu")" "$t_lag" "$t_rss"
     fi
 done
 

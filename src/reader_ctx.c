@@ -158,9 +158,8 @@ static void forget_conns(struct n1_reader *r)
     }
 }
 
-int n1_reader_resume(struct n1_reader *r, uint64_t offset,
-                     unsigned long line, const void *ctx, size_t len,
-                     struct n1_error *err)
+int n1_reader_resume(struct n1_reader *r, uint64_t offset, unsigned long line,
+                     const void *ctx, size_t len, struct n1_error *err)
 {
     struct ctx_in in;
     uint32_t n;
@@ -175,8 +174,8 @@ int n1_reader_resume(struct n1_reader *r, uint64_t offset,
     }
     in.p = ctx;
     in.left = len;
-    in.bad = len < 5 || memcmp(ctx, CTX_MAGIC, 4) != 0 ||
-             in.p[4] != CTX_VERSION;
+    in.bad =
+        len < 5 || memcmp(ctx, CTX_MAGIC, 4) != 0 || in.p[4] != CTX_VERSION;
     if (!in.bad) {
         in.p += 5;
         in.left -= 5;

@@ -37,8 +37,7 @@ int n1_reader_ctx_save(const struct n1_reader *r, struct n1_strbuf *out,
  * or -1 with err set (the offset does not fit the file, or the snapshot
  * is damaged: N1_EPARSE).
  */
-int n1_reader_resume(struct n1_reader *r, uint64_t offset,
-                     unsigned long line, const void *ctx, size_t len,
-                     struct n1_error *err);
+int n1_reader_resume(struct n1_reader *r, uint64_t offset, unsigned long line,
+                     const void *ctx, size_t len, struct n1_error *err);
 
 #endif /* N1_READER_CTX_H */

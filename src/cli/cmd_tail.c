@@ -50,11 +50,9 @@
 #define COMMIT_EVENTS 100000u    /* events between commits at most */
 #define COMMIT_FINDINGS 1000u    /* pending findings that force a commit */
 #define AGG_BUDGET (64u << 20)   /* aggregate bytes that force a commit */
-#define MEMORY_EVERY 4096u       /* events between looks at that size: it
-                                    walks every class */
+#define MEMORY_EVERY 4096u       /* events between looks at that size */
 #define WAIT_MS 200              /* longest sleep between looks */
-#define FINDINGS_MS 500          /* least time between commits made for
-                                    findings alone, when caught up */
+#define FINDINGS_MS 500          /* least gap before a findings commit */
 #define TICK_MS 100              /* least time between detector ticks */
 #define OLD_GENS 8               /* earlier generations remembered */
 
