@@ -40,6 +40,7 @@
 #endif
 
 #include "follow.h"
+#include "reader_ctx.h"
 
 #define HEAD_MAX 4096u        /* bytes compared to spot a rewritten file */
 #define SETTLE_DEFAULT_MS 500 /* quiet time before the last event goes */
@@ -65,7 +66,9 @@ struct n1_follow {
     int switch_pending;          /* report N1_FOLLOW_SWITCH next */
     int look_now;                /* SIGHUP: look at the path at once */
     int start_pending;           /* start not applied to a file yet */
-    struct n1_follow_start start; /* from the caller */
+    struct n1_follow_start start; /* from the caller; ctx owned */
+    uint64_t read_before;        /* bytes read by earlier generations */
+    uint64_t read_from;          /* where the current reader started */
     uint64_t skip_below;         /* drop events starting before this */
     int resumed;                 /* the start offset was used */
 };
@@ -151,7 +154,22 @@ struct n1_follow *n1_follow_open(const char *path,
     }
     if (start != NULL) {
         f->start = *start;
+        f->start.ctx = NULL;
+        f->start.ctx_len = 0;
         f->start_pending = 1;
+        if (start->ctx != NULL && start->ctx_len > 0) {
+            void *copy = malloc(start->ctx_len);
+
+            if (copy == NULL) {
+                goto oom;
+            }
+            memcpy(copy, start->ctx, start->ctx_len);
+            f->start.ctx = copy;
+            f->start.ctx_len = start->ctx_len;
+        }
+        if (f->start.seek > f->start.offset) {
+            f->start.seek = 0;
+        }
     }
 #ifdef __linux__
     f->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -174,6 +192,10 @@ oom:
 
 static void close_generation(struct n1_follow *f)
 {
+    if (f->r != NULL) {
+        f->read_before += n1_reader_stats(f->r)->bytes - f->read_from;
+    }
+    f->read_from = 0;
     n1_reader_close(f->r);
     f->r = NULL;
     if (f->fd >= 0) {
@@ -252,7 +274,14 @@ static int open_generation(struct n1_follow *f, struct n1_error *err)
     if (f->start_pending) {
         f->start_pending = 0;
         why = start_mismatch(f, &st);
+        if (why == NULL && f->start.seek > 0 &&
+            n1_reader_resume(f->r, f->start.seek, f->start.line,
+                             f->start.ctx, f->start.ctx_len, err) != 0) {
+            close_generation(f);
+            return -1;
+        }
         if (why == NULL) {
+            f->read_from = f->start.seek;
             f->skip_below = f->start.offset;
             f->resumed = 1;
         } else {
@@ -584,12 +613,32 @@ int n1_follow_locate(const char *path, const struct n1_file_ident *ident,
     return ret;
 }
 
+int n1_follow_ctx_save(const struct n1_follow *f, struct n1_strbuf *out,
+                       struct n1_error *err)
+{
+    if (f->r == NULL) {
+        return 0;
+    }
+    return n1_reader_ctx_save(f->r, out, err) == 0 ? 1 : -1;
+}
+
+uint64_t n1_follow_bytes_read(const struct n1_follow *f)
+{
+    uint64_t n = f->read_before;
+
+    if (f->r != NULL) {
+        n += n1_reader_stats(f->r)->bytes - f->read_from;
+    }
+    return n;
+}
+
 void n1_follow_close(struct n1_follow *f)
 {
     if (f == NULL) {
         return;
     }
     close_generation(f);
+    free((void *)f->start.ctx);
     if (f->ino_fd >= 0) {
         close(f->ino_fd);
     }

@@ -22,6 +22,7 @@
 #include "error.h"
 #include "event.h"
 #include "reader.h"
+#include "strbuf.h"
 
 struct n1_follow_opts {
     struct n1_reader_opts reader; /* reader options; follow is forced on */
@@ -33,10 +34,19 @@ struct n1_follow_opts {
     void *notice_ud; /* passed to notice */
 };
 
-/* Where to start in the first file: its identity and a byte offset. */
+/*
+ * Where to start in the first file: its identity, the byte offset of the
+ * first event to hand out, and where to begin parsing: byte 0, or a
+ * saved reader snapshot (reader_ctx.h) at an earlier event boundary.
+ */
 struct n1_follow_start {
     struct n1_file_ident ident; /* the file it was recorded for */
     uint64_t offset;            /* first event to hand out starts here */
+    uint64_t seek;              /* parse from here (<= offset; 0: byte 0) */
+    unsigned long line;         /* line number at seek */
+    const void *ctx;            /* reader snapshot at seek, copied by
+                                   n1_follow_open(); NULL: none */
+    size_t ctx_len;             /* bytes in ctx */
 };
 
 /* What n1_follow_next() returns besides -1. */
@@ -53,8 +63,9 @@ struct n1_follow;
  * Starts following path. With start (NULL: from byte 0), the first file
  * opened is checked against start->ident (device, inode, and the hash of
  * its first start->ident.head_len bytes) and, when it is that file and
- * still holds start->offset bytes, events before that offset are read but
- * not handed out; otherwise the file is read from byte 0 and the notice
+ * still holds start->offset bytes, parsing starts at start->seek with the
+ * saved reader state, and events before start->offset are read but not
+ * handed out; otherwise the file is read from byte 0 and the notice
  * says why (n1_follow_resumed() tells which). The path need not exist
  * yet. Returns a follower the caller frees with n1_follow_close(), or
  * NULL with err set (N1_ESYS).
@@ -113,6 +124,19 @@ int n1_follow_locate(const char *path, const struct n1_file_ident *ident,
  * open as fd. Returns 0 with *out set, or -1 when it has fewer bytes.
  */
 int n1_follow_head_hash(int fd, uint32_t len, uint64_t *out);
+
+/*
+ * Appends to out a reader snapshot (n1_reader_ctx_save()) of the current
+ * generation, valid at the end of the last event handed out; call it
+ * between n1_follow_next() calls. Returns 1 when saved, 0 when there is
+ * no generation open, -1 with err set.
+ */
+int n1_follow_ctx_save(const struct n1_follow *f, struct n1_strbuf *out,
+                       struct n1_error *err);
+
+/* Bytes the follower's readers consumed so far, over all generations
+   (what a seek skipped is not counted). */
+uint64_t n1_follow_bytes_read(const struct n1_follow *f);
 
 /* Stops following and frees the follower. NULL allowed. */
 void n1_follow_close(struct n1_follow *f);

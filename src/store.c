@@ -132,6 +132,26 @@ static const char *const migrations[N1_STORE_SCHEMA_VERSION] = {
     "  conns BLOB NOT NULL,"
     "  updated INTEGER NOT NULL"
     ");",
+    /* 4: reader snapshots `n1scan tail` resumes parsing from; an index
+       for its look-up of findings already reported. */
+    "CREATE TABLE tail_checkpoints ("
+    "  path TEXT NOT NULL,"
+    "  pos INTEGER NOT NULL,"
+    "  file_id INTEGER NOT NULL,"
+    "  offset INTEGER NOT NULL,"
+    "  line INTEGER NOT NULL,"
+    "  ctx BLOB NOT NULL,"
+    "  PRIMARY KEY (path, pos)"
+    ") WITHOUT ROWID;"
+    /* The replay's look-up of findings already reported: by file and
+       line, not by id alone (every loop of one fingerprint shares it). */
+    "CREATE INDEX findings_at ON findings(file, line, id);",
+    /* 5: `n1scan tail`'s findings carry the line it prints and whether
+       that line was printed; earlier rows and analyze's count as
+       printed. */
+    "ALTER TABLE findings ADD COLUMN emitted INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE findings ADD COLUMN out TEXT;"
+    "CREATE INDEX findings_unemitted ON findings(file) WHERE emitted = 0;",
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -183,8 +203,8 @@ static const char *const stmt_sql[S_COUNT] = {
     "SELECT count(*) FROM fingerprints",
     "DELETE FROM findings WHERE file = ?1",
     "INSERT INTO findings(id, hex, kind, fingerprint, file, line,"
-    " first_seen, last_seen, count, json, run_time)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    " first_seen, last_seen, count, json, run_time, emitted, out)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     "SELECT " FILE_COLUMNS " FROM files WHERE id = ?1",
     "SELECT file_id, base, replay_file_id, replay_base, replay_offset,"
     " conns FROM tail_state WHERE path = ?1",
@@ -198,6 +218,15 @@ static const char *const stmt_sql[S_COUNT] = {
     " conns = excluded.conns, updated = excluded.updated",
     "SELECT 1 FROM findings WHERE id = ?1 AND file = ?2 AND line = ?3"
     " AND count = ?4 AND first_seen IS ?5 LIMIT 1",
+    "INSERT OR REPLACE INTO tail_checkpoints(path, pos, file_id, offset,"
+    " line, ctx) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    "DELETE FROM tail_checkpoints WHERE path = ?1 AND pos < (SELECT max(pos)"
+    " FROM tail_checkpoints WHERE path = ?1 AND pos <= ?2)",
+    "SELECT offset, line, ctx FROM tail_checkpoints"
+    " WHERE path = ?1 AND file_id = ?2 AND offset <= ?3"
+    " ORDER BY pos DESC LIMIT 1",
+    "SELECT out FROM findings WHERE file = ?1 AND emitted = 0 ORDER BY seq",
+    "UPDATE findings SET emitted = 1 WHERE file = ?1 AND emitted = 0",
 };
 
 void st_db_error(struct n1_store *st, struct n1_error *err, const char *what)

@@ -24,7 +24,7 @@
 #include "reader.h"
 
 /* Schema version this build writes (the number of migrations). */
-#define N1_STORE_SCHEMA_VERSION 3
+#define N1_STORE_SCHEMA_VERSION 5
 
 struct n1_store_opts {
     /* 1: when the store holds data of another fingerprint version, delete
@@ -214,6 +214,9 @@ struct n1_store_finding {
     uint64_t count;        /* executions */
     const char *json;      /* the whole finding as one JSON object */
     size_t json_len;       /* bytes in json */
+    const char *out;       /* `n1scan tail` only: the line it prints for
+                              the finding, without "\n"; stored as not
+                              printed yet (migration 5). NULL otherwise */
     int64_t run_time;      /* Unix seconds of the run that found it; set
                               by the store when saving */
 };
@@ -256,6 +259,20 @@ int n1_store_file_get(struct n1_store *st, int64_t id,
                       struct n1_file_state *out, struct n1_error *err);
 
 /*
+ * A point `n1scan tail` can resume parsing from (migration 4): an event
+ * boundary of one generation and the reader state there (reader_ctx.h).
+ */
+struct n1_tail_checkpoint {
+    int64_t file_id;    /* files row of the generation */
+    uint64_t base;      /* stream offset of that file's byte 0 */
+    uint64_t offset;    /* file offset of the boundary */
+    unsigned long line; /* line number there */
+    void *ctx;          /* reader snapshot; owned by the loader (free()),
+                           borrowed when committing */
+    size_t ctx_len;     /* bytes in ctx */
+};
+
+/*
  * Where `n1scan tail` resumes one followed path (migration 3). Offsets in
  * conns are stream offsets: a file's byte offset plus its base, the bytes
  * of the path's earlier generations (rotated files) before it.
@@ -272,6 +289,8 @@ struct n1_tail_state {
                                    of its oldest needed event); owned by
                                    the loader, borrowed when committing */
     size_t n_conns;             /* pairs in conns */
+    const struct n1_tail_checkpoint *cp; /* committing only: a checkpoint
+                                   to record too (NULL: none) */
 };
 
 /*
@@ -283,9 +302,21 @@ int n1_store_tail_load(struct n1_store *st, const char *path,
                        struct n1_tail_state *out, struct n1_error *err);
 
 /*
+ * The newest checkpoint of path in the generation file_id at or before
+ * file offset max_offset. Returns 1 with *out filled (the caller frees
+ * out->ctx with free()), 0 when there is none, or -1 with err set.
+ */
+int n1_store_tail_checkpoint(struct n1_store *st, const char *path,
+                             int64_t file_id, uint64_t max_offset,
+                             struct n1_tail_checkpoint *out,
+                             struct n1_error *err);
+
+/*
  * `n1scan tail`'s commit, in one transaction: what n1_store_flush() does
  * with agg and files, then inserts the nf findings of f (nf may be 0, f
- * NULL), then records ts as the tail state of path. Either all of it
+ * NULL), then records ts as the tail state of path, with ts->cp when set,
+ * and drops the checkpoints before the newest one at or before the
+ * replay point (no restart can start earlier). Either all of it
  * becomes visible or none of it. Returns 0, or -1 with err set.
  */
 int n1_store_tail_commit(struct n1_store *st, const struct n1_agg *agg,
@@ -293,6 +324,25 @@ int n1_store_tail_commit(struct n1_store *st, const struct n1_agg *agg,
                          const struct n1_store_finding *f, size_t nf,
                          const char *path, const struct n1_tail_state *ts,
                          struct n1_error *err);
+
+/*
+ * Calls emit with the stored line of each finding of file that
+ * n1_store_tail_commit() saved with an out line and that is not marked
+ * printed yet, oldest first (a kill came between the commit and the
+ * print, or the mark). The line is borrowed for the call. emit returns 0
+ * to go on, -1 to stop with err set. Returns 0, or -1 with err set.
+ */
+int n1_store_tail_unemitted(struct n1_store *st, const char *file,
+                            int (*emit)(void *ud, const char *line,
+                                        struct n1_error *err),
+                            void *ud, struct n1_error *err);
+
+/*
+ * Marks every finding of file that has an out line as printed. Call it
+ * once the lines are written and flushed. Returns 0, or -1 with err set.
+ */
+int n1_store_tail_mark_emitted(struct n1_store *st, const char *file,
+                               struct n1_error *err);
 
 /*
  * 1 when the store holds a finding with the same id, file, line, count

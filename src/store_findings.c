@@ -42,6 +42,12 @@ static int insert_finding(struct n1_store *st, const struct n1_store_finding *f,
                         f->json != NULL ? f->json_len : 0, SQLITE_STATIC,
                         SQLITE_UTF8);
     sqlite3_bind_int64(s, 11, now);
+    sqlite3_bind_int(s, 12, f->out == NULL);
+    if (f->out != NULL) {
+        sqlite3_bind_text(s, 13, f->out, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(s, 13);
+    }
     return st_step_done(st, s, "saving a finding", err);
 }
 
@@ -194,7 +200,80 @@ static int write_tail(struct n1_store *st, const char *path,
     sqlite3_bind_int64(s, 8, now);
     rc = st_step_done(st, s, "recording the tail state", err);
     free(blob);
-    return rc;
+    if (rc < 0) {
+        return -1;
+    }
+    if (ts->cp != NULL) {
+        const struct n1_tail_checkpoint *cp = ts->cp;
+
+        s = st_get_stmt(st, S_CP_PUT, err);
+        if (s == NULL) {
+            return -1;
+        }
+        sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, st_to_i64(cp->base + cp->offset));
+        sqlite3_bind_int64(s, 3, cp->file_id);
+        sqlite3_bind_int64(s, 4, st_to_i64(cp->offset));
+        sqlite3_bind_int64(s, 5, (sqlite3_int64)cp->line);
+        sqlite3_bind_blob64(s, 6, cp->ctx != NULL ? cp->ctx : "",
+                            cp->ctx_len, SQLITE_STATIC);
+        if (st_step_done(st, s, "recording a tail checkpoint", err) < 0) {
+            return -1;
+        }
+    }
+    s = st_get_stmt(st, S_CP_PRUNE, err);
+    if (s == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, st_to_i64(ts->replay_base + ts->replay_offset));
+    return st_step_done(st, s, "pruning tail checkpoints", err);
+}
+
+int n1_store_tail_checkpoint(struct n1_store *st, const char *path,
+                             int64_t file_id, uint64_t max_offset,
+                             struct n1_tail_checkpoint *out,
+                             struct n1_error *err)
+{
+    sqlite3_stmt *s = st_get_stmt(st, S_CP_GET, err);
+    const void *blob;
+    size_t len;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (s == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, file_id);
+    sqlite3_bind_int64(s, 3, st_to_i64(max_offset));
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(s);
+        return 0;
+    }
+    if (rc != SQLITE_ROW) {
+        st_db_error(st, err, "reading a tail checkpoint");
+        sqlite3_reset(s);
+        return -1;
+    }
+    out->file_id = file_id;
+    out->offset = st_to_u64(sqlite3_column_int64(s, 0));
+    out->line = (unsigned long)sqlite3_column_int64(s, 1);
+    blob = sqlite3_column_blob(s, 2);
+    len = (size_t)sqlite3_column_bytes(s, 2);
+    out->ctx = malloc(len > 0 ? len : 1);
+    if (out->ctx == NULL) {
+        n1_err_set(err, N1_ESYS, st->path, 0, "out of memory");
+        sqlite3_reset(s);
+        return -1;
+    }
+    if (len > 0) {
+        memcpy(out->ctx, blob, len);
+    }
+    out->ctx_len = len;
+    sqlite3_reset(s);
+    return 1;
 }
 
 int n1_store_tail_commit(struct n1_store *st, const struct n1_agg *agg,
@@ -249,6 +328,51 @@ out:
     }
     free(ids);
     return ret;
+}
+
+int n1_store_tail_unemitted(struct n1_store *st, const char *file,
+                            int (*emit)(void *ud, const char *line,
+                                        struct n1_error *err),
+                            void *ud, struct n1_error *err)
+{
+    sqlite3_stmt *s = st_get_stmt(st, S_FIND_UNEMITTED, err);
+    int rc;
+
+    if (s == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(s, 1, file, -1, SQLITE_STATIC);
+    for (;;) {
+        const char *line;
+
+        rc = sqlite3_step(s);
+        if (rc != SQLITE_ROW) {
+            break;
+        }
+        line = (const char *)sqlite3_column_text(s, 0);
+        if (emit(ud, line != NULL ? line : "", err) != 0) {
+            sqlite3_reset(s);
+            return -1;
+        }
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        st_db_error(st, err, "reading findings not printed yet");
+        return -1;
+    }
+    return 0;
+}
+
+int n1_store_tail_mark_emitted(struct n1_store *st, const char *file,
+                               struct n1_error *err)
+{
+    sqlite3_stmt *s = st_get_stmt(st, S_FIND_EMITTED, err);
+
+    if (s == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(s, 1, file, -1, SQLITE_STATIC);
+    return st_step_done(st, s, "marking findings printed", err);
 }
 
 int n1_store_finding_seen(struct n1_store *st, const struct n1_store_finding *f,

@@ -47,6 +47,11 @@ enum stmt_id {
     S_TAIL_GET,    /* tail state of a path */
     S_TAIL_PUT,    /* tail state upsert */
     S_FIND_SEEN,   /* is this finding stored already */
+    S_CP_PUT,      /* one tail checkpoint */
+    S_CP_PRUNE,    /* drop checkpoints no restart can need */
+    S_CP_GET,      /* newest checkpoint at or before an offset */
+    S_FIND_UNEMITTED, /* tail's stored lines not printed yet */
+    S_FIND_EMITTED,   /* mark them printed */
     S_COUNT
 };
 

@@ -4,7 +4,9 @@
  * an event split at every byte position comes out whole and once;
  * copytruncate restarts at byte 0; a file with another inode at the path
  * is a new generation after the old one is read out; a resume offset
- * that no longer fits the file starts it over and says so.
+ * that no longer fits the file starts it over and says so; resuming at
+ * any event boundary from a saved reader snapshot gives the same events
+ * (times, users, schemas, lines) as reading from byte 0.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include <cmocka.h>
 
 #include "follow.h"
+#include "strbuf.h"
 
 /* A MySQL 8 general log: three events, the middle one on two lines. */
 static const char LOG[] =
@@ -324,6 +327,160 @@ static void test_follow_resume_offset_no_longer_fits(void **state)
     n1_follow_close(f);
 }
 
+/* A MariaDB general log: the time only when the second changes, the
+   user and schema only at Connect and Init DB. */
+static const char MARIADB_LOG[] =
+    "/usr/sbin/mariadbd, Version: 10.11.6-MariaDB-log (Debian 12). "
+    "started with:\n"
+    "Tcp port: 3306  Unix socket: /run/mysqld/mysqld.sock\n"
+    "Time\t\t    Id Command\tArgument\n"
+    "241125 12:00:00\t     7 Connect\tapp@10.0.0.7 on shop using TCP/IP\n"
+    "\t\t     8 Connect\tbatch@10.0.0.8 on stats using TCP/IP\n"
+    "\t\t     7 Query\tSELECT 1\n"
+    "241125 12:00:01\t     8 Init DB\tarchive\n"
+    "\t\t     7 Query\tSELECT a\nFROM t\n"
+    "\t\t     8 Query\tSELECT 2\n"
+    "241125 12:00:02\t     7 Quit\t\n"
+    "\t\t     8 Query\tSELECT 3\n";
+
+/* Every event as "offset line ts user db sql|"; boundary k gets the end
+   offset of event k, the line after it and a snapshot taken there. */
+struct full_read {
+    char text[4096];
+    size_t at[16];            /* where event k's text starts in text */
+    uint64_t end[16];         /* end offset of event k */
+    unsigned long line[16];   /* line of event k */
+    struct n1_strbuf ctx[16]; /* snapshot after event k */
+    size_t n;
+};
+
+static void put_event(char *out, size_t cap, const struct n1_event *ev)
+{
+    size_t n = strlen(out);
+
+    snprintf(out + n, cap - n, "%llu %lu %lld %s %s %s|",
+             (unsigned long long)ev->offset, ev->line, (long long)ev->ts_us,
+             ev->user, ev->db, ev->sql);
+}
+
+static void read_events(struct n1_follow *f, struct full_read *fr)
+{
+    struct n1_event ev;
+    int quiet = 0;
+
+    while (quiet < 2) {
+        int rc = n1_follow_next(f, &ev, NULL);
+
+        assert_true(rc >= 0);
+        if (rc == N1_FOLLOW_NONE) {
+            quiet++;
+            sleep_ms(10);
+            continue;
+        }
+        quiet = 0;
+        if (rc != N1_FOLLOW_EVENT) {
+            continue;
+        }
+        if (fr == NULL) {
+            continue;
+        }
+        assert_true(fr->n < 16);
+        fr->at[fr->n] = strlen(fr->text);
+        fr->end[fr->n] = ev.end_offset;
+        fr->line[fr->n] = ev.line;
+        put_event(fr->text, sizeof(fr->text), &ev);
+        n1_strbuf_init(&fr->ctx[fr->n], 0);
+        assert_int_equal(n1_follow_ctx_save(f, &fr->ctx[fr->n], NULL), 1);
+        fr->n++;
+    }
+}
+
+static void test_follow_resume_from_snapshot(void **state)
+{
+    struct fixture *fx = *state;
+    struct n1_follow_start start;
+    struct n1_follow *f = NULL;
+    struct full_read fr;
+    struct n1_file_ident ident;
+    uint64_t all_bytes;
+
+    memset(&fr, 0, sizeof(fr));
+    write_file(fx->path, "w", MARIADB_LOG, sizeof(MARIADB_LOG) - 1);
+    f = open_follow(fx, NULL);
+    assert_non_null(f);
+    read_events(f, &fr);
+    assert_int_equal(fr.n, 8);
+    ident = *n1_follow_ident(f);
+    all_bytes = n1_follow_bytes_read(f);
+    assert_int_equal(all_bytes, sizeof(MARIADB_LOG) - 1);
+    n1_follow_close(f);
+
+    /* Resume after each event but the last: the rest comes out as when
+       read from byte 0, and only the bytes after the snapshot are read. */
+    for (size_t k = 0; k + 1 < fr.n; k++) {
+        char got[4096] = "";
+        struct n1_event ev;
+        int quiet = 0;
+
+        memset(&start, 0, sizeof(start));
+        start.ident = ident;
+        start.offset = fr.end[k];
+        start.seek = fr.end[k];
+        start.line = fr.line[k + 1];
+        start.ctx = fr.ctx[k].buf;
+        start.ctx_len = fr.ctx[k].len;
+        f = open_follow(fx, &start);
+        assert_non_null(f);
+        while (quiet < 2) {
+            int rc = n1_follow_next(f, &ev, NULL);
+
+            assert_true(rc >= 0);
+            if (rc == N1_FOLLOW_NONE) {
+                quiet++;
+                sleep_ms(10);
+                continue;
+            }
+            quiet = 0;
+            if (rc == N1_FOLLOW_EVENT) {
+                put_event(got, sizeof(got), &ev);
+            }
+        }
+        if (strcmp(got, fr.text + fr.at[k + 1]) != 0) {
+            print_error("resumed after event %zu (byte %llu):\n"
+                        "  got  %s\n  want %s\n",
+                        k, (unsigned long long)fr.end[k], got,
+                        fr.text + fr.at[k + 1]);
+            fail();
+        }
+        assert_int_equal(n1_follow_resumed(f), 1);
+        assert_int_equal(n1_follow_bytes_read(f), all_bytes - fr.end[k]);
+        n1_follow_close(f);
+    }
+
+    /* A damaged snapshot is an error, not a silent misread. */
+    memset(&start, 0, sizeof(start));
+    start.ident = ident;
+    start.offset = fr.end[2];
+    start.seek = fr.end[2];
+    start.line = fr.line[3];
+    start.ctx = fr.ctx[2].buf;
+    start.ctx_len = fr.ctx[2].len - 1;
+    f = open_follow(fx, &start);
+    assert_non_null(f);
+    {
+        struct n1_event ev;
+        struct n1_error err;
+
+        n1_err_clear(&err);
+        assert_int_equal(n1_follow_next(f, &ev, &err), -1);
+        assert_non_null(strstr(err.message, "damaged"));
+    }
+    n1_follow_close(f);
+    for (size_t k = 0; k < fr.n; k++) {
+        n1_strbuf_cleanup(&fr.ctx[k]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,6 +498,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_follow_resume_offset_no_longer_fits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_follow_resume_from_snapshot,
+                                        setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

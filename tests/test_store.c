@@ -192,10 +192,10 @@ static void test_store_schema_and_reopen(void **state)
                                    " 'fingerprint_version'"),
                      N1_FINGERPRINT_VERSION);
     /* meta, files, fingerprints, metrics, fp_values; findings (2);
-       tail_state (3). */
+       tail_state (3); tail_checkpoints (4). */
     assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_master"
                                    " WHERE type = 'table'"),
-                     7);
+                     8);
     /* Reopening applies nothing twice. */
     st = open_ok(path);
     n1_store_close(st);

@@ -13,8 +13,10 @@
  * point), the findings emitted since the last commit, and where the
  * detectors' open state starts: the stream offset of the oldest event
  * each connection's open loops, parents and fan-out windows depend on
- * (n1_detectors_low_water()). A restart reads the log again from the
- * oldest of those (the replay point), feeding a connection's events to
+ * (n1_detectors_low_water()), and a reader snapshot at the commit point
+ * (a checkpoint, reader_ctx.h). A restart seeks to the newest checkpoint
+ * before the oldest of those offsets (the replay point), drops the
+ * events before the replay point, and feeds a connection's events to
  * the detectors only from its own recorded offset and counting nothing
  * in the statistics before the commit point; a finding the store already
  * holds (same id, file, line, count and first time) is not printed
@@ -38,18 +40,31 @@
 #include "finding.h"
 #include "follow.h"
 #include "normalize.h"
+#include "reader_ctx.h"
 #include "report_findings.h"
 #include "rules.h"
 #include "rules_apply.h"
 #include "store.h"
+#include "strbuf.h"
 
 #define COMMIT_EVENTS 100000u    /* events between commits at most */
 #define COMMIT_FINDINGS 1000u    /* pending findings that force a commit */
 #define AGG_BUDGET (64u << 20)   /* aggregate bytes that force a commit */
+#define MEMORY_EVERY 4096u       /* events between looks at that size */
 #define WAIT_MS 200              /* longest sleep between looks */
+#define FINDINGS_MS 500          /* least gap before a findings commit */
+#define TICK_MS 100              /* least time between detector ticks */
 #define OLD_GENS 8               /* earlier generations remembered */
 
 enum out_format { FORMAT_TEXT = 0, FORMAT_JSON };
+
+/* Where N1SCAN_TEST_KILL makes tail kill itself with SIGKILL, for the
+   tests of the findings stream across a crash. */
+enum test_kill {
+    KILL_NEVER = 0,
+    KILL_AFTER_COMMIT, /* "after-commit": findings stored, not printed */
+    KILL_AFTER_PRINT   /* "after-print": printed, not marked printed */
+};
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t hup_requested;
@@ -85,6 +100,10 @@ struct tail {
     enum out_format fmt;       /* output format */
     struct n1_report_opts ro;  /* for the JSON rendering */
     struct n1_store *store;    /* owned */
+    struct n1_follow *fw;      /* the follower once open; borrowed */
+    struct n1_strbuf ctx;      /* scratch for reader snapshots */
+    int in_rotated;            /* reading a rotated generation aside */
+    uint64_t rotated_bytes;    /* bytes read from rotated generations */
     struct n1_normalizer *nz;  /* owned */
     struct n1_agg *agg;        /* owned; reset after each commit */
     struct n1_detectors *det;  /* owned */
@@ -114,6 +133,7 @@ struct tail {
     uint64_t evictions;        /* detector evictions already warned of */
     uint64_t statements;       /* counted this run */
     uint64_t findings;         /* printed this run */
+    enum test_kill test_kill;  /* N1SCAN_TEST_KILL */
 };
 
 static void usage(FILE *out)
@@ -239,6 +259,76 @@ static void print_text(FILE *out, const struct n1_finding *f)
     fputc('\n', out);
 }
 
+/* The text line of a finding without its "\n"; NULL when out of memory.
+   The caller frees it with free(). */
+static char *render_text(const struct n1_finding *f)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+
+    if (mem == NULL) {
+        return NULL;
+    }
+    print_text(mem, f);
+    if (fclose(mem) != 0) {
+        free(buf);
+        return NULL;
+    }
+    if (len > 0 && buf[len - 1] == '\n') {
+        buf[len - 1] = '\0';
+    }
+    return buf;
+}
+
+/* Writes one stored line of a finding to stdout. */
+static int emit_line(void *ud, const char *line, struct n1_error *err)
+{
+    struct tail *t = ud;
+
+    (void)err;
+    fputs(line, stdout);
+    fputc('\n', stdout);
+    t->findings++;
+    return 0;
+}
+
+/*
+ * Flushes stdout and marks the findings printed so far as printed. The
+ * stream is at-least-once: a kill before the mark prints them again on
+ * restart (consumers drop repeats by finding id, docs/tail.md).
+ */
+static int flush_and_mark(struct tail *t, struct n1_error *err)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM writing findings to "
+                                          "stdout: %s",
+                   strerror(errno));
+        return -1;
+    }
+    if (t->test_kill == KILL_AFTER_PRINT) {
+        raise(SIGKILL);
+    }
+    return n1_store_tail_mark_emitted(t->store, t->path, err);
+}
+
+/* Prints the findings a previous run stored but did not mark printed. */
+static int print_unemitted(struct tail *t, struct n1_error *err)
+{
+    uint64_t before = t->findings;
+
+    if (n1_store_tail_unemitted(t->store, t->path, emit_line, t, err) != 0) {
+        return -1;
+    }
+    if (t->findings == before) {
+        return 0;
+    }
+    fprintf(stderr, "n1scan: NOTE %s: %llu findings stored before the last "
+                    "stop were not marked printed; printed them first\n",
+            t->path, (unsigned long long)(t->findings - before));
+    return flush_and_mark(t, err);
+}
+
 /* ---- connection low-water marks ----------------------------------- */
 
 static void lows_push(void *ud, uint64_t conn, uint64_t offset)
@@ -337,9 +427,9 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
                   struct n1_error *err)
 {
     struct n1_store_finding *rows = NULL;
-    struct n1_finding **show = NULL;
     struct n1_file_progress files[2];
     struct n1_tail_state ts;
+    struct n1_tail_checkpoint cp;
     struct n1_detect_stats ds;
     const struct gen *rg;
     uint64_t replay_v;
@@ -355,8 +445,7 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
     }
     if (t->n_pend > 0) {
         rows = calloc(t->n_pend, sizeof(*rows));
-        show = calloc(t->n_pend, sizeof(*show));
-        if (rows == NULL || show == NULL) {
+        if (rows == NULL) {
             n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory");
             goto out;
         }
@@ -380,17 +469,29 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
         r->count = f->count;
         r->json = json;
         r->json_len = strlen(json);
-        seen = n1_store_finding_seen(t->store, r, err);
-        if (seen < 0) {
-            free(json);
-            goto out;
+        r->out = json;
+        if (t->fmt == FORMAT_TEXT) {
+            r->out = render_text(f);
+            if (r->out == NULL) {
+                free(json);
+                n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory");
+                goto out;
+            }
         }
-        if (seen) {
-            /* Reported before the restart: the replay found it again. */
+        seen = n1_store_finding_seen(t->store, r, err);
+        if (seen < 0 || seen) {
+            /* seen: reported before the restart; the replay found it
+               again. */
+            if (r->out != json) {
+                free((char *)r->out);
+            }
             free(json);
+            if (seen < 0) {
+                goto out;
+            }
             continue;
         }
-        show[n_rows++] = t->pend[i];
+        n_rows++;
     }
 
     /* Where the detectors' open state begins. */
@@ -417,6 +518,26 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
     ts.replay_offset = replay_v >= rg->base ? replay_v - rg->base : 0;
     ts.conns = t->lows.v;
     ts.n_conns = t->lows.n;
+    /* A reader snapshot at the commit point, so that a restart parses
+       from the newest one before its replay point instead of byte 0.
+       Only where the follower's reader stands right at the commit point:
+       not while replaying (it is behind) nor reading a rotated file. */
+    if (t->fw != NULL && t->have_gen && !t->in_rotated &&
+        t->cur.file_id != 0 && t->fp.offset > 0 &&
+        t->gen_end == t->fp.offset) {
+        n1_strbuf_reset(&t->ctx);
+        if (n1_follow_ctx_save(t->fw, &t->ctx, err) < 0) {
+            goto out;
+        }
+        memset(&cp, 0, sizeof(cp));
+        cp.file_id = t->cur.file_id;
+        cp.base = t->cur.base;
+        cp.offset = t->fp.offset;
+        cp.line = t->fp.line;
+        cp.ctx = t->ctx.buf;
+        cp.ctx_len = t->ctx.len;
+        ts.cp = &cp;
+    }
 
     if (extra != NULL) {
         files[n_files++] = *extra;
@@ -440,16 +561,17 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
         t->cur.file_id = t->fp.file_id;
     }
     n1_agg_reset(t->agg);
-    for (size_t i = 0; i < n_rows; i++) {
-        if (t->fmt == FORMAT_JSON) {
-            fputs(rows[i].json, stdout);
-            fputc('\n', stdout);
-        } else {
-            print_text(stdout, show[i]);
-        }
+    /* Stored as not printed: print, flush, then mark them printed. A kill
+       before the mark prints them again on restart; never lost. */
+    if (n_rows > 0 && t->test_kill == KILL_AFTER_COMMIT) {
+        raise(SIGKILL);
     }
-    fflush(stdout);
-    t->findings += n_rows;
+    for (size_t i = 0; i < n_rows; i++) {
+        emit_line(t, rows[i].out, err);
+    }
+    if (n_rows > 0 && flush_and_mark(t, err) != 0) {
+        goto out;
+    }
     n1_detectors_stats(t->det, &ds);
     if (ds.conn_evictions + ds.loop_evictions > t->evictions) {
         fprintf(stderr,
@@ -467,10 +589,12 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
 
 out:
     for (size_t i = 0; rows != NULL && i < n_rows; i++) {
+        if (rows[i].out != rows[i].json) {
+            free((char *)rows[i].out);
+        }
         free((char *)rows[i].json);
     }
     free(rows);
-    free(show);
     for (size_t i = 0; i < t->n_pend; i++) {
         n1_finding_free(t->pend[i]);
     }
@@ -567,21 +691,38 @@ static int read_rotated(struct tail *t, const char *file,
     struct n1_reader_opts ro;
     struct n1_reader *r = NULL;
     struct n1_file_progress fp;
+    struct n1_tail_checkpoint cp;
     struct n1_event ev;
+    uint64_t from = 0;
     int slow;
     int got;
     int rc = -1;
 
+    memset(&cp, 0, sizeof(cp));
     memset(&ro, 0, sizeof(ro));
     ro.warn = cli_warn;
     r = n1_reader_open(file, &ro, err);
     if (r == NULL) {
         return -1;
     }
+    t->in_rotated = 1;
+    got = n1_store_tail_checkpoint(t->store, t->path, rec->id, skip_below,
+                                   &cp, err);
+    if (got < 0) {
+        goto out;
+    }
+    if (got == 1 && cp.offset > 0) {
+        if (n1_reader_resume(r, cp.offset, cp.line, cp.ctx, cp.ctx_len,
+                             err) != 0) {
+            goto out;
+        }
+        from = cp.offset;
+    }
     slow = n1_flavour_is_slow(n1_reader_flavour(r));
     fprintf(stderr, "n1scan: NOTE %s: reading rotated generation %s from "
-                    "byte %llu\n",
-            t->path, file, (unsigned long long)skip_below);
+                    "byte %llu (parsing from byte %llu)\n",
+            t->path, file, (unsigned long long)skip_below,
+            (unsigned long long)from);
     memset(&fp, 0, sizeof(fp));
     fp.file_id = rec->id;
     fp.path = t->path;
@@ -617,7 +758,12 @@ static int read_rotated(struct tail *t, const char *file,
     }
     rc = 0;
 out:
+    t->in_rotated = 0;
+    if (r != NULL) {
+        t->rotated_bytes += n1_reader_stats(r)->bytes - from;
+    }
     n1_reader_close(r);
+    free(cp.ctx);
     return rc;
 }
 
@@ -727,7 +873,8 @@ static int64_t log_now(const struct tail *t)
  */
 static int restore(struct tail *t, struct n1_follow_start *start,
                    int *use_start, struct n1_file_state *resume,
-                   int *have_resume, struct n1_error *err)
+                   int *have_resume, struct n1_tail_checkpoint *cp,
+                   struct n1_error *err)
 {
     struct n1_tail_state st;
     struct n1_file_state rep;
@@ -789,6 +936,24 @@ static int restore(struct tail *t, struct n1_follow_start *start,
         start->offset = st.replay_file_id == st.file_id ? st.replay_offset : 0;
         *use_start = 1;
         *have_resume = 1;
+        /* Parse from the newest snapshot before the replay point. */
+        rc = n1_store_tail_checkpoint(t->store, t->path, st.file_id,
+                                      start->offset, cp, err);
+        if (rc < 0) {
+            return -1;
+        }
+        if (rc == 1) {
+            start->seek = cp->offset;
+            start->line = cp->line;
+            start->ctx = cp->ctx;
+            start->ctx_len = cp->ctx_len;
+        }
+        fprintf(stderr, "n1scan: NOTE %s: resuming: parsing from byte %llu, "
+                        "detectors from byte %llu, counting from byte "
+                        "%llu\n",
+                t->path, (unsigned long long)start->seek,
+                (unsigned long long)start->offset,
+                (unsigned long long)resume->offset);
         return 0;
     }
     /* Rotated while we were down: finish the recorded file first. */
@@ -821,7 +986,13 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
     struct n1_follow *fw = NULL;
     struct n1_follow_start start;
     struct n1_file_state resume;
+    struct n1_tail_checkpoint cp;
     struct n1_event ev;
+    double findings_s = commit_s < FINDINGS_MS / 1000.0 ? commit_s
+                                                        : FINDINGS_MS / 1000.0;
+    double since;
+    double last_tick = 0;
+    int wait_ms;
     int use_start = 0;
     int have_resume = 0;
     int first = 1;
@@ -829,13 +1000,19 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
 
     n1_store_file_state_init(&resume);
     memset(&start, 0, sizeof(start));
-    if (restore(t, &start, &use_start, &resume, &have_resume, err) != 0) {
+    memset(&cp, 0, sizeof(cp));
+    if (print_unemitted(t, err) != 0) {
+        goto out;
+    }
+    if (restore(t, &start, &use_start, &resume, &have_resume, &cp, err) !=
+        0) {
         goto out;
     }
     fw = n1_follow_open(t->path, fo, use_start ? &start : NULL, err);
     if (fw == NULL) {
         goto out;
     }
+    t->fw = fw;
     fprintf(stderr, "n1scan: following %s\n", t->path);
     while (!stop_requested) {
         int got;
@@ -879,7 +1056,8 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
             }
             if (t->since_commit >= COMMIT_EVENTS ||
                 t->n_pend >= COMMIT_FINDINGS ||
-                n1_agg_memory(t->agg) > AGG_BUDGET ||
+                (t->since_commit % MEMORY_EVERY == 0 &&
+                 n1_agg_memory(t->agg) > AGG_BUDGET) ||
                 (t->dirty && mono_now() - t->last_commit >= commit_s)) {
                 if (commit(t, NULL, err) != 0) {
                     goto out;
@@ -887,31 +1065,49 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
             }
             continue;
         }
-        /* Caught up: close what went idle, commit, wait. */
+        /* Caught up: close what went idle, commit, wait. A tick walks
+           every connection, so not on each of a busy server's writes. */
         if (t->max_ts != N1_TS_NONE &&
-            n1_detectors_tick(t->det, log_now(t), err) != 0) {
-            goto out;
-        }
-        if (t->have_gen &&
-            (t->n_pend > 0 ||
-             (t->dirty && mono_now() - t->last_commit >= commit_s))) {
-            if (commit(t, NULL, err) != 0) {
+            mono_now() - last_tick >= TICK_MS / 1000.0) {
+            last_tick = mono_now();
+            if (n1_detectors_tick(t->det, log_now(t), err) != 0) {
                 goto out;
             }
         }
-        n1_follow_wait(fw, WAIT_MS);
+        /* A server writing steadily wakes tail for every write. Commit
+           for findings at most every FINDINGS_MS, so that they still
+           print within a fraction of a second but a stream of them does
+           not turn each wake-up into a transaction. */
+        since = mono_now() - t->last_commit;
+        if (t->have_gen &&
+            ((t->n_pend > 0 && since >= findings_s) ||
+             (t->dirty && since >= commit_s))) {
+            if (commit(t, NULL, err) != 0) {
+                goto out;
+            }
+            since = 0;
+        }
+        wait_ms = WAIT_MS;
+        if (t->n_pend > 0 && (findings_s - since) * 1000.0 < WAIT_MS) {
+            wait_ms = (int)((findings_s - since) * 1000.0) + 1;
+        }
+        n1_follow_wait(fw, wait_ms);
     }
     /* Stopped: the current event is done; keep what we have. */
     if (t->have_gen && commit(t, NULL, err) != 0) {
         goto out;
     }
     fprintf(stderr, "n1scan: stopped: %llu statements counted, %llu "
-                    "findings reported\n",
+                    "findings reported, %llu bytes parsed\n",
             (unsigned long long)t->statements,
-            (unsigned long long)t->findings);
+            (unsigned long long)t->findings,
+            (unsigned long long)(t->rotated_bytes +
+                                 n1_follow_bytes_read(fw)));
     rc = 0;
 out:
+    t->fw = NULL;
     n1_follow_close(fw);
+    free(cp.ctx);
     n1_store_file_state_cleanup(&resume);
     return rc;
 }
@@ -946,7 +1142,15 @@ int cmd_tail(int argc, char **argv)
     memset(&t, 0, sizeof(t));
     memset(&fo, 0, sizeof(fo));
     memset(&rules, 0, sizeof(rules));
+    n1_strbuf_init(&t.ctx, 0);
     t.max_ts = N1_TS_NONE;
+    if (getenv("N1SCAN_TEST_KILL") != NULL) {
+        if (strcmp(getenv("N1SCAN_TEST_KILL"), "after-commit") == 0) {
+            t.test_kill = KILL_AFTER_COMMIT;
+        } else if (strcmp(getenv("N1SCAN_TEST_KILL"), "after-print") == 0) {
+            t.test_kill = KILL_AFTER_PRINT;
+        }
+    }
     fo.reader.warn = cli_warn;
     fo.notice = tail_notice;
     n1_detect_opts_default(&dopts);
@@ -1055,6 +1259,7 @@ out:
     free(t.pend);
     free(t.replay.v);
     free(t.lows.v);
+    n1_strbuf_cleanup(&t.ctx);
     n1_detectors_free(t.det);
     n1_agg_free(t.agg);
     n1_normalizer_free(t.nz);

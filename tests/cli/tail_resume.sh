@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `n1scan tail` restarts from its committed state, not from byte 0: on a
+# 17 MB general log (tests/cli/tail_log.py) tail catches up, is killed
+# with SIGKILL, the log grows (an N+1 loop open at the kill goes on, and
+# a connection whose user and schema were logged only at the start of
+# the file runs again, within the same second, so without a time
+# column), and a second tail catches up and stops on SIGTERM. Then:
+#
+# * the second run parsed well under 1 MB: its work follows what is past
+#   the low-water mark, not the file size;
+# * the printed findings and the stored per-fingerprint counts equal
+#   `n1scan analyze` on the whole file (tests/integration/check_tail.py):
+#   none twice, none missed;
+# * the stored first/last times of every fingerprint and the schema,
+#   user and host of the late connection's statements equal analyze's,
+#   so the reader state carried over the restart was right.
+#
+# usage: tail_resume.sh N1SCAN FIXTURES_DIR
+set -uo pipefail
+n1scan=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+root=$(cd "$2/.." && pwd)
+gen=$root/tests/cli/tail_log.py
+check=$root/tests/integration/check_tail.py
+work=$(mktemp -d)
+tail_pid=
+cleanup()
+{
+    if [ -n "$tail_pid" ]; then
+        kill -9 "$tail_pid" 2>/dev/null
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+fails=0
+
+fail()
+{
+    echo "FAIL: $*" >&2
+    fails=$((fails + 1))
+}
+
+# caught_up DB LOG: waits (60 s at most) until the store records the
+# whole of LOG as committed.
+caught_up()
+{
+    python3 - "$1" "$2" <<'PY'
+import os, sqlite3, sys, time
+db, log = sys.argv[1], sys.argv[2]
+size = os.path.getsize(log)
+end = time.time() + 60
+while time.time() < end:
+    try:
+        con = sqlite3.connect(db, timeout=5)
+        row = con.execute(
+            "SELECT f.offset FROM tail_state t JOIN files f"
+            " ON f.id = t.file_id WHERE t.path = ?", (log,)).fetchone()
+        con.close()
+        if row is not None and row[0] >= size:
+            sys.exit(0)
+    except sqlite3.Error:
+        pass
+    time.sleep(0.05)
+sys.exit(1)
+PY
+}
+
+cd "$work" || exit 2
+python3 "$gen" head live.log 25000 || exit 2
+
+"$n1scan" tail --db t.db --format json live.log >out1 2>err1 &
+tail_pid=$!
+caught_up t.db live.log || fail "first run did not catch up"
+kill -9 "$tail_pid"
+{ wait "$tail_pid"; } 2>/dev/null
+tail_pid=
+
+python3 "$gen" more live.log 100 || exit 2
+size=$(stat -c %s live.log)
+
+"$n1scan" tail --db t.db --format json live.log >out2 2>err2 &
+tail_pid=$!
+caught_up t.db live.log || fail "second run did not catch up"
+kill -TERM "$tail_pid"
+rc=0
+wait "$tail_pid" || rc=$?
+tail_pid=
+[ "$rc" -eq 0 ] || fail "second run: exit $rc after SIGTERM, expected 0"
+
+parsed=$(sed -n 's/.* \([0-9][0-9]*\) bytes parsed$/\1/p' err2)
+if [ -z "$parsed" ]; then
+    fail "second run: no 'bytes parsed' on stderr"
+    cat err2 >&2
+elif [ "$parsed" -ge 1000000 ]; then
+    fail "second run parsed $parsed of $size bytes (expected < 1 MB)"
+    cat err2 >&2
+fi
+
+"$n1scan" analyze --db ref.db --format json live.log >ref.json 2>/dev/null
+cat out1 out2 >out
+python3 "$check" --tail-out out --tail-db t.db --ref-json ref.json \
+    --ref-db ref.db >check.txt 2>&1 || {
+    fail "tail and analyze disagree"
+    head -20 check.txt >&2
+}
+
+python3 - t.db ref.db <<'PY' || fail "stored times or late connection differ"
+import sqlite3, sys
+
+def load(path):
+    con = sqlite3.connect(path)
+    times = sorted(con.execute(
+        "SELECT hex, count, first_seen, last_seen FROM fingerprints"))
+    late = sorted(con.execute(
+        "SELECT v.kind, v.value, v.count FROM fp_values v"
+        " JOIN fingerprints f ON f.id = v.fp_id"
+        " WHERE f.text LIKE '%settings%'"))
+    return times, late
+
+got, want = load(sys.argv[1]), load(sys.argv[2])
+if got[0] != want[0]:
+    print("fingerprints: tail %s\n  analyze %s" % (got[0], want[0]),
+          file=sys.stderr)
+if got[1] != want[1] or ("db", "earlydb", 2) not in got[1]:
+    print("late connection: tail %s, analyze %s" % (got[1], want[1]),
+          file=sys.stderr)
+sys.exit(got != want or ("db", "earlydb", 2) not in got[1])
+PY
+
+if [ "$fails" -ne 0 ]; then
+    echo "tail_resume: $fails failure(s)" >&2
+    exit 1
+fi
+echo "tail_resume: ok (restart parsed $parsed of $size bytes)"
