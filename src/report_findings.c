@@ -464,16 +464,46 @@ out:
 
 /* ---- JSON report ------------------------------------------------------- */
 
+/*
+ * Writes v pretty-printed, each line after the first indented by indent
+ * spaces, so a member dumped on its own sits at its depth in the document.
+ * Returns 0, 1 when memory ran out, -1 on a write error.
+ */
+static int dump_nested(FILE *out, const json_t *v, int indent)
+{
+    char *text = json_dumps(v, DUMP_PRETTY);
+    int rc = 0;
+
+    if (text == NULL) {
+        return 1;
+    }
+    for (const char *p = text; *p != '\0' && rc == 0; p++) {
+        if (fputc(*p, out) == EOF) {
+            rc = -1;
+        } else if (*p == '\n' && fprintf(out, "%*s", indent, "") < 0) {
+            rc = -1;
+        }
+    }
+    free(text);
+    return rc;
+}
+
+/*
+ * The document is written member by member and each finding is built,
+ * written and freed in turn, so the report costs the memory of one
+ * finding's JSON, not of the whole tree, however many findings a long log
+ * yields.
+ */
 int n1_report_findings_json(FILE *out, const struct n1_finding *const *f,
                             size_t n, const struct n1_report_input *in,
                             size_t n_in, const struct n1_report_opts *o,
                             struct n1_error *err)
 {
-    json_t *root = json_object();
     json_t *tool = json_object();
     json_t *inputs = json_array();
-    json_t *list = json_array();
-    int bad = root == NULL;
+    json_t *obj = NULL;
+    int bad = tool == NULL || inputs == NULL;
+    int rc = 0;
     int ret = -1;
 
     (void)o;
@@ -499,33 +529,44 @@ int n1_report_findings_json(FILE *out, const struct n1_finding *const *f,
             bad = 1;
         }
     }
-    for (size_t i = 0; list != NULL && i < n; i++) {
-        if (json_array_append_new(list, finding_object(f[i])) != 0) {
-            bad = 1;
-        }
-    }
-    if (root != NULL) {
-        put(root, "tool", tool, &bad);
-        put(root, "inputs", inputs, &bad);
-        put(root, "findings", list, &bad);
-    } else {
-        json_decref(tool);
-        json_decref(inputs);
-        json_decref(list);
-    }
     if (bad) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM rendering findings");
-        goto out;
+        goto nomem;
     }
-    if (json_dumpf(root, out, DUMP_PRETTY) != 0 || fputc('\n', out) == EOF ||
-        fflush(out) != 0) {
+    rc |= fputs("{\n  \"tool\": ", out) == EOF ? -1 : 0;
+    rc = rc != 0 ? rc : dump_nested(out, tool, 2);
+    rc |= rc == 0 && fputs(",\n  \"inputs\": ", out) == EOF ? -1 : 0;
+    rc = rc != 0 ? rc : dump_nested(out, inputs, 2);
+    rc |= rc == 0 && fputs(",\n  \"findings\": [", out) == EOF ? -1 : 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        obj = finding_object(f[i]);
+        if (obj == NULL) {
+            rc = 1;
+            break;
+        }
+        rc |= fputs(i > 0 ? ",\n    " : "\n    ", out) == EOF ? -1 : 0;
+        rc = rc != 0 ? rc : dump_nested(out, obj, 4);
+        json_decref(obj);
+        obj = NULL;
+    }
+    if (rc == 0 && fputs(n > 0 ? "\n  ]\n}\n" : "]\n}\n", out) == EOF) {
+        rc = -1;
+    }
+    if (rc > 0) {
+        goto nomem;
+    }
+    if (rc < 0 || fflush(out) != 0) {
         n1_err_set(err, N1_ESYS, NULL, 0, "WRITE report: output failed");
         goto out;
     }
     ret = 0;
+    goto out;
 
+nomem:
+    n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM rendering findings");
 out:
-    json_decref(root);
+    json_decref(obj);
+    json_decref(tool);
+    json_decref(inputs);
     return ret;
 }
 
