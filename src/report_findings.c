@@ -477,12 +477,15 @@ static int dump_nested(FILE *out, const json_t *v, int indent)
     if (text == NULL) {
         return 1;
     }
-    for (const char *p = text; *p != '\0' && rc == 0; p++) {
-        if (fputc(*p, out) == EOF) {
-            rc = -1;
-        } else if (*p == '\n' && fprintf(out, "%*s", indent, "") < 0) {
+    for (const char *p = text; *p != '\0' && rc == 0;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl != NULL ? (size_t)(nl - p) + 1 : strlen(p);
+
+        if (fwrite(p, 1, n, out) != n ||
+            (nl != NULL && fprintf(out, "%*s", indent, "") < 0)) {
             rc = -1;
         }
+        p += n;
     }
     free(text);
     return rc;
