@@ -131,15 +131,9 @@ int n1_store_tail_load(struct n1_store *st, const char *path,
         return -1;
     }
     sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(s);
-        return 0;
-    }
-    if (rc != SQLITE_ROW) {
-        st_db_error(st, err, "reading the tail state");
-        sqlite3_reset(s);
-        return -1;
+    rc = st_step_row(st, s, "reading the tail state", err);
+    if (rc <= 0) {
+        return rc;
     }
     out->file_id = sqlite3_column_int64(s, 0);
     out->base = st_to_u64(sqlite3_column_int64(s, 1));
@@ -247,15 +241,9 @@ int n1_store_tail_checkpoint(struct n1_store *st, const char *path,
     sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, file_id);
     sqlite3_bind_int64(s, 3, st_to_i64(max_offset));
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(s);
-        return 0;
-    }
-    if (rc != SQLITE_ROW) {
-        st_db_error(st, err, "reading a tail checkpoint");
-        sqlite3_reset(s);
-        return -1;
+    rc = st_step_row(st, s, "reading a tail checkpoint", err);
+    if (rc <= 0) {
+        return rc;
     }
     out->file_id = file_id;
     out->offset = st_to_u64(sqlite3_column_int64(s, 0));

@@ -129,6 +129,14 @@ int64_t st_column_ts(sqlite3_stmt *s, int col);
 int st_read_file_row(struct n1_store *st, sqlite3_stmt *s,
                      struct n1_file_state *fs, struct n1_error *err);
 
+/*
+ * Steps s, which yields at most one row. Returns 1 on a row (the caller
+ * reads it, then resets s), 0 when there is none, or -1 with err set
+ * ("<what>: " and SQLite's message); s is reset in those two cases.
+ */
+int st_step_row(struct n1_store *st, sqlite3_stmt *s, const char *what,
+                struct n1_error *err);
+
 /* Steps s, which is bound and selects FILE_COLUMNS, and resets it. On a
    row, replaces *out (initialised) with it and returns 1; returns 0 when
    there is none, or -1 with err set ("what" names the step). */

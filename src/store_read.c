@@ -226,15 +226,9 @@ int n1_store_load_class(struct n1_store *st, uint64_t id,
     }
     n1_agg_class_init(&c);
     sqlite3_bind_int64(s, 1, st_to_i64(id));
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(s);
-        return 0;
-    }
-    if (rc != SQLITE_ROW) {
-        st_db_error(st, err, "reading a class");
-        sqlite3_reset(s);
-        return -1;
+    rc = st_step_row(st, s, "reading a class", err);
+    if (rc <= 0) {
+        return rc;
     }
     rc = read_class(st, s, &c, err);
     sqlite3_reset(s);
@@ -247,21 +241,30 @@ int n1_store_load_class(struct n1_store *st, uint64_t id,
     return 1;
 }
 
+int st_step_row(struct n1_store *st, sqlite3_stmt *s, const char *what,
+                struct n1_error *err)
+{
+    int rc = sqlite3_step(s);
+
+    if (rc == SQLITE_ROW) {
+        return 1;
+    }
+    if (rc != SQLITE_DONE) {
+        st_db_error(st, err, what);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int st_fetch_file_row(struct n1_store *st, sqlite3_stmt *s,
                       struct n1_file_state *out, const char *what,
                       struct n1_error *err)
 {
     struct n1_file_state fs;
-    int rc = sqlite3_step(s);
+    int rc = st_step_row(st, s, what, err);
 
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(s);
-        return 0;
-    }
-    if (rc != SQLITE_ROW) {
-        st_db_error(st, err, what);
-        sqlite3_reset(s);
-        return -1;
+    if (rc <= 0) {
+        return rc;
     }
     n1_store_file_state_init(&fs);
     rc = st_read_file_row(st, s, &fs, err);

@@ -22,23 +22,8 @@ n1scan=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 root=$(cd "$2/.." && pwd)
 gen=$root/tests/cli/tail_log.py
 check=$root/tests/integration/check_tail.py
-work=$(mktemp -d)
-tail_pid=
-cleanup()
-{
-    if [ -n "$tail_pid" ]; then
-        kill -9 "$tail_pid" 2>/dev/null
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-fails=0
-
-fail()
-{
-    echo "FAIL: $*" >&2
-    fails=$((fails + 1))
-}
+# shellcheck source=tests/cli/lib_tail.bash
+source "$(dirname "$0")/lib_tail.bash"
 
 # caught_up DB LOG: waits (60 s at most) until the store records the
 # whole of LOG as committed.

@@ -11,23 +11,8 @@
 # usage: tail_stream.sh N1SCAN FIXTURES_DIR
 set -uo pipefail
 n1scan=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-work=$(mktemp -d)
-tail_pid=
-cleanup()
-{
-    if [ -n "$tail_pid" ]; then
-        kill -9 "$tail_pid" 2>/dev/null
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-fails=0
-
-fail()
-{
-    echo "FAIL: $*" >&2
-    fails=$((fails + 1))
-}
+# shellcheck source=tests/cli/lib_tail.bash
+source "$(dirname "$0")/lib_tail.bash"
 
 # run_until FILE LINES ARGS...: runs tail with ARGS, output to FILE, until
 # FILE holds LINES lines (10 s at most), then lets it run 1.5 s more and
