@@ -743,6 +743,7 @@ out:
 /* Keywords the rewrite prints in upper case: reserved in MySQL 5.7/8.x
    and MariaDB 10.x alike, so a bare one in the text is never a name
    (the normaliser keeps the backquotes of reserved names). Sorted. */
+/* clang-format off */
 static const char *const upper_words[] = {
     "all", "and", "as", "asc", "between", "by", "case", "cross", "delayed",
     "delete", "desc", "distinct", "div", "else", "exists", "false", "for",
@@ -753,6 +754,7 @@ static const char *const upper_words[] = {
     "sql_calc_found_rows", "straight_join", "then", "true", "union",
     "update", "using", "values", "when", "where", "with", "xor",
 };
+/* clang-format on */
 
 static int word_cmp(const void *key, const void *elem)
 {
@@ -787,8 +789,8 @@ static size_t skip_quoted(const char *s, size_t i)
 
 void n1_rw_upper_keywords(char *sql)
 {
-    char prev[24] = "";  /* the last keyword seen, lower-case */
-    unsigned cases = 0;  /* CASE ... END levels open */
+    char prev[24] = ""; /* the last keyword seen, lower-case */
+    unsigned cases = 0; /* CASE ... END levels open */
     size_t i = 0;
 
     if (sql == NULL) {
@@ -813,8 +815,8 @@ void n1_rw_upper_keywords(char *sql)
             i++;
         }
         len = i - start;
-        if (len >= sizeof(low) || (start > 0 && (sql[start - 1] == '.' ||
-                                                 sql[start - 1] == '@')) ||
+        if (len >= sizeof(low) ||
+            (start > 0 && (sql[start - 1] == '.' || sql[start - 1] == '@')) ||
             sql[i] == '.') {
             prev[0] = '\0';
             continue;

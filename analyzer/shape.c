@@ -70,8 +70,8 @@ static size_t word_end(const char *s, size_t len, size_t i)
     while (i < len) {
         if (s[i] == '`') {
             i++;
-            while (i < len && !(s[i] == '`' && (i + 1 >= len ||
-                                                s[i + 1] != '`'))) {
+            while (i < len &&
+                   !(s[i] == '`' && (i + 1 >= len || s[i + 1] != '`'))) {
                 i += s[i] == '`' ? 2 : 1;
             }
             if (i < len) {

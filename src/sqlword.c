@@ -18,6 +18,7 @@
 /* Longest entry below ("master_ssl_verify_server_cert"). */
 #define LONGEST 29
 
+/* clang-format off */
 static const char *const reserved[] = {
     "accessible", "add", "all", "alter", "analyze", "and", "as", "asc",
     "asensitive", "before", "between", "bigint", "binary", "blob", "both",
@@ -69,6 +70,7 @@ static const char *const reserved[] = {
     "virtual", "when", "where", "while", "window", "with", "write",
     "xor", "year_month", "zerofill",
 };
+/* clang-format on */
 
 static int cmp(const void *key, const void *elem)
 {

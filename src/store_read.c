@@ -198,8 +198,7 @@ static int read_class(struct n1_store *st, sqlite3_stmt *row,
            this lists them as they were. */
         if (n1_agg_class_add_value(c, (enum n1_agg_dim)d,
                                    (const char *)sqlite3_column_text(s, 1),
-                                   st_to_u64(sqlite3_column_int64(s, 2))) <
-            0) {
+                                   st_to_u64(sqlite3_column_int64(s, 2))) < 0) {
             sqlite3_reset(s);
             n1_err_set(err, N1_ESYS, st->path, 0,
                        "out of memory reading class");
