@@ -385,6 +385,9 @@ static void parse_time(struct n1_reader *r, const char *v, size_t len)
 }
 
 /* "SET timestamp=N;" -> N, or -1. */
+/* 9999-12-31T23:59:59Z, the last second a log can name. */
+#define MAX_UNIX_S INT64_C(253402300799)
+
 static int64_t set_timestamp(const char *s, size_t len)
 {
     int64_t v = 0;
@@ -394,12 +397,14 @@ static int64_t set_timestamp(const char *s, size_t len)
         return -1;
     }
     for (; i + 1 < len; i++) {
-        if (s[i] < '0' || s[i] > '9' || v > INT64_MAX / 20) {
+        if (s[i] < '0' || s[i] > '9' || v > MAX_UNIX_S) {
             return -1;
         }
         v = v * 10 + (s[i] - '0');
     }
-    return i == 14 ? -1 : v;
+    /* Past year 9999 it is not a time, and v * 1000000 could overflow
+       (fixtures/crash/reader/set-timestamp-huge). */
+    return i == 14 || v > MAX_UNIX_S ? -1 : v;
 }
 
 void rd_slow_end(struct n1_reader *r, int at_end)
@@ -442,11 +447,15 @@ void rd_slow_end(struct n1_reader *r, int at_end)
         e->ev.flags |= N1_EV_TS_EXACT;
         if (r->sl_time_exact && (e->ev.metric_mask & (1u << N1_M_QUERY_TIME))) {
             double qt = e->ev.metric[N1_M_QUERY_TIME];
-            int64_t start = r->sl_time - (int64_t)(qt * 1e6 + 0.5);
 
-            if (qt >= 0 && qt < 1e9 && start >= e->ev.ts_us &&
-                start < e->ev.ts_us + 1000000) {
-                e->ev.ts_us = start;
+            /* Convert only a sane Query_time: a huge or NaN one would be
+               undefined behaviour as an integer. */
+            if (qt >= 0 && qt < 1e9) {
+                int64_t start = r->sl_time - (int64_t)(qt * 1e6 + 0.5);
+
+                if (start >= e->ev.ts_us && start < e->ev.ts_us + 1000000) {
+                    e->ev.ts_us = start;
+                }
             }
         }
     } else if (r->sl_time != N1_TS_NONE) {
