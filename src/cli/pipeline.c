@@ -80,7 +80,8 @@
 #define MEMORY_EVERY 65536u
 
 /* An arena that grew past this for one large statement is given back
-   before the batch is filled again, so four batches stay small. */
+   before the batch is filled again, so the batches in the ring stay
+   small. */
 #define ARENA_KEEP (4 * BATCH_BYTES)
 
 /* Arena "offsets" that are not offsets: a NULL string, and a failed
@@ -371,32 +372,55 @@ static void batch_cleanup(struct batch *b)
     memset(b, 0, sizeof(*b));
 }
 
+/*
+ * Copies len bytes of s and a NUL to the end of the growable buffer
+ * *buf (used bytes *used, allocated *cap; first allocation first_cap).
+ * Returns the offset of the copy, or OFF_NOMEM when memory ran out. Both
+ * of a batch's arenas grow this way.
+ */
+static size_t buf_put(char **buf, size_t *used, size_t *cap,
+                      size_t first_cap, const char *s, size_t len)
+{
+    size_t at = *used;
+
+    if (*cap - *used < len + 1) {
+        size_t ncap = *cap != 0 ? *cap : first_cap;
+        char *na;
+
+        while (ncap - *used < len + 1) {
+            ncap *= 2;
+        }
+        na = realloc(*buf, ncap);
+        if (na == NULL) {
+            return OFF_NOMEM;
+        }
+        *buf = na;
+        *cap = ncap;
+    }
+    if (len > 0) {
+        memcpy(*buf + at, s, len);
+    }
+    (*buf)[at + len] = '\0';
+    *used += len + 1;
+    return at;
+}
+
+/* Gives back a buffer that grew past ARENA_KEEP for one large statement. */
+static void buf_shrink(char **buf, size_t *cap)
+{
+    if (*cap > ARENA_KEEP) {
+        free(*buf);
+        *buf = NULL;
+        *cap = 0;
+    }
+}
+
 /* Copies len bytes of s and a NUL into the arena; returns the offset, or
    OFF_NOMEM when memory ran out. */
 static size_t arena_put(struct batch *b, const char *s, size_t len)
 {
-    size_t at = b->len;
-
-    if (b->arena_cap - b->len < len + 1) {
-        size_t ncap = b->arena_cap != 0 ? b->arena_cap : BATCH_BYTES + 4096;
-        char *na;
-
-        while (ncap - b->len < len + 1) {
-            ncap *= 2;
-        }
-        na = realloc(b->arena, ncap);
-        if (na == NULL) {
-            return OFF_NOMEM;
-        }
-        b->arena = na;
-        b->arena_cap = ncap;
-    }
-    if (len > 0) {
-        memcpy(b->arena + at, s, len);
-    }
-    b->arena[at + len] = '\0';
-    b->len += len + 1;
-    return at;
+    return buf_put(&b->arena, &b->len, &b->arena_cap, BATCH_BYTES + 4096, s,
+                   len);
 }
 
 static size_t arena_str(struct batch *b, const char *s)
@@ -500,16 +524,8 @@ static void batch_fill(struct batch *b, struct n1_reader *r)
 {
     struct n1_event ev;
 
-    if (b->arena_cap > ARENA_KEEP) {
-        free(b->arena);
-        b->arena = NULL;
-        b->arena_cap = 0;
-    }
-    if (b->ncap > ARENA_KEEP) {
-        free(b->narena);
-        b->narena = NULL;
-        b->ncap = 0;
-    }
+    buf_shrink(&b->arena, &b->arena_cap);
+    buf_shrink(&b->narena, &b->ncap);
     b->n_normed = 0;
     b->n_lits = 0;
     b->n_tags = 0;
@@ -571,28 +587,7 @@ static int grow_pair(void **arr, size_t **off, size_t *cap, size_t used,
    offset, or OFF_NOMEM. */
 static size_t narena_put(struct batch *b, const char *s, size_t len)
 {
-    size_t at = b->nlen;
-
-    if (b->ncap - b->nlen < len + 1) {
-        size_t ncap = b->ncap != 0 ? b->ncap : BATCH_BYTES;
-        char *na;
-
-        while (ncap - b->nlen < len + 1) {
-            ncap *= 2;
-        }
-        na = realloc(b->narena, ncap);
-        if (na == NULL) {
-            return OFF_NOMEM;
-        }
-        b->narena = na;
-        b->ncap = ncap;
-    }
-    if (len > 0) {
-        memcpy(b->narena + at, s, len);
-    }
-    b->narena[at + len] = '\0';
-    b->nlen += len + 1;
-    return at;
+    return buf_put(&b->narena, &b->nlen, &b->ncap, BATCH_BYTES, s, len);
 }
 
 /* Keeps a copy of event i's normal form nm (literals and tags only when
