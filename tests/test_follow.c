@@ -363,13 +363,14 @@ static void put_event(char *out, size_t cap, const struct n1_event *ev)
              ev->user, ev->db, ev->sql);
 }
 
-static void read_events(struct n1_follow *f, struct full_read *fr)
+/* The next event of f, waiting out short pauses: 1 with *ev set, or 0
+   once two polls in a row found nothing. */
+static int next_event(struct n1_follow *f, struct n1_event *ev)
 {
-    struct n1_event ev;
     int quiet = 0;
 
     while (quiet < 2) {
-        int rc = n1_follow_next(f, &ev, NULL);
+        int rc = n1_follow_next(f, ev, NULL);
 
         assert_true(rc >= 0);
         if (rc == N1_FOLLOW_NONE) {
@@ -378,9 +379,18 @@ static void read_events(struct n1_follow *f, struct full_read *fr)
             continue;
         }
         quiet = 0;
-        if (rc != N1_FOLLOW_EVENT) {
-            continue;
+        if (rc == N1_FOLLOW_EVENT) {
+            return 1;
         }
+    }
+    return 0;
+}
+
+static void read_events(struct n1_follow *f, struct full_read *fr)
+{
+    struct n1_event ev;
+
+    while (next_event(f, &ev)) {
         if (fr == NULL) {
             continue;
         }
@@ -420,7 +430,6 @@ static void test_follow_resume_from_snapshot(void **state)
     for (size_t k = 0; k + 1 < fr.n; k++) {
         char got[4096] = "";
         struct n1_event ev;
-        int quiet = 0;
 
         memset(&start, 0, sizeof(start));
         start.ident = ident;
@@ -431,19 +440,8 @@ static void test_follow_resume_from_snapshot(void **state)
         start.ctx_len = fr.ctx[k].len;
         f = open_follow(fx, &start);
         assert_non_null(f);
-        while (quiet < 2) {
-            int rc = n1_follow_next(f, &ev, NULL);
-
-            assert_true(rc >= 0);
-            if (rc == N1_FOLLOW_NONE) {
-                quiet++;
-                sleep_ms(10);
-                continue;
-            }
-            quiet = 0;
-            if (rc == N1_FOLLOW_EVENT) {
-                put_event(got, sizeof(got), &ev);
-            }
+        while (next_event(f, &ev)) {
+            put_event(got, sizeof(got), &ev);
         }
         if (strcmp(got, fr.text + fr.at[k + 1]) != 0) {
             print_error("resumed after event %zu (byte %llu):\n"
