@@ -371,12 +371,21 @@ struct emit {
 
 /* --- keyword table ------------------------------------------------------ */
 
+/* FNV-1a, one byte at a time, so that kw_find() can hash as it
+   lower-cases. */
+#define KW_HASH_BASIS 2166136261u
+
+static uint32_t kw_hash_step(uint32_t h, unsigned char c)
+{
+    return (h ^ c) * 16777619u;
+}
+
 static unsigned kw_hash(const char *s, size_t len)
 {
-    uint32_t h = 2166136261u;
+    uint32_t h = KW_HASH_BASIS;
 
     for (size_t i = 0; i < len; i++) {
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
+        h = kw_hash_step(h, (unsigned char)s[i]);
     }
     return h & (KW_HASH_SIZE - 1);
 }
@@ -412,7 +421,7 @@ static const struct kw *kw_find(const struct n1_normalizer *n, const char *s,
                                 size_t len)
 {
     char low[KW_MAX_LEN];
-    uint32_t h = 2166136261u;
+    uint32_t h = KW_HASH_BASIS;
 
     if (len > KW_MAX_LEN) {
         return NULL;
@@ -425,7 +434,7 @@ static const struct kw *kw_find(const struct n1_normalizer *n, const char *s,
             c = (unsigned char)(c + ('a' - 'A'));
         }
         low[i] = (char)c;
-        h = (h ^ c) * 16777619u;
+        h = kw_hash_step(h, c);
     }
     h &= KW_HASH_SIZE - 1;
     while (n->kwhash[h] != NULL) {
