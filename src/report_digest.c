@@ -12,10 +12,8 @@
  * and standard deviations are exact, percentiles come from the store's
  * histograms (docs/digest.md has every definition and the error bound).
  *
- * Text goes out as it is built; JSON is built with jansson one class at a
- * time, so every string is escaped by the library and invalid UTF-8 in a
- * sample becomes U+FFFD rather than broken JSON. Nothing here keeps state
- * between calls.
+ * Text goes out as it is built; the JSON form is in report_digest_json.c.
+ * Nothing here keeps state between calls.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -26,16 +24,13 @@
 #include <jansson.h>
 
 #include "report_digest.h"
+#include "report_digest_int.h"
 #include "sqlinfo.h"
 #include "store.h"
 #include "textutil.h"
 
 /* Metrics in report order with pt-query-digest's 12-column labels. */
-static const struct {
-    unsigned m;        /* N1_M_* or N1_AGG_QUERY_LENGTH */
-    const char *label; /* as pt-query-digest prints it */
-    int is_time;       /* 1: seconds (micro_t format) */
-} report_metrics[] = {
+const struct n1_dg_metric n1_dg_metrics[] = {
     {N1_M_QUERY_TIME, "Exec time", 1},
     {N1_M_LOCK_TIME, "Lock time", 1},
     {N1_M_ROWS_SENT, "Rows sent", 0},
@@ -45,7 +40,7 @@ static const struct {
     {N1_AGG_QUERY_LENGTH, "Query size", 0},
 };
 
-#define N_REPORT_METRICS (sizeof(report_metrics) / sizeof(report_metrics[0]))
+const size_t n1_dg_n_metrics = sizeof(n1_dg_metrics) / sizeof(n1_dg_metrics[0]);
 
 /* Width of the text report. */
 #define LINE_WIDTH 80
@@ -53,43 +48,13 @@ static const struct {
 /* Longest chart bar, as pt-query-digest draws it. */
 #define BAR_MAX 64
 
-struct rank_row {
-    uint64_t id;    /* class id */
-    double key;     /* the --order-by value */
-    uint64_t count; /* events, the tie-breaker */
-    double qt_sum;  /* total Query_time (0 without) */
-    int has_qt;     /* 1 when the class has Query_time values */
-};
-
-/* What the overall pass found. */
-struct digest_run {
-    const struct n1_digest_opts *o; /* options */
-    struct n1_agg_class tot;        /* merge of every kept class */
-    struct rank_row *rows;          /* one per kept class, then sorted */
-    size_t n_rows;                  /* entries used */
-    size_t cap_rows;                /* entries allocated */
-    int order_metric;               /* resolved metric, -1 for count */
-    enum n1_digest_stat order_stat; /* resolved statistic */
-};
-
-/*
- * Where the classes come from: a store, or an aggregate read as the store
- * would hand its classes back (in the store's order, by id as a signed
- * 64-bit key, with sums rounded to doubles), so that both give the same
- * report.
- */
-struct source {
-    struct n1_store *st;      /* the store, or NULL */
-    const struct n1_agg *agg; /* the aggregate when st is NULL */
-};
-
 /* An aggregate class's place in the store's order. */
 struct agg_key {
     int64_t id; /* the store's key */
     size_t pos; /* position in the aggregate */
 };
 
-static const char *const stat_names[] = {"sum", "min", "max", "avg", "cnt"};
+const char *const n1_dg_stat_names[] = {"sum", "min", "max", "avg", "cnt"};
 
 /* A class of the aggregate as the store gives it back: view shares c's
    strings and histograms, with the rounding residues of the sums 0. */
@@ -109,9 +74,9 @@ static const struct n1_agg_class *agg_view(const struct n1_agg_class *c,
  * the caller, who cleans it), from an aggregate *view borrows it. Sets
  * *out and returns 1, 0 when there is no such class, or -1 with err set.
  */
-static int get_class(const struct source *src, uint64_t id,
-                     struct n1_agg_class *owned, struct n1_agg_class *view,
-                     const struct n1_agg_class **out, struct n1_error *err)
+int n1_dg_get_class(const struct source *src, uint64_t id,
+                    struct n1_agg_class *owned, struct n1_agg_class *view,
+                    const struct n1_agg_class **out, struct n1_error *err)
 {
     const struct n1_agg_class *c;
     int got;
@@ -157,8 +122,9 @@ int n1_digest_parse_order(const char *s, struct n1_digest_opts *o,
     int metric = N1_M_QUERY_TIME;
     int st = -1;
 
-    for (size_t i = 0; i < sizeof(stat_names) / sizeof(stat_names[0]); i++) {
-        if (strcasecmp(stat, stat_names[i]) == 0) {
+    for (size_t i = 0;
+         i < sizeof(n1_dg_stat_names) / sizeof(n1_dg_stat_names[0]); i++) {
+        if (strcasecmp(stat, n1_dg_stat_names[i]) == 0) {
             st = (int)i;
         }
     }
@@ -266,7 +232,7 @@ double n1_digest_median(const struct n1_agg_stats *s, int is_int)
 
 /* The error bound that applies to a metric's percentiles: 0 when they are
    exact (n <= 2 or all equal), else the histogram's. */
-static double quantile_bound(const struct n1_agg_stats *s)
+double n1_dg_quantile_bound(const struct n1_agg_stats *s)
 {
     if (s->n <= 2 || s->min == s->max) {
         return 0.0;
@@ -491,7 +457,7 @@ static void fmt_fit(double v, int width, int decimals, char *buf, size_t n)
 }
 
 /* "YYYY-MM-DD HH:MM:SS" (UTC) of microseconds since the epoch. */
-static void fmt_ts(int64_t us, char *buf, size_t n)
+void n1_dg_fmt_ts(int64_t us, char *buf, size_t n)
 {
     struct tm tm;
     time_t t;
@@ -518,14 +484,14 @@ static double span_seconds(const struct n1_agg_class *c)
     return (double)(c->last_seen - c->first_seen) / 1e6;
 }
 
-static double qps_of(const struct n1_agg_class *c)
+double n1_dg_qps_of(const struct n1_agg_class *c)
 {
     double span = span_seconds(c);
 
     return span > 0.0 ? (double)c->count / span : 0.0;
 }
 
-static double concurrency_of(const struct n1_agg_class *c)
+double n1_dg_concurrency_of(const struct n1_agg_class *c)
 {
     double span = span_seconds(c);
 
@@ -533,7 +499,7 @@ static double concurrency_of(const struct n1_agg_class *c)
 }
 
 /* pt-query-digest's V/M: variance over mean of Query_time. */
-static double vm_of(const struct n1_agg_class *c)
+double n1_dg_vm_of(const struct n1_agg_class *c)
 {
     const struct n1_agg_stats *s = &c->m[N1_M_QUERY_TIME];
     double sd = n1_agg_stats_stddev(s);
@@ -555,8 +521,8 @@ static void text_time_range(FILE *out, const struct n1_agg_class *c)
         fprintf(out, "# Time range: unknown (the log has no timestamps)\n");
         return;
     }
-    fmt_ts(c->first_seen, a, sizeof(a));
-    fmt_ts(c->last_seen, b, sizeof(b));
+    n1_dg_fmt_ts(c->first_seen, a, sizeof(a));
+    n1_dg_fmt_ts(c->last_seen, b, sizeof(b));
     if (strcmp(a, b) == 0) {
         fprintf(out, "# Time range: all events occurred at %s UTC\n", a);
     } else if (strncmp(a, b, 10) == 0) {
@@ -643,8 +609,8 @@ static void text_overall(FILE *out, const struct digest_run *run)
         }
         fprintf(out, "\n");
     }
-    fmt_fit(qps_of(t), 10, 2, qps, sizeof(qps));
-    fmt_fit(concurrency_of(t), 10, 2, conc, sizeof(conc));
+    fmt_fit(n1_dg_qps_of(t), 10, 2, qps, sizeof(qps));
+    fmt_fit(n1_dg_concurrency_of(t), 10, 2, conc, sizeof(conc));
     snprintf(line, sizeof(line),
              "# Overall: %llu total, %zu unique, %s QPS, %sx concurrency ",
              (unsigned long long)t->count, run->n_rows, qps, conc);
@@ -656,20 +622,20 @@ static void text_overall(FILE *out, const struct digest_run *run)
     fprintf(out, "%s\n", line);
     text_time_range(out, t);
     text_header_rule(out, 0);
-    for (size_t i = 0; i < N_REPORT_METRICS; i++) {
-        const struct n1_agg_stats *s = &t->m[report_metrics[i].m];
+    for (size_t i = 0; i < n1_dg_n_metrics; i++) {
+        const struct n1_agg_stats *s = &t->m[n1_dg_metrics[i].m];
 
         if (s->n > 0) {
-            text_metric_row(out, report_metrics[i].label, "", s,
-                            report_metrics[i].is_time);
+            text_metric_row(out, n1_dg_metrics[i].label, "", s,
+                            n1_dg_metrics[i].is_time);
         }
     }
 }
 
 /* The item of a class: verb and tables of its fingerprint, or the group
    value itself when grouping by something else. */
-static void class_item(const struct digest_run *run,
-                       const struct n1_agg_class *c, char *buf, size_t n)
+void n1_dg_class_item(const struct digest_run *run,
+                      const struct n1_agg_class *c, char *buf, size_t n)
 {
     struct n1_sqlinfo si;
 
@@ -723,10 +689,9 @@ static int text_profile(FILE *out, const struct source *src,
             run->order_metric >= 0 && run->order_stat != N1_DIGEST_CNT
                 ? n1_agg_metric_name((unsigned)run->order_metric)
                 : "",
-            run->order_metric >= 0 && run->order_stat != N1_DIGEST_CNT
-                ? ":"
-                : "",
-            stat_names[run->order_stat]);
+            run->order_metric >= 0 && run->order_stat != N1_DIGEST_CNT ? ":"
+                                                                       : "",
+            n1_dg_stat_names[run->order_stat]);
     fprintf(out, "# Rank Query ID         Response time    Calls  R/Call   "
                  "V/M Item\n");
     fprintf(out, "# ==== ================ =============== ====== ======= "
@@ -738,7 +703,7 @@ static int text_profile(FILE *out, const struct source *src,
         char share[16];
         char rcall[32];
         char vm[16];
-        int got = get_class(src, run->rows[i].id, &c, &view, &cp, err);
+        int got = n1_dg_get_class(src, run->rows[i].id, &c, &view, &cp, err);
 
         if (got < 0) {
             goto out;
@@ -746,7 +711,7 @@ static int text_profile(FILE *out, const struct source *src,
         if (got == 0) {
             continue;
         }
-        class_item(run, cp, item, sizeof(item));
+        n1_dg_class_item(run, cp, item, sizeof(item));
         cell(item, LINE_WIDTH - 61, itemc, sizeof(itemc));
         if (cp->m[N1_M_QUERY_TIME].n > 0) {
             fmt_fit(cp->m[N1_M_QUERY_TIME].sum, 8, 4, resp, sizeof(resp));
@@ -756,7 +721,7 @@ static int text_profile(FILE *out, const struct source *src,
                                   : 0.0);
             fmt_fit(n1_agg_stats_avg(&cp->m[N1_M_QUERY_TIME]), 7, 4, rcall,
                     sizeof(rcall));
-            fmt_fit(vm_of(cp), 5, 2, vm, sizeof(vm));
+            fmt_fit(n1_dg_vm_of(cp), 5, 2, vm, sizeof(vm));
         } else {
             snprintf(resp, sizeof(resp), "-");
             snprintf(share, sizeof(share), "-");
@@ -884,8 +849,8 @@ static void put_string(FILE *out, const char *s)
 }
 
 /* Splits "db.t" into db and table; db falls back to the class's only db. */
-static void split_table(const char *name, const struct n1_agg_class *c,
-                        char *db, size_t dbn, char *tbl, size_t tbln)
+void n1_dg_split_table(const char *name, const struct n1_agg_class *c, char *db,
+                       size_t dbn, char *tbl, size_t tbln)
 {
     const char *dot = strchr(name, '.');
 
@@ -917,7 +882,7 @@ static void text_tables(FILE *out, const struct n1_agg_class *c)
         char db[N1_SQLINFO_MAX_NAME + 1];
         char tbl[N1_SQLINFO_MAX_NAME + 1];
 
-        split_table(si.tables[i], c, db, sizeof(db), tbl, sizeof(tbl));
+        n1_dg_split_table(si.tables[i], c, db, sizeof(db), tbl, sizeof(tbl));
         fprintf(out, "#    SHOW TABLE STATUS ");
         if (db[0] != '\0') {
             fprintf(out, "FROM ");
@@ -994,8 +959,8 @@ static void text_class(FILE *out, const struct digest_run *run,
     char pct[8];
     uint64_t chart_max = 0;
 
-    fmt_fit(qps_of(c), 10, 2, qps, sizeof(qps));
-    fmt_fit(concurrency_of(c), 10, 2, conc, sizeof(conc));
+    fmt_fit(n1_dg_qps_of(c), 10, 2, qps, sizeof(qps));
+    fmt_fit(n1_dg_concurrency_of(c), 10, 2, conc, sizeof(conc));
     fprintf(out, "\n# %s %zu: %s QPS, %sx concurrency, ID %s\n",
             by_fp ? "Query" : "Item", rank, qps, conc, c->hex);
     if (!by_fp) {
@@ -1005,7 +970,7 @@ static void text_class(FILE *out, const struct digest_run *run,
         fprintf(out, "# %s: %s\n", run->o->group_by, v);
     }
     if (qt->n > 0) {
-        fprintf(out, "# Scores: V/M = %.2f\n", vm_of(c));
+        fprintf(out, "# Scores: V/M = %.2f\n", n1_dg_vm_of(c));
     }
     text_time_range(out, c);
     text_header_rule(out, 1);
@@ -1013,17 +978,17 @@ static void text_class(FILE *out, const struct digest_run *run,
              t->count ? 100.0 * (double)c->count / (double)t->count : 0.0);
     fprintf(out, "# %-12s %3s %7llu\n", "Count", pct,
             (unsigned long long)c->count);
-    for (size_t i = 0; i < N_REPORT_METRICS; i++) {
-        const struct n1_agg_stats *s = &c->m[report_metrics[i].m];
-        const struct n1_agg_stats *ts = &t->m[report_metrics[i].m];
+    for (size_t i = 0; i < n1_dg_n_metrics; i++) {
+        const struct n1_agg_stats *s = &c->m[n1_dg_metrics[i].m];
+        const struct n1_agg_stats *ts = &t->m[n1_dg_metrics[i].m];
 
         if (s->n == 0) {
             continue;
         }
         snprintf(pct, sizeof(pct), "%.0f",
                  ts->sum > 0 ? 100.0 * s->sum / ts->sum : 0.0);
-        text_metric_row(out, report_metrics[i].label, pct, s,
-                        report_metrics[i].is_time);
+        text_metric_row(out, n1_dg_metrics[i].label, pct, s,
+                        n1_dg_metrics[i].is_time);
     }
     fprintf(out, "# String:\n");
     text_values(out, "Databases", &c->dims[N1_DIM_DB], c->count);
@@ -1108,7 +1073,7 @@ static int text_report(FILE *out, const struct source *src,
         goto out;
     }
     for (size_t i = 0; i < shown; i++) {
-        int got = get_class(src, run->rows[i].id, &c, &view, &cp, err);
+        int got = n1_dg_get_class(src, run->rows[i].id, &c, &view, &cp, err);
 
         if (got < 0) {
             goto out;
@@ -1127,316 +1092,6 @@ out:
 /* ---- JSON ---- */
 
 /* Sets key of obj to v (stolen); counts a failure in *bad. */
-static void jset(json_t *obj, const char *key, json_t *v, int *bad)
-{
-    if (v == NULL || json_object_set_new(obj, key, v) != 0) {
-        (*bad)++;
-    }
-}
-
-static json_t *jts(int64_t us)
-{
-    char buf[32];
-
-    if (us == N1_TS_NONE) {
-        return json_null();
-    }
-    fmt_ts(us, buf, sizeof(buf));
-    return json_string(buf);
-}
-
-static json_t *json_metric(const struct n1_agg_stats *s,
-                           const struct n1_agg_stats *tot, int is_int,
-                           int *bad)
-{
-    json_t *o = json_object();
-
-    if (o == NULL) {
-        (*bad)++;
-        return NULL;
-    }
-    jset(o, "n", json_integer((json_int_t)s->n), bad);
-    jset(o, "sum", json_real(s->sum), bad);
-    jset(o, "min", json_real(s->min), bad);
-    jset(o, "max", json_real(s->max), bad);
-    jset(o, "avg", json_real(n1_agg_stats_avg(s)), bad);
-    jset(o, "pct_95", json_real(n1_digest_pct95(s, is_int)), bad);
-    jset(o, "median", json_real(n1_digest_median(s, is_int)), bad);
-    jset(o, "stddev", json_real(n1_agg_stats_stddev(s)), bad);
-    jset(o, "error_bound", json_real(quantile_bound(s)), bad);
-    if (tot != NULL) {
-        jset(o, "pct_of_total",
-             json_real(tot->sum > 0 ? s->sum / tot->sum : 0.0), bad);
-    }
-    return o;
-}
-
-static json_t *json_metrics(const struct n1_agg_class *c,
-                            const struct n1_agg_class *tot, int *bad)
-{
-    json_t *o = json_object();
-
-    if (o == NULL) {
-        (*bad)++;
-        return NULL;
-    }
-    for (size_t i = 0; i < N_REPORT_METRICS; i++) {
-        unsigned m = report_metrics[i].m;
-
-        if (c->m[m].n == 0) {
-            continue;
-        }
-        jset(o, n1_agg_metric_name(m),
-             json_metric(&c->m[m], tot != NULL ? &tot->m[m] : NULL,
-                         !report_metrics[i].is_time, bad),
-             bad);
-    }
-    return o;
-}
-
-static json_t *json_values(const struct n1_agg_values *v, int *bad)
-{
-    json_t *o = json_object();
-    json_t *a = json_array();
-
-    if (o == NULL || a == NULL) {
-        json_decref(o);
-        json_decref(a);
-        (*bad)++;
-        return NULL;
-    }
-    for (unsigned i = 0; i < v->n; i++) {
-        json_t *e = json_object();
-
-        if (e == NULL || json_array_append_new(a, e) != 0) {
-            (*bad)++;
-            continue;
-        }
-        jset(e, "value", n1_json_text(v->v[i].value, strlen(v->v[i].value)),
-             bad);
-        jset(e, "count", json_integer((json_int_t)v->v[i].count), bad);
-    }
-    jset(o, "values", a, bad);
-    jset(o, "other", json_integer((json_int_t)v->other), bad);
-    return o;
-}
-
-static json_t *json_global(const struct digest_run *run, int *bad)
-{
-    const struct n1_agg_class *t = &run->tot;
-    json_t *g = json_object();
-
-    if (g == NULL) {
-        (*bad)++;
-        return NULL;
-    }
-    jset(g, "query_count", json_integer((json_int_t)t->count), bad);
-    jset(g, "unique_query_count", json_integer((json_int_t)run->n_rows), bad);
-    jset(g, "ts_min", jts(t->first_seen), bad);
-    jset(g, "ts_max", jts(t->last_seen), bad);
-    jset(g, "queries_per_second", json_real(qps_of(t)), bad);
-    jset(g, "concurrency", json_real(concurrency_of(t)), bad);
-    jset(g, "metrics", json_metrics(t, NULL, bad), bad);
-    return g;
-}
-
-static json_t *json_class(const struct digest_run *run,
-                          const struct n1_agg_class *c, size_t rank, int *bad)
-{
-    json_t *o = json_object();
-    json_t *tables = json_array();
-    json_t *hist = json_array();
-    json_t *ex = json_object();
-    json_t *h = json_object();
-    struct n1_sqlinfo si;
-    char item[512];
-    int by_fp = run->o->group_by == NULL ||
-                strcmp(run->o->group_by, "fingerprint") == 0;
-    double total_qt = run->tot.m[N1_M_QUERY_TIME].sum;
-
-    if (o == NULL || tables == NULL || hist == NULL || ex == NULL ||
-        h == NULL) {
-        json_decref(o);
-        json_decref(tables);
-        json_decref(hist);
-        json_decref(ex);
-        json_decref(h);
-        (*bad)++;
-        return NULL;
-    }
-    n1_sqlinfo_parse(by_fp ? c->text : NULL, by_fp ? c->text_len : 0, &si);
-    class_item(run, c, item, sizeof(item));
-    jset(o, "rank", json_integer((json_int_t)rank), bad);
-    jset(o, "id", json_string(c->hex), bad);
-    jset(o, "attribute", json_string(by_fp ? "fingerprint"
-                                           : run->o->group_by),
-         bad);
-    jset(o, "fingerprint", n1_json_text(c->text, c->text_len), bad);
-    jset(o, "distillate", n1_json_text(item, strlen(item)), bad);
-    jset(o, "verb", n1_json_text(si.verb, strlen(si.verb)), bad);
-    for (unsigned i = 0; i < si.n_tables; i++) {
-        json_t *tb = json_object();
-        char db[N1_SQLINFO_MAX_NAME + 1];
-        char tbl[N1_SQLINFO_MAX_NAME + 1];
-
-        if (tb == NULL || json_array_append_new(tables, tb) != 0) {
-            (*bad)++;
-            continue;
-        }
-        split_table(si.tables[i], c, db, sizeof(db), tbl, sizeof(tbl));
-        jset(tb, "db", db[0] ? n1_json_text(db, strlen(db)) : json_null(), bad);
-        jset(tb, "table", n1_json_text(tbl, strlen(tbl)), bad);
-    }
-    jset(o, "tables", tables, bad);
-    jset(o, "query_count", json_integer((json_int_t)c->count), bad);
-    jset(o, "ts_min", jts(c->first_seen), bad);
-    jset(o, "ts_max", jts(c->last_seen), bad);
-    jset(o, "queries_per_second", json_real(qps_of(c)), bad);
-    jset(o, "concurrency", json_real(concurrency_of(c)), bad);
-    if (c->m[N1_M_QUERY_TIME].n > 0) {
-        jset(o, "response_time_pct",
-             json_real(total_qt > 0 ? c->m[N1_M_QUERY_TIME].sum / total_qt
-                                    : 0.0),
-             bad);
-        jset(o, "variance_to_mean", json_real(vm_of(c)), bad);
-    }
-    jset(o, "metrics", json_metrics(c, &run->tot, bad), bad);
-    jset(o, "db", json_values(&c->dims[N1_DIM_DB], bad), bad);
-    jset(o, "user", json_values(&c->dims[N1_DIM_USER], bad), bad);
-    jset(o, "host", json_values(&c->dims[N1_DIM_HOST], bad), bad);
-    for (unsigned i = 0; i < N1_AGG_CHART_N; i++) {
-        if (json_array_append_new(hist, json_integer(
-                                            (json_int_t)c->chart[i])) != 0) {
-            (*bad)++;
-        }
-    }
-    jset(h, "Query_time", hist, bad);
-    jset(o, "histograms", h, bad);
-    jset(ex, "query", n1_json_text(c->sample, c->sample_len), bad);
-    jset(ex, "Query_time",
-         c->sample_has_qt ? json_real(c->sample_qt) : json_null(), bad);
-    jset(ex, "truncated", json_boolean(c->sample_len < c->sample_full_len),
-         bad);
-    jset(ex, "length", json_integer((json_int_t)c->sample_full_len), bad);
-    jset(ex, "file",
-         c->sample_file != NULL
-             ? n1_json_text(c->sample_file, strlen(c->sample_file))
-             : json_null(),
-         bad);
-    jset(ex, "line", json_integer((json_int_t)c->sample_line), bad);
-    jset(o, "example", ex, bad);
-    return o;
-}
-
-/* Dumps j (stolen) to out; real numbers with 15 significant digits, which
-   round-trip every value a log prints. */
-static int jdump(json_t *j, FILE *out, int *bad)
-{
-    int rc;
-
-    if (j == NULL) {
-        (*bad)++;
-        return -1;
-    }
-    rc = json_dumpf(j, out, JSON_COMPACT | JSON_REAL_PRECISION(15));
-    json_decref(j);
-    if (rc != 0) {
-        (*bad)++;
-    }
-    return rc;
-}
-
-static int json_report(FILE *out, const struct source *src,
-                       const struct digest_run *run, size_t shown,
-                       struct n1_error *err)
-{
-    const struct n1_digest_opts *o = run->o;
-    struct n1_agg_class c;
-    struct n1_agg_class view;
-    const struct n1_agg_class *cp = NULL;
-    json_t *head = json_object();
-    json_t *inputs = json_array();
-    json_t *misc = json_object();
-    char order[64];
-    uint64_t misc_count = 0;
-    double misc_qt = 0.0;
-    int bad = 0;
-    int rc = -1;
-
-    n1_agg_class_init(&c);
-    if (head == NULL || inputs == NULL || misc == NULL) {
-        json_decref(inputs);
-        json_decref(misc);
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYS out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < o->n_inputs; i++) {
-        json_t *name = n1_json_text(o->inputs[i], strlen(o->inputs[i]));
-
-        if (json_array_append_new(inputs, name) != 0) {
-            bad++;
-        }
-    }
-    snprintf(order, sizeof(order), "%s:%s",
-             run->order_metric >= 0 && run->order_stat != N1_DIGEST_CNT
-                 ? n1_agg_metric_name((unsigned)run->order_metric)
-                 : "Query_time",
-             stat_names[run->order_stat]);
-    jset(head, "tool", json_string("n1scan"), &bad);
-    jset(head, "version", json_string(N1_VERSION), &bad);
-    jset(head, "store",
-         o->store_path ? n1_json_text(o->store_path, strlen(o->store_path))
-                       : json_null(),
-         &bad);
-    jset(head, "files", inputs, &bad);
-    jset(head, "group_by",
-         json_string(o->group_by != NULL ? o->group_by : "fingerprint"),
-         &bad);
-    jset(head, "order_by", json_string(order), &bad);
-    jset(head, "limit", json_integer((json_int_t)o->limit), &bad);
-    /* The document is written in pieces so that only one class is in
-       memory at a time: {"report":{...},"global":{...},"classes":[...]} */
-    fputs("{\"report\":", out);
-    jdump(head, out, &bad);
-    fputs(",\n\"global\":", out);
-    jdump(json_global(run, &bad), out, &bad);
-    fputs(",\n\"classes\":[", out);
-    for (size_t i = 0; i < shown; i++) {
-        int got = get_class(src, run->rows[i].id, &c, &view, &cp, err);
-
-        if (got < 0) {
-            goto out;
-        }
-        if (got == 0) {
-            continue;
-        }
-        fputs(i > 0 ? ",\n" : "\n", out);
-        jdump(json_class(run, cp, i + 1, &bad), out, &bad);
-    }
-    for (size_t i = shown; i < run->n_rows; i++) {
-        misc_qt += run->rows[i].qt_sum;
-        misc_count += run->rows[i].count;
-    }
-    jset(misc, "classes", json_integer((json_int_t)(run->n_rows - shown)),
-         &bad);
-    jset(misc, "query_count", json_integer((json_int_t)misc_count), &bad);
-    jset(misc, "Query_time_sum", json_real(misc_qt), &bad);
-    fputs("],\n\"misc\":", out);
-    jdump(misc, out, &bad);
-    misc = NULL;
-    fputs("}\n", out);
-    if (bad > 0) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYS out of memory building JSON");
-        goto out;
-    }
-    rc = 0;
-
-out:
-    json_decref(misc);
-    n1_agg_class_cleanup(&c);
-    return rc;
-}
-
 static int report(const struct source *src, const struct n1_digest_opts *o,
                   FILE *out, struct n1_error *err)
 {
@@ -1475,7 +1130,7 @@ static int report(const struct source *src, const struct n1_digest_opts *o,
     }
     shown = o->limit == 0 || o->limit > run.n_rows ? run.n_rows : o->limit;
     if (o->format == N1_DIGEST_JSON) {
-        rc = json_report(out, src, &run, shown, err);
+        rc = n1_dg_json_report(out, src, &run, shown, err);
     } else {
         rc = text_report(out, src, &run, shown, err);
     }
