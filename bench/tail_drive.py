@@ -19,7 +19,7 @@ alone), caught_s (first append to caught up), lag_s (last append to
 caught up), cpu_s (tail's user + system), rss_kb, findings (lines tail
 printed so far; loops still open are reported later), rc, and
 before_end_s and before_end_bytes: the last commit point seen before the
-end and when (from the first append). The commit point reaches the end
+end and when it was first seen (from the first append). The commit point reaches the end
 only once tail has handed out the last event, which it does when the
 file has been quiet for 500 ms, and committed it (up to --commit-ms
 later), so caught_s and lag_s include up to about 1.5 s of that; the
@@ -95,7 +95,8 @@ def main():
         now = time.monotonic()
         if at >= size:
             break
-        if at > 0:
+        if at > partial[1]:
+            # When the commit point first got there, not when last seen.
             partial = (now - t0, at)
         if tail.poll() is not None or now > deadline:
             print("tail_drive: tail exited or never caught up",

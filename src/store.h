@@ -289,8 +289,9 @@ struct n1_tail_state {
                                    of its oldest needed event); owned by
                                    the loader, borrowed when committing */
     size_t n_conns;             /* pairs in conns */
-    const struct n1_tail_checkpoint *cp; /* committing only: a checkpoint
-                                   to record too (NULL: none) */
+    const struct n1_tail_checkpoint *cps; /* committing only: n_cps
+                                   checkpoints to record too */
+    size_t n_cps;
 };
 
 /*
@@ -314,7 +315,7 @@ int n1_store_tail_checkpoint(struct n1_store *st, const char *path,
 /*
  * `n1scan tail`'s commit, in one transaction: what n1_store_flush() does
  * with agg and files, then inserts the nf findings of f (nf may be 0, f
- * NULL), then records ts as the tail state of path, with ts->cp when set,
+ * NULL), then records ts as the tail state of path, with ts->cps,
  * and drops the checkpoints before the newest one at or before the
  * replay point (no restart can start earlier). Either all of it
  * becomes visible or none of it. Returns 0, or -1 with err set.

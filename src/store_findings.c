@@ -197,8 +197,8 @@ static int write_tail(struct n1_store *st, const char *path,
     if (rc < 0) {
         return -1;
     }
-    if (ts->cp != NULL) {
-        const struct n1_tail_checkpoint *cp = ts->cp;
+    for (size_t i = 0; i < ts->n_cps; i++) {
+        const struct n1_tail_checkpoint *cp = &ts->cps[i];
 
         s = st_get_stmt(st, S_CP_PUT, err);
         if (s == NULL) {

@@ -4,17 +4,20 @@
  * N+1 loop, duplicate and fan-out as it ends, keep the store current.
  *
  * A follower (src/follow.c) hands out the events of the log through
- * rotation and truncation; each goes to the statistics and the
- * detectors. Findings are printed one per line (text, or one JSON object
- * per line) as soon as the transaction that records them commits.
+ * rotation and truncation. It runs on a reader thread (src/feed.c) that
+ * parses ahead; the main thread takes the events in log order and feeds
+ * each to the statistics and the detectors. Findings are printed one per
+ * line (text, or one JSON object per line) as soon as the transaction
+ * that records them commits.
  *
  * Exactly once across kill -9: every commit is one store transaction
  * holding the new statistics, the file offset they reach (the commit
  * point), the findings emitted since the last commit, and where the
  * detectors' open state starts: the stream offset of the oldest event
  * each connection's open loops, parents and fan-out windows depend on
- * (n1_detectors_low_water()), and a reader snapshot at the commit point
- * (a checkpoint, reader_ctx.h). A restart seeks to the newest checkpoint
+ * (n1_detectors_low_water()), and the reader snapshots (checkpoints,
+ * reader_ctx.h) the reader thread took since the last commit, one every
+ * CHECKPOINT_BYTES of log. A restart seeks to the newest checkpoint
  * before the oldest of those offsets (the replay point), drops the
  * events before the replay point, and feeds a connection's events to
  * the detectors only from its own recorded offset and counting nothing
@@ -27,7 +30,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +42,7 @@
 #include "aggregate.h"
 #include "cli.h"
 #include "detector.h"
+#include "feed.h"
 #include "finding.h"
 #include "follow.h"
 #include "normalize.h"
@@ -47,14 +53,24 @@
 #include "store.h"
 #include "strbuf.h"
 
-#define COMMIT_EVENTS 100000u    /* events between commits at most */
-#define COMMIT_FINDINGS 1000u    /* pending findings that force a commit */
+#define COMMIT_EVENTS 1000000u   /* events between commits at most */
+#define COMMIT_FINDINGS 10000u   /* pending findings that force a commit */
+#define COMMIT_SHARE 20          /* while behind, at least this many times
+                                    the last commit's duration between
+                                    commits: they take 5 % at most */
+#define BURST_EVENTS 50000u      /* events that make a catch-up commit at
+                                    once */
 #define AGG_BUDGET (64u << 20)   /* aggregate bytes that force a commit */
 #define MEMORY_EVERY 4096u       /* events between looks at that size */
 #define WAIT_MS 200              /* longest sleep between looks */
 #define FINDINGS_MS 500          /* least gap before a findings commit */
 #define TICK_MS 100              /* least time between detector ticks */
 #define OLD_GENS 8               /* earlier generations remembered */
+#define CHECKPOINT_BYTES (256u << 10) /* log bytes between checkpoints, so
+                                    a restart parses at most about this
+                                    much before its replay point */
+#define CHECKPOINT_MEMORY (8u << 20) /* snapshot bytes kept for the next
+                                    commit at most (the oldest go) */
 
 enum out_format { FORMAT_TEXT = 0, FORMAT_JSON };
 
@@ -81,6 +97,28 @@ static void on_hup(int sig)
     hup_requested = 1;
 }
 
+/*
+ * The feed's source (feed.h): the follower, run on the feed thread, so
+ * that parsing overlaps the detectors and the store. A reader snapshot
+ * goes with the first batch after every CHECKPOINT_BYTES of log read.
+ */
+struct tail_src {
+    struct n1_follow *fw;  /* owned by run() */
+    const char *path;      /* the followed path */
+    atomic_int hup;        /* 1: reopen the path (SIGHUP) */
+    uint64_t snap_at;      /* bytes read at the last snapshot attached */
+};
+
+/* What the feed thread attaches to a batch (the first byte of extra). */
+enum { EXTRA_SNAPSHOT = 'C', EXTRA_SWITCH = 'S' };
+
+/* A new generation begins after the batch (EXTRA_SWITCH). */
+struct tail_switch {
+    struct n1_file_ident ident; /* its identity */
+    unsigned flavour;           /* its enum n1_flavour */
+    int resumed;                /* n1_follow_resumed() */
+};
+
 /* A generation of the followed path, as the store records it. */
 struct gen {
     int64_t file_id; /* files row */
@@ -100,11 +138,17 @@ struct tail {
     enum out_format fmt;       /* output format */
     struct n1_report_opts ro;  /* for the JSON rendering */
     struct n1_store *store;    /* owned */
-    struct n1_follow *fw;      /* the follower once open; borrowed */
-    struct n1_strbuf ctx;      /* scratch for reader snapshots */
+    struct tail_src *src;      /* the feed's source once it runs */
+    struct n1_tail_checkpoint *cps; /* reader snapshots of cur from the
+                                  feed, to record at the next commit
+                                  (ctx owned), oldest first */
+    size_t n_cps;
+    size_t cap_cps;
+    size_t cps_bytes;          /* their ctx bytes */
     int in_rotated;            /* reading a rotated generation aside */
     uint64_t rotated_bytes;    /* bytes read from rotated generations */
     struct n1_normalizer *nz;  /* owned */
+    struct n1_normalizer *nz2; /* owned; the feed thread's */
     struct n1_agg *agg;        /* owned; reset after each commit */
     struct n1_detectors *det;  /* owned */
     struct n1_finding **pend;  /* findings not committed yet (owned) */
@@ -117,6 +161,7 @@ struct tail {
     size_t n_old;
     struct n1_file_progress fp; /* progress of cur */
     char flavour[32];          /* flavour name of cur */
+    unsigned flavour_id;       /* and its enum n1_flavour */
     uint64_t gen_end;          /* end of the last event read in cur */
     int have_gen;              /* cur is set */
 
@@ -126,6 +171,7 @@ struct tail {
 
     uint64_t since_commit;     /* events since the last commit */
     double last_commit;        /* monotonic seconds */
+    double commit_cost;        /* seconds the last commit took */
     int dirty;                 /* something to commit */
     int64_t max_ts;            /* newest log time seen, N1_TS_NONE */
     double max_ts_wall;        /* monotonic seconds when it was seen */
@@ -402,6 +448,62 @@ static uint64_t lows_find(const struct conn_lows *l, uint64_t conn)
     return UINT64_MAX;
 }
 
+/* ---- checkpoints ---------------------------------------------------- */
+
+/* Drops the snapshots waiting for a commit. */
+static void cps_clear(struct tail *t)
+{
+    for (size_t i = 0; i < t->n_cps; i++) {
+        free(t->cps[i].ctx);
+    }
+    t->n_cps = 0;
+    t->cps_bytes = 0;
+}
+
+/*
+ * Keeps a reader snapshot of len bytes valid at file offset (line) of
+ * cur, for the next commit. Past CHECKPOINT_MEMORY the oldest go first.
+ * Returns 0, or -1 when memory ran out.
+ */
+static int cps_push(struct tail *t, uint64_t offset, unsigned long line,
+                    const char *ctx, size_t len)
+{
+    struct n1_tail_checkpoint *cp;
+
+    if (len > CHECKPOINT_MEMORY) {
+        return 0;
+    }
+    while (t->n_cps > 0 && t->cps_bytes + len > CHECKPOINT_MEMORY) {
+        t->cps_bytes -= t->cps[0].ctx_len;
+        free(t->cps[0].ctx);
+        memmove(t->cps, t->cps + 1, (t->n_cps - 1) * sizeof(t->cps[0]));
+        t->n_cps--;
+    }
+    if (t->n_cps == t->cap_cps) {
+        size_t ncap = t->cap_cps != 0 ? 2 * t->cap_cps : 16;
+        struct n1_tail_checkpoint *n = realloc(t->cps, ncap * sizeof(*n));
+
+        if (n == NULL) {
+            return -1;
+        }
+        t->cps = n;
+        t->cap_cps = ncap;
+    }
+    cp = &t->cps[t->n_cps];
+    memset(cp, 0, sizeof(*cp));
+    cp->ctx = malloc(len > 0 ? len : 1);
+    if (cp->ctx == NULL) {
+        return -1;
+    }
+    memcpy(cp->ctx, ctx, len);
+    cp->ctx_len = len;
+    cp->offset = offset;
+    cp->line = line;
+    t->n_cps++;
+    t->cps_bytes += len;
+    return 0;
+}
+
 /* ---- commit --------------------------------------------------------- */
 
 /* The generation holding stream offset v (cur when unknown). */
@@ -429,7 +531,6 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
     struct n1_store_finding *rows = NULL;
     struct n1_file_progress files[2];
     struct n1_tail_state ts;
-    struct n1_tail_checkpoint cp;
     struct n1_detect_stats ds;
     const struct gen *rg;
     uint64_t replay_v;
@@ -437,6 +538,7 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
     size_t n_files = 0;
     int new_record = 0;
     int rc = -1;
+    double began = mono_now();
 
     if (t->pend_oom) {
         n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory keeping "
@@ -518,25 +620,17 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
     ts.replay_offset = replay_v >= rg->base ? replay_v - rg->base : 0;
     ts.conns = t->lows.v;
     ts.n_conns = t->lows.n;
-    /* A reader snapshot at the commit point, so that a restart parses
-       from the newest one before its replay point instead of byte 0.
-       Only where the follower's reader stands right at the commit point:
-       not while replaying (it is behind) nor reading a rotated file. */
-    if (t->fw != NULL && t->have_gen && !t->in_rotated &&
-        t->cur.file_id != 0 && t->fp.offset > 0 &&
-        t->gen_end == t->fp.offset) {
-        n1_strbuf_reset(&t->ctx);
-        if (n1_follow_ctx_save(t->fw, &t->ctx, err) < 0) {
-            goto out;
+    /* The reader snapshots the feed attached since the last commit, so
+       that a restart parses from the newest one before its replay point
+       instead of byte 0. They are of cur: when begin_generation()
+       commits the generation it leaves, cur is still that one. */
+    if (!t->in_rotated && t->cur.file_id != 0) {
+        for (size_t i = 0; i < t->n_cps; i++) {
+            t->cps[i].file_id = t->cur.file_id;
+            t->cps[i].base = t->cur.base;
         }
-        memset(&cp, 0, sizeof(cp));
-        cp.file_id = t->cur.file_id;
-        cp.base = t->cur.base;
-        cp.offset = t->fp.offset;
-        cp.line = t->fp.line;
-        cp.ctx = t->ctx.buf;
-        cp.ctx_len = t->ctx.len;
-        ts.cp = &cp;
+        ts.cps = t->cps;
+        ts.n_cps = t->n_cps;
     }
 
     if (extra != NULL) {
@@ -559,6 +653,9 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
     if (t->have_gen) {
         t->fp.file_id = files[n_files - 1].file_id;
         t->cur.file_id = t->fp.file_id;
+    }
+    if (!new_record && ts.n_cps > 0) {
+        cps_clear(t);
     }
     n1_agg_reset(t->agg);
     /* Stored as not printed: print, flush, then mark them printed. A kill
@@ -585,6 +682,7 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
     t->since_commit = 0;
     t->dirty = 0;
     t->last_commit = mono_now();
+    t->commit_cost = t->last_commit - began;
     rc = 0;
 
 out:
@@ -616,10 +714,12 @@ static int has_sql(const struct n1_event *ev)
 /*
  * One event of the generation at base: counted when past the commit
  * point, fed to the detectors when past it or past its connection's
- * recorded low-water mark. fp (may be NULL) gets the progress.
+ * recorded low-water mark. pre (may be NULL) is its normal form when the
+ * feed thread computed it. fp (may be NULL) gets the progress.
  */
 static int handle_event(struct tail *t, const struct n1_event *ev,
-                        uint64_t base, int slow, struct n1_file_progress *fp,
+                        const struct n1_norm *const *pre, uint64_t base,
+                        int slow, struct n1_file_progress *fp,
                         const struct n1_reader_stats *rs,
                         struct n1_error *err)
 {
@@ -629,7 +729,9 @@ static int handle_event(struct tail *t, const struct n1_event *ev,
     uint64_t v = base + ev->offset;
     int replay = v < t->commit_v;
 
-    if (has_sql(ev)) {
+    if (pre != NULL) {
+        np = *pre;
+    } else if (has_sql(ev)) {
         if (n1_normalize(t->nz, ev->sql, ev->sql_len, &nm, err) != 0) {
             return -1;
         }
@@ -744,8 +846,8 @@ static int read_rotated(struct tail *t, const char *file,
         if (ev.offset < skip_below) {
             continue;
         }
-        if (handle_event(t, &ev, base, slow, &fp, n1_reader_stats(r), err) !=
-            0) {
+        if (handle_event(t, &ev, NULL, base, slow, &fp, n1_reader_stats(r),
+                         err) != 0) {
             goto out;
         }
     }
@@ -769,15 +871,22 @@ out:
 
 /* ---- generations ----------------------------------------------------- */
 
+/* Records the flavour of the generation being read. */
+static void set_flavour(struct tail *t, enum n1_flavour flavour)
+{
+    t->flavour_id = (unsigned)flavour;
+    snprintf(t->flavour, sizeof(t->flavour), "%s", n1_flavour_name(flavour));
+}
+
 /*
  * A new generation begins in the follower: closes the previous one (read
  * to its end) and creates the record of the new one.
  */
-static int begin_generation(struct tail *t, struct n1_follow *fw,
+static int begin_generation(struct tail *t, const struct n1_file_ident *id,
+                            enum n1_flavour flavour,
                             const struct n1_file_state *resume,
                             struct n1_error *err)
 {
-    const struct n1_file_ident *id = n1_follow_ident(fw);
     struct n1_file_progress prev;
     uint64_t base = t->commit_v;
 
@@ -801,8 +910,8 @@ static int begin_generation(struct tail *t, struct n1_follow *fw,
             return -1;
         }
     }
-    snprintf(t->flavour, sizeof(t->flavour), "%s",
-             n1_flavour_name(n1_follow_flavour(fw)));
+    set_flavour(t, flavour);
+    cps_clear(t); /* snapshots of the generation left */
     memset(&t->fp, 0, sizeof(t->fp));
     t->fp.path = t->path;
     t->fp.ident = *id;
@@ -980,17 +1089,266 @@ static int restore(struct tail *t, struct n1_follow_start *start,
     return 0;
 }
 
-static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
-               struct n1_error *err)
+/* ---- the feed thread ------------------------------------------------ */
+
+static int src_next(void *ud, struct n1_event *ev, struct n1_reader_stats *rs,
+                    unsigned *aux, struct n1_error *err)
 {
-    struct n1_follow *fw = NULL;
-    struct n1_follow_start start;
-    struct n1_file_state resume;
-    struct n1_tail_checkpoint cp;
-    struct n1_event ev;
+    struct tail_src *s = ud;
+    int got;
+
+    if (atomic_exchange(&s->hup, 0)) {
+        n1_follow_reopen(s->fw);
+    }
+    got = n1_follow_next(s->fw, ev, err);
+    if (got < 0) {
+        return -1;
+    }
+    if (got == N1_FOLLOW_NONE) {
+        return FEED_GOT_NONE;
+    }
+    if (got == N1_FOLLOW_SWITCH) {
+        return FEED_GOT_BREAK;
+    }
+    /* The reader's name goes when its generation does; the event may
+       outlive it in the ring. */
+    ev->file = s->path;
+    *rs = *n1_follow_stats(s->fw);
+    *aux = (unsigned)n1_follow_flavour(s->fw);
+    return FEED_GOT_EVENT;
+}
+
+/* Attaches the new generation's identity to the batch before a switch,
+   or a reader snapshot at the end of the batch when CHECKPOINT_BYTES
+   were read since the last one. */
+static int src_seal(void *ud, enum feed_end why, size_t n,
+                    struct n1_strbuf *extra)
+{
+    struct tail_src *s = ud;
+    struct n1_error err;
+    uint64_t read;
+    int saved;
+
+    if (why == FEED_END_BREAK) {
+        struct tail_switch sw;
+
+        memset(&sw, 0, sizeof(sw));
+        sw.ident = *n1_follow_ident(s->fw);
+        sw.flavour = (unsigned)n1_follow_flavour(s->fw);
+        sw.resumed = n1_follow_resumed(s->fw);
+        if (n1_strbuf_putc(extra, EXTRA_SWITCH) != 0 ||
+            n1_strbuf_append(extra, &sw, sizeof(sw)) != 0) {
+            return -1;
+        }
+        return 0;
+    }
+    read = n1_follow_bytes_read(s->fw);
+    if (n == 0 || (why != FEED_END_FULL && why != FEED_END_NONE) ||
+        read - s->snap_at < CHECKPOINT_BYTES) {
+        return 0;
+    }
+    if (n1_strbuf_putc(extra, EXTRA_SNAPSHOT) != 0) {
+        return -1;
+    }
+    n1_err_clear(&err);
+    saved = n1_follow_ctx_save(s->fw, extra, &err);
+    if (saved <= 0) {
+        /* None to take (or no memory for it): the next batch may. */
+        n1_strbuf_reset(extra);
+        return 0;
+    }
+    s->snap_at = read;
+    return 0;
+}
+
+static void src_wait(void *ud)
+{
+    struct tail_src *s = ud;
+
+    n1_follow_wait(s->fw, WAIT_MS);
+}
+
+/*
+ * Starts the feed thread on the follower, with the termination and
+ * hang-up signals blocked there so that they reach the main thread.
+ */
+static struct feed *start_feed(struct tail *t, struct tail_src *s,
+                               struct n1_error *err)
+{
+    struct feed_source fs;
+    struct feed *f;
+    sigset_t block;
+    sigset_t old;
+
+    memset(&fs, 0, sizeof(fs));
+    fs.next = src_next;
+    fs.seal = src_seal;
+    fs.wait = src_wait;
+    fs.ud = s;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    f = feed_start(&fs, t->nz2, 1, err);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return f;
+}
+
+/* ---- the main thread ------------------------------------------------ */
+
+/*
+ * 1 when a commit is due after an event, while tail is reading a
+ * backlog. Each commit merges every class touched since the last one, so
+ * they are spaced by at least COMMIT_SHARE times the last one's cost as
+ * well as by commit_s: however many classes, commits never take more
+ * than a small share of the time, and tail reads a backlog about as fast
+ * as analyze, which writes the store once.
+ */
+static int commit_due(struct tail *t, double commit_s)
+{
+    double every = commit_s;
+
+    if (every < COMMIT_SHARE * t->commit_cost) {
+        every = COMMIT_SHARE * t->commit_cost;
+    }
+    return t->since_commit >= COMMIT_EVENTS ||
+           t->n_pend >= COMMIT_FINDINGS ||
+           (t->since_commit > 0 && t->since_commit % MEMORY_EVERY == 0 &&
+            n1_agg_memory(t->agg) > AGG_BUDGET) ||
+           (t->dirty && mono_now() - t->last_commit >= every);
+}
+
+/*
+ * A new generation starts: the first one either continues the recorded
+ * file (resumed) or everything in it is new.
+ */
+static int switch_generation(struct tail *t, const struct tail_switch *sw,
+                             int *first, int have_resume,
+                             const struct n1_file_state *resume,
+                             struct n1_error *err)
+{
+    int resumed = *first && have_resume && sw->resumed;
+
+    if (*first && have_resume && !resumed) {
+        /* The recorded file is not at the path any more, or no longer
+           fits: everything read now is new. */
+        t->commit_v = t->cur.base + resume->offset;
+        t->cur.base = t->commit_v;
+        t->have_gen = 0;
+    }
+    *first = 0;
+    return begin_generation(t, &sw->ident, (enum n1_flavour)sw->flavour,
+                            resumed ? resume : NULL, err);
+}
+
+/* The events of one batch from the feed, then what ends it. */
+static int take_batch(struct tail *t, const struct feed_batch *b,
+                      double commit_s, int *first, int have_resume,
+                      const struct n1_file_state *resume,
+                      struct n1_error *err)
+{
+    const struct n1_strbuf *extra = feed_batch_extra(b);
+    size_t n = feed_batch_len(b);
+    uint64_t last_end = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct n1_reader_stats *rs;
+        const struct n1_norm *pre;
+        unsigned flavour;
+        const struct n1_event *ev = feed_batch_event(b, i, &rs, &flavour);
+        int have_pre = feed_batch_norm(b, i, &pre);
+
+        if (flavour != t->flavour_id) {
+            set_flavour(t, (enum n1_flavour)flavour);
+        }
+        if (handle_event(t, ev, have_pre ? &pre : NULL, t->cur.base,
+                         n1_flavour_is_slow((enum n1_flavour)flavour),
+                         &t->fp, rs, err) != 0) {
+            return -1;
+        }
+        last_end = ev->end_offset;
+        if (commit_due(t, commit_s) && commit(t, NULL, err) != 0) {
+            return -1;
+        }
+    }
+    switch (feed_batch_end(b, err)) {
+    case FEED_END_FAILED:
+        return -1;
+    case FEED_END_NOMEM:
+        n1_err_set(err, N1_ESYS, t->path, 0, "SYSTEM out of memory reading "
+                                             "events");
+        return -1;
+    default:
+        break;
+    }
+    if (extra->len > 0 && extra->buf[0] == EXTRA_SWITCH) {
+        struct tail_switch sw;
+
+        memcpy(&sw, extra->buf + 1, sizeof(sw));
+        return switch_generation(t, &sw, first, have_resume, resume, err);
+    }
+    if (extra->len > 0 && extra->buf[0] == EXTRA_SNAPSHOT && n > 0 &&
+        t->have_gen && t->fp.offset == last_end &&
+        cps_push(t, last_end, t->fp.line, extra->buf + 1, extra->len - 1) !=
+            0) {
+        /* At the end of the batch's last event, which was counted. */
+        n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Caught up with the log: closes what went idle and commits what is
+ * due. Returns how long to wait for more (ms), or -1 with err set.
+ */
+static int caught_up(struct tail *t, double commit_s, double *last_tick,
+                     struct n1_error *err)
+{
     double findings_s = commit_s < FINDINGS_MS / 1000.0 ? commit_s
                                                         : FINDINGS_MS / 1000.0;
     double since;
+    int wait_ms;
+
+    /* A tick walks every connection, so not on each of a busy server's
+       writes. */
+    if (t->max_ts != N1_TS_NONE && mono_now() - *last_tick >= TICK_MS / 1000.0) {
+        *last_tick = mono_now();
+        if (n1_detectors_tick(t->det, log_now(t), err) != 0) {
+            return -1;
+        }
+    }
+    /* A server writing steadily wakes tail for every write. Commit for
+       findings at most every FINDINGS_MS, so that they still print
+       within a fraction of a second but a stream of them does not turn
+       each wake-up into a transaction. */
+    /* Having just read a backlog, commit at once so that the store and
+       the findings catch up too. */
+    since = mono_now() - t->last_commit;
+    if (t->have_gen && ((t->n_pend > 0 && since >= findings_s) ||
+                        (t->dirty && since >= commit_s) ||
+                        t->since_commit >= BURST_EVENTS)) {
+        if (commit(t, NULL, err) != 0) {
+            return -1;
+        }
+        since = 0;
+    }
+    wait_ms = WAIT_MS;
+    if (t->n_pend > 0 && (findings_s - since) * 1000.0 < WAIT_MS) {
+        wait_ms = (int)((findings_s - since) * 1000.0) + 1;
+    }
+    return wait_ms;
+}
+
+static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
+               struct n1_error *err)
+{
+    struct tail_src src;
+    struct feed *feed = NULL;
+    struct n1_follow_start start;
+    struct n1_file_state resume;
+    struct n1_tail_checkpoint cp;
     double last_tick = 0;
     int wait_ms;
     int use_start = 0;
@@ -1001,6 +1359,9 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
     n1_store_file_state_init(&resume);
     memset(&start, 0, sizeof(start));
     memset(&cp, 0, sizeof(cp));
+    memset(&src, 0, sizeof(src));
+    atomic_init(&src.hup, 0);
+    src.path = t->path;
     if (print_unemitted(t, err) != 0) {
         goto out;
     }
@@ -1008,92 +1369,54 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
         0) {
         goto out;
     }
-    fw = n1_follow_open(t->path, fo, use_start ? &start : NULL, err);
-    if (fw == NULL) {
+    src.fw = n1_follow_open(t->path, fo, use_start ? &start : NULL, err);
+    if (src.fw == NULL) {
         goto out;
     }
-    t->fw = fw;
     fprintf(stderr, "n1scan: following %s\n", t->path);
+    feed = start_feed(t, &src, err);
+    if (feed == NULL) {
+        goto out;
+    }
+    t->src = &src;
     while (!stop_requested) {
-        int got;
+        struct feed_batch *b;
+        int idle = 0;
+        int taken;
 
         if (hup_requested) {
             hup_requested = 0;
-            n1_follow_reopen(fw);
+            atomic_store(&src.hup, 1);
         }
-        got = n1_follow_next(fw, &ev, err);
-        if (got < 0) {
-            goto out;
-        }
-        if (got == N1_FOLLOW_SWITCH) {
-            int resumed = first && have_resume && n1_follow_resumed(fw);
-
-            if (first && have_resume && !resumed) {
-                /* The recorded file is not at the path any more, or no
-                   longer fits: everything read now is new. */
-                t->commit_v = t->cur.base + resume.offset;
-                t->cur.base = t->commit_v;
-                t->have_gen = 0;
-            }
-            first = 0;
-            if (begin_generation(t, fw, resumed ? &resume : NULL, err) != 0) {
-                goto out;
-            }
-            continue;
-        }
-        if (got == N1_FOLLOW_EVENT) {
-            const struct n1_reader_stats *rs = n1_follow_stats(fw);
-            int slow = n1_flavour_is_slow(n1_follow_flavour(fw));
-
-            if (strcmp(t->flavour, n1_flavour_name(n1_follow_flavour(fw))) !=
-                0) {
-                snprintf(t->flavour, sizeof(t->flavour), "%s",
-                         n1_flavour_name(n1_follow_flavour(fw)));
-            }
-            if (handle_event(t, &ev, t->cur.base, slow, &t->fp, rs, err) !=
-                0) {
-                goto out;
-            }
-            if (t->since_commit >= COMMIT_EVENTS ||
-                t->n_pend >= COMMIT_FINDINGS ||
-                (t->since_commit % MEMORY_EVERY == 0 &&
-                 n1_agg_memory(t->agg) > AGG_BUDGET) ||
-                (t->dirty && mono_now() - t->last_commit >= commit_s)) {
-                if (commit(t, NULL, err) != 0) {
+        b = feed_take(feed, 0, &idle);
+        if (b == NULL) {
+            /* Caught up: close what went idle, commit, then wait for
+               more; never longer than WAIT_MS, so that a signal is seen
+               in time. */
+            wait_ms = WAIT_MS;
+            if (idle) {
+                wait_ms = caught_up(t, commit_s, &last_tick, err);
+                if (wait_ms < 0) {
                     goto out;
                 }
             }
-            continue;
-        }
-        /* Caught up: close what went idle, commit, wait. A tick walks
-           every connection, so not on each of a busy server's writes. */
-        if (t->max_ts != N1_TS_NONE &&
-            mono_now() - last_tick >= TICK_MS / 1000.0) {
-            last_tick = mono_now();
-            if (n1_detectors_tick(t->det, log_now(t), err) != 0) {
-                goto out;
+            b = feed_take(feed, wait_ms, NULL);
+            if (b == NULL) {
+                continue;
             }
         }
-        /* A server writing steadily wakes tail for every write. Commit
-           for findings at most every FINDINGS_MS, so that they still
-           print within a fraction of a second but a stream of them does
-           not turn each wake-up into a transaction. */
-        since = mono_now() - t->last_commit;
-        if (t->have_gen &&
-            ((t->n_pend > 0 && since >= findings_s) ||
-             (t->dirty && since >= commit_s))) {
-            if (commit(t, NULL, err) != 0) {
-                goto out;
-            }
-            since = 0;
+        taken = take_batch(t, b, commit_s, &first, have_resume, &resume,
+                           err);
+        feed_release(feed);
+        if (taken != 0) {
+            goto out;
         }
-        wait_ms = WAIT_MS;
-        if (t->n_pend > 0 && (findings_s - since) * 1000.0 < WAIT_MS) {
-            wait_ms = (int)((findings_s - since) * 1000.0) + 1;
-        }
-        n1_follow_wait(fw, wait_ms);
     }
-    /* Stopped: the current event is done; keep what we have. */
+    /* Stopped: the current event is done; keep what we have. What the
+       feed thread read beyond it is read again on restart. */
+    t->src = NULL;
+    feed_free(feed);
+    feed = NULL;
     if (t->have_gen && commit(t, NULL, err) != 0) {
         goto out;
     }
@@ -1102,11 +1425,12 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
             (unsigned long long)t->statements,
             (unsigned long long)t->findings,
             (unsigned long long)(t->rotated_bytes +
-                                 n1_follow_bytes_read(fw)));
+                                 n1_follow_bytes_read(src.fw)));
     rc = 0;
 out:
-    t->fw = NULL;
-    n1_follow_close(fw);
+    t->src = NULL;
+    feed_free(feed);
+    n1_follow_close(src.fw);
     free(cp.ctx);
     n1_store_file_state_cleanup(&resume);
     return rc;
@@ -1142,7 +1466,6 @@ int cmd_tail(int argc, char **argv)
     memset(&t, 0, sizeof(t));
     memset(&fo, 0, sizeof(fo));
     memset(&rules, 0, sizeof(rules));
-    n1_strbuf_init(&t.ctx, 0);
     t.max_ts = N1_TS_NONE;
     if (getenv("N1SCAN_TEST_KILL") != NULL) {
         if (strcmp(getenv("N1SCAN_TEST_KILL"), "after-commit") == 0) {
@@ -1152,6 +1475,8 @@ int cmd_tail(int argc, char **argv)
         }
     }
     fo.reader.warn = cli_warn;
+    /* Nothing here reads the "Name: value" pairs beyond the metrics. */
+    fo.reader.no_attrs = 1;
     fo.notice = tail_notice;
     n1_detect_opts_default(&dopts);
     optind = 1;
@@ -1233,6 +1558,10 @@ int cmd_tail(int argc, char **argv)
     if (t.nz == NULL) {
         goto fail;
     }
+    t.nz2 = n1_normalizer_new(&err);
+    if (t.nz2 == NULL) {
+        goto fail;
+    }
     t.agg = n1_agg_new(NULL, &err);
     if (t.agg == NULL) {
         goto fail;
@@ -1259,10 +1588,12 @@ out:
     free(t.pend);
     free(t.replay.v);
     free(t.lows.v);
-    n1_strbuf_cleanup(&t.ctx);
+    cps_clear(&t);
+    free(t.cps);
     n1_detectors_free(t.det);
     n1_agg_free(t.agg);
     n1_normalizer_free(t.nz);
+    n1_normalizer_free(t.nz2);
     n1_store_close(t.store);
     n1_rules_free(rules_in_force);
     return status;
