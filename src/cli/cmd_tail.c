@@ -138,7 +138,6 @@ struct tail {
     enum out_format fmt;       /* output format */
     struct n1_report_opts ro;  /* for the JSON rendering */
     struct n1_store *store;    /* owned */
-    struct tail_src *src;      /* the feed's source once it runs */
     struct n1_tail_checkpoint *cps; /* reader snapshots of cur from the
                                   feed, to record at the next commit
                                   (ctx owned), oldest first */
@@ -1378,7 +1377,6 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
     if (feed == NULL) {
         goto out;
     }
-    t->src = &src;
     while (!stop_requested) {
         struct feed_batch *b;
         int idle = 0;
@@ -1414,7 +1412,6 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
     }
     /* Stopped: the current event is done; keep what we have. What the
        feed thread read beyond it is read again on restart. */
-    t->src = NULL;
     feed_free(feed);
     feed = NULL;
     if (t->have_gen && commit(t, NULL, err) != 0) {
@@ -1428,7 +1425,6 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
                                  n1_follow_bytes_read(src.fw)));
     rc = 0;
 out:
-    t->src = NULL;
     feed_free(feed);
     n1_follow_close(src.fw);
     free(cp.ctx);
