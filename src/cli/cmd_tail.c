@@ -6,9 +6,10 @@
  * A follower (src/follow.c) hands out the events of the log through
  * rotation and truncation. It runs on a reader thread (src/feed.c) that
  * parses ahead; the main thread takes the events in log order and feeds
- * each to the statistics and the detectors. Findings are printed one per
- * line (text, or one JSON object per line) as soon as the transaction
- * that records them commits.
+ * each to the statistics and the detectors; a writer thread writes the
+ * commits the main thread takes. Findings are printed one per line
+ * (text, or one JSON object per line) as soon as the transaction that
+ * records them commits.
  *
  * Exactly once across kill -9: every commit is one store transaction
  * holding the new statistics, the file offset they reach (the commit
@@ -55,9 +56,10 @@
 
 #define COMMIT_EVENTS 1000000u   /* events between commits at most */
 #define COMMIT_FINDINGS 10000u   /* pending findings that force a commit */
-#define COMMIT_SHARE 20          /* while behind, at least this many times
+#define COMMIT_SHARE 4           /* while behind, at least this many times
                                     the last commit's duration between
-                                    commits: they take 5 % at most */
+                                    commits: the writer thread is busy a
+                                    quarter of the time at most */
 #define BURST_EVENTS 50000u      /* events that make a catch-up commit at
                                     once */
 #define AGG_BUDGET (64u << 20)   /* aggregate bytes that force a commit */
@@ -65,6 +67,7 @@
 #define WAIT_MS 200              /* longest sleep between looks */
 #define FINDINGS_MS 500          /* least gap before a findings commit */
 #define TICK_MS 100              /* least time between detector ticks */
+#define WRITER_POLL_MS 10        /* wait for a busy writer thread */
 #define OLD_GENS 8               /* earlier generations remembered */
 #define CHECKPOINT_BYTES (256u << 10) /* log bytes between checkpoints, so
                                     a restart parses at most about this
@@ -119,6 +122,8 @@ struct tail_switch {
     int resumed;                /* n1_follow_resumed() */
 };
 
+struct writer;
+
 /* A generation of the followed path, as the store records it. */
 struct gen {
     int64_t file_id; /* files row */
@@ -148,7 +153,10 @@ struct tail {
     uint64_t rotated_bytes;    /* bytes read from rotated generations */
     struct n1_normalizer *nz;  /* owned */
     struct n1_normalizer *nz2; /* owned; the feed thread's */
-    struct n1_agg *agg;        /* owned; reset after each commit */
+    struct n1_agg *agg;        /* owned; what the next commit writes */
+    struct n1_agg *agg_spare;  /* owned; empty, swapped with agg at each
+                                  commit (NULL while a job holds it) */
+    struct writer *writer;     /* the writer thread while it runs */
     struct n1_detectors *det;  /* owned */
     struct n1_finding **pend;  /* findings not committed yet (owned) */
     size_t n_pend;
@@ -520,39 +528,159 @@ static const struct gen *gen_of(const struct tail *t, uint64_t v)
 }
 
 /*
- * Commits statistics, file progress, new findings and the tail state in
- * one transaction, then prints the findings. extra (may be NULL) is the
- * final progress of the generation just left.
+ * What one commit writes, taken from the tail on the main thread so that
+ * the writing (rendering the findings, the store transaction, printing)
+ * may run on the writer thread while the main thread reads on.
  */
-static int commit(struct tail *t, struct n1_file_progress *extra,
-                  struct n1_error *err)
+struct commit_job {
+    struct n1_agg *agg;                /* statistics since the last commit;
+                                          reset once written */
+    struct n1_file_progress files[2];  /* the generation left, if any, and
+                                          the current one */
+    size_t n_files;
+    struct n1_finding **pend;          /* new findings (owned) */
+    size_t n_pend;
+    struct n1_tail_state ts;           /* conns and cps owned */
+    int write_ts;                      /* 0: keep the stored tail state */
+    double cost;                       /* seconds the writing took */
+};
+
+static void job_cleanup(struct commit_job *job)
 {
-    struct n1_store_finding *rows = NULL;
-    struct n1_file_progress files[2];
-    struct n1_tail_state ts;
+    for (size_t i = 0; i < job->n_pend; i++) {
+        n1_finding_free(job->pend[i]);
+    }
+    free(job->pend);
+    free(job->ts.conns);
+    for (size_t i = 0; i < job->ts.n_cps; i++) {
+        free(((struct n1_tail_checkpoint *)job->ts.cps)[i].ctx);
+    }
+    free((void *)job->ts.cps);
+    memset(job, 0, sizeof(*job));
+}
+
+/*
+ * Takes what the next commit writes: the statistics (t->agg swaps with
+ * the spare table), file progress, new findings, where the detectors'
+ * open state begins and the checkpoints; extra (may be NULL) is the
+ * final progress of the generation just left. Returns 0, or -1 with err
+ * set.
+ */
+static int commit_take(struct tail *t, struct n1_file_progress *extra,
+                       struct commit_job *job, struct n1_error *err)
+{
     struct n1_detect_stats ds;
     const struct gen *rg;
     uint64_t replay_v;
-    size_t n_rows = 0;
-    size_t n_files = 0;
-    int new_record = 0;
-    int rc = -1;
-    double began = mono_now();
 
+    memset(job, 0, sizeof(*job));
     if (t->pend_oom) {
         n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory keeping "
                                           "findings");
         return -1;
     }
-    if (t->n_pend > 0) {
-        rows = calloc(t->n_pend, sizeof(*rows));
+    /* Where the detectors' open state begins. */
+    t->lows.n = 0;
+    t->lows.oom = 0;
+    n1_detectors_low_water(t->det, lows_push, &t->lows);
+    if (t->lows.oom) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory");
+        return -1;
+    }
+    lows_reduce(&t->lows);
+    replay_v = t->cur.base + t->fp.offset;
+    for (size_t i = 0; i < t->lows.n; i++) {
+        if (t->lows.v[2 * i + 1] < replay_v) {
+            replay_v = t->lows.v[2 * i + 1];
+        }
+    }
+    rg = gen_of(t, replay_v);
+    job->ts.file_id = t->cur.file_id;
+    job->ts.base = t->cur.base;
+    job->ts.replay_file_id = rg->file_id;
+    job->ts.replay_base = rg->base;
+    job->ts.replay_offset = replay_v >= rg->base ? replay_v - rg->base : 0;
+    job->ts.conns = t->lows.v;
+    job->ts.n_conns = t->lows.n;
+    memset(&t->lows, 0, sizeof(t->lows));
+
+    if (extra != NULL) {
+        job->files[job->n_files++] = *extra;
+    }
+    if (t->have_gen) {
+        job->files[job->n_files++] = t->fp;
+    }
+    /* A new generation's record gets its id in this very transaction, so
+       the tail state cannot name it yet: writing it with id 0 would make
+       a restart after a kill here start afresh and count the generation
+       again. Keep the stored state (which names the generation before,
+       read to its end) and write the new one in a second commit, once
+       the id is known (commit()). */
+    job->write_ts = !(t->have_gen && t->cur.file_id == 0);
+    /* The reader snapshots the feed attached since the last commit, so
+       that a restart parses from the newest one before its replay point
+       instead of byte 0. They are of cur: when begin_generation()
+       commits the generation it leaves, cur is still that one. */
+    if (job->write_ts && !t->in_rotated && t->cur.file_id != 0) {
+        for (size_t i = 0; i < t->n_cps; i++) {
+            t->cps[i].file_id = t->cur.file_id;
+            t->cps[i].base = t->cur.base;
+        }
+        job->ts.cps = t->cps;
+        job->ts.n_cps = t->n_cps;
+        t->cps = NULL;
+        t->n_cps = 0;
+        t->cap_cps = 0;
+        t->cps_bytes = 0;
+    }
+    job->pend = t->pend;
+    job->n_pend = t->n_pend;
+    t->pend = NULL;
+    t->n_pend = 0;
+    t->cap_pend = 0;
+    job->agg = t->agg;
+    t->agg = t->agg_spare;
+    t->agg_spare = NULL;
+
+    n1_detectors_stats(t->det, &ds);
+    if (ds.conn_evictions + ds.loop_evictions > t->evictions) {
+        fprintf(stderr,
+                "n1scan: LIMIT detectors dropped state: %llu connections "
+                "and %llu loops evicted so far (max_connections, "
+                "max_loops_per_conn)\n",
+                (unsigned long long)ds.conn_evictions,
+                (unsigned long long)ds.loop_evictions);
+        t->evictions = ds.conn_evictions + ds.loop_evictions;
+    }
+    t->since_commit = 0;
+    t->dirty = 0;
+    t->last_commit = mono_now();
+    return 0;
+}
+
+/*
+ * Writes a commit taken by commit_take() in one transaction, then prints
+ * its findings. Runs on the main thread or the writer thread, never both
+ * at once; it touches only the job, the store and stdout. Returns 0, or
+ * -1 with err set.
+ */
+static int commit_write(struct tail *t, struct commit_job *job,
+                        struct n1_error *err)
+{
+    struct n1_store_finding *rows = NULL;
+    double began = mono_now();
+    size_t n_rows = 0;
+    int rc = -1;
+
+    if (job->n_pend > 0) {
+        rows = calloc(job->n_pend, sizeof(*rows));
         if (rows == NULL) {
             n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory");
             goto out;
         }
     }
-    for (size_t i = 0; i < t->n_pend; i++) {
-        const struct n1_finding *f = t->pend[i];
+    for (size_t i = 0; i < job->n_pend; i++) {
+        const struct n1_finding *f = job->pend[i];
         struct n1_store_finding *r = &rows[n_rows];
         char *json = n1_finding_to_json(f, &t->ro, err);
         int seen;
@@ -594,69 +722,11 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
         }
         n_rows++;
     }
-
-    /* Where the detectors' open state begins. */
-    t->lows.n = 0;
-    t->lows.oom = 0;
-    n1_detectors_low_water(t->det, lows_push, &t->lows);
-    if (t->lows.oom) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory");
+    if (n1_store_tail_commit(t->store, job->agg, job->files, job->n_files,
+                             rows, n_rows, t->path,
+                             job->write_ts ? &job->ts : NULL, err) != 0) {
         goto out;
     }
-    lows_reduce(&t->lows);
-    replay_v = t->cur.base + t->fp.offset;
-    for (size_t i = 0; i < t->lows.n; i++) {
-        if (t->lows.v[2 * i + 1] < replay_v) {
-            replay_v = t->lows.v[2 * i + 1];
-        }
-    }
-    rg = gen_of(t, replay_v);
-    memset(&ts, 0, sizeof(ts));
-    ts.file_id = t->cur.file_id;
-    ts.base = t->cur.base;
-    ts.replay_file_id = rg->file_id;
-    ts.replay_base = rg->base;
-    ts.replay_offset = replay_v >= rg->base ? replay_v - rg->base : 0;
-    ts.conns = t->lows.v;
-    ts.n_conns = t->lows.n;
-    /* The reader snapshots the feed attached since the last commit, so
-       that a restart parses from the newest one before its replay point
-       instead of byte 0. They are of cur: when begin_generation()
-       commits the generation it leaves, cur is still that one. */
-    if (!t->in_rotated && t->cur.file_id != 0) {
-        for (size_t i = 0; i < t->n_cps; i++) {
-            t->cps[i].file_id = t->cur.file_id;
-            t->cps[i].base = t->cur.base;
-        }
-        ts.cps = t->cps;
-        ts.n_cps = t->n_cps;
-    }
-
-    if (extra != NULL) {
-        files[n_files++] = *extra;
-    }
-    if (t->have_gen) {
-        files[n_files++] = t->fp;
-    }
-    /* A new generation's record gets its id in this very transaction, so
-       the tail state cannot name it yet: writing it with id 0 would make
-       a restart after a kill here start afresh and count the generation
-       again. Keep the stored state (which names the generation before,
-       read to its end) and write the new one in a second commit below,
-       once the id is known. */
-    new_record = t->have_gen && t->cur.file_id == 0;
-    if (n1_store_tail_commit(t->store, t->agg, files, n_files, rows, n_rows,
-                             t->path, new_record ? NULL : &ts, err) != 0) {
-        goto out;
-    }
-    if (t->have_gen) {
-        t->fp.file_id = files[n_files - 1].file_id;
-        t->cur.file_id = t->fp.file_id;
-    }
-    if (!new_record && ts.n_cps > 0) {
-        cps_clear(t);
-    }
-    n1_agg_reset(t->agg);
     /* Stored as not printed: print, flush, then mark them printed. A kill
        before the mark prints them again on restart; never lost. */
     if (n_rows > 0 && t->test_kill == KILL_AFTER_COMMIT) {
@@ -668,20 +738,6 @@ static int commit(struct tail *t, struct n1_file_progress *extra,
     if (n_rows > 0 && flush_and_mark(t, err) != 0) {
         goto out;
     }
-    n1_detectors_stats(t->det, &ds);
-    if (ds.conn_evictions + ds.loop_evictions > t->evictions) {
-        fprintf(stderr,
-                "n1scan: LIMIT detectors dropped state: %llu connections "
-                "and %llu loops evicted so far (max_connections, "
-                "max_loops_per_conn)\n",
-                (unsigned long long)ds.conn_evictions,
-                (unsigned long long)ds.loop_evictions);
-        t->evictions = ds.conn_evictions + ds.loop_evictions;
-    }
-    t->since_commit = 0;
-    t->dirty = 0;
-    t->last_commit = mono_now();
-    t->commit_cost = t->last_commit - began;
     rc = 0;
 
 out:
@@ -692,14 +748,209 @@ out:
         free((char *)rows[i].json);
     }
     free(rows);
-    for (size_t i = 0; i < t->n_pend; i++) {
-        n1_finding_free(t->pend[i]);
+    job->cost = mono_now() - began;
+    return rc;
+}
+
+/* Takes back what a written job lends: the table, emptied, as the
+   spare. */
+static void job_done(struct tail *t, struct commit_job *job)
+{
+    n1_agg_reset(job->agg);
+    t->agg_spare = job->agg;
+    job->agg = NULL;
+    t->commit_cost = job->cost;
+    job_cleanup(job);
+}
+
+/* ---- the writer thread ---------------------------------------------- */
+
+/* The writer thread: writes one job at a time for the main thread. */
+struct writer {
+    pthread_t thread;
+    int started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;      /* a job, a finished job, or stop */
+    struct tail *t;
+    struct commit_job job;  /* the job handed over */
+    int busy;               /* job is being written */
+    int stop;
+    int failed;             /* writing it failed: err */
+    struct n1_error err;
+};
+
+static void *writer_thread(void *arg)
+{
+    struct writer *w = arg;
+
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        int rc;
+
+        while (!w->busy && !w->stop) {
+            pthread_cond_wait(&w->cv, &w->mu);
+        }
+        if (!w->busy) {
+            break;
+        }
+        pthread_mutex_unlock(&w->mu);
+        rc = commit_write(w->t, &w->job, &w->err);
+        pthread_mutex_lock(&w->mu);
+        w->failed = rc != 0;
+        w->busy = 0;
+        pthread_cond_broadcast(&w->cv);
     }
-    t->n_pend = 0;
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/*
+ * Waits until the writer thread has no job, and takes back the last one.
+ * Returns 0, or -1 with err set when writing it failed.
+ */
+static int writer_wait(struct tail *t, struct n1_error *err)
+{
+    struct writer *w = t->writer;
+    int rc = 0;
+
+    if (w == NULL) {
+        return 0;
+    }
+    pthread_mutex_lock(&w->mu);
+    while (w->busy) {
+        pthread_cond_wait(&w->cv, &w->mu);
+    }
+    if (w->job.agg != NULL) {
+        job_done(t, &w->job);
+    }
+    if (w->failed) {
+        *err = w->err;
+        rc = -1;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+/* 1 when the writer thread is writing a job. */
+static int writer_busy(struct tail *t)
+{
+    int busy;
+
+    pthread_mutex_lock(&t->writer->mu);
+    busy = t->writer->busy;
+    pthread_mutex_unlock(&t->writer->mu);
+    return busy;
+}
+
+/* Starts the writer thread, signals blocked as on the feed thread. */
+static int writer_start(struct tail *t, struct writer *w,
+                        struct n1_error *err)
+{
+    sigset_t block;
+    sigset_t old;
+    int rc;
+
+    memset(w, 0, sizeof(*w));
+    w->t = t;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    rc = pthread_create(&w->thread, NULL, writer_thread, w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM cannot start the writer "
+                                          "thread");
+        return -1;
+    }
+    w->started = 1;
+    t->writer = w;
+    return 0;
+}
+
+/* Stops the writer thread once its job is written. */
+static void writer_stop(struct tail *t, struct writer *w)
+{
+    if (!w->started) {
+        return;
+    }
+    pthread_mutex_lock(&w->mu);
+    w->stop = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    if (w->job.agg != NULL) {
+        job_done(t, &w->job);
+    }
+    job_cleanup(&w->job);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    w->started = 0;
+    t->writer = NULL;
+}
+
+/* ---- commit --------------------------------------------------------- */
+
+/*
+ * Commits statistics, file progress, new findings and the tail state in
+ * one transaction on this thread, after the writer thread's job, then
+ * prints the findings. extra (may be NULL) is the final progress of the
+ * generation just left.
+ */
+static int commit(struct tail *t, struct n1_file_progress *extra,
+                  struct n1_error *err)
+{
+    struct commit_job job;
+    int new_record;
+    int rc;
+
+    if (writer_wait(t, err) != 0 || commit_take(t, extra, &job, err) != 0) {
+        return -1;
+    }
+    new_record = !job.write_ts;
+    rc = commit_write(t, &job, err);
+    if (rc == 0 && t->have_gen) {
+        t->fp.file_id = job.files[job.n_files - 1].file_id;
+        t->cur.file_id = t->fp.file_id;
+    }
+    job_done(t, &job);
     if (rc == 0 && new_record && t->cur.file_id != 0) {
         rc = commit(t, NULL, err);
     }
     return rc;
+}
+
+/*
+ * A commit while reading on: handed to the writer thread when the
+ * generation's record exists, else written here. When the writer is
+ * still at the last one, it waits only if force (a bound on memory was
+ * reached); else the commit comes later. Returns 0, or -1 with err set.
+ */
+static int commit_later(struct tail *t, int force, struct n1_error *err)
+{
+    struct writer *w = t->writer;
+
+    if (w == NULL || !t->have_gen || t->cur.file_id == 0) {
+        return commit(t, NULL, err);
+    }
+    if (!force && writer_busy(t)) {
+        return 0;
+    }
+    if (writer_wait(t, err) != 0) {
+        return -1;
+    }
+    pthread_mutex_lock(&w->mu);
+    if (commit_take(t, NULL, &w->job, err) != 0) {
+        pthread_mutex_unlock(&w->mu);
+        return -1;
+    }
+    w->busy = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return 0;
 }
 
 /* ---- events ------------------------------------------------------- */
@@ -1197,25 +1448,27 @@ static struct feed *start_feed(struct tail *t, struct tail_src *s,
 /* ---- the main thread ------------------------------------------------ */
 
 /*
- * 1 when a commit is due after an event, while tail is reading a
- * backlog. Each commit merges every class touched since the last one, so
- * they are spaced by at least COMMIT_SHARE times the last one's cost as
- * well as by commit_s: however many classes, commits never take more
- * than a small share of the time, and tail reads a backlog about as fast
- * as analyze, which writes the store once.
+ * 2 when a commit is due after an event because a bound on memory or
+ * replay work was reached, 1 when it is due by time, else 0. Each commit
+ * merges every class touched since the last one, on the writer thread,
+ * which shares the second core with the reader thread; so commits are
+ * spaced by at least COMMIT_SHARE times the last one's cost as well as
+ * by commit_s, and however many classes there are, the writer leaves
+ * the reader most of that core.
  */
 static int commit_due(struct tail *t, double commit_s)
 {
     double every = commit_s;
 
+    if (t->since_commit >= COMMIT_EVENTS || t->n_pend >= COMMIT_FINDINGS ||
+        (t->since_commit > 0 && t->since_commit % MEMORY_EVERY == 0 &&
+         n1_agg_memory(t->agg) > AGG_BUDGET)) {
+        return 2;
+    }
     if (every < COMMIT_SHARE * t->commit_cost) {
         every = COMMIT_SHARE * t->commit_cost;
     }
-    return t->since_commit >= COMMIT_EVENTS ||
-           t->n_pend >= COMMIT_FINDINGS ||
-           (t->since_commit > 0 && t->since_commit % MEMORY_EVERY == 0 &&
-            n1_agg_memory(t->agg) > AGG_BUDGET) ||
-           (t->dirty && mono_now() - t->last_commit >= every);
+    return t->dirty && mono_now() - t->last_commit >= every;
 }
 
 /*
@@ -1250,6 +1503,7 @@ static int take_batch(struct tail *t, const struct feed_batch *b,
     const struct n1_strbuf *extra = feed_batch_extra(b);
     size_t n = feed_batch_len(b);
     uint64_t last_end = 0;
+    int due;
 
     for (size_t i = 0; i < n; i++) {
         const struct n1_reader_stats *rs;
@@ -1267,7 +1521,8 @@ static int take_batch(struct tail *t, const struct feed_batch *b,
             return -1;
         }
         last_end = ev->end_offset;
-        if (commit_due(t, commit_s) && commit(t, NULL, err) != 0) {
+        due = commit_due(t, commit_s);
+        if (due && commit_later(t, due == 2, err) != 0) {
             return -1;
         }
     }
@@ -1321,29 +1576,31 @@ static int caught_up(struct tail *t, double commit_s, double *last_tick,
     /* A server writing steadily wakes tail for every write. Commit for
        findings at most every FINDINGS_MS, so that they still print
        within a fraction of a second but a stream of them does not turn
-       each wake-up into a transaction. */
-    /* Having just read a backlog, commit at once so that the store and
-       the findings catch up too. */
+       each wake-up into a transaction. Having just read a backlog,
+       commit at once so that the store and the findings catch up too. */
     since = mono_now() - t->last_commit;
     if (t->have_gen && ((t->n_pend > 0 && since >= findings_s) ||
                         (t->dirty && since >= commit_s) ||
                         t->since_commit >= BURST_EVENTS)) {
-        if (commit(t, NULL, err) != 0) {
+        if (commit_later(t, 0, err) != 0) {
             return -1;
         }
-        since = 0;
+        since = mono_now() - t->last_commit;
     }
     wait_ms = WAIT_MS;
     if (t->n_pend > 0 && (findings_s - since) * 1000.0 < WAIT_MS) {
         wait_ms = (int)((findings_s - since) * 1000.0) + 1;
     }
-    return wait_ms;
+    /* Due but the writer thread is still at the last commit: look again
+       soon. */
+    return wait_ms < WRITER_POLL_MS ? WRITER_POLL_MS : wait_ms;
 }
 
 static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
                struct n1_error *err)
 {
     struct tail_src src;
+    struct writer writer;
     struct feed *feed = NULL;
     struct n1_follow_start start;
     struct n1_file_state resume;
@@ -1359,6 +1616,7 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
     memset(&start, 0, sizeof(start));
     memset(&cp, 0, sizeof(cp));
     memset(&src, 0, sizeof(src));
+    memset(&writer, 0, sizeof(writer));
     atomic_init(&src.hup, 0);
     src.path = t->path;
     if (print_unemitted(t, err) != 0) {
@@ -1373,6 +1631,9 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
         goto out;
     }
     fprintf(stderr, "n1scan: following %s\n", t->path);
+    if (writer_start(t, &writer, err) != 0) {
+        goto out;
+    }
     feed = start_feed(t, &src, err);
     if (feed == NULL) {
         goto out;
@@ -1417,6 +1678,7 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
     if (t->have_gen && commit(t, NULL, err) != 0) {
         goto out;
     }
+    writer_stop(t, &writer);
     fprintf(stderr, "n1scan: stopped: %llu statements counted, %llu "
                     "findings reported, %llu bytes parsed\n",
             (unsigned long long)t->statements,
@@ -1426,6 +1688,7 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
     rc = 0;
 out:
     feed_free(feed);
+    writer_stop(t, &writer);
     n1_follow_close(src.fw);
     free(cp.ctx);
     n1_store_file_state_cleanup(&resume);
@@ -1562,6 +1825,10 @@ int cmd_tail(int argc, char **argv)
     if (t.agg == NULL) {
         goto fail;
     }
+    t.agg_spare = n1_agg_new(NULL, &err);
+    if (t.agg_spare == NULL) {
+        goto fail;
+    }
     t.det = n1_detectors_new(&dopts, collect, &t, &err);
     if (t.det == NULL) {
         goto fail;
@@ -1588,6 +1855,7 @@ out:
     free(t.cps);
     n1_detectors_free(t.det);
     n1_agg_free(t.agg);
+    n1_agg_free(t.agg_spare);
     n1_normalizer_free(t.nz);
     n1_normalizer_free(t.nz2);
     n1_store_close(t.store);
