@@ -138,6 +138,18 @@ static struct feed *start(struct fake *f, struct n1_normalizer *helper)
     return feed;
 }
 
+/* Scripts f (n events, the step after at_event of them) and starts a
+   feed on it. */
+static struct feed *script(struct fake *f, int n, int at_event,
+                           enum step step, struct n1_normalizer *helper)
+{
+    memset(f, 0, sizeof(*f));
+    f->n = n;
+    f->at_event = at_event;
+    f->step = step;
+    return start(f, helper);
+}
+
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -184,10 +196,7 @@ static void test_order_counters_and_helper(void **state)
     (void)state;
     assert_non_null(mine);
     assert_non_null(helper);
-    memset(&f, 0, sizeof(f));
-    f.n = 20000;
-    f.at_event = -1;
-    feed = start(&f, helper);
+    feed = script(&f, 20000, -1, STEP_NONE_FOR_NOW, helper);
     /* Let the ring fill, so that the feed thread turns to helping. */
     sleep_ms(200);
     while (!last) {
@@ -248,11 +257,7 @@ static void test_none_then_idle(void **state)
     int idle = 0;
 
     (void)state;
-    memset(&f, 0, sizeof(f));
-    f.n = 5;
-    f.at_event = 3;
-    f.step = STEP_NONE_FOR_NOW;
-    feed = start(&f, NULL);
+    feed = script(&f, 5, 3, STEP_NONE_FOR_NOW, NULL);
     b = feed_take(feed, 5000, &idle);
     assert_non_null(b);
     assert_int_equal(feed_batch_len(b), 3);
@@ -290,11 +295,7 @@ static void test_break(void **state)
     struct feed_batch *b;
 
     (void)state;
-    memset(&f, 0, sizeof(f));
-    f.n = 3;
-    f.at_event = 2;
-    f.step = STEP_BREAK;
-    feed = start(&f, NULL);
+    feed = script(&f, 3, 2, STEP_BREAK, NULL);
     b = feed_take(feed, -1, NULL);
     assert_int_equal(feed_batch_len(b), 2);
     assert_int_equal(feed_batch_end(b, NULL), FEED_END_BREAK);
@@ -319,11 +320,7 @@ static void test_read_error(void **state)
     struct n1_error err;
 
     (void)state;
-    memset(&f, 0, sizeof(f));
-    f.n = 10;
-    f.at_event = 4;
-    f.step = STEP_ERROR;
-    feed = start(&f, NULL);
+    feed = script(&f, 10, 4, STEP_ERROR, NULL);
     b = feed_take(feed, -1, NULL);
     assert_int_equal(feed_batch_len(b), 4);
     n1_err_clear(&err);
@@ -386,19 +383,12 @@ static void test_free_stops_thread(void **state)
     struct feed *feed;
 
     (void)state;
-    memset(&f, 0, sizeof(f));
-    f.at_event = -1;
-    f.step = STEP_FOREVER;
-    feed = start(&f, NULL);
+    feed = script(&f, 0, -1, STEP_FOREVER, NULL);
     assert_non_null(feed_take(feed, -1, NULL));
     sleep_ms(50);
     feed_free(feed); /* the ring is full: the thread waits for room */
 
-    memset(&f, 0, sizeof(f));
-    f.n = 1;
-    f.at_event = 0;
-    f.step = STEP_NONE_FOR_NOW;
-    feed = start(&f, NULL);
+    feed = script(&f, 1, 0, STEP_NONE_FOR_NOW, NULL);
     sleep_ms(20);
     feed_free(feed); /* the thread is in its wait loop */
 }
