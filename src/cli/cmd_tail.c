@@ -219,7 +219,6 @@ static struct feed *start_feed(struct tail *t, struct tail_src *s,
 {
     struct feed_source fs;
     struct feed *f;
-    sigset_t block;
     sigset_t old;
 
     memset(&fs, 0, sizeof(fs));
@@ -227,11 +226,7 @@ static struct feed *start_feed(struct tail *t, struct tail_src *s,
     fs.seal = src_seal;
     fs.wait = src_wait;
     fs.ud = s;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    tail_block_signals(&old);
     f = feed_start(&fs, t->nz2, 1, err);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return f;

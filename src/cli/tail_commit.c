@@ -536,6 +536,17 @@ static void job_done(struct tail *t, struct commit_job *job)
 
 /* ---- the writer thread ---------------------------------------------- */
 
+void tail_block_signals(sigset_t *old)
+{
+    sigset_t block;
+
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, old);
+}
+
 
 static void *writer_thread(void *arg)
 {
@@ -604,7 +615,6 @@ static int writer_busy(struct tail *t)
 int tail_writer_start(struct tail *t, struct writer *w,
                       struct n1_error *err)
 {
-    sigset_t block;
     sigset_t old;
     int rc;
 
@@ -612,11 +622,7 @@ int tail_writer_start(struct tail *t, struct writer *w,
     w->t = t;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    tail_block_signals(&old);
     rc = pthread_create(&w->thread, NULL, writer_thread, w);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {

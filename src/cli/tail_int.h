@@ -11,6 +11,7 @@
 #define N1_TAIL_INT_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -176,6 +177,13 @@ void tail_cps_clear(struct tail *t);
  */
 int tail_cps_push(struct tail *t, uint64_t offset, unsigned long line,
                   const char *ctx, size_t len);
+
+/*
+ * Blocks SIGINT, SIGTERM and SIGHUP in the calling thread, so that a
+ * thread it starts next leaves them to the main thread; restore *old
+ * with pthread_sigmask(SIG_SETMASK) once it runs.
+ */
+void tail_block_signals(sigset_t *old);
 
 /* Starts the writer thread, signals blocked as on the feed thread. */
 int tail_writer_start(struct tail *t, struct writer *w,
