@@ -352,6 +352,9 @@ static int caught_up(struct tail *t, double commit_s, double *last_tick,
     double since;
     int wait_ms;
 
+    if (tail_writer_poll(t, err) != 0) {
+        return -1;
+    }
     /* A tick walks every connection, so not on each of a busy server's
        writes. */
     if (t->max_ts != N1_TS_NONE && tail_mono_now() - *last_tick >= TICK_MS / 1000.0) {

@@ -611,6 +611,16 @@ static int writer_busy(struct tail *t)
     return busy;
 }
 
+/* Takes back the writer thread's last job if it is done with it, so that
+   a failed write ends the run even when nothing new comes to commit. */
+int tail_writer_poll(struct tail *t, struct n1_error *err)
+{
+    if (t->writer == NULL || writer_busy(t)) {
+        return 0;
+    }
+    return writer_wait(t, err);
+}
+
 /* Starts the writer thread, signals blocked as on the feed thread. */
 int tail_writer_start(struct tail *t, struct writer *w,
                       struct n1_error *err)

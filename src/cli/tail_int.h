@@ -189,6 +189,12 @@ void tail_block_signals(sigset_t *old);
 int tail_writer_start(struct tail *t, struct writer *w,
                       struct n1_error *err);
 
+/*
+ * When the writer thread is idle, takes back its last job. Returns 0, or
+ * -1 with err set when writing that job failed.
+ */
+int tail_writer_poll(struct tail *t, struct n1_error *err);
+
 /* Stops the writer thread once its job is written. */
 void tail_writer_stop(struct tail *t, struct writer *w);
 
