@@ -21,7 +21,7 @@
 
 #include <pcre2.h>
 
-#include "adviser.h"
+#include "analyzer/adviser.h"
 
 /* Matches of one pattern looked at per statement, so that a pathological
    text cannot make a check quadratic. */

@@ -23,10 +23,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "finding.h"
-#include "normalize.h"
-#include "rules.h"
+#include "base/error.h"
+#include "base/finding.h"
+#include "sql/normalize.h"
+#include "rules/rules.h"
 
 /* One piece of advice: a rule that fired on a statement. */
 struct n1_advice {

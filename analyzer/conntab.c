@@ -13,7 +13,7 @@
  */
 #include <stdlib.h>
 
-#include "detect_int.h"
+#include "analyzer/detect_int.h"
 
 /* ---- connection table ------------------------------------------------- */
 

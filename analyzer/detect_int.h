@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "detector.h"
-#include "rewrite.h"
-#include "shape.h"
+#include "analyzer/detector.h"
+#include "analyzer/rewrite.h"
+#include "analyzer/shape.h"
 
 struct n1_detect_ctx {
     struct n1_detect_opts opts;    /* copy of the caller's options */

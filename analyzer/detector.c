@@ -19,7 +19,7 @@
 #include <pcre2.h>
 #include <xxhash.h>
 
-#include "detect_int.h"
+#include "analyzer/detect_int.h"
 
 void n1_detect_opts_default(struct n1_detect_opts *o)
 {

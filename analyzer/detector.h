@@ -20,10 +20,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "event.h"
-#include "finding.h"
-#include "normalize.h"
+#include "base/error.h"
+#include "base/event.h"
+#include "base/finding.h"
+#include "sql/normalize.h"
 
 /*
  * Thresholds and caps. Fill with n1_detect_opts_default() and change what
@@ -180,7 +180,7 @@ int n1_detectors_finish(struct n1_detectors *d, struct n1_error *err);
  * the statements remembered as parents, fan-out connections and
  * windows). A connection may be reported several times. Feeding each
  * connection's events again from its smallest reported offset rebuilds
- * what the detectors hold; `n1scan tail` records this to resume.
+ * what the detectors hold; `n1digest tail` records this to resume.
  */
 void n1_detectors_low_water(const struct n1_detectors *d, n1_low_water_fn cb,
                             void *ud);

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect_int.h"
+#include "analyzer/detect_int.h"
 
 static int report_run(struct n1_detect_ctx *ctx, const struct n1_loop_conn *c,
                       const struct n1_loop *l)

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect_int.h"
+#include "analyzer/detect_int.h"
 
 struct fo_conn {
     struct n1_conn_node node; /* first: the table links it */

@@ -17,7 +17,7 @@
 
 #include <xxhash.h>
 
-#include "detect_int.h"
+#include "analyzer/detect_int.h"
 
 /* Bytes of literal values one loop may keep, per kept row on average. */
 #define ROW_BUDGET_PER_KEY 256

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect_int.h"
+#include "analyzer/detect_int.h"
 
 #define HIST 4   /* statements remembered per connection for parents */
 #define LOOPED 8 /* recently looping fingerprints per connection */

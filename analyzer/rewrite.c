@@ -20,7 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "rewrite_int.h"
+#include "analyzer/rewrite_int.h"
 
 #define DEFAULT_MAX_KEYS 1000
 #define DEFAULT_MIN_BATCH 20

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rewrite.h"
+#include "analyzer/rewrite.h"
 
 /* What the analysis of the varying slots found. */
 struct n1_rw_plan {

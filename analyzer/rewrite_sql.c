@@ -19,7 +19,7 @@
 
 #include <xxhash.h>
 
-#include "rewrite_int.h"
+#include "analyzer/rewrite_int.h"
 
 struct edit {
     size_t off;   /* where in the text */

@@ -6,7 +6,7 @@
  * (severity, min_total_time_ms, advice_cache) are used after detection
  * through n1_rules_severity(), n1_rules_too_fast() and the adviser.
  */
-#include "rules_apply.h"
+#include "analyzer/rules_apply.h"
 
 void n1_rules_apply(const struct n1_rules *r, struct n1_detect_opts *o)
 {

@@ -9,8 +9,8 @@
 #ifndef N1_RULES_APPLY_H
 #define N1_RULES_APPLY_H
 
-#include "detector.h"
-#include "rules.h"
+#include "analyzer/detector.h"
+#include "rules/rules.h"
 
 /*
  * Overwrites every field of *o that the rules set: thresholds, enables,

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "shape.h"
+#include "analyzer/shape.h"
 
 enum tok_type {
     T_WORD = 0, /* keyword, identifier (dotted), number, @@var */

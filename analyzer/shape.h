@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "base/error.h"
 
 /* Slots past this index get no role (they are treated as N1_SLOT_OTHER). */
 #define N1_SHAPE_MAX_SLOTS 64

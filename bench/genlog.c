@@ -44,7 +44,7 @@
 #define EPOCH_US 1732536000000000LL /* 2024-11-25 12:00:00 UTC */
 #define MEAN_GAP_US 150.0           /* mean time between two entries */
 
-/* Exit codes, as the n1scan CLI uses them. */
+/* Exit codes, as the n1digest CLI uses them. */
 enum exit_code {
     EXIT_OK = 0,    /* the log was written */
     EXIT_USAGE = 2, /* bad arguments, or the output could not be written */

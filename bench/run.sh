@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Generates large MariaDB logs with n1_genlog, then times `wc -l`, n1scan and
+# Generates large MariaDB logs with n1_genlog, then times `wc -l`, n1digest and
 # pt-query-digest on the same files and prints a Markdown table for
 # bench/RESULTS.md. bench/README.md explains the knobs and every column.
 #
 #   BENCH_SIZE=1G        size of each generated log (K, M, G: powers of 1024)
 #   BENCH_PT_SIZE=       run pt-query-digest on a log of this size instead
 #                        (a byte prefix of the same log); empty: same file
-#   BENCH_CLASSES="10000 100000"  extra slow logs timed with n1scan only
+#   BENCH_CLASSES="10000 100000"  extra slow logs timed with n1digest only
 #   BENCH_SEED=1         generator seed
 #   BENCH_OUT=bench/out  where logs, timings and results.md go (git-ignored)
 #   BENCH_BUILD=build-bench  CMake build directory (Release)
-#   N1SCAN=path          use this n1scan binary instead of building one
+#   N1DIGEST=path          use this n1digest binary instead of building one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +21,7 @@ classes_extra=${BENCH_CLASSES-10000 100000}
 seed=${BENCH_SEED:-1}
 out=${BENCH_OUT:-bench/out}
 build=${BENCH_BUILD:-build-bench}
-n1scan=${N1SCAN:-}
+n1digest=${N1DIGEST:-}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 mkdir -p "$out"
@@ -61,14 +61,14 @@ fi
 
 genlog="$build/n1_genlog"
 say "building in $build (Release)"
-if cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DN1_BUILD_TESTS=OFF \
+if cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DN1_BUILD_TESTS=OFF -DN1_BUILD_BENCH=ON \
     >"$out/build.log" 2>&1; then
     cmake --build "$build" -j"$jobs" --target n1_genlog \
         >>"$out/build.log" 2>&1 || true
-    if [ -z "$n1scan" ]; then
-        if cmake --build "$build" -j"$jobs" --target n1scan \
+    if [ -z "$n1digest" ]; then
+        if cmake --build "$build" -j"$jobs" --target n1digest \
             >>"$out/build.log" 2>&1; then
-            n1scan="$build/n1scan"
+            n1digest="$build/n1digest"
         fi
     fi
 fi
@@ -80,22 +80,22 @@ if ! [ -x "$genlog" ]; then
 fi
 
 digest_cmd=()
-n1scan_label=""
-if [ -n "$n1scan" ] && [ -x "$n1scan" ]; then
-    if "$n1scan" --help 2>/dev/null | grep -qE '^ +digest '; then
-        digest_cmd=("$n1scan" digest --db :memory: --format json)
-        n1scan_label="n1scan digest"
-    elif "$n1scan" --help 2>/dev/null | grep -qE '^ +ingest '; then
-        digest_cmd=("$n1scan" ingest --db :memory:)
-        n1scan_label="n1scan ingest"
-        note "\`n1scan digest\` does not exist yet: the n1scan rows" \
-            "time \`n1scan ingest --db :memory:\` instead."
+n1digest_label=""
+if [ -n "$n1digest" ] && [ -x "$n1digest" ]; then
+    if "$n1digest" --help 2>/dev/null | grep -qE '^ +digest '; then
+        digest_cmd=("$n1digest" digest --db :memory: --format json)
+        n1digest_label="n1digest digest"
+    elif "$n1digest" --help 2>/dev/null | grep -qE '^ +ingest '; then
+        digest_cmd=("$n1digest" ingest --db :memory:)
+        n1digest_label="n1digest ingest"
+        note "\`n1digest digest\` does not exist yet: the n1digest rows" \
+            "time \`n1digest ingest --db :memory:\` instead."
     fi
 fi
 if [ ${#digest_cmd[@]} -eq 0 ]; then
-    say "no usable n1scan (no digest or ingest command, or the build" \
-        "failed: see $out/build.log); n1scan rows are skipped"
-    note "n1scan was skipped: it did not build or has neither" \
+    say "no usable n1digest (no digest or ingest command, or the build" \
+        "failed: see $out/build.log); n1digest rows are skipped"
+    note "n1digest was skipped: it did not build or has neither" \
         "\`digest\` nor \`ingest\` (see $out/build.log)."
 fi
 
@@ -189,7 +189,7 @@ ratio_of() {
         printf "%.0f×", a / b }'
 }
 
-# bench_log LABEL FLAVOUR CLASSES WITH_PT: times wc -l, n1scan and (when
+# bench_log LABEL FLAVOUR CLASSES WITH_PT: times wc -l, n1digest and (when
 # WITH_PT is 1) pt-query-digest on one generated log.
 bench_log() {
     local label=$1 flavour=$2 classes=$3 with_pt=$4
@@ -206,10 +206,10 @@ bench_log() {
     row "$label" "$bytes" "$events" "wc -l (read floor)" "—"
 
     if [ ${#digest_cmd[@]} -gt 0 ]; then
-        say "$label: $n1scan_label"
+        say "$label: $n1digest_label"
         n1_json="$out/n1-$(basename "$file" .log).json"
         measure "$n1_json" "${digest_cmd[@]}" "$file"
-        # Distinct classes n1scan found (its report's unique count), for
+        # Distinct classes n1digest found (its report's unique count), for
         # the memory target.
         n1_classes=$(grep -o '"unique_query_count" *: *[0-9]*' "$n1_json" |
             head -1 | grep -o '[0-9]*$' || true)
@@ -217,7 +217,7 @@ bench_log() {
         n1_mbs=${r%% *}
         n1_rss=$m_rss
         n1_row=${#rows[@]}
-        row "$label" "$bytes" "$events" "$n1scan_label" "…"
+        row "$label" "$bytes" "$events" "$n1digest_label" "…"
     fi
 
     if [ "$with_pt" = 1 ] && [ "$have_pt" = 1 ]; then
@@ -265,7 +265,7 @@ print(json.load(open(sys.argv[1]))["global"]["query_count"])' "$pt_json" \
         ratio="—"
         if [ -n "$pt_mbs" ]; then
             ratio=$(ratio_of "$n1_mbs" "$pt_mbs")
-            check "$label: $n1scan_label is $ratio faster than" \
+            check "$label: $n1digest_label is $ratio faster than" \
                 "pt-query-digest (target ≥ 50×):" \
                 "$(awk -v a="$n1_mbs" -v b="$pt_mbs" \
                     'BEGIN { print (a >= 50 * b) ? "PASS" : "FAIL" }')"
@@ -276,7 +276,7 @@ print(json.load(open(sys.argv[1]))["global"]["query_count"])' "$pt_json" \
             # as powers of 1024, as the RSS column).
             rss_max=$(awk -v c="${n1_classes:-0}" \
                 'BEGIN { printf "%.1f", 64 + 2 * c / 1024 }')
-            check "$label: $n1scan_label peak RSS $n1_rss MB with" \
+            check "$label: $n1digest_label peak RSS $n1_rss MB with" \
                 "${n1_classes:-?} classes (target < 64 MB + 2 KB ×" \
                 "${n1_classes:-?} = $rss_max MB):" \
                 "$(awk -v a="$n1_rss" -v m="$rss_max" \
@@ -298,7 +298,7 @@ done
         "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $jobs cores"
     printf 'Logs from `n1_genlog --seed %s --size %s`; ' "$seed" "$size"
     if [ ${#digest_cmd[@]} -gt 0 ]; then
-        printf '%s; ' "$("$n1scan" --version 2>/dev/null || echo n1scan)"
+        printf '%s; ' "$("$n1digest" --version 2>/dev/null || echo n1digest)"
     fi
     if [ "$have_pt" = 1 ]; then
         printf '%s. ' "$(pt-query-digest --version 2>/dev/null | tail -1)"

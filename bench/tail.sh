@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# How fast `n1scan tail` follows a growing log, next to `n1scan analyze` on
+# How fast `n1digest tail` follows a growing log, next to `n1digest analyze` on
 # the same bytes. Generates a MariaDB log with n1_genlog, times analyze on
 # it (store on disk, as tail's is), then for each run appends the log to an
 # empty file while tail follows it (bench/tail_drive.py): as fast as
@@ -15,7 +15,7 @@
 #   BENCH_SEED=1           generator seed
 #   BENCH_OUT=bench/out    logs, stores and results-tail.md (git-ignored)
 #   BENCH_BUILD=build-bench  CMake build directory (Release)
-#   N1SCAN=path            use this n1scan binary instead of building one
+#   N1DIGEST=path            use this n1digest binary instead of building one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +27,7 @@ runs=${BENCH_TAIL_RUNS:-3}
 seed=${BENCH_SEED:-1}
 out=${BENCH_OUT:-bench/out}
 build=${BENCH_BUILD:-build-bench}
-n1scan=${N1SCAN:-}
+n1digest=${N1DIGEST:-}
 jobs=$(nproc 2>/dev/null || echo 2)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p "$out"
@@ -49,12 +49,12 @@ genlog="$build/n1_genlog"
 say "building in $build (Release)"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DN1_BUILD_TESTS=OFF \
     >"$out/build-tail.log" 2>&1
-cmake --build "$build" -j"$jobs" --target n1_genlog n1scan \
+cmake --build "$build" -j"$jobs" --target n1_genlog n1digest \
     >>"$out/build-tail.log" 2>&1
-if [ -z "$n1scan" ]; then
-    n1scan="$build/n1scan"
+if [ -z "$n1digest" ]; then
+    n1digest="$build/n1digest"
 fi
-n1scan=$(cd "$(dirname "$n1scan")" && pwd)/$(basename "$n1scan")
+n1digest=$(cd "$(dirname "$n1digest")" && pwd)/$(basename "$n1digest")
 
 # --- generation ------------------------------------------------------------
 
@@ -109,11 +109,11 @@ time_analyze() {
         cat "$1" >/dev/null # page cache, as for tail's source
         t0=$(date +%s%N)
         if [ -n "$timer" ]; then
-            "$timer" -f '%U %S %M' -o "$tf" "$n1scan" analyze \
+            "$timer" -f '%U %S %M' -o "$tf" "$n1digest" analyze \
                 --db "$out/analyze.db" --format json "$1" >/dev/null \
                 2>"$out/analyze.err" || true
         else
-            "$n1scan" analyze --db "$out/analyze.db" --format json "$1" \
+            "$n1digest" analyze --db "$out/analyze.db" --format json "$1" \
                 >/dev/null 2>"$out/analyze.err" || true
             echo "0 0 0" >"$tf"
         fi
@@ -136,7 +136,7 @@ time_tail() {
     for _ in $(seq "$runs"); do
         rm -f "$live" "$live".out "$live".err "$out/tail.db" \
             "$out/tail.db-wal" "$out/tail.db-shm"
-        line=$(python3 bench/tail_drive.py "$n1scan" "$1" "$live" \
+        line=$(python3 bench/tail_drive.py "$n1digest" "$1" "$live" \
             "$out/tail.db" "$chunk" "$2")
         if [ "$(kv "$line" rc)" != 0 ]; then
             say "tail exited with $(kv "$line" rc) on SIGTERM"

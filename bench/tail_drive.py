@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""tail_drive.py: feed a log to a running `n1scan tail` and time it.
+"""tail_drive.py: feed a log to a running `n1digest tail` and time it.
 
-usage: tail_drive.py N1SCAN SOURCE LIVE DB CHUNK RATE
+usage: tail_drive.py N1DIGEST SOURCE LIVE DB CHUNK RATE
 
-Starts `N1SCAN tail --db DB --format json LIVE` (LIVE must not exist),
+Starts `N1DIGEST tail --db DB --format json LIVE` (LIVE must not exist),
 then appends SOURCE to LIVE in CHUNK-byte writes, cut wherever the
 chunk ends (mid-line too, as a server's buffered writes are): with RATE
 0 as fast as possible, else at RATE bytes per second (one chunk at a
@@ -62,12 +62,12 @@ def proc_stats(pid):
 
 
 def main():
-    n1scan, source, live, db = sys.argv[1:5]
+    n1digest, source, live, db = sys.argv[1:5]
     chunk, rate = int(sys.argv[5]), float(sys.argv[6])
     size = os.path.getsize(source)
     out = open(live + ".out", "w")
     err = open(live + ".err", "w")
-    tail = subprocess.Popen([n1scan, "tail", "--db", db, "--format", "json",
+    tail = subprocess.Popen([n1digest, "tail", "--db", db, "--format", "json",
                              live], stdout=out, stderr=err)
     # Let it start and wait for the path before the first byte.
     time.sleep(0.5)

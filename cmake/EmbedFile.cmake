@@ -17,7 +17,7 @@ file(WRITE "${OUT}.tmp"
     "/* Generated from ${name} by cmake/EmbedFile.cmake; do not edit. */\n"
     "extern const char ${SYMBOL}[];\n"
     "const char ${SYMBOL}[] = {\n    ${bytes}0x00\n};\n")
-# Replace only when changed, so an unchanged file does not rebuild n1_core.
+# Replace only when changed, so an unchanged file does not rebuild n1_rules.
 execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different
     "${OUT}.tmp" "${OUT}")
 file(REMOVE "${OUT}.tmp")

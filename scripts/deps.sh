@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Installs what n1scan needs on Debian 12: `deps.sh build` for building
+# Installs what n1digest needs on Debian 12: `deps.sh build` for building
 # only, `deps.sh` (or `deps.sh test`) for building and every test;
 # `--list` prints the packages instead of installing them.
 # Runs apt-get as root directly, otherwise through sudo.

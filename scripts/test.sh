@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Builds n1scan and runs every test: unit and CLI tests in a release build
+# Builds n1digest and runs every test: unit and CLI tests in a release build
 # with warnings as errors, the integration tests against a real MariaDB
 # server, all of them again under AddressSanitizer + UBSan, and a short
 # fuzz run.

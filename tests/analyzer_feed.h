@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "detector.h"
-#include "normalize.h"
+#include "analyzer/detector.h"
+#include "sql/normalize.h"
 
 #define FEED_MAX 64
 #define FEED_UNUSED __attribute__((unused))

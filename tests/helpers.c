@@ -73,7 +73,7 @@ const char *th_temp_file(const void *data, size_t len)
 
     assert_true(n_temps < TH_MAX_TEMPS);
     path = temp_paths[n_temps];
-    snprintf(path, sizeof(temp_paths[0]), "/tmp/n1scan-test-XXXXXX");
+    snprintf(path, sizeof(temp_paths[0]), "/tmp/n1digest-test-XXXXXX");
     fd = mkstemp(path);
     assert_true(fd >= 0);
     if (n_temps == 0) {

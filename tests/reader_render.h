@@ -37,9 +37,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "reader.h"
-#include "strbuf.h"
-#include "textutil.h"
+#include "read/reader.h"
+#include "base/strbuf.h"
+#include "base/textutil.h"
 
 static void rr_escape(struct n1_strbuf *out, const char *s, size_t n)
 {
@@ -394,12 +394,12 @@ static size_t rr_check_split(const char *sub)
     char **names = rr_list_logs(sub, &n);
     struct n1_strbuf want, got;
     /* Thousands of small rewrites: use memory when the system has it. */
-    char tmp[] = "/dev/shm/n1scan-split-XXXXXX";
+    char tmp[] = "/dev/shm/n1digest-split-XXXXXX";
     int fd = mkstemp(tmp);
 
     if (fd < 0) {
-        memcpy(tmp, "/tmp/n1scan-split-XXXXXX",
-               sizeof("/tmp/n1scan-split-XXXXXX"));
+        memcpy(tmp, "/tmp/n1digest-split-XXXXXX",
+               sizeof("/tmp/n1digest-split-XXXXXX"));
         fd = mkstemp(tmp);
     }
 

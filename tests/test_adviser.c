@@ -19,10 +19,10 @@
 
 #include <cmocka.h>
 
-#include "adviser.h"
+#include "analyzer/adviser.h"
 #include "helpers.h"
-#include "normalize.h"
-#include "rules.h"
+#include "sql/normalize.h"
+#include "rules/rules.h"
 
 struct fx {
     struct n1_normalizer *norm;

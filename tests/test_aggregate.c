@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "aggregate.h"
+#include "stats/aggregate.h"
 
 /* A synthetic statement: the event and the normaliser output for it. */
 struct sample_ev {

@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "feed.h"
+#include "engine/feed.h"
 
 /* A scripted source: events 0..n-1 (statement "SELECT a FROM t WHERE id
    = <i>"), with a step after event at_event: none (nothing for now until

@@ -11,8 +11,8 @@
 #include <cmocka.h>
 #include <xxhash.h>
 
-#include "fingerprint.h"
-#include "normalize.h"
+#include "sql/fingerprint.h"
+#include "sql/normalize.h"
 
 /*
  * Stability golden value: the id of the text "select ?" under

@@ -20,8 +20,8 @@
 
 #include <cmocka.h>
 
-#include "follow.h"
-#include "strbuf.h"
+#include "read/follow.h"
+#include "base/strbuf.h"
 
 /* A MySQL 8 general log: three events, the middle one on two lines. */
 static const char LOG[] =

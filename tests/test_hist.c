@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "hist.h"
+#include "stats/hist.h"
 
 /* Largest relative error the bucket layout promises. */
 #define BOUND ((N1_HIST_GAMMA - 1.0) / (N1_HIST_GAMMA + 1.0))

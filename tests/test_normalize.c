@@ -18,10 +18,10 @@
 
 #include <cmocka.h>
 
-#include "fingerprint.h"
+#include "sql/fingerprint.h"
 #include "helpers.h"
-#include "normalize.h"
-#include "strbuf.h"
+#include "sql/normalize.h"
+#include "base/strbuf.h"
 
 static const char *const type_names[] = {"string", "number", "hex",
                                          "bit",    "null",   "bool"};

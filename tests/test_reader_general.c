@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "reader.h"
+#include "read/reader.h"
 #include "reader_render.h"
 
 static void test_reader_general_fixtures(void **state)
@@ -78,7 +78,7 @@ static void test_reader_general_banner_only(void **state)
    over many lines) between two small events. */
 static const char *write_big(size_t big, int multiline)
 {
-    static char path[] = "/tmp/n1scan-big-XXXXXX";
+    static char path[] = "/tmp/n1digest-big-XXXXXX";
     static const char head[] = "241125 12:00:00\t     5 Query\tSELECT 1\n"
                                "\t\t     5 Query\tSELECT '";
     static const char tail[] = "'\n\t\t     5 Query\tSELECT 2\n";
@@ -87,7 +87,7 @@ static const char *write_big(size_t big, int multiline)
     FILE *f;
     int fd;
 
-    memcpy(path, "/tmp/n1scan-big-XXXXXX", sizeof(path));
+    memcpy(path, "/tmp/n1digest-big-XXXXXX", sizeof(path));
     fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);

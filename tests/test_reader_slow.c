@@ -18,7 +18,7 @@
 #include <zlib.h>
 
 #include "helpers.h"
-#include "reader.h"
+#include "read/reader.h"
 #include "reader_render.h"
 
 static void test_reader_slow_fixtures(void **state)
@@ -66,7 +66,7 @@ static void test_reader_slow_oversize_statement(void **state)
         "# User@Host: app[app] @ localhost []\n"
         "# Query_time: 0.1  Lock_time: 0.0  Rows_sent: 0  Rows_examined: 0\n"
         "SET timestamp=1732536000;\n";
-    char path[] = "/tmp/n1scan-bigslow-XXXXXX";
+    char path[] = "/tmp/n1digest-bigslow-XXXXXX";
     char chunk[4096];
     struct rr_warn_log w;
     struct n1_reader_opts o;
@@ -126,7 +126,7 @@ static void test_reader_slow_gzip_matches_plain(void **state)
     const char *rel = "slow/mysql-8.0.log";
     size_t len = 0;
     char *data = th_read_fixture(rel, &len);
-    char path[] = "/tmp/n1scan-gzslow-XXXXXX";
+    char path[] = "/tmp/n1digest-gzslow-XXXXXX";
     struct n1_strbuf plain, gz;
     gzFile z;
     int fd = mkstemp(path);

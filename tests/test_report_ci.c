@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_report_ci.c: the CI renderings of `n1scan check` (XML escaping,
+ * test_report_ci.c: the CI renderings of `n1digest check` (XML escaping,
  * JUnit, SARIF, text, JSON), the ids they key on, and baselines (JSON
  * and SQLite, read and written).
  */
@@ -15,13 +15,13 @@
 
 #include <cmocka.h>
 
-#include "baseline.h"
-#include "detector.h"
-#include "report_ci.h"
-#include "report_junit.h"
-#include "report_sarif.h"
-#include "store.h"
-#include "strbuf.h"
+#include "report/baseline.h"
+#include "analyzer/detector.h"
+#include "report/ci.h"
+#include "report/junit.h"
+#include "report/sarif.h"
+#include "store/store.h"
+#include "base/strbuf.h"
 
 /* Hostile text: markup, both quotes, a control character, whitespace
    that attribute normalisation would eat, invalid UTF-8, U+FFFF. */
@@ -136,10 +136,10 @@ static void test_report_ci_junit(void **state)
     out = render(n1_report_junit, &r);
     /* 3 results + 1 clean rule (duplicate; select_star has a result but
        no failing one, so it is clean too). */
-    assert_non_null(strstr(out, "<testsuites name=\"n1scan check\" "
+    assert_non_null(strstr(out, "<testsuites name=\"n1digest check\" "
                                 "tests=\"5\" failures=\"1\" errors=\"0\" "
                                 "skipped=\"2\""));
-    assert_non_null(strstr(out, "classname=\"n1scan.n_plus_one\" "
+    assert_non_null(strstr(out, "classname=\"n1digest.n_plus_one\" "
                                 "name=\"1d2b3769adf24e62 orders at app/my "
                                 "views.py:42\""));
     assert_non_null(strstr(out, "file=\"app/my views.py\" line=\"42\""));
@@ -200,7 +200,7 @@ static void test_report_ci_text_and_json(void **state)
     (void)state;
     sample_report(&r, x);
     out = render(n1_report_ci_text, &r);
-    assert_non_null(strstr(out, "n1scan check: FAIL: 1 new result at or "
+    assert_non_null(strstr(out, "n1digest check: FAIL: 1 new result at or "
                                 "above warning"));
     assert_non_null(strstr(out, "FAIL   n_plus_one (error) "
                                 "1d2b3769adf24e62\n"));
@@ -316,7 +316,7 @@ static void test_report_ci_baseline_json(void **state)
 
     /* Another fingerprint version is refused, with the path. */
     f = fopen(path, "w");
-    fputs("{\"n1scan_baseline\": 1, \"fingerprint_version\": 99,\n"
+    fputs("{\"n1digest_baseline\": 1, \"fingerprint_version\": 99,\n"
           " \"findings\": []}\n",
           f);
     fclose(f);
@@ -326,7 +326,7 @@ static void test_report_ci_baseline_json(void **state)
     assert_string_equal(err.file, path);
     /* Broken JSON: the line. */
     f = fopen(path, "w");
-    fputs("{\"n1scan_baseline\": 1,\n\n  oops\n", f);
+    fputs("{\"n1digest_baseline\": 1,\n\n  oops\n", f);
     fclose(f);
     assert_null(n1_baseline_load(path, &err));
     assert_int_equal(err.code, N1_EPARSE);

@@ -28,11 +28,11 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "aggregate.h"
+#include "stats/aggregate.h"
 #include "helpers.h"
-#include "normalize.h"
-#include "report_digest.h"
-#include "store.h"
+#include "sql/normalize.h"
+#include "report/digest.h"
+#include "store/store.h"
 
 #define T0 INT64_C(1732536000000000) /* 2024-11-25 12:00:00 UTC */
 

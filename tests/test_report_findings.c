@@ -14,10 +14,10 @@
 
 #include <cmocka.h>
 
-#include "event.h"
-#include "finding.h"
-#include "report_findings.h"
-#include "store.h"
+#include "base/event.h"
+#include "base/finding.h"
+#include "report/findings.h"
+#include "store/store.h"
 
 static const char *const cols[] = {"orders.id"};
 static const uint64_t conns[] = {60, 61, 62, 63, 64};

@@ -15,10 +15,10 @@
 
 #include <cmocka.h>
 
-#include "detect_int.h"
+#include "analyzer/detect_int.h"
 #include "helpers.h"
-#include "normalize.h"
-#include "rewrite.h"
+#include "sql/normalize.h"
+#include "analyzer/rewrite.h"
 
 struct rw {
     struct n1_detect_ctx ctx;

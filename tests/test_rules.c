@@ -17,10 +17,10 @@
 
 #include <cmocka.h>
 
-#include "detector.h"
+#include "analyzer/detector.h"
 #include "helpers.h"
-#include "rules.h"
-#include "rules_apply.h"
+#include "rules/rules.h"
+#include "analyzer/rules_apply.h"
 
 static int setup(void **state)
 {

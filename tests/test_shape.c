@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "normalize.h"
-#include "shape.h"
+#include "sql/normalize.h"
+#include "analyzer/shape.h"
 
 struct fixture {
     struct n1_normalizer *nz;

@@ -18,7 +18,7 @@
 #include <zlib.h>
 
 #include "helpers.h"
-#include "source.h"
+#include "read/source.h"
 
 /* Expects the next line to be text at offset/end with number lineno. */
 static void expect_line(struct n1_source *src, const char *text,
@@ -101,7 +101,7 @@ static void test_source_gzip(void **state)
 {
     static const char part1[] = "first line\nsecond";
     static const char part2[] = " line\r\nthird\n";
-    char path[] = "/tmp/n1scan-test-gz-XXXXXX";
+    char path[] = "/tmp/n1digest-test-gz-XXXXXX";
     int fd = mkstemp(path);
     gzFile gz;
     struct n1_source *src;
@@ -247,9 +247,9 @@ static void test_source_open_errors(void **state)
 
     (void)state;
     n1_err_clear(&err);
-    assert_null(n1_source_open("/nonexistent/n1scan", 0, 0, &err));
+    assert_null(n1_source_open("/nonexistent/n1digest", 0, 0, &err));
     assert_int_equal(err.code, N1_ESYS);
-    assert_string_equal(err.file, "/nonexistent/n1scan");
+    assert_string_equal(err.file, "/nonexistent/n1digest");
     n1_err_clear(&err);
     assert_null(n1_source_open("/tmp", 0, 0, &err));
     assert_int_equal(err.code, N1_ESYS);

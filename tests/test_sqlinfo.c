@@ -4,7 +4,7 @@
  *
  * Cases are data: fingerprint text in, item out. The expected items were
  * written from what pt-query-digest's item column shows for the same
- * statements, adjusted where n1scan keeps names as written.
+ * statements, adjusted where n1digest keeps names as written.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "sqlinfo.h"
+#include "sql/sqlinfo.h"
 
 struct item_case {
     const char *fp;   /* fingerprint text */

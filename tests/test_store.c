@@ -21,7 +21,7 @@
 #include <sqlite3.h>
 
 #include "helpers.h"
-#include "store.h"
+#include "store/store.h"
 
 struct sample_ev {
     struct n1_event ev;
@@ -219,13 +219,13 @@ static void test_store_refuses_foreign_files(void **state)
     assert_null(n1_store_open(path, NULL, &err));
     assert_int_equal(err.code, N1_ESTORE);
     assert_string_equal(err.file, path);
-    assert_non_null(strstr(err.message, "not an n1scan store"));
+    assert_non_null(strstr(err.message, "not an n1digest store"));
 
     assert_null(n1_store_open(junk, NULL, &err));
     assert_int_equal(err.code, N1_ESTORE);
     assert_string_equal(err.file, junk);
 
-    assert_null(n1_store_open("/nonexistent-dir/x/n1scan.db", NULL, &err));
+    assert_null(n1_store_open("/nonexistent-dir/x/n1digest.db", NULL, &err));
     assert_int_equal(err.code, N1_ESTORE);
     assert_null(n1_store_open("", NULL, &err));
     assert_int_equal(err.code, N1_EUSAGE);

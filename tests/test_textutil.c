@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "textutil.h"
+#include "base/textutil.h"
 
 #define U(s) ((const unsigned char *)(s))
 

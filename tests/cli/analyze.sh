@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# `n1scan analyze` on fixtures: the JSON validates against
+# `n1digest analyze` on fixtures: the JSON validates against
 # docs/findings.schema.json, the findings are exactly the hand-reasoned
 # ones in fixtures/analyze/*.expected.json (no extra finding), a second
 # run over the same store reports the same findings from the store, and
 # every exit status is the documented one.
 #
-# usage: analyze.sh N1SCAN FIXTURES_DIR
+# usage: analyze.sh N1DIGEST FIXTURES_DIR
 set -uo pipefail
-n1scan=$1
+n1digest=$1
 fixtures=$2
 root=$(cd "$fixtures/.." && pwd)
 here=$root/tests/cli
@@ -84,14 +84,14 @@ for exp in "$fixtures"/analyze/*.expected.json; do
     [ -f "$log" ] || log=$fixtures/sample/$base.log
     db=$work/$base.db
     expect_status 0 "$base: analyze --format json" \
-        "$n1scan" analyze --db "$db" --format json "$log" &&
+        "$n1digest" analyze --db "$db" --format json "$log" &&
         cp "$work/out" "$work/$base.json" &&
         check_json "$base" "$work/$base.json" "$exp"
 
     # Second run on the same store: the file is skipped, its findings come
     # from the store, identical, and the input says so.
     expect_status 0 "$base: re-run" \
-        "$n1scan" analyze --db "$db" --format json "$log" &&
+        "$n1digest" analyze --db "$db" --format json "$log" &&
         cp "$work/out" "$work/$base.again.json" &&
         check_json "$base (re-run)" "$work/$base.again.json" "$exp"
     if grep -q "already read" "$work/err" &&
@@ -110,11 +110,11 @@ sys.exit(d["inputs"][0]["status"] != "already_read")' \
 
     # --reread reads it again and replaces, never duplicates, the findings.
     expect_status 0 "$base: --reread" \
-        "$n1scan" analyze --db "$db" --reread --format json "$log" &&
+        "$n1digest" analyze --db "$db" --reread --format json "$log" &&
         check_json "$base (--reread)" "$work/out" "$exp"
 
     # The text report lists as many findings as the JSON.
-    expect_status 0 "$base: text" "$n1scan" analyze --db :memory: "$log"
+    expect_status 0 "$base: text" "$n1digest" analyze --db :memory: "$log"
     want=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$work/$base.json")
     got=$(grep -c '^\[[0-9]*\] ' "$work/out")
     if [ "$got" = "$want" ]; then
@@ -127,11 +127,11 @@ done
 # ---- a log that grew: the new part is read, old findings stay ----------
 head -n 45 "$fixtures/sample/settings-general.log" >"$work/grow.log"
 expect_status 0 "grown: first part" \
-    "$n1scan" analyze --db "$work/grow.db" --format json "$work/grow.log" &&
+    "$n1digest" analyze --db "$work/grow.db" --format json "$work/grow.log" &&
     cp "$work/out" "$work/grow1.json"
 tail -n +46 "$fixtures/sample/settings-general.log" >>"$work/grow.log"
 expect_status 0 "grown: second run" \
-    "$n1scan" analyze --db "$work/grow.db" --format json "$work/grow.log" &&
+    "$n1digest" analyze --db "$work/grow.db" --format json "$work/grow.log" &&
     if python3 -c '
 import json, sys
 one = json.load(open(sys.argv[1]))
@@ -149,7 +149,7 @@ assert "fanout" in {f["kind"] for f in two["findings"]}, two["findings"]
 
 # ---- the sample's text report shows both problems, ready to paste -----
 sample=$fixtures/sample/settings-general.log
-expect_status 0 "sample: text" "$n1scan" analyze --db :memory: "$sample"
+expect_status 0 "sample: text" "$n1digest" analyze --db :memory: "$sample"
 for pat in \
     "[1] N+1 loop (warning): select on profile_settings, 40 times" \
     "keys        profile_settings.name; 40 distinct values" \
@@ -183,7 +183,7 @@ fi
     done
 } >"$work/hostile.log"
 expect_status 0 "hostile: analyze --format json" \
-    "$n1scan" analyze --db :memory: --format json "$work/hostile.log" &&
+    "$n1digest" analyze --db :memory: --format json "$work/hostile.log" &&
     cp "$work/out" "$work/hostile.json" &&
     check_json "hostile" "$work/hostile.json"
 if python3 -c '
@@ -201,7 +201,7 @@ assert f["location"] == "a.py:9", f["location"]
 else
     fail "hostile: invalid UTF-8, tags or location not rendered as expected"
 fi
-expect_status 0 "hostile: text" "$n1scan" analyze --db :memory: "$work/hostile.log"
+expect_status 0 "hostile: text" "$n1digest" analyze --db :memory: "$work/hostile.log"
 if LC_ALL=C grep -q $'\xff' "$work/out"; then
     : # the raw byte passes through in text; only control bytes are masked
 fi
@@ -213,20 +213,20 @@ fi
 
 # ---- exit statuses -----------------------------------------------------
 expect_status 1 "--fail-on-findings with findings" \
-    "$n1scan" analyze --db :memory: --fail-on-findings "$sample"
+    "$n1digest" analyze --db :memory: --fail-on-findings "$sample"
 expect_status 0 "--fail-on-findings without findings" \
-    "$n1scan" analyze --db :memory: --fail-on-findings \
+    "$n1digest" analyze --db :memory: --fail-on-findings \
     "$fixtures/general/mysql-8.0.log"
-expect_status 2 "no LOG" "$n1scan" analyze --db :memory:
+expect_status 2 "no LOG" "$n1digest" analyze --db :memory:
 expect_status 2 "bad --format" \
-    "$n1scan" analyze --db :memory: --format xml "$sample"
+    "$n1digest" analyze --db :memory: --format xml "$sample"
 # ---- rule files ----------------------------------------------------------
 # Stricter thresholds drop the 40-iteration loop; [allow] drops the fan-out.
 printf '[n_plus_one]\nmin_repeats = 50\n' >"$work/strict.rules"
 printf '[allow]\ntable = metrics\n' >"$work/allow.rules"
 printf '[n_plus_one]\nmin_repeat = 50\n' >"$work/bad.rules"
 expect_status 0 "--rules strict" \
-    "$n1scan" analyze --db :memory: --format json --rules "$work/strict.rules" \
+    "$n1digest" analyze --db :memory: --format json --rules "$work/strict.rules" \
     "$sample" &&
     if python3 -c 'import json,sys; d=json.load(open(sys.argv[1]));
 sys.exit([f["kind"] for f in d["findings"]] != ["fanout"])' "$work/out"; then
@@ -235,7 +235,7 @@ sys.exit([f["kind"] for f in d["findings"]] != ["fanout"])' "$work/out"; then
         fail "--rules strict: expected only the fan-out"
     fi
 expect_status 0 "--rules strict --rules allow" \
-    "$n1scan" analyze --db :memory: --format json \
+    "$n1digest" analyze --db :memory: --format json \
     --rules "$work/strict.rules" --rules "$work/allow.rules" "$sample" &&
     if python3 -c 'import json,sys; d=json.load(open(sys.argv[1]));
 sys.exit(d["findings"] != [])' "$work/out" &&
@@ -245,21 +245,21 @@ sys.exit(d["findings"] != [])' "$work/out" &&
         fail "--rules allow: the fan-out was not accepted"
     fi
 expect_status 3 "--rules with an unknown key" \
-    "$n1scan" analyze --db :memory: --rules "$work/bad.rules" "$sample" &&
+    "$n1digest" analyze --db :memory: --rules "$work/bad.rules" "$sample" &&
     if grep -q "bad.rules:2" "$work/err"; then pass; else
         fail "--rules bad: no file:line in the message"
     fi
 expect_status 2 "--rules missing file" \
-    "$n1scan" analyze --db :memory: --rules "$work/none.rules" "$sample"
+    "$n1digest" analyze --db :memory: --rules "$work/none.rules" "$sample"
 echo "hello" >"$work/notalog.txt"
-expect_status 3 "not a log" "$n1scan" analyze --db :memory: "$work/notalog.txt"
+expect_status 3 "not a log" "$n1digest" analyze --db :memory: "$work/notalog.txt"
 expect_status 3 "not a log next to a log" \
-    "$n1scan" analyze --db :memory: --format json "$work/notalog.txt" "$sample" &&
+    "$n1digest" analyze --db :memory: --format json "$work/notalog.txt" "$sample" &&
     check_json "not a log + sample" "$work/out" \
         "$fixtures/analyze/settings-general.expected.json"
 expect_status 4 "skipped lines" \
-    "$n1scan" analyze --db :memory: "$fixtures/general/garbage.log"
-expect_status 0 "--help" "$n1scan" analyze --help
+    "$n1digest" analyze --db :memory: "$fixtures/general/garbage.log"
+expect_status 0 "--help" "$n1digest" analyze --help
 
 echo "analyze.sh: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# `n1scan check`, the CI gate, on small general logs written here: exit
+# `n1digest check`, the CI gate, on small general logs written here: exit
 # statuses (0/1/2/3), --fail-on levels, JSON baselines (written sorted
 # and stable, read back, stale entries) and SQLite ones, the allow-list,
 # ids stable across files and key values, skipped input, SARIF validated
 # against tests/schemas/sarif-2.1.0-subset.schema.json and JUnit XML
 # parsed and counted, with hostile bytes in the logged statements.
 #
-# usage: check.sh N1SCAN FIXTURES_DIR
+# usage: check.sh N1DIGEST FIXTURES_DIR
 set -uo pipefail
-n1scan=$1
+n1digest=$1
 fixtures=$2
 root=$(cd "$fixtures/.." && pwd)
 checker=$root/tests/cli/check_ci.py
@@ -117,65 +117,65 @@ header "$work/empty.log"
 printf 'not a log\n' >"$work/notalog.txt"
 
 # ---- usage and unreadable input -----------------------------------------
-expect_status 0 "--help" "$n1scan" check --help &&
+expect_status 0 "--help" "$n1digest" check --help &&
     expect_grep "--help lists exit statuses" "^  3  unreadable input" "$work/out"
-expect_status 2 "no LOG" "$n1scan" check
-expect_status 2 "bad --fail-on" "$n1scan" check --fail-on fatal "$work/one.log"
-expect_status 2 "bad --format" "$n1scan" check --format xml "$work/one.log"
-expect_status 2 "unknown option" "$n1scan" check --frobnicate "$work/one.log"
-expect_status 3 "missing LOG" "$n1scan" check "$work/missing.log"
-expect_status 3 "not a log" "$n1scan" check "$work/notalog.txt"
-expect_status 3 "a log with no events" "$n1scan" check "$work/empty.log" &&
+expect_status 2 "no LOG" "$n1digest" check
+expect_status 2 "bad --fail-on" "$n1digest" check --fail-on fatal "$work/one.log"
+expect_status 2 "bad --format" "$n1digest" check --format xml "$work/one.log"
+expect_status 2 "unknown option" "$n1digest" check --frobnicate "$work/one.log"
+expect_status 3 "missing LOG" "$n1digest" check "$work/missing.log"
+expect_status 3 "not a log" "$n1digest" check "$work/notalog.txt"
+expect_status 3 "a log with no events" "$n1digest" check "$work/empty.log" &&
     expect_grep "no events: says why" "general log on" "$work/err"
 # A readable log next to an unreadable one still fails: 3 wins over 1.
-expect_status 3 "one good, one missing" "$n1scan" check "$work/one.log" \
+expect_status 3 "one good, one missing" "$n1digest" check "$work/one.log" \
     "$work/missing.log"
 printf '[n_plus_one]\nmin_repeat = 3\n' >"$work/bad.rules"
-expect_status 3 "bad rule file" "$n1scan" check --rules "$work/bad.rules" \
+expect_status 3 "bad rule file" "$n1digest" check --rules "$work/bad.rules" \
     "$work/one.log" &&
     expect_grep "bad rule file: file and line" "bad.rules:2" "$work/err"
-printf '{"n1scan_baseline": 1,\n "fingerprint_version": 1,\n "findings": [\n  {"id": "xyz"}\n ]\n}\n' \
+printf '{"n1digest_baseline": 1,\n "fingerprint_version": 1,\n "findings": [\n  {"id": "xyz"}\n ]\n}\n' \
     >"$work/bad-entry.json"
-expect_status 3 "bad baseline entry" "$n1scan" check --baseline \
+expect_status 3 "bad baseline entry" "$n1digest" check --baseline \
     "$work/bad-entry.json" "$work/one.log" &&
     expect_grep "bad baseline: names it" "bad-entry.json" "$work/err"
 printf '{"findings": [\n' >"$work/broken.json"
-expect_status 3 "baseline not JSON" "$n1scan" check --baseline \
+expect_status 3 "baseline not JSON" "$n1digest" check --baseline \
     "$work/broken.json" "$work/one.log" &&
     expect_grep "broken baseline: file and line" "broken.json:[0-9]+" \
         "$work/err"
-expect_status 3 "missing baseline" "$n1scan" check --baseline \
+expect_status 3 "missing baseline" "$n1digest" check --baseline \
     "$work/nothere.json" "$work/one.log"
 # Skipped events: 3 unless accepted, then the findings decide.
 # (--max-statement 100 drops the tagged orders loop, not the items loop.)
-expect_status 3 "skipped events" "$n1scan" check --max-statement 100 \
+expect_status 3 "skipped events" "$n1digest" check --max-statement 100 \
     "$work/two.log" &&
     expect_grep "skipped: says so" "events skipped: a loop" "$work/err"
-expect_status 1 "skipped events, --allow-skipped" "$n1scan" check \
+expect_status 1 "skipped events, --allow-skipped" "$n1digest" check \
     --max-statement 100 --allow-skipped "$work/two.log"
 
 # ---- findings and --fail-on ---------------------------------------------
-expect_status 1 "a loop fails" "$n1scan" check "$work/one.log" &&
+expect_status 1 "a loop fails" "$n1digest" check "$work/one.log" &&
     expect_grep "names the loop" "^FAIL +n_plus_one .*" "$work/out" &&
     expect_grep "names the table" "select on orders ran 8 times" "$work/out" &&
     expect_grep "gives the location" "location +app/customers.py:42" \
         "$work/out"
-expect_status 0 "--fail-on error" "$n1scan" check --fail-on error \
+expect_status 0 "--fail-on error" "$n1digest" check --fail-on error \
     "$work/one.log"
-expect_status 1 "--fail-on info" "$n1scan" check --fail-on info \
+expect_status 1 "--fail-on info" "$n1digest" check --fail-on info \
     "$work/one.log"
 # --fail-on info also fails on info-level advice alone.
 printf '[n_plus_one]\nenabled = false\n' >"$work/nodet.rules"
-expect_status 0 "advice only, warning" "$n1scan" check --rules \
+expect_status 0 "advice only, warning" "$n1digest" check --rules \
     "$work/nodet.rules" "$work/one.log"
-expect_status 1 "advice only, --fail-on info" "$n1scan" check --rules \
+expect_status 1 "advice only, --fail-on info" "$n1digest" check --rules \
     "$work/nodet.rules" --fail-on info --format json "$work/one.log" &&
     expect_grep "adviser result" '"rule": "adviser\.' "$work/out"
 
 # ---- JSON baseline ------------------------------------------------------
-expect_status 0 "--write-baseline" "$n1scan" check --write-baseline \
+expect_status 0 "--write-baseline" "$n1digest" check --write-baseline \
     "$work/base.json" "$work/one.log"
-expect_status 0 "--write-baseline again" "$n1scan" check --write-baseline \
+expect_status 0 "--write-baseline again" "$n1digest" check --write-baseline \
     "$work/base2.json" "$work/one.log"
 if cmp -s "$work/base.json" "$work/base2.json"; then
     pass
@@ -186,7 +186,7 @@ if python3 - "$work/base.json" <<'EOF'; then
 import json, sys
 d = json.load(open(sys.argv[1]))
 ids = [e["id"] for e in d["findings"]]
-assert d["n1scan_baseline"] == 1, d
+assert d["n1digest_baseline"] == 1, d
 assert ids == sorted(ids) and len(set(ids)) == len(ids), ids
 assert all({"id", "rule", "table", "statement"} <= set(e) for e in d["findings"])
 assert any(e["rule"] == "n_plus_one" and e["table"] == "orders"
@@ -196,12 +196,12 @@ EOF
 else
     fail "baseline is not sorted, unique and readable"
 fi
-expect_status 0 "baseline accepts the loop" "$n1scan" check --baseline \
+expect_status 0 "baseline accepts the loop" "$n1digest" check --baseline \
     "$work/base.json" "$work/one.log" &&
     expect_grep "baseline mark" "^base +n_plus_one" "$work/out"
 expect_status 0 "ids stable across files, connections and keys" \
-    "$n1scan" check --baseline "$work/base.json" "$work/other.log"
-expect_status 1 "a new loop fails" "$n1scan" check --baseline \
+    "$n1digest" check --baseline "$work/base.json" "$work/other.log"
+expect_status 1 "a new loop fails" "$n1digest" check --baseline \
     "$work/base.json" --format json --output "$work/two.json" \
     "$work/two.log"
 python3 "$checker" ids "$work/two.json" >"$work/two.ids"
@@ -217,9 +217,9 @@ expect_grep "the old loop is in the baseline" "^baseline n_plus_one" \
     "$work/two.ids"
 expect_grep "nothing stale" '"stale": \[\]' "$work/two.json"
 # Stale: a baseline of both loops, a log with only one.
-"$n1scan" check --write-baseline "$work/both.json" "$work/two.log" \
+"$n1digest" check --write-baseline "$work/both.json" "$work/two.log" \
     >/dev/null 2>&1
-expect_status 0 "stale entries do not fail" "$n1scan" check --baseline \
+expect_status 0 "stale entries do not fail" "$n1digest" check --baseline \
     "$work/both.json" "$work/one.log" &&
     expect_grep "stale entries listed" "^stale baseline entries" \
         "$work/out" &&
@@ -228,21 +228,21 @@ expect_status 0 "stale entries do not fail" "$n1scan" check --baseline \
     expect_grep "stale count on stderr" "1 stale baseline entry" "$work/err"
 
 # ---- SQLite baseline ----------------------------------------------------
-"$n1scan" analyze --db "$work/accepted.db" "$work/one.log" >/dev/null 2>&1
-expect_status 0 "SQLite baseline accepts" "$n1scan" check --baseline \
+"$n1digest" analyze --db "$work/accepted.db" "$work/one.log" >/dev/null 2>&1
+expect_status 0 "SQLite baseline accepts" "$n1digest" check --baseline \
     "$work/accepted.db" "$work/one.log"
-expect_status 1 "SQLite baseline, new loop" "$n1scan" check --baseline \
+expect_status 1 "SQLite baseline, new loop" "$n1digest" check --baseline \
     "$work/accepted.db" "$work/two.log"
 
 # ---- allow-list ---------------------------------------------------------
 printf '# CI allow-list\n[allow]\ntable = order_items\n' >"$work/ci.rules"
-expect_status 0 "allowed loop does not fail" "$n1scan" check --rules \
+expect_status 0 "allowed loop does not fail" "$n1digest" check --rules \
     "$work/ci.rules" --baseline "$work/base.json" "$work/two.log" &&
     expect_grep "allowed, with origin" \
         "allowed by +table = order_items \(.*ci.rules:3\)" "$work/out"
 
 # ---- SARIF ----------------------------------------------------------------
-expect_status 1 "sarif" "$n1scan" check --format sarif --output \
+expect_status 1 "sarif" "$n1digest" check --format sarif --output \
     "$work/two.sarif" "$work/two.log"
 if python3 "$checker" sarif "$work/two.sarif" "$schema"; then
     pass
@@ -273,7 +273,7 @@ else
 fi
 
 # ---- JUnit ----------------------------------------------------------------
-expect_status 1 "junit" "$n1scan" check --format junit --baseline \
+expect_status 1 "junit" "$n1digest" check --format junit --baseline \
     "$work/base.json" --output "$work/two.xml" "$work/two.log"
 if python3 "$checker" junit "$work/two.xml"; then
     pass
@@ -285,14 +285,14 @@ import sys
 import xml.etree.ElementTree as ET
 s = ET.parse(sys.argv[1]).getroot().find("testsuite")
 failed = [c for c in s.iter("testcase") if c.find("failure") is not None]
-assert len(failed) == 1 and failed[0].get("classname") == "n1scan.n_plus_one"
+assert len(failed) == 1 and failed[0].get("classname") == "n1digest.n_plus_one"
 text = failed[0].find("failure").text
 assert '<b>&"x' in text and "\ufffd" in text, text
 skipped = [c.find("skipped").get("message") for c in s.iter("testcase")
            if c.find("skipped") is not None]
 assert "in the baseline" in skipped, skipped
 passing = [c.get("classname") for c in s.iter("testcase") if len(c) == 0]
-assert "n1scan.duplicate" in passing, passing
+assert "n1digest.duplicate" in passing, passing
 EOF
     pass
 else

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Check the CI outputs of `n1scan check`.
+"""Check the CI outputs of `n1digest check`.
 
 usage:
   check_ci.py sarif FILE SCHEMA   validate FILE against SCHEMA (jsonschema),

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Check `n1scan analyze --format json` output.
+"""Check `n1digest analyze --format json` output.
 
 usage: check_findings.py --schema SCHEMA ACTUAL.json [--expected EXP.json]
        check_findings.py --self-test

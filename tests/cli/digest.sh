@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# CLI test for `n1scan digest`: text and JSON on fixture logs, filters,
+# CLI test for `n1digest digest`: text and JSON on fixture logs, filters,
 # --group-by, --order-by/--limit, --db reuse (a file read twice counts
 # once), stored-data filters that must refuse, and exit statuses.
-# usage: digest.sh N1SCAN FIXTURES_DIR
+# usage: digest.sh N1DIGEST FIXTURES_DIR
 set -u
 n1=$1
 fx=$2
@@ -150,7 +150,7 @@ expect_rc bad-since 2 "$n1" digest --since yesterday "$slow"
 expect_rc bad-range 2 "$n1" digest --since 2024-01-02 --until 2024-01-01 "$slow"
 expect_rc bad-group 2 "$n1" digest --group-by table "$slow"
 expect_rc help 0 "$n1" digest --help
-grep -q "usage: n1scan digest" "$work/out" || fail "help on stdout"
+grep -q "usage: n1digest digest" "$work/out" || fail "help on stdout"
 
 # 11. no progress line when stderr is not a terminal
 "$n1" digest "$cap" >/dev/null 2>"$work/err"

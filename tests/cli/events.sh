@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# CLI test for `n1scan events`: text and --json output, stdin, gzip,
+# CLI test for `n1digest events`: text and --json output, stdin, gzip,
 # several files, the per-file summary and the exit statuses.
-# usage: events.sh N1SCAN FIXTURES_DIR
+# usage: events.sh N1DIGEST FIXTURES_DIR
 set -u
 n1=$1
 fx=$2
@@ -32,7 +32,7 @@ expect_status() {
 # 1. --help goes to stdout and exits 0; no LOG is a usage error.
 "$n1" events --help >"$work/out" 2>"$work/err"
 expect_status help 0 $?
-grep -q '^usage: n1scan events' "$work/out" || fail "help text"
+grep -q '^usage: n1digest events' "$work/out" || fail "help text"
 [ -s "$work/err" ] && fail "help wrote to stderr"
 "$n1" events >"$work/out" 2>"$work/err"
 expect_status no-log 2 $?
@@ -52,7 +52,7 @@ printf '%s\n' \
     "$f:7	2014-11-25T12:00:01.000000Z	1	query	test	SELECT 2" \
     "$f:8	2014-11-25T12:00:01.000000Z	1	quit	test	" >"$work/exp"
 check text "$work/exp" "$work/out"
-echo "n1scan: $f: legacy-general: 5 events, 0 lines skipped, 0 events skipped" \
+echo "n1digest: $f: legacy-general: 5 events, 0 lines skipped, 0 events skipped" \
     >"$work/exp"
 check summary "$work/exp" "$work/err"
 
@@ -90,7 +90,7 @@ fi
 "$n1" events --json - <"$fx/slow/percona-8.0.log" 2>"$work/err" |
     sed 's/"file":"[^"]*"/"file":"X"/' >"$work/stdin"
 check stdin "$work/plain" "$work/stdin"
-grep -q '^n1scan: -: percona-slow: 2 events' "$work/err" ||
+grep -q '^n1digest: -: percona-slow: 2 events' "$work/err" ||
     fail "stdin summary"
 gzip -c "$fx/slow/percona-8.0.log" >"$work/p.log.gz"
 "$n1" events --json "$work/p.log.gz" 2>/dev/null |
@@ -114,7 +114,7 @@ grep -q 'slow/crlf.log: mariadb-slow: 1 events' "$work/err" ||
 # 7. skipped lines: exit 4, the warnings and the summary say so.
 "$n1" events "$fx/slow/garbage.log" >"$work/out" 2>"$work/err"
 expect_status skipped 4 $?
-grep -q "^n1scan: PARSE $fx/slow/garbage.log:1: garbage line skipped" \
+grep -q "^n1digest: PARSE $fx/slow/garbage.log:1: garbage line skipped" \
     "$work/err" || fail "skipped: warning"
 grep -q 'mariadb-slow: 1 events, 2 lines skipped, 0 events skipped' \
     "$work/err" || fail "skipped: summary"
@@ -129,7 +129,7 @@ printf 'hello\nworld\n' >"$work/notes.txt"
 "$n1" events "$work/notes.txt" "$fx/slow/mysql-5.7.log" >"$work/out" \
     2>"$work/err"
 expect_status not-a-log 3 $?
-grep -q "^n1scan: PARSE $work/notes.txt: not a MySQL or MariaDB query log (" \
+grep -q "^n1digest: PARSE $work/notes.txt: not a MySQL or MariaDB query log (" \
     "$work/err" || fail "not-a-log message"
 [ "$(wc -l <"$work/out")" -eq 2 ] || fail "not-a-log: other file read"
 "$n1" events "$work/missing.log" >/dev/null 2>"$work/err"

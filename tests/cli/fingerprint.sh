@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# CLI test for `n1scan fingerprint`: arguments, stdin cutting, --json,
+# CLI test for `n1digest fingerprint`: arguments, stdin cutting, --json,
 # --help and usage errors.
-# usage: fingerprint.sh N1SCAN FIXTURES_DIR
+# usage: fingerprint.sh N1DIGEST FIXTURES_DIR
 set -u
 n1=$1
 work=$(mktemp -d)
@@ -67,7 +67,7 @@ X
 # 5. --help: usage on stdout, exit 0
 out=$("$n1" fingerprint --help 2>/dev/null)
 rc=$?
-if [ $rc -ne 0 ] || ! printf '%s' "$out" | grep -q '^usage: n1scan fingerprint'; then
+if [ $rc -ne 0 ] || ! printf '%s' "$out" | grep -q '^usage: n1digest fingerprint'; then
     echo "FAIL: --help (rc=$rc)" >&2
     fails=$((fails + 1))
 fi
@@ -77,7 +77,7 @@ for opt in --bogus -x; do
     "$n1" fingerprint "$opt" >"$work/out" 2>"$work/err"
     rc=$?
     if [ $rc -ne 2 ] || [ -s "$work/out" ] || [ "$(wc -l <"$work/err")" -ne 1 ] ||
-        ! grep -q '^n1scan: USAGE' "$work/err"; then
+        ! grep -q '^n1digest: USAGE' "$work/err"; then
         echo "FAIL: bad option $opt (rc=$rc)" >&2
         cat "$work/err" >&2
         fails=$((fails + 1))

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Compares how pt-fingerprint and `n1scan fingerprint` group statements.
+# Compares how pt-fingerprint and `n1digest fingerprint` group statements.
 #
 # Both tools partition the same statements into classes (same fingerprint).
 # Every class of one tool that is not a class of the other is a
-# disagreement: a "merge" (one n1scan class holds several pt classes, keyed
-# by the n1scan fingerprint) or a "split" (one pt class becomes several
-# n1scan classes, keyed by the pt fingerprint). Each must be listed in
+# disagreement: a "merge" (one n1digest class holds several pt classes, keyed
+# by the n1digest fingerprint) or a "split" (one pt class becomes several
+# n1digest classes, keyed by the pt fingerprint). Each must be listed in
 # fixtures/normalize/pt-differences.txt with its reason, see
 # docs/fingerprint.md. Statements come from
-# fixtures/normalize/grouping-corpus.sql and, when `n1scan events` exists,
+# fixtures/normalize/grouping-corpus.sql and, when `n1digest events` exists,
 # from the fixture logs.
-# usage: pt_fingerprint_grouping.sh N1SCAN FIXTURES_DIR
+# usage: pt_fingerprint_grouping.sh N1DIGEST FIXTURES_DIR
 set -u
 n1=$1
 fixtures=$2
@@ -25,7 +25,7 @@ if "$n1" events --help >/dev/null 2>&1; then
         [ -f "$f" ] && logs+=("$f")
     done
 else
-    echo "pt_fingerprint_grouping.sh: n1scan events not available," \
+    echo "pt_fingerprint_grouping.sh: n1digest events not available," \
         "comparing the corpus only"
 fi
 exec python3 - "$n1" "$fixtures" "${logs[@]}" <<'PY'
@@ -71,7 +71,7 @@ for s in list(corpus()) + list(from_logs()):
 # (records end with ";\n", must start with a word character, must not hold
 # ";\n" or a line starting with "#"); --query for the rest.
 # --match-embedded-numbers keeps digits inside names (t1, tbl_2023), which
-# is n1scan's rule too; without it pt groups t1 with t2.
+# is n1digest's rule too; without it pt groups t1 with t2.
 PT = ["pt-fingerprint", "--match-embedded-numbers"]
 pt = [None] * len(stmts)
 batch = [i for i, s in enumerate(stmts)
@@ -104,14 +104,14 @@ keep = [i for i in range(len(stmts)) if pt[i] is not None]
 stmts = [stmts[i] for i in keep]
 pt = [pt[i] for i in keep]
 
-# n1scan: statements as arguments, in batches
+# n1digest: statements as arguments, in batches
 ours = []
 for k in range(0, len(stmts), 200):
     p = subprocess.run([n1, "fingerprint", "--json", "--"]
                        + stmts[k:k + 200], capture_output=True, check=True)
     ours += [json.loads(l) for l in p.stdout.decode("utf-8").splitlines()]
 if len(ours) != len(stmts):
-    sys.exit("n1scan returned %d results for %d statements"
+    sys.exit("n1digest returned %d results for %d statements"
              % (len(ours), len(stmts)))
 
 known = {}
@@ -145,7 +145,7 @@ for fp, members in pt_classes.items():
         if key not in known:
             bad.append((key, [stmts[i] for i in members], fps))
 
-print("%d statements: %d n1scan classes, %d pt-fingerprint classes, "
+print("%d statements: %d n1digest classes, %d pt-fingerprint classes, "
       "%d listed differences seen"
       % (len(stmts), len(n1_classes), len(pt_classes), len(used)))
 for key in sorted(set(known) - used):

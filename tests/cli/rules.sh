@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# CLI test for `n1scan rules list`: the built-in defaults with origins,
+# CLI test for `n1digest rules list`: the built-in defaults with origins,
 # user files on top (later wins, entries accumulate), and bad rule files
 # failing with exit status 3 and FILE:LINE in the message.
-# usage: rules.sh N1SCAN FIXTURES_DIR
+# usage: rules.sh N1DIGEST FIXTURES_DIR
 set -u
 n1=$1
 work=$(mktemp -d)
@@ -94,7 +94,7 @@ expect_line user "$work/out" \
 "$n1" rules list --rules "$work/out" >/dev/null 2>"$work/err" ||
     { fail "listing does not read back"; cat "$work/err" >&2; }
 
-# 4. bad rule files: exit 3, "n1scan: RULES FILE:LINE: ..." on stderr
+# 4. bad rule files: exit 3, "n1digest: RULES FILE:LINE: ..." on stderr
 # bad NAME EXPECTED_STDERR_LINE < file contents
 bad() {
     cat >"$work/bad.rules"
@@ -106,7 +106,7 @@ bad() {
     diff -u "$work/exp" "$work/err" >&2 || fail "$1: message"
 }
 bad unknown-key \
-    "n1scan: RULES $work/bad.rules:12: unknown key 'min_repeat' in [n_plus_one]" <<'X'
+    "n1digest: RULES $work/bad.rules:12: unknown key 'min_repeat' in [n_plus_one]" <<'X'
 # my rules
 #
 #
@@ -121,12 +121,12 @@ bad unknown-key \
 min_repeat = 3
 X
 bad bad-regex \
-    "n1scan: RULES $work/bad.rules:2: bad pattern for 'statement' in [allow] at offset 4: missing closing parenthesis" <<'X'
+    "n1digest: RULES $work/bad.rules:2: bad pattern for 'statement' in [allow] at offset 4: missing closing parenthesis" <<'X'
 [allow]
 statement = ^a(b
 X
 bad bad-severity \
-    "n1scan: RULES $work/bad.rules:2: bad severity 'fatal' for 'severity' in [fanout] (info, warning or error)" <<'X'
+    "n1digest: RULES $work/bad.rules:2: bad severity 'fatal' for 'severity' in [fanout] (info, warning or error)" <<'X'
 [fanout]
 severity = fatal
 X
@@ -136,7 +136,7 @@ X
 rc=$?
 [ "$rc" -eq 2 ] || fail "missing: exit $rc, not 2"
 expect_line missing "$work/err" \
-    "n1scan: SYSTEM $work/nope.rules: cannot open: No such file or directory"
+    "n1digest: SYSTEM $work/nope.rules: cannot open: No such file or directory"
 
 # 6. usage errors: exit 2; --help: exit 0 on stdout
 "$n1" rules >/dev/null 2>&1
@@ -145,7 +145,7 @@ expect_line missing "$work/err" \
 [ $? -eq 2 ] || fail "unknown option: not exit 2"
 "$n1" rules list --rules >/dev/null 2>&1
 [ $? -eq 2 ] || fail "--rules without file: not exit 2"
-"$n1" rules --help | grep -q "usage: n1scan rules list" ||
+"$n1" rules --help | grep -q "usage: n1digest rules list" ||
     fail "help"
 
 if [ "$fails" -ne 0 ]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""tail_log.py: write a MariaDB general log for the `n1scan tail` tests.
+"""tail_log.py: write a MariaDB general log for the `n1digest tail` tests.
 
 usage: tail_log.py head FILE CONNS   the banner, a long-lived connection,
                                      then CONNS short connections, the last

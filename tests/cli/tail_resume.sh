@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# `n1scan tail` restarts from its committed state, not from byte 0: on a
+# `n1digest tail` restarts from its committed state, not from byte 0: on a
 # 17 MB general log (tests/cli/tail_log.py) tail catches up, is killed
 # with SIGKILL, the log grows (an N+1 loop open at the kill goes on, and
 # a connection whose user and schema were logged only at the start of
@@ -10,15 +10,15 @@
 # * the second run parsed well under 1 MB: its work follows what is past
 #   the low-water mark, not the file size;
 # * the printed findings and the stored per-fingerprint counts equal
-#   `n1scan analyze` on the whole file (tests/integration/check_tail.py):
+#   `n1digest analyze` on the whole file (tests/integration/check_tail.py):
 #   none twice, none missed;
 # * the stored first/last times of every fingerprint and the schema,
 #   user and host of the late connection's statements equal analyze's,
 #   so the reader state carried over the restart was right.
 #
-# usage: tail_resume.sh N1SCAN FIXTURES_DIR
+# usage: tail_resume.sh N1DIGEST FIXTURES_DIR
 set -uo pipefail
-n1scan=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+n1digest=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 root=$(cd "$2/.." && pwd)
 gen=$root/tests/cli/tail_log.py
 check=$root/tests/integration/check_tail.py
@@ -53,7 +53,7 @@ PY
 cd "$work" || exit 2
 python3 "$gen" head live.log 25000 || exit 2
 
-"$n1scan" tail --db t.db --format json live.log >out1 2>err1 &
+"$n1digest" tail --db t.db --format json live.log >out1 2>err1 &
 tail_pid=$!
 caught_up t.db live.log || fail "first run did not catch up"
 kill -9 "$tail_pid"
@@ -63,7 +63,7 @@ tail_pid=
 python3 "$gen" more live.log 100 || exit 2
 size=$(stat -c %s live.log)
 
-"$n1scan" tail --db t.db --format json live.log >out2 2>err2 &
+"$n1digest" tail --db t.db --format json live.log >out2 2>err2 &
 tail_pid=$!
 caught_up t.db live.log || fail "second run did not catch up"
 kill -TERM "$tail_pid"
@@ -81,7 +81,7 @@ elif [ "$parsed" -ge 1000000 ]; then
     cat err2 >&2
 fi
 
-"$n1scan" analyze --db ref.db --format json live.log >ref.json 2>/dev/null
+"$n1digest" analyze --db ref.db --format json live.log >ref.json 2>/dev/null
 cat out1 out2 >out
 python3 "$check" --tail-out out --tail-db t.db --ref-json ref.json \
     --ref-db ref.db >check.txt 2>&1 || {

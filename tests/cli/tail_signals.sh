@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# `n1scan tail` and signals. SIGHUP (logrotate's postrotate) does not end
+# `n1digest tail` and signals. SIGHUP (logrotate's postrotate) does not end
 # tail: it reopens the path, so after a rename rotation and a new file
 # the loop written to the new file is reported too. SIGINT ends it with
 # exit 0 after a last commit: the store's commit point is the end of the
 # new file, and "stopped:" counts every statement of both files.
 #
-# usage: tail_signals.sh N1SCAN FIXTURES_DIR
+# usage: tail_signals.sh N1DIGEST FIXTURES_DIR
 set -uo pipefail
-n1scan=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+n1digest=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 # shellcheck source=tests/cli/lib_tail.bash
 source "$(dirname "$0")/lib_tail.bash"
 
@@ -42,7 +42,7 @@ wait_lines()
 
 cd "$work" || exit 2
 general_log items 9 >general.log
-"$n1scan" tail --db t.db --format json general.log >out 2>err &
+"$n1digest" tail --db t.db --format json general.log >out 2>err &
 tail_pid=$!
 wait_lines out 1 || fail "the first loop was not reported"
 

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The findings stream of `n1scan tail` across a crash: at least once, and
-# no line lost. N1SCAN_TEST_KILL makes tail kill itself with SIGKILL
+# The findings stream of `n1digest tail` across a crash: at least once, and
+# no line lost. N1DIGEST_TEST_KILL makes tail kill itself with SIGKILL
 # right after the commit that stores a finding ("after-commit": before it
 # is printed) or right after printing it ("after-print": before it is
 # marked printed). A restart prints a stored finding that was not marked
 # printed first, once; the one-line repeat of "after-print" is the
 # window docs/tail.md describes, and a third run prints nothing.
 #
-# usage: tail_stream.sh N1SCAN FIXTURES_DIR
+# usage: tail_stream.sh N1DIGEST FIXTURES_DIR
 set -uo pipefail
-n1scan=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+n1digest=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 # shellcheck source=tests/cli/lib_tail.bash
 source "$(dirname "$0")/lib_tail.bash"
 
@@ -21,7 +21,7 @@ run_until()
 {
     local out=$1 want=$2 n=0
     shift 2
-    "$n1scan" tail "$@" >"$out" 2>>"$work/err" &
+    "$n1digest" tail "$@" >"$out" 2>>"$work/err" &
     tail_pid=$!
     while [ "$(wc -l <"$out")" -lt "$want" ] && [ $n -lt 100 ]; do
         sleep 0.1
@@ -53,7 +53,7 @@ for fmt in text json; do
     db=$fmt.db
     # Killed between the commit and the print: nothing printed yet.
     rc=0
-    { N1SCAN_TEST_KILL=after-commit timeout 20 "$n1scan" tail --db "$db" \
+    { N1DIGEST_TEST_KILL=after-commit timeout 20 "$n1digest" tail --db "$db" \
         --format "$fmt" general.log >"$fmt.1" 2>>err; } 2>/dev/null || rc=$?
     [ "$rc" -eq 137 ] || fail "$fmt after-commit: exit $rc, expected 137"
     [ ! -s "$fmt.1" ] || fail "$fmt after-commit: printed before the kill"
@@ -76,7 +76,7 @@ for fmt in text json; do
 
     # Killed between the print and the mark: printed, then once more.
     rc=0
-    { N1SCAN_TEST_KILL=after-print timeout 20 "$n1scan" tail \
+    { N1DIGEST_TEST_KILL=after-print timeout 20 "$n1digest" tail \
         --db "p-$db" --format "$fmt" general.log >"$fmt.4" 2>>err; } \
         2>/dev/null || rc=$?
     [ "$rc" -eq 137 ] || fail "$fmt after-print: exit $rc, expected 137"

@@ -5,7 +5,7 @@
  * The input is written to a memfd (a temporary file where memfd is not
  * available) and read to the end twice: once as a whole, once in follow
  * mode after a split at a byte chosen from the input, then flushed. Both
- * readings must keep the invariants the rest of n1scan relies on: event
+ * readings must keep the invariants the rest of n1digest relies on: event
  * offsets increase, every event lies within the bytes read, sql_len
  * matches a NUL-terminated buffer, and the stats add up. A small
  * max_statement makes the over-the-cap paths reachable.
@@ -18,7 +18,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "reader.h"
+#include "read/reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""check_analyze.py: compare `n1scan analyze --format json` on a real
+"""check_analyze.py: compare `n1digest analyze --format json` on a real
 server's logs with the findings the workload expected.
 
 usage: check_analyze.py --manifest M.jsonl --schema SCHEMA

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""check_readback.py: compare what n1scan read back from a server's logs
+"""check_readback.py: compare what n1digest read back from a server's logs
 with the manifest the workload wrote.
 
 usage: check_readback.py --manifest M.jsonl --general G.jsonl --slow S.jsonl
        check_readback.py --self-test
 
-G.jsonl and S.jsonl are the output of `n1scan events --json` on the general
+G.jsonl and S.jsonl are the output of `n1digest events --json` on the general
 and the slow log. Every manifest command must come back, per connection and
 in order, with the exact statement text, the connection id and the schema:
 
@@ -479,9 +479,9 @@ def self_test():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--manifest")
-    ap.add_argument("--general", help="n1scan events --json of the general "
+    ap.add_argument("--general", help="n1digest events --json of the general "
                     "log")
-    ap.add_argument("--slow", help="n1scan events --json of the slow log")
+    ap.add_argument("--slow", help="n1digest events --json of the slow log")
     ap.add_argument("--self-test", action="store_true")
     args = ap.parse_args()
     if args.self_test:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""check_tail.py: compare what `n1scan tail` reported and stored with what
-`n1scan analyze` finds in the same bytes.
+"""check_tail.py: compare what `n1digest tail` reported and stored with what
+`n1digest analyze` finds in the same bytes.
 
 usage: check_tail.py --tail-out TAIL.jsonl --tail-db TAIL.db
                      --ref-json REF.json --ref-db REF.db

@@ -1,18 +1,18 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Compares `n1scan digest --format json` with pt-query-digest's JSON and
+"""Compares `n1digest digest --format json` with pt-query-digest's JSON and
 with exact values computed here from the raw MariaDB slow log.
 
 usage: compare_digest.py --log SLOW --n1 N1.json --pt PT.json
-                         --n1scan BIN [--self-test]
+                         --n1digest BIN [--self-test]
 
 Each event of the log is parsed here (metrics as printed, statement text)
-and given two class keys: n1scan's fingerprint id (`n1scan fingerprint
+and given two class keys: n1digest's fingerprint id (`n1digest fingerprint
 --json` on its text) and pt-query-digest's checksum (MD5 of
 `pt-fingerprint` of its text, which is how pt-query-digest names a
 class). Then:
 
-  1. every n1scan class against the exact values of its events: call
+  1. every n1digest class against the exact values of its events: call
      count, sum/min/max of Query_time, Lock_time, Rows_sent,
      Rows_examined equal (to the log's 6 printed decimals); 95% and median
      within the class's documented error_bound of the exact nearest-rank
@@ -20,10 +20,10 @@ class). Then:
   2. every pt class against the exact values of its events (checks this
      script's mapping);
   3. the two tools against each other, per connected group of classes
-     (events link an n1scan class to a pt class): counts and totals
+     (events link an n1digest class to a pt class): counts and totals
      equal; for one-to-one groups also min/max, and 95% / median within
      the combined bound (pt reports its bucket's lower end, up to 5 %
-     under the value, n1scan is within error_bound of it).
+     under the value, n1digest is within error_bound of it).
 
 Groups that are not one-to-one are the known grouping differences of
 docs/fingerprint.md; they are listed, and only their totals compared.
@@ -45,7 +45,7 @@ PT_BUCK = 1.05
 
 def parse_slow_log(path):
     """Returns a list of {"sql": str, metric: float} from a MariaDB slow
-    log, parsed independently of n1scan's reader."""
+    log, parsed independently of n1digest's reader."""
     events = []
     cur = None
     sql_lines = []
@@ -87,17 +87,17 @@ def parse_slow_log(path):
     return [e for e in events if "Query_time" in e]
 
 
-def n1_ids(n1scan, texts):
-    """n1scan fingerprint ids of texts (one call, one argument each)."""
+def n1_ids(n1digest, texts):
+    """n1digest fingerprint ids of texts (one call, one argument each)."""
     ids = {}
     batch = list(texts)
     for i in range(0, len(batch), 200):
         part = batch[i:i + 200]
-        out = subprocess.run([n1scan, "fingerprint", "--json"] + part,
+        out = subprocess.run([n1digest, "fingerprint", "--json"] + part,
                              check=True, capture_output=True).stdout
         lines = out.decode().splitlines()
         if len(lines) != len(part):
-            sys.exit("compare_digest: n1scan fingerprint gave %d lines for "
+            sys.exit("compare_digest: n1digest fingerprint gave %d lines for "
                      "%d statements" % (len(lines), len(part)))
         for t, ln in zip(part, lines):
             ids[t] = json.loads(ln)["id"]
@@ -203,18 +203,18 @@ def compare(events, n1_doc, pt_doc, ids, sums, rep, notes):
         links[("pt", sums[e["sql"]])].add(("n1", ids[e["sql"]]))
 
     rep.check(n1_doc["global"]["query_count"] == len(events),
-              "global: n1scan counts %d events, the log has %d" %
+              "global: n1digest counts %d events, the log has %d" %
               (n1_doc["global"]["query_count"], len(events)))
     rep.check(pt_doc["global"]["query_count"] == len(events),
               "global: pt-query-digest counts %d events, the log has %d" %
               (pt_doc["global"]["query_count"], len(events)))
 
-    # 1. n1scan against the exact values
+    # 1. n1digest against the exact values
     for cid, evs in sorted(by_n1.items()):
         c = n1_classes.get(cid)
         label = "n1 %s (%s)" % (cid, evs[0]["sql"][:50])
         if c is None:
-            rep.check(False, label + ": missing from n1scan's report")
+            rep.check(False, label + ": missing from n1digest's report")
             continue
         rep.check(c["query_count"] == len(evs), "%s: count n1=%d exact=%d" %
                   (label, c["query_count"], len(evs)))
@@ -271,7 +271,7 @@ def compare(events, n1_doc, pt_doc, ids, sums, rep, notes):
         label = "group n1 %s / pt %s" % (",".join(n1s),
                                          ",".join(p[:16] for p in pts))
         if len(n1s) != 1 or len(pts) != 1:
-            notes.append("grouping differs: n1scan %s vs pt %s (%s)" % (
+            notes.append("grouping differs: n1digest %s vs pt %s (%s)" % (
                 [n1_classes[k]["fingerprint"] for k in n1s if k in
                  n1_classes],
                 [pt_classes[p]["fingerprint"] for p in pts if p in
@@ -344,7 +344,7 @@ def main():
     ap.add_argument("--log")
     ap.add_argument("--n1")
     ap.add_argument("--pt")
-    ap.add_argument("--n1scan")
+    ap.add_argument("--n1digest")
     ap.add_argument("--self-test", action="store_true")
     a = ap.parse_args()
     if a.self_test:
@@ -352,14 +352,14 @@ def main():
         return 0
     events = parse_slow_log(a.log)
     texts = sorted({e["sql"] for e in events})
-    ids = n1_ids(a.n1scan, texts)
+    ids = n1_ids(a.n1digest, texts)
     sums = pt_checksums(texts)
     n1_doc = json.load(open(a.n1))
     pt_doc = json.load(open(a.pt))
     rep = Report()
     notes = []
     one = compare(events, n1_doc, pt_doc, ids, sums, rep, notes)
-    print("compare_digest: %d events, %d n1scan classes, %d pt classes, "
+    print("compare_digest: %d events, %d n1digest classes, %d pt classes, "
           "%d one-to-one, %d checks" % (len(events), len(set(ids.values())),
                                         len(set(sums.values())), one,
                                         rep.checked))

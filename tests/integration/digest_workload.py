@@ -4,7 +4,7 @@
 
 About twenty statement shapes, a few hundred statements, literals and
 timings varied by a fixed seed (SLEEP and BENCHMARK spread the query
-times over four decades). The shapes avoid the spellings where n1scan
+times over four decades). The shapes avoid the spellings where n1digest
 and pt-query-digest group differently on purpose (docs/fingerprint.md):
 no hex literals, no LIMIT offsets, no TRUE/FALSE, lower-case names, and
 no ';' inside strings (the comparer splits statements on it).

@@ -11,7 +11,7 @@ checks the converter on built-in samples first (all in one run, as Python
 can be slow to start).
 
 No MySQL 8.0 server is available to the integration tests, so they run
-their workload on MariaDB and convert its logs with this script; n1scan
+their workload on MariaDB and convert its logs with this script; n1digest
 must then find the same things in both. The conversion keeps every
 statement, connection id, command and argument byte for byte and changes
 only the layout around them (docs/log-formats.md):

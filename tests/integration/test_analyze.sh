@@ -2,21 +2,21 @@
 # SPDX-License-Identifier: MIT
 # N+1 detection against a real server: run the "analyze" workload (every
 # loop shape plus look-alikes that must not be reported), then check that
-# `n1scan analyze --format json` on the general log and on the slow log
+# `n1digest analyze --format json` on the general log and on the slow log
 # reports exactly the findings the workload wrote into its manifest, and
 # that every rewrite runs on the server and, for SELECT loops, returns the
 # union of the rows the loop fetched.
 #
 # No MySQL 8.0 server is available here, so both logs are also rewritten
-# the way MySQL 8.0 writes them (mariadb_to_mysql80.py): n1scan must read
+# the way MySQL 8.0 writes them (mariadb_to_mysql80.py): n1digest must read
 # them as mysql-general and mysql-slow and report the same findings, with
 # the same rewrites (run on the server), from them.
 #
-# usage: test_analyze.sh N1SCAN SOURCE_ROOT CMAKE_BINARY_DIR
-# On failure the logs, the manifest and n1scan's output are kept in
+# usage: test_analyze.sh N1DIGEST SOURCE_ROOT CMAKE_BINARY_DIR
+# On failure the logs, the manifest and n1digest's output are kept in
 # CMAKE_BINARY_DIR/Testing/analyze/ for inspection.
 set -euo pipefail
-n1scan=$1
+n1digest=$1
 root=$2
 bindir=$3
 here=$root/tests/integration
@@ -25,7 +25,7 @@ schema=$root/docs/findings.schema.json
 # shellcheck source=tests/integration/lib_mariadb.sh
 source "$here/lib_mariadb.sh"
 
-for f in "$n1scan" "$workload"; do
+for f in "$n1digest" "$workload"; do
     if [ ! -x "$f" ]; then
         echo "test_analyze: $f is missing; build the project first" >&2
         exit 1
@@ -61,15 +61,15 @@ analyze_log()
 {
     local name=$1 log=$2 rc=0
 
-    "$n1scan" analyze --db "$work/$name.db" --format json "$log" \
+    "$n1digest" analyze --db "$work/$name.db" --format json "$log" \
         >"$work/$name.json" 2>"$work/$name.stderr" || rc=$?
     if [ "$rc" -ne 0 ]; then
-        echo "test_analyze: n1scan analyze on the $name log exited $rc:" >&2
+        echo "test_analyze: n1digest analyze on the $name log exited $rc:" >&2
         cat "$work/$name.stderr" >&2
         return 1
     fi
     # The text report of the same store must work too (from the store).
-    "$n1scan" analyze --db "$work/$name.db" "$log" >"$work/$name.txt" \
+    "$n1digest" analyze --db "$work/$name.db" "$log" >"$work/$name.txt" \
         2>>"$work/$name.stderr" || rc=$?
     if [ "$rc" -ne 0 ] || ! grep -q "^\[1\] " "$work/$name.txt"; then
         echo "test_analyze: text re-run on the $name log failed ($rc)" >&2
@@ -77,12 +77,12 @@ analyze_log()
     fi
 }
 
-# 0 when n1scan's stderr for log NAME says it read it as FLAVOUR.
+# 0 when n1digest's stderr for log NAME says it read it as FLAVOUR.
 expect_flavour()
 {
     local name=$1 flavour=$2
 
-    if ! grep -Fqx "n1scan: $work/$name.log: $flavour" \
+    if ! grep -Fqx "n1digest: $work/$name.log: $flavour" \
         "$work/$name.stderr"; then
         echo "test_analyze: $name.log was not read as $flavour:" >&2
         cat "$work/$name.stderr" >&2

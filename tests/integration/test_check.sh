@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# `n1scan check` as a CI gate against a real server: a shop application
+# `n1digest check` as a CI gate against a real server: a shop application
 # (the workload's ci_v1 scenario) runs with the general log on and has
 # one N+1 loop, so check fails (1) naming it; a baseline written from
 # that run makes it pass (0); after the application gains a second loop
@@ -8,11 +8,11 @@
 # new loop, and reports nothing stale. The SARIF and JUnit reports of the
 # last run are validated too.
 #
-# usage: test_check.sh N1SCAN SOURCE_ROOT CMAKE_BINARY_DIR
+# usage: test_check.sh N1DIGEST SOURCE_ROOT CMAKE_BINARY_DIR
 # On failure the logs and outputs are kept in
 # CMAKE_BINARY_DIR/Testing/check/ for inspection.
 set -euo pipefail
-n1scan=$1
+n1digest=$1
 root=$2
 bindir=$3
 here=$root/tests/integration
@@ -22,7 +22,7 @@ schema=$root/tests/schemas/sarif-2.1.0-subset.schema.json
 # shellcheck source=tests/integration/lib_mariadb.sh
 source "$here/lib_mariadb.sh"
 
-for f in "$n1scan" "$workload"; do
+for f in "$n1digest" "$workload"; do
     if [ ! -x "$f" ]; then
         echo "test_check: $f is missing; build the project first" >&2
         exit 1
@@ -49,13 +49,13 @@ keep_for_inspection()
     echo "test_check: logs and outputs kept in $dest" >&2
 }
 
-# check_run WANT NAME ARGS...: runs n1scan check ARGS, stdout in
+# check_run WANT NAME ARGS...: runs n1digest check ARGS, stdout in
 # $work/NAME.out, stderr in $work/NAME.err; the exit status must be WANT.
 check_run()
 {
     local want=$1 name=$2 rc=0
     shift 2
-    "$n1scan" check "$@" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
+    "$n1digest" check "$@" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
     if [ "$rc" -ne "$want" ]; then
         fail "$name: exit $rc, expected $want"
         sed 's/^/    /' "$work/$name.err" >&2

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Round trip through a real server: run the "readback" workload, then check
-# that `n1scan events --json` reads every statement it sent back from both
+# that `n1digest events --json` reads every statement it sent back from both
 # the general and the slow log, with the right connection, text and schema.
 #
-# usage: test_readback.sh N1SCAN SOURCE_ROOT CMAKE_BINARY_DIR
-# On failure the logs, the manifest and n1scan's output are kept in
+# usage: test_readback.sh N1DIGEST SOURCE_ROOT CMAKE_BINARY_DIR
+# On failure the logs, the manifest and n1digest's output are kept in
 # CMAKE_BINARY_DIR/Testing/readback/ for inspection.
 set -euo pipefail
-n1scan=$1
+n1digest=$1
 root=$2
 bindir=$3
 here=$root/tests/integration
@@ -16,7 +16,7 @@ workload=$bindir/tests/n1_workload
 # shellcheck source=tests/integration/lib_mariadb.sh
 source "$here/lib_mariadb.sh"
 
-for f in "$n1scan" "$workload"; do
+for f in "$n1digest" "$workload"; do
     if [ ! -x "$f" ]; then
         echo "test_readback: $f is missing; build the project first" >&2
         exit 1
@@ -35,20 +35,20 @@ mdb_start
 # A clean shutdown flushes both logs; the copies outlive the server's dir.
 mdb_stop_keep_logs "$work"
 
-# Runs `n1scan events --json` on one log; exit 4 (some lines skipped) is
+# Runs `n1digest events --json` on one log; exit 4 (some lines skipped) is
 # allowed here because the checker finds any statement that went missing.
 read_log()
 {
     local name=$1 log=$2 rc=0
 
-    "$n1scan" events --json "$log" >"$work/$name.jsonl" \
+    "$n1digest" events --json "$log" >"$work/$name.jsonl" \
         2>"$work/$name.stderr" || rc=$?
     if [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ]; then
-        echo "test_readback: n1scan events on the $name log exited $rc:" >&2
+        echo "test_readback: n1digest events on the $name log exited $rc:" >&2
         cat "$work/$name.stderr" >&2
         return 1
     fi
-    echo "-- n1scan events, $name log: exit $rc," \
+    echo "-- n1digest events, $name log: exit $rc," \
         "$(wc -l <"$work/$name.jsonl") events"
     sed 's/^/   stderr: /' "$work/$name.stderr"
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# `n1scan tail` against a real server, through everything docs/tail.md
+# `n1digest tail` against a real server, through everything docs/tail.md
 # promises to survive: a rename + FLUSH GENERAL LOGS rotation while a loop
 # is open, kill -9 while loops (one of them begun in the rotated file)
 # are open, a copytruncate, and a second kill -9 in the truncated file.
-# Afterwards `n1scan analyze` reads the same bytes (the rotated file, the
+# Afterwards `n1digest analyze` reads the same bytes (the rotated file, the
 # copytruncate copy and the live file, in that order) and check_tail.py
 # requires tail's printed findings and its per-fingerprint counts to be
 # exactly analyze's: nothing missing, nothing twice.
@@ -14,11 +14,11 @@
 # that every finding is told apart by its fingerprint. Pacing uses
 # SELECT SLEEP(), which the detectors treat as noise.
 #
-# usage: test_tail.sh N1SCAN SOURCE_ROOT CMAKE_BINARY_DIR
+# usage: test_tail.sh N1DIGEST SOURCE_ROOT CMAKE_BINARY_DIR
 # On failure the logs, both stores and every output are kept in
 # CMAKE_BINARY_DIR/Testing/tail/.
 set -euo pipefail
-n1scan=$(realpath -m "$1")
+n1digest=$(realpath -m "$1")
 root=$2
 bindir=$3
 here=$root/tests/integration
@@ -29,8 +29,8 @@ source "$here/lib_mariadb.sh"
 GAP_MS=1000
 WAIT_S=20 # bound on every wait for a condition
 
-if [ ! -x "$n1scan" ]; then
-    echo "test_tail: $n1scan is missing; build the project first" >&2
+if [ ! -x "$n1digest" ]; then
+    echo "test_tail: $n1digest is missing; build the project first" >&2
     exit 1
 fi
 for tool in sqlite3 python3 mariadb; do
@@ -82,7 +82,7 @@ fail()
 {
     say "FAIL: $*"
     if [ -s "$work/tail.err" ]; then
-        echo "---- n1scan tail stderr ----" >&2
+        echo "---- n1digest tail stderr ----" >&2
         tail -n 40 "$work/tail.err" >&2
         echo "---- end ----" >&2
     fi
@@ -112,7 +112,7 @@ start_tail()
     local mark
 
     mark=$(err_mark)
-    "$n1scan" tail --db "$work/tail.db" --format json --gap "$GAP_MS" \
+    "$n1digest" tail --db "$work/tail.db" --format json --gap "$GAP_MS" \
         "$log" >>"$work/tail.out" 2>>"$work/tail.err" &
     tail_pid=$!
     # If this shell is killed outright, do not leave tail running.
@@ -375,7 +375,7 @@ rc=0
 wait "$tail_pid" || rc=$?
 tail_pid=""
 if [ "$rc" -ne 0 ]; then
-    fail "n1scan tail exited $rc after SIGTERM (expected 0)"
+    fail "n1digest tail exited $rc after SIGTERM (expected 0)"
 fi
 
 # The reference sees exactly the bytes tail saw, in order.
@@ -384,12 +384,12 @@ cp "$log.1" "$log.2" "$log" "$work/logs/"
 # analyze has no --gap: the same gap comes from a rule file.
 printf '[n_plus_one]\nmax_gap_ms = %s\n' "$GAP_MS" >"$work/gap.rules"
 rc=0
-(cd "$work/logs" && "$n1scan" analyze --format json --db "$work/ref.db" \
+(cd "$work/logs" && "$n1digest" analyze --format json --db "$work/ref.db" \
     --rules "$work/gap.rules" general.log.1 general.log.2 general.log \
     >"$work/ref.json" 2>"$work/ref.err") || rc=$?
 if [ "$rc" -ne 0 ]; then
     cat "$work/ref.err" >&2
-    fail "n1scan analyze exited $rc on the reference logs"
+    fail "n1digest analyze exited $rc on the reference logs"
 fi
 
 # A real server's log has no line a reader may skip.

@@ -25,7 +25,7 @@
  * scenario  the part of the script the command belongs to (analyze only)
  * finding   the expected finding whose loop the command is part of
  *
- * The analyze scenario also writes what n1scan analyze must find, one line
+ * The analyze scenario also writes what n1digest analyze must find, one line
  * per finding, before the commands of its part of the script:
  *
  *   {"expect":{"name":"seed_gid_loop","kind":"n_plus_one",...},
@@ -34,7 +34,7 @@
  * and {"optional":{...}} for loops that may be reported or not but, if
  * they are, must look as described (no IN-list rewrite for a range loop).
  *
- * Integration tests compare what n1scan reads back from the server's logs
+ * Integration tests compare what n1digest reads back from the server's logs
  * with this manifest, so every statement text is a program constant and
  * data in prepared statements travels only as bound parameters. Any
  * unexpected API result ends the program with a one-line message and exit
@@ -552,7 +552,7 @@ static void scenario_readback(struct workload *w)
 /* ---- scenario "analyze" ----------------------------------------------- */
 
 /*
- * Every loop shape n1scan analyze must find, each on connections of its
+ * Every loop shape n1digest analyze must find, each on connections of its
  * own so that one part of the script cannot end or feed another's loop,
  * and the look-alikes it must leave alone. Before its commands each part
  * writes the findings it expects into the manifest (see the top of this

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli.h: what the subcommands share: exit statuses, error printing, the
+ * options several of them take, loading the rules.
+ */
+#ifndef N1_CLI_H
+#define N1_CLI_H
+
+#include <stdio.h>
+
+#include "base/error.h"
+
+/* Exit statuses, documented in --help and the README. */
+enum n1_exit {
+    N1_EXIT_OK = 0,       /* all input read, nothing to report */
+    N1_EXIT_FINDINGS = 1, /* findings at or above the failing severity */
+    N1_EXIT_USAGE = 2,    /* bad options, or a system error (I/O, memory) */
+    N1_EXIT_INPUT = 3,    /* an input is not a log, or a rule file is bad */
+    N1_EXIT_SKIPPED = 4   /* the run finished but lines/events were skipped */
+};
+
+/* Prints "n1digest: <formatted error>" on stderr. */
+void cli_error(const struct n1_error *err);
+
+/* Prints "n1digest: <message>" on stderr. */
+void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Reader warning callback: prints the warning on stderr (ud unused). */
+void cli_warn(void *ud, const struct n1_error *err);
+
+/* Maps an error class to the exit status the CLI uses for it. */
+enum n1_exit cli_exit_for(const struct n1_error *err);
+
+/* Subcommands: each parses its own argv (argv[0] is the subcommand name)
+   and returns an enum n1_exit value. */
+int cmd_fingerprint(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+int cmd_digest(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_tail(int argc, char **argv);
+
+/* ---- options several subcommands share ---- */
+
+struct n1_reader_opts;
+
+/* getopt_long() codes of the reader options, for cli_reader_option(). */
+enum {
+    CLI_OPT_MAX_STATEMENT = 'm', /* --max-statement B */
+    CLI_OPT_TZ_OFFSET = 'z'      /* --tz-offset S */
+};
+
+/* The struct option entries of the reader options (needs <getopt.h>). */
+#define CLI_READER_LONGOPTS                                                    \
+    {"max-statement", required_argument, NULL, CLI_OPT_MAX_STATEMENT},         \
+    {                                                                          \
+        "tz-offset", required_argument, NULL, CLI_OPT_TZ_OFFSET                \
+    }
+
+/*
+ * Parses arg, the value of the reader option with getopt_long() code c
+ * (a CLI_OPT_* above), into ro. Returns 0, or -1 after printing a USAGE
+ * error on stderr; ro may then hold a partly parsed value.
+ */
+int cli_reader_option(int c, const char *arg, struct n1_reader_opts *ro);
+
+/*
+ * Parses the value of --format for the subcommands that write text or
+ * JSON: sets *json to 0 or 1 and returns 0, or returns -1 after printing
+ * a USAGE error on stderr (*json is then unchanged).
+ */
+int cli_format_option(const char *arg, int *json);
+
+#define CLI_MAX_RULE_FILES 64
+
+/* The --rules files given, in order; the paths are borrowed from argv. */
+struct cli_rule_files {
+    const char *v[CLI_MAX_RULE_FILES]; /* paths */
+    size_t n;                          /* entries used in v */
+};
+
+/*
+ * Appends arg, the value of one --rules, to rf. Returns 0, or -1 after
+ * printing a USAGE error on stderr when rf is full.
+ */
+int cli_rules_option(struct cli_rule_files *rf, const char *arg);
+
+struct n1_rules;
+
+/*
+ * The rules in force: the built-in defaults, then each of the n rule files
+ * in paths in order (later files win per key). Returns rules the caller
+ * frees with n1_rules_free(), or NULL with err set (N1_ERULES with file
+ * and line for a bad file, N1_ESYS when one cannot be read).
+ */
+struct n1_rules *cli_rules_load(const char *const *paths, size_t n,
+                                struct n1_error *err);
+
+#endif /* N1_CLI_H */

@@ -1,0 +1,841 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_check.c: `n1digest check`: the CI gate. Read the logs a test suite
+ * produced, find N+1 loops, duplicates, fan-outs and adviser findings,
+ * and fail when something new is at or above the failing severity.
+ *
+ * The run is analyze's (analyze_run.c) on a private in-memory store, so
+ * every LOG is read in full on every run, with the adviser switched on.
+ * Each detector finding and each piece of advice becomes one result
+ * with a stable id (findings: kind, fingerprint and location; advice:
+ * rule and fingerprint); results with the same id are merged, so a
+ * baseline has one entry per id. A result is then judged, in this order:
+ *
+ *   1. allowed, when an [allow] entry of the rule files matches it
+ *      (reported with the entry and its origin, never failing);
+ *   2. baseline, when its id is in the --baseline file (never failing);
+ *   3. new: it fails the run when its severity is at or above --fail-on.
+ *
+ * Baseline entries matching no result are stale: listed, not failing.
+ * Findings below min_total_time_ms are dropped, as analyze does.
+ *
+ * check must not pass on input it could not read: an input that is not a
+ * log, logs without a single statement (the general log was off), and
+ * skipped lines or events (unless --allow-skipped) give exit 3, which
+ * wins over findings (1). docs/ci.md has the details.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/analyze_run.h"
+#include "report/baseline.h"
+#include "cli/cli.h"
+#include "sql/fingerprint.h"
+#include "report/ci.h"
+#include "report/junit.h"
+#include "report/sarif.h"
+#include "rules/rules.h"
+#include "sql/sqlinfo.h"
+
+enum out_format { FORMAT_TEXT = 0, FORMAT_JSON, FORMAT_SARIF, FORMAT_JUNIT };
+
+/* One piece of advice, kept once per (rule, fingerprint). */
+struct advice_item {
+    uint64_t id;               /* n1_ci_advice_id() */
+    const char *rule;          /* rule name; borrowed from the rules */
+    const char *message;       /* borrowed from the rules */
+    enum n1_severity severity; /* the rule's */
+    struct n1_finding *f;      /* fingerprint, text, sample, table, tags,
+                                  location, advice, file and line as a
+                                  finding, for the allow-list; owned */
+};
+
+struct advice_list {
+    struct advice_item *v;
+    size_t n;
+    size_t cap;
+    int oom; /* 1: an item was lost */
+};
+
+/* Strings check makes for the report, owned until the end. */
+struct owned {
+    char **v;
+    size_t n;
+    size_t cap;
+    int oom;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: n1digest check [options] LOG...\n"
+            "\n"
+            "The CI gate: reads the general or slow logs a test run\n"
+            "produced, finds N+1 loops, repeated statements, fan-outs and\n"
+            "adviser findings, and fails when a new one is at or above\n"
+            "the failing severity. Findings in the baseline or allowed by\n"
+            "[allow] rules are reported but never fail (see docs/ci.md).\n"
+            "\n"
+            "options:\n"
+            "  --rules FILE          rule file over the built-in defaults\n"
+            "                        (repeatable; see docs/rules.md)\n"
+            "  --baseline PATH       accepted findings: a JSON baseline or\n"
+            "                        an n1digest SQLite store\n"
+            "  --write-baseline PATH write every finding not allowed as a\n"
+            "                        JSON baseline, then exit 0 (or 3)\n"
+            "  --fail-on SEV         info, warning (default) or error\n"
+            "  --format FMT          text (default), json, sarif or junit\n"
+            "  --output FILE         write the report to FILE, not stdout\n"
+            "  --allow-skipped       do not fail (3) on skipped lines\n"
+            "  --max-statement B     skip statements longer than B bytes\n"
+            "  --tz-offset S         seconds east of UTC of the server's\n"
+            "                        local time\n"
+            "  -h, --help            show this help\n"
+            "\n"
+            "exit status:\n"
+            "  0  nothing new at or above the failing severity\n"
+            "  1  something new at or above the failing severity\n"
+            "  2  usage or system error\n"
+            "  3  unreadable input: a LOG that is not a log, no statement\n"
+            "     in any LOG, skipped lines (without --allow-skipped), a\n"
+            "     bad rule file or baseline (message with file and line)\n"
+            "When several apply, 2 wins over 3, and 3 over 1.\n");
+}
+
+/* ---- small owned things ------------------------------------------------ */
+
+/* Keeps s (malloc'd, may be NULL after a failed allocation); returns it. */
+static const char *keep(struct owned *o, char *s)
+{
+    if (s == NULL) {
+        o->oom = 1;
+        return "";
+    }
+    if (o->n == o->cap) {
+        size_t cap = o->cap > 0 ? o->cap * 2 : 32;
+        char **v = realloc(o->v, cap * sizeof(*v));
+
+        if (v == NULL) {
+            free(s);
+            o->oom = 1;
+            return "";
+        }
+        o->v = v;
+        o->cap = cap;
+    }
+    o->v[o->n++] = s;
+    return s;
+}
+
+static const char *keepf(struct owned *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static const char *keepf(struct owned *o, const char *fmt, ...)
+{
+    va_list ap;
+    char *s = NULL;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n >= 0) {
+        s = malloc((size_t)n + 1);
+    }
+    if (s != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    return keep(o, s);
+}
+
+static void owned_free(struct owned *o)
+{
+    for (size_t i = 0; i < o->n; i++) {
+        free(o->v[i]);
+    }
+    free(o->v);
+}
+
+/* ---- advice ------------------------------------------------------------ */
+
+/* The location tag of a statement, as the detectors make it. */
+static char *location_of(const struct n1_norm *norm)
+{
+    const char *file = NULL;
+    const char *line = NULL;
+    char *s = NULL;
+    size_t n;
+
+    for (size_t i = 0; i < norm->n_tags; i++) {
+        if (strcmp(norm->tags[i].key, "file") == 0) {
+            file = norm->tags[i].value;
+        } else if (strcmp(norm->tags[i].key, "line") == 0 ||
+                   strcmp(norm->tags[i].key, "lineno") == 0) {
+            line = norm->tags[i].value;
+        }
+    }
+    if (file == NULL) {
+        return NULL;
+    }
+    n = strlen(file) + (line != NULL ? strlen(line) + 1 : 0) + 1;
+    s = malloc(n);
+    if (s != NULL) {
+        snprintf(s, n, "%s%s%s", file, line != NULL ? ":" : "",
+                 line != NULL ? line : "");
+    }
+    return s;
+}
+
+/* The adviser's sink: keeps the first advice per (rule, fingerprint). */
+static void collect_advice(void *ud, const struct analyze_advice *x)
+{
+    struct advice_list *l = ud;
+    const struct n1_advice *a = x->a;
+    uint64_t id = n1_ci_advice_id(a->rule, a->fingerprint);
+    struct n1_finding f;
+    struct n1_sqlinfo si;
+    struct n1_kv *tags = NULL;
+    char *sample = NULL;
+    char *loc = NULL;
+
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->v[i].id == id) {
+            return;
+        }
+    }
+    if (l->n == l->cap) {
+        size_t cap = l->cap > 0 ? l->cap * 2 : 16;
+        struct advice_item *v = realloc(l->v, cap * sizeof(*v));
+
+        if (v == NULL) {
+            l->oom = 1;
+            return;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    n1_sqlinfo_parse(x->norm->text, x->norm->len, &si);
+    tags = calloc(x->norm->n_tags + 1, sizeof(*tags));
+    sample = malloc(a->sample_len + 1);
+    loc = location_of(x->norm);
+    if (tags == NULL || sample == NULL) {
+        l->oom = 1;
+        goto out;
+    }
+    for (size_t i = 0; i < x->norm->n_tags; i++) {
+        tags[i].key = x->norm->tags[i].key;
+        tags[i].value = x->norm->tags[i].value;
+    }
+    if (a->sample_len > 0) {
+        memcpy(sample, a->sample, a->sample_len);
+    }
+    sample[a->sample_len] = '\0';
+    memset(&f, 0, sizeof(f));
+    f.id = id;
+    f.severity = a->severity;
+    f.statement = "";
+    f.table = si.n_tables > 0 ? si.tables[0] : "";
+    f.fingerprint = a->fingerprint;
+    f.fingerprint_text = a->fingerprint_text;
+    f.sample = sample;
+    f.tags = tags;
+    f.n_tags = x->norm->n_tags;
+    f.location = loc;
+    f.advice = a->advice;
+    f.file = x->ev->file;
+    f.line = x->ev->line;
+    f.total_time_s = 0;
+    l->v[l->n].f = n1_finding_dup(&f);
+    if (l->v[l->n].f == NULL) {
+        l->oom = 1;
+        goto out;
+    }
+    l->v[l->n].id = id;
+    l->v[l->n].rule = a->rule;
+    l->v[l->n].message = a->message;
+    l->v[l->n].severity = a->severity;
+    l->n++;
+
+out:
+    free(tags);
+    free(sample);
+    free(loc);
+}
+
+static void advice_free(struct advice_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        n1_finding_free(l->v[i].f);
+    }
+    free(l->v);
+}
+
+/* ---- judging ----------------------------------------------------------- */
+
+static const char *allow_kind_name(enum n1_allow_kind k)
+{
+    switch (k) {
+    case N1_ALLOW_FINGERPRINT:
+        return "fingerprint";
+    case N1_ALLOW_TABLE:
+        return "table";
+    case N1_ALLOW_TAG:
+        return "tag";
+    case N1_ALLOW_LOCATION:
+        return "location";
+    case N1_ALLOW_STATEMENT:
+        return "statement";
+    }
+    return "allow";
+}
+
+/* "table = x (ci.rules:4)" for an allow entry. */
+static const char *describe_allow(struct owned *o, const struct n1_allow *a)
+{
+    return keepf(o, "%s = %s%s%s (%s:%lu)", allow_kind_name(a->kind),
+                 a->key != NULL ? a->key : "", a->key != NULL ? "=" : "",
+                 a->value, a->origin.file != NULL ? a->origin.file : "?",
+                 a->origin.line);
+}
+
+/* One line saying what a detector finding is. */
+static const char *finding_title(struct owned *o, const struct n1_finding *f)
+{
+    const char *table =
+        f->table != NULL && f->table[0] != '\0' ? f->table : "?";
+    const char *verb = f->statement != NULL ? f->statement : "statement";
+
+    switch (f->kind) {
+    case N1_FIND_N_PLUS_ONE:
+        return keepf(o,
+                     "N+1 loop: %s on %s ran %llu times, once per key "
+                     "(%llu distinct values)%s%s",
+                     verb, table, (unsigned long long)f->count,
+                     (unsigned long long)f->distinct_keys,
+                     f->n_key_columns > 0 ? " of " : "",
+                     f->n_key_columns > 0 ? f->key_columns[0] : "");
+    case N1_FIND_DUPLICATE:
+        return keepf(o,
+                     "Duplicate statement: %s on %s ran %llu times with the "
+                     "same values",
+                     verb, table, (unsigned long long)f->count);
+    case N1_FIND_FANOUT:
+        return keepf(o,
+                     "Fan-out: %s on %s ran once on each of %zu new "
+                     "connections",
+                     verb, table, f->n_connections);
+    case N1_FIND_KIND_COUNT:
+        break;
+    }
+    return keepf(o, "%s on %s", verb, table);
+}
+
+/* Index of the result with this id among the first n, or n. */
+static size_t find_result(const struct n1_ci_result *v, size_t n, uint64_t id)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].id == id) {
+            return i;
+        }
+    }
+    return n;
+}
+
+/* Sets state, allowed_by and fails of x. */
+static void judge(struct n1_ci_result *x, const struct n1_rules *rules,
+                  const struct n1_finding *f, const struct n1_baseline *base,
+                  enum n1_severity fail_on, struct owned *o)
+{
+    const struct n1_allow *a = n1_rules_allows(rules, f);
+
+    if (a != NULL) {
+        x->state = N1_CI_ALLOWED;
+        x->allowed_by = describe_allow(o, a);
+    } else if (base != NULL && n1_baseline_find(base, x->id) >= 0) {
+        x->state = N1_CI_BASELINE;
+    } else {
+        x->state = N1_CI_NEW;
+    }
+    x->fails = x->state == N1_CI_NEW && x->severity >= fail_on;
+}
+
+/*
+ * Builds the results: the run's findings (ranked, merged per id), then
+ * the advice in the order it came. Returns the array (caller frees) or
+ * NULL when memory ran out; *n gets the count.
+ */
+static struct n1_ci_result *build_results(struct analyze_run *run,
+                                          const struct advice_list *adv,
+                                          const struct n1_baseline *base,
+                                          enum n1_severity fail_on,
+                                          struct owned *o, size_t *n)
+{
+    struct n1_ci_result *v = calloc(run->n_findings + adv->n + 1, sizeof(*v));
+    size_t k = 0;
+    size_t fast = 0;
+
+    if (v == NULL) {
+        return NULL;
+    }
+    n1_findings_rank(run->findings, run->n_findings);
+    for (size_t i = 0; i < run->n_findings; i++) {
+        struct n1_finding *f = run->findings[i];
+        struct n1_ci_result *x;
+        size_t at = find_result(v, k, f->id);
+
+        if (n1_rules_too_fast(run->rules, f)) {
+            fast++;
+            continue;
+        }
+        if (at < k) {
+            /* The same loop again (another connection or file): one
+               result per id, counting every execution. */
+            v[at].count += f->count;
+            continue;
+        }
+        x = &v[k++];
+        x->id = f->id;
+        x->rule = n1_finding_kind_name(f->kind);
+        x->severity = n1_rules_severity(run->rules, f);
+        x->title = finding_title(o, f);
+        x->table = f->table != NULL ? f->table : "";
+        x->fingerprint = f->fingerprint;
+        x->fingerprint_text = f->fingerprint_text;
+        x->sample = f->sample;
+        x->location = f->location;
+        x->rewrite = f->rewrite;
+        x->advice = f->advice;
+        x->log_file = f->file;
+        x->log_line = f->line;
+        x->count = f->count;
+        judge(x, run->rules, f, base, fail_on, o);
+    }
+    if (fast > 0) {
+        fprintf(stderr,
+                "n1digest: %zu finding%s below min_total_time_ms, not "
+                "reported\n",
+                fast, fast == 1 ? "" : "s");
+    }
+    for (size_t i = 0; i < adv->n; i++) {
+        const struct advice_item *it = &adv->v[i];
+        struct n1_ci_result *x = &v[k++];
+
+        x->id = it->id;
+        x->rule = keepf(o, "%s%s", N1_CI_ADVISER_PREFIX, it->rule);
+        x->severity = it->severity;
+        if (it->f->table[0] != '\0') {
+            x->title = keepf(o, "%s (table %s)", it->message, it->f->table);
+        } else {
+            x->title = it->message;
+        }
+        x->table = it->f->table;
+        x->fingerprint = it->f->fingerprint;
+        x->fingerprint_text = it->f->fingerprint_text;
+        x->sample = it->f->sample;
+        x->location = it->f->location;
+        x->advice = it->f->advice;
+        x->log_file = it->f->file;
+        x->log_line = it->f->line;
+        judge(x, run->rules, it->f, base, fail_on, o);
+    }
+    *n = k;
+    return v;
+}
+
+/* ---- rules, stale entries, the baseline to write ----------------------- */
+
+static const char *const kind_titles[N1_FIND_KIND_COUNT] = {
+    "N+1 loop: one statement per key where one batched statement would do",
+    "Duplicate statement: the same statement with the same values, again",
+    "Fan-out: one short connection per item, each running one statement",
+};
+
+static const char *const kind_help[N1_FIND_KIND_COUNT] = {
+    "Load the rows for all keys in one statement (the rewrite lists the "
+    "keys seen) instead of one round trip per key.",
+    "Run the statement once and reuse its result.",
+    "Fetch the items on one connection with one batched statement.",
+};
+
+/* Every rule that ran: enabled detectors, then enabled adviser rules. */
+static struct n1_ci_rule *build_rules(const struct n1_rules *r, struct owned *o,
+                                      size_t *n)
+{
+    const struct n1_thresholds *th = n1_rules_thresholds(r);
+    size_t n_adv = 0;
+    const struct n1_advice_rule *adv = n1_rules_advice(r, &n_adv);
+    struct n1_ci_rule *v = calloc(N1_FIND_KIND_COUNT + n_adv + 1, sizeof(*v));
+    size_t k = 0;
+
+    if (v == NULL) {
+        return NULL;
+    }
+    for (int i = 0; i < N1_FIND_KIND_COUNT; i++) {
+        if (!th->det[i].enabled) {
+            continue;
+        }
+        v[k].id = n1_finding_kind_name((enum n1_finding_kind)i);
+        v[k].title = kind_titles[i];
+        v[k].help = kind_help[i];
+        v[k].severity = th->det[i].severity;
+        k++;
+    }
+    for (size_t i = 0; i < n_adv; i++) {
+        if (!adv[i].enabled) {
+            continue;
+        }
+        v[k].id = keepf(o, "%s%s", N1_CI_ADVISER_PREFIX, adv[i].name);
+        v[k].title = adv[i].message;
+        v[k].help = adv[i].advice;
+        v[k].severity = adv[i].severity;
+        k++;
+    }
+    *n = k;
+    return v;
+}
+
+/* Baseline entries no result matched. */
+static struct n1_ci_stale *build_stale(const struct n1_baseline *base,
+                                       const struct n1_ci_result *res,
+                                       size_t n_res, size_t *n)
+{
+    size_t total = base != NULL ? n1_baseline_count(base) : 0;
+    struct n1_ci_stale *v = calloc(total + 1, sizeof(*v));
+    size_t k = 0;
+
+    if (v == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < total; i++) {
+        const struct n1_baseline_entry *e = n1_baseline_at(base, i);
+
+        if (find_result(res, n_res, e->id) < n_res) {
+            continue;
+        }
+        v[k].id = e->id;
+        v[k].rule = e->rule;
+        v[k].table = e->table;
+        v[k].fingerprint_text = e->statement;
+        k++;
+    }
+    *n = k;
+    return v;
+}
+
+/* Writes every result that is not allowed as a JSON baseline at path. */
+static int write_baseline(const char *path, const struct n1_ci_result *res,
+                          size_t n, struct n1_error *err)
+{
+    struct n1_baseline *b = n1_baseline_new();
+    int rc = -1;
+
+    if (b == NULL) {
+        n1_err_set(err, N1_ESYS, path, 0, "NOMEM baseline");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct n1_baseline_entry e;
+
+        if (res[i].state == N1_CI_ALLOWED) {
+            continue;
+        }
+        e.id = res[i].id;
+        e.rule = res[i].rule;
+        e.table = res[i].table;
+        e.fingerprint = res[i].fingerprint;
+        e.statement = res[i].fingerprint_text;
+        e.location = res[i].location;
+        if (n1_baseline_add(b, &e, err) != 0) {
+            goto out;
+        }
+    }
+    rc = n1_baseline_save(b, path, err);
+    if (rc == 0) {
+        fprintf(stderr, "n1digest: baseline of %zu finding%s written to %s\n",
+                n1_baseline_count(b), n1_baseline_count(b) == 1 ? "" : "s",
+                path);
+    }
+
+out:
+    n1_baseline_free(b);
+    return rc;
+}
+
+static int render(enum out_format fmt, FILE *out, const struct n1_ci_report *r,
+                  struct n1_error *err)
+{
+    switch (fmt) {
+    case FORMAT_JSON:
+        return n1_report_ci_json(out, r, err);
+    case FORMAT_SARIF:
+        return n1_report_sarif(out, r, err);
+    case FORMAT_JUNIT:
+        return n1_report_junit(out, r, err);
+    case FORMAT_TEXT:
+        break;
+    }
+    return n1_report_ci_text(out, r, err);
+}
+
+/*
+ * Exit status for what the run read: 3 (with a message) when an input
+ * was not a log, no statement was read at all, or lines were skipped
+ * without --allow-skipped; else 0.
+ */
+static int input_status(const struct pipeline *p, int allow_skipped)
+{
+    const struct pipeline_stats *st = pipeline_stats(p);
+
+    if (st->not_logs > 0) {
+        cli_errorf("INPUT %llu LOG%s could not be read as a query log",
+                   (unsigned long long)st->not_logs,
+                   st->not_logs == 1 ? "" : "s");
+        return N1_EXIT_INPUT;
+    }
+    if (st->events == 0) {
+        cli_errorf("INPUT no event in any LOG: is the general log on, and "
+                   "is this the file it writes to?");
+        return N1_EXIT_INPUT;
+    }
+    if (st->skipped_lines + st->skipped_events > 0) {
+        if (!allow_skipped) {
+            cli_errorf("INPUT %llu line%s and %llu event%s skipped: a loop "
+                       "in them would go unseen (--allow-skipped accepts "
+                       "this)",
+                       (unsigned long long)st->skipped_lines,
+                       st->skipped_lines == 1 ? "" : "s",
+                       (unsigned long long)st->skipped_events,
+                       st->skipped_events == 1 ? "" : "s");
+            return N1_EXIT_INPUT;
+        }
+    }
+    return N1_EXIT_OK;
+}
+
+static int parse_format(const char *s, enum out_format *fmt)
+{
+    static const char *const names[] = {"text", "json", "sarif", "junit"};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *fmt = (enum out_format)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"rules", required_argument, NULL, 'u'},
+        {"baseline", required_argument, NULL, 'b'},
+        {"write-baseline", required_argument, NULL, 'W'},
+        {"fail-on", required_argument, NULL, 'F'},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"allow-skipped", no_argument, NULL, 'S'},
+        CLI_READER_LONGOPTS,
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct analyze_opts ao;
+    struct pipeline_opts *opts = &ao.pipeline;
+    struct analyze_run run;
+    struct advice_list adv;
+    struct owned own;
+    struct n1_ci_report rep;
+    struct n1_ci_result *results = NULL;
+    struct n1_ci_rule *rules = NULL;
+    struct n1_ci_stale *stale = NULL;
+    struct n1_baseline *base = NULL;
+    FILE *out = NULL;
+    struct cli_rule_files rule_files;
+    const char *baseline_path = NULL;
+    const char *write_path = NULL;
+    const char *output_path = NULL;
+    enum n1_severity fail_on = N1_SEV_WARNING;
+    enum out_format fmt = FORMAT_TEXT;
+    int allow_skipped = 0;
+    struct n1_error err;
+    int status = N1_EXIT_USAGE;
+    int in_status;
+    int c;
+
+    n1_err_clear(&err);
+    memset(&ao, 0, sizeof(ao));
+    memset(&run, 0, sizeof(run));
+    memset(&adv, 0, sizeof(adv));
+    memset(&own, 0, sizeof(own));
+    memset(&rep, 0, sizeof(rep));
+    memset(&rule_files, 0, sizeof(rule_files));
+    pipeline_opts_default(opts);
+    /* A gate reads every LOG in full every time: nothing is remembered
+       between runs, so a log read before cannot hide its findings. */
+    opts->db_path = ":memory:";
+    opts->reader.warn = cli_warn;
+    opts->progress = 1;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'u':
+            if (cli_rules_option(&rule_files, optarg) != 0) {
+                return N1_EXIT_USAGE;
+            }
+            break;
+        case 'b':
+            baseline_path = optarg;
+            break;
+        case 'W':
+            write_path = optarg;
+            break;
+        case 'F':
+            if (n1_severity_parse(optarg, &fail_on) != 0) {
+                cli_errorf("USAGE --fail-on: expected info, warning or "
+                           "error, got '%s'",
+                           optarg);
+                return N1_EXIT_USAGE;
+            }
+            break;
+        case 'f':
+            if (parse_format(optarg, &fmt) != 0) {
+                cli_errorf("USAGE --format: expected text, json, sarif or "
+                           "junit, got '%s'",
+                           optarg);
+                return N1_EXIT_USAGE;
+            }
+            break;
+        case 'o':
+            output_path = optarg;
+            break;
+        case 'S':
+            allow_skipped = 1;
+            break;
+        case CLI_OPT_MAX_STATEMENT:
+        case CLI_OPT_TZ_OFFSET:
+            if (cli_reader_option(c, optarg, &opts->reader) != 0) {
+                return N1_EXIT_USAGE;
+            }
+            break;
+        case 'h':
+            usage(stdout);
+            return N1_EXIT_OK;
+        default:
+            fprintf(stderr, "n1digest: USAGE see 'n1digest check --help'\n");
+            return N1_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        cli_errorf("USAGE check: no LOG given (see 'n1digest check --help')");
+        return N1_EXIT_USAGE;
+    }
+    if (baseline_path != NULL) {
+        base = n1_baseline_load(baseline_path, &err);
+        if (base == NULL) {
+            /* A baseline that cannot be read is bad input, whatever the
+               reason: never run the gate without it. */
+            cli_error(&err);
+            status = N1_EXIT_INPUT;
+            goto out;
+        }
+    }
+    ao.rule_files = rule_files.v;
+    ao.n_rule_files = rule_files.n;
+    ao.advice = collect_advice;
+    ao.advice_ud = &adv;
+    if (analyze_run(&ao, argv + optind, (size_t)(argc - optind), &run, &err) !=
+        0) {
+        cli_error(&err);
+        status = cli_exit_for(&err);
+        goto out;
+    }
+    if (adv.oom) {
+        cli_errorf("SYS out of memory keeping advice");
+        goto out;
+    }
+    rep.fail_on = fail_on;
+    rep.baseline = baseline_path;
+    rep.inputs = (const char *const *)(argv + optind);
+    rep.n_inputs = (size_t)(argc - optind);
+    results = build_results(&run, &adv, base, fail_on, &own, &rep.n_results);
+    rules = build_rules(run.rules, &own, &rep.n_rules);
+    stale = results != NULL
+                ? build_stale(base, results, rep.n_results, &rep.n_stale)
+                : NULL;
+    if (results == NULL || rules == NULL || stale == NULL || own.oom) {
+        cli_errorf("SYS out of memory building the report");
+        goto out;
+    }
+    rep.results = results;
+    rep.rules = rules;
+    rep.stale = stale;
+    out = stdout;
+    if (output_path != NULL) {
+        out = fopen(output_path, "w");
+        if (out == NULL) {
+            cli_errorf("SYS cannot write %s", output_path);
+            goto out;
+        }
+    }
+    if (render(fmt, out, &rep, &err) != 0) {
+        cli_error(&err);
+        goto out;
+    }
+    if (out != stdout) {
+        int rc = fclose(out);
+
+        out = NULL;
+        if (rc != 0) {
+            cli_errorf("SYS cannot write %s", output_path);
+            goto out;
+        }
+    }
+    out = NULL;
+    pipeline_print_summary(run.p);
+    if (rep.n_stale > 0) {
+        fprintf(stderr,
+                "n1digest: %zu stale baseline entr%s (matched nothing; not "
+                "failing)\n",
+                rep.n_stale, rep.n_stale == 1 ? "y" : "ies");
+    }
+    in_status = input_status(run.p, allow_skipped);
+    if (write_path != NULL) {
+        if (write_baseline(write_path, results, rep.n_results, &err) != 0) {
+            cli_error(&err);
+            goto out;
+        }
+        /* Writing a baseline accepts what was found: only unreadable
+           input fails. */
+        status = in_status;
+        goto out;
+    }
+    if (in_status != N1_EXIT_OK) {
+        status = in_status;
+    } else if (n1_ci_failures(&rep) > 0) {
+        fprintf(stderr,
+                "n1digest: check failed: %zu new finding%s at or above %s\n",
+                n1_ci_failures(&rep), n1_ci_failures(&rep) == 1 ? "" : "s",
+                n1_severity_name(fail_on));
+        status = N1_EXIT_FINDINGS;
+    } else {
+        status = N1_EXIT_OK;
+    }
+
+out:
+    if (out != NULL && out != stdout) {
+        fclose(out);
+    }
+    free(results);
+    free(rules);
+    free(stale);
+    n1_baseline_free(base);
+    advice_free(&adv);
+    owned_free(&own);
+    analyze_run_cleanup(&run);
+    return status;
+}

@@ -1,0 +1,656 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_digest.c: `n1digest digest`: pt-query-digest's report from the store.
+ *
+ * With LOG arguments the logs go through the shared pipeline into a store
+ * (a private ":memory:" one unless --db names a file), then the report is
+ * rendered from that store; with --db and no LOG it reports on what is
+ * already stored. A private store keeps only the file records: the
+ * pipeline keeps the classes in memory and the report reads them there,
+ * as the store would give them back, so that each class is held once. Filters and --group-by other than fingerprint work on
+ * events, so with LOGs they run as pipeline hooks into a private in-memory
+ * store (the named store is neither read nor written: its classes hold
+ * every event of a fingerprint and must stay that way). On stored data
+ * alone, where only per-class statistics exist, a filter is applied to a
+ * class only when the class lies wholly inside or outside it; a class that
+ * straddles it makes the command fail with a message, never a wrong
+ * number. docs/digest.md describes the rules.
+ */
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stats/aggregate.h"
+#include "cli/cli.h"
+#include "sql/fingerprint.h"
+#include "engine/pipeline.h"
+#include "report/digest.h"
+#include "store/store.h"
+#include "base/textutil.h"
+
+/* Values one filter key may take (they are ORed; keys are ANDed). */
+#define MAX_FILTER_VALUES 16
+
+enum filter_key {
+    FK_DB = 0,   /* current schema */
+    FK_USER,     /* account user */
+    FK_HOST,     /* client host */
+    FK_CONN,     /* connection (thread) id */
+    FK_ID,       /* fingerprint id */
+    FK_COUNT
+};
+
+static const char *const filter_key_names[FK_COUNT] = {
+    "db", "user", "host", "connection", "fingerprint",
+};
+
+enum group_key {
+    GK_FINGERPRINT = 0, /* the default */
+    GK_DB,
+    GK_USER,
+    GK_HOST
+};
+
+static const char *const group_names[] = {"fingerprint", "db", "user",
+                                          "host"};
+
+struct digest_filters {
+    const char *values[FK_COUNT][MAX_FILTER_VALUES]; /* borrowed argv */
+    uint64_t nums[FK_COUNT][MAX_FILTER_VALUES]; /* conn / id as numbers */
+    unsigned n[FK_COUNT];   /* values per key */
+    int64_t since_us;       /* N1_TS_NONE: no lower bound */
+    int64_t until_us;       /* N1_TS_NONE: no upper bound */
+    enum group_key group;   /* --group-by */
+    struct n1_norm key;     /* what group_event hands out */
+    char key_text[N1_AGG_MAX_VALUE_LEN + 16]; /* key.text's bytes */
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: n1digest digest [options] LOG...\n"
+            "       n1digest digest --db PATH [options]\n"
+            "\n"
+            "Reports what the statements of slow or general logs cost, as\n"
+            "pt-query-digest does: overall statistics, a profile of the\n"
+            "classes ranked by total time, and each class in detail.\n"
+            "Without --db the LOGs are read into a private in-memory store;\n"
+            "with --db they are added to that store (a file read before is\n"
+            "not counted again) and the report covers all it holds. With\n"
+            "--db and no LOG it reports on the stored data.\n"
+            "\n"
+            "options:\n"
+            "  --db PATH          SQLite store to add to and report on\n"
+            "  --format FMT       text (default) or json\n"
+            "  --limit N          classes in the profile (default 10;\n"
+            "                     0 or all: every class)\n"
+            "  --order-by A:F     rank by attribute A (Query_time, Lock_time,\n"
+            "                     Rows_sent, Rows_examined, Rows_affected,\n"
+            "                     Bytes_sent, Query_length) and F (sum, min,\n"
+            "                     max, avg, cnt); default Query_time:sum,\n"
+            "                     or cnt for logs without timings\n"
+            "  --group-by KEY     fingerprint (default), db, user or host\n"
+            "  --since TIME       only events at or after TIME\n"
+            "  --until TIME       only events before TIME; TIME is\n"
+            "                     YYYY-MM-DD[ HH:MM:SS] in UTC or a\n"
+            "                     duration back from now: 30s, 15m, 1h, 2d\n"
+            "  --filter K=V       only events with db, user, host,\n"
+            "                     connection or fingerprint (id) V;\n"
+            "                     repeat: values of a key are ORed,\n"
+            "                     different keys ANDed\n"
+            "  --reset            drop stored data of another fingerprint\n"
+            "                     version instead of refusing\n"
+            "  --max-statement B  skip statements longer than B bytes\n"
+            "  --tz-offset S      seconds east of UTC of the server's local\n"
+            "                     time, for logs that print local time\n"
+            "  -h, --help         show this help\n"
+            "\n"
+            "Filters and --group-by need the events, so with LOGs they use\n"
+            "a private in-memory store; on --db alone a filter applies only\n"
+            "to classes wholly inside or outside it, else the command\n"
+            "fails (see docs/digest.md).\n"
+            "\n"
+            "exit status: 0 ok, 2 usage or system error, 3 an input is not\n"
+            "a log, 4 some lines or events were skipped.\n");
+}
+
+/*
+ * Parses --since/--until: "YYYY-MM-DD", "YYYY-MM-DD HH:MM:SS" (or with a
+ * T) in UTC, or a duration back from now ("90s", "15m", "1h", "2d", "1w";
+ * a bare number is seconds). Returns 0 with *us set, or -1.
+ */
+static int parse_time(const char *s, int64_t *us)
+{
+    int y;
+    unsigned mo;
+    unsigned d;
+    unsigned h = 0;
+    unsigned mi = 0;
+    unsigned sec = 0;
+    int used = 0;
+    char *end = NULL;
+    double n;
+
+    if (sscanf(s, "%4d-%2u-%2u%n", &y, &mo, &d, &used) == 3 &&
+        used == 10) {
+        if (s[10] != '\0') {
+            int used2 = 0;
+
+            if ((s[10] != ' ' && s[10] != 'T') ||
+                sscanf(s + 11, "%2u:%2u:%2u%n", &h, &mi, &sec, &used2) != 3 ||
+                s[11 + used2] != '\0') {
+                return -1;
+            }
+        }
+        if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+            sec > 60) {
+            return -1;
+        }
+        *us =
+            (n1_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) *
+            1000000;
+        return 0;
+    }
+    n = strtod(s, &end);
+    if (end == s || !(n >= 0) || n > 1e9) {
+        return -1;
+    }
+    switch (*end) {
+    case '\0':
+    case 's':
+        break;
+    case 'm':
+        n *= 60;
+        break;
+    case 'h':
+        n *= 3600;
+        break;
+    case 'd':
+        n *= 86400;
+        break;
+    case 'w':
+        n *= 7 * 86400;
+        break;
+    default:
+        return -1;
+    }
+    if (*end != '\0' && end[1] != '\0') {
+        return -1;
+    }
+    *us = (int64_t)time(NULL) * 1000000 - (int64_t)(n * 1e6);
+    return 0;
+}
+
+static int add_filter(struct digest_filters *f, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    size_t klen;
+    int key = -1;
+
+    if (eq == NULL || eq == arg) {
+        cli_errorf("USAGE --filter: expected KEY=VALUE, got '%s'", arg);
+        return -1;
+    }
+    klen = (size_t)(eq - arg);
+    for (int k = 0; k < FK_COUNT; k++) {
+        if (strlen(filter_key_names[k]) == klen &&
+            strncmp(arg, filter_key_names[k], klen) == 0) {
+            key = k;
+        }
+    }
+    /* Short spellings. */
+    if (klen == 4 && strncmp(arg, "conn", 4) == 0) {
+        key = FK_CONN;
+    }
+    if (klen == 2 && strncmp(arg, "id", 2) == 0) {
+        key = FK_ID;
+    }
+    if (key < 0) {
+        cli_errorf("USAGE --filter: unknown key '%.*s' (expected db, user, "
+                   "host, connection or fingerprint)",
+                   (int)klen, arg);
+        return -1;
+    }
+    if (f->n[key] == MAX_FILTER_VALUES) {
+        cli_errorf("USAGE --filter: more than %d values for %s",
+                   MAX_FILTER_VALUES, filter_key_names[key]);
+        return -1;
+    }
+    if (key == FK_CONN) {
+        char *end = NULL;
+
+        f->nums[key][f->n[key]] = strtoull(eq + 1, &end, 10);
+        if (eq[1] == '\0' || *end != '\0') {
+            cli_errorf("USAGE --filter connection: expected a number, got "
+                       "'%s'",
+                       eq + 1);
+            return -1;
+        }
+    }
+    if (key == FK_ID) {
+        const char *hex = eq + 1;
+
+        if (strncmp(hex, "0x", 2) == 0) {
+            hex += 2;
+        }
+        if (n1_fingerprint_parse(hex, &f->nums[key][f->n[key]]) != 0) {
+            cli_errorf("USAGE --filter fingerprint: expected 16 hex digits, "
+                       "got '%s'",
+                       eq + 1);
+            return -1;
+        }
+    }
+    f->values[key][f->n[key]] = eq + 1;
+    f->n[key]++;
+    return 0;
+}
+
+static int has_event_filters(const struct digest_filters *f)
+{
+    for (int k = 0; k < FK_COUNT; k++) {
+        if (f->n[k] > 0) {
+            return 1;
+        }
+    }
+    return f->since_us != N1_TS_NONE || f->until_us != N1_TS_NONE;
+}
+
+static int match_str(const struct digest_filters *f, int key, const char *v)
+{
+    if (f->n[key] == 0) {
+        return 1;
+    }
+    for (unsigned i = 0; i < f->n[key]; i++) {
+        if (strcmp(f->values[key][i], v) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int match_num(const struct digest_filters *f, int key, uint64_t v)
+{
+    if (f->n[key] == 0) {
+        return 1;
+    }
+    for (unsigned i = 0; i < f->n[key]; i++) {
+        if (f->nums[key][i] == v) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Pipeline accept hook: an event passes when every given key matches and
+   its time (when a bound is given, it must have one) is in range. */
+static int accept_event(void *ud, const struct n1_event *ev,
+                        const struct n1_norm *norm)
+{
+    const struct digest_filters *f = ud;
+
+    if (f->since_us != N1_TS_NONE || f->until_us != N1_TS_NONE) {
+        if (ev->ts_us == N1_TS_NONE) {
+            return 0;
+        }
+        if (f->since_us != N1_TS_NONE && ev->ts_us < f->since_us) {
+            return 0;
+        }
+        if (f->until_us != N1_TS_NONE && ev->ts_us >= f->until_us) {
+            return 0;
+        }
+    }
+    if (!match_str(f, FK_DB, ev->db) || !match_str(f, FK_USER, ev->user) ||
+        !match_str(f, FK_HOST, ev->host) ||
+        !match_num(f, FK_CONN, ev->conn_id)) {
+        return 0;
+    }
+    if (f->n[FK_ID] > 0 && (norm == NULL || !match_num(f, FK_ID, norm->id))) {
+        return 0;
+    }
+    return 1;
+}
+
+/* Pipeline group hook: the class is the event's db, user or host ("" is
+   shown as "(none)"), cut as the aggregate cuts value lists. */
+static const struct n1_norm *group_event(void *ud, const struct n1_event *ev,
+                                         const struct n1_norm *norm)
+{
+    struct digest_filters *f = ud;
+    const char *v = f->group == GK_DB     ? ev->db
+                    : f->group == GK_USER ? ev->user
+                                          : ev->host;
+
+    if (v == NULL || v[0] == '\0') {
+        v = "(none)";
+    }
+    snprintf(f->key_text, sizeof(f->key_text), "%.*s", N1_AGG_MAX_VALUE_LEN,
+             v);
+    f->key = *norm;
+    f->key.text = f->key_text;
+    f->key.len = strlen(f->key_text);
+    f->key.id = n1_fingerprint_id(f->key.text, f->key.len);
+    n1_fingerprint_hex(f->key.id, f->key.hex);
+    return &f->key;
+}
+
+/*
+ * For stored classes: 1 when every event of c has one of the values of
+ * key, 0 when none has, -1 when the list does not say (mixed values,
+ * values not kept, events without one).
+ */
+static int class_values_match(const struct digest_filters *f, int key,
+                              const struct n1_agg_values *v, uint64_t count)
+{
+    uint64_t matched = 0;
+
+    for (unsigned i = 0; i < v->n; i++) {
+        if (match_str(f, key, v->v[i].value)) {
+            matched += v->v[i].count;
+        }
+    }
+    if (matched == count) {
+        return 1;
+    }
+    if (matched == 0 && v->other == 0) {
+        return 0;
+    }
+    return -1;
+}
+
+/* Report filter on stored data: exact or refuse (see the file comment). */
+static int filter_class(void *ud, const struct n1_agg_class *c,
+                        struct n1_error *err)
+{
+    static const int dims[3] = {N1_DIM_DB, N1_DIM_USER, N1_DIM_HOST};
+    const struct digest_filters *f = ud;
+
+    if (!match_num(f, FK_ID, c->id)) {
+        return 0;
+    }
+    if (f->since_us != N1_TS_NONE || f->until_us != N1_TS_NONE) {
+        int64_t lo = f->since_us != N1_TS_NONE ? f->since_us : INT64_MIN;
+        int64_t hi = f->until_us != N1_TS_NONE ? f->until_us : INT64_MAX;
+
+        if (c->first_seen == N1_TS_NONE) {
+            n1_err_set(err, N1_EUSAGE, NULL, 0,
+                       "USAGE class %s has no timestamps in the store, so "
+                       "--since/--until cannot be applied; read the LOGs "
+                       "with the filter instead",
+                       c->hex);
+            return -1;
+        }
+        if (c->last_seen < lo || c->first_seen >= hi) {
+            return 0;
+        }
+        if (c->first_seen < lo || c->last_seen >= hi) {
+            n1_err_set(err, N1_EUSAGE, NULL, 0,
+                       "USAGE class %s spans the --since/--until bound "
+                       "(the store keeps per-class totals, not events); "
+                       "read the LOGs with the filter instead",
+                       c->hex);
+            return -1;
+        }
+    }
+    for (int k = FK_DB; k <= FK_HOST; k++) {
+        int r;
+
+        if (f->n[k] == 0) {
+            continue;
+        }
+        r = class_values_match(f, k, &c->dims[dims[k]], c->count);
+        if (r == 0) {
+            return 0;
+        }
+        if (r < 0) {
+            n1_err_set(err, N1_EUSAGE, NULL, 0,
+                       "USAGE class %s mixes %s values the filter tells "
+                       "apart (the store keeps per-class totals, not "
+                       "events); read the LOGs with the filter instead",
+                       c->hex, filter_key_names[k]);
+            return -1;
+        }
+    }
+    return 1;
+}
+
+/* Reports on an existing store (no LOG). */
+static int report_stored(const char *path, struct n1_digest_opts *ro,
+                         struct digest_filters *f, int reset)
+{
+    struct n1_store_opts sopts;
+    struct n1_store *st = NULL;
+    struct n1_error err;
+    int status = N1_EXIT_USAGE;
+
+    n1_err_clear(&err);
+    if (f->n[FK_CONN] > 0) {
+        cli_errorf("USAGE --filter connection needs LOG inputs: the store "
+                   "does not keep connections");
+        return N1_EXIT_USAGE;
+    }
+    if (f->group != GK_FINGERPRINT) {
+        cli_errorf("USAGE --group-by %s needs LOG inputs: the store keeps "
+                   "statistics per fingerprint",
+                   group_names[f->group]);
+        return N1_EXIT_USAGE;
+    }
+    if (strcmp(path, ":memory:") != 0 && access(path, F_OK) != 0) {
+        cli_errorf("STORE %s: no such store (give LOGs to read)", path);
+        return N1_EXIT_USAGE;
+    }
+    memset(&sopts, 0, sizeof(sopts));
+    sopts.reset = reset;
+    st = n1_store_open(path, &sopts, &err);
+    if (st == NULL) {
+        cli_error(&err);
+        status = cli_exit_for(&err);
+        goto out;
+    }
+    ro->store_path = path;
+    if (has_event_filters(f)) {
+        ro->filter = filter_class;
+        ro->filter_ud = f;
+    }
+    if (n1_report_digest(st, ro, stdout, &err) != 0) {
+        cli_error(&err);
+        status = cli_exit_for(&err);
+        goto out;
+    }
+    status = N1_EXIT_OK;
+
+out:
+    n1_store_close(st);
+    return status;
+}
+
+int cmd_digest(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"format", required_argument, NULL, 'f'},
+        {"limit", required_argument, NULL, 'l'},
+        {"order-by", required_argument, NULL, 'o'},
+        {"group-by", required_argument, NULL, 'g'},
+        {"since", required_argument, NULL, 'S'},
+        {"until", required_argument, NULL, 'U'},
+        {"filter", required_argument, NULL, 'F'},
+        {"reset", no_argument, NULL, 'R'},
+        CLI_READER_LONGOPTS,
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct digest_filters filters; /* the hooks point into it */
+    struct n1_digest_opts ro;
+    struct pipeline_opts opts;
+    struct pipeline *p = NULL;
+    struct n1_error err;
+    const char *db_path = NULL;
+    int status = N1_EXIT_USAGE;
+    int json = 0;
+    int rc;
+    int c;
+
+    n1_err_clear(&err);
+    memset(&filters, 0, sizeof(filters));
+    filters.since_us = N1_TS_NONE;
+    filters.until_us = N1_TS_NONE;
+    n1_digest_opts_init(&ro);
+    pipeline_opts_default(&opts);
+    opts.reader.warn = cli_warn;
+    opts.progress = 1;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        char *end = NULL;
+
+        switch (c) {
+        case 'd':
+            db_path = optarg;
+            break;
+        case 'f':
+            if (cli_format_option(optarg, &json) != 0) {
+                return N1_EXIT_USAGE;
+            }
+            ro.format = json ? N1_DIGEST_JSON : N1_DIGEST_TEXT;
+            break;
+        case 'l':
+            if (strcmp(optarg, "all") == 0 || strcmp(optarg, "100%") == 0) {
+                ro.limit = 0;
+                break;
+            }
+            ro.limit = (size_t)strtoull(optarg, &end, 10);
+            if (optarg[0] == '-' || !isdigit((unsigned char)optarg[0]) ||
+                *end != '\0') {
+                cli_errorf("USAGE --limit: expected a number or all, got "
+                           "'%s'",
+                           optarg);
+                return N1_EXIT_USAGE;
+            }
+            break;
+        case 'o':
+            if (n1_digest_parse_order(optarg, &ro, &err) != 0) {
+                cli_error(&err);
+                return N1_EXIT_USAGE;
+            }
+            break;
+        case 'g': {
+            int found = 0;
+
+            for (size_t i = 0; i < sizeof(group_names) / sizeof(*group_names);
+                 i++) {
+                if (strcmp(optarg, group_names[i]) == 0) {
+                    filters.group = (enum group_key)i;
+                    found = 1;
+                }
+            }
+            if (!found) {
+                cli_errorf("USAGE --group-by: expected fingerprint, db, user "
+                           "or host, got '%s'",
+                           optarg);
+                return N1_EXIT_USAGE;
+            }
+            break;
+        }
+        case 'S':
+        case 'U':
+            if (parse_time(optarg, c == 'S' ? &filters.since_us
+                                            : &filters.until_us) != 0) {
+                cli_errorf("USAGE --%s: expected YYYY-MM-DD[ HH:MM:SS] or "
+                           "a duration such as 1h, got '%s'",
+                           c == 'S' ? "since" : "until", optarg);
+                return N1_EXIT_USAGE;
+            }
+            break;
+        case 'F':
+            if (add_filter(&filters, optarg) != 0) {
+                return N1_EXIT_USAGE;
+            }
+            break;
+        case 'R':
+            opts.reset_store = 1;
+            break;
+        case CLI_OPT_MAX_STATEMENT:
+        case CLI_OPT_TZ_OFFSET:
+            if (cli_reader_option(c, optarg, &opts.reader) != 0) {
+                return N1_EXIT_USAGE;
+            }
+            break;
+        case 'h':
+            usage(stdout);
+            return N1_EXIT_OK;
+        default:
+            fprintf(stderr, "n1digest: USAGE see 'n1digest digest --help'\n");
+            return N1_EXIT_USAGE;
+        }
+    }
+    ro.group_by = group_names[filters.group];
+    if (filters.since_us != N1_TS_NONE && filters.until_us != N1_TS_NONE &&
+        filters.since_us >= filters.until_us) {
+        cli_errorf("USAGE --since must be before --until");
+        return N1_EXIT_USAGE;
+    }
+    if (optind >= argc) {
+        if (db_path == NULL) {
+            cli_errorf("USAGE digest: no LOG given and no --db store to "
+                       "report on (see 'n1digest digest --help')");
+            return N1_EXIT_USAGE;
+        }
+        return report_stored(db_path, &ro, &filters, opts.reset_store);
+    }
+
+    opts.db_path = db_path != NULL ? db_path : ":memory:";
+    if (has_event_filters(&filters) || filters.group != GK_FINGERPRINT) {
+        if (db_path != NULL && strcmp(db_path, ":memory:") != 0) {
+            fprintf(stderr, "n1digest: note: filters and --group-by read the "
+                            "LOGs into a private in-memory store; %s is "
+                            "left unchanged\n",
+                    db_path);
+        }
+        opts.db_path = ":memory:";
+        opts.accept = has_event_filters(&filters) ? accept_event : NULL;
+        opts.group = filters.group != GK_FINGERPRINT ? group_event : NULL;
+        opts.hook_ud = &filters;
+    }
+    /* A private store would only hold a second copy of every class. */
+    opts.keep_classes = strcmp(opts.db_path, ":memory:") == 0;
+    ro.store_path = opts.db_path;
+    ro.inputs = (const char *const *)(argv + optind);
+    ro.n_inputs = (size_t)(argc - optind);
+    p = pipeline_new(&opts, &err);
+    if (p == NULL) {
+        cli_error(&err);
+        status = cli_exit_for(&err);
+        goto out;
+    }
+    for (int i = optind; i < argc; i++) {
+        if (pipeline_read(p, argv[i], &err) != 0) {
+            cli_error(&err);
+            status = cli_exit_for(&err);
+            goto out;
+        }
+    }
+    if (pipeline_finish(p, &err) != 0) {
+        cli_error(&err);
+        status = cli_exit_for(&err);
+        goto out;
+    }
+    pipeline_print_summary(p);
+    if (pipeline_classes(p) != NULL) {
+        rc = n1_report_digest_agg(pipeline_classes(p), &ro, stdout, &err);
+    } else {
+        rc = n1_report_digest(pipeline_store(p), &ro, stdout, &err);
+    }
+    if (rc != 0) {
+        cli_error(&err);
+        status = cli_exit_for(&err);
+        goto out;
+    }
+    status = pipeline_exit_status(p);
+
+out:
+    pipeline_free(p);
+    return status;
+}

@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_events.c: "n1digest events": print the events read from query logs.
+ *
+ * Each LOG is read with its own reader, in order; events go to stdout as
+ * one tab-separated line each, or as JSON Lines with --json (the form
+ * the integration tests read back). Warnings go to stderr as they
+ * happen, and one summary line per file follows at the end. Nothing is
+ * stored or aggregated here.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "read/reader.h"
+#include "base/textutil.h"
+
+struct events_opts {
+    int json;                     /* --json */
+    struct n1_reader_opts reader; /* --max-statement, --tz-offset */
+};
+
+/* What the summary at the end says about one file. */
+struct file_summary {
+    const char *path;             /* argv entry */
+    enum n1_flavour flavour;      /* as detected */
+    struct n1_reader_stats stats; /* final counters */
+};
+
+static void usage(FILE *out)
+{
+    fprintf(
+        out,
+        "usage: n1digest events [--json] [--max-statement BYTES]\n"
+        "                     [--tz-offset SECONDS] LOG...\n"
+        "\n"
+        "Prints every event read from MySQL/MariaDB general or slow\n"
+        "query logs (plain or gzip; \"-\" reads stdin), one per line.\n"
+        "\n"
+        "options:\n"
+        "  --json                 JSON Lines: file, line, offset,\n"
+        "                         end_offset, ts, conn, cmd, command,\n"
+        "                         user, host, db, sql, metrics, attrs,\n"
+        "                         truncated\n"
+        "  --max-statement BYTES  skip statements longer than this\n"
+        "                         (default 16777216)\n"
+        "  --tz-offset SECONDS    the server's UTC offset, for logs that\n"
+        "                         print local time (MariaDB, MySQL <= 5.6)\n"
+        "  -h, --help             show this help\n"
+        "\n"
+        "A summary line per file goes to stderr at the end.\n"
+        "\n"
+        "exit status:\n"
+        "  0  every input read in full\n"
+        "  2  usage or system error\n"
+        "  3  an input could not be opened or is not a query log\n"
+        "  4  finished, but some lines or events were skipped\n");
+}
+
+/* Parses a decimal integer option value; returns 0 or -1. */
+static int parse_long(const char *s, long min, long max, long *out)
+{
+    char *end = NULL;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* ---- text output ---------------------------------------------------- */
+
+static void put_escaped(FILE *out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c == '\\') {
+            fputs("\\\\", out);
+        } else if (c == '\n') {
+            fputs("\\n", out);
+        } else if (c == '\t') {
+            fputs("\\t", out);
+        } else if (c == '\r') {
+            fputs("\\r", out);
+        } else if (c < 0x20 || c == 0x7f) {
+            fprintf(out, "\\x%02x", c);
+        } else {
+            fputc(c, out);
+        }
+    }
+}
+
+/* Formats ts as ISO-8601 UTC with microseconds into buf; 0 if it has none. */
+static int format_ts(int64_t us, char buf[N1_TS_ISO_MAX])
+{
+    return us != N1_TS_NONE &&
+           n1_ts_format_iso(us, N1_TS_FRAC_ALWAYS, buf) == 0;
+}
+
+static void print_text(const struct n1_event *ev)
+{
+    char ts[N1_TS_ISO_MAX];
+
+    if (!format_ts(ev->ts_us, ts)) {
+        snprintf(ts, sizeof(ts), "-");
+    }
+    printf("%s:%lu\t%s\t%" PRIu64 "\t%s\t", ev->file, ev->line, ts, ev->conn_id,
+           n1_command_name(ev->cmd));
+    put_escaped(stdout, ev->db, strlen(ev->db));
+    putchar('\t');
+    put_escaped(stdout, ev->sql, ev->sql_len);
+    putchar('\n');
+}
+
+/* ---- JSON output ---------------------------------------------------- */
+
+static json_t *json_cstr(const char *s)
+{
+    return n1_json_text(s, strlen(s));
+}
+
+/* Metrics that count things are integers in JSON; times stay reals. */
+static json_t *json_metric(enum n1_metric m, double v)
+{
+    if (m != N1_M_QUERY_TIME && m != N1_M_LOCK_TIME && v >= 0 &&
+        v < 9007199254740992.0 && v == (double)(json_int_t)v) {
+        return json_integer((json_int_t)v);
+    }
+    return json_real(v);
+}
+
+static int print_json(const struct n1_event *ev)
+{
+    json_t *o = json_object();
+    json_t *metrics = json_object();
+    json_t *attrs = json_object();
+    char ts[N1_TS_ISO_MAX];
+    int rc = -1;
+
+    if (o == NULL || metrics == NULL || attrs == NULL) {
+        goto out;
+    }
+    json_object_set_new(o, "file", json_cstr(ev->file));
+    json_object_set_new(o, "line", json_integer((json_int_t)ev->line));
+    json_object_set_new(o, "offset", json_integer((json_int_t)ev->offset));
+    json_object_set_new(o, "end_offset",
+                        json_integer((json_int_t)ev->end_offset));
+    json_object_set_new(
+        o, "ts", format_ts(ev->ts_us, ts) ? json_string(ts) : json_null());
+    json_object_set_new(o, "conn", json_integer((json_int_t)ev->conn_id));
+    json_object_set_new(o, "cmd", json_string(n1_command_name(ev->cmd)));
+    json_object_set_new(o, "command", json_cstr(ev->command));
+    json_object_set_new(o, "user", json_cstr(ev->user));
+    json_object_set_new(o, "host", json_cstr(ev->host));
+    json_object_set_new(o, "db", json_cstr(ev->db));
+    json_object_set_new(o, "sql", n1_json_text(ev->sql, ev->sql_len));
+    for (int m = 0; m < N1_M_COUNT; m++) {
+        if (ev->metric_mask & (1u << m)) {
+            json_object_set_new(metrics, n1_metric_name((enum n1_metric)m),
+                                json_metric((enum n1_metric)m, ev->metric[m]));
+        }
+    }
+    for (size_t i = 0; i < ev->n_attrs; i++) {
+        /* A name given twice keeps its last value. */
+        json_object_set_new(attrs, ev->attrs[i].name,
+                            json_cstr(ev->attrs[i].value));
+    }
+    json_object_set(o, "metrics", metrics);
+    json_object_set(o, "attrs", attrs);
+    json_object_set_new(o, "truncated",
+                        json_boolean(ev->flags & N1_EV_TRUNCATED));
+    if (json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(15)) != 0) {
+        goto out;
+    }
+    putchar('\n');
+    rc = 0;
+out:
+    json_decref(metrics);
+    json_decref(attrs);
+    json_decref(o);
+    return rc;
+}
+
+/* ---- driver --------------------------------------------------------- */
+
+/*
+ * Reads one file. Returns N1_EXIT_OK, N1_EXIT_INPUT (not opened, not a
+ * log, or a read error) or N1_EXIT_USAGE (output failed); *sum is filled
+ * when the file was opened.
+ */
+static int run_file(const char *path, const struct events_opts *eo,
+                    struct file_summary *sum, int *opened)
+{
+    struct n1_reader *r = NULL;
+    struct n1_error err;
+    struct n1_event ev;
+    int status = N1_EXIT_OK;
+    int rc;
+
+    *opened = 0;
+    n1_err_clear(&err);
+    r = n1_reader_open(path, &eo->reader, &err);
+    if (r == NULL) {
+        cli_error(&err);
+        status = N1_EXIT_INPUT;
+        goto out;
+    }
+    *opened = 1;
+    while ((rc = n1_reader_next(r, &ev, &err)) == 1) {
+        if (eo->json) {
+            if (print_json(&ev) != 0) {
+                cli_errorf("SYSTEM cannot write the output");
+                status = N1_EXIT_USAGE;
+                break;
+            }
+        } else {
+            print_text(&ev);
+        }
+    }
+    if (rc < 0) {
+        cli_error(&err);
+        status = N1_EXIT_INPUT;
+    }
+    sum->path = path;
+    sum->flavour = n1_reader_flavour(r);
+    sum->stats = *n1_reader_stats(r);
+out:
+    n1_reader_close(r);
+    return status;
+}
+
+int cmd_events(int argc, char **argv)
+{
+    struct events_opts eo;
+    struct file_summary *sums = NULL;
+    int n_sums = 0;
+    int first_file = argc;
+    int status = N1_EXIT_OK;
+    int skipped = 0;
+    long v;
+
+    memset(&eo, 0, sizeof(eo));
+    eo.reader.warn = cli_warn;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+
+        if (strcmp(a, "--") == 0) {
+            first_file = i + 1;
+            break;
+        }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return N1_EXIT_OK;
+        }
+        if (strcmp(a, "--json") == 0) {
+            eo.json = 1;
+            continue;
+        }
+        if (strncmp(a, "--max-statement", 15) == 0 ||
+            strncmp(a, "--tz-offset", 11) == 0) {
+            const char *eq = strchr(a, '=');
+            size_t nlen = eq != NULL ? (size_t)(eq - a) : strlen(a);
+
+            if (eq != NULL) {
+                val = eq + 1;
+            } else if (i + 1 < argc) {
+                val = argv[++i];
+            } else {
+                cli_errorf("USAGE %s needs a value", a);
+                return N1_EXIT_USAGE;
+            }
+            if (nlen == 15 && strncmp(a, "--max-statement", 15) == 0) {
+                if (parse_long(val, 1, 1L << 30, &v) != 0) {
+                    cli_errorf("USAGE --max-statement: bad size '%s'", val);
+                    return N1_EXIT_USAGE;
+                }
+                eo.reader.max_statement = (size_t)v;
+                continue;
+            }
+            if (nlen == 11 && strncmp(a, "--tz-offset", 11) == 0) {
+                if (parse_long(val, -86400, 86400, &v) != 0) {
+                    cli_errorf("USAGE --tz-offset: bad offset '%s'", val);
+                    return N1_EXIT_USAGE;
+                }
+                eo.reader.tz_offset_s = v;
+                continue;
+            }
+        }
+        if (a[0] == '-' && a[1] != '\0') {
+            cli_errorf("USAGE events: unknown option '%s' (see --help)", a);
+            return N1_EXIT_USAGE;
+        }
+        first_file = i;
+        break;
+    }
+    if (first_file >= argc) {
+        cli_errorf("USAGE events: no log given (see n1digest events --help)");
+        return N1_EXIT_USAGE;
+    }
+    sums = calloc((size_t)(argc - first_file), sizeof(*sums));
+    if (sums == NULL) {
+        cli_errorf("SYSTEM out of memory");
+        return N1_EXIT_USAGE;
+    }
+    for (int i = first_file; i < argc; i++) {
+        int opened = 0;
+        int st = run_file(argv[i], &eo, &sums[n_sums], &opened);
+
+        if (opened) {
+            n_sums++;
+        }
+        if (st == N1_EXIT_USAGE ||
+            (st == N1_EXIT_INPUT && status != N1_EXIT_USAGE)) {
+            status = st;
+        }
+    }
+    fflush(stdout);
+    for (int i = 0; i < n_sums; i++) {
+        const struct n1_reader_stats *st = &sums[i].stats;
+
+        fprintf(stderr,
+                "n1digest: %s: %s: %" PRIu64 " events, %" PRIu64
+                " lines skipped, %" PRIu64 " events skipped\n",
+                sums[i].path, n1_flavour_name(sums[i].flavour), st->events,
+                st->skipped_lines, st->skipped_events);
+        if (st->skipped_lines > 0 || st->skipped_events > 0) {
+            skipped = 1;
+        }
+    }
+    free(sums);
+    if (status == N1_EXIT_OK && skipped) {
+        status = N1_EXIT_SKIPPED;
+    }
+    return status;
+}

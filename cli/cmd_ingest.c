@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_ingest.c: `n1digest ingest`: read logs into the store and list the
+ * busiest fingerprint classes.
+ *
+ * This is the plain loading step that digest and analyze build on; its
+ * output is a short table so that a user sees what was stored.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stats/aggregate.h"
+#include "cli/cli.h"
+#include "engine/pipeline.h"
+#include "store/store.h"
+
+#define TOP_MAX 100
+
+struct top_row {
+    char hex[17];      /* fingerprint id */
+    uint64_t count;    /* executions */
+    double time;       /* total Query_time, NaN without timings */
+    char text[61];     /* fingerprint text, cut for the terminal */
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: n1digest ingest [options] LOG...\n"
+            "\n"
+            "Reads general or slow query logs (a path, - for stdin, .gz\n"
+            "files) into the store and prints the busiest fingerprints.\n"
+            "A file the store has read before is skipped; one that grew is\n"
+            "resumed where the last run stopped.\n"
+            "\n"
+            "options:\n"
+            "  --db PATH          SQLite store (default ./n1digest.db;\n"
+            "                     :memory: keeps nothing)\n"
+            "  --reset            drop stored data of another fingerprint\n"
+            "                     version instead of refusing\n"
+            "  --reread           read inputs even if already stored\n"
+            "  --top N            fingerprints to list (default 10)\n"
+            "  --max-statement B  skip statements longer than B bytes\n"
+            "                     (default 16777216)\n"
+            "  --tz-offset S      seconds east of UTC of the server's local\n"
+            "                     time, for logs that print local time\n"
+            "  -h, --help         show this help\n");
+}
+
+/* Keeps the n busiest classes by count in rows (sorted descending). */
+static void top_insert(struct top_row *rows, size_t *n, size_t max,
+                       const struct n1_agg_class *c)
+{
+    size_t i = *n;
+
+    if (i == max) {
+        if (rows[max - 1].count >= c->count) {
+            return;
+        }
+        i = max - 1;
+    } else {
+        (*n)++;
+    }
+    while (i > 0 && rows[i - 1].count < c->count) {
+        rows[i] = rows[i - 1];
+        i--;
+    }
+    memcpy(rows[i].hex, c->hex, sizeof(rows[i].hex));
+    rows[i].count = c->count;
+    rows[i].time = c->m[N1_M_QUERY_TIME].n > 0 ? c->m[N1_M_QUERY_TIME].sum
+                                               : NAN;
+    snprintf(rows[i].text, sizeof(rows[i].text), "%s",
+             c->text != NULL ? c->text : "");
+}
+
+static int print_top(struct n1_store *st, size_t max, struct n1_error *err)
+{
+    struct n1_store_cursor *cur = NULL;
+    const struct n1_agg_class *c;
+    struct top_row *rows = NULL;
+    size_t n = 0;
+    int got;
+    int rc = -1;
+
+    rows = calloc(max, sizeof(*rows));
+    if (rows == NULL) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "out of memory");
+        goto out;
+    }
+    cur = n1_store_classes(st, err);
+    if (cur == NULL) {
+        goto out;
+    }
+    while ((got = n1_store_next_class(cur, &c, err)) == 1) {
+        top_insert(rows, &n, max, c);
+    }
+    if (got < 0) {
+        goto out;
+    }
+    printf("%-16s %10s %12s  %s\n", "fingerprint", "count", "time (s)",
+           "statement");
+    for (size_t i = 0; i < n; i++) {
+        char tbuf[32];
+
+        if (isnan(rows[i].time)) {
+            snprintf(tbuf, sizeof(tbuf), "-");
+        } else {
+            snprintf(tbuf, sizeof(tbuf), "%.6f", rows[i].time);
+        }
+        printf("%-16s %10llu %12s  %s\n", rows[i].hex,
+               (unsigned long long)rows[i].count, tbuf, rows[i].text);
+    }
+    rc = 0;
+
+out:
+    n1_store_cursor_free(cur);
+    free(rows);
+    return rc;
+}
+
+int cmd_ingest(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"reset", no_argument, NULL, 'R'},
+        {"reread", no_argument, NULL, 'r'},
+        {"top", required_argument, NULL, 't'},
+        CLI_READER_LONGOPTS,
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct pipeline_opts opts;
+    struct pipeline *p = NULL;
+    struct n1_error err;
+    long top = 10;
+    int status = N1_EXIT_USAGE;
+    int c;
+
+    n1_err_clear(&err);
+    pipeline_opts_default(&opts);
+    opts.reader.warn = cli_warn;
+    opts.progress = 1;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        char *end = NULL;
+
+        switch (c) {
+        case 'd':
+            opts.db_path = optarg;
+            break;
+        case 'R':
+            opts.reset_store = 1;
+            break;
+        case 'r':
+            opts.reread = 1;
+            break;
+        case 't':
+            top = strtol(optarg, &end, 10);
+            if (*end != '\0' || top < 1 || top > TOP_MAX) {
+                cli_errorf("USAGE --top: expected 1..%d, got '%s'", TOP_MAX,
+                           optarg);
+                return N1_EXIT_USAGE;
+            }
+            break;
+        case CLI_OPT_MAX_STATEMENT:
+        case CLI_OPT_TZ_OFFSET:
+            if (cli_reader_option(c, optarg, &opts.reader) != 0) {
+                return N1_EXIT_USAGE;
+            }
+            break;
+        case 'h':
+            usage(stdout);
+            return N1_EXIT_OK;
+        default:
+            fprintf(stderr, "n1digest: USAGE see 'n1digest ingest --help'\n");
+            return N1_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        cli_errorf("USAGE ingest: no LOG given (see 'n1digest ingest --help')");
+        return N1_EXIT_USAGE;
+    }
+    p = pipeline_new(&opts, &err);
+    if (p == NULL) {
+        cli_error(&err);
+        status = cli_exit_for(&err);
+        goto out;
+    }
+    for (int i = optind; i < argc; i++) {
+        if (pipeline_read(p, argv[i], &err) != 0) {
+            cli_error(&err);
+            goto out;
+        }
+    }
+    if (pipeline_finish(p, &err) != 0 ||
+        print_top(pipeline_store(p), (size_t)top, &err) != 0) {
+        cli_error(&err);
+        goto out;
+    }
+    pipeline_print_summary(p);
+    status = pipeline_exit_status(p);
+
+out:
+    pipeline_free(p);
+    return status;
+}

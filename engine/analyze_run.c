@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze_run.c: the shared run of `analyze` and `check`.
+ *
+ * The pipeline reads each input (skipping what the store has read
+ * before) and feeds the detectors; their findings are collected in
+ * memory, saved to the store in one transaction at the end, and the
+ * list to report is then made from the store: for every input given,
+ * the findings the store holds for that file. A file read again from
+ * the start (new, replaced, or --reread) has its old findings replaced;
+ * a file that grew keeps them and adds the new part's; a file already
+ * read to its end is skipped and its stored findings are used as they
+ * were. Findings of stdin ("-") are stored but used only by the run that
+ * read them, since "-" names a different stream each time.
+ *
+ * When the caller asks for advice, the adviser sees every statement
+ * through the pipeline's accept hook (which keeps every event), and each
+ * piece of advice goes to the caller with the event it fired on.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "engine/analyze_run.h"
+#include "cli/cli.h"
+#include "analyzer/detector.h"
+#include "rules/rules.h"
+#include "analyzer/rules_apply.h"
+
+/* A growable array of owned findings (n1_finding_dup copies). */
+struct finding_list {
+    struct n1_finding **v; /* owned, each freed with n1_finding_free() */
+    size_t n;
+    size_t cap;
+    int oom; /* 1: a push failed; the list is incomplete */
+};
+
+/* The accept hook's state when the adviser runs. */
+struct advise_ctx {
+    struct n1_adviser *adv;     /* borrowed */
+    analyze_advice_fn fn;       /* the caller's sink */
+    void *ud;                   /* its argument */
+    const struct n1_event *ev;  /* the event being checked */
+    const struct n1_norm *norm; /* its normal form */
+    int oom;                    /* 1: the adviser ran out of memory */
+};
+
+static void list_push(struct finding_list *l, struct n1_finding *f)
+{
+    if (f == NULL) {
+        l->oom = 1;
+        return;
+    }
+    if (l->n == l->cap) {
+        size_t cap = l->cap > 0 ? l->cap * 2 : 16;
+        struct n1_finding **v = realloc(l->v, cap * sizeof(*v));
+
+        if (v == NULL) {
+            n1_finding_free(f);
+            l->oom = 1;
+            return;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = f;
+}
+
+static void list_free(struct finding_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        n1_finding_free(l->v[i]);
+    }
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+/* The detectors' sink: keeps a copy of each finding. */
+static void collect(void *ud, const struct n1_finding *f)
+{
+    list_push(ud, n1_finding_dup(f));
+}
+
+static void advise_emit(void *ud, const struct n1_advice *a)
+{
+    struct advise_ctx *c = ud;
+    struct analyze_advice x;
+
+    x.a = a;
+    x.ev = c->ev;
+    x.norm = c->norm;
+    c->fn(c->ud, &x);
+}
+
+/* The accept hook: runs the adviser on each statement, keeps all. */
+static int advise_accept(void *ud, const struct n1_event *ev,
+                         const struct n1_norm *norm)
+{
+    struct advise_ctx *c = ud;
+
+    if (norm != NULL && !c->oom) {
+        c->ev = ev;
+        c->norm = norm;
+        if (n1_adviser_check(c->adv, norm, ev->sql, ev->sql_len, advise_emit, c,
+                             NULL) < 0) {
+            c->oom = 1;
+        }
+    }
+    return 1;
+}
+
+/*
+ * Looks up the store's record of path: by device and inode when the file
+ * can be stat()ed (so a renamed log is found), else by path. Returns 1
+ * with *out replaced, 0 when there is none, -1 with err set.
+ */
+static int lookup(struct n1_store *st, const char *path,
+                  struct n1_file_state *out, struct n1_error *err)
+{
+    struct n1_file_ident id;
+    struct stat sb;
+
+    memset(&id, 0, sizeof(id));
+    if (strcmp(path, "-") != 0 && stat(path, &sb) == 0) {
+        id.dev = (uint64_t)sb.st_dev;
+        id.inode = (uint64_t)sb.st_ino;
+        return n1_store_file_lookup(st, path, &id, out, err);
+    }
+    return n1_store_file_lookup(st, path, NULL, out, err);
+}
+
+/* Reads one input and works out what happened to it. */
+static int read_input(struct pipeline *p, struct analyze_input *in,
+                      struct n1_error *err)
+{
+    struct n1_store *st = pipeline_store(p);
+    struct n1_file_state prev;
+    struct pipeline_stats before = *pipeline_stats(p);
+    const struct pipeline_stats *after;
+    int had_prev;
+    int rc = -1;
+
+    n1_store_file_state_init(&prev);
+    had_prev = lookup(st, in->path, &prev, err);
+    if (had_prev < 0 || pipeline_read(p, in->path, err) != 0) {
+        goto out;
+    }
+    after = pipeline_stats(p);
+    in->have_state = lookup(st, in->path, &in->state, err);
+    if (in->have_state < 0) {
+        goto out;
+    }
+    if (after->files_skipped > before.files_skipped) {
+        in->status = N1_INPUT_ALREADY_READ;
+    } else if (after->not_logs > before.not_logs &&
+               after->events == before.events) {
+        in->status = N1_INPUT_UNREADABLE;
+        in->have_state = 0;
+    } else if (had_prev && in->have_state && prev.id == in->state.id &&
+               strcmp(in->path, "-") != 0) {
+        in->status = N1_INPUT_RESUMED;
+    } else {
+        in->status = N1_INPUT_READ;
+    }
+    rc = 0;
+
+out:
+    n1_store_file_state_cleanup(&prev);
+    return rc;
+}
+
+/* The path under which the store keeps an input's findings. */
+static const char *stored_name(const struct analyze_input *in)
+{
+    if (in->status == N1_INPUT_ALREADY_READ && in->have_state &&
+        in->state.path != NULL) {
+        return in->state.path;
+    }
+    return in->path;
+}
+
+/* Saves the run's findings, replacing those of files read afresh. */
+static int save_findings(struct n1_store *st, const struct finding_list *run,
+                         const struct analyze_input *in, size_t n_in,
+                         const struct n1_report_opts *ro, struct n1_error *err)
+{
+    struct n1_store_finding *rows = NULL;
+    const char **replace = NULL;
+    size_t n_replace = 0;
+    int rc = -1;
+
+    rows = calloc(run->n + 1, sizeof(*rows));
+    replace = calloc(n_in + 1, sizeof(*replace));
+    if (rows == NULL || replace == NULL) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM saving findings");
+        goto out;
+    }
+    for (size_t i = 0; i < n_in; i++) {
+        if (in[i].status == N1_INPUT_READ && strcmp(in[i].path, "-") != 0) {
+            replace[n_replace++] = in[i].path;
+        }
+    }
+    for (size_t i = 0; i < run->n; i++) {
+        const struct n1_finding *f = run->v[i];
+        char *json = n1_finding_to_json(f, ro, err);
+
+        if (json == NULL) {
+            goto out;
+        }
+        rows[i].id = f->id;
+        rows[i].kind = n1_finding_kind_name(f->kind);
+        rows[i].fingerprint = f->fingerprint;
+        rows[i].file = f->file != NULL ? f->file : "";
+        rows[i].line = f->line;
+        rows[i].first_seen_us = f->first_seen_us;
+        rows[i].last_seen_us = f->last_seen_us;
+        rows[i].count = f->count;
+        rows[i].json = json;
+        rows[i].json_len = strlen(json);
+    }
+    rc = n1_store_save_findings(st, replace, n_replace, rows, run->n, err);
+
+out:
+    for (size_t i = 0; rows != NULL && i < run->n; i++) {
+        free((char *)rows[i].json);
+    }
+    free(rows);
+    free(replace);
+    return rc;
+}
+
+/* Appends the stored findings of file to out. */
+static int load_stored(struct n1_store *st, const char *file,
+                       struct finding_list *out, struct n1_error *err)
+{
+    struct n1_store_cursor *cur = NULL;
+    const struct n1_store_finding *row;
+    int got;
+    int rc = -1;
+
+    cur = n1_store_findings(st, file, err);
+    if (cur == NULL) {
+        return -1;
+    }
+    while ((got = n1_store_next_finding(cur, &row, err)) == 1) {
+        struct n1_finding *f =
+            n1_finding_from_json(row->json, row->json_len, err);
+
+        if (f == NULL) {
+            goto out;
+        }
+        list_push(out, f);
+        if (out->oom) {
+            n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM loading findings");
+            goto out;
+        }
+    }
+    rc = got < 0 ? -1 : 0;
+
+out:
+    n1_store_cursor_free(cur);
+    return rc;
+}
+
+/*
+ * Makes the report's list: the stored findings of every input (each file
+ * once), then the run's findings of stdin and of anything not stored
+ * under an input's name.
+ */
+static int gather(struct n1_store *st, const struct finding_list *run,
+                  const struct analyze_input *in, size_t n_in,
+                  struct finding_list *out, struct n1_error *err)
+{
+    for (size_t i = 0; i < n_in; i++) {
+        const char *name = stored_name(&in[i]);
+        int seen = 0;
+
+        if (in[i].status == N1_INPUT_UNREADABLE || strcmp(name, "-") == 0) {
+            continue;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (in[j].status != N1_INPUT_UNREADABLE &&
+                strcmp(stored_name(&in[j]), name) == 0) {
+                seen = 1;
+            }
+        }
+        if (!seen && load_stored(st, name, out, err) != 0) {
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < run->n; i++) {
+        const char *file = run->v[i]->file != NULL ? run->v[i]->file : "";
+        int listed = 0;
+
+        for (size_t j = 0; j < n_in && strcmp(file, "-") != 0; j++) {
+            if (in[j].status != N1_INPUT_UNREADABLE &&
+                strcmp(stored_name(&in[j]), file) == 0) {
+                listed = 1;
+            }
+        }
+        if (!listed) {
+            list_push(out, n1_finding_dup(run->v[i]));
+        }
+    }
+    if (out->oom) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM gathering findings");
+        return -1;
+    }
+    return 0;
+}
+
+int analyze_run(const struct analyze_opts *o, char *const *paths, size_t n,
+                struct analyze_run *run, struct n1_error *err)
+{
+    struct pipeline_opts popts = o->pipeline;
+    struct n1_detect_opts dopts;
+    struct finding_list found;
+    struct finding_list report;
+    struct advise_ctx *actx = NULL;
+    int rc = -1;
+
+    memset(run, 0, sizeof(*run));
+    memset(&found, 0, sizeof(found));
+    memset(&report, 0, sizeof(report));
+    n1_detect_opts_default(&dopts);
+    run->rules = cli_rules_load(o->rule_files, o->n_rule_files, err);
+    if (run->rules == NULL) {
+        goto out;
+    }
+    /* The detectors' ignore patterns point into the rules, which
+       therefore outlive them (both are freed in the cleanup). */
+    n1_rules_apply(run->rules, &dopts);
+    run->ro.max_keys = dopts.max_keys;
+    run->in = calloc(n + 1, sizeof(*run->in));
+    if (run->in == NULL) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM inputs");
+        goto out;
+    }
+    run->n_in = n;
+    for (size_t i = 0; i < n; i++) {
+        run->in[i].path = paths[i];
+        n1_store_file_state_init(&run->in[i].state);
+    }
+    run->det = n1_detectors_new(&dopts, collect, &found, err);
+    if (run->det == NULL) {
+        goto out;
+    }
+    popts.detectors = run->det;
+    if (o->advice != NULL) {
+        run->adv = n1_adviser_new(run->rules, err);
+        if (run->adv == NULL) {
+            goto out;
+        }
+        actx = calloc(1, sizeof(*actx));
+        if (actx == NULL) {
+            n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM adviser");
+            goto out;
+        }
+        run->hook = actx;
+        actx->adv = run->adv;
+        actx->fn = o->advice;
+        actx->ud = o->advice_ud;
+        popts.accept = advise_accept;
+        popts.hook_ud = actx;
+    }
+    run->p = pipeline_new(&popts, err);
+    if (run->p == NULL) {
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (read_input(run->p, &run->in[i], err) != 0) {
+            goto out;
+        }
+    }
+    if (pipeline_finish(run->p, err) != 0) {
+        goto out;
+    }
+    if (found.oom || (actx != NULL && actx->oom)) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM keeping findings");
+        goto out;
+    }
+    if (save_findings(pipeline_store(run->p), &found, run->in, n, &run->ro,
+                      err) != 0 ||
+        gather(pipeline_store(run->p), &found, run->in, n, &report, err) != 0) {
+        goto out;
+    }
+    run->findings = report.v;
+    run->n_findings = report.n;
+    memset(&report, 0, sizeof(report));
+    rc = 0;
+
+out:
+    list_free(&found);
+    list_free(&report);
+    return rc;
+}
+
+struct n1_report_input *analyze_report_inputs(const struct analyze_run *run)
+{
+    struct n1_report_input *rep = calloc(run->n_in + 1, sizeof(*rep));
+
+    if (rep == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < run->n_in; i++) {
+        const struct analyze_input *in = &run->in[i];
+
+        rep[i].path = in->path;
+        rep[i].status = in->status;
+        if (in->have_state) {
+            rep[i].flavour = in->state.flavour;
+            rep[i].events = in->state.events;
+            rep[i].skipped = in->state.skipped;
+        }
+    }
+    return rep;
+}
+
+void analyze_run_cleanup(struct analyze_run *run)
+{
+    if (run == NULL) {
+        return;
+    }
+    pipeline_free(run->p);
+    n1_detectors_free(run->det);
+    n1_adviser_free(run->adv);
+    free(run->hook);
+    n1_rules_free(run->rules);
+    for (size_t i = 0; run->in != NULL && i < run->n_in; i++) {
+        n1_store_file_state_cleanup(&run->in[i].state);
+    }
+    free(run->in);
+    for (size_t i = 0; i < run->n_findings; i++) {
+        n1_finding_free(run->findings[i]);
+    }
+    free(run->findings);
+    memset(run, 0, sizeof(*run));
+}

@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pipeline.c: drives reader -> normaliser -> detectors -> aggregate ->
+ * store for the subcommands that read logs.
+ *
+ * Each input is looked up in the store first: a file already read to its
+ * end is skipped, a file that grew is resumed at the recorded offset, so
+ * a log read twice is counted once. Statistics accumulate in memory and
+ * go to the store together with the byte offset of the last event they
+ * include: at the end of each input, and before that, for a store on
+ * disk, when the aggregate passes its memory budget or every flush_events
+ * events (so an interrupted run loses little). Both triggers depend on
+ * the input only, never on timing, so the same logs give the same store.
+ * A ":memory:" store is only flushed at the end of an input: its rows
+ * live in RAM like the aggregate, so an early flush would free nothing
+ * and cost a merge per class. Memory therefore grows with distinct
+ * fingerprints, never with the length of the log. Detectors see every
+ * event; what they do with findings is the caller's business.
+ *
+ * With keep_classes and a ":memory:" store, the classes do not go into
+ * the store at all: each input's aggregate is absorbed into a second one
+ * that the report reads, as a store would merge it (same numbers, one
+ * copy of each class in memory instead of two). The store still records
+ * the files.
+ *
+ * Each input is read on two threads. A reader thread parses events and
+ * copies them, strings and all, into a ring of RING_BATCHES batches; the
+ * calling thread takes the batches in order and normalises, filters,
+ * aggregates and runs the detectors, so the hooks and detectors never run
+ * concurrently and see the events in log order. Each event carries the
+ * reader's counters as they were just after it, so flushes record the
+ * same offsets and line numbers as a single-threaded loop would. When the
+ * ring is full the reader thread normalises batches too, with a
+ * normaliser of its own, so each thread gets about half the work.
+ *
+ * Two optional hooks serve digest's filters and --group-by: accept drops
+ * an event before statistics and detectors see it, group picks the class
+ * a statement is counted in. A caller that uses them should give the run
+ * its own (":memory:") store, since the stored classes are then no longer
+ * per fingerprint of every event.
+ */
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "stats/aggregate.h"
+#include "analyzer/detector.h"
+#include "engine/feed.h"
+#include "sql/normalize.h"
+#include "engine/pipeline.h"
+#include "store/store.h"
+
+/* Events between checks of the aggregate's memory, which walks every
+   class. */
+#define MEMORY_EVERY 65536u
+
+struct pipeline {
+    struct pipeline_opts opts;      /* copy; pointers borrowed */
+    struct n1_store *store;         /* owned */
+    struct n1_normalizer *norm;     /* owned */
+    struct n1_normalizer *norm2;    /* owned; the reader thread's */
+    struct n1_agg *agg;             /* owned; reset after each flush */
+    struct n1_agg *kept;            /* owned; the run's classes when they
+                                       are kept in memory, else NULL */
+    struct pipeline_stats stats;    /* counters of this run */
+    int progress;                   /* 1: stderr is a terminal */
+    int in_memory;                  /* 1: the store is ":memory:" */
+    double started;                 /* monotonic seconds at creation */
+    double last_progress;           /* when progress was last printed */
+    uint64_t bytes_done;            /* bytes of inputs already finished */
+};
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void pipeline_opts_default(struct pipeline_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->db_path = "n1digest.db";
+    o->flush_memory = PIPELINE_FLUSH_MEMORY;
+    o->flush_events = PIPELINE_FLUSH_EVENTS;
+}
+
+struct pipeline *pipeline_new(const struct pipeline_opts *opts,
+                              struct n1_error *err)
+{
+    struct pipeline *p = NULL;
+    struct n1_store_opts sopts;
+
+    p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "out of memory");
+        goto fail;
+    }
+    p->opts = *opts;
+    /* Nothing downstream reads the "Name: value" pairs beyond the
+       metrics: not copying them is a fifth of the reader thread's work. */
+    p->opts.reader.no_attrs = 1;
+    p->in_memory = strcmp(opts->db_path, ":memory:") == 0;
+    memset(&sopts, 0, sizeof(sopts));
+    sopts.reset = opts->reset_store;
+    p->store = n1_store_open(opts->db_path, &sopts, err);
+    if (p->store == NULL) {
+        goto fail;
+    }
+    p->norm = n1_normalizer_new(err);
+    if (p->norm == NULL) {
+        goto fail;
+    }
+    p->norm2 = n1_normalizer_new(err);
+    if (p->norm2 == NULL) {
+        goto fail;
+    }
+    p->agg = n1_agg_new(NULL, err);
+    if (p->agg == NULL) {
+        goto fail;
+    }
+    if (opts->keep_classes && p->in_memory) {
+        p->kept = n1_agg_new(NULL, err);
+        if (p->kept == NULL) {
+            goto fail;
+        }
+    }
+    p->progress = opts->progress && isatty(STDERR_FILENO);
+    p->started = now_seconds();
+    p->last_progress = p->started;
+    return p;
+
+fail:
+    pipeline_free(p);
+    return NULL;
+}
+
+/* Events whose statement counts in the statistics: what the server ran. */
+static int is_statement(const struct n1_event *ev, int slow)
+{
+    if (slow) {
+        return 1;
+    }
+    return ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE;
+}
+
+/* Events the normaliser should see (detectors want Prepare text too). */
+static int has_sql(const struct n1_event *ev)
+{
+    return ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE ||
+           ev->cmd == N1_CMD_PREPARE;
+}
+
+/*
+ * Hash of the first len bytes of path, to tell a grown file from a new
+ * one written at the same inode. Returns 0 and sets *out, or -1.
+ */
+static int hash_prefix(const char *path, uint32_t len, uint64_t *out)
+{
+    char buf[4096];
+    ssize_t got;
+    int fd;
+
+    if (len > sizeof(buf)) {
+        return -1;
+    }
+    fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        return -1;
+    }
+    got = pread(fd, buf, len, 0);
+    close(fd);
+    if (got != (ssize_t)len) {
+        return -1;
+    }
+    *out = XXH64(buf, len, 0);
+    return 0;
+}
+
+/* Prints progress when stderr is a terminal; bytes: of the current input
+   so far. */
+static void show_progress(struct pipeline *p, const char *name,
+                          uint64_t bytes, int done)
+{
+    double now = now_seconds();
+    double elapsed;
+    double mb;
+
+    if (!p->progress || (!done && now - p->last_progress < 0.5)) {
+        return;
+    }
+    p->last_progress = now;
+    elapsed = now - p->started;
+    if (elapsed <= 0) {
+        elapsed = 1e-9;
+    }
+    mb = (double)(p->bytes_done + bytes) / 1e6;
+    fprintf(stderr, "\rn1digest: %s: %.1f MB, %.0f MB/s, %.0f events/s   %s",
+            name, mb, mb / elapsed, (double)p->stats.events / elapsed,
+            done ? "\n" : "");
+    fflush(stderr);
+}
+
+static int flush(struct pipeline *p, struct n1_file_progress *fp,
+                 struct n1_error *err)
+{
+    int rc;
+
+    if (p->kept != NULL) {
+        /* The file record only; the classes stay in memory. */
+        if (fp != NULL && n1_store_flush(p->store, NULL, fp, 1, err) != 0) {
+            n1_agg_reset(p->agg);
+            return -1;
+        }
+        return n1_agg_absorb(p->kept, p->agg, 0, err);
+    }
+    rc = n1_store_flush_drain(p->store, p->agg, fp, fp != NULL ? 1 : 0, err);
+    n1_agg_reset(p->agg);
+    return rc;
+}
+
+/* 1 when the statistics should go to the store before the input ends:
+   see the file comment. since: events since the last flush. */
+static int flush_due(struct pipeline *p, uint64_t since)
+{
+    const struct pipeline_opts *o = &p->opts;
+
+    if (p->in_memory) {
+        return 0;
+    }
+    if (o->flush_events != 0 && since >= o->flush_events) {
+        return 1;
+    }
+    return since % MEMORY_EVERY == 0 && o->flush_memory != 0 &&
+           n1_agg_memory(p->agg) >= o->flush_memory;
+}
+
+/* ---- the reader thread's source ------------------------------------ */
+
+/* The feed's source for one file: its reader (feed.h). */
+static int reader_next(void *ud, struct n1_event *ev,
+                       struct n1_reader_stats *rs, unsigned *aux,
+                       struct n1_error *err)
+{
+    struct n1_reader *r = ud;
+    int got = n1_reader_next(r, ev, err);
+
+    (void)aux;
+    if (got < 0) {
+        return -1;
+    }
+    if (got == 0) {
+        return FEED_GOT_END;
+    }
+    *rs = *n1_reader_stats(r);
+    return FEED_GOT_EVENT;
+}
+
+/* ---- the caller's thread -------------------------------------------- */
+
+/* Normalises, filters, aggregates and detects one event. */
+static int handle_event(struct pipeline *p, const struct feed_batch *b,
+                        size_t i, int slow, struct n1_error *err)
+{
+    const struct n1_event *ev = feed_batch_event(b, i, NULL, NULL);
+    const struct n1_norm *np = NULL;
+    struct n1_norm nm;
+    int keep;
+
+    p->stats.events++;
+    if (feed_batch_norm(b, i, &np)) {
+        /* the reader thread's work */
+    } else if (has_sql(ev)) {
+        if (n1_normalize(p->norm, ev->sql, ev->sql_len, &nm, err) != 0) {
+            return -1;
+        }
+        np = &nm;
+    }
+    keep = p->opts.accept == NULL || p->opts.accept(p->opts.hook_ud, ev, np);
+    if (!keep) {
+        /* Dropped before anything counted it; the file offset still moves
+           past it. */
+        p->stats.filtered++;
+        return 0;
+    }
+    if (np != NULL && is_statement(ev, slow)) {
+        const struct n1_norm *key = np;
+
+        if (p->opts.group != NULL) {
+            key = p->opts.group(p->opts.hook_ud, ev, np);
+        }
+        if (key != NULL) {
+            if (n1_agg_add(p->agg, ev, key, err) != 0) {
+                return -1;
+            }
+            p->stats.statements++;
+        }
+    }
+    if (p->opts.detectors != NULL &&
+        n1_detectors_event(p->opts.detectors, ev, np, err) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* Sets the counters of fp from the reader's counters rs. */
+static void progress_from(struct n1_file_progress *fp,
+                          const struct n1_reader_stats *rs,
+                          uint64_t base_events, uint64_t base_skipped)
+{
+    fp->line = (unsigned long)rs->lines;
+    fp->events = base_events + rs->events;
+    fp->skipped = base_skipped + rs->skipped_lines + rs->skipped_events;
+}
+
+int pipeline_read(struct pipeline *p, const char *path, struct n1_error *err)
+{
+    struct n1_reader *r = NULL;
+    struct feed *f = NULL;
+    struct n1_file_state prev;
+    struct n1_file_progress fp;
+    struct n1_error rerr;
+    const struct n1_file_ident *ident;
+    enum n1_file_verdict verdict = N1_FILE_NEW;
+    uint64_t since_flush = 0;
+    uint64_t base_events = 0;
+    uint64_t base_skipped = 0;
+    uint64_t bytes = 0;
+    struct feed_source src;
+    int slow;
+    int rc = -1;
+    int found;
+
+    n1_store_file_state_init(&prev);
+    n1_err_clear(&rerr);
+    p->stats.files++;
+    r = n1_reader_open(path, &p->opts.reader, &rerr);
+    if (r == NULL) {
+        char buf[512];
+
+        fprintf(stderr, "n1digest: %s\n", n1_err_format(&rerr, buf, sizeof(buf)));
+        p->stats.not_logs++;
+        rc = 0;
+        goto out;
+    }
+    slow = n1_flavour_is_slow(n1_reader_flavour(r));
+    ident = n1_reader_ident(r);
+    found = n1_store_file_lookup(p->store, path, ident, &prev, err);
+    if (found < 0) {
+        goto out;
+    }
+    if (found && !p->opts.reread) {
+        uint64_t prefix = 0;
+        const uint64_t *pp = NULL;
+
+        if (prev.ident.head_len != ident->head_len && ident->inode != 0 &&
+            hash_prefix(path, prev.ident.head_len, &prefix) == 0) {
+            pp = &prefix;
+        }
+        verdict = n1_store_file_verdict(&prev, ident, pp);
+    }
+    memset(&fp, 0, sizeof(fp));
+    fp.path = path;
+    fp.ident = *ident;
+    fp.flavour = n1_flavour_name(n1_reader_flavour(r));
+    switch (verdict) {
+    case N1_FILE_SAME:
+        fprintf(stderr, "n1digest: %s: already read (%s), skipped\n", path,
+                fp.flavour);
+        p->stats.files_skipped++;
+        rc = 0;
+        goto out;
+    case N1_FILE_GROWN:
+        if (n1_reader_seek(r, prev.offset, prev.line, err) != 0) {
+            goto out;
+        }
+        fp.file_id = prev.id;
+        base_events = prev.events;
+        base_skipped = prev.skipped;
+        fprintf(stderr, "n1digest: %s: resuming at byte %llu\n", path,
+                (unsigned long long)prev.offset);
+        break;
+    case N1_FILE_NEW:
+    case N1_FILE_REPLACED:
+        break;
+    }
+    fprintf(stderr, "n1digest: %s: %s\n", path, fp.flavour);
+    fp.offset = verdict == N1_FILE_GROWN ? prev.offset : 0;
+    fp.line = verdict == N1_FILE_GROWN ? prev.line : 0;
+
+    memset(&src, 0, sizeof(src));
+    src.next = reader_next;
+    src.ud = r;
+    /* Detectors and hooks may read literals and tags; the aggregate only
+       needs the text. */
+    f = feed_start(&src, p->norm2,
+                   p->opts.detectors != NULL || p->opts.accept != NULL ||
+                       p->opts.group != NULL,
+                   err);
+    if (f == NULL) {
+        goto out;
+    }
+
+    for (;;) {
+        /* Never NULL: the input's last batch ends the loop. */
+        struct feed_batch *b = feed_take(f, -1, NULL);
+        size_t n = feed_batch_len(b);
+        struct n1_error ferr;
+        enum feed_end end;
+
+        for (size_t i = 0; i < n; i++) {
+            const struct n1_reader_stats *rs;
+            const struct n1_event *ev = feed_batch_event(b, i, &rs, NULL);
+
+            if (handle_event(p, b, i, slow, err) != 0) {
+                goto out;
+            }
+            fp.offset = ev->end_offset;
+            bytes = rs->bytes;
+            since_flush++;
+            if (flush_due(p, since_flush)) {
+                progress_from(&fp, rs, base_events, base_skipped);
+                if (flush(p, &fp, err) != 0) {
+                    goto out;
+                }
+                since_flush = 0;
+                show_progress(p, n1_reader_name(r), bytes, 0);
+            } else if ((since_flush & 0xffff) == 0) {
+                show_progress(p, n1_reader_name(r), bytes, 0);
+            }
+        }
+        end = feed_batch_end(b, &ferr);
+        if (end == FEED_END_NOMEM) {
+            n1_err_set(err, N1_ESYS, path, 0, "out of memory reading events");
+            goto out;
+        }
+        if (end == FEED_END_FAILED) {
+            char buf[512];
+
+            /* A read error ends this input, not the run. */
+            fprintf(stderr, "n1digest: %s\n",
+                    n1_err_format(&ferr, buf, sizeof(buf)));
+            p->stats.not_logs++;
+        }
+        feed_release(f);
+        if (end == FEED_END_LAST || end == FEED_END_FAILED) {
+            break;
+        }
+    }
+    feed_free(f);
+    f = NULL;
+    {
+        const struct n1_reader_stats *rs = n1_reader_stats(r);
+
+        fp.complete = 1;
+        fp.offset = rs->bytes;
+        progress_from(&fp, rs, base_events, base_skipped);
+        p->stats.skipped_lines += rs->skipped_lines;
+        p->stats.skipped_events += rs->skipped_events;
+        if (flush(p, &fp, err) != 0) {
+            goto out;
+        }
+        show_progress(p, n1_reader_name(r), rs->bytes, 1);
+        p->bytes_done += rs->bytes;
+    }
+    rc = 0;
+
+out:
+    feed_free(f);
+    n1_store_file_state_cleanup(&prev);
+    n1_reader_close(r);
+    return rc;
+}
+
+int pipeline_finish(struct pipeline *p, struct n1_error *err)
+{
+    if (p->opts.detectors != NULL &&
+        n1_detectors_finish(p->opts.detectors, err) != 0) {
+        return -1;
+    }
+    if (n1_agg_size(p->agg) > 0 && flush(p, NULL, err) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+const struct n1_agg *pipeline_classes(const struct pipeline *p)
+{
+    return p->kept;
+}
+
+const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
+{
+    return &p->stats;
+}
+
+struct n1_store *pipeline_store(struct pipeline *p)
+{
+    return p->store;
+}
+
+void pipeline_print_summary(const struct pipeline *p)
+{
+    const struct pipeline_stats *s = &p->stats;
+
+    fprintf(stderr,
+            "n1digest: %llu events read (%llu statements) from %llu of %llu "
+            "inputs; %llu lines and %llu events skipped; %llu inputs "
+            "already read; %llu not readable as logs\n",
+            (unsigned long long)s->events, (unsigned long long)s->statements,
+            (unsigned long long)(s->files - s->files_skipped - s->not_logs),
+            (unsigned long long)s->files,
+            (unsigned long long)s->skipped_lines,
+            (unsigned long long)s->skipped_events,
+            (unsigned long long)s->files_skipped,
+            (unsigned long long)s->not_logs);
+}
+
+int pipeline_exit_status(const struct pipeline *p)
+{
+    if (p->stats.not_logs > 0) {
+        return 3;
+    }
+    if (p->stats.skipped_lines > 0 || p->stats.skipped_events > 0) {
+        return 4;
+    }
+    return 0;
+}
+
+void pipeline_free(struct pipeline *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    n1_agg_free(p->agg);
+    n1_agg_free(p->kept);
+    n1_normalizer_free(p->norm);
+    n1_normalizer_free(p->norm2);
+    n1_store_close(p->store);
+    free(p);
+}

@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tail_read.c: what `n1digest tail`'s main thread does with the events:
+ * counts them in the statistics and feeds them to the detectors (only
+ * from the right point after a restart), reads a rotated generation
+ * aside, begins generations, and restores the state of the last run.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "read/reader_ctx.h"
+#include "engine/tail_int.h"
+
+/* ---- events ------------------------------------------------------- */
+
+static int has_sql(const struct n1_event *ev)
+{
+    return ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE ||
+           ev->cmd == N1_CMD_PREPARE;
+}
+
+/*
+ * One event of the generation at base: counted when past the commit
+ * point, fed to the detectors when past it or past its connection's
+ * recorded low-water mark. pre (may be NULL) is its normal form when the
+ * feed thread computed it. fp (may be NULL) gets the progress.
+ */
+int tail_handle_event(struct tail *t, const struct n1_event *ev,
+                      const struct n1_norm *const *pre, uint64_t base,
+                      int slow, struct n1_file_progress *fp,
+                      const struct n1_reader_stats *rs,
+                      struct n1_error *err)
+{
+    struct n1_event fed = *ev;
+    struct n1_norm nm;
+    const struct n1_norm *np = NULL;
+    uint64_t v = base + ev->offset;
+    int replay = v < t->commit_v;
+
+    if (pre != NULL) {
+        np = *pre;
+    } else if (has_sql(ev)) {
+        if (n1_normalize(t->nz, ev->sql, ev->sql_len, &nm, err) != 0) {
+            return -1;
+        }
+        np = &nm;
+    }
+    if (!replay && np != NULL &&
+        (slow || ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE)) {
+        if (n1_agg_add(t->agg, ev, np, err) != 0) {
+            return -1;
+        }
+        t->statements++;
+    }
+    if (!replay || tail_lows_find(&t->replay, ev->conn_id) <= v) {
+        /* Every generation is the followed path, also when a rotated one
+           is read again under its new name: the findings of a replay
+           must name the file as the run before did, or the lookup of
+           findings already reported misses them and they print twice. */
+        fed.file = t->path;
+        fed.offset = v;
+        if (n1_detectors_event(t->det, &fed, np, err) != 0) {
+            return -1;
+        }
+    }
+    if (ev->ts_us != N1_TS_NONE && ev->ts_us % 1000000 != 0) {
+        t->ts_fine = 1;
+    }
+    if (ev->ts_us != N1_TS_NONE &&
+        (t->max_ts == N1_TS_NONE || ev->ts_us > t->max_ts)) {
+        t->max_ts = ev->ts_us;
+        t->max_ts_wall = tail_mono_now();
+    }
+    if (ev->end_offset > t->gen_end) {
+        t->gen_end = ev->end_offset;
+    }
+    if (fp != NULL && !replay) {
+        fp->offset = ev->end_offset;
+        if (rs != NULL) {
+            fp->line = rs->bytes > ev->end_offset ? (unsigned long)rs->lines
+                                                  : (unsigned long)rs->lines +
+                                                        1;
+            fp->events = rs->events;
+            fp->skipped = rs->skipped_lines + rs->skipped_events;
+        }
+        t->since_commit++;
+        t->dirty = 1;
+    }
+    return 0;
+}
+
+/*
+ * Reads a rotated generation (found by inode) from its start: events
+ * before skip_below are dropped, the rest go through tail_handle_event().
+ * Records it as read to the end. Returns 0 or -1 with err set.
+ */
+static int read_rotated(struct tail *t, const char *file,
+                        const struct n1_file_state *rec, uint64_t base,
+                        uint64_t skip_below, struct n1_error *err)
+{
+    struct n1_reader_opts ro;
+    struct n1_reader *r = NULL;
+    struct n1_file_progress fp;
+    struct n1_tail_checkpoint cp;
+    struct n1_event ev;
+    uint64_t from = 0;
+    int slow;
+    int got;
+    int rc = -1;
+
+    memset(&cp, 0, sizeof(cp));
+    memset(&ro, 0, sizeof(ro));
+    ro.warn = cli_warn;
+    r = n1_reader_open(file, &ro, err);
+    if (r == NULL) {
+        return -1;
+    }
+    t->in_rotated = 1;
+    got = n1_store_tail_checkpoint(t->store, t->path, rec->id, skip_below,
+                                   &cp, err);
+    if (got < 0) {
+        goto out;
+    }
+    if (got == 1 && cp.offset > 0) {
+        if (n1_reader_resume(r, cp.offset, cp.line, cp.ctx, cp.ctx_len,
+                             err) != 0) {
+            goto out;
+        }
+        from = cp.offset;
+    }
+    slow = n1_flavour_is_slow(n1_reader_flavour(r));
+    fprintf(stderr, "n1digest: NOTE %s: reading rotated generation %s from "
+                    "byte %llu (parsing from byte %llu)\n",
+            t->path, file, (unsigned long long)skip_below,
+            (unsigned long long)from);
+    memset(&fp, 0, sizeof(fp));
+    fp.file_id = rec->id;
+    fp.path = t->path;
+    fp.ident = rec->ident;
+    fp.offset = rec->offset;
+    fp.line = rec->line;
+    fp.flavour = rec->flavour;
+    fp.events = rec->events;
+    fp.skipped = rec->skipped;
+    t->gen_end = 0;
+    for (;;) {
+        got = n1_reader_next(r, &ev, err);
+        if (got < 0) {
+            goto out;
+        }
+        if (got == 0) {
+            break;
+        }
+        if (ev.offset < skip_below) {
+            continue;
+        }
+        if (tail_handle_event(t, &ev, NULL, base, slow, &fp, n1_reader_stats(r),
+                         err) != 0) {
+            goto out;
+        }
+    }
+    fp.complete = 1;
+    if (fp.offset < rec->offset) {
+        fp.offset = rec->offset;
+    }
+    if (tail_commit(t, &fp, err) != 0) {
+        goto out;
+    }
+    rc = 0;
+out:
+    t->in_rotated = 0;
+    if (r != NULL) {
+        t->rotated_bytes += n1_reader_stats(r)->bytes - from;
+    }
+    n1_reader_close(r);
+    free(cp.ctx);
+    return rc;
+}
+
+/* ---- generations ----------------------------------------------------- */
+
+/* Records the flavour of the generation being read. */
+void tail_set_flavour(struct tail *t, enum n1_flavour flavour)
+{
+    t->flavour_id = (unsigned)flavour;
+    snprintf(t->flavour, sizeof(t->flavour), "%s", n1_flavour_name(flavour));
+}
+
+/*
+ * A new generation begins in the follower: closes the previous one (read
+ * to its end) and creates the record of the new one.
+ */
+int tail_begin_generation(struct tail *t, const struct n1_file_ident *id,
+                          enum n1_flavour flavour,
+                          const struct n1_file_state *resume,
+                          struct n1_error *err)
+{
+    struct n1_file_progress prev;
+    uint64_t base = t->commit_v;
+
+    if (t->have_gen) {
+        prev = t->fp;
+        prev.complete = 1;
+        if (prev.offset < t->gen_end) {
+            prev.offset = t->gen_end;
+        }
+        base = t->cur.base + t->gen_end;
+        if (base < t->commit_v) {
+            base = t->commit_v;
+        }
+        if (t->n_old == OLD_GENS) {
+            memmove(t->old, t->old + 1, (OLD_GENS - 1) * sizeof(t->old[0]));
+            t->n_old--;
+        }
+        t->old[t->n_old++] = t->cur;
+        t->have_gen = 0;
+        if (tail_commit(t, &prev, err) != 0) {
+            return -1;
+        }
+    }
+    tail_set_flavour(t, flavour);
+    tail_cps_clear(t); /* snapshots of the generation left */
+    memset(&t->fp, 0, sizeof(t->fp));
+    t->fp.path = t->path;
+    t->fp.ident = *id;
+    t->fp.flavour = t->flavour;
+    t->gen_end = 0;
+    if (resume != NULL) {
+        /* The same file as recorded: keep its record and base. */
+        t->fp.file_id = resume->id;
+        t->fp.offset = resume->offset;
+        t->fp.line = resume->line;
+        t->fp.events = resume->events;
+        t->fp.skipped = resume->skipped;
+        t->cur.file_id = resume->id;
+        t->have_gen = 1;
+        return 0;
+    }
+    t->cur.base = base;
+    t->cur.file_id = 0;
+    t->have_gen = 1;
+    /* Create the record now, so the tail state can name it. */
+    return tail_commit(t, NULL, err);
+}
+
+/*
+ * Log time now: the newest event time plus the wall time since. When the
+ * log gives whole seconds (MariaDB's general and slow logs), an event
+ * logged as second S may have run at S.999 and the next one, logged as
+ * S + 1, an instant later, so only whole seconds since S are added: any
+ * event still to come is logged at that time or later. A tick then never
+ * ends a loop that the next event's own time would still extend, and
+ * tail cuts loops exactly where analyze, judging by the logged times,
+ * does.
+ */
+int64_t tail_log_now(const struct tail *t)
+{
+    int64_t since;
+
+    if (t->max_ts == N1_TS_NONE) {
+        return N1_TS_NONE;
+    }
+    since = (int64_t)((tail_mono_now() - t->max_ts_wall) * 1e6);
+    if (!t->ts_fine) {
+        since -= since % 1000000;
+    }
+    return t->max_ts + since;
+}
+
+/*
+ * Restores the state of the last run: the commit point, the replay
+ * marks, rotated generations that were not read to their end. Sets
+ * *start (and *resume, initialised by the caller) when the follower
+ * should resume the recorded file. Returns 0 or -1 with err set.
+ */
+int tail_restore(struct tail *t, struct n1_follow_start *start,
+                 int *use_start, struct n1_file_state *resume,
+                 int *have_resume, struct n1_tail_checkpoint *cp,
+                 struct n1_error *err)
+{
+    struct n1_tail_state st;
+    struct n1_file_state rep;
+    struct stat pst;
+    char *found = NULL;
+    int at_path;
+    int rc;
+
+    *use_start = 0;
+    *have_resume = 0;
+    n1_store_file_state_init(&rep);
+    rc = n1_store_tail_load(t->store, t->path, &st, err);
+    if (rc <= 0) {
+        return rc;
+    }
+    rc = n1_store_file_get(t->store, st.file_id, resume, err);
+    if (rc <= 0) {
+        free(st.conns);
+        if (rc == 0) {
+            fprintf(stderr, "n1digest: NOTE %s: the recorded file is gone "
+                            "from the store; starting afresh\n",
+                    t->path);
+        }
+        return rc;
+    }
+    t->replay.v = st.conns;
+    t->replay.n = st.n_conns;
+    t->replay.cap = st.n_conns;
+    t->commit_v = st.base + resume->offset;
+    t->cur.base = st.base;
+    t->cur.file_id = st.file_id;
+    at_path = stat(t->path, &pst) == 0 &&
+              (uint64_t)pst.st_ino == resume->ident.inode &&
+              (uint64_t)pst.st_dev == resume->ident.dev;
+
+    if (st.replay_file_id != st.file_id &&
+        n1_store_file_get(t->store, st.replay_file_id, &rep, err) == 1) {
+        /* The open state began in an older generation. */
+        if (n1_follow_locate(t->path, &rep.ident, &found)) {
+            rc = read_rotated(t, found, &rep, st.replay_base,
+                              st.replay_offset, err);
+            free(found);
+            found = NULL;
+            if (rc != 0) {
+                n1_store_file_state_cleanup(&rep);
+                return -1;
+            }
+        } else {
+            fprintf(stderr, "n1digest: NOTE %s: the rotated file holding "
+                            "the start of open loops is gone; loops open "
+                            "at the last stop may be reported short\n",
+                    t->path);
+        }
+        st.replay_offset = 0;
+    }
+    n1_store_file_state_cleanup(&rep);
+    if (at_path) {
+        start->ident = resume->ident;
+        start->offset = st.replay_file_id == st.file_id ? st.replay_offset : 0;
+        *use_start = 1;
+        *have_resume = 1;
+        /* Parse from the newest snapshot before the replay point. */
+        rc = n1_store_tail_checkpoint(t->store, t->path, st.file_id,
+                                      start->offset, cp, err);
+        if (rc < 0) {
+            return -1;
+        }
+        if (rc == 1) {
+            start->seek = cp->offset;
+            start->line = cp->line;
+            start->ctx = cp->ctx;
+            start->ctx_len = cp->ctx_len;
+        }
+        fprintf(stderr, "n1digest: NOTE %s: resuming: parsing from byte %llu, "
+                        "detectors from byte %llu, counting from byte "
+                        "%llu\n",
+                t->path, (unsigned long long)start->seek,
+                (unsigned long long)start->offset,
+                (unsigned long long)resume->offset);
+        return 0;
+    }
+    /* Rotated while we were down: finish the recorded file first. */
+    if (n1_follow_locate(t->path, &resume->ident, &found)) {
+        t->have_gen = 0;
+        rc = read_rotated(t, found, resume, st.base,
+                          st.replay_file_id == st.file_id ? st.replay_offset
+                                                          : 0,
+                          err);
+        free(found);
+        if (rc != 0) {
+            return -1;
+        }
+        t->cur.base = st.base + (t->gen_end > resume->offset ? t->gen_end
+                                                             : resume->offset);
+        t->commit_v = t->cur.base;
+    } else {
+        fprintf(stderr, "n1digest: NOTE %s: the file read last time (inode "
+                        "%llu) is gone; whatever it got after byte %llu "
+                        "was not read\n",
+                t->path, (unsigned long long)resume->ident.inode,
+                (unsigned long long)resume->offset);
+    }
+    return 0;
+}

@@ -1,0 +1,1023 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * reader.c: open a query log, detect its flavour, and drive the parsers.
+ *
+ * Detection looks at content only: the first 64 KiB are peeked (not
+ * consumed) and the first line that can only come from a general log (a
+ * time/id/command header) or a slow log ("# Time:", "# User@Host:",
+ * "# Query_time:") decides which parser runs; the rest of that window
+ * then picks the variant (MariaDB, MySQL, Percona, legacy) from
+ * telltale fields. When the window holds nothing but a server banner (a
+ * fresh log) or, in follow mode, too little to tell, the decision waits
+ * for the first decisive line. The variant can still be refined later
+ * (a MariaDB banner after FLUSH LOGS, a Percona field): parsing never
+ * depends on it, only n1_reader_flavour() does.
+ *
+ * This file also holds what both parsers share: the two event slots
+ * (building and ready) that keep strings valid for the caller while the
+ * next event is built, the capped per-connection table, timestamp
+ * parsing and rate-limited warnings.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "read/reader_int.h"
+
+#define DETECT_WINDOW (64u << 10) /* bytes peeked to detect the flavour */
+#define DETECT_LINES 512u         /* lines looked at before giving up */
+
+const char *n1_flavour_name(enum n1_flavour f)
+{
+    switch (f) {
+    case N1_FLAVOUR_UNKNOWN:
+        return "unknown";
+    case N1_FLAVOUR_GENERAL_MARIADB:
+        return "mariadb-general";
+    case N1_FLAVOUR_GENERAL_MYSQL:
+        return "mysql-general";
+    case N1_FLAVOUR_GENERAL_LEGACY:
+        return "legacy-general";
+    case N1_FLAVOUR_SLOW_MARIADB:
+        return "mariadb-slow";
+    case N1_FLAVOUR_SLOW_MYSQL:
+        return "mysql-slow";
+    case N1_FLAVOUR_SLOW_PERCONA:
+        return "percona-slow";
+    case N1_FLAVOUR_SLOW_LEGACY:
+        return "legacy-slow";
+    }
+    return "unknown";
+}
+
+int n1_flavour_is_slow(enum n1_flavour f)
+{
+    return f == N1_FLAVOUR_SLOW_MARIADB || f == N1_FLAVOUR_SLOW_MYSQL ||
+           f == N1_FLAVOUR_SLOW_PERCONA || f == N1_FLAVOUR_SLOW_LEGACY;
+}
+
+/* ---- time ---------------------------------------------------------- */
+
+int64_t rd_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    /* Proleptic Gregorian calendar, era-based (400-year cycles). */
+    int64_t era;
+    unsigned yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned)(y - era * 400);
+    doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int digits(const char *s, size_t n, unsigned *out)
+{
+    unsigned v = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return 0;
+        }
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+static int64_t civil_us(int64_t y, unsigned mo, unsigned d, unsigned h,
+                        unsigned mi, unsigned s)
+{
+    return ((rd_days_from_civil(y, mo, d) * 86400) + (int64_t)h * 3600 +
+            (int64_t)mi * 60 + s) *
+           1000000;
+}
+
+size_t rd_parse_iso(const char *s, size_t len, int64_t *us)
+{
+    unsigned y, mo, d, h, mi, sec, frac = 0, fd = 0;
+    size_t i = 19;
+    int64_t v;
+
+    if (len < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+        s[13] != ':' || s[16] != ':' || !digits(s, 4, &y) ||
+        !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
+        !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) ||
+        !digits(s + 17, 2, &sec) || mo < 1 || mo > 12 || d < 1 || d > 31 ||
+        h > 23 || mi > 59 || sec > 60) {
+        return 0;
+    }
+    if (i < len && s[i] == '.') {
+        i++;
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            if (fd < 6) {
+                frac = frac * 10 + (unsigned)(s[i] - '0');
+                fd++;
+            }
+            i++;
+        }
+        while (fd < 6) {
+            frac *= 10;
+            fd++;
+        }
+    }
+    v = civil_us(y, mo, d, h, mi, sec) + frac;
+    if (i < len && s[i] == 'Z') {
+        i++;
+    } else if (i + 6 <= len && (s[i] == '+' || s[i] == '-') &&
+               s[i + 3] == ':') {
+        unsigned oh, om;
+        int64_t off;
+
+        if (!digits(s + i + 1, 2, &oh) || !digits(s + i + 4, 2, &om)) {
+            return 0;
+        }
+        off = ((int64_t)oh * 3600 + om * 60) * 1000000;
+        v = s[i] == '+' ? v - off : v + off;
+        i += 6;
+    }
+    *us = v;
+    return i;
+}
+
+size_t rd_parse_yymmdd(const char *s, size_t len, long tz_offset_s, int64_t *us)
+{
+    unsigned yy, mo, d, h, mi, sec;
+
+    if (len < 15 || s[6] != ' ' || s[9] != ':' || s[12] != ':' ||
+        !digits(s, 2, &yy) || !digits(s + 2, 2, &mo) || !digits(s + 4, 2, &d) ||
+        !digits(s + 10, 2, &mi) || !digits(s + 13, 2, &sec)) {
+        return 0;
+    }
+    if (s[7] == ' ') {
+        if (!digits(s + 8, 1, &h)) {
+            return 0;
+        }
+    } else if (!digits(s + 7, 2, &h)) {
+        return 0;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) {
+        return 0;
+    }
+    *us = civil_us(yy < 70 ? 2000 + yy : 1900 + yy, mo, d, h, mi, sec) -
+          (int64_t)tz_offset_s * 1000000;
+    return 15;
+}
+
+/* ---- warnings ------------------------------------------------------ */
+
+void rd_warn(struct n1_reader *r, enum rd_warn_kind kind, unsigned long line,
+             const char *fmt, ...)
+{
+    struct n1_error e;
+    char msg[200];
+    va_list ap;
+    unsigned long n = r->warned[kind]++;
+
+    if (r->opts.warn == NULL || n > RD_WARN_BURST) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    n1_err_clear(&e);
+    n1_err_set(&e, kind == RD_W_OVERSIZE ? N1_ELIMIT : N1_EPARSE, r->name, line,
+               "%s%s", msg,
+               n == RD_WARN_BURST ? " (further warnings like this are "
+                                    "counted, not shown)"
+                                  : "");
+    r->opts.warn(r->opts.warn_ud, &e);
+}
+
+void rd_skip_line(struct n1_reader *r, const struct n1_line *ln,
+                  const char *why)
+{
+    r->stats.skipped_lines++;
+    rd_warn(r, RD_W_GARBAGE, ln->lineno, "%s", why);
+}
+
+/* ---- the building event -------------------------------------------- */
+
+struct rd_evbuf *rd_cur(struct n1_reader *r)
+{
+    return &r->eb[r->building];
+}
+
+int rd_begin(struct n1_reader *r, const struct n1_line *ln)
+{
+    struct rd_evbuf *e = rd_cur(r);
+
+    n1_strbuf_reset(&e->sql);
+    n1_strbuf_reset(&e->strs);
+    memset(&e->ev, 0, sizeof(e->ev));
+    e->ev.file = r->name;
+    e->ev.offset = ln->offset;
+    e->ev.end_offset = ln->end;
+    e->ev.line = ln->lineno;
+    e->ev.ts_us = N1_TS_NONE;
+    e->ev.cmd = N1_CMD_QUERY;
+    e->ev.n_attrs = 0;
+    e->n_pairs = 0;
+    e->command = RD_NOSTR;
+    e->user = RD_NOSTR;
+    e->host = RD_NOSTR;
+    e->db = RD_NOSTR;
+    e->nlines = 1;
+    e->oversize = ln->overlong;
+    e->last_unterminated = ln->unterminated;
+    r->has_building = 1;
+    r->seen++;
+    return 0;
+}
+
+void rd_extend(struct n1_reader *r, const struct n1_line *ln)
+{
+    struct rd_evbuf *e = rd_cur(r);
+
+    e->nlines++;
+    e->ev.end_offset = ln->end;
+    e->last_unterminated = ln->unterminated;
+    if (ln->overlong) {
+        e->oversize = 1;
+    }
+}
+
+void rd_append_sql(struct n1_reader *r, const char *text, size_t len, int sep)
+{
+    struct rd_evbuf *e = rd_cur(r);
+
+    if (e->oversize) {
+        return;
+    }
+    if ((sep && n1_strbuf_putc(&e->sql, '\n') != 0) ||
+        n1_strbuf_append(&e->sql, text, len) != 0) {
+        /* Over the cap (or out of memory): drop what we have now, so
+           memory stays bounded, and skip the event when it ends. */
+        e->oversize = 1;
+        n1_strbuf_cleanup(&e->sql);
+        n1_strbuf_init(&e->sql, r->opts.max_statement);
+    }
+}
+
+void rd_set_sql(struct n1_reader *r, const char *text, size_t len)
+{
+    struct rd_evbuf *e = rd_cur(r);
+
+    n1_strbuf_reset(&e->sql);
+    rd_append_sql(r, text, len, 0);
+}
+
+void rd_set_str(struct n1_reader *r, size_t *field, const char *s, size_t len)
+{
+    struct rd_evbuf *e = rd_cur(r);
+    struct n1_strbuf *b = &e->strs;
+    size_t at = b->len;
+
+    /* Most strings are short and fit: copy them and their NUL in place
+       (the buffer stays NUL-terminated), as the two calls below would. */
+    if (b->buf != NULL && len < b->cap - at && b->cap - at - len >= 2 &&
+        len + 1 <= b->max - at) {
+        memcpy(b->buf + at, s, len);
+        b->buf[at + len] = '\0';
+        b->len = at + len + 1;
+        b->buf[b->len] = '\0';
+        *field = at;
+        return;
+    }
+    if (n1_strbuf_append(b, s, len) != 0 ||
+        n1_strbuf_putc(b, '\0') != 0) {
+        e->strs.len = at;
+        return; /* the arena is full: the field stays unknown */
+    }
+    *field = at;
+}
+
+/* Metric names, in enum n1_metric order. */
+static const char *const metric_names[N1_M_COUNT] = {
+    "Query_time",    "Lock_time",     "Rows_sent",
+    "Rows_examined", "Rows_affected", "Bytes_sent"};
+
+/*
+ * The common case of slow-log values, "-?D*[.D*]" with at least one and
+ * at most 15 digits in all ("0.000123", "42"), without strtod(): the
+ * digits form an integer below 2^53 and the fraction a power of ten up to
+ * 10^15, both exact doubles, so one division gives the correctly rounded
+ * value, which is what strtod() returns. Returns 1 with *out set, or 0
+ * for anything else (exponents, hex, longer numbers), which strtod()
+ * then reads.
+ */
+static int parse_plain_decimal(const char *s, size_t len, double *out)
+{
+    static const double pow10[16] = {
+        1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+        1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    };
+    uint64_t m = 0;
+    size_t i = 0;
+    unsigned digits = 0;
+    unsigned frac = 0;
+    int neg = 0;
+    int dot = 0;
+    double v;
+
+    if (s[0] == '-') {
+        neg = 1;
+        i = 1;
+    }
+    for (; i < len; i++) {
+        char c = s[i];
+
+        if (c >= '0' && c <= '9') {
+            if (++digits > 15) {
+                return 0;
+            }
+            m = m * 10 + (uint64_t)(c - '0');
+            frac += (unsigned)dot;
+        } else if (c == '.' && !dot) {
+            dot = 1;
+        } else {
+            return 0;
+        }
+    }
+    if (digits == 0) {
+        return 0;
+    }
+    v = (double)m / pow10[frac];
+    *out = neg ? -v : v;
+    return 1;
+}
+
+/* An attr value as a number: 1 and *out set, or 0 when it is not one. */
+static int parse_number(const char *value, size_t vlen, double *out)
+{
+    char num[64];
+    char *endp;
+
+    if (vlen == 0 || vlen >= sizeof(num) ||
+        !((value[0] >= '0' && value[0] <= '9') || value[0] == '-' ||
+          value[0] == '.')) {
+        return 0;
+    }
+    if (parse_plain_decimal(value, vlen, out)) {
+        return 1;
+    }
+    memcpy(num, value, vlen);
+    num[vlen] = '\0';
+    *out = strtod(num, &endp);
+    return *endp == '\0';
+}
+
+/* Sets the metric a pair names, if it names one and its value is a
+   number; what rd_add_attr() does for metrics, without keeping the
+   pair. */
+static void add_metric(struct n1_reader *r, const char *name, size_t nlen,
+                       const char *value, size_t vlen)
+{
+    struct rd_evbuf *e = rd_cur(r);
+    int m;
+    double v;
+
+    /* The six names differ in length and first letter, or at [5]. */
+    switch (nlen) {
+    case 9:
+        m = name[0] == 'L' ? N1_M_LOCK_TIME : N1_M_ROWS_SENT;
+        break;
+    case 10:
+        m = name[0] == 'Q' ? N1_M_QUERY_TIME : N1_M_BYTES_SENT;
+        break;
+    case 13:
+        m = name[5] == 'e' ? N1_M_ROWS_EXAMINED : N1_M_ROWS_AFFECTED;
+        break;
+    default:
+        return;
+    }
+    if (memcmp(metric_names[m], name, nlen) == 0 &&
+        parse_number(value, vlen, &v)) {
+        e->ev.metric[m] = v;
+        e->ev.metric_mask |= 1u << m;
+    }
+}
+
+void rd_add_attr(struct n1_reader *r, const char *name, size_t nlen,
+                 const char *value, size_t vlen)
+{
+    struct rd_evbuf *e = rd_cur(r);
+    size_t i = e->ev.n_attrs;
+    size_t noff = RD_NOSTR;
+    size_t voff = RD_NOSTR;
+    double v = 0.0;
+    int is_num;
+
+    if (r->opts.no_attrs) {
+        /* Pairs past the cap are dropped with their metrics, as below. */
+        if (e->n_pairs < RD_MAX_ATTRS) {
+            e->n_pairs++;
+            add_metric(r, name, nlen, value, vlen);
+        }
+        return;
+    }
+    if (i >= RD_MAX_ATTRS) {
+        return;
+    }
+    rd_set_str(r, &noff, name, nlen);
+    rd_set_str(r, &voff, value, vlen);
+    if (noff == RD_NOSTR || voff == RD_NOSTR) {
+        return;
+    }
+    is_num = parse_number(value, vlen, &v);
+    e->attr_name[i] = noff;
+    e->attr_value[i] = voff;
+    e->attrs[i].num = is_num ? v : 0.0;
+    e->attrs[i].is_num = is_num;
+    e->ev.n_attrs = i + 1;
+    if (!is_num) {
+        return;
+    }
+    for (int m = 0; m < N1_M_COUNT; m++) {
+        if (strlen(metric_names[m]) == nlen &&
+            memcmp(metric_names[m], name, nlen) == 0) {
+            e->ev.metric[m] = v;
+            e->ev.metric_mask |= 1u << m;
+        }
+    }
+}
+
+static const char *strs_at(const struct rd_evbuf *e, size_t off)
+{
+    return off == RD_NOSTR ? "" : e->strs.buf + off;
+}
+
+void rd_finish(struct n1_reader *r, int at_end)
+{
+    struct rd_evbuf *e = rd_cur(r);
+
+    if (!r->has_building) {
+        return;
+    }
+    r->has_building = 0;
+    if (at_end && e->last_unterminated) {
+        e->ev.flags |= N1_EV_TRUNCATED;
+    }
+    if (e->oversize) {
+        r->stats.skipped_events++;
+        r->stats.skipped_lines += e->nlines;
+        rd_warn(r, RD_W_OVERSIZE, e->ev.line,
+                "statement over %zu bytes skipped (%lu lines)",
+                r->opts.max_statement, e->nlines);
+        n1_strbuf_reset(&e->sql);
+        return;
+    }
+    if (e->ev.flags & N1_EV_TRUNCATED) {
+        rd_warn(r, RD_W_TRUNCATED, e->ev.line,
+                "event truncated at the end of the input");
+    }
+    e->ev.sql = n1_strbuf_str(&e->sql);
+    e->ev.sql_len = e->sql.len;
+    e->ev.command = strs_at(e, e->command);
+    e->ev.user = strs_at(e, e->user);
+    e->ev.host = strs_at(e, e->host);
+    e->ev.db = strs_at(e, e->db);
+    for (size_t i = 0; i < e->ev.n_attrs; i++) {
+        e->attrs[i].name = strs_at(e, e->attr_name[i]);
+        e->attrs[i].value = strs_at(e, e->attr_value[i]);
+    }
+    e->ev.attrs = e->attrs;
+    r->stats.events++;
+    r->building ^= 1;
+    r->has_ready = 1;
+}
+
+/* ---- connections ---------------------------------------------------- */
+
+static size_t conn_home(const struct n1_reader *r, uint64_t id)
+{
+    return (size_t)((id * UINT64_C(0x9E3779B97F4A7C15)) >> 32) &
+           (r->conn_slots - 1);
+}
+
+static void conn_clear(struct rd_conn *c)
+{
+    free(c->user);
+    free(c->host);
+    free(c->db);
+    memset(c, 0, sizeof(*c));
+}
+
+/* Removes slot i, shifting later entries of its run back (linear
+   probing needs no tombstones that way). */
+static void conn_remove_at(struct n1_reader *r, size_t i)
+{
+    size_t mask = r->conn_slots - 1;
+    size_t j = i;
+
+    conn_clear(&r->conns[i]);
+    for (;;) {
+        size_t k;
+
+        j = (j + 1) & mask;
+        if (r->conns[j].id == 0) {
+            break;
+        }
+        k = conn_home(r, r->conns[j].id);
+        if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
+            r->conns[i] = r->conns[j];
+            memset(&r->conns[j], 0, sizeof(r->conns[j]));
+            i = j;
+        }
+    }
+    r->n_conns--;
+}
+
+static int conn_grow(struct n1_reader *r)
+{
+    size_t nslots = r->conn_slots != 0 ? r->conn_slots * 2 : 256;
+    struct rd_conn *old = r->conns;
+    size_t oslots = r->conn_slots;
+    struct rd_conn *nc = calloc(nslots, sizeof(*nc));
+
+    if (nc == NULL) {
+        return -1;
+    }
+    r->conns = nc;
+    r->conn_slots = nslots;
+    for (size_t i = 0; i < oslots; i++) {
+        if (old[i].id != 0) {
+            size_t h = conn_home(r, old[i].id);
+
+            while (nc[h].id != 0) {
+                h = (h + 1) & (nslots - 1);
+            }
+            nc[h] = old[i];
+        }
+    }
+    free(old);
+    return 0;
+}
+
+struct rd_conn *rd_conn_get(struct n1_reader *r, uint64_t id, int create)
+{
+    size_t h;
+
+    if (id == 0) {
+        return NULL;
+    }
+    if (r->conn_slots != 0) {
+        h = conn_home(r, id);
+        while (r->conns[h].id != 0) {
+            if (r->conns[h].id == id) {
+                r->conns[h].seen = r->seen;
+                return &r->conns[h];
+            }
+            h = (h + 1) & (r->conn_slots - 1);
+        }
+    }
+    if (!create) {
+        return NULL;
+    }
+    if (r->n_conns >= RD_MAX_CONNS) {
+        /* Full: evict the least recently used of the next few entries
+           from id's home slot; cheap, and old connections go first. */
+        size_t best = SIZE_MAX;
+        size_t i = conn_home(r, id);
+
+        for (int n = 0; n < 16; n++, i = (i + 1) & (r->conn_slots - 1)) {
+            if (r->conns[i].id != 0 &&
+                (best == SIZE_MAX || r->conns[i].seen < r->conns[best].seen)) {
+                best = i;
+            }
+        }
+        if (best == SIZE_MAX) {
+            for (i = 0; r->conns[i].id == 0; i++) {
+            }
+            best = i;
+        }
+        conn_remove_at(r, best);
+    } else if ((r->n_conns + 1) * 2 > r->conn_slots && conn_grow(r) != 0) {
+        return NULL;
+    }
+    h = conn_home(r, id);
+    while (r->conns[h].id != 0) {
+        h = (h + 1) & (r->conn_slots - 1);
+    }
+    r->conns[h].id = id;
+    r->conns[h].seen = r->seen;
+    r->n_conns++;
+    return &r->conns[h];
+}
+
+void rd_conn_drop(struct n1_reader *r, uint64_t id)
+{
+    size_t h;
+
+    if (id == 0 || r->conn_slots == 0) {
+        return;
+    }
+    h = conn_home(r, id);
+    while (r->conns[h].id != 0) {
+        if (r->conns[h].id == id) {
+            conn_remove_at(r, h);
+            return;
+        }
+        h = (h + 1) & (r->conn_slots - 1);
+    }
+}
+
+int rd_conn_setstr(char **slot, const char *s, size_t len)
+{
+    char *p = malloc(len + 1);
+
+    if (p == NULL) {
+        return -1;
+    }
+    memcpy(p, s, len);
+    p[len] = '\0';
+    free(*slot);
+    *slot = p;
+    return 0;
+}
+
+/* ---- detection ------------------------------------------------------ */
+
+int rd_is_banner(const char *s, size_t len)
+{
+    static const char tail[] = "started with:";
+    size_t tl = sizeof(tail) - 1;
+
+    if (len < tl + 10 || memcmp(s + len - tl, tail, tl) != 0) {
+        return 0;
+    }
+    /* ", Version: " must come before the tail. */
+    for (size_t i = 0; i + 11 <= len - tl; i++) {
+        if (s[i] == ',' && memcmp(s + i, ", Version: ", 11) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int has_text(const char *hay, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+
+    for (size_t i = 0; i + k <= n; i++) {
+        if (hay[i] == needle[0] && memcmp(hay + i, needle, k) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static enum n1_flavour slow_variant(const char *w, size_t n, int mariadb)
+{
+    /* MariaDB also writes Tmp_tables: and Full_scan:, so its own
+       markers are checked first; Percona spells QC_Hit with a capital. */
+    static const char *const percona[] = {
+        "Last_errno:",         "QC_Hit:",        "InnoDB_IO_r_ops:",
+        "Log_slow_rate_type:", "InnoDB_trx_id:", "InnoDB_pages_distinct:"};
+
+    if (mariadb || has_text(w, n, "QC_hit:") ||
+        has_text(w, n, "\n# Rows_affected:")) {
+        return N1_FLAVOUR_SLOW_MARIADB;
+    }
+    for (size_t i = 0; i < sizeof(percona) / sizeof(percona[0]); i++) {
+        if (has_text(w, n, percona[i])) {
+            return N1_FLAVOUR_SLOW_PERCONA;
+        }
+    }
+    for (size_t i = 0; i + 12 <= n; i++) {
+        if (w[i] == '#' && memcmp(w + i, "# Time: ", 8) == 0) {
+            return (w[i + 12] == '-') ? N1_FLAVOUR_SLOW_MYSQL
+                                      : N1_FLAVOUR_SLOW_LEGACY;
+        }
+    }
+    return N1_FLAVOUR_SLOW_LEGACY;
+}
+
+/*
+ * Looks at one line while undecided. Returns 1 when it decided the
+ * flavour (w/n: the bytes from this line on, for the variant), else 0.
+ */
+static int decide(struct n1_reader *r, const char *s, size_t len, const char *w,
+                  size_t n, int *mariadb)
+{
+    if (rd_is_banner(s, len)) {
+        if (has_text(s, len, "MariaDB")) {
+            *mariadb = 1;
+        }
+        return 0;
+    }
+    if (rd_general_is_header(s, len)) {
+        r->slow = 0;
+        if (len > 4 && s[4] == '-') {
+            r->flavour = N1_FLAVOUR_GENERAL_MYSQL;
+        } else {
+            r->flavour = *mariadb ? N1_FLAVOUR_GENERAL_MARIADB
+                                  : N1_FLAVOUR_GENERAL_LEGACY;
+        }
+        return 1;
+    }
+    if (rd_slow_is_header(s, len)) {
+        r->slow = 1;
+        r->flavour = slow_variant(w, n, *mariadb);
+        return 1;
+    }
+    return 0;
+}
+
+static int banner_follow(const char *s, size_t len, int state)
+{
+    if (state == 1 && len >= 10 && memcmp(s, "Tcp port: ", 10) == 0) {
+        return 1;
+    }
+    if (state == 2 && len >= 8 && memcmp(s, "Time", 4) == 0 &&
+        has_text(s, len, "Id") && has_text(s, len, "Command") && len >= 8 &&
+        memcmp(s + len - 8, "Argument", 8) == 0) {
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * Runs detection over the peeked window at open. Returns 0 (decided, or
+ * undecided but plausible) or -1 when the window shows this is not a
+ * query log.
+ */
+static int detect_window(struct n1_reader *r, struct n1_error *err)
+{
+    const char *w = NULL;
+    long n = n1_source_peek(r->src, DETECT_WINDOW, &w, err);
+    size_t pos = 0;
+    unsigned lines = 0, other = 0;
+    int banner = 0;
+    char first[48] = "";
+
+    if (n < 0) {
+        return -1;
+    }
+    while (pos < (size_t)n && lines < DETECT_LINES) {
+        const char *s = w + pos;
+        const char *nl = memchr(s, '\n', (size_t)n - pos);
+        size_t len;
+
+        if (nl == NULL) {
+            if ((size_t)n == DETECT_WINDOW || r->opts.follow) {
+                break; /* a partial line: not enough to judge */
+            }
+            len = (size_t)n - pos;
+        } else {
+            len = (size_t)(nl - s);
+        }
+        pos += len + 1;
+        lines++;
+        if (len > 0 && s[len - 1] == '\r') {
+            len--;
+        }
+        if (decide(r, s, len, s, (size_t)n - (size_t)(s - w),
+                   &r->saw_mariadb)) {
+            return 0;
+        }
+        if (rd_is_banner(s, len)) {
+            banner = 1;
+        } else if (banner_follow(s, len, banner)) {
+            banner = banner == 1 ? 2 : 0;
+        } else {
+            banner = 0;
+            if (other++ == 0) {
+                size_t k = len < sizeof(first) - 1 ? len : sizeof(first) - 1;
+
+                for (size_t i = 0; i < k; i++) {
+                    first[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+                }
+                first[k] = '\0';
+            }
+        }
+    }
+    if (other == 0 ||
+        (r->opts.follow && (size_t)n < DETECT_WINDOW && lines < DETECT_LINES)) {
+        return 0; /* empty, banner only, or still growing: decide later */
+    }
+    n1_err_set(err, N1_EPARSE, r->name, 0,
+               "not a MySQL or MariaDB query log (no general-log or "
+               "slow-log header in the first %u lines; first line: \"%s\")",
+               lines, first);
+    return -1;
+}
+
+/* ---- public API ------------------------------------------------------ */
+
+struct n1_reader *n1_reader_open(const char *path,
+                                 const struct n1_reader_opts *opts,
+                                 struct n1_error *err)
+{
+    struct n1_reader *r = NULL;
+    struct n1_reader *ret = NULL;
+
+    r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        n1_err_set(err, N1_ESYS, path, 0, "SYSTEM out of memory");
+        goto out;
+    }
+    if (opts != NULL) {
+        r->opts = *opts;
+    }
+    if (r->opts.max_statement == 0) {
+        r->opts.max_statement = N1_READER_MAX_STATEMENT;
+    }
+    for (int i = 0; i < 2; i++) {
+        n1_strbuf_init(&r->eb[i].sql, r->opts.max_statement);
+        n1_strbuf_init(&r->eb[i].strs, RD_MAX_STRS);
+    }
+    r->slow = -1;
+    r->gen_ts = N1_TS_NONE;
+    r->sl_time = N1_TS_NONE;
+    r->name = strdup(path);
+    if (r->name == NULL) {
+        n1_err_set(err, N1_ESYS, path, 0, "SYSTEM out of memory");
+        goto out;
+    }
+    r->src = n1_source_open(path, r->opts.follow, r->opts.max_statement, err);
+    if (r->src == NULL) {
+        goto out;
+    }
+    if (r->opts.flavour != N1_FLAVOUR_UNKNOWN) {
+        r->flavour = r->opts.flavour;
+        r->slow = n1_flavour_is_slow(r->flavour);
+    } else if (detect_window(r, err) != 0) {
+        if (err != NULL && err->file[0] == '\0') {
+            snprintf(err->file, sizeof(err->file), "%s", path);
+        }
+        goto out;
+    }
+    ret = r;
+    r = NULL;
+out:
+    n1_reader_close(r);
+    return ret;
+}
+
+/* Feeds a line to the parser, deciding the flavour first if need be. */
+static int feed(struct n1_reader *r, const struct n1_line *ln,
+                struct n1_error *err)
+{
+    struct n1_line copy;
+
+    if (r->slow < 0) {
+        const char *w = NULL;
+        long n;
+
+        /* Peeking refills the source's buffer, which may move or
+           overwrite the bytes ln points to: work on a copy. */
+        n1_strbuf_reset(&r->held);
+        if (n1_strbuf_append(&r->held, ln->text, ln->len) != 0) {
+            n1_err_set(err, N1_ESYS, r->name, ln->lineno, "out of memory");
+            return -1;
+        }
+        copy = *ln;
+        copy.text = n1_strbuf_str(&r->held);
+        ln = &copy;
+        n = n1_source_peek(r->src, DETECT_WINDOW, &w, err);
+        if (n < 0) {
+            return -1;
+        }
+        if (!decide(r, ln->text, ln->len, w, (size_t)n, &r->saw_mariadb)) {
+            if (rd_is_banner(ln->text, ln->len)) {
+                r->banner = 1;
+            } else if (banner_follow(ln->text, ln->len, r->banner)) {
+                r->banner = r->banner == 1 ? 2 : 0;
+            } else {
+                r->banner = 0;
+                rd_skip_line(r, ln, "garbage line skipped");
+                if (++r->undecided_lines > DETECT_LINES) {
+                    n1_err_set(err, N1_EPARSE, r->name, ln->lineno,
+                               "not a MySQL or MariaDB query log (no "
+                               "header in the first %u lines)",
+                               DETECT_LINES);
+                    return -1;
+                }
+            }
+            return 0;
+        }
+        r->banner = 0;
+    }
+    return r->slow ? rd_slow_line(r, ln) : rd_general_line(r, ln);
+}
+
+static void end_parser(struct n1_reader *r)
+{
+    if (!r->has_building) {
+        return;
+    }
+    if (r->slow == 1) {
+        rd_slow_end(r, 1);
+    } else {
+        rd_general_end(r, 1);
+    }
+}
+
+int n1_reader_next(struct n1_reader *r, struct n1_event *ev,
+                   struct n1_error *err)
+{
+    struct n1_line ln;
+    int rc;
+
+    r->has_ready = 0;
+    for (;;) {
+        rc = n1_source_next(r->src, &ln, err);
+        if (rc < 0) {
+            if (err != NULL) {
+                snprintf(err->file, sizeof(err->file), "%s", r->name);
+            }
+            return -1;
+        }
+        if (rc == 0) {
+            if (!r->opts.follow) {
+                end_parser(r);
+            }
+            break;
+        }
+        r->stats.lines++;
+        r->stats.bytes = ln.end;
+        if (feed(r, &ln, err) != 0) {
+            return -1;
+        }
+        if (r->has_ready) {
+            break;
+        }
+    }
+    if (!r->has_ready) {
+        return 0;
+    }
+    *ev = r->eb[r->building ^ 1].ev;
+    return 1;
+}
+
+int n1_reader_flush(struct n1_reader *r, struct n1_event *ev)
+{
+    r->has_ready = 0;
+    end_parser(r);
+    if (!r->has_ready) {
+        return 0;
+    }
+    *ev = r->eb[r->building ^ 1].ev;
+    return 1;
+}
+
+int n1_reader_seek(struct n1_reader *r, uint64_t offset, unsigned long line,
+                   struct n1_error *err)
+{
+    if (n1_source_seek(r->src, offset, line, err) != 0) {
+        if (err != NULL) {
+            snprintf(err->file, sizeof(err->file), "%s", r->name);
+        }
+        return -1;
+    }
+    r->has_building = 0;
+    r->has_ready = 0;
+    r->banner = 0;
+    r->gen_ts = N1_TS_NONE;
+    r->sl_time = N1_TS_NONE;
+    r->sl_quote = RD_Q_NONE;
+    r->stats.bytes = offset;
+    return 0;
+}
+
+enum n1_flavour n1_reader_flavour(const struct n1_reader *r)
+{
+    return r->flavour;
+}
+
+const struct n1_reader_stats *n1_reader_stats(const struct n1_reader *r)
+{
+    return &r->stats;
+}
+
+const struct n1_file_ident *n1_reader_ident(const struct n1_reader *r)
+{
+    return n1_source_ident(r->src);
+}
+
+const char *n1_reader_name(const struct n1_reader *r)
+{
+    return r->name;
+}
+
+void n1_reader_close(struct n1_reader *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    n1_source_close(r->src);
+    for (int i = 0; i < 2; i++) {
+        n1_strbuf_cleanup(&r->eb[i].sql);
+        n1_strbuf_cleanup(&r->eb[i].strs);
+    }
+    n1_strbuf_cleanup(&r->held);
+    for (size_t i = 0; i < r->conn_slots; i++) {
+        conn_clear(&r->conns[i]);
+    }
+    free(r->conns);
+    free(r->name);
+    free(r);
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * reader_int.h: what reader.c shares with the two line parsers,
+ * reader_general.c and reader_slow.c. Not part of the public API.
+ *
+ * The parsers are line-driven state machines: reader.c feeds them one
+ * line at a time and they build the next event in the reader's
+ * "building" slot through the rd_* helpers below. When a line shows that
+ * the building event is complete, the parser calls rd_finish(), which
+ * moves it to the "ready" slot (or drops it when it went over the cap);
+ * n1_reader_next() hands out the ready event. Because no parser looks
+ * ahead, a line split across two reads in follow mode gives the same
+ * events as the whole file.
+ */
+#ifndef N1_READER_INT_H
+#define N1_READER_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/event.h"
+#include "read/reader.h"
+#include "read/source.h"
+#include "base/strbuf.h"
+
+#define RD_MAX_ATTRS 128        /* attrs kept per event; more are dropped */
+#define RD_MAX_STRS (64u << 10) /* bytes of user/host/db/attr text */
+#define RD_MAX_CONNS 65536u     /* connections tracked at once */
+#define RD_WARN_BURST 20        /* warnings of one kind shown per input */
+
+/* Kinds of warning, rate-limited separately. */
+enum rd_warn_kind {
+    RD_W_GARBAGE = 0, /* a line that belongs to no event */
+    RD_W_OVERSIZE,    /* a statement over max_statement */
+    RD_W_TRUNCATED,   /* the input ended inside an event */
+    RD_W_NOSTMT,      /* a slow-log entry without a statement */
+    RD_W_COUNT
+};
+
+/* Where a string of the building event lives in its strs arena. */
+#define RD_NOSTR ((size_t)-1)
+
+struct rd_evbuf {
+    struct n1_event ev;    /* fixed fields; pointers set by rd_finish */
+    struct n1_strbuf sql;  /* statement text */
+    struct n1_strbuf strs; /* NUL-terminated strings, by offset */
+    struct n1_attr attrs[RD_MAX_ATTRS]; /* pointers set by rd_finish */
+    size_t attr_name[RD_MAX_ATTRS];     /* offsets into strs */
+    size_t attr_value[RD_MAX_ATTRS];    /* offsets into strs */
+    size_t command, user, host, db;     /* offsets into strs or RD_NOSTR */
+    size_t n_pairs;                     /* pairs seen with opts.no_attrs,
+                                           capped like attrs */
+    unsigned long nlines;               /* lines that belong to the event */
+    int oversize;                       /* the statement went over the cap */
+    int last_unterminated;              /* its last line had no "\n" */
+};
+
+/* Per-connection state (general log): who and where. */
+struct rd_conn {
+    uint64_t id;   /* connection id; 0 marks a free slot */
+    uint64_t seen; /* event counter when last used, for eviction */
+    char *user;    /* heap; NULL when unknown */
+    char *host;    /* heap; NULL when unknown */
+    char *db;      /* heap; NULL when unknown */
+};
+
+/* Slow-log quote/comment state between lines. */
+enum rd_quote {
+    RD_Q_NONE = 0, /* outside any quote or comment */
+    RD_Q_SINGLE,   /* inside '...' */
+    RD_Q_DOUBLE,   /* inside "..." */
+    RD_Q_BACKTICK, /* inside `...` */
+    RD_Q_COMMENT   /* inside a block comment */
+};
+
+struct n1_reader {
+    struct n1_source *src;            /* the lines */
+    char *name;                       /* display name */
+    struct n1_reader_opts opts;       /* as given, with defaults filled in */
+    enum n1_flavour flavour;          /* best guess so far */
+    int slow;                         /* -1 undecided, 0 general, 1 slow */
+    unsigned long undecided_lines;    /* lines seen before deciding */
+    int saw_mariadb;                  /* a MariaDB banner was seen */
+    struct n1_strbuf held;            /* copy of the line being fed while
+                                         undecided: peeking ahead may move
+                                         the source's buffer under it */
+    struct n1_reader_stats stats;     /* counters */
+    struct rd_evbuf eb[2];            /* building and ready */
+    int building;                     /* index of the building slot */
+    int has_building;                 /* the building slot holds an event */
+    int has_ready;                    /* the ready slot holds an event */
+    unsigned long warned[RD_W_COUNT]; /* warnings per kind so far */
+    uint64_t seen;                    /* events started, for conn LRU */
+
+    struct rd_conn *conns; /* open addressing, power-of-two size */
+    size_t n_conns;        /* slots in use */
+    size_t conn_slots;     /* slots allocated */
+
+    /* General-log state. */
+    int64_t gen_ts; /* last time column seen (UTC us) */
+    int banner;     /* banner lines seen in a row (0-2) */
+
+    /* Slow-log state. */
+    int sl_body;            /* the entry is past its # header lines */
+    int sl_stmt;            /* statement text has started */
+    int sl_userhost;        /* the entry had a # User@Host: line */
+    int sl_set_ts;          /* the entry had SET timestamp= */
+    int sl_admin;           /* "# administrator command:" entry */
+    int sl_had_use;         /* the entry had a "use db;" line */
+    enum rd_quote sl_quote; /* quote state after the last line */
+    int64_t sl_time;        /* last "# Time:" (UTC us), carried over */
+    int sl_time_exact;      /* this entry had its own "# Time:" */
+    int64_t sl_start;       /* log_slow_extra Start: (UTC us) or NONE */
+    int64_t sl_set;         /* SET timestamp= seconds, or -1 */
+    int sl_schema;          /* the entry had Schema: */
+    char sl_db[256];        /* last "use db;" written to the file */
+    char sl_use[260];       /* that line as written, without ";" */
+};
+
+/* Starts a new building event at line ln (finishing any building one
+   first). Returns 0 or -1 when memory ran out. */
+int rd_begin(struct n1_reader *r, const struct n1_line *ln);
+
+/* Counts ln as part of the building event (nlines, end_offset). */
+void rd_extend(struct n1_reader *r, const struct n1_line *ln);
+
+/* Appends text to the building statement; sep adds a "\n" first. Marks
+   the event oversize (and keeps counting) instead of going over the cap. */
+void rd_append_sql(struct n1_reader *r, const char *text, size_t len, int sep);
+
+/* Replaces the building statement with text. */
+void rd_set_sql(struct n1_reader *r, const char *text, size_t len);
+
+/* Stores a string field (one of the rd_evbuf offsets) of len bytes. */
+void rd_set_str(struct n1_reader *r, size_t *field, const char *s, size_t len);
+
+/* Adds a Name: value attribute, and a metric when the name is one. */
+void rd_add_attr(struct n1_reader *r, const char *name, size_t nlen,
+                 const char *value, size_t vlen);
+
+/* The building event. */
+struct rd_evbuf *rd_cur(struct n1_reader *r);
+
+/* Finishes the building event: it becomes ready, or is dropped and
+   counted when it went over the cap. at_end: the input ended inside it. */
+void rd_finish(struct n1_reader *r, int at_end);
+
+/* Counts ln as skipped and warns (rate-limited). */
+void rd_skip_line(struct n1_reader *r, const struct n1_line *ln,
+                  const char *why);
+
+/* Warns about kind at line (rate-limited); the message is one line. */
+void rd_warn(struct n1_reader *r, enum rd_warn_kind kind, unsigned long line,
+             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Connection state: finds (creating when create is set) the entry for
+   id, evicting the least recently used of a few when the table is full.
+   Returns NULL when id is 0 or memory ran out. */
+struct rd_conn *rd_conn_get(struct n1_reader *r, uint64_t id, int create);
+
+/* Forgets connection id. */
+void rd_conn_drop(struct n1_reader *r, uint64_t id);
+
+/* Replaces *slot with a heap copy of s[0..len). Returns 0 or -1. */
+int rd_conn_setstr(char **slot, const char *s, size_t len);
+
+/* Days since 1970-01-01 for a civil date. */
+int64_t rd_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+/* Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)" at s (len bytes
+   available). Returns bytes used and sets *us, or 0 when it is not one. */
+size_t rd_parse_iso(const char *s, size_t len, int64_t *us);
+
+/* Parses "YYMMDD HH:MM:SS" (hour may be space-padded) as local time,
+   applying tz_offset_s. Returns bytes used, or 0. */
+size_t rd_parse_yymmdd(const char *s, size_t len, long tz_offset_s,
+                       int64_t *us);
+
+/* The parsers: feed one line; finish at the end of input (or on flush). */
+int rd_general_line(struct n1_reader *r, const struct n1_line *ln);
+void rd_general_end(struct n1_reader *r, int at_end);
+int rd_slow_line(struct n1_reader *r, const struct n1_line *ln);
+void rd_slow_end(struct n1_reader *r, int at_end);
+
+/* Line classifiers used by detection. */
+int rd_general_is_header(const char *s, size_t len);
+int rd_slow_is_header(const char *s, size_t len);
+int rd_is_banner(const char *s, size_t len);
+
+#endif /* N1_READER_INT_H */

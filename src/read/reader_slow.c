@@ -1,0 +1,593 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * reader_slow.c: the slow query log parser (MariaDB, MySQL, Percona,
+ * legacy).
+ *
+ * An entry is a block of "# " header lines ("# Time:" when present, then
+ * "# User@Host:", then lines of "Name: value" pairs in any number and
+ * order, plus MariaDB's "# explain:" lines), optional "use db;" and
+ * "SET timestamp=N;" lines, and the statement, which may span many lines
+ * and which the server ends with ";". A new entry starts at "# Time:",
+ * at "# User@Host:" (unless it follows the entry's own "# Time:") or at
+ * "# Query_time:" after a statement.
+ *
+ * A statement may contain text that looks like a header (a string
+ * literal holding "\n# Time: ..."), so while a statement runs we track
+ * whether it is inside a quote (', ", ` with backslash escapes) or a
+ * block comment; a header line only ends a statement when the statement
+ * so far is outside both. "#" and "-- " comments end at the line end.
+ *
+ * Every "Name: value" pair goes into the event's attrs as written; the
+ * six common numbers also go into metric[]. The schema is "Schema:" when
+ * the entry has it, else the last "use db;" written to the file (the
+ * server writes one whenever the schema differs from the one it last
+ * wrote, whatever the connection). The time is the statement's start:
+ * log_slow_extra's "Start:" when present, else "SET timestamp=" seconds
+ * (with microseconds from "# Time:" minus Query_time when they agree),
+ * else the last "# Time:".
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "read/reader_int.h"
+
+static int starts(const char *s, size_t len, const char *p, size_t plen)
+{
+    return len >= plen && memcmp(s, p, plen) == 0;
+}
+
+#define STARTS(s, len, lit) starts((s), (len), (lit), sizeof(lit) - 1)
+
+int rd_slow_is_header(const char *s, size_t len)
+{
+    return STARTS(s, len, "# Time: ") || STARTS(s, len, "# User@Host: ") ||
+           STARTS(s, len, "# Query_time: ");
+}
+
+/* Bytes that can change the quote state outside quotes and comments. */
+static const unsigned char quote_special[256] = {
+    ['\''] = 1, ['"'] = 1, ['`'] = 1, ['#'] = 1, ['-'] = 1, ['/'] = 1,
+};
+
+/*
+ * Scans one statement line and returns the quote state after it. Each
+ * state skips to the next byte that can end it (a table outside quotes,
+ * memchr() in backticks and comments), as statements are mostly plain
+ * text between a few quotes.
+ */
+static enum rd_quote scan_quotes(enum rd_quote q, const char *s, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        const char *p;
+        char c;
+        char qc;
+
+        switch (q) {
+        case RD_Q_NONE:
+            while (i < len && !quote_special[(unsigned char)s[i]]) {
+                i++;
+            }
+            if (i == len) {
+                return q;
+            }
+            c = s[i];
+            if (c == '\'') {
+                q = RD_Q_SINGLE;
+            } else if (c == '"') {
+                q = RD_Q_DOUBLE;
+            } else if (c == '`') {
+                q = RD_Q_BACKTICK;
+            } else if (c == '#') {
+                return RD_Q_NONE; /* comment to the end of the line */
+            } else if (c == '-' && i + 1 < len && s[i + 1] == '-' &&
+                       (i + 2 == len || s[i + 2] == ' ' || s[i + 2] == '\t')) {
+                return RD_Q_NONE;
+            } else if (c == '/' && i + 1 < len && s[i + 1] == '*') {
+                q = RD_Q_COMMENT;
+                i++;
+            }
+            i++;
+            break;
+        case RD_Q_SINGLE:
+        case RD_Q_DOUBLE:
+            qc = q == RD_Q_SINGLE ? '\'' : '"';
+            while (i < len && s[i] != qc && s[i] != '\\') {
+                i++;
+            }
+            if (i == len) {
+                return q;
+            }
+            if (s[i] == '\\') {
+                i += 2; /* the escaped byte cannot end the string */
+            } else {
+                q = RD_Q_NONE;
+                i++;
+            }
+            break;
+        case RD_Q_BACKTICK:
+            p = memchr(s + i, '`', len - i);
+            if (p == NULL) {
+                return q;
+            }
+            i = (size_t)(p - s) + 1;
+            q = RD_Q_NONE;
+            break;
+        case RD_Q_COMMENT:
+            p = memchr(s + i, '*', len - i);
+            if (p == NULL) {
+                return q;
+            }
+            i = (size_t)(p - s) + 1;
+            if (i < len && s[i] == '/') {
+                q = RD_Q_NONE;
+                i++;
+            }
+            break;
+        }
+    }
+    return q;
+}
+
+static void entry_begin(struct n1_reader *r, const struct n1_line *ln)
+{
+    rd_begin(r, ln);
+    /* The slow log names no command; an entry is a query unless it turns
+       out to be "# administrator command:". */
+    rd_set_str(r, &rd_cur(r)->command, "Query", 5);
+    r->sl_body = 0;
+    r->sl_stmt = 0;
+    r->sl_userhost = 0;
+    r->sl_set_ts = 0;
+    r->sl_admin = 0;
+    r->sl_had_use = 0;
+    r->sl_quote = RD_Q_NONE;
+    r->sl_time_exact = 0;
+    r->sl_start = N1_TS_NONE;
+    r->sl_set = -1;
+    r->sl_schema = 0;
+}
+
+/* Character classes of "Name: value" lines. */
+#define PC_SPACE 1u /* separates tokens */
+#define PC_NAME 2u  /* may appear in a name: A-Z a-z 0-9 _ @ */
+#define PC_ALPHA 4u /* may start a name */
+
+static const unsigned char pair_class[256] = {
+    [' '] = PC_SPACE, ['\t'] = PC_SPACE,
+    ['_'] = PC_NAME, ['@'] = PC_NAME,
+    ['0'] = PC_NAME, ['1'] = PC_NAME, ['2'] = PC_NAME, ['3'] = PC_NAME,
+    ['4'] = PC_NAME, ['5'] = PC_NAME, ['6'] = PC_NAME, ['7'] = PC_NAME,
+    ['8'] = PC_NAME, ['9'] = PC_NAME,
+#define PC_L(c) [c] = PC_NAME | PC_ALPHA
+    PC_L('A'), PC_L('B'), PC_L('C'), PC_L('D'), PC_L('E'), PC_L('F'),
+    PC_L('G'), PC_L('H'), PC_L('I'), PC_L('J'), PC_L('K'), PC_L('L'),
+    PC_L('M'), PC_L('N'), PC_L('O'), PC_L('P'), PC_L('Q'), PC_L('R'),
+    PC_L('S'), PC_L('T'), PC_L('U'), PC_L('V'), PC_L('W'), PC_L('X'),
+    PC_L('Y'), PC_L('Z'),
+    PC_L('a'), PC_L('b'), PC_L('c'), PC_L('d'), PC_L('e'), PC_L('f'),
+    PC_L('g'), PC_L('h'), PC_L('i'), PC_L('j'), PC_L('k'), PC_L('l'),
+    PC_L('m'), PC_L('n'), PC_L('o'), PC_L('p'), PC_L('q'), PC_L('r'),
+    PC_L('s'), PC_L('t'), PC_L('u'), PC_L('v'), PC_L('w'), PC_L('x'),
+    PC_L('y'), PC_L('z'),
+#undef PC_L
+};
+
+static int is_space(char c)
+{
+    return (pair_class[(unsigned char)c] & PC_SPACE) != 0;
+}
+
+/* 1 when t[0..n) is a name token: a letter, then letters, digits, _ or
+   @, then ':'. */
+static int is_name_token(const char *t, size_t n)
+{
+    if (n < 2 || t[n - 1] != ':' ||
+        !(pair_class[(unsigned char)t[0]] & PC_ALPHA)) {
+        return 0;
+    }
+    for (size_t i = 1; i + 1 < n; i++) {
+        if (!(pair_class[(unsigned char)t[i]] & PC_NAME)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Upgrades the variant guessed at detection when a telltale field shows
+   up later; MariaDB is never downgraded (it shares some Percona names). */
+static void refine_flavour(struct n1_reader *r, const char *name, size_t n)
+{
+    static const char *const percona[] = {
+        "Last_errno",         "QC_Hit",        "InnoDB_IO_r_ops",
+        "Log_slow_rate_type", "InnoDB_trx_id", "InnoDB_pages_distinct"};
+
+    if (r->flavour == N1_FLAVOUR_SLOW_PERCONA ||
+        r->flavour == N1_FLAVOUR_SLOW_MARIADB) {
+        return;
+    }
+    if (n == 6 && memcmp(name, "QC_hit", 6) == 0) {
+        r->flavour = N1_FLAVOUR_SLOW_MARIADB;
+        return;
+    }
+    for (size_t i = 0; i < sizeof(percona) / sizeof(percona[0]); i++) {
+        if (strlen(percona[i]) == n && memcmp(percona[i], name, n) == 0) {
+            r->flavour = N1_FLAVOUR_SLOW_PERCONA;
+            return;
+        }
+    }
+}
+
+static uint64_t parse_u64(const char *s, size_t n)
+{
+    uint64_t v = 0;
+
+    for (size_t i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    return v;
+}
+
+/* One "Name: value" pair: attrs, plus the fields some names feed. */
+static void take_pair(struct n1_reader *r, const char *name, size_t nl,
+                      const char *val, size_t vl)
+{
+    struct rd_evbuf *e = rd_cur(r);
+
+    rd_add_attr(r, name, nl, val, vl);
+    refine_flavour(r, name, nl);
+    if ((nl == 9 && memcmp(name, "Thread_id", 9) == 0) ||
+        (nl == 2 && memcmp(name, "Id", 2) == 0)) {
+        e->ev.conn_id = parse_u64(val, vl);
+    } else if (nl == 6 && memcmp(name, "Schema", 6) == 0) {
+        rd_set_str(r, &e->db, val, vl);
+        r->sl_schema = 1;
+    } else if (nl == 5 && memcmp(name, "Start", 5) == 0) {
+        int64_t us;
+
+        if (rd_parse_iso(val, vl, &us) == vl) {
+            r->sl_start = us;
+        }
+    }
+}
+
+/* Splits "Name: value  Name: value ..." from s into pairs. */
+static void parse_pairs(struct n1_reader *r, const char *s, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        size_t ns, ne, vs, ve;
+
+        while (i < len && is_space(s[i])) {
+            i++;
+        }
+        ns = i;
+        /* A name token is the whole run of non-blanks: name characters,
+           then ':' before a blank or the end. */
+        while (i < len && (pair_class[(unsigned char)s[i]] & PC_NAME)) {
+            i++;
+        }
+        if (!(i > ns && i < len && s[i] == ':' &&
+              (i + 1 == len || is_space(s[i + 1])) &&
+              (pair_class[(unsigned char)s[ns]] & PC_ALPHA))) {
+            while (i < len && !is_space(s[i])) {
+                i++;
+            }
+            continue; /* free text (e.g. "No InnoDB statistics ...") */
+        }
+        i++;
+        ne = i;
+        while (i < len && is_space(s[i])) {
+            i++;
+        }
+        vs = i;
+        while (i < len && !is_space(s[i])) {
+            i++;
+        }
+        ve = i;
+        if (is_name_token(s + vs, ve - vs)) {
+            /* An empty value ("Schema:  QC_hit: No"): rescan the name. */
+            i = vs;
+            ve = vs;
+        }
+        take_pair(r, s + ns, ne - ns - 1, s + vs, ve - vs);
+    }
+}
+
+/* "# User@Host: priv[user] @ host [ip]  Id: N" */
+static void parse_user_host(struct n1_reader *r, const char *s, size_t len)
+{
+    struct rd_evbuf *e = rd_cur(r);
+    const char *end = s + len;
+    const char *p = s;
+    const char *priv = s, *priv_end;
+    const char *user = NULL, *user_end = NULL;
+    const char *host, *host_end, *ip = NULL, *ip_end = NULL;
+
+    while (p < end && *p != '[' && *p != ' ') {
+        p++;
+    }
+    priv_end = p;
+    if (p < end && *p == '[') {
+        user = p + 1;
+        user_end = memchr(user, ']', (size_t)(end - user));
+        if (user_end == NULL) {
+            /* "priv[user" cut short: keep what is there, stop at the end
+             * (fixtures/crash/reader/user-host-open-bracket). */
+            user_end = end;
+            p = end;
+        } else {
+            p = user_end + 1;
+        }
+    }
+    while (p < end && *p == ' ') {
+        p++;
+    }
+    if (p < end && *p == '@') {
+        p++;
+    }
+    while (p < end && *p == ' ') {
+        p++;
+    }
+    host = p;
+    while (p < end && *p != ' ' && *p != '[') {
+        p++;
+    }
+    host_end = p;
+    while (p < end && *p == ' ') {
+        p++;
+    }
+    if (p < end && *p == '[') {
+        ip = p + 1;
+        ip_end = memchr(ip, ']', (size_t)(end - ip));
+        if (ip_end == NULL) {
+            ip_end = ip;
+            p = end;
+        } else {
+            p = ip_end + 1;
+        }
+    }
+    rd_add_attr(r, "User@Host", 9, s, (size_t)(p - s));
+    if (user != NULL && user_end > user) {
+        rd_set_str(r, &e->user, user, (size_t)(user_end - user));
+    } else {
+        rd_set_str(r, &e->user, priv, (size_t)(priv_end - priv));
+    }
+    if (host_end > host) {
+        rd_set_str(r, &e->host, host, (size_t)(host_end - host));
+    } else if (ip != NULL) {
+        rd_set_str(r, &e->host, ip, (size_t)(ip_end - ip));
+    }
+    parse_pairs(r, p, (size_t)(end - p));
+}
+
+static void parse_time(struct n1_reader *r, const char *v, size_t len)
+{
+    int64_t us;
+    size_t n;
+
+    while (len > 0 && is_space(v[len - 1])) {
+        len--;
+    }
+    rd_add_attr(r, "Time", 4, v, len);
+    n = rd_parse_iso(v, len, &us);
+    if (n == 0) {
+        n = rd_parse_yymmdd(v, len, r->opts.tz_offset_s, &us);
+    } else if (r->flavour == N1_FLAVOUR_SLOW_LEGACY) {
+        r->flavour = N1_FLAVOUR_SLOW_MYSQL;
+    }
+    if (n != 0) {
+        r->sl_time = us;
+        r->sl_time_exact = 1;
+    }
+}
+
+/* "SET timestamp=N;" -> N, or -1. */
+/* 9999-12-31T23:59:59Z, the last second a log can name. */
+#define MAX_UNIX_S INT64_C(253402300799)
+
+static int64_t set_timestamp(const char *s, size_t len)
+{
+    int64_t v = 0;
+    size_t i = 14;
+
+    if (!STARTS(s, len, "SET timestamp=") || len < 16 || s[len - 1] != ';') {
+        return -1;
+    }
+    for (; i + 1 < len; i++) {
+        if (s[i] < '0' || s[i] > '9' || v > MAX_UNIX_S) {
+            return -1;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    /* Past year 9999 it is not a time, and v * 1000000 could overflow
+       (fixtures/crash/reader/set-timestamp-huge). */
+    return i == 14 || v > MAX_UNIX_S ? -1 : v;
+}
+
+void rd_slow_end(struct n1_reader *r, int at_end)
+{
+    struct rd_evbuf *e = rd_cur(r);
+
+    if (!r->has_building) {
+        return;
+    }
+    if (!r->sl_stmt) {
+        if (r->sl_had_use) {
+            /* A lone "use db;": an event of its own, as written. */
+            size_t n = strlen(r->sl_use);
+
+            rd_set_sql(r, r->sl_use, n);
+        } else if (at_end) {
+            e->ev.flags |= N1_EV_TRUNCATED;
+        } else {
+            rd_warn(r, RD_W_NOSTMT, e->ev.line,
+                    "slow-log entry without a statement");
+        }
+    } else if (!r->sl_admin) {
+        if (at_end && (r->sl_quote != RD_Q_NONE || e->sql.len == 0 ||
+                       e->sql.buf[e->sql.len - 1] != ';')) {
+            e->ev.flags |= N1_EV_TRUNCATED;
+        }
+        /* The server ends every statement with ";": drop that one. */
+        if (e->sql.len > 0 && e->sql.buf[e->sql.len - 1] == ';') {
+            e->sql.buf[--e->sql.len] = '\0';
+        }
+    }
+    if (!r->sl_schema && r->sl_db[0] != '\0') {
+        rd_set_str(r, &e->db, r->sl_db, strlen(r->sl_db));
+    }
+    if (r->sl_start != N1_TS_NONE) {
+        e->ev.ts_us = r->sl_start;
+        e->ev.flags |= N1_EV_TS_EXACT;
+    } else if (r->sl_set >= 0) {
+        e->ev.ts_us = r->sl_set * 1000000;
+        e->ev.flags |= N1_EV_TS_EXACT;
+        if (r->sl_time_exact && (e->ev.metric_mask & (1u << N1_M_QUERY_TIME))) {
+            double qt = e->ev.metric[N1_M_QUERY_TIME];
+
+            /* Convert only a sane Query_time: a huge or NaN one would be
+               undefined behaviour as an integer. */
+            if (qt >= 0 && qt < 1e9) {
+                int64_t start = r->sl_time - (int64_t)(qt * 1e6 + 0.5);
+
+                if (start >= e->ev.ts_us && start < e->ev.ts_us + 1000000) {
+                    e->ev.ts_us = start;
+                }
+            }
+        }
+    } else if (r->sl_time != N1_TS_NONE) {
+        e->ev.ts_us = r->sl_time;
+        if (r->sl_time_exact) {
+            e->ev.flags |= N1_EV_TS_EXACT;
+        }
+    }
+    rd_finish(r, at_end);
+}
+
+int rd_slow_line(struct n1_reader *r, const struct n1_line *ln)
+{
+    const char *s = ln->text;
+    size_t len = ln->len;
+    int building = r->has_building;
+    int64_t ts;
+
+    if (building && r->sl_stmt && r->sl_quote != RD_Q_NONE) {
+        goto stmt; /* inside a literal or comment: never a header */
+    }
+    if (len >= 1 && s[0] == '#') {
+        if (STARTS(s, len, "# Time: ")) {
+            rd_slow_end(r, 0);
+            entry_begin(r, ln);
+            parse_time(r, s + 8, len - 8);
+            return 0;
+        }
+        if (STARTS(s, len, "# User@Host: ")) {
+            if (!building || r->sl_body || r->sl_userhost) {
+                rd_slow_end(r, 0);
+                entry_begin(r, ln);
+            } else {
+                rd_extend(r, ln);
+            }
+            r->sl_userhost = 1;
+            parse_user_host(r, s + 13, len - 13);
+            return 0;
+        }
+        if (STARTS(s, len, "# Query_time: ") && (!building || r->sl_body)) {
+            rd_slow_end(r, 0);
+            entry_begin(r, ln);
+            parse_pairs(r, s + 1, len - 1);
+            return 0;
+        }
+        if (building && !r->sl_stmt &&
+            STARTS(s, len, "# administrator command: ")) {
+            /* MySQL writes it after "SET timestamp=", as the statement. */
+            struct rd_evbuf *e = rd_cur(r);
+            size_t end = s[len - 1] == ';' ? len - 1 : len;
+
+            rd_extend(r, ln);
+            r->sl_admin = 1;
+            r->sl_stmt = 1;
+            r->sl_body = 1;
+            rd_set_sql(r, s + 2, end - 2);
+            rd_set_str(r, &e->command, s + 25, end - 25);
+            e->ev.cmd = (end - 25 == 4 && memcmp(s + 25, "Quit", 4) == 0)
+                            ? N1_CMD_QUIT
+                            : N1_CMD_OTHER;
+            return 0;
+        }
+        if (building && !r->sl_body) {
+            rd_extend(r, ln);
+            if (!STARTS(s, len, "# explain:") && !STARTS(s, len, "##")) {
+                parse_pairs(r, s + 1, len - 1);
+            }
+            return 0;
+        }
+        if (building) {
+            goto stmt; /* a "#" comment line inside the statement */
+        }
+        rd_skip_line(r, ln, "garbage line skipped");
+        return 0;
+    }
+    if (rd_is_banner(s, len)) {
+        rd_slow_end(r, 0);
+        r->banner = 1;
+        if (r->flavour != N1_FLAVOUR_SLOW_PERCONA &&
+            strstr(s, "MariaDB") != NULL) {
+            r->flavour = N1_FLAVOUR_SLOW_MARIADB;
+        }
+        return 0;
+    }
+    if (!building || r->banner != 0) {
+        if (r->banner == 1 && STARTS(s, len, "Tcp port: ")) {
+            r->banner = 2;
+            return 0;
+        }
+        if (r->banner == 2 && STARTS(s, len, "Time") && len >= 8 &&
+            memcmp(s + len - 8, "Argument", 8) == 0) {
+            r->banner = 0;
+            return 0;
+        }
+        r->banner = 0;
+        if (!building) {
+            rd_skip_line(r, ln, "garbage line skipped");
+            return 0;
+        }
+    }
+    if (!r->sl_stmt && !r->sl_set_ts) {
+        if (STARTS(s, len, "use ") && s[len - 1] == ';' && len < 260) {
+            const char *db = s + 4;
+            size_t dl = len - 5;
+
+            rd_extend(r, ln);
+            r->sl_body = 1;
+            r->sl_had_use = 1;
+            memcpy(r->sl_use, s, len - 1);
+            r->sl_use[len - 1] = '\0';
+            if (dl >= 2 && db[0] == '`' && db[dl - 1] == '`') {
+                db++;
+                dl -= 2;
+            }
+            memcpy(r->sl_db, db, dl);
+            r->sl_db[dl] = '\0';
+            return 0;
+        }
+        ts = set_timestamp(s, len);
+        if (ts >= 0) {
+            rd_extend(r, ln);
+            r->sl_body = 1;
+            r->sl_set_ts = 1;
+            r->sl_set = ts;
+            return 0;
+        }
+    }
+stmt:
+    rd_extend(r, ln);
+    rd_append_sql(r, s, len, r->sl_stmt);
+    r->sl_stmt = 1;
+    r->sl_body = 1;
+    r->sl_quote = scan_quotes(r->sl_quote, s, len);
+    return 0;
+}

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report_ci.c: the verdict of `n1digest check` as text and as JSON, and the
+ * helpers the SARIF and JUnit renderers share (adviser ids, splitting a
+ * location into path and line).
+ *
+ * The renderers only read the report; the decision of which results
+ * fail is made by the caller (the fails flag), so every format agrees.
+ * Text goes to a terminal or a CI log, so control characters in log
+ * text are replaced; JSON goes through jansson, which needs valid UTF-8,
+ * so invalid bytes become U+FFFD first.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <xxhash.h>
+
+#include "sql/fingerprint.h"
+#include "sql/normalize.h"
+#include "report/ci.h"
+#include "base/textutil.h"
+
+uint64_t n1_ci_advice_id(const char *rule, uint64_t fp)
+{
+    XXH64_state_t *st = NULL;
+    unsigned char b[8];
+    uint64_t h;
+
+    for (int i = 0; i < 8; i++) {
+        b[i] = (unsigned char)(fp >> (8 * i));
+    }
+    st = XXH64_createState();
+    if (st == NULL) {
+        /* Out of memory: hash the same bytes laid out in a buffer (rule
+           names are at most 48 bytes). */
+        char buf[128];
+        size_t pl = strlen(N1_CI_ADVISER_PREFIX);
+        size_t rl = strlen(rule);
+
+        if (pl + rl + 1 + 8 > sizeof(buf)) {
+            rl = sizeof(buf) - pl - 1 - 8;
+        }
+        memcpy(buf, N1_CI_ADVISER_PREFIX, pl);
+        memcpy(buf + pl, rule, rl);
+        buf[pl + rl] = '\0';
+        memcpy(buf + pl + rl + 1, b, 8);
+        return XXH64(buf, pl + rl + 1 + 8, N1_CI_ID_SEED);
+    }
+    XXH64_reset(st, N1_CI_ID_SEED);
+    XXH64_update(st, N1_CI_ADVISER_PREFIX, strlen(N1_CI_ADVISER_PREFIX));
+    XXH64_update(st, rule, strlen(rule) + 1);
+    XXH64_update(st, b, sizeof(b));
+    h = XXH64_digest(st);
+    XXH64_freeState(st);
+    return h;
+}
+
+const char *n1_ci_state_name(enum n1_ci_state s)
+{
+    switch (s) {
+    case N1_CI_NEW:
+        return "new";
+    case N1_CI_BASELINE:
+        return "baseline";
+    case N1_CI_ALLOWED:
+        return "allowed";
+    }
+    return "unknown";
+}
+
+size_t n1_ci_failures(const struct n1_ci_report *r)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < r->n_results; i++) {
+        if (r->results[i].fails) {
+            n++;
+        }
+    }
+    return n;
+}
+
+/* ---- strings ----------------------------------------------------------- */
+
+unsigned long n1_ci_location_split(const char *loc, char *path, size_t n)
+{
+    const char *colon = strrchr(loc, ':');
+    size_t plen = strlen(loc);
+    unsigned long line = 0;
+
+    if (colon != NULL && colon != loc && colon[1] != '\0' &&
+        strspn(colon + 1, "0123456789") == strlen(colon + 1) &&
+        strlen(colon + 1) <= 9) {
+        line = strtoul(colon + 1, NULL, 10);
+        if (line > 0) {
+            plen = (size_t)(colon - loc);
+        }
+    }
+    if (n > 0) {
+        size_t c = plen < n - 1 ? plen : n - 1;
+
+        memcpy(path, loc, c);
+        path[c] = '\0';
+    }
+    return line;
+}
+
+/* ---- text -------------------------------------------------------------- */
+
+/* Writes s with control characters shown as '?'. */
+static void put_clean(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, out);
+    }
+}
+
+/* "label  value" on a line of its own, value cleaned; NULL/"" skipped. */
+static void put_field(FILE *out, const char *label, const char *value)
+{
+    if (value == NULL || value[0] == '\0') {
+        return;
+    }
+    fprintf(out, "       %-10s ", label);
+    put_clean(out, value);
+    fputc('\n', out);
+}
+
+static const char *mark_of(const struct n1_ci_result *x)
+{
+    if (x->fails) {
+        return "FAIL";
+    }
+    switch (x->state) {
+    case N1_CI_BASELINE:
+        return "base";
+    case N1_CI_ALLOWED:
+        return "allow";
+    case N1_CI_NEW:
+        break;
+    }
+    return "new";
+}
+
+static void text_result(FILE *out, const struct n1_ci_result *x)
+{
+    char hex[17];
+    char seen[600];
+
+    n1_fingerprint_hex(x->id, hex);
+    fprintf(out, "%-6s %s (%s) %s\n", mark_of(x), x->rule,
+            n1_severity_name(x->severity), hex);
+    put_field(out, "what", x->title);
+    put_field(out, "location", x->location);
+    if (x->log_file != NULL && x->log_file[0] != '\0') {
+        if (x->log_line > 0) {
+            snprintf(seen, sizeof(seen), "%s:%lu", x->log_file, x->log_line);
+        } else {
+            snprintf(seen, sizeof(seen), "%s", x->log_file);
+        }
+        put_field(out, "seen", seen);
+    }
+    put_field(out, "statement", x->fingerprint_text);
+    put_field(out, "rewrite", x->rewrite);
+    put_field(out, "advice", x->advice);
+    put_field(out, "allowed by", x->allowed_by);
+    fputc('\n', out);
+}
+
+int n1_report_ci_text(FILE *out, const struct n1_ci_report *r,
+                      struct n1_error *err)
+{
+    size_t fails = n1_ci_failures(r);
+    size_t by_state[3] = {0, 0, 0};
+
+    for (size_t i = 0; i < r->n_results; i++) {
+        by_state[r->results[i].state]++;
+    }
+    fprintf(out,
+            "n1digest check: %s: %zu new result%s at or above %s "
+            "(%zu result%s: %zu new, %zu in the baseline, %zu allowed; "
+            "%zu stale baseline entr%s)\n\n",
+            fails > 0 ? "FAIL" : "PASS", fails, fails == 1 ? "" : "s",
+            n1_severity_name(r->fail_on), r->n_results,
+            r->n_results == 1 ? "" : "s", by_state[N1_CI_NEW],
+            by_state[N1_CI_BASELINE], by_state[N1_CI_ALLOWED], r->n_stale,
+            r->n_stale == 1 ? "y" : "ies");
+    for (int pass = 1; pass >= 0; pass--) {
+        for (size_t i = 0; i < r->n_results; i++) {
+            if (r->results[i].fails == pass) {
+                text_result(out, &r->results[i]);
+            }
+        }
+    }
+    if (r->n_stale > 0) {
+        fprintf(out, "stale baseline entries (no longer found; remove them "
+                     "from the baseline):\n");
+        for (size_t i = 0; i < r->n_stale; i++) {
+            char hex[17];
+
+            n1_fingerprint_hex(r->stale[i].id, hex);
+            fprintf(out, "  %s %s ", hex, r->stale[i].rule);
+            put_clean(out, r->stale[i].table);
+            fputs(": ", out);
+            put_clean(out, r->stale[i].fingerprint_text);
+            fputc('\n', out);
+        }
+    }
+    if (fflush(out) != 0 || ferror(out)) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "WRITE report: output failed");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+/* A JSON string of s (U+FFFD for bad bytes), null for NULL; NULL when
+   memory ran out. */
+static json_t *jstr(const char *s)
+{
+    char *clean = NULL;
+    json_t *j;
+
+    if (s == NULL) {
+        return json_null();
+    }
+    clean = n1_utf8_lossy(s, strlen(s), 0, NULL);
+    if (clean == NULL) {
+        return NULL;
+    }
+    j = json_string(clean);
+    free(clean);
+    return j;
+}
+
+static json_t *jhex(uint64_t v)
+{
+    char hex[17];
+
+    n1_fingerprint_hex(v, hex);
+    return json_string(hex);
+}
+
+/* Sets o[key] = v (stealing v); a NULL v or a failed set marks *bad. */
+static void put(json_t *o, const char *key, json_t *v, int *bad)
+{
+    if (v == NULL || json_object_set_new(o, key, v) != 0) {
+        *bad = 1;
+    }
+}
+
+static json_t *result_object(const struct n1_ci_result *x)
+{
+    json_t *o = json_object();
+    int bad = o == NULL;
+
+    if (o == NULL) {
+        return NULL;
+    }
+    put(o, "id", jhex(x->id), &bad);
+    put(o, "rule", jstr(x->rule), &bad);
+    put(o, "severity", json_string(n1_severity_name(x->severity)), &bad);
+    put(o, "state", json_string(n1_ci_state_name(x->state)), &bad);
+    put(o, "fails", json_boolean(x->fails), &bad);
+    put(o, "title", jstr(x->title), &bad);
+    put(o, "table", jstr(x->table), &bad);
+    put(o, "fingerprint", jhex(x->fingerprint), &bad);
+    put(o, "fingerprint_text", jstr(x->fingerprint_text), &bad);
+    put(o, "sample", jstr(x->sample), &bad);
+    put(o, "location", jstr(x->location), &bad);
+    put(o, "rewrite", jstr(x->rewrite), &bad);
+    put(o, "advice", jstr(x->advice), &bad);
+    put(o, "file", jstr(x->log_file), &bad);
+    put(o, "line", json_integer((json_int_t)x->log_line), &bad);
+    put(o, "count", json_integer((json_int_t)x->count), &bad);
+    put(o, "allowed_by", jstr(x->allowed_by), &bad);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+int n1_report_ci_json(FILE *out, const struct n1_ci_report *r,
+                      struct n1_error *err)
+{
+    json_t *root = json_object();
+    json_t *tool = json_object();
+    json_t *results = json_array();
+    json_t *stale = json_array();
+    json_t *inputs = json_array();
+    int bad = root == NULL || tool == NULL || results == NULL ||
+              stale == NULL || inputs == NULL;
+    int ret = -1;
+
+    if (bad) {
+        json_decref(tool);
+        json_decref(results);
+        json_decref(stale);
+        json_decref(inputs);
+        goto out;
+    }
+    put(tool, "name", json_string("n1digest"), &bad);
+    put(tool, "version", json_string(N1_VERSION), &bad);
+    put(tool, "fingerprint_version", json_integer(N1_FINGERPRINT_VERSION),
+        &bad);
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        if (json_array_append_new(inputs, jstr(r->inputs[i])) != 0) {
+            bad = 1;
+        }
+    }
+    for (size_t i = 0; i < r->n_results; i++) {
+        if (json_array_append_new(results, result_object(&r->results[i])) !=
+            0) {
+            bad = 1;
+        }
+    }
+    for (size_t i = 0; i < r->n_stale; i++) {
+        json_t *e = json_object();
+
+        if (e == NULL) {
+            bad = 1;
+            break;
+        }
+        put(e, "id", jhex(r->stale[i].id), &bad);
+        put(e, "rule", jstr(r->stale[i].rule), &bad);
+        put(e, "table", jstr(r->stale[i].table), &bad);
+        put(e, "fingerprint_text", jstr(r->stale[i].fingerprint_text), &bad);
+        if (json_array_append_new(stale, e) != 0) {
+            bad = 1;
+        }
+    }
+    put(root, "tool", tool, &bad);
+    put(root, "inputs", inputs, &bad);
+    put(root, "baseline", jstr(r->baseline), &bad);
+    put(root, "fail_on", json_string(n1_severity_name(r->fail_on)), &bad);
+    put(root, "failures", json_integer((json_int_t)n1_ci_failures(r)), &bad);
+    put(root, "results", results, &bad);
+    put(root, "stale", stale, &bad);
+
+out:
+    if (bad) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM rendering the check report");
+    } else if (json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) !=
+                   0 ||
+               fputc('\n', out) == EOF || fflush(out) != 0) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "WRITE report: output failed");
+    } else {
+        ret = 0;
+    }
+    json_decref(root);
+    return ret;
+}

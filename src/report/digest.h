@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report_digest.h: the digest report (pt-query-digest's layout) of the
+ * classes in a store, as text or JSON.
+ *
+ * The report has three parts: the overall statistics of every class, a
+ * profile ranking the classes, and a detail block per ranked class. All
+ * numbers come from the store (sums, extrema and sums of squares exact,
+ * percentiles from its histograms); docs/digest.md defines each field.
+ * Memory is bounded by the number of classes times a small row, plus the
+ * classes shown: the ranking pass keeps ids and keys only, and each shown
+ * class is loaded again by id.
+ */
+#ifndef N1_REPORT_DIGEST_H
+#define N1_REPORT_DIGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "stats/aggregate.h"
+#include "base/error.h"
+
+struct n1_store;
+
+enum n1_digest_format {
+    N1_DIGEST_TEXT = 0, /* pt-query-digest style, 80 columns */
+    N1_DIGEST_JSON      /* one JSON document */
+};
+
+/* The statistic of a metric the profile is ranked by. */
+enum n1_digest_stat {
+    N1_DIGEST_SUM = 0, /* total */
+    N1_DIGEST_MIN,     /* smallest value */
+    N1_DIGEST_MAX,     /* largest value */
+    N1_DIGEST_AVG,     /* mean */
+    N1_DIGEST_CNT      /* number of events (the metric is ignored) */
+};
+
+/*
+ * Decides whether a stored class is in the report: returns 1 to include
+ * it, 0 to leave it out, or -1 with err set when the stored data cannot
+ * answer exactly (the report then fails rather than print wrong numbers).
+ */
+typedef int (*n1_digest_class_filter)(void *ud, const struct n1_agg_class *c,
+                                      struct n1_error *err);
+
+struct n1_digest_opts {
+    enum n1_digest_format format; /* text or JSON */
+    int order_metric;             /* N1_M_* / N1_AGG_QUERY_LENGTH; -1:
+                                     Query_time, or count when no class
+                                     has a Query_time (general logs) */
+    enum n1_digest_stat order_stat; /* statistic of order_metric */
+    size_t limit;                 /* classes ranked and detailed; 0: all */
+    const char *group_by;         /* "fingerprint", "db", "user", "host";
+                                     NULL: "fingerprint" */
+    const char *const *inputs;    /* logs read this run (for the header);
+                                     borrowed, may be NULL */
+    size_t n_inputs;              /* entries in inputs */
+    const char *store_path;       /* shown in the header; may be NULL */
+    n1_digest_class_filter filter; /* NULL: every class */
+    void *filter_ud;              /* passed to filter */
+};
+
+/* Fills *o with defaults: text, ranked by total Query_time, limit 10. */
+void n1_digest_opts_init(struct n1_digest_opts *o);
+
+/*
+ * Parses an --order-by value "ATTRIBUTE:STAT" (Query_time:sum, cnt, ...;
+ * attribute names as n1_agg_metric_name() spells them, any case; a bare
+ * STAT means Query_time) into o's order fields. Returns 0, or -1 with err
+ * set (N1_EUSAGE) and o unchanged.
+ */
+int n1_digest_parse_order(const char *s, struct n1_digest_opts *o,
+                          struct n1_error *err);
+
+/*
+ * pt-query-digest's 95th percentile of a metric: the value of rank
+ * floor(0.95 n) (rank n when n < 10), the maximum when n <= 2 or all
+ * values are equal. From the histogram, so within its error bound of the
+ * exact value; integer metrics (is_int) come out exact while the bound is
+ * below half a unit.
+ */
+double n1_digest_pct95(const struct n1_agg_stats *s, int is_int);
+
+/*
+ * pt-query-digest's median: the value of rank floor(n / 2) + 1, the mean
+ * of the two when n == 2, the value when all are equal. Same accuracy as
+ * n1_digest_pct95().
+ */
+double n1_digest_median(const struct n1_agg_stats *s, int is_int);
+
+/*
+ * Writes the report on the classes of st to out. Returns 0, or -1 with
+ * err set: N1_ESTORE for the store, N1_ESYS when out fails, whatever the
+ * filter set.
+ */
+int n1_report_digest(struct n1_store *st, const struct n1_digest_opts *o,
+                     FILE *out, struct n1_error *err);
+
+/*
+ * Writes the same report on the classes of agg, read as a store holding
+ * them would give them back (n1_agg_absorb() leaves an aggregate in that
+ * state): for a run whose classes never went into a store.
+ */
+int n1_report_digest_agg(const struct n1_agg *agg,
+                         const struct n1_digest_opts *o, FILE *out,
+                         struct n1_error *err);
+
+#endif /* N1_REPORT_DIGEST_H */

@@ -1,0 +1,824 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report_findings.c: render findings for a terminal or as JSON.
+ *
+ * Every finding goes through one JSON builder (jansson, so every string is
+ * escaped); the JSON report is an array of those objects, and the store
+ * keeps each one as text so that a later run can read it back with
+ * n1_finding_from_json() and print it again in either form. The text
+ * report is written directly from the finding, one block per finding,
+ * with the rewrite left unindented so that it can be pasted into a client.
+ *
+ * Log text is untrusted: strings that are not UTF-8 are repaired (each
+ * bad byte becomes U+FFFD) before jansson sees them, since jansson
+ * refuses them, and the text report shows control characters as '?'.
+ * Nothing here reads logs or touches the store.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "base/event.h"
+#include "sql/normalize.h"
+#include "report/findings.h"
+#include "base/textutil.h"
+
+#define WRAP_COLUMNS 78
+
+const char *n1_input_status_name(enum n1_input_status s)
+{
+    switch (s) {
+    case N1_INPUT_READ:
+        return "read";
+    case N1_INPUT_RESUMED:
+        return "resumed";
+    case N1_INPUT_ALREADY_READ:
+        return "already_read";
+    case N1_INPUT_UNREADABLE:
+        return "unreadable";
+    }
+    return "unknown";
+}
+
+double n1_finding_cost(const struct n1_finding *f, int *estimated)
+{
+    int est = isnan(f->total_time_s);
+
+    if (estimated != NULL) {
+        *estimated = est;
+    }
+    return est ? (double)f->count * N1_REPORT_RTT_S : f->total_time_s;
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+    return strcmp(a != NULL ? a : "", b != NULL ? b : "");
+}
+
+static int cmp_rank(const void *pa, const void *pb)
+{
+    const struct n1_finding *a = *(const struct n1_finding *const *)pa;
+    const struct n1_finding *b = *(const struct n1_finding *const *)pb;
+    double ca = n1_finding_cost(a, NULL);
+    double cb = n1_finding_cost(b, NULL);
+    int c;
+
+    if (ca != cb) {
+        return ca > cb ? -1 : 1;
+    }
+    if (a->count != b->count) {
+        return a->count > b->count ? -1 : 1;
+    }
+    if (a->id != b->id) {
+        return a->id < b->id ? -1 : 1;
+    }
+    c = cmp_str(a->file, b->file);
+    if (c != 0) {
+        return c;
+    }
+    if (a->line != b->line) {
+        return a->line < b->line ? -1 : 1;
+    }
+    return a->connection < b->connection ? -1 : a->connection > b->connection;
+}
+
+void n1_findings_rank(struct n1_finding **f, size_t n)
+{
+    if (n > 1) {
+        qsort(f, n, sizeof(*f), cmp_rank);
+    }
+}
+
+/* ---- strings ----------------------------------------------------------- */
+
+/* A JSON string of s, repaired to UTF-8; json null for NULL. Returns NULL
+   when memory ran out. */
+static json_t *jstr(const char *s)
+{
+    return n1_json_text(s, s != NULL ? strlen(s) : 0);
+}
+
+static void hex64(uint64_t v, char out[17])
+{
+    snprintf(out, 17, "%016" PRIx64, v);
+}
+
+/* "2026-11-20T09:14:03Z", with ".ffffff" when there are microseconds. */
+#define ISO_LEN N1_TS_ISO_MAX
+
+static void iso_time(int64_t us, char buf[ISO_LEN])
+{
+    if (n1_ts_format_iso(us, N1_TS_FRAC_AUTO, buf) != 0) {
+        snprintf(buf, ISO_LEN, "1970-01-01T00:00:00Z");
+    }
+}
+
+/* Parses what iso_time() writes. Returns 0 and sets *us, or -1. */
+static int parse_iso(const char *s, int64_t *us)
+{
+    int y, mo, d, h, mi, sec;
+    int used = 0;
+    long frac = 0;
+    const char *p;
+
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
+               &used) != 6) {
+        return -1;
+    }
+    p = s + used;
+    if (*p == '.') {
+        int digits = 0;
+
+        p++;
+        while (isdigit((unsigned char)*p) && digits < 6) {
+            frac = frac * 10 + (*p - '0');
+            p++;
+            digits++;
+        }
+        for (; digits < 6; digits++) {
+            frac *= 10;
+        }
+    }
+    if (strcmp(p, "Z") != 0 || mo < 1 || mo > 12 || d < 1 || d > 31) {
+        return -1;
+    }
+    *us = ((n1_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+            h * 3600 + mi * 60 + sec) *
+           1000000) +
+          frac;
+    return 0;
+}
+
+/* ---- finding -> JSON --------------------------------------------------- */
+
+/* json_object_set_new() that remembers a failure in *bad. */
+static void put(json_t *o, const char *key, json_t *v, int *bad)
+{
+    if (v == NULL || json_object_set_new(o, key, v) != 0) {
+        *bad = 1;
+    }
+}
+
+static json_t *time_or_null(int64_t us)
+{
+    char buf[ISO_LEN];
+
+    if (us == N1_TS_NONE) {
+        return json_null();
+    }
+    iso_time(us, buf);
+    return json_string(buf);
+}
+
+static json_t *finding_object(const struct n1_finding *f)
+{
+    json_t *obj = json_object();
+    json_t *arr = NULL;
+    json_t *tags = NULL;
+    char hex[17];
+    int bad = obj == NULL;
+
+    if (bad) {
+        return NULL;
+    }
+    hex64(f->id, hex);
+    put(obj, "id", json_string(hex), &bad);
+    put(obj, "kind", json_string(n1_finding_kind_name(f->kind)), &bad);
+    put(obj, "severity", json_string(n1_severity_name(f->severity)), &bad);
+    put(obj, "statement", jstr(f->statement != NULL ? f->statement : ""), &bad);
+    put(obj, "table", jstr(f->table != NULL ? f->table : ""), &bad);
+    arr = json_array();
+    for (size_t i = 0; arr != NULL && i < f->n_key_columns; i++) {
+        if (json_array_append_new(arr, jstr(f->key_columns[i])) != 0) {
+            bad = 1;
+        }
+    }
+    put(obj, "key_columns", arr, &bad);
+    if (f->kind == N1_FIND_FANOUT) {
+        arr = json_array();
+        for (size_t i = 0; arr != NULL && i < f->n_connections; i++) {
+            if (json_array_append_new(
+                    arr, json_integer((json_int_t)f->connections[i])) != 0) {
+                bad = 1;
+            }
+        }
+        put(obj, "connections", arr, &bad);
+    } else {
+        put(obj, "connection", json_integer((json_int_t)f->connection), &bad);
+    }
+    put(obj, "count", json_integer((json_int_t)f->count), &bad);
+    put(obj, "distinct_keys", json_integer((json_int_t)f->distinct_keys), &bad);
+    put(obj, "round_trips_saved",
+        json_integer((json_int_t)f->round_trips_saved), &bad);
+    hex64(f->fingerprint, hex);
+    put(obj, "fingerprint", json_string(hex), &bad);
+    put(obj, "fingerprint_text", jstr(f->fingerprint_text), &bad);
+    put(obj, "sample", jstr(f->sample), &bad);
+    put(obj, "first_seen", time_or_null(f->first_seen_us), &bad);
+    put(obj, "last_seen", time_or_null(f->last_seen_us), &bad);
+    /* Microseconds are what the logs resolve; more digits are noise. */
+    put(obj, "total_time_s",
+        isnan(f->total_time_s) ? json_null()
+                               : json_real(round(f->total_time_s * 1e6) / 1e6),
+        &bad);
+    if (f->has_parent) {
+        json_t *p = json_object();
+
+        hex64(f->parent_fingerprint, hex);
+        if (p != NULL) {
+            put(p, "fingerprint", json_string(hex), &bad);
+            put(p, "table",
+                jstr(f->parent_table != NULL ? f->parent_table : ""), &bad);
+            put(p, "rows_sent",
+                isnan(f->parent_rows_sent) ? json_null()
+                                           : json_real(f->parent_rows_sent),
+                &bad);
+        }
+        put(obj, "parent", p, &bad);
+    } else {
+        put(obj, "parent", json_null(), &bad);
+    }
+    tags = json_object();
+    for (size_t i = 0; tags != NULL && i < f->n_tags; i++) {
+        json_t *v = jstr(f->tags[i].value);
+
+        /* A key that is not UTF-8 is dropped: object keys cannot be
+           repaired by jansson and such a tag identifies nothing. */
+        if (v == NULL || json_object_set_new(tags, f->tags[i].key, v) != 0) {
+            continue;
+        }
+    }
+    put(obj, "tags", tags, &bad);
+    put(obj, "location", jstr(f->location), &bad);
+    put(obj, "rewrite", jstr(f->rewrite), &bad);
+    put(obj, "rewrite_kind", jstr(f->rewrite_kind), &bad);
+    put(obj, "advice", jstr(f->advice != NULL ? f->advice : ""), &bad);
+    put(obj, "file", jstr(f->file != NULL ? f->file : ""), &bad);
+    put(obj, "line", json_integer((json_int_t)f->line), &bad);
+    if (bad) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+/* Dump flags: jansson writes reals with 17 digits unless told. */
+#define DUMP_COMPACT (JSON_COMPACT | JSON_REAL_PRECISION(15))
+#define DUMP_PRETTY (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
+
+char *n1_finding_to_json(const struct n1_finding *f,
+                         const struct n1_report_opts *o, struct n1_error *err)
+{
+    json_t *obj = finding_object(f);
+    char *s = NULL;
+
+    (void)o; /* the finding carries all it needs (round_trips_saved) */
+    if (obj != NULL) {
+        s = json_dumps(obj, DUMP_COMPACT);
+        json_decref(obj);
+    }
+    if (s == NULL) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM rendering a finding");
+    }
+    return s;
+}
+
+/* ---- JSON -> finding --------------------------------------------------- */
+
+static const char *get_str(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+static int get_hex(const json_t *o, const char *key, uint64_t *out)
+{
+    const char *s = get_str(o, key);
+    char *end = NULL;
+
+    if (s == NULL || strlen(s) != 16) {
+        return -1;
+    }
+    *out = (uint64_t)strtoull(s, &end, 16);
+    return *end == '\0' ? 0 : -1;
+}
+
+static uint64_t get_u64(const json_t *o, const char *key)
+{
+    json_int_t v = json_integer_value(json_object_get(o, key));
+
+    return v > 0 ? (uint64_t)v : 0;
+}
+
+/* A number, or NaN for null or a missing key. */
+static double get_num(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static int64_t get_time(const json_t *o, const char *key)
+{
+    const char *s = get_str(o, key);
+    int64_t us;
+
+    if (s == NULL || parse_iso(s, &us) != 0) {
+        return N1_TS_NONE;
+    }
+    return us;
+}
+
+struct n1_finding *n1_finding_from_json(const char *json, size_t len,
+                                        struct n1_error *err)
+{
+    json_t *root = NULL;
+    json_t *v = NULL;
+    const char **cols = NULL;
+    uint64_t *conns = NULL;
+    struct n1_kv *tags = NULL;
+    struct n1_finding f;
+    struct n1_finding *copy = NULL;
+    json_error_t jerr;
+    const char *kind;
+    const char *sev;
+
+    memset(&f, 0, sizeof(f));
+    root = json_loadb(json, len, 0, &jerr);
+    if (!json_is_object(root)) {
+        n1_err_set(err, N1_EPARSE, NULL, 0, "PARSE stored finding: %s",
+                   root == NULL ? jerr.text : "not an object");
+        goto out;
+    }
+    kind = get_str(root, "kind");
+    for (int k = 0; k < N1_FIND_KIND_COUNT; k++) {
+        if (kind != NULL &&
+            strcmp(kind, n1_finding_kind_name((enum n1_finding_kind)k)) == 0) {
+            f.kind = (enum n1_finding_kind)k;
+            kind = NULL;
+            break;
+        }
+    }
+    if (kind != NULL || get_hex(root, "id", &f.id) != 0 ||
+        get_hex(root, "fingerprint", &f.fingerprint) != 0) {
+        n1_err_set(err, N1_EPARSE, NULL, 0,
+                   "PARSE stored finding: bad kind, id or fingerprint");
+        goto out;
+    }
+    sev = get_str(root, "severity");
+    f.severity = N1_SEV_WARNING;
+    if (sev != NULL && strcmp(sev, "info") == 0) {
+        f.severity = N1_SEV_INFO;
+    } else if (sev != NULL && strcmp(sev, "error") == 0) {
+        f.severity = N1_SEV_ERROR;
+    }
+    f.statement = get_str(root, "statement");
+    f.table = get_str(root, "table");
+    v = json_object_get(root, "key_columns");
+    f.n_key_columns = json_array_size(v);
+    if (f.n_key_columns > 0) {
+        cols = calloc(f.n_key_columns, sizeof(*cols));
+        if (cols == NULL) {
+            goto oom;
+        }
+        for (size_t i = 0; i < f.n_key_columns; i++) {
+            const char *c = json_string_value(json_array_get(v, i));
+
+            cols[i] = c != NULL ? c : "";
+        }
+        f.key_columns = cols;
+    }
+    v = json_object_get(root, "connections");
+    f.n_connections = json_array_size(v);
+    if (f.n_connections > 0) {
+        conns = calloc(f.n_connections, sizeof(*conns));
+        if (conns == NULL) {
+            goto oom;
+        }
+        for (size_t i = 0; i < f.n_connections; i++) {
+            conns[i] = (uint64_t)json_integer_value(json_array_get(v, i));
+        }
+        f.connections = conns;
+    }
+    f.connection = get_u64(root, "connection");
+    f.count = get_u64(root, "count");
+    f.distinct_keys = get_u64(root, "distinct_keys");
+    f.round_trips_saved = get_u64(root, "round_trips_saved");
+    f.fingerprint_text = get_str(root, "fingerprint_text");
+    f.sample = get_str(root, "sample");
+    f.first_seen_us = get_time(root, "first_seen");
+    f.last_seen_us = get_time(root, "last_seen");
+    f.total_time_s = get_num(root, "total_time_s");
+    f.parent_rows_sent = NAN;
+    v = json_object_get(root, "parent");
+    if (json_is_object(v) &&
+        get_hex(v, "fingerprint", &f.parent_fingerprint) == 0) {
+        f.has_parent = 1;
+        f.parent_table = get_str(v, "table");
+        f.parent_rows_sent = get_num(v, "rows_sent");
+    }
+    v = json_object_get(root, "tags");
+    if (json_object_size(v) > 0) {
+        const char *key;
+        json_t *val;
+        size_t i = 0;
+
+        tags = calloc(json_object_size(v), sizeof(*tags));
+        if (tags == NULL) {
+            goto oom;
+        }
+        json_object_foreach(v, key, val)
+        {
+            tags[i].key = key;
+            tags[i].value =
+                json_string_value(val) != NULL ? json_string_value(val) : "";
+            i++;
+        }
+        f.tags = tags;
+        f.n_tags = i;
+    }
+    f.location = get_str(root, "location");
+    f.rewrite = get_str(root, "rewrite");
+    f.rewrite_kind = get_str(root, "rewrite_kind");
+    f.advice = get_str(root, "advice");
+    f.file = get_str(root, "file");
+    f.line = (unsigned long)get_u64(root, "line");
+    copy = n1_finding_dup(&f);
+    if (copy == NULL) {
+        goto oom;
+    }
+    goto out;
+
+oom:
+    n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM reading a stored finding");
+out:
+    free(cols);
+    free(conns);
+    free(tags);
+    json_decref(root);
+    return copy;
+}
+
+/* ---- JSON report ------------------------------------------------------- */
+
+/*
+ * Writes v pretty-printed, each line after the first indented by indent
+ * spaces, so a member dumped on its own sits at its depth in the document.
+ * Returns 0, 1 when memory ran out, -1 on a write error.
+ */
+static int dump_nested(FILE *out, const json_t *v, int indent)
+{
+    char *text = json_dumps(v, DUMP_PRETTY);
+    int rc = 0;
+
+    if (text == NULL) {
+        return 1;
+    }
+    for (const char *p = text; *p != '\0' && rc == 0;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl != NULL ? (size_t)(nl - p) + 1 : strlen(p);
+
+        if (fwrite(p, 1, n, out) != n ||
+            (nl != NULL && fprintf(out, "%*s", indent, "") < 0)) {
+            rc = -1;
+        }
+        p += n;
+    }
+    free(text);
+    return rc;
+}
+
+/*
+ * The document is written member by member and each finding is built,
+ * written and freed in turn, so the report costs the memory of one
+ * finding's JSON, not of the whole tree, however many findings a long log
+ * yields.
+ */
+int n1_report_findings_json(FILE *out, const struct n1_finding *const *f,
+                            size_t n, const struct n1_report_input *in,
+                            size_t n_in, const struct n1_report_opts *o,
+                            struct n1_error *err)
+{
+    json_t *tool = json_object();
+    json_t *inputs = json_array();
+    json_t *obj = NULL;
+    int bad = tool == NULL || inputs == NULL;
+    int rc = 0;
+    int ret = -1;
+
+    (void)o;
+    if (tool != NULL) {
+        put(tool, "name", json_string("n1digest"), &bad);
+        put(tool, "version", json_string(N1_VERSION), &bad);
+        put(tool, "fingerprint_version", json_integer(N1_FINGERPRINT_VERSION),
+            &bad);
+    }
+    for (size_t i = 0; inputs != NULL && i < n_in; i++) {
+        json_t *e = json_object();
+
+        if (e == NULL) {
+            bad = 1;
+            break;
+        }
+        put(e, "path", jstr(in[i].path), &bad);
+        put(e, "flavour", jstr(in[i].flavour), &bad);
+        put(e, "status", json_string(n1_input_status_name(in[i].status)), &bad);
+        put(e, "events", json_integer((json_int_t)in[i].events), &bad);
+        put(e, "skipped", json_integer((json_int_t)in[i].skipped), &bad);
+        if (json_array_append_new(inputs, e) != 0) {
+            bad = 1;
+        }
+    }
+    if (bad) {
+        goto nomem;
+    }
+    rc |= fputs("{\n  \"tool\": ", out) == EOF ? -1 : 0;
+    rc = rc != 0 ? rc : dump_nested(out, tool, 2);
+    rc |= rc == 0 && fputs(",\n  \"inputs\": ", out) == EOF ? -1 : 0;
+    rc = rc != 0 ? rc : dump_nested(out, inputs, 2);
+    rc |= rc == 0 && fputs(",\n  \"findings\": [", out) == EOF ? -1 : 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        obj = finding_object(f[i]);
+        if (obj == NULL) {
+            rc = 1;
+            break;
+        }
+        rc |= fputs(i > 0 ? ",\n    " : "\n    ", out) == EOF ? -1 : 0;
+        rc = rc != 0 ? rc : dump_nested(out, obj, 4);
+        json_decref(obj);
+        obj = NULL;
+    }
+    if (rc == 0 && fputs(n > 0 ? "\n  ]\n}\n" : "]\n}\n", out) == EOF) {
+        rc = -1;
+    }
+    if (rc > 0) {
+        goto nomem;
+    }
+    if (rc < 0 || fflush(out) != 0) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "WRITE report: output failed");
+        goto out;
+    }
+    ret = 0;
+    goto out;
+
+nomem:
+    n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM rendering findings");
+out:
+    json_decref(obj);
+    json_decref(tool);
+    json_decref(inputs);
+    return ret;
+}
+
+/* ---- text report ------------------------------------------------------- */
+
+/* Writes s with control characters shown as '?' (keep_nl: newlines and
+   tabs pass), so log text cannot drive the terminal. */
+static void put_clean(FILE *out, const char *s, int keep_nl)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p == '\n' || *p == '\t' || *p == '\r') {
+            fputc(keep_nl && *p != '\r' ? *p : ' ', out);
+        } else if (*p < 0x20 || *p == 0x7f) {
+            fputc('?', out);
+        } else {
+            fputc(*p, out);
+        }
+    }
+}
+
+/* Writes text as a paragraph wrapped at WRAP_COLUMNS, every line after
+   the first indented by indent spaces (the first starts at col). */
+static void put_wrapped(FILE *out, const char *text, size_t col, size_t indent)
+{
+    const char *p = text;
+
+    while (*p != '\0') {
+        size_t w = 0;
+
+        while (p[w] != '\0' && p[w] != ' ') {
+            w++;
+        }
+        if (col > indent && col + 1 + w > WRAP_COLUMNS) {
+            fprintf(out, "\n%*s", (int)indent, "");
+            col = indent;
+        } else if (col > indent) {
+            fputc(' ', out);
+            col++;
+        }
+        for (size_t i = 0; i < w; i++) {
+            unsigned char ch = (unsigned char)p[i];
+
+            fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, out);
+        }
+        col += w;
+        p += w;
+        while (*p == ' ') {
+            p++;
+        }
+    }
+    fputc('\n', out);
+}
+
+static const char *kind_title(enum n1_finding_kind k)
+{
+    switch (k) {
+    case N1_FIND_N_PLUS_ONE:
+        return "N+1 loop";
+    case N1_FIND_DUPLICATE:
+        return "duplicate statement";
+    case N1_FIND_FANOUT:
+        return "fan-out over connections";
+    case N1_FIND_KIND_COUNT:
+        break;
+    }
+    return "finding";
+}
+
+static void text_keys(FILE *out, const struct n1_finding *f)
+{
+    fputs("    keys        ", out);
+    if (f->kind == N1_FIND_DUPLICATE) {
+        fputs("none: the same values every time\n", out);
+        return;
+    }
+    for (size_t i = 0; i < f->n_key_columns; i++) {
+        fputs(i > 0 ? ", " : "", out);
+        put_clean(out, f->key_columns[i], 0);
+    }
+    if (f->n_key_columns == 0) {
+        fputs("(not identified)", out);
+    }
+    fprintf(out, "; %" PRIu64 " distinct value%s\n", f->distinct_keys,
+            f->distinct_keys == 1 ? "" : "s");
+}
+
+static void text_connections(FILE *out, const struct n1_finding *f)
+{
+    if (f->kind != N1_FIND_FANOUT) {
+        fprintf(out, "    connection  %" PRIu64 "\n", f->connection);
+        return;
+    }
+    fprintf(out, "    connections %zu:", f->n_connections);
+    for (size_t i = 0; i < f->n_connections; i++) {
+        if (i == 16 && f->n_connections > 20) {
+            fprintf(out, " ... (%zu more)", f->n_connections - i);
+            break;
+        }
+        fprintf(out, " %" PRIu64, f->connections[i]);
+    }
+    fputc('\n', out);
+}
+
+static void text_cost(FILE *out, const struct n1_finding *f)
+{
+    int est;
+    double cost = n1_finding_cost(f, &est);
+    uint64_t saved = f->round_trips_saved;
+
+    fprintf(out, "    cost        %" PRIu64 " round trip%s, ", f->count,
+            f->count == 1 ? "" : "s");
+    if (est) {
+        fprintf(out,
+                "no timings in the log (ranked as %.3f s at %g ms "
+                "each)",
+                cost, N1_REPORT_RTT_S * 1000);
+    } else {
+        fprintf(out, "%.6f s server time", cost);
+    }
+    fprintf(out, "; the fix saves %" PRIu64 " round trip%s\n", saved,
+            saved == 1 ? "" : "s");
+}
+
+static void text_finding(FILE *out, size_t rank, const struct n1_finding *f)
+{
+    char a[ISO_LEN];
+    char b[ISO_LEN];
+    char hex[17];
+    char phex[17];
+
+    fprintf(out, "[%zu] %s (%s): ", rank, kind_title(f->kind),
+            n1_severity_name(f->severity));
+    put_clean(out, f->statement != NULL ? f->statement : "", 0);
+    fputs(" on ", out);
+    put_clean(out, f->table != NULL && f->table[0] != '\0' ? f->table : "?", 0);
+    fprintf(out, ", %" PRIu64 " times\n", f->count);
+    text_keys(out, f);
+    text_connections(out, f);
+    if (f->has_parent) {
+        hex64(f->parent_fingerprint, phex);
+        fputs("    parent      SELECT on ", out);
+        put_clean(out,
+                  f->parent_table != NULL && f->parent_table[0] != '\0'
+                      ? f->parent_table
+                      : "?",
+                  0);
+        fprintf(out, " (fingerprint %s", phex);
+        if (!isnan(f->parent_rows_sent)) {
+            fprintf(out, ", %.0f rows sent", f->parent_rows_sent);
+        }
+        fputs(")\n", out);
+    }
+    fputs("    seen        ", out);
+    put_clean(out, f->file != NULL ? f->file : "", 0);
+    fprintf(out, ":%lu", f->line);
+    if (f->first_seen_us != N1_TS_NONE && f->last_seen_us != N1_TS_NONE) {
+        iso_time(f->first_seen_us, a);
+        iso_time(f->last_seen_us, b);
+        fprintf(out, ", %s .. %s", a, b);
+    }
+    fputc('\n', out);
+    if (f->location != NULL || f->n_tags > 0) {
+        fputs("    location    ", out);
+        put_clean(out, f->location != NULL ? f->location : "-", 0);
+        for (size_t i = 0; i < f->n_tags; i++) {
+            fputs(i == 0 ? " (" : ", ", out);
+            put_clean(out, f->tags[i].key, 0);
+            fputc('=', out);
+            put_clean(out, f->tags[i].value, 0);
+        }
+        fputs(f->n_tags > 0 ? ")\n" : "\n", out);
+    }
+    text_cost(out, f);
+    if (f->sample != NULL) {
+        fputs("    statement   ", out);
+        put_clean(out, f->sample, 0);
+        fputc('\n', out);
+    }
+    hex64(f->id, hex);
+    hex64(f->fingerprint, phex);
+    fprintf(out, "    id          %s (fingerprint %s)\n", hex, phex);
+    if (f->rewrite != NULL) {
+        size_t len = strlen(f->rewrite);
+
+        fprintf(out, "    rewrite     %s, ready to paste:\n\n",
+                f->rewrite_kind != NULL ? f->rewrite_kind : "batched");
+        put_clean(out, f->rewrite, 1);
+        fputs(len > 0 && f->rewrite[len - 1] == ';' ? "\n\n" : ";\n\n", out);
+    } else if (f->rewrite_kind != NULL) {
+        fprintf(out, "    rewrite     %s (no statement to paste; see advice)\n",
+                f->rewrite_kind);
+    }
+    if (f->advice != NULL && f->advice[0] != '\0') {
+        fputs("    advice      ", out);
+        put_wrapped(out, f->advice, 16, 16);
+    }
+    fputc('\n', out);
+}
+
+int n1_report_findings_text(FILE *out, const struct n1_finding *const *f,
+                            size_t n, const struct n1_report_input *in,
+                            size_t n_in, const struct n1_report_opts *o,
+                            struct n1_error *err)
+{
+    size_t per_kind[N1_FIND_KIND_COUNT] = {0};
+    size_t already = 0;
+
+    (void)o;
+    for (size_t i = 0; i < n; i++) {
+        if (f[i]->kind < N1_FIND_KIND_COUNT) {
+            per_kind[f[i]->kind]++;
+        }
+    }
+    for (size_t i = 0; i < n_in; i++) {
+        already += in[i].status == N1_INPUT_ALREADY_READ;
+    }
+    if (n == 0) {
+        fprintf(out,
+                "No N+1 loops, duplicates or fan-outs found in %zu "
+                "input%s.\n",
+                n_in, n_in == 1 ? "" : "s");
+    } else {
+        fprintf(out,
+                "%zu finding%s in %zu input%s (%zu n_plus_one, %zu "
+                "duplicate, %zu fanout), most costly first.\n\n",
+                n, n == 1 ? "" : "s", n_in, n_in == 1 ? "" : "s",
+                per_kind[N1_FIND_N_PLUS_ONE], per_kind[N1_FIND_DUPLICATE],
+                per_kind[N1_FIND_FANOUT]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        text_finding(out, i + 1, f[i]);
+    }
+    if (already > 0) {
+        fprintf(out,
+                "%zu input%s had been read by an earlier run: %s findings "
+                "come from the store.\n",
+                already, already == 1 ? "" : "s",
+                already == 1 ? "its" : "their");
+    }
+    if (n > 0) {
+        fprintf(out,
+                "Cost is the server time the log recorded; without "
+                "timings (general logs)\nit is count x %g ms per round "
+                "trip.\n",
+                N1_REPORT_RTT_S * 1000);
+    }
+    if (fflush(out) != 0 || ferror(out)) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "WRITE report: output failed");
+        return -1;
+    }
+    return 0;
+}
