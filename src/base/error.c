@@ -34,6 +34,15 @@ void n1_err_setf(struct n1_error *err, const char *func, enum n1_errcode code,
     }
 }
 
+void n1_err_oom_at(struct n1_error *err, const char *func, const char *what)
+{
+    if (what != NULL && what[0] != '\0') {
+        n1_err_setf(err, func, N1_ESYS, NULL, 0, "out of memory %s", what);
+    } else {
+        n1_err_setf(err, func, N1_ESYS, NULL, 0, "out of memory");
+    }
+}
+
 void n1_err_clear(struct n1_error *err)
 {
     if (err == NULL) {

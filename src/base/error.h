@@ -27,7 +27,8 @@ struct n1_error {
     const char *func;     /* function that set it (static string) */
     char file[128];       /* input file the error is about, or "" */
     unsigned long line;   /* line in that file, 0 when not applicable */
-    char message[256];    /* one line, starts with a code token */
+    char message[256];    /* one line; never starts with a code token:
+                             n1_err_format() adds it */
 };
 
 /*
@@ -43,6 +44,15 @@ void n1_err_setf(struct n1_error *err, const char *func, enum n1_errcode code,
     n1_err_setf((err), __func__, (code), (file), (line), __VA_ARGS__)
 
 /* Resets *err to N1_OK with an empty message. NULL allowed. */
+/*
+ * Sets err to N1_ESYS "out of memory <what>", the one spelling of an
+ * allocation failure. what names the object being made ("building the
+ * JSON report"); it may be NULL. err may be NULL.
+ */
+void n1_err_oom_at(struct n1_error *err, const char *func, const char *what);
+
+#define n1_err_oom(err, what) n1_err_oom_at((err), __func__, (what))
+
 void n1_err_clear(struct n1_error *err);
 
 /* Short token for a code, e.g. "PARSE", "STORE". Never NULL. */

@@ -17,7 +17,7 @@ n1=$1
 fixtures=$2
 if ! command -v pt-fingerprint >/dev/null 2>&1; then
     echo "pt_fingerprint_grouping.sh: SKIPPED, pt-fingerprint is not installed"
-    exit 0
+    exit 77
 fi
 logs=()
 if "$n1" events --help >/dev/null 2>&1; then
