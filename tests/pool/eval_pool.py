@@ -130,11 +130,10 @@ def slow_statements(lines):
                          "ts": False}
             else:
                 entry["only_time"] = False
+            # MariaDB: `# Thread_id: N`; MySQL: `Id: N` on `# User@Host:`
+            # (and `Thread_id:` on `# Query_time:` with log_slow_extra).
             m = SLOW_CONN.search(line)
-            if m and entry["conn"] is None and (
-                    line.startswith("# User@Host: ") or
-                    line.startswith("# Thread_id: ") or
-                    "Thread_id:" in line):
+            if m and entry["conn"] is None:
                 entry["conn"] = int(m.group(1))
             entry["last"] = no
         elif entry is None or BANNER.match(line) or \

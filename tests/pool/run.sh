@@ -120,12 +120,12 @@ for style in $styles; do
     rm -rf "$dir"
 done
 
-python3 - "$out" $styles <<'EOF'
+python3 - "$out" "$styles" <<'EOF'
 import json
 import os
 import sys
 
-out, styles = sys.argv[1], sys.argv[2:]
+out, styles = sys.argv[1], sys.argv[2].split()
 logs = ("general", "slow", "mysql-general", "mysql-slow")
 print("| style | log | instances | reported | matched | precision | recall |")
 print("|---|---|---:|---:|---:|---:|---:|")
