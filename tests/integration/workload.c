@@ -345,6 +345,7 @@ static void execute(struct workload *w, struct pstmt *ps,
     MYSQL_BIND bind[MAX_PARAMS];
     long long ints[MAX_PARAMS];
     unsigned long lens[MAX_PARAMS];
+    char *strs[MAX_PARAMS] = {NULL}; /* the bound copies of P_STRING */
     MYSQL_RES *meta = NULL;
     size_t i;
 
@@ -361,9 +362,14 @@ static void execute(struct workload *w, struct pstmt *ps,
             bind[i].buffer = &ints[i];
             break;
         case P_STRING:
-            lens[i] = (unsigned long)strlen(params[i].s);
+            /* The bind wants a non-const buffer: give it a copy. */
+            strs[i] = strdup(params[i].s);
+            if (strs[i] == NULL) {
+                die("MEMORY binding a parameter");
+            }
+            lens[i] = (unsigned long)strlen(strs[i]);
             bind[i].buffer_type = MYSQL_TYPE_STRING;
-            bind[i].buffer = (void *)params[i].s;
+            bind[i].buffer = strs[i];
             bind[i].buffer_length = lens[i];
             bind[i].length = &lens[i];
             break;
@@ -387,6 +393,9 @@ static void execute(struct workload *w, struct pstmt *ps,
         if (mysql_stmt_free_result(ps->st) != 0) {
             die("EXECUTE %s: free: %s", ps->sql, mysql_stmt_error(ps->st));
         }
+    }
+    for (i = 0; i < n; i++) {
+        free(strs[i]);
     }
     record(w, ps->c, "execute", ps->c->db, NULL, ps->sql, params, n, 0);
 }
