@@ -22,31 +22,16 @@ schema=$root/tests/schemas/sarif-2.1.0-subset.schema.json
 # shellcheck source=tests/integration/lib_mariadb.sh
 source "$here/lib_mariadb.sh"
 
-for f in "$n1digest" "$workload"; do
-    if [ ! -x "$f" ]; then
-        echo "test_check: $f is missing; build the project first" >&2
-        exit 1
-    fi
-done
+mdb_require test_check python3
+mdb_require_built test_check "$n1digest" "$workload"
 
-work=$(mktemp -d)
-mdb_register_tmp "$work"
+mdb_work_dir
 status=0
 
 fail()
 {
     echo "test_check: FAIL: $*" >&2
     status=1
-}
-
-keep_for_inspection()
-{
-    local dest=$bindir/Testing/check
-
-    rm -rf "$dest"
-    mkdir -p "$dest"
-    cp "$work"/* "$dest/" 2>/dev/null || true
-    echo "test_check: logs and outputs kept in $dest" >&2
 }
 
 # check_run WANT NAME ARGS...: runs n1digest check ARGS, stdout in
@@ -127,6 +112,6 @@ check_run 1 v2-junit --baseline "$work/baseline.json" --format junit \
 python3 "$checker" junit "$work/v2.xml" || fail "v2: JUnit XML is wrong"
 
 if [ "$status" -ne 0 ]; then
-    keep_for_inspection
+    mdb_keep_for_inspection test_check "$bindir/Testing/check"
 fi
 exit "$status"

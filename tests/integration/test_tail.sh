@@ -29,20 +29,11 @@ source "$here/lib_mariadb.sh"
 GAP_MS=1000
 WAIT_S=20 # bound on every wait for a condition
 
-if [ ! -x "$n1digest" ]; then
-    echo "test_tail: $n1digest is missing; build the project first" >&2
-    exit 1
-fi
-for tool in sqlite3 python3 mariadb; do
-    if ! command -v "$tool" >/dev/null; then
-        echo "test_tail: $tool is not installed" >&2
-        exit 1
-    fi
-done
+mdb_require test_tail sqlite3 python3
+mdb_require_built test_tail "$n1digest"
 python3 "$here/check_tail.py" --self-test
 
-work=$(mktemp -d)
-mdb_register_tmp "$work"
+mdb_work_dir
 mdb_start
 log=$MDB_GENERAL_LOG
 tail_pid=""
