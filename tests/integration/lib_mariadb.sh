@@ -64,6 +64,19 @@ mdb_log()
     echo "mdb: $*" >&2
 }
 
+# Sets what every test_*.sh takes from its command line, N1DIGEST
+# SOURCE_ROOT CMAKE_BINARY_DIR: n1digest, root and bindir, and from them
+# here (tests/integration) and workload (the built n1_workload).
+# Usage: mdb_test_args "$@"
+mdb_test_args()
+{
+    n1digest=$1
+    root=$2
+    bindir=$3
+    here=$root/tests/integration
+    workload=$bindir/tests/n1_workload
+}
+
 # Ends a test that cannot run here with status 77 (CTest reports it as
 # skipped, never as passed): when the MariaDB server or client or any
 # TOOL is not installed. Usage: mdb_require NAME [TOOL...]

@@ -16,14 +16,10 @@
 # On failure the logs, the manifest and n1digest's output are kept in
 # CMAKE_BINARY_DIR/Testing/analyze/ for inspection.
 set -euo pipefail
-n1digest=$1
-root=$2
-bindir=$3
-here=$root/tests/integration
-workload=$bindir/tests/n1_workload
-schema=$root/docs/findings.schema.json
 # shellcheck source=tests/integration/lib_mariadb.sh
-source "$here/lib_mariadb.sh"
+source "$(dirname "$0")/lib_mariadb.sh"
+mdb_test_args "$@"
+schema=$root/docs/findings.schema.json
 
 mdb_require test_analyze python3
 mdb_require_built test_analyze "$n1digest" "$workload"

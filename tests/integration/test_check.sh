@@ -12,15 +12,11 @@
 # On failure the logs and outputs are kept in
 # CMAKE_BINARY_DIR/Testing/check/ for inspection.
 set -euo pipefail
-n1digest=$1
-root=$2
-bindir=$3
-here=$root/tests/integration
-workload=$bindir/tests/n1_workload
+# shellcheck source=tests/integration/lib_mariadb.sh
+source "$(dirname "$0")/lib_mariadb.sh"
+mdb_test_args "$@"
 checker=$root/tests/cli/check_ci.py
 schema=$root/tests/schemas/sarif-2.1.0-subset.schema.json
-# shellcheck source=tests/integration/lib_mariadb.sh
-source "$here/lib_mariadb.sh"
 
 mdb_require test_check python3
 mdb_require_built test_check "$n1digest" "$workload"

@@ -11,12 +11,9 @@
 # On failure the log and both reports are kept in
 # CMAKE_BINARY_DIR/Testing/digest_vs_pt/.
 set -euo pipefail
-n1digest=$1
-root=$2
-bindir=$3
-here=$root/tests/integration
 # shellcheck source=tests/integration/lib_mariadb.sh
-source "$here/lib_mariadb.sh"
+source "$(dirname "$0")/lib_mariadb.sh"
+mdb_test_args "$@"
 
 mdb_require test_digest_vs_pt pt-query-digest pt-fingerprint python3
 python3 "$here/compare_digest.py" --self-test

@@ -8,13 +8,9 @@
 # On failure the logs, the manifest and n1digest's output are kept in
 # CMAKE_BINARY_DIR/Testing/readback/ for inspection.
 set -euo pipefail
-n1digest=$1
-root=$2
-bindir=$3
-here=$root/tests/integration
-workload=$bindir/tests/n1_workload
 # shellcheck source=tests/integration/lib_mariadb.sh
-source "$here/lib_mariadb.sh"
+source "$(dirname "$0")/lib_mariadb.sh"
+mdb_test_args "$@"
 
 mdb_require test_readback python3
 mdb_require_built test_readback "$n1digest" "$workload"

@@ -18,13 +18,11 @@
 # On failure the logs, both stores and every output are kept in
 # CMAKE_BINARY_DIR/Testing/tail/.
 set -euo pipefail
-n1digest=$(realpath -m "$1")
-root=$2
-bindir=$3
-here=$root/tests/integration
-keep=$bindir/Testing/tail
 # shellcheck source=tests/integration/lib_mariadb.sh
-source "$here/lib_mariadb.sh"
+source "$(dirname "$0")/lib_mariadb.sh"
+mdb_test_args "$@"
+n1digest=$(realpath -m "$n1digest")
+keep=$bindir/Testing/tail
 
 GAP_MS=1000
 WAIT_S=20 # bound on every wait for a condition
