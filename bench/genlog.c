@@ -579,22 +579,33 @@ static void putc_(struct gen *g, char c)
     put(g, &c, 1);
 }
 
-/* Writes v in decimal, right-aligned in width columns (0 for none). */
-static void put_uint(struct gen *g, uint64_t v, int width)
+#define UINT_CAP 24 /* room for any uint64_t in decimal, and padding */
+
+/* Formats v in decimal at the end of tmp, right-aligned in width columns
+ * (0 for none); returns the number of bytes, which end tmp. */
+static int fmt_uint(char tmp[UINT_CAP], uint64_t v, int width)
 {
-    char tmp[24];
     int n = 0;
 
     do {
-        tmp[sizeof(tmp) - 1 - n] = (char)('0' + v % 10);
+        tmp[UINT_CAP - 1 - n] = (char)('0' + v % 10);
         v /= 10;
         n++;
     } while (v > 0);
-    while (n < width && n < (int)sizeof(tmp)) {
-        tmp[sizeof(tmp) - 1 - n] = ' ';
+    while (n < width && n < UINT_CAP) {
+        tmp[UINT_CAP - 1 - n] = ' ';
         n++;
     }
-    put(g, tmp + sizeof(tmp) - n, (size_t)n);
+    return n;
+}
+
+/* Writes v in decimal, right-aligned in width columns (0 for none). */
+static void put_uint(struct gen *g, uint64_t v, int width)
+{
+    char tmp[UINT_CAP];
+    int n = fmt_uint(tmp, v, width);
+
+    put(g, tmp + UINT_CAP - n, (size_t)n);
 }
 
 /* Writes microseconds as seconds with six decimals: "0.000123". */
@@ -632,15 +643,10 @@ static void sql_puts(struct gen *g, const char *s)
 
 static void sql_uint(struct gen *g, uint64_t v)
 {
-    char tmp[24];
-    int n = 0;
+    char tmp[UINT_CAP];
+    int n = fmt_uint(tmp, v, 0);
 
-    do {
-        tmp[sizeof(tmp) - 1 - n] = (char)('0' + v % 10);
-        v /= 10;
-        n++;
-    } while (v > 0);
-    sql_put(g, tmp + sizeof(tmp) - n, (size_t)n);
+    sql_put(g, tmp + UINT_CAP - n, (size_t)n);
 }
 
 /* Two digits with a leading zero. */
@@ -1086,6 +1092,23 @@ static const char *yes_no(int v)
     return v ? "Yes" : "No";
 }
 
+/* The timings and row counts of a slow-log entry, from "# Query_time: "
+ * to the number of rows examined (no newline). sent is what stands
+ * before the number of rows sent: MySQL has one space before
+ * "Rows_sent:", MariaDB two. */
+static void put_timings(struct gen *g, const struct metrics *m,
+                        const char *sent)
+{
+    puts_(g, "# Query_time: ");
+    put_secs(g, m->query_us);
+    puts_(g, "  Lock_time: ");
+    put_secs(g, m->lock_us);
+    puts_(g, sent);
+    put_uint(g, m->sent, 0);
+    puts_(g, "  Rows_examined: ");
+    put_uint(g, m->examined, 0);
+}
+
 /* One slow-log entry for the statement in g->sql. */
 static void slow_entry(struct gen *g, const struct conn *c,
                        const struct metrics *m)
@@ -1101,20 +1124,9 @@ static void slow_entry(struct gen *g, const struct conn *c,
         user_host(g, a);
         puts_(g, "  Id: ");
         put_uint(g, c->id, 5);
-        puts_(g, "\n# Query_time: ");
-        put_secs(g, m->query_us);
-        puts_(g, "  Lock_time: ");
-        put_secs(g, m->lock_us);
-        puts_(g, " Rows_sent: ");
-        put_uint(g, m->sent, 0);
-        puts_(g, "  Rows_examined: ");
-        put_uint(g, m->examined, 0);
         putc_(g, '\n');
-        if (c->db != g->last_db) {
-            puts_(g, "use ");
-            puts_(g, DBS[c->db]);
-            puts_(g, ";\n");
-        }
+        put_timings(g, m, " Rows_sent: ");
+        putc_(g, '\n');
     } else {
         if (sec != g->last_sec) {
             g->last_sec = sec;
@@ -1129,14 +1141,8 @@ static void slow_entry(struct gen *g, const struct conn *c,
         put_uint(g, c->id, 0);
         puts_(g, "  Schema: ");
         puts_(g, DBS[c->db]);
-        puts_(g, "  QC_hit: No\n# Query_time: ");
-        put_secs(g, m->query_us);
-        puts_(g, "  Lock_time: ");
-        put_secs(g, m->lock_us);
-        puts_(g, "  Rows_sent: ");
-        put_uint(g, m->sent, 0);
-        puts_(g, "  Rows_examined: ");
-        put_uint(g, m->examined, 0);
+        puts_(g, "  QC_hit: No\n");
+        put_timings(g, m, "  Rows_sent: ");
         puts_(g, "\n# Rows_affected: ");
         put_uint(g, m->affected, 0);
         puts_(g, "  Bytes_sent: ");
@@ -1159,11 +1165,13 @@ static void slow_entry(struct gen *g, const struct conn *c,
             puts_(g, "  Filesort_on_disk: No  Merge_passes: 0  "
                      "Priority_queue: No\n");
         }
-        if (c->db != g->last_db) {
-            puts_(g, "use `");
-            puts_(g, DBS[c->db]);
-            puts_(g, "`;\n");
-        }
+    }
+    /* A change of schema: MySQL writes the name bare, MariaDB quoted. */
+    if (c->db != g->last_db) {
+        puts_(g, "use ");
+        puts_(g, g->opt.flavour == FL_MYSQL_SLOW ? "" : "`");
+        puts_(g, DBS[c->db]);
+        puts_(g, g->opt.flavour == FL_MYSQL_SLOW ? ";\n" : "`;\n");
     }
     g->last_db = c->db;
     puts_(g, "SET timestamp=");

@@ -14,35 +14,8 @@ root=$(cd "$fixtures/.." && pwd)
 here=$root/tests/cli
 schema=$root/docs/findings.schema.json
 check=$here/check_findings.py
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fails=0
-passes=0
-
-fail()
-{
-    echo "FAIL: $*" >&2
-    fails=$((fails + 1))
-}
-
-pass()
-{
-    passes=$((passes + 1))
-}
-
-# expect_status WANT NAME CMD...: runs CMD, output in $work/out, $work/err.
-expect_status()
-{
-    local want=$1 name=$2 rc=0
-    shift 2
-    "$@" >"$work/out" 2>"$work/err" || rc=$?
-    if [ "$rc" -ne "$want" ]; then
-        fail "$name: exit $rc, expected $want"
-        sed 's/^/    stderr: /' "$work/err" >&2
-        return 1
-    fi
-    pass
-}
+# shellcheck source=tests/cli/lib.bash
+source "$(dirname "$0")/lib.bash"
 
 # check_json NAME FILE [EXPECTED]: schema, then the exact finding set.
 check_json()

@@ -14,35 +14,8 @@ fixtures=$2
 root=$(cd "$fixtures/.." && pwd)
 checker=$root/tests/cli/check_ci.py
 schema=$root/tests/schemas/sarif-2.1.0-subset.schema.json
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fails=0
-passes=0
-
-fail()
-{
-    echo "FAIL: $*" >&2
-    fails=$((fails + 1))
-}
-
-pass()
-{
-    passes=$((passes + 1))
-}
-
-# expect_status WANT NAME CMD...: runs CMD, output in $work/out, $work/err.
-expect_status()
-{
-    local want=$1 name=$2 rc=0
-    shift 2
-    "$@" >"$work/out" 2>"$work/err" || rc=$?
-    if [ "$rc" -ne "$want" ]; then
-        fail "$name: exit $rc, expected $want"
-        sed 's/^/    stderr: /' "$work/err" >&2
-        return 1
-    fi
-    pass
-}
+# shellcheck source=tests/cli/lib.bash
+source "$(dirname "$0")/lib.bash"
 
 # expect_grep NAME PATTERN FILE: FILE has a line matching PATTERN.
 expect_grep()

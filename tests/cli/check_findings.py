@@ -17,7 +17,12 @@ The integration checker imports match_findings() from here.
 import argparse
 import json
 import math
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+import lib_check  # noqa: E402
 
 # Fields compared exactly when an expected finding names them.
 EXACT = ("kind", "statement", "table", "key_columns", "connection",
@@ -206,12 +211,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--schema")
     ap.add_argument("--expected")
-    ap.add_argument("--self-test", action="store_true")
     ap.add_argument("actual", nargs="?")
-    a = ap.parse_args()
-    if a.self_test:
-        self_test()
-        return 0
+    a = lib_check.parse_args(ap, self_test)
     with open(a.actual, encoding="utf-8") as f:
         doc = json.load(f)
     msgs = validate(doc, a.schema) if a.schema else []

@@ -7,25 +7,14 @@
 set -u
 n1=$1
 fx=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fails=0
+# shellcheck source=tests/cli/lib.bash
+source "$(dirname "$0")/lib.bash"
 
-fail() {
-    echo "FAIL: $*" >&2
-    fails=$((fails + 1))
-}
-
-# expect_rc NAME WANT CMD...: runs CMD (stdout to $work/out, stderr to
-# $work/err) and checks its exit status.
+# expect_rc NAME WANT CMD...: expect_status (lib.bash), name first.
 expect_rc() {
-    local name=$1 want=$2 rc=0
+    local name=$1 want=$2
     shift 2
-    "$@" >"$work/out" 2>"$work/err" || rc=$?
-    if [ "$rc" -ne "$want" ]; then
-        fail "$name: exit $rc, want $want"
-        sed 's/^/   stderr: /' "$work/err" >&2
-    fi
+    expect_status "$want" "$name" "$@"
 }
 
 # jq-like checks with python3 (a test dependency): jcheck NAME EXPR

@@ -6,24 +6,11 @@
 set -u
 n1=$1
 fx=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fails=0
+# shellcheck source=tests/cli/lib.bash
+source "$(dirname "$0")/lib.bash"
 
-fail() {
-    echo "FAIL: $*" >&2
-    fails=$((fails + 1))
-}
-
-# check NAME EXPECTED_FILE ACTUAL_FILE
-check() {
-    if ! diff -u "$2" "$3"; then
-        fail "$1"
-    fi
-}
-
-# expect_status NAME WANT GOT
-expect_status() {
+# expect_exit NAME WANT GOT
+expect_exit() {
     if [ "$2" != "$3" ]; then
         fail "$1: exit status $3, expected $2"
     fi
@@ -31,19 +18,19 @@ expect_status() {
 
 # 1. --help goes to stdout and exits 0; no LOG is a usage error.
 "$n1" events --help >"$work/out" 2>"$work/err"
-expect_status help 0 $?
+expect_exit help 0 $?
 grep -q '^usage: n1digest events' "$work/out" || fail "help text"
 [ -s "$work/err" ] && fail "help wrote to stderr"
 "$n1" events >"$work/out" 2>"$work/err"
-expect_status no-log 2 $?
+expect_exit no-log 2 $?
 "$n1" events --bogus "$fx/slow/mysql-5.7.log" >"$work/out" 2>"$work/err"
-expect_status bad-option 2 $?
+expect_exit bad-option 2 $?
 "$n1" events --max-statement x "$fx/slow/mysql-5.7.log" >/dev/null 2>&1
-expect_status bad-size 2 $?
+expect_exit bad-size 2 $?
 
 # 2. text output: one line per event; the summary on stderr.
 "$n1" events "$fx/general/mysql-5.6-legacy.log" >"$work/out" 2>"$work/err"
-expect_status text 0 $?
+expect_exit text 0 $?
 f="$fx/general/mysql-5.6-legacy.log"
 printf '%s\n' \
     "$f:4	2014-11-25T12:00:00.000000Z	1	connect	shop	root@localhost on shop" \
@@ -58,7 +45,7 @@ check summary "$work/exp" "$work/err"
 
 # 3. --json: every field, exactly.
 "$n1" events --json "$fx/slow/mysql-8.0.log" >"$work/out" 2>/dev/null
-expect_status json 0 $?
+expect_exit json 0 $?
 f="$fx/slow/mysql-8.0.log"
 cat >"$work/exp" <<X
 {"file":"$f","line":17,"offset":999,"end_offset":1217,"ts":"2024-11-25T12:00:02.000000Z","conn":8,"cmd":"quit","command":"Quit","user":"root","host":"localhost","db":"shop","sql":"administrator command: Quit","metrics":{"Query_time":1e-6,"Lock_time":0.0,"Rows_sent":0,"Rows_examined":0},"attrs":{"Time":"2024-11-25T12:00:02.000001Z","User@Host":"root[root] @ localhost []","Id":"8","Query_time":"0.000001","Lock_time":"0.000000","Rows_sent":"0","Rows_examined":"0"},"truncated":false}
@@ -74,7 +61,7 @@ grep -q '"Start":"2024-11-25T12:00:00.500023Z"' "$work/out" ||
 # 4. JSON stays valid UTF-8; NUL bytes survive as \u0000.
 "$n1" events --json "$fx/general/invalid-utf8.log" \
     "$fx/general/nul-bytes.log" >"$work/out" 2>/dev/null
-expect_status json-bytes 0 $?
+expect_exit json-bytes 0 $?
 grep -q "\"sql\":\"SELECT 'caf\\\\ufffd'\\|\"sql\":\"SELECT 'caf�'" \
     "$work/out" || fail "json: invalid UTF-8 replaced"
 grep -q 'a\\u0000b' "$work/out" || fail "json: NUL byte kept"
@@ -103,7 +90,7 @@ check gzip-stdin "$work/plain" "$work/gzstdin"
 # 6. several files: events in order, one summary line each.
 "$n1" events "$fx/general/crlf.log" "$fx/slow/crlf.log" >"$work/out" \
     2>"$work/err"
-expect_status several 0 $?
+expect_exit several 0 $?
 [ "$(wc -l <"$work/out")" -eq 4 ] || fail "several: 4 events expected"
 [ "$(wc -l <"$work/err")" -eq 2 ] || fail "several: 2 summaries expected"
 grep -q 'general/crlf.log: mariadb-general: 3 events' "$work/err" ||
@@ -113,14 +100,14 @@ grep -q 'slow/crlf.log: mariadb-slow: 1 events' "$work/err" ||
 
 # 7. skipped lines: exit 4, the warnings and the summary say so.
 "$n1" events "$fx/slow/garbage.log" >"$work/out" 2>"$work/err"
-expect_status skipped 4 $?
+expect_exit skipped 4 $?
 grep -q "^n1digest: PARSE $fx/slow/garbage.log:1: garbage line skipped" \
     "$work/err" || fail "skipped: warning"
 grep -q 'mariadb-slow: 1 events, 2 lines skipped, 0 events skipped' \
     "$work/err" || fail "skipped: summary"
 "$n1" events --max-statement 10 "$fx/slow/mysql-5.7.log" >"$work/out" \
     2>"$work/err"
-expect_status skipped-events 4 $?
+expect_exit skipped-events 4 $?
 grep -q '0 events, 11 lines skipped, 2 events skipped' "$work/err" ||
     fail "max-statement summary"
 
@@ -128,12 +115,12 @@ grep -q '0 events, 11 lines skipped, 2 events skipped' "$work/err" ||
 printf 'hello\nworld\n' >"$work/notes.txt"
 "$n1" events "$work/notes.txt" "$fx/slow/mysql-5.7.log" >"$work/out" \
     2>"$work/err"
-expect_status not-a-log 3 $?
+expect_exit not-a-log 3 $?
 grep -q "^n1digest: PARSE $work/notes.txt: not a MySQL or MariaDB query log (" \
     "$work/err" || fail "not-a-log message"
 [ "$(wc -l <"$work/out")" -eq 2 ] || fail "not-a-log: other file read"
 "$n1" events "$work/missing.log" >/dev/null 2>"$work/err"
-expect_status missing 3 $?
+expect_exit missing 3 $?
 grep -q "missing.log" "$work/err" || fail "missing: message"
 
 # 9. --tz-offset shifts local-time logs to UTC.

@@ -5,17 +5,8 @@
 # usage: fingerprint.sh N1DIGEST FIXTURES_DIR
 set -u
 n1=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fails=0
-
-# check NAME EXPECTED_FILE ACTUAL_FILE
-check() {
-    if ! diff -u "$2" "$3"; then
-        echo "FAIL: $1" >&2
-        fails=$((fails + 1))
-    fi
-}
+# shellcheck source=tests/cli/lib.bash
+source "$(dirname "$0")/lib.bash"
 
 # 1. one fingerprint per argument, each argument taken whole
 "$n1" fingerprint "SELECT * FROM t WHERE id=1" "select a from t; select 2" \

@@ -6,14 +6,8 @@
 # usage: rules.sh N1DIGEST FIXTURES_DIR
 set -u
 n1=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fails=0
-
-fail() {
-    echo "FAIL: $1" >&2
-    fails=$((fails + 1))
-}
+# shellcheck source=tests/cli/lib.bash
+source "$(dirname "$0")/lib.bash"
 
 # expect_line NAME FILE LINE: FILE has LINE as a whole line
 expect_line() {

@@ -28,8 +28,10 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "cli"))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, ".."))
 
 import check_findings  # noqa: E402
+import lib_check  # noqa: E402
 from check_readback import substitute  # noqa: E402
 
 
@@ -147,11 +149,7 @@ def main():
     ap.add_argument("--log", action="append", default=[])
     ap.add_argument("--socket")
     ap.add_argument("--db", default="n1_an")
-    ap.add_argument("--self-test", action="store_true")
-    a = ap.parse_args()
-    if a.self_test:
-        self_test()
-        return 0
+    a = lib_check.parse_args(ap, self_test)
     if not a.manifest or not a.schema or not a.log:
         ap.print_usage(sys.stderr)
         return 2

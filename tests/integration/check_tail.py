@@ -27,8 +27,13 @@ Exit status: 0 all good, 1 differences, 2 bad input.
 import argparse
 import collections
 import json
+import os
 import sqlite3
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+import lib_check  # noqa: E402
 
 
 def key(f):
@@ -177,11 +182,7 @@ def main():
     ap.add_argument("--ref-json")
     ap.add_argument("--ref-db")
     ap.add_argument("--expect", action="append", default=[])
-    ap.add_argument("--self-test", action="store_true")
-    a = ap.parse_args()
-    if a.self_test:
-        self_test()
-        return 0
+    a = lib_check.parse_args(ap, self_test)
     if not (a.tail_out and a.tail_db and a.ref_json and a.ref_db):
         ap.print_usage(sys.stderr)
         return 2

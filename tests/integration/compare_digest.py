@@ -39,6 +39,10 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+import lib_check  # noqa: E402
+
 METRICS = ["Query_time", "Lock_time", "Rows_sent", "Rows_examined"]
 PT_BUCK = 1.05
 
@@ -345,11 +349,7 @@ def main():
     ap.add_argument("--n1")
     ap.add_argument("--pt")
     ap.add_argument("--n1digest")
-    ap.add_argument("--self-test", action="store_true")
-    a = ap.parse_args()
-    if a.self_test:
-        self_test()
-        return 0
+    a = lib_check.parse_args(ap, self_test)
     events = parse_slow_log(a.log)
     texts = sorted({e["sql"] for e in events})
     ids = n1_ids(a.n1digest, texts)

@@ -29,58 +29,64 @@ for i in range(1, 41):
          f"'u{i}@example.com')")
 
 
+def id_list():
+    """user_id IN list: 1 to 12 ids."""
+    return ", ".join(str(rng.randint(1, 40))
+                     for _ in range(rng.randint(1, 12)))
+
+
+def audit_rows():
+    """VALUES rows for audit: 1 to 6 of them."""
+    return ", ".join(f"('m{rng.randint(1, 999)}')"
+                     for _ in range(rng.randint(1, 6)))
+
+
+def between():
+    """BETWEEN bounds: a range of 1 to 20 ids from 1 to 100."""
+    a = rng.randint(1, 100)
+    return f"{a} AND {a + rng.randint(1, 20)}"
+
+
+# The statement shapes, by number: each takes the random user id drawn
+# for the statement and draws the rest of its literals in text order.
+SHAPES = [
+    lambda uid: f"SELECT * FROM users WHERE id = {uid}",
+    lambda uid: f"SELECT name FROM users WHERE email = 'u{uid}@example.com'",
+    lambda uid: f"SELECT COUNT(*) FROM orders WHERE user_id = {uid}",
+    lambda uid: ("SELECT o.id, u.name FROM orders o JOIN users u ON "
+                 f"u.id = o.user_id WHERE o.amount > {rng.randint(0, 900)}"),
+    lambda uid: f"SELECT * FROM orders WHERE user_id IN ({id_list()})",
+    lambda uid: ("INSERT INTO orders (user_id, amount, note) VALUES "
+                 f"({uid}, {rng.randint(1, 1000)}, 'n{rng.randint(1, 99)}')"),
+    lambda uid: f"INSERT INTO audit (msg) VALUES {audit_rows()}",
+    lambda uid: (f"UPDATE users SET name = 'n{rng.randint(1, 999)}' "
+                 f"WHERE id = {uid}"),
+    lambda uid: f"DELETE FROM audit WHERE id = {rng.randint(1, 200)}",
+    lambda uid: ("SELECT SLEEP("
+                 f"{rng.choice([0.001, 0.002, 0.005, 0.01, 0.02])})"),
+    lambda uid: ("SELECT user_id, SUM(amount) FROM orders GROUP BY user_id "
+                 f"ORDER BY 2 DESC LIMIT {rng.randint(1, 10)}"),
+    lambda uid: "SELECT * FROM orders ORDER BY amount DESC LIMIT 5",
+    lambda uid: ("SELECT u.id FROM users u WHERE EXISTS (SELECT 1 FROM "
+                 "orders o WHERE o.user_id = u.id AND o.amount > "
+                 f"{rng.randint(0, 999)})"),
+    lambda uid: ("UPDATE orders SET amount = amount + 1 WHERE id BETWEEN "
+                 f"{between()}"),
+    lambda uid: f"SELECT id FROM users WHERE name LIKE 'user{uid}%'",
+    lambda uid: (f"SELECT BENCHMARK({rng.choice([100, 1000, 10000, 50000])}, "
+                 f"MD5('x{uid}'))"),
+    lambda uid: f"SELECT amount FROM orders WHERE id = {rng.randint(1, 100)}",
+    lambda uid: "SHOW STATUS LIKE 'Threads%'",
+    lambda uid: ("SELECT MAX(amount), MIN(amount) FROM orders WHERE "
+                 f"user_id > {uid}"),
+    lambda uid: f"SELECT email FROM users WHERE id < {uid} ORDER BY id DESC",
+]
+
+
 def shape(k):
+    """Statement k, with a random user id drawn first."""
     uid = rng.randint(1, 40)
-    if k == 0:
-        return f"SELECT * FROM users WHERE id = {uid}"
-    if k == 1:
-        return f"SELECT name FROM users WHERE email = 'u{uid}@example.com'"
-    if k == 2:
-        return f"SELECT COUNT(*) FROM orders WHERE user_id = {uid}"
-    if k == 3:
-        return ("SELECT o.id, u.name FROM orders o JOIN users u ON "
-                f"u.id = o.user_id WHERE o.amount > {rng.randint(0, 900)}")
-    if k == 4:
-        ids = ", ".join(str(rng.randint(1, 40))
-                        for _ in range(rng.randint(1, 12)))
-        return f"SELECT * FROM orders WHERE user_id IN ({ids})"
-    if k == 5:
-        return ("INSERT INTO orders (user_id, amount, note) VALUES "
-                f"({uid}, {rng.randint(1, 1000)}, 'n{rng.randint(1, 99)}')")
-    if k == 6:
-        rows = ", ".join(f"('m{rng.randint(1, 999)}')"
-                         for _ in range(rng.randint(1, 6)))
-        return f"INSERT INTO audit (msg) VALUES {rows}"
-    if k == 7:
-        return f"UPDATE users SET name = 'n{rng.randint(1, 999)}' WHERE id = {uid}"
-    if k == 8:
-        return f"DELETE FROM audit WHERE id = {rng.randint(1, 200)}"
-    if k == 9:
-        return f"SELECT SLEEP({rng.choice([0.001, 0.002, 0.005, 0.01, 0.02])})"
-    if k == 10:
-        return ("SELECT user_id, SUM(amount) FROM orders GROUP BY user_id "
-                f"ORDER BY 2 DESC LIMIT {rng.randint(1, 10)}")
-    if k == 11:
-        return "SELECT * FROM orders ORDER BY amount DESC LIMIT 5"
-    if k == 12:
-        return ("SELECT u.id FROM users u WHERE EXISTS (SELECT 1 FROM orders o "
-                f"WHERE o.user_id = u.id AND o.amount > {rng.randint(0, 999)})")
-    if k == 13:
-        a = rng.randint(1, 100)
-        return (f"UPDATE orders SET amount = amount + 1 WHERE id BETWEEN {a} "
-                f"AND {a + rng.randint(1, 20)}")
-    if k == 14:
-        return f"SELECT id FROM users WHERE name LIKE 'user{uid}%'"
-    if k == 15:
-        return (f"SELECT BENCHMARK({rng.choice([100, 1000, 10000, 50000])}, "
-                f"MD5('x{uid}'))")
-    if k == 16:
-        return f"SELECT amount FROM orders WHERE id = {rng.randint(1, 100)}"
-    if k == 17:
-        return "SHOW STATUS LIKE 'Threads%'"
-    if k == 18:
-        return f"SELECT MAX(amount), MIN(amount) FROM orders WHERE user_id > {uid}"
-    return f"SELECT email FROM users WHERE id < {uid} ORDER BY id DESC"
+    return SHAPES[k](uid)
 
 
 for _ in range(320):

@@ -64,6 +64,80 @@ mdb_log()
     echo "mdb: $*" >&2
 }
 
+# Sets what every test_*.sh takes from its command line, N1DIGEST
+# SOURCE_ROOT CMAKE_BINARY_DIR: n1digest, root and bindir, and from them
+# here (tests/integration) and workload (the built n1_workload).
+# Usage: mdb_test_args "$@"
+mdb_test_args()
+{
+    n1digest=$1
+    root=$2
+    bindir=$3
+    here=$root/tests/integration
+    workload=$bindir/tests/n1_workload
+}
+
+# Ends a test that cannot run here with status 77 (CTest reports it as
+# skipped, never as passed): when the MariaDB server or client or any
+# TOOL is not installed. Usage: mdb_require NAME [TOOL...]
+mdb_require()
+{
+    local name=$1 tool
+
+    shift
+    for tool in mariadbd mariadb-install-db mariadb-admin mariadb "$@"; do
+        if ! command -v "$tool" >/dev/null 2>&1; then
+            echo "$name: $tool is not installed; skipped" >&2
+            exit 77
+        fi
+    done
+}
+
+# Ends the test with status 1 when a FILE the build makes is not there.
+# Usage: mdb_require_built NAME FILE...
+mdb_require_built()
+{
+    local name=$1 f
+
+    shift
+    for f in "$@"; do
+        if [ ! -x "$f" ]; then
+            echo "$name: $f is missing; build the project first" >&2
+            exit 1
+        fi
+    done
+}
+
+# Sets work to a new temporary directory, removed at exit with the
+# server's. Usage: mdb_work_dir
+mdb_work_dir()
+{
+    work=$(mktemp -d)
+    mdb_register_tmp "$work"
+}
+
+# Runs the n1_workload binary WORKLOAD's SCENARIO against the server,
+# writing its manifest to $work/manifest.jsonl.
+# Usage: mdb_run_workload WORKLOAD SCENARIO
+mdb_run_workload()
+{
+    "$1" --socket "$MDB_SOCKET" --manifest "$work/manifest.jsonl" \
+        --scenario "$2"
+}
+
+# Copies the files of $work to DEST (emptied first) after a failure and
+# says so. Usage: mdb_keep_for_inspection NAME DEST [WHAT]
+# (WHAT: what the files are; "logs and outputs" when not given).
+mdb_keep_for_inspection()
+{
+    local name=$1 dest=$2 what=${3:-logs and outputs}
+
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    cp "$work"/* "$dest/" 2>/dev/null || true
+    echo "$name: $what kept in $dest" >&2
+}
+
 # Prints the error log (on a failed start or shutdown).
 mdb_dump_error_log()
 {

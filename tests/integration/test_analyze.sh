@@ -16,44 +16,24 @@
 # On failure the logs, the manifest and n1digest's output are kept in
 # CMAKE_BINARY_DIR/Testing/analyze/ for inspection.
 set -euo pipefail
-n1digest=$1
-root=$2
-bindir=$3
-here=$root/tests/integration
-workload=$bindir/tests/n1_workload
-schema=$root/docs/findings.schema.json
 # shellcheck source=tests/integration/lib_mariadb.sh
-source "$here/lib_mariadb.sh"
+source "$(dirname "$0")/lib_mariadb.sh"
+mdb_test_args "$@"
+schema=$root/docs/findings.schema.json
 
-for f in "$n1digest" "$workload"; do
-    if [ ! -x "$f" ]; then
-        echo "test_analyze: $f is missing; build the project first" >&2
-        exit 1
-    fi
-done
+mdb_require test_analyze python3
+mdb_require_built test_analyze "$n1digest" "$workload"
 python3 "$here/check_analyze.py" --self-test
 python3 "$root/tests/cli/check_findings.py" --self-test
 
-work=$(mktemp -d)
-mdb_register_tmp "$work"
+mdb_work_dir
 mdb_start
-"$workload" --socket "$MDB_SOCKET" --manifest "$work/manifest.jsonl" \
-    --scenario analyze
+mdb_run_workload "$workload" analyze
 # Close and reopen both logs so that every line is on disk, then copy
 # them; the server keeps running for the rewrite checks.
 mdb_sql "FLUSH GENERAL LOGS, SLOW LOGS"
 cp "$MDB_GENERAL_LOG" "$work/general.log"
 cp "$MDB_SLOW_LOG" "$work/slow.log"
-
-keep_for_inspection()
-{
-    local dest=$bindir/Testing/analyze
-
-    rm -rf "$dest"
-    mkdir -p "$dest"
-    cp "$work"/* "$dest/" 2>/dev/null || true
-    echo "test_analyze: logs and outputs kept in $dest" >&2
-}
 
 # Runs analyze on one log into $work/NAME.json; exit 0 is required (no
 # line of a real server's log may be skipped, findings do not fail).
@@ -197,6 +177,6 @@ if [ "$status" -eq 0 ]; then
     same_findings || status=1
 fi
 if [ "$status" -ne 0 ]; then
-    keep_for_inspection
+    mdb_keep_for_inspection test_analyze "$bindir/Testing/analyze"
 fi
 exit "$status"

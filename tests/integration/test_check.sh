@@ -12,41 +12,22 @@
 # On failure the logs and outputs are kept in
 # CMAKE_BINARY_DIR/Testing/check/ for inspection.
 set -euo pipefail
-n1digest=$1
-root=$2
-bindir=$3
-here=$root/tests/integration
-workload=$bindir/tests/n1_workload
+# shellcheck source=tests/integration/lib_mariadb.sh
+source "$(dirname "$0")/lib_mariadb.sh"
+mdb_test_args "$@"
 checker=$root/tests/cli/check_ci.py
 schema=$root/tests/schemas/sarif-2.1.0-subset.schema.json
-# shellcheck source=tests/integration/lib_mariadb.sh
-source "$here/lib_mariadb.sh"
 
-for f in "$n1digest" "$workload"; do
-    if [ ! -x "$f" ]; then
-        echo "test_check: $f is missing; build the project first" >&2
-        exit 1
-    fi
-done
+mdb_require test_check python3
+mdb_require_built test_check "$n1digest" "$workload"
 
-work=$(mktemp -d)
-mdb_register_tmp "$work"
+mdb_work_dir
 status=0
 
 fail()
 {
     echo "test_check: FAIL: $*" >&2
     status=1
-}
-
-keep_for_inspection()
-{
-    local dest=$bindir/Testing/check
-
-    rm -rf "$dest"
-    mkdir -p "$dest"
-    cp "$work"/* "$dest/" 2>/dev/null || true
-    echo "test_check: logs and outputs kept in $dest" >&2
 }
 
 # check_run WANT NAME ARGS...: runs n1digest check ARGS, stdout in
@@ -127,6 +108,6 @@ check_run 1 v2-junit --baseline "$work/baseline.json" --format junit \
 python3 "$checker" junit "$work/v2.xml" || fail "v2: JUnit XML is wrong"
 
 if [ "$status" -ne 0 ]; then
-    keep_for_inspection
+    mdb_keep_for_inspection test_check "$bindir/Testing/check"
 fi
 exit "$status"

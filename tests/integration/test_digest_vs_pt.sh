@@ -11,23 +11,14 @@
 # On failure the log and both reports are kept in
 # CMAKE_BINARY_DIR/Testing/digest_vs_pt/.
 set -euo pipefail
-n1digest=$1
-root=$2
-bindir=$3
-here=$root/tests/integration
 # shellcheck source=tests/integration/lib_mariadb.sh
-source "$here/lib_mariadb.sh"
+source "$(dirname "$0")/lib_mariadb.sh"
+mdb_test_args "$@"
 
-for tool in pt-query-digest pt-fingerprint mariadb python3; do
-    if ! command -v "$tool" >/dev/null; then
-        echo "test_digest_vs_pt: $tool is not installed" >&2
-        exit 1
-    fi
-done
+mdb_require test_digest_vs_pt pt-query-digest pt-fingerprint python3
 python3 "$here/compare_digest.py" --self-test
 
-work=$(mktemp -d)
-mdb_register_tmp "$work"
+mdb_work_dir
 python3 "$here/digest_workload.py" >"$work/workload.sql"
 mdb_start
 mariadb --no-defaults --socket="$MDB_SOCKET" --user=root \
@@ -51,10 +42,7 @@ if [ "$status" -eq 0 ]; then
         status=1
 fi
 if [ "$status" -ne 0 ]; then
-    dest=$bindir/Testing/digest_vs_pt
-    rm -rf "$dest"
-    mkdir -p "$dest"
-    cp "$work"/* "$dest/" 2>/dev/null || true
-    echo "test_digest_vs_pt: inputs and reports kept in $dest" >&2
+    mdb_keep_for_inspection test_digest_vs_pt \
+        "$bindir/Testing/digest_vs_pt" "inputs and reports"
 fi
 exit "$status"

@@ -8,30 +8,20 @@
 # On failure the logs, the manifest and n1digest's output are kept in
 # CMAKE_BINARY_DIR/Testing/readback/ for inspection.
 set -euo pipefail
-n1digest=$1
-root=$2
-bindir=$3
-here=$root/tests/integration
-workload=$bindir/tests/n1_workload
 # shellcheck source=tests/integration/lib_mariadb.sh
-source "$here/lib_mariadb.sh"
+source "$(dirname "$0")/lib_mariadb.sh"
+mdb_test_args "$@"
 
-for f in "$n1digest" "$workload"; do
-    if [ ! -x "$f" ]; then
-        echo "test_readback: $f is missing; build the project first" >&2
-        exit 1
-    fi
-done
+mdb_require test_readback python3
+mdb_require_built test_readback "$n1digest" "$workload"
 
 # The checker's own logic first: cheap, and it tells a broken checker from
 # a broken reader.
 python3 "$here/check_readback.py" --self-test
 
-work=$(mktemp -d)
-mdb_register_tmp "$work"
+mdb_work_dir
 mdb_start
-"$workload" --socket "$MDB_SOCKET" --manifest "$work/manifest.jsonl" \
-    --scenario readback
+mdb_run_workload "$workload" readback
 # A clean shutdown flushes both logs; the copies outlive the server's dir.
 mdb_stop_keep_logs "$work"
 
@@ -53,16 +43,6 @@ read_log()
     sed 's/^/   stderr: /' "$work/$name.stderr"
 }
 
-keep_for_inspection()
-{
-    local dest=$bindir/Testing/readback
-
-    rm -rf "$dest"
-    mkdir -p "$dest"
-    cp "$work"/* "$dest/" 2>/dev/null || true
-    echo "test_readback: logs and outputs kept in $dest" >&2
-}
-
 status=0
 read_log general "$MDB_GENERAL_LOG" || status=1
 read_log slow "$MDB_SLOW_LOG" || status=1
@@ -72,6 +52,6 @@ if [ "$status" -eq 0 ]; then
         status=1
 fi
 if [ "$status" -ne 0 ]; then
-    keep_for_inspection
+    mdb_keep_for_inspection test_readback "$bindir/Testing/readback"
 fi
 exit "$status"

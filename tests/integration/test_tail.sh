@@ -18,31 +18,20 @@
 # On failure the logs, both stores and every output are kept in
 # CMAKE_BINARY_DIR/Testing/tail/.
 set -euo pipefail
-n1digest=$(realpath -m "$1")
-root=$2
-bindir=$3
-here=$root/tests/integration
-keep=$bindir/Testing/tail
 # shellcheck source=tests/integration/lib_mariadb.sh
-source "$here/lib_mariadb.sh"
+source "$(dirname "$0")/lib_mariadb.sh"
+mdb_test_args "$@"
+n1digest=$(realpath -m "$n1digest")
+keep=$bindir/Testing/tail
 
 GAP_MS=1000
 WAIT_S=20 # bound on every wait for a condition
 
-if [ ! -x "$n1digest" ]; then
-    echo "test_tail: $n1digest is missing; build the project first" >&2
-    exit 1
-fi
-for tool in sqlite3 python3 mariadb; do
-    if ! command -v "$tool" >/dev/null; then
-        echo "test_tail: $tool is not installed" >&2
-        exit 1
-    fi
-done
+mdb_require test_tail sqlite3 python3
+mdb_require_built test_tail "$n1digest"
 python3 "$here/check_tail.py" --self-test
 
-work=$(mktemp -d)
-mdb_register_tmp "$work"
+mdb_work_dir
 mdb_start
 log=$MDB_GENERAL_LOG
 tail_pid=""
