@@ -204,8 +204,12 @@ mdb_start()
 
     # Small InnoDB files keep initialisation fast on a two-core CI box;
     # no native AIO because containers often forbid io_uring and libaio.
+    # Temporary tables go to the private directory: in the shared /tmp, two
+    # servers initialising at once clash on their names.
+    mkdir -p "$MDB_DIR/tmp"
     local common=(
         --datadir="$MDB_DIR/data"
+        --tmpdir="$MDB_DIR/tmp"
         --innodb-log-file-size=8M
         --innodb-buffer-pool-size=32M
         --innodb-data-file-path=ibdata1:10M:autoextend
