@@ -657,6 +657,24 @@ int rd_is_banner(const char *s, size_t len)
     return 0;
 }
 
+enum rd_banner rd_banner_step(enum rd_banner state, const char *s, size_t len)
+{
+    if (rd_is_banner(s, len)) {
+        return RD_BANNER_START;
+    }
+    if (state == RD_BANNER_START && len >= 10 &&
+        memcmp(s, "Tcp port: ", 10) == 0) {
+        return RD_BANNER_PORT;
+    }
+    /* MySQL pads the column header with spaces, MariaDB with tabs: only
+       its ends are fixed. */
+    if (state == RD_BANNER_PORT && len >= 12 && memcmp(s, "Time", 4) == 0 &&
+        memcmp(s + len - 8, "Argument", 8) == 0) {
+        return RD_BANNER_DONE;
+    }
+    return RD_BANNER_NONE;
+}
+
 static int has_text(const char *hay, size_t n, const char *needle)
 {
     size_t k = strlen(needle);
@@ -726,19 +744,6 @@ static int decide(struct n1_reader *r, const char *s, size_t len, const char *w,
     return 0;
 }
 
-static int banner_follow(const char *s, size_t len, int state)
-{
-    if (state == 1 && len >= 10 && memcmp(s, "Tcp port: ", 10) == 0) {
-        return 1;
-    }
-    if (state == 2 && len >= 8 && memcmp(s, "Time", 4) == 0 &&
-        has_text(s, len, "Id") && has_text(s, len, "Command") && len >= 8 &&
-        memcmp(s + len - 8, "Argument", 8) == 0) {
-        return 1;
-    }
-    return 0;
-}
-
 /*
  * Runs detection over the peeked window at open. Returns 0 (decided, or
  * undecided but plausible) or -1 when the window shows this is not a
@@ -750,7 +755,7 @@ static int detect_window(struct n1_reader *r, struct n1_error *err)
     long n = n1_source_peek(r->src, DETECT_WINDOW, &w, err);
     size_t pos = 0;
     unsigned lines = 0, other = 0;
-    int banner = 0;
+    enum rd_banner banner = RD_BANNER_NONE;
     char first[48] = "";
 
     if (n < 0) {
@@ -778,12 +783,8 @@ static int detect_window(struct n1_reader *r, struct n1_error *err)
                    &r->saw_mariadb)) {
             return 0;
         }
-        if (rd_is_banner(s, len)) {
-            banner = 1;
-        } else if (banner_follow(s, len, banner)) {
-            banner = banner == 1 ? 2 : 0;
-        } else {
-            banner = 0;
+        banner = rd_banner_step(banner, s, len);
+        if (banner == RD_BANNER_NONE) {
             if (other++ == 0) {
                 size_t k = len < sizeof(first) - 1 ? len : sizeof(first) - 1;
 
@@ -882,12 +883,8 @@ static int feed(struct n1_reader *r, const struct n1_line *ln,
             return -1;
         }
         if (!decide(r, ln->text, ln->len, w, (size_t)n, &r->saw_mariadb)) {
-            if (rd_is_banner(ln->text, ln->len)) {
-                r->banner = 1;
-            } else if (banner_follow(ln->text, ln->len, r->banner)) {
-                r->banner = r->banner == 1 ? 2 : 0;
-            } else {
-                r->banner = 0;
+            r->banner = rd_banner_step(r->banner, ln->text, ln->len);
+            if (r->banner == RD_BANNER_NONE) {
                 rd_skip_line(r, ln, "garbage line skipped");
                 if (++r->undecided_lines > DETECT_LINES) {
                     n1_err_set(err, N1_EPARSE, r->name, ln->lineno,
@@ -899,7 +896,7 @@ static int feed(struct n1_reader *r, const struct n1_line *ln,
             }
             return 0;
         }
-        r->banner = 0;
+        r->banner = RD_BANNER_NONE;
     }
     return r->slow ? rd_slow_line(r, ln) : rd_general_line(r, ln);
 }
@@ -975,7 +972,7 @@ int n1_reader_seek(struct n1_reader *r, uint64_t offset, unsigned long line,
     }
     r->has_building = 0;
     r->has_ready = 0;
-    r->banner = 0;
+    r->banner = RD_BANNER_NONE;
     r->gen_ts = N1_TS_NONE;
     r->sl_time = N1_TS_NONE;
     r->sl_quote = RD_Q_NONE;

@@ -64,6 +64,16 @@ struct rd_conn {
     char *db;      /* heap; NULL when unknown */
 };
 
+/* Where a server banner stands after a line: the three lines a server
+   writes at the top of its log on each start (see rd_banner_step). */
+enum rd_banner {
+    RD_BANNER_NONE = 0, /* the line is not part of a banner */
+    RD_BANNER_START,    /* "<binary>, Version: ... started with:" */
+    RD_BANNER_PORT,     /* "Tcp port: ..." right after the start line */
+    RD_BANNER_DONE      /* the "Time ... Argument" column header after
+                           that: the banner is complete */
+};
+
 /* Slow-log quote/comment state between lines. */
 enum rd_quote {
     RD_Q_NONE = 0, /* outside any quote or comment */
@@ -98,7 +108,7 @@ struct n1_reader {
 
     /* General-log state. */
     int64_t gen_ts; /* last time column seen (UTC us) */
-    int banner;     /* banner lines seen in a row (0-2) */
+    enum rd_banner banner; /* banner state after the last line */
 
     /* Slow-log state. */
     int sl_body;            /* the entry is past its # header lines */
@@ -186,5 +196,15 @@ void rd_slow_end(struct n1_reader *r, int at_end);
 int rd_general_is_header(const char *s, size_t len);
 int rd_slow_is_header(const char *s, size_t len);
 int rd_is_banner(const char *s, size_t len);
+
+/*
+ * The banner state machine, the one definition every parser and the
+ * detection use. Given the state after the previous line, returns the
+ * state after line s (len bytes, no newline): RD_BANNER_START for a
+ * start line (whatever came before), RD_BANNER_PORT for "Tcp port: "
+ * after a start line, RD_BANNER_DONE for a line that starts with "Time"
+ * and ends with "Argument" after the port line, else RD_BANNER_NONE.
+ */
+enum rd_banner rd_banner_step(enum rd_banner state, const char *s, size_t len);
 
 #endif /* N1_READER_INT_H */

@@ -531,30 +531,21 @@ int rd_slow_line(struct n1_reader *r, const struct n1_line *ln)
         rd_skip_line(r, ln, "garbage line skipped");
         return 0;
     }
-    if (rd_is_banner(s, len)) {
+    r->banner = rd_banner_step(r->banner, s, len);
+    if (r->banner == RD_BANNER_START) {
         rd_slow_end(r, 0);
-        r->banner = 1;
         if (r->flavour != N1_FLAVOUR_SLOW_PERCONA &&
             strstr(s, "MariaDB") != NULL) {
             r->flavour = N1_FLAVOUR_SLOW_MARIADB;
         }
         return 0;
     }
-    if (!building || r->banner != 0) {
-        if (r->banner == 1 && STARTS(s, len, "Tcp port: ")) {
-            r->banner = 2;
-            return 0;
-        }
-        if (r->banner == 2 && STARTS(s, len, "Time") && len >= 8 &&
-            memcmp(s + len - 8, "Argument", 8) == 0) {
-            r->banner = 0;
-            return 0;
-        }
-        r->banner = 0;
-        if (!building) {
-            rd_skip_line(r, ln, "garbage line skipped");
-            return 0;
-        }
+    if (r->banner != RD_BANNER_NONE) {
+        return 0; /* the rest of a banner, even inside an entry */
+    }
+    if (!building) {
+        rd_skip_line(r, ln, "garbage line skipped");
+        return 0;
     }
     if (!r->sl_stmt && !r->sl_set_ts) {
         if (STARTS(s, len, "use ") && s[len - 1] == ';' && len < 260) {
