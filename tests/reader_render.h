@@ -40,6 +40,7 @@
 #include "read/reader.h"
 #include "base/strbuf.h"
 #include "base/textutil.h"
+#include "base/timeutil.h"
 
 static void rr_escape(struct n1_strbuf *out, const char *s, size_t n)
 {

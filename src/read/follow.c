@@ -39,6 +39,7 @@
 #include <sys/inotify.h>
 #endif
 
+#include "base/timeutil.h"
 #include "read/follow.h"
 #include "read/reader_ctx.h"
 
@@ -72,14 +73,6 @@ struct n1_follow {
     uint64_t skip_below;         /* drop events starting before this */
     int resumed;                 /* the start offset was used */
 };
-
-static double mono_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void notice(struct n1_follow *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -269,7 +262,7 @@ static int open_generation(struct n1_follow *f, struct n1_error *err)
     f->head_hash = XXH64("", 0, 0);
     f->last_size = (uint64_t)st.st_size;
     f->probe_size = (uint64_t)st.st_size;
-    f->last_growth = mono_now();
+    f->last_growth = n1_mono_now();
     f->skip_below = 0;
     if (f->start_pending) {
         f->start_pending = 0;
@@ -343,7 +336,7 @@ static void look(struct n1_follow *f)
     }
     if ((uint64_t)fst.st_size != f->last_size) {
         f->last_size = (uint64_t)fst.st_size;
-        f->last_growth = mono_now();
+        f->last_growth = n1_mono_now();
         f->settled = 0;
     }
 }
@@ -469,7 +462,7 @@ int n1_follow_next(struct n1_follow *f, struct n1_event *ev,
             continue;
         }
         if (!f->settled &&
-            mono_now() - f->last_growth >= f->opts.settle_ms / 1000.0 &&
+            n1_mono_now() - f->last_growth >= f->opts.settle_ms / 1000.0 &&
             f->last_size == n1_reader_stats(f->r)->bytes) {
             /* Quiet, and no half-written line is held back: the event
                being built is complete. */
@@ -484,7 +477,7 @@ int n1_follow_next(struct n1_follow *f, struct n1_event *ev,
 
 void n1_follow_wait(struct n1_follow *f, int timeout_ms)
 {
-    double until = mono_now() + timeout_ms / 1000.0;
+    double until = n1_mono_now() + timeout_ms / 1000.0;
 
     if (f->look_now) {
         return;
@@ -493,7 +486,7 @@ void n1_follow_wait(struct n1_follow *f, int timeout_ms)
     while (f->ino_fd >= 0) {
         char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
         struct pollfd pfd = {f->ino_fd, POLLIN, 0};
-        double left = until - mono_now();
+        double left = until - n1_mono_now();
         int relevant = 0;
         ssize_t got;
 
@@ -522,7 +515,7 @@ void n1_follow_wait(struct n1_follow *f, int timeout_ms)
     }
 #endif
     {
-        double left = until - mono_now();
+        double left = until - n1_mono_now();
         struct timespec ts;
 
         if (left <= 0) {

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/timeutil.h"
 #include "read/reader_int.h"
 
 struct command_word {
@@ -104,9 +105,9 @@ static int parse_header(const char *s, size_t len, long tz, struct header *h)
         i = 2;
     } else if (len >= 16 && s[0] >= '0' && s[0] <= '9') {
         if (s[4] == '-') {
-            n = rd_parse_iso(s, len, &h->ts);
+            n = n1_ts_parse_iso(s, len, N1_TS_ISO_STRICT, &h->ts);
         } else {
-            n = rd_parse_yymmdd(s, len, tz, &h->ts);
+            n = n1_ts_parse_yymmdd(s, len, tz, &h->ts);
         }
         if (n == 0 || n >= len || s[n] != '\t') {
             return 0;

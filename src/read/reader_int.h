@@ -174,18 +174,6 @@ void rd_conn_drop(struct n1_reader *r, uint64_t id);
 /* Replaces *slot with a heap copy of s[0..len). Returns 0 or -1. */
 int rd_conn_setstr(char **slot, const char *s, size_t len);
 
-/* Days since 1970-01-01 for a civil date. */
-int64_t rd_days_from_civil(int64_t y, unsigned m, unsigned d);
-
-/* Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)" at s (len bytes
-   available). Returns bytes used and sets *us, or 0 when it is not one. */
-size_t rd_parse_iso(const char *s, size_t len, int64_t *us);
-
-/* Parses "YYMMDD HH:MM:SS" (hour may be space-padded) as local time,
-   applying tz_offset_s. Returns bytes used, or 0. */
-size_t rd_parse_yymmdd(const char *s, size_t len, long tz_offset_s,
-                       int64_t *us);
-
 /* The parsers: feed one line; finish at the end of input (or on flush). */
 int rd_general_line(struct n1_reader *r, const struct n1_line *ln);
 void rd_general_end(struct n1_reader *r, int at_end);

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/timeutil.h"
 #include "read/reader_int.h"
 
 static int starts(const char *s, size_t len, const char *p, size_t plen)
@@ -246,7 +247,7 @@ static void take_pair(struct n1_reader *r, const char *name, size_t nl,
     } else if (nl == 5 && memcmp(name, "Start", 5) == 0) {
         int64_t us;
 
-        if (rd_parse_iso(val, vl, &us) == vl) {
+        if (n1_ts_parse_iso(val, vl, N1_TS_ISO_STRICT, &us) == vl) {
             r->sl_start = us;
         }
     }
@@ -372,9 +373,9 @@ static void parse_time(struct n1_reader *r, const char *v, size_t len)
         len--;
     }
     rd_add_attr(r, "Time", 4, v, len);
-    n = rd_parse_iso(v, len, &us);
+    n = n1_ts_parse_iso(v, len, N1_TS_ISO_STRICT, &us);
     if (n == 0) {
-        n = rd_parse_yymmdd(v, len, r->opts.tz_offset_s, &us);
+        n = n1_ts_parse_yymmdd(v, len, r->opts.tz_offset_s, &us);
     } else if (r->flavour == N1_FLAVOUR_SLOW_LEGACY) {
         r->flavour = N1_FLAVOUR_SLOW_MYSQL;
     }
