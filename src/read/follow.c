@@ -67,7 +67,9 @@ struct n1_follow {
     int switch_pending;          /* report N1_FOLLOW_SWITCH next */
     int look_now;                /* SIGHUP: look at the path at once */
     int start_pending;           /* start not applied to a file yet */
-    struct n1_follow_start start; /* from the caller; ctx owned */
+    struct n1_follow_start start; /* from the caller; ctx points to
+                                     ctx_copy */
+    void *ctx_copy;              /* owned copy of the caller's snapshot */
     uint64_t read_before;        /* bytes read by earlier generations */
     uint64_t read_from;          /* where the current reader started */
     uint64_t skip_below;         /* drop events starting before this */
@@ -151,13 +153,12 @@ struct n1_follow *n1_follow_open(const char *path,
         f->start.ctx_len = 0;
         f->start_pending = 1;
         if (start->ctx != NULL && start->ctx_len > 0) {
-            void *copy = malloc(start->ctx_len);
-
-            if (copy == NULL) {
+            f->ctx_copy = malloc(start->ctx_len);
+            if (f->ctx_copy == NULL) {
                 goto oom;
             }
-            memcpy(copy, start->ctx, start->ctx_len);
-            f->start.ctx = copy;
+            memcpy(f->ctx_copy, start->ctx, start->ctx_len);
+            f->start.ctx = f->ctx_copy;
             f->start.ctx_len = start->ctx_len;
         }
         if (f->start.seek > f->start.offset) {
@@ -178,7 +179,7 @@ struct n1_follow *n1_follow_open(const char *path,
     return f;
 
 oom:
-    n1_err_set(err, N1_ESYS, path, 0, "SYSTEM out of memory");
+    n1_err_oom(err, "following the log");
     n1_follow_close(f);
     return NULL;
 }
@@ -236,12 +237,12 @@ static int open_generation(struct n1_follow *f, struct n1_error *err)
         if (errno == ENOENT) {
             return 0;
         }
-        n1_err_set(err, N1_ESYS, f->path, 0, "SYSTEM cannot open: %s",
+        n1_err_set(err, N1_ESYS, f->path, 0, "cannot open: %s",
                    strerror(errno));
         return -1;
     }
     if (fstat(f->fd, &st) != 0) {
-        n1_err_set(err, N1_ESYS, f->path, 0, "SYSTEM stat: %s",
+        n1_err_set(err, N1_ESYS, f->path, 0, "stat: %s",
                    strerror(errno));
         close_generation(f);
         return -1;
@@ -631,7 +632,7 @@ void n1_follow_close(struct n1_follow *f)
         return;
     }
     close_generation(f);
-    free((void *)f->start.ctx);
+    free(f->ctx_copy);
     if (f->ino_fd >= 0) {
         close(f->ino_fd);
     }

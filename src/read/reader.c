@@ -708,7 +708,7 @@ struct n1_reader *n1_reader_open(const char *path,
 
     r = calloc(1, sizeof(*r));
     if (r == NULL) {
-        n1_err_set(err, N1_ESYS, path, 0, "SYSTEM out of memory");
+        n1_err_oom(err, "opening the reader");
         goto out;
     }
     if (opts != NULL) {
@@ -726,7 +726,7 @@ struct n1_reader *n1_reader_open(const char *path,
     r->sl_time = N1_TS_NONE;
     r->name = strdup(path);
     if (r->name == NULL) {
-        n1_err_set(err, N1_ESYS, path, 0, "SYSTEM out of memory");
+        n1_err_oom(err, "opening the reader");
         goto out;
     }
     r->src = n1_source_open(path, r->opts.follow, r->opts.max_statement, err);
@@ -763,7 +763,7 @@ static int feed(struct n1_reader *r, const struct n1_line *ln,
            overwrite the bytes ln points to: work on a copy. */
         n1_strbuf_reset(&r->held);
         if (n1_strbuf_append(&r->held, ln->text, ln->len) != 0) {
-            n1_err_set(err, N1_ESYS, r->name, ln->lineno, "out of memory");
+            n1_err_oom(err, "copying an undecided line");
             return -1;
         }
         copy = *ln;
