@@ -468,68 +468,130 @@ void rd_slow_end(struct n1_reader *r, int at_end)
     rd_finish(r, at_end);
 }
 
-int rd_slow_line(struct n1_reader *r, const struct n1_line *ln)
+/* The statement goes on with ln. */
+static void stmt_line(struct n1_reader *r, const struct n1_line *ln)
+{
+    rd_extend(r, ln);
+    rd_append_sql(r, ln->text, ln->len, r->sl_stmt);
+    r->sl_stmt = 1;
+    r->sl_body = 1;
+    r->sl_quote = scan_quotes(r->sl_quote, ln->text, ln->len);
+}
+
+/* "# administrator command: X": MySQL writes it after "SET timestamp=",
+   as the statement. */
+static void admin_line(struct n1_reader *r, const struct n1_line *ln)
+{
+    const char *s = ln->text;
+    struct rd_evbuf *e = rd_cur(r);
+    size_t end = s[ln->len - 1] == ';' ? ln->len - 1 : ln->len;
+
+    rd_extend(r, ln);
+    r->sl_admin = 1;
+    r->sl_stmt = 1;
+    r->sl_body = 1;
+    rd_set_sql(r, s + 2, end - 2);
+    rd_set_str(r, &e->command, s + 25, end - 25);
+    e->ev.cmd = (end - 25 == 4 && memcmp(s + 25, "Quit", 4) == 0)
+                    ? N1_CMD_QUIT
+                    : N1_CMD_OTHER;
+}
+
+/*
+ * A line that starts with "#": an entry's header line, or a comment.
+ * Returns 1 when it is a comment line inside the statement (the caller
+ * appends it), else 0 (taken, or skipped as garbage).
+ */
+static int hash_line(struct n1_reader *r, const struct n1_line *ln)
 {
     const char *s = ln->text;
     size_t len = ln->len;
     int building = r->has_building;
+
+    if (STARTS(s, len, "# Time: ")) {
+        rd_slow_end(r, 0);
+        entry_begin(r, ln);
+        parse_time(r, s + 8, len - 8);
+    } else if (STARTS(s, len, "# User@Host: ")) {
+        if (!building || r->sl_body || r->sl_userhost) {
+            rd_slow_end(r, 0);
+            entry_begin(r, ln);
+        } else {
+            rd_extend(r, ln);
+        }
+        r->sl_userhost = 1;
+        parse_user_host(r, s + 13, len - 13);
+    } else if (STARTS(s, len, "# Query_time: ") && (!building || r->sl_body)) {
+        rd_slow_end(r, 0);
+        entry_begin(r, ln);
+        parse_pairs(r, s + 1, len - 1);
+    } else if (building && !r->sl_stmt &&
+               STARTS(s, len, "# administrator command: ")) {
+        admin_line(r, ln);
+    } else if (building && !r->sl_body) {
+        rd_extend(r, ln);
+        if (!STARTS(s, len, "# explain:") && !STARTS(s, len, "##")) {
+            parse_pairs(r, s + 1, len - 1);
+        }
+    } else if (building) {
+        return 1;
+    } else {
+        rd_skip_line(r, ln, "garbage line skipped");
+    }
+    return 0;
+}
+
+/*
+ * "use db;" or "SET timestamp=N;" between the header lines and the
+ * statement. Returns 1 when ln was one of them (and was taken), else 0.
+ */
+static int preamble_line(struct n1_reader *r, const struct n1_line *ln)
+{
+    const char *s = ln->text;
+    size_t len = ln->len;
     int64_t ts;
 
-    if (building && r->sl_stmt && r->sl_quote != RD_Q_NONE) {
-        goto stmt; /* inside a literal or comment: never a header */
+    if (STARTS(s, len, "use ") && s[len - 1] == ';' && len < 260) {
+        const char *db = s + 4;
+        size_t dl = len - 5;
+
+        rd_extend(r, ln);
+        r->sl_body = 1;
+        r->sl_had_use = 1;
+        memcpy(r->sl_use, s, len - 1);
+        r->sl_use[len - 1] = '\0';
+        if (dl >= 2 && db[0] == '`' && db[dl - 1] == '`') {
+            db++;
+            dl -= 2;
+        }
+        memcpy(r->sl_db, db, dl);
+        r->sl_db[dl] = '\0';
+        return 1;
+    }
+    ts = set_timestamp(s, len);
+    if (ts >= 0) {
+        rd_extend(r, ln);
+        r->sl_body = 1;
+        r->sl_set_ts = 1;
+        r->sl_set = ts;
+        return 1;
+    }
+    return 0;
+}
+
+int rd_slow_line(struct n1_reader *r, const struct n1_line *ln)
+{
+    const char *s = ln->text;
+    size_t len = ln->len;
+
+    if (r->has_building && r->sl_stmt && r->sl_quote != RD_Q_NONE) {
+        stmt_line(r, ln); /* inside a literal or comment: never a header */
+        return 0;
     }
     if (len >= 1 && s[0] == '#') {
-        if (STARTS(s, len, "# Time: ")) {
-            rd_slow_end(r, 0);
-            entry_begin(r, ln);
-            parse_time(r, s + 8, len - 8);
-            return 0;
+        if (hash_line(r, ln)) {
+            stmt_line(r, ln);
         }
-        if (STARTS(s, len, "# User@Host: ")) {
-            if (!building || r->sl_body || r->sl_userhost) {
-                rd_slow_end(r, 0);
-                entry_begin(r, ln);
-            } else {
-                rd_extend(r, ln);
-            }
-            r->sl_userhost = 1;
-            parse_user_host(r, s + 13, len - 13);
-            return 0;
-        }
-        if (STARTS(s, len, "# Query_time: ") && (!building || r->sl_body)) {
-            rd_slow_end(r, 0);
-            entry_begin(r, ln);
-            parse_pairs(r, s + 1, len - 1);
-            return 0;
-        }
-        if (building && !r->sl_stmt &&
-            STARTS(s, len, "# administrator command: ")) {
-            /* MySQL writes it after "SET timestamp=", as the statement. */
-            struct rd_evbuf *e = rd_cur(r);
-            size_t end = s[len - 1] == ';' ? len - 1 : len;
-
-            rd_extend(r, ln);
-            r->sl_admin = 1;
-            r->sl_stmt = 1;
-            r->sl_body = 1;
-            rd_set_sql(r, s + 2, end - 2);
-            rd_set_str(r, &e->command, s + 25, end - 25);
-            e->ev.cmd = (end - 25 == 4 && memcmp(s + 25, "Quit", 4) == 0)
-                            ? N1_CMD_QUIT
-                            : N1_CMD_OTHER;
-            return 0;
-        }
-        if (building && !r->sl_body) {
-            rd_extend(r, ln);
-            if (!STARTS(s, len, "# explain:") && !STARTS(s, len, "##")) {
-                parse_pairs(r, s + 1, len - 1);
-            }
-            return 0;
-        }
-        if (building) {
-            goto stmt; /* a "#" comment line inside the statement */
-        }
-        rd_skip_line(r, ln, "garbage line skipped");
         return 0;
     }
     r->banner = rd_banner_step(r->banner, s, len);
@@ -544,42 +606,13 @@ int rd_slow_line(struct n1_reader *r, const struct n1_line *ln)
     if (r->banner != RD_BANNER_NONE) {
         return 0; /* the rest of a banner, even inside an entry */
     }
-    if (!building) {
+    if (!r->has_building) {
         rd_skip_line(r, ln, "garbage line skipped");
         return 0;
     }
-    if (!r->sl_stmt && !r->sl_set_ts) {
-        if (STARTS(s, len, "use ") && s[len - 1] == ';' && len < 260) {
-            const char *db = s + 4;
-            size_t dl = len - 5;
-
-            rd_extend(r, ln);
-            r->sl_body = 1;
-            r->sl_had_use = 1;
-            memcpy(r->sl_use, s, len - 1);
-            r->sl_use[len - 1] = '\0';
-            if (dl >= 2 && db[0] == '`' && db[dl - 1] == '`') {
-                db++;
-                dl -= 2;
-            }
-            memcpy(r->sl_db, db, dl);
-            r->sl_db[dl] = '\0';
-            return 0;
-        }
-        ts = set_timestamp(s, len);
-        if (ts >= 0) {
-            rd_extend(r, ln);
-            r->sl_body = 1;
-            r->sl_set_ts = 1;
-            r->sl_set = ts;
-            return 0;
-        }
+    if (!r->sl_stmt && !r->sl_set_ts && preamble_line(r, ln)) {
+        return 0;
     }
-stmt:
-    rd_extend(r, ln);
-    rd_append_sql(r, s, len, r->sl_stmt);
-    r->sl_stmt = 1;
-    r->sl_body = 1;
-    r->sl_quote = scan_quotes(r->sl_quote, s, len);
+    stmt_line(r, ln);
     return 0;
 }
