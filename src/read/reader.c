@@ -866,7 +866,7 @@ int n1_reader_seek(struct n1_reader *r, uint64_t offset, unsigned long line,
     r->banner = RD_BANNER_NONE;
     r->gen_ts = N1_TS_NONE;
     r->sl_time = N1_TS_NONE;
-    r->sl_quote = RD_Q_NONE;
+    r->sle.quote = RD_Q_NONE;
     r->stats.bytes = offset;
     return 0;
 }

@@ -83,6 +83,21 @@ enum rd_quote {
     RD_Q_COMMENT   /* inside a block comment */
 };
 
+/* Slow-log state of one entry, reset when the next one begins. */
+struct rd_slow_entry {
+    int body;            /* the entry is past its # header lines */
+    int stmt;            /* statement text has started */
+    int userhost;        /* the entry had a # User@Host: line */
+    int set_ts;          /* the entry had SET timestamp= */
+    int admin;           /* "# administrator command:" entry */
+    int had_use;         /* the entry had a "use db;" line */
+    enum rd_quote quote; /* quote state after the last line */
+    int time_exact;      /* this entry had its own "# Time:" */
+    int64_t start;       /* log_slow_extra Start: (UTC us) or NONE */
+    int64_t set;         /* SET timestamp= seconds, or -1 */
+    int schema;          /* the entry had Schema: */
+};
+
 struct n1_reader {
     struct n1_source *src;            /* the lines */
     char *name;                       /* display name */
@@ -111,18 +126,8 @@ struct n1_reader {
     enum rd_banner banner; /* banner state after the last line */
 
     /* Slow-log state. */
-    int sl_body;            /* the entry is past its # header lines */
-    int sl_stmt;            /* statement text has started */
-    int sl_userhost;        /* the entry had a # User@Host: line */
-    int sl_set_ts;          /* the entry had SET timestamp= */
-    int sl_admin;           /* "# administrator command:" entry */
-    int sl_had_use;         /* the entry had a "use db;" line */
-    enum rd_quote sl_quote; /* quote state after the last line */
-    int64_t sl_time;        /* last "# Time:" (UTC us), carried over */
-    int sl_time_exact;      /* this entry had its own "# Time:" */
-    int64_t sl_start;       /* log_slow_extra Start: (UTC us) or NONE */
-    int64_t sl_set;         /* SET timestamp= seconds, or -1 */
-    int sl_schema;          /* the entry had Schema: */
+    struct rd_slow_entry sle; /* the entry being built */
+    int64_t sl_time;          /* last "# Time:" (UTC us), carried over */
     char sl_db[256];        /* last "use db;" written to the file */
     char sl_use[260];       /* that line as written, without ";" */
 };

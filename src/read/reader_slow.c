@@ -137,17 +137,8 @@ static void entry_begin(struct n1_reader *r, const struct n1_line *ln)
     /* The slow log names no command; an entry is a query unless it turns
        out to be "# administrator command:". */
     rd_set_str(r, &rd_cur(r)->command, "Query", 5);
-    r->sl_body = 0;
-    r->sl_stmt = 0;
-    r->sl_userhost = 0;
-    r->sl_set_ts = 0;
-    r->sl_admin = 0;
-    r->sl_had_use = 0;
-    r->sl_quote = RD_Q_NONE;
-    r->sl_time_exact = 0;
-    r->sl_start = N1_TS_NONE;
-    r->sl_set = -1;
-    r->sl_schema = 0;
+    r->sle = (struct rd_slow_entry){
+        .quote = RD_Q_NONE, .start = N1_TS_NONE, .set = -1};
 }
 
 /* Character classes of "Name: value" lines. */
@@ -243,12 +234,12 @@ static void take_pair(struct n1_reader *r, const char *name, size_t nl,
         e->ev.conn_id = parse_u64(val, vl);
     } else if (nl == 6 && memcmp(name, "Schema", 6) == 0) {
         rd_set_str(r, &e->db, val, vl);
-        r->sl_schema = 1;
+        r->sle.schema = 1;
     } else if (nl == 5 && memcmp(name, "Start", 5) == 0) {
         int64_t us;
 
         if (n1_ts_parse_iso(val, vl, N1_TS_ISO_STRICT, &us) == vl) {
-            r->sl_start = us;
+            r->sle.start = us;
         }
     }
 }
@@ -381,7 +372,7 @@ static void parse_time(struct n1_reader *r, const char *v, size_t len)
     }
     if (n != 0) {
         r->sl_time = us;
-        r->sl_time_exact = 1;
+        r->sle.time_exact = 1;
     }
 }
 
@@ -415,8 +406,8 @@ void rd_slow_end(struct n1_reader *r, int at_end)
     if (!r->has_building) {
         return;
     }
-    if (!r->sl_stmt) {
-        if (r->sl_had_use) {
+    if (!r->sle.stmt) {
+        if (r->sle.had_use) {
             /* A lone "use db;": an event of its own, as written. */
             size_t n = strlen(r->sl_use);
 
@@ -427,8 +418,8 @@ void rd_slow_end(struct n1_reader *r, int at_end)
             rd_warn(r, RD_W_NOSTMT, e->ev.line,
                     "slow-log entry without a statement");
         }
-    } else if (!r->sl_admin) {
-        if (at_end && (r->sl_quote != RD_Q_NONE || e->sql.len == 0 ||
+    } else if (!r->sle.admin) {
+        if (at_end && (r->sle.quote != RD_Q_NONE || e->sql.len == 0 ||
                        e->sql.buf[e->sql.len - 1] != ';')) {
             e->ev.flags |= N1_EV_TRUNCATED;
         }
@@ -437,16 +428,16 @@ void rd_slow_end(struct n1_reader *r, int at_end)
             e->sql.buf[--e->sql.len] = '\0';
         }
     }
-    if (!r->sl_schema && r->sl_db[0] != '\0') {
+    if (!r->sle.schema && r->sl_db[0] != '\0') {
         rd_set_str(r, &e->db, r->sl_db, strlen(r->sl_db));
     }
-    if (r->sl_start != N1_TS_NONE) {
-        e->ev.ts_us = r->sl_start;
+    if (r->sle.start != N1_TS_NONE) {
+        e->ev.ts_us = r->sle.start;
         e->ev.flags |= N1_EV_TS_EXACT;
-    } else if (r->sl_set >= 0) {
-        e->ev.ts_us = r->sl_set * 1000000;
+    } else if (r->sle.set >= 0) {
+        e->ev.ts_us = r->sle.set * 1000000;
         e->ev.flags |= N1_EV_TS_EXACT;
-        if (r->sl_time_exact && (e->ev.metric_mask & (1u << N1_M_QUERY_TIME))) {
+        if (r->sle.time_exact && (e->ev.metric_mask & (1u << N1_M_QUERY_TIME))) {
             double qt = e->ev.metric[N1_M_QUERY_TIME];
 
             /* Convert only a sane Query_time: a huge or NaN one would be
@@ -461,7 +452,7 @@ void rd_slow_end(struct n1_reader *r, int at_end)
         }
     } else if (r->sl_time != N1_TS_NONE) {
         e->ev.ts_us = r->sl_time;
-        if (r->sl_time_exact) {
+        if (r->sle.time_exact) {
             e->ev.flags |= N1_EV_TS_EXACT;
         }
     }
@@ -472,10 +463,10 @@ void rd_slow_end(struct n1_reader *r, int at_end)
 static void stmt_line(struct n1_reader *r, const struct n1_line *ln)
 {
     rd_extend(r, ln);
-    rd_append_sql(r, ln->text, ln->len, r->sl_stmt);
-    r->sl_stmt = 1;
-    r->sl_body = 1;
-    r->sl_quote = scan_quotes(r->sl_quote, ln->text, ln->len);
+    rd_append_sql(r, ln->text, ln->len, r->sle.stmt);
+    r->sle.stmt = 1;
+    r->sle.body = 1;
+    r->sle.quote = scan_quotes(r->sle.quote, ln->text, ln->len);
 }
 
 /* "# administrator command: X": MySQL writes it after "SET timestamp=",
@@ -487,9 +478,9 @@ static void admin_line(struct n1_reader *r, const struct n1_line *ln)
     size_t end = s[ln->len - 1] == ';' ? ln->len - 1 : ln->len;
 
     rd_extend(r, ln);
-    r->sl_admin = 1;
-    r->sl_stmt = 1;
-    r->sl_body = 1;
+    r->sle.admin = 1;
+    r->sle.stmt = 1;
+    r->sle.body = 1;
     rd_set_sql(r, s + 2, end - 2);
     rd_set_str(r, &e->command, s + 25, end - 25);
     e->ev.cmd = (end - 25 == 4 && memcmp(s + 25, "Quit", 4) == 0)
@@ -513,22 +504,22 @@ static int hash_line(struct n1_reader *r, const struct n1_line *ln)
         entry_begin(r, ln);
         parse_time(r, s + 8, len - 8);
     } else if (STARTS(s, len, "# User@Host: ")) {
-        if (!building || r->sl_body || r->sl_userhost) {
+        if (!building || r->sle.body || r->sle.userhost) {
             rd_slow_end(r, 0);
             entry_begin(r, ln);
         } else {
             rd_extend(r, ln);
         }
-        r->sl_userhost = 1;
+        r->sle.userhost = 1;
         parse_user_host(r, s + 13, len - 13);
-    } else if (STARTS(s, len, "# Query_time: ") && (!building || r->sl_body)) {
+    } else if (STARTS(s, len, "# Query_time: ") && (!building || r->sle.body)) {
         rd_slow_end(r, 0);
         entry_begin(r, ln);
         parse_pairs(r, s + 1, len - 1);
-    } else if (building && !r->sl_stmt &&
+    } else if (building && !r->sle.stmt &&
                STARTS(s, len, "# administrator command: ")) {
         admin_line(r, ln);
-    } else if (building && !r->sl_body) {
+    } else if (building && !r->sle.body) {
         rd_extend(r, ln);
         if (!STARTS(s, len, "# explain:") && !STARTS(s, len, "##")) {
             parse_pairs(r, s + 1, len - 1);
@@ -556,8 +547,8 @@ static int preamble_line(struct n1_reader *r, const struct n1_line *ln)
         size_t dl = len - 5;
 
         rd_extend(r, ln);
-        r->sl_body = 1;
-        r->sl_had_use = 1;
+        r->sle.body = 1;
+        r->sle.had_use = 1;
         memcpy(r->sl_use, s, len - 1);
         r->sl_use[len - 1] = '\0';
         if (dl >= 2 && db[0] == '`' && db[dl - 1] == '`') {
@@ -571,9 +562,9 @@ static int preamble_line(struct n1_reader *r, const struct n1_line *ln)
     ts = set_timestamp(s, len);
     if (ts >= 0) {
         rd_extend(r, ln);
-        r->sl_body = 1;
-        r->sl_set_ts = 1;
-        r->sl_set = ts;
+        r->sle.body = 1;
+        r->sle.set_ts = 1;
+        r->sle.set = ts;
         return 1;
     }
     return 0;
@@ -584,7 +575,7 @@ int rd_slow_line(struct n1_reader *r, const struct n1_line *ln)
     const char *s = ln->text;
     size_t len = ln->len;
 
-    if (r->has_building && r->sl_stmt && r->sl_quote != RD_Q_NONE) {
+    if (r->has_building && r->sle.stmt && r->sle.quote != RD_Q_NONE) {
         stmt_line(r, ln); /* inside a literal or comment: never a header */
         return 0;
     }
@@ -610,7 +601,7 @@ int rd_slow_line(struct n1_reader *r, const struct n1_line *ln)
         rd_skip_line(r, ln, "garbage line skipped");
         return 0;
     }
-    if (!r->sl_stmt && !r->sl_set_ts && preamble_line(r, ln)) {
+    if (!r->sle.stmt && !r->sle.set_ts && preamble_line(r, ln)) {
         return 0;
     }
     stmt_line(r, ln);

@@ -336,6 +336,21 @@ static void take_line(struct n1_source *src, size_t nl, int terminated,
     src->scan = 0;
 }
 
+/* Hands out the kept start of the discarded overlong line, which ended
+   at pos ("\n" seen, or the end of input when unterminated). */
+static void take_discarded(struct n1_source *src, int unterminated,
+                           struct n1_line *line)
+{
+    src->discarding = 0;
+    line->text = src->prefix;
+    line->len = src->prefix_len;
+    line->offset = src->disc_off;
+    line->end = src->pos;
+    line->lineno = ++src->lineno;
+    line->overlong = 1;
+    line->unterminated = unterminated;
+}
+
 int n1_source_next(struct n1_source *src, struct n1_line *line,
                    struct n1_error *err)
 {
@@ -356,14 +371,7 @@ int n1_source_next(struct n1_source *src, struct n1_line *line,
                 src->pos += used;
                 src->start += used;
                 src->scan = 0;
-                src->discarding = 0;
-                line->text = src->prefix;
-                line->len = src->prefix_len;
-                line->offset = src->disc_off;
-                line->end = src->pos;
-                line->lineno = ++src->lineno;
-                line->overlong = 1;
-                line->unterminated = 0;
+                take_discarded(src, 0, line);
                 return 1;
             }
         } else if (nl != NULL) {
@@ -403,14 +411,7 @@ int n1_source_next(struct n1_source *src, struct n1_line *line,
             return 0;
         }
         if (src->discarding) {
-            src->discarding = 0;
-            line->text = src->prefix;
-            line->len = src->prefix_len;
-            line->offset = src->disc_off;
-            line->end = src->pos;
-            line->lineno = ++src->lineno;
-            line->overlong = 1;
-            line->unterminated = 1;
+            take_discarded(src, 1, line);
             return 1;
         }
         if (src->end > src->start) {
