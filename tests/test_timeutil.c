@@ -39,8 +39,7 @@ static void parse_ok(const char *s, unsigned flags, size_t want_len,
     size_t n = n1_ts_parse_iso(s, strlen(s), flags, &us);
 
     if (n != want_len || (want_len > 0 && us != want)) {
-        print_error("input %s: got %zu bytes, %lld us\n", s, n,
-                    (long long)us);
+        print_error("input %s: got %zu bytes, %lld us\n", s, n, (long long)us);
     }
     assert_int_equal(n, want_len);
     assert_int_equal(us, want_len > 0 ? want : 42);

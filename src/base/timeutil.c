@@ -82,8 +82,8 @@ size_t n1_ts_parse_iso(const char *s, size_t len, unsigned flags, int64_t *us)
     int64_t v;
 
     if (len < 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &y) ||
-        !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) || mo < 1 ||
-        mo > 12 || d < 1 || d > 31) {
+        !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) || mo < 1 || mo > 12 ||
+        d < 1 || d > 31) {
         return 0;
     }
     if (len < 19 ||

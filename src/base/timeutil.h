@@ -22,9 +22,9 @@ enum n1_ts_frac {
 
 /* What n1_ts_parse_iso() accepts beyond "YYYY-MM-DDTHH:MM:SS". */
 enum n1_ts_iso_flags {
-    N1_TS_ISO_STRICT = 0,       /* date, "T" and time are required */
-    N1_TS_ISO_DATE_ONLY = 1u,   /* "YYYY-MM-DD" alone is its midnight */
-    N1_TS_ISO_SPACE_SEP = 2u    /* a space may stand for the "T" */
+    N1_TS_ISO_STRICT = 0,     /* date, "T" and time are required */
+    N1_TS_ISO_DATE_ONLY = 1u, /* "YYYY-MM-DD" alone is its midnight */
+    N1_TS_ISO_SPACE_SEP = 2u  /* a space may stand for the "T" */
 };
 
 /*

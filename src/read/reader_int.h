@@ -122,14 +122,14 @@ struct n1_reader {
     size_t conn_slots;     /* slots allocated */
 
     /* General-log state. */
-    int64_t gen_ts; /* last time column seen (UTC us) */
+    int64_t gen_ts;        /* last time column seen (UTC us) */
     enum rd_banner banner; /* banner state after the last line */
 
     /* Slow-log state. */
     struct rd_slow_entry sle; /* the entry being built */
     int64_t sl_time;          /* last "# Time:" (UTC us), carried over */
-    char sl_db[256];        /* last "use db;" written to the file */
-    char sl_use[260];       /* that line as written, without ";" */
+    char sl_db[256];          /* last "use db;" written to the file */
+    char sl_use[260];         /* that line as written, without ";" */
 };
 
 /* Starts a new building event at line ln (finishing any building one

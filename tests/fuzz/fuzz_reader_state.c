@@ -108,8 +108,7 @@ static struct n1_reader *resume(const char *path, const void *ctx, size_t len)
 static void save(const struct n1_reader *r, struct n1_strbuf *out)
 {
     n1_strbuf_init(out, 0);
-    if (n1_reader_ctx_save(r, out, NULL) != 0 ||
-        out->len < CTX_FIXED) {
+    if (n1_reader_ctx_save(r, out, NULL) != 0 || out->len < CTX_FIXED) {
         abort();
     }
 }
