@@ -126,8 +126,8 @@ static void usage(FILE *out)
 static int parse_time(const char *s, int64_t *us)
 {
     size_t len = strlen(s);
-    size_t used = n1_ts_parse_iso(
-        s, len, N1_TS_ISO_DATE_ONLY | N1_TS_ISO_SPACE_SEP, us);
+    size_t used =
+        n1_ts_parse_iso(s, len, N1_TS_ISO_DATE_ONLY | N1_TS_ISO_SPACE_SEP, us);
     char *end = NULL;
     double n;
 

@@ -69,7 +69,7 @@ struct n1_follow {
     int start_pending;           /* start not applied to a file yet */
     struct n1_follow_start start; /* from the caller; ctx points to
                                      ctx_copy */
-    void *ctx_copy;              /* owned copy of the caller's snapshot */
+    void *ctx_copy;               /* owned copy of the caller's snapshot */
     uint64_t read_before;        /* bytes read by earlier generations */
     uint64_t read_from;          /* where the current reader started */
     uint64_t skip_below;         /* drop events starting before this */
@@ -242,8 +242,7 @@ static int open_generation(struct n1_follow *f, struct n1_error *err)
         return -1;
     }
     if (fstat(f->fd, &st) != 0) {
-        n1_err_set(err, N1_ESYS, f->path, 0, "stat: %s",
-                   strerror(errno));
+        n1_err_set(err, N1_ESYS, f->path, 0, "stat: %s", strerror(errno));
         close_generation(f);
         return -1;
     }

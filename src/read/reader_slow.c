@@ -437,7 +437,8 @@ void rd_slow_end(struct n1_reader *r, int at_end)
     } else if (r->sle.set >= 0) {
         e->ev.ts_us = r->sle.set * 1000000;
         e->ev.flags |= N1_EV_TS_EXACT;
-        if (r->sle.time_exact && (e->ev.metric_mask & (1u << N1_M_QUERY_TIME))) {
+        if (r->sle.time_exact &&
+            (e->ev.metric_mask & (1u << N1_M_QUERY_TIME))) {
             double qt = e->ev.metric[N1_M_QUERY_TIME];
 
             /* Convert only a sane Query_time: a huge or NaN one would be
