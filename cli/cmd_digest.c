@@ -30,7 +30,7 @@
 #include "engine/pipeline.h"
 #include "report/digest.h"
 #include "store/store.h"
-#include "base/textutil.h"
+#include "base/timeutil.h"
 
 /* Values one filter key may take (they are ORed; keys are ANDed). */
 #define MAX_FILTER_VALUES 16
@@ -125,35 +125,14 @@ static void usage(FILE *out)
  */
 static int parse_time(const char *s, int64_t *us)
 {
-    int y;
-    unsigned mo;
-    unsigned d;
-    unsigned h = 0;
-    unsigned mi = 0;
-    unsigned sec = 0;
-    int used = 0;
+    size_t len = strlen(s);
+    size_t used =
+        n1_ts_parse_iso(s, len, N1_TS_ISO_DATE_ONLY | N1_TS_ISO_SPACE_SEP, us);
     char *end = NULL;
     double n;
 
-    if (sscanf(s, "%4d-%2u-%2u%n", &y, &mo, &d, &used) == 3 &&
-        used == 10) {
-        if (s[10] != '\0') {
-            int used2 = 0;
-
-            if ((s[10] != ' ' && s[10] != 'T') ||
-                sscanf(s + 11, "%2u:%2u:%2u%n", &h, &mi, &sec, &used2) != 3 ||
-                s[11 + used2] != '\0') {
-                return -1;
-            }
-        }
-        if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-            sec > 60) {
-            return -1;
-        }
-        *us =
-            (n1_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) *
-            1000000;
-        return 0;
+    if (used > 0) {
+        return used == len ? 0 : -1;
     }
     n = strtod(s, &end);
     if (end == s || !(n >= 0) || n > 1e9) {

@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "read/reader.h"
 #include "base/textutil.h"
+#include "base/timeutil.h"
 
 struct events_opts {
     int json;                     /* --json */

@@ -255,7 +255,7 @@ static int commit_due(struct tail *t, double commit_s)
     if (every < COMMIT_SHARE * t->commit_cost) {
         every = COMMIT_SHARE * t->commit_cost;
     }
-    return t->dirty && tail_mono_now() - t->last_commit >= every;
+    return t->dirty && n1_mono_now() - t->last_commit >= every;
 }
 
 /*
@@ -357,8 +357,8 @@ static int caught_up(struct tail *t, double commit_s, double *last_tick,
     }
     /* A tick walks every connection, so not on each of a busy server's
        writes. */
-    if (t->max_ts != N1_TS_NONE && tail_mono_now() - *last_tick >= TICK_MS / 1000.0) {
-        *last_tick = tail_mono_now();
+    if (t->max_ts != N1_TS_NONE && n1_mono_now() - *last_tick >= TICK_MS / 1000.0) {
+        *last_tick = n1_mono_now();
         if (n1_detectors_tick(t->det, tail_log_now(t), err) != 0) {
             return -1;
         }
@@ -368,14 +368,14 @@ static int caught_up(struct tail *t, double commit_s, double *last_tick,
        within a fraction of a second but a stream of them does not turn
        each wake-up into a transaction. Having just read a backlog,
        commit at once so that the store and the findings catch up too. */
-    since = tail_mono_now() - t->last_commit;
+    since = n1_mono_now() - t->last_commit;
     if (t->have_gen && ((t->n_pend > 0 && since >= findings_s) ||
                         (t->dirty && since >= commit_s) ||
                         t->since_commit >= BURST_EVENTS)) {
         if (tail_commit_later(t, 0, err) != 0) {
             return -1;
         }
-        since = tail_mono_now() - t->last_commit;
+        since = n1_mono_now() - t->last_commit;
     }
     wait_ms = WAIT_MS;
     if (t->n_pend > 0 && (findings_s - since) * 1000.0 < WAIT_MS) {
@@ -623,7 +623,7 @@ int cmd_tail(int argc, char **argv)
     if (t.det == NULL) {
         goto fail;
     }
-    t.last_commit = tail_mono_now();
+    t.last_commit = n1_mono_now();
     install_signals();
     if (run(&t, &fo, commit_s, &err) != 0) {
         goto fail;

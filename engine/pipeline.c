@@ -49,6 +49,7 @@
 
 #include <xxhash.h>
 
+#include "base/timeutil.h"
 #include "stats/aggregate.h"
 #include "analyzer/detector.h"
 #include "engine/feed.h"
@@ -75,14 +76,6 @@ struct pipeline {
     double last_progress;           /* when progress was last printed */
     uint64_t bytes_done;            /* bytes of inputs already finished */
 };
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void pipeline_opts_default(struct pipeline_opts *o)
 {
@@ -133,7 +126,7 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts,
         }
     }
     p->progress = opts->progress && isatty(STDERR_FILENO);
-    p->started = now_seconds();
+    p->started = n1_mono_now();
     p->last_progress = p->started;
     return p;
 
@@ -189,7 +182,7 @@ static int hash_prefix(const char *path, uint32_t len, uint64_t *out)
 static void show_progress(struct pipeline *p, const char *name,
                           uint64_t bytes, int done)
 {
-    double now = now_seconds();
+    double now = n1_mono_now();
     double elapsed;
     double mb;
 

@@ -15,14 +15,6 @@
 
 #include "engine/tail_int.h"
 
-double tail_mono_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ---- findings ---------------------------------------------------- */
 
 void tail_collect(void *ud, const struct n1_finding *f)
@@ -51,17 +43,12 @@ void tail_collect(void *ud, const struct n1_finding *f)
 
 static void print_ts(FILE *out, int64_t us)
 {
-    time_t s;
-    struct tm tm;
-    char buf[32];
+    char buf[N1_TS_ISO_MAX];
 
-    if (us == N1_TS_NONE) {
+    if (us == N1_TS_NONE || n1_ts_format_iso(us, N1_TS_FRAC_NEVER, buf) != 0) {
         fputs("-", out);
         return;
     }
-    s = (time_t)(us / 1000000);
-    gmtime_r(&s, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
     fputs(buf, out);
 }
 
@@ -425,7 +412,7 @@ static int commit_take(struct tail *t, struct n1_file_progress *extra,
     }
     t->since_commit = 0;
     t->dirty = 0;
-    t->last_commit = tail_mono_now();
+    t->last_commit = n1_mono_now();
     return 0;
 }
 
@@ -439,7 +426,7 @@ static int commit_write(struct tail *t, struct commit_job *job,
                         struct n1_error *err)
 {
     struct n1_store_finding *rows = NULL;
-    double began = tail_mono_now();
+    double began = n1_mono_now();
     size_t n_rows = 0;
     int rc = -1;
 
@@ -519,7 +506,7 @@ out:
         free((char *)rows[i].json);
     }
     free(rows);
-    job->cost = tail_mono_now() - began;
+    job->cost = n1_mono_now() - began;
     return rc;
 }
 

@@ -18,6 +18,7 @@
 #include "stats/aggregate.h"
 #include "analyzer/detector.h"
 #include "base/finding.h"
+#include "base/timeutil.h"
 #include "read/follow.h"
 #include "sql/normalize.h"
 #include "report/findings.h"
@@ -154,9 +155,6 @@ struct writer {
 };
 
 /* ---- tail_commit.c ---- */
-
-/* Monotonic seconds. */
-double tail_mono_now(void);
 
 /* The detectors' finding callback: keeps a copy for the next commit. */
 void tail_collect(void *ud, const struct n1_finding *f);

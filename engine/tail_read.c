@@ -72,7 +72,7 @@ int tail_handle_event(struct tail *t, const struct n1_event *ev,
     if (ev->ts_us != N1_TS_NONE &&
         (t->max_ts == N1_TS_NONE || ev->ts_us > t->max_ts)) {
         t->max_ts = ev->ts_us;
-        t->max_ts_wall = tail_mono_now();
+        t->max_ts_wall = n1_mono_now();
     }
     if (ev->end_offset > t->gen_end) {
         t->gen_end = ev->end_offset;
@@ -263,7 +263,7 @@ int64_t tail_log_now(const struct tail *t)
     if (t->max_ts == N1_TS_NONE) {
         return N1_TS_NONE;
     }
-    since = (int64_t)((tail_mono_now() - t->max_ts_wall) * 1e6);
+    since = (int64_t)((n1_mono_now() - t->max_ts_wall) * 1e6);
     if (!t->ts_fine) {
         since -= since % 1000000;
     }

@@ -40,6 +40,7 @@
 #include "read/reader.h"
 #include "base/strbuf.h"
 #include "base/textutil.h"
+#include "base/timeutil.h"
 
 static void rr_escape(struct n1_strbuf *out, const char *s, size_t n)
 {
@@ -302,6 +303,23 @@ static void rr_count_warn(void *ud, const struct n1_error *err)
 
     w->n++;
     w->last = *err;
+}
+
+/* Opens path with default options and warnings counted into *w (zeroed
+   first); fails the test when it cannot be opened. */
+static struct n1_reader *rr_open_counting(const char *path,
+                                          struct rr_warn_log *w)
+{
+    struct n1_reader_opts o;
+    struct n1_reader *r;
+
+    memset(w, 0, sizeof(*w));
+    memset(&o, 0, sizeof(o));
+    o.warn = rr_count_warn;
+    o.warn_ud = w;
+    r = n1_reader_open(path, &o, NULL);
+    assert_non_null(r);
+    return r;
 }
 
 /* Fails the test unless the fixture rel is detected as want. */

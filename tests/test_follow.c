@@ -258,10 +258,11 @@ static void test_follow_rename_drains_old(void **state)
     n1_follow_close(f);
 }
 
-static void test_follow_resume_offset(void **state)
+/* Follows the whole LOG once and fills *start to resume at byte 139, the
+   start of its last event. */
+static void start_at_last_event(struct fixture *fx,
+                                struct n1_follow_start *start)
 {
-    struct fixture *fx = *state;
-    struct n1_follow_start start;
     struct n1_follow *f = NULL;
     char got[1024] = "";
 
@@ -269,12 +270,20 @@ static void test_follow_resume_offset(void **state)
     f = open_follow(fx, NULL);
     assert_non_null(f);
     drain(f, got, sizeof(got));
-    memset(&start, 0, sizeof(start));
-    start.ident = *n1_follow_ident(f);
-    start.offset = 139;
+    memset(start, 0, sizeof(*start));
+    start->ident = *n1_follow_ident(f);
+    start->offset = 139;
     n1_follow_close(f);
+}
 
-    got[0] = '\0';
+static void test_follow_resume_offset(void **state)
+{
+    struct fixture *fx = *state;
+    struct n1_follow_start start;
+    struct n1_follow *f = NULL;
+    char got[1024] = "";
+
+    start_at_last_event(fx, &start);
     f = open_follow(fx, &start);
     assert_non_null(f);
     drain(f, got, sizeof(got));
@@ -290,14 +299,7 @@ static void test_follow_resume_offset_no_longer_fits(void **state)
     struct n1_follow *f = NULL;
     char got[1024] = "";
 
-    write_file(fx->path, "w", LOG, sizeof(LOG) - 1);
-    f = open_follow(fx, NULL);
-    assert_non_null(f);
-    drain(f, got, sizeof(got));
-    memset(&start, 0, sizeof(start));
-    start.ident = *n1_follow_ident(f);
-    start.offset = 139;
-    n1_follow_close(f);
+    start_at_last_event(fx, &start);
 
     /* Replaced while we were down by a shorter file (new inode). */
     unlink(fx->path);

@@ -113,18 +113,12 @@ static void check_big(int multiline)
 {
     const char *path = write_big(17u << 20, multiline);
     struct rr_warn_log w;
-    struct n1_reader_opts o;
     struct n1_reader *r;
     struct n1_event ev;
     const struct n1_reader_stats *st;
     uint64_t big_lines = multiline ? (17u << 20) / 65536 + 1 : 1;
 
-    memset(&w, 0, sizeof(w));
-    memset(&o, 0, sizeof(o));
-    o.warn = rr_count_warn;
-    o.warn_ud = &w;
-    r = n1_reader_open(path, &o, NULL);
-    assert_non_null(r);
+    r = rr_open_counting(path, &w);
     assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
     assert_string_equal(ev.sql, "SELECT 1");
     assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
@@ -160,7 +154,6 @@ static void test_reader_general_warning_rate_limit(void **state)
 {
     struct n1_strbuf text;
     struct rr_warn_log w;
-    struct n1_reader_opts o;
     struct n1_reader *r;
     struct n1_event ev;
     const char *path;
@@ -172,12 +165,7 @@ static void test_reader_general_warning_rate_limit(void **state)
     }
     n1_strbuf_puts(&text, "241125 12:00:00\t     5 Query\tSELECT 1\n");
     path = th_temp_file(text.buf, text.len);
-    memset(&w, 0, sizeof(w));
-    memset(&o, 0, sizeof(o));
-    o.warn = rr_count_warn;
-    o.warn_ud = &w;
-    r = n1_reader_open(path, &o, NULL);
-    assert_non_null(r);
+    r = rr_open_counting(path, &w);
     assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
     assert_int_equal(ev.line, 101);
     assert_int_equal(n1_reader_stats(r)->skipped_lines, 100);

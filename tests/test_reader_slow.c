@@ -69,7 +69,6 @@ static void test_reader_slow_oversize_statement(void **state)
     char path[] = "/tmp/n1digest-bigslow-XXXXXX";
     char chunk[4096];
     struct rr_warn_log w;
-    struct n1_reader_opts o;
     struct n1_reader *r;
     struct n1_event ev;
     const struct n1_reader_stats *st;
@@ -98,12 +97,7 @@ static void test_reader_slow_oversize_statement(void **state)
     fputs("SELECT 3;\n", f);
     fclose(f);
 
-    memset(&w, 0, sizeof(w));
-    memset(&o, 0, sizeof(o));
-    o.warn = rr_count_warn;
-    o.warn_ud = &w;
-    r = n1_reader_open(path, &o, NULL);
-    assert_non_null(r);
+    r = rr_open_counting(path, &w);
     assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
     assert_string_equal(ev.sql, "SELECT 1");
     assert_int_equal(n1_reader_next(r, &ev, NULL), 1);

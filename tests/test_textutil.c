@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_textutil.c: UTF-8 sequences and repair, JSON strings of log text,
- * civil dates and ISO-8601 timestamps.
+ * test_textutil.c: UTF-8 sequences and repair, JSON strings of log text.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -90,47 +89,12 @@ static void test_textutil_json_text(void **state)
     json_decref(j);
 }
 
-static void test_textutil_days_from_civil(void **state)
-{
-    (void)state;
-    assert_int_equal(n1_days_from_civil(1970, 1, 1), 0);
-    assert_int_equal(n1_days_from_civil(1969, 12, 31), -1);
-    assert_int_equal(n1_days_from_civil(2000, 3, 1), 11017);
-    assert_int_equal(n1_days_from_civil(2024, 2, 29), 19782);
-    assert_int_equal(n1_days_from_civil(2026, 11, 26), 20783);
-    assert_int_equal(n1_days_from_civil(1600, 3, 1), -135080);
-}
-
-static void test_textutil_ts_iso(void **state)
-{
-    char buf[N1_TS_ISO_MAX];
-
-    (void)state;
-    assert_int_equal(n1_ts_format_iso(0, N1_TS_FRAC_AUTO, buf), 0);
-    assert_string_equal(buf, "1970-01-01T00:00:00Z");
-    assert_int_equal(n1_ts_format_iso(0, N1_TS_FRAC_ALWAYS, buf), 0);
-    assert_string_equal(buf, "1970-01-01T00:00:00.000000Z");
-    assert_int_equal(n1_ts_format_iso(1795684443000042LL, N1_TS_FRAC_AUTO, buf),
-                     0);
-    assert_string_equal(buf, "2026-11-26T09:14:03.000042Z");
-    assert_int_equal(n1_ts_format_iso(1795684443000000LL, N1_TS_FRAC_AUTO, buf),
-                     0);
-    assert_string_equal(buf, "2026-11-26T09:14:03Z");
-    /* Before the epoch the second is rounded down, not toward zero. */
-    assert_int_equal(n1_ts_format_iso(-500000, N1_TS_FRAC_AUTO, buf), 0);
-    assert_string_equal(buf, "1969-12-31T23:59:59.500000Z");
-    assert_int_equal(n1_ts_format_iso(-1000000, N1_TS_FRAC_ALWAYS, buf), 0);
-    assert_string_equal(buf, "1969-12-31T23:59:59.000000Z");
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_textutil_utf8_seq),
         cmocka_unit_test(test_textutil_utf8_lossy),
         cmocka_unit_test(test_textutil_json_text),
-        cmocka_unit_test(test_textutil_days_from_civil),
-        cmocka_unit_test(test_textutil_ts_iso),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * textutil.c: UTF-8 checks and repair, JSON strings of log text, civil
- * dates and ISO-8601 timestamps.
+ * textutil.c: UTF-8 checks and repair, JSON strings of log text.
  *
  * Log text is untrusted bytes, but JSON (jansson) and the SARIF, JUnit
  * and baseline files need valid UTF-8. Every renderer repairs text the
@@ -12,10 +11,8 @@
  * repaired string is always accepted. Nothing here escapes for a format;
  * that stays with each renderer.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -115,49 +112,4 @@ json_t *n1_json_text(const char *s, size_t len)
     j = json_stringn(fixed, n);
     free(fixed);
     return j;
-}
-
-int64_t n1_days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    int64_t era;
-    unsigned yoe; /* year of the 400-year era */
-    unsigned doy; /* day of the year, counted from March 1st */
-    unsigned doe; /* day of the era */
-
-    /* Counting years from March puts the leap day last. */
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    /* 719468 days from 0000-03-01 to 1970-01-01. */
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-int n1_ts_format_iso(int64_t us, enum n1_ts_frac frac, char buf[N1_TS_ISO_MAX])
-{
-    int64_t s = us / 1000000;
-    int64_t f = us % 1000000;
-    time_t t;
-    struct tm tm;
-
-    /* Round down, so that 1969-12-31T23:59:59.500000Z stays in 1969. */
-    if (f < 0) {
-        f += 1000000;
-        s--;
-    }
-    t = (time_t)s;
-    if (gmtime_r(&t, &tm) == NULL) {
-        return -1;
-    }
-    if (f != 0 || frac == N1_TS_FRAC_ALWAYS) {
-        snprintf(buf, N1_TS_ISO_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                 tm.tm_min, tm.tm_sec, (long)f);
-    } else {
-        snprintf(buf, N1_TS_ISO_MAX, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                 tm.tm_min, tm.tm_sec);
-    }
-    return 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * textutil.h: UTF-8 checks and repair, JSON strings of log text, civil
- * dates and ISO-8601 timestamps, shared by the reports and the CLI.
+ * textutil.h: UTF-8 checks and repair and JSON strings of log text,
+ * shared by the reports and the CLI. Times are in base/timeutil.h.
  */
 #ifndef N1_TEXTUTIL_H
 #define N1_TEXTUTIL_H
@@ -10,15 +10,6 @@
 #include <stdint.h>
 
 struct json_t;
-
-/* Size of a buffer that holds any n1_ts_format_iso() result. */
-#define N1_TS_ISO_MAX 80
-
-/* Whether n1_ts_format_iso() writes the microseconds. */
-enum n1_ts_frac {
-    N1_TS_FRAC_AUTO = 0, /* ".ffffff" only when they are not zero */
-    N1_TS_FRAC_ALWAYS    /* ".ffffff" every time */
-};
 
 /*
  * Length of the valid UTF-8 sequence at the start of the n bytes at s
@@ -44,19 +35,5 @@ char *n1_utf8_lossy(const char *s, size_t len, int keep_nul, size_t *out_len);
  * caller releases with json_decref(), or NULL when memory ran out.
  */
 struct json_t *n1_json_text(const char *s, size_t len);
-
-/*
- * Days from 1970-01-01 to the proleptic Gregorian date y-m-d (m 1..12,
- * d 1..31; no check that the day exists), negative before 1970.
- */
-int64_t n1_days_from_civil(int64_t y, unsigned m, unsigned d);
-
-/*
- * Writes us (UTC microseconds since the epoch, rounded down to the
- * second before the fraction) as "2026-11-20T09:14:03Z", with
- * ".ffffff" before the Z as frac says, into buf. Returns 0, or -1 when
- * the time cannot be represented (buf is then left unchanged).
- */
-int n1_ts_format_iso(int64_t us, enum n1_ts_frac frac, char buf[N1_TS_ISO_MAX]);
 
 #endif /* N1_TEXTUTIL_H */

@@ -39,6 +39,7 @@
 #include <sys/inotify.h>
 #endif
 
+#include "base/timeutil.h"
 #include "read/follow.h"
 #include "read/reader_ctx.h"
 
@@ -66,20 +67,14 @@ struct n1_follow {
     int switch_pending;          /* report N1_FOLLOW_SWITCH next */
     int look_now;                /* SIGHUP: look at the path at once */
     int start_pending;           /* start not applied to a file yet */
-    struct n1_follow_start start; /* from the caller; ctx owned */
+    struct n1_follow_start start; /* from the caller; ctx points to
+                                     ctx_copy */
+    void *ctx_copy;               /* owned copy of the caller's snapshot */
     uint64_t read_before;        /* bytes read by earlier generations */
     uint64_t read_from;          /* where the current reader started */
     uint64_t skip_below;         /* drop events starting before this */
     int resumed;                 /* the start offset was used */
 };
-
-static double mono_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void notice(struct n1_follow *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -158,13 +153,12 @@ struct n1_follow *n1_follow_open(const char *path,
         f->start.ctx_len = 0;
         f->start_pending = 1;
         if (start->ctx != NULL && start->ctx_len > 0) {
-            void *copy = malloc(start->ctx_len);
-
-            if (copy == NULL) {
+            f->ctx_copy = malloc(start->ctx_len);
+            if (f->ctx_copy == NULL) {
                 goto oom;
             }
-            memcpy(copy, start->ctx, start->ctx_len);
-            f->start.ctx = copy;
+            memcpy(f->ctx_copy, start->ctx, start->ctx_len);
+            f->start.ctx = f->ctx_copy;
             f->start.ctx_len = start->ctx_len;
         }
         if (f->start.seek > f->start.offset) {
@@ -185,7 +179,7 @@ struct n1_follow *n1_follow_open(const char *path,
     return f;
 
 oom:
-    n1_err_set(err, N1_ESYS, path, 0, "SYSTEM out of memory");
+    n1_err_oom(err, "following the log");
     n1_follow_close(f);
     return NULL;
 }
@@ -243,13 +237,12 @@ static int open_generation(struct n1_follow *f, struct n1_error *err)
         if (errno == ENOENT) {
             return 0;
         }
-        n1_err_set(err, N1_ESYS, f->path, 0, "SYSTEM cannot open: %s",
+        n1_err_set(err, N1_ESYS, f->path, 0, "cannot open: %s",
                    strerror(errno));
         return -1;
     }
     if (fstat(f->fd, &st) != 0) {
-        n1_err_set(err, N1_ESYS, f->path, 0, "SYSTEM stat: %s",
-                   strerror(errno));
+        n1_err_set(err, N1_ESYS, f->path, 0, "stat: %s", strerror(errno));
         close_generation(f);
         return -1;
     }
@@ -269,7 +262,7 @@ static int open_generation(struct n1_follow *f, struct n1_error *err)
     f->head_hash = XXH64("", 0, 0);
     f->last_size = (uint64_t)st.st_size;
     f->probe_size = (uint64_t)st.st_size;
-    f->last_growth = mono_now();
+    f->last_growth = n1_mono_now();
     f->skip_below = 0;
     if (f->start_pending) {
         f->start_pending = 0;
@@ -343,7 +336,7 @@ static void look(struct n1_follow *f)
     }
     if ((uint64_t)fst.st_size != f->last_size) {
         f->last_size = (uint64_t)fst.st_size;
-        f->last_growth = mono_now();
+        f->last_growth = n1_mono_now();
         f->settled = 0;
     }
 }
@@ -469,7 +462,7 @@ int n1_follow_next(struct n1_follow *f, struct n1_event *ev,
             continue;
         }
         if (!f->settled &&
-            mono_now() - f->last_growth >= f->opts.settle_ms / 1000.0 &&
+            n1_mono_now() - f->last_growth >= f->opts.settle_ms / 1000.0 &&
             f->last_size == n1_reader_stats(f->r)->bytes) {
             /* Quiet, and no half-written line is held back: the event
                being built is complete. */
@@ -484,7 +477,7 @@ int n1_follow_next(struct n1_follow *f, struct n1_event *ev,
 
 void n1_follow_wait(struct n1_follow *f, int timeout_ms)
 {
-    double until = mono_now() + timeout_ms / 1000.0;
+    double until = n1_mono_now() + timeout_ms / 1000.0;
 
     if (f->look_now) {
         return;
@@ -493,7 +486,7 @@ void n1_follow_wait(struct n1_follow *f, int timeout_ms)
     while (f->ino_fd >= 0) {
         char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
         struct pollfd pfd = {f->ino_fd, POLLIN, 0};
-        double left = until - mono_now();
+        double left = until - n1_mono_now();
         int relevant = 0;
         ssize_t got;
 
@@ -522,7 +515,7 @@ void n1_follow_wait(struct n1_follow *f, int timeout_ms)
     }
 #endif
     {
-        double left = until - mono_now();
+        double left = until - n1_mono_now();
         struct timespec ts;
 
         if (left <= 0) {
@@ -638,7 +631,7 @@ void n1_follow_close(struct n1_follow *f)
         return;
     }
     close_generation(f);
-    free((void *)f->start.ctx);
+    free(f->ctx_copy);
     if (f->ino_fd >= 0) {
         close(f->ino_fd);
     }

@@ -57,115 +57,6 @@ int n1_flavour_is_slow(enum n1_flavour f)
            f == N1_FLAVOUR_SLOW_PERCONA || f == N1_FLAVOUR_SLOW_LEGACY;
 }
 
-/* ---- time ---------------------------------------------------------- */
-
-int64_t rd_days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    /* Proleptic Gregorian calendar, era-based (400-year cycles). */
-    int64_t era;
-    unsigned yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static int digits(const char *s, size_t n, unsigned *out)
-{
-    unsigned v = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return 0;
-        }
-        v = v * 10 + (unsigned)(s[i] - '0');
-    }
-    *out = v;
-    return 1;
-}
-
-static int64_t civil_us(int64_t y, unsigned mo, unsigned d, unsigned h,
-                        unsigned mi, unsigned s)
-{
-    return ((rd_days_from_civil(y, mo, d) * 86400) + (int64_t)h * 3600 +
-            (int64_t)mi * 60 + s) *
-           1000000;
-}
-
-size_t rd_parse_iso(const char *s, size_t len, int64_t *us)
-{
-    unsigned y, mo, d, h, mi, sec, frac = 0, fd = 0;
-    size_t i = 19;
-    int64_t v;
-
-    if (len < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-        s[13] != ':' || s[16] != ':' || !digits(s, 4, &y) ||
-        !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
-        !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) ||
-        !digits(s + 17, 2, &sec) || mo < 1 || mo > 12 || d < 1 || d > 31 ||
-        h > 23 || mi > 59 || sec > 60) {
-        return 0;
-    }
-    if (i < len && s[i] == '.') {
-        i++;
-        while (i < len && s[i] >= '0' && s[i] <= '9') {
-            if (fd < 6) {
-                frac = frac * 10 + (unsigned)(s[i] - '0');
-                fd++;
-            }
-            i++;
-        }
-        while (fd < 6) {
-            frac *= 10;
-            fd++;
-        }
-    }
-    v = civil_us(y, mo, d, h, mi, sec) + frac;
-    if (i < len && s[i] == 'Z') {
-        i++;
-    } else if (i + 6 <= len && (s[i] == '+' || s[i] == '-') &&
-               s[i + 3] == ':') {
-        unsigned oh, om;
-        int64_t off;
-
-        if (!digits(s + i + 1, 2, &oh) || !digits(s + i + 4, 2, &om)) {
-            return 0;
-        }
-        off = ((int64_t)oh * 3600 + om * 60) * 1000000;
-        v = s[i] == '+' ? v - off : v + off;
-        i += 6;
-    }
-    *us = v;
-    return i;
-}
-
-size_t rd_parse_yymmdd(const char *s, size_t len, long tz_offset_s, int64_t *us)
-{
-    unsigned yy, mo, d, h, mi, sec;
-
-    if (len < 15 || s[6] != ' ' || s[9] != ':' || s[12] != ':' ||
-        !digits(s, 2, &yy) || !digits(s + 2, 2, &mo) || !digits(s + 4, 2, &d) ||
-        !digits(s + 10, 2, &mi) || !digits(s + 13, 2, &sec)) {
-        return 0;
-    }
-    if (s[7] == ' ') {
-        if (!digits(s + 8, 1, &h)) {
-            return 0;
-        }
-    } else if (!digits(s + 7, 2, &h)) {
-        return 0;
-    }
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) {
-        return 0;
-    }
-    *us = civil_us(yy < 70 ? 2000 + yy : 1900 + yy, mo, d, h, mi, sec) -
-          (int64_t)tz_offset_s * 1000000;
-    return 15;
-}
-
 /* ---- warnings ------------------------------------------------------ */
 
 void rd_warn(struct n1_reader *r, enum rd_warn_kind kind, unsigned long line,
@@ -657,6 +548,24 @@ int rd_is_banner(const char *s, size_t len)
     return 0;
 }
 
+enum rd_banner rd_banner_step(enum rd_banner state, const char *s, size_t len)
+{
+    if (rd_is_banner(s, len)) {
+        return RD_BANNER_START;
+    }
+    if (state == RD_BANNER_START && len >= 10 &&
+        memcmp(s, "Tcp port: ", 10) == 0) {
+        return RD_BANNER_PORT;
+    }
+    /* MySQL pads the column header with spaces, MariaDB with tabs: only
+       its ends are fixed. */
+    if (state == RD_BANNER_PORT && len >= 12 && memcmp(s, "Time", 4) == 0 &&
+        memcmp(s + len - 8, "Argument", 8) == 0) {
+        return RD_BANNER_DONE;
+    }
+    return RD_BANNER_NONE;
+}
+
 static int has_text(const char *hay, size_t n, const char *needle)
 {
     size_t k = strlen(needle);
@@ -726,19 +635,6 @@ static int decide(struct n1_reader *r, const char *s, size_t len, const char *w,
     return 0;
 }
 
-static int banner_follow(const char *s, size_t len, int state)
-{
-    if (state == 1 && len >= 10 && memcmp(s, "Tcp port: ", 10) == 0) {
-        return 1;
-    }
-    if (state == 2 && len >= 8 && memcmp(s, "Time", 4) == 0 &&
-        has_text(s, len, "Id") && has_text(s, len, "Command") && len >= 8 &&
-        memcmp(s + len - 8, "Argument", 8) == 0) {
-        return 1;
-    }
-    return 0;
-}
-
 /*
  * Runs detection over the peeked window at open. Returns 0 (decided, or
  * undecided but plausible) or -1 when the window shows this is not a
@@ -750,7 +646,7 @@ static int detect_window(struct n1_reader *r, struct n1_error *err)
     long n = n1_source_peek(r->src, DETECT_WINDOW, &w, err);
     size_t pos = 0;
     unsigned lines = 0, other = 0;
-    int banner = 0;
+    enum rd_banner banner = RD_BANNER_NONE;
     char first[48] = "";
 
     if (n < 0) {
@@ -778,12 +674,8 @@ static int detect_window(struct n1_reader *r, struct n1_error *err)
                    &r->saw_mariadb)) {
             return 0;
         }
-        if (rd_is_banner(s, len)) {
-            banner = 1;
-        } else if (banner_follow(s, len, banner)) {
-            banner = banner == 1 ? 2 : 0;
-        } else {
-            banner = 0;
+        banner = rd_banner_step(banner, s, len);
+        if (banner == RD_BANNER_NONE) {
             if (other++ == 0) {
                 size_t k = len < sizeof(first) - 1 ? len : sizeof(first) - 1;
 
@@ -816,7 +708,7 @@ struct n1_reader *n1_reader_open(const char *path,
 
     r = calloc(1, sizeof(*r));
     if (r == NULL) {
-        n1_err_set(err, N1_ESYS, path, 0, "SYSTEM out of memory");
+        n1_err_oom(err, "opening the reader");
         goto out;
     }
     if (opts != NULL) {
@@ -834,7 +726,7 @@ struct n1_reader *n1_reader_open(const char *path,
     r->sl_time = N1_TS_NONE;
     r->name = strdup(path);
     if (r->name == NULL) {
-        n1_err_set(err, N1_ESYS, path, 0, "SYSTEM out of memory");
+        n1_err_oom(err, "opening the reader");
         goto out;
     }
     r->src = n1_source_open(path, r->opts.follow, r->opts.max_statement, err);
@@ -871,7 +763,7 @@ static int feed(struct n1_reader *r, const struct n1_line *ln,
            overwrite the bytes ln points to: work on a copy. */
         n1_strbuf_reset(&r->held);
         if (n1_strbuf_append(&r->held, ln->text, ln->len) != 0) {
-            n1_err_set(err, N1_ESYS, r->name, ln->lineno, "out of memory");
+            n1_err_oom(err, "copying an undecided line");
             return -1;
         }
         copy = *ln;
@@ -882,12 +774,8 @@ static int feed(struct n1_reader *r, const struct n1_line *ln,
             return -1;
         }
         if (!decide(r, ln->text, ln->len, w, (size_t)n, &r->saw_mariadb)) {
-            if (rd_is_banner(ln->text, ln->len)) {
-                r->banner = 1;
-            } else if (banner_follow(ln->text, ln->len, r->banner)) {
-                r->banner = r->banner == 1 ? 2 : 0;
-            } else {
-                r->banner = 0;
+            r->banner = rd_banner_step(r->banner, ln->text, ln->len);
+            if (r->banner == RD_BANNER_NONE) {
                 rd_skip_line(r, ln, "garbage line skipped");
                 if (++r->undecided_lines > DETECT_LINES) {
                     n1_err_set(err, N1_EPARSE, r->name, ln->lineno,
@@ -899,7 +787,7 @@ static int feed(struct n1_reader *r, const struct n1_line *ln,
             }
             return 0;
         }
-        r->banner = 0;
+        r->banner = RD_BANNER_NONE;
     }
     return r->slow ? rd_slow_line(r, ln) : rd_general_line(r, ln);
 }
@@ -975,10 +863,10 @@ int n1_reader_seek(struct n1_reader *r, uint64_t offset, unsigned long line,
     }
     r->has_building = 0;
     r->has_ready = 0;
-    r->banner = 0;
+    r->banner = RD_BANNER_NONE;
     r->gen_ts = N1_TS_NONE;
     r->sl_time = N1_TS_NONE;
-    r->sl_quote = RD_Q_NONE;
+    r->sle.quote = RD_Q_NONE;
     r->stats.bytes = offset;
     return 0;
 }

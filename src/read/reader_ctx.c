@@ -82,8 +82,7 @@ int n1_reader_ctx_save(const struct n1_reader *r, struct n1_strbuf *out,
         bad |= put_str(out, c->db);
     }
     if (bad) {
-        n1_err_set(err, N1_ESYS, r->name, 0,
-                   "SYSTEM out of memory saving the reader state");
+        n1_err_oom(err, "saving the reader state");
         return -1;
     }
     return 0;
@@ -206,14 +205,13 @@ int n1_reader_resume(struct n1_reader *r, uint64_t offset, unsigned long line,
             (s[0] != NULL && rd_conn_setstr(&c->user, s[0], sl[0]) != 0) ||
             (s[1] != NULL && rd_conn_setstr(&c->host, s[1], sl[1]) != 0) ||
             (s[2] != NULL && rd_conn_setstr(&c->db, s[2], sl[2]) != 0)) {
-            n1_err_set(err, N1_ESYS, r->name, 0,
-                       "SYSTEM out of memory restoring the reader state");
+            n1_err_oom(err, "restoring the reader state");
             return -1;
         }
     }
     if (in.bad || in.left != 0) {
         n1_err_set(err, N1_EPARSE, r->name, 0,
-                   "PARSE saved reader state is damaged (%zu bytes)", len);
+                   "saved reader state is damaged (%zu bytes)", len);
         return -1;
     }
     return 0;

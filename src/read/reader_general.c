@@ -26,6 +26,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/timeutil.h"
 #include "read/reader_int.h"
 
 struct command_word {
@@ -104,9 +105,9 @@ static int parse_header(const char *s, size_t len, long tz, struct header *h)
         i = 2;
     } else if (len >= 16 && s[0] >= '0' && s[0] <= '9') {
         if (s[4] == '-') {
-            n = rd_parse_iso(s, len, &h->ts);
+            n = n1_ts_parse_iso(s, len, N1_TS_ISO_STRICT, &h->ts);
         } else {
-            n = rd_parse_yymmdd(s, len, tz, &h->ts);
+            n = n1_ts_parse_yymmdd(s, len, tz, &h->ts);
         }
         if (n == 0 || n >= len || s[n] != '\t') {
             return 0;
@@ -283,7 +284,7 @@ int rd_general_line(struct n1_reader *r, const struct n1_line *ln)
     struct rd_evbuf *e;
 
     if (parse_header(ln->text, ln->len, r->opts.tz_offset_s, &h)) {
-        r->banner = 0;
+        r->banner = RD_BANNER_NONE;
         rd_general_end(r, 0);
         if (rd_begin(r, ln) != 0) {
             return -1;
@@ -300,26 +301,18 @@ int rd_general_line(struct n1_reader *r, const struct n1_line *ln)
         rd_append_sql(r, ln->text + h.arg, ln->len - h.arg, 0);
         return 0;
     }
-    if (rd_is_banner(ln->text, ln->len)) {
+    r->banner = rd_banner_step(r->banner, ln->text, ln->len);
+    if (r->banner == RD_BANNER_START) {
         rd_general_end(r, 0);
-        r->banner = 1;
         if (r->flavour == N1_FLAVOUR_GENERAL_LEGACY &&
             strstr(ln->text, "MariaDB") != NULL) {
             r->flavour = N1_FLAVOUR_GENERAL_MARIADB;
         }
         return 0;
     }
-    if (r->banner == 1 && ln->len >= 10 &&
-        memcmp(ln->text, "Tcp port: ", 10) == 0) {
-        r->banner = 2;
+    if (r->banner != RD_BANNER_NONE) {
         return 0;
     }
-    if (r->banner == 2 && ln->len >= 12 && memcmp(ln->text, "Time", 4) == 0 &&
-        memcmp(ln->text + ln->len - 8, "Argument", 8) == 0) {
-        r->banner = 0;
-        return 0;
-    }
-    r->banner = 0;
     if (!r->has_building) {
         rd_skip_line(r, ln, "garbage line skipped");
         return 0;

@@ -64,6 +64,16 @@ struct rd_conn {
     char *db;      /* heap; NULL when unknown */
 };
 
+/* Where a server banner stands after a line: the three lines a server
+   writes at the top of its log on each start (see rd_banner_step). */
+enum rd_banner {
+    RD_BANNER_NONE = 0, /* the line is not part of a banner */
+    RD_BANNER_START,    /* "<binary>, Version: ... started with:" */
+    RD_BANNER_PORT,     /* "Tcp port: ..." right after the start line */
+    RD_BANNER_DONE      /* the "Time ... Argument" column header after
+                           that: the banner is complete */
+};
+
 /* Slow-log quote/comment state between lines. */
 enum rd_quote {
     RD_Q_NONE = 0, /* outside any quote or comment */
@@ -71,6 +81,21 @@ enum rd_quote {
     RD_Q_DOUBLE,   /* inside "..." */
     RD_Q_BACKTICK, /* inside `...` */
     RD_Q_COMMENT   /* inside a block comment */
+};
+
+/* Slow-log state of one entry, reset when the next one begins. */
+struct rd_slow_entry {
+    int body;            /* the entry is past its # header lines */
+    int stmt;            /* statement text has started */
+    int userhost;        /* the entry had a # User@Host: line */
+    int set_ts;          /* the entry had SET timestamp= */
+    int admin;           /* "# administrator command:" entry */
+    int had_use;         /* the entry had a "use db;" line */
+    enum rd_quote quote; /* quote state after the last line */
+    int time_exact;      /* this entry had its own "# Time:" */
+    int64_t start;       /* log_slow_extra Start: (UTC us) or NONE */
+    int64_t set;         /* SET timestamp= seconds, or -1 */
+    int schema;          /* the entry had Schema: */
 };
 
 struct n1_reader {
@@ -97,24 +122,14 @@ struct n1_reader {
     size_t conn_slots;     /* slots allocated */
 
     /* General-log state. */
-    int64_t gen_ts; /* last time column seen (UTC us) */
-    int banner;     /* banner lines seen in a row (0-2) */
+    int64_t gen_ts;        /* last time column seen (UTC us) */
+    enum rd_banner banner; /* banner state after the last line */
 
     /* Slow-log state. */
-    int sl_body;            /* the entry is past its # header lines */
-    int sl_stmt;            /* statement text has started */
-    int sl_userhost;        /* the entry had a # User@Host: line */
-    int sl_set_ts;          /* the entry had SET timestamp= */
-    int sl_admin;           /* "# administrator command:" entry */
-    int sl_had_use;         /* the entry had a "use db;" line */
-    enum rd_quote sl_quote; /* quote state after the last line */
-    int64_t sl_time;        /* last "# Time:" (UTC us), carried over */
-    int sl_time_exact;      /* this entry had its own "# Time:" */
-    int64_t sl_start;       /* log_slow_extra Start: (UTC us) or NONE */
-    int64_t sl_set;         /* SET timestamp= seconds, or -1 */
-    int sl_schema;          /* the entry had Schema: */
-    char sl_db[256];        /* last "use db;" written to the file */
-    char sl_use[260];       /* that line as written, without ";" */
+    struct rd_slow_entry sle; /* the entry being built */
+    int64_t sl_time;          /* last "# Time:" (UTC us), carried over */
+    char sl_db[256];          /* last "use db;" written to the file */
+    char sl_use[260];         /* that line as written, without ";" */
 };
 
 /* Starts a new building event at line ln (finishing any building one
@@ -164,18 +179,6 @@ void rd_conn_drop(struct n1_reader *r, uint64_t id);
 /* Replaces *slot with a heap copy of s[0..len). Returns 0 or -1. */
 int rd_conn_setstr(char **slot, const char *s, size_t len);
 
-/* Days since 1970-01-01 for a civil date. */
-int64_t rd_days_from_civil(int64_t y, unsigned m, unsigned d);
-
-/* Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)" at s (len bytes
-   available). Returns bytes used and sets *us, or 0 when it is not one. */
-size_t rd_parse_iso(const char *s, size_t len, int64_t *us);
-
-/* Parses "YYMMDD HH:MM:SS" (hour may be space-padded) as local time,
-   applying tz_offset_s. Returns bytes used, or 0. */
-size_t rd_parse_yymmdd(const char *s, size_t len, long tz_offset_s,
-                       int64_t *us);
-
 /* The parsers: feed one line; finish at the end of input (or on flush). */
 int rd_general_line(struct n1_reader *r, const struct n1_line *ln);
 void rd_general_end(struct n1_reader *r, int at_end);
@@ -186,5 +189,15 @@ void rd_slow_end(struct n1_reader *r, int at_end);
 int rd_general_is_header(const char *s, size_t len);
 int rd_slow_is_header(const char *s, size_t len);
 int rd_is_banner(const char *s, size_t len);
+
+/*
+ * The banner state machine, the one definition every parser and the
+ * detection use. Given the state after the previous line, returns the
+ * state after line s (len bytes, no newline): RD_BANNER_START for a
+ * start line (whatever came before), RD_BANNER_PORT for "Tcp port: "
+ * after a start line, RD_BANNER_DONE for a line that starts with "Time"
+ * and ends with "Argument" after the port line, else RD_BANNER_NONE.
+ */
+enum rd_banner rd_banner_step(enum rd_banner state, const char *s, size_t len);
 
 #endif /* N1_READER_INT_H */

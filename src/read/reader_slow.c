@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/timeutil.h"
 #include "read/reader_int.h"
 
 static int starts(const char *s, size_t len, const char *p, size_t plen)
@@ -136,17 +137,8 @@ static void entry_begin(struct n1_reader *r, const struct n1_line *ln)
     /* The slow log names no command; an entry is a query unless it turns
        out to be "# administrator command:". */
     rd_set_str(r, &rd_cur(r)->command, "Query", 5);
-    r->sl_body = 0;
-    r->sl_stmt = 0;
-    r->sl_userhost = 0;
-    r->sl_set_ts = 0;
-    r->sl_admin = 0;
-    r->sl_had_use = 0;
-    r->sl_quote = RD_Q_NONE;
-    r->sl_time_exact = 0;
-    r->sl_start = N1_TS_NONE;
-    r->sl_set = -1;
-    r->sl_schema = 0;
+    r->sle = (struct rd_slow_entry){
+        .quote = RD_Q_NONE, .start = N1_TS_NONE, .set = -1};
 }
 
 /* Character classes of "Name: value" lines. */
@@ -242,12 +234,12 @@ static void take_pair(struct n1_reader *r, const char *name, size_t nl,
         e->ev.conn_id = parse_u64(val, vl);
     } else if (nl == 6 && memcmp(name, "Schema", 6) == 0) {
         rd_set_str(r, &e->db, val, vl);
-        r->sl_schema = 1;
+        r->sle.schema = 1;
     } else if (nl == 5 && memcmp(name, "Start", 5) == 0) {
         int64_t us;
 
-        if (rd_parse_iso(val, vl, &us) == vl) {
-            r->sl_start = us;
+        if (n1_ts_parse_iso(val, vl, N1_TS_ISO_STRICT, &us) == vl) {
+            r->sle.start = us;
         }
     }
 }
@@ -372,15 +364,15 @@ static void parse_time(struct n1_reader *r, const char *v, size_t len)
         len--;
     }
     rd_add_attr(r, "Time", 4, v, len);
-    n = rd_parse_iso(v, len, &us);
+    n = n1_ts_parse_iso(v, len, N1_TS_ISO_STRICT, &us);
     if (n == 0) {
-        n = rd_parse_yymmdd(v, len, r->opts.tz_offset_s, &us);
+        n = n1_ts_parse_yymmdd(v, len, r->opts.tz_offset_s, &us);
     } else if (r->flavour == N1_FLAVOUR_SLOW_LEGACY) {
         r->flavour = N1_FLAVOUR_SLOW_MYSQL;
     }
     if (n != 0) {
         r->sl_time = us;
-        r->sl_time_exact = 1;
+        r->sle.time_exact = 1;
     }
 }
 
@@ -414,8 +406,8 @@ void rd_slow_end(struct n1_reader *r, int at_end)
     if (!r->has_building) {
         return;
     }
-    if (!r->sl_stmt) {
-        if (r->sl_had_use) {
+    if (!r->sle.stmt) {
+        if (r->sle.had_use) {
             /* A lone "use db;": an event of its own, as written. */
             size_t n = strlen(r->sl_use);
 
@@ -426,8 +418,8 @@ void rd_slow_end(struct n1_reader *r, int at_end)
             rd_warn(r, RD_W_NOSTMT, e->ev.line,
                     "slow-log entry without a statement");
         }
-    } else if (!r->sl_admin) {
-        if (at_end && (r->sl_quote != RD_Q_NONE || e->sql.len == 0 ||
+    } else if (!r->sle.admin) {
+        if (at_end && (r->sle.quote != RD_Q_NONE || e->sql.len == 0 ||
                        e->sql.buf[e->sql.len - 1] != ';')) {
             e->ev.flags |= N1_EV_TRUNCATED;
         }
@@ -436,16 +428,17 @@ void rd_slow_end(struct n1_reader *r, int at_end)
             e->sql.buf[--e->sql.len] = '\0';
         }
     }
-    if (!r->sl_schema && r->sl_db[0] != '\0') {
+    if (!r->sle.schema && r->sl_db[0] != '\0') {
         rd_set_str(r, &e->db, r->sl_db, strlen(r->sl_db));
     }
-    if (r->sl_start != N1_TS_NONE) {
-        e->ev.ts_us = r->sl_start;
+    if (r->sle.start != N1_TS_NONE) {
+        e->ev.ts_us = r->sle.start;
         e->ev.flags |= N1_EV_TS_EXACT;
-    } else if (r->sl_set >= 0) {
-        e->ev.ts_us = r->sl_set * 1000000;
+    } else if (r->sle.set >= 0) {
+        e->ev.ts_us = r->sle.set * 1000000;
         e->ev.flags |= N1_EV_TS_EXACT;
-        if (r->sl_time_exact && (e->ev.metric_mask & (1u << N1_M_QUERY_TIME))) {
+        if (r->sle.time_exact &&
+            (e->ev.metric_mask & (1u << N1_M_QUERY_TIME))) {
             double qt = e->ev.metric[N1_M_QUERY_TIME];
 
             /* Convert only a sane Query_time: a huge or NaN one would be
@@ -460,134 +453,158 @@ void rd_slow_end(struct n1_reader *r, int at_end)
         }
     } else if (r->sl_time != N1_TS_NONE) {
         e->ev.ts_us = r->sl_time;
-        if (r->sl_time_exact) {
+        if (r->sle.time_exact) {
             e->ev.flags |= N1_EV_TS_EXACT;
         }
     }
     rd_finish(r, at_end);
 }
 
-int rd_slow_line(struct n1_reader *r, const struct n1_line *ln)
+/* The statement goes on with ln. */
+static void stmt_line(struct n1_reader *r, const struct n1_line *ln)
+{
+    rd_extend(r, ln);
+    rd_append_sql(r, ln->text, ln->len, r->sle.stmt);
+    r->sle.stmt = 1;
+    r->sle.body = 1;
+    r->sle.quote = scan_quotes(r->sle.quote, ln->text, ln->len);
+}
+
+/* "# administrator command: X": MySQL writes it after "SET timestamp=",
+   as the statement. */
+static void admin_line(struct n1_reader *r, const struct n1_line *ln)
+{
+    const char *s = ln->text;
+    struct rd_evbuf *e = rd_cur(r);
+    size_t end = s[ln->len - 1] == ';' ? ln->len - 1 : ln->len;
+
+    rd_extend(r, ln);
+    r->sle.admin = 1;
+    r->sle.stmt = 1;
+    r->sle.body = 1;
+    rd_set_sql(r, s + 2, end - 2);
+    rd_set_str(r, &e->command, s + 25, end - 25);
+    e->ev.cmd = (end - 25 == 4 && memcmp(s + 25, "Quit", 4) == 0)
+                    ? N1_CMD_QUIT
+                    : N1_CMD_OTHER;
+}
+
+/*
+ * A line that starts with "#": an entry's header line, or a comment.
+ * Returns 1 when it is a comment line inside the statement (the caller
+ * appends it), else 0 (taken, or skipped as garbage).
+ */
+static int hash_line(struct n1_reader *r, const struct n1_line *ln)
 {
     const char *s = ln->text;
     size_t len = ln->len;
     int building = r->has_building;
+
+    if (STARTS(s, len, "# Time: ")) {
+        rd_slow_end(r, 0);
+        entry_begin(r, ln);
+        parse_time(r, s + 8, len - 8);
+    } else if (STARTS(s, len, "# User@Host: ")) {
+        if (!building || r->sle.body || r->sle.userhost) {
+            rd_slow_end(r, 0);
+            entry_begin(r, ln);
+        } else {
+            rd_extend(r, ln);
+        }
+        r->sle.userhost = 1;
+        parse_user_host(r, s + 13, len - 13);
+    } else if (STARTS(s, len, "# Query_time: ") && (!building || r->sle.body)) {
+        rd_slow_end(r, 0);
+        entry_begin(r, ln);
+        parse_pairs(r, s + 1, len - 1);
+    } else if (building && !r->sle.stmt &&
+               STARTS(s, len, "# administrator command: ")) {
+        admin_line(r, ln);
+    } else if (building && !r->sle.body) {
+        rd_extend(r, ln);
+        if (!STARTS(s, len, "# explain:") && !STARTS(s, len, "##")) {
+            parse_pairs(r, s + 1, len - 1);
+        }
+    } else if (building) {
+        return 1;
+    } else {
+        rd_skip_line(r, ln, "garbage line skipped");
+    }
+    return 0;
+}
+
+/*
+ * "use db;" or "SET timestamp=N;" between the header lines and the
+ * statement. Returns 1 when ln was one of them (and was taken), else 0.
+ */
+static int preamble_line(struct n1_reader *r, const struct n1_line *ln)
+{
+    const char *s = ln->text;
+    size_t len = ln->len;
     int64_t ts;
 
-    if (building && r->sl_stmt && r->sl_quote != RD_Q_NONE) {
-        goto stmt; /* inside a literal or comment: never a header */
-    }
-    if (len >= 1 && s[0] == '#') {
-        if (STARTS(s, len, "# Time: ")) {
-            rd_slow_end(r, 0);
-            entry_begin(r, ln);
-            parse_time(r, s + 8, len - 8);
-            return 0;
-        }
-        if (STARTS(s, len, "# User@Host: ")) {
-            if (!building || r->sl_body || r->sl_userhost) {
-                rd_slow_end(r, 0);
-                entry_begin(r, ln);
-            } else {
-                rd_extend(r, ln);
-            }
-            r->sl_userhost = 1;
-            parse_user_host(r, s + 13, len - 13);
-            return 0;
-        }
-        if (STARTS(s, len, "# Query_time: ") && (!building || r->sl_body)) {
-            rd_slow_end(r, 0);
-            entry_begin(r, ln);
-            parse_pairs(r, s + 1, len - 1);
-            return 0;
-        }
-        if (building && !r->sl_stmt &&
-            STARTS(s, len, "# administrator command: ")) {
-            /* MySQL writes it after "SET timestamp=", as the statement. */
-            struct rd_evbuf *e = rd_cur(r);
-            size_t end = s[len - 1] == ';' ? len - 1 : len;
+    if (STARTS(s, len, "use ") && s[len - 1] == ';' && len < 260) {
+        const char *db = s + 4;
+        size_t dl = len - 5;
 
-            rd_extend(r, ln);
-            r->sl_admin = 1;
-            r->sl_stmt = 1;
-            r->sl_body = 1;
-            rd_set_sql(r, s + 2, end - 2);
-            rd_set_str(r, &e->command, s + 25, end - 25);
-            e->ev.cmd = (end - 25 == 4 && memcmp(s + 25, "Quit", 4) == 0)
-                            ? N1_CMD_QUIT
-                            : N1_CMD_OTHER;
-            return 0;
+        rd_extend(r, ln);
+        r->sle.body = 1;
+        r->sle.had_use = 1;
+        memcpy(r->sl_use, s, len - 1);
+        r->sl_use[len - 1] = '\0';
+        if (dl >= 2 && db[0] == '`' && db[dl - 1] == '`') {
+            db++;
+            dl -= 2;
         }
-        if (building && !r->sl_body) {
-            rd_extend(r, ln);
-            if (!STARTS(s, len, "# explain:") && !STARTS(s, len, "##")) {
-                parse_pairs(r, s + 1, len - 1);
-            }
-            return 0;
-        }
-        if (building) {
-            goto stmt; /* a "#" comment line inside the statement */
-        }
-        rd_skip_line(r, ln, "garbage line skipped");
+        memcpy(r->sl_db, db, dl);
+        r->sl_db[dl] = '\0';
+        return 1;
+    }
+    ts = set_timestamp(s, len);
+    if (ts >= 0) {
+        rd_extend(r, ln);
+        r->sle.body = 1;
+        r->sle.set_ts = 1;
+        r->sle.set = ts;
+        return 1;
+    }
+    return 0;
+}
+
+int rd_slow_line(struct n1_reader *r, const struct n1_line *ln)
+{
+    const char *s = ln->text;
+    size_t len = ln->len;
+
+    if (r->has_building && r->sle.stmt && r->sle.quote != RD_Q_NONE) {
+        stmt_line(r, ln); /* inside a literal or comment: never a header */
         return 0;
     }
-    if (rd_is_banner(s, len)) {
+    if (len >= 1 && s[0] == '#') {
+        if (hash_line(r, ln)) {
+            stmt_line(r, ln);
+        }
+        return 0;
+    }
+    r->banner = rd_banner_step(r->banner, s, len);
+    if (r->banner == RD_BANNER_START) {
         rd_slow_end(r, 0);
-        r->banner = 1;
         if (r->flavour != N1_FLAVOUR_SLOW_PERCONA &&
             strstr(s, "MariaDB") != NULL) {
             r->flavour = N1_FLAVOUR_SLOW_MARIADB;
         }
         return 0;
     }
-    if (!building || r->banner != 0) {
-        if (r->banner == 1 && STARTS(s, len, "Tcp port: ")) {
-            r->banner = 2;
-            return 0;
-        }
-        if (r->banner == 2 && STARTS(s, len, "Time") && len >= 8 &&
-            memcmp(s + len - 8, "Argument", 8) == 0) {
-            r->banner = 0;
-            return 0;
-        }
-        r->banner = 0;
-        if (!building) {
-            rd_skip_line(r, ln, "garbage line skipped");
-            return 0;
-        }
+    if (r->banner != RD_BANNER_NONE) {
+        return 0; /* the rest of a banner, even inside an entry */
     }
-    if (!r->sl_stmt && !r->sl_set_ts) {
-        if (STARTS(s, len, "use ") && s[len - 1] == ';' && len < 260) {
-            const char *db = s + 4;
-            size_t dl = len - 5;
-
-            rd_extend(r, ln);
-            r->sl_body = 1;
-            r->sl_had_use = 1;
-            memcpy(r->sl_use, s, len - 1);
-            r->sl_use[len - 1] = '\0';
-            if (dl >= 2 && db[0] == '`' && db[dl - 1] == '`') {
-                db++;
-                dl -= 2;
-            }
-            memcpy(r->sl_db, db, dl);
-            r->sl_db[dl] = '\0';
-            return 0;
-        }
-        ts = set_timestamp(s, len);
-        if (ts >= 0) {
-            rd_extend(r, ln);
-            r->sl_body = 1;
-            r->sl_set_ts = 1;
-            r->sl_set = ts;
-            return 0;
-        }
+    if (!r->has_building) {
+        rd_skip_line(r, ln, "garbage line skipped");
+        return 0;
     }
-stmt:
-    rd_extend(r, ln);
-    rd_append_sql(r, s, len, r->sl_stmt);
-    r->sl_stmt = 1;
-    r->sl_body = 1;
-    r->sl_quote = scan_quotes(r->sl_quote, s, len);
+    if (!r->sle.stmt && !r->sle.set_ts && preamble_line(r, ln)) {
+        return 0;
+    }
+    stmt_line(r, ln);
     return 0;
 }

@@ -103,7 +103,7 @@ static ssize_t inflate_some(struct n1_source *src, size_t room,
             }
             got = read_some(src->fd, src->zin, SRC_ZIN_BUF);
             if (got < 0) {
-                set_sys_error(err, "SYSTEM read", "");
+                set_sys_error(err, "read", "");
                 return -1;
             }
             if (got == 0) {
@@ -122,16 +122,16 @@ static ssize_t inflate_some(struct n1_source *src, size_t room,
         if (rc == Z_STREAM_END) {
             /* Another member may follow (cat a.gz b.gz). */
             if (inflateReset(&src->zs) != Z_OK) {
-                n1_err_set(err, N1_ESYS, "", 0, "SYSTEM gzip: reset failed");
+                n1_err_set(err, N1_ESYS, "", 0, "gzip: reset failed");
                 return -1;
             }
         } else if (rc == Z_BUF_ERROR) {
             if (src->zs.avail_in != 0 && produced == 0) {
-                n1_err_set(err, N1_EPARSE, "", 0, "PARSE gzip: stuck");
+                n1_err_set(err, N1_EPARSE, "", 0, "gzip: stuck");
                 return -1;
             }
         } else if (rc != Z_OK) {
-            n1_err_set(err, N1_EPARSE, "", 0, "PARSE gzip: %s",
+            n1_err_set(err, N1_EPARSE, "", 0, "gzip: %s",
                        src->zs.msg != NULL ? src->zs.msg : "corrupt data");
             return -1;
         }
@@ -165,12 +165,12 @@ static ssize_t fill(struct n1_source *src, struct n1_error *err)
         if (ncap <= src->cap) {
             /* Cannot happen: a partial line this long is already being
                discarded as overlong before we get here. */
-            n1_err_set(err, N1_ESYS, "", 0, "SYSTEM line buffer full");
+            n1_err_set(err, N1_ESYS, "", 0, "line buffer full");
             return -1;
         }
         nbuf = realloc(src->buf, ncap);
         if (nbuf == NULL) {
-            n1_err_set(err, N1_ESYS, "", 0, "SYSTEM out of memory");
+            n1_err_oom(err, "growing the line buffer");
             return -1;
         }
         src->buf = nbuf;
@@ -181,7 +181,7 @@ static ssize_t fill(struct n1_source *src, struct n1_error *err)
     } else {
         got = read_some(src->fd, src->buf + src->end, src->cap - 1 - src->end);
         if (got < 0) {
-            set_sys_error(err, "SYSTEM read", "");
+            set_sys_error(err, "read", "");
         }
     }
     if (got > 0) {
@@ -220,7 +220,7 @@ static int sniff_gzip(struct n1_source *src, struct n1_error *err)
     while (src->end < 2) {
         got = read_some(src->fd, src->buf + src->end, SRC_ZIN_BUF - src->end);
         if (got < 0) {
-            set_sys_error(err, "SYSTEM read", "");
+            set_sys_error(err, "read", "");
             return -1;
         }
         if (got == 0) {
@@ -234,7 +234,7 @@ static int sniff_gzip(struct n1_source *src, struct n1_error *err)
     }
     src->zin = malloc(SRC_ZIN_BUF);
     if (src->zin == NULL) {
-        n1_err_set(err, N1_ESYS, "", 0, "SYSTEM out of memory");
+        n1_err_oom(err, "starting gzip");
         return -1;
     }
     /* The sniffing reads asked for at most SRC_ZIN_BUF bytes. */
@@ -243,7 +243,7 @@ static int sniff_gzip(struct n1_source *src, struct n1_error *err)
     src->zs.next_in = src->zin;
     src->zs.avail_in = (uInt)src->end;
     if (inflateInit2(&src->zs, 15 + 16) != Z_OK) {
-        n1_err_set(err, N1_ESYS, "", 0, "SYSTEM gzip: init failed");
+        n1_err_set(err, N1_ESYS, "", 0, "gzip: init failed");
         return -1;
     }
     src->z_ready = 1;
@@ -262,7 +262,7 @@ struct n1_source *n1_source_open(const char *path, int follow, size_t max_line,
 
     src = calloc(1, sizeof(*src));
     if (src == NULL) {
-        n1_err_set(err, N1_ESYS, path, 0, "SYSTEM out of memory");
+        n1_err_oom(err, "opening the input");
         goto out;
     }
     src->fd = -1;
@@ -275,7 +275,7 @@ struct n1_source *n1_source_open(const char *path, int follow, size_t max_line,
     }
     src->buf = malloc(src->cap);
     if (src->buf == NULL) {
-        n1_err_set(err, N1_ESYS, path, 0, "SYSTEM out of memory");
+        n1_err_oom(err, "opening the input");
         goto out;
     }
     if (strcmp(path, "-") == 0) {
@@ -284,17 +284,17 @@ struct n1_source *n1_source_open(const char *path, int follow, size_t max_line,
     } else {
         src->fd = open(path, O_RDONLY | O_CLOEXEC);
         if (src->fd < 0) {
-            n1_err_set(err, N1_ESYS, path, 0, "SYSTEM cannot open: %s",
+            n1_err_set(err, N1_ESYS, path, 0, "cannot open: %s",
                        strerror(errno));
             goto out;
         }
     }
     if (fstat(src->fd, &st) != 0) {
-        n1_err_set(err, N1_ESYS, path, 0, "SYSTEM stat: %s", strerror(errno));
+        n1_err_set(err, N1_ESYS, path, 0, "stat: %s", strerror(errno));
         goto out;
     }
     if (S_ISDIR(st.st_mode)) {
-        n1_err_set(err, N1_ESYS, path, 0, "SYSTEM is a directory");
+        n1_err_set(err, N1_ESYS, path, 0, "is a directory");
         goto out;
     }
     src->is_reg = S_ISREG(st.st_mode) ? 1 : 0;
@@ -336,6 +336,21 @@ static void take_line(struct n1_source *src, size_t nl, int terminated,
     src->scan = 0;
 }
 
+/* Hands out the kept start of the discarded overlong line, which ended
+   at pos ("\n" seen, or the end of input when unterminated). */
+static void take_discarded(struct n1_source *src, int unterminated,
+                           struct n1_line *line)
+{
+    src->discarding = 0;
+    line->text = src->prefix;
+    line->len = src->prefix_len;
+    line->offset = src->disc_off;
+    line->end = src->pos;
+    line->lineno = ++src->lineno;
+    line->overlong = 1;
+    line->unterminated = unterminated;
+}
+
 int n1_source_next(struct n1_source *src, struct n1_line *line,
                    struct n1_error *err)
 {
@@ -356,14 +371,7 @@ int n1_source_next(struct n1_source *src, struct n1_line *line,
                 src->pos += used;
                 src->start += used;
                 src->scan = 0;
-                src->discarding = 0;
-                line->text = src->prefix;
-                line->len = src->prefix_len;
-                line->offset = src->disc_off;
-                line->end = src->pos;
-                line->lineno = ++src->lineno;
-                line->overlong = 1;
-                line->unterminated = 0;
+                take_discarded(src, 0, line);
                 return 1;
             }
         } else if (nl != NULL) {
@@ -403,14 +411,7 @@ int n1_source_next(struct n1_source *src, struct n1_line *line,
             return 0;
         }
         if (src->discarding) {
-            src->discarding = 0;
-            line->text = src->prefix;
-            line->len = src->prefix_len;
-            line->offset = src->disc_off;
-            line->end = src->pos;
-            line->lineno = ++src->lineno;
-            line->overlong = 1;
-            line->unterminated = 1;
+            take_discarded(src, 1, line);
             return 1;
         }
         if (src->end > src->start) {
@@ -452,22 +453,22 @@ int n1_source_seek(struct n1_source *src, uint64_t offset, unsigned long line,
     struct stat st;
 
     if (src->is_stdin || src->gzip || !src->is_reg) {
-        n1_err_set(err, N1_EUSAGE, "", 0, "USAGE cannot seek in %s",
+        n1_err_set(err, N1_EUSAGE, "", 0, "cannot seek in %s",
                    src->gzip ? "a gzip stream" : "a pipe or stdin");
         return -1;
     }
     if (fstat(src->fd, &st) != 0) {
-        set_sys_error(err, "SYSTEM stat", "");
+        set_sys_error(err, "stat", "");
         return -1;
     }
     if (offset > (uint64_t)st.st_size) {
         n1_err_set(err, N1_EUSAGE, "", 0,
-                   "USAGE offset %llu is past the end of the file (%llu)",
+                   "offset %llu is past the end of the file (%llu)",
                    (unsigned long long)offset, (unsigned long long)st.st_size);
         return -1;
     }
     if (lseek(src->fd, (off_t)offset, SEEK_SET) == (off_t)-1) {
-        set_sys_error(err, "SYSTEM seek", "");
+        set_sys_error(err, "seek", "");
         return -1;
     }
     src->start = 0;

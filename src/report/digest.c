@@ -28,6 +28,7 @@
 #include "sql/sqlinfo.h"
 #include "store/store.h"
 #include "base/textutil.h"
+#include "base/timeutil.h"
 
 /* Metrics in report order with pt-query-digest's 12-column labels. */
 const struct n1_dg_metric n1_dg_metrics[] = {
@@ -459,19 +460,14 @@ static void fmt_fit(double v, int width, int decimals, char *buf, size_t n)
 /* "YYYY-MM-DD HH:MM:SS" (UTC) of microseconds since the epoch. */
 void n1_dg_fmt_ts(int64_t us, char *buf, size_t n)
 {
-    struct tm tm;
-    time_t t;
+    char t[N1_TS_ISO_MAX];
 
-    if (us == N1_TS_NONE) {
+    if (us == N1_TS_NONE || n1_ts_format_datetime(us, t) != 0 ||
+        strlen(t) >= n) {
         snprintf(buf, n, "-");
         return;
     }
-    t = (time_t)(us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000));
-    if (gmtime_r(&t, &tm) == NULL) {
-        snprintf(buf, n, "-");
-        return;
-    }
-    strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
+    memcpy(buf, t, strlen(t) + 1);
 }
 
 /* Seconds between first and last seen; 0 when unknown or equal. */

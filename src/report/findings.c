@@ -26,6 +26,7 @@
 #include "sql/normalize.h"
 #include "report/findings.h"
 #include "base/textutil.h"
+#include "base/timeutil.h"
 
 #define WRAP_COLUMNS 78
 
@@ -115,42 +116,6 @@ static void iso_time(int64_t us, char buf[ISO_LEN])
     if (n1_ts_format_iso(us, N1_TS_FRAC_AUTO, buf) != 0) {
         snprintf(buf, ISO_LEN, "1970-01-01T00:00:00Z");
     }
-}
-
-/* Parses what iso_time() writes. Returns 0 and sets *us, or -1. */
-static int parse_iso(const char *s, int64_t *us)
-{
-    int y, mo, d, h, mi, sec;
-    int used = 0;
-    long frac = 0;
-    const char *p;
-
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
-               &used) != 6) {
-        return -1;
-    }
-    p = s + used;
-    if (*p == '.') {
-        int digits = 0;
-
-        p++;
-        while (isdigit((unsigned char)*p) && digits < 6) {
-            frac = frac * 10 + (*p - '0');
-            p++;
-            digits++;
-        }
-        for (; digits < 6; digits++) {
-            frac *= 10;
-        }
-    }
-    if (strcmp(p, "Z") != 0 || mo < 1 || mo > 12 || d < 1 || d > 31) {
-        return -1;
-    }
-    *us = ((n1_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-            h * 3600 + mi * 60 + sec) *
-           1000000) +
-          frac;
-    return 0;
 }
 
 /* ---- finding -> JSON --------------------------------------------------- */
@@ -326,7 +291,11 @@ static int64_t get_time(const json_t *o, const char *key)
     const char *s = get_str(o, key);
     int64_t us;
 
-    if (s == NULL || parse_iso(s, &us) != 0) {
+    size_t len = s != NULL ? strlen(s) : 0;
+
+    /* What iso_time() writes: the whole string, ending in Z. */
+    if (len == 0 || n1_ts_parse_iso(s, len, N1_TS_ISO_STRICT, &us) != len ||
+        s[len - 1] != 'Z') {
         return N1_TS_NONE;
     }
     return us;

@@ -6,4 +6,5 @@
 set(N1_FUZZ_TARGETS
     normalize
     reader
+    reader_state
 )

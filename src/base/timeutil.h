@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * timeutil.h: civil dates, ISO-8601 timestamps read and written, and the
+ * monotonic clock: one definition of each for the whole tree. Times are
+ * UTC microseconds since 1970-01-01 in an int64_t, as in struct n1_event.
+ */
+#ifndef N1_TIMEUTIL_H
+#define N1_TIMEUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Size of a buffer that holds any n1_ts_format_*() result. */
+#define N1_TS_ISO_MAX 80
+
+/* Whether n1_ts_format_iso() writes the microseconds. */
+enum n1_ts_frac {
+    N1_TS_FRAC_AUTO = 0, /* ".ffffff" only when they are not zero */
+    N1_TS_FRAC_ALWAYS,   /* ".ffffff" every time */
+    N1_TS_FRAC_NEVER     /* whole seconds, the fraction dropped */
+};
+
+/* What n1_ts_parse_iso() accepts beyond "YYYY-MM-DDTHH:MM:SS". */
+enum n1_ts_iso_flags {
+    N1_TS_ISO_STRICT = 0,     /* date, "T" and time are required */
+    N1_TS_ISO_DATE_ONLY = 1u, /* "YYYY-MM-DD" alone is its midnight */
+    N1_TS_ISO_SPACE_SEP = 2u  /* a space may stand for the "T" */
+};
+
+/*
+ * Days from 1970-01-01 to the proleptic Gregorian date y-m-d (m 1..12,
+ * d 1..31; no check that the day exists), negative before 1970.
+ */
+int64_t n1_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+/*
+ * Parses an ISO-8601 timestamp at the start of the len bytes at s (no
+ * NUL needed): "YYYY-MM-DDTHH:MM:SS", then an optional ".fraction" (any
+ * number of digits, microseconds kept) and an optional zone "Z",
+ * "+HH:MM" or "-HH:MM"; without a zone the time is UTC. flags (a set of
+ * enum n1_ts_iso_flags) widen what is accepted. Fields are range-checked
+ * (month 1..12, day 1..31, hour 0..23, minute 0..59, second 0..60).
+ * Returns the number of bytes used and sets *us to UTC microseconds, or
+ * returns 0 and leaves *us alone when s does not start with a timestamp.
+ * The caller checks that the bytes after the timestamp are what it
+ * expects (for example that the whole string was used).
+ */
+size_t n1_ts_parse_iso(const char *s, size_t len, unsigned flags, int64_t *us);
+
+/*
+ * Parses the stamp of old MySQL and MariaDB logs, "YYMMDD HH:MM:SS"
+ * (the hour may be padded with a space; years 70..99 are 19xx, the rest
+ * 20xx), at the start of the len bytes at s. The stamp is local time:
+ * tz_offset_s (seconds east of UTC) is subtracted. Returns 15, the bytes
+ * used, and sets *us, or returns 0 and leaves *us alone.
+ */
+size_t n1_ts_parse_yymmdd(const char *s, size_t len, long tz_offset_s,
+                          int64_t *us);
+
+/*
+ * Writes us (UTC microseconds since the epoch, rounded down to the
+ * second before the fraction) as "2026-11-20T09:14:03Z", with
+ * ".ffffff" before the Z as frac says, into buf. Returns 0, or -1 when
+ * the time cannot be represented (buf is then left unchanged).
+ */
+int n1_ts_format_iso(int64_t us, enum n1_ts_frac frac, char buf[N1_TS_ISO_MAX]);
+
+/*
+ * Writes us like n1_ts_format_iso() with N1_TS_FRAC_NEVER but in the SQL
+ * DATETIME form, "2026-11-20 09:14:03" (a space, no zone letter), into
+ * buf. Returns 0, or -1 when the time cannot be represented (buf is then
+ * left unchanged).
+ */
+int n1_ts_format_datetime(int64_t us, char buf[N1_TS_ISO_MAX]);
+
+/*
+ * Seconds on the monotonic clock, from an arbitrary origin: for
+ * measuring intervals that setting the system time cannot stretch.
+ */
+double n1_mono_now(void);
+
+#endif /* N1_TIMEUTIL_H */

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_timeutil.c: civil dates, ISO-8601 and "YYMMDD" stamps read,
+ * timestamps written, the monotonic clock.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "base/timeutil.h"
+
+#define DAY_US (86400LL * 1000000)
+
+static void test_timeutil_days_from_civil(void **state)
+{
+    (void)state;
+    assert_int_equal(n1_days_from_civil(1970, 1, 1), 0);
+    assert_int_equal(n1_days_from_civil(1969, 12, 31), -1);
+    assert_int_equal(n1_days_from_civil(2000, 3, 1), 11017);
+    assert_int_equal(n1_days_from_civil(2000, 2, 29), 11016);
+    assert_int_equal(n1_days_from_civil(2024, 2, 29), 19782);
+    assert_int_equal(n1_days_from_civil(2024, 3, 1), 19783);
+    assert_int_equal(n1_days_from_civil(2026, 11, 26), 20783);
+    assert_int_equal(n1_days_from_civil(2026, 12, 3), 20790);
+    assert_int_equal(n1_days_from_civil(9999, 12, 31), 2932896);
+    assert_int_equal(n1_days_from_civil(1600, 3, 1), -135080);
+}
+
+/* Parses the whole of s with flags; expects want, or failure when
+   want_len is 0. */
+static void parse_ok(const char *s, unsigned flags, size_t want_len,
+                     int64_t want)
+{
+    int64_t us = 42;
+    size_t n = n1_ts_parse_iso(s, strlen(s), flags, &us);
+
+    if (n != want_len || (want_len > 0 && us != want)) {
+        print_error("input %s: got %zu bytes, %lld us\n", s, n, (long long)us);
+    }
+    assert_int_equal(n, want_len);
+    assert_int_equal(us, want_len > 0 ? want : 42);
+}
+
+static void test_timeutil_parse_iso(void **state)
+{
+    (void)state;
+    parse_ok("1970-01-01T00:00:00Z", 0, 20, 0);
+    parse_ok("1970-01-01T00:00:00", 0, 19, 0);
+    parse_ok("2000-03-01T00:00:00Z", 0, 20, 11017 * DAY_US);
+    parse_ok("2024-02-29T12:00:00.5Z", 0, 22,
+             19782 * DAY_US + 12 * 3600000000LL + 500000);
+    parse_ok("2026-12-03T09:14:03.123456789Z", 0, 30,
+             20790 * DAY_US + (9 * 3600 + 14 * 60 + 3) * 1000000LL + 123456);
+    parse_ok("9999-12-31T23:59:59Z", 0, 20, 2932897 * DAY_US - 1000000);
+    /* A zone east of UTC is earlier in UTC. */
+    parse_ok("2026-12-03T02:00:00+02:00", 0, 25, 20790 * DAY_US);
+    parse_ok("2026-12-02T22:00:00-02:00", 0, 25, 20790 * DAY_US);
+    /* The caller judges what follows. */
+    parse_ok("2026-12-03T00:00:00 x", 0, 19, 20790 * DAY_US);
+    parse_ok("2026-12-03T00:00:00+0", 0, 19, 20790 * DAY_US);
+    /* Not timestamps. */
+    parse_ok("2026-13-03T00:00:00Z", 0, 0, 0);
+    parse_ok("2026-12-00T00:00:00Z", 0, 0, 0);
+    parse_ok("2026-12-03T24:00:00Z", 0, 0, 0);
+    parse_ok("2026-12-03 00:00:00Z", 0, 0, 0);
+    parse_ok("2026-12-03", 0, 0, 0);
+    parse_ok("2026-12-03T00:00:00+xx:00", 0, 0, 0);
+    parse_ok("", 0, 0, 0);
+    /* The widening flags. */
+    parse_ok("2026-12-03 00:00:01", N1_TS_ISO_SPACE_SEP, 19,
+             20790 * DAY_US + 1000000);
+    parse_ok("2026-12-03", N1_TS_ISO_DATE_ONLY, 10, 20790 * DAY_US);
+    parse_ok("2026-12-03 9:00:00", N1_TS_ISO_DATE_ONLY | N1_TS_ISO_SPACE_SEP,
+             10, 20790 * DAY_US);
+}
+
+static void test_timeutil_parse_yymmdd(void **state)
+{
+    int64_t us = 0;
+
+    (void)state;
+    assert_int_equal(n1_ts_parse_yymmdd("261203  9:14:03", 15, 0, &us), 15);
+    assert_int_equal(us, 20790 * DAY_US + (9 * 3600 + 14 * 60 + 3) * 1000000LL);
+    assert_int_equal(n1_ts_parse_yymmdd("700101 01:00:00", 15, 3600, &us), 15);
+    assert_int_equal(us, 0);
+    assert_int_equal(n1_ts_parse_yymmdd("240229 00:00:00", 15, 0, &us), 15);
+    assert_int_equal(us, 19782 * DAY_US);
+    assert_int_equal(n1_ts_parse_yymmdd("261303 00:00:00", 15, 0, &us), 0);
+    assert_int_equal(n1_ts_parse_yymmdd("261203 00:00", 12, 0, &us), 0);
+}
+
+static void test_timeutil_format(void **state)
+{
+    char buf[N1_TS_ISO_MAX];
+
+    (void)state;
+    assert_int_equal(n1_ts_format_iso(0, N1_TS_FRAC_AUTO, buf), 0);
+    assert_string_equal(buf, "1970-01-01T00:00:00Z");
+    assert_int_equal(n1_ts_format_iso(0, N1_TS_FRAC_ALWAYS, buf), 0);
+    assert_string_equal(buf, "1970-01-01T00:00:00.000000Z");
+    assert_int_equal(n1_ts_format_iso(1795684443000042LL, N1_TS_FRAC_AUTO, buf),
+                     0);
+    assert_string_equal(buf, "2026-11-26T09:14:03.000042Z");
+    assert_int_equal(
+        n1_ts_format_iso(1795684443000042LL, N1_TS_FRAC_NEVER, buf), 0);
+    assert_string_equal(buf, "2026-11-26T09:14:03Z");
+    assert_int_equal(n1_ts_format_iso(1795684443000000LL, N1_TS_FRAC_AUTO, buf),
+                     0);
+    assert_string_equal(buf, "2026-11-26T09:14:03Z");
+    assert_int_equal(n1_ts_format_iso(19782 * DAY_US, N1_TS_FRAC_AUTO, buf), 0);
+    assert_string_equal(buf, "2024-02-29T00:00:00Z");
+    assert_int_equal(
+        n1_ts_format_iso(2932897 * DAY_US - 1, N1_TS_FRAC_AUTO, buf), 0);
+    assert_string_equal(buf, "9999-12-31T23:59:59.999999Z");
+    /* Before the epoch the second is rounded down, not toward zero. */
+    assert_int_equal(n1_ts_format_iso(-500000, N1_TS_FRAC_AUTO, buf), 0);
+    assert_string_equal(buf, "1969-12-31T23:59:59.500000Z");
+    assert_int_equal(n1_ts_format_iso(-1000000, N1_TS_FRAC_ALWAYS, buf), 0);
+    assert_string_equal(buf, "1969-12-31T23:59:59.000000Z");
+    assert_int_equal(n1_ts_format_datetime(20790 * DAY_US + 999999, buf), 0);
+    assert_string_equal(buf, "2026-12-03 00:00:00");
+    assert_int_equal(n1_ts_format_datetime(-1, buf), 0);
+    assert_string_equal(buf, "1969-12-31 23:59:59");
+}
+
+static void test_timeutil_round_trip(void **state)
+{
+    static const int64_t cases[] = {0, 1, 11017 * DAY_US + 7,
+                                    19782 * DAY_US + 86399999999LL,
+                                    2932897 * DAY_US - 1};
+    char buf[N1_TS_ISO_MAX];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int64_t back = -1;
+
+        assert_int_equal(n1_ts_format_iso(cases[i], N1_TS_FRAC_AUTO, buf), 0);
+        assert_int_equal(n1_ts_parse_iso(buf, strlen(buf), 0, &back),
+                         strlen(buf));
+        assert_int_equal(back, cases[i]);
+    }
+}
+
+static void test_timeutil_mono(void **state)
+{
+    double a = n1_mono_now();
+    double b = n1_mono_now();
+
+    (void)state;
+    assert_true(a > 0);
+    assert_true(b >= a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_timeutil_days_from_civil),
+        cmocka_unit_test(test_timeutil_parse_iso),
+        cmocka_unit_test(test_timeutil_parse_yymmdd),
+        cmocka_unit_test(test_timeutil_format),
+        cmocka_unit_test(test_timeutil_round_trip),
+        cmocka_unit_test(test_timeutil_mono),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
