@@ -20,13 +20,14 @@
 
 #include <jansson.h>
 
+#include "base/textutil.h"
 #include "report/baseline.h"
-#include "sql/fingerprint.h"
-#include "sql/normalize.h"
 #include "report/ci.h"
 #include "report/findings.h"
+#include "report/json_int.h"
+#include "sql/fingerprint.h"
+#include "sql/normalize.h"
 #include "store/store.h"
-#include "base/textutil.h"
 
 /* The first 16 bytes of every SQLite database file. */
 static const char sqlite_magic[16] = "SQLite format 3";
@@ -184,10 +185,11 @@ static struct n1_baseline *load_json(const char *path, struct n1_error *err)
     if (!json_is_object(root) ||
         json_integer_value(json_object_get(root, "n1digest_baseline")) !=
             N1_BASELINE_FORMAT) {
-        n1_err_set(err, N1_EPARSE, path, 0,
-                   "BASELINE not an n1digest baseline (no \"n1digest_baseline\": "
-                   "%d)",
-                   N1_BASELINE_FORMAT);
+        n1_err_set(
+            err, N1_EPARSE, path, 0,
+            "BASELINE not an n1digest baseline (no \"n1digest_baseline\": "
+            "%d)",
+            N1_BASELINE_FORMAT);
         goto fail;
     }
     if (json_integer_value(json_object_get(root, "fingerprint_version")) !=
@@ -243,74 +245,34 @@ fail:
     return NULL;
 }
 
-/* A JSON string of s, U+FFFD for bytes that are not UTF-8. */
-static json_t *jstr(const char *s)
-{
-    char *clean = n1_utf8_lossy(s, strlen(s), 0, NULL);
-    json_t *j;
-
-    if (clean == NULL) {
-        return NULL;
-    }
-    j = json_string(clean);
-    free(clean);
-    return j;
-}
-
-static int put(json_t *o, const char *key, json_t *v)
-{
-    if (v == NULL) {
-        return -1;
-    }
-    return json_object_set_new(o, key, v);
-}
-
 int n1_baseline_write_json(const struct n1_baseline *b, FILE *out,
                            struct n1_error *err)
 {
     json_t *root = json_object();
     json_t *list = json_array();
-    int bad = root == NULL || list == NULL;
-    int ret = -1;
+    int bad = 0;
+    int ret;
 
     for (size_t i = 0; !bad && i < b->n; i++) {
         const struct n1_baseline_entry *e = &b->v[i].e;
         json_t *o = json_object();
-        char hex[17];
 
-        if (o == NULL || json_array_append_new(list, o) != 0) {
-            bad = 1;
-            break;
-        }
-        n1_fingerprint_hex(e->id, hex);
-        bad |= put(o, "id", json_string(hex)) != 0;
-        bad |= put(o, "rule", jstr(e->rule)) != 0;
-        bad |= put(o, "table", jstr(e->table)) != 0;
-        n1_fingerprint_hex(e->fingerprint, hex);
-        bad |= put(o, "fingerprint", json_string(hex)) != 0;
+        n1_rj_put(o, "id", n1_rj_hex(e->id), &bad);
+        n1_rj_put(o, "rule", n1_rj_str(e->rule), &bad);
+        n1_rj_put(o, "table", n1_rj_str(e->table), &bad);
+        n1_rj_put(o, "fingerprint", n1_rj_hex(e->fingerprint), &bad);
         if (e->location[0] != '\0') {
-            bad |= put(o, "location", jstr(e->location)) != 0;
+            n1_rj_put(o, "location", n1_rj_str(e->location), &bad);
         }
-        bad |= put(o, "statement", jstr(e->statement)) != 0;
+        n1_rj_put(o, "statement", n1_rj_str(e->statement), &bad);
+        n1_rj_push(list, o, &bad);
     }
-    if (!bad) {
-        bad |=
-            put(root, "n1digest_baseline", json_integer(N1_BASELINE_FORMAT)) != 0;
-        bad |= put(root, "fingerprint_version",
-                   json_integer(N1_FINGERPRINT_VERSION)) != 0;
-        bad |= put(root, "findings", list) != 0;
-        list = NULL;
-    }
-    if (bad) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM writing the baseline");
-    } else if (json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) !=
-                   0 ||
-               fputc('\n', out) == EOF || fflush(out) != 0) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "WRITE baseline: output failed");
-    } else {
-        ret = 0;
-    }
-    json_decref(list);
+    n1_rj_put(root, "n1digest_baseline", json_integer(N1_BASELINE_FORMAT),
+              &bad);
+    n1_rj_put(root, "fingerprint_version", json_integer(N1_FINGERPRINT_VERSION),
+              &bad);
+    n1_rj_put(root, "findings", list, &bad);
+    ret = n1_rj_write(root, out, bad, "the baseline", err);
     json_decref(root);
     return ret;
 }

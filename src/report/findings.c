@@ -23,9 +23,10 @@
 #include <jansson.h>
 
 #include "base/event.h"
-#include "sql/normalize.h"
-#include "report/findings.h"
 #include "base/textutil.h"
+#include "report/findings.h"
+#include "report/json_int.h"
+#include "sql/normalize.h"
 
 #define WRAP_COLUMNS 78
 
@@ -95,13 +96,6 @@ void n1_findings_rank(struct n1_finding **f, size_t n)
 
 /* ---- strings ----------------------------------------------------------- */
 
-/* A JSON string of s, repaired to UTF-8; json null for NULL. Returns NULL
-   when memory ran out. */
-static json_t *jstr(const char *s)
-{
-    return n1_json_text(s, s != NULL ? strlen(s) : 0);
-}
-
 static void hex64(uint64_t v, char out[17])
 {
     snprintf(out, 17, "%016" PRIx64, v);
@@ -155,14 +149,6 @@ static int parse_iso(const char *s, int64_t *us)
 
 /* ---- finding -> JSON --------------------------------------------------- */
 
-/* json_object_set_new() that remembers a failure in *bad. */
-static void put(json_t *o, const char *key, json_t *v, int *bad)
-{
-    if (v == NULL || json_object_set_new(o, key, v) != 0) {
-        *bad = 1;
-    }
-}
-
 static json_t *time_or_null(int64_t us)
 {
     char buf[ISO_LEN];
@@ -186,18 +172,19 @@ static json_t *finding_object(const struct n1_finding *f)
         return NULL;
     }
     hex64(f->id, hex);
-    put(obj, "id", json_string(hex), &bad);
-    put(obj, "kind", json_string(n1_finding_kind_name(f->kind)), &bad);
-    put(obj, "severity", json_string(n1_severity_name(f->severity)), &bad);
-    put(obj, "statement", jstr(f->statement != NULL ? f->statement : ""), &bad);
-    put(obj, "table", jstr(f->table != NULL ? f->table : ""), &bad);
+    n1_rj_put(obj, "id", json_string(hex), &bad);
+    n1_rj_put(obj, "kind", json_string(n1_finding_kind_name(f->kind)), &bad);
+    n1_rj_put(obj, "severity", json_string(n1_severity_name(f->severity)),
+              &bad);
+    n1_rj_put(obj, "statement", n1_rj_str0(f->statement), &bad);
+    n1_rj_put(obj, "table", n1_rj_str0(f->table), &bad);
     arr = json_array();
     for (size_t i = 0; arr != NULL && i < f->n_key_columns; i++) {
-        if (json_array_append_new(arr, jstr(f->key_columns[i])) != 0) {
+        if (json_array_append_new(arr, n1_rj_str(f->key_columns[i])) != 0) {
             bad = 1;
         }
     }
-    put(obj, "key_columns", arr, &bad);
+    n1_rj_put(obj, "key_columns", arr, &bad);
     if (f->kind == N1_FIND_FANOUT) {
         arr = json_array();
         for (size_t i = 0; arr != NULL && i < f->n_connections; i++) {
@@ -206,45 +193,48 @@ static json_t *finding_object(const struct n1_finding *f)
                 bad = 1;
             }
         }
-        put(obj, "connections", arr, &bad);
+        n1_rj_put(obj, "connections", arr, &bad);
     } else {
-        put(obj, "connection", json_integer((json_int_t)f->connection), &bad);
+        n1_rj_put(obj, "connection", json_integer((json_int_t)f->connection),
+                  &bad);
     }
-    put(obj, "count", json_integer((json_int_t)f->count), &bad);
-    put(obj, "distinct_keys", json_integer((json_int_t)f->distinct_keys), &bad);
-    put(obj, "round_trips_saved",
-        json_integer((json_int_t)f->round_trips_saved), &bad);
+    n1_rj_put(obj, "count", json_integer((json_int_t)f->count), &bad);
+    n1_rj_put(obj, "distinct_keys", json_integer((json_int_t)f->distinct_keys),
+              &bad);
+    n1_rj_put(obj, "round_trips_saved",
+              json_integer((json_int_t)f->round_trips_saved), &bad);
     hex64(f->fingerprint, hex);
-    put(obj, "fingerprint", json_string(hex), &bad);
-    put(obj, "fingerprint_text", jstr(f->fingerprint_text), &bad);
-    put(obj, "sample", jstr(f->sample), &bad);
-    put(obj, "first_seen", time_or_null(f->first_seen_us), &bad);
-    put(obj, "last_seen", time_or_null(f->last_seen_us), &bad);
+    n1_rj_put(obj, "fingerprint", json_string(hex), &bad);
+    n1_rj_put(obj, "fingerprint_text", n1_rj_str(f->fingerprint_text), &bad);
+    n1_rj_put(obj, "sample", n1_rj_str(f->sample), &bad);
+    n1_rj_put(obj, "first_seen", time_or_null(f->first_seen_us), &bad);
+    n1_rj_put(obj, "last_seen", time_or_null(f->last_seen_us), &bad);
     /* Microseconds are what the logs resolve; more digits are noise. */
-    put(obj, "total_time_s",
-        isnan(f->total_time_s) ? json_null()
-                               : json_real(round(f->total_time_s * 1e6) / 1e6),
-        &bad);
+    n1_rj_put(obj, "total_time_s",
+              isnan(f->total_time_s)
+                  ? json_null()
+                  : json_real(round(f->total_time_s * 1e6) / 1e6),
+              &bad);
     if (f->has_parent) {
         json_t *p = json_object();
 
         hex64(f->parent_fingerprint, hex);
         if (p != NULL) {
-            put(p, "fingerprint", json_string(hex), &bad);
-            put(p, "table",
-                jstr(f->parent_table != NULL ? f->parent_table : ""), &bad);
-            put(p, "rows_sent",
-                isnan(f->parent_rows_sent) ? json_null()
-                                           : json_real(f->parent_rows_sent),
-                &bad);
+            n1_rj_put(p, "fingerprint", json_string(hex), &bad);
+            n1_rj_put(p, "table", n1_rj_str0(f->parent_table), &bad);
+            n1_rj_put(p, "rows_sent",
+                      isnan(f->parent_rows_sent)
+                          ? json_null()
+                          : json_real(f->parent_rows_sent),
+                      &bad);
         }
-        put(obj, "parent", p, &bad);
+        n1_rj_put(obj, "parent", p, &bad);
     } else {
-        put(obj, "parent", json_null(), &bad);
+        n1_rj_put(obj, "parent", json_null(), &bad);
     }
     tags = json_object();
     for (size_t i = 0; tags != NULL && i < f->n_tags; i++) {
-        json_t *v = jstr(f->tags[i].value);
+        json_t *v = n1_rj_str(f->tags[i].value);
 
         /* A key that is not UTF-8 is dropped: object keys cannot be
            repaired by jansson and such a tag identifies nothing. */
@@ -252,13 +242,13 @@ static json_t *finding_object(const struct n1_finding *f)
             continue;
         }
     }
-    put(obj, "tags", tags, &bad);
-    put(obj, "location", jstr(f->location), &bad);
-    put(obj, "rewrite", jstr(f->rewrite), &bad);
-    put(obj, "rewrite_kind", jstr(f->rewrite_kind), &bad);
-    put(obj, "advice", jstr(f->advice != NULL ? f->advice : ""), &bad);
-    put(obj, "file", jstr(f->file != NULL ? f->file : ""), &bad);
-    put(obj, "line", json_integer((json_int_t)f->line), &bad);
+    n1_rj_put(obj, "tags", tags, &bad);
+    n1_rj_put(obj, "location", n1_rj_str(f->location), &bad);
+    n1_rj_put(obj, "rewrite", n1_rj_str(f->rewrite), &bad);
+    n1_rj_put(obj, "rewrite_kind", n1_rj_str(f->rewrite_kind), &bad);
+    n1_rj_put(obj, "advice", n1_rj_str0(f->advice), &bad);
+    n1_rj_put(obj, "file", n1_rj_str0(f->file), &bad);
+    n1_rj_put(obj, "line", json_integer((json_int_t)f->line), &bad);
     if (bad) {
         json_decref(obj);
         return NULL;
@@ -511,10 +501,10 @@ int n1_report_findings_json(FILE *out, const struct n1_finding *const *f,
 
     (void)o;
     if (tool != NULL) {
-        put(tool, "name", json_string("n1digest"), &bad);
-        put(tool, "version", json_string(N1_VERSION), &bad);
-        put(tool, "fingerprint_version", json_integer(N1_FINGERPRINT_VERSION),
-            &bad);
+        n1_rj_put(tool, "name", json_string("n1digest"), &bad);
+        n1_rj_put(tool, "version", json_string(N1_VERSION), &bad);
+        n1_rj_put(tool, "fingerprint_version",
+                  json_integer(N1_FINGERPRINT_VERSION), &bad);
     }
     for (size_t i = 0; inputs != NULL && i < n_in; i++) {
         json_t *e = json_object();
@@ -523,11 +513,12 @@ int n1_report_findings_json(FILE *out, const struct n1_finding *const *f,
             bad = 1;
             break;
         }
-        put(e, "path", jstr(in[i].path), &bad);
-        put(e, "flavour", jstr(in[i].flavour), &bad);
-        put(e, "status", json_string(n1_input_status_name(in[i].status)), &bad);
-        put(e, "events", json_integer((json_int_t)in[i].events), &bad);
-        put(e, "skipped", json_integer((json_int_t)in[i].skipped), &bad);
+        n1_rj_put(e, "path", n1_rj_str(in[i].path), &bad);
+        n1_rj_put(e, "flavour", n1_rj_str(in[i].flavour), &bad);
+        n1_rj_put(e, "status", json_string(n1_input_status_name(in[i].status)),
+                  &bad);
+        n1_rj_put(e, "events", json_integer((json_int_t)in[i].events), &bad);
+        n1_rj_put(e, "skipped", json_integer((json_int_t)in[i].skipped), &bad);
         if (json_array_append_new(inputs, e) != 0) {
             bad = 1;
         }
