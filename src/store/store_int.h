@@ -164,4 +164,28 @@ int st_write_file(struct n1_store *st, const struct n1_file_progress *f,
                   sqlite3_int64 now, sqlite3_int64 *new_id,
                   struct n1_error *err);
 
+/* One transaction of n1_store_flush(), n1_store_flush_drain() or
+   n1_store_tail_commit(). */
+struct st_batch {
+    const char *what;               /* "a flush": names it in errors */
+    const struct n1_agg *agg;       /* classes to merge, or NULL */
+    struct n1_agg *drain;           /* agg, to release each class once
+                                       merged; or NULL */
+    struct n1_file_progress *files; /* records to write; their file_id is
+                                       set once the commit succeeded */
+    size_t n_files;
+    int (*extra)(struct n1_store *st, void *ud, sqlite3_int64 now,
+                 struct n1_error *err); /* more rows, written after the
+                                           files; NULL: none */
+    void *ud;                           /* passed to extra */
+};
+
+/*
+ * Writes b in one transaction: merges the classes, writes the file
+ * records, calls b->extra, commits. Returns 0, or -1 with err set after
+ * rolling the transaction back (no file_id changes then).
+ */
+int st_commit_batch(struct n1_store *st, const struct st_batch *b,
+                    struct n1_error *err);
+
 #endif /* N1_STORE_INT_H */
