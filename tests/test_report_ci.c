@@ -15,13 +15,14 @@
 
 #include <cmocka.h>
 
-#include "report/baseline.h"
 #include "analyzer/detector.h"
+#include "base/strbuf.h"
+#include "report/baseline.h"
 #include "report/ci.h"
 #include "report/junit.h"
 #include "report/sarif.h"
+#include "sql/fingerprint.h"
 #include "store/store.h"
-#include "base/strbuf.h"
 
 /* Hostile text: markup, both quotes, a control character, whitespace
    that attribute normalisation would eat, invalid UTF-8, U+FFFF. */
@@ -373,6 +374,39 @@ static void test_report_ci_baseline_sqlite(void **state)
     free(path);
 }
 
+/* Baselines written before the rename carry "n1scan_baseline"; they load
+   as they did, from a file or from memory, and errors carry one token. */
+static void test_report_ci_baseline_legacy_key(void **state)
+{
+    char text[256];
+    struct n1_baseline *b = NULL;
+    struct n1_error err;
+
+    (void)state;
+    snprintf(text, sizeof(text),
+             "{\"n1scan_baseline\": 1, \"fingerprint_version\": %d,\n"
+             " \"findings\": [{\"id\": \"1d2b3769adf24e62\",\n"
+             "   \"rule\": \"n_plus_one\"}]}\n",
+             N1_FINGERPRINT_VERSION);
+    b = n1_baseline_parse(text, strlen(text), "old.json", &err);
+    assert_non_null(b);
+    assert_int_equal(n1_baseline_count(b), 1);
+    assert_int_equal(n1_baseline_at(b, 0)->id, 0x1d2b3769adf24e62ULL);
+    assert_string_equal(n1_baseline_at(b, 0)->rule, "n_plus_one");
+    n1_baseline_free(b);
+
+    /* Neither key: refused, in prose after the one token. */
+    assert_null(n1_baseline_parse("{}", 2, "x.json", &err));
+    assert_int_equal(err.code, N1_EPARSE);
+    assert_string_equal(err.file, "x.json");
+    assert_non_null(strstr(err.message, "not an n1digest baseline"));
+    /* Not JSON: the line, and no token of the message's own. */
+    assert_null(n1_baseline_parse("{\n\n!", 4, NULL, &err));
+    assert_int_equal(err.code, N1_EPARSE);
+    assert_int_equal(err.line, 3);
+    assert_true(strncmp(err.message, "baseline is not JSON", 20) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -384,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_report_ci_ids_stable),
         cmocka_unit_test(test_report_ci_baseline_json),
         cmocka_unit_test(test_report_ci_baseline_sqlite),
+        cmocka_unit_test(test_report_ci_baseline_legacy_key),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -209,7 +209,7 @@ int n1_report_ci_text(FILE *out, const struct n1_ci_report *r,
         }
     }
     if (fflush(out) != 0 || ferror(out)) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "WRITE report: output failed");
+        n1_err_set(err, N1_ESYS, NULL, 0, "writing the report: output failed");
         return -1;
     }
     return 0;

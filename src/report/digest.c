@@ -149,7 +149,7 @@ int n1_digest_parse_order(const char *s, struct n1_digest_opts *o,
     }
     if (metric < 0 || st < 0) {
         n1_err_set(err, N1_EUSAGE, NULL, 0,
-                   "USAGE --order-by: expected ATTRIBUTE:sum|min|max|avg|cnt "
+                   "--order-by: expected ATTRIBUTE:sum|min|max|avg|cnt "
                    "(ATTRIBUTE one of Query_time, Lock_time, Rows_sent, "
                    "Rows_examined, Rows_affected, Bytes_sent, Query_length), "
                    "got '%s'",
@@ -291,7 +291,7 @@ static int push_row(struct digest_run *run, const struct n1_agg_class *c,
         struct rank_row *nr = realloc(run->rows, cap * sizeof(*nr));
 
         if (nr == NULL) {
-            n1_err_set(err, N1_ESYS, NULL, 0, "SYS out of memory");
+            n1_err_oom(err, "ranking the classes");
             return -1;
         }
         run->rows = nr;
@@ -342,7 +342,7 @@ static int scan_agg(const struct n1_agg *agg, struct digest_run *run,
     }
     keys = malloc(n * sizeof(*keys));
     if (keys == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYS out of memory");
+        n1_err_oom(err, "sorting the classes");
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
@@ -1135,7 +1135,7 @@ static int report(const struct source *src, const struct n1_digest_opts *o,
         rc = text_report(out, src, &run, shown, err);
     }
     if (rc == 0 && (fflush(out) != 0 || ferror(out))) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYS cannot write the report");
+        n1_err_set(err, N1_ESYS, NULL, 0, "writing the report: output failed");
         rc = -1;
     }
 

@@ -253,7 +253,7 @@ int n1_dg_json_report(FILE *out, const struct source *src,
     if (head == NULL || inputs == NULL || misc == NULL) {
         json_decref(inputs);
         json_decref(misc);
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYS out of memory");
+        n1_err_oom(err, "building the JSON report");
         goto out;
     }
     for (size_t i = 0; i < o->n_inputs; i++) {
@@ -312,7 +312,7 @@ int n1_dg_json_report(FILE *out, const struct source *src,
     misc = NULL;
     fputs("}\n", out);
     if (bad > 0) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYS out of memory building JSON");
+        n1_err_oom(err, "building the JSON report");
         goto out;
     }
     rc = 0;

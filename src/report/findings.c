@@ -272,7 +272,7 @@ char *n1_finding_to_json(const struct n1_finding *f,
         json_decref(obj);
     }
     if (s == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM rendering a finding");
+        n1_err_oom(err, "rendering a finding");
     }
     return s;
 }
@@ -339,7 +339,7 @@ struct n1_finding *n1_finding_from_json(const char *json, size_t len,
     memset(&f, 0, sizeof(f));
     root = json_loadb(json, len, 0, &jerr);
     if (!json_is_object(root)) {
-        n1_err_set(err, N1_EPARSE, NULL, 0, "PARSE stored finding: %s",
+        n1_err_set(err, N1_EPARSE, NULL, 0, "stored finding is not JSON: %s",
                    root == NULL ? jerr.text : "not an object");
         goto out;
     }
@@ -355,7 +355,7 @@ struct n1_finding *n1_finding_from_json(const char *json, size_t len,
     if (kind != NULL || get_hex(root, "id", &f.id) != 0 ||
         get_hex(root, "fingerprint", &f.fingerprint) != 0) {
         n1_err_set(err, N1_EPARSE, NULL, 0,
-                   "PARSE stored finding: bad kind, id or fingerprint");
+                   "stored finding has a bad kind, id or fingerprint");
         goto out;
     }
     sev = get_str(root, "severity");
@@ -443,7 +443,7 @@ struct n1_finding *n1_finding_from_json(const char *json, size_t len,
     goto out;
 
 oom:
-    n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM reading a stored finding");
+    n1_err_oom(err, "reading a stored finding");
 out:
     free(cols);
     free(conns);
@@ -549,14 +549,14 @@ int n1_report_findings_json(FILE *out, const struct n1_finding *const *f,
         goto nomem;
     }
     if (rc < 0 || fflush(out) != 0) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "WRITE report: output failed");
+        n1_err_set(err, N1_ESYS, NULL, 0, "writing the report: output failed");
         goto out;
     }
     ret = 0;
     goto out;
 
 nomem:
-    n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM rendering findings");
+    n1_err_oom(err, "rendering findings");
 out:
     json_decref(obj);
     json_decref(tool);
@@ -808,7 +808,7 @@ int n1_report_findings_text(FILE *out, const struct n1_finding *const *f,
                 N1_REPORT_RTT_S * 1000);
     }
     if (fflush(out) != 0 || ferror(out)) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "WRITE report: output failed");
+        n1_err_set(err, N1_ESYS, NULL, 0, "writing the report: output failed");
         return -1;
     }
     return 0;

@@ -584,7 +584,7 @@ int n1_hist_decode(struct n1_hist *h, const void *data, size_t len,
         goto bad;
     }
     if (nb > 0 && reserve(&tmp, (uint32_t)nb) < 0) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "out of memory decoding histogram");
+        n1_err_oom(err, "decoding histogram");
         return -1;
     }
     for (uint64_t i = 0; i < nb; i++) {

@@ -156,14 +156,14 @@ int n1_store_tail_load(struct n1_store *st, const char *path,
     len = (size_t)sqlite3_column_bytes(s, 5);
     if (len % 16 != 0) {
         n1_err_set(err, N1_EPARSE, st->path, 0,
-                   "PARSE tail state of %s: bad connection list", path);
+                   "tail state of %s has a bad connection list", path);
         sqlite3_reset(s);
         return -1;
     }
     if (len > 0) {
         out->conns = malloc(len);
         if (out->conns == NULL) {
-            n1_err_set(err, N1_ESYS, st->path, 0, "out of memory");
+            n1_err_oom(err, "reading the tail state");
             sqlite3_reset(s);
             return -1;
         }
@@ -190,7 +190,7 @@ static int write_tail(struct n1_store *st, const char *path,
     }
     blob = malloc(len > 0 ? len : 1);
     if (blob == NULL) {
-        n1_err_set(err, N1_ESYS, st->path, 0, "out of memory");
+        n1_err_oom(err, "recording the tail state");
         return -1;
     }
     for (size_t i = 0; i < ts->n_conns * 2; i++) {
@@ -260,7 +260,7 @@ int n1_store_tail_checkpoint(struct n1_store *st, const char *path,
     len = (size_t)sqlite3_column_bytes(s, 2);
     out->ctx = malloc(len > 0 ? len : 1);
     if (out->ctx == NULL) {
-        n1_err_set(err, N1_ESYS, st->path, 0, "out of memory");
+        n1_err_oom(err, "reading a tail checkpoint");
         sqlite3_reset(s);
         return -1;
     }

@@ -90,8 +90,7 @@ static int write_class(struct n1_store *st, const struct n1_agg_class *c,
         }
         n1_strbuf_reset(&st->blob);
         if (n1_hist_encode(&ms->hist, &st->blob) < 0) {
-            n1_err_set(err, N1_ESYS, st->path, 0,
-                       "out of memory encoding a histogram");
+            n1_err_oom(err, "encoding a histogram");
             return -1;
         }
         sqlite3_bind_int64(s, 1, id);

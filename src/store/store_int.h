@@ -126,8 +126,8 @@ int64_t st_column_ts(sqlite3_stmt *s, int col);
 
 /* Fills fs (empty) from a row whose columns are FILE_COLUMNS. Returns 0,
    or -1 with err set (fs then needs n1_store_file_state_cleanup()). */
-int st_read_file_row(struct n1_store *st, sqlite3_stmt *s,
-                     struct n1_file_state *fs, struct n1_error *err);
+int st_read_file_row(sqlite3_stmt *s, struct n1_file_state *fs,
+                     struct n1_error *err);
 
 /*
  * Steps s, which yields at most one row. Returns 1 on a row (the caller

@@ -130,7 +130,7 @@ static int read_class(struct n1_store *st, sqlite3_stmt *row,
         (sqlite3_column_type(row, 6) != SQLITE_NULL && c->sample == NULL) ||
         (sqlite3_column_type(row, 8) != SQLITE_NULL &&
          c->sample_file == NULL)) {
-        n1_err_set(err, N1_ESYS, st->path, 0, "out of memory reading class");
+        n1_err_oom(err, "reading class");
         return -1;
     }
 
@@ -200,8 +200,7 @@ static int read_class(struct n1_store *st, sqlite3_stmt *row,
                                    (const char *)sqlite3_column_text(s, 1),
                                    st_to_u64(sqlite3_column_int64(s, 2))) < 0) {
             sqlite3_reset(s);
-            n1_err_set(err, N1_ESYS, st->path, 0,
-                       "out of memory reading class");
+            n1_err_oom(err, "reading class");
             return -1;
         }
     }
@@ -266,7 +265,7 @@ int st_fetch_file_row(struct n1_store *st, sqlite3_stmt *s,
         return rc;
     }
     n1_store_file_state_init(&fs);
-    rc = st_read_file_row(st, s, &fs, err);
+    rc = st_read_file_row(s, &fs, err);
     sqlite3_reset(s);
     if (rc < 0) {
         n1_store_file_state_cleanup(&fs);
@@ -278,15 +277,15 @@ int st_fetch_file_row(struct n1_store *st, sqlite3_stmt *s,
 }
 
 /* Fills fs (empty) from a row whose columns are FILE_COLUMNS. */
-int st_read_file_row(struct n1_store *st, sqlite3_stmt *s,
-                     struct n1_file_state *fs, struct n1_error *err)
+int st_read_file_row(sqlite3_stmt *s, struct n1_file_state *fs,
+                     struct n1_error *err)
 {
     const unsigned char *flavour = sqlite3_column_text(s, 10);
 
     fs->id = sqlite3_column_int64(s, 0);
     fs->path = st_column_dup(s, 1, NULL);
     if (fs->path == NULL) {
-        n1_err_set(err, N1_ESYS, st->path, 0, "out of memory reading files");
+        n1_err_oom(err, "reading files");
         return -1;
     }
     fs->ident.dev = st_to_u64(sqlite3_column_int64(s, 2));
@@ -330,7 +329,7 @@ static struct n1_store_cursor *cursor_new(struct n1_store *st,
     struct n1_store_cursor *cur = calloc(1, sizeof(*cur));
 
     if (cur == NULL) {
-        n1_err_set(err, N1_ESYS, st->path, 0, "out of memory");
+        n1_err_oom(err, "opening a store cursor");
         return NULL;
     }
     cur->st = st;
@@ -429,7 +428,7 @@ int n1_store_next_file(struct n1_store_cursor *cur,
     if (rc <= 0) {
         return rc;
     }
-    if (st_read_file_row(cur->st, cur->stmt, &cur->fs, err) < 0) {
+    if (st_read_file_row(cur->stmt, &cur->fs, err) < 0) {
         n1_store_file_state_cleanup(&cur->fs);
         return -1;
     }
