@@ -322,128 +322,180 @@ static int64_t get_time(const json_t *o, const char *key)
     return us;
 }
 
+/* Sets f's kind, id, fingerprint and severity (warning when absent or
+   unknown) from root. Returns 0, or -1 when one of the first three is
+   missing or bad. */
+static int read_identity(const json_t *root, struct n1_finding *f)
+{
+    const char *kind = get_str(root, "kind");
+    const char *sev = get_str(root, "severity");
+    int known = 0;
+
+    for (int k = 0; kind != NULL && k < N1_FIND_KIND_COUNT; k++) {
+        if (strcmp(kind, n1_finding_kind_name((enum n1_finding_kind)k)) == 0) {
+            f->kind = (enum n1_finding_kind)k;
+            known = 1;
+            break;
+        }
+    }
+    if (!known || get_hex(root, "id", &f->id) != 0 ||
+        get_hex(root, "fingerprint", &f->fingerprint) != 0) {
+        return -1;
+    }
+    f->severity = N1_SEV_WARNING;
+    if (sev != NULL && strcmp(sev, "info") == 0) {
+        f->severity = N1_SEV_INFO;
+    } else if (sev != NULL && strcmp(sev, "error") == 0) {
+        f->severity = N1_SEV_ERROR;
+    }
+    return 0;
+}
+
+/* calloc() of k elements of size, and k in *n. NULL with *n 0 when k is
+   0; NULL with *n 0 and *oom set when memory ran out. */
+static void *items_for(size_t k, size_t size, size_t *n, int *oom)
+{
+    void *p = NULL;
+
+    *n = 0;
+    if (k == 0) {
+        return NULL;
+    }
+    p = calloc(k, size);
+    if (p == NULL) {
+        *oom = 1;
+        return NULL;
+    }
+    *n = k;
+    return p;
+}
+
+/* f's key columns; the array returned is f->key_columns, which the caller
+   frees with free(). Strings are borrowed from root. */
+static const char **read_key_columns(const json_t *root, struct n1_finding *f,
+                                     int *oom)
+{
+    const json_t *v = json_object_get(root, "key_columns");
+    const char **cols =
+        items_for(json_array_size(v), sizeof(*cols), &f->n_key_columns, oom);
+
+    for (size_t i = 0; i < f->n_key_columns; i++) {
+        const char *c = json_string_value(json_array_get(v, i));
+
+        cols[i] = c != NULL ? c : "";
+    }
+    f->key_columns = cols;
+    return cols;
+}
+
+/* f's connections (fanout), as read_key_columns() does for columns. */
+static uint64_t *read_connections(const json_t *root, struct n1_finding *f,
+                                  int *oom)
+{
+    const json_t *v = json_object_get(root, "connections");
+    uint64_t *conns =
+        items_for(json_array_size(v), sizeof(*conns), &f->n_connections, oom);
+
+    for (size_t i = 0; i < f->n_connections; i++) {
+        conns[i] = (uint64_t)json_integer_value(json_array_get(v, i));
+    }
+    f->connections = conns;
+    return conns;
+}
+
+/* f's tags, as read_key_columns() does for columns. */
+static struct n1_kv *read_tags(const json_t *root, struct n1_finding *f,
+                               int *oom)
+{
+    json_t *v = json_object_get(root, "tags");
+    struct n1_kv *tags =
+        items_for(json_object_size(v), sizeof(*tags), &f->n_tags, oom);
+    const char *key;
+    json_t *val;
+    size_t i = 0;
+
+    if (tags == NULL) {
+        return NULL;
+    }
+    json_object_foreach(v, key, val)
+    {
+        tags[i].key = key;
+        tags[i].value =
+            json_string_value(val) != NULL ? json_string_value(val) : "";
+        i++;
+    }
+    f->tags = tags;
+    return tags;
+}
+
+/* The rest of f: counts, texts, times and the parent. Strings are
+   borrowed from root. */
+static void read_details(const json_t *root, struct n1_finding *f)
+{
+    const json_t *v = json_object_get(root, "parent");
+
+    f->statement = get_str(root, "statement");
+    f->table = get_str(root, "table");
+    f->connection = get_u64(root, "connection");
+    f->count = get_u64(root, "count");
+    f->distinct_keys = get_u64(root, "distinct_keys");
+    f->round_trips_saved = get_u64(root, "round_trips_saved");
+    f->fingerprint_text = get_str(root, "fingerprint_text");
+    f->sample = get_str(root, "sample");
+    f->first_seen_us = get_time(root, "first_seen");
+    f->last_seen_us = get_time(root, "last_seen");
+    f->total_time_s = get_num(root, "total_time_s");
+    f->parent_rows_sent = NAN;
+    if (json_is_object(v) &&
+        get_hex(v, "fingerprint", &f->parent_fingerprint) == 0) {
+        f->has_parent = 1;
+        f->parent_table = get_str(v, "table");
+        f->parent_rows_sent = get_num(v, "rows_sent");
+    }
+    f->location = get_str(root, "location");
+    f->rewrite = get_str(root, "rewrite");
+    f->rewrite_kind = get_str(root, "rewrite_kind");
+    f->advice = get_str(root, "advice");
+    f->file = get_str(root, "file");
+    f->line = (unsigned long)get_u64(root, "line");
+}
+
 struct n1_finding *n1_finding_from_json(const char *json, size_t len,
                                         struct n1_error *err)
 {
     json_t *root = NULL;
-    json_t *v = NULL;
     const char **cols = NULL;
     uint64_t *conns = NULL;
     struct n1_kv *tags = NULL;
     struct n1_finding f;
     struct n1_finding *copy = NULL;
     json_error_t jerr;
-    const char *kind;
-    const char *sev;
+    int oom = 0;
 
     memset(&f, 0, sizeof(f));
     root = json_loadb(json, len, 0, &jerr);
     if (!json_is_object(root)) {
-        n1_err_set(err, N1_EPARSE, NULL, 0, "stored finding is not JSON: %s",
-                   root == NULL ? jerr.text : "not an object");
+        n1_err_set(err, N1_EPARSE, NULL, 0, "stored finding is not %s%s",
+                   root == NULL ? "JSON: " : "a JSON object",
+                   root == NULL ? jerr.text : "");
         goto out;
     }
-    kind = get_str(root, "kind");
-    for (int k = 0; k < N1_FIND_KIND_COUNT; k++) {
-        if (kind != NULL &&
-            strcmp(kind, n1_finding_kind_name((enum n1_finding_kind)k)) == 0) {
-            f.kind = (enum n1_finding_kind)k;
-            kind = NULL;
-            break;
-        }
-    }
-    if (kind != NULL || get_hex(root, "id", &f.id) != 0 ||
-        get_hex(root, "fingerprint", &f.fingerprint) != 0) {
+    if (read_identity(root, &f) != 0) {
         n1_err_set(err, N1_EPARSE, NULL, 0,
                    "stored finding has a bad kind, id or fingerprint");
         goto out;
     }
-    sev = get_str(root, "severity");
-    f.severity = N1_SEV_WARNING;
-    if (sev != NULL && strcmp(sev, "info") == 0) {
-        f.severity = N1_SEV_INFO;
-    } else if (sev != NULL && strcmp(sev, "error") == 0) {
-        f.severity = N1_SEV_ERROR;
+    cols = read_key_columns(root, &f, &oom);
+    conns = read_connections(root, &f, &oom);
+    tags = read_tags(root, &f, &oom);
+    read_details(root, &f);
+    if (!oom) {
+        copy = n1_finding_dup(&f);
     }
-    f.statement = get_str(root, "statement");
-    f.table = get_str(root, "table");
-    v = json_object_get(root, "key_columns");
-    f.n_key_columns = json_array_size(v);
-    if (f.n_key_columns > 0) {
-        cols = calloc(f.n_key_columns, sizeof(*cols));
-        if (cols == NULL) {
-            goto oom;
-        }
-        for (size_t i = 0; i < f.n_key_columns; i++) {
-            const char *c = json_string_value(json_array_get(v, i));
-
-            cols[i] = c != NULL ? c : "";
-        }
-        f.key_columns = cols;
-    }
-    v = json_object_get(root, "connections");
-    f.n_connections = json_array_size(v);
-    if (f.n_connections > 0) {
-        conns = calloc(f.n_connections, sizeof(*conns));
-        if (conns == NULL) {
-            goto oom;
-        }
-        for (size_t i = 0; i < f.n_connections; i++) {
-            conns[i] = (uint64_t)json_integer_value(json_array_get(v, i));
-        }
-        f.connections = conns;
-    }
-    f.connection = get_u64(root, "connection");
-    f.count = get_u64(root, "count");
-    f.distinct_keys = get_u64(root, "distinct_keys");
-    f.round_trips_saved = get_u64(root, "round_trips_saved");
-    f.fingerprint_text = get_str(root, "fingerprint_text");
-    f.sample = get_str(root, "sample");
-    f.first_seen_us = get_time(root, "first_seen");
-    f.last_seen_us = get_time(root, "last_seen");
-    f.total_time_s = get_num(root, "total_time_s");
-    f.parent_rows_sent = NAN;
-    v = json_object_get(root, "parent");
-    if (json_is_object(v) &&
-        get_hex(v, "fingerprint", &f.parent_fingerprint) == 0) {
-        f.has_parent = 1;
-        f.parent_table = get_str(v, "table");
-        f.parent_rows_sent = get_num(v, "rows_sent");
-    }
-    v = json_object_get(root, "tags");
-    if (json_object_size(v) > 0) {
-        const char *key;
-        json_t *val;
-        size_t i = 0;
-
-        tags = calloc(json_object_size(v), sizeof(*tags));
-        if (tags == NULL) {
-            goto oom;
-        }
-        json_object_foreach(v, key, val)
-        {
-            tags[i].key = key;
-            tags[i].value =
-                json_string_value(val) != NULL ? json_string_value(val) : "";
-            i++;
-        }
-        f.tags = tags;
-        f.n_tags = i;
-    }
-    f.location = get_str(root, "location");
-    f.rewrite = get_str(root, "rewrite");
-    f.rewrite_kind = get_str(root, "rewrite_kind");
-    f.advice = get_str(root, "advice");
-    f.file = get_str(root, "file");
-    f.line = (unsigned long)get_u64(root, "line");
-    copy = n1_finding_dup(&f);
     if (copy == NULL) {
-        goto oom;
+        n1_err_oom(err, "reading a stored finding");
     }
-    goto out;
 
-oom:
-    n1_err_oom(err, "reading a stored finding");
 out:
     free(cols);
     free(conns);
