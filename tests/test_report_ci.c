@@ -81,18 +81,24 @@ static void sample_report(struct n1_ci_report *r, struct n1_ci_result *x)
     r->fail_on = N1_SEV_WARNING;
 }
 
-/* Renders with fn into a string the caller frees. */
-static char *render(int (*fn)(FILE *, const struct n1_ci_report *,
-                              struct n1_error *),
-                    const struct n1_ci_report *r)
+/* The sample report, with the stale entries given (NULL, 0: none),
+   rendered by fn into a string the caller frees. */
+static char *render_sample(int (*fn)(FILE *, const struct n1_ci_report *,
+                                     struct n1_error *),
+                           const struct n1_ci_stale *stale, size_t n_stale)
 {
+    struct n1_ci_report r;
+    struct n1_ci_result x[3];
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     struct n1_error err;
 
+    sample_report(&r, x);
+    r.stale = stale;
+    r.n_stale = n_stale;
     assert_non_null(f);
-    assert_int_equal(fn(f, r, &err), 0);
+    assert_int_equal(fn(f, &r, &err), 0);
     fclose(f);
     return buf;
 }
@@ -128,13 +134,9 @@ static void test_report_ci_xml_escape_hostile(void **state)
 
 static void test_report_ci_junit(void **state)
 {
-    struct n1_ci_report r;
-    struct n1_ci_result x[3];
-    char *out = NULL;
+    char *out = render_sample(n1_report_junit, NULL, 0);
 
     (void)state;
-    sample_report(&r, x);
-    out = render(n1_report_junit, &r);
     /* 3 results + 1 clean rule (duplicate; select_star has a result but
        no failing one, so it is clean too). */
     assert_non_null(strstr(out, "<testsuites name=\"n1digest check\" "
@@ -159,16 +161,11 @@ static void test_report_ci_junit(void **state)
 
 static void test_report_ci_sarif(void **state)
 {
-    struct n1_ci_report r;
-    struct n1_ci_result x[3];
-    struct n1_ci_stale st = {0xabcdefULL, "duplicate", "t", "select ?"};
-    char *out = NULL;
+    static const struct n1_ci_stale st = {0xabcdefULL, "duplicate", "t",
+                                          "select ?"};
+    char *out = render_sample(n1_report_sarif, &st, 1);
 
     (void)state;
-    sample_report(&r, x);
-    r.stale = &st;
-    r.n_stale = 1;
-    out = render(n1_report_sarif, &r);
     assert_non_null(strstr(out, "\"version\": \"2.1.0\""));
     assert_non_null(strstr(out, "\"ruleId\": \"n_plus_one\""));
     assert_non_null(strstr(out, "\"level\": \"error\""));
@@ -194,13 +191,9 @@ static void test_report_ci_sarif(void **state)
 
 static void test_report_ci_text_and_json(void **state)
 {
-    struct n1_ci_report r;
-    struct n1_ci_result x[3];
-    char *out = NULL;
+    char *out = render_sample(n1_report_ci_text, NULL, 0);
 
     (void)state;
-    sample_report(&r, x);
-    out = render(n1_report_ci_text, &r);
     assert_non_null(strstr(out, "n1digest check: FAIL: 1 new result at or "
                                 "above warning"));
     assert_non_null(strstr(out, "FAIL   n_plus_one (error) "
@@ -208,7 +201,7 @@ static void test_report_ci_text_and_json(void **state)
     assert_non_null(strstr(out, "allowed by table = orders (ci.rules:4)"));
     assert_null(strstr(out, "\x01"));
     free(out);
-    out = render(n1_report_ci_json, &r);
+    out = render_sample(n1_report_ci_json, NULL, 0);
     assert_non_null(strstr(out, "\"failures\": 1"));
     assert_non_null(strstr(out, "\"state\": \"allowed\""));
     assert_null(strstr(out, "\xff"));
