@@ -17,6 +17,7 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -428,20 +429,53 @@ static struct n1_kv *read_tags(const json_t *root, struct n1_finding *f,
     return tags;
 }
 
-/* The rest of f: counts, texts, times and the parent. Strings are
+/* The plain members of a stored finding: JSON key and where it goes. */
+struct member {
+    const char *key;
+    size_t off; /* offsetof(struct n1_finding, ...) */
+};
+
+/* const char * members, borrowed from the JSON; NULL when absent. */
+static const struct member str_members[] = {
+    {"statement", offsetof(struct n1_finding, statement)},
+    {"table", offsetof(struct n1_finding, table)},
+    {"fingerprint_text", offsetof(struct n1_finding, fingerprint_text)},
+    {"sample", offsetof(struct n1_finding, sample)},
+    {"location", offsetof(struct n1_finding, location)},
+    {"rewrite", offsetof(struct n1_finding, rewrite)},
+    {"rewrite_kind", offsetof(struct n1_finding, rewrite_kind)},
+    {"advice", offsetof(struct n1_finding, advice)},
+    {"file", offsetof(struct n1_finding, file)},
+};
+
+/* uint64_t members; 0 when absent or not a positive integer. */
+static const struct member u64_members[] = {
+    {"connection", offsetof(struct n1_finding, connection)},
+    {"count", offsetof(struct n1_finding, count)},
+    {"distinct_keys", offsetof(struct n1_finding, distinct_keys)},
+    {"round_trips_saved", offsetof(struct n1_finding, round_trips_saved)},
+};
+
+#define N_MEMBERS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The rest of f: texts, counts, times and the parent. Strings are
    borrowed from root. */
 static void read_details(const json_t *root, struct n1_finding *f)
 {
     const json_t *v = json_object_get(root, "parent");
+    char *base = (char *)f;
 
-    f->statement = get_str(root, "statement");
-    f->table = get_str(root, "table");
-    f->connection = get_u64(root, "connection");
-    f->count = get_u64(root, "count");
-    f->distinct_keys = get_u64(root, "distinct_keys");
-    f->round_trips_saved = get_u64(root, "round_trips_saved");
-    f->fingerprint_text = get_str(root, "fingerprint_text");
-    f->sample = get_str(root, "sample");
+    for (size_t i = 0; i < N_MEMBERS(str_members); i++) {
+        const char *s = get_str(root, str_members[i].key);
+
+        memcpy(base + str_members[i].off, &s, sizeof(s));
+    }
+    for (size_t i = 0; i < N_MEMBERS(u64_members); i++) {
+        uint64_t n = get_u64(root, u64_members[i].key);
+
+        memcpy(base + u64_members[i].off, &n, sizeof(n));
+    }
+    f->line = (unsigned long)get_u64(root, "line");
     f->first_seen_us = get_time(root, "first_seen");
     f->last_seen_us = get_time(root, "last_seen");
     f->total_time_s = get_num(root, "total_time_s");
@@ -452,12 +486,6 @@ static void read_details(const json_t *root, struct n1_finding *f)
         f->parent_table = get_str(v, "table");
         f->parent_rows_sent = get_num(v, "rows_sent");
     }
-    f->location = get_str(root, "location");
-    f->rewrite = get_str(root, "rewrite");
-    f->rewrite_kind = get_str(root, "rewrite_kind");
-    f->advice = get_str(root, "advice");
-    f->file = get_str(root, "file");
-    f->line = (unsigned long)get_u64(root, "line");
 }
 
 struct n1_finding *n1_finding_from_json(const char *json, size_t len,

@@ -303,15 +303,13 @@ int n1_store_tail_commit(struct n1_store *st, const struct n1_agg *agg,
                          struct n1_error *err)
 {
     struct tail_rows t = {f, nf, path, ts};
-    struct st_batch b;
+    struct st_batch b = {.what = "a tail commit",
+                         .agg = agg,
+                         .files = files,
+                         .n_files = n,
+                         .extra = write_tail_rows,
+                         .ud = &t};
 
-    memset(&b, 0, sizeof(b));
-    b.what = "a tail commit";
-    b.agg = agg;
-    b.files = files;
-    b.n_files = n;
-    b.extra = write_tail_rows;
-    b.ud = &t;
     return st_commit_batch(st, &b, err);
 }
 

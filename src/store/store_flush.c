@@ -360,14 +360,12 @@ static int flush_agg(struct n1_store *st, const struct n1_agg *agg,
                      struct n1_agg *drain, struct n1_file_progress *files,
                      size_t n, struct n1_error *err)
 {
-    struct st_batch b;
+    struct st_batch b = {.what = "a flush",
+                         .agg = agg,
+                         .drain = drain,
+                         .files = files,
+                         .n_files = n};
 
-    memset(&b, 0, sizeof(b));
-    b.what = "a flush";
-    b.agg = agg;
-    b.drain = drain;
-    b.files = files;
-    b.n_files = n;
     return st_commit_batch(st, &b, err);
 }
 
