@@ -15,13 +15,14 @@
 
 #include <cmocka.h>
 
-#include "report/baseline.h"
 #include "analyzer/detector.h"
+#include "base/strbuf.h"
+#include "report/baseline.h"
 #include "report/ci.h"
 #include "report/junit.h"
 #include "report/sarif.h"
+#include "sql/fingerprint.h"
 #include "store/store.h"
-#include "base/strbuf.h"
 
 /* Hostile text: markup, both quotes, a control character, whitespace
    that attribute normalisation would eat, invalid UTF-8, U+FFFF. */
@@ -80,18 +81,24 @@ static void sample_report(struct n1_ci_report *r, struct n1_ci_result *x)
     r->fail_on = N1_SEV_WARNING;
 }
 
-/* Renders with fn into a string the caller frees. */
-static char *render(int (*fn)(FILE *, const struct n1_ci_report *,
-                              struct n1_error *),
-                    const struct n1_ci_report *r)
+/* The sample report, with the stale entries given (NULL, 0: none),
+   rendered by fn into a string the caller frees. */
+static char *render_sample(int (*fn)(FILE *, const struct n1_ci_report *,
+                                     struct n1_error *),
+                           const struct n1_ci_stale *stale, size_t n_stale)
 {
+    struct n1_ci_report r;
+    struct n1_ci_result x[3];
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     struct n1_error err;
 
+    sample_report(&r, x);
+    r.stale = stale;
+    r.n_stale = n_stale;
     assert_non_null(f);
-    assert_int_equal(fn(f, r, &err), 0);
+    assert_int_equal(fn(f, &r, &err), 0);
     fclose(f);
     return buf;
 }
@@ -127,13 +134,9 @@ static void test_report_ci_xml_escape_hostile(void **state)
 
 static void test_report_ci_junit(void **state)
 {
-    struct n1_ci_report r;
-    struct n1_ci_result x[3];
-    char *out = NULL;
+    char *out = render_sample(n1_report_junit, NULL, 0);
 
     (void)state;
-    sample_report(&r, x);
-    out = render(n1_report_junit, &r);
     /* 3 results + 1 clean rule (duplicate; select_star has a result but
        no failing one, so it is clean too). */
     assert_non_null(strstr(out, "<testsuites name=\"n1digest check\" "
@@ -158,16 +161,11 @@ static void test_report_ci_junit(void **state)
 
 static void test_report_ci_sarif(void **state)
 {
-    struct n1_ci_report r;
-    struct n1_ci_result x[3];
-    struct n1_ci_stale st = {0xabcdefULL, "duplicate", "t", "select ?"};
-    char *out = NULL;
+    static const struct n1_ci_stale st = {0xabcdefULL, "duplicate", "t",
+                                          "select ?"};
+    char *out = render_sample(n1_report_sarif, &st, 1);
 
     (void)state;
-    sample_report(&r, x);
-    r.stale = &st;
-    r.n_stale = 1;
-    out = render(n1_report_sarif, &r);
     assert_non_null(strstr(out, "\"version\": \"2.1.0\""));
     assert_non_null(strstr(out, "\"ruleId\": \"n_plus_one\""));
     assert_non_null(strstr(out, "\"level\": \"error\""));
@@ -193,13 +191,9 @@ static void test_report_ci_sarif(void **state)
 
 static void test_report_ci_text_and_json(void **state)
 {
-    struct n1_ci_report r;
-    struct n1_ci_result x[3];
-    char *out = NULL;
+    char *out = render_sample(n1_report_ci_text, NULL, 0);
 
     (void)state;
-    sample_report(&r, x);
-    out = render(n1_report_ci_text, &r);
     assert_non_null(strstr(out, "n1digest check: FAIL: 1 new result at or "
                                 "above warning"));
     assert_non_null(strstr(out, "FAIL   n_plus_one (error) "
@@ -207,7 +201,7 @@ static void test_report_ci_text_and_json(void **state)
     assert_non_null(strstr(out, "allowed by table = orders (ci.rules:4)"));
     assert_null(strstr(out, "\x01"));
     free(out);
-    out = render(n1_report_ci_json, &r);
+    out = render_sample(n1_report_ci_json, NULL, 0);
     assert_non_null(strstr(out, "\"failures\": 1"));
     assert_non_null(strstr(out, "\"state\": \"allowed\""));
     assert_null(strstr(out, "\xff"));
@@ -373,6 +367,39 @@ static void test_report_ci_baseline_sqlite(void **state)
     free(path);
 }
 
+/* Baselines written before the rename carry "n1scan_baseline"; they load
+   as they did, from a file or from memory, and errors carry one token. */
+static void test_report_ci_baseline_legacy_key(void **state)
+{
+    char text[256];
+    struct n1_baseline *b = NULL;
+    struct n1_error err;
+
+    (void)state;
+    snprintf(text, sizeof(text),
+             "{\"n1scan_baseline\": 1, \"fingerprint_version\": %d,\n"
+             " \"findings\": [{\"id\": \"1d2b3769adf24e62\",\n"
+             "   \"rule\": \"n_plus_one\"}]}\n",
+             N1_FINGERPRINT_VERSION);
+    b = n1_baseline_parse(text, strlen(text), "old.json", &err);
+    assert_non_null(b);
+    assert_int_equal(n1_baseline_count(b), 1);
+    assert_int_equal(n1_baseline_at(b, 0)->id, 0x1d2b3769adf24e62ULL);
+    assert_string_equal(n1_baseline_at(b, 0)->rule, "n_plus_one");
+    n1_baseline_free(b);
+
+    /* Neither key: refused, in prose after the one token. */
+    assert_null(n1_baseline_parse("{}", 2, "x.json", &err));
+    assert_int_equal(err.code, N1_EPARSE);
+    assert_string_equal(err.file, "x.json");
+    assert_non_null(strstr(err.message, "not an n1digest baseline"));
+    /* Not JSON: the line, and no token of the message's own. */
+    assert_null(n1_baseline_parse("{\n\n!", 4, NULL, &err));
+    assert_int_equal(err.code, N1_EPARSE);
+    assert_int_equal(err.line, 3);
+    assert_true(strncmp(err.message, "baseline is not JSON", 20) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -384,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_report_ci_ids_stable),
         cmocka_unit_test(test_report_ci_baseline_json),
         cmocka_unit_test(test_report_ci_baseline_sqlite),
+        cmocka_unit_test(test_report_ci_baseline_legacy_key),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

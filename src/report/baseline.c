@@ -20,13 +20,14 @@
 
 #include <jansson.h>
 
+#include "base/textutil.h"
 #include "report/baseline.h"
-#include "sql/fingerprint.h"
-#include "sql/normalize.h"
 #include "report/ci.h"
 #include "report/findings.h"
+#include "report/json_int.h"
+#include "sql/fingerprint.h"
+#include "sql/normalize.h"
 #include "store/store.h"
-#include "base/textutil.h"
 
 /* The first 16 bytes of every SQLite database file. */
 static const char sqlite_magic[16] = "SQLite format 3";
@@ -129,7 +130,7 @@ int n1_baseline_add(struct n1_baseline *b, const struct n1_baseline_entry *e,
         struct item *v = realloc(b->v, cap * sizeof(*v));
 
         if (v == NULL) {
-            n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM baseline");
+            n1_err_oom(err, "adding to the baseline");
             return -1;
         }
         b->v = v;
@@ -138,7 +139,7 @@ int n1_baseline_add(struct n1_baseline *b, const struct n1_baseline_entry *e,
     it.block = malloc(len0(e->rule) + len0(e->table) + len0(e->statement) +
                       len0(e->location));
     if (it.block == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM baseline");
+        n1_err_oom(err, "adding to the baseline");
         return -1;
     }
     p = it.block;
@@ -162,75 +163,102 @@ static const char *get_str(const json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
-static struct n1_baseline *load_json(const char *path, struct n1_error *err)
+/*
+ * The format number of root: under "n1digest_baseline", or under
+ * "n1scan_baseline", the key baselines were written with before the tool
+ * was renamed, so that they keep working. 0 when there is neither.
+ */
+static json_int_t format_of(const json_t *root)
 {
-    struct n1_baseline *b = NULL;
-    json_t *root = NULL;
-    json_t *list;
-    json_error_t je;
-    size_t i;
-    json_t *e;
+    const json_t *v = json_object_get(root, "n1digest_baseline");
 
-    root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (root == NULL) {
-        if (json_error_code(&je) == json_error_cannot_open_file) {
-            n1_err_set(err, N1_ESYS, path, 0, "OPEN baseline: %s", je.text);
-        } else {
-            n1_err_set(err, N1_EPARSE, path, (unsigned long)je.line,
-                       "BASELINE not JSON: %s", je.text);
-        }
-        return NULL;
+    if (v == NULL) {
+        v = json_object_get(root, "n1scan_baseline");
     }
-    if (!json_is_object(root) ||
-        json_integer_value(json_object_get(root, "n1digest_baseline")) !=
-            N1_BASELINE_FORMAT) {
-        n1_err_set(err, N1_EPARSE, path, 0,
-                   "BASELINE not an n1digest baseline (no \"n1digest_baseline\": "
+    return json_integer_value(v);
+}
+
+/* Checks the head of a baseline document. Returns its "findings" array
+   (borrowed from root), or NULL with err set. */
+static const json_t *findings_of(const json_t *root, const char *name,
+                                 struct n1_error *err)
+{
+    const json_t *list;
+    json_int_t fpv;
+
+    if (!json_is_object(root) || format_of(root) != N1_BASELINE_FORMAT) {
+        n1_err_set(err, N1_EPARSE, name, 0,
+                   "not an n1digest baseline (no \"n1digest_baseline\": "
                    "%d)",
                    N1_BASELINE_FORMAT);
-        goto fail;
+        return NULL;
     }
-    if (json_integer_value(json_object_get(root, "fingerprint_version")) !=
-        N1_FINGERPRINT_VERSION) {
-        n1_err_set(err, N1_EPARSE, path, 0,
-                   "BASELINE written with fingerprint version %lld, this "
+    fpv = json_integer_value(json_object_get(root, "fingerprint_version"));
+    if (fpv != N1_FINGERPRINT_VERSION) {
+        n1_err_set(err, N1_EPARSE, name, 0,
+                   "baseline written with fingerprint version %lld, this "
                    "build uses %d: write it again with --write-baseline",
-                   (long long)json_integer_value(
-                       json_object_get(root, "fingerprint_version")),
-                   N1_FINGERPRINT_VERSION);
-        goto fail;
+                   (long long)fpv, N1_FINGERPRINT_VERSION);
+        return NULL;
     }
     list = json_object_get(root, "findings");
     if (!json_is_array(list)) {
-        n1_err_set(err, N1_EPARSE, path, 0,
-                   "BASELINE \"findings\" is not an array");
+        n1_err_set(err, N1_EPARSE, name, 0,
+                   "baseline \"findings\" is not an array");
+        return NULL;
+    }
+    return list;
+}
+
+/* Adds entry i of a baseline's findings. Returns 0, or -1 with err set. */
+static int add_json_entry(struct n1_baseline *b, const json_t *e, size_t i,
+                          const char *name, struct n1_error *err)
+{
+    struct n1_baseline_entry be;
+    const char *id = get_str(e, "id");
+    const char *fp = get_str(e, "fingerprint");
+
+    memset(&be, 0, sizeof(be));
+    if (id == NULL || n1_fingerprint_parse(id, &be.id) != 0 ||
+        (fp != NULL && n1_fingerprint_parse(fp, &be.fingerprint) != 0)) {
+        n1_err_set(err, N1_EPARSE, name, 0,
+                   "baseline findings[%zu]: \"id\" (and \"fingerprint\") "
+                   "must be 16 hex digits",
+                   i);
+        return -1;
+    }
+    be.rule = get_str(e, "rule");
+    be.table = get_str(e, "table");
+    be.statement = get_str(e, "statement");
+    be.location = get_str(e, "location");
+    return n1_baseline_add(b, &be, err);
+}
+
+struct n1_baseline *n1_baseline_parse(const char *text, size_t len,
+                                      const char *name, struct n1_error *err)
+{
+    struct n1_baseline *b = NULL;
+    json_t *root = NULL;
+    const json_t *list;
+    json_error_t je;
+
+    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (root == NULL) {
+        n1_err_set(err, N1_EPARSE, name, (unsigned long)je.line,
+                   "baseline is not JSON: %s", je.text);
+        return NULL;
+    }
+    list = findings_of(root, name, err);
+    if (list == NULL) {
         goto fail;
     }
     b = n1_baseline_new();
     if (b == NULL) {
-        n1_err_set(err, N1_ESYS, path, 0, "NOMEM baseline");
+        n1_err_oom(err, "loading the baseline");
         goto fail;
     }
-    json_array_foreach(list, i, e)
-    {
-        struct n1_baseline_entry be;
-        const char *fp = get_str(e, "fingerprint");
-
-        memset(&be, 0, sizeof(be));
-        if (!json_is_object(e) || get_str(e, "id") == NULL ||
-            n1_fingerprint_parse(get_str(e, "id"), &be.id) != 0 ||
-            (fp != NULL && n1_fingerprint_parse(fp, &be.fingerprint) != 0)) {
-            n1_err_set(err, N1_EPARSE, path, 0,
-                       "BASELINE findings[%zu]: \"id\" (and \"fingerprint\") "
-                       "must be 16 hex digits",
-                       i);
-            goto fail;
-        }
-        be.rule = get_str(e, "rule");
-        be.table = get_str(e, "table");
-        be.statement = get_str(e, "statement");
-        be.location = get_str(e, "location");
-        if (n1_baseline_add(b, &be, err) != 0) {
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        if (add_json_entry(b, json_array_get(list, i), i, name, err) != 0) {
             goto fail;
         }
     }
@@ -243,74 +271,34 @@ fail:
     return NULL;
 }
 
-/* A JSON string of s, U+FFFD for bytes that are not UTF-8. */
-static json_t *jstr(const char *s)
-{
-    char *clean = n1_utf8_lossy(s, strlen(s), 0, NULL);
-    json_t *j;
-
-    if (clean == NULL) {
-        return NULL;
-    }
-    j = json_string(clean);
-    free(clean);
-    return j;
-}
-
-static int put(json_t *o, const char *key, json_t *v)
-{
-    if (v == NULL) {
-        return -1;
-    }
-    return json_object_set_new(o, key, v);
-}
-
 int n1_baseline_write_json(const struct n1_baseline *b, FILE *out,
                            struct n1_error *err)
 {
     json_t *root = json_object();
     json_t *list = json_array();
-    int bad = root == NULL || list == NULL;
-    int ret = -1;
+    int bad = 0;
+    int ret;
 
     for (size_t i = 0; !bad && i < b->n; i++) {
         const struct n1_baseline_entry *e = &b->v[i].e;
         json_t *o = json_object();
-        char hex[17];
 
-        if (o == NULL || json_array_append_new(list, o) != 0) {
-            bad = 1;
-            break;
-        }
-        n1_fingerprint_hex(e->id, hex);
-        bad |= put(o, "id", json_string(hex)) != 0;
-        bad |= put(o, "rule", jstr(e->rule)) != 0;
-        bad |= put(o, "table", jstr(e->table)) != 0;
-        n1_fingerprint_hex(e->fingerprint, hex);
-        bad |= put(o, "fingerprint", json_string(hex)) != 0;
+        n1_rj_put(o, "id", n1_rj_hex(e->id), &bad);
+        n1_rj_put(o, "rule", n1_rj_str(e->rule), &bad);
+        n1_rj_put(o, "table", n1_rj_str(e->table), &bad);
+        n1_rj_put(o, "fingerprint", n1_rj_hex(e->fingerprint), &bad);
         if (e->location[0] != '\0') {
-            bad |= put(o, "location", jstr(e->location)) != 0;
+            n1_rj_put(o, "location", n1_rj_str(e->location), &bad);
         }
-        bad |= put(o, "statement", jstr(e->statement)) != 0;
+        n1_rj_put(o, "statement", n1_rj_str(e->statement), &bad);
+        n1_rj_push(list, o, &bad);
     }
-    if (!bad) {
-        bad |=
-            put(root, "n1digest_baseline", json_integer(N1_BASELINE_FORMAT)) != 0;
-        bad |= put(root, "fingerprint_version",
-                   json_integer(N1_FINGERPRINT_VERSION)) != 0;
-        bad |= put(root, "findings", list) != 0;
-        list = NULL;
-    }
-    if (bad) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM writing the baseline");
-    } else if (json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) !=
-                   0 ||
-               fputc('\n', out) == EOF || fflush(out) != 0) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "WRITE baseline: output failed");
-    } else {
-        ret = 0;
-    }
-    json_decref(list);
+    n1_rj_put(root, "n1digest_baseline", json_integer(N1_BASELINE_FORMAT),
+              &bad);
+    n1_rj_put(root, "fingerprint_version", json_integer(N1_FINGERPRINT_VERSION),
+              &bad);
+    n1_rj_put(root, "findings", list, &bad);
+    ret = n1_rj_write(root, out, bad, "the baseline", err);
     json_decref(root);
     return ret;
 }
@@ -325,13 +313,14 @@ int n1_baseline_save(const struct n1_baseline *b, const char *path,
 
     tmp = malloc(n);
     if (tmp == NULL) {
-        n1_err_set(err, N1_ESYS, path, 0, "NOMEM writing the baseline");
+        n1_err_oom(err, "saving the baseline");
         return -1;
     }
     snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
     f = fopen(tmp, "w");
     if (f == NULL) {
-        n1_err_set(err, N1_ESYS, path, 0, "OPEN baseline: %s", strerror(errno));
+        n1_err_set(err, N1_ESYS, path, 0, "creating the baseline: %s",
+                   strerror(errno));
         goto out;
     }
     if (n1_baseline_write_json(b, f, err) != 0) {
@@ -339,14 +328,14 @@ int n1_baseline_save(const struct n1_baseline *b, const char *path,
     }
     if (fclose(f) != 0) {
         f = NULL;
-        n1_err_set(err, N1_ESYS, path, 0, "WRITE baseline: %s",
+        n1_err_set(err, N1_ESYS, path, 0, "writing the baseline: %s",
                    strerror(errno));
         goto out;
     }
     f = NULL;
     if (rename(tmp, path) != 0) {
-        n1_err_set(err, N1_ESYS, path, 0, "RENAME baseline: %s",
-                   strerror(errno));
+        n1_err_set(err, N1_ESYS, path, 0,
+                   "renaming the baseline into place: %s", strerror(errno));
         goto out;
     }
     ret = 0;
@@ -380,7 +369,7 @@ static struct n1_baseline *load_store(const char *path, struct n1_error *err)
     b = n1_baseline_new();
     if (cur == NULL || b == NULL) {
         if (b == NULL) {
-            n1_err_set(err, N1_ESYS, path, 0, "NOMEM baseline");
+            n1_err_oom(err, "loading the baseline");
         }
         goto fail;
     }
@@ -419,21 +408,73 @@ fail:
     return NULL;
 }
 
+/* Reads the rest of f into a new buffer (*len bytes, NUL after them).
+   Returns it, to be freed with free(), or NULL when memory ran out or
+   reading failed (errno says which). */
+static char *read_rest(FILE *f, size_t *len)
+{
+    char *buf = NULL;
+    size_t cap = 0;
+    size_t n = 0;
+
+    for (;;) {
+        size_t got;
+
+        if (cap - n < 4096) {
+            char *p = realloc(buf, cap + 65536);
+
+            if (p == NULL) {
+                free(buf);
+                errno = ENOMEM;
+                return NULL;
+            }
+            buf = p;
+            cap += 65536;
+        }
+        got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) {
+            break;
+        }
+    }
+    if (ferror(f)) {
+        free(buf);
+        errno = EIO;
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
 struct n1_baseline *n1_baseline_load(const char *path, struct n1_error *err)
 {
-    char head[16];
-    size_t got;
+    struct n1_baseline *b = NULL;
+    char head[sizeof(sqlite_magic)];
+    char *text = NULL;
+    size_t len = 0;
     FILE *f = fopen(path, "rb");
 
     /* Open it here first: n1_store_open() would create a missing file. */
     if (f == NULL) {
-        n1_err_set(err, N1_ESYS, path, 0, "OPEN baseline: %s", strerror(errno));
+        n1_err_set(err, N1_ESYS, path, 0, "opening the baseline: %s",
+                   strerror(errno));
         return NULL;
     }
-    got = fread(head, 1, sizeof(head), f);
-    fclose(f);
-    if (got == sizeof(head) && memcmp(head, sqlite_magic, 16) == 0) {
+    len = fread(head, 1, sizeof(head), f);
+    if (len == sizeof(head) && memcmp(head, sqlite_magic, len) == 0) {
+        fclose(f);
         return load_store(path, err);
     }
-    return load_json(path, err);
+    rewind(f);
+    text = read_rest(f, &len);
+    fclose(f);
+    if (text == NULL) {
+        n1_err_set(err, N1_ESYS, path, 0, "reading the baseline: %s",
+                   strerror(errno));
+        return NULL;
+    }
+    b = n1_baseline_parse(text, len, path, err);
+    free(text);
+    return b;
 }

@@ -58,6 +58,19 @@ void n1_baseline_free(struct n1_baseline *b);
 struct n1_baseline *n1_baseline_load(const char *path, struct n1_error *err);
 
 /*
+ * Parses a JSON baseline from the len bytes at text (not necessarily
+ * NUL-terminated; any bytes allowed). The format number may sit under
+ * "n1digest_baseline" or under the older key "n1scan_baseline". name is
+ * the file named in errors; NULL for none. Returns a baseline the caller
+ * frees with n1_baseline_free(), or NULL with err set: N1_EPARSE (with
+ * the line when the text is not JSON) when the text is not a baseline of
+ * this fingerprint version or has a bad entry, N1_ESYS when memory ran
+ * out. n1_baseline_load() uses it for every JSON file.
+ */
+struct n1_baseline *n1_baseline_parse(const char *text, size_t len,
+                                      const char *name, struct n1_error *err);
+
+/*
  * Adds a copy of *e (its strings are copied; NULL strings become "").
  * An id already present keeps its first entry. Returns 0, or -1 with err
  * set (N1_ESYS) when memory ran out.

@@ -16,10 +16,11 @@
 #include <jansson.h>
 #include <xxhash.h>
 
+#include "base/textutil.h"
+#include "report/ci.h"
+#include "report/json_int.h"
 #include "sql/fingerprint.h"
 #include "sql/normalize.h"
-#include "report/ci.h"
-#include "base/textutil.h"
 
 uint64_t n1_ci_advice_id(const char *rule, uint64_t fp)
 {
@@ -208,48 +209,13 @@ int n1_report_ci_text(FILE *out, const struct n1_ci_report *r,
         }
     }
     if (fflush(out) != 0 || ferror(out)) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "WRITE report: output failed");
+        n1_err_set(err, N1_ESYS, NULL, 0, "writing the report: output failed");
         return -1;
     }
     return 0;
 }
 
 /* ---- JSON -------------------------------------------------------------- */
-
-/* A JSON string of s (U+FFFD for bad bytes), null for NULL; NULL when
-   memory ran out. */
-static json_t *jstr(const char *s)
-{
-    char *clean = NULL;
-    json_t *j;
-
-    if (s == NULL) {
-        return json_null();
-    }
-    clean = n1_utf8_lossy(s, strlen(s), 0, NULL);
-    if (clean == NULL) {
-        return NULL;
-    }
-    j = json_string(clean);
-    free(clean);
-    return j;
-}
-
-static json_t *jhex(uint64_t v)
-{
-    char hex[17];
-
-    n1_fingerprint_hex(v, hex);
-    return json_string(hex);
-}
-
-/* Sets o[key] = v (stealing v); a NULL v or a failed set marks *bad. */
-static void put(json_t *o, const char *key, json_t *v, int *bad)
-{
-    if (v == NULL || json_object_set_new(o, key, v) != 0) {
-        *bad = 1;
-    }
-}
 
 static json_t *result_object(const struct n1_ci_result *x)
 {
@@ -259,23 +225,23 @@ static json_t *result_object(const struct n1_ci_result *x)
     if (o == NULL) {
         return NULL;
     }
-    put(o, "id", jhex(x->id), &bad);
-    put(o, "rule", jstr(x->rule), &bad);
-    put(o, "severity", json_string(n1_severity_name(x->severity)), &bad);
-    put(o, "state", json_string(n1_ci_state_name(x->state)), &bad);
-    put(o, "fails", json_boolean(x->fails), &bad);
-    put(o, "title", jstr(x->title), &bad);
-    put(o, "table", jstr(x->table), &bad);
-    put(o, "fingerprint", jhex(x->fingerprint), &bad);
-    put(o, "fingerprint_text", jstr(x->fingerprint_text), &bad);
-    put(o, "sample", jstr(x->sample), &bad);
-    put(o, "location", jstr(x->location), &bad);
-    put(o, "rewrite", jstr(x->rewrite), &bad);
-    put(o, "advice", jstr(x->advice), &bad);
-    put(o, "file", jstr(x->log_file), &bad);
-    put(o, "line", json_integer((json_int_t)x->log_line), &bad);
-    put(o, "count", json_integer((json_int_t)x->count), &bad);
-    put(o, "allowed_by", jstr(x->allowed_by), &bad);
+    n1_rj_put(o, "id", n1_rj_hex(x->id), &bad);
+    n1_rj_put(o, "rule", n1_rj_str(x->rule), &bad);
+    n1_rj_put(o, "severity", json_string(n1_severity_name(x->severity)), &bad);
+    n1_rj_put(o, "state", json_string(n1_ci_state_name(x->state)), &bad);
+    n1_rj_put(o, "fails", json_boolean(x->fails), &bad);
+    n1_rj_put(o, "title", n1_rj_str(x->title), &bad);
+    n1_rj_put(o, "table", n1_rj_str(x->table), &bad);
+    n1_rj_put(o, "fingerprint", n1_rj_hex(x->fingerprint), &bad);
+    n1_rj_put(o, "fingerprint_text", n1_rj_str(x->fingerprint_text), &bad);
+    n1_rj_put(o, "sample", n1_rj_str(x->sample), &bad);
+    n1_rj_put(o, "location", n1_rj_str(x->location), &bad);
+    n1_rj_put(o, "rewrite", n1_rj_str(x->rewrite), &bad);
+    n1_rj_put(o, "advice", n1_rj_str(x->advice), &bad);
+    n1_rj_put(o, "file", n1_rj_str(x->log_file), &bad);
+    n1_rj_put(o, "line", json_integer((json_int_t)x->log_line), &bad);
+    n1_rj_put(o, "count", json_integer((json_int_t)x->count), &bad);
+    n1_rj_put(o, "allowed_by", n1_rj_str(x->allowed_by), &bad);
     if (bad) {
         json_decref(o);
         return NULL;
@@ -293,63 +259,40 @@ int n1_report_ci_json(FILE *out, const struct n1_ci_report *r,
     json_t *inputs = json_array();
     int bad = root == NULL || tool == NULL || results == NULL ||
               stale == NULL || inputs == NULL;
-    int ret = -1;
+    int ret;
 
-    if (bad) {
-        json_decref(tool);
-        json_decref(results);
-        json_decref(stale);
-        json_decref(inputs);
-        goto out;
-    }
-    put(tool, "name", json_string("n1digest"), &bad);
-    put(tool, "version", json_string(N1_VERSION), &bad);
-    put(tool, "fingerprint_version", json_integer(N1_FINGERPRINT_VERSION),
-        &bad);
+    /* n1_rj_put() and n1_rj_push() release what they cannot attach, so a
+       failed allocation above needs no path of its own. */
+    n1_rj_put(tool, "name", json_string("n1digest"), &bad);
+    n1_rj_put(tool, "version", json_string(N1_VERSION), &bad);
+    n1_rj_put(tool, "fingerprint_version", json_integer(N1_FINGERPRINT_VERSION),
+              &bad);
     for (size_t i = 0; i < r->n_inputs; i++) {
-        if (json_array_append_new(inputs, jstr(r->inputs[i])) != 0) {
-            bad = 1;
-        }
+        n1_rj_push(inputs, n1_rj_str(r->inputs[i]), &bad);
     }
     for (size_t i = 0; i < r->n_results; i++) {
-        if (json_array_append_new(results, result_object(&r->results[i])) !=
-            0) {
-            bad = 1;
-        }
+        n1_rj_push(results, result_object(&r->results[i]), &bad);
     }
     for (size_t i = 0; i < r->n_stale; i++) {
         json_t *e = json_object();
 
-        if (e == NULL) {
-            bad = 1;
-            break;
-        }
-        put(e, "id", jhex(r->stale[i].id), &bad);
-        put(e, "rule", jstr(r->stale[i].rule), &bad);
-        put(e, "table", jstr(r->stale[i].table), &bad);
-        put(e, "fingerprint_text", jstr(r->stale[i].fingerprint_text), &bad);
-        if (json_array_append_new(stale, e) != 0) {
-            bad = 1;
-        }
+        n1_rj_put(e, "id", n1_rj_hex(r->stale[i].id), &bad);
+        n1_rj_put(e, "rule", n1_rj_str(r->stale[i].rule), &bad);
+        n1_rj_put(e, "table", n1_rj_str(r->stale[i].table), &bad);
+        n1_rj_put(e, "fingerprint_text",
+                  n1_rj_str(r->stale[i].fingerprint_text), &bad);
+        n1_rj_push(stale, e, &bad);
     }
-    put(root, "tool", tool, &bad);
-    put(root, "inputs", inputs, &bad);
-    put(root, "baseline", jstr(r->baseline), &bad);
-    put(root, "fail_on", json_string(n1_severity_name(r->fail_on)), &bad);
-    put(root, "failures", json_integer((json_int_t)n1_ci_failures(r)), &bad);
-    put(root, "results", results, &bad);
-    put(root, "stale", stale, &bad);
+    n1_rj_put(root, "tool", tool, &bad);
+    n1_rj_put(root, "inputs", inputs, &bad);
+    n1_rj_put(root, "baseline", n1_rj_str(r->baseline), &bad);
+    n1_rj_put(root, "fail_on", json_string(n1_severity_name(r->fail_on)), &bad);
+    n1_rj_put(root, "failures", json_integer((json_int_t)n1_ci_failures(r)),
+              &bad);
+    n1_rj_put(root, "results", results, &bad);
+    n1_rj_put(root, "stale", stale, &bad);
 
-out:
-    if (bad) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM rendering the check report");
-    } else if (json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) !=
-                   0 ||
-               fputc('\n', out) == EOF || fflush(out) != 0) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "WRITE report: output failed");
-    } else {
-        ret = 0;
-    }
+    ret = n1_rj_write(root, out, bad, "the check report", err);
     json_decref(root);
     return ret;
 }

@@ -150,7 +150,7 @@ int n1_digest_parse_order(const char *s, struct n1_digest_opts *o,
     }
     if (metric < 0 || st < 0) {
         n1_err_set(err, N1_EUSAGE, NULL, 0,
-                   "USAGE --order-by: expected ATTRIBUTE:sum|min|max|avg|cnt "
+                   "--order-by: expected ATTRIBUTE:sum|min|max|avg|cnt "
                    "(ATTRIBUTE one of Query_time, Lock_time, Rows_sent, "
                    "Rows_examined, Rows_affected, Bytes_sent, Query_length), "
                    "got '%s'",
@@ -292,7 +292,7 @@ static int push_row(struct digest_run *run, const struct n1_agg_class *c,
         struct rank_row *nr = realloc(run->rows, cap * sizeof(*nr));
 
         if (nr == NULL) {
-            n1_err_set(err, N1_ESYS, NULL, 0, "SYS out of memory");
+            n1_err_oom(err, "ranking the classes");
             return -1;
         }
         run->rows = nr;
@@ -343,7 +343,7 @@ static int scan_agg(const struct n1_agg *agg, struct digest_run *run,
     }
     keys = malloc(n * sizeof(*keys));
     if (keys == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYS out of memory");
+        n1_err_oom(err, "sorting the classes");
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
@@ -943,17 +943,13 @@ static void text_fingerprint(FILE *out, const struct n1_agg_class *c)
     }
 }
 
-static void text_class(FILE *out, const struct digest_run *run,
-                       const struct n1_agg_class *c, size_t rank)
+/* "# Query 1: ..." and what follows it down to the header rule. */
+static void text_class_head(FILE *out, const struct digest_run *run,
+                            const struct n1_agg_class *c, size_t rank,
+                            int by_fp)
 {
-    const struct n1_agg_class *t = &run->tot;
-    const struct n1_agg_stats *qt = &c->m[N1_M_QUERY_TIME];
-    int by_fp = run->o->group_by == NULL ||
-                strcmp(run->o->group_by, "fingerprint") == 0;
     char qps[32];
     char conc[32];
-    char pct[8];
-    uint64_t chart_max = 0;
 
     fmt_fit(n1_dg_qps_of(c), 10, 2, qps, sizeof(qps));
     fmt_fit(n1_dg_concurrency_of(c), 10, 2, conc, sizeof(conc));
@@ -965,11 +961,20 @@ static void text_class(FILE *out, const struct digest_run *run,
         cell(c->text != NULL ? c->text : "", 60, v, sizeof(v));
         fprintf(out, "# %s: %s\n", run->o->group_by, v);
     }
-    if (qt->n > 0) {
+    if (c->m[N1_M_QUERY_TIME].n > 0) {
         fprintf(out, "# Scores: V/M = %.2f\n", n1_dg_vm_of(c));
     }
     text_time_range(out, c);
     text_header_rule(out, 1);
+}
+
+/* The Count row and one row per metric the class has, each with its
+   share of the total t. */
+static void text_class_metrics(FILE *out, const struct n1_agg_class *c,
+                               const struct n1_agg_class *t)
+{
+    char pct[8];
+
     snprintf(pct, sizeof(pct), "%.0f",
              t->count ? 100.0 * (double)c->count / (double)t->count : 0.0);
     fprintf(out, "# %-12s %3s %7llu\n", "Count", pct,
@@ -986,66 +991,90 @@ static void text_class(FILE *out, const struct digest_run *run,
         text_metric_row(out, n1_dg_metrics[i].label, pct, s,
                         n1_dg_metrics[i].is_time);
     }
+}
+
+/* The Query_time distribution: one bar per bucket, scaled to the
+   fullest, and at least one mark for a bucket that is not empty. */
+static void text_class_chart(FILE *out, const struct n1_agg_class *c)
+{
+    uint64_t chart_max = 0;
+
+    fprintf(out, "# Query_time distribution\n");
+    for (unsigned i = 0; i < N1_AGG_CHART_N; i++) {
+        chart_max = c->chart[i] > chart_max ? c->chart[i] : chart_max;
+    }
+    for (unsigned i = 0; i < N1_AGG_CHART_N; i++) {
+        unsigned marks = 0;
+
+        if (c->chart[i] > 0 && chart_max > 0) {
+            marks =
+                (unsigned)((double)c->chart[i] * BAR_MAX / (double)chart_max);
+            marks = marks < 1 ? 1 : marks;
+        }
+        fprintf(out, "# %5s%s", n1_agg_chart_label(i), marks > 0 ? "  " : "");
+        for (unsigned k = 0; k < marks; k++) {
+            fputc('#', out);
+        }
+        fputc('\n', out);
+    }
+}
+
+/* "# Sample (slowest, ...)" and the sample statement itself. */
+static void text_class_sample(FILE *out, const struct n1_agg_class *c)
+{
+    char head[64];
+    int used;
+
+    used = snprintf(head, sizeof(head), "# Sample (slowest");
+    if (c->sample_has_qt) {
+        used += snprintf(head + used, sizeof(head) - (size_t)used, ", %.6f s",
+                         c->sample_qt);
+    }
+    fputs(head, out);
+    if (c->sample_file != NULL) {
+        char tail[32];
+        size_t room;
+        int tlen = snprintf(tail, sizeof(tail), ":%lu)", c->sample_line);
+
+        /* Keep the line within 80 columns: a long path loses its
+           beginning, which is the part a reader needs least. */
+        room = 80 - (size_t)used - 2 - (size_t)tlen;
+        fprintf(out, ", ");
+        put_path_fit(out, c->sample_file, room);
+        fputs(tail, out);
+        fputc('\n', out);
+    } else {
+        fprintf(out, ")\n");
+    }
+    if (c->sample_len < c->sample_full_len) {
+        fprintf(out, "# (cut to %zu of %zu bytes)\n", c->sample_len,
+                c->sample_full_len);
+    }
+    put_statement(out, c->sample, c->sample_len);
+    fprintf(out, "\\G\n");
+}
+
+static void text_class(FILE *out, const struct digest_run *run,
+                       const struct n1_agg_class *c, size_t rank)
+{
+    int by_fp = run->o->group_by == NULL ||
+                strcmp(run->o->group_by, "fingerprint") == 0;
+
+    text_class_head(out, run, c, rank, by_fp);
+    text_class_metrics(out, c, &run->tot);
     fprintf(out, "# String:\n");
     text_values(out, "Databases", &c->dims[N1_DIM_DB], c->count);
     text_values(out, "Hosts", &c->dims[N1_DIM_HOST], c->count);
     text_values(out, "Users", &c->dims[N1_DIM_USER], c->count);
-    if (qt->n > 0) {
-        fprintf(out, "# Query_time distribution\n");
-        for (unsigned i = 0; i < N1_AGG_CHART_N; i++) {
-            chart_max = c->chart[i] > chart_max ? c->chart[i] : chart_max;
-        }
-        for (unsigned i = 0; i < N1_AGG_CHART_N; i++) {
-            unsigned marks = 0;
-
-            if (c->chart[i] > 0 && chart_max > 0) {
-                marks = (unsigned)((double)c->chart[i] * BAR_MAX /
-                                   (double)chart_max);
-                marks = marks < 1 ? 1 : marks;
-            }
-            fprintf(out, "# %5s%s", n1_agg_chart_label(i),
-                    marks > 0 ? "  " : "");
-            for (unsigned k = 0; k < marks; k++) {
-                fputc('#', out);
-            }
-            fputc('\n', out);
-        }
+    if (c->m[N1_M_QUERY_TIME].n > 0) {
+        text_class_chart(out, c);
     }
     if (by_fp) {
         text_tables(out, c);
         text_fingerprint(out, c);
     }
     if (c->sample != NULL) {
-        char head[64];
-        int used;
-
-        used = snprintf(head, sizeof(head), "# Sample (slowest");
-        if (c->sample_has_qt) {
-            used += snprintf(head + used, sizeof(head) - (size_t)used,
-                             ", %.6f s", c->sample_qt);
-        }
-        fputs(head, out);
-        if (c->sample_file != NULL) {
-            char tail[32];
-            size_t room;
-            int tlen = snprintf(tail, sizeof(tail), ":%lu)", c->sample_line);
-
-            /* Keep the line within 80 columns: a long path loses its
-               beginning, which is the part a reader needs least. */
-            room = 80 - (size_t)used - 2 - (size_t)tlen;
-            fprintf(out, ", ");
-            put_path_fit(out, c->sample_file, room);
-            fputs(tail, out);
-            fputc('\n', out);
-        } else {
-            fprintf(out, ")\n");
-        }
-        if (c->sample_len < c->sample_full_len) {
-            fprintf(out, "# (cut to %zu of %zu bytes)\n", c->sample_len,
-                    c->sample_full_len);
-        }
-        put_statement(out, c->sample, c->sample_len);
-        fprintf(out, "\\G\n");
+        text_class_sample(out, c);
     }
 }
 
@@ -1131,7 +1160,7 @@ static int report(const struct source *src, const struct n1_digest_opts *o,
         rc = text_report(out, src, &run, shown, err);
     }
     if (rc == 0 && (fflush(out) != 0 || ferror(out))) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYS cannot write the report");
+        n1_err_set(err, N1_ESYS, NULL, 0, "writing the report: output failed");
         rc = -1;
     }
 

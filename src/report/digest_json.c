@@ -13,18 +13,12 @@
 
 #include <jansson.h>
 
+#include "base/textutil.h"
 #include "report/digest.h"
 #include "report/digest_int.h"
+#include "report/json_int.h"
 #include "sql/sqlinfo.h"
 #include "store/store.h"
-#include "base/textutil.h"
-
-static void jset(json_t *obj, const char *key, json_t *v, int *bad)
-{
-    if (v == NULL || json_object_set_new(obj, key, v) != 0) {
-        (*bad)++;
-    }
-}
 
 static json_t *jts(int64_t us)
 {
@@ -46,18 +40,18 @@ static json_t *json_metric(const struct n1_agg_stats *s,
         (*bad)++;
         return NULL;
     }
-    jset(o, "n", json_integer((json_int_t)s->n), bad);
-    jset(o, "sum", json_real(s->sum), bad);
-    jset(o, "min", json_real(s->min), bad);
-    jset(o, "max", json_real(s->max), bad);
-    jset(o, "avg", json_real(n1_agg_stats_avg(s)), bad);
-    jset(o, "pct_95", json_real(n1_digest_pct95(s, is_int)), bad);
-    jset(o, "median", json_real(n1_digest_median(s, is_int)), bad);
-    jset(o, "stddev", json_real(n1_agg_stats_stddev(s)), bad);
-    jset(o, "error_bound", json_real(n1_dg_quantile_bound(s)), bad);
+    n1_rj_put(o, "n", json_integer((json_int_t)s->n), bad);
+    n1_rj_put(o, "sum", json_real(s->sum), bad);
+    n1_rj_put(o, "min", json_real(s->min), bad);
+    n1_rj_put(o, "max", json_real(s->max), bad);
+    n1_rj_put(o, "avg", json_real(n1_agg_stats_avg(s)), bad);
+    n1_rj_put(o, "pct_95", json_real(n1_digest_pct95(s, is_int)), bad);
+    n1_rj_put(o, "median", json_real(n1_digest_median(s, is_int)), bad);
+    n1_rj_put(o, "stddev", json_real(n1_agg_stats_stddev(s)), bad);
+    n1_rj_put(o, "error_bound", json_real(n1_dg_quantile_bound(s)), bad);
     if (tot != NULL) {
-        jset(o, "pct_of_total",
-             json_real(tot->sum > 0 ? s->sum / tot->sum : 0.0), bad);
+        n1_rj_put(o, "pct_of_total",
+                  json_real(tot->sum > 0 ? s->sum / tot->sum : 0.0), bad);
     }
     return o;
 }
@@ -77,10 +71,10 @@ static json_t *json_metrics(const struct n1_agg_class *c,
         if (c->m[m].n == 0) {
             continue;
         }
-        jset(o, n1_agg_metric_name(m),
-             json_metric(&c->m[m], tot != NULL ? &tot->m[m] : NULL,
-                         !n1_dg_metrics[i].is_time, bad),
-             bad);
+        n1_rj_put(o, n1_agg_metric_name(m),
+                  json_metric(&c->m[m], tot != NULL ? &tot->m[m] : NULL,
+                              !n1_dg_metrics[i].is_time, bad),
+                  bad);
     }
     return o;
 }
@@ -103,12 +97,12 @@ static json_t *json_values(const struct n1_agg_values *v, int *bad)
             (*bad)++;
             continue;
         }
-        jset(e, "value", n1_json_text(v->v[i].value, strlen(v->v[i].value)),
-             bad);
-        jset(e, "count", json_integer((json_int_t)v->v[i].count), bad);
+        n1_rj_put(e, "value",
+                  n1_json_text(v->v[i].value, strlen(v->v[i].value)), bad);
+        n1_rj_put(e, "count", json_integer((json_int_t)v->v[i].count), bad);
     }
-    jset(o, "values", a, bad);
-    jset(o, "other", json_integer((json_int_t)v->other), bad);
+    n1_rj_put(o, "values", a, bad);
+    n1_rj_put(o, "other", json_integer((json_int_t)v->other), bad);
     return o;
 }
 
@@ -121,13 +115,14 @@ static json_t *json_global(const struct digest_run *run, int *bad)
         (*bad)++;
         return NULL;
     }
-    jset(g, "query_count", json_integer((json_int_t)t->count), bad);
-    jset(g, "unique_query_count", json_integer((json_int_t)run->n_rows), bad);
-    jset(g, "ts_min", jts(t->first_seen), bad);
-    jset(g, "ts_max", jts(t->last_seen), bad);
-    jset(g, "queries_per_second", json_real(n1_dg_qps_of(t)), bad);
-    jset(g, "concurrency", json_real(n1_dg_concurrency_of(t)), bad);
-    jset(g, "metrics", json_metrics(t, NULL, bad), bad);
+    n1_rj_put(g, "query_count", json_integer((json_int_t)t->count), bad);
+    n1_rj_put(g, "unique_query_count", json_integer((json_int_t)run->n_rows),
+              bad);
+    n1_rj_put(g, "ts_min", jts(t->first_seen), bad);
+    n1_rj_put(g, "ts_max", jts(t->last_seen), bad);
+    n1_rj_put(g, "queries_per_second", json_real(n1_dg_qps_of(t)), bad);
+    n1_rj_put(g, "concurrency", json_real(n1_dg_concurrency_of(t)), bad);
+    n1_rj_put(g, "metrics", json_metrics(t, NULL, bad), bad);
     return g;
 }
 
@@ -157,13 +152,13 @@ static json_t *json_class(const struct digest_run *run,
     }
     n1_sqlinfo_parse(by_fp ? c->text : NULL, by_fp ? c->text_len : 0, &si);
     n1_dg_class_item(run, c, item, sizeof(item));
-    jset(o, "rank", json_integer((json_int_t)rank), bad);
-    jset(o, "id", json_string(c->hex), bad);
-    jset(o, "attribute", json_string(by_fp ? "fingerprint" : run->o->group_by),
-         bad);
-    jset(o, "fingerprint", n1_json_text(c->text, c->text_len), bad);
-    jset(o, "distillate", n1_json_text(item, strlen(item)), bad);
-    jset(o, "verb", n1_json_text(si.verb, strlen(si.verb)), bad);
+    n1_rj_put(o, "rank", json_integer((json_int_t)rank), bad);
+    n1_rj_put(o, "id", json_string(c->hex), bad);
+    n1_rj_put(o, "attribute",
+              json_string(by_fp ? "fingerprint" : run->o->group_by), bad);
+    n1_rj_put(o, "fingerprint", n1_json_text(c->text, c->text_len), bad);
+    n1_rj_put(o, "distillate", n1_json_text(item, strlen(item)), bad);
+    n1_rj_put(o, "verb", n1_json_text(si.verb, strlen(si.verb)), bad);
     for (unsigned i = 0; i < si.n_tables; i++) {
         json_t *tb = json_object();
         char db[N1_SQLINFO_MAX_NAME + 1];
@@ -174,47 +169,48 @@ static json_t *json_class(const struct digest_run *run,
             continue;
         }
         n1_dg_split_table(si.tables[i], c, db, sizeof(db), tbl, sizeof(tbl));
-        jset(tb, "db", db[0] ? n1_json_text(db, strlen(db)) : json_null(), bad);
-        jset(tb, "table", n1_json_text(tbl, strlen(tbl)), bad);
+        n1_rj_put(tb, "db", db[0] ? n1_json_text(db, strlen(db)) : json_null(),
+                  bad);
+        n1_rj_put(tb, "table", n1_json_text(tbl, strlen(tbl)), bad);
     }
-    jset(o, "tables", tables, bad);
-    jset(o, "query_count", json_integer((json_int_t)c->count), bad);
-    jset(o, "ts_min", jts(c->first_seen), bad);
-    jset(o, "ts_max", jts(c->last_seen), bad);
-    jset(o, "queries_per_second", json_real(n1_dg_qps_of(c)), bad);
-    jset(o, "concurrency", json_real(n1_dg_concurrency_of(c)), bad);
+    n1_rj_put(o, "tables", tables, bad);
+    n1_rj_put(o, "query_count", json_integer((json_int_t)c->count), bad);
+    n1_rj_put(o, "ts_min", jts(c->first_seen), bad);
+    n1_rj_put(o, "ts_max", jts(c->last_seen), bad);
+    n1_rj_put(o, "queries_per_second", json_real(n1_dg_qps_of(c)), bad);
+    n1_rj_put(o, "concurrency", json_real(n1_dg_concurrency_of(c)), bad);
     if (c->m[N1_M_QUERY_TIME].n > 0) {
-        jset(o, "response_time_pct",
-             json_real(total_qt > 0 ? c->m[N1_M_QUERY_TIME].sum / total_qt
-                                    : 0.0),
-             bad);
-        jset(o, "variance_to_mean", json_real(n1_dg_vm_of(c)), bad);
+        n1_rj_put(o, "response_time_pct",
+                  json_real(total_qt > 0 ? c->m[N1_M_QUERY_TIME].sum / total_qt
+                                         : 0.0),
+                  bad);
+        n1_rj_put(o, "variance_to_mean", json_real(n1_dg_vm_of(c)), bad);
     }
-    jset(o, "metrics", json_metrics(c, &run->tot, bad), bad);
-    jset(o, "db", json_values(&c->dims[N1_DIM_DB], bad), bad);
-    jset(o, "user", json_values(&c->dims[N1_DIM_USER], bad), bad);
-    jset(o, "host", json_values(&c->dims[N1_DIM_HOST], bad), bad);
+    n1_rj_put(o, "metrics", json_metrics(c, &run->tot, bad), bad);
+    n1_rj_put(o, "db", json_values(&c->dims[N1_DIM_DB], bad), bad);
+    n1_rj_put(o, "user", json_values(&c->dims[N1_DIM_USER], bad), bad);
+    n1_rj_put(o, "host", json_values(&c->dims[N1_DIM_HOST], bad), bad);
     for (unsigned i = 0; i < N1_AGG_CHART_N; i++) {
         if (json_array_append_new(hist,
                                   json_integer((json_int_t)c->chart[i])) != 0) {
             (*bad)++;
         }
     }
-    jset(h, "Query_time", hist, bad);
-    jset(o, "histograms", h, bad);
-    jset(ex, "query", n1_json_text(c->sample, c->sample_len), bad);
-    jset(ex, "Query_time",
-         c->sample_has_qt ? json_real(c->sample_qt) : json_null(), bad);
-    jset(ex, "truncated", json_boolean(c->sample_len < c->sample_full_len),
-         bad);
-    jset(ex, "length", json_integer((json_int_t)c->sample_full_len), bad);
-    jset(ex, "file",
-         c->sample_file != NULL
-             ? n1_json_text(c->sample_file, strlen(c->sample_file))
-             : json_null(),
-         bad);
-    jset(ex, "line", json_integer((json_int_t)c->sample_line), bad);
-    jset(o, "example", ex, bad);
+    n1_rj_put(h, "Query_time", hist, bad);
+    n1_rj_put(o, "histograms", h, bad);
+    n1_rj_put(ex, "query", n1_json_text(c->sample, c->sample_len), bad);
+    n1_rj_put(ex, "Query_time",
+              c->sample_has_qt ? json_real(c->sample_qt) : json_null(), bad);
+    n1_rj_put(ex, "truncated", json_boolean(c->sample_len < c->sample_full_len),
+              bad);
+    n1_rj_put(ex, "length", json_integer((json_int_t)c->sample_full_len), bad);
+    n1_rj_put(ex, "file",
+              c->sample_file != NULL
+                  ? n1_json_text(c->sample_file, strlen(c->sample_file))
+                  : json_null(),
+              bad);
+    n1_rj_put(ex, "line", json_integer((json_int_t)c->sample_line), bad);
+    n1_rj_put(o, "example", ex, bad);
     return o;
 }
 
@@ -257,7 +253,7 @@ int n1_dg_json_report(FILE *out, const struct source *src,
     if (head == NULL || inputs == NULL || misc == NULL) {
         json_decref(inputs);
         json_decref(misc);
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYS out of memory");
+        n1_err_oom(err, "building the JSON report");
         goto out;
     }
     for (size_t i = 0; i < o->n_inputs; i++) {
@@ -272,17 +268,18 @@ int n1_dg_json_report(FILE *out, const struct source *src,
                  ? n1_agg_metric_name((unsigned)run->order_metric)
                  : "Query_time",
              n1_dg_stat_names[run->order_stat]);
-    jset(head, "tool", json_string("n1digest"), &bad);
-    jset(head, "version", json_string(N1_VERSION), &bad);
-    jset(head, "store",
-         o->store_path ? n1_json_text(o->store_path, strlen(o->store_path))
-                       : json_null(),
-         &bad);
-    jset(head, "files", inputs, &bad);
-    jset(head, "group_by",
-         json_string(o->group_by != NULL ? o->group_by : "fingerprint"), &bad);
-    jset(head, "order_by", json_string(order), &bad);
-    jset(head, "limit", json_integer((json_int_t)o->limit), &bad);
+    n1_rj_put(head, "tool", json_string("n1digest"), &bad);
+    n1_rj_put(head, "version", json_string(N1_VERSION), &bad);
+    n1_rj_put(head, "store",
+              o->store_path ? n1_json_text(o->store_path, strlen(o->store_path))
+                            : json_null(),
+              &bad);
+    n1_rj_put(head, "files", inputs, &bad);
+    n1_rj_put(head, "group_by",
+              json_string(o->group_by != NULL ? o->group_by : "fingerprint"),
+              &bad);
+    n1_rj_put(head, "order_by", json_string(order), &bad);
+    n1_rj_put(head, "limit", json_integer((json_int_t)o->limit), &bad);
     /* The document is written in pieces so that only one class is in
        memory at a time: {"report":{...},"global":{...},"classes":[...]} */
     fputs("{\"report\":", out);
@@ -306,16 +303,16 @@ int n1_dg_json_report(FILE *out, const struct source *src,
         misc_qt += run->rows[i].qt_sum;
         misc_count += run->rows[i].count;
     }
-    jset(misc, "classes", json_integer((json_int_t)(run->n_rows - shown)),
-         &bad);
-    jset(misc, "query_count", json_integer((json_int_t)misc_count), &bad);
-    jset(misc, "Query_time_sum", json_real(misc_qt), &bad);
+    n1_rj_put(misc, "classes", json_integer((json_int_t)(run->n_rows - shown)),
+              &bad);
+    n1_rj_put(misc, "query_count", json_integer((json_int_t)misc_count), &bad);
+    n1_rj_put(misc, "Query_time_sum", json_real(misc_qt), &bad);
     fputs("],\n\"misc\":", out);
     jdump(misc, out, &bad);
     misc = NULL;
     fputs("}\n", out);
     if (bad > 0) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYS out of memory building JSON");
+        n1_err_oom(err, "building the JSON report");
         goto out;
     }
     rc = 0;

@@ -17,16 +17,18 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "base/event.h"
-#include "sql/normalize.h"
-#include "report/findings.h"
 #include "base/textutil.h"
 #include "base/timeutil.h"
+#include "report/findings.h"
+#include "report/json_int.h"
+#include "sql/normalize.h"
 
 #define WRAP_COLUMNS 78
 
@@ -96,13 +98,6 @@ void n1_findings_rank(struct n1_finding **f, size_t n)
 
 /* ---- strings ----------------------------------------------------------- */
 
-/* A JSON string of s, repaired to UTF-8; json null for NULL. Returns NULL
-   when memory ran out. */
-static json_t *jstr(const char *s)
-{
-    return n1_json_text(s, s != NULL ? strlen(s) : 0);
-}
-
 static void hex64(uint64_t v, char out[17])
 {
     snprintf(out, 17, "%016" PRIx64, v);
@@ -119,14 +114,6 @@ static void iso_time(int64_t us, char buf[ISO_LEN])
 }
 
 /* ---- finding -> JSON --------------------------------------------------- */
-
-/* json_object_set_new() that remembers a failure in *bad. */
-static void put(json_t *o, const char *key, json_t *v, int *bad)
-{
-    if (v == NULL || json_object_set_new(o, key, v) != 0) {
-        *bad = 1;
-    }
-}
 
 static json_t *time_or_null(int64_t us)
 {
@@ -151,18 +138,19 @@ static json_t *finding_object(const struct n1_finding *f)
         return NULL;
     }
     hex64(f->id, hex);
-    put(obj, "id", json_string(hex), &bad);
-    put(obj, "kind", json_string(n1_finding_kind_name(f->kind)), &bad);
-    put(obj, "severity", json_string(n1_severity_name(f->severity)), &bad);
-    put(obj, "statement", jstr(f->statement != NULL ? f->statement : ""), &bad);
-    put(obj, "table", jstr(f->table != NULL ? f->table : ""), &bad);
+    n1_rj_put(obj, "id", json_string(hex), &bad);
+    n1_rj_put(obj, "kind", json_string(n1_finding_kind_name(f->kind)), &bad);
+    n1_rj_put(obj, "severity", json_string(n1_severity_name(f->severity)),
+              &bad);
+    n1_rj_put(obj, "statement", n1_rj_str0(f->statement), &bad);
+    n1_rj_put(obj, "table", n1_rj_str0(f->table), &bad);
     arr = json_array();
     for (size_t i = 0; arr != NULL && i < f->n_key_columns; i++) {
-        if (json_array_append_new(arr, jstr(f->key_columns[i])) != 0) {
+        if (json_array_append_new(arr, n1_rj_str(f->key_columns[i])) != 0) {
             bad = 1;
         }
     }
-    put(obj, "key_columns", arr, &bad);
+    n1_rj_put(obj, "key_columns", arr, &bad);
     if (f->kind == N1_FIND_FANOUT) {
         arr = json_array();
         for (size_t i = 0; arr != NULL && i < f->n_connections; i++) {
@@ -171,45 +159,48 @@ static json_t *finding_object(const struct n1_finding *f)
                 bad = 1;
             }
         }
-        put(obj, "connections", arr, &bad);
+        n1_rj_put(obj, "connections", arr, &bad);
     } else {
-        put(obj, "connection", json_integer((json_int_t)f->connection), &bad);
+        n1_rj_put(obj, "connection", json_integer((json_int_t)f->connection),
+                  &bad);
     }
-    put(obj, "count", json_integer((json_int_t)f->count), &bad);
-    put(obj, "distinct_keys", json_integer((json_int_t)f->distinct_keys), &bad);
-    put(obj, "round_trips_saved",
-        json_integer((json_int_t)f->round_trips_saved), &bad);
+    n1_rj_put(obj, "count", json_integer((json_int_t)f->count), &bad);
+    n1_rj_put(obj, "distinct_keys", json_integer((json_int_t)f->distinct_keys),
+              &bad);
+    n1_rj_put(obj, "round_trips_saved",
+              json_integer((json_int_t)f->round_trips_saved), &bad);
     hex64(f->fingerprint, hex);
-    put(obj, "fingerprint", json_string(hex), &bad);
-    put(obj, "fingerprint_text", jstr(f->fingerprint_text), &bad);
-    put(obj, "sample", jstr(f->sample), &bad);
-    put(obj, "first_seen", time_or_null(f->first_seen_us), &bad);
-    put(obj, "last_seen", time_or_null(f->last_seen_us), &bad);
+    n1_rj_put(obj, "fingerprint", json_string(hex), &bad);
+    n1_rj_put(obj, "fingerprint_text", n1_rj_str(f->fingerprint_text), &bad);
+    n1_rj_put(obj, "sample", n1_rj_str(f->sample), &bad);
+    n1_rj_put(obj, "first_seen", time_or_null(f->first_seen_us), &bad);
+    n1_rj_put(obj, "last_seen", time_or_null(f->last_seen_us), &bad);
     /* Microseconds are what the logs resolve; more digits are noise. */
-    put(obj, "total_time_s",
-        isnan(f->total_time_s) ? json_null()
-                               : json_real(round(f->total_time_s * 1e6) / 1e6),
-        &bad);
+    n1_rj_put(obj, "total_time_s",
+              isnan(f->total_time_s)
+                  ? json_null()
+                  : json_real(round(f->total_time_s * 1e6) / 1e6),
+              &bad);
     if (f->has_parent) {
         json_t *p = json_object();
 
         hex64(f->parent_fingerprint, hex);
         if (p != NULL) {
-            put(p, "fingerprint", json_string(hex), &bad);
-            put(p, "table",
-                jstr(f->parent_table != NULL ? f->parent_table : ""), &bad);
-            put(p, "rows_sent",
-                isnan(f->parent_rows_sent) ? json_null()
-                                           : json_real(f->parent_rows_sent),
-                &bad);
+            n1_rj_put(p, "fingerprint", json_string(hex), &bad);
+            n1_rj_put(p, "table", n1_rj_str0(f->parent_table), &bad);
+            n1_rj_put(p, "rows_sent",
+                      isnan(f->parent_rows_sent)
+                          ? json_null()
+                          : json_real(f->parent_rows_sent),
+                      &bad);
         }
-        put(obj, "parent", p, &bad);
+        n1_rj_put(obj, "parent", p, &bad);
     } else {
-        put(obj, "parent", json_null(), &bad);
+        n1_rj_put(obj, "parent", json_null(), &bad);
     }
     tags = json_object();
     for (size_t i = 0; tags != NULL && i < f->n_tags; i++) {
-        json_t *v = jstr(f->tags[i].value);
+        json_t *v = n1_rj_str(f->tags[i].value);
 
         /* A key that is not UTF-8 is dropped: object keys cannot be
            repaired by jansson and such a tag identifies nothing. */
@@ -217,13 +208,13 @@ static json_t *finding_object(const struct n1_finding *f)
             continue;
         }
     }
-    put(obj, "tags", tags, &bad);
-    put(obj, "location", jstr(f->location), &bad);
-    put(obj, "rewrite", jstr(f->rewrite), &bad);
-    put(obj, "rewrite_kind", jstr(f->rewrite_kind), &bad);
-    put(obj, "advice", jstr(f->advice != NULL ? f->advice : ""), &bad);
-    put(obj, "file", jstr(f->file != NULL ? f->file : ""), &bad);
-    put(obj, "line", json_integer((json_int_t)f->line), &bad);
+    n1_rj_put(obj, "tags", tags, &bad);
+    n1_rj_put(obj, "location", n1_rj_str(f->location), &bad);
+    n1_rj_put(obj, "rewrite", n1_rj_str(f->rewrite), &bad);
+    n1_rj_put(obj, "rewrite_kind", n1_rj_str(f->rewrite_kind), &bad);
+    n1_rj_put(obj, "advice", n1_rj_str0(f->advice), &bad);
+    n1_rj_put(obj, "file", n1_rj_str0(f->file), &bad);
+    n1_rj_put(obj, "line", json_integer((json_int_t)f->line), &bad);
     if (bad) {
         json_decref(obj);
         return NULL;
@@ -247,7 +238,7 @@ char *n1_finding_to_json(const struct n1_finding *f,
         json_decref(obj);
     }
     if (s == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM rendering a finding");
+        n1_err_oom(err, "rendering a finding");
     }
     return s;
 }
@@ -301,128 +292,207 @@ static int64_t get_time(const json_t *o, const char *key)
     return us;
 }
 
+/* Sets f's kind, id, fingerprint and severity (warning when absent or
+   unknown) from root. Returns 0, or -1 when one of the first three is
+   missing or bad. */
+static int read_identity(const json_t *root, struct n1_finding *f)
+{
+    const char *kind = get_str(root, "kind");
+    const char *sev = get_str(root, "severity");
+    int known = 0;
+
+    for (int k = 0; kind != NULL && k < N1_FIND_KIND_COUNT; k++) {
+        if (strcmp(kind, n1_finding_kind_name((enum n1_finding_kind)k)) == 0) {
+            f->kind = (enum n1_finding_kind)k;
+            known = 1;
+            break;
+        }
+    }
+    if (!known || get_hex(root, "id", &f->id) != 0 ||
+        get_hex(root, "fingerprint", &f->fingerprint) != 0) {
+        return -1;
+    }
+    f->severity = N1_SEV_WARNING;
+    if (sev != NULL && strcmp(sev, "info") == 0) {
+        f->severity = N1_SEV_INFO;
+    } else if (sev != NULL && strcmp(sev, "error") == 0) {
+        f->severity = N1_SEV_ERROR;
+    }
+    return 0;
+}
+
+/* calloc() of k elements of size, and k in *n. NULL with *n 0 when k is
+   0; NULL with *n 0 and *oom set when memory ran out. */
+static void *items_for(size_t k, size_t size, size_t *n, int *oom)
+{
+    void *p = NULL;
+
+    *n = 0;
+    if (k == 0) {
+        return NULL;
+    }
+    p = calloc(k, size);
+    if (p == NULL) {
+        *oom = 1;
+        return NULL;
+    }
+    *n = k;
+    return p;
+}
+
+/* f's key columns; the array returned is f->key_columns, which the caller
+   frees with free(). Strings are borrowed from root. */
+static const char **read_key_columns(const json_t *root, struct n1_finding *f,
+                                     int *oom)
+{
+    const json_t *v = json_object_get(root, "key_columns");
+    const char **cols =
+        items_for(json_array_size(v), sizeof(*cols), &f->n_key_columns, oom);
+
+    for (size_t i = 0; i < f->n_key_columns; i++) {
+        const char *c = json_string_value(json_array_get(v, i));
+
+        cols[i] = c != NULL ? c : "";
+    }
+    f->key_columns = cols;
+    return cols;
+}
+
+/* f's connections (fanout), as read_key_columns() does for columns. */
+static uint64_t *read_connections(const json_t *root, struct n1_finding *f,
+                                  int *oom)
+{
+    const json_t *v = json_object_get(root, "connections");
+    uint64_t *conns =
+        items_for(json_array_size(v), sizeof(*conns), &f->n_connections, oom);
+
+    for (size_t i = 0; i < f->n_connections; i++) {
+        conns[i] = (uint64_t)json_integer_value(json_array_get(v, i));
+    }
+    f->connections = conns;
+    return conns;
+}
+
+/* f's tags, as read_key_columns() does for columns. */
+static struct n1_kv *read_tags(const json_t *root, struct n1_finding *f,
+                               int *oom)
+{
+    json_t *v = json_object_get(root, "tags");
+    struct n1_kv *tags =
+        items_for(json_object_size(v), sizeof(*tags), &f->n_tags, oom);
+    const char *key;
+    json_t *val;
+    size_t i = 0;
+
+    if (tags == NULL) {
+        return NULL;
+    }
+    json_object_foreach(v, key, val)
+    {
+        tags[i].key = key;
+        tags[i].value =
+            json_string_value(val) != NULL ? json_string_value(val) : "";
+        i++;
+    }
+    f->tags = tags;
+    return tags;
+}
+
+/* The plain members of a stored finding: JSON key and where it goes. */
+struct member {
+    const char *key;
+    size_t off; /* offsetof(struct n1_finding, ...) */
+};
+
+/* const char * members, borrowed from the JSON; NULL when absent. */
+static const struct member str_members[] = {
+    {"statement", offsetof(struct n1_finding, statement)},
+    {"table", offsetof(struct n1_finding, table)},
+    {"fingerprint_text", offsetof(struct n1_finding, fingerprint_text)},
+    {"sample", offsetof(struct n1_finding, sample)},
+    {"location", offsetof(struct n1_finding, location)},
+    {"rewrite", offsetof(struct n1_finding, rewrite)},
+    {"rewrite_kind", offsetof(struct n1_finding, rewrite_kind)},
+    {"advice", offsetof(struct n1_finding, advice)},
+    {"file", offsetof(struct n1_finding, file)},
+};
+
+/* uint64_t members; 0 when absent or not a positive integer. */
+static const struct member u64_members[] = {
+    {"connection", offsetof(struct n1_finding, connection)},
+    {"count", offsetof(struct n1_finding, count)},
+    {"distinct_keys", offsetof(struct n1_finding, distinct_keys)},
+    {"round_trips_saved", offsetof(struct n1_finding, round_trips_saved)},
+};
+
+#define N_MEMBERS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The rest of f: texts, counts, times and the parent. Strings are
+   borrowed from root. */
+static void read_details(const json_t *root, struct n1_finding *f)
+{
+    const json_t *v = json_object_get(root, "parent");
+    char *base = (char *)f;
+
+    for (size_t i = 0; i < N_MEMBERS(str_members); i++) {
+        const char *s = get_str(root, str_members[i].key);
+
+        memcpy(base + str_members[i].off, &s, sizeof(s));
+    }
+    for (size_t i = 0; i < N_MEMBERS(u64_members); i++) {
+        uint64_t n = get_u64(root, u64_members[i].key);
+
+        memcpy(base + u64_members[i].off, &n, sizeof(n));
+    }
+    f->line = (unsigned long)get_u64(root, "line");
+    f->first_seen_us = get_time(root, "first_seen");
+    f->last_seen_us = get_time(root, "last_seen");
+    f->total_time_s = get_num(root, "total_time_s");
+    f->parent_rows_sent = NAN;
+    if (json_is_object(v) &&
+        get_hex(v, "fingerprint", &f->parent_fingerprint) == 0) {
+        f->has_parent = 1;
+        f->parent_table = get_str(v, "table");
+        f->parent_rows_sent = get_num(v, "rows_sent");
+    }
+}
+
 struct n1_finding *n1_finding_from_json(const char *json, size_t len,
                                         struct n1_error *err)
 {
     json_t *root = NULL;
-    json_t *v = NULL;
     const char **cols = NULL;
     uint64_t *conns = NULL;
     struct n1_kv *tags = NULL;
     struct n1_finding f;
     struct n1_finding *copy = NULL;
     json_error_t jerr;
-    const char *kind;
-    const char *sev;
+    int oom = 0;
 
     memset(&f, 0, sizeof(f));
     root = json_loadb(json, len, 0, &jerr);
     if (!json_is_object(root)) {
-        n1_err_set(err, N1_EPARSE, NULL, 0, "PARSE stored finding: %s",
-                   root == NULL ? jerr.text : "not an object");
+        n1_err_set(err, N1_EPARSE, NULL, 0, "stored finding is not %s%s",
+                   root == NULL ? "JSON: " : "a JSON object",
+                   root == NULL ? jerr.text : "");
         goto out;
     }
-    kind = get_str(root, "kind");
-    for (int k = 0; k < N1_FIND_KIND_COUNT; k++) {
-        if (kind != NULL &&
-            strcmp(kind, n1_finding_kind_name((enum n1_finding_kind)k)) == 0) {
-            f.kind = (enum n1_finding_kind)k;
-            kind = NULL;
-            break;
-        }
-    }
-    if (kind != NULL || get_hex(root, "id", &f.id) != 0 ||
-        get_hex(root, "fingerprint", &f.fingerprint) != 0) {
+    if (read_identity(root, &f) != 0) {
         n1_err_set(err, N1_EPARSE, NULL, 0,
-                   "PARSE stored finding: bad kind, id or fingerprint");
+                   "stored finding has a bad kind, id or fingerprint");
         goto out;
     }
-    sev = get_str(root, "severity");
-    f.severity = N1_SEV_WARNING;
-    if (sev != NULL && strcmp(sev, "info") == 0) {
-        f.severity = N1_SEV_INFO;
-    } else if (sev != NULL && strcmp(sev, "error") == 0) {
-        f.severity = N1_SEV_ERROR;
+    cols = read_key_columns(root, &f, &oom);
+    conns = read_connections(root, &f, &oom);
+    tags = read_tags(root, &f, &oom);
+    read_details(root, &f);
+    if (!oom) {
+        copy = n1_finding_dup(&f);
     }
-    f.statement = get_str(root, "statement");
-    f.table = get_str(root, "table");
-    v = json_object_get(root, "key_columns");
-    f.n_key_columns = json_array_size(v);
-    if (f.n_key_columns > 0) {
-        cols = calloc(f.n_key_columns, sizeof(*cols));
-        if (cols == NULL) {
-            goto oom;
-        }
-        for (size_t i = 0; i < f.n_key_columns; i++) {
-            const char *c = json_string_value(json_array_get(v, i));
-
-            cols[i] = c != NULL ? c : "";
-        }
-        f.key_columns = cols;
-    }
-    v = json_object_get(root, "connections");
-    f.n_connections = json_array_size(v);
-    if (f.n_connections > 0) {
-        conns = calloc(f.n_connections, sizeof(*conns));
-        if (conns == NULL) {
-            goto oom;
-        }
-        for (size_t i = 0; i < f.n_connections; i++) {
-            conns[i] = (uint64_t)json_integer_value(json_array_get(v, i));
-        }
-        f.connections = conns;
-    }
-    f.connection = get_u64(root, "connection");
-    f.count = get_u64(root, "count");
-    f.distinct_keys = get_u64(root, "distinct_keys");
-    f.round_trips_saved = get_u64(root, "round_trips_saved");
-    f.fingerprint_text = get_str(root, "fingerprint_text");
-    f.sample = get_str(root, "sample");
-    f.first_seen_us = get_time(root, "first_seen");
-    f.last_seen_us = get_time(root, "last_seen");
-    f.total_time_s = get_num(root, "total_time_s");
-    f.parent_rows_sent = NAN;
-    v = json_object_get(root, "parent");
-    if (json_is_object(v) &&
-        get_hex(v, "fingerprint", &f.parent_fingerprint) == 0) {
-        f.has_parent = 1;
-        f.parent_table = get_str(v, "table");
-        f.parent_rows_sent = get_num(v, "rows_sent");
-    }
-    v = json_object_get(root, "tags");
-    if (json_object_size(v) > 0) {
-        const char *key;
-        json_t *val;
-        size_t i = 0;
-
-        tags = calloc(json_object_size(v), sizeof(*tags));
-        if (tags == NULL) {
-            goto oom;
-        }
-        json_object_foreach(v, key, val)
-        {
-            tags[i].key = key;
-            tags[i].value =
-                json_string_value(val) != NULL ? json_string_value(val) : "";
-            i++;
-        }
-        f.tags = tags;
-        f.n_tags = i;
-    }
-    f.location = get_str(root, "location");
-    f.rewrite = get_str(root, "rewrite");
-    f.rewrite_kind = get_str(root, "rewrite_kind");
-    f.advice = get_str(root, "advice");
-    f.file = get_str(root, "file");
-    f.line = (unsigned long)get_u64(root, "line");
-    copy = n1_finding_dup(&f);
     if (copy == NULL) {
-        goto oom;
+        n1_err_oom(err, "reading a stored finding");
     }
-    goto out;
 
-oom:
-    n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM reading a stored finding");
 out:
     free(cols);
     free(conns);
@@ -480,10 +550,10 @@ int n1_report_findings_json(FILE *out, const struct n1_finding *const *f,
 
     (void)o;
     if (tool != NULL) {
-        put(tool, "name", json_string("n1digest"), &bad);
-        put(tool, "version", json_string(N1_VERSION), &bad);
-        put(tool, "fingerprint_version", json_integer(N1_FINGERPRINT_VERSION),
-            &bad);
+        n1_rj_put(tool, "name", json_string("n1digest"), &bad);
+        n1_rj_put(tool, "version", json_string(N1_VERSION), &bad);
+        n1_rj_put(tool, "fingerprint_version",
+                  json_integer(N1_FINGERPRINT_VERSION), &bad);
     }
     for (size_t i = 0; inputs != NULL && i < n_in; i++) {
         json_t *e = json_object();
@@ -492,11 +562,12 @@ int n1_report_findings_json(FILE *out, const struct n1_finding *const *f,
             bad = 1;
             break;
         }
-        put(e, "path", jstr(in[i].path), &bad);
-        put(e, "flavour", jstr(in[i].flavour), &bad);
-        put(e, "status", json_string(n1_input_status_name(in[i].status)), &bad);
-        put(e, "events", json_integer((json_int_t)in[i].events), &bad);
-        put(e, "skipped", json_integer((json_int_t)in[i].skipped), &bad);
+        n1_rj_put(e, "path", n1_rj_str(in[i].path), &bad);
+        n1_rj_put(e, "flavour", n1_rj_str(in[i].flavour), &bad);
+        n1_rj_put(e, "status", json_string(n1_input_status_name(in[i].status)),
+                  &bad);
+        n1_rj_put(e, "events", json_integer((json_int_t)in[i].events), &bad);
+        n1_rj_put(e, "skipped", json_integer((json_int_t)in[i].skipped), &bad);
         if (json_array_append_new(inputs, e) != 0) {
             bad = 1;
         }
@@ -527,14 +598,14 @@ int n1_report_findings_json(FILE *out, const struct n1_finding *const *f,
         goto nomem;
     }
     if (rc < 0 || fflush(out) != 0) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "WRITE report: output failed");
+        n1_err_set(err, N1_ESYS, NULL, 0, "writing the report: output failed");
         goto out;
     }
     ret = 0;
     goto out;
 
 nomem:
-    n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM rendering findings");
+    n1_err_oom(err, "rendering findings");
 out:
     json_decref(obj);
     json_decref(tool);
@@ -786,7 +857,7 @@ int n1_report_findings_text(FILE *out, const struct n1_finding *const *f,
                 N1_REPORT_RTT_S * 1000);
     }
     if (fflush(out) != 0 || ferror(out)) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "WRITE report: output failed");
+        n1_err_set(err, N1_ESYS, NULL, 0, "writing the report: output failed");
         return -1;
     }
     return 0;

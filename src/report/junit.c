@@ -318,11 +318,11 @@ int n1_report_junit(FILE *out, const struct n1_ci_report *r,
     }
     raw(&d, "  </testsuite>\n</testsuites>\n");
     if (d.bad) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM rendering JUnit XML");
+        n1_err_oom(err, "rendering JUnit XML");
         goto out;
     }
     if (fwrite(d.sb.buf, 1, d.sb.len, out) != d.sb.len || fflush(out) != 0) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "WRITE report: output failed");
+        n1_err_set(err, N1_ESYS, NULL, 0, "writing the report: output failed");
         goto out;
     }
     ret = 0;

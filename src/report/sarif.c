@@ -24,11 +24,12 @@
 
 #include <jansson.h>
 
-#include "sql/fingerprint.h"
-#include "sql/normalize.h"
-#include "report/sarif.h"
 #include "base/strbuf.h"
 #include "base/textutil.h"
+#include "report/json_int.h"
+#include "report/sarif.h"
+#include "sql/fingerprint.h"
+#include "sql/normalize.h"
 
 #define SARIF_SCHEMA "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -85,44 +86,12 @@ char *n1_sarif_uri(const char *path, char *buf, size_t n)
 
 /* ---- JSON helpers ------------------------------------------------------ */
 
-static json_t *jstr(const char *s)
-{
-    char *clean = NULL;
-    json_t *j;
-
-    clean =
-        n1_utf8_lossy(s != NULL ? s : "", s != NULL ? strlen(s) : 0, 0, NULL);
-    if (clean == NULL) {
-        return NULL;
-    }
-    j = json_string(clean);
-    free(clean);
-    return j;
-}
-
-/* Sets o[key] = v (stealing v); a NULL v or a failed set marks *bad. */
-static void put(json_t *o, const char *key, json_t *v, int *bad)
-{
-    if (o == NULL || v == NULL || json_object_set_new(o, key, v) != 0) {
-        json_decref(v);
-        *bad = 1;
-    }
-}
-
-static void push(json_t *a, json_t *v, int *bad)
-{
-    if (a == NULL || v == NULL || json_array_append_new(a, v) != 0) {
-        json_decref(v);
-        *bad = 1;
-    }
-}
-
 /* {"text": s} */
 static json_t *message(const char *s, int *bad)
 {
     json_t *m = json_object();
 
-    put(m, "text", jstr(s), bad);
+    n1_rj_put(m, "text", n1_rj_str0(s), bad);
     return m;
 }
 
@@ -135,19 +104,19 @@ static json_t *rule_object(const struct n1_ci_rule *ru, int *bad)
     json_t *props = json_object();
     json_t *tags = json_array();
 
-    put(o, "id", jstr(ru->id), bad);
-    put(o, "name", jstr(ru->id), bad);
-    put(o, "shortDescription", message(ru->title, bad), bad);
+    n1_rj_put(o, "id", n1_rj_str0(ru->id), bad);
+    n1_rj_put(o, "name", n1_rj_str0(ru->id), bad);
+    n1_rj_put(o, "shortDescription", message(ru->title, bad), bad);
     if (ru->help != NULL && ru->help[0] != '\0') {
-        put(o, "fullDescription", message(ru->help, bad), bad);
-        put(o, "help", message(ru->help, bad), bad);
+        n1_rj_put(o, "fullDescription", message(ru->help, bad), bad);
+        n1_rj_put(o, "help", message(ru->help, bad), bad);
     }
-    put(cfg, "level", json_string(n1_sarif_level(ru->severity)), bad);
-    put(o, "defaultConfiguration", cfg, bad);
-    push(tags, json_string("performance"), bad);
-    push(tags, json_string("sql"), bad);
-    put(props, "tags", tags, bad);
-    put(o, "properties", props, bad);
+    n1_rj_put(cfg, "level", json_string(n1_sarif_level(ru->severity)), bad);
+    n1_rj_put(o, "defaultConfiguration", cfg, bad);
+    n1_rj_push(tags, json_string("performance"), bad);
+    n1_rj_push(tags, json_string("sql"), bad);
+    n1_rj_put(props, "tags", tags, bad);
+    n1_rj_put(o, "properties", props, bad);
     return o;
 }
 
@@ -202,25 +171,28 @@ static json_t *location_object(const struct n1_ci_result *x, int *bad)
                                                                : "-");
         line = x->log_line;
     }
-    put(art, "uri", jstr(n1_sarif_uri(path, uri, sizeof(uri))), bad);
-    put(phys, "artifactLocation", art, bad);
+    n1_rj_put(art, "uri", n1_rj_str0(n1_sarif_uri(path, uri, sizeof(uri))),
+              bad);
+    n1_rj_put(phys, "artifactLocation", art, bad);
     if (line > 0) {
         json_t *region = json_object();
 
-        put(region, "startLine", json_integer((json_int_t)line), bad);
-        put(phys, "region", region, bad);
+        n1_rj_put(region, "startLine", json_integer((json_int_t)line), bad);
+        n1_rj_put(phys, "region", region, bad);
     }
-    put(loc, "physicalLocation", phys, bad);
+    n1_rj_put(loc, "physicalLocation", phys, bad);
 
     n1_fingerprint_hex(x->fingerprint, hex);
     snprintf(fq, sizeof(fq), "%s/%s",
              x->table != NULL && x->table[0] != '\0' ? x->table : "-", hex);
-    put(lo, "name",
-        jstr(x->table != NULL && x->table[0] != '\0' ? x->table : hex), bad);
-    put(lo, "fullyQualifiedName", jstr(fq), bad);
-    put(lo, "kind", json_string("resource"), bad);
-    push(logical, lo, bad);
-    put(loc, "logicalLocations", logical, bad);
+    n1_rj_put(
+        lo, "name",
+        n1_rj_str0(x->table != NULL && x->table[0] != '\0' ? x->table : hex),
+        bad);
+    n1_rj_put(lo, "fullyQualifiedName", n1_rj_str0(fq), bad);
+    n1_rj_put(lo, "kind", json_string("resource"), bad);
+    n1_rj_push(logical, lo, bad);
+    n1_rj_put(loc, "logicalLocations", logical, bad);
     return loc;
 }
 
@@ -237,46 +209,48 @@ static json_t *result_object(const struct n1_ci_result *x, size_t rule_index,
     if (text == NULL) {
         *bad = 1;
     }
-    put(o, "ruleId", jstr(x->rule), bad);
-    put(o, "ruleIndex", json_integer((json_int_t)rule_index), bad);
-    put(o, "level", json_string(n1_sarif_level(x->severity)), bad);
-    put(o, "message", message(text != NULL ? text : "", bad), bad);
-    push(locs, location_object(x, bad), bad);
-    put(o, "locations", locs, bad);
+    n1_rj_put(o, "ruleId", n1_rj_str0(x->rule), bad);
+    n1_rj_put(o, "ruleIndex", json_integer((json_int_t)rule_index), bad);
+    n1_rj_put(o, "level", json_string(n1_sarif_level(x->severity)), bad);
+    n1_rj_put(o, "message", message(text != NULL ? text : "", bad), bad);
+    n1_rj_push(locs, location_object(x, bad), bad);
+    n1_rj_put(o, "locations", locs, bad);
     n1_fingerprint_hex(x->id, hex);
-    put(fps, N1_SARIF_FINGERPRINT_KEY, json_string(hex), bad);
-    put(o, "partialFingerprints", fps, bad);
-    put(o, "baselineState",
-        json_string(x->state == N1_CI_BASELINE ? "unchanged" : "new"), bad);
+    n1_rj_put(fps, N1_SARIF_FINGERPRINT_KEY, json_string(hex), bad);
+    n1_rj_put(o, "partialFingerprints", fps, bad);
+    n1_rj_put(o, "baselineState",
+              json_string(x->state == N1_CI_BASELINE ? "unchanged" : "new"),
+              bad);
     if (x->state == N1_CI_ALLOWED) {
         json_t *sups = json_array();
         json_t *s = json_object();
 
-        put(s, "kind", json_string("external"), bad);
-        put(s, "status", json_string("accepted"), bad);
-        put(s, "justification",
-            jstr(x->allowed_by != NULL ? x->allowed_by : "[allow]"), bad);
-        push(sups, s, bad);
-        put(o, "suppressions", sups, bad);
+        n1_rj_put(s, "kind", json_string("external"), bad);
+        n1_rj_put(s, "status", json_string("accepted"), bad);
+        n1_rj_put(s, "justification",
+                  n1_rj_str0(x->allowed_by != NULL ? x->allowed_by : "[allow]"),
+                  bad);
+        n1_rj_push(sups, s, bad);
+        n1_rj_put(o, "suppressions", sups, bad);
     }
-    put(props, "id", json_string(hex), bad);
-    put(props, "state", json_string(n1_ci_state_name(x->state)), bad);
-    put(props, "fails", json_boolean(x->fails), bad);
+    n1_rj_put(props, "id", json_string(hex), bad);
+    n1_rj_put(props, "state", json_string(n1_ci_state_name(x->state)), bad);
+    n1_rj_put(props, "fails", json_boolean(x->fails), bad);
     n1_fingerprint_hex(x->fingerprint, hex);
-    put(props, "fingerprint", json_string(hex), bad);
-    put(props, "fingerprintText", jstr(x->fingerprint_text), bad);
-    put(props, "table", jstr(x->table), bad);
+    n1_rj_put(props, "fingerprint", json_string(hex), bad);
+    n1_rj_put(props, "fingerprintText", n1_rj_str0(x->fingerprint_text), bad);
+    n1_rj_put(props, "table", n1_rj_str0(x->table), bad);
     if (x->count > 0) {
-        put(props, "count", json_integer((json_int_t)x->count), bad);
+        n1_rj_put(props, "count", json_integer((json_int_t)x->count), bad);
     }
     if (x->rewrite != NULL) {
-        put(props, "rewrite", jstr(x->rewrite), bad);
+        n1_rj_put(props, "rewrite", n1_rj_str0(x->rewrite), bad);
     }
     if (x->log_file != NULL) {
-        put(props, "logFile", jstr(x->log_file), bad);
-        put(props, "logLine", json_integer((json_int_t)x->log_line), bad);
+        n1_rj_put(props, "logFile", n1_rj_str0(x->log_file), bad);
+        n1_rj_put(props, "logLine", json_integer((json_int_t)x->log_line), bad);
     }
-    put(o, "properties", props, bad);
+    n1_rj_put(o, "properties", props, bad);
     free(text);
     return o;
 }
@@ -306,52 +280,45 @@ int n1_report_sarif(FILE *out, const struct n1_ci_report *r,
     int bad = 0;
     int ret = -1;
 
-    put(root, "$schema", json_string(SARIF_SCHEMA), &bad);
-    put(root, "version", json_string("2.1.0"), &bad);
-    put(driver, "name", json_string("n1digest"), &bad);
-    put(driver, "version", json_string(N1_VERSION), &bad);
-    put(driver, "semanticVersion", json_string(N1_VERSION), &bad);
+    n1_rj_put(root, "$schema", json_string(SARIF_SCHEMA), &bad);
+    n1_rj_put(root, "version", json_string("2.1.0"), &bad);
+    n1_rj_put(driver, "name", json_string("n1digest"), &bad);
+    n1_rj_put(driver, "version", json_string(N1_VERSION), &bad);
+    n1_rj_put(driver, "semanticVersion", json_string(N1_VERSION), &bad);
     for (size_t i = 0; i < r->n_rules; i++) {
-        push(rules, rule_object(&r->rules[i], &bad), &bad);
+        n1_rj_push(rules, rule_object(&r->rules[i], &bad), &bad);
     }
-    put(driver, "rules", rules, &bad);
-    put(tool, "driver", driver, &bad);
-    put(run, "tool", tool, &bad);
+    n1_rj_put(driver, "rules", rules, &bad);
+    n1_rj_put(tool, "driver", driver, &bad);
+    n1_rj_put(run, "tool", tool, &bad);
     for (size_t i = 0; i < r->n_results; i++) {
         const struct n1_ci_result *x = &r->results[i];
 
-        push(results, result_object(x, rule_index_of(r, x->rule), &bad), &bad);
+        n1_rj_push(results, result_object(x, rule_index_of(r, x->rule), &bad),
+                   &bad);
     }
-    put(run, "results", results, &bad);
-    put(run, "columnKind", json_string("unicodeCodePoints"), &bad);
-    put(props, "failOn", json_string(n1_severity_name(r->fail_on)), &bad);
-    put(props, "failures", json_integer((json_int_t)n1_ci_failures(r)), &bad);
-    put(props, "fingerprintVersion", json_integer(N1_FINGERPRINT_VERSION),
-        &bad);
+    n1_rj_put(run, "results", results, &bad);
+    n1_rj_put(run, "columnKind", json_string("unicodeCodePoints"), &bad);
+    n1_rj_put(props, "failOn", json_string(n1_severity_name(r->fail_on)), &bad);
+    n1_rj_put(props, "failures", json_integer((json_int_t)n1_ci_failures(r)),
+              &bad);
+    n1_rj_put(props, "fingerprintVersion", json_integer(N1_FINGERPRINT_VERSION),
+              &bad);
     for (size_t i = 0; i < r->n_stale; i++) {
         json_t *e = json_object();
-        char hex[17];
 
-        n1_fingerprint_hex(r->stale[i].id, hex);
-        put(e, "id", json_string(hex), &bad);
-        put(e, "rule", jstr(r->stale[i].rule), &bad);
-        put(e, "table", jstr(r->stale[i].table), &bad);
-        put(e, "fingerprintText", jstr(r->stale[i].fingerprint_text), &bad);
-        push(stale, e, &bad);
+        n1_rj_put(e, "id", n1_rj_hex(r->stale[i].id), &bad);
+        n1_rj_put(e, "rule", n1_rj_str0(r->stale[i].rule), &bad);
+        n1_rj_put(e, "table", n1_rj_str0(r->stale[i].table), &bad);
+        n1_rj_put(e, "fingerprintText",
+                  n1_rj_str0(r->stale[i].fingerprint_text), &bad);
+        n1_rj_push(stale, e, &bad);
     }
-    put(props, "staleBaselineEntries", stale, &bad);
-    put(run, "properties", props, &bad);
-    push(runs, run, &bad);
-    put(root, "runs", runs, &bad);
-    if (bad) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM rendering SARIF");
-    } else if (json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) !=
-                   0 ||
-               fputc('\n', out) == EOF || fflush(out) != 0) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "WRITE report: output failed");
-    } else {
-        ret = 0;
-    }
+    n1_rj_put(props, "staleBaselineEntries", stale, &bad);
+    n1_rj_put(run, "properties", props, &bad);
+    n1_rj_push(runs, run, &bad);
+    n1_rj_put(root, "runs", runs, &bad);
+    ret = n1_rj_write(root, out, bad, "the SARIF log", err);
     json_decref(root);
     return ret;
 }

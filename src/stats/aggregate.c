@@ -456,7 +456,7 @@ struct n1_agg *n1_agg_new(const struct n1_agg_opts *opts, struct n1_error *err)
 
 oom:
     free(agg);
-    n1_err_set(err, N1_ESYS, NULL, 0, "out of memory creating aggregate");
+    n1_err_oom(err, "creating aggregate");
     return NULL;
 }
 

@@ -51,12 +51,9 @@ static uint64_t sat_add(uint64_t a, uint64_t b, uint64_t max)
 
 void n1_hist_init(struct n1_hist *h)
 {
-    h->b = NULL;
-    h->total = 0;
-    h->n = 0;
-    h->cap = 0;
-    h->hint = 0;
-    h->level = 0;
+    static const struct n1_hist empty = {NULL, 0, 0, 0, 0, 0};
+
+    *h = empty;
 }
 
 /* Level-0 bucket i as a bucket of level L. */
@@ -584,7 +581,7 @@ int n1_hist_decode(struct n1_hist *h, const void *data, size_t len,
         goto bad;
     }
     if (nb > 0 && reserve(&tmp, (uint32_t)nb) < 0) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "out of memory decoding histogram");
+        n1_err_oom(err, "decoding histogram");
         return -1;
     }
     for (uint64_t i = 0; i < nb; i++) {

@@ -339,7 +339,7 @@ static int meta_get(struct n1_store *st, const char *key, char **out,
         *out = strdup(v != NULL ? (const char *)v : "");
         if (*out == NULL) {
             sqlite3_reset(s);
-            n1_err_set(err, N1_ESYS, st->path, 0, "out of memory");
+            n1_err_oom(err, "reading a store setting");
             return -1;
         }
     } else if (rc != SQLITE_DONE) {
@@ -530,7 +530,7 @@ struct n1_store *n1_store_open(const char *path,
     return st;
 
 oom:
-    n1_err_set(err, N1_ESYS, path, 0, "out of memory opening the store");
+    n1_err_oom(err, "opening the store");
 fail:
     n1_store_close(st);
     return NULL;

@@ -100,6 +100,19 @@ int n1_store_file_get(struct n1_store *st, int64_t id,
     return st_fetch_file_row(st, s, out, "reading a file record", err);
 }
 
+/* The statement id with the log path bound to its first parameter, or
+   NULL with err set. Borrowed, as st_get_stmt() says. */
+static sqlite3_stmt *path_stmt(struct n1_store *st, enum stmt_id id,
+                               const char *path, struct n1_error *err)
+{
+    sqlite3_stmt *s = st_get_stmt(st, id, err);
+
+    if (s != NULL) {
+        sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+    }
+    return s;
+}
+
 /* The conns BLOB: pairs of little-endian 64-bit words. */
 static void put_le64(unsigned char *p, uint64_t v)
 {
@@ -121,7 +134,7 @@ static uint64_t get_le64(const unsigned char *p)
 int n1_store_tail_load(struct n1_store *st, const char *path,
                        struct n1_tail_state *out, struct n1_error *err)
 {
-    sqlite3_stmt *s = st_get_stmt(st, S_TAIL_GET, err);
+    sqlite3_stmt *s = path_stmt(st, S_TAIL_GET, path, err);
     const unsigned char *blob = NULL;
     size_t len;
     int rc;
@@ -130,7 +143,6 @@ int n1_store_tail_load(struct n1_store *st, const char *path,
     if (s == NULL) {
         return -1;
     }
-    sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
     rc = st_step_row(st, s, "reading the tail state", err);
     if (rc <= 0) {
         return rc;
@@ -144,14 +156,14 @@ int n1_store_tail_load(struct n1_store *st, const char *path,
     len = (size_t)sqlite3_column_bytes(s, 5);
     if (len % 16 != 0) {
         n1_err_set(err, N1_EPARSE, st->path, 0,
-                   "PARSE tail state of %s: bad connection list", path);
+                   "tail state of %s has a bad connection list", path);
         sqlite3_reset(s);
         return -1;
     }
     if (len > 0) {
         out->conns = malloc(len);
         if (out->conns == NULL) {
-            n1_err_set(err, N1_ESYS, st->path, 0, "out of memory");
+            n1_err_oom(err, "reading the tail state");
             sqlite3_reset(s);
             return -1;
         }
@@ -168,7 +180,7 @@ static int write_tail(struct n1_store *st, const char *path,
                       const struct n1_tail_state *ts, sqlite3_int64 now,
                       struct n1_error *err)
 {
-    sqlite3_stmt *s = st_get_stmt(st, S_TAIL_PUT, err);
+    sqlite3_stmt *s = path_stmt(st, S_TAIL_PUT, path, err);
     unsigned char *blob = NULL;
     size_t len = ts->n_conns * 16;
     int rc;
@@ -178,13 +190,12 @@ static int write_tail(struct n1_store *st, const char *path,
     }
     blob = malloc(len > 0 ? len : 1);
     if (blob == NULL) {
-        n1_err_set(err, N1_ESYS, st->path, 0, "out of memory");
+        n1_err_oom(err, "recording the tail state");
         return -1;
     }
     for (size_t i = 0; i < ts->n_conns * 2; i++) {
         put_le64(blob + 8 * i, ts->conns[i]);
     }
-    sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, ts->file_id);
     sqlite3_bind_int64(s, 3, st_to_i64(ts->base));
     sqlite3_bind_int64(s, 4, ts->replay_file_id);
@@ -200,11 +211,10 @@ static int write_tail(struct n1_store *st, const char *path,
     for (size_t i = 0; i < ts->n_cps; i++) {
         const struct n1_tail_checkpoint *cp = &ts->cps[i];
 
-        s = st_get_stmt(st, S_CP_PUT, err);
+        s = path_stmt(st, S_CP_PUT, path, err);
         if (s == NULL) {
             return -1;
         }
-        sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 2, st_to_i64(cp->base + cp->offset));
         sqlite3_bind_int64(s, 3, cp->file_id);
         sqlite3_bind_int64(s, 4, st_to_i64(cp->offset));
@@ -215,11 +225,10 @@ static int write_tail(struct n1_store *st, const char *path,
             return -1;
         }
     }
-    s = st_get_stmt(st, S_CP_PRUNE, err);
+    s = path_stmt(st, S_CP_PRUNE, path, err);
     if (s == NULL) {
         return -1;
     }
-    sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, st_to_i64(ts->replay_base + ts->replay_offset));
     return st_step_done(st, s, "pruning tail checkpoints", err);
 }
@@ -229,7 +238,7 @@ int n1_store_tail_checkpoint(struct n1_store *st, const char *path,
                              struct n1_tail_checkpoint *out,
                              struct n1_error *err)
 {
-    sqlite3_stmt *s = st_get_stmt(st, S_CP_GET, err);
+    sqlite3_stmt *s = path_stmt(st, S_CP_GET, path, err);
     const void *blob;
     size_t len;
     int rc;
@@ -238,7 +247,6 @@ int n1_store_tail_checkpoint(struct n1_store *st, const char *path,
     if (s == NULL) {
         return -1;
     }
-    sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, file_id);
     sqlite3_bind_int64(s, 3, st_to_i64(max_offset));
     rc = st_step_row(st, s, "reading a tail checkpoint", err);
@@ -252,7 +260,7 @@ int n1_store_tail_checkpoint(struct n1_store *st, const char *path,
     len = (size_t)sqlite3_column_bytes(s, 2);
     out->ctx = malloc(len > 0 ? len : 1);
     if (out->ctx == NULL) {
-        n1_err_set(err, N1_ESYS, st->path, 0, "out of memory");
+        n1_err_oom(err, "reading a tail checkpoint");
         sqlite3_reset(s);
         return -1;
     }
@@ -264,58 +272,45 @@ int n1_store_tail_checkpoint(struct n1_store *st, const char *path,
     return 1;
 }
 
+/* What n1_store_tail_commit() writes after the classes and files. */
+struct tail_rows {
+    const struct n1_store_finding *f; /* findings to insert */
+    size_t nf;
+    const char *path;               /* the log being followed */
+    const struct n1_tail_state *ts; /* NULL: leave the tail state */
+};
+
+static int write_tail_rows(struct n1_store *st, void *ud, sqlite3_int64 now,
+                           struct n1_error *err)
+{
+    const struct tail_rows *t = ud;
+
+    for (size_t i = 0; i < t->nf; i++) {
+        if (insert_finding(st, &t->f[i], now, err) < 0) {
+            return -1;
+        }
+    }
+    if (t->ts != NULL && write_tail(st, t->path, t->ts, now, err) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
 int n1_store_tail_commit(struct n1_store *st, const struct n1_agg *agg,
                          struct n1_file_progress *files, size_t n,
                          const struct n1_store_finding *f, size_t nf,
                          const char *path, const struct n1_tail_state *ts,
                          struct n1_error *err)
 {
-    sqlite3_int64 *ids = NULL;
-    sqlite3_int64 now = (sqlite3_int64)time(NULL);
-    int ret = -1;
+    struct tail_rows t = {f, nf, path, ts};
+    struct st_batch b = {.what = "a tail commit",
+                         .agg = agg,
+                         .files = files,
+                         .n_files = n,
+                         .extra = write_tail_rows,
+                         .ud = &t};
 
-    if (n > 0) {
-        ids = calloc(n, sizeof(*ids));
-        if (ids == NULL) {
-            n1_err_set(err, N1_ESYS, st->path, 0, "out of memory flushing");
-            return -1;
-        }
-    }
-    if (st_run(st, S_BEGIN, "starting a tail commit", err) < 0) {
-        goto out;
-    }
-    for (size_t i = 0; agg != NULL && i < n1_agg_size(agg); i++) {
-        if (st_merge_one(st, n1_agg_at(agg, i), err) < 0) {
-            goto out;
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (st_write_file(st, &files[i], now, &ids[i], err) < 0) {
-            goto out;
-        }
-    }
-    for (size_t i = 0; i < nf; i++) {
-        if (insert_finding(st, &f[i], now, err) < 0) {
-            goto out;
-        }
-    }
-    if (ts != NULL && write_tail(st, path, ts, now, err) < 0) {
-        goto out;
-    }
-    if (st_run(st, S_COMMIT, "committing a tail commit", err) < 0) {
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        files[i].file_id = ids[i];
-    }
-    ret = 0;
-
-out:
-    if (ret < 0) {
-        st_rollback(st);
-    }
-    free(ids);
-    return ret;
+    return st_commit_batch(st, &b, err);
 }
 
 int n1_store_tail_unemitted(struct n1_store *st, const char *file,
@@ -323,13 +318,12 @@ int n1_store_tail_unemitted(struct n1_store *st, const char *file,
                                         struct n1_error *err),
                             void *ud, struct n1_error *err)
 {
-    sqlite3_stmt *s = st_get_stmt(st, S_FIND_UNEMITTED, err);
+    sqlite3_stmt *s = path_stmt(st, S_FIND_UNEMITTED, file, err);
     int rc;
 
     if (s == NULL) {
         return -1;
     }
-    sqlite3_bind_text(s, 1, file, -1, SQLITE_STATIC);
     for (;;) {
         const char *line;
 
@@ -354,12 +348,11 @@ int n1_store_tail_unemitted(struct n1_store *st, const char *file,
 int n1_store_tail_mark_emitted(struct n1_store *st, const char *file,
                                struct n1_error *err)
 {
-    sqlite3_stmt *s = st_get_stmt(st, S_FIND_EMITTED, err);
+    sqlite3_stmt *s = path_stmt(st, S_FIND_EMITTED, file, err);
 
     if (s == NULL) {
         return -1;
     }
-    sqlite3_bind_text(s, 1, file, -1, SQLITE_STATIC);
     return st_step_done(st, s, "marking findings printed", err);
 }
 

@@ -90,8 +90,7 @@ static int write_class(struct n1_store *st, const struct n1_agg_class *c,
         }
         n1_strbuf_reset(&st->blob);
         if (n1_hist_encode(&ms->hist, &st->blob) < 0) {
-            n1_err_set(err, N1_ESYS, st->path, 0,
-                       "out of memory encoding a histogram");
+            n1_err_oom(err, "encoding a histogram");
             return -1;
         }
         sqlite3_bind_int64(s, 1, id);
@@ -294,45 +293,56 @@ int st_write_file(struct n1_store *st, const struct n1_file_progress *f,
     return 0;
 }
 
-/* n1_store_flush() and n1_store_flush_drain(): drain is agg when each
-   class should be released once merged, else NULL. */
-static int flush_agg(struct n1_store *st, const struct n1_agg *agg,
-                     struct n1_agg *drain, struct n1_file_progress *files,
-                     size_t n, struct n1_error *err)
+/* Runs BEGIN or COMMIT, naming the transaction in an error: "<verb> <what>". */
+static int run_named(struct n1_store *st, enum stmt_id id, const char *verb,
+                     const char *what, struct n1_error *err)
+{
+    char doing[64];
+
+    snprintf(doing, sizeof(doing), "%s %s", verb, what);
+    return st_run(st, id, doing, err);
+}
+
+int st_commit_batch(struct n1_store *st, const struct st_batch *b,
+                    struct n1_error *err)
 {
     sqlite3_int64 *ids = NULL;
     sqlite3_int64 now = (sqlite3_int64)time(NULL);
+    const struct n1_agg *agg = b->agg;
     int ret = -1;
 
-    if (n > 0) {
-        ids = calloc(n, sizeof(*ids));
+    if (b->n_files > 0) {
+        ids = calloc(b->n_files, sizeof(*ids));
         if (ids == NULL) {
-            n1_err_set(err, N1_ESYS, st->path, 0, "out of memory flushing");
+            n1_err_oom(err, "flushing to the store");
             return -1;
         }
     }
-    if (st_run(st, S_BEGIN, "starting a flush", err) < 0) {
+    if (run_named(st, S_BEGIN, "starting", b->what, err) < 0) {
         goto out;
     }
     for (size_t i = 0; agg != NULL && i < n1_agg_size(agg); i++) {
         if (st_merge_one(st, n1_agg_at(agg, i), err) < 0) {
             goto out;
         }
-        if (drain != NULL) {
-            n1_agg_release(drain, i);
+        if (b->drain != NULL) {
+            n1_agg_release(b->drain, i);
         }
     }
-    for (size_t i = 0; i < n; i++) {
-        if (st_write_file(st, &files[i], now, &ids[i], err) < 0) {
+    for (size_t i = 0; i < b->n_files; i++) {
+        if (st_write_file(st, &b->files[i], now, &ids[i], err) < 0) {
             goto out;
         }
     }
-    if (st_run(st, S_COMMIT, "committing a flush", err) < 0) {
+    if (b->extra != NULL && b->extra(st, b->ud, now, err) < 0) {
+        goto out;
+    }
+    if (run_named(st, S_COMMIT, "committing", b->what, err) < 0) {
         goto out;
     }
     /* Only now are the new rows real. */
-    for (size_t i = 0; i < n; i++) {
-        files[i].file_id = ids[i];
+    for (size_t i = 0; i < b->n_files; i++) {
+        b->files[i].file_id = ids[i];
     }
     ret = 0;
 
@@ -342,6 +352,21 @@ out:
     }
     free(ids);
     return ret;
+}
+
+/* n1_store_flush() and n1_store_flush_drain(): drain is agg when each
+   class should be released once merged, else NULL. */
+static int flush_agg(struct n1_store *st, const struct n1_agg *agg,
+                     struct n1_agg *drain, struct n1_file_progress *files,
+                     size_t n, struct n1_error *err)
+{
+    struct st_batch b = {.what = "a flush",
+                         .agg = agg,
+                         .drain = drain,
+                         .files = files,
+                         .n_files = n};
+
+    return st_commit_batch(st, &b, err);
 }
 
 int n1_store_flush(struct n1_store *st, const struct n1_agg *agg,

@@ -126,8 +126,8 @@ int64_t st_column_ts(sqlite3_stmt *s, int col);
 
 /* Fills fs (empty) from a row whose columns are FILE_COLUMNS. Returns 0,
    or -1 with err set (fs then needs n1_store_file_state_cleanup()). */
-int st_read_file_row(struct n1_store *st, sqlite3_stmt *s,
-                     struct n1_file_state *fs, struct n1_error *err);
+int st_read_file_row(sqlite3_stmt *s, struct n1_file_state *fs,
+                     struct n1_error *err);
 
 /*
  * Steps s, which yields at most one row. Returns 1 on a row (the caller
@@ -163,5 +163,29 @@ int st_merge_one(struct n1_store *st, const struct n1_agg_class *c,
 int st_write_file(struct n1_store *st, const struct n1_file_progress *f,
                   sqlite3_int64 now, sqlite3_int64 *new_id,
                   struct n1_error *err);
+
+/* One transaction of n1_store_flush(), n1_store_flush_drain() or
+   n1_store_tail_commit(). */
+struct st_batch {
+    const char *what;               /* "a flush": names it in errors */
+    const struct n1_agg *agg;       /* classes to merge, or NULL */
+    struct n1_agg *drain;           /* agg, to release each class once
+                                       merged; or NULL */
+    struct n1_file_progress *files; /* records to write; their file_id is
+                                       set once the commit succeeded */
+    size_t n_files;
+    int (*extra)(struct n1_store *st, void *ud, sqlite3_int64 now,
+                 struct n1_error *err); /* more rows, written after the
+                                           files; NULL: none */
+    void *ud;                           /* passed to extra */
+};
+
+/*
+ * Writes b in one transaction: merges the classes, writes the file
+ * records, calls b->extra, commits. Returns 0, or -1 with err set after
+ * rolling the transaction back (no file_id changes then).
+ */
+int st_commit_batch(struct n1_store *st, const struct st_batch *b,
+                    struct n1_error *err);
 
 #endif /* N1_STORE_INT_H */

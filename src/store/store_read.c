@@ -98,16 +98,13 @@ static int metric_index(const char *name)
 }
 
 /* Fills c (empty) from a row of S_FP_GET or the classes cursor, whose
-   columns are FP_COLUMNS, then loads its metrics and values. */
-static int read_class(struct n1_store *st, sqlite3_stmt *row,
-                      struct n1_agg_class *c, struct n1_error *err)
+   columns are FP_COLUMNS. Returns 0, or -1 with err set. */
+static int read_class_row(sqlite3_stmt *row, struct n1_agg_class *c,
+                          struct n1_error *err)
 {
-    sqlite3_stmt *s = NULL;
-    sqlite3_int64 id = sqlite3_column_int64(row, 0);
     const unsigned char *hex = sqlite3_column_text(row, 1);
-    int rc;
 
-    c->id = st_to_u64(id);
+    c->id = st_to_u64(sqlite3_column_int64(row, 0));
     snprintf(c->hex, sizeof(c->hex), "%s",
              hex != NULL ? (const char *)hex : "");
     c->text = st_column_dup(row, 2, &c->text_len);
@@ -130,84 +127,105 @@ static int read_class(struct n1_store *st, sqlite3_stmt *row,
         (sqlite3_column_type(row, 6) != SQLITE_NULL && c->sample == NULL) ||
         (sqlite3_column_type(row, 8) != SQLITE_NULL &&
          c->sample_file == NULL)) {
-        n1_err_set(err, N1_ESYS, st->path, 0, "out of memory reading class");
+        n1_err_oom(err, "reading class");
         return -1;
     }
+    return 0;
+}
 
-    s = st_get_stmt(st, S_METRICS_GET, err);
+/* Reads one metrics row of class c (columns name, n, sum, min, max,
+   sumsq, hist) into c. Returns 0, or -1 with err set. */
+static int read_metric(struct n1_store *st, sqlite3_stmt *s,
+                       struct n1_agg_class *c, struct n1_error *err)
+{
+    const char *name = (const char *)sqlite3_column_text(s, 0);
+    int m = name != NULL ? metric_index(name) : -1;
+    struct n1_agg_stats *ms;
+
+    if (m < 0) {
+        return 0; /* a metric of a newer schema: not ours to read */
+    }
+    ms = &c->m[m];
+    if (n1_hist_decode(&ms->hist, sqlite3_column_blob(s, 6),
+                       (size_t)sqlite3_column_bytes(s, 6), err) < 0) {
+        char why[256];
+
+        snprintf(why, sizeof(why), "%s", err != NULL ? err->message : "");
+        n1_err_set(err, N1_EPARSE, st->path, 0, "class %s %s: %s", c->hex, name,
+                   why);
+        return -1;
+    }
+    ms->n = st_to_u64(sqlite3_column_int64(s, 1));
+    ms->sum = sqlite3_column_double(s, 2);
+    ms->min = sqlite3_column_double(s, 3);
+    ms->max = sqlite3_column_double(s, 4);
+    ms->sumsq = sqlite3_column_double(s, 5);
+    return 0;
+}
+
+/* Reads one fp_values row (kind, value, count) of class c into c.
+   Returns 0, or -1 with err set. */
+static int read_value(struct n1_store *st, sqlite3_stmt *s,
+                      struct n1_agg_class *c, struct n1_error *err)
+{
+    const char *kind = (const char *)sqlite3_column_text(s, 0);
+    int d = kind != NULL ? dim_index(kind) : -1;
+
+    (void)st;
+    if (d < 0) {
+        return 0;
+    }
+    /* Stored lists are distinct, non-empty and within the cap, so this
+       lists them as they were. */
+    if (n1_agg_class_add_value(c, (enum n1_agg_dim)d,
+                               (const char *)sqlite3_column_text(s, 1),
+                               st_to_u64(sqlite3_column_int64(s, 2))) < 0) {
+        n1_err_oom(err, "reading class");
+        return -1;
+    }
+    return 0;
+}
+
+/* Runs the cached statement id for class c and hands each row to one.
+   Returns 0, or -1 with err set ("what" names the step). */
+static int read_class_rows(struct n1_store *st, enum stmt_id id,
+                           struct n1_agg_class *c, const char *what,
+                           int (*one)(struct n1_store *st, sqlite3_stmt *s,
+                                      struct n1_agg_class *c,
+                                      struct n1_error *err),
+                           struct n1_error *err)
+{
+    sqlite3_stmt *s = st_get_stmt(st, id, err);
+    int rc;
+
     if (s == NULL) {
         return -1;
     }
-    sqlite3_bind_int64(s, 1, id);
-    for (;;) {
-        const char *name;
-        int m;
-        struct n1_agg_stats *ms;
-
-        rc = sqlite3_step(s);
-        if (rc != SQLITE_ROW) {
-            break;
-        }
-        name = (const char *)sqlite3_column_text(s, 0);
-        m = name != NULL ? metric_index(name) : -1;
-        if (m < 0) {
-            continue; /* a metric of a newer schema: not ours to read */
-        }
-        ms = &c->m[m];
-        if (n1_hist_decode(&ms->hist, sqlite3_column_blob(s, 6),
-                           (size_t)sqlite3_column_bytes(s, 6), err) < 0) {
-            char why[256];
-
-            snprintf(why, sizeof(why), "%s", err != NULL ? err->message : "");
-            n1_err_set(err, N1_EPARSE, st->path, 0, "class %s %s: %s", c->hex,
-                       name, why);
+    sqlite3_bind_int64(s, 1, st_to_i64(c->id));
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (one(st, s, c, err) < 0) {
             sqlite3_reset(s);
-            return -1;
-        }
-        ms->n = st_to_u64(sqlite3_column_int64(s, 1));
-        ms->sum = sqlite3_column_double(s, 2);
-        ms->min = sqlite3_column_double(s, 3);
-        ms->max = sqlite3_column_double(s, 4);
-        ms->sumsq = sqlite3_column_double(s, 5);
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        st_db_error(st, err, "reading metrics");
-        return -1;
-    }
-
-    s = st_get_stmt(st, S_VALUES_GET, err);
-    if (s == NULL) {
-        return -1;
-    }
-    sqlite3_bind_int64(s, 1, id);
-    for (;;) {
-        const char *kind;
-        int d;
-
-        rc = sqlite3_step(s);
-        if (rc != SQLITE_ROW) {
-            break;
-        }
-        kind = (const char *)sqlite3_column_text(s, 0);
-        d = kind != NULL ? dim_index(kind) : -1;
-        if (d < 0) {
-            continue;
-        }
-        /* Stored lists are distinct, non-empty and within the cap, so
-           this lists them as they were. */
-        if (n1_agg_class_add_value(c, (enum n1_agg_dim)d,
-                                   (const char *)sqlite3_column_text(s, 1),
-                                   st_to_u64(sqlite3_column_int64(s, 2))) < 0) {
-            sqlite3_reset(s);
-            n1_err_set(err, N1_ESYS, st->path, 0,
-                       "out of memory reading class");
             return -1;
         }
     }
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) {
-        st_db_error(st, err, "reading values");
+        st_db_error(st, err, what);
+        return -1;
+    }
+    return 0;
+}
+
+/* Fills c (empty) from a row of S_FP_GET or the classes cursor, whose
+   columns are FP_COLUMNS, then loads its metrics and values. */
+static int read_class(struct n1_store *st, sqlite3_stmt *row,
+                      struct n1_agg_class *c, struct n1_error *err)
+{
+    if (read_class_row(row, c, err) < 0 ||
+        read_class_rows(st, S_METRICS_GET, c, "reading metrics", read_metric,
+                        err) < 0 ||
+        read_class_rows(st, S_VALUES_GET, c, "reading values", read_value,
+                        err) < 0) {
         return -1;
     }
     return 0;
@@ -266,7 +284,7 @@ int st_fetch_file_row(struct n1_store *st, sqlite3_stmt *s,
         return rc;
     }
     n1_store_file_state_init(&fs);
-    rc = st_read_file_row(st, s, &fs, err);
+    rc = st_read_file_row(s, &fs, err);
     sqlite3_reset(s);
     if (rc < 0) {
         n1_store_file_state_cleanup(&fs);
@@ -278,15 +296,15 @@ int st_fetch_file_row(struct n1_store *st, sqlite3_stmt *s,
 }
 
 /* Fills fs (empty) from a row whose columns are FILE_COLUMNS. */
-int st_read_file_row(struct n1_store *st, sqlite3_stmt *s,
-                     struct n1_file_state *fs, struct n1_error *err)
+int st_read_file_row(sqlite3_stmt *s, struct n1_file_state *fs,
+                     struct n1_error *err)
 {
     const unsigned char *flavour = sqlite3_column_text(s, 10);
 
     fs->id = sqlite3_column_int64(s, 0);
     fs->path = st_column_dup(s, 1, NULL);
     if (fs->path == NULL) {
-        n1_err_set(err, N1_ESYS, st->path, 0, "out of memory reading files");
+        n1_err_oom(err, "reading files");
         return -1;
     }
     fs->ident.dev = st_to_u64(sqlite3_column_int64(s, 2));
@@ -330,7 +348,7 @@ static struct n1_store_cursor *cursor_new(struct n1_store *st,
     struct n1_store_cursor *cur = calloc(1, sizeof(*cur));
 
     if (cur == NULL) {
-        n1_err_set(err, N1_ESYS, st->path, 0, "out of memory");
+        n1_err_oom(err, "opening a store cursor");
         return NULL;
     }
     cur->st = st;
@@ -429,7 +447,7 @@ int n1_store_next_file(struct n1_store_cursor *cur,
     if (rc <= 0) {
         return rc;
     }
-    if (st_read_file_row(cur->st, cur->stmt, &cur->fs, err) < 0) {
+    if (st_read_file_row(cur->stmt, &cur->fs, err) < 0) {
         n1_store_file_state_cleanup(&cur->fs);
         return -1;
     }

@@ -4,6 +4,8 @@
 # bytes; the replay tests (tests/CMakeLists.txt), the libFuzzer build
 # (tests/fuzz/CMakeLists.txt) and tests/fuzz/run.sh all read this list.
 set(N1_FUZZ_TARGETS
+    baseline
+    hist
     normalize
     reader
     reader_state
