@@ -40,6 +40,39 @@ const char *n1_severity_name(enum n1_severity s)
     return "unknown";
 }
 
+const char *n1_boundary_name(enum n1_boundary b)
+{
+    /* Indexed by enum n1_boundary; the names are part of the JSON. */
+    static const char *const names[N1_BOUND_COUNT] = {
+        "none",     /* N1_BOUND_NONE */
+        "connect",  /* N1_BOUND_CONNECT */
+        "reset",    /* N1_BOUND_RESET */
+        "preamble", /* N1_BOUND_PREAMBLE */
+        "trace",    /* N1_BOUND_TRACE */
+        "gap",      /* N1_BOUND_GAP */
+        "statement", /* N1_BOUND_STATEMENT */
+        "idle",     /* N1_BOUND_IDLE */
+    };
+
+    if ((unsigned)b >= N1_BOUND_COUNT) {
+        return "unknown";
+    }
+    return names[b];
+}
+
+const char *n1_confidence_name(enum n1_confidence c)
+{
+    switch (c) {
+    case N1_CONF_LOW:
+        return "low";
+    case N1_CONF_MEDIUM:
+        return "medium";
+    case N1_CONF_HIGH:
+        return "high";
+    }
+    return "unknown";
+}
+
 /* Bump allocator over the single block of a copy. */
 struct arena {
     char *p;
@@ -90,6 +123,7 @@ struct n1_finding *n1_finding_dup(const struct n1_finding *f)
     sz += f->n_key_columns * sizeof(char *);
     sz += f->n_tags * sizeof(struct n1_kv);
     sz += f->n_connections * sizeof(uint64_t);
+    sz += f->evidence.n_body * sizeof(uint64_t);
     for (size_t i = 0; i < f->n_key_columns; i++) {
         sz += str_size(f->key_columns[i]);
     }
@@ -118,6 +152,8 @@ struct n1_finding *n1_finding_dup(const struct n1_finding *f)
     }
     c->connections =
         put_raw(&a, f->connections, f->n_connections * sizeof(uint64_t));
+    c->evidence.body =
+        put_raw(&a, f->evidence.body, f->evidence.n_body * sizeof(uint64_t));
     for (size_t i = 0; i < f->n_key_columns; i++) {
         keys[i] = put_str(&a, f->key_columns[i]);
     }

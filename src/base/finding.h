@@ -26,6 +26,52 @@ enum n1_severity {
     N1_SEV_ERROR
 };
 
+/*
+ * What starts or ends one occurrence of a loop: the evidence that the
+ * executions belong to one request. Kept per occurrence and shown beside
+ * it, so that a reader can judge a candidate rather than trust a verdict.
+ */
+enum n1_boundary {
+    N1_BOUND_NONE = 0,  /* nothing seen: the start or the end of the input */
+    N1_BOUND_CONNECT,   /* Connect or Quit of the connection */
+    N1_BOUND_RESET,     /* a pool's reset: ROLLBACK or COMMIT with no
+                           transaction open, RESET CONNECTION, the Reset
+                           Connection or Change user command */
+    N1_BOUND_PREAMBLE,  /* a request preamble: SET autocommit=1, SET NAMES */
+    N1_BOUND_TRACE,     /* a new sqlcommenter traceparent trace id */
+    N1_BOUND_GAP,       /* a pause far longer than the loop's own rhythm */
+    N1_BOUND_STATEMENT, /* a statement that is not part of the loop body */
+    N1_BOUND_IDLE,      /* the connection went quiet, was evicted, or the
+                           input ended while the loop was open */
+    N1_BOUND_COUNT
+};
+
+/* How far the log supports an occurrence. */
+enum n1_confidence {
+    N1_CONF_LOW = 0, /* the log cannot prove it (no connection ids, no
+                        boundary seen on either side) */
+    N1_CONF_MEDIUM,  /* loop structure only */
+    N1_CONF_HIGH     /* delimited by request boundaries, or the parent's
+                        Rows_sent equals the iteration count */
+};
+
+/* The evidence of one occurrence. */
+struct n1_evidence {
+    enum n1_boundary starts;   /* what came just before the first run */
+    enum n1_boundary ends;     /* what ended it */
+    const uint64_t *body;      /* fingerprints that ran between two
+                                  executions (the loop body), or NULL */
+    size_t n_body;             /* entries in body */
+    int rows_match;            /* 1: the parent's Rows_sent equals the
+                                  iteration count, -1: it differs, 0:
+                                  unknown */
+    int no_conn_ids;           /* 1: the log has no connection ids, so
+                                  a per-connection loop is not proven */
+    int64_t span_us;           /* last minus first execution; 0 when
+                                  unknown */
+    enum n1_confidence confidence; /* what the evidence adds up to */
+};
+
 struct n1_kv {
     const char *key;   /* borrowed */
     const char *value; /* borrowed */
@@ -68,6 +114,8 @@ struct n1_finding {
     const char *advice;          /* one paragraph for the developer */
     const char *file;            /* log file of the first execution */
     unsigned long line;          /* its line */
+    struct n1_evidence evidence; /* why this is one occurrence; zeroed
+                                    (unknown) where a detector sets none */
 };
 
 /* Stable name of a kind ("n_plus_one", "duplicate", "fanout"). */
@@ -75,6 +123,13 @@ const char *n1_finding_kind_name(enum n1_finding_kind k);
 
 /* Stable name of a severity ("info", "warning", "error"). */
 const char *n1_severity_name(enum n1_severity s);
+
+/* Stable names ("reset", "trace", ...) for reports; "unknown" outside the
+   enum. */
+const char *n1_boundary_name(enum n1_boundary b);
+
+/* "low", "medium" or "high"; "unknown" outside the enum. */
+const char *n1_confidence_name(enum n1_confidence c);
 
 /*
  * Deep-copies f (every string and array it points to) into one heap
