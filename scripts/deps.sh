@@ -25,7 +25,7 @@ for arg in "$@"; do
 done
 if [ "$mode" = test ]; then
     packages+=(
-        clang libclang-rt-14-dev mariadb-server mariadb-client percona-toolkit
+        clang clang-format libclang-rt-14-dev mariadb-server mariadb-client percona-toolkit
         python3 python3-jsonschema sqlite3 time
     )
 fi
