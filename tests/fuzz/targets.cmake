@@ -6,4 +6,6 @@
 set(N1_FUZZ_TARGETS
     normalize
     reader
+    rules
+    shape
 )
