@@ -534,9 +534,12 @@ static enum clause clause_word(struct scan *sc, size_t i)
         return cl;
     }
     if (words_at(sc, i, "group", "by")) {
+        /* As for LIMIT below: a later GROUP BY starts the span again
+           (fixtures/crash/shape/group-by-twice-stale-length). */
         if (i + 2 < sc->n) {
             sh->group_by.off = sc->tk[i + 2].off;
         }
+        sh->group_by.len = 0;
         return C_GROUP;
     }
     if (tok_is(s, t, "having")) {
@@ -546,7 +549,12 @@ static enum clause clause_word(struct scan *sc, size_t i)
         return C_ORDER;
     }
     if (tok_is(s, t, "limit") && v != N1_VERB_INSERT) {
+        /* A later LIMIT at depth 0 (after UNION, or in text that is not
+           SQL) starts the span again: the length of the earlier one must
+           not stay with the new offset, past the end of the text
+           (fixtures/crash/shape/limit-twice-stale-length). */
         sh->limit.off = t->off > 0 ? t->off - 1 : 0;
+        sh->limit.len = 0;
         return C_LIMIT;
     }
     if (tok_is(s, t, "offset") && cl == C_LIMIT) {
