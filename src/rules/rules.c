@@ -68,9 +68,19 @@ struct setting_def {
 #define DET(k, f) offsetof(struct n1_thresholds, det[k].f)
 #define LIM(f) offsetof(struct n1_thresholds, f)
 
+/* Every detector section opens with enabled and ends with the keys that
+   apply after detection; its own thresholds go between the two. A new
+   detector's section is DET_HEAD, its rows and DET_TAIL, plus its
+   section in rules/default.rules. */
+#define DET_HEAD(sec, k) {sec, "enabled", V_BOOL, DET(k, enabled), 0}
+#define DET_TAIL(sec, k)                                                 \
+    {sec, "min_total_time_ms", V_UINT, DET(k, min_total_time_ms), 0},    \
+    {sec, "severity", V_SEV, DET(k, severity), 0},                       \
+    {sec, "error_repeats", V_UINT, DET(k, error_repeats), 0}
+
 /* In the order n1_rules_write() prints them. */
 static const struct setting_def settings[] = {
-    {"n_plus_one", "enabled", V_BOOL, DET(N1_FIND_N_PLUS_ONE, enabled), 0},
+    DET_HEAD("n_plus_one", N1_FIND_N_PLUS_ONE),
     {"n_plus_one", "min_repeats", V_UINT, DET(N1_FIND_N_PLUS_ONE, min_repeats),
      2},
     {"n_plus_one", "min_distinct_keys", V_UINT,
@@ -81,29 +91,18 @@ static const struct setting_def settings[] = {
      DET(N1_FIND_N_PLUS_ONE, max_gap_statements), 0},
     {"n_plus_one", "min_batch_items", V_UINT,
      DET(N1_FIND_N_PLUS_ONE, min_batch_items), 2},
-    {"n_plus_one", "min_total_time_ms", V_UINT,
-     DET(N1_FIND_N_PLUS_ONE, min_total_time_ms), 0},
-    {"n_plus_one", "severity", V_SEV, DET(N1_FIND_N_PLUS_ONE, severity), 0},
-    {"n_plus_one", "error_repeats", V_UINT,
-     DET(N1_FIND_N_PLUS_ONE, error_repeats), 0},
-    {"duplicate", "enabled", V_BOOL, DET(N1_FIND_DUPLICATE, enabled), 0},
+    DET_TAIL("n_plus_one", N1_FIND_N_PLUS_ONE),
+    DET_HEAD("duplicate", N1_FIND_DUPLICATE),
     {"duplicate", "min_repeats", V_UINT, DET(N1_FIND_DUPLICATE, min_repeats),
      2},
-    {"duplicate", "min_total_time_ms", V_UINT,
-     DET(N1_FIND_DUPLICATE, min_total_time_ms), 0},
-    {"duplicate", "severity", V_SEV, DET(N1_FIND_DUPLICATE, severity), 0},
-    {"duplicate", "error_repeats", V_UINT,
-     DET(N1_FIND_DUPLICATE, error_repeats), 0},
-    {"fanout", "enabled", V_BOOL, DET(N1_FIND_FANOUT, enabled), 0},
+    DET_TAIL("duplicate", N1_FIND_DUPLICATE),
+    DET_HEAD("fanout", N1_FIND_FANOUT),
     {"fanout", "window_ms", V_UINT, DET(N1_FIND_FANOUT, window_ms), 1},
     {"fanout", "min_connections", V_UINT, DET(N1_FIND_FANOUT, min_connections),
      2},
     {"fanout", "max_statements", V_UINT, DET(N1_FIND_FANOUT, max_statements),
      1},
-    {"fanout", "min_total_time_ms", V_UINT,
-     DET(N1_FIND_FANOUT, min_total_time_ms), 0},
-    {"fanout", "severity", V_SEV, DET(N1_FIND_FANOUT, severity), 0},
-    {"fanout", "error_repeats", V_UINT, DET(N1_FIND_FANOUT, error_repeats), 0},
+    DET_TAIL("fanout", N1_FIND_FANOUT),
     {"limits", "idle_ms", V_UINT, LIM(idle_ms), 1},
     {"limits", "max_connections", V_SIZE, LIM(max_connections), 1},
     {"limits", "max_loops_per_conn", V_SIZE, LIM(max_loops_per_conn), 1},
