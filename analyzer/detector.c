@@ -181,7 +181,7 @@ struct n1_detectors *n1_detectors_new(const struct n1_detect_opts *opts,
     }
     d = calloc(1, sizeof(*d));
     if (d == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM detectors");
+        n1_err_oom(err, "for the detectors");
         return NULL;
     }
     d->ctx.opts = *opts;
@@ -204,7 +204,7 @@ struct n1_detectors *n1_detectors_new(const struct n1_detect_opts *opts,
     if (opts->n_ignore_patterns > 0) {
         d->ctx.ignore = calloc(opts->n_ignore_patterns, sizeof(void *));
         if (d->ctx.ignore == NULL) {
-            n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM ignore patterns");
+            n1_err_oom(err, "compiling the ignore patterns");
             goto fail;
         }
         for (size_t i = 0; i < opts->n_ignore_patterns; i++) {
@@ -219,7 +219,7 @@ struct n1_detectors *n1_detectors_new(const struct n1_detect_opts *opts,
 
                 pcre2_get_error_message(ec, msg, sizeof(msg));
                 n1_err_set(err, N1_ERULES, NULL, 0,
-                           "RULES ignore pattern %zu at offset %zu: %s", i + 1,
+                           "ignore pattern %zu at offset %zu: %s", i + 1,
                            (size_t)eo, (const char *)msg);
                 goto fail;
             }
@@ -227,7 +227,7 @@ struct n1_detectors *n1_detectors_new(const struct n1_detect_opts *opts,
         }
         d->ctx.match = pcre2_match_data_create(1, NULL);
         if (d->ctx.match == NULL) {
-            n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM match data");
+            n1_err_oom(err, "for the ignore pattern match data");
             goto fail;
         }
     }

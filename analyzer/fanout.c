@@ -139,8 +139,7 @@ static int note_rows(struct fanout *f, struct fo_group *g, size_t from,
         }
         nv = realloc(g->row_of, nc * sizeof(*nv));
         if (nv == NULL) {
-            n1_err_set(&f->base.ctx->err, N1_ESYS, NULL, 0,
-                       "NOMEM fanout rows");
+            n1_err_oom(&f->base.ctx->err, "keeping fan-out rows");
             return -1;
         }
         g->row_of = nv;
@@ -195,7 +194,7 @@ static int add_member(struct fanout *f, struct fo_group *g,
         struct fo_member *nm = realloc(g->members, nc * sizeof(*nm));
 
         if (nm == NULL) {
-            n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM fanout members");
+            n1_err_oom(&ctx->err, "keeping fan-out members");
             l->n_conns--;
             return -1;
         }
@@ -413,7 +412,7 @@ static struct fo_conn *get_conn(struct fanout *f, uint64_t id,
     }
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
-        n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM connection");
+        n1_err_oom(&ctx->err, "for a connection");
         return NULL;
     }
     c->node.id = id;
@@ -653,7 +652,7 @@ static struct n1_detector *fanout_new(struct n1_detect_ctx *ctx)
     f->base.ctx = ctx;
     return &f->base;
 oom:
-    n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM fanout");
+    n1_err_oom(&ctx->err, "for the fanout detector");
     return NULL;
 }
 

@@ -305,8 +305,7 @@ int n1_loop_add_row(struct n1_detect_ctx *ctx, struct n1_loop *l,
     }
     return 0;
 oom:
-    n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM loop of %llu",
-               (unsigned long long)l->count);
+    n1_err_oom(&ctx->err, "keeping the key rows of a loop");
     return -1;
 }
 
@@ -338,7 +337,7 @@ int n1_loop_add(struct n1_detect_ctx *ctx, struct n1_loop *l,
     if (norm->n_lits > 16) {
         lits = malloc(norm->n_lits * sizeof(*lits));
         if (lits == NULL) {
-            n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM literals");
+            n1_err_oom(&ctx->err, "keeping the literals of a loop");
             return -1;
         }
     }
@@ -365,7 +364,7 @@ int n1_loop_add_conn(struct n1_detect_ctx *ctx, struct n1_loop *l,
         uint64_t *nv = realloc(l->conns, nc * sizeof(*nv));
 
         if (nv == NULL) {
-            n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM connections");
+            n1_err_oom(&ctx->err, "keeping the connections of a loop");
             return -1;
         }
         l->conns = nv;
@@ -492,7 +491,7 @@ struct n1_loop *n1_loop_new(struct n1_detect_ctx *ctx,
     }
     return l;
 oom:
-    n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM new loop");
+    n1_err_oom(&ctx->err, "for a new loop");
     n1_loop_free(l);
     return NULL;
 }
@@ -503,7 +502,7 @@ void n1_loop_free(struct n1_loop *l)
         return;
     }
     for (size_t i = 0; i < l->n_rows; i++) {
-        free((void *)l->rows[i].lits);
+        free(l->rows[i].lits);
     }
     for (size_t i = 0; i < 3; i++) {
         n1_stmt_rec_unref(l->cand[i]);
@@ -648,7 +647,7 @@ int n1_loop_report(struct n1_detect_ctx *ctx, const struct n1_loop *l,
     ret = 1;
     goto out;
 oom:
-    n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM finding");
+    n1_err_oom(&ctx->err, "building a finding");
 out:
     if (have_rw) {
         n1_rewrite_cleanup(&rw);

@@ -158,7 +158,7 @@ static int np_statement(struct n1_loop_conns *t, const struct n1_event *ev,
     }
     rec = n1_stmt_rec_new(ctx, ev, norm, sh, c->lc.seq);
     if (rec == NULL) {
-        n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM statement record");
+        n1_err_oom(&ctx->err, "for a statement record");
         return -1;
     }
     n1_stmt_rec_unref(c->hist[c->hpos % HIST]);

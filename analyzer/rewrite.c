@@ -686,7 +686,7 @@ oom:
     free(subq_sql);
     n1_rw_keyset_free(&ks);
     n1_rewrite_cleanup(out);
-    n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM building a rewrite");
+    n1_err_oom(err, "building a rewrite");
     return -1;
 }
 

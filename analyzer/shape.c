@@ -928,7 +928,7 @@ struct n1_shape_cache *n1_shape_cache_new(size_t cap, struct n1_error *err)
     c->mask = sz - 1;
     return c;
 oom:
-    n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM shape cache of %zu", sz);
+    n1_err_oom(err, "for the shape cache");
     free(c);
     return NULL;
 }

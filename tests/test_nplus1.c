@@ -593,7 +593,7 @@ static void test_nplus1_ignore_patterns(void **state)
     o.ignore_patterns = bad;
     assert_null(n1_detectors_new(&o, feed_sink, NULL, &err));
     assert_int_equal(err.code, N1_ERULES);
-    assert_non_null(strstr(err.message, "RULES ignore pattern 1"));
+    assert_non_null(strstr(err.message, "ignore pattern 1"));
 }
 
 static void test_nplus1_slow_log_timing(void **state)

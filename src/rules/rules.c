@@ -445,7 +445,7 @@ static char *read_line(char *buf, int size, void *stream)
         body--;
     }
     if (memchr(s, '\0', n) != NULL) {
-        fail(p, N1_ERULES, "NUL byte in line");
+        fail(p, N1_ERULES, "a NUL byte in the line");
         return NULL;
     }
     if (body > N1_RULES_MAX_LINE || n + 1 > (size_t)size) {
@@ -730,20 +730,20 @@ oom:
 }
 
 /* Replaces an owned string field. */
-static int set_text(struct parse *p, const char **field, const char *v)
+static int set_text(struct parse *p, char **field, const char *v)
 {
     char *s = dupstr(v);
 
     if (s == NULL) {
         return nomem(p);
     }
-    free((char *)*field);
+    free(*field);
     *field = s;
     return 1;
 }
 
 /* Appends " v" to an owned string field (a continuation line). */
-static int append_text(struct parse *p, const char **field, const char *v)
+static int append_text(struct parse *p, char **field, const char *v)
 {
     size_t a = *field != NULL ? strlen(*field) : 0;
     size_t b = strlen(v);
@@ -752,7 +752,7 @@ static int append_text(struct parse *p, const char **field, const char *v)
     if (b == 0) {
         return 1;
     }
-    s = realloc((char *)*field, a + b + 2);
+    s = realloc(*field, a + b + 2);
     if (s == NULL) {
         return nomem(p);
     }
@@ -1032,7 +1032,7 @@ int n1_rules_load_file(struct n1_rules *r, const char *path,
         for (const char *c = buf; c < z; c++) {
             line += *c == '\n';
         }
-        n1_err_set(err, N1_ERULES, path, line, "NUL byte in line");
+        n1_err_set(err, N1_ERULES, path, line, "a NUL byte in the line");
         goto out;
     }
     buf[n] = '\0';
@@ -1062,8 +1062,8 @@ void n1_rules_free(struct n1_rules *r)
     free(r->ignore);
     free(r->ignore_at);
     for (size_t i = 0; i < r->n_allow; i++) {
-        free((char *)r->allow[i].key);
-        free((char *)r->allow[i].value);
+        free(r->allow[i].key);
+        free(r->allow[i].value);
         pcre2_code_free(r->allow_re[i]);
     }
     free(r->allow);
@@ -1071,11 +1071,11 @@ void n1_rules_free(struct n1_rules *r)
     for (size_t i = 0; i < r->n_adv; i++) {
         struct n1_advice_rule *a = &r->adv[i];
 
-        free((char *)a->name);
-        free((char *)a->pattern);
-        free((char *)a->literal_pattern);
-        free((char *)a->message);
-        free((char *)a->advice);
+        free(a->name);
+        free(a->pattern);
+        free(a->literal_pattern);
+        free(a->message);
+        free(a->advice);
     }
     free(r->adv);
     free(r->adv_meta);

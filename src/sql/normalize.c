@@ -510,7 +510,7 @@ struct n1_normalizer *n1_normalizer_new(struct n1_error *err)
 
     n = calloc(1, sizeof(*n));
     if (n == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYS out of memory");
+        n1_err_oom(err, "normalising a statement");
         goto fail;
     }
     n1_strbuf_init(&n->text, NORM_MAX_BYTES);
@@ -535,7 +535,7 @@ struct n1_normalizer *n1_normalizer_new(struct n1_error *err)
        still matches. The stack is only mapped as it is used. */
     n->jstack = pcre2_jit_stack_create(32 * 1024, 64 * 1024 * 1024, NULL);
     if (n->md == NULL || n->mctx == NULL || n->jstack == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYS out of memory");
+        n1_err_oom(err, "normalising a statement");
         goto fail;
     }
     pcre2_jit_stack_assign(n->mctx, NULL, n->jstack);
@@ -1437,7 +1437,7 @@ int n1_normalize(struct n1_normalizer *n, const char *sql, size_t len,
 
             pcre2_get_error_message(rc, msg, sizeof(msg));
             n1_err_set(err, N1_ELIMIT, NULL, 0,
-                       "LIMIT tokenizer failed at byte %zu: %s", at,
+                       "tokenizer failed at byte %zu: %s", at,
                        (const char *)msg);
             return -1;
         }
@@ -1464,12 +1464,12 @@ int n1_normalize(struct n1_normalizer *n, const char *sql, size_t len,
     }
     if (e.failed) {
         n1_err_set(err, N1_ELIMIT, NULL, 0,
-                   "LIMIT statement of %zu bytes too large to normalise",
+                   "statement of %zu bytes too large to normalise",
                    len);
         return -1;
     }
     if (publish(&e, out) != 0) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYS out of memory");
+        n1_err_oom(err, "normalising a statement");
         return -1;
     }
     return 0;
