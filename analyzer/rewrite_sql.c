@@ -101,17 +101,6 @@ char *n1_rw_sb_take(struct n1_strbuf *sb)
     return s;
 }
 
-char *n1_rw_span_dup(const struct n1_shape *sh, struct n1_span sp)
-{
-    char *d = malloc(sp.len + 1);
-
-    if (d != NULL) {
-        memcpy(d, sh->text + sp.off, sp.len);
-        d[sp.len] = '\0';
-    }
-    return d;
-}
-
 int n1_rewrite_literal(struct n1_strbuf *sb, const struct n1_rw_lit *lit)
 {
     int rc = 0;
