@@ -20,6 +20,7 @@
 #include <xxhash.h>
 
 #include "analyzer/rewrite_int.h"
+#include "sql/sqlword.h"
 
 struct edit {
     size_t off;   /* where in the text */
@@ -750,12 +751,6 @@ static int word_cmp(const void *key, const void *elem)
     return strcmp((const char *)key, *(const char *const *)elem);
 }
 
-static int is_word_byte(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '_' || c == '$' || c >= 0x80;
-}
-
 /* Skips a quoted run starting at s[i] (its opening quote); returns the
    index just past its closing quote, or the end of the string. */
 static size_t skip_quoted(const char *s, size_t i)
@@ -796,11 +791,11 @@ void n1_rw_upper_keywords(char *sql)
             prev[0] = '\0';
             continue;
         }
-        if (!is_word_byte(c)) {
+        if (!n1_sqlword_byte(c)) {
             i++;
             continue;
         }
-        while (is_word_byte((unsigned char)sql[i])) {
+        while (n1_sqlword_byte((unsigned char)sql[i])) {
             i++;
         }
         len = i - start;

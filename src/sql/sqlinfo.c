@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sql/sqlinfo.h"
+#include "sql/sqlword.h"
 
 #define MAX_DEPTH 64
 #define WORD_MAX 96
@@ -39,13 +40,6 @@ struct scanner {
     size_t len;    /* its bytes */
     size_t pos;    /* next byte to read */
 };
-
-/* Word characters: letters, digits, _ and $, and every non-ASCII byte
-   (identifiers may be UTF-8). */
-static int is_word_char(unsigned char c)
-{
-    return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
-}
 
 static void put_char(struct tok *t, size_t *n, char c)
 {
@@ -82,10 +76,10 @@ static int read_part(struct scanner *sc, struct tok *t, size_t *n)
         }
         return 1;
     }
-    if (!is_word_char(c)) {
+    if (!n1_sqlword_byte(c)) {
         return 0;
     }
-    while (sc->pos < sc->len && is_word_char((unsigned char)sc->s[sc->pos])) {
+    while (sc->pos < sc->len && n1_sqlword_byte((unsigned char)sc->s[sc->pos])) {
         put_char(t, n, sc->s[sc->pos]);
         sc->pos++;
     }
@@ -120,12 +114,12 @@ static void next_tok(struct scanner *sc, struct tok *t)
         t->type = TOK_STRING;
         return;
     }
-    if (c == '`' || is_word_char(c)) {
+    if (c == '`' || n1_sqlword_byte(c)) {
         /* A name: parts joined by dots (db.t, `db`.`t`). */
         read_part(sc, t, &n);
         while (sc->pos + 1 < sc->len && sc->s[sc->pos] == '.' &&
                (sc->s[sc->pos + 1] == '`' ||
-                is_word_char((unsigned char)sc->s[sc->pos + 1]))) {
+                n1_sqlword_byte((unsigned char)sc->s[sc->pos + 1]))) {
             put_char(t, &n, '.');
             sc->pos++;
             read_part(sc, t, &n);
