@@ -614,6 +614,123 @@ static const char *unquote(const char *v, size_t *n)
     return v;
 }
 
+/* A NUL-terminated copy of the n bytes at s; NULL when memory ran out. */
+static char *dupmem(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+
+    if (d != NULL) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+/* fingerprint = 16 hex digits. Returns 1, or 0 with the error set. */
+static int allow_fingerprint(struct parse *p, const char *v, struct n1_allow *e)
+{
+    for (size_t i = 0; i < 16; i++) {
+        if (!isxdigit((unsigned char)v[i])) {
+            return fail(p, N1_ERULES,
+                        "bad fingerprint '%s' in [allow] (16 hex digits)", v);
+        }
+    }
+    if (v[16] != '\0') {
+        return fail(p, N1_ERULES,
+                    "bad fingerprint '%s' in [allow] (16 hex digits)", v);
+    }
+    e->fingerprint = (uint64_t)strtoull(v, NULL, 16);
+    return 1;
+}
+
+/*
+ * tag = key=glob (blanks around the =, the glob may be quoted): *key and
+ * *glob receive owned copies. Returns 1, or 0 with the error set.
+ */
+static int allow_tag(struct parse *p, const char *v, char **key, char **glob)
+{
+    const char *eq = strchr(v, '=');
+    size_t kn = eq != NULL ? (size_t)(eq - v) : 0;
+    const char *g = NULL;
+    size_t gn;
+
+    while (kn > 0 && isspace((unsigned char)v[kn - 1])) {
+        kn--;
+    }
+    if (eq == NULL || kn == 0) {
+        return fail(p, N1_ERULES, "bad tag '%s' in [allow] (expected key=glob)",
+                    v);
+    }
+    g = eq + 1;
+    while (isspace((unsigned char)*g)) {
+        g++;
+    }
+    gn = strlen(g);
+    g = unquote(g, &gn);
+    *key = dupmem(v, kn);
+    *glob = dupmem(g, gn);
+    if (*key == NULL || *glob == NULL) {
+        return nomem(p); /* the caller frees what was copied */
+    }
+    return 1;
+}
+
+/* statement = pattern. Returns 1, or 0 with the error set. */
+static int allow_statement(struct parse *p, const char *v, pcre2_code **re)
+{
+    char msg[128];
+    size_t off = 0;
+
+    *re = compile(v, msg, sizeof(msg), &off);
+    if (*re == NULL) {
+        return fail(p, N1_ERULES,
+                    "bad pattern for 'statement' in [allow] at offset %zu: %s",
+                    off, msg);
+    }
+    return 1;
+}
+
+/*
+ * Reads the value v of one key of [allow] into e (and *re for a
+ * statement pattern, *k and *val for owned strings). Returns 1, or 0
+ * with the error set.
+ */
+static int allow_entry(struct parse *p, const char *key, const char *v,
+                       struct n1_allow *e, pcre2_code **re, char **k,
+                       char **val)
+{
+    size_t gn;
+    const char *g = NULL;
+
+    if (strcmp(key, "fingerprint") == 0) {
+        e->kind = N1_ALLOW_FINGERPRINT;
+        if (!allow_fingerprint(p, v, e)) {
+            return 0;
+        }
+    } else if (strcmp(key, "table") == 0) {
+        e->kind = N1_ALLOW_TABLE;
+        if (v[0] == '\0') {
+            return fail(p, N1_ERULES, "empty table in [allow]");
+        }
+    } else if (strcmp(key, "location") == 0) {
+        e->kind = N1_ALLOW_LOCATION;
+    } else if (strcmp(key, "tag") == 0) {
+        e->kind = N1_ALLOW_TAG;
+        return allow_tag(p, v, k, val);
+    } else if (strcmp(key, "statement") == 0) {
+        e->kind = N1_ALLOW_STATEMENT;
+        if (!allow_statement(p, v, re)) {
+            return 0;
+        }
+    } else {
+        return fail(p, N1_ERULES, "unknown key '%s' in [allow]", key);
+    }
+    gn = strlen(v);
+    g = e->kind == N1_ALLOW_LOCATION ? unquote(v, &gn) : v;
+    *val = dupmem(g, gn);
+    return *val != NULL ? 1 : nomem(p);
+}
+
 static int add_allow(struct parse *p, const char *key, const char *v)
 {
     struct n1_rules *r = p->r;
@@ -624,95 +741,14 @@ static int add_allow(struct parse *p, const char *key, const char *v)
     size_t cap = r->cap_allow;
 
     memset(&e, 0, sizeof(e));
-    if (strcmp(key, "fingerprint") == 0) {
-        unsigned long long x = 0;
-        char *end = NULL;
-
-        e.kind = N1_ALLOW_FINGERPRINT;
-        for (size_t i = 0; i < 16; i++) {
-            if (!isxdigit((unsigned char)v[i])) {
-                return fail(p, N1_ERULES,
-                            "bad fingerprint '%s' in [allow] (16 hex digits)",
-                            v);
-            }
-        }
-        if (v[16] != '\0') {
-            return fail(p, N1_ERULES,
-                        "bad fingerprint '%s' in [allow] (16 hex digits)", v);
-        }
-        x = strtoull(v, &end, 16);
-        e.fingerprint = (uint64_t)x;
-    } else if (strcmp(key, "table") == 0) {
-        e.kind = N1_ALLOW_TABLE;
-        if (v[0] == '\0') {
-            return fail(p, N1_ERULES, "empty table in [allow]");
-        }
-    } else if (strcmp(key, "location") == 0) {
-        e.kind = N1_ALLOW_LOCATION;
-    } else if (strcmp(key, "tag") == 0) {
-        const char *eq = strchr(v, '=');
-        size_t kn = eq != NULL ? (size_t)(eq - v) : 0;
-        const char *g = NULL;
-        size_t gn;
-
-        e.kind = N1_ALLOW_TAG;
-        while (kn > 0 && isspace((unsigned char)v[kn - 1])) {
-            kn--;
-        }
-        if (eq == NULL || kn == 0) {
-            return fail(p, N1_ERULES,
-                        "bad tag '%s' in [allow] (expected key=glob)", v);
-        }
-        g = eq + 1;
-        while (isspace((unsigned char)*g)) {
-            g++;
-        }
-        gn = strlen(g);
-        g = unquote(g, &gn);
-        k = malloc(kn + 1);
-        val = malloc(gn + 1);
-        if (k == NULL || val == NULL) {
-            goto oom;
-        }
-        memcpy(k, v, kn);
-        k[kn] = '\0';
-        memcpy(val, g, gn);
-        val[gn] = '\0';
-    } else if (strcmp(key, "statement") == 0) {
-        char msg[128];
-        size_t off = 0;
-
-        e.kind = N1_ALLOW_STATEMENT;
-        re = compile(v, msg, sizeof(msg), &off);
-        if (re == NULL) {
-            return fail(p, N1_ERULES,
-                        "bad pattern for 'statement' in [allow] at offset "
-                        "%zu: %s",
-                        off, msg);
-        }
-    } else {
-        return fail(p, N1_ERULES, "unknown key '%s' in [allow]", key);
-    }
-    if (e.kind == N1_ALLOW_LOCATION) {
-        size_t gn = strlen(v);
-        const char *g = unquote(v, &gn);
-
-        val = malloc(gn + 1);
-        if (val == NULL) {
-            goto oom;
-        }
-        memcpy(val, g, gn);
-        val[gn] = '\0';
-    } else if (val == NULL) {
-        val = dupstr(v);
-        if (val == NULL) {
-            goto oom;
-        }
+    if (!allow_entry(p, key, v, &e, &re, &k, &val)) {
+        goto fail;
     }
     if (grow((void **)&r->allow, &cap, r->n_allow, sizeof(*r->allow)) != 0 ||
         grow((void **)&r->allow_re, &r->cap_allow, r->n_allow,
              sizeof(*r->allow_re)) != 0) {
-        goto oom;
+        nomem(p);
+        goto fail;
     }
     e.key = k;
     e.value = val;
@@ -722,11 +758,11 @@ static int add_allow(struct parse *p, const char *key, const char *v)
     r->allow_re[r->n_allow] = re;
     r->n_allow++;
     return 1;
-oom:
+fail:
     free(k);
     free(val);
     pcre2_code_free(re);
-    return nomem(p);
+    return 0;
 }
 
 /* Replaces an owned string field. */

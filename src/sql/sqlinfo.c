@@ -79,7 +79,8 @@ static int read_part(struct scanner *sc, struct tok *t, size_t *n)
     if (!n1_sqlword_byte(c)) {
         return 0;
     }
-    while (sc->pos < sc->len && n1_sqlword_byte((unsigned char)sc->s[sc->pos])) {
+    while (sc->pos < sc->len &&
+           n1_sqlword_byte((unsigned char)sc->s[sc->pos])) {
         put_char(t, n, sc->s[sc->pos]);
         sc->pos++;
     }
