@@ -162,7 +162,7 @@ struct n1_adviser *n1_adviser_new(const struct n1_rules *r,
     return a;
 oom:
     n1_adviser_free(a);
-    n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM adviser rules");
+    n1_err_oom(err, "compiling the adviser rules");
     return NULL;
 }
 

@@ -127,7 +127,7 @@ int n1_conntab_each(struct n1_detect_ctx *ctx, struct n1_conntab *t,
 
     all = n1_conntab_list(t, &n, &oom);
     if (oom) {
-        n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM connection list");
+        n1_err_oom(&ctx->err, "listing the connections");
         return -1;
     }
     for (size_t i = 0; i < n && (rc == 0 || keep_going); i++) {
@@ -145,7 +145,7 @@ int n1_loop_conns_init(struct n1_loop_conns *t, struct n1_detect_ctx *ctx,
     t->ctx = ctx;
     t->ops = ops;
     if (n1_conntab_init(&t->tab, ctx->opts.max_connections) < 0) {
-        n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM connection table");
+        n1_err_oom(&ctx->err, "for a connection table");
         return -1;
     }
     return 0;
@@ -248,7 +248,7 @@ static struct n1_loop_conn *get_loop_conn(struct n1_loop_conns *t, uint64_t id)
     }
     if (c == NULL || c->loops == NULL) {
         free(c);
-        n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM connection");
+        n1_err_oom(&ctx->err, "for a connection");
         return NULL;
     }
     c->node.id = id;
@@ -362,7 +362,7 @@ struct n1_detector *n1_loop_detector_new(struct n1_detect_ctx *ctx,
     struct n1_loop_detector *d = calloc(1, sizeof(*d));
 
     if (d == NULL) {
-        n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM %s", ops->name);
+        n1_err_oom(&ctx->err, "for a detector");
         return NULL;
     }
     if (n1_loop_conns_init(&d->conns, ctx, cops) < 0) {

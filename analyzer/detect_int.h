@@ -16,6 +16,7 @@
 #include "analyzer/detector.h"
 #include "analyzer/rewrite.h"
 #include "analyzer/shape.h"
+#include "rules/rules.h"
 
 struct n1_detect_ctx {
     struct n1_detect_opts opts;    /* copy of the caller's options */
@@ -191,10 +192,37 @@ uint64_t n1_norm_lit_hash(const struct n1_norm *norm);
 int n1_loop_report(struct n1_detect_ctx *ctx, const struct n1_loop *l,
                    enum n1_finding_kind kind, const struct n1_stmt_rec *parent);
 
-/* The detectors, made by the registry. NULL with ctx->err on failure. */
-struct n1_detector *n1_nplus1_new(struct n1_detect_ctx *ctx);
-struct n1_detector *n1_duplicate_new(struct n1_detect_ctx *ctx);
-struct n1_detector *n1_fanout_new(struct n1_detect_ctx *ctx);
+/*
+ * One detector as the registry, the option defaults and the rules see it.
+ * Each detector's file defines its descriptor; analyzer/detectors.c lists
+ * them, and everything that enumerates detectors walks that list.
+ */
+struct n1_detector_desc {
+    const char *name;          /* its rules section, = the kind's name */
+    enum n1_finding_kind kind; /* what it reports; indexes the rules'
+                                  per-kind thresholds */
+    size_t enable_off;         /* offsetof(struct n1_detect_opts, its
+                                  enable flag, an int) */
+    /* Sets its thresholds in *o to the defaults in detector.h. */
+    void (*defaults)(struct n1_detect_opts *o);
+    /* Copies its rules section into *o. */
+    void (*apply)(const struct n1_detector_rules *dr,
+                  struct n1_detect_opts *o);
+    /* Makes the detector; NULL with ctx->err set on failure. */
+    struct n1_detector *(*create)(struct n1_detect_ctx *ctx);
+};
+
+extern const struct n1_detector_desc n1_nplus1_desc;
+extern const struct n1_detector_desc n1_duplicate_desc;
+extern const struct n1_detector_desc n1_fanout_desc;
+
+/* Every detector, in the order events reach them (detectors.c). */
+extern const struct n1_detector_desc *const n1_detector_table[];
+extern const size_t n1_detector_count;
+
+/* The enable flag of d in *o. */
+int *n1_detector_enabled(const struct n1_detector_desc *d,
+                         struct n1_detect_opts *o);
 
 /* 1 when both timestamps are known and b - a exceeds ms. */
 int n1_gap_exceeded(int64_t a, int64_t b, unsigned ms);

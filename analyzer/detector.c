@@ -24,16 +24,10 @@
 void n1_detect_opts_default(struct n1_detect_opts *o)
 {
     memset(o, 0, sizeof(*o));
-    o->min_repeats = 5;
-    o->min_distinct_keys = 3;
-    o->max_gap_ms = 2000;
-    o->max_gap_statements = 50;
-    o->min_batch_items = 20;
-    o->error_repeats = 100;
-    o->dup_min_repeats = 5;
-    o->fanout_window_ms = 1000;
-    o->fanout_min_conns = 5;
-    o->fanout_max_stmts = 1;
+    for (size_t i = 0; i < n1_detector_count; i++) {
+        n1_detector_table[i]->defaults(o);
+        *n1_detector_enabled(n1_detector_table[i], o) = 1;
+    }
     o->idle_ms = 60000;
     o->max_connections = 10000;
     o->max_loops_per_conn = 16;
@@ -45,9 +39,6 @@ void n1_detect_opts_default(struct n1_detect_opts *o)
     o->max_fanout_members = 4096;
     o->shape_cache = 4096;
     o->ignore_default_noise = 1;
-    o->enable_nplus1 = 1;
-    o->enable_duplicate = 1;
-    o->enable_fanout = 1;
 }
 
 uint64_t n1_finding_id(enum n1_finding_kind kind, uint64_t fingerprint,
@@ -165,7 +156,7 @@ uint64_t n1_tags_ident(const struct n1_norm *norm)
 
 struct n1_detectors {
     struct n1_detect_ctx ctx;
-    struct n1_detector *det[3];
+    struct n1_detector *det[N1_FIND_KIND_COUNT]; /* one per kind at most */
     size_t n_det;
     int64_t last_sweep_us; /* log time of the last automatic tick */
 };
@@ -190,7 +181,7 @@ struct n1_detectors *n1_detectors_new(const struct n1_detect_opts *opts,
     }
     d = calloc(1, sizeof(*d));
     if (d == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM detectors");
+        n1_err_oom(err, "for the detectors");
         return NULL;
     }
     d->ctx.opts = *opts;
@@ -213,7 +204,7 @@ struct n1_detectors *n1_detectors_new(const struct n1_detect_opts *opts,
     if (opts->n_ignore_patterns > 0) {
         d->ctx.ignore = calloc(opts->n_ignore_patterns, sizeof(void *));
         if (d->ctx.ignore == NULL) {
-            n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM ignore patterns");
+            n1_err_oom(err, "compiling the ignore patterns");
             goto fail;
         }
         for (size_t i = 0; i < opts->n_ignore_patterns; i++) {
@@ -228,7 +219,7 @@ struct n1_detectors *n1_detectors_new(const struct n1_detect_opts *opts,
 
                 pcre2_get_error_message(ec, msg, sizeof(msg));
                 n1_err_set(err, N1_ERULES, NULL, 0,
-                           "RULES ignore pattern %zu at offset %zu: %s", i + 1,
+                           "ignore pattern %zu at offset %zu: %s", i + 1,
                            (size_t)eo, (const char *)msg);
                 goto fail;
             }
@@ -236,24 +227,17 @@ struct n1_detectors *n1_detectors_new(const struct n1_detect_opts *opts,
         }
         d->ctx.match = pcre2_match_data_create(1, NULL);
         if (d->ctx.match == NULL) {
-            n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM match data");
+            n1_err_oom(err, "for the ignore pattern match data");
             goto fail;
         }
     }
-    if (opts->enable_nplus1) {
-        d->det[d->n_det] = n1_nplus1_new(&d->ctx);
-        if (d->det[d->n_det++] == NULL) {
-            goto fail_ctx;
+    for (size_t i = 0; i < n1_detector_count; i++) {
+        const struct n1_detector_desc *dd = n1_detector_table[i];
+
+        if (!*n1_detector_enabled(dd, &d->ctx.opts)) {
+            continue;
         }
-    }
-    if (opts->enable_duplicate) {
-        d->det[d->n_det] = n1_duplicate_new(&d->ctx);
-        if (d->det[d->n_det++] == NULL) {
-            goto fail_ctx;
-        }
-    }
-    if (opts->enable_fanout) {
-        d->det[d->n_det] = n1_fanout_new(&d->ctx);
+        d->det[d->n_det] = dd->create(&d->ctx);
         if (d->det[d->n_det++] == NULL) {
             goto fail_ctx;
         }

@@ -86,7 +86,27 @@ static const struct n1_detector_ops duplicate_ops = {
     .low_water = n1_loop_detector_low_water,
 };
 
-struct n1_detector *n1_duplicate_new(struct n1_detect_ctx *ctx)
+static struct n1_detector *duplicate_new(struct n1_detect_ctx *ctx)
 {
     return n1_loop_detector_new(ctx, &duplicate_ops, &dup_conns_ops);
 }
+
+static void duplicate_defaults(struct n1_detect_opts *o)
+{
+    o->dup_min_repeats = 5;
+}
+
+static void duplicate_apply(const struct n1_detector_rules *dr,
+                            struct n1_detect_opts *o)
+{
+    o->dup_min_repeats = dr->min_repeats;
+}
+
+const struct n1_detector_desc n1_duplicate_desc = {
+    .name = "duplicate",
+    .kind = N1_FIND_DUPLICATE,
+    .enable_off = offsetof(struct n1_detect_opts, enable_duplicate),
+    .defaults = duplicate_defaults,
+    .apply = duplicate_apply,
+    .create = duplicate_new,
+};

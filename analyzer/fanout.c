@@ -139,8 +139,7 @@ static int note_rows(struct fanout *f, struct fo_group *g, size_t from,
         }
         nv = realloc(g->row_of, nc * sizeof(*nv));
         if (nv == NULL) {
-            n1_err_set(&f->base.ctx->err, N1_ESYS, NULL, 0,
-                       "NOMEM fanout rows");
+            n1_err_oom(&f->base.ctx->err, "keeping fan-out rows");
             return -1;
         }
         g->row_of = nv;
@@ -195,7 +194,7 @@ static int add_member(struct fanout *f, struct fo_group *g,
         struct fo_member *nm = realloc(g->members, nc * sizeof(*nm));
 
         if (nm == NULL) {
-            n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM fanout members");
+            n1_err_oom(&ctx->err, "keeping fan-out members");
             l->n_conns--;
             return -1;
         }
@@ -413,7 +412,7 @@ static struct fo_conn *get_conn(struct fanout *f, uint64_t id,
     }
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
-        n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM connection");
+        n1_err_oom(&ctx->err, "for a connection");
         return NULL;
     }
     c->node.id = id;
@@ -632,7 +631,7 @@ static void fo_low_water(struct n1_detector *det, n1_low_water_fn cb, void *ud)
 static const struct n1_detector_ops fanout_ops = {
     "fanout", fo_on_event, fo_tick, fo_finish, fo_free, fo_low_water};
 
-struct n1_detector *n1_fanout_new(struct n1_detect_ctx *ctx)
+static struct n1_detector *fanout_new(struct n1_detect_ctx *ctx)
 {
     struct fanout *f = calloc(1, sizeof(*f));
     size_t ng = ctx->opts.max_fanout_groups ? ctx->opts.max_fanout_groups : 1;
@@ -653,6 +652,30 @@ struct n1_detector *n1_fanout_new(struct n1_detect_ctx *ctx)
     f->base.ctx = ctx;
     return &f->base;
 oom:
-    n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM fanout");
+    n1_err_oom(&ctx->err, "for the fanout detector");
     return NULL;
 }
+
+static void fanout_defaults(struct n1_detect_opts *o)
+{
+    o->fanout_window_ms = 1000;
+    o->fanout_min_conns = 5;
+    o->fanout_max_stmts = 1;
+}
+
+static void fanout_apply(const struct n1_detector_rules *dr,
+                         struct n1_detect_opts *o)
+{
+    o->fanout_window_ms = dr->window_ms;
+    o->fanout_min_conns = dr->min_connections;
+    o->fanout_max_stmts = dr->max_statements;
+}
+
+const struct n1_detector_desc n1_fanout_desc = {
+    .name = "fanout",
+    .kind = N1_FIND_FANOUT,
+    .enable_off = offsetof(struct n1_detect_opts, enable_fanout),
+    .defaults = fanout_defaults,
+    .apply = fanout_apply,
+    .create = fanout_new,
+};

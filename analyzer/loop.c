@@ -305,8 +305,7 @@ int n1_loop_add_row(struct n1_detect_ctx *ctx, struct n1_loop *l,
     }
     return 0;
 oom:
-    n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM loop of %llu",
-               (unsigned long long)l->count);
+    n1_err_oom(&ctx->err, "keeping the key rows of a loop");
     return -1;
 }
 
@@ -338,7 +337,7 @@ int n1_loop_add(struct n1_detect_ctx *ctx, struct n1_loop *l,
     if (norm->n_lits > 16) {
         lits = malloc(norm->n_lits * sizeof(*lits));
         if (lits == NULL) {
-            n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM literals");
+            n1_err_oom(&ctx->err, "keeping the literals of a loop");
             return -1;
         }
     }
@@ -365,7 +364,7 @@ int n1_loop_add_conn(struct n1_detect_ctx *ctx, struct n1_loop *l,
         uint64_t *nv = realloc(l->conns, nc * sizeof(*nv));
 
         if (nv == NULL) {
-            n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM connections");
+            n1_err_oom(&ctx->err, "keeping the connections of a loop");
             return -1;
         }
         l->conns = nv;
@@ -492,7 +491,7 @@ struct n1_loop *n1_loop_new(struct n1_detect_ctx *ctx,
     }
     return l;
 oom:
-    n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM new loop");
+    n1_err_oom(&ctx->err, "for a new loop");
     n1_loop_free(l);
     return NULL;
 }
@@ -503,7 +502,7 @@ void n1_loop_free(struct n1_loop *l)
         return;
     }
     for (size_t i = 0; i < l->n_rows; i++) {
-        free((void *)l->rows[i].lits);
+        free(l->rows[i].lits);
     }
     for (size_t i = 0; i < 3; i++) {
         n1_stmt_rec_unref(l->cand[i]);
@@ -542,6 +541,79 @@ static int qualifies(const struct n1_detect_ctx *ctx, const struct n1_loop *l,
     return 0;
 }
 
+/* The rewrite's view of a loop whose statement parsed as sh. */
+static void rewrite_input(const struct n1_detect_ctx *ctx,
+                          const struct n1_loop *l, enum n1_finding_kind kind,
+                          const struct n1_stmt_rec *parent,
+                          const struct n1_shape *sh, struct n1_rw_input *in)
+{
+    memset(in, 0, sizeof(*in));
+    in->kind = kind;
+    in->shape = sh;
+    in->rows = l->rows;
+    in->n_rows = l->n_rows;
+    in->count = l->count;
+    in->distinct = l->distinct;
+    in->varies = l->varies;
+    in->rows_complete = l->rows_complete;
+    in->max_keys = ctx->opts.max_keys;
+    in->min_batch_items = ctx->opts.min_batch_items;
+    if (parent != NULL && parent->sql != NULL) {
+        in->parent_sql = parent->sql;
+        in->parent_column = parent->column;
+    }
+}
+
+/* Puts the rewrite (borrowed: it must outlive f) into the finding. */
+static void finding_rewrite(struct n1_finding *f, const struct n1_rewrite *rw)
+{
+    int offered = rw->sql != NULL || rw->pattern == N1_RW_RANGE ||
+                  rw->pattern == N1_RW_PAGINATION;
+
+    if (rw->pattern == N1_RW_RANGE || rw->pattern == N1_RW_PAGINATION) {
+        f->severity = N1_SEV_INFO;
+    }
+    f->key_columns = (const char *const *)rw->key_columns;
+    f->n_key_columns = rw->n_key_columns;
+    f->rewrite = rw->sql;
+    f->rewrite_kind = offered ? rw->kind : NULL;
+    f->advice = rw->advice;
+    f->round_trips_saved = rw->saved;
+}
+
+/* Fills what the finding takes from the loop itself and its parent. */
+static void finding_loop(struct n1_finding *f, const struct n1_loop *l,
+                         enum n1_finding_kind kind,
+                         const struct n1_stmt_rec *parent)
+{
+    f->id = n1_finding_id(kind, l->fp, l->location);
+    f->connection = kind == N1_FIND_FANOUT ? 0 : l->conn;
+    if (kind == N1_FIND_FANOUT) {
+        f->connections = l->conns;
+        f->n_connections = l->n_conns;
+    }
+    f->count = l->count;
+    f->distinct_keys = l->distinct;
+    f->fingerprint = l->fp;
+    f->fingerprint_text = l->fp_text;
+    f->sample = l->sample;
+    f->first_seen_us = l->first_us;
+    f->last_seen_us = l->last_us;
+    f->total_time_s = l->n_timed > 0 ? l->time_s : NAN;
+    f->parent_rows_sent = NAN;
+    if (parent != NULL) {
+        f->has_parent = 1;
+        f->parent_fingerprint = parent->fp;
+        f->parent_table = parent->table;
+        f->parent_rows_sent = parent->rows_sent;
+    }
+    f->tags = l->tags;
+    f->n_tags = l->n_tags;
+    f->location = l->location;
+    f->file = l->file;
+    f->line = l->line;
+}
+
 int n1_loop_report(struct n1_detect_ctx *ctx, const struct n1_loop *l,
                    enum n1_finding_kind kind, const struct n1_stmt_rec *parent)
 {
@@ -565,28 +637,15 @@ int n1_loop_report(struct n1_detect_ctx *ctx, const struct n1_loop *l,
     }
     table = n1_shape_name_dup(sh->text + sh->table.off, sh->table.len);
     if (table == NULL) {
-        goto oom;
+        n1_err_oom(&ctx->err, "building a finding");
+        goto out;
     }
     memset(&f, 0, sizeof(f));
     f.kind = kind;
     f.severity =
         l->count >= ctx->opts.error_repeats ? N1_SEV_ERROR : N1_SEV_WARNING;
     if (kind != N1_FIND_DUPLICATE) {
-        memset(&in, 0, sizeof(in));
-        in.kind = kind;
-        in.shape = sh;
-        in.rows = l->rows;
-        in.n_rows = l->n_rows;
-        in.count = l->count;
-        in.distinct = l->distinct;
-        in.varies = l->varies;
-        in.rows_complete = l->rows_complete;
-        in.max_keys = ctx->opts.max_keys;
-        in.min_batch_items = ctx->opts.min_batch_items;
-        if (parent != NULL && parent->sql != NULL) {
-            in.parent_sql = parent->sql;
-            in.parent_column = parent->column;
-        }
+        rewrite_input(ctx, l, kind, parent, sh, &in);
         if (n1_rewrite_build(&in, &rw, &ctx->err) < 0) {
             goto out;
         }
@@ -595,18 +654,7 @@ int n1_loop_report(struct n1_detect_ctx *ctx, const struct n1_loop *l,
             ret = 0;
             goto out;
         }
-        if (rw.pattern == N1_RW_RANGE || rw.pattern == N1_RW_PAGINATION) {
-            f.severity = N1_SEV_INFO;
-        }
-        f.key_columns = (const char *const *)rw.key_columns;
-        f.n_key_columns = rw.n_key_columns;
-        f.rewrite = rw.sql;
-        f.rewrite_kind = rw.sql != NULL || rw.pattern == N1_RW_RANGE ||
-                                 rw.pattern == N1_RW_PAGINATION
-                             ? rw.kind
-                             : NULL;
-        f.advice = rw.advice;
-        f.round_trips_saved = rw.saved;
+        finding_rewrite(&f, &rw);
     } else {
         /* A cache answers every repeat: only the first asks the server. */
         f.round_trips_saved = l->count - 1;
@@ -615,40 +663,12 @@ int n1_loop_report(struct n1_detect_ctx *ctx, const struct n1_loop *l,
                    "it, or hoist the query out of the loop) instead of "
                    "asking the server each time.";
     }
-    f.id = n1_finding_id(kind, l->fp, l->location);
+    finding_loop(&f, l, kind, parent);
     f.statement = n1_verb_name(sh->verb);
     f.table = table;
-    f.connection = kind == N1_FIND_FANOUT ? 0 : l->conn;
-    if (kind == N1_FIND_FANOUT) {
-        f.connections = l->conns;
-        f.n_connections = l->n_conns;
-    }
-    f.count = l->count;
-    f.distinct_keys = l->distinct;
-    f.fingerprint = l->fp;
-    f.fingerprint_text = l->fp_text;
-    f.sample = l->sample;
-    f.first_seen_us = l->first_us;
-    f.last_seen_us = l->last_us;
-    f.total_time_s = l->n_timed > 0 ? l->time_s : NAN;
-    f.parent_rows_sent = NAN;
-    if (parent != NULL) {
-        f.has_parent = 1;
-        f.parent_fingerprint = parent->fp;
-        f.parent_table = parent->table;
-        f.parent_rows_sent = parent->rows_sent;
-    }
-    f.tags = l->tags;
-    f.n_tags = l->n_tags;
-    f.location = l->location;
-    f.file = l->file;
-    f.line = l->line;
     ctx->stats.findings++;
     ctx->emit(ctx->ud, &f);
     ret = 1;
-    goto out;
-oom:
-    n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM finding");
 out:
     if (have_rw) {
         n1_rewrite_cleanup(&rw);

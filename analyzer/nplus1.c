@@ -158,7 +158,7 @@ static int np_statement(struct n1_loop_conns *t, const struct n1_event *ev,
     }
     rec = n1_stmt_rec_new(ctx, ev, norm, sh, c->lc.seq);
     if (rec == NULL) {
-        n1_err_set(&ctx->err, N1_ESYS, NULL, 0, "NOMEM statement record");
+        n1_err_oom(&ctx->err, "for a statement record");
         return -1;
     }
     n1_stmt_rec_unref(c->hist[c->hpos % HIST]);
@@ -185,7 +185,39 @@ static const struct n1_detector_ops nplus1_ops = {
     .low_water = n1_loop_detector_low_water,
 };
 
-struct n1_detector *n1_nplus1_new(struct n1_detect_ctx *ctx)
+static struct n1_detector *nplus1_new(struct n1_detect_ctx *ctx)
 {
     return n1_loop_detector_new(ctx, &nplus1_ops, &np_conns_ops);
 }
+
+static void nplus1_defaults(struct n1_detect_opts *o)
+{
+    o->min_repeats = 5;
+    o->min_distinct_keys = 3;
+    o->max_gap_ms = 2000;
+    o->max_gap_statements = 50;
+    o->min_batch_items = 20;
+    o->error_repeats = 100;
+}
+
+/* error_repeats is the registry's one value (0, never, is UINT_MAX);
+   min_distinct_keys also serves fanout. */
+static void nplus1_apply(const struct n1_detector_rules *dr,
+                         struct n1_detect_opts *o)
+{
+    o->min_repeats = dr->min_repeats;
+    o->min_distinct_keys = dr->min_distinct_keys;
+    o->max_gap_ms = dr->max_gap_ms;
+    o->max_gap_statements = dr->max_gap_statements;
+    o->min_batch_items = dr->min_batch_items;
+    o->error_repeats = dr->error_repeats > 0 ? dr->error_repeats : ~0u;
+}
+
+const struct n1_detector_desc n1_nplus1_desc = {
+    .name = "n_plus_one",
+    .kind = N1_FIND_N_PLUS_ONE,
+    .enable_off = offsetof(struct n1_detect_opts, enable_nplus1),
+    .defaults = nplus1_defaults,
+    .apply = nplus1_apply,
+    .create = nplus1_new,
+};

@@ -386,131 +386,157 @@ static int write_loop_advice(struct n1_strbuf *sb, enum n1_verb verb,
                   "keys with one DELETE ... WHERE key IN (...)");
 }
 
-static int write_advice(const struct n1_rw_input *in, struct n1_rewrite *out,
-                        const char *why, const char *subq_sql)
+/* Advice for the IN list, row IN and GROUP BY rewrites. */
+static int advice_keyed(struct n1_strbuf *sb, const struct n1_rw_input *in,
+                        const struct n1_rewrite *out, int writes)
 {
-    struct n1_strbuf sb;
-    const char *tbl = "the table";
-    char tbuf[128];
+    int rc = 0;
+
+    if (writes) {
+        rc |= write_loop_advice(sb, in->shape->verb, 1);
+        rc |= n1_strbuf_puts(sb, ".");
+        return rc;
+    }
+    if (in->kind == N1_FIND_FANOUT) {
+        rc |= n1_strbuf_puts(
+            sb, "Instead of one thread and one connection per key, run one "
+                "statement for all keys on one connection");
+    } else {
+        rc |= n1_strbuf_puts(
+            sb, "Load the rows for all keys in one query instead of one "
+                "query per key (ORM: eager loading, or a filter with IN on "
+                "the collected keys)");
+    }
+    rc |= n1_strbuf_puts(
+        sb, ", then map the rows back to their keys in the application");
+    if (out->pattern == N1_RW_GROUP_BY) {
+        rc |= n1_strbuf_puts(
+            sb, "; keys without rows are absent from the GROUP BY result");
+    }
+    rc |= n1_strbuf_puts(sb, ".");
+    return rc;
+}
+
+/* Advice when no rewrite is offered, with why when it is known. */
+static int advice_none(struct n1_strbuf *sb, enum n1_verb verb, int writes,
+                       const char *why)
+{
+    int rc = 0;
+
+    if (writes) {
+        rc |= write_loop_advice(sb, verb, 0);
+    } else {
+        rc |= n1_strbuf_puts(
+            sb, "The same statement runs once per iteration of a loop; "
+                "fetch what the loop needs in one statement before the "
+                "loop");
+    }
+    if (why != NULL) {
+        rc |= n1_strbuf_puts(sb, " (no rewrite offered: ");
+        rc |= n1_strbuf_puts(sb, why);
+        rc |= n1_strbuf_puts(sb, ")");
+    }
+    rc |= n1_strbuf_puts(sb, ".");
+    return rc;
+}
+
+/* The first sentence of the advice: what to do, by the pattern. */
+static int advice_pattern(struct n1_strbuf *sb, const struct n1_rw_input *in,
+                          const struct n1_rewrite *out, const char *why)
+{
     enum n1_verb verb = in->shape->verb;
     int writes = verb == N1_VERB_UPDATE || verb == N1_VERB_DELETE ||
                  verb == N1_VERB_INSERT;
+
+    switch (out->pattern) {
+    case N1_RW_IN_LIST:
+    case N1_RW_ROW_IN:
+    case N1_RW_GROUP_BY:
+        return advice_keyed(sb, in, out, writes);
+    case N1_RW_MULTI_INSERT:
+        return n1_strbuf_puts(
+            sb, "Insert the rows with one multi-row INSERT (ORM: bulk insert "
+                "/ bulk_create / insert_many) instead of one INSERT per row.");
+    case N1_RW_CASE_UPDATE:
+        return n1_strbuf_puts(
+            sb, "Update all rows in one statement: the per-row values go into "
+                "CASE on the key (or INSERT ... ON DUPLICATE KEY UPDATE with "
+                "one VALUES row per key) instead of one UPDATE per row.");
+    case N1_RW_RANGE:
+        return n1_strbuf_puts(
+            sb, "Each iteration scans one range: compute all buckets in one "
+                "grouped query (GROUP BY CASE WHEN col < a THEN 0 WHEN col < "
+                "b THEN 1 ... END, or a join with a table of ranges) instead "
+                "of one query per range. An IN list does not apply here.");
+    case N1_RW_PAGINATION:
+        return n1_strbuf_puts(
+            sb, "Pages are read with a growing OFFSET, which rescans every "
+                "skipped row: use keyset pagination (WHERE id > last seen id "
+                "ORDER BY id LIMIT n), or read everything in one query if the "
+                "caller needs it all.");
+    case N1_RW_BATCHED:
+        return n1_strbuf_puts(
+            sb, verb == N1_VERB_INSERT
+                    ? "The statement already inserts several rows at a "
+                      "time; nothing to do unless the batches are small."
+                    : "The statement already batches its keys with IN; "
+                      "nothing to do unless the batches are small.");
+    case N1_RW_UNSUPPORTED:
+    case N1_RW_NONE:
+        return advice_none(sb, verb, writes, why);
+    }
+    return 0;
+}
+
+/* The sentences after the first: round trips saved, batches, subquery. */
+static int advice_notes(struct n1_strbuf *sb, const struct n1_rw_input *in,
+                        const struct n1_rewrite *out, const char *subq_sql)
+{
+    const char *tbl = "the table";
+    char tbuf[128];
+    char saves[160];
+    char batches[200];
     int rc = 0;
 
     if (in->shape->table.len > 0) {
         tbl = n1_shape_str(in->shape, in->shape->table, tbuf, sizeof(tbuf));
     }
-    n1_strbuf_init(&sb, 0);
-    switch (out->pattern) {
-    case N1_RW_IN_LIST:
-    case N1_RW_ROW_IN:
-    case N1_RW_GROUP_BY:
-        if (writes) {
-            rc |= write_loop_advice(&sb, verb, 1);
-            rc |= n1_strbuf_puts(&sb, ".");
-            break;
-        }
-        if (in->kind == N1_FIND_FANOUT) {
-            rc |= n1_strbuf_puts(
-                &sb,
-                "Instead of one thread and one connection per key, run one "
-                "statement for all keys on one connection");
-        } else {
-            rc |= n1_strbuf_puts(
-                &sb,
-                "Load the rows for all keys in one query instead of one "
-                "query per key (ORM: eager loading, or a filter with IN on "
-                "the collected keys)");
-        }
-        rc |= n1_strbuf_puts(
-            &sb, ", then map the rows back to their keys in the application");
-        if (out->pattern == N1_RW_GROUP_BY) {
-            rc |= n1_strbuf_puts(
-                &sb, "; keys without rows are absent from the GROUP BY result");
-        }
-        rc |= n1_strbuf_puts(&sb, ".");
-        break;
-    case N1_RW_MULTI_INSERT:
-        rc |= n1_strbuf_puts(
-            &sb,
-            "Insert the rows with one multi-row INSERT (ORM: bulk insert / "
-            "bulk_create / insert_many) instead of one INSERT per row.");
-        break;
-    case N1_RW_CASE_UPDATE:
-        rc |= n1_strbuf_puts(
-            &sb, "Update all rows in one statement: the per-row values go into "
-                 "CASE on the key (or INSERT ... ON DUPLICATE KEY UPDATE with "
-                 "one VALUES row per key) instead of one UPDATE per row.");
-        break;
-    case N1_RW_RANGE:
-        rc |= n1_strbuf_puts(
-            &sb,
-            "Each iteration scans one range: compute all buckets in one "
-            "grouped query (GROUP BY CASE WHEN col < a THEN 0 WHEN col < b "
-            "THEN 1 ... END, or a join with a table of ranges) instead of "
-            "one query per range. An IN list does not apply here.");
-        break;
-    case N1_RW_PAGINATION:
-        rc |= n1_strbuf_puts(
-            &sb, "Pages are read with a growing OFFSET, which rescans every "
-                 "skipped row: use keyset pagination (WHERE id > last seen id "
-                 "ORDER BY id LIMIT n), or read everything in one query if the "
-                 "caller needs it all.");
-        break;
-    case N1_RW_BATCHED:
-        rc |= n1_strbuf_puts(
-            &sb, verb == N1_VERB_INSERT
-                     ? "The statement already inserts several rows at a "
-                       "time; nothing to do unless the batches are small."
-                     : "The statement already batches its keys with IN; "
-                       "nothing to do unless the batches are small.");
-        break;
-    case N1_RW_UNSUPPORTED:
-    case N1_RW_NONE:
-        if (writes) {
-            rc |= write_loop_advice(&sb, verb, 0);
-        } else {
-            rc |= n1_strbuf_puts(
-                &sb, "The same statement runs once per iteration of a loop; "
-                     "fetch what the loop needs in one statement before the "
-                     "loop");
-        }
-        if (why != NULL) {
-            rc |= n1_strbuf_puts(&sb, " (no rewrite offered: ");
-            rc |= n1_strbuf_puts(&sb, why);
-            rc |= n1_strbuf_puts(&sb, ")");
-        }
-        rc |= n1_strbuf_puts(&sb, ".");
-        break;
-    }
     if (out->saved > 0) {
-        char num[160];
-
-        snprintf(num, sizeof(num), " Saves %llu of %llu round trips on %s.",
+        snprintf(saves, sizeof(saves), " Saves %llu of %llu round trips on %s.",
                  (unsigned long long)out->saved, (unsigned long long)in->count,
                  tbl);
-        rc |= n1_strbuf_puts(&sb, num);
+        rc |= n1_strbuf_puts(sb, saves);
     }
     if (out->sql != NULL && out->batches > 1) {
-        char num[200];
-
-        snprintf(num, sizeof(num),
+        snprintf(batches, sizeof(batches),
                  " The statement lists the first %llu keys only; run it in "
                  "%llu batches of at most %llu to cover all of them.",
                  (unsigned long long)out->keys_listed,
                  (unsigned long long)out->batches,
                  (unsigned long long)out->keys_listed);
-        rc |= n1_strbuf_puts(&sb, num);
+        rc |= n1_strbuf_puts(sb, batches);
     } else if (out->sql != NULL && !in->rows_complete) {
         rc |= n1_strbuf_puts(
-            &sb, " Some executions were not kept, so the list may miss keys.");
+            sb, " Some executions were not kept, so the list may miss keys.");
     }
     if (subq_sql != NULL) {
         rc |= n1_strbuf_puts(
-            &sb, " The keys come from the query that ran just before the loop, "
-                 "so one statement can do both: ");
-        rc |= n1_strbuf_puts(&sb, subq_sql);
+            sb, " The keys come from the query that ran just before the loop, "
+                "so one statement can do both: ");
+        rc |= n1_strbuf_puts(sb, subq_sql);
     }
+    return rc;
+}
+
+static int write_advice(const struct n1_rw_input *in, struct n1_rewrite *out,
+                        const char *why, const char *subq_sql)
+{
+    struct n1_strbuf sb;
+    int rc = 0;
+
+    n1_strbuf_init(&sb, 0);
+    rc |= advice_pattern(&sb, in, out, why);
+    rc |= advice_notes(&sb, in, out, subq_sql);
     if (rc != 0) {
         n1_strbuf_cleanup(&sb);
         return -1;
@@ -524,149 +550,200 @@ static uint64_t ceil_div(uint64_t a, uint64_t b)
     return b == 0 ? 0 : (a + b - 1) / b;
 }
 
-int n1_rewrite_build(const struct n1_rw_input *in, struct n1_rewrite *out,
-                     struct n1_error *err)
+/* What n1_rewrite_build() works out before it writes the advice. */
+struct build {
+    const struct n1_rw_input *in;
+    struct n1_rewrite *out;
+    struct n1_rw_plan p;    /* keys and what varies */
+    size_t max;             /* keys listed in one statement at most */
+    struct n1_rw_keyset ks; /* the distinct keys of the kept rows */
+    char *subq_sql;         /* the rewrite with the parent as a subquery */
+    const char *why;        /* why no rewrite is offered, or NULL */
+    uint64_t total_keys;    /* keys (or rows) the batches must cover */
+};
+
+/* INSERT: one multi-row INSERT, or why not. Returns as build_plan(). */
+static int build_insert(struct build *b)
 {
+    const struct n1_rw_input *in = b->in;
     const struct n1_shape *sh = in->shape;
-    size_t max = in->max_keys ? in->max_keys : DEFAULT_MAX_KEYS;
+    const struct n1_rw_plan *p = &b->p;
+    struct n1_rewrite *out = b->out;
+    unsigned vslot = 0;
+
+    if (insert_keycols(in, out) < 0) {
+        return -1;
+    }
+    if (!p->vary_values) {
+        b->why = "no value of the row changes";
+    } else if (sh->values_collapsed && !sh->insert_select && !p->vary_set &&
+               !p->vary_other && p->n_keys == 0 &&
+               single_row_values(in, &vslot)) {
+        out->pattern = N1_RW_MULTI_INSERT;
+        b->total_keys = in->count;
+        return n1_rw_build_insert_rows(in, b->max, vslot, &out->sql,
+                                       &out->keys_listed);
+    } else if (sh->values_collapsed || sh->insert_select ||
+               sh->values_row.len == 0) {
+        out->pattern = N1_RW_BATCHED;
+    } else if (p->vary_set || p->vary_other || p->n_keys > 0) {
+        out->pattern = N1_RW_UNSUPPORTED;
+        b->why = "a value outside the VALUES row changes";
+    } else {
+        out->pattern = N1_RW_MULTI_INSERT;
+        b->total_keys = in->count;
+        return n1_rw_build_insert(in, b->max, &out->sql, &out->keys_listed);
+    }
+    return 0;
+}
+
+/* 1 when the single key is an IN list already holding enough items. */
+static int already_batched(const struct n1_rw_input *in,
+                           const struct n1_rw_plan *p)
+{
     size_t min_batch =
         in->min_batch_items ? in->min_batch_items : DEFAULT_MIN_BATCH;
-    struct n1_rw_plan p;
-    unsigned vslot = 0;
-    struct n1_rw_keyset ks = {0};
-    char *subq_sql = NULL;
-    const char *why = NULL;
-    uint64_t total_keys = in->distinct;
-    int rc = 0;
+    uint64_t items = 0;
 
-    memset(out, 0, sizeof(*out));
-    make_plan(in, &p);
-    out->pattern = N1_RW_NONE;
+    if (!p->key_is_list || p->n_keys != 1) {
+        return 0;
+    }
+    for (size_t r = 0; r < in->n_rows; r++) {
+        for (size_t i = 0; i < in->rows[r].n_lits; i++) {
+            items += in->rows[r].lits[i].slot == p->keys[0];
+        }
+    }
+    return items >= (uint64_t)min_batch * in->n_rows;
+}
 
-    if (sh->verb == N1_VERB_INSERT) {
-        if (insert_keycols(in, out) < 0) {
-            goto oom;
-        }
-        if (!p.vary_values) {
-            why = "no value of the row changes";
-        } else if (sh->values_collapsed && !sh->insert_select && !p.vary_set &&
-                   !p.vary_other && p.n_keys == 0 &&
-                   single_row_values(in, &vslot)) {
-            out->pattern = N1_RW_MULTI_INSERT;
-            total_keys = in->count;
-            rc = n1_rw_build_insert_rows(in, max, vslot, &out->sql,
-                                         &out->keys_listed);
-        } else if (sh->values_collapsed || sh->insert_select ||
-                   sh->values_row.len == 0) {
-            out->pattern = N1_RW_BATCHED;
-        } else if (p.vary_set || p.vary_other || p.n_keys > 0) {
-            out->pattern = N1_RW_UNSUPPORTED;
-            why = "a value outside the VALUES row changes";
-        } else {
-            out->pattern = N1_RW_MULTI_INSERT;
-            total_keys = in->count;
-            rc = n1_rw_build_insert(in, max, &out->sql, &out->keys_listed);
-        }
-        goto done;
-    }
-    if (set_keycols(in, &p, out) < 0) {
-        goto oom;
-    }
-    if (p.n_keys == 0) {
-        if (p.vary_range) {
-            out->pattern = N1_RW_RANGE;
-        } else if (p.vary_offset) {
-            out->pattern = N1_RW_PAGINATION;
-        } else {
-            why = "no key column found for the changing values";
-        }
-        goto done;
-    }
-    if (p.key_is_list && p.n_keys == 1) {
-        uint64_t items = 0;
+/* Why a keyed statement cannot be spliced, or NULL when it can. */
+static const char *keyed_unsupported(const struct n1_rw_input *in,
+                                     const struct n1_rw_plan *p)
+{
+    const struct n1_shape *sh = in->shape;
 
-        for (size_t r = 0; r < in->n_rows; r++) {
-            for (size_t i = 0; i < in->rows[r].n_lits; i++) {
-                items += in->rows[r].lits[i].slot == p.keys[0];
-            }
-        }
-        if (items >= (uint64_t)min_batch * in->n_rows) {
-            out->pattern = N1_RW_BATCHED;
-            goto done;
-        }
-    }
-    out->pattern = N1_RW_UNSUPPORTED;
     if (sh->verb == N1_VERB_OTHER) {
-        why = "not a SELECT, INSERT, UPDATE or DELETE";
-    } else if (p.key_is_list && p.n_keys > 1) {
-        why = "an IN list and another key change together";
-    } else if (p.vary_range || p.vary_offset || p.vary_limit || p.vary_other ||
-               p.vary_values) {
-        why = "a value that is not a key changes too";
-    } else if (sh->where_has_or || p.key_nested) {
-        why = "the key sits under OR or inside parentheses";
-    } else if (sh->has_union) {
-        why = "UNION";
-    } else if (sh->verb == N1_VERB_SELECT && sh->limit.len > 0 &&
-               !limit_is_one(in)) {
-        why = "LIMIT per key would need a window function";
-    } else if (sh->verb != N1_VERB_SELECT && sh->limit.len > 0) {
-        why = "LIMIT on UPDATE or DELETE";
-    } else if (sh->verb != N1_VERB_SELECT && sh->has_join) {
-        why = "multi-table UPDATE or DELETE";
-    } else if (p.vary_set && p.key_is_list) {
-        why = "per-row SET values with a key list: use INSERT ... ON "
-              "DUPLICATE KEY UPDATE";
-    } else if (sh->verb == N1_VERB_SELECT && sh->has_aggregate &&
-               sh->group_by.len == 0 && sh->select_list.len == 0) {
-        why = "aggregate without a select list";
-    } else {
-        rc = n1_rw_collect_keys(in, &p, max, &ks);
-        if (rc < 0) {
-            goto oom;
-        }
-        if (rc > 0) {
-            why = "a key value is missing from a kept execution";
-            rc = 0;
-            goto done;
-        }
-        if (sh->verb == N1_VERB_SELECT) {
-            out->pattern = sh->has_aggregate ? N1_RW_GROUP_BY
-                           : p.n_keys > 1    ? N1_RW_ROW_IN
-                                             : N1_RW_IN_LIST;
-            rc = n1_rw_build_select(in, &p, &ks, NULL, &out->sql);
-            if (rc == 0 && in->parent_sql != NULL && p.n_keys == 1 &&
-                !p.key_is_list && in->kind == N1_FIND_N_PLUS_ONE &&
-                parent_feeds_key(in, &p)) {
-                rc = n1_rw_build_select(in, &p, &ks, in->parent_sql, &subq_sql);
-            }
-        } else {
-            out->pattern = p.vary_set     ? N1_RW_CASE_UPDATE
-                           : p.n_keys > 1 ? N1_RW_ROW_IN
-                                          : N1_RW_IN_LIST;
-            rc = n1_rw_build_update(in, &p, &ks, &out->sql);
-        }
-        out->keys_listed = ks.n;
-        if (total_keys < ks.n) {
-            total_keys = ks.n;
-        }
+        return "not a SELECT, INSERT, UPDATE or DELETE";
     }
-done:
+    if (p->key_is_list && p->n_keys > 1) {
+        return "an IN list and another key change together";
+    }
+    if (p->vary_range || p->vary_offset || p->vary_limit || p->vary_other ||
+        p->vary_values) {
+        return "a value that is not a key changes too";
+    }
+    if (sh->where_has_or || p->key_nested) {
+        return "the key sits under OR or inside parentheses";
+    }
+    if (sh->has_union) {
+        return "UNION";
+    }
+    if (sh->verb == N1_VERB_SELECT && sh->limit.len > 0 && !limit_is_one(in)) {
+        return "LIMIT per key would need a window function";
+    }
+    if (sh->verb != N1_VERB_SELECT && sh->limit.len > 0) {
+        return "LIMIT on UPDATE or DELETE";
+    }
+    if (sh->verb != N1_VERB_SELECT && sh->has_join) {
+        return "multi-table UPDATE or DELETE";
+    }
+    if (p->vary_set && p->key_is_list) {
+        return "per-row SET values with a key list: use INSERT ... ON "
+               "DUPLICATE KEY UPDATE";
+    }
+    if (sh->verb == N1_VERB_SELECT && sh->has_aggregate &&
+        sh->group_by.len == 0 && sh->select_list.len == 0) {
+        return "aggregate without a select list";
+    }
+    return NULL;
+}
+
+/* SELECT, UPDATE, DELETE by key: collects the keys and splices them in. */
+static int build_keyed(struct build *b)
+{
+    const struct n1_rw_input *in = b->in;
+    const struct n1_shape *sh = in->shape;
+    const struct n1_rw_plan *p = &b->p;
+    struct n1_rewrite *out = b->out;
+    int rc;
+
+    rc = n1_rw_collect_keys(in, p, b->max, &b->ks);
     if (rc < 0) {
-        goto oom;
+        return -1;
     }
     if (rc > 0) {
-        /* The splice could not be planned; say so rather than guess. */
-        free(out->sql);
-        out->sql = NULL;
-        out->pattern = N1_RW_UNSUPPORTED;
-        why = "the predicate around the key is not a plain AND";
+        b->why = "a key value is missing from a kept execution";
+        return 0;
     }
-    out->kind = kind_name(out->pattern);
-    n1_rw_upper_keywords(out->sql);
-    n1_rw_upper_keywords(subq_sql);
+    if (sh->verb == N1_VERB_SELECT) {
+        out->pattern = sh->has_aggregate ? N1_RW_GROUP_BY
+                       : p->n_keys > 1   ? N1_RW_ROW_IN
+                                         : N1_RW_IN_LIST;
+        rc = n1_rw_build_select(in, p, &b->ks, NULL, &out->sql);
+        if (rc == 0 && in->parent_sql != NULL && p->n_keys == 1 &&
+            !p->key_is_list && in->kind == N1_FIND_N_PLUS_ONE &&
+            parent_feeds_key(in, p)) {
+            rc =
+                n1_rw_build_select(in, p, &b->ks, in->parent_sql, &b->subq_sql);
+        }
+    } else {
+        out->pattern = p->vary_set     ? N1_RW_CASE_UPDATE
+                       : p->n_keys > 1 ? N1_RW_ROW_IN
+                                       : N1_RW_IN_LIST;
+        rc = n1_rw_build_update(in, p, &b->ks, &out->sql);
+    }
+    out->keys_listed = b->ks.n;
+    if (b->total_keys < b->ks.n) {
+        b->total_keys = b->ks.n;
+    }
+    return rc;
+}
+
+/*
+ * Chooses the pattern and builds its SQL. Returns 0, 1 when the splice
+ * could not be planned, -1 when memory ran out.
+ */
+static int build_plan(struct build *b)
+{
+    const struct n1_rw_input *in = b->in;
+    struct n1_rewrite *out = b->out;
+
+    if (in->shape->verb == N1_VERB_INSERT) {
+        return build_insert(b);
+    }
+    if (set_keycols(in, &b->p, out) < 0) {
+        return -1;
+    }
+    if (b->p.n_keys == 0) {
+        if (b->p.vary_range) {
+            out->pattern = N1_RW_RANGE;
+        } else if (b->p.vary_offset) {
+            out->pattern = N1_RW_PAGINATION;
+        } else {
+            b->why = "no key column found for the changing values";
+        }
+        return 0;
+    }
+    if (already_batched(in, &b->p)) {
+        out->pattern = N1_RW_BATCHED;
+        return 0;
+    }
+    out->pattern = N1_RW_UNSUPPORTED;
+    b->why = keyed_unsupported(in, &b->p);
+    if (b->why != NULL) {
+        return 0;
+    }
+    return build_keyed(b);
+}
+
+/* The batches the statements need and the round trips they save. */
+static void count_batches(struct build *b)
+{
+    const struct n1_rw_input *in = b->in;
+    struct n1_rewrite *out = b->out;
+
     if (out->sql != NULL) {
-        out->batches = ceil_div(total_keys, max);
+        out->batches = ceil_div(b->total_keys, b->max);
         if (out->batches == 0) {
             out->batches = 1;
         }
@@ -676,17 +753,48 @@ done:
         out->batches = 1;
         out->saved = in->count > 1 ? in->count - 1 : 0;
     }
-    if (write_advice(in, out, why, subq_sql) < 0) {
+}
+
+int n1_rewrite_build(const struct n1_rw_input *in, struct n1_rewrite *out,
+                     struct n1_error *err)
+{
+    struct build b;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    memset(&b, 0, sizeof(b));
+    b.in = in;
+    b.out = out;
+    b.max = in->max_keys ? in->max_keys : DEFAULT_MAX_KEYS;
+    b.total_keys = in->distinct;
+    make_plan(in, &b.p);
+    out->pattern = N1_RW_NONE;
+    rc = build_plan(&b);
+    if (rc < 0) {
         goto oom;
     }
-    free(subq_sql);
-    n1_rw_keyset_free(&ks);
+    if (rc > 0) {
+        /* The splice could not be planned; say so rather than guess. */
+        free(out->sql);
+        out->sql = NULL;
+        out->pattern = N1_RW_UNSUPPORTED;
+        b.why = "the predicate around the key is not a plain AND";
+    }
+    out->kind = kind_name(out->pattern);
+    n1_rw_upper_keywords(out->sql);
+    n1_rw_upper_keywords(b.subq_sql);
+    count_batches(&b);
+    if (write_advice(in, out, b.why, b.subq_sql) < 0) {
+        goto oom;
+    }
+    free(b.subq_sql);
+    n1_rw_keyset_free(&b.ks);
     return 0;
 oom:
-    free(subq_sql);
-    n1_rw_keyset_free(&ks);
+    free(b.subq_sql);
+    n1_rw_keyset_free(&b.ks);
     n1_rewrite_cleanup(out);
-    n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM building a rewrite");
+    n1_err_oom(err, "building a rewrite");
     return -1;
 }
 

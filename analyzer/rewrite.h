@@ -32,8 +32,9 @@ struct n1_rw_lit {
 
 /* The literals of one execution, in statement order. */
 struct n1_rw_row {
-    const struct n1_rw_lit *lits; /* borrowed */
-    size_t n_lits;                /* entries in lits */
+    struct n1_rw_lit *lits; /* borrowed by the rewriter; a loop's kept
+                               rows own theirs (loop.c frees them) */
+    size_t n_lits;          /* entries in lits */
 };
 
 struct n1_rw_input {

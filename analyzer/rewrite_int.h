@@ -58,10 +58,6 @@ char *n1_rw_strdup(const char *s);
  */
 char *n1_rw_sb_take(struct n1_strbuf *sb);
 
-/* The bytes of span sp of sh's text as a string; caller frees with
-   free(). NULL when out of memory. */
-char *n1_rw_span_dup(const struct n1_shape *sh, struct n1_span sp);
-
 /* Frees every key and the tables, and zeroes ks. */
 void n1_rw_keyset_free(struct n1_rw_keyset *ks);
 

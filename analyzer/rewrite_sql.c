@@ -20,6 +20,7 @@
 #include <xxhash.h>
 
 #include "analyzer/rewrite_int.h"
+#include "sql/sqlword.h"
 
 struct edit {
     size_t off;   /* where in the text */
@@ -33,6 +34,29 @@ struct edits {
     size_t n;
     size_t cap;
 };
+
+/*
+ * Makes room in *v (an array of elements of size sz, *cap of them, n in
+ * use) for one more, doubling its size, or starting at first. Returns 0,
+ * or -1 when memory ran out (*v is then unchanged).
+ */
+static int grow(void **v, size_t *cap, size_t n, size_t sz, size_t first)
+{
+    size_t nc;
+    void *nv;
+
+    if (n < *cap) {
+        return 0;
+    }
+    nc = *cap ? 2 * *cap : first;
+    nv = realloc(*v, nc * sz);
+    if (nv == NULL) {
+        return -1;
+    }
+    *v = nv;
+    *cap = nc;
+    return 0;
+}
 
 static void edits_free(struct edits *e)
 {
@@ -51,16 +75,9 @@ static int edits_add(struct edits *e, size_t off, size_t del, char *ins)
     if (ins == NULL) {
         return -1;
     }
-    if (e->n == e->cap) {
-        size_t nc = e->cap ? 2 * e->cap : 8;
-        struct edit *nv = realloc(e->v, nc * sizeof(*nv));
-
-        if (nv == NULL) {
-            free(ins);
-            return -1;
-        }
-        e->v = nv;
-        e->cap = nc;
+    if (grow((void **)&e->v, &e->cap, e->n, sizeof(*e->v), 8) != 0) {
+        free(ins);
+        return -1;
     }
     e->v[e->n].off = off;
     e->v[e->n].del = del;
@@ -99,17 +116,6 @@ char *n1_rw_sb_take(struct n1_strbuf *sb)
 
     n1_strbuf_cleanup(sb);
     return s;
-}
-
-char *n1_rw_span_dup(const struct n1_shape *sh, struct n1_span sp)
-{
-    char *d = malloc(sp.len + 1);
-
-    if (d != NULL) {
-        memcpy(d, sh->text + sp.off, sp.len);
-        d[sp.len] = '\0';
-    }
-    return d;
 }
 
 int n1_rewrite_literal(struct n1_strbuf *sb, const struct n1_rw_lit *lit)
@@ -315,16 +321,9 @@ static int keyset_add(struct n1_rw_keyset *ks, char *sql, size_t row,
         free(sql);
         return 0;
     }
-    if (ks->n == ks->cap) {
-        size_t nc = ks->cap ? 2 * ks->cap : 16;
-        struct n1_rw_key *nv = realloc(ks->v, nc * sizeof(*nv));
-
-        if (nv == NULL) {
-            free(sql);
-            return -1;
-        }
-        ks->v = nv;
-        ks->cap = nc;
+    if (grow((void **)&ks->v, &ks->cap, ks->n, sizeof(*ks->v), 16) != 0) {
+        free(sql);
+        return -1;
     }
     ks->v[ks->n].sql = sql;
     ks->v[ks->n].row = row;
@@ -656,12 +655,36 @@ int n1_rw_build_update(const struct n1_rw_input *in, const struct n1_rw_plan *p,
     return rc;
 }
 
+/*
+ * Puts the rows in sb in place of the VALUES row of the statement. rc
+ * says whether printing them failed (sb is then only freed); else
+ * *listed gets n, the number of rows.
+ */
+static int splice_rows(const struct n1_rw_input *in, struct n1_strbuf *sb,
+                       int rc, size_t n, char **sql, uint64_t *listed)
+{
+    const struct n1_shape *sh = in->shape;
+    struct edits e = {0};
+
+    if (rc != 0) {
+        n1_strbuf_cleanup(sb);
+        return rc;
+    }
+    rc = edits_add(&e, sh->values_row.off, sh->values_row.len,
+                   n1_rw_sb_take(sb));
+    if (rc == 0) {
+        rc = apply_edits(sh, &e, &in->rows[0], sql);
+    }
+    *listed = n;
+    edits_free(&e);
+    return rc;
+}
+
 /* INSERT: one row per execution, up to max. */
 int n1_rw_build_insert(const struct n1_rw_input *in, size_t max, char **sql,
                        uint64_t *listed)
 {
     const struct n1_shape *sh = in->shape;
-    struct edits e = {0};
     struct n1_strbuf sb;
     size_t n = in->n_rows < max ? in->n_rows : max;
     int rc = 0;
@@ -677,19 +700,7 @@ int n1_rw_build_insert(const struct n1_rw_input *in, size_t max, char **sql,
                              &in->rows[r]);
         }
     }
-    if (rc != 0) {
-        n1_strbuf_cleanup(&sb);
-        goto out;
-    }
-    rc = edits_add(&e, sh->values_row.off, sh->values_row.len,
-                   n1_rw_sb_take(&sb));
-    if (rc == 0) {
-        rc = apply_edits(sh, &e, &in->rows[0], sql);
-    }
-    *listed = n;
-out:
-    edits_free(&e);
-    return rc;
+    return splice_rows(in, &sb, rc, n, sql, listed);
 }
 
 /* One multi-row INSERT from one-row executions printed as values(?+):
@@ -697,47 +708,21 @@ out:
 int n1_rw_build_insert_rows(const struct n1_rw_input *in, size_t max,
                             unsigned slot, char **sql, uint64_t *listed)
 {
-    const struct n1_shape *sh = in->shape;
-    struct edits e = {0};
     struct n1_strbuf sb;
     size_t n = in->n_rows < max ? in->n_rows : max;
     int rc = 0;
 
     n1_strbuf_init(&sb, 0);
     for (size_t r = 0; r < n && rc == 0; r++) {
-        const struct n1_rw_row *row = &in->rows[r];
-        int first = 1;
-
         rc = n1_strbuf_puts(&sb, r > 0 ? ", (" : "(");
-        for (size_t i = 0; i < row->n_lits && rc == 0; i++) {
-            if (row->lits[i].slot != slot) {
-                continue;
-            }
-            if (!first) {
-                rc = n1_strbuf_puts(&sb, ", ");
-            }
-            first = 0;
-            if (rc == 0 && n1_rewrite_literal(&sb, &row->lits[i]) < 0) {
-                rc = -1;
-            }
+        if (rc == 0 && render_slot(&sb, &in->rows[r], slot) < 0) {
+            rc = -1; /* a row without the slot gives () */
         }
         if (rc == 0) {
             rc = n1_strbuf_putc(&sb, ')');
         }
     }
-    if (rc != 0) {
-        n1_strbuf_cleanup(&sb);
-        goto out;
-    }
-    rc = edits_add(&e, sh->values_row.off, sh->values_row.len,
-                   n1_rw_sb_take(&sb));
-    if (rc == 0) {
-        rc = apply_edits(sh, &e, &in->rows[0], sql);
-    }
-    *listed = n;
-out:
-    edits_free(&e);
-    return rc;
+    return splice_rows(in, &sb, rc, n, sql, listed);
 }
 
 /* Keywords the rewrite prints in upper case: reserved in MySQL 5.7/8.x
@@ -759,12 +744,6 @@ static const char *const upper_words[] = {
 static int word_cmp(const void *key, const void *elem)
 {
     return strcmp((const char *)key, *(const char *const *)elem);
-}
-
-static int is_word_byte(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '_' || c == '$' || c >= 0x80;
 }
 
 /* Skips a quoted run starting at s[i] (its opening quote); returns the
@@ -807,11 +786,11 @@ void n1_rw_upper_keywords(char *sql)
             prev[0] = '\0';
             continue;
         }
-        if (!is_word_byte(c)) {
+        if (!n1_sqlword_byte(c)) {
             i++;
             continue;
         }
-        while (is_word_byte((unsigned char)sql[i])) {
+        while (n1_sqlword_byte((unsigned char)sql[i])) {
             i++;
         }
         len = i - start;

@@ -2,34 +2,27 @@
 /*
  * rules_apply.c: copies the rules' thresholds into struct n1_detect_opts.
  *
- * A plain field-by-field mapping. Settings without an option here
+ * Each detector copies its own section (its apply function, listed in
+ * analyzer/detectors.c); the caps and noise settings are mapped here
+ * field by field. Settings without an option here
  * (severity, min_total_time_ms, advice_cache) are used after detection
  * through n1_rules_severity(), n1_rules_too_fast() and the adviser.
  */
 #include "analyzer/rules_apply.h"
 
+#include "analyzer/detect_int.h"
+
 void n1_rules_apply(const struct n1_rules *r, struct n1_detect_opts *o)
 {
     const struct n1_thresholds *t = n1_rules_thresholds(r);
-    const struct n1_detector_rules *np = &t->det[N1_FIND_N_PLUS_ONE];
-    const struct n1_detector_rules *dup = &t->det[N1_FIND_DUPLICATE];
-    const struct n1_detector_rules *fan = &t->det[N1_FIND_FANOUT];
 
-    o->enable_nplus1 = np->enabled;
-    o->min_repeats = np->min_repeats;
-    o->min_distinct_keys = np->min_distinct_keys;
-    o->max_gap_ms = np->max_gap_ms;
-    o->max_gap_statements = np->max_gap_statements;
-    o->min_batch_items = np->min_batch_items;
-    o->error_repeats = np->error_repeats > 0 ? np->error_repeats : ~0u;
+    for (size_t i = 0; i < n1_detector_count; i++) {
+        const struct n1_detector_desc *d = n1_detector_table[i];
+        const struct n1_detector_rules *dr = &t->det[d->kind];
 
-    o->enable_duplicate = dup->enabled;
-    o->dup_min_repeats = dup->min_repeats;
-
-    o->enable_fanout = fan->enabled;
-    o->fanout_window_ms = fan->window_ms;
-    o->fanout_min_conns = fan->min_connections;
-    o->fanout_max_stmts = fan->max_statements;
+        *n1_detector_enabled(d, o) = dr->enabled;
+        d->apply(dr, o);
+    }
 
     o->idle_ms = t->idle_ms;
     o->max_connections = t->max_connections;

@@ -156,4 +156,21 @@ feed_table(const struct feed *fd, enum n1_finding_kind k, const char *t)
     return NULL;
 }
 
+/* cmocka setup: a feed with the default options in *state. */
+static FEED_UNUSED int feed_setup(void **state)
+{
+    static struct feed fd;
+
+    feed_init(&fd, NULL);
+    *state = &fd;
+    return 0;
+}
+
+/* cmocka teardown for feed_setup(). */
+static FEED_UNUSED int feed_teardown(void **state)
+{
+    feed_cleanup(*state);
+    return 0;
+}
+
 #endif /* N1_TEST_ANALYZER_FEED_H */

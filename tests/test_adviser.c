@@ -93,6 +93,31 @@ static void check(struct fx *fx, struct n1_adviser *adv, const char *sql,
         n1_adviser_check(adv, &nm, sql, strlen(sql), on_advice, s, &err) >= 0);
 }
 
+/* A fresh adviser over rules, with *s emptied to collect what it says. */
+static struct n1_adviser *adviser_start(const struct n1_rules *rules,
+                                        struct seen *s)
+{
+    struct n1_adviser *adv = NULL;
+    struct n1_error err;
+
+    memset(s, 0, sizeof(*s));
+    adv = n1_adviser_new(rules, &err);
+    assert_non_null(adv);
+    return adv;
+}
+
+/* The built-in rules with text, read as file name, on top. */
+static struct n1_rules *rules_with(const char *name, const char *text)
+{
+    struct n1_rules *r = NULL;
+    struct n1_error err;
+
+    r = n1_rules_new(&err);
+    assert_non_null(r);
+    assert_int_equal(n1_rules_load_string(r, name, text, &err), 0);
+    return r;
+}
+
 /*
  * Runs every statement of fixtures/adviser/<rule>.<kind>.sql through a
  * fresh adviser and checks that `rule` fires (want 1) or not (want 0).
@@ -124,9 +149,7 @@ static int run_fixture(struct fx *fx, const char *rule, const char *kind,
         if (len == 0 || strncmp(line, "--", 2) == 0) {
             continue;
         }
-        memset(&s, 0, sizeof(s));
-        adv = n1_adviser_new(fx->rules, &err);
-        assert_non_null(adv);
+        adv = adviser_start(fx->rules, &s);
         check(fx, adv, line, &s);
         if (seen_has(&s, rule) != want) {
             assert_int_equal(n1_normalize(fx->norm, line, len, &nm, &err), 0);
@@ -165,12 +188,9 @@ static void test_adviser_once_per_fingerprint(void **state)
     struct fx *fx = *state;
     struct n1_adviser *adv = NULL;
     struct n1_adviser_stats st;
-    struct n1_error err;
     struct seen s;
 
-    memset(&s, 0, sizeof(s));
-    adv = n1_adviser_new(fx->rules, &err);
-    assert_non_null(adv);
+    adv = adviser_start(fx->rules, &s);
     check(fx, adv, "SELECT * FROM users WHERE id = 1", &s);
     check(fx, adv, "SELECT * FROM users WHERE id = 2", &s);
     check(fx, adv, "select * from users where id=3", &s);
@@ -190,12 +210,9 @@ static void test_adviser_literal_rule_retries(void **state)
 {
     struct fx *fx = *state;
     struct n1_adviser *adv = NULL;
-    struct n1_error err;
     struct seen s;
 
-    memset(&s, 0, sizeof(s));
-    adv = n1_adviser_new(fx->rules, &err);
-    assert_non_null(adv);
+    adv = adviser_start(fx->rules, &s);
     check(fx, adv, "SELECT id FROM p ORDER BY id LIMIT 20 OFFSET 0", &s);
     check(fx, adv, "SELECT id FROM p ORDER BY id LIMIT 20 OFFSET 20", &s);
     assert_int_equal(s.n, 0);
@@ -214,12 +231,9 @@ static void test_adviser_no_literals(void **state)
 {
     struct fx *fx = *state;
     struct n1_adviser *adv = NULL;
-    struct n1_error err;
     struct seen s;
 
-    memset(&s, 0, sizeof(s));
-    adv = n1_adviser_new(fx->rules, &err);
-    assert_non_null(adv);
+    adv = adviser_start(fx->rules, &s);
     check(fx, adv, "SELECT id FROM u WHERE name LIKE ? ORDER BY id", &s);
     assert_false(seen_has(&s, "like_leading_wildcard"));
     n1_adviser_free(adv);
@@ -230,7 +244,6 @@ static void test_adviser_disabled_and_user_rule(void **state)
     struct fx *fx = *state;
     struct n1_rules *r = NULL;
     struct n1_adviser *adv = NULL;
-    struct n1_error err;
     struct seen s;
     static const char user[] =
         "[adviser.select_star]\n"
@@ -244,12 +257,8 @@ static void test_adviser_disabled_and_user_rule(void **state)
         "message = large batch delete\n";
 
     (void)fx;
-    memset(&s, 0, sizeof(s));
-    r = n1_rules_new(&err);
-    assert_non_null(r);
-    assert_int_equal(n1_rules_load_string(r, "user.rules", user, &err), 0);
-    adv = n1_adviser_new(r, &err);
-    assert_non_null(adv);
+    r = rules_with("user.rules", user);
+    adv = adviser_start(r, &s);
     check(fx, adv, "SELECT * FROM t WHERE id = 1", &s);
     assert_int_equal(s.n, 0);
     check(fx, adv, "DELETE FROM t WHERE id IN (1, 2)", &s);
@@ -269,18 +278,11 @@ static void test_adviser_cache_bounded(void **state)
     struct n1_rules *r = NULL;
     struct n1_adviser *adv = NULL;
     struct n1_adviser_stats st;
-    struct n1_error err;
     struct seen s;
 
     (void)fx;
-    memset(&s, 0, sizeof(s));
-    r = n1_rules_new(&err);
-    assert_non_null(r);
-    assert_int_equal(n1_rules_load_string(r, "c.rules",
-                                          "[limits]\nadvice_cache = 1\n", &err),
-                     0);
-    adv = n1_adviser_new(r, &err);
-    assert_non_null(adv);
+    r = rules_with("c.rules", "[limits]\nadvice_cache = 1\n");
+    adv = adviser_start(r, &s);
     check(fx, adv, "SELECT * FROM a", &s);
     check(fx, adv, "SELECT * FROM b", &s);
     check(fx, adv, "SELECT * FROM a", &s);

@@ -13,21 +13,6 @@
 
 #include "analyzer_feed.h"
 
-static int setup(void **state)
-{
-    static struct feed fd;
-
-    feed_init(&fd, NULL);
-    *state = &fd;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    feed_cleanup(*state);
-    return 0;
-}
-
 static void test_duplicate_found(void **state)
 {
     struct feed *fd = *state;
@@ -127,7 +112,7 @@ static void test_duplicate_noise_and_gap(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, feed_setup, feed_teardown)
     const struct CMUnitTest tests[] = {
         T(test_duplicate_found),
         T(test_duplicate_below_threshold),

@@ -14,21 +14,6 @@
 #include "analyzer_feed.h"
 #include "helpers.h"
 
-static int setup(void **state)
-{
-    static struct feed fd;
-
-    feed_init(&fd, NULL);
-    *state = &fd;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    feed_cleanup(*state);
-    return 0;
-}
-
 /*
  * n connections (ids 100 + i) open at t0 + i * spread ms, each runs
  * MAX(cpu) for gid key(i) (with session noise first on odd ones), then
@@ -344,7 +329,7 @@ static void test_fanout_tick_closes_window(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, feed_setup, feed_teardown)
     const struct CMUnitTest tests[] = {
         T(test_fanout_found),
         T(test_fanout_ordinary_traffic),

@@ -21,6 +21,7 @@
 #include "sql/fingerprint.h"
 #include "helpers.h"
 #include "sql/normalize.h"
+#include "sql/sqlword.h"
 #include "base/strbuf.h"
 
 static const char *const type_names[] = {"string", "number", "hex",
@@ -43,20 +44,6 @@ static int teardown(void **state)
 {
     n1_normalizer_free(*state);
     return 0;
-}
-
-static int hexdig(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 /* Unescapes s[0..len) (\n \t \r \0 \s \\ \xHH) into sb. */
@@ -87,7 +74,8 @@ static void unescape(struct n1_strbuf *sb, const char *s, size_t len)
                 break;
             case 'x':
                 assert_true(i + 2 < len);
-                c = (char)(hexdig(s[i + 1]) * 16 + hexdig(s[i + 2]));
+                c = (char)(n1_sqlword_hex(s[i + 1]) * 16 +
+                           n1_sqlword_hex(s[i + 2]));
                 i += 2;
                 break;
             default:

@@ -380,6 +380,18 @@ static void test_rules_error_line_too_long(void **state)
     expect_error(text, want);
 }
 
+/* Asserts that an [allow] entry of that kind lets f through; returns it. */
+static const struct n1_allow *allowed_by(const struct n1_rules *r,
+                                         const struct n1_finding *f,
+                                         enum n1_allow_kind kind)
+{
+    const struct n1_allow *a = n1_rules_allows(r, f);
+
+    assert_non_null(a);
+    assert_int_equal(a->kind, kind);
+    return a;
+}
+
 static void test_rules_allows(void **state)
 {
     struct n1_rules *r = *state;
@@ -402,24 +414,18 @@ static void test_rules_allows(void **state)
     assert_null(n1_rules_allows(r, &f));
 
     f.fingerprint = 0x8ac30f8d785adca9ULL;
-    a = n1_rules_allows(r, &f);
-    assert_non_null(a);
-    assert_int_equal(a->kind, N1_ALLOW_FINGERPRINT);
+    a = allowed_by(r, &f, N1_ALLOW_FINGERPRINT);
     assert_int_equal(a->origin.line, 2);
     f.fingerprint = 1;
 
     f.table = "app.Schema_Migrations";
-    a = n1_rules_allows(r, &f);
-    assert_non_null(a);
-    assert_int_equal(a->kind, N1_ALLOW_TABLE);
+    a = allowed_by(r, &f, N1_ALLOW_TABLE);
     f.table = "schema_migrations_old";
     assert_null(n1_rules_allows(r, &f));
 
     f.tags = tags;
     f.n_tags = 2;
-    a = n1_rules_allows(r, &f);
-    assert_non_null(a);
-    assert_int_equal(a->kind, N1_ALLOW_TAG);
+    a = allowed_by(r, &f, N1_ALLOW_TAG);
     assert_string_equal(a->key, "file");
     assert_string_equal(a->value, "vendor/*");
     assert_string_equal(a->origin.file, "allow.rules");
@@ -428,16 +434,12 @@ static void test_rules_allows(void **state)
     assert_null(n1_rules_allows(r, &f));
 
     f.location = "app/legacy/report.rb:12";
-    a = n1_rules_allows(r, &f);
-    assert_non_null(a);
-    assert_int_equal(a->kind, N1_ALLOW_LOCATION);
+    a = allowed_by(r, &f, N1_ALLOW_LOCATION);
     f.location = "app/models/user.rb:3";
     assert_null(n1_rules_allows(r, &f));
 
     f.fingerprint_text = "select data from sessions where id = ?";
-    a = n1_rules_allows(r, &f);
-    assert_non_null(a);
-    assert_int_equal(a->kind, N1_ALLOW_STATEMENT);
+    a = allowed_by(r, &f, N1_ALLOW_STATEMENT);
     assert_int_equal(a->origin.line, 6);
 }
 

@@ -68,9 +68,19 @@ struct setting_def {
 #define DET(k, f) offsetof(struct n1_thresholds, det[k].f)
 #define LIM(f) offsetof(struct n1_thresholds, f)
 
+/* Every detector section opens with enabled and ends with the keys that
+   apply after detection; its own thresholds go between the two. A new
+   detector's section is DET_HEAD, its rows and DET_TAIL, plus its
+   section in rules/default.rules. */
+#define DET_HEAD(sec, k) {sec, "enabled", V_BOOL, DET(k, enabled), 0}
+#define DET_TAIL(sec, k)                                                 \
+    {sec, "min_total_time_ms", V_UINT, DET(k, min_total_time_ms), 0},    \
+    {sec, "severity", V_SEV, DET(k, severity), 0},                       \
+    {sec, "error_repeats", V_UINT, DET(k, error_repeats), 0}
+
 /* In the order n1_rules_write() prints them. */
 static const struct setting_def settings[] = {
-    {"n_plus_one", "enabled", V_BOOL, DET(N1_FIND_N_PLUS_ONE, enabled), 0},
+    DET_HEAD("n_plus_one", N1_FIND_N_PLUS_ONE),
     {"n_plus_one", "min_repeats", V_UINT, DET(N1_FIND_N_PLUS_ONE, min_repeats),
      2},
     {"n_plus_one", "min_distinct_keys", V_UINT,
@@ -81,29 +91,18 @@ static const struct setting_def settings[] = {
      DET(N1_FIND_N_PLUS_ONE, max_gap_statements), 0},
     {"n_plus_one", "min_batch_items", V_UINT,
      DET(N1_FIND_N_PLUS_ONE, min_batch_items), 2},
-    {"n_plus_one", "min_total_time_ms", V_UINT,
-     DET(N1_FIND_N_PLUS_ONE, min_total_time_ms), 0},
-    {"n_plus_one", "severity", V_SEV, DET(N1_FIND_N_PLUS_ONE, severity), 0},
-    {"n_plus_one", "error_repeats", V_UINT,
-     DET(N1_FIND_N_PLUS_ONE, error_repeats), 0},
-    {"duplicate", "enabled", V_BOOL, DET(N1_FIND_DUPLICATE, enabled), 0},
+    DET_TAIL("n_plus_one", N1_FIND_N_PLUS_ONE),
+    DET_HEAD("duplicate", N1_FIND_DUPLICATE),
     {"duplicate", "min_repeats", V_UINT, DET(N1_FIND_DUPLICATE, min_repeats),
      2},
-    {"duplicate", "min_total_time_ms", V_UINT,
-     DET(N1_FIND_DUPLICATE, min_total_time_ms), 0},
-    {"duplicate", "severity", V_SEV, DET(N1_FIND_DUPLICATE, severity), 0},
-    {"duplicate", "error_repeats", V_UINT,
-     DET(N1_FIND_DUPLICATE, error_repeats), 0},
-    {"fanout", "enabled", V_BOOL, DET(N1_FIND_FANOUT, enabled), 0},
+    DET_TAIL("duplicate", N1_FIND_DUPLICATE),
+    DET_HEAD("fanout", N1_FIND_FANOUT),
     {"fanout", "window_ms", V_UINT, DET(N1_FIND_FANOUT, window_ms), 1},
     {"fanout", "min_connections", V_UINT, DET(N1_FIND_FANOUT, min_connections),
      2},
     {"fanout", "max_statements", V_UINT, DET(N1_FIND_FANOUT, max_statements),
      1},
-    {"fanout", "min_total_time_ms", V_UINT,
-     DET(N1_FIND_FANOUT, min_total_time_ms), 0},
-    {"fanout", "severity", V_SEV, DET(N1_FIND_FANOUT, severity), 0},
-    {"fanout", "error_repeats", V_UINT, DET(N1_FIND_FANOUT, error_repeats), 0},
+    DET_TAIL("fanout", N1_FIND_FANOUT),
     {"limits", "idle_ms", V_UINT, LIM(idle_ms), 1},
     {"limits", "max_connections", V_SIZE, LIM(max_connections), 1},
     {"limits", "max_loops_per_conn", V_SIZE, LIM(max_loops_per_conn), 1},
@@ -446,7 +445,7 @@ static char *read_line(char *buf, int size, void *stream)
         body--;
     }
     if (memchr(s, '\0', n) != NULL) {
-        fail(p, N1_ERULES, "NUL byte in line");
+        fail(p, N1_ERULES, "a NUL byte in the line");
         return NULL;
     }
     if (body > N1_RULES_MAX_LINE || n + 1 > (size_t)size) {
@@ -615,6 +614,123 @@ static const char *unquote(const char *v, size_t *n)
     return v;
 }
 
+/* A NUL-terminated copy of the n bytes at s; NULL when memory ran out. */
+static char *dupmem(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+
+    if (d != NULL) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+/* fingerprint = 16 hex digits. Returns 1, or 0 with the error set. */
+static int allow_fingerprint(struct parse *p, const char *v, struct n1_allow *e)
+{
+    for (size_t i = 0; i < 16; i++) {
+        if (!isxdigit((unsigned char)v[i])) {
+            return fail(p, N1_ERULES,
+                        "bad fingerprint '%s' in [allow] (16 hex digits)", v);
+        }
+    }
+    if (v[16] != '\0') {
+        return fail(p, N1_ERULES,
+                    "bad fingerprint '%s' in [allow] (16 hex digits)", v);
+    }
+    e->fingerprint = (uint64_t)strtoull(v, NULL, 16);
+    return 1;
+}
+
+/*
+ * tag = key=glob (blanks around the =, the glob may be quoted): *key and
+ * *glob receive owned copies. Returns 1, or 0 with the error set.
+ */
+static int allow_tag(struct parse *p, const char *v, char **key, char **glob)
+{
+    const char *eq = strchr(v, '=');
+    size_t kn = eq != NULL ? (size_t)(eq - v) : 0;
+    const char *g = NULL;
+    size_t gn;
+
+    while (kn > 0 && isspace((unsigned char)v[kn - 1])) {
+        kn--;
+    }
+    if (eq == NULL || kn == 0) {
+        return fail(p, N1_ERULES, "bad tag '%s' in [allow] (expected key=glob)",
+                    v);
+    }
+    g = eq + 1;
+    while (isspace((unsigned char)*g)) {
+        g++;
+    }
+    gn = strlen(g);
+    g = unquote(g, &gn);
+    *key = dupmem(v, kn);
+    *glob = dupmem(g, gn);
+    if (*key == NULL || *glob == NULL) {
+        return nomem(p); /* the caller frees what was copied */
+    }
+    return 1;
+}
+
+/* statement = pattern. Returns 1, or 0 with the error set. */
+static int allow_statement(struct parse *p, const char *v, pcre2_code **re)
+{
+    char msg[128];
+    size_t off = 0;
+
+    *re = compile(v, msg, sizeof(msg), &off);
+    if (*re == NULL) {
+        return fail(p, N1_ERULES,
+                    "bad pattern for 'statement' in [allow] at offset %zu: %s",
+                    off, msg);
+    }
+    return 1;
+}
+
+/*
+ * Reads the value v of one key of [allow] into e (and *re for a
+ * statement pattern, *k and *val for owned strings). Returns 1, or 0
+ * with the error set.
+ */
+static int allow_entry(struct parse *p, const char *key, const char *v,
+                       struct n1_allow *e, pcre2_code **re, char **k,
+                       char **val)
+{
+    size_t gn;
+    const char *g = NULL;
+
+    if (strcmp(key, "fingerprint") == 0) {
+        e->kind = N1_ALLOW_FINGERPRINT;
+        if (!allow_fingerprint(p, v, e)) {
+            return 0;
+        }
+    } else if (strcmp(key, "table") == 0) {
+        e->kind = N1_ALLOW_TABLE;
+        if (v[0] == '\0') {
+            return fail(p, N1_ERULES, "empty table in [allow]");
+        }
+    } else if (strcmp(key, "location") == 0) {
+        e->kind = N1_ALLOW_LOCATION;
+    } else if (strcmp(key, "tag") == 0) {
+        e->kind = N1_ALLOW_TAG;
+        return allow_tag(p, v, k, val);
+    } else if (strcmp(key, "statement") == 0) {
+        e->kind = N1_ALLOW_STATEMENT;
+        if (!allow_statement(p, v, re)) {
+            return 0;
+        }
+    } else {
+        return fail(p, N1_ERULES, "unknown key '%s' in [allow]", key);
+    }
+    gn = strlen(v);
+    g = e->kind == N1_ALLOW_LOCATION ? unquote(v, &gn) : v;
+    *val = dupmem(g, gn);
+    return *val != NULL ? 1 : nomem(p);
+}
+
 static int add_allow(struct parse *p, const char *key, const char *v)
 {
     struct n1_rules *r = p->r;
@@ -625,95 +741,14 @@ static int add_allow(struct parse *p, const char *key, const char *v)
     size_t cap = r->cap_allow;
 
     memset(&e, 0, sizeof(e));
-    if (strcmp(key, "fingerprint") == 0) {
-        unsigned long long x = 0;
-        char *end = NULL;
-
-        e.kind = N1_ALLOW_FINGERPRINT;
-        for (size_t i = 0; i < 16; i++) {
-            if (!isxdigit((unsigned char)v[i])) {
-                return fail(p, N1_ERULES,
-                            "bad fingerprint '%s' in [allow] (16 hex digits)",
-                            v);
-            }
-        }
-        if (v[16] != '\0') {
-            return fail(p, N1_ERULES,
-                        "bad fingerprint '%s' in [allow] (16 hex digits)", v);
-        }
-        x = strtoull(v, &end, 16);
-        e.fingerprint = (uint64_t)x;
-    } else if (strcmp(key, "table") == 0) {
-        e.kind = N1_ALLOW_TABLE;
-        if (v[0] == '\0') {
-            return fail(p, N1_ERULES, "empty table in [allow]");
-        }
-    } else if (strcmp(key, "location") == 0) {
-        e.kind = N1_ALLOW_LOCATION;
-    } else if (strcmp(key, "tag") == 0) {
-        const char *eq = strchr(v, '=');
-        size_t kn = eq != NULL ? (size_t)(eq - v) : 0;
-        const char *g = NULL;
-        size_t gn;
-
-        e.kind = N1_ALLOW_TAG;
-        while (kn > 0 && isspace((unsigned char)v[kn - 1])) {
-            kn--;
-        }
-        if (eq == NULL || kn == 0) {
-            return fail(p, N1_ERULES,
-                        "bad tag '%s' in [allow] (expected key=glob)", v);
-        }
-        g = eq + 1;
-        while (isspace((unsigned char)*g)) {
-            g++;
-        }
-        gn = strlen(g);
-        g = unquote(g, &gn);
-        k = malloc(kn + 1);
-        val = malloc(gn + 1);
-        if (k == NULL || val == NULL) {
-            goto oom;
-        }
-        memcpy(k, v, kn);
-        k[kn] = '\0';
-        memcpy(val, g, gn);
-        val[gn] = '\0';
-    } else if (strcmp(key, "statement") == 0) {
-        char msg[128];
-        size_t off = 0;
-
-        e.kind = N1_ALLOW_STATEMENT;
-        re = compile(v, msg, sizeof(msg), &off);
-        if (re == NULL) {
-            return fail(p, N1_ERULES,
-                        "bad pattern for 'statement' in [allow] at offset "
-                        "%zu: %s",
-                        off, msg);
-        }
-    } else {
-        return fail(p, N1_ERULES, "unknown key '%s' in [allow]", key);
-    }
-    if (e.kind == N1_ALLOW_LOCATION) {
-        size_t gn = strlen(v);
-        const char *g = unquote(v, &gn);
-
-        val = malloc(gn + 1);
-        if (val == NULL) {
-            goto oom;
-        }
-        memcpy(val, g, gn);
-        val[gn] = '\0';
-    } else if (val == NULL) {
-        val = dupstr(v);
-        if (val == NULL) {
-            goto oom;
-        }
+    if (!allow_entry(p, key, v, &e, &re, &k, &val)) {
+        goto fail;
     }
     if (grow((void **)&r->allow, &cap, r->n_allow, sizeof(*r->allow)) != 0 ||
         grow((void **)&r->allow_re, &r->cap_allow, r->n_allow,
              sizeof(*r->allow_re)) != 0) {
-        goto oom;
+        nomem(p);
+        goto fail;
     }
     e.key = k;
     e.value = val;
@@ -723,28 +758,28 @@ static int add_allow(struct parse *p, const char *key, const char *v)
     r->allow_re[r->n_allow] = re;
     r->n_allow++;
     return 1;
-oom:
+fail:
     free(k);
     free(val);
     pcre2_code_free(re);
-    return nomem(p);
+    return 0;
 }
 
 /* Replaces an owned string field. */
-static int set_text(struct parse *p, const char **field, const char *v)
+static int set_text(struct parse *p, char **field, const char *v)
 {
     char *s = dupstr(v);
 
     if (s == NULL) {
         return nomem(p);
     }
-    free((char *)*field);
+    free(*field);
     *field = s;
     return 1;
 }
 
 /* Appends " v" to an owned string field (a continuation line). */
-static int append_text(struct parse *p, const char **field, const char *v)
+static int append_text(struct parse *p, char **field, const char *v)
 {
     size_t a = *field != NULL ? strlen(*field) : 0;
     size_t b = strlen(v);
@@ -753,7 +788,7 @@ static int append_text(struct parse *p, const char **field, const char *v)
     if (b == 0) {
         return 1;
     }
-    s = realloc((char *)*field, a + b + 2);
+    s = realloc(*field, a + b + 2);
     if (s == NULL) {
         return nomem(p);
     }
@@ -1033,7 +1068,7 @@ int n1_rules_load_file(struct n1_rules *r, const char *path,
         for (const char *c = buf; c < z; c++) {
             line += *c == '\n';
         }
-        n1_err_set(err, N1_ERULES, path, line, "NUL byte in line");
+        n1_err_set(err, N1_ERULES, path, line, "a NUL byte in the line");
         goto out;
     }
     buf[n] = '\0';
@@ -1063,8 +1098,8 @@ void n1_rules_free(struct n1_rules *r)
     free(r->ignore);
     free(r->ignore_at);
     for (size_t i = 0; i < r->n_allow; i++) {
-        free((char *)r->allow[i].key);
-        free((char *)r->allow[i].value);
+        free(r->allow[i].key);
+        free(r->allow[i].value);
         pcre2_code_free(r->allow_re[i]);
     }
     free(r->allow);
@@ -1072,11 +1107,11 @@ void n1_rules_free(struct n1_rules *r)
     for (size_t i = 0; i < r->n_adv; i++) {
         struct n1_advice_rule *a = &r->adv[i];
 
-        free((char *)a->name);
-        free((char *)a->pattern);
-        free((char *)a->literal_pattern);
-        free((char *)a->message);
-        free((char *)a->advice);
+        free(a->name);
+        free(a->pattern);
+        free(a->literal_pattern);
+        free(a->message);
+        free(a->advice);
     }
     free(r->adv);
     free(r->adv_meta);

@@ -92,8 +92,8 @@ enum n1_allow_kind {
 /* One line of [allow]. */
 struct n1_allow {
     enum n1_allow_kind kind; /* what it matches */
-    const char *key;         /* N1_ALLOW_TAG: the tag key, else NULL */
-    const char *value;       /* id, table, glob or pattern as written
+    char *key;               /* N1_ALLOW_TAG: the tag key, else NULL */
+    char *value;             /* id, table, glob or pattern as written
                                 (a tag glob without its quotes) */
     uint64_t fingerprint;    /* N1_ALLOW_FINGERPRINT: the id */
     struct n1_origin origin; /* its line */
@@ -101,10 +101,10 @@ struct n1_allow {
 
 /* One [adviser.NAME] section, after every file's overrides. */
 struct n1_advice_rule {
-    const char *name;            /* NAME from the section header */
+    char *name;                  /* NAME from the section header */
     int enabled;                 /* 0 when disabled by a rule file */
-    const char *pattern;         /* PCRE2 over the fingerprint text */
-    const char *literal_pattern; /* PCRE2 a literal of the slot must
+    char *pattern;               /* PCRE2 over the fingerprint text */
+    char *literal_pattern;       /* PCRE2 a literal of the slot must
                                     match, or NULL */
     unsigned min_items;          /* the slot needs this many literals
                                     (0: no condition) */
@@ -112,8 +112,8 @@ struct n1_advice_rule {
     double min_value;            /* a numeric literal of the slot must be
                                     at least this */
     enum n1_severity severity;   /* severity of the advice */
-    const char *message;         /* one line: what is wrong */
-    const char *advice;          /* what to do instead */
+    char *message;               /* one line: what is wrong */
+    char *advice;                /* what to do instead */
     struct n1_origin origin;     /* its first [adviser.NAME] header */
 };
 

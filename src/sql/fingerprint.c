@@ -9,6 +9,7 @@
 
 #include "sql/fingerprint.h"
 #include "sql/normalize.h"
+#include "sql/sqlword.h"
 
 uint64_t n1_fingerprint_id(const char *text, size_t len)
 {
@@ -32,19 +33,12 @@ int n1_fingerprint_parse(const char *s, uint64_t *id)
     int i;
 
     for (i = 0; i < 16; i++) {
-        char c = s[i];
-        unsigned d;
+        int d = n1_sqlword_hex(s[i]);
 
-        if (c >= '0' && c <= '9') {
-            d = (unsigned)(c - '0');
-        } else if (c >= 'a' && c <= 'f') {
-            d = (unsigned)(c - 'a' + 10);
-        } else if (c >= 'A' && c <= 'F') {
-            d = (unsigned)(c - 'A' + 10);
-        } else {
+        if (d < 0) {
             return -1;
         }
-        v = (v << 4) | d;
+        v = (v << 4) | (unsigned)d;
     }
     if (s[16] != '\0') {
         return -1;

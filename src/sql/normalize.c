@@ -510,7 +510,7 @@ struct n1_normalizer *n1_normalizer_new(struct n1_error *err)
 
     n = calloc(1, sizeof(*n));
     if (n == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYS out of memory");
+        n1_err_oom(err, "normalising a statement");
         goto fail;
     }
     n1_strbuf_init(&n->text, NORM_MAX_BYTES);
@@ -535,7 +535,7 @@ struct n1_normalizer *n1_normalizer_new(struct n1_error *err)
        still matches. The stack is only mapped as it is used. */
     n->jstack = pcre2_jit_stack_create(32 * 1024, 64 * 1024 * 1024, NULL);
     if (n->md == NULL || n->mctx == NULL || n->jstack == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYS out of memory");
+        n1_err_oom(err, "normalising a statement");
         goto fail;
     }
     pcre2_jit_stack_assign(n->mctx, NULL, n->jstack);
@@ -815,20 +815,6 @@ static size_t skip_introducer(const char *s, size_t len)
 
 /* --- tags --------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /*
  * Appends s[0..len) to the arena, first undoing backslash escapes, then
  * percent-decoding (%HH; a malformed % is kept as is).
@@ -843,9 +829,11 @@ static void tag_decode(struct emit *e, const char *s, size_t len)
         if (c == '\\' && i + 1 < len) {
             c = s[i + 1];
             i += 2;
-        } else if (c == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 &&
-                   hexval(s[i + 2]) >= 0) {
-            c = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        } else if (c == '%' && i + 2 < len &&
+                   n1_sqlword_hex(s[i + 1]) >= 0 &&
+                   n1_sqlword_hex(s[i + 2]) >= 0) {
+            c = (char)(n1_sqlword_hex(s[i + 1]) * 16 +
+                       n1_sqlword_hex(s[i + 2]));
             i += 3;
         } else {
             i++;
@@ -1167,17 +1155,174 @@ static void emit_keyword(struct emit *e, const struct kw *k, size_t len)
     e->after_values = (k->flags & KW_VALUES) != 0;
 }
 
-static int is_id_char(unsigned char c)
+/* 'S': a quoted string, after its _charset introducer and N prefix. */
+static void token_string(struct emit *e, const char *s, size_t len)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '_' || c == '$' || c >= 0x80;
+    size_t i = skip_introducer(s, len);
+    size_t off;
+
+    if (s[i] == 'n' || s[i] == 'N') {
+        i++;
+    }
+    off = val_begin(e);
+    unescape_string(e, s + i, len - i);
+    emit_literal(e, N1_LIT_STRING, off, e->n->vals.len - off);
+    val_end(e);
+}
+
+/*
+ * 'X', 'B' (x'..', b'..') and 'x', 'b' (0x.., 0b..): a hex or bit
+ * literal, whose value is the digits without the quotes or the prefix.
+ */
+static void token_radix(struct emit *e, char mark, const char *s, size_t len)
+{
+    size_t i = skip_introducer(s, len) + 2; /* past x' or 0x */
+    int quoted = mark == 'X' || mark == 'B';
+    int hex = mark == 'X' || mark == 'x';
+    size_t off = val_begin(e);
+
+    if (quoted) {
+        val_put(e, s + i, len - i - (s[len - 1] == '\'' && len - i > 0));
+    } else {
+        val_put(e, s + i, len - i);
+    }
+    emit_literal(e, hex ? N1_LIT_HEX : N1_LIT_BIT, off, e->n->vals.len - off);
+    val_end(e);
+}
+
+/* 'N': a number, taking a pending '-' sign into its value. */
+static void token_number(struct emit *e, const char *s, size_t len)
+{
+    size_t off = val_begin(e);
+
+    if (e->sign == '-') {
+        val_put(e, "-", 1);
+    }
+    e->sign = 0;
+    val_put(e, s, len);
+    emit_literal(e, N1_LIT_NUMBER, off, e->n->vals.len - off);
+    val_end(e);
+}
+
+/* 'P': a placeholder already in the text. */
+static void token_placeholder(struct emit *e)
+{
+    watch_before(e, PV_LIT, 1);
+    space_before(e, PV_LIT);
+    put(e, "?", 1);
+    e->n_slots++;
+    e->prev = PV_LIT;
+}
+
+/* 'W': a bare word: a name, a keyword, or the literal NULL/TRUE/FALSE. */
+static void token_word(struct emit *e, const char *s, size_t len)
+{
+    const struct kw *k = kw_find(e->n, s, len);
+    size_t off;
+
+    if (k == NULL) {
+        emit_tok(e, PV_WORD, s, len);
+    } else if (k->flags & (KW_NULL | KW_TRUE | KW_FALSE)) {
+        off = val_begin(e);
+        if (k->flags & KW_NULL) {
+            emit_literal(e, N1_LIT_NULL, off, 0);
+        } else {
+            val_put(e, (k->flags & KW_TRUE) ? "1" : "0", 1);
+            emit_literal(e, N1_LIT_BOOL, off, 1);
+        }
+        val_end(e);
+    } else {
+        emit_keyword(e, k, len);
+    }
+}
+
+/*
+ * 'Q': a `quoted` name. The backticks of a plain name go; they stay when
+ * the name holds anything a bare word could not (spaces, quotes, ?), is
+ * a reserved word (`order`) or starts with a digit (`1e5`), so that the
+ * text, and rewrites spliced from it, stay valid SQL.
+ */
+static void token_quoted_name(struct emit *e, const char *s, size_t len)
+{
+    size_t i;
+
+    for (i = 1; i + 1 < len && n1_sqlword_byte((unsigned char)s[i]); i++) {
+    }
+    if (len > 2 && i == len - 1 && s[len - 1] == '`' &&
+        !(s[1] >= '0' && s[1] <= '9') &&
+        !n1_sqlword_reserved(s + 1, len - 2)) {
+        emit_tok(e, PV_WORD, s + 1, len - 2);
+    } else {
+        emit_tok(e, PV_WORD, s, len);
+    }
+}
+
+/* 'E': the end of a versioned comment, or a '*' and a '/' outside one. */
+static void token_comment_end(struct emit *e)
+{
+    if (e->in_vc) {
+        e->in_vc = 0;
+        emit_tok(e, PV_VCCLOSE, "*/", 2);
+    } else {
+        emit_tok(e, PV_OP, "*", 1);
+        emit_tok(e, PV_OP, "/", 1);
+    }
+}
+
+/* The ';' operator. */
+static void token_semicolon(struct emit *e, const char *s)
+{
+    /* let a VALUES list finish (and shrink) first */
+    watch_before(e, PV_SEMI, 0);
+    if (e->semi_mark == SIZE_MAX) {
+        e->semi_mark = e->n->text.len;
+    }
+    emit_tok(e, PV_SEMI, s, 1);
+    e->in_vc = 0;
+}
+
+/*
+ * 'O': an operator. was_in and was_values say whether the previous token
+ * was IN or VALUES, for an opening parenthesis.
+ */
+static void token_operator(struct emit *e, const char *s, size_t len,
+                           int was_in, int was_values)
+{
+    if (len == 1) {
+        switch (s[0]) {
+        case '(':
+            emit_open(e, was_in, was_values);
+            return;
+        case ')':
+            emit_close(e);
+            return;
+        case ',':
+            emit_tok(e, PV_COMMA, s, 1);
+            return;
+        case '.':
+            emit_tok(e, PV_DOT, s, 1);
+            return;
+        case ';':
+            token_semicolon(e, s);
+            return;
+        case '-':
+        case '+':
+            if (sign_position(e)) {
+                e->sign = s[0];
+                return;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    emit_tok(e, PV_OP, s, len);
 }
 
 /* Handles one token s[0..len) of class `mark`. */
 static void token(struct emit *e, char mark, const char *s, size_t len)
 {
     size_t off;
-    size_t i;
     int was_in = e->after_in;
     int was_values = e->after_values;
 
@@ -1203,51 +1348,19 @@ static void token(struct emit *e, char mark, const char *s, size_t len)
         emit_tok(e, PV_VCOPEN, s, len);
         break;
     case 'E':
-        if (e->in_vc) {
-            e->in_vc = 0;
-            emit_tok(e, PV_VCCLOSE, "*/", 2);
-        } else {
-            emit_tok(e, PV_OP, "*", 1);
-            emit_tok(e, PV_OP, "/", 1);
-        }
+        token_comment_end(e);
         break;
     case 'S':
-        i = skip_introducer(s, len);
-        if (s[i] == 'n' || s[i] == 'N') {
-            i++;
-        }
-        off = val_begin(e);
-        unescape_string(e, s + i, len - i);
-        emit_literal(e, N1_LIT_STRING, off, e->n->vals.len - off);
-        val_end(e);
+        token_string(e, s, len);
         break;
     case 'X':
     case 'B':
-        i = skip_introducer(s, len) + 2; /* past x' */
-        off = val_begin(e);
-        val_put(e, s + i, len - i - (s[len - 1] == '\'' && len - i > 0));
-        emit_literal(e, mark == 'X' ? N1_LIT_HEX : N1_LIT_BIT, off,
-                     e->n->vals.len - off);
-        val_end(e);
-        break;
     case 'x':
     case 'b':
-        i = skip_introducer(s, len) + 2; /* past 0x */
-        off = val_begin(e);
-        val_put(e, s + i, len - i);
-        emit_literal(e, mark == 'x' ? N1_LIT_HEX : N1_LIT_BIT, off,
-                     e->n->vals.len - off);
-        val_end(e);
+        token_radix(e, mark, s, len);
         break;
     case 'N':
-        off = val_begin(e);
-        if (e->sign == '-') {
-            val_put(e, "-", 1);
-        }
-        e->sign = 0;
-        val_put(e, s, len);
-        emit_literal(e, N1_LIT_NUMBER, off, e->n->vals.len - off);
-        val_end(e);
+        token_number(e, s, len);
         break;
     case 'U':
         off = val_begin(e);
@@ -1255,87 +1368,18 @@ static void token(struct emit *e, char mark, const char *s, size_t len)
         val_end(e);
         break;
     case 'P':
-        watch_before(e, PV_LIT, 1);
-        space_before(e, PV_LIT);
-        put(e, "?", 1);
-        e->n_slots++;
-        e->prev = PV_LIT;
+        token_placeholder(e);
         break;
-    case 'W': {
-        const struct kw *k = kw_find(e->n, s, len);
-
-        if (k == NULL) {
-            emit_tok(e, PV_WORD, s, len);
-        } else if (k->flags & (KW_NULL | KW_TRUE | KW_FALSE)) {
-            off = val_begin(e);
-            if (k->flags & KW_NULL) {
-                emit_literal(e, N1_LIT_NULL, off, 0);
-            } else {
-                val_put(e, (k->flags & KW_TRUE) ? "1" : "0", 1);
-                emit_literal(e, N1_LIT_BOOL, off, 1);
-            }
-            val_end(e);
-        } else {
-            emit_keyword(e, k, len);
-        }
+    case 'W':
+        token_word(e, s, len);
         break;
-    }
     case 'Q':
-        /* drop the backticks of a plain name; keep them when the name
-           holds anything a bare word could not (spaces, quotes, ?), is
-           a reserved word (`order`) or starts with a digit (`1e5`), so
-           that the text, and rewrites spliced from it, stay valid SQL */
-        for (i = 1; i + 1 < len && is_id_char((unsigned char)s[i]); i++) {
-        }
-        if (len > 2 && i == len - 1 && s[len - 1] == '`' &&
-            !(s[1] >= '0' && s[1] <= '9') &&
-            !n1_sqlword_reserved(s + 1, len - 2)) {
-            emit_tok(e, PV_WORD, s + 1, len - 2);
-        } else {
-            emit_tok(e, PV_WORD, s, len);
-        }
-        break;
-    case 'V':
-        emit_tok(e, PV_WORD, s, len);
+        token_quoted_name(e, s, len);
         break;
     case 'O':
-        if (len == 1) {
-            switch (s[0]) {
-            case '(':
-                emit_open(e, was_in, was_values);
-                return;
-            case ')':
-                emit_close(e);
-                return;
-            case ',':
-                emit_tok(e, PV_COMMA, s, 1);
-                return;
-            case '.':
-                emit_tok(e, PV_DOT, s, 1);
-                return;
-            case ';':
-                /* let a VALUES list finish (and shrink) first */
-                watch_before(e, PV_SEMI, 0);
-                if (e->semi_mark == SIZE_MAX) {
-                    e->semi_mark = e->n->text.len;
-                }
-                emit_tok(e, PV_SEMI, s, 1);
-                e->in_vc = 0;
-                return;
-            case '-':
-            case '+':
-                if (sign_position(e)) {
-                    e->sign = s[0];
-                    return;
-                }
-                break;
-            default:
-                break;
-            }
-        }
-        emit_tok(e, PV_OP, s, len);
+        token_operator(e, s, len, was_in, was_values);
         break;
-    default: /* 'Z' */
+    default: /* 'V' (a variable) and 'Z' */
         emit_tok(e, PV_WORD, s, len);
         break;
     }
@@ -1437,7 +1481,7 @@ int n1_normalize(struct n1_normalizer *n, const char *sql, size_t len,
 
             pcre2_get_error_message(rc, msg, sizeof(msg));
             n1_err_set(err, N1_ELIMIT, NULL, 0,
-                       "LIMIT tokenizer failed at byte %zu: %s", at,
+                       "tokenizer failed at byte %zu: %s", at,
                        (const char *)msg);
             return -1;
         }
@@ -1464,12 +1508,12 @@ int n1_normalize(struct n1_normalizer *n, const char *sql, size_t len,
     }
     if (e.failed) {
         n1_err_set(err, N1_ELIMIT, NULL, 0,
-                   "LIMIT statement of %zu bytes too large to normalise",
+                   "statement of %zu bytes too large to normalise",
                    len);
         return -1;
     }
     if (publish(&e, out) != 0) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYS out of memory");
+        n1_err_oom(err, "normalising a statement");
         return -1;
     }
     return 0;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sql/sqlinfo.h"
+#include "sql/sqlword.h"
 
 #define MAX_DEPTH 64
 #define WORD_MAX 96
@@ -39,13 +40,6 @@ struct scanner {
     size_t len;    /* its bytes */
     size_t pos;    /* next byte to read */
 };
-
-/* Word characters: letters, digits, _ and $, and every non-ASCII byte
-   (identifiers may be UTF-8). */
-static int is_word_char(unsigned char c)
-{
-    return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
-}
 
 static void put_char(struct tok *t, size_t *n, char c)
 {
@@ -82,10 +76,11 @@ static int read_part(struct scanner *sc, struct tok *t, size_t *n)
         }
         return 1;
     }
-    if (!is_word_char(c)) {
+    if (!n1_sqlword_byte(c)) {
         return 0;
     }
-    while (sc->pos < sc->len && is_word_char((unsigned char)sc->s[sc->pos])) {
+    while (sc->pos < sc->len &&
+           n1_sqlword_byte((unsigned char)sc->s[sc->pos])) {
         put_char(t, n, sc->s[sc->pos]);
         sc->pos++;
     }
@@ -120,12 +115,12 @@ static void next_tok(struct scanner *sc, struct tok *t)
         t->type = TOK_STRING;
         return;
     }
-    if (c == '`' || is_word_char(c)) {
+    if (c == '`' || n1_sqlword_byte(c)) {
         /* A name: parts joined by dots (db.t, `db`.`t`). */
         read_part(sc, t, &n);
         while (sc->pos + 1 < sc->len && sc->s[sc->pos] == '.' &&
                (sc->s[sc->pos + 1] == '`' ||
-                is_word_char((unsigned char)sc->s[sc->pos + 1]))) {
+                n1_sqlword_byte((unsigned char)sc->s[sc->pos + 1]))) {
             put_char(t, &n, '.');
             sc->pos++;
             read_part(sc, t, &n);
@@ -292,16 +287,126 @@ static void parse_ddl(struct scanner *sc, struct tok *t, struct n1_sqlinfo *si)
     }
 }
 
+/* SHOW [FULL|GLOBAL|SESSION|CREATE] what [FROM|IN name] ... */
+static void parse_show(struct scanner *sc, struct tok *t, struct n1_sqlinfo *si)
+{
+    next_tok(sc, t);
+    if (is_kw(t, "full") || is_kw(t, "global") || is_kw(t, "session") ||
+        is_kw(t, "create")) {
+        append_verb(si, t->lower);
+        next_tok(sc, t);
+    }
+    if (t->type == TOK_WORD) {
+        append_verb(si, t->lower);
+        next_tok(sc, t);
+    }
+    if (strncmp(si->verb, "SHOW CREATE", 11) == 0) {
+        read_tables(sc, t, si, 0);
+        return;
+    }
+    while (t->type != TOK_END) {
+        if (is_kw(t, "from") || is_kw(t, "in")) {
+            next_tok(sc, t);
+            read_tables(sc, t, si, 0);
+            continue;
+        }
+        next_tok(sc, t);
+    }
+}
+
+/* CALL name, TRUNCATE [TABLE] name. */
+static void parse_call(struct scanner *sc, struct tok *t, struct n1_sqlinfo *si)
+{
+    next_tok(sc, t);
+    if (is_kw(t, "table")) {
+        next_tok(sc, t);
+    }
+    if (t->type == TOK_WORD) {
+        add_table(si, t->text);
+    }
+}
+
+/*
+ * INSERT/REPLACE [modifiers] [INTO] tables, UPDATE/DELETE [modifiers]
+ * tables: reads the target tables after the verb at *t.
+ */
+static void read_dml_target(struct scanner *sc, struct tok *t,
+                            struct n1_sqlinfo *si)
+{
+    int comma = is_kw(t, "update") || is_kw(t, "delete");
+
+    next_tok(sc, t);
+    while (is_kw(t, "low_priority") || is_kw(t, "high_priority") ||
+           is_kw(t, "delayed") || is_kw(t, "ignore") || is_kw(t, "quick") ||
+           is_kw(t, "into")) {
+        next_tok(sc, t);
+    }
+    read_tables(sc, t, si, comma);
+}
+
+/* Which parenthesis levels hold a SELECT, while the body is read. */
+struct nesting {
+    unsigned char select_at[MAX_DEPTH]; /* 1: a SELECT opened this level */
+    unsigned depth;                     /* current level */
+    int first_select;                   /* a SELECT (or DELETE) was seen */
+};
+
+/*
+ * Reads the rest of the statement from *t on: the tables after FROM (of
+ * a SELECT at the same level), JOIN and INTO, and the SELECT of an
+ * INSERT ... SELECT.
+ */
+static void scan_body(struct scanner *sc, struct tok *t, struct n1_sqlinfo *si,
+                      struct nesting *nest)
+{
+    while (t->type != TOK_END) {
+        if (t->type == TOK_PUNCT && t->text[0] == '(') {
+            if (nest->depth + 1 < MAX_DEPTH) {
+                nest->depth++;
+                nest->select_at[nest->depth] = 0;
+            }
+            next_tok(sc, t);
+            continue;
+        }
+        if (t->type == TOK_PUNCT && t->text[0] == ')') {
+            nest->depth = nest->depth > 0 ? nest->depth - 1 : 0;
+            next_tok(sc, t);
+            continue;
+        }
+        if (is_kw(t, "select")) {
+            nest->select_at[nest->depth] = 1;
+            if (!nest->first_select && (strcmp(si->verb, "INSERT") == 0 ||
+                                        strcmp(si->verb, "REPLACE") == 0)) {
+                /* INSERT ... SELECT: pt-query-digest names both verbs */
+                append_verb(si, "select");
+                nest->first_select = 1;
+            }
+            next_tok(sc, t);
+            continue;
+        }
+        if ((is_kw(t, "from") && nest->select_at[nest->depth]) ||
+            is_kw(t, "join") || is_kw(t, "straight_join") ||
+            is_kw(t, "into")) {
+            int comma = is_kw(t, "from");
+
+            next_tok(sc, t);
+            if (t->type == TOK_WORD) {
+                read_tables(sc, t, si, comma);
+            }
+            continue;
+        }
+        next_tok(sc, t);
+    }
+}
+
 void n1_sqlinfo_parse(const char *text, size_t len, struct n1_sqlinfo *out)
 {
     struct scanner sc;
     struct tok t;
-    unsigned char select_at[MAX_DEPTH];
-    unsigned depth = 0;
-    int first_select = 0;
+    struct nesting nest;
 
     memset(out, 0, sizeof(*out));
-    memset(select_at, 0, sizeof(select_at));
+    memset(&nest, 0, sizeof(nest));
     if (text == NULL || len == 0) {
         return;
     }
@@ -310,7 +415,7 @@ void n1_sqlinfo_parse(const char *text, size_t len, struct n1_sqlinfo *out)
     sc.pos = 0;
     next_tok(&sc, &t);
     while (t.type == TOK_PUNCT && t.text[0] == '(') {
-        depth += depth + 1 < MAX_DEPTH ? 1 : 0;
+        nest.depth += nest.depth + 1 < MAX_DEPTH ? 1 : 0;
         next_tok(&sc, &t); /* (select ...) union (select ...) */
     }
     if (t.type != TOK_WORD) {
@@ -323,94 +428,22 @@ void n1_sqlinfo_parse(const char *text, size_t len, struct n1_sqlinfo *out)
         return;
     }
     if (is_kw(&t, "show")) {
-        next_tok(&sc, &t);
-        if (is_kw(&t, "full") || is_kw(&t, "global") ||
-            is_kw(&t, "session") || is_kw(&t, "create")) {
-            append_verb(out, t.lower);
-            next_tok(&sc, &t);
-        }
-        if (t.type == TOK_WORD) {
-            append_verb(out, t.lower);
-            next_tok(&sc, &t);
-        }
-        if (strncmp(out->verb, "SHOW CREATE", 11) == 0) {
-            read_tables(&sc, &t, out, 0);
-            return;
-        }
-        while (t.type != TOK_END) {
-            if (is_kw(&t, "from") || is_kw(&t, "in")) {
-                next_tok(&sc, &t);
-                read_tables(&sc, &t, out, 0);
-                continue;
-            }
-            next_tok(&sc, &t);
-        }
+        parse_show(&sc, &t, out);
         return;
     }
     if (is_kw(&t, "call") || is_kw(&t, "truncate")) {
-        next_tok(&sc, &t);
-        if (is_kw(&t, "table")) {
-            next_tok(&sc, &t);
-        }
-        if (t.type == TOK_WORD) {
-            add_table(out, t.text);
-        }
+        parse_call(&sc, &t, out);
         return;
     }
     if (is_kw(&t, "select") || is_kw(&t, "delete")) {
-        select_at[depth] = 1;
-        first_select = 1;
+        nest.select_at[nest.depth] = 1;
+        nest.first_select = 1;
     }
     if (is_kw(&t, "insert") || is_kw(&t, "replace") || is_kw(&t, "update") ||
         is_kw(&t, "delete")) {
-        int comma = is_kw(&t, "update") || is_kw(&t, "delete");
-
-        next_tok(&sc, &t);
-        while (is_kw(&t, "low_priority") || is_kw(&t, "high_priority") ||
-               is_kw(&t, "delayed") || is_kw(&t, "ignore") ||
-               is_kw(&t, "quick") || is_kw(&t, "into")) {
-            next_tok(&sc, &t);
-        }
-        read_tables(&sc, &t, out, comma);
+        read_dml_target(&sc, &t, out);
     }
-    while (t.type != TOK_END) {
-        if (t.type == TOK_PUNCT && t.text[0] == '(') {
-            if (depth + 1 < MAX_DEPTH) {
-                depth++;
-                select_at[depth] = 0;
-            }
-            next_tok(&sc, &t);
-            continue;
-        }
-        if (t.type == TOK_PUNCT && t.text[0] == ')') {
-            depth = depth > 0 ? depth - 1 : 0;
-            next_tok(&sc, &t);
-            continue;
-        }
-        if (is_kw(&t, "select")) {
-            select_at[depth] = 1;
-            if (!first_select && (strcmp(out->verb, "INSERT") == 0 ||
-                                  strcmp(out->verb, "REPLACE") == 0)) {
-                /* INSERT ... SELECT: pt-query-digest names both verbs */
-                append_verb(out, "select");
-                first_select = 1;
-            }
-            next_tok(&sc, &t);
-            continue;
-        }
-        if ((is_kw(&t, "from") && select_at[depth]) || is_kw(&t, "join") ||
-            is_kw(&t, "straight_join") || is_kw(&t, "into")) {
-            int comma = is_kw(&t, "from");
-
-            next_tok(&sc, &t);
-            if (t.type == TOK_WORD) {
-                read_tables(&sc, &t, out, comma);
-                continue;
-            }
-            continue;
-        }
-        next_tok(&sc, &t);
-    }
+    scan_body(&sc, &t, out, &nest);
 }
 
 char *n1_sqlinfo_item(const struct n1_sqlinfo *si, char *buf, size_t n)

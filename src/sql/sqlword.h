@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sqlword.h: reserved words of MySQL and MariaDB.
+ * sqlword.h: reserved words of MySQL and MariaDB, and the bytes that
+ * make up words and hex digits.
  *
  * A reserved word can only be an identifier when it is quoted. The
  * normaliser keeps the backquotes of such names (`order`, `group`, `key`)
@@ -20,5 +21,32 @@
  * when len is 0.
  */
 int n1_sqlword_reserved(const char *s, size_t len);
+
+/*
+ * Returns 1 when c may stand in a bare word (a name or a keyword): an
+ * ASCII letter or digit, '_', '$', or any byte of a multi-byte UTF-8
+ * character; else 0. Inline, as the normaliser asks it of every byte of
+ * a quoted name.
+ */
+static inline int n1_sqlword_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_' || c == '$' || c >= 0x80;
+}
+
+/* Returns the value (0..15) of the hex digit c, either case, or -1. */
+static inline int n1_sqlword_hex(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
 
 #endif /* N1_SQLWORD_H */

@@ -9,4 +9,6 @@ set(N1_FUZZ_TARGETS
     normalize
     reader
     reader_state
+    rules
+    shape
 )
