@@ -65,7 +65,7 @@ static void usage(FILE *out)
  * ones and those faster than min_total_time_ms, grades the rest. Prints
  * how many were allowed on stderr.
  */
-static void apply_rules(const struct n1_rules *r, struct analyze_run *run)
+static void apply_rules(const struct n1_rules *r, struct n1_analyze_run *run)
 {
     size_t kept = 0;
     size_t allowed = 0;
@@ -94,7 +94,7 @@ static void apply_rules(const struct n1_rules *r, struct analyze_run *run)
     }
 }
 
-static int render(enum out_format fmt, const struct analyze_run *run,
+static int render(enum out_format fmt, const struct n1_analyze_run *run,
                   struct n1_error *err)
 {
     struct n1_report_input *rep = NULL;
@@ -102,7 +102,7 @@ static int render(enum out_format fmt, const struct analyze_run *run,
         (const struct n1_finding *const *)run->findings;
     int rc;
 
-    rep = analyze_report_inputs(run);
+    rep = n1_analyze_report_inputs(run);
     if (rep == NULL) {
         n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM report");
         return -1;
@@ -131,9 +131,9 @@ int cmd_analyze(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct analyze_opts ao;
-    struct pipeline_opts *opts = &ao.pipeline;
-    struct analyze_run run;
+    struct n1_analyze_opts ao;
+    struct n1_pipeline_opts *opts = &ao.pipeline;
+    struct n1_analyze_run run;
     struct cli_rule_files rules;
     struct n1_error err;
     enum out_format fmt = FORMAT_TEXT;
@@ -146,7 +146,7 @@ int cmd_analyze(int argc, char **argv)
     memset(&ao, 0, sizeof(ao));
     memset(&run, 0, sizeof(run));
     memset(&rules, 0, sizeof(rules));
-    pipeline_opts_default(opts);
+    n1_pipeline_opts_default(opts);
     opts->reader.warn = cli_warn;
     opts->progress = 1;
     optind = 1;
@@ -196,7 +196,7 @@ int cmd_analyze(int argc, char **argv)
     }
     ao.rule_files = rules.v;
     ao.n_rule_files = rules.n;
-    if (analyze_run(&ao, argv + optind, (size_t)(argc - optind), &run,
+    if (n1_analyze_run(&ao, argv + optind, (size_t)(argc - optind), &run,
                     &err) != 0) {
         cli_error(&err);
         status = cli_exit_for(&err);
@@ -208,8 +208,8 @@ int cmd_analyze(int argc, char **argv)
         cli_error(&err);
         goto out;
     }
-    pipeline_print_summary(run.p);
-    status = pipeline_exit_status(run.p);
+    n1_pipeline_print_summary(run.p);
+    status = n1_pipeline_exit_status(run.p);
     /* A gate asked for findings to fail the run: that outranks skipped
        lines (4) but not an input that is no log at all (3). */
     if (fail_on_findings && run.n_findings > 0 && status != N1_EXIT_INPUT) {
@@ -217,6 +217,6 @@ int cmd_analyze(int argc, char **argv)
     }
 
 out:
-    analyze_run_cleanup(&run);
+    n1_analyze_run_cleanup(&run);
     return status;
 }

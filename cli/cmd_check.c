@@ -192,7 +192,7 @@ static char *location_of(const struct n1_norm *norm)
 }
 
 /* The adviser's sink: keeps the first advice per (rule, fingerprint). */
-static void collect_advice(void *ud, const struct analyze_advice *x)
+static void collect_advice(void *ud, const struct n1_analyze_advice *x)
 {
     struct advice_list *l = ud;
     const struct n1_advice *a = x->a;
@@ -369,7 +369,7 @@ static void judge(struct n1_ci_result *x, const struct n1_rules *rules,
  * the advice in the order it came. Returns the array (caller frees) or
  * NULL when memory ran out; *n gets the count.
  */
-static struct n1_ci_result *build_results(struct analyze_run *run,
+static struct n1_ci_result *build_results(struct n1_analyze_run *run,
                                           const struct advice_list *adv,
                                           const struct n1_baseline *base,
                                           enum n1_severity fail_on,
@@ -587,9 +587,9 @@ static int render(enum out_format fmt, FILE *out, const struct n1_ci_report *r,
  * was not a log, no statement was read at all, or lines were skipped
  * without --allow-skipped; else 0.
  */
-static int input_status(const struct pipeline *p, int allow_skipped)
+static int input_status(const struct n1_pipeline *p, int allow_skipped)
 {
-    const struct pipeline_stats *st = pipeline_stats(p);
+    const struct n1_pipeline_stats *st = n1_pipeline_stats(p);
 
     if (st->not_logs > 0) {
         cli_errorf("INPUT %llu LOG%s could not be read as a query log",
@@ -644,9 +644,9 @@ int cmd_check(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct analyze_opts ao;
-    struct pipeline_opts *opts = &ao.pipeline;
-    struct analyze_run run;
+    struct n1_analyze_opts ao;
+    struct n1_pipeline_opts *opts = &ao.pipeline;
+    struct n1_analyze_run run;
     struct advice_list adv;
     struct owned own;
     struct n1_ci_report rep;
@@ -674,7 +674,7 @@ int cmd_check(int argc, char **argv)
     memset(&own, 0, sizeof(own));
     memset(&rep, 0, sizeof(rep));
     memset(&rule_files, 0, sizeof(rule_files));
-    pipeline_opts_default(opts);
+    n1_pipeline_opts_default(opts);
     /* A gate reads every LOG in full every time: nothing is remembered
        between runs, so a log read before cannot hide its findings. */
     opts->db_path = ":memory:";
@@ -748,7 +748,7 @@ int cmd_check(int argc, char **argv)
     ao.n_rule_files = rule_files.n;
     ao.advice = collect_advice;
     ao.advice_ud = &adv;
-    if (analyze_run(&ao, argv + optind, (size_t)(argc - optind), &run, &err) !=
+    if (n1_analyze_run(&ao, argv + optind, (size_t)(argc - optind), &run, &err) !=
         0) {
         cli_error(&err);
         status = cli_exit_for(&err);
@@ -796,7 +796,7 @@ int cmd_check(int argc, char **argv)
         }
     }
     out = NULL;
-    pipeline_print_summary(run.p);
+    n1_pipeline_print_summary(run.p);
     if (rep.n_stale > 0) {
         fprintf(stderr,
                 "n1digest: %zu stale baseline entr%s (matched nothing; not "
@@ -836,6 +836,6 @@ out:
     n1_baseline_free(base);
     advice_free(&adv);
     owned_free(&own);
-    analyze_run_cleanup(&run);
+    n1_analyze_run_cleanup(&run);
     return status;
 }

@@ -485,8 +485,8 @@ int cmd_digest(int argc, char **argv)
     };
     struct digest_filters filters; /* the hooks point into it */
     struct n1_digest_opts ro;
-    struct pipeline_opts opts;
-    struct pipeline *p = NULL;
+    struct n1_pipeline_opts opts;
+    struct n1_pipeline *p = NULL;
     struct n1_error err;
     const char *db_path = NULL;
     int status = N1_EXIT_USAGE;
@@ -499,7 +499,7 @@ int cmd_digest(int argc, char **argv)
     filters.since_us = N1_TS_NONE;
     filters.until_us = N1_TS_NONE;
     n1_digest_opts_init(&ro);
-    pipeline_opts_default(&opts);
+    n1_pipeline_opts_default(&opts);
     opts.reader.warn = cli_warn;
     opts.progress = 1;
     optind = 1;
@@ -619,38 +619,38 @@ int cmd_digest(int argc, char **argv)
     ro.store_path = opts.db_path;
     ro.inputs = (const char *const *)(argv + optind);
     ro.n_inputs = (size_t)(argc - optind);
-    p = pipeline_new(&opts, &err);
+    p = n1_pipeline_new(&opts, &err);
     if (p == NULL) {
         cli_error(&err);
         status = cli_exit_for(&err);
         goto out;
     }
     for (int i = optind; i < argc; i++) {
-        if (pipeline_read(p, argv[i], &err) != 0) {
+        if (n1_pipeline_read(p, argv[i], &err) != 0) {
             cli_error(&err);
             status = cli_exit_for(&err);
             goto out;
         }
     }
-    if (pipeline_finish(p, &err) != 0) {
+    if (n1_pipeline_finish(p, &err) != 0) {
         cli_error(&err);
         status = cli_exit_for(&err);
         goto out;
     }
-    pipeline_print_summary(p);
-    if (pipeline_classes(p) != NULL) {
-        rc = n1_report_digest_agg(pipeline_classes(p), &ro, stdout, &err);
+    n1_pipeline_print_summary(p);
+    if (n1_pipeline_classes(p) != NULL) {
+        rc = n1_report_digest_agg(n1_pipeline_classes(p), &ro, stdout, &err);
     } else {
-        rc = n1_report_digest(pipeline_store(p), &ro, stdout, &err);
+        rc = n1_report_digest(n1_pipeline_store(p), &ro, stdout, &err);
     }
     if (rc != 0) {
         cli_error(&err);
         status = cli_exit_for(&err);
         goto out;
     }
-    status = pipeline_exit_status(p);
+    status = n1_pipeline_exit_status(p);
 
 out:
-    pipeline_free(p);
+    n1_pipeline_free(p);
     return status;
 }

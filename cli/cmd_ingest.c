@@ -132,15 +132,15 @@ int cmd_ingest(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct pipeline_opts opts;
-    struct pipeline *p = NULL;
+    struct n1_pipeline_opts opts;
+    struct n1_pipeline *p = NULL;
     struct n1_error err;
     long top = 10;
     int status = N1_EXIT_USAGE;
     int c;
 
     n1_err_clear(&err);
-    pipeline_opts_default(&opts);
+    n1_pipeline_opts_default(&opts);
     opts.reader.warn = cli_warn;
     opts.progress = 1;
     optind = 1;
@@ -183,27 +183,27 @@ int cmd_ingest(int argc, char **argv)
         cli_errorf("USAGE ingest: no LOG given (see 'n1digest ingest --help')");
         return N1_EXIT_USAGE;
     }
-    p = pipeline_new(&opts, &err);
+    p = n1_pipeline_new(&opts, &err);
     if (p == NULL) {
         cli_error(&err);
         status = cli_exit_for(&err);
         goto out;
     }
     for (int i = optind; i < argc; i++) {
-        if (pipeline_read(p, argv[i], &err) != 0) {
+        if (n1_pipeline_read(p, argv[i], &err) != 0) {
             cli_error(&err);
             goto out;
         }
     }
-    if (pipeline_finish(p, &err) != 0 ||
-        print_top(pipeline_store(p), (size_t)top, &err) != 0) {
+    if (n1_pipeline_finish(p, &err) != 0 ||
+        print_top(n1_pipeline_store(p), (size_t)top, &err) != 0) {
         cli_error(&err);
         goto out;
     }
-    pipeline_print_summary(p);
-    status = pipeline_exit_status(p);
+    n1_pipeline_print_summary(p);
+    status = n1_pipeline_exit_status(p);
 
 out:
-    pipeline_free(p);
+    n1_pipeline_free(p);
     return status;
 }

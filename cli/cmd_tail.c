@@ -147,23 +147,23 @@ static int src_next(void *ud, struct n1_event *ev, struct n1_reader_stats *rs,
         return -1;
     }
     if (got == N1_FOLLOW_NONE) {
-        return FEED_GOT_NONE;
+        return N1_FEED_GOT_NONE;
     }
     if (got == N1_FOLLOW_SWITCH) {
-        return FEED_GOT_BREAK;
+        return N1_FEED_GOT_BREAK;
     }
     /* The reader's name goes when its generation does; the event may
        outlive it in the ring. */
     ev->file = s->path;
     *rs = *n1_follow_stats(s->fw);
     *aux = (unsigned)n1_follow_flavour(s->fw);
-    return FEED_GOT_EVENT;
+    return N1_FEED_GOT_EVENT;
 }
 
 /* Attaches the new generation's identity to the batch before a switch,
    or a reader snapshot at the end of the batch when CHECKPOINT_BYTES
    were read since the last one. */
-static int src_seal(void *ud, enum feed_end why, size_t n,
+static int src_seal(void *ud, enum n1_feed_end why, size_t n,
                     struct n1_strbuf *extra)
 {
     struct tail_src *s = ud;
@@ -171,7 +171,7 @@ static int src_seal(void *ud, enum feed_end why, size_t n,
     uint64_t read;
     int saved;
 
-    if (why == FEED_END_BREAK) {
+    if (why == N1_FEED_END_BREAK) {
         struct tail_switch sw;
 
         memset(&sw, 0, sizeof(sw));
@@ -185,7 +185,7 @@ static int src_seal(void *ud, enum feed_end why, size_t n,
         return 0;
     }
     read = n1_follow_bytes_read(s->fw);
-    if (n == 0 || (why != FEED_END_FULL && why != FEED_END_NONE) ||
+    if (n == 0 || (why != N1_FEED_END_FULL && why != N1_FEED_END_NONE) ||
         read - s->snap_at < CHECKPOINT_BYTES) {
         return 0;
     }
@@ -214,11 +214,11 @@ static void src_wait(void *ud)
  * Starts the feed thread on the follower, with the termination and
  * hang-up signals blocked there so that they reach the main thread.
  */
-static struct feed *start_feed(struct tail *t, struct tail_src *s,
+static struct n1_feed *start_feed(struct tail *t, struct tail_src *s,
                                struct n1_error *err)
 {
-    struct feed_source fs;
-    struct feed *f;
+    struct n1_feed_source fs;
+    struct n1_feed *f;
     sigset_t old;
 
     memset(&fs, 0, sizeof(fs));
@@ -227,7 +227,7 @@ static struct feed *start_feed(struct tail *t, struct tail_src *s,
     fs.wait = src_wait;
     fs.ud = s;
     tail_block_signals(&old);
-    f = feed_start(&fs, t->nz2, 1, err);
+    f = n1_feed_start(&fs, t->nz2, 1, err);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return f;
 }
@@ -282,13 +282,13 @@ static int switch_generation(struct tail *t, const struct tail_switch *sw,
 }
 
 /* The events of one batch from the feed, then what ends it. */
-static int take_batch(struct tail *t, const struct feed_batch *b,
+static int take_batch(struct tail *t, const struct n1_feed_batch *b,
                       double commit_s, int *first, int have_resume,
                       const struct n1_file_state *resume,
                       struct n1_error *err)
 {
-    const struct n1_strbuf *extra = feed_batch_extra(b);
-    size_t n = feed_batch_len(b);
+    const struct n1_strbuf *extra = n1_feed_batch_extra(b);
+    size_t n = n1_feed_batch_len(b);
     uint64_t last_end = 0;
     int due;
 
@@ -296,8 +296,8 @@ static int take_batch(struct tail *t, const struct feed_batch *b,
         const struct n1_reader_stats *rs;
         const struct n1_norm *pre;
         unsigned flavour;
-        const struct n1_event *ev = feed_batch_event(b, i, &rs, &flavour);
-        int have_pre = feed_batch_norm(b, i, &pre);
+        const struct n1_event *ev = n1_feed_batch_event(b, i, &rs, &flavour);
+        int have_pre = n1_feed_batch_norm(b, i, &pre);
 
         if (flavour != t->flavour_id) {
             tail_set_flavour(t, (enum n1_flavour)flavour);
@@ -313,10 +313,10 @@ static int take_batch(struct tail *t, const struct feed_batch *b,
             return -1;
         }
     }
-    switch (feed_batch_end(b, err)) {
-    case FEED_END_FAILED:
+    switch (n1_feed_batch_end(b, err)) {
+    case N1_FEED_END_FAILED:
         return -1;
-    case FEED_END_NOMEM:
+    case N1_FEED_END_NOMEM:
         n1_err_set(err, N1_ESYS, t->path, 0, "SYSTEM out of memory reading "
                                              "events");
         return -1;
@@ -391,7 +391,7 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
 {
     struct tail_src src;
     struct writer writer;
-    struct feed *feed = NULL;
+    struct n1_feed *feed = NULL;
     struct n1_follow_start start;
     struct n1_file_state resume;
     struct n1_tail_checkpoint cp;
@@ -429,7 +429,7 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
         goto out;
     }
     while (!stop_requested) {
-        struct feed_batch *b;
+        struct n1_feed_batch *b;
         int idle = 0;
         int taken;
 
@@ -437,7 +437,7 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
             hup_requested = 0;
             atomic_store(&src.hup, 1);
         }
-        b = feed_take(feed, 0, &idle);
+        b = n1_feed_take(feed, 0, &idle);
         if (b == NULL) {
             /* Caught up: close what went idle, commit, then wait for
                more; never longer than WAIT_MS, so that a signal is seen
@@ -449,21 +449,21 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
                     goto out;
                 }
             }
-            b = feed_take(feed, wait_ms, NULL);
+            b = n1_feed_take(feed, wait_ms, NULL);
             if (b == NULL) {
                 continue;
             }
         }
         taken = take_batch(t, b, commit_s, &first, have_resume, &resume,
                            err);
-        feed_release(feed);
+        n1_feed_release(feed);
         if (taken != 0) {
             goto out;
         }
     }
     /* Stopped: the current event is done; keep what we have. What the
        feed thread read beyond it is read again on restart. */
-    feed_free(feed);
+    n1_feed_free(feed);
     feed = NULL;
     if (t->have_gen && tail_commit(t, NULL, err) != 0) {
         goto out;
@@ -477,7 +477,7 @@ static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
                                  n1_follow_bytes_read(src.fw)));
     rc = 0;
 out:
-    feed_free(feed);
+    n1_feed_free(feed);
     tail_writer_stop(t, &writer);
     n1_follow_close(src.fw);
     free(cp.ctx);

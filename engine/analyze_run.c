@@ -38,7 +38,7 @@ struct finding_list {
 /* The accept hook's state when the adviser runs. */
 struct advise_ctx {
     struct n1_adviser *adv;     /* borrowed */
-    analyze_advice_fn fn;       /* the caller's sink */
+    n1_analyze_advice_fn fn;       /* the caller's sink */
     void *ud;                   /* its argument */
     const struct n1_event *ev;  /* the event being checked */
     const struct n1_norm *norm; /* its normal form */
@@ -84,7 +84,7 @@ static void collect(void *ud, const struct n1_finding *f)
 static void advise_emit(void *ud, const struct n1_advice *a)
 {
     struct advise_ctx *c = ud;
-    struct analyze_advice x;
+    struct n1_analyze_advice x;
 
     x.a = a;
     x.ev = c->ev;
@@ -130,22 +130,22 @@ static int lookup(struct n1_store *st, const char *path,
 }
 
 /* Reads one input and works out what happened to it. */
-static int read_input(struct pipeline *p, struct analyze_input *in,
+static int read_input(struct n1_pipeline *p, struct n1_analyze_input *in,
                       struct n1_error *err)
 {
-    struct n1_store *st = pipeline_store(p);
+    struct n1_store *st = n1_pipeline_store(p);
     struct n1_file_state prev;
-    struct pipeline_stats before = *pipeline_stats(p);
-    const struct pipeline_stats *after;
+    struct n1_pipeline_stats before = *n1_pipeline_stats(p);
+    const struct n1_pipeline_stats *after;
     int had_prev;
     int rc = -1;
 
     n1_store_file_state_init(&prev);
     had_prev = lookup(st, in->path, &prev, err);
-    if (had_prev < 0 || pipeline_read(p, in->path, err) != 0) {
+    if (had_prev < 0 || n1_pipeline_read(p, in->path, err) != 0) {
         goto out;
     }
-    after = pipeline_stats(p);
+    after = n1_pipeline_stats(p);
     in->have_state = lookup(st, in->path, &in->state, err);
     if (in->have_state < 0) {
         goto out;
@@ -170,7 +170,7 @@ out:
 }
 
 /* The path under which the store keeps an input's findings. */
-static const char *stored_name(const struct analyze_input *in)
+static const char *stored_name(const struct n1_analyze_input *in)
 {
     if (in->status == N1_INPUT_ALREADY_READ && in->have_state &&
         in->state.path != NULL) {
@@ -181,7 +181,7 @@ static const char *stored_name(const struct analyze_input *in)
 
 /* Saves the run's findings, replacing those of files read afresh. */
 static int save_findings(struct n1_store *st, const struct finding_list *run,
-                         const struct analyze_input *in, size_t n_in,
+                         const struct n1_analyze_input *in, size_t n_in,
                          const struct n1_report_opts *ro, struct n1_error *err)
 {
     struct n1_store_finding *rows = NULL;
@@ -268,7 +268,7 @@ out:
  * under an input's name.
  */
 static int gather(struct n1_store *st, const struct finding_list *run,
-                  const struct analyze_input *in, size_t n_in,
+                  const struct n1_analyze_input *in, size_t n_in,
                   struct finding_list *out, struct n1_error *err)
 {
     for (size_t i = 0; i < n_in; i++) {
@@ -309,10 +309,10 @@ static int gather(struct n1_store *st, const struct finding_list *run,
     return 0;
 }
 
-int analyze_run(const struct analyze_opts *o, char *const *paths, size_t n,
-                struct analyze_run *run, struct n1_error *err)
+int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths, size_t n,
+                struct n1_analyze_run *run, struct n1_error *err)
 {
-    struct pipeline_opts popts = o->pipeline;
+    struct n1_pipeline_opts popts = o->pipeline;
     struct n1_detect_opts dopts;
     struct finding_list found;
     struct finding_list report;
@@ -363,7 +363,7 @@ int analyze_run(const struct analyze_opts *o, char *const *paths, size_t n,
         popts.accept = advise_accept;
         popts.hook_ud = actx;
     }
-    run->p = pipeline_new(&popts, err);
+    run->p = n1_pipeline_new(&popts, err);
     if (run->p == NULL) {
         goto out;
     }
@@ -372,16 +372,16 @@ int analyze_run(const struct analyze_opts *o, char *const *paths, size_t n,
             goto out;
         }
     }
-    if (pipeline_finish(run->p, err) != 0) {
+    if (n1_pipeline_finish(run->p, err) != 0) {
         goto out;
     }
     if (found.oom || (actx != NULL && actx->oom)) {
         n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM keeping findings");
         goto out;
     }
-    if (save_findings(pipeline_store(run->p), &found, run->in, n, &run->ro,
+    if (save_findings(n1_pipeline_store(run->p), &found, run->in, n, &run->ro,
                       err) != 0 ||
-        gather(pipeline_store(run->p), &found, run->in, n, &report, err) != 0) {
+        gather(n1_pipeline_store(run->p), &found, run->in, n, &report, err) != 0) {
         goto out;
     }
     run->findings = report.v;
@@ -395,7 +395,7 @@ out:
     return rc;
 }
 
-struct n1_report_input *analyze_report_inputs(const struct analyze_run *run)
+struct n1_report_input *n1_analyze_report_inputs(const struct n1_analyze_run *run)
 {
     struct n1_report_input *rep = calloc(run->n_in + 1, sizeof(*rep));
 
@@ -403,7 +403,7 @@ struct n1_report_input *analyze_report_inputs(const struct analyze_run *run)
         return NULL;
     }
     for (size_t i = 0; i < run->n_in; i++) {
-        const struct analyze_input *in = &run->in[i];
+        const struct n1_analyze_input *in = &run->in[i];
 
         rep[i].path = in->path;
         rep[i].status = in->status;
@@ -416,12 +416,12 @@ struct n1_report_input *analyze_report_inputs(const struct analyze_run *run)
     return rep;
 }
 
-void analyze_run_cleanup(struct analyze_run *run)
+void n1_analyze_run_cleanup(struct n1_analyze_run *run)
 {
     if (run == NULL) {
         return;
     }
-    pipeline_free(run->p);
+    n1_pipeline_free(run->p);
     n1_detectors_free(run->det);
     n1_adviser_free(run->adv);
     free(run->hook);

@@ -60,15 +60,15 @@
    class. */
 #define MEMORY_EVERY 65536u
 
-struct pipeline {
-    struct pipeline_opts opts;      /* copy; pointers borrowed */
+struct n1_pipeline {
+    struct n1_pipeline_opts opts;      /* copy; pointers borrowed */
     struct n1_store *store;         /* owned */
     struct n1_normalizer *norm;     /* owned */
     struct n1_normalizer *norm2;    /* owned; the reader thread's */
     struct n1_agg *agg;             /* owned; reset after each flush */
     struct n1_agg *kept;            /* owned; the run's classes when they
                                        are kept in memory, else NULL */
-    struct pipeline_stats stats;    /* counters of this run */
+    struct n1_pipeline_stats stats;    /* counters of this run */
     int progress;                   /* 1: stderr is a terminal */
     int in_memory;                  /* 1: the store is ":memory:" */
     double started;                 /* monotonic seconds at creation */
@@ -84,18 +84,18 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void pipeline_opts_default(struct pipeline_opts *o)
+void n1_pipeline_opts_default(struct n1_pipeline_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->db_path = "n1digest.db";
-    o->flush_memory = PIPELINE_FLUSH_MEMORY;
-    o->flush_events = PIPELINE_FLUSH_EVENTS;
+    o->flush_memory = N1_PIPELINE_FLUSH_MEMORY;
+    o->flush_events = N1_PIPELINE_FLUSH_EVENTS;
 }
 
-struct pipeline *pipeline_new(const struct pipeline_opts *opts,
+struct n1_pipeline *n1_pipeline_new(const struct n1_pipeline_opts *opts,
                               struct n1_error *err)
 {
-    struct pipeline *p = NULL;
+    struct n1_pipeline *p = NULL;
     struct n1_store_opts sopts;
 
     p = calloc(1, sizeof(*p));
@@ -138,7 +138,7 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts,
     return p;
 
 fail:
-    pipeline_free(p);
+    n1_pipeline_free(p);
     return NULL;
 }
 
@@ -186,7 +186,7 @@ static int hash_prefix(const char *path, uint32_t len, uint64_t *out)
 
 /* Prints progress when stderr is a terminal; bytes: of the current input
    so far. */
-static void show_progress(struct pipeline *p, const char *name,
+static void show_progress(struct n1_pipeline *p, const char *name,
                           uint64_t bytes, int done)
 {
     double now = now_seconds();
@@ -208,7 +208,7 @@ static void show_progress(struct pipeline *p, const char *name,
     fflush(stderr);
 }
 
-static int flush(struct pipeline *p, struct n1_file_progress *fp,
+static int flush(struct n1_pipeline *p, struct n1_file_progress *fp,
                  struct n1_error *err)
 {
     int rc;
@@ -228,9 +228,9 @@ static int flush(struct pipeline *p, struct n1_file_progress *fp,
 
 /* 1 when the statistics should go to the store before the input ends:
    see the file comment. since: events since the last flush. */
-static int flush_due(struct pipeline *p, uint64_t since)
+static int flush_due(struct n1_pipeline *p, uint64_t since)
 {
-    const struct pipeline_opts *o = &p->opts;
+    const struct n1_pipeline_opts *o = &p->opts;
 
     if (p->in_memory) {
         return 0;
@@ -257,25 +257,25 @@ static int reader_next(void *ud, struct n1_event *ev,
         return -1;
     }
     if (got == 0) {
-        return FEED_GOT_END;
+        return N1_FEED_GOT_END;
     }
     *rs = *n1_reader_stats(r);
-    return FEED_GOT_EVENT;
+    return N1_FEED_GOT_EVENT;
 }
 
 /* ---- the caller's thread -------------------------------------------- */
 
 /* Normalises, filters, aggregates and detects one event. */
-static int handle_event(struct pipeline *p, const struct feed_batch *b,
+static int handle_event(struct n1_pipeline *p, const struct n1_feed_batch *b,
                         size_t i, int slow, struct n1_error *err)
 {
-    const struct n1_event *ev = feed_batch_event(b, i, NULL, NULL);
+    const struct n1_event *ev = n1_feed_batch_event(b, i, NULL, NULL);
     const struct n1_norm *np = NULL;
     struct n1_norm nm;
     int keep;
 
     p->stats.events++;
-    if (feed_batch_norm(b, i, &np)) {
+    if (n1_feed_batch_norm(b, i, &np)) {
         /* the reader thread's work */
     } else if (has_sql(ev)) {
         if (n1_normalize(p->norm, ev->sql, ev->sql_len, &nm, err) != 0) {
@@ -320,10 +320,10 @@ static void progress_from(struct n1_file_progress *fp,
     fp->skipped = base_skipped + rs->skipped_lines + rs->skipped_events;
 }
 
-int pipeline_read(struct pipeline *p, const char *path, struct n1_error *err)
+int n1_pipeline_read(struct n1_pipeline *p, const char *path, struct n1_error *err)
 {
     struct n1_reader *r = NULL;
-    struct feed *f = NULL;
+    struct n1_feed *f = NULL;
     struct n1_file_state prev;
     struct n1_file_progress fp;
     struct n1_error rerr;
@@ -333,7 +333,7 @@ int pipeline_read(struct pipeline *p, const char *path, struct n1_error *err)
     uint64_t base_events = 0;
     uint64_t base_skipped = 0;
     uint64_t bytes = 0;
-    struct feed_source src;
+    struct n1_feed_source src;
     int slow;
     int rc = -1;
     int found;
@@ -400,7 +400,7 @@ int pipeline_read(struct pipeline *p, const char *path, struct n1_error *err)
     src.ud = r;
     /* Detectors and hooks may read literals and tags; the aggregate only
        needs the text. */
-    f = feed_start(&src, p->norm2,
+    f = n1_feed_start(&src, p->norm2,
                    p->opts.detectors != NULL || p->opts.accept != NULL ||
                        p->opts.group != NULL,
                    err);
@@ -410,14 +410,14 @@ int pipeline_read(struct pipeline *p, const char *path, struct n1_error *err)
 
     for (;;) {
         /* Never NULL: the input's last batch ends the loop. */
-        struct feed_batch *b = feed_take(f, -1, NULL);
-        size_t n = feed_batch_len(b);
+        struct n1_feed_batch *b = n1_feed_take(f, -1, NULL);
+        size_t n = n1_feed_batch_len(b);
         struct n1_error ferr;
-        enum feed_end end;
+        enum n1_feed_end end;
 
         for (size_t i = 0; i < n; i++) {
             const struct n1_reader_stats *rs;
-            const struct n1_event *ev = feed_batch_event(b, i, &rs, NULL);
+            const struct n1_event *ev = n1_feed_batch_event(b, i, &rs, NULL);
 
             if (handle_event(p, b, i, slow, err) != 0) {
                 goto out;
@@ -436,12 +436,12 @@ int pipeline_read(struct pipeline *p, const char *path, struct n1_error *err)
                 show_progress(p, n1_reader_name(r), bytes, 0);
             }
         }
-        end = feed_batch_end(b, &ferr);
-        if (end == FEED_END_NOMEM) {
+        end = n1_feed_batch_end(b, &ferr);
+        if (end == N1_FEED_END_NOMEM) {
             n1_err_set(err, N1_ESYS, path, 0, "out of memory reading events");
             goto out;
         }
-        if (end == FEED_END_FAILED) {
+        if (end == N1_FEED_END_FAILED) {
             char buf[512];
 
             /* A read error ends this input, not the run. */
@@ -449,12 +449,12 @@ int pipeline_read(struct pipeline *p, const char *path, struct n1_error *err)
                     n1_err_format(&ferr, buf, sizeof(buf)));
             p->stats.not_logs++;
         }
-        feed_release(f);
-        if (end == FEED_END_LAST || end == FEED_END_FAILED) {
+        n1_feed_release(f);
+        if (end == N1_FEED_END_LAST || end == N1_FEED_END_FAILED) {
             break;
         }
     }
-    feed_free(f);
+    n1_feed_free(f);
     f = NULL;
     {
         const struct n1_reader_stats *rs = n1_reader_stats(r);
@@ -473,13 +473,13 @@ int pipeline_read(struct pipeline *p, const char *path, struct n1_error *err)
     rc = 0;
 
 out:
-    feed_free(f);
+    n1_feed_free(f);
     n1_store_file_state_cleanup(&prev);
     n1_reader_close(r);
     return rc;
 }
 
-int pipeline_finish(struct pipeline *p, struct n1_error *err)
+int n1_pipeline_finish(struct n1_pipeline *p, struct n1_error *err)
 {
     if (p->opts.detectors != NULL &&
         n1_detectors_finish(p->opts.detectors, err) != 0) {
@@ -491,24 +491,24 @@ int pipeline_finish(struct pipeline *p, struct n1_error *err)
     return 0;
 }
 
-const struct n1_agg *pipeline_classes(const struct pipeline *p)
+const struct n1_agg *n1_pipeline_classes(const struct n1_pipeline *p)
 {
     return p->kept;
 }
 
-const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
+const struct n1_pipeline_stats *n1_pipeline_stats(const struct n1_pipeline *p)
 {
     return &p->stats;
 }
 
-struct n1_store *pipeline_store(struct pipeline *p)
+struct n1_store *n1_pipeline_store(struct n1_pipeline *p)
 {
     return p->store;
 }
 
-void pipeline_print_summary(const struct pipeline *p)
+void n1_pipeline_print_summary(const struct n1_pipeline *p)
 {
-    const struct pipeline_stats *s = &p->stats;
+    const struct n1_pipeline_stats *s = &p->stats;
 
     fprintf(stderr,
             "n1digest: %llu events read (%llu statements) from %llu of %llu "
@@ -523,7 +523,7 @@ void pipeline_print_summary(const struct pipeline *p)
             (unsigned long long)s->not_logs);
 }
 
-int pipeline_exit_status(const struct pipeline *p)
+int n1_pipeline_exit_status(const struct n1_pipeline *p)
 {
     if (p->stats.not_logs > 0) {
         return 3;
@@ -534,7 +534,7 @@ int pipeline_exit_status(const struct pipeline *p)
     return 0;
 }
 
-void pipeline_free(struct pipeline *p)
+void n1_pipeline_free(struct n1_pipeline *p)
 {
     if (p == NULL) {
         return;
