@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "base/error.h"
+#include "engine/notice.h"
 
 /* Exit statuses, documented in --help and the README. */
 enum n1_exit {
@@ -27,6 +28,26 @@ void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Reader warning callback: prints the warning on stderr (ud unused). */
 void cli_warn(void *ud, const struct n1_error *err);
+
+/*
+ * The engine's notice callback (engine/notice.h): prints "n1digest: "
+ * and the notice on stderr, "NOTE " or "LIMIT " before notes and limits,
+ * progress on one line that the next progress overwrites (ud unused).
+ */
+void cli_notice(void *ud, enum n1_notice_kind kind, const char *msg);
+
+struct n1_pipeline_opts;
+struct n1_pipeline_stats;
+
+/*
+ * The pipeline options every reading subcommand starts from: the
+ * defaults, reader warnings and notices on stderr, progress when stderr
+ * is a terminal.
+ */
+void cli_pipeline_opts(struct n1_pipeline_opts *o);
+
+/* Prints the one-line summary of a pipeline run on stderr. */
+void cli_print_summary(const struct n1_pipeline_stats *s);
 
 /* Maps an error class to the exit status the CLI uses for it. */
 enum n1_exit cli_exit_for(const struct n1_error *err);

@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "engine/pipeline.h"
 #include "read/reader.h"
 
 void cli_error(const struct n1_error *err)
@@ -37,6 +39,52 @@ void cli_warn(void *ud, const struct n1_error *err)
 {
     (void)ud;
     cli_error(err);
+}
+
+void cli_notice(void *ud, enum n1_notice_kind kind, const char *msg)
+{
+    (void)ud;
+    switch (kind) {
+    case N1_NOTICE_NOTE:
+        fprintf(stderr, "n1digest: NOTE %s\n", msg);
+        break;
+    case N1_NOTICE_LIMIT:
+        fprintf(stderr, "n1digest: LIMIT %s\n", msg);
+        break;
+    case N1_NOTICE_PROGRESS:
+    case N1_NOTICE_PROGRESS_END:
+        fprintf(stderr, "\rn1digest: %s   %s", msg,
+                kind == N1_NOTICE_PROGRESS_END ? "\n" : "");
+        fflush(stderr);
+        break;
+    case N1_NOTICE_INFO:
+    case N1_NOTICE_ERROR:
+        fprintf(stderr, "n1digest: %s\n", msg);
+        break;
+    }
+}
+
+void cli_pipeline_opts(struct n1_pipeline_opts *o)
+{
+    n1_pipeline_opts_default(o);
+    o->reader.warn = cli_warn;
+    o->progress = isatty(STDERR_FILENO);
+    o->notice = cli_notice;
+}
+
+void cli_print_summary(const struct n1_pipeline_stats *s)
+{
+    fprintf(stderr,
+            "n1digest: %llu events read (%llu statements) from %llu of %llu "
+            "inputs; %llu lines and %llu events skipped; %llu inputs "
+            "already read; %llu not readable as logs\n",
+            (unsigned long long)s->events, (unsigned long long)s->statements,
+            (unsigned long long)(s->files - s->files_skipped - s->not_logs),
+            (unsigned long long)s->files,
+            (unsigned long long)s->skipped_lines,
+            (unsigned long long)s->skipped_events,
+            (unsigned long long)s->files_skipped,
+            (unsigned long long)s->not_logs);
 }
 
 enum n1_exit cli_exit_for(const struct n1_error *err)

@@ -146,9 +146,7 @@ int cmd_analyze(int argc, char **argv)
     memset(&ao, 0, sizeof(ao));
     memset(&run, 0, sizeof(run));
     memset(&rules, 0, sizeof(rules));
-    n1_pipeline_opts_default(opts);
-    opts->reader.warn = cli_warn;
-    opts->progress = 1;
+    cli_pipeline_opts(opts);
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
@@ -208,7 +206,7 @@ int cmd_analyze(int argc, char **argv)
         cli_error(&err);
         goto out;
     }
-    n1_pipeline_print_summary(run.p);
+    cli_print_summary(n1_pipeline_stats(run.p));
     status = n1_pipeline_exit_status(run.p);
     /* A gate asked for findings to fail the run: that outranks skipped
        lines (4) but not an input that is no log at all (3). */

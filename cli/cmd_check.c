@@ -674,12 +674,10 @@ int cmd_check(int argc, char **argv)
     memset(&own, 0, sizeof(own));
     memset(&rep, 0, sizeof(rep));
     memset(&rule_files, 0, sizeof(rule_files));
-    n1_pipeline_opts_default(opts);
+    cli_pipeline_opts(opts);
     /* A gate reads every LOG in full every time: nothing is remembered
        between runs, so a log read before cannot hide its findings. */
     opts->db_path = ":memory:";
-    opts->reader.warn = cli_warn;
-    opts->progress = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
@@ -796,7 +794,7 @@ int cmd_check(int argc, char **argv)
         }
     }
     out = NULL;
-    n1_pipeline_print_summary(run.p);
+    cli_print_summary(n1_pipeline_stats(run.p));
     if (rep.n_stale > 0) {
         fprintf(stderr,
                 "n1digest: %zu stale baseline entr%s (matched nothing; not "

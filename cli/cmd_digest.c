@@ -499,9 +499,7 @@ int cmd_digest(int argc, char **argv)
     filters.since_us = N1_TS_NONE;
     filters.until_us = N1_TS_NONE;
     n1_digest_opts_init(&ro);
-    n1_pipeline_opts_default(&opts);
-    opts.reader.warn = cli_warn;
-    opts.progress = 1;
+    cli_pipeline_opts(&opts);
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         char *end = NULL;
@@ -637,7 +635,7 @@ int cmd_digest(int argc, char **argv)
         status = cli_exit_for(&err);
         goto out;
     }
-    n1_pipeline_print_summary(p);
+    cli_print_summary(n1_pipeline_stats(p));
     if (n1_pipeline_classes(p) != NULL) {
         rc = n1_report_digest_agg(n1_pipeline_classes(p), &ro, stdout, &err);
     } else {

@@ -140,9 +140,7 @@ int cmd_ingest(int argc, char **argv)
     int c;
 
     n1_err_clear(&err);
-    n1_pipeline_opts_default(&opts);
-    opts.reader.warn = cli_warn;
-    opts.progress = 1;
+    cli_pipeline_opts(&opts);
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         char *end = NULL;
@@ -200,7 +198,7 @@ int cmd_ingest(int argc, char **argv)
         cli_error(&err);
         goto out;
     }
-    n1_pipeline_print_summary(p);
+    cli_print_summary(n1_pipeline_stats(p));
     status = n1_pipeline_exit_status(p);
 
 out:

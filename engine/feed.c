@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/engine_int.h"
 #include "engine/feed.h"
 
 /* Batches in flight between the feed thread and the caller's thread. */
@@ -131,13 +132,6 @@ struct n1_feed {
     pthread_cond_t can_take;          /* signalled when one is filled */
     pthread_cond_t helped;            /* signalled when one is normalised */
 };
-
-/* Events the normaliser should see (detectors want Prepare text too). */
-static int has_sql(const struct n1_event *ev)
-{
-    return ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE ||
-           ev->cmd == N1_CMD_PREPARE;
-}
 
 /* ---- batches ---------------------------------------------------------- */
 
@@ -462,7 +456,7 @@ static void batch_normalise(struct n1_feed_batch *b, struct n1_normalizer *norm,
     for (i = 0; i < b->n; i++) {
         const struct n1_event *ev = &b->evs[i].ev;
 
-        if (!has_sql(ev)) {
+        if (!engine_has_sql(ev)) {
             b->norms[i].has = 0;
             continue;
         }

@@ -51,8 +51,10 @@
 
 #include "stats/aggregate.h"
 #include "analyzer/detector.h"
+#include "engine/engine_int.h"
 #include "engine/feed.h"
 #include "sql/normalize.h"
+#include "engine/notice.h"
 #include "engine/pipeline.h"
 #include "store/store.h"
 
@@ -69,20 +71,12 @@ struct n1_pipeline {
     struct n1_agg *kept;            /* owned; the run's classes when they
                                        are kept in memory, else NULL */
     struct n1_pipeline_stats stats;    /* counters of this run */
-    int progress;                   /* 1: stderr is a terminal */
+    int progress;                   /* 1: progress notices */
     int in_memory;                  /* 1: the store is ":memory:" */
     double started;                 /* monotonic seconds at creation */
     double last_progress;           /* when progress was last printed */
     uint64_t bytes_done;            /* bytes of inputs already finished */
 };
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void n1_pipeline_opts_default(struct n1_pipeline_opts *o)
 {
@@ -100,7 +94,7 @@ struct n1_pipeline *n1_pipeline_new(const struct n1_pipeline_opts *opts,
 
     p = calloc(1, sizeof(*p));
     if (p == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "out of memory");
+        n1_err_oom(err, "the pipeline");
         goto fail;
     }
     p->opts = *opts;
@@ -132,30 +126,14 @@ struct n1_pipeline *n1_pipeline_new(const struct n1_pipeline_opts *opts,
             goto fail;
         }
     }
-    p->progress = opts->progress && isatty(STDERR_FILENO);
-    p->started = now_seconds();
+    p->progress = opts->progress;
+    p->started = engine_mono_now();
     p->last_progress = p->started;
     return p;
 
 fail:
     n1_pipeline_free(p);
     return NULL;
-}
-
-/* Events whose statement counts in the statistics: what the server ran. */
-static int is_statement(const struct n1_event *ev, int slow)
-{
-    if (slow) {
-        return 1;
-    }
-    return ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE;
-}
-
-/* Events the normaliser should see (detectors want Prepare text too). */
-static int has_sql(const struct n1_event *ev)
-{
-    return ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE ||
-           ev->cmd == N1_CMD_PREPARE;
 }
 
 /*
@@ -184,12 +162,12 @@ static int hash_prefix(const char *path, uint32_t len, uint64_t *out)
     return 0;
 }
 
-/* Prints progress when stderr is a terminal; bytes: of the current input
-   so far. */
+/* Sends a progress notice when asked to, at most every half second
+   until the input is done; bytes: of the current input so far. */
 static void show_progress(struct n1_pipeline *p, const char *name,
                           uint64_t bytes, int done)
 {
-    double now = now_seconds();
+    double now = engine_mono_now();
     double elapsed;
     double mb;
 
@@ -202,10 +180,10 @@ static void show_progress(struct n1_pipeline *p, const char *name,
         elapsed = 1e-9;
     }
     mb = (double)(p->bytes_done + bytes) / 1e6;
-    fprintf(stderr, "\rn1digest: %s: %.1f MB, %.0f MB/s, %.0f events/s   %s",
-            name, mb, mb / elapsed, (double)p->stats.events / elapsed,
-            done ? "\n" : "");
-    fflush(stderr);
+    n1_notice(p->opts.notice, p->opts.notice_ud,
+              done ? N1_NOTICE_PROGRESS_END : N1_NOTICE_PROGRESS,
+              "%s: %.1f MB, %.0f MB/s, %.0f events/s", name, mb,
+              mb / elapsed, (double)p->stats.events / elapsed);
 }
 
 static int flush(struct n1_pipeline *p, struct n1_file_progress *fp,
@@ -277,7 +255,7 @@ static int handle_event(struct n1_pipeline *p, const struct n1_feed_batch *b,
     p->stats.events++;
     if (n1_feed_batch_norm(b, i, &np)) {
         /* the reader thread's work */
-    } else if (has_sql(ev)) {
+    } else if (engine_has_sql(ev)) {
         if (n1_normalize(p->norm, ev->sql, ev->sql_len, &nm, err) != 0) {
             return -1;
         }
@@ -290,7 +268,7 @@ static int handle_event(struct n1_pipeline *p, const struct n1_feed_batch *b,
         p->stats.filtered++;
         return 0;
     }
-    if (np != NULL && is_statement(ev, slow)) {
+    if (np != NULL && engine_is_statement(ev, slow)) {
         const struct n1_norm *key = np;
 
         if (p->opts.group != NULL) {
@@ -320,39 +298,44 @@ static void progress_from(struct n1_file_progress *fp,
     fp->skipped = base_skipped + rs->skipped_lines + rs->skipped_events;
 }
 
-int n1_pipeline_read(struct n1_pipeline *p, const char *path, struct n1_error *err)
+/*
+ * Reports an input that is not a log (or could not be read on): a
+ * notice with the reader's error, counted in not_logs.
+ */
+static void not_a_log(struct n1_pipeline *p, const struct n1_error *rerr)
 {
-    struct n1_reader *r = NULL;
-    struct n1_feed *f = NULL;
+    char buf[512];
+
+    n1_notice(p->opts.notice, p->opts.notice_ud, N1_NOTICE_ERROR, "%s",
+              n1_err_format(rerr, buf, sizeof(buf)));
+    p->stats.not_logs++;
+}
+
+/* One input being read: its reader and what the store records of it. */
+struct input {
+    const char *path;           /* as given; borrowed */
+    struct n1_reader *r;        /* owned */
+    struct n1_file_progress fp; /* what the next flush records */
+    uint64_t base_events;       /* events of earlier runs on the file */
+    uint64_t base_skipped;      /* and skipped lines and events */
+};
+
+/*
+ * Looks the input up in the store and positions its reader: returns 1 to
+ * read it (from the start, or resumed where the last run stopped), 0
+ * when it was read to its end before (skipped), -1 with err set.
+ */
+static int input_start(struct n1_pipeline *p, struct input *in,
+                       struct n1_error *err)
+{
     struct n1_file_state prev;
-    struct n1_file_progress fp;
-    struct n1_error rerr;
-    const struct n1_file_ident *ident;
+    const struct n1_file_ident *ident = n1_reader_ident(in->r);
     enum n1_file_verdict verdict = N1_FILE_NEW;
-    uint64_t since_flush = 0;
-    uint64_t base_events = 0;
-    uint64_t base_skipped = 0;
-    uint64_t bytes = 0;
-    struct n1_feed_source src;
-    int slow;
     int rc = -1;
     int found;
 
     n1_store_file_state_init(&prev);
-    n1_err_clear(&rerr);
-    p->stats.files++;
-    r = n1_reader_open(path, &p->opts.reader, &rerr);
-    if (r == NULL) {
-        char buf[512];
-
-        fprintf(stderr, "n1digest: %s\n", n1_err_format(&rerr, buf, sizeof(buf)));
-        p->stats.not_logs++;
-        rc = 0;
-        goto out;
-    }
-    slow = n1_flavour_is_slow(n1_reader_flavour(r));
-    ident = n1_reader_ident(r);
-    found = n1_store_file_lookup(p->store, path, ident, &prev, err);
+    found = n1_store_file_lookup(p->store, in->path, ident, &prev, err);
     if (found < 0) {
         goto out;
     }
@@ -361,52 +344,55 @@ int n1_pipeline_read(struct n1_pipeline *p, const char *path, struct n1_error *e
         const uint64_t *pp = NULL;
 
         if (prev.ident.head_len != ident->head_len && ident->inode != 0 &&
-            hash_prefix(path, prev.ident.head_len, &prefix) == 0) {
+            hash_prefix(in->path, prev.ident.head_len, &prefix) == 0) {
             pp = &prefix;
         }
         verdict = n1_store_file_verdict(&prev, ident, pp);
     }
-    memset(&fp, 0, sizeof(fp));
-    fp.path = path;
-    fp.ident = *ident;
-    fp.flavour = n1_flavour_name(n1_reader_flavour(r));
-    switch (verdict) {
-    case N1_FILE_SAME:
-        fprintf(stderr, "n1digest: %s: already read (%s), skipped\n", path,
-                fp.flavour);
+    memset(&in->fp, 0, sizeof(in->fp));
+    in->fp.path = in->path;
+    in->fp.ident = *ident;
+    in->fp.flavour = n1_flavour_name(n1_reader_flavour(in->r));
+    if (verdict == N1_FILE_SAME) {
+        n1_notice(p->opts.notice, p->opts.notice_ud, N1_NOTICE_INFO,
+                  "%s: already read (%s), skipped", in->path,
+                  in->fp.flavour);
         p->stats.files_skipped++;
         rc = 0;
         goto out;
-    case N1_FILE_GROWN:
-        if (n1_reader_seek(r, prev.offset, prev.line, err) != 0) {
+    }
+    if (verdict == N1_FILE_GROWN) {
+        if (n1_reader_seek(in->r, prev.offset, prev.line, err) != 0) {
             goto out;
         }
-        fp.file_id = prev.id;
-        base_events = prev.events;
-        base_skipped = prev.skipped;
-        fprintf(stderr, "n1digest: %s: resuming at byte %llu\n", path,
-                (unsigned long long)prev.offset);
-        break;
-    case N1_FILE_NEW:
-    case N1_FILE_REPLACED:
-        break;
+        in->fp.file_id = prev.id;
+        in->fp.offset = prev.offset;
+        in->fp.line = prev.line;
+        in->base_events = prev.events;
+        in->base_skipped = prev.skipped;
+        n1_notice(p->opts.notice, p->opts.notice_ud, N1_NOTICE_INFO,
+                  "%s: resuming at byte %llu", in->path,
+                  (unsigned long long)prev.offset);
     }
-    fprintf(stderr, "n1digest: %s: %s\n", path, fp.flavour);
-    fp.offset = verdict == N1_FILE_GROWN ? prev.offset : 0;
-    fp.line = verdict == N1_FILE_GROWN ? prev.line : 0;
+    n1_notice(p->opts.notice, p->opts.notice_ud, N1_NOTICE_INFO, "%s: %s",
+              in->path, in->fp.flavour);
+    rc = 1;
+out:
+    n1_store_file_state_cleanup(&prev);
+    return rc;
+}
 
-    memset(&src, 0, sizeof(src));
-    src.next = reader_next;
-    src.ud = r;
-    /* Detectors and hooks may read literals and tags; the aggregate only
-       needs the text. */
-    f = n1_feed_start(&src, p->norm2,
-                   p->opts.detectors != NULL || p->opts.accept != NULL ||
-                       p->opts.group != NULL,
-                   err);
-    if (f == NULL) {
-        goto out;
-    }
+/*
+ * Takes the batches of the input from the feed until its last one:
+ * every event goes through handle_event(), with flushes when due.
+ * Returns 0 (a read error ends the input, reported as not a log), or -1
+ * with err set.
+ */
+static int input_events(struct n1_pipeline *p, struct input *in,
+                        struct n1_feed *f, struct n1_error *err)
+{
+    int slow = n1_flavour_is_slow(n1_reader_flavour(in->r));
+    uint64_t since_flush = 0;
 
     for (;;) {
         /* Never NULL: the input's last batch ends the loop. */
@@ -420,62 +406,93 @@ int n1_pipeline_read(struct n1_pipeline *p, const char *path, struct n1_error *e
             const struct n1_event *ev = n1_feed_batch_event(b, i, &rs, NULL);
 
             if (handle_event(p, b, i, slow, err) != 0) {
-                goto out;
+                return -1;
             }
-            fp.offset = ev->end_offset;
-            bytes = rs->bytes;
+            in->fp.offset = ev->end_offset;
             since_flush++;
             if (flush_due(p, since_flush)) {
-                progress_from(&fp, rs, base_events, base_skipped);
-                if (flush(p, &fp, err) != 0) {
-                    goto out;
+                progress_from(&in->fp, rs, in->base_events,
+                              in->base_skipped);
+                if (flush(p, &in->fp, err) != 0) {
+                    return -1;
                 }
                 since_flush = 0;
-                show_progress(p, n1_reader_name(r), bytes, 0);
+                show_progress(p, n1_reader_name(in->r), rs->bytes, 0);
             } else if ((since_flush & 0xffff) == 0) {
-                show_progress(p, n1_reader_name(r), bytes, 0);
+                show_progress(p, n1_reader_name(in->r), rs->bytes, 0);
             }
         }
         end = n1_feed_batch_end(b, &ferr);
         if (end == N1_FEED_END_NOMEM) {
-            n1_err_set(err, N1_ESYS, path, 0, "out of memory reading events");
-            goto out;
+            n1_err_oom(err, "the events read");
+            return -1;
         }
         if (end == N1_FEED_END_FAILED) {
-            char buf[512];
-
             /* A read error ends this input, not the run. */
-            fprintf(stderr, "n1digest: %s\n",
-                    n1_err_format(&ferr, buf, sizeof(buf)));
-            p->stats.not_logs++;
+            not_a_log(p, &ferr);
         }
         n1_feed_release(f);
         if (end == N1_FEED_END_LAST || end == N1_FEED_END_FAILED) {
-            break;
+            return 0;
         }
+    }
+}
+
+int n1_pipeline_read(struct n1_pipeline *p, const char *path,
+                     struct n1_error *err)
+{
+    struct input in;
+    struct n1_feed *f = NULL;
+    struct n1_error rerr;
+    const struct n1_reader_stats *rs;
+    struct n1_feed_source src;
+    int rc = -1;
+    int go;
+
+    memset(&in, 0, sizeof(in));
+    in.path = path;
+    n1_err_clear(&rerr);
+    p->stats.files++;
+    in.r = n1_reader_open(path, &p->opts.reader, &rerr);
+    if (in.r == NULL) {
+        not_a_log(p, &rerr);
+        return 0;
+    }
+    go = input_start(p, &in, err);
+    if (go <= 0) {
+        rc = go;
+        goto out;
+    }
+    memset(&src, 0, sizeof(src));
+    src.next = reader_next;
+    src.ud = in.r;
+    /* Detectors and hooks may read literals and tags; the aggregate only
+       needs the text. */
+    f = n1_feed_start(&src, p->norm2,
+                      p->opts.detectors != NULL || p->opts.accept != NULL ||
+                          p->opts.group != NULL,
+                      err);
+    if (f == NULL || input_events(p, &in, f, err) != 0) {
+        goto out;
     }
     n1_feed_free(f);
     f = NULL;
-    {
-        const struct n1_reader_stats *rs = n1_reader_stats(r);
-
-        fp.complete = 1;
-        fp.offset = rs->bytes;
-        progress_from(&fp, rs, base_events, base_skipped);
-        p->stats.skipped_lines += rs->skipped_lines;
-        p->stats.skipped_events += rs->skipped_events;
-        if (flush(p, &fp, err) != 0) {
-            goto out;
-        }
-        show_progress(p, n1_reader_name(r), rs->bytes, 1);
-        p->bytes_done += rs->bytes;
+    rs = n1_reader_stats(in.r);
+    in.fp.complete = 1;
+    in.fp.offset = rs->bytes;
+    progress_from(&in.fp, rs, in.base_events, in.base_skipped);
+    p->stats.skipped_lines += rs->skipped_lines;
+    p->stats.skipped_events += rs->skipped_events;
+    if (flush(p, &in.fp, err) != 0) {
+        goto out;
     }
+    show_progress(p, n1_reader_name(in.r), rs->bytes, 1);
+    p->bytes_done += rs->bytes;
     rc = 0;
 
 out:
     n1_feed_free(f);
-    n1_store_file_state_cleanup(&prev);
-    n1_reader_close(r);
+    n1_reader_close(in.r);
     return rc;
 }
 
@@ -504,23 +521,6 @@ const struct n1_pipeline_stats *n1_pipeline_stats(const struct n1_pipeline *p)
 struct n1_store *n1_pipeline_store(struct n1_pipeline *p)
 {
     return p->store;
-}
-
-void n1_pipeline_print_summary(const struct n1_pipeline *p)
-{
-    const struct n1_pipeline_stats *s = &p->stats;
-
-    fprintf(stderr,
-            "n1digest: %llu events read (%llu statements) from %llu of %llu "
-            "inputs; %llu lines and %llu events skipped; %llu inputs "
-            "already read; %llu not readable as logs\n",
-            (unsigned long long)s->events, (unsigned long long)s->statements,
-            (unsigned long long)(s->files - s->files_skipped - s->not_logs),
-            (unsigned long long)s->files,
-            (unsigned long long)s->skipped_lines,
-            (unsigned long long)s->skipped_events,
-            (unsigned long long)s->files_skipped,
-            (unsigned long long)s->not_logs);
 }
 
 int n1_pipeline_exit_status(const struct n1_pipeline *p)

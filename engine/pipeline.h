@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "engine/notice.h"
 #include "sql/normalize.h"
 #include "read/reader.h"
 
@@ -55,7 +56,9 @@ struct n1_pipeline_opts {
                                     events; 0: no limit */
     size_t flush_memory;         /* ... and when the aggregate holds this
                                     many bytes; 0: no limit */
-    int progress;                /* 1: progress on stderr if a terminal */
+    int progress;                /* 1: progress notices */
+    n1_notice_fn notice;         /* NULL: no notices */
+    void *notice_ud;             /* passed to notice */
     n1_pipeline_accept_fn accept;   /* NULL: keep every event */
     n1_pipeline_group_fn group;     /* NULL: count under the fingerprint */
     void *hook_ud;               /* passed to accept and group */
@@ -102,8 +105,9 @@ struct n1_pipeline *n1_pipeline_new(const struct n1_pipeline_opts *opts,
 
 /*
  * Reads one input to its end. An input that cannot be opened or is not a
- * log is reported on stderr, counted in not_logs, and is not an error
- * here. Returns 0, or -1 with err set on a store or memory failure.
+ * log is reported through the notice callback (N1_NOTICE_ERROR), counted
+ * in not_logs, and is not an error here. What it does (skipped, resumed,
+ * the flavour) goes to the notice callback too (N1_NOTICE_INFO). Returns 0, or -1 with err set on a store or memory failure.
  */
 int n1_pipeline_read(struct n1_pipeline *p, const char *path, struct n1_error *err);
 
@@ -126,9 +130,6 @@ const struct n1_pipeline_stats *n1_pipeline_stats(const struct n1_pipeline *p);
 
 /* The store, for reports after the run; borrowed. */
 struct n1_store *n1_pipeline_store(struct n1_pipeline *p);
-
-/* Prints the one-line run summary on stderr. */
-void n1_pipeline_print_summary(const struct n1_pipeline *p);
 
 /* Exit status for what the run saw: 3 when an input was not a log, 4
    when something was skipped, else 0. */

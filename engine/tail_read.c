@@ -12,15 +12,10 @@
 
 #include "cli/cli.h"
 #include "read/reader_ctx.h"
+#include "engine/engine_int.h"
 #include "engine/tail_int.h"
 
 /* ---- events ------------------------------------------------------- */
-
-static int has_sql(const struct n1_event *ev)
-{
-    return ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE ||
-           ev->cmd == N1_CMD_PREPARE;
-}
 
 /*
  * One event of the generation at base: counted when past the commit
@@ -42,14 +37,14 @@ int tail_handle_event(struct tail *t, const struct n1_event *ev,
 
     if (pre != NULL) {
         np = *pre;
-    } else if (has_sql(ev)) {
+    } else if (engine_has_sql(ev)) {
         if (n1_normalize(t->nz, ev->sql, ev->sql_len, &nm, err) != 0) {
             return -1;
         }
         np = &nm;
     }
     if (!replay && np != NULL &&
-        (slow || ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE)) {
+        engine_is_statement(ev, slow)) {
         if (n1_agg_add(t->agg, ev, np, err) != 0) {
             return -1;
         }

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine_int.h: what the engine's reading loops (pipeline.c, feed.c,
+ * tail_read.c) share about events. Included only inside engine/.
+ */
+#ifndef N1_ENGINE_INT_H
+#define N1_ENGINE_INT_H
+
+#include "base/event.h"
+
+/* 1 when the normaliser should see the event: what the server ran, and
+   Prepare text too, which the detectors want. */
+int engine_has_sql(const struct n1_event *ev);
+
+/* 1 when an event with SQL counts in the statistics: what the server
+   ran (every event of a slow log). */
+int engine_is_statement(const struct n1_event *ev, int slow);
+
+/* Monotonic seconds, for durations. */
+double engine_mono_now(void);
+
+#endif /* N1_ENGINE_INT_H */
