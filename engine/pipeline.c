@@ -94,7 +94,7 @@ struct n1_pipeline *n1_pipeline_new(const struct n1_pipeline_opts *opts,
 
     p = calloc(1, sizeof(*p));
     if (p == NULL) {
-        n1_err_oom(err, "the pipeline");
+        n1_err_oom(err, "building the pipeline");
         goto fail;
     }
     p->opts = *opts;
@@ -424,7 +424,7 @@ static int input_events(struct n1_pipeline *p, struct input *in,
         }
         end = n1_feed_batch_end(b, &ferr);
         if (end == N1_FEED_END_NOMEM) {
-            n1_err_oom(err, "the events read");
+            n1_err_oom(err, "reading events");
             return -1;
         }
         if (end == N1_FEED_END_FAILED) {
