@@ -15,19 +15,21 @@
 
 #include "engine/tail_int.h"
 
-double tail_mono_now(void)
+int tail_fault(struct n1_tail *t, enum n1_tail_point at,
+               struct n1_error *err)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    if (t->opts.fault == NULL || t->opts.fault(t->opts.ud, at) == 0) {
+        return 0;
+    }
+    n1_err_set(err, N1_ESYS, t->path, 0, "stopped by the fault hook");
+    return -1;
 }
 
 /* ---- findings ---------------------------------------------------- */
 
 void tail_collect(void *ud, const struct n1_finding *f)
 {
-    struct tail *t = ud;
+    struct n1_tail *t = ud;
     struct n1_finding *copy = n1_finding_dup(f);
 
     if (copy == NULL) {
@@ -122,51 +124,51 @@ static char *render_text(const struct n1_finding *f)
     return buf;
 }
 
-/* Writes one stored line of a finding to stdout. */
+/* Writes one stored line of a finding to the output. */
 static int emit_line(void *ud, const char *line, struct n1_error *err)
 {
-    struct tail *t = ud;
+    struct n1_tail *t = ud;
 
     (void)err;
-    fputs(line, stdout);
-    fputc('\n', stdout);
-    t->findings++;
+    fputs(line, t->out);
+    fputc('\n', t->out);
+    t->stats.findings++;
     return 0;
 }
 
 /*
- * Flushes stdout and marks the findings printed so far as printed. The
- * stream is at-least-once: a kill before the mark prints them again on
- * restart (consumers drop repeats by finding id, docs/tail.md).
+ * Flushes the output and marks the findings printed so far as printed.
+ * The stream is at-least-once: a kill before the mark prints them again
+ * on restart (consumers drop repeats by finding id, docs/tail.md).
  */
-static int flush_and_mark(struct tail *t, struct n1_error *err)
+static int flush_and_mark(struct n1_tail *t, struct n1_error *err)
 {
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM writing findings to "
-                                          "stdout: %s",
+    if (fflush(t->out) != 0 || ferror(t->out)) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "writing findings to stdout: %s",
                    strerror(errno));
         return -1;
     }
-    if (t->test_kill == KILL_AFTER_PRINT) {
-        raise(SIGKILL);
+    if (tail_fault(t, N1_TAIL_AFTER_PRINT, err) != 0) {
+        return -1;
     }
     return n1_store_tail_mark_emitted(t->store, t->path, err);
 }
 
 /* Prints the findings a previous run stored but did not mark printed. */
-int tail_print_unemitted(struct tail *t, struct n1_error *err)
+int tail_print_unemitted(struct n1_tail *t, struct n1_error *err)
 {
-    uint64_t before = t->findings;
+    uint64_t before = t->stats.findings;
 
     if (n1_store_tail_unemitted(t->store, t->path, emit_line, t, err) != 0) {
         return -1;
     }
-    if (t->findings == before) {
+    if (t->stats.findings == before) {
         return 0;
     }
-    fprintf(stderr, "n1digest: NOTE %s: %llu findings stored before the last "
-                    "stop were not marked printed; printed them first\n",
-            t->path, (unsigned long long)(t->findings - before));
+    n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_NOTE,
+              "%s: %llu findings stored before the last stop were not "
+              "marked printed; printed them first",
+              t->path, (unsigned long long)(t->stats.findings - before));
     return flush_and_mark(t, err);
 }
 
@@ -246,7 +248,7 @@ uint64_t tail_lows_find(const struct conn_lows *l, uint64_t conn)
 /* ---- checkpoints ---------------------------------------------------- */
 
 /* Drops the snapshots waiting for a commit. */
-void tail_cps_clear(struct tail *t)
+void tail_cps_clear(struct n1_tail *t)
 {
     for (size_t i = 0; i < t->n_cps; i++) {
         free(t->cps[i].ctx);
@@ -260,7 +262,7 @@ void tail_cps_clear(struct tail *t)
  * cur, for the next commit. Past CHECKPOINT_MEMORY the oldest go first.
  * Returns 0, or -1 when memory ran out.
  */
-int tail_cps_push(struct tail *t, uint64_t offset, unsigned long line,
+int tail_cps_push(struct n1_tail *t, uint64_t offset, unsigned long line,
                   const char *ctx, size_t len)
 {
     struct n1_tail_checkpoint *cp;
@@ -302,7 +304,7 @@ int tail_cps_push(struct tail *t, uint64_t offset, unsigned long line,
 /* ---- commit --------------------------------------------------------- */
 
 /* The generation holding stream offset v (cur when unknown). */
-static const struct gen *gen_of(const struct tail *t, uint64_t v)
+static const struct gen *gen_of(const struct n1_tail *t, uint64_t v)
 {
     if (v >= t->cur.base) {
         return &t->cur;
@@ -337,7 +339,7 @@ static void job_cleanup(struct commit_job *job)
  * final progress of the generation just left. Returns 0, or -1 with err
  * set.
  */
-static int commit_take(struct tail *t, struct n1_file_progress *extra,
+static int commit_take(struct n1_tail *t, struct n1_file_progress *extra,
                        struct commit_job *job, struct n1_error *err)
 {
     struct n1_detect_stats ds;
@@ -346,8 +348,7 @@ static int commit_take(struct tail *t, struct n1_file_progress *extra,
 
     memset(job, 0, sizeof(*job));
     if (t->pend_oom) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory keeping "
-                                          "findings");
+        n1_err_oom(err, "keeping findings");
         return -1;
     }
     /* Where the detectors' open state begins. */
@@ -355,7 +356,7 @@ static int commit_take(struct tail *t, struct n1_file_progress *extra,
     t->lows.oom = 0;
     n1_detectors_low_water(t->det, lows_push, &t->lows);
     if (t->lows.oom) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory");
+        n1_err_oom(err, "recording where loops start");
         return -1;
     }
     lows_reduce(&t->lows);
@@ -415,38 +416,38 @@ static int commit_take(struct tail *t, struct n1_file_progress *extra,
 
     n1_detectors_stats(t->det, &ds);
     if (ds.conn_evictions + ds.loop_evictions > t->evictions) {
-        fprintf(stderr,
-                "n1digest: LIMIT detectors dropped state: %llu connections "
-                "and %llu loops evicted so far (max_connections, "
-                "max_loops_per_conn)\n",
+        n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_LIMIT,
+                  "detectors dropped state: %llu connections "
+                  "and %llu loops evicted so far (max_connections, "
+                  "max_loops_per_conn)",
                 (unsigned long long)ds.conn_evictions,
                 (unsigned long long)ds.loop_evictions);
         t->evictions = ds.conn_evictions + ds.loop_evictions;
     }
     t->since_commit = 0;
     t->dirty = 0;
-    t->last_commit = tail_mono_now();
+    t->last_commit = engine_mono_now();
     return 0;
 }
 
 /*
  * Writes a commit taken by commit_take() in one transaction, then prints
  * its findings. Runs on the main thread or the writer thread, never both
- * at once; it touches only the job, the store and stdout. Returns 0, or
+ * at once; it touches only the job, the store and the output. Returns 0, or
  * -1 with err set.
  */
-static int commit_write(struct tail *t, struct commit_job *job,
+static int commit_write(struct n1_tail *t, struct commit_job *job,
                         struct n1_error *err)
 {
     struct n1_store_finding *rows = NULL;
-    double began = tail_mono_now();
+    double began = engine_mono_now();
     size_t n_rows = 0;
     int rc = -1;
 
     if (job->n_pend > 0) {
         rows = calloc(job->n_pend, sizeof(*rows));
         if (rows == NULL) {
-            n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory");
+            n1_err_oom(err, "keeping findings");
             goto out;
         }
     }
@@ -470,11 +471,11 @@ static int commit_write(struct tail *t, struct commit_job *job,
         r->json = json;
         r->json_len = strlen(json);
         r->out = json;
-        if (t->fmt == FORMAT_TEXT) {
+        if (!t->opts.json) {
             r->out = render_text(f);
             if (r->out == NULL) {
                 free(json);
-                n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory");
+                n1_err_oom(err, "rendering a finding");
                 goto out;
             }
         }
@@ -500,8 +501,8 @@ static int commit_write(struct tail *t, struct commit_job *job,
     }
     /* Stored as not printed: print, flush, then mark them printed. A kill
        before the mark prints them again on restart; never lost. */
-    if (n_rows > 0 && t->test_kill == KILL_AFTER_COMMIT) {
-        raise(SIGKILL);
+    if (n_rows > 0 && tail_fault(t, N1_TAIL_AFTER_COMMIT, err) != 0) {
+        goto out;
     }
     for (size_t i = 0; i < n_rows; i++) {
         emit_line(t, rows[i].out, err);
@@ -519,13 +520,13 @@ out:
         free((char *)rows[i].json);
     }
     free(rows);
-    job->cost = tail_mono_now() - began;
+    job->cost = engine_mono_now() - began;
     return rc;
 }
 
 /* Takes back what a written job lends: the table, emptied, as the
    spare. */
-static void job_done(struct tail *t, struct commit_job *job)
+static void job_done(struct n1_tail *t, struct commit_job *job)
 {
     n1_agg_reset(job->agg);
     t->agg_spare = job->agg;
@@ -577,7 +578,7 @@ static void *writer_thread(void *arg)
  * Waits until the writer thread has no job, and takes back the last one.
  * Returns 0, or -1 with err set when writing it failed.
  */
-static int writer_wait(struct tail *t, struct n1_error *err)
+static int writer_wait(struct n1_tail *t, struct n1_error *err)
 {
     struct writer *w = t->writer;
     int rc = 0;
@@ -601,7 +602,7 @@ static int writer_wait(struct tail *t, struct n1_error *err)
 }
 
 /* 1 when the writer thread is writing a job. */
-static int writer_busy(struct tail *t)
+static int writer_busy(struct n1_tail *t)
 {
     int busy;
 
@@ -611,9 +612,14 @@ static int writer_busy(struct tail *t)
     return busy;
 }
 
+int tail_writer_busy(struct n1_tail *t)
+{
+    return t->writer != NULL && writer_busy(t);
+}
+
 /* Takes back the writer thread's last job if it is done with it, so that
    a failed write ends the run even when nothing new comes to commit. */
-int tail_writer_poll(struct tail *t, struct n1_error *err)
+int tail_writer_poll(struct n1_tail *t, struct n1_error *err)
 {
     if (t->writer == NULL || writer_busy(t)) {
         return 0;
@@ -622,7 +628,7 @@ int tail_writer_poll(struct tail *t, struct n1_error *err)
 }
 
 /* Starts the writer thread, signals blocked as on the feed thread. */
-int tail_writer_start(struct tail *t, struct writer *w,
+int tail_writer_start(struct n1_tail *t, struct writer *w,
                       struct n1_error *err)
 {
     sigset_t old;
@@ -636,8 +642,7 @@ int tail_writer_start(struct tail *t, struct writer *w,
     rc = pthread_create(&w->thread, NULL, writer_thread, w);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM cannot start the writer "
-                                          "thread");
+        n1_err_set(err, N1_ESYS, NULL, 0, "cannot start the writer thread");
         return -1;
     }
     w->started = 1;
@@ -646,7 +651,7 @@ int tail_writer_start(struct tail *t, struct writer *w,
 }
 
 /* Stops the writer thread once its job is written. */
-void tail_writer_stop(struct tail *t, struct writer *w)
+void tail_writer_stop(struct n1_tail *t, struct writer *w)
 {
     if (!w->started) {
         return;
@@ -674,7 +679,7 @@ void tail_writer_stop(struct tail *t, struct writer *w)
  * prints the findings. extra (may be NULL) is the final progress of the
  * generation just left.
  */
-int tail_commit(struct tail *t, struct n1_file_progress *extra,
+int tail_commit(struct n1_tail *t, struct n1_file_progress *extra,
                 struct n1_error *err)
 {
     struct commit_job job;
@@ -703,7 +708,7 @@ int tail_commit(struct tail *t, struct n1_file_progress *extra,
  * still at the last one, it waits only if force (a bound on memory was
  * reached); else the commit comes later. Returns 0, or -1 with err set.
  */
-int tail_commit_later(struct tail *t, int force, struct n1_error *err)
+int tail_commit_later(struct n1_tail *t, int force, struct n1_error *err)
 {
     struct writer *w = t->writer;
 

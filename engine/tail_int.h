@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tail_int.h: what the parts of `n1digest tail` share. cmd_tail.c holds the
- * command, the reader thread's source and the main loop; tail_read.c
- * what the main thread does with events: statistics, detectors,
- * generations, and the restore of a previous run's state; tail_commit.c
- * the findings stream, the low-water marks, checkpoints and commits,
- * and the writer thread. cmd_tail.c's comment describes the design.
+ * tail_int.h: what the parts of the tail engine (tail.h) share. tail.c
+ * holds the object, the reader thread's source and the main loop;
+ * tail_read.c what the main thread does with events: statistics,
+ * detectors, generations, and the restore of a previous run's state;
+ * tail_commit.c the findings stream, the low-water marks, checkpoints
+ * and commits, and the writer thread. tail.c's comment describes the
+ * design. Included only inside engine/.
  */
 #ifndef N1_TAIL_INT_H
 #define N1_TAIL_INT_H
@@ -22,6 +23,9 @@
 #include "sql/normalize.h"
 #include "report/findings.h"
 #include "store/store.h"
+#include "engine/engine_int.h"
+#include "engine/notice.h"
+#include "engine/tail.h"
 
 #define COMMIT_EVENTS 1000000u   /* events between commits at most */
 #define COMMIT_FINDINGS 10000u   /* pending findings that force a commit */
@@ -44,16 +48,6 @@
 #define CHECKPOINT_MEMORY (8u << 20) /* snapshot bytes kept for the next
                                     commit at most (the oldest go) */
 
-enum out_format { FORMAT_TEXT = 0, FORMAT_JSON };
-
-/* Where N1DIGEST_TEST_KILL makes tail kill itself with SIGKILL, for the
-   tests of the findings stream across a crash. */
-enum test_kill {
-    KILL_NEVER = 0,
-    KILL_AFTER_COMMIT, /* "after-commit": findings stored, not printed */
-    KILL_AFTER_PRINT   /* "after-print": printed, not marked printed */
-};
-
 struct writer;
 
 /* A generation of the followed path, as the store records it. */
@@ -70,9 +64,10 @@ struct conn_lows {
     int oom;
 };
 
-struct tail {
-    const char *path;          /* followed path; borrowed from argv */
-    enum out_format fmt;       /* output format */
+struct n1_tail {
+    struct n1_tail_opts opts;  /* copy; pointers borrowed */
+    const char *path;          /* opts.path */
+    FILE *out;                 /* where findings go */
     struct n1_report_opts ro;  /* for the JSON rendering */
     struct n1_store *store;    /* owned */
     struct n1_tail_checkpoint *cps; /* reader snapshots of cur from the
@@ -116,9 +111,8 @@ struct tail {
     double max_ts_wall;        /* monotonic seconds when it was seen */
     int ts_fine;               /* a log time had a fraction of a second */
     uint64_t evictions;        /* detector evictions already warned of */
-    uint64_t statements;       /* counted this run */
-    uint64_t findings;         /* printed this run */
-    enum test_kill test_kill;  /* N1DIGEST_TEST_KILL */
+    struct n1_tail_stats stats; /* of this run */
+    uint64_t follow_bytes;     /* bytes the follower parsed, at the end */
 };
 
 /*
@@ -145,7 +139,7 @@ struct writer {
     int started;
     pthread_mutex_t mu;
     pthread_cond_t cv;      /* a job, a finished job, or stop */
-    struct tail *t;
+    struct n1_tail *t;
     struct commit_job job;  /* the job handed over */
     int busy;               /* job is being written */
     int stop;
@@ -155,27 +149,31 @@ struct writer {
 
 /* ---- tail_commit.c ---- */
 
-/* Monotonic seconds. */
-double tail_mono_now(void);
+/*
+ * Calls the fault hook at point at, if there is one. Returns 0 to go
+ * on, or -1 with err set when the hook abandons the run.
+ */
+int tail_fault(struct n1_tail *t, enum n1_tail_point at,
+               struct n1_error *err);
 
 /* The detectors' finding callback: keeps a copy for the next commit. */
 void tail_collect(void *ud, const struct n1_finding *f);
 
 /* Prints the findings a previous run stored but did not mark printed. */
-int tail_print_unemitted(struct tail *t, struct n1_error *err);
+int tail_print_unemitted(struct n1_tail *t, struct n1_error *err);
 
 /* The recorded offset of conn, or UINT64_MAX when it had no state. */
 uint64_t tail_lows_find(const struct conn_lows *l, uint64_t conn);
 
 /* Drops the snapshots waiting for a commit. */
-void tail_cps_clear(struct tail *t);
+void tail_cps_clear(struct n1_tail *t);
 
 /*
  * Keeps a reader snapshot of len bytes valid at file offset (line) of
  * cur, for the next commit. Past CHECKPOINT_MEMORY the oldest go first.
  * Returns 0, or -1 when memory ran out.
  */
-int tail_cps_push(struct tail *t, uint64_t offset, unsigned long line,
+int tail_cps_push(struct n1_tail *t, uint64_t offset, unsigned long line,
                   const char *ctx, size_t len);
 
 /*
@@ -186,17 +184,20 @@ int tail_cps_push(struct tail *t, uint64_t offset, unsigned long line,
 void tail_block_signals(sigset_t *old);
 
 /* Starts the writer thread, signals blocked as on the feed thread. */
-int tail_writer_start(struct tail *t, struct writer *w,
+int tail_writer_start(struct n1_tail *t, struct writer *w,
                       struct n1_error *err);
 
 /*
  * When the writer thread is idle, takes back its last job. Returns 0, or
  * -1 with err set when writing that job failed.
  */
-int tail_writer_poll(struct tail *t, struct n1_error *err);
+int tail_writer_poll(struct n1_tail *t, struct n1_error *err);
+
+/* 1 when the writer thread is writing a job. */
+int tail_writer_busy(struct n1_tail *t);
 
 /* Stops the writer thread once its job is written. */
-void tail_writer_stop(struct tail *t, struct writer *w);
+void tail_writer_stop(struct n1_tail *t, struct writer *w);
 
 /*
  * Commits statistics, file progress, new findings and the tail state in
@@ -204,7 +205,7 @@ void tail_writer_stop(struct tail *t, struct writer *w);
  * prints the findings. extra (may be NULL) is the final progress of the
  * generation just left.
  */
-int tail_commit(struct tail *t, struct n1_file_progress *extra,
+int tail_commit(struct n1_tail *t, struct n1_file_progress *extra,
                 struct n1_error *err);
 
 /*
@@ -213,7 +214,7 @@ int tail_commit(struct tail *t, struct n1_file_progress *extra,
  * still at the last one, it waits only if force (a bound on memory was
  * reached); else the commit comes later. Returns 0, or -1 with err set.
  */
-int tail_commit_later(struct tail *t, int force, struct n1_error *err);
+int tail_commit_later(struct n1_tail *t, int force, struct n1_error *err);
 
 /* ---- tail_read.c ---- */
 
@@ -223,20 +224,20 @@ int tail_commit_later(struct tail *t, int force, struct n1_error *err);
  * recorded low-water mark. pre (may be NULL) is its normal form when the
  * feed thread computed it. fp (may be NULL) gets the progress.
  */
-int tail_handle_event(struct tail *t, const struct n1_event *ev,
+int tail_handle_event(struct n1_tail *t, const struct n1_event *ev,
                       const struct n1_norm *const *pre, uint64_t base,
                       int slow, struct n1_file_progress *fp,
                       const struct n1_reader_stats *rs,
                       struct n1_error *err);
 
 /* Records the flavour of the generation being read. */
-void tail_set_flavour(struct tail *t, enum n1_flavour flavour);
+void tail_set_flavour(struct n1_tail *t, enum n1_flavour flavour);
 
 /*
  * A new generation begins in the follower: closes the previous one (read
  * to its end) and creates the record of the new one.
  */
-int tail_begin_generation(struct tail *t, const struct n1_file_ident *id,
+int tail_begin_generation(struct n1_tail *t, const struct n1_file_ident *id,
                           enum n1_flavour flavour,
                           const struct n1_file_state *resume,
                           struct n1_error *err);
@@ -251,7 +252,7 @@ int tail_begin_generation(struct tail *t, const struct n1_file_ident *id,
  * tail cuts loops exactly where analyze, judging by the logged times,
  * does.
  */
-int64_t tail_log_now(const struct tail *t);
+int64_t tail_log_now(const struct n1_tail *t);
 
 /*
  * Restores the state of the last run: the commit point, the replay
@@ -259,7 +260,7 @@ int64_t tail_log_now(const struct tail *t);
  * *start (and *resume, initialised by the caller) when the follower
  * should resume the recorded file. Returns 0 or -1 with err set.
  */
-int tail_restore(struct tail *t, struct n1_follow_start *start,
+int tail_restore(struct n1_tail *t, struct n1_follow_start *start,
                  int *use_start, struct n1_file_state *resume,
                  int *have_resume, struct n1_tail_checkpoint *cp,
                  struct n1_error *err);

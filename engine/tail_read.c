@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli/cli.h"
 #include "read/reader_ctx.h"
 #include "engine/engine_int.h"
 #include "engine/tail_int.h"
@@ -23,7 +22,7 @@
  * recorded low-water mark. pre (may be NULL) is its normal form when the
  * feed thread computed it. fp (may be NULL) gets the progress.
  */
-int tail_handle_event(struct tail *t, const struct n1_event *ev,
+int tail_handle_event(struct n1_tail *t, const struct n1_event *ev,
                       const struct n1_norm *const *pre, uint64_t base,
                       int slow, struct n1_file_progress *fp,
                       const struct n1_reader_stats *rs,
@@ -48,7 +47,7 @@ int tail_handle_event(struct tail *t, const struct n1_event *ev,
         if (n1_agg_add(t->agg, ev, np, err) != 0) {
             return -1;
         }
-        t->statements++;
+        t->stats.statements++;
     }
     if (!replay || tail_lows_find(&t->replay, ev->conn_id) <= v) {
         /* Every generation is the followed path, also when a rotated one
@@ -67,7 +66,7 @@ int tail_handle_event(struct tail *t, const struct n1_event *ev,
     if (ev->ts_us != N1_TS_NONE &&
         (t->max_ts == N1_TS_NONE || ev->ts_us > t->max_ts)) {
         t->max_ts = ev->ts_us;
-        t->max_ts_wall = tail_mono_now();
+        t->max_ts_wall = engine_mono_now();
     }
     if (ev->end_offset > t->gen_end) {
         t->gen_end = ev->end_offset;
@@ -92,7 +91,7 @@ int tail_handle_event(struct tail *t, const struct n1_event *ev,
  * before skip_below are dropped, the rest go through tail_handle_event().
  * Records it as read to the end. Returns 0 or -1 with err set.
  */
-static int read_rotated(struct tail *t, const char *file,
+static int read_rotated(struct n1_tail *t, const char *file,
                         const struct n1_file_state *rec, uint64_t base,
                         uint64_t skip_below, struct n1_error *err)
 {
@@ -108,7 +107,8 @@ static int read_rotated(struct tail *t, const char *file,
 
     memset(&cp, 0, sizeof(cp));
     memset(&ro, 0, sizeof(ro));
-    ro.warn = cli_warn;
+    ro.warn = t->opts.reader.warn;
+    ro.warn_ud = t->opts.reader.warn_ud;
     r = n1_reader_open(file, &ro, err);
     if (r == NULL) {
         return -1;
@@ -127,10 +127,11 @@ static int read_rotated(struct tail *t, const char *file,
         from = cp.offset;
     }
     slow = n1_flavour_is_slow(n1_reader_flavour(r));
-    fprintf(stderr, "n1digest: NOTE %s: reading rotated generation %s from "
-                    "byte %llu (parsing from byte %llu)\n",
-            t->path, file, (unsigned long long)skip_below,
-            (unsigned long long)from);
+    n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_NOTE,
+              "%s: reading rotated generation %s from byte %llu (parsing "
+              "from byte %llu)",
+              t->path, file, (unsigned long long)skip_below,
+              (unsigned long long)from);
     memset(&fp, 0, sizeof(fp));
     fp.file_id = rec->id;
     fp.path = t->path;
@@ -178,7 +179,7 @@ out:
 /* ---- generations ----------------------------------------------------- */
 
 /* Records the flavour of the generation being read. */
-void tail_set_flavour(struct tail *t, enum n1_flavour flavour)
+void tail_set_flavour(struct n1_tail *t, enum n1_flavour flavour)
 {
     t->flavour_id = (unsigned)flavour;
     snprintf(t->flavour, sizeof(t->flavour), "%s", n1_flavour_name(flavour));
@@ -188,7 +189,7 @@ void tail_set_flavour(struct tail *t, enum n1_flavour flavour)
  * A new generation begins in the follower: closes the previous one (read
  * to its end) and creates the record of the new one.
  */
-int tail_begin_generation(struct tail *t, const struct n1_file_ident *id,
+int tail_begin_generation(struct n1_tail *t, const struct n1_file_ident *id,
                           enum n1_flavour flavour,
                           const struct n1_file_state *resume,
                           struct n1_error *err)
@@ -251,14 +252,14 @@ int tail_begin_generation(struct tail *t, const struct n1_file_ident *id,
  * tail cuts loops exactly where analyze, judging by the logged times,
  * does.
  */
-int64_t tail_log_now(const struct tail *t)
+int64_t tail_log_now(const struct n1_tail *t)
 {
     int64_t since;
 
     if (t->max_ts == N1_TS_NONE) {
         return N1_TS_NONE;
     }
-    since = (int64_t)((tail_mono_now() - t->max_ts_wall) * 1e6);
+    since = (int64_t)((engine_mono_now() - t->max_ts_wall) * 1e6);
     if (!t->ts_fine) {
         since -= since % 1000000;
     }
@@ -271,7 +272,7 @@ int64_t tail_log_now(const struct tail *t)
  * *start (and *resume, initialised by the caller) when the follower
  * should resume the recorded file. Returns 0 or -1 with err set.
  */
-int tail_restore(struct tail *t, struct n1_follow_start *start,
+int tail_restore(struct n1_tail *t, struct n1_follow_start *start,
                  int *use_start, struct n1_file_state *resume,
                  int *have_resume, struct n1_tail_checkpoint *cp,
                  struct n1_error *err)
@@ -294,9 +295,10 @@ int tail_restore(struct tail *t, struct n1_follow_start *start,
     if (rc <= 0) {
         free(st.conns);
         if (rc == 0) {
-            fprintf(stderr, "n1digest: NOTE %s: the recorded file is gone "
-                            "from the store; starting afresh\n",
-                    t->path);
+            n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_NOTE,
+                      "%s: the recorded file is gone from the store; "
+                      "starting afresh",
+                      t->path);
         }
         return rc;
     }
@@ -323,10 +325,11 @@ int tail_restore(struct tail *t, struct n1_follow_start *start,
                 return -1;
             }
         } else {
-            fprintf(stderr, "n1digest: NOTE %s: the rotated file holding "
-                            "the start of open loops is gone; loops open "
-                            "at the last stop may be reported short\n",
-                    t->path);
+            n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_NOTE,
+                      "%s: the rotated file holding the start of open "
+                      "loops is gone; loops open at the last stop may be "
+                      "reported short",
+                      t->path);
         }
         st.replay_offset = 0;
     }
@@ -348,10 +351,10 @@ int tail_restore(struct tail *t, struct n1_follow_start *start,
             start->ctx = cp->ctx;
             start->ctx_len = cp->ctx_len;
         }
-        fprintf(stderr, "n1digest: NOTE %s: resuming: parsing from byte %llu, "
-                        "detectors from byte %llu, counting from byte "
-                        "%llu\n",
-                t->path, (unsigned long long)start->seek,
+        n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_NOTE,
+                  "%s: resuming: parsing from byte %llu, detectors from "
+                  "byte %llu, counting from byte %llu",
+                  t->path, (unsigned long long)start->seek,
                 (unsigned long long)start->offset,
                 (unsigned long long)resume->offset);
         return 0;
@@ -371,10 +374,10 @@ int tail_restore(struct tail *t, struct n1_follow_start *start,
                                                              : resume->offset);
         t->commit_v = t->cur.base;
     } else {
-        fprintf(stderr, "n1digest: NOTE %s: the file read last time (inode "
-                        "%llu) is gone; whatever it got after byte %llu "
-                        "was not read\n",
-                t->path, (unsigned long long)resume->ident.inode,
+        n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_NOTE,
+                  "%s: the file read last time (inode %llu) is gone; "
+                  "whatever it got after byte %llu was not read",
+                  t->path, (unsigned long long)resume->ident.inode,
                 (unsigned long long)resume->offset);
     }
     return 0;
