@@ -108,15 +108,4 @@ struct cli_rule_files {
  */
 int cli_rules_option(struct cli_rule_files *rf, const char *arg);
 
-struct n1_rules;
-
-/*
- * The rules in force: the built-in defaults, then each of the n rule files
- * in paths in order (later files win per key). Returns rules the caller
- * frees with n1_rules_free(), or NULL with err set (N1_ERULES with file
- * and line for a bad file, N1_ESYS when one cannot be read).
- */
-struct n1_rules *cli_rules_load(const char *const *paths, size_t n,
-                                struct n1_error *err);
-
 #endif /* N1_CLI_H */

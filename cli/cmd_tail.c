@@ -12,6 +12,7 @@
 
 #include "analyzer/rules_apply.h"
 #include "cli/cli.h"
+#include "engine/rules_load.h"
 #include "engine/tail.h"
 #include "rules/rules.h"
 
@@ -198,7 +199,7 @@ int cmd_tail(int argc, char **argv)
     if (status >= 0) {
         return status;
     }
-    rules_in_force = cli_rules_load(rules.v, rules.n, &err);
+    rules_in_force = n1_engine_rules(rules.v, rules.n, &err);
     if (rules_in_force == NULL) {
         cli_error(&err);
         return cli_exit_for(&err);

@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 
 #include "engine/analyze_run.h"
-#include "cli/cli.h"
+#include "engine/rules_load.h"
 #include "analyzer/detector.h"
 #include "rules/rules.h"
 #include "analyzer/rules_apply.h"
@@ -323,7 +323,7 @@ int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths, size_t n
     memset(&found, 0, sizeof(found));
     memset(&report, 0, sizeof(report));
     n1_detect_opts_default(&dopts);
-    run->rules = cli_rules_load(o->rule_files, o->n_rule_files, err);
+    run->rules = n1_engine_rules(o->rule_files, o->n_rule_files, err);
     if (run->rules == NULL) {
         goto out;
     }
