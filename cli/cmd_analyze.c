@@ -104,7 +104,7 @@ static int render(enum out_format fmt, const struct n1_analyze_run *run,
 
     rep = n1_analyze_report_inputs(run);
     if (rep == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM report");
+        n1_err_oom(err, "building the report");
         return -1;
     }
     if (fmt == FORMAT_JSON) {

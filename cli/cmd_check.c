@@ -535,7 +535,7 @@ static int write_baseline(const char *path, const struct n1_ci_result *res,
     int rc = -1;
 
     if (b == NULL) {
-        n1_err_set(err, N1_ESYS, path, 0, "NOMEM baseline");
+        n1_err_oom(err, "reading the baseline");
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -753,7 +753,7 @@ int cmd_check(int argc, char **argv)
         goto out;
     }
     if (adv.oom) {
-        cli_errorf("SYS out of memory keeping advice");
+        cli_errorf("SYSTEM out of memory keeping advice");
         goto out;
     }
     rep.fail_on = fail_on;
@@ -766,7 +766,7 @@ int cmd_check(int argc, char **argv)
                 ? build_stale(base, results, rep.n_results, &rep.n_stale)
                 : NULL;
     if (results == NULL || rules == NULL || stale == NULL || own.oom) {
-        cli_errorf("SYS out of memory building the report");
+        cli_errorf("SYSTEM out of memory building the report");
         goto out;
     }
     rep.results = results;
@@ -776,7 +776,7 @@ int cmd_check(int argc, char **argv)
     if (output_path != NULL) {
         out = fopen(output_path, "w");
         if (out == NULL) {
-            cli_errorf("SYS cannot write %s", output_path);
+            cli_errorf("SYSTEM cannot write %s", output_path);
             goto out;
         }
     }
@@ -789,7 +789,7 @@ int cmd_check(int argc, char **argv)
 
         out = NULL;
         if (rc != 0) {
-            cli_errorf("SYS cannot write %s", output_path);
+            cli_errorf("SYSTEM cannot write %s", output_path);
             goto out;
         }
     }

@@ -375,23 +375,21 @@ static int filter_class(void *ud, const struct n1_agg_class *c,
         int64_t lo = f->since_us != N1_TS_NONE ? f->since_us : INT64_MIN;
         int64_t hi = f->until_us != N1_TS_NONE ? f->until_us : INT64_MAX;
 
+        const char *why = NULL;
+
         if (c->first_seen == N1_TS_NONE) {
-            n1_err_set(err, N1_EUSAGE, NULL, 0,
-                       "USAGE class %s has no timestamps in the store, so "
-                       "--since/--until cannot be applied; read the LOGs "
-                       "with the filter instead",
-                       c->hex);
-            return -1;
-        }
-        if (c->last_seen < lo || c->first_seen >= hi) {
+            why = "has no timestamps in the store, so --since/--until "
+                  "cannot be applied";
+        } else if (c->last_seen < lo || c->first_seen >= hi) {
             return 0;
+        } else if (c->first_seen < lo || c->last_seen >= hi) {
+            why = "spans the --since/--until bound (the store keeps "
+                  "per-class totals, not events)";
         }
-        if (c->first_seen < lo || c->last_seen >= hi) {
+        if (why != NULL) {
             n1_err_set(err, N1_EUSAGE, NULL, 0,
-                       "USAGE class %s spans the --since/--until bound "
-                       "(the store keeps per-class totals, not events); "
-                       "read the LOGs with the filter instead",
-                       c->hex);
+                       "class %s %s; read the LOGs with the filter instead",
+                       c->hex, why);
             return -1;
         }
     }
@@ -407,7 +405,7 @@ static int filter_class(void *ud, const struct n1_agg_class *c,
         }
         if (r < 0) {
             n1_err_set(err, N1_EUSAGE, NULL, 0,
-                       "USAGE class %s mixes %s values the filter tells "
+                       "class %s mixes %s values the filter tells "
                        "apart (the store keeps per-class totals, not "
                        "events); read the LOGs with the filter instead",
                        c->hex, filter_key_names[k]);

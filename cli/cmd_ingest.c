@@ -87,7 +87,7 @@ static int print_top(struct n1_store *st, size_t max, struct n1_error *err)
 
     rows = calloc(max, sizeof(*rows));
     if (rows == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "out of memory");
+        n1_err_oom(err, "listing the files");
         goto out;
     }
     cur = n1_store_classes(st, err);

@@ -192,7 +192,7 @@ static int save_findings(struct n1_store *st, const struct finding_list *run,
     rows = calloc(run->n + 1, sizeof(*rows));
     replace = calloc(n_in + 1, sizeof(*replace));
     if (rows == NULL || replace == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM saving findings");
+        n1_err_oom(err, "saving findings");
         goto out;
     }
     for (size_t i = 0; i < n_in; i++) {
@@ -251,7 +251,7 @@ static int load_stored(struct n1_store *st, const char *file,
         }
         list_push(out, f);
         if (out->oom) {
-            n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM loading findings");
+            n1_err_oom(err, "loading findings");
             goto out;
         }
     }
@@ -303,7 +303,7 @@ static int gather(struct n1_store *st, const struct finding_list *run,
         }
     }
     if (out->oom) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM gathering findings");
+        n1_err_oom(err, "gathering findings");
         return -1;
     }
     return 0;
@@ -333,7 +333,7 @@ int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths, size_t n
     run->ro.max_keys = dopts.max_keys;
     run->in = calloc(n + 1, sizeof(*run->in));
     if (run->in == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM inputs");
+        n1_err_oom(err, "listing the inputs");
         goto out;
     }
     run->n_in = n;
@@ -353,7 +353,7 @@ int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths, size_t n
         }
         actx = calloc(1, sizeof(*actx));
         if (actx == NULL) {
-            n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM adviser");
+            n1_err_oom(err, "building the adviser");
             goto out;
         }
         run->hook = actx;
@@ -376,7 +376,7 @@ int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths, size_t n
         goto out;
     }
     if (found.oom || (actx != NULL && actx->oom)) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM keeping findings");
+        n1_err_oom(err, "keeping findings");
         goto out;
     }
     if (save_findings(n1_pipeline_store(run->p), &found, run->in, n, &run->ro,

@@ -587,7 +587,7 @@ struct n1_feed *n1_feed_start(const struct n1_feed_source *src,
     pthread_condattr_t ca;
 
     if (f == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "out of memory");
+        n1_err_oom(err, "starting the reader thread");
         return NULL;
     }
     f->src = *src;
