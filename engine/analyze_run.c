@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "engine/analyze_run.h"
+#include "engine/engine_int.h"
 #include "engine/rules_load.h"
 #include "analyzer/detector.h"
 #include "rules/rules.h"
@@ -180,18 +181,35 @@ static const char *stored_name(const struct n1_analyze_input *in)
 }
 
 /* Saves the run's findings, replacing those of files read afresh. */
+void engine_finding_row(struct n1_store_finding *r,
+                        const struct n1_finding *f, const char *json)
+{
+    r->id = f->id;
+    r->kind = n1_finding_kind_name(f->kind);
+    r->fingerprint = f->fingerprint;
+    r->file = f->file != NULL ? f->file : "";
+    r->line = f->line;
+    r->first_seen_us = f->first_seen_us;
+    r->last_seen_us = f->last_seen_us;
+    r->count = f->count;
+    r->json = json;
+    r->json_len = strlen(json);
+}
+
 static int save_findings(struct n1_store *st, const struct finding_list *run,
                          const struct n1_analyze_input *in, size_t n_in,
                          const struct n1_report_opts *ro, struct n1_error *err)
 {
     struct n1_store_finding *rows = NULL;
+    char **jsons = NULL;
     const char **replace = NULL;
     size_t n_replace = 0;
     int rc = -1;
 
     rows = calloc(run->n + 1, sizeof(*rows));
+    jsons = calloc(run->n + 1, sizeof(*jsons));
     replace = calloc(n_in + 1, sizeof(*replace));
-    if (rows == NULL || replace == NULL) {
+    if (rows == NULL || jsons == NULL || replace == NULL) {
         n1_err_oom(err, "saving findings");
         goto out;
     }
@@ -201,29 +219,19 @@ static int save_findings(struct n1_store *st, const struct finding_list *run,
         }
     }
     for (size_t i = 0; i < run->n; i++) {
-        const struct n1_finding *f = run->v[i];
-        char *json = n1_finding_to_json(f, ro, err);
-
-        if (json == NULL) {
+        jsons[i] = n1_finding_to_json(run->v[i], ro, err);
+        if (jsons[i] == NULL) {
             goto out;
         }
-        rows[i].id = f->id;
-        rows[i].kind = n1_finding_kind_name(f->kind);
-        rows[i].fingerprint = f->fingerprint;
-        rows[i].file = f->file != NULL ? f->file : "";
-        rows[i].line = f->line;
-        rows[i].first_seen_us = f->first_seen_us;
-        rows[i].last_seen_us = f->last_seen_us;
-        rows[i].count = f->count;
-        rows[i].json = json;
-        rows[i].json_len = strlen(json);
+        engine_finding_row(&rows[i], run->v[i], jsons[i]);
     }
     rc = n1_store_save_findings(st, replace, n_replace, rows, run->n, err);
 
 out:
-    for (size_t i = 0; rows != NULL && i < run->n; i++) {
-        free((char *)rows[i].json);
+    for (size_t i = 0; jsons != NULL && i < run->n; i++) {
+        free(jsons[i]);
     }
+    free(jsons);
     free(rows);
     free(replace);
     return rc;

@@ -16,6 +16,14 @@ int engine_has_sql(const struct n1_event *ev);
    ran (every event of a slow log). */
 int engine_is_statement(const struct n1_event *ev, int slow);
 
+struct n1_finding;
+struct n1_store_finding;
+
+/* Fills the store row r for finding f and its JSON rendering json, which
+   r borrows (as it borrows f's strings). */
+void engine_finding_row(struct n1_store_finding *r,
+                        const struct n1_finding *f, const char *json);
+
 /* Monotonic seconds, for durations. */
 double engine_mono_now(void);
 

@@ -326,9 +326,9 @@ static void job_cleanup(struct commit_job *job)
     free(job->pend);
     free(job->ts.conns);
     for (size_t i = 0; i < job->ts.n_cps; i++) {
-        free(((struct n1_tail_checkpoint *)job->ts.cps)[i].ctx);
+        free(job->cps[i].ctx);
     }
-    free((void *)job->ts.cps);
+    free(job->cps);
     memset(job, 0, sizeof(*job));
 }
 
@@ -398,7 +398,8 @@ static int commit_take(struct n1_tail *t, struct n1_file_progress *extra,
             t->cps[i].file_id = t->cur.file_id;
             t->cps[i].base = t->cur.base;
         }
-        job->ts.cps = t->cps;
+        job->cps = t->cps;
+        job->ts.cps = job->cps;
         job->ts.n_cps = t->n_cps;
         t->cps = NULL;
         t->n_cps = 0;
@@ -436,63 +437,74 @@ static int commit_take(struct n1_tail *t, struct n1_file_progress *extra,
  * at once; it touches only the job, the store and the output. Returns 0, or
  * -1 with err set.
  */
+/* The strings a store row points to, owned by commit_write(). */
+struct row_text {
+    char *json; /* the finding as JSON */
+    char *text; /* its text line, or NULL in JSON mode */
+};
+
+/*
+ * Fills row r (its strings in *own) for finding f. Returns 1 for a row
+ * to store, 0 for a finding the store already holds (reported before a
+ * restart; the replay found it again; *own is then freed), or -1 with
+ * err set.
+ */
+static int row_fill(struct n1_tail *t, const struct n1_finding *f,
+                    struct n1_store_finding *r, struct row_text *own,
+                    struct n1_error *err)
+{
+    int seen;
+
+    own->json = n1_finding_to_json(f, &t->ro, err);
+    if (own->json == NULL) {
+        return -1;
+    }
+    if (!t->opts.json) {
+        own->text = render_text(f);
+        if (own->text == NULL) {
+            n1_err_oom(err, "rendering a finding");
+            seen = -1;
+            goto drop;
+        }
+    }
+    engine_finding_row(r, f, own->json);
+    r->out = own->text != NULL ? own->text : own->json;
+    seen = n1_store_finding_seen(t->store, r, err);
+    if (seen == 0) {
+        return 1;
+    }
+drop:
+    free(own->json);
+    free(own->text);
+    memset(own, 0, sizeof(*own));
+    return seen < 0 ? -1 : 0;
+}
+
 static int commit_write(struct n1_tail *t, struct commit_job *job,
                         struct n1_error *err)
 {
     struct n1_store_finding *rows = NULL;
+    struct row_text *own = NULL;
     double began = engine_mono_now();
     size_t n_rows = 0;
     int rc = -1;
 
     if (job->n_pend > 0) {
         rows = calloc(job->n_pend, sizeof(*rows));
-        if (rows == NULL) {
+        own = calloc(job->n_pend, sizeof(*own));
+        if (rows == NULL || own == NULL) {
             n1_err_oom(err, "keeping findings");
             goto out;
         }
     }
     for (size_t i = 0; i < job->n_pend; i++) {
-        const struct n1_finding *f = job->pend[i];
-        struct n1_store_finding *r = &rows[n_rows];
-        char *json = n1_finding_to_json(f, &t->ro, err);
-        int seen;
+        int got = row_fill(t, job->pend[i], &rows[n_rows], &own[n_rows],
+                           err);
 
-        if (json == NULL) {
+        if (got < 0) {
             goto out;
         }
-        r->id = f->id;
-        r->kind = n1_finding_kind_name(f->kind);
-        r->fingerprint = f->fingerprint;
-        r->file = f->file != NULL ? f->file : "";
-        r->line = f->line;
-        r->first_seen_us = f->first_seen_us;
-        r->last_seen_us = f->last_seen_us;
-        r->count = f->count;
-        r->json = json;
-        r->json_len = strlen(json);
-        r->out = json;
-        if (!t->opts.json) {
-            r->out = render_text(f);
-            if (r->out == NULL) {
-                free(json);
-                n1_err_oom(err, "rendering a finding");
-                goto out;
-            }
-        }
-        seen = n1_store_finding_seen(t->store, r, err);
-        if (seen < 0 || seen) {
-            /* seen: reported before the restart; the replay found it
-               again. */
-            if (r->out != json) {
-                free((char *)r->out);
-            }
-            free(json);
-            if (seen < 0) {
-                goto out;
-            }
-            continue;
-        }
-        n_rows++;
+        n_rows += (size_t)got;
     }
     if (n1_store_tail_commit(t->store, job->agg, job->files, job->n_files,
                              rows, n_rows, t->path,
@@ -513,12 +525,11 @@ static int commit_write(struct n1_tail *t, struct commit_job *job,
     rc = 0;
 
 out:
-    for (size_t i = 0; rows != NULL && i < n_rows; i++) {
-        if (rows[i].out != rows[i].json) {
-            free((char *)rows[i].out);
-        }
-        free((char *)rows[i].json);
+    for (size_t i = 0; own != NULL && i < n_rows; i++) {
+        free(own[i].json);
+        free(own[i].text);
     }
+    free(own);
     free(rows);
     job->cost = engine_mono_now() - began;
     return rc;

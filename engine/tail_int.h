@@ -128,7 +128,8 @@ struct commit_job {
     size_t n_files;
     struct n1_finding **pend;          /* new findings (owned) */
     size_t n_pend;
-    struct n1_tail_state ts;           /* conns and cps owned */
+    struct n1_tail_state ts;           /* conns owned; cps is cps */
+    struct n1_tail_checkpoint *cps;    /* owned, ctx included */
     int write_ts;                      /* 0: keep the stored tail state */
     double cost;                       /* seconds the writing took */
 };
