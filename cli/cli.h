@@ -20,6 +20,9 @@ enum n1_exit {
     N1_EXIT_SKIPPED = 4   /* the run finished but lines/events were skipped */
 };
 
+/* What a subcommand writes its report as (--format). */
+enum out_format { FORMAT_TEXT = 0, FORMAT_JSON, FORMAT_SARIF, FORMAT_JUNIT };
+
 /* Prints "n1digest: <formatted error>" on stderr. */
 void cli_error(const struct n1_error *err);
 

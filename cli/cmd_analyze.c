@@ -26,7 +26,6 @@
 #include "report/findings.h"
 #include "rules/rules.h"
 
-enum out_format { FORMAT_TEXT = 0, FORMAT_JSON };
 
 static void usage(FILE *out)
 {

@@ -40,7 +40,6 @@
 #include "rules/rules.h"
 #include "sql/sqlinfo.h"
 
-enum out_format { FORMAT_TEXT = 0, FORMAT_JSON, FORMAT_SARIF, FORMAT_JUNIT };
 
 /* One piece of advice, kept once per (rule, fingerprint). */
 struct advice_item {

@@ -3,7 +3,7 @@
  * cmd_events.c: "n1digest events": print the events read from query logs.
  *
  * Each LOG is read with its own reader, in order; events go to stdout as
- * one tab-separated line each, or as JSON Lines with --json (the form
+ * one tab-separated line each, or as JSON Lines with --format json (the form
  * the integration tests read back). Warnings go to stderr as they
  * happen, and one summary line per file follows at the end. Nothing is
  * stored or aggregated here.
@@ -36,17 +36,18 @@ static void usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: n1digest events [--json] [--max-statement BYTES]\n"
+        "usage: n1digest events [--format FMT] [--max-statement BYTES]\n"
         "                     [--tz-offset SECONDS] LOG...\n"
         "\n"
         "Prints every event read from MySQL/MariaDB general or slow\n"
         "query logs (plain or gzip; \"-\" reads stdin), one per line.\n"
         "\n"
         "options:\n"
-        "  --json                 JSON Lines: file, line, offset,\n"
-        "                         end_offset, ts, conn, cmd, command,\n"
-        "                         user, host, db, sql, metrics, attrs,\n"
-        "                         truncated\n"
+        "  --format FMT           text (default) or json: JSON Lines:\n"
+        "                         file, line, offset, end_offset, ts,\n"
+        "                         conn, cmd, command, user, host, db,\n"
+        "                         sql, metrics, attrs, truncated\n"
+        "  --json                 same as --format json\n"
         "  --max-statement BYTES  skip statements longer than this\n"
         "                         (default 16777216)\n"
         "  --tz-offset SECONDS    the server's UTC offset, for logs that\n"
@@ -268,7 +269,8 @@ int cmd_events(int argc, char **argv)
             continue;
         }
         if (strncmp(a, "--max-statement", 15) == 0 ||
-            strncmp(a, "--tz-offset", 11) == 0) {
+            strncmp(a, "--tz-offset", 11) == 0 ||
+            strncmp(a, "--format", 8) == 0) {
             const char *eq = strchr(a, '=');
             size_t nlen = eq != NULL ? (size_t)(eq - a) : strlen(a);
 
@@ -286,6 +288,12 @@ int cmd_events(int argc, char **argv)
                     return N1_EXIT_USAGE;
                 }
                 eo.reader.max_statement = (size_t)v;
+                continue;
+            }
+            if (nlen == 8 && strncmp(a, "--format", 8) == 0) {
+                if (cli_format_option(val, &eo.json) != 0) {
+                    return N1_EXIT_USAGE;
+                }
                 continue;
             }
             if (nlen == 11 && strncmp(a, "--tz-offset", 11) == 0) {

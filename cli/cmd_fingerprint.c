@@ -26,7 +26,7 @@ static const char *const lit_type_names[] = {"string", "number", "hex",
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: n1digest fingerprint [--json] [SQL ...]\n"
+            "usage: n1digest fingerprint [--format FMT] [SQL ...]\n"
             "\n"
             "Prints the fingerprint of each SQL statement: literals become\n"
             "?, comments go, keywords are lower-cased, IN lists and\n"
@@ -34,9 +34,11 @@ static void usage(FILE *out)
             "are read from stdin, separated by ';'.\n"
             "\n"
             "options:\n"
-            "  -j, --json   one JSON object per line: id, fingerprint,\n"
-            "               literals [{type,value,slot,item,pos}], tags {}\n"
-            "  -h, --help   print this help and exit\n");
+            "  --format FMT  text (default) or json: one JSON object per\n"
+            "                line: id, fingerprint, literals\n"
+            "                [{type,value,slot,item,pos}], tags {}\n"
+            "  -j, --json    same as --format json\n"
+            "  -h, --help    print this help and exit\n");
 }
 
 /*
@@ -330,6 +332,7 @@ int cmd_fingerprint(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
+        {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -347,6 +350,11 @@ int cmd_fingerprint(int argc, char **argv)
         switch (c) {
         case 'j':
             json = 1;
+            break;
+        case 'f':
+            if (cli_format_option(optarg, &json) != 0) {
+                return N1_EXIT_USAGE;
+            }
             break;
         case 'h':
             usage(stdout);

@@ -218,8 +218,9 @@ int cmd_tail(int argc, char **argv)
         goto out;
     }
     ts = n1_tail_stats(t);
-    fprintf(stderr, "n1digest: stopped: %llu statements counted, %llu "
-                    "findings reported, %llu bytes parsed\n",
+    fprintf(stderr,
+            "n1digest: stopped: %llu statements counted, %llu "
+            "findings reported, %llu bytes parsed\n",
             (unsigned long long)ts->statements,
             (unsigned long long)ts->findings, (unsigned long long)ts->bytes);
     status = N1_EXIT_OK;

@@ -21,8 +21,8 @@ struct n1_store_finding;
 
 /* Fills the store row r for finding f and its JSON rendering json, which
    r borrows (as it borrows f's strings). */
-void engine_finding_row(struct n1_store_finding *r,
-                        const struct n1_finding *f, const char *json);
+void engine_finding_row(struct n1_store_finding *r, const struct n1_finding *f,
+                        const char *json);
 
 /* Monotonic seconds, for durations. */
 double engine_mono_now(void);

@@ -45,10 +45,10 @@
  * goes with the first batch after every CHECKPOINT_BYTES of log read.
  */
 struct tail_src {
-    struct n1_follow *fw;  /* owned by run() */
-    const char *path;      /* the followed path */
-    atomic_int hup;        /* 1: reopen the path (SIGHUP) */
-    uint64_t snap_at;      /* bytes read at the last snapshot attached */
+    struct n1_follow *fw; /* owned by run() */
+    const char *path;     /* the followed path */
+    atomic_int hup;       /* 1: reopen the path (SIGHUP) */
+    uint64_t snap_at;     /* bytes read at the last snapshot attached */
 };
 
 /* What the feed thread attaches to a batch (the first byte of extra). */
@@ -145,7 +145,7 @@ static void src_wait(void *ud)
  * hang-up signals blocked there so that they reach the main thread.
  */
 static struct n1_feed *start_feed(struct n1_tail *t, struct tail_src *s,
-                               struct n1_error *err)
+                                  struct n1_error *err)
 {
     struct n1_feed_source fs;
     struct n1_feed *f;
@@ -208,14 +208,13 @@ static int switch_generation(struct n1_tail *t, const struct tail_switch *sw,
     }
     *first = 0;
     return tail_begin_generation(t, &sw->ident, (enum n1_flavour)sw->flavour,
-                            resumed ? resume : NULL, err);
+                                 resumed ? resume : NULL, err);
 }
 
 /* The events of one batch from the feed, then what ends it. */
 static int take_batch(struct n1_tail *t, const struct n1_feed_batch *b,
                       double commit_s, int *first, int have_resume,
-                      const struct n1_file_state *resume,
-                      struct n1_error *err)
+                      const struct n1_file_state *resume, struct n1_error *err)
 {
     const struct n1_strbuf *extra = n1_feed_batch_extra(b);
     size_t n = n1_feed_batch_len(b);
@@ -233,8 +232,8 @@ static int take_batch(struct n1_tail *t, const struct n1_feed_batch *b,
             tail_set_flavour(t, (enum n1_flavour)flavour);
         }
         if (tail_handle_event(t, ev, have_pre ? &pre : NULL, t->cur.base,
-                         n1_flavour_is_slow((enum n1_flavour)flavour),
-                         &t->fp, rs, err) != 0) {
+                              n1_flavour_is_slow((enum n1_flavour)flavour),
+                              &t->fp, rs, err) != 0) {
             return -1;
         }
         last_end = ev->end_offset;
@@ -260,8 +259,8 @@ static int take_batch(struct n1_tail *t, const struct n1_feed_batch *b,
     }
     if (extra->len > 0 && extra->buf[0] == EXTRA_SNAPSHOT && n > 0 &&
         t->have_gen && t->fp.offset == last_end &&
-        tail_cps_push(t, last_end, t->fp.line, extra->buf + 1, extra->len - 1) !=
-            0) {
+        tail_cps_push(t, last_end, t->fp.line, extra->buf + 1,
+                      extra->len - 1) != 0) {
         /* At the end of the batch's last event, which was counted. */
         n1_err_oom(err, "keeping a reader snapshot");
         return -1;
@@ -276,8 +275,8 @@ static int take_batch(struct n1_tail *t, const struct n1_feed_batch *b,
 static int caught_up(struct n1_tail *t, double commit_s, double *last_tick,
                      struct n1_error *err)
 {
-    double findings_s = commit_s < FINDINGS_MS / 1000.0 ? commit_s
-                                                        : FINDINGS_MS / 1000.0;
+    double findings_s =
+        commit_s < FINDINGS_MS / 1000.0 ? commit_s : FINDINGS_MS / 1000.0;
     double since;
     int wait_ms;
 
@@ -286,7 +285,8 @@ static int caught_up(struct n1_tail *t, double commit_s, double *last_tick,
     }
     /* A tick walks every connection, so not on each of a busy server's
        writes. */
-    if (t->max_ts != N1_TS_NONE && engine_mono_now() - *last_tick >= TICK_MS / 1000.0) {
+    if (t->max_ts != N1_TS_NONE &&
+        engine_mono_now() - *last_tick >= TICK_MS / 1000.0) {
         *last_tick = engine_mono_now();
         if (n1_detectors_tick(t->det, tail_log_now(t), err) != 0) {
             return -1;
@@ -298,9 +298,9 @@ static int caught_up(struct n1_tail *t, double commit_s, double *last_tick,
        each wake-up into a transaction. Having just read a backlog,
        commit at once so that the store and the findings catch up too. */
     since = engine_mono_now() - t->last_commit;
-    if (t->have_gen && ((t->n_pend > 0 && since >= findings_s) ||
-                        (t->dirty && since >= commit_s) ||
-                        t->since_commit >= BURST_EVENTS)) {
+    if (t->have_gen &&
+        ((t->n_pend > 0 && since >= findings_s) ||
+         (t->dirty && since >= commit_s) || t->since_commit >= BURST_EVENTS)) {
         if (tail_commit_later(t, 0, err) != 0) {
             return -1;
         }
@@ -331,8 +331,7 @@ static int stop_wanted(const struct n1_tail *t)
  */
 static int follow_loop(struct n1_tail *t, struct n1_feed *feed,
                        struct tail_src *src, int have_resume,
-                       const struct n1_file_state *resume,
-                       struct n1_error *err)
+                       const struct n1_file_state *resume, struct n1_error *err)
 {
     double commit_s = t->opts.commit_s;
     double last_tick = 0;
@@ -363,8 +362,7 @@ static int follow_loop(struct n1_tail *t, struct n1_feed *feed,
                 continue;
             }
         }
-        taken = take_batch(t, b, commit_s, &first, have_resume, resume,
-                           err);
+        taken = take_batch(t, b, commit_s, &first, have_resume, resume, err);
         n1_feed_release(feed);
         if (taken != 0) {
             return -1;
@@ -408,16 +406,16 @@ int n1_tail_run(struct n1_tail *t, struct n1_error *err)
     fo.notice = follow_notice;
     fo.notice_ud = t;
     if (tail_print_unemitted(t, err) != 0 ||
-        tail_restore(t, &start, &use_start, &resume, &have_resume, &cp,
-                     err) != 0) {
+        tail_restore(t, &start, &use_start, &resume, &have_resume, &cp, err) !=
+            0) {
         goto out;
     }
     src.fw = n1_follow_open(t->path, &fo, use_start ? &start : NULL, err);
     if (src.fw == NULL) {
         goto out;
     }
-    n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_INFO,
-              "following %s", t->path);
+    n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_INFO, "following %s",
+              t->path);
     if (tail_writer_start(t, &writer, err) != 0) {
         goto out;
     }
@@ -455,8 +453,7 @@ void n1_tail_opts_default(struct n1_tail_opts *o)
     o->commit_s = 1.0;
 }
 
-struct n1_tail *n1_tail_new(const struct n1_tail_opts *o,
-                            struct n1_error *err)
+struct n1_tail *n1_tail_new(const struct n1_tail_opts *o, struct n1_error *err)
 {
     struct n1_store_opts sopts;
     struct n1_tail *t = calloc(1, sizeof(*t));

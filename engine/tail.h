@@ -79,8 +79,7 @@ void n1_tail_opts_default(struct n1_tail_opts *o);
  * tail. Returns a tail the caller frees with n1_tail_free(), or NULL
  * with err set.
  */
-struct n1_tail *n1_tail_new(const struct n1_tail_opts *o,
-                            struct n1_error *err);
+struct n1_tail *n1_tail_new(const struct n1_tail_opts *o, struct n1_error *err);
 
 /*
  * Prints the findings a previous run stored but did not print, resumes

@@ -27,8 +27,9 @@
 
 #define N_CHUNKS 4
 #define CHILDREN 7 /* loop iterations per chunk */
-#define SETTLE_S 1.5 /* the follower hands out a log's last event once it
-                        stops growing for 0.5 s */
+#define SETTLE_S                                                               \
+    1.5 /* the follower hands out a log's last event once it                   \
+           stops growing for 0.5 s */
 #define MAX_LINES 64
 
 /* One test's files and what the runs printed. */
@@ -40,13 +41,13 @@ struct fixture {
 
 /* What the hooks of one run do. */
 struct run_ctx {
-    const char *log;          /* appended to at idle moments */
-    int *appended;            /* chunks in the log so far */
-    int crash_at;             /* point to abandon at, or -1 */
-    int crash_on;             /* ... on its crash_on-th call (1-based) */
-    int seen;                 /* calls of crash_at so far */
-    double last_append;       /* monotonic seconds */
-    int stop;                 /* 1: the log is complete and read */
+    const char *log;    /* appended to at idle moments */
+    int *appended;      /* chunks in the log so far */
+    int crash_at;       /* point to abandon at, or -1 */
+    int crash_on;       /* ... on its crash_on-th call (1-based) */
+    int seen;           /* calls of crash_at so far */
+    double last_append; /* monotonic seconds */
+    int stop;           /* 1: the log is complete and read */
 };
 
 static double mono(void)
@@ -70,13 +71,19 @@ static void append_chunk(const char *log, int k)
                    "Tcp port: 3306  Unix socket: /run/mysqld/mysqld.sock\n"
                    "Time\t\t    Id Command\tArgument\n");
     }
-    fprintf(f, "241125 12:0%d:00\t    %d Connect\tapp@h on shop using "
-               "TCP/IP\n", k, 10 + k);
-    fprintf(f, "\t\t    %d Query\tSELECT id FROM orders WHERE customer_id = "
-               "%d\n", 10 + k, k);
+    fprintf(f,
+            "241125 12:0%d:00\t    %d Connect\tapp@h on shop using "
+            "TCP/IP\n",
+            k, 10 + k);
+    fprintf(f,
+            "\t\t    %d Query\tSELECT id FROM orders WHERE customer_id = "
+            "%d\n",
+            10 + k, k);
     for (int i = 1; i <= CHILDREN; i++) {
-        fprintf(f, "\t\t    %d Query\tSELECT * FROM items WHERE order_id = "
-                   "%d\n", 10 + k, 100 * k + i);
+        fprintf(f,
+                "\t\t    %d Query\tSELECT * FROM items WHERE order_id = "
+                "%d\n",
+                10 + k, 100 * k + i);
     }
     fprintf(f, "\t\t    %d Quit\t\n", 10 + k);
     assert_int_equal(fclose(f), 0);
@@ -342,8 +349,7 @@ static void stops_lose_nothing(int json)
         }
     }
     /* Each chunk has 1 + CHILDREN statements, each counted once. */
-    assert_int_equal(stored_statements(fx.db),
-                     N_CHUNKS * (1 + CHILDREN));
+    assert_int_equal(stored_statements(fx.db), N_CHUNKS * (1 + CHILDREN));
     for (int r = 0; r < 3; r++) {
         lines_free(&run[r]);
     }
