@@ -29,6 +29,9 @@ void cli_error(const struct n1_error *err);
 /* Prints "n1digest: <message>" on stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Prints the one spelling of out of memory, "SYSTEM out of memory <what>". */
+void cli_oom(const char *what);
+
 /* Reader warning callback: prints the warning on stderr (ud unused). */
 void cli_warn(void *ud, const struct n1_error *err);
 

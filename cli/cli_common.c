@@ -35,6 +35,15 @@ void cli_errorf(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+void cli_oom(const char *what)
+{
+    struct n1_error err;
+
+    n1_err_clear(&err);
+    n1_err_oom(&err, what);
+    cli_error(&err);
+}
+
 void cli_warn(void *ud, const struct n1_error *err)
 {
     (void)ud;

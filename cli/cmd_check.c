@@ -591,13 +591,13 @@ static int input_status(const struct n1_pipeline *p, int allow_skipped)
     const struct n1_pipeline_stats *st = n1_pipeline_stats(p);
 
     if (st->not_logs > 0) {
-        cli_errorf("INPUT %llu LOG%s could not be read as a query log",
+        cli_errorf("INPUT %llu input%s could not be read as a query log",
                    (unsigned long long)st->not_logs,
                    st->not_logs == 1 ? "" : "s");
         return N1_EXIT_INPUT;
     }
     if (st->events == 0) {
-        cli_errorf("INPUT no event in any LOG: is the general log on, and "
+        cli_errorf("INPUT no event in any log: is the general log on, and "
                    "is this the file it writes to?");
         return N1_EXIT_INPUT;
     }
@@ -752,7 +752,7 @@ int cmd_check(int argc, char **argv)
         goto out;
     }
     if (adv.oom) {
-        cli_errorf("SYSTEM out of memory keeping advice");
+        cli_oom("keeping advice");
         goto out;
     }
     rep.fail_on = fail_on;
@@ -765,7 +765,7 @@ int cmd_check(int argc, char **argv)
                 ? build_stale(base, results, rep.n_results, &rep.n_stale)
                 : NULL;
     if (results == NULL || rules == NULL || stale == NULL || own.oom) {
-        cli_errorf("SYSTEM out of memory building the report");
+        cli_oom("building the report");
         goto out;
     }
     rep.results = results;

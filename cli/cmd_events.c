@@ -318,7 +318,7 @@ int cmd_events(int argc, char **argv)
     }
     sums = calloc((size_t)(argc - first_file), sizeof(*sums));
     if (sums == NULL) {
-        cli_errorf("SYSTEM out of memory");
+        cli_oom("listing the files");
         return N1_EXIT_USAGE;
     }
     for (int i = first_file; i < argc; i++) {

@@ -198,7 +198,7 @@ static int one(struct n1_normalizer *n, const char *sql, size_t len,
         return cli_exit_for(&err);
     }
     if (print_norm(&o, json, tmp) != 0) {
-        cli_errorf("SYS out of memory");
+        cli_oom("printing a statement");
         return N1_EXIT_USAGE;
     }
     return N1_EXIT_OK;
@@ -294,7 +294,7 @@ static int from_stdin(struct n1_normalizer *n, int json,
                 break;
             }
             if (n1_strbuf_putc(&stmt, c) != 0) {
-                cli_errorf("SYS out of memory");
+                cli_oom("cutting statements");
                 worst = N1_EXIT_USAGE;
                 goto out;
             }
@@ -311,7 +311,7 @@ static int from_stdin(struct n1_normalizer *n, int json,
         }
     }
     if (ferror(stdin)) {
-        cli_errorf("SYS reading stdin failed");
+        cli_errorf("SYSTEM reading stdin failed");
         worst = N1_EXIT_USAGE;
         goto out;
     }
@@ -390,7 +390,7 @@ int cmd_fingerprint(int argc, char **argv)
         worst = from_stdin(n, json, &tmp);
     }
     if (fflush(stdout) != 0) {
-        cli_errorf("SYS writing stdout failed");
+        cli_errorf("SYSTEM writing stdout failed");
         worst = N1_EXIT_USAGE;
     }
 

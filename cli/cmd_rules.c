@@ -59,7 +59,7 @@ int cmd_rules(int argc, char **argv)
     argv++;
     paths = calloc((size_t)argc, sizeof(*paths));
     if (paths == NULL) {
-        cli_errorf("SYSTEM out of memory");
+        cli_oom("listing the rule files");
         return N1_EXIT_USAGE;
     }
     opterr = 0;
