@@ -21,12 +21,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "analyzer/detector.h"
+#include "analyzer/rules_apply.h"
 #include "engine/analyze_run.h"
 #include "engine/engine_int.h"
 #include "engine/rules_load.h"
-#include "analyzer/detector.h"
 #include "rules/rules.h"
-#include "analyzer/rules_apply.h"
 
 /* A growable array of owned findings (n1_finding_dup copies). */
 struct finding_list {
@@ -39,7 +39,7 @@ struct finding_list {
 /* The accept hook's state when the adviser runs. */
 struct advise_ctx {
     struct n1_adviser *adv;     /* borrowed */
-    n1_analyze_advice_fn fn;       /* the caller's sink */
+    n1_analyze_advice_fn fn;    /* the caller's sink */
     void *ud;                   /* its argument */
     const struct n1_event *ev;  /* the event being checked */
     const struct n1_norm *norm; /* its normal form */
@@ -181,8 +181,8 @@ static const char *stored_name(const struct n1_analyze_input *in)
 }
 
 /* Saves the run's findings, replacing those of files read afresh. */
-void engine_finding_row(struct n1_store_finding *r,
-                        const struct n1_finding *f, const char *json)
+void n1_engine_finding_row(struct n1_store_finding *r,
+                           const struct n1_finding *f, const char *json)
 {
     r->id = f->id;
     r->kind = n1_finding_kind_name(f->kind);
@@ -223,7 +223,7 @@ static int save_findings(struct n1_store *st, const struct finding_list *run,
         if (jsons[i] == NULL) {
             goto out;
         }
-        engine_finding_row(&rows[i], run->v[i], jsons[i]);
+        n1_engine_finding_row(&rows[i], run->v[i], jsons[i]);
     }
     rc = n1_store_save_findings(st, replace, n_replace, rows, run->n, err);
 
@@ -317,8 +317,8 @@ static int gather(struct n1_store *st, const struct finding_list *run,
     return 0;
 }
 
-int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths, size_t n,
-                struct n1_analyze_run *run, struct n1_error *err)
+int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths,
+                   size_t n, struct n1_analyze_run *run, struct n1_error *err)
 {
     struct n1_pipeline_opts popts = o->pipeline;
     struct n1_detect_opts dopts;
@@ -389,7 +389,8 @@ int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths, size_t n
     }
     if (save_findings(n1_pipeline_store(run->p), &found, run->in, n, &run->ro,
                       err) != 0 ||
-        gather(n1_pipeline_store(run->p), &found, run->in, n, &report, err) != 0) {
+        gather(n1_pipeline_store(run->p), &found, run->in, n, &report, err) !=
+            0) {
         goto out;
     }
     run->findings = report.v;
@@ -403,7 +404,8 @@ out:
     return rc;
 }
 
-struct n1_report_input *n1_analyze_report_inputs(const struct n1_analyze_run *run)
+struct n1_report_input *
+n1_analyze_report_inputs(const struct n1_analyze_run *run)
 {
     struct n1_report_input *rep = calloc(run->n_in + 1, sizeof(*rep));
 

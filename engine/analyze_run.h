@@ -16,9 +16,9 @@
 #include "base/error.h"
 #include "base/event.h"
 #include "base/finding.h"
-#include "sql/normalize.h"
 #include "engine/pipeline.h"
 #include "report/findings.h"
+#include "sql/normalize.h"
 #include "store/store.h"
 
 /* One piece of advice with the statement it fired on. */
@@ -29,16 +29,17 @@ struct n1_analyze_advice {
 };
 
 /* Receives each piece of advice; everything is borrowed for the call. */
-typedef void (*n1_analyze_advice_fn)(void *ud, const struct n1_analyze_advice *x);
+typedef void (*n1_analyze_advice_fn)(void *ud,
+                                     const struct n1_analyze_advice *x);
 
 struct n1_analyze_opts {
     struct n1_pipeline_opts pipeline; /* store, reader options, progress;
                                       detectors and hooks are set by the
                                       run and must be unset here */
-    const char *const *rule_files; /* --rules files, in order */
-    size_t n_rule_files;           /* entries in rule_files */
+    const char *const *rule_files;    /* --rules files, in order */
+    size_t n_rule_files;              /* entries in rule_files */
     n1_analyze_advice_fn advice;      /* NULL: the adviser does not run */
-    void *advice_ud;               /* passed to advice */
+    void *advice_ud;                  /* passed to advice */
 };
 
 /* One input of the run and what the store says about it. */
@@ -56,9 +57,9 @@ struct n1_analyze_run {
     struct n1_finding **findings; /* findings to report, unjudged (as the
                                      detectors graded them); owned */
     size_t n_findings;            /* entries in findings */
-    struct n1_analyze_input *in;     /* one per path given; owned */
+    struct n1_analyze_input *in;  /* one per path given; owned */
     size_t n_in;                  /* entries in in */
-    struct n1_pipeline *p;           /* the finished pipeline; owned */
+    struct n1_pipeline *p;        /* the finished pipeline; owned */
     struct n1_detectors *det;     /* owned */
     struct n1_adviser *adv;       /* owned; NULL without advice */
     void *hook;                   /* the accept hook's state, which the
@@ -72,15 +73,16 @@ struct n1_analyze_run {
  * *run is then partly filled and must still be cleaned up. In both cases
  * the caller calls n1_analyze_run_cleanup().
  */
-int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths, size_t n,
-                struct n1_analyze_run *run, struct n1_error *err);
+int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths,
+                   size_t n, struct n1_analyze_run *run, struct n1_error *err);
 
 /*
  * The inputs as the reports list them: an array of run->n_in entries
  * (at least one allocated) whose strings are borrowed from run, freed by
  * the caller with free(); NULL when memory ran out.
  */
-struct n1_report_input *n1_analyze_report_inputs(const struct n1_analyze_run *run);
+struct n1_report_input *
+n1_analyze_report_inputs(const struct n1_analyze_run *run);
 
 /* Frees everything *run owns and zeroes it. NULL allowed. */
 void n1_analyze_run_cleanup(struct n1_analyze_run *run);

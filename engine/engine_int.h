@@ -10,21 +10,21 @@
 
 /* 1 when the normaliser should see the event: what the server ran, and
    Prepare text too, which the detectors want. */
-int engine_has_sql(const struct n1_event *ev);
+int n1_engine_has_sql(const struct n1_event *ev);
 
 /* 1 when an event with SQL counts in the statistics: what the server
    ran (every event of a slow log). */
-int engine_is_statement(const struct n1_event *ev, int slow);
+int n1_engine_is_statement(const struct n1_event *ev, int slow);
 
 struct n1_finding;
 struct n1_store_finding;
 
 /* Fills the store row r for finding f and its JSON rendering json, which
    r borrows (as it borrows f's strings). */
-void engine_finding_row(struct n1_store_finding *r, const struct n1_finding *f,
-                        const char *json);
+void n1_engine_finding_row(struct n1_store_finding *r,
+                           const struct n1_finding *f, const char *json);
 
 /* Monotonic seconds, for durations. */
-double engine_mono_now(void);
+double n1_engine_mono_now(void);
 
 #endif /* N1_ENGINE_INT_H */

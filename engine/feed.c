@@ -77,60 +77,60 @@ struct batch_event {
     size_t user;
     size_t host;
     size_t db;
-    size_t attr0;              /* its first entry in the batch's attrs */
+    size_t attr0; /* its first entry in the batch's attrs */
 };
 
 struct n1_feed_batch {
-    struct batch_event *evs; /* events in log order */
-    size_t n;                /* events used */
-    size_t cap;              /* events allocated */
-    struct n1_attr *attrs;   /* every event's attributes, in order */
-    size_t *attr_off;        /* arena offsets: name, value per attr */
-    size_t n_attrs;          /* attrs used */
-    size_t attrs_cap;        /* attrs allocated */
-    char *arena;             /* the strings, each NUL-terminated */
-    size_t len;              /* arena bytes used */
-    size_t arena_cap;        /* arena bytes allocated */
-    enum n1_feed_end end;       /* why the batch ended */
-    struct n1_error err;     /* the read error with N1_FEED_END_FAILED */
-    struct n1_strbuf extra;  /* what the source attached */
-    enum batch_state state;  /* see enum batch_state */
+    struct batch_event *evs;  /* events in log order */
+    size_t n;                 /* events used */
+    size_t cap;               /* events allocated */
+    struct n1_attr *attrs;    /* every event's attributes, in order */
+    size_t *attr_off;         /* arena offsets: name, value per attr */
+    size_t n_attrs;           /* attrs used */
+    size_t attrs_cap;         /* attrs allocated */
+    char *arena;              /* the strings, each NUL-terminated */
+    size_t len;               /* arena bytes used */
+    size_t arena_cap;         /* arena bytes allocated */
+    enum n1_feed_end end;     /* why the batch ended */
+    struct n1_error err;      /* the read error with N1_FEED_END_FAILED */
+    struct n1_strbuf extra;   /* what the source attached */
+    enum batch_state state;   /* see enum batch_state */
     struct batch_norm *norms; /* normal forms of the first n_normed */
-    size_t norms_cap;        /* entries allocated in norms */
-    size_t n_normed;         /* events the feed thread normalised */
-    struct n1_literal *lits; /* their literals, in order */
-    size_t *lit_off;         /* norm arena offset of each literal value */
-    size_t n_lits;           /* lits used */
-    size_t lits_cap;         /* lits allocated */
-    struct n1_tag *tags;     /* their tags, in order */
-    size_t *tag_off;         /* norm arena offsets: key, value per tag */
-    size_t n_tags;           /* tags used */
-    size_t tags_cap;         /* tags allocated */
-    char *narena;            /* texts, literal values and tags */
-    size_t nlen;             /* narena bytes used */
-    size_t ncap;             /* narena bytes allocated */
+    size_t norms_cap;         /* entries allocated in norms */
+    size_t n_normed;          /* events the feed thread normalised */
+    struct n1_literal *lits;  /* their literals, in order */
+    size_t *lit_off;          /* norm arena offset of each literal value */
+    size_t n_lits;            /* lits used */
+    size_t lits_cap;          /* lits allocated */
+    struct n1_tag *tags;      /* their tags, in order */
+    size_t *tag_off;          /* norm arena offsets: key, value per tag */
+    size_t n_tags;            /* tags used */
+    size_t tags_cap;          /* tags allocated */
+    char *narena;             /* texts, literal values and tags */
+    size_t nlen;              /* narena bytes used */
+    size_t ncap;              /* narena bytes allocated */
 };
 
 /* The ring between the two threads; the mutex guards the indexes and
    the flags. */
 struct n1_feed {
-    struct n1_feed_source src;           /* used by the feed thread only */
-    struct n1_normalizer *norm;       /* the feed thread's normaliser */
-    int full;                         /* 1: keep literals and tags too */
-    int filled_last;                  /* the last batch has been filled */
-    int idle;                         /* the source had nothing more when
-                                         the newest batch was handed over */
-    struct n1_feed_batch ring[RING_BATCHES];  /* filled and taken in turn */
-    unsigned head;                    /* next batch to fill */
-    unsigned tail;                    /* next batch to take */
-    unsigned ready;                   /* batches filled, not yet taken */
-    int stop;                         /* the taker gave up */
-    int started;                      /* the thread runs */
+    struct n1_feed_source src;  /* used by the feed thread only */
+    struct n1_normalizer *norm; /* the feed thread's normaliser */
+    int full;                   /* 1: keep literals and tags too */
+    int filled_last;            /* the last batch has been filled */
+    int idle;                   /* the source had nothing more when
+                                   the newest batch was handed over */
+    struct n1_feed_batch ring[RING_BATCHES]; /* filled and taken in turn */
+    unsigned head;                           /* next batch to fill */
+    unsigned tail;                           /* next batch to take */
+    unsigned ready;                          /* batches filled, not yet taken */
+    int stop;                                /* the taker gave up */
+    int started;                             /* the thread runs */
     pthread_t thread;
     pthread_mutex_t mu;
-    pthread_cond_t can_fill;          /* signalled when a batch is freed */
-    pthread_cond_t can_take;          /* signalled when one is filled */
-    pthread_cond_t helped;            /* signalled when one is normalised */
+    pthread_cond_t can_fill; /* signalled when a batch is freed */
+    pthread_cond_t can_take; /* signalled when one is filled */
+    pthread_cond_t helped;   /* signalled when one is normalised */
 };
 
 /* ---- batches ---------------------------------------------------------- */
@@ -157,8 +157,8 @@ static void batch_cleanup(struct n1_feed_batch *b)
  * Returns the offset of the copy, or OFF_NOMEM when memory ran out. Both
  * of a batch's arenas grow this way.
  */
-static size_t buf_put(char **buf, size_t *used, size_t *cap,
-                      size_t first_cap, const char *s, size_t len)
+static size_t buf_put(char **buf, size_t *used, size_t *cap, size_t first_cap,
+                      const char *s, size_t len)
 {
     size_t at = *used;
 
@@ -254,8 +254,7 @@ static int batch_add(struct n1_feed_batch *b, const struct n1_event *ev,
     be->db = arena_str(b, ev->db);
     be->attr0 = b->n_attrs;
     if (be->sql == OFF_NOMEM || be->command == OFF_NOMEM ||
-        be->user == OFF_NOMEM || be->host == OFF_NOMEM ||
-        be->db == OFF_NOMEM) {
+        be->user == OFF_NOMEM || be->host == OFF_NOMEM || be->db == OFF_NOMEM) {
         return -1;
     }
     for (size_t i = 0; i < ev->n_attrs; i++) {
@@ -301,7 +300,8 @@ static void batch_seal(struct n1_feed_batch *b)
 
 /* Fills b from the source until it is full or the source stops it;
    sets b->end. */
-static void batch_fill(struct n1_feed_batch *b, const struct n1_feed_source *src)
+static void batch_fill(struct n1_feed_batch *b,
+                       const struct n1_feed_source *src)
 {
     struct n1_reader_stats rs;
     struct n1_event ev;
@@ -335,7 +335,7 @@ static void batch_fill(struct n1_feed_batch *b, const struct n1_feed_source *src
         b->end = got == N1_FEED_GOT_NONE    ? N1_FEED_END_NONE
                  : got == N1_FEED_GOT_BREAK ? N1_FEED_END_BREAK
                  : got == N1_FEED_GOT_END   ? N1_FEED_END_LAST
-                                         : N1_FEED_END_FAILED;
+                                            : N1_FEED_END_FAILED;
         break;
     }
     if (src->seal != NULL && b->end != N1_FEED_END_NOMEM &&
@@ -383,8 +383,8 @@ static size_t narena_put(struct n1_feed_batch *b, const char *s, size_t len)
 
 /* Keeps a copy of event i's normal form nm (literals and tags only when
    full). Returns 0, or -1 when memory ran out. */
-static int norm_keep(struct n1_feed_batch *b, size_t i, const struct n1_norm *nm,
-                     int full)
+static int norm_keep(struct n1_feed_batch *b, size_t i,
+                     const struct n1_norm *nm, int full)
 {
     struct batch_norm *bn = &b->norms[i];
 
@@ -456,7 +456,7 @@ static void batch_normalise(struct n1_feed_batch *b, struct n1_normalizer *norm,
     for (i = 0; i < b->n; i++) {
         const struct n1_event *ev = &b->evs[i].ev;
 
-        if (!engine_has_sql(ev)) {
+        if (!n1_engine_has_sql(ev)) {
             b->norms[i].has = 0;
             continue;
         }
@@ -580,8 +580,8 @@ static void *feed_thread(void *arg)
 /* ---- the caller's side ---------------------------------------------- */
 
 struct n1_feed *n1_feed_start(const struct n1_feed_source *src,
-                        struct n1_normalizer *helper, int full,
-                        struct n1_error *err)
+                              struct n1_normalizer *helper, int full,
+                              struct n1_error *err)
 {
     struct n1_feed *f = calloc(1, sizeof(*f));
     pthread_condattr_t ca;
@@ -705,9 +705,10 @@ size_t n1_feed_batch_len(const struct n1_feed_batch *b)
     return b->n;
 }
 
-const struct n1_event *n1_feed_batch_event(const struct n1_feed_batch *b, size_t i,
-                                        const struct n1_reader_stats **rs,
-                                        unsigned *aux)
+const struct n1_event *n1_feed_batch_event(const struct n1_feed_batch *b,
+                                           size_t i,
+                                           const struct n1_reader_stats **rs,
+                                           unsigned *aux)
 {
     const struct batch_event *be = &b->evs[i];
 
@@ -721,7 +722,7 @@ const struct n1_event *n1_feed_batch_event(const struct n1_feed_batch *b, size_t
 }
 
 int n1_feed_batch_norm(const struct n1_feed_batch *b, size_t i,
-                    const struct n1_norm **nm)
+                       const struct n1_norm **nm)
 {
     if (i >= b->n_normed) {
         return 0;
@@ -731,7 +732,7 @@ int n1_feed_batch_norm(const struct n1_feed_batch *b, size_t i,
 }
 
 enum n1_feed_end n1_feed_batch_end(const struct n1_feed_batch *b,
-                             struct n1_error *err)
+                                   struct n1_error *err)
 {
     if (b->end == N1_FEED_END_FAILED && err != NULL) {
         *err = b->err;

@@ -27,9 +27,9 @@
 
 #include "base/error.h"
 #include "base/event.h"
-#include "sql/normalize.h"
-#include "read/reader.h"
 #include "base/strbuf.h"
+#include "read/reader.h"
+#include "sql/normalize.h"
 
 /* What a source's next() returns besides -1 (a read error, in err: the
    input is over). */
@@ -82,8 +82,8 @@ struct n1_feed_batch;
  * only. Returns the feed, or NULL with err set.
  */
 struct n1_feed *n1_feed_start(const struct n1_feed_source *src,
-                        struct n1_normalizer *helper, int full,
-                        struct n1_error *err);
+                              struct n1_normalizer *helper, int full,
+                              struct n1_error *err);
 
 /*
  * The next batch, waiting up to timeout_ms for it (< 0: as long as it
@@ -91,7 +91,8 @@ struct n1_feed *n1_feed_start(const struct n1_feed_source *src,
  * is 1 when the source had nothing more either, or the input is over.
  * The batch is the caller's until n1_feed_release().
  */
-struct n1_feed_batch *n1_feed_take(struct n1_feed *f, int timeout_ms, int *idle);
+struct n1_feed_batch *n1_feed_take(struct n1_feed *f, int timeout_ms,
+                                   int *idle);
 
 /* Hands the batch n1_feed_take() returned back to the feed thread. */
 void n1_feed_release(struct n1_feed *f);
@@ -108,9 +109,10 @@ size_t n1_feed_batch_len(const struct n1_feed_batch *b);
  * and its aux value in *aux (either may be NULL). Borrowed until
  * n1_feed_release().
  */
-const struct n1_event *n1_feed_batch_event(const struct n1_feed_batch *b, size_t i,
-                                        const struct n1_reader_stats **rs,
-                                        unsigned *aux);
+const struct n1_event *n1_feed_batch_event(const struct n1_feed_batch *b,
+                                           size_t i,
+                                           const struct n1_reader_stats **rs,
+                                           unsigned *aux);
 
 /*
  * Event i's normal form when the feed thread computed it: returns 1 with
@@ -118,12 +120,12 @@ const struct n1_event *n1_feed_batch_event(const struct n1_feed_batch *b, size_t
  * it itself. Borrowed until n1_feed_release().
  */
 int n1_feed_batch_norm(const struct n1_feed_batch *b, size_t i,
-                    const struct n1_norm **nm);
+                       const struct n1_norm **nm);
 
 /* Why the batch ended; with N1_FEED_END_FAILED, err (may be NULL) gets the
    read error. */
 enum n1_feed_end n1_feed_batch_end(const struct n1_feed_batch *b,
-                             struct n1_error *err);
+                                   struct n1_error *err);
 
 /* What the source attached as it closed the batch (often empty). */
 const struct n1_strbuf *n1_feed_batch_extra(const struct n1_feed_batch *b);

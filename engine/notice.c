@@ -26,13 +26,13 @@ void n1_notice(n1_notice_fn fn, void *ud, enum n1_notice_kind kind,
     fn(ud, kind, buf);
 }
 
-int engine_has_sql(const struct n1_event *ev)
+int n1_engine_has_sql(const struct n1_event *ev)
 {
     return ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE ||
            ev->cmd == N1_CMD_PREPARE;
 }
 
-int engine_is_statement(const struct n1_event *ev, int slow)
+int n1_engine_is_statement(const struct n1_event *ev, int slow)
 {
     if (slow) {
         return 1;
@@ -40,7 +40,7 @@ int engine_is_statement(const struct n1_event *ev, int slow)
     return ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE;
 }
 
-double engine_mono_now(void)
+double n1_engine_mono_now(void)
 {
     struct timespec ts;
 

@@ -49,13 +49,13 @@
 
 #include <xxhash.h>
 
-#include "stats/aggregate.h"
 #include "analyzer/detector.h"
 #include "engine/engine_int.h"
 #include "engine/feed.h"
-#include "sql/normalize.h"
 #include "engine/notice.h"
 #include "engine/pipeline.h"
+#include "sql/normalize.h"
+#include "stats/aggregate.h"
 #include "store/store.h"
 
 /* Events between checks of the aggregate's memory, which walks every
@@ -63,14 +63,14 @@
 #define MEMORY_EVERY 65536u
 
 struct n1_pipeline {
-    struct n1_pipeline_opts opts;      /* copy; pointers borrowed */
+    struct n1_pipeline_opts opts;   /* copy; pointers borrowed */
     struct n1_store *store;         /* owned */
     struct n1_normalizer *norm;     /* owned */
     struct n1_normalizer *norm2;    /* owned; the reader thread's */
     struct n1_agg *agg;             /* owned; reset after each flush */
     struct n1_agg *kept;            /* owned; the run's classes when they
                                        are kept in memory, else NULL */
-    struct n1_pipeline_stats stats;    /* counters of this run */
+    struct n1_pipeline_stats stats; /* counters of this run */
     int progress;                   /* 1: progress notices */
     int in_memory;                  /* 1: the store is ":memory:" */
     double started;                 /* monotonic seconds at creation */
@@ -87,7 +87,7 @@ void n1_pipeline_opts_default(struct n1_pipeline_opts *o)
 }
 
 struct n1_pipeline *n1_pipeline_new(const struct n1_pipeline_opts *opts,
-                              struct n1_error *err)
+                                    struct n1_error *err)
 {
     struct n1_pipeline *p = NULL;
     struct n1_store_opts sopts;
@@ -127,7 +127,7 @@ struct n1_pipeline *n1_pipeline_new(const struct n1_pipeline_opts *opts,
         }
     }
     p->progress = opts->progress;
-    p->started = engine_mono_now();
+    p->started = n1_engine_mono_now();
     p->last_progress = p->started;
     return p;
 
@@ -167,7 +167,7 @@ static int hash_prefix(const char *path, uint32_t len, uint64_t *out)
 static void show_progress(struct n1_pipeline *p, const char *name,
                           uint64_t bytes, int done)
 {
-    double now = engine_mono_now();
+    double now = n1_engine_mono_now();
     double elapsed;
     double mb;
 
@@ -182,8 +182,8 @@ static void show_progress(struct n1_pipeline *p, const char *name,
     mb = (double)(p->bytes_done + bytes) / 1e6;
     n1_notice(p->opts.notice, p->opts.notice_ud,
               done ? N1_NOTICE_PROGRESS_END : N1_NOTICE_PROGRESS,
-              "%s: %.1f MB, %.0f MB/s, %.0f events/s", name, mb,
-              mb / elapsed, (double)p->stats.events / elapsed);
+              "%s: %.1f MB, %.0f MB/s, %.0f events/s", name, mb, mb / elapsed,
+              (double)p->stats.events / elapsed);
 }
 
 static int flush(struct n1_pipeline *p, struct n1_file_progress *fp,
@@ -255,7 +255,7 @@ static int handle_event(struct n1_pipeline *p, const struct n1_feed_batch *b,
     p->stats.events++;
     if (n1_feed_batch_norm(b, i, &np)) {
         /* the reader thread's work */
-    } else if (engine_has_sql(ev)) {
+    } else if (n1_engine_has_sql(ev)) {
         if (n1_normalize(p->norm, ev->sql, ev->sql_len, &nm, err) != 0) {
             return -1;
         }
@@ -268,7 +268,7 @@ static int handle_event(struct n1_pipeline *p, const struct n1_feed_batch *b,
         p->stats.filtered++;
         return 0;
     }
-    if (np != NULL && engine_is_statement(ev, slow)) {
+    if (np != NULL && n1_engine_is_statement(ev, slow)) {
         const struct n1_norm *key = np;
 
         if (p->opts.group != NULL) {
@@ -355,8 +355,7 @@ static int input_start(struct n1_pipeline *p, struct input *in,
     in->fp.flavour = n1_flavour_name(n1_reader_flavour(in->r));
     if (verdict == N1_FILE_SAME) {
         n1_notice(p->opts.notice, p->opts.notice_ud, N1_NOTICE_INFO,
-                  "%s: already read (%s), skipped", in->path,
-                  in->fp.flavour);
+                  "%s: already read (%s), skipped", in->path, in->fp.flavour);
         p->stats.files_skipped++;
         rc = 0;
         goto out;
@@ -411,8 +410,7 @@ static int input_events(struct n1_pipeline *p, struct input *in,
             in->fp.offset = ev->end_offset;
             since_flush++;
             if (flush_due(p, since_flush)) {
-                progress_from(&in->fp, rs, in->base_events,
-                              in->base_skipped);
+                progress_from(&in->fp, rs, in->base_events, in->base_skipped);
                 if (flush(p, &in->fp, err) != 0) {
                     return -1;
                 }

@@ -18,8 +18,8 @@
 
 #include "base/error.h"
 #include "engine/notice.h"
-#include "sql/normalize.h"
 #include "read/reader.h"
+#include "sql/normalize.h"
 
 struct n1_agg;
 struct n1_detectors;
@@ -34,7 +34,7 @@ struct n1_store;
  * the call.
  */
 typedef int (*n1_pipeline_accept_fn)(void *ud, const struct n1_event *ev,
-                                  const struct n1_norm *norm);
+                                     const struct n1_norm *norm);
 
 /*
  * Chooses the class a kept statement is counted in: returns norm itself
@@ -42,30 +42,29 @@ typedef int (*n1_pipeline_accept_fn)(void *ud, const struct n1_event *ev,
  * another class (the event's db, say), borrowed from ud and valid until
  * the next call; NULL leaves the statement out of the statistics.
  */
-typedef const struct n1_norm *(*n1_pipeline_group_fn)(void *ud,
-                                                   const struct n1_event *ev,
-                                                   const struct n1_norm *norm);
+typedef const struct n1_norm *(*n1_pipeline_group_fn)(
+    void *ud, const struct n1_event *ev, const struct n1_norm *norm);
 
 struct n1_pipeline_opts {
-    const char *db_path;         /* store path; ":memory:" keeps nothing */
-    int reset_store;             /* 1: drop data of another version */
-    int reread;                  /* 1: read files the store has seen */
-    struct n1_reader_opts reader; /* warn callback etc. */
+    const char *db_path;            /* store path; ":memory:" keeps nothing */
+    int reset_store;                /* 1: drop data of another version */
+    int reread;                     /* 1: read files the store has seen */
+    struct n1_reader_opts reader;   /* warn callback etc. */
     struct n1_detectors *detectors; /* borrowed; NULL: no detection */
-    uint64_t flush_events;       /* flush a store on disk every so many
-                                    events; 0: no limit */
-    size_t flush_memory;         /* ... and when the aggregate holds this
-                                    many bytes; 0: no limit */
-    int progress;                /* 1: progress notices */
-    n1_notice_fn notice;         /* NULL: no notices */
-    void *notice_ud;             /* passed to notice */
+    uint64_t flush_events;          /* flush a store on disk every so many
+                                       events; 0: no limit */
+    size_t flush_memory;            /* ... and when the aggregate holds this
+                                       many bytes; 0: no limit */
+    int progress;                   /* 1: progress notices */
+    n1_notice_fn notice;            /* NULL: no notices */
+    void *notice_ud;                /* passed to notice */
     n1_pipeline_accept_fn accept;   /* NULL: keep every event */
     n1_pipeline_group_fn group;     /* NULL: count under the fingerprint */
-    void *hook_ud;               /* passed to accept and group */
-    int keep_classes;            /* 1: with a ":memory:" store, keep the
-                                    classes in memory for the report
-                                    (n1_pipeline_classes()) instead of
-                                    copying them into the store */
+    void *hook_ud;                  /* passed to accept and group */
+    int keep_classes;               /* 1: with a ":memory:" store, keep the
+                                       classes in memory for the report
+                                       (n1_pipeline_classes()) instead of
+                                       copying them into the store */
 };
 
 struct n1_pipeline_stats {
@@ -101,15 +100,17 @@ void n1_pipeline_opts_default(struct n1_pipeline_opts *o);
  * caller frees with n1_pipeline_free(), or NULL with err set.
  */
 struct n1_pipeline *n1_pipeline_new(const struct n1_pipeline_opts *opts,
-                              struct n1_error *err);
+                                    struct n1_error *err);
 
 /*
  * Reads one input to its end. An input that cannot be opened or is not a
  * log is reported through the notice callback (N1_NOTICE_ERROR), counted
  * in not_logs, and is not an error here. What it does (skipped, resumed,
- * the flavour) goes to the notice callback too (N1_NOTICE_INFO). Returns 0, or -1 with err set on a store or memory failure.
+ * the flavour) goes to the notice callback too (N1_NOTICE_INFO). Returns 0, or
+ * -1 with err set on a store or memory failure.
  */
-int n1_pipeline_read(struct n1_pipeline *p, const char *path, struct n1_error *err);
+int n1_pipeline_read(struct n1_pipeline *p, const char *path,
+                     struct n1_error *err);
 
 /*
  * Ends the run: lets the detectors finish and flushes the last

@@ -156,7 +156,7 @@ static struct n1_feed *start_feed(struct n1_tail *t, struct tail_src *s,
     fs.seal = src_seal;
     fs.wait = src_wait;
     fs.ud = s;
-    tail_block_signals(&old);
+    n1_tail_block_signals(&old);
     f = n1_feed_start(&fs, t->nz2, 1, err);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return f;
@@ -185,7 +185,7 @@ static int commit_due(struct n1_tail *t, double commit_s)
     if (every < COMMIT_SHARE * t->commit_cost) {
         every = COMMIT_SHARE * t->commit_cost;
     }
-    return t->dirty && engine_mono_now() - t->last_commit >= every;
+    return t->dirty && n1_engine_mono_now() - t->last_commit >= every;
 }
 
 /*
@@ -207,8 +207,8 @@ static int switch_generation(struct n1_tail *t, const struct tail_switch *sw,
         t->have_gen = 0;
     }
     *first = 0;
-    return tail_begin_generation(t, &sw->ident, (enum n1_flavour)sw->flavour,
-                                 resumed ? resume : NULL, err);
+    return n1_tail_begin_generation(t, &sw->ident, (enum n1_flavour)sw->flavour,
+                                    resumed ? resume : NULL, err);
 }
 
 /* The events of one batch from the feed, then what ends it. */
@@ -229,16 +229,16 @@ static int take_batch(struct n1_tail *t, const struct n1_feed_batch *b,
         int have_pre = n1_feed_batch_norm(b, i, &pre);
 
         if (flavour != t->flavour_id) {
-            tail_set_flavour(t, (enum n1_flavour)flavour);
+            n1_tail_set_flavour(t, (enum n1_flavour)flavour);
         }
-        if (tail_handle_event(t, ev, have_pre ? &pre : NULL, t->cur.base,
-                              n1_flavour_is_slow((enum n1_flavour)flavour),
-                              &t->fp, rs, err) != 0) {
+        if (n1_tail_handle_event(t, ev, have_pre ? &pre : NULL, t->cur.base,
+                                 n1_flavour_is_slow((enum n1_flavour)flavour),
+                                 &t->fp, rs, err) != 0) {
             return -1;
         }
         last_end = ev->end_offset;
         due = commit_due(t, commit_s);
-        if (due && tail_commit_later(t, due == 2, err) != 0) {
+        if (due && n1_tail_commit_later(t, due == 2, err) != 0) {
             return -1;
         }
     }
@@ -259,8 +259,8 @@ static int take_batch(struct n1_tail *t, const struct n1_feed_batch *b,
     }
     if (extra->len > 0 && extra->buf[0] == EXTRA_SNAPSHOT && n > 0 &&
         t->have_gen && t->fp.offset == last_end &&
-        tail_cps_push(t, last_end, t->fp.line, extra->buf + 1,
-                      extra->len - 1) != 0) {
+        n1_tail_cps_push(t, last_end, t->fp.line, extra->buf + 1,
+                         extra->len - 1) != 0) {
         /* At the end of the batch's last event, which was counted. */
         n1_err_oom(err, "keeping a reader snapshot");
         return -1;
@@ -280,15 +280,15 @@ static int caught_up(struct n1_tail *t, double commit_s, double *last_tick,
     double since;
     int wait_ms;
 
-    if (tail_writer_poll(t, err) != 0) {
+    if (n1_tail_writer_poll(t, err) != 0) {
         return -1;
     }
     /* A tick walks every connection, so not on each of a busy server's
        writes. */
     if (t->max_ts != N1_TS_NONE &&
-        engine_mono_now() - *last_tick >= TICK_MS / 1000.0) {
-        *last_tick = engine_mono_now();
-        if (n1_detectors_tick(t->det, tail_log_now(t), err) != 0) {
+        n1_engine_mono_now() - *last_tick >= TICK_MS / 1000.0) {
+        *last_tick = n1_engine_mono_now();
+        if (n1_detectors_tick(t->det, n1_tail_log_now(t), err) != 0) {
             return -1;
         }
     }
@@ -297,17 +297,17 @@ static int caught_up(struct n1_tail *t, double commit_s, double *last_tick,
        within a fraction of a second but a stream of them does not turn
        each wake-up into a transaction. Having just read a backlog,
        commit at once so that the store and the findings catch up too. */
-    since = engine_mono_now() - t->last_commit;
+    since = n1_engine_mono_now() - t->last_commit;
     if (t->have_gen &&
         ((t->n_pend > 0 && since >= findings_s) ||
          (t->dirty && since >= commit_s) || t->since_commit >= BURST_EVENTS)) {
-        if (tail_commit_later(t, 0, err) != 0) {
+        if (n1_tail_commit_later(t, 0, err) != 0) {
             return -1;
         }
-        since = engine_mono_now() - t->last_commit;
+        since = n1_engine_mono_now() - t->last_commit;
     }
-    if (!t->dirty && t->n_pend == 0 && !tail_writer_busy(t) &&
-        tail_fault(t, N1_TAIL_IDLE, err) != 0) {
+    if (!t->dirty && t->n_pend == 0 && !n1_tail_writer_busy(t) &&
+        n1_tail_fault(t, N1_TAIL_IDLE, err) != 0) {
         return -1;
     }
     wait_ms = WAIT_MS;
@@ -405,9 +405,9 @@ int n1_tail_run(struct n1_tail *t, struct n1_error *err)
     fo.reader.no_attrs = 1;
     fo.notice = follow_notice;
     fo.notice_ud = t;
-    if (tail_print_unemitted(t, err) != 0 ||
-        tail_restore(t, &start, &use_start, &resume, &have_resume, &cp, err) !=
-            0) {
+    if (n1_tail_print_unemitted(t, err) != 0 ||
+        n1_tail_restore(t, &start, &use_start, &resume, &have_resume, &cp,
+                        err) != 0) {
         goto out;
     }
     src.fw = n1_follow_open(t->path, &fo, use_start ? &start : NULL, err);
@@ -416,7 +416,7 @@ int n1_tail_run(struct n1_tail *t, struct n1_error *err)
     }
     n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_INFO, "following %s",
               t->path);
-    if (tail_writer_start(t, &writer, err) != 0) {
+    if (n1_tail_writer_start(t, &writer, err) != 0) {
         goto out;
     }
     feed = start_feed(t, &src, err);
@@ -428,14 +428,14 @@ int n1_tail_run(struct n1_tail *t, struct n1_error *err)
        feed thread read beyond it is read again on restart. */
     n1_feed_free(feed);
     feed = NULL;
-    if (t->have_gen && tail_commit(t, NULL, err) != 0) {
+    if (t->have_gen && n1_tail_commit(t, NULL, err) != 0) {
         goto out;
     }
-    tail_writer_stop(t, &writer);
+    n1_tail_writer_stop(t, &writer);
     rc = 0;
 out:
     n1_feed_free(feed);
-    tail_writer_stop(t, &writer);
+    n1_tail_writer_stop(t, &writer);
     if (src.fw != NULL) {
         t->stats.bytes = t->rotated_bytes + n1_follow_bytes_read(src.fw);
     }
@@ -480,11 +480,11 @@ struct n1_tail *n1_tail_new(const struct n1_tail_opts *o, struct n1_error *err)
         goto fail;
     }
     /* The registry borrows its options: point it at the copy. */
-    t->det = n1_detectors_new(&t->opts.detect, tail_collect, t, err);
+    t->det = n1_detectors_new(&t->opts.detect, n1_tail_collect, t, err);
     if (t->det == NULL) {
         goto fail;
     }
-    t->last_commit = engine_mono_now();
+    t->last_commit = n1_engine_mono_now();
     return t;
 
 fail:
@@ -508,7 +508,7 @@ void n1_tail_free(struct n1_tail *t)
     free(t->pend);
     free(t->replay.v);
     free(t->lows.v);
-    tail_cps_clear(t);
+    n1_tail_cps_clear(t);
     free(t->cps);
     n1_detectors_free(t->det);
     n1_agg_free(t->agg);

@@ -15,8 +15,8 @@
 
 #include "engine/tail_int.h"
 
-int tail_fault(struct n1_tail *t, enum n1_tail_point at,
-               struct n1_error *err)
+int n1_tail_fault(struct n1_tail *t, enum n1_tail_point at,
+                  struct n1_error *err)
 {
     if (t->opts.fault == NULL || t->opts.fault(t->opts.ud, at) == 0) {
         return 0;
@@ -27,7 +27,7 @@ int tail_fault(struct n1_tail *t, enum n1_tail_point at,
 
 /* ---- findings ---------------------------------------------------- */
 
-void tail_collect(void *ud, const struct n1_finding *f)
+void n1_tail_collect(void *ud, const struct n1_finding *f)
 {
     struct n1_tail *t = ud;
     struct n1_finding *copy = n1_finding_dup(f);
@@ -80,8 +80,7 @@ static void print_text(FILE *out, const struct n1_finding *f)
     print_ts(out, f->first_seen_us);
     fprintf(out, " %s %s %s x%llu keys=%llu", n1_severity_name(f->severity),
             n1_finding_kind_name(f->kind), f->statement,
-            (unsigned long long)f->count,
-            (unsigned long long)f->distinct_keys);
+            (unsigned long long)f->count, (unsigned long long)f->distinct_keys);
     fputs(" table=", out);
     put_clean(out, f->table[0] != '\0' ? f->table : "-");
     if (f->kind == N1_FIND_FANOUT) {
@@ -148,14 +147,14 @@ static int flush_and_mark(struct n1_tail *t, struct n1_error *err)
                    strerror(errno));
         return -1;
     }
-    if (tail_fault(t, N1_TAIL_AFTER_PRINT, err) != 0) {
+    if (n1_tail_fault(t, N1_TAIL_AFTER_PRINT, err) != 0) {
         return -1;
     }
     return n1_store_tail_mark_emitted(t->store, t->path, err);
 }
 
 /* Prints the findings a previous run stored but did not mark printed. */
-int tail_print_unemitted(struct n1_tail *t, struct n1_error *err)
+int n1_tail_print_unemitted(struct n1_tail *t, struct n1_error *err)
 {
     uint64_t before = t->stats.findings;
 
@@ -225,7 +224,7 @@ static void lows_reduce(struct conn_lows *l)
 }
 
 /* The recorded offset of conn, or UINT64_MAX when it had no state. */
-uint64_t tail_lows_find(const struct conn_lows *l, uint64_t conn)
+uint64_t n1_tail_lows_find(const struct conn_lows *l, uint64_t conn)
 {
     size_t lo = 0;
     size_t hi = l->n;
@@ -248,7 +247,7 @@ uint64_t tail_lows_find(const struct conn_lows *l, uint64_t conn)
 /* ---- checkpoints ---------------------------------------------------- */
 
 /* Drops the snapshots waiting for a commit. */
-void tail_cps_clear(struct n1_tail *t)
+void n1_tail_cps_clear(struct n1_tail *t)
 {
     for (size_t i = 0; i < t->n_cps; i++) {
         free(t->cps[i].ctx);
@@ -262,8 +261,8 @@ void tail_cps_clear(struct n1_tail *t)
  * cur, for the next commit. Past CHECKPOINT_MEMORY the oldest go first.
  * Returns 0, or -1 when memory ran out.
  */
-int tail_cps_push(struct n1_tail *t, uint64_t offset, unsigned long line,
-                  const char *ctx, size_t len)
+int n1_tail_cps_push(struct n1_tail *t, uint64_t offset, unsigned long line,
+                     const char *ctx, size_t len)
 {
     struct n1_tail_checkpoint *cp;
 
@@ -316,7 +315,6 @@ static const struct gen *gen_of(const struct n1_tail *t, uint64_t v)
     }
     return t->n_old > 0 ? &t->old[0] : &t->cur;
 }
-
 
 static void job_cleanup(struct commit_job *job)
 {
@@ -387,11 +385,11 @@ static int commit_take(struct n1_tail *t, struct n1_file_progress *extra,
        a restart after a kill here start afresh and count the generation
        again. Keep the stored state (which names the generation before,
        read to its end) and write the new one in a second commit, once
-       the id is known (tail_commit()). */
+       the id is known (n1_tail_commit()). */
     job->write_ts = !(t->have_gen && t->cur.file_id == 0);
     /* The reader snapshots the feed attached since the last commit, so
        that a restart parses from the newest one before its replay point
-       instead of byte 0. They are of cur: when tail_begin_generation()
+       instead of byte 0. They are of cur: when n1_tail_begin_generation()
        commits the generation it leaves, cur is still that one. */
     if (job->write_ts && !t->in_rotated && t->cur.file_id != 0) {
         for (size_t i = 0; i < t->n_cps; i++) {
@@ -421,13 +419,13 @@ static int commit_take(struct n1_tail *t, struct n1_file_progress *extra,
                   "detectors dropped state: %llu connections "
                   "and %llu loops evicted so far (max_connections, "
                   "max_loops_per_conn)",
-                (unsigned long long)ds.conn_evictions,
-                (unsigned long long)ds.loop_evictions);
+                  (unsigned long long)ds.conn_evictions,
+                  (unsigned long long)ds.loop_evictions);
         t->evictions = ds.conn_evictions + ds.loop_evictions;
     }
     t->since_commit = 0;
     t->dirty = 0;
-    t->last_commit = engine_mono_now();
+    t->last_commit = n1_engine_mono_now();
     return 0;
 }
 
@@ -467,7 +465,7 @@ static int row_fill(struct n1_tail *t, const struct n1_finding *f,
             goto drop;
         }
     }
-    engine_finding_row(r, f, own->json);
+    n1_engine_finding_row(r, f, own->json);
     r->out = own->text != NULL ? own->text : own->json;
     seen = n1_store_finding_seen(t->store, r, err);
     if (seen == 0) {
@@ -485,7 +483,7 @@ static int commit_write(struct n1_tail *t, struct commit_job *job,
 {
     struct n1_store_finding *rows = NULL;
     struct row_text *own = NULL;
-    double began = engine_mono_now();
+    double began = n1_engine_mono_now();
     size_t n_rows = 0;
     int rc = -1;
 
@@ -498,22 +496,21 @@ static int commit_write(struct n1_tail *t, struct commit_job *job,
         }
     }
     for (size_t i = 0; i < job->n_pend; i++) {
-        int got = row_fill(t, job->pend[i], &rows[n_rows], &own[n_rows],
-                           err);
+        int got = row_fill(t, job->pend[i], &rows[n_rows], &own[n_rows], err);
 
         if (got < 0) {
             goto out;
         }
         n_rows += (size_t)got;
     }
-    if (n1_store_tail_commit(t->store, job->agg, job->files, job->n_files,
-                             rows, n_rows, t->path,
-                             job->write_ts ? &job->ts : NULL, err) != 0) {
+    if (n1_store_tail_commit(t->store, job->agg, job->files, job->n_files, rows,
+                             n_rows, t->path, job->write_ts ? &job->ts : NULL,
+                             err) != 0) {
         goto out;
     }
     /* Stored as not printed: print, flush, then mark them printed. A kill
        before the mark prints them again on restart; never lost. */
-    if (n_rows > 0 && tail_fault(t, N1_TAIL_AFTER_COMMIT, err) != 0) {
+    if (n_rows > 0 && n1_tail_fault(t, N1_TAIL_AFTER_COMMIT, err) != 0) {
         goto out;
     }
     for (size_t i = 0; i < n_rows; i++) {
@@ -531,7 +528,7 @@ out:
     }
     free(own);
     free(rows);
-    job->cost = engine_mono_now() - began;
+    job->cost = n1_engine_mono_now() - began;
     return rc;
 }
 
@@ -548,7 +545,7 @@ static void job_done(struct n1_tail *t, struct commit_job *job)
 
 /* ---- the writer thread ---------------------------------------------- */
 
-void tail_block_signals(sigset_t *old)
+void n1_tail_block_signals(sigset_t *old)
 {
     sigset_t block;
 
@@ -558,7 +555,6 @@ void tail_block_signals(sigset_t *old)
     sigaddset(&block, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &block, old);
 }
-
 
 static void *writer_thread(void *arg)
 {
@@ -623,14 +619,14 @@ static int writer_busy(struct n1_tail *t)
     return busy;
 }
 
-int tail_writer_busy(struct n1_tail *t)
+int n1_tail_writer_busy(struct n1_tail *t)
 {
     return t->writer != NULL && writer_busy(t);
 }
 
 /* Takes back the writer thread's last job if it is done with it, so that
    a failed write ends the run even when nothing new comes to commit. */
-int tail_writer_poll(struct n1_tail *t, struct n1_error *err)
+int n1_tail_writer_poll(struct n1_tail *t, struct n1_error *err)
 {
     if (t->writer == NULL || writer_busy(t)) {
         return 0;
@@ -639,8 +635,8 @@ int tail_writer_poll(struct n1_tail *t, struct n1_error *err)
 }
 
 /* Starts the writer thread, signals blocked as on the feed thread. */
-int tail_writer_start(struct n1_tail *t, struct writer *w,
-                      struct n1_error *err)
+int n1_tail_writer_start(struct n1_tail *t, struct writer *w,
+                         struct n1_error *err)
 {
     sigset_t old;
     int rc;
@@ -649,7 +645,7 @@ int tail_writer_start(struct n1_tail *t, struct writer *w,
     w->t = t;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
-    tail_block_signals(&old);
+    n1_tail_block_signals(&old);
     rc = pthread_create(&w->thread, NULL, writer_thread, w);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {
@@ -662,7 +658,7 @@ int tail_writer_start(struct n1_tail *t, struct writer *w,
 }
 
 /* Stops the writer thread once its job is written. */
-void tail_writer_stop(struct n1_tail *t, struct writer *w)
+void n1_tail_writer_stop(struct n1_tail *t, struct writer *w)
 {
     if (!w->started) {
         return;
@@ -690,8 +686,8 @@ void tail_writer_stop(struct n1_tail *t, struct writer *w)
  * prints the findings. extra (may be NULL) is the final progress of the
  * generation just left.
  */
-int tail_commit(struct n1_tail *t, struct n1_file_progress *extra,
-                struct n1_error *err)
+int n1_tail_commit(struct n1_tail *t, struct n1_file_progress *extra,
+                   struct n1_error *err)
 {
     struct commit_job job;
     int new_record;
@@ -708,7 +704,7 @@ int tail_commit(struct n1_tail *t, struct n1_file_progress *extra,
     }
     job_done(t, &job);
     if (rc == 0 && new_record && t->cur.file_id != 0) {
-        rc = tail_commit(t, NULL, err);
+        rc = n1_tail_commit(t, NULL, err);
     }
     return rc;
 }
@@ -719,12 +715,12 @@ int tail_commit(struct n1_tail *t, struct n1_file_progress *extra,
  * still at the last one, it waits only if force (a bound on memory was
  * reached); else the commit comes later. Returns 0, or -1 with err set.
  */
-int tail_commit_later(struct n1_tail *t, int force, struct n1_error *err)
+int n1_tail_commit_later(struct n1_tail *t, int force, struct n1_error *err)
 {
     struct writer *w = t->writer;
 
     if (w == NULL || !t->have_gen || t->cur.file_id == 0) {
-        return tail_commit(t, NULL, err);
+        return n1_tail_commit(t, NULL, err);
     }
     if (!force && writer_busy(t)) {
         return 0;
