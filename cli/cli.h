@@ -71,27 +71,16 @@ int cmd_tail(int argc, char **argv);
 
 /* ---- options several subcommands share ---- */
 
-struct n1_reader_opts;
+#include "read/reader.h"
 
-/* getopt_long() codes of the reader options, for cli_reader_option(). */
-enum {
-    CLI_OPT_MAX_STATEMENT = 'm', /* --max-statement B */
-    CLI_OPT_TZ_OFFSET = 'z'      /* --tz-offset S */
-};
-
-/* The struct option entries of the reader options (needs <getopt.h>). */
-#define CLI_READER_LONGOPTS                                                    \
-    {"max-statement", required_argument, NULL, CLI_OPT_MAX_STATEMENT},         \
-    {                                                                          \
-        "tz-offset", required_argument, NULL, CLI_OPT_TZ_OFFSET                \
-    }
+struct option;
 
 /*
- * Parses arg, the value of the reader option with getopt_long() code c
- * (a CLI_OPT_* above), into ro. Returns 0, or -1 after printing a USAGE
- * error on stderr; ro may then hold a partly parsed value.
+ * Parses arg, the value of --format, into *fmt: text or json, and sarif
+ * or junit too when ci is 1. Returns 0, or -1 after printing a USAGE
+ * error on stderr (*fmt is then unchanged).
  */
-int cli_reader_option(int c, const char *arg, struct n1_reader_opts *ro);
+int cli_parse_format(const char *arg, int ci, enum out_format *fmt);
 
 /*
  * Parses the value of --format for the subcommands that write text or
@@ -108,10 +97,66 @@ struct cli_rule_files {
     size_t n;                          /* entries used in v */
 };
 
+/* The shared options a subcommand takes (struct cli_command.takes). */
+enum cli_takes {
+    CLI_TAKES_DB = 1 << 0,        /* --db PATH */
+    CLI_TAKES_FORMAT = 1 << 1,    /* --format text|json */
+    CLI_TAKES_CI_FORMAT = 1 << 2, /* --format text|json|sarif|junit */
+    CLI_TAKES_RULES = 1 << 3,     /* --rules FILE, repeatable */
+    CLI_TAKES_RESET = 1 << 4,     /* --reset */
+    CLI_TAKES_REREAD = 1 << 5,    /* --reread */
+    CLI_TAKES_READER = 1 << 6,    /* --max-statement B, --tz-offset S */
+    CLI_TAKES_LOGS = 1 << 7       /* at least one LOG operand */
+};
+
+/* The values of the shared options; cli_parse_options() fills it. */
+struct cli_common_opts {
+    const char *db_path;          /* --db, NULL when not given */
+    enum out_format format;       /* --format, FORMAT_TEXT by default */
+    struct cli_rule_files rules;  /* --rules, in order */
+    int reset;                    /* --reset given */
+    int reread;                   /* --reread given */
+    struct n1_reader_opts reader; /* the defaults and the reader options */
+};
+
+/* A subcommand, as cli_parse_options() sees it. */
+struct cli_command {
+    const char *name;         /* "analyze", for the messages */
+    unsigned takes;           /* enum cli_takes bits */
+    const struct option *own; /* its own options (getopt_long codes
+                                 below 256), ended by a zero row; may
+                                 be NULL */
+    /* Takes the value arg (NULL for a flag) of its own option with code
+       c. Returns 0, or -1 after printing a USAGE error. */
+    int (*option)(void *ud, int c, const char *arg);
+    void *ud;                 /* passed to option */
+    void (*usage)(FILE *out); /* prints the help text */
+};
+
 /*
- * Appends arg, the value of one --rules, to rf. Returns 0, or -1 after
- * printing a USAGE error on stderr when rf is full.
+ * The option-parsing prologue of a subcommand: runs getopt_long() over
+ * argv with the shared options cmd takes and its own, filling *co (set
+ * to the defaults first; co->reader starts as a copy of reader) and
+ * calling cmd->option for its own.
+ * --help prints the usage on stdout; an unknown option, a bad value or
+ * a missing LOG (with CLI_TAKES_LOGS) prints a USAGE error on stderr.
+ * Returns -1 to go on with the operands at argv[optind], or the exit
+ * status to end with.
  */
-int cli_rules_option(struct cli_rule_files *rf, const char *arg);
+int cli_parse_options(int argc, char **argv, const struct cli_command *cmd,
+                      const struct n1_reader_opts *reader,
+                      struct cli_common_opts *co);
+
+/*
+ * Runs the reading part of a pipeline over the LOGs paths[0..n-1]: a
+ * pipeline from opts, each LOG read, the run finished. Returns the
+ * pipeline (caller frees with n1_pipeline_free()), or NULL after
+ * printing the error, with *status set to its exit status when
+ * map_status, else to N1_EXIT_USAGE for any error after the store is
+ * open.
+ */
+struct n1_pipeline *cli_pipeline_run(const struct n1_pipeline_opts *opts,
+                                     char **paths, size_t n, int map_status,
+                                     int *status);
 
 #endif /* N1_CLI_H */

@@ -19,13 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/analyze_run.h"
-#include "cli/cli.h"
 #include "base/finding.h"
+#include "cli/cli.h"
+#include "engine/analyze_run.h"
 #include "engine/pipeline.h"
 #include "report/findings.h"
 #include "rules/rules.h"
-
 
 static void usage(FILE *out)
 {
@@ -107,101 +106,74 @@ static int render(enum out_format fmt, const struct n1_analyze_run *run,
         return -1;
     }
     if (fmt == FORMAT_JSON) {
-        rc = n1_report_findings_json(stdout, f, run->n_findings, rep,
-                                     run->n_in, &run->ro, err);
+        rc = n1_report_findings_json(stdout, f, run->n_findings, rep, run->n_in,
+                                     &run->ro, err);
     } else {
-        rc = n1_report_findings_text(stdout, f, run->n_findings, rep,
-                                     run->n_in, &run->ro, err);
+        rc = n1_report_findings_text(stdout, f, run->n_findings, rep, run->n_in,
+                                     &run->ro, err);
     }
     free(rep);
     return rc;
 }
 
+/* Its own option: --fail-on-findings. */
+static int analyze_option(void *ud, int c, const char *arg)
+{
+    (void)c;
+    (void)arg;
+    *(int *)ud = 1;
+    return 0;
+}
+
 int cmd_analyze(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"db", required_argument, NULL, 'd'},
-        {"rules", required_argument, NULL, 'u'},
+    static const struct option own[] = {
         {"fail-on-findings", no_argument, NULL, 'F'},
-        {"reset", no_argument, NULL, 'R'},
-        {"reread", no_argument, NULL, 'r'},
-        CLI_READER_LONGOPTS,
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
+    };
+    int fail_on_findings = 0;
+    const struct cli_command cmd = {
+        "analyze",
+        CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RULES | CLI_TAKES_RESET |
+            CLI_TAKES_REREAD | CLI_TAKES_READER | CLI_TAKES_LOGS,
+        own,
+        analyze_option,
+        &fail_on_findings,
+        usage,
     };
     struct n1_analyze_opts ao;
     struct n1_pipeline_opts *opts = &ao.pipeline;
     struct n1_analyze_run run;
-    struct cli_rule_files rules;
+    struct cli_common_opts co;
     struct n1_error err;
-    enum out_format fmt = FORMAT_TEXT;
-    int fail_on_findings = 0;
-    int json = 0;
-    int status = N1_EXIT_USAGE;
-    int c;
+    int status;
 
     n1_err_clear(&err);
     memset(&ao, 0, sizeof(ao));
     memset(&run, 0, sizeof(run));
-    memset(&rules, 0, sizeof(rules));
     cli_pipeline_opts(opts);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (cli_format_option(optarg, &json) != 0) {
-                return N1_EXIT_USAGE;
-            }
-            fmt = json ? FORMAT_JSON : FORMAT_TEXT;
-            break;
-        case 'd':
-            opts->db_path = optarg;
-            break;
-        case 'u':
-            if (cli_rules_option(&rules, optarg) != 0) {
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'F':
-            fail_on_findings = 1;
-            break;
-        case 'R':
-            opts->reset_store = 1;
-            break;
-        case 'r':
-            opts->reread = 1;
-            break;
-        case CLI_OPT_MAX_STATEMENT:
-        case CLI_OPT_TZ_OFFSET:
-            if (cli_reader_option(c, optarg, &opts->reader) != 0) {
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'h':
-            usage(stdout);
-            return N1_EXIT_OK;
-        default:
-            fprintf(stderr, "n1digest: USAGE see 'n1digest analyze --help'\n");
-            return N1_EXIT_USAGE;
-        }
+    status = cli_parse_options(argc, argv, &cmd, &opts->reader, &co);
+    if (status >= 0) {
+        return status;
     }
-    if (optind >= argc) {
-        cli_errorf("USAGE analyze: no LOG given (see 'n1digest analyze "
-                   "--help')");
-        return N1_EXIT_USAGE;
+    status = N1_EXIT_USAGE;
+    if (co.db_path != NULL) {
+        opts->db_path = co.db_path;
     }
-    ao.rule_files = rules.v;
-    ao.n_rule_files = rules.n;
+    opts->reset_store = co.reset;
+    opts->reread = co.reread;
+    opts->reader = co.reader;
+    ao.rule_files = co.rules.v;
+    ao.n_rule_files = co.rules.n;
     if (n1_analyze_run(&ao, argv + optind, (size_t)(argc - optind), &run,
-                    &err) != 0) {
+                       &err) != 0) {
         cli_error(&err);
         status = cli_exit_for(&err);
         goto out;
     }
     apply_rules(run.rules, &run);
     n1_findings_rank(run.findings, run.n_findings);
-    if (render(fmt, &run, &err) != 0) {
+    if (render(co.format, &run, &err) != 0) {
         cli_error(&err);
         goto out;
     }

@@ -108,62 +108,60 @@ static int ms_option(const char *opt, const char *arg, long *ms)
     return 0;
 }
 
+/* What tail's own options set. */
+struct tail_own {
+    long gap_ms;    /* --gap, -1 when not given */
+    double *commit; /* --commit-ms, in seconds, into the engine options */
+};
+
+/* Its own options: --gap and --commit-ms. */
+static int tail_option(void *ud, int c, const char *arg)
+{
+    struct tail_own *to = ud;
+    long commit_ms = 0;
+    int bad;
+
+    if (c == 'g') {
+        return ms_option("--gap", arg, &to->gap_ms);
+    }
+    bad = ms_option("--commit-ms", arg, &commit_ms);
+    *to->commit = commit_ms / 1000.0;
+    return bad;
+}
+
 /*
- * Parses argv into *o and the rule files. Returns -1 to go on, or the
- * exit status to end with (after --help or a usage error).
+ * Parses argv into *o, the rule files and *gap_ms. Returns -1 to go on,
+ * or the exit status to end with (after --help or a usage error).
  */
 static int parse_args(int argc, char **argv, struct n1_tail_opts *o,
-                      struct cli_rule_files *rules, long *gap_ms)
+                      struct cli_common_opts *co, long *gap_ms)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"db", required_argument, NULL, 'd'},
-        {"rules", required_argument, NULL, 'u'},
+    static const struct option own[] = {
         {"gap", required_argument, NULL, 'g'},
         {"commit-ms", required_argument, NULL, 'c'},
-        CLI_READER_LONGOPTS,
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    long commit_ms = 0;
-    int c;
+    struct tail_own to = {-1, &o->commit_s};
+    const struct cli_command cmd = {
+        "tail",
+        CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RULES | CLI_TAKES_READER,
+        own,
+        tail_option,
+        &to,
+        usage,
+    };
+    int status;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        int bad = 0;
-
-        switch (c) {
-        case 'f':
-            bad = cli_format_option(optarg, &o->json);
-            break;
-        case 'd':
-            o->db_path = optarg;
-            break;
-        case 'u':
-            bad = cli_rules_option(rules, optarg);
-            break;
-        case 'g':
-            bad = ms_option("--gap", optarg, gap_ms);
-            break;
-        case 'c':
-            bad = ms_option("--commit-ms", optarg, &commit_ms);
-            o->commit_s = commit_ms / 1000.0;
-            break;
-        case CLI_OPT_MAX_STATEMENT:
-        case CLI_OPT_TZ_OFFSET:
-            bad = cli_reader_option(c, optarg, &o->reader);
-            break;
-        case 'h':
-            usage(stdout);
-            return N1_EXIT_OK;
-        default:
-            fprintf(stderr, "n1digest: USAGE see 'n1digest tail --help'\n");
-            return N1_EXIT_USAGE;
-        }
-        if (bad != 0) {
-            return N1_EXIT_USAGE;
-        }
+    status = cli_parse_options(argc, argv, &cmd, &o->reader, co);
+    if (status >= 0) {
+        return status;
     }
+    if (co->db_path != NULL) {
+        o->db_path = co->db_path;
+    }
+    o->json = co->format == FORMAT_JSON;
+    o->reader = co->reader;
+    *gap_ms = to.gap_ms;
     if (optind + 1 != argc) {
         cli_errorf("USAGE tail: expected exactly one LOG (see 'n1digest tail "
                    "--help')");
@@ -183,23 +181,22 @@ int cmd_tail(int argc, char **argv)
     struct n1_tail *t = NULL;
     struct n1_rules *rules_in_force = NULL;
     const struct n1_tail_stats *ts;
-    struct cli_rule_files rules;
+    struct cli_common_opts co;
     long gap_ms = -1;
     struct n1_error err;
     int status;
 
     n1_err_clear(&err);
-    memset(&rules, 0, sizeof(rules));
     n1_tail_opts_default(&o);
     o.reader.warn = cli_warn;
     o.notice = cli_notice;
     o.stop = stop_polled;
     o.reopen = reopen_polled;
-    status = parse_args(argc, argv, &o, &rules, &gap_ms);
+    status = parse_args(argc, argv, &o, &co, &gap_ms);
     if (status >= 0) {
         return status;
     }
-    rules_in_force = n1_engine_rules(rules.v, rules.n, &err);
+    rules_in_force = n1_engine_rules(co.rules.v, co.rules.n, &err);
     if (rules_in_force == NULL) {
         cli_error(&err);
         return cli_exit_for(&err);
