@@ -32,6 +32,12 @@ void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints the one spelling of out of memory, "SYSTEM out of memory <what>". */
 void cli_oom(const char *what);
 
+struct json_t;
+
+/* Writes v to stdout with the json_dumpf() flags, then a newline (JSON
+   Lines). Returns 0, or -1 when json_dumpf() failed. */
+int cli_print_json_line(const struct json_t *v, size_t flags);
+
 /* Reader warning callback: prints the warning on stderr (ud unused). */
 void cli_warn(void *ud, const struct n1_error *err);
 

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli/cli.h"
 #include "engine/pipeline.h"
 #include "read/reader.h"
@@ -46,6 +48,15 @@ void cli_oom(const char *what)
     n1_err_clear(&err);
     n1_err_oom(&err, what);
     cli_error(&err);
+}
+
+int cli_print_json_line(const struct json_t *v, size_t flags)
+{
+    if (json_dumpf(v, stdout, flags) != 0) {
+        return -1;
+    }
+    putchar('\n');
+    return 0;
 }
 
 void cli_warn(void *ud, const struct n1_error *err)

@@ -180,11 +180,7 @@ static int print_json(const struct n1_event *ev)
     json_object_set(o, "attrs", attrs);
     json_object_set_new(o, "truncated",
                         json_boolean(ev->flags & N1_EV_TRUNCATED));
-    if (json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(15)) != 0) {
-        goto out;
-    }
-    putchar('\n');
-    rc = 0;
+    rc = cli_print_json_line(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
 out:
     json_decref(metrics);
     json_decref(attrs);

@@ -172,11 +172,7 @@ static int print_norm(const struct n1_norm *o, int json,
         json_object_set(root, "tags", tags) != 0) {
         goto out;
     }
-    if (json_dumpf(root, stdout, JSON_COMPACT) != 0) {
-        goto out;
-    }
-    fputc('\n', stdout);
-    rc = 0;
+    rc = cli_print_json_line(root, JSON_COMPACT);
 
 out:
     json_decref(root);

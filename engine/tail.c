@@ -147,15 +147,11 @@ static void src_wait(void *ud)
 static struct n1_feed *start_feed(struct n1_tail *t, struct tail_src *s,
                                   struct n1_error *err)
 {
-    struct n1_feed_source fs;
+    const struct n1_feed_source fs = {
+        .next = src_next, .seal = src_seal, .wait = src_wait, .ud = s};
     struct n1_feed *f;
     sigset_t old;
 
-    memset(&fs, 0, sizeof(fs));
-    fs.next = src_next;
-    fs.seal = src_seal;
-    fs.wait = src_wait;
-    fs.ud = s;
     n1_tail_block_signals(&old);
     f = n1_feed_start(&fs, t->nz2, 1, err);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
