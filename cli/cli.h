@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "base/error.h"
+#include "engine/notice.h"
 
 /* Exit statuses, documented in --help and the README. */
 enum n1_exit {
@@ -19,14 +20,46 @@ enum n1_exit {
     N1_EXIT_SKIPPED = 4   /* the run finished but lines/events were skipped */
 };
 
+/* What a subcommand writes its report as (--format). */
+enum out_format { FORMAT_TEXT = 0, FORMAT_JSON, FORMAT_SARIF, FORMAT_JUNIT };
+
 /* Prints "n1digest: <formatted error>" on stderr. */
 void cli_error(const struct n1_error *err);
 
 /* Prints "n1digest: <message>" on stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Prints the one spelling of out of memory, "SYSTEM out of memory <what>". */
+void cli_oom(const char *what);
+
+struct json_t;
+
+/* Writes v to stdout with the json_dumpf() flags, then a newline (JSON
+   Lines). Returns 0, or -1 when json_dumpf() failed. */
+int cli_print_json_line(const struct json_t *v, size_t flags);
+
 /* Reader warning callback: prints the warning on stderr (ud unused). */
 void cli_warn(void *ud, const struct n1_error *err);
+
+/*
+ * The engine's notice callback (engine/notice.h): prints "n1digest: "
+ * and the notice on stderr, "NOTE " or "LIMIT " before notes and limits,
+ * progress on one line that the next progress overwrites (ud unused).
+ */
+void cli_notice(void *ud, enum n1_notice_kind kind, const char *msg);
+
+struct n1_pipeline_opts;
+struct n1_pipeline_stats;
+
+/*
+ * The pipeline options every reading subcommand starts from: the
+ * defaults, reader warnings and notices on stderr, progress when stderr
+ * is a terminal.
+ */
+void cli_pipeline_opts(struct n1_pipeline_opts *o);
+
+/* Prints the one-line summary of a pipeline run on stderr. */
+void cli_print_summary(const struct n1_pipeline_stats *s);
 
 /* Maps an error class to the exit status the CLI uses for it. */
 enum n1_exit cli_exit_for(const struct n1_error *err);
@@ -44,27 +77,16 @@ int cmd_tail(int argc, char **argv);
 
 /* ---- options several subcommands share ---- */
 
-struct n1_reader_opts;
+#include "read/reader.h"
 
-/* getopt_long() codes of the reader options, for cli_reader_option(). */
-enum {
-    CLI_OPT_MAX_STATEMENT = 'm', /* --max-statement B */
-    CLI_OPT_TZ_OFFSET = 'z'      /* --tz-offset S */
-};
-
-/* The struct option entries of the reader options (needs <getopt.h>). */
-#define CLI_READER_LONGOPTS                                                    \
-    {"max-statement", required_argument, NULL, CLI_OPT_MAX_STATEMENT},         \
-    {                                                                          \
-        "tz-offset", required_argument, NULL, CLI_OPT_TZ_OFFSET                \
-    }
+struct option;
 
 /*
- * Parses arg, the value of the reader option with getopt_long() code c
- * (a CLI_OPT_* above), into ro. Returns 0, or -1 after printing a USAGE
- * error on stderr; ro may then hold a partly parsed value.
+ * Parses arg, the value of --format, into *fmt: text or json, and sarif
+ * or junit too when ci is 1. Returns 0, or -1 after printing a USAGE
+ * error on stderr (*fmt is then unchanged).
  */
-int cli_reader_option(int c, const char *arg, struct n1_reader_opts *ro);
+int cli_parse_format(const char *arg, int ci, enum out_format *fmt);
 
 /*
  * Parses the value of --format for the subcommands that write text or
@@ -81,21 +103,66 @@ struct cli_rule_files {
     size_t n;                          /* entries used in v */
 };
 
-/*
- * Appends arg, the value of one --rules, to rf. Returns 0, or -1 after
- * printing a USAGE error on stderr when rf is full.
- */
-int cli_rules_option(struct cli_rule_files *rf, const char *arg);
+/* The shared options a subcommand takes (struct cli_command.takes). */
+enum cli_takes {
+    CLI_TAKES_DB = 1 << 0,        /* --db PATH */
+    CLI_TAKES_FORMAT = 1 << 1,    /* --format text|json */
+    CLI_TAKES_CI_FORMAT = 1 << 2, /* --format text|json|sarif|junit */
+    CLI_TAKES_RULES = 1 << 3,     /* --rules FILE, repeatable */
+    CLI_TAKES_RESET = 1 << 4,     /* --reset */
+    CLI_TAKES_REREAD = 1 << 5,    /* --reread */
+    CLI_TAKES_READER = 1 << 6,    /* --max-statement B, --tz-offset S */
+    CLI_TAKES_LOGS = 1 << 7       /* at least one LOG operand */
+};
 
-struct n1_rules;
+/* The values of the shared options; cli_parse_options() fills it. */
+struct cli_common_opts {
+    const char *db_path;          /* --db, NULL when not given */
+    enum out_format format;       /* --format, FORMAT_TEXT by default */
+    struct cli_rule_files rules;  /* --rules, in order */
+    int reset;                    /* --reset given */
+    int reread;                   /* --reread given */
+    struct n1_reader_opts reader; /* the defaults and the reader options */
+};
+
+/* A subcommand, as cli_parse_options() sees it. */
+struct cli_command {
+    const char *name;         /* "analyze", for the messages */
+    unsigned takes;           /* enum cli_takes bits */
+    const struct option *own; /* its own options (getopt_long codes
+                                 below 256), ended by a zero row; may
+                                 be NULL */
+    /* Takes the value arg (NULL for a flag) of its own option with code
+       c. Returns 0, or -1 after printing a USAGE error. */
+    int (*option)(void *ud, int c, const char *arg);
+    void *ud;                 /* passed to option */
+    void (*usage)(FILE *out); /* prints the help text */
+};
 
 /*
- * The rules in force: the built-in defaults, then each of the n rule files
- * in paths in order (later files win per key). Returns rules the caller
- * frees with n1_rules_free(), or NULL with err set (N1_ERULES with file
- * and line for a bad file, N1_ESYS when one cannot be read).
+ * The option-parsing prologue of a subcommand: runs getopt_long() over
+ * argv with the shared options cmd takes and its own, filling *co (set
+ * to the defaults first; co->reader starts as a copy of reader) and
+ * calling cmd->option for its own.
+ * --help prints the usage on stdout; an unknown option, a bad value or
+ * a missing LOG (with CLI_TAKES_LOGS) prints a USAGE error on stderr.
+ * Returns -1 to go on with the operands at argv[optind], or the exit
+ * status to end with.
  */
-struct n1_rules *cli_rules_load(const char *const *paths, size_t n,
-                                struct n1_error *err);
+int cli_parse_options(int argc, char **argv, const struct cli_command *cmd,
+                      const struct n1_reader_opts *reader,
+                      struct cli_common_opts *co);
+
+/*
+ * Runs the reading part of a pipeline over the LOGs paths[0..n-1]: a
+ * pipeline from opts, each LOG read, the run finished. Returns the
+ * pipeline (caller frees with n1_pipeline_free()), or NULL after
+ * printing the error, with *status set to its exit status when
+ * map_status, else to N1_EXIT_USAGE for any error after the store is
+ * open.
+ */
+struct n1_pipeline *cli_pipeline_run(const struct n1_pipeline_opts *opts,
+                                     char **paths, size_t n, int map_status,
+                                     int *status);
 
 #endif /* N1_CLI_H */

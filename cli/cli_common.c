@@ -3,16 +3,24 @@
  * cli_common.c: error printing, exit-status mapping and the options that
  * several subcommands share.
  *
- * Each subcommand keeps its own getopt_long() loop and help text; what is
- * here parses the values that must mean the same, and fail with the same
- * message, whichever subcommand is given them.
+ * cli_parse_options() is the option-parsing prologue of the reading
+ * subcommands: one getopt_long() loop over the shared options a
+ * subcommand takes (--db, --format, --rules, --reset, --reread, the
+ * reader options) and its own, so that an option means the same, and
+ * fails with the same message, whichever subcommand is given it. Each
+ * subcommand keeps its help text and its own options.
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "cli/cli.h"
+#include "engine/pipeline.h"
 #include "read/reader.h"
 
 void cli_error(const struct n1_error *err)
@@ -33,10 +41,73 @@ void cli_errorf(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+void cli_oom(const char *what)
+{
+    struct n1_error err;
+
+    n1_err_clear(&err);
+    n1_err_oom(&err, what);
+    cli_error(&err);
+}
+
+int cli_print_json_line(const struct json_t *v, size_t flags)
+{
+    if (json_dumpf(v, stdout, flags) != 0) {
+        return -1;
+    }
+    putchar('\n');
+    return 0;
+}
+
 void cli_warn(void *ud, const struct n1_error *err)
 {
     (void)ud;
     cli_error(err);
+}
+
+void cli_notice(void *ud, enum n1_notice_kind kind, const char *msg)
+{
+    (void)ud;
+    switch (kind) {
+    case N1_NOTICE_NOTE:
+        fprintf(stderr, "n1digest: NOTE %s\n", msg);
+        break;
+    case N1_NOTICE_LIMIT:
+        fprintf(stderr, "n1digest: LIMIT %s\n", msg);
+        break;
+    case N1_NOTICE_PROGRESS:
+    case N1_NOTICE_PROGRESS_END:
+        fprintf(stderr, "\rn1digest: %s   %s", msg,
+                kind == N1_NOTICE_PROGRESS_END ? "\n" : "");
+        fflush(stderr);
+        break;
+    case N1_NOTICE_INFO:
+    case N1_NOTICE_ERROR:
+        fprintf(stderr, "n1digest: %s\n", msg);
+        break;
+    }
+}
+
+void cli_pipeline_opts(struct n1_pipeline_opts *o)
+{
+    n1_pipeline_opts_default(o);
+    o->reader.warn = cli_warn;
+    o->progress = isatty(STDERR_FILENO);
+    o->notice = cli_notice;
+}
+
+void cli_print_summary(const struct n1_pipeline_stats *s)
+{
+    fprintf(stderr,
+            "n1digest: %llu events read (%llu statements) from %llu of %llu "
+            "inputs; %llu lines and %llu events skipped; %llu inputs "
+            "already read; %llu not readable as logs\n",
+            (unsigned long long)s->events, (unsigned long long)s->statements,
+            (unsigned long long)(s->files - s->files_skipped - s->not_logs),
+            (unsigned long long)s->files, (unsigned long long)s->skipped_lines,
+            (unsigned long long)s->skipped_events,
+            (unsigned long long)s->files_skipped,
+            (unsigned long long)s->not_logs);
 }
 
 enum n1_exit cli_exit_for(const struct n1_error *err)
@@ -56,46 +127,97 @@ enum n1_exit cli_exit_for(const struct n1_error *err)
     return N1_EXIT_USAGE;
 }
 
-int cli_reader_option(int c, const char *arg, struct n1_reader_opts *ro)
+/* getopt_long() codes of the shared options: above any char code, so
+   that a subcommand's own codes never clash with them. */
+enum {
+    OPT_DB = 256,
+    OPT_FORMAT,
+    OPT_RULES,
+    OPT_RESET,
+    OPT_REREAD,
+    OPT_MAX_STATEMENT,
+    OPT_TZ_OFFSET,
+    OPT_HELP = 'h'
+};
+
+/* The shared options, each with the bit that makes a subcommand take it. */
+static const struct {
+    unsigned takes;
+    struct option opt;
+} shared_opts[] = {
+    {CLI_TAKES_FORMAT | CLI_TAKES_CI_FORMAT,
+     {"format", required_argument, NULL, OPT_FORMAT}},
+    {CLI_TAKES_DB, {"db", required_argument, NULL, OPT_DB}},
+    {CLI_TAKES_RULES, {"rules", required_argument, NULL, OPT_RULES}},
+    {CLI_TAKES_RESET, {"reset", no_argument, NULL, OPT_RESET}},
+    {CLI_TAKES_REREAD, {"reread", no_argument, NULL, OPT_REREAD}},
+    {CLI_TAKES_READER,
+     {"max-statement", required_argument, NULL, OPT_MAX_STATEMENT}},
+    {CLI_TAKES_READER, {"tz-offset", required_argument, NULL, OPT_TZ_OFFSET}},
+};
+
+#define N_SHARED (sizeof(shared_opts) / sizeof(shared_opts[0]))
+#define MAX_OPTS 32 /* shared, own and --help, with the zero row */
+
+/* The names --format takes, in enum out_format order. */
+static const char *const format_names[] = {"text", "json", "sarif", "junit"};
+
+int cli_parse_format(const char *arg, int ci, enum out_format *fmt)
+{
+    size_t n = ci ? 4 : 2;
+
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(arg, format_names[i]) == 0) {
+            *fmt = (enum out_format)i;
+            return 0;
+        }
+    }
+    if (ci) {
+        cli_errorf("USAGE --format: expected text, json, sarif or junit, "
+                   "got '%s'",
+                   arg);
+    } else {
+        cli_errorf("USAGE --format: expected text or json, got '%s'", arg);
+    }
+    return -1;
+}
+
+int cli_format_option(const char *arg, int *json)
+{
+    enum out_format fmt;
+
+    if (cli_parse_format(arg, 0, &fmt) != 0) {
+        return -1;
+    }
+    *json = fmt == FORMAT_JSON;
+    return 0;
+}
+
+/* Parses the value of --max-statement or --tz-offset into ro. Returns 0,
+   or -1 after printing a USAGE error. */
+static int reader_option(int c, const char *arg, struct n1_reader_opts *ro)
 {
     char *end = NULL;
 
-    switch (c) {
-    case CLI_OPT_MAX_STATEMENT:
+    if (c == OPT_MAX_STATEMENT) {
         ro->max_statement = (size_t)strtoull(arg, &end, 10);
         if (*end != '\0' || ro->max_statement == 0) {
             cli_errorf("USAGE --max-statement: expected bytes, got '%s'", arg);
             return -1;
         }
         return 0;
-    case CLI_OPT_TZ_OFFSET:
-        ro->tz_offset_s = strtol(arg, &end, 10);
-        if (*end != '\0') {
-            cli_errorf("USAGE --tz-offset: expected seconds, got '%s'", arg);
-            return -1;
-        }
-        return 0;
-    default:
-        break;
     }
-    cli_errorf("USAGE unknown reader option '%c'", c);
-    return -1;
-}
-
-int cli_format_option(const char *arg, int *json)
-{
-    if (strcmp(arg, "text") == 0) {
-        *json = 0;
-    } else if (strcmp(arg, "json") == 0) {
-        *json = 1;
-    } else {
-        cli_errorf("USAGE --format: expected text or json, got '%s'", arg);
+    ro->tz_offset_s = strtol(arg, &end, 10);
+    if (*end != '\0') {
+        cli_errorf("USAGE --tz-offset: expected seconds, got '%s'", arg);
         return -1;
     }
     return 0;
 }
 
-int cli_rules_option(struct cli_rule_files *rf, const char *arg)
+/* Appends arg, the value of one --rules, to rf. Returns 0, or -1 after
+   printing a USAGE error when rf is full. */
+static int rules_option(struct cli_rule_files *rf, const char *arg)
 {
     if (rf->n == CLI_MAX_RULE_FILES) {
         cli_errorf("USAGE --rules: at most %d files", CLI_MAX_RULE_FILES);
@@ -103,4 +225,120 @@ int cli_rules_option(struct cli_rule_files *rf, const char *arg)
     }
     rf->v[rf->n++] = arg;
     return 0;
+}
+
+/* Fills v with the shared options cmd takes, its own and --help. */
+static void build_longopts(const struct cli_command *cmd, struct option *v)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < N_SHARED; i++) {
+        if (cmd->takes & shared_opts[i].takes) {
+            v[n++] = shared_opts[i].opt;
+        }
+    }
+    for (size_t i = 0; cmd->own != NULL && cmd->own[i].name != NULL; i++) {
+        if (n < MAX_OPTS - 2) {
+            v[n++] = cmd->own[i];
+        }
+    }
+    v[n].name = "help";
+    v[n].has_arg = no_argument;
+    v[n].flag = NULL;
+    v[n].val = OPT_HELP;
+    n++;
+    memset(&v[n], 0, sizeof(v[n]));
+}
+
+/* One shared option. Returns 0, or -1 after printing a USAGE error. */
+static int shared_option(const struct cli_command *cmd, int c, const char *arg,
+                         struct cli_common_opts *co)
+{
+    switch (c) {
+    case OPT_DB:
+        co->db_path = arg;
+        return 0;
+    case OPT_FORMAT:
+        return cli_parse_format(arg, (cmd->takes & CLI_TAKES_CI_FORMAT) != 0,
+                                &co->format);
+    case OPT_RULES:
+        return rules_option(&co->rules, arg);
+    case OPT_RESET:
+        co->reset = 1;
+        return 0;
+    case OPT_REREAD:
+        co->reread = 1;
+        return 0;
+    case OPT_MAX_STATEMENT:
+    case OPT_TZ_OFFSET:
+        return reader_option(c, arg, &co->reader);
+    default:
+        break;
+    }
+    return cmd->option(cmd->ud, c, arg);
+}
+
+int cli_parse_options(int argc, char **argv, const struct cli_command *cmd,
+                      const struct n1_reader_opts *reader,
+                      struct cli_common_opts *co)
+{
+    struct option longopts[MAX_OPTS];
+    int c;
+
+    memset(co, 0, sizeof(*co));
+    co->format = FORMAT_TEXT;
+    co->reader = *reader;
+    build_longopts(cmd, longopts);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == OPT_HELP) {
+            cmd->usage(stdout);
+            return N1_EXIT_OK;
+        }
+        if (c == '?' || c == ':') {
+            fprintf(stderr, "n1digest: USAGE see 'n1digest %s --help'\n",
+                    cmd->name);
+            return N1_EXIT_USAGE;
+        }
+        if (shared_option(cmd, c, optarg, co) != 0) {
+            return N1_EXIT_USAGE;
+        }
+    }
+    if ((cmd->takes & CLI_TAKES_LOGS) && optind >= argc) {
+        cli_errorf("USAGE %s: no LOG given (see 'n1digest %s --help')",
+                   cmd->name, cmd->name);
+        return N1_EXIT_USAGE;
+    }
+    return -1;
+}
+
+struct n1_pipeline *cli_pipeline_run(const struct n1_pipeline_opts *opts,
+                                     char **paths, size_t n, int map_status,
+                                     int *status)
+{
+    struct n1_pipeline *p = NULL;
+    struct n1_error err;
+
+    n1_err_clear(&err);
+    p = n1_pipeline_new(opts, &err);
+    if (p == NULL) {
+        cli_error(&err);
+        *status = cli_exit_for(&err);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (n1_pipeline_read(p, paths[i], &err) != 0) {
+            goto fail;
+        }
+    }
+    if (n1_pipeline_finish(p, &err) != 0) {
+        goto fail;
+    }
+    return p;
+
+fail:
+    cli_error(&err);
+    *status = map_status ? cli_exit_for(&err) : N1_EXIT_USAGE;
+    n1_pipeline_free(p);
+    return NULL;
 }

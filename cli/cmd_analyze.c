@@ -19,14 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/analyze_run.h"
-#include "cli/cli.h"
 #include "base/finding.h"
+#include "cli/cli.h"
+#include "engine/analyze_run.h"
 #include "engine/pipeline.h"
 #include "report/findings.h"
 #include "rules/rules.h"
-
-enum out_format { FORMAT_TEXT = 0, FORMAT_JSON };
 
 static void usage(FILE *out)
 {
@@ -65,7 +63,7 @@ static void usage(FILE *out)
  * ones and those faster than min_total_time_ms, grades the rest. Prints
  * how many were allowed on stderr.
  */
-static void apply_rules(const struct n1_rules *r, struct analyze_run *run)
+static void apply_rules(const struct n1_rules *r, struct n1_analyze_run *run)
 {
     size_t kept = 0;
     size_t allowed = 0;
@@ -94,7 +92,7 @@ static void apply_rules(const struct n1_rules *r, struct analyze_run *run)
     }
 }
 
-static int render(enum out_format fmt, const struct analyze_run *run,
+static int render(enum out_format fmt, const struct n1_analyze_run *run,
                   struct n1_error *err)
 {
     struct n1_report_input *rep = NULL;
@@ -102,114 +100,85 @@ static int render(enum out_format fmt, const struct analyze_run *run,
         (const struct n1_finding *const *)run->findings;
     int rc;
 
-    rep = analyze_report_inputs(run);
+    rep = n1_analyze_report_inputs(run);
     if (rep == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM report");
+        n1_err_oom(err, "building the report");
         return -1;
     }
     if (fmt == FORMAT_JSON) {
-        rc = n1_report_findings_json(stdout, f, run->n_findings, rep,
-                                     run->n_in, &run->ro, err);
+        rc = n1_report_findings_json(stdout, f, run->n_findings, rep, run->n_in,
+                                     &run->ro, err);
     } else {
-        rc = n1_report_findings_text(stdout, f, run->n_findings, rep,
-                                     run->n_in, &run->ro, err);
+        rc = n1_report_findings_text(stdout, f, run->n_findings, rep, run->n_in,
+                                     &run->ro, err);
     }
     free(rep);
     return rc;
 }
 
+/* Its own option: --fail-on-findings. */
+static int analyze_option(void *ud, int c, const char *arg)
+{
+    (void)c;
+    (void)arg;
+    *(int *)ud = 1;
+    return 0;
+}
+
 int cmd_analyze(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"db", required_argument, NULL, 'd'},
-        {"rules", required_argument, NULL, 'u'},
+    static const struct option own[] = {
         {"fail-on-findings", no_argument, NULL, 'F'},
-        {"reset", no_argument, NULL, 'R'},
-        {"reread", no_argument, NULL, 'r'},
-        CLI_READER_LONGOPTS,
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct analyze_opts ao;
-    struct pipeline_opts *opts = &ao.pipeline;
-    struct analyze_run run;
-    struct cli_rule_files rules;
-    struct n1_error err;
-    enum out_format fmt = FORMAT_TEXT;
     int fail_on_findings = 0;
-    int json = 0;
-    int status = N1_EXIT_USAGE;
-    int c;
+    const struct cli_command cmd = {
+        "analyze",
+        CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RULES | CLI_TAKES_RESET |
+            CLI_TAKES_REREAD | CLI_TAKES_READER | CLI_TAKES_LOGS,
+        own,
+        analyze_option,
+        &fail_on_findings,
+        usage,
+    };
+    struct n1_analyze_opts ao;
+    struct n1_pipeline_opts *opts = &ao.pipeline;
+    struct n1_analyze_run run;
+    struct cli_common_opts co;
+    struct n1_error err;
+    int status;
 
     n1_err_clear(&err);
     memset(&ao, 0, sizeof(ao));
     memset(&run, 0, sizeof(run));
-    memset(&rules, 0, sizeof(rules));
-    pipeline_opts_default(opts);
-    opts->reader.warn = cli_warn;
-    opts->progress = 1;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (cli_format_option(optarg, &json) != 0) {
-                return N1_EXIT_USAGE;
-            }
-            fmt = json ? FORMAT_JSON : FORMAT_TEXT;
-            break;
-        case 'd':
-            opts->db_path = optarg;
-            break;
-        case 'u':
-            if (cli_rules_option(&rules, optarg) != 0) {
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'F':
-            fail_on_findings = 1;
-            break;
-        case 'R':
-            opts->reset_store = 1;
-            break;
-        case 'r':
-            opts->reread = 1;
-            break;
-        case CLI_OPT_MAX_STATEMENT:
-        case CLI_OPT_TZ_OFFSET:
-            if (cli_reader_option(c, optarg, &opts->reader) != 0) {
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'h':
-            usage(stdout);
-            return N1_EXIT_OK;
-        default:
-            fprintf(stderr, "n1digest: USAGE see 'n1digest analyze --help'\n");
-            return N1_EXIT_USAGE;
-        }
+    cli_pipeline_opts(opts);
+    status = cli_parse_options(argc, argv, &cmd, &opts->reader, &co);
+    if (status >= 0) {
+        return status;
     }
-    if (optind >= argc) {
-        cli_errorf("USAGE analyze: no LOG given (see 'n1digest analyze "
-                   "--help')");
-        return N1_EXIT_USAGE;
+    status = N1_EXIT_USAGE;
+    if (co.db_path != NULL) {
+        opts->db_path = co.db_path;
     }
-    ao.rule_files = rules.v;
-    ao.n_rule_files = rules.n;
-    if (analyze_run(&ao, argv + optind, (size_t)(argc - optind), &run,
-                    &err) != 0) {
+    opts->reset_store = co.reset;
+    opts->reread = co.reread;
+    opts->reader = co.reader;
+    ao.rule_files = co.rules.v;
+    ao.n_rule_files = co.rules.n;
+    if (n1_analyze_run(&ao, argv + optind, (size_t)(argc - optind), &run,
+                       &err) != 0) {
         cli_error(&err);
         status = cli_exit_for(&err);
         goto out;
     }
     apply_rules(run.rules, &run);
     n1_findings_rank(run.findings, run.n_findings);
-    if (render(fmt, &run, &err) != 0) {
+    if (render(co.format, &run, &err) != 0) {
         cli_error(&err);
         goto out;
     }
-    pipeline_print_summary(run.p);
-    status = pipeline_exit_status(run.p);
+    cli_print_summary(n1_pipeline_stats(run.p));
+    status = n1_pipeline_exit_status(run.p);
     /* A gate asked for findings to fail the run: that outranks skipped
        lines (4) but not an input that is no log at all (3). */
     if (fail_on_findings && run.n_findings > 0 && status != N1_EXIT_INPUT) {
@@ -217,6 +186,6 @@ int cmd_analyze(int argc, char **argv)
     }
 
 out:
-    analyze_run_cleanup(&run);
+    n1_analyze_run_cleanup(&run);
     return status;
 }

@@ -30,17 +30,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "engine/analyze_run.h"
 #include "report/baseline.h"
-#include "cli/cli.h"
-#include "sql/fingerprint.h"
 #include "report/ci.h"
 #include "report/junit.h"
 #include "report/sarif.h"
 #include "rules/rules.h"
+#include "sql/fingerprint.h"
 #include "sql/sqlinfo.h"
-
-enum out_format { FORMAT_TEXT = 0, FORMAT_JSON, FORMAT_SARIF, FORMAT_JUNIT };
 
 /* One piece of advice, kept once per (rule, fingerprint). */
 struct advice_item {
@@ -192,7 +190,7 @@ static char *location_of(const struct n1_norm *norm)
 }
 
 /* The adviser's sink: keeps the first advice per (rule, fingerprint). */
-static void collect_advice(void *ud, const struct analyze_advice *x)
+static void collect_advice(void *ud, const struct n1_analyze_advice *x)
 {
     struct advice_list *l = ud;
     const struct n1_advice *a = x->a;
@@ -369,7 +367,7 @@ static void judge(struct n1_ci_result *x, const struct n1_rules *rules,
  * the advice in the order it came. Returns the array (caller frees) or
  * NULL when memory ran out; *n gets the count.
  */
-static struct n1_ci_result *build_results(struct analyze_run *run,
+static struct n1_ci_result *build_results(struct n1_analyze_run *run,
                                           const struct advice_list *adv,
                                           const struct n1_baseline *base,
                                           enum n1_severity fail_on,
@@ -535,7 +533,7 @@ static int write_baseline(const char *path, const struct n1_ci_result *res,
     int rc = -1;
 
     if (b == NULL) {
-        n1_err_set(err, N1_ESYS, path, 0, "NOMEM baseline");
+        n1_err_oom(err, "reading the baseline");
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -587,18 +585,18 @@ static int render(enum out_format fmt, FILE *out, const struct n1_ci_report *r,
  * was not a log, no statement was read at all, or lines were skipped
  * without --allow-skipped; else 0.
  */
-static int input_status(const struct pipeline *p, int allow_skipped)
+static int input_status(const struct n1_pipeline *p, int allow_skipped)
 {
-    const struct pipeline_stats *st = pipeline_stats(p);
+    const struct n1_pipeline_stats *st = n1_pipeline_stats(p);
 
     if (st->not_logs > 0) {
-        cli_errorf("INPUT %llu LOG%s could not be read as a query log",
+        cli_errorf("INPUT %llu input%s could not be read as a query log",
                    (unsigned long long)st->not_logs,
                    st->not_logs == 1 ? "" : "s");
         return N1_EXIT_INPUT;
     }
     if (st->events == 0) {
-        cli_errorf("INPUT no event in any LOG: is the general log on, and "
+        cli_errorf("INPUT no event in any log: is the general log on, and "
                    "is this the file it writes to?");
         return N1_EXIT_INPUT;
     }
@@ -617,225 +615,256 @@ static int input_status(const struct pipeline *p, int allow_skipped)
     return N1_EXIT_OK;
 }
 
-static int parse_format(const char *s, enum out_format *fmt)
-{
-    static const char *const names[] = {"text", "json", "sarif", "junit"};
+/* What the options of check ask for. */
+struct check_opts {
+    struct cli_common_opts co; /* --rules, --format, reader options */
+    const char *baseline_path; /* --baseline, or NULL */
+    const char *write_path;    /* --write-baseline, or NULL */
+    const char *output_path;   /* --output, or NULL for stdout */
+    enum n1_severity fail_on;  /* --fail-on */
+    int allow_skipped;         /* --allow-skipped */
+};
 
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (strcmp(s, names[i]) == 0) {
-            *fmt = (enum out_format)i;
-            return 0;
+/* The options of check's own. Returns 0, or -1 after a USAGE error. */
+static int check_option(void *ud, int c, const char *arg)
+{
+    struct check_opts *o = ud;
+
+    switch (c) {
+    case 'b':
+        o->baseline_path = arg;
+        break;
+    case 'W':
+        o->write_path = arg;
+        break;
+    case 'F':
+        if (n1_severity_parse(arg, &o->fail_on) != 0) {
+            cli_errorf("USAGE --fail-on: expected info, warning or "
+                       "error, got '%s'",
+                       arg);
+            return -1;
+        }
+        break;
+    case 'o':
+        o->output_path = arg;
+        break;
+    default:
+        o->allow_skipped = 1;
+        break;
+    }
+    return 0;
+}
+
+/*
+ * Parses argv into *o, the reader options starting from *reader. Returns
+ * -1 to go on with the LOGs at argv[optind], or the exit status to end
+ * with.
+ */
+static int parse_options(int argc, char **argv,
+                         const struct n1_reader_opts *reader,
+                         struct check_opts *o)
+{
+    static const struct option own[] = {
+        {"baseline", required_argument, NULL, 'b'},
+        {"write-baseline", required_argument, NULL, 'W'},
+        {"fail-on", required_argument, NULL, 'F'},
+        {"output", required_argument, NULL, 'o'},
+        {"allow-skipped", no_argument, NULL, 'S'},
+        {NULL, 0, NULL, 0},
+    };
+    const struct cli_command cmd = {
+        "check",
+        CLI_TAKES_RULES | CLI_TAKES_CI_FORMAT | CLI_TAKES_READER |
+            CLI_TAKES_LOGS,
+        own,
+        check_option,
+        o,
+        usage,
+    };
+
+    memset(o, 0, sizeof(*o));
+    o->fail_on = N1_SEV_WARNING;
+    return cli_parse_options(argc, argv, &cmd, reader, &o->co);
+}
+
+/* What check builds from a run, all freed by check_cleanup(). */
+struct check {
+    struct n1_analyze_run run;    /* the analyze run */
+    struct advice_list adv;       /* the adviser's findings */
+    struct owned own;             /* strings made for the report */
+    struct n1_ci_report rep;      /* the report, pointing into the rest */
+    struct n1_ci_result *results; /* rep.results */
+    struct n1_ci_rule *rules;     /* rep.rules */
+    struct n1_ci_stale *stale;    /* rep.stale */
+    struct n1_baseline *base;     /* --baseline, or NULL */
+};
+
+static void check_cleanup(struct check *k)
+{
+    free(k->results);
+    free(k->rules);
+    free(k->stale);
+    n1_baseline_free(k->base);
+    advice_free(&k->adv);
+    owned_free(&k->own);
+    n1_analyze_run_cleanup(&k->run);
+}
+
+/*
+ * Loads the baseline, runs analyze with the adviser over the LOGs and
+ * builds the report in *k. Returns N1_EXIT_OK, or the exit status after
+ * printing the error.
+ */
+static int check_run(const struct check_opts *o, struct n1_analyze_opts *ao,
+                     char **logs, size_t n_logs, struct check *k)
+{
+    struct n1_ci_report *rep = &k->rep;
+    struct n1_error err;
+
+    n1_err_clear(&err);
+    if (o->baseline_path != NULL) {
+        k->base = n1_baseline_load(o->baseline_path, &err);
+        if (k->base == NULL) {
+            /* A baseline that cannot be read is bad input, whatever the
+               reason: never run the gate without it. */
+            cli_error(&err);
+            return N1_EXIT_INPUT;
         }
     }
-    return -1;
+    ao->rule_files = o->co.rules.v;
+    ao->n_rule_files = o->co.rules.n;
+    ao->advice = collect_advice;
+    ao->advice_ud = &k->adv;
+    if (n1_analyze_run(ao, logs, n_logs, &k->run, &err) != 0) {
+        cli_error(&err);
+        return cli_exit_for(&err);
+    }
+    if (k->adv.oom) {
+        cli_oom("keeping advice");
+        return N1_EXIT_USAGE;
+    }
+    rep->fail_on = o->fail_on;
+    rep->baseline = o->baseline_path;
+    rep->inputs = (const char *const *)logs;
+    rep->n_inputs = n_logs;
+    k->results = build_results(&k->run, &k->adv, k->base, o->fail_on, &k->own,
+                               &rep->n_results);
+    k->rules = build_rules(k->run.rules, &k->own, &rep->n_rules);
+    k->stale = k->results != NULL ? build_stale(k->base, k->results,
+                                                rep->n_results, &rep->n_stale)
+                                  : NULL;
+    if (k->results == NULL || k->rules == NULL || k->stale == NULL ||
+        k->own.oom) {
+        cli_oom("building the report");
+        return N1_EXIT_USAGE;
+    }
+    rep->results = k->results;
+    rep->rules = k->rules;
+    rep->stale = k->stale;
+    return N1_EXIT_OK;
+}
+
+/* Writes the report to --output or stdout. Returns 0, or -1 after
+   printing the error. */
+static int write_report(const struct check_opts *o,
+                        const struct n1_ci_report *rep)
+{
+    struct n1_error err;
+    FILE *out = stdout;
+    int rc;
+
+    n1_err_clear(&err);
+    if (o->output_path != NULL) {
+        out = fopen(o->output_path, "w");
+        if (out == NULL) {
+            cli_errorf("SYSTEM cannot write %s", o->output_path);
+            return -1;
+        }
+    }
+    if (render(o->co.format, out, rep, &err) != 0) {
+        cli_error(&err);
+        if (out != stdout) {
+            fclose(out);
+        }
+        return -1;
+    }
+    if (out != stdout) {
+        rc = fclose(out);
+        if (rc != 0) {
+            cli_errorf("SYSTEM cannot write %s", o->output_path);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The exit status of a run whose report was written: the baseline
+ * written with --write-baseline, else unreadable input (3) over new
+ * findings at or above --fail-on (1).
+ */
+static int check_verdict(const struct check_opts *o, const struct check *k)
+{
+    const struct n1_ci_report *rep = &k->rep;
+    struct n1_error err;
+    int in_status;
+
+    n1_err_clear(&err);
+    cli_print_summary(n1_pipeline_stats(k->run.p));
+    if (rep->n_stale > 0) {
+        fprintf(stderr,
+                "n1digest: %zu stale baseline entr%s (matched nothing; not "
+                "failing)\n",
+                rep->n_stale, rep->n_stale == 1 ? "y" : "ies");
+    }
+    in_status = input_status(k->run.p, o->allow_skipped);
+    if (o->write_path != NULL) {
+        if (write_baseline(o->write_path, k->results, rep->n_results, &err) !=
+            0) {
+            cli_error(&err);
+            return N1_EXIT_USAGE;
+        }
+        /* Writing a baseline accepts what was found: only unreadable
+           input fails. */
+        return in_status;
+    }
+    if (in_status != N1_EXIT_OK) {
+        return in_status;
+    }
+    if (n1_ci_failures(rep) > 0) {
+        fprintf(stderr,
+                "n1digest: check failed: %zu new finding%s at or above %s\n",
+                n1_ci_failures(rep), n1_ci_failures(rep) == 1 ? "" : "s",
+                n1_severity_name(o->fail_on));
+        return N1_EXIT_FINDINGS;
+    }
+    return N1_EXIT_OK;
 }
 
 int cmd_check(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"rules", required_argument, NULL, 'u'},
-        {"baseline", required_argument, NULL, 'b'},
-        {"write-baseline", required_argument, NULL, 'W'},
-        {"fail-on", required_argument, NULL, 'F'},
-        {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},
-        {"allow-skipped", no_argument, NULL, 'S'},
-        CLI_READER_LONGOPTS,
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct analyze_opts ao;
-    struct pipeline_opts *opts = &ao.pipeline;
-    struct analyze_run run;
-    struct advice_list adv;
-    struct owned own;
-    struct n1_ci_report rep;
-    struct n1_ci_result *results = NULL;
-    struct n1_ci_rule *rules = NULL;
-    struct n1_ci_stale *stale = NULL;
-    struct n1_baseline *base = NULL;
-    FILE *out = NULL;
-    struct cli_rule_files rule_files;
-    const char *baseline_path = NULL;
-    const char *write_path = NULL;
-    const char *output_path = NULL;
-    enum n1_severity fail_on = N1_SEV_WARNING;
-    enum out_format fmt = FORMAT_TEXT;
-    int allow_skipped = 0;
-    struct n1_error err;
-    int status = N1_EXIT_USAGE;
-    int in_status;
-    int c;
+    struct n1_analyze_opts ao;
+    struct n1_pipeline_opts *opts = &ao.pipeline;
+    struct check_opts o;
+    struct check k;
+    int status;
 
-    n1_err_clear(&err);
     memset(&ao, 0, sizeof(ao));
-    memset(&run, 0, sizeof(run));
-    memset(&adv, 0, sizeof(adv));
-    memset(&own, 0, sizeof(own));
-    memset(&rep, 0, sizeof(rep));
-    memset(&rule_files, 0, sizeof(rule_files));
-    pipeline_opts_default(opts);
+    memset(&k, 0, sizeof(k));
+    cli_pipeline_opts(opts);
     /* A gate reads every LOG in full every time: nothing is remembered
        between runs, so a log read before cannot hide its findings. */
     opts->db_path = ":memory:";
-    opts->reader.warn = cli_warn;
-    opts->progress = 1;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'u':
-            if (cli_rules_option(&rule_files, optarg) != 0) {
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'b':
-            baseline_path = optarg;
-            break;
-        case 'W':
-            write_path = optarg;
-            break;
-        case 'F':
-            if (n1_severity_parse(optarg, &fail_on) != 0) {
-                cli_errorf("USAGE --fail-on: expected info, warning or "
-                           "error, got '%s'",
-                           optarg);
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'f':
-            if (parse_format(optarg, &fmt) != 0) {
-                cli_errorf("USAGE --format: expected text, json, sarif or "
-                           "junit, got '%s'",
-                           optarg);
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'o':
-            output_path = optarg;
-            break;
-        case 'S':
-            allow_skipped = 1;
-            break;
-        case CLI_OPT_MAX_STATEMENT:
-        case CLI_OPT_TZ_OFFSET:
-            if (cli_reader_option(c, optarg, &opts->reader) != 0) {
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'h':
-            usage(stdout);
-            return N1_EXIT_OK;
-        default:
-            fprintf(stderr, "n1digest: USAGE see 'n1digest check --help'\n");
-            return N1_EXIT_USAGE;
-        }
+    status = parse_options(argc, argv, &opts->reader, &o);
+    if (status >= 0) {
+        return status;
     }
-    if (optind >= argc) {
-        cli_errorf("USAGE check: no LOG given (see 'n1digest check --help')");
-        return N1_EXIT_USAGE;
+    opts->reader = o.co.reader;
+    status = check_run(&o, &ao, argv + optind, (size_t)(argc - optind), &k);
+    if (status == N1_EXIT_OK) {
+        status = write_report(&o, &k.rep) != 0 ? N1_EXIT_USAGE
+                                               : check_verdict(&o, &k);
     }
-    if (baseline_path != NULL) {
-        base = n1_baseline_load(baseline_path, &err);
-        if (base == NULL) {
-            /* A baseline that cannot be read is bad input, whatever the
-               reason: never run the gate without it. */
-            cli_error(&err);
-            status = N1_EXIT_INPUT;
-            goto out;
-        }
-    }
-    ao.rule_files = rule_files.v;
-    ao.n_rule_files = rule_files.n;
-    ao.advice = collect_advice;
-    ao.advice_ud = &adv;
-    if (analyze_run(&ao, argv + optind, (size_t)(argc - optind), &run, &err) !=
-        0) {
-        cli_error(&err);
-        status = cli_exit_for(&err);
-        goto out;
-    }
-    if (adv.oom) {
-        cli_errorf("SYS out of memory keeping advice");
-        goto out;
-    }
-    rep.fail_on = fail_on;
-    rep.baseline = baseline_path;
-    rep.inputs = (const char *const *)(argv + optind);
-    rep.n_inputs = (size_t)(argc - optind);
-    results = build_results(&run, &adv, base, fail_on, &own, &rep.n_results);
-    rules = build_rules(run.rules, &own, &rep.n_rules);
-    stale = results != NULL
-                ? build_stale(base, results, rep.n_results, &rep.n_stale)
-                : NULL;
-    if (results == NULL || rules == NULL || stale == NULL || own.oom) {
-        cli_errorf("SYS out of memory building the report");
-        goto out;
-    }
-    rep.results = results;
-    rep.rules = rules;
-    rep.stale = stale;
-    out = stdout;
-    if (output_path != NULL) {
-        out = fopen(output_path, "w");
-        if (out == NULL) {
-            cli_errorf("SYS cannot write %s", output_path);
-            goto out;
-        }
-    }
-    if (render(fmt, out, &rep, &err) != 0) {
-        cli_error(&err);
-        goto out;
-    }
-    if (out != stdout) {
-        int rc = fclose(out);
-
-        out = NULL;
-        if (rc != 0) {
-            cli_errorf("SYS cannot write %s", output_path);
-            goto out;
-        }
-    }
-    out = NULL;
-    pipeline_print_summary(run.p);
-    if (rep.n_stale > 0) {
-        fprintf(stderr,
-                "n1digest: %zu stale baseline entr%s (matched nothing; not "
-                "failing)\n",
-                rep.n_stale, rep.n_stale == 1 ? "y" : "ies");
-    }
-    in_status = input_status(run.p, allow_skipped);
-    if (write_path != NULL) {
-        if (write_baseline(write_path, results, rep.n_results, &err) != 0) {
-            cli_error(&err);
-            goto out;
-        }
-        /* Writing a baseline accepts what was found: only unreadable
-           input fails. */
-        status = in_status;
-        goto out;
-    }
-    if (in_status != N1_EXIT_OK) {
-        status = in_status;
-    } else if (n1_ci_failures(&rep) > 0) {
-        fprintf(stderr,
-                "n1digest: check failed: %zu new finding%s at or above %s\n",
-                n1_ci_failures(&rep), n1_ci_failures(&rep) == 1 ? "" : "s",
-                n1_severity_name(fail_on));
-        status = N1_EXIT_FINDINGS;
-    } else {
-        status = N1_EXIT_OK;
-    }
-
-out:
-    if (out != NULL && out != stdout) {
-        fclose(out);
-    }
-    free(results);
-    free(rules);
-    free(stale);
-    n1_baseline_free(base);
-    advice_free(&adv);
-    owned_free(&own);
-    analyze_run_cleanup(&run);
+    check_cleanup(&k);
     return status;
 }

@@ -7,14 +7,14 @@
  * rendered from that store; with --db and no LOG it reports on what is
  * already stored. A private store keeps only the file records: the
  * pipeline keeps the classes in memory and the report reads them there,
- * as the store would give them back, so that each class is held once. Filters and --group-by other than fingerprint work on
- * events, so with LOGs they run as pipeline hooks into a private in-memory
- * store (the named store is neither read nor written: its classes hold
- * every event of a fingerprint and must stay that way). On stored data
- * alone, where only per-class statistics exist, a filter is applied to a
- * class only when the class lies wholly inside or outside it; a class that
- * straddles it makes the command fail with a message, never a wrong
- * number. docs/digest.md describes the rules.
+ * as the store would give them back, so that each class is held once. Filters
+ * and --group-by other than fingerprint work on events, so with LOGs they run
+ * as pipeline hooks into a private in-memory store (the named store is neither
+ * read nor written: its classes hold every event of a fingerprint and must stay
+ * that way). On stored data alone, where only per-class statistics exist, a
+ * filter is applied to a class only when the class lies wholly inside or
+ * outside it; a class that straddles it makes the command fail with a message,
+ * never a wrong number. docs/digest.md describes the rules.
  */
 #include <ctype.h>
 #include <getopt.h>
@@ -24,11 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "stats/aggregate.h"
+#include "base/textutil.h"
 #include "cli/cli.h"
-#include "sql/fingerprint.h"
 #include "engine/pipeline.h"
 #include "report/digest.h"
+#include "sql/fingerprint.h"
+#include "stats/aggregate.h"
 #include "store/store.h"
 #include "base/timeutil.h"
 
@@ -36,11 +37,11 @@
 #define MAX_FILTER_VALUES 16
 
 enum filter_key {
-    FK_DB = 0,   /* current schema */
-    FK_USER,     /* account user */
-    FK_HOST,     /* client host */
-    FK_CONN,     /* connection (thread) id */
-    FK_ID,       /* fingerprint id */
+    FK_DB = 0, /* current schema */
+    FK_USER,   /* account user */
+    FK_HOST,   /* client host */
+    FK_CONN,   /* connection (thread) id */
+    FK_ID,     /* fingerprint id */
     FK_COUNT
 };
 
@@ -55,17 +56,16 @@ enum group_key {
     GK_HOST
 };
 
-static const char *const group_names[] = {"fingerprint", "db", "user",
-                                          "host"};
+static const char *const group_names[] = {"fingerprint", "db", "user", "host"};
 
 struct digest_filters {
     const char *values[FK_COUNT][MAX_FILTER_VALUES]; /* borrowed argv */
-    uint64_t nums[FK_COUNT][MAX_FILTER_VALUES]; /* conn / id as numbers */
-    unsigned n[FK_COUNT];   /* values per key */
-    int64_t since_us;       /* N1_TS_NONE: no lower bound */
-    int64_t until_us;       /* N1_TS_NONE: no upper bound */
-    enum group_key group;   /* --group-by */
-    struct n1_norm key;     /* what group_event hands out */
+    uint64_t nums[FK_COUNT][MAX_FILTER_VALUES];      /* conn / id as numbers */
+    unsigned n[FK_COUNT];                            /* values per key */
+    int64_t since_us;                         /* N1_TS_NONE: no lower bound */
+    int64_t until_us;                         /* N1_TS_NONE: no upper bound */
+    enum group_key group;                     /* --group-by */
+    struct n1_norm key;                       /* what group_event hands out */
     char key_text[N1_AGG_MAX_VALUE_LEN + 16]; /* key.text's bytes */
 };
 
@@ -306,8 +306,7 @@ static const struct n1_norm *group_event(void *ud, const struct n1_event *ev,
     if (v == NULL || v[0] == '\0') {
         v = "(none)";
     }
-    snprintf(f->key_text, sizeof(f->key_text), "%.*s", N1_AGG_MAX_VALUE_LEN,
-             v);
+    snprintf(f->key_text, sizeof(f->key_text), "%.*s", N1_AGG_MAX_VALUE_LEN, v);
     f->key = *norm;
     f->key.text = f->key_text;
     f->key.len = strlen(f->key_text);
@@ -354,23 +353,21 @@ static int filter_class(void *ud, const struct n1_agg_class *c,
         int64_t lo = f->since_us != N1_TS_NONE ? f->since_us : INT64_MIN;
         int64_t hi = f->until_us != N1_TS_NONE ? f->until_us : INT64_MAX;
 
+        const char *why = NULL;
+
         if (c->first_seen == N1_TS_NONE) {
-            n1_err_set(err, N1_EUSAGE, NULL, 0,
-                       "USAGE class %s has no timestamps in the store, so "
-                       "--since/--until cannot be applied; read the LOGs "
-                       "with the filter instead",
-                       c->hex);
-            return -1;
-        }
-        if (c->last_seen < lo || c->first_seen >= hi) {
+            why = "has no timestamps in the store, so --since/--until "
+                  "cannot be applied";
+        } else if (c->last_seen < lo || c->first_seen >= hi) {
             return 0;
+        } else if (c->first_seen < lo || c->last_seen >= hi) {
+            why = "spans the --since/--until bound (the store keeps "
+                  "per-class totals, not events)";
         }
-        if (c->first_seen < lo || c->last_seen >= hi) {
+        if (why != NULL) {
             n1_err_set(err, N1_EUSAGE, NULL, 0,
-                       "USAGE class %s spans the --since/--until bound "
-                       "(the store keeps per-class totals, not events); "
-                       "read the LOGs with the filter instead",
-                       c->hex);
+                       "class %s %s; read the LOGs with the filter instead",
+                       c->hex, why);
             return -1;
         }
     }
@@ -386,7 +383,7 @@ static int filter_class(void *ud, const struct n1_agg_class *c,
         }
         if (r < 0) {
             n1_err_set(err, N1_EUSAGE, NULL, 0,
-                       "USAGE class %s mixes %s values the filter tells "
+                       "class %s mixes %s values the filter tells "
                        "apart (the store keeps per-class totals, not "
                        "events); read the LOGs with the filter instead",
                        c->hex, filter_key_names[k]);
@@ -446,190 +443,203 @@ out:
     return status;
 }
 
-int cmd_digest(int argc, char **argv)
+/* What the options of digest ask for. */
+struct digest_cli {
+    struct cli_common_opts co;     /* --db, --format, --reset, reader */
+    struct n1_digest_opts ro;      /* --limit, --order-by, the format */
+    struct digest_filters filters; /* --filter, --since, --until,
+                                      --group-by; the hooks point into it */
+};
+
+/* --group-by: the key named arg. Returns 0, or -1 after a USAGE error. */
+static int group_option(const char *arg, enum group_key *group)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"format", required_argument, NULL, 'f'},
+    for (size_t i = 0; i < sizeof(group_names) / sizeof(*group_names); i++) {
+        if (strcmp(arg, group_names[i]) == 0) {
+            *group = (enum group_key)i;
+            return 0;
+        }
+    }
+    cli_errorf("USAGE --group-by: expected fingerprint, db, user or host, "
+               "got '%s'",
+               arg);
+    return -1;
+}
+
+/* --limit: a number, all or 100%. Returns 0, or -1 after a USAGE error. */
+static int limit_option(const char *arg, size_t *limit)
+{
+    char *end = NULL;
+
+    if (strcmp(arg, "all") == 0 || strcmp(arg, "100%") == 0) {
+        *limit = 0;
+        return 0;
+    }
+    *limit = (size_t)strtoull(arg, &end, 10);
+    if (arg[0] == '-' || !isdigit((unsigned char)arg[0]) || *end != '\0') {
+        cli_errorf("USAGE --limit: expected a number or all, got '%s'", arg);
+        return -1;
+    }
+    return 0;
+}
+
+/* The options of digest's own. Returns 0, or -1 after a USAGE error. */
+static int digest_option(void *ud, int c, const char *arg)
+{
+    struct digest_cli *d = ud;
+    struct n1_error err;
+
+    n1_err_clear(&err);
+    switch (c) {
+    case 'l':
+        return limit_option(arg, &d->ro.limit);
+    case 'o':
+        if (n1_digest_parse_order(arg, &d->ro, &err) != 0) {
+            cli_error(&err);
+            return -1;
+        }
+        return 0;
+    case 'g':
+        return group_option(arg, &d->filters.group);
+    case 'S':
+    case 'U':
+        if (parse_time(arg, c == 'S' ? &d->filters.since_us
+                                     : &d->filters.until_us) != 0) {
+            cli_errorf("USAGE --%s: expected YYYY-MM-DD[ HH:MM:SS] or "
+                       "a duration such as 1h, got '%s'",
+                       c == 'S' ? "since" : "until", arg);
+            return -1;
+        }
+        return 0;
+    default:
+        return add_filter(&d->filters, arg);
+    }
+}
+
+/*
+ * Parses argv into *d, the reader options starting from *reader.
+ * Returns -1 to go on with the LOGs (if any) at argv[optind], or the
+ * exit status to end with.
+ */
+static int parse_options(int argc, char **argv,
+                         const struct n1_reader_opts *reader,
+                         struct digest_cli *d)
+{
+    static const struct option own[] = {
         {"limit", required_argument, NULL, 'l'},
         {"order-by", required_argument, NULL, 'o'},
         {"group-by", required_argument, NULL, 'g'},
         {"since", required_argument, NULL, 'S'},
         {"until", required_argument, NULL, 'U'},
         {"filter", required_argument, NULL, 'F'},
-        {"reset", no_argument, NULL, 'R'},
-        CLI_READER_LONGOPTS,
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct digest_filters filters; /* the hooks point into it */
-    struct n1_digest_opts ro;
-    struct pipeline_opts opts;
-    struct pipeline *p = NULL;
-    struct n1_error err;
-    const char *db_path = NULL;
-    int status = N1_EXIT_USAGE;
-    int json = 0;
-    int rc;
-    int c;
+    const struct cli_command cmd = {
+        "digest",
+        CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RESET | CLI_TAKES_READER,
+        own,
+        digest_option,
+        d,
+        usage,
+    };
+    int status;
 
-    n1_err_clear(&err);
-    memset(&filters, 0, sizeof(filters));
-    filters.since_us = N1_TS_NONE;
-    filters.until_us = N1_TS_NONE;
-    n1_digest_opts_init(&ro);
-    pipeline_opts_default(&opts);
-    opts.reader.warn = cli_warn;
-    opts.progress = 1;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        char *end = NULL;
-
-        switch (c) {
-        case 'd':
-            db_path = optarg;
-            break;
-        case 'f':
-            if (cli_format_option(optarg, &json) != 0) {
-                return N1_EXIT_USAGE;
-            }
-            ro.format = json ? N1_DIGEST_JSON : N1_DIGEST_TEXT;
-            break;
-        case 'l':
-            if (strcmp(optarg, "all") == 0 || strcmp(optarg, "100%") == 0) {
-                ro.limit = 0;
-                break;
-            }
-            ro.limit = (size_t)strtoull(optarg, &end, 10);
-            if (optarg[0] == '-' || !isdigit((unsigned char)optarg[0]) ||
-                *end != '\0') {
-                cli_errorf("USAGE --limit: expected a number or all, got "
-                           "'%s'",
-                           optarg);
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'o':
-            if (n1_digest_parse_order(optarg, &ro, &err) != 0) {
-                cli_error(&err);
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'g': {
-            int found = 0;
-
-            for (size_t i = 0; i < sizeof(group_names) / sizeof(*group_names);
-                 i++) {
-                if (strcmp(optarg, group_names[i]) == 0) {
-                    filters.group = (enum group_key)i;
-                    found = 1;
-                }
-            }
-            if (!found) {
-                cli_errorf("USAGE --group-by: expected fingerprint, db, user "
-                           "or host, got '%s'",
-                           optarg);
-                return N1_EXIT_USAGE;
-            }
-            break;
-        }
-        case 'S':
-        case 'U':
-            if (parse_time(optarg, c == 'S' ? &filters.since_us
-                                            : &filters.until_us) != 0) {
-                cli_errorf("USAGE --%s: expected YYYY-MM-DD[ HH:MM:SS] or "
-                           "a duration such as 1h, got '%s'",
-                           c == 'S' ? "since" : "until", optarg);
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'F':
-            if (add_filter(&filters, optarg) != 0) {
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'R':
-            opts.reset_store = 1;
-            break;
-        case CLI_OPT_MAX_STATEMENT:
-        case CLI_OPT_TZ_OFFSET:
-            if (cli_reader_option(c, optarg, &opts.reader) != 0) {
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'h':
-            usage(stdout);
-            return N1_EXIT_OK;
-        default:
-            fprintf(stderr, "n1digest: USAGE see 'n1digest digest --help'\n");
-            return N1_EXIT_USAGE;
-        }
+    d->filters.since_us = N1_TS_NONE;
+    d->filters.until_us = N1_TS_NONE;
+    n1_digest_opts_init(&d->ro);
+    status = cli_parse_options(argc, argv, &cmd, reader, &d->co);
+    if (status >= 0) {
+        return status;
     }
-    ro.group_by = group_names[filters.group];
-    if (filters.since_us != N1_TS_NONE && filters.until_us != N1_TS_NONE &&
-        filters.since_us >= filters.until_us) {
+    d->ro.format =
+        d->co.format == FORMAT_JSON ? N1_DIGEST_JSON : N1_DIGEST_TEXT;
+    d->ro.group_by = group_names[d->filters.group];
+    if (d->filters.since_us != N1_TS_NONE &&
+        d->filters.until_us != N1_TS_NONE &&
+        d->filters.since_us >= d->filters.until_us) {
         cli_errorf("USAGE --since must be before --until");
         return N1_EXIT_USAGE;
     }
-    if (optind >= argc) {
-        if (db_path == NULL) {
-            cli_errorf("USAGE digest: no LOG given and no --db store to "
-                       "report on (see 'n1digest digest --help')");
-            return N1_EXIT_USAGE;
-        }
-        return report_stored(db_path, &ro, &filters, opts.reset_store);
-    }
+    return -1;
+}
 
-    opts.db_path = db_path != NULL ? db_path : ":memory:";
-    if (has_event_filters(&filters) || filters.group != GK_FINGERPRINT) {
+/*
+ * Reads the LOGs through the pipeline into the store opts names (or a
+ * private one, see the file comment) and reports on them.
+ */
+static int report_logs(struct digest_cli *d, struct n1_pipeline_opts *opts,
+                       char **logs, size_t n_logs)
+{
+    struct digest_filters *f = &d->filters;
+    const char *db_path = d->co.db_path;
+    struct n1_pipeline *p = NULL;
+    struct n1_error err;
+    int status = N1_EXIT_USAGE;
+    int rc;
+
+    n1_err_clear(&err);
+    opts->db_path = db_path != NULL ? db_path : ":memory:";
+    if (has_event_filters(f) || f->group != GK_FINGERPRINT) {
         if (db_path != NULL && strcmp(db_path, ":memory:") != 0) {
-            fprintf(stderr, "n1digest: note: filters and --group-by read the "
-                            "LOGs into a private in-memory store; %s is "
-                            "left unchanged\n",
+            fprintf(stderr,
+                    "n1digest: note: filters and --group-by read the "
+                    "LOGs into a private in-memory store; %s is "
+                    "left unchanged\n",
                     db_path);
         }
-        opts.db_path = ":memory:";
-        opts.accept = has_event_filters(&filters) ? accept_event : NULL;
-        opts.group = filters.group != GK_FINGERPRINT ? group_event : NULL;
-        opts.hook_ud = &filters;
+        opts->db_path = ":memory:";
+        opts->accept = has_event_filters(f) ? accept_event : NULL;
+        opts->group = f->group != GK_FINGERPRINT ? group_event : NULL;
+        opts->hook_ud = f;
     }
     /* A private store would only hold a second copy of every class. */
-    opts.keep_classes = strcmp(opts.db_path, ":memory:") == 0;
-    ro.store_path = opts.db_path;
-    ro.inputs = (const char *const *)(argv + optind);
-    ro.n_inputs = (size_t)(argc - optind);
-    p = pipeline_new(&opts, &err);
+    opts->keep_classes = strcmp(opts->db_path, ":memory:") == 0;
+    d->ro.store_path = opts->db_path;
+    d->ro.inputs = (const char *const *)logs;
+    d->ro.n_inputs = n_logs;
+    p = cli_pipeline_run(opts, logs, n_logs, 1, &status);
     if (p == NULL) {
-        cli_error(&err);
-        status = cli_exit_for(&err);
         goto out;
     }
-    for (int i = optind; i < argc; i++) {
-        if (pipeline_read(p, argv[i], &err) != 0) {
-            cli_error(&err);
-            status = cli_exit_for(&err);
-            goto out;
-        }
-    }
-    if (pipeline_finish(p, &err) != 0) {
-        cli_error(&err);
-        status = cli_exit_for(&err);
-        goto out;
-    }
-    pipeline_print_summary(p);
-    if (pipeline_classes(p) != NULL) {
-        rc = n1_report_digest_agg(pipeline_classes(p), &ro, stdout, &err);
+    cli_print_summary(n1_pipeline_stats(p));
+    if (n1_pipeline_classes(p) != NULL) {
+        rc = n1_report_digest_agg(n1_pipeline_classes(p), &d->ro, stdout, &err);
     } else {
-        rc = n1_report_digest(pipeline_store(p), &ro, stdout, &err);
+        rc = n1_report_digest(n1_pipeline_store(p), &d->ro, stdout, &err);
     }
     if (rc != 0) {
         cli_error(&err);
         status = cli_exit_for(&err);
         goto out;
     }
-    status = pipeline_exit_status(p);
+    status = n1_pipeline_exit_status(p);
 
 out:
-    pipeline_free(p);
+    n1_pipeline_free(p);
     return status;
+}
+
+int cmd_digest(int argc, char **argv)
+{
+    struct digest_cli d; /* the hooks point into it */
+    struct n1_pipeline_opts opts;
+    int status;
+
+    memset(&d, 0, sizeof(d));
+    cli_pipeline_opts(&opts);
+    status = parse_options(argc, argv, &opts.reader, &d);
+    if (status >= 0) {
+        return status;
+    }
+    opts.reader = d.co.reader;
+    opts.reset_store = d.co.reset;
+    if (optind >= argc) {
+        if (d.co.db_path == NULL) {
+            cli_errorf("USAGE digest: no LOG given and no --db store to "
+                       "report on (see 'n1digest digest --help')");
+            return N1_EXIT_USAGE;
+        }
+        return report_stored(d.co.db_path, &d.ro, &d.filters, d.co.reset);
+    }
+    return report_logs(&d, &opts, argv + optind, (size_t)(argc - optind));
 }

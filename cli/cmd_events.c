@@ -3,7 +3,7 @@
  * cmd_events.c: "n1digest events": print the events read from query logs.
  *
  * Each LOG is read with its own reader, in order; events go to stdout as
- * one tab-separated line each, or as JSON Lines with --json (the form
+ * one tab-separated line each, or as JSON Lines with --format json (the form
  * the integration tests read back). Warnings go to stderr as they
  * happen, and one summary line per file follows at the end. Nothing is
  * stored or aggregated here.
@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "base/textutil.h"
 #include "cli/cli.h"
 #include "read/reader.h"
 #include "base/textutil.h"
@@ -37,17 +38,18 @@ static void usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: n1digest events [--json] [--max-statement BYTES]\n"
+        "usage: n1digest events [--format FMT] [--max-statement BYTES]\n"
         "                     [--tz-offset SECONDS] LOG...\n"
         "\n"
         "Prints every event read from MySQL/MariaDB general or slow\n"
         "query logs (plain or gzip; \"-\" reads stdin), one per line.\n"
         "\n"
         "options:\n"
-        "  --json                 JSON Lines: file, line, offset,\n"
-        "                         end_offset, ts, conn, cmd, command,\n"
-        "                         user, host, db, sql, metrics, attrs,\n"
-        "                         truncated\n"
+        "  --format FMT           text (default) or json: JSON Lines:\n"
+        "                         file, line, offset, end_offset, ts,\n"
+        "                         conn, cmd, command, user, host, db,\n"
+        "                         sql, metrics, attrs, truncated\n"
+        "  --json                 same as --format json\n"
         "  --max-statement BYTES  skip statements longer than this\n"
         "                         (default 16777216)\n"
         "  --tz-offset SECONDS    the server's UTC offset, for logs that\n"
@@ -180,11 +182,7 @@ static int print_json(const struct n1_event *ev)
     json_object_set(o, "attrs", attrs);
     json_object_set_new(o, "truncated",
                         json_boolean(ev->flags & N1_EV_TRUNCATED));
-    if (json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(15)) != 0) {
-        goto out;
-    }
-    putchar('\n');
-    rc = 0;
+    rc = cli_print_json_line(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
 out:
     json_decref(metrics);
     json_decref(attrs);
@@ -240,24 +238,73 @@ out:
     return status;
 }
 
-int cmd_events(int argc, char **argv)
+/* The value of a --NAME or --NAME=VALUE option at argv[*i] (advancing
+ *i past a separate value), or NULL after a USAGE error. */
+static const char *option_value(int argc, char **argv, int *i)
 {
-    struct events_opts eo;
-    struct file_summary *sums = NULL;
-    int n_sums = 0;
-    int first_file = argc;
-    int status = N1_EXIT_OK;
-    int skipped = 0;
+    const char *eq = strchr(argv[*i], '=');
+
+    if (eq != NULL) {
+        return eq + 1;
+    }
+    if (*i + 1 < argc) {
+        return argv[++*i];
+    }
+    cli_errorf("USAGE %s needs a value", argv[*i]);
+    return NULL;
+}
+
+/* 1 when a, as "--NAME" or "--NAME=...", names the option name. */
+static int is_option(const char *a, const char *name)
+{
+    size_t n = strlen(name);
+
+    return strncmp(a, name, n) == 0 && (a[n] == '\0' || a[n] == '=');
+}
+
+/* One option that takes a value, at argv[*i]. Returns 0, or -1 after a
+   USAGE error. */
+static int value_option(int argc, char **argv, int *i, struct events_opts *eo)
+{
+    const char *a = argv[*i];
+    const char *val = option_value(argc, argv, i);
     long v;
 
-    memset(&eo, 0, sizeof(eo));
-    eo.reader.warn = cli_warn;
+    if (val == NULL) {
+        return -1;
+    }
+    if (is_option(a, "--max-statement")) {
+        if (parse_long(val, 1, 1L << 30, &v) != 0) {
+            cli_errorf("USAGE --max-statement: bad size '%s'", val);
+            return -1;
+        }
+        eo->reader.max_statement = (size_t)v;
+        return 0;
+    }
+    if (is_option(a, "--format")) {
+        return cli_format_option(val, &eo->json);
+    }
+    if (parse_long(val, -86400, 86400, &v) != 0) {
+        cli_errorf("USAGE --tz-offset: bad offset '%s'", val);
+        return -1;
+    }
+    eo->reader.tz_offset_s = v;
+    return 0;
+}
+
+/*
+ * Parses the options before the first LOG (or "--") into *eo and sets
+ * *first_file. Returns -1 to go on, or the exit status to end with.
+ */
+static int parse_options(int argc, char **argv, struct events_opts *eo,
+                         int *first_file)
+{
+    *first_file = argc;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        const char *val = NULL;
 
         if (strcmp(a, "--") == 0) {
-            first_file = i + 1;
+            *first_file = i + 1;
             break;
         }
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -265,53 +312,69 @@ int cmd_events(int argc, char **argv)
             return N1_EXIT_OK;
         }
         if (strcmp(a, "--json") == 0) {
-            eo.json = 1;
+            eo->json = 1;
             continue;
         }
-        if (strncmp(a, "--max-statement", 15) == 0 ||
-            strncmp(a, "--tz-offset", 11) == 0) {
-            const char *eq = strchr(a, '=');
-            size_t nlen = eq != NULL ? (size_t)(eq - a) : strlen(a);
-
-            if (eq != NULL) {
-                val = eq + 1;
-            } else if (i + 1 < argc) {
-                val = argv[++i];
-            } else {
-                cli_errorf("USAGE %s needs a value", a);
+        if (is_option(a, "--max-statement") || is_option(a, "--tz-offset") ||
+            is_option(a, "--format")) {
+            if (value_option(argc, argv, &i, eo) != 0) {
                 return N1_EXIT_USAGE;
             }
-            if (nlen == 15 && strncmp(a, "--max-statement", 15) == 0) {
-                if (parse_long(val, 1, 1L << 30, &v) != 0) {
-                    cli_errorf("USAGE --max-statement: bad size '%s'", val);
-                    return N1_EXIT_USAGE;
-                }
-                eo.reader.max_statement = (size_t)v;
-                continue;
-            }
-            if (nlen == 11 && strncmp(a, "--tz-offset", 11) == 0) {
-                if (parse_long(val, -86400, 86400, &v) != 0) {
-                    cli_errorf("USAGE --tz-offset: bad offset '%s'", val);
-                    return N1_EXIT_USAGE;
-                }
-                eo.reader.tz_offset_s = v;
-                continue;
-            }
+            continue;
         }
         if (a[0] == '-' && a[1] != '\0') {
             cli_errorf("USAGE events: unknown option '%s' (see --help)", a);
             return N1_EXIT_USAGE;
         }
-        first_file = i;
+        *first_file = i;
         break;
     }
-    if (first_file >= argc) {
+    if (*first_file >= argc) {
         cli_errorf("USAGE events: no log given (see n1digest events --help)");
         return N1_EXIT_USAGE;
     }
+    return -1;
+}
+
+/* Prints the summary line of each file read; returns 1 when one of them
+   skipped lines or events. */
+static int print_summaries(const struct file_summary *sums, int n)
+{
+    int skipped = 0;
+
+    for (int i = 0; i < n; i++) {
+        const struct n1_reader_stats *st = &sums[i].stats;
+
+        fprintf(stderr,
+                "n1digest: %s: %s: %" PRIu64 " events, %" PRIu64
+                " lines skipped, %" PRIu64 " events skipped\n",
+                sums[i].path, n1_flavour_name(sums[i].flavour), st->events,
+                st->skipped_lines, st->skipped_events);
+        if (st->skipped_lines > 0 || st->skipped_events > 0) {
+            skipped = 1;
+        }
+    }
+    return skipped;
+}
+
+int cmd_events(int argc, char **argv)
+{
+    struct events_opts eo;
+    struct file_summary *sums = NULL;
+    int n_sums = 0;
+    int first_file;
+    int status;
+
+    memset(&eo, 0, sizeof(eo));
+    eo.reader.warn = cli_warn;
+    status = parse_options(argc, argv, &eo, &first_file);
+    if (status >= 0) {
+        return status;
+    }
+    status = N1_EXIT_OK;
     sums = calloc((size_t)(argc - first_file), sizeof(*sums));
     if (sums == NULL) {
-        cli_errorf("SYSTEM out of memory");
+        cli_oom("listing the files");
         return N1_EXIT_USAGE;
     }
     for (int i = first_file; i < argc; i++) {
@@ -327,21 +390,9 @@ int cmd_events(int argc, char **argv)
         }
     }
     fflush(stdout);
-    for (int i = 0; i < n_sums; i++) {
-        const struct n1_reader_stats *st = &sums[i].stats;
-
-        fprintf(stderr,
-                "n1digest: %s: %s: %" PRIu64 " events, %" PRIu64
-                " lines skipped, %" PRIu64 " events skipped\n",
-                sums[i].path, n1_flavour_name(sums[i].flavour), st->events,
-                st->skipped_lines, st->skipped_events);
-        if (st->skipped_lines > 0 || st->skipped_events > 0) {
-            skipped = 1;
-        }
-    }
-    free(sums);
-    if (status == N1_EXIT_OK && skipped) {
+    if (print_summaries(sums, n_sums) && status == N1_EXIT_OK) {
         status = N1_EXIT_SKIPPED;
     }
+    free(sums);
     return status;
 }

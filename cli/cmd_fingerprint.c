@@ -26,7 +26,7 @@ static const char *const lit_type_names[] = {"string", "number", "hex",
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: n1digest fingerprint [--json] [SQL ...]\n"
+            "usage: n1digest fingerprint [--format FMT] [SQL ...]\n"
             "\n"
             "Prints the fingerprint of each SQL statement: literals become\n"
             "?, comments go, keywords are lower-cased, IN lists and\n"
@@ -34,9 +34,11 @@ static void usage(FILE *out)
             "are read from stdin, separated by ';'.\n"
             "\n"
             "options:\n"
-            "  -j, --json   one JSON object per line: id, fingerprint,\n"
-            "               literals [{type,value,slot,item,pos}], tags {}\n"
-            "  -h, --help   print this help and exit\n");
+            "  --format FMT  text (default) or json: one JSON object per\n"
+            "                line: id, fingerprint, literals\n"
+            "                [{type,value,slot,item,pos}], tags {}\n"
+            "  -j, --json    same as --format json\n"
+            "  -h, --help    print this help and exit\n");
 }
 
 /*
@@ -170,11 +172,7 @@ static int print_norm(const struct n1_norm *o, int json,
         json_object_set(root, "tags", tags) != 0) {
         goto out;
     }
-    if (json_dumpf(root, stdout, JSON_COMPACT) != 0) {
-        goto out;
-    }
-    fputc('\n', stdout);
-    rc = 0;
+    rc = cli_print_json_line(root, JSON_COMPACT);
 
 out:
     json_decref(root);
@@ -196,7 +194,7 @@ static int one(struct n1_normalizer *n, const char *sql, size_t len,
         return cli_exit_for(&err);
     }
     if (print_norm(&o, json, tmp) != 0) {
-        cli_errorf("SYS out of memory");
+        cli_oom("printing a statement");
         return N1_EXIT_USAGE;
     }
     return N1_EXIT_OK;
@@ -292,7 +290,7 @@ static int from_stdin(struct n1_normalizer *n, int json,
                 break;
             }
             if (n1_strbuf_putc(&stmt, c) != 0) {
-                cli_errorf("SYS out of memory");
+                cli_oom("cutting statements");
                 worst = N1_EXIT_USAGE;
                 goto out;
             }
@@ -309,7 +307,7 @@ static int from_stdin(struct n1_normalizer *n, int json,
         }
     }
     if (ferror(stdin)) {
-        cli_errorf("SYS reading stdin failed");
+        cli_errorf("SYSTEM reading stdin failed");
         worst = N1_EXIT_USAGE;
         goto out;
     }
@@ -330,6 +328,7 @@ int cmd_fingerprint(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
+        {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -347,6 +346,11 @@ int cmd_fingerprint(int argc, char **argv)
         switch (c) {
         case 'j':
             json = 1;
+            break;
+        case 'f':
+            if (cli_format_option(optarg, &json) != 0) {
+                return N1_EXIT_USAGE;
+            }
             break;
         case 'h':
             usage(stdout);
@@ -382,7 +386,7 @@ int cmd_fingerprint(int argc, char **argv)
         worst = from_stdin(n, json, &tmp);
     }
     if (fflush(stdout) != 0) {
-        cli_errorf("SYS writing stdout failed");
+        cli_errorf("SYSTEM writing stdout failed");
         worst = N1_EXIT_USAGE;
     }
 

@@ -12,18 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stats/aggregate.h"
 #include "cli/cli.h"
 #include "engine/pipeline.h"
+#include "stats/aggregate.h"
 #include "store/store.h"
 
 #define TOP_MAX 100
 
 struct top_row {
-    char hex[17];      /* fingerprint id */
-    uint64_t count;    /* executions */
-    double time;       /* total Query_time, NaN without timings */
-    char text[61];     /* fingerprint text, cut for the terminal */
+    char hex[17];   /* fingerprint id */
+    uint64_t count; /* executions */
+    double time;    /* total Query_time, NaN without timings */
+    char text[61];  /* fingerprint text, cut for the terminal */
 };
 
 static void usage(FILE *out)
@@ -70,8 +70,8 @@ static void top_insert(struct top_row *rows, size_t *n, size_t max,
     }
     memcpy(rows[i].hex, c->hex, sizeof(rows[i].hex));
     rows[i].count = c->count;
-    rows[i].time = c->m[N1_M_QUERY_TIME].n > 0 ? c->m[N1_M_QUERY_TIME].sum
-                                               : NAN;
+    rows[i].time =
+        c->m[N1_M_QUERY_TIME].n > 0 ? c->m[N1_M_QUERY_TIME].sum : NAN;
     snprintf(rows[i].text, sizeof(rows[i].text), "%s",
              c->text != NULL ? c->text : "");
 }
@@ -87,7 +87,7 @@ static int print_top(struct n1_store *st, size_t max, struct n1_error *err)
 
     rows = calloc(max, sizeof(*rows));
     if (rows == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "out of memory");
+        n1_err_oom(err, "listing the files");
         goto out;
     }
     cur = n1_store_classes(st, err);
@@ -121,89 +121,69 @@ out:
     return rc;
 }
 
+/* Its own option: --top N into *(long *)ud. */
+static int ingest_option(void *ud, int c, const char *arg)
+{
+    long *top = ud;
+    char *end = NULL;
+
+    (void)c;
+    *top = strtol(arg, &end, 10);
+    if (*end != '\0' || *top < 1 || *top > TOP_MAX) {
+        cli_errorf("USAGE --top: expected 1..%d, got '%s'", TOP_MAX, arg);
+        return -1;
+    }
+    return 0;
+}
+
 int cmd_ingest(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"reset", no_argument, NULL, 'R'},
-        {"reread", no_argument, NULL, 'r'},
+    static const struct option own[] = {
         {"top", required_argument, NULL, 't'},
-        CLI_READER_LONGOPTS,
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct pipeline_opts opts;
-    struct pipeline *p = NULL;
-    struct n1_error err;
     long top = 10;
-    int status = N1_EXIT_USAGE;
-    int c;
+    const struct cli_command cmd = {
+        "ingest",
+        CLI_TAKES_DB | CLI_TAKES_RESET | CLI_TAKES_REREAD | CLI_TAKES_READER |
+            CLI_TAKES_LOGS,
+        own,
+        ingest_option,
+        &top,
+        usage,
+    };
+    struct n1_pipeline_opts opts;
+    struct cli_common_opts co;
+    struct n1_pipeline *p = NULL;
+    struct n1_error err;
+    int status;
 
     n1_err_clear(&err);
-    pipeline_opts_default(&opts);
-    opts.reader.warn = cli_warn;
-    opts.progress = 1;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        char *end = NULL;
-
-        switch (c) {
-        case 'd':
-            opts.db_path = optarg;
-            break;
-        case 'R':
-            opts.reset_store = 1;
-            break;
-        case 'r':
-            opts.reread = 1;
-            break;
-        case 't':
-            top = strtol(optarg, &end, 10);
-            if (*end != '\0' || top < 1 || top > TOP_MAX) {
-                cli_errorf("USAGE --top: expected 1..%d, got '%s'", TOP_MAX,
-                           optarg);
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case CLI_OPT_MAX_STATEMENT:
-        case CLI_OPT_TZ_OFFSET:
-            if (cli_reader_option(c, optarg, &opts.reader) != 0) {
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'h':
-            usage(stdout);
-            return N1_EXIT_OK;
-        default:
-            fprintf(stderr, "n1digest: USAGE see 'n1digest ingest --help'\n");
-            return N1_EXIT_USAGE;
-        }
+    cli_pipeline_opts(&opts);
+    status = cli_parse_options(argc, argv, &cmd, &opts.reader, &co);
+    if (status >= 0) {
+        return status;
     }
-    if (optind >= argc) {
-        cli_errorf("USAGE ingest: no LOG given (see 'n1digest ingest --help')");
-        return N1_EXIT_USAGE;
+    status = N1_EXIT_USAGE;
+    if (co.db_path != NULL) {
+        opts.db_path = co.db_path;
     }
-    p = pipeline_new(&opts, &err);
+    opts.reset_store = co.reset;
+    opts.reread = co.reread;
+    opts.reader = co.reader;
+    p = cli_pipeline_run(&opts, argv + optind, (size_t)(argc - optind), 0,
+                         &status);
     if (p == NULL) {
-        cli_error(&err);
-        status = cli_exit_for(&err);
         goto out;
     }
-    for (int i = optind; i < argc; i++) {
-        if (pipeline_read(p, argv[i], &err) != 0) {
-            cli_error(&err);
-            goto out;
-        }
-    }
-    if (pipeline_finish(p, &err) != 0 ||
-        print_top(pipeline_store(p), (size_t)top, &err) != 0) {
+    if (print_top(n1_pipeline_store(p), (size_t)top, &err) != 0) {
         cli_error(&err);
         goto out;
     }
-    pipeline_print_summary(p);
-    status = pipeline_exit_status(p);
+    cli_print_summary(n1_pipeline_stats(p));
+    status = n1_pipeline_exit_status(p);
 
 out:
-    pipeline_free(p);
+    n1_pipeline_free(p);
     return status;
 }

@@ -3,7 +3,7 @@
  * cmd_rules.c: `n1digest rules list`, the rules in force and their origins.
  *
  * Loads the compiled-in defaults and every --rules file in order, exactly
- * as the analysing commands do (cli_rules_load() is shared with them),
+ * as the analysing commands do (n1_engine_rules() is shared with them),
  * and prints the result in rule-file syntax with "; FILE:LINE" after each
  * value. A bad rule file fails with its name and line and exit status 3.
  */
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/rules_load.h"
 #include "cli/cli.h"
 #include "rules/rules.h"
 
@@ -29,23 +30,6 @@ static void usage(FILE *out)
             "options:\n"
             "  -r, --rules FILE  read a rule file (repeatable)\n"
             "  -h, --help        print this help and exit\n");
-}
-
-struct n1_rules *cli_rules_load(const char *const *paths, size_t n,
-                                struct n1_error *err)
-{
-    struct n1_rules *r = n1_rules_new(err);
-
-    if (r == NULL) {
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (n1_rules_load_file(r, paths[i], err) != 0) {
-            n1_rules_free(r);
-            return NULL;
-        }
-    }
-    return r;
 }
 
 int cmd_rules(int argc, char **argv)
@@ -75,7 +59,7 @@ int cmd_rules(int argc, char **argv)
     argv++;
     paths = calloc((size_t)argc, sizeof(*paths));
     if (paths == NULL) {
-        cli_errorf("SYSTEM out of memory");
+        cli_oom("listing the rule files");
         return N1_EXIT_USAGE;
     }
     opterr = 0;
@@ -109,7 +93,7 @@ int cmd_rules(int argc, char **argv)
         ret = N1_EXIT_USAGE;
         goto out;
     }
-    r = cli_rules_load(paths, n_paths, &err);
+    r = n1_engine_rules(paths, n_paths, &err);
     if (r == NULL) {
         cli_error(&err);
         ret = cli_exit_for(&err);

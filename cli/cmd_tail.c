@@ -1,47 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_tail.c: `n1digest tail`: follow a live server's log, report each
- * N+1 loop, duplicate and fan-out as it ends, keep the store current.
- *
- * A follower (src/follow.c) hands out the events of the log through
- * rotation and truncation. It runs on a reader thread (src/feed.c) that
- * parses ahead; the main thread takes the events in log order and feeds
- * each to the statistics and the detectors; a writer thread writes the
- * commits the main thread takes. Findings are printed one per line
- * (text, or one JSON object per line) as soon as the transaction that
- * records them commits.
- *
- * Exactly once across kill -9: every commit is one store transaction
- * holding the new statistics, the file offset they reach (the commit
- * point), the findings emitted since the last commit, and where the
- * detectors' open state starts: the stream offset of the oldest event
- * each connection's open loops, parents and fan-out windows depend on
- * (n1_detectors_low_water()), and the reader snapshots (checkpoints,
- * reader_ctx.h) the reader thread took since the last commit, one every
- * CHECKPOINT_BYTES of log. A restart seeks to the newest checkpoint
- * before the oldest of those offsets (the replay point), drops the
- * events before the replay point, and feeds a connection's events to
- * the detectors only from its own recorded offset and counting nothing
- * in the statistics before the commit point; a finding the store already
- * holds (same id, file, line, count and first time) is not printed
- * again. Offsets are stream offsets: a generation's file offset plus the
- * bytes of the generations before it, so that state may span a rotation.
- * docs/tail.md describes the design and its limits.
+ * cmd_tail.c: `n1digest tail`: the options, the signals and the printing
+ * of the tail engine (engine/tail.h), which follows the log, reports
+ * findings as loops end and keeps the store current.
  */
 #include <getopt.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
-#include "engine/feed.h"
-#include "rules/rules.h"
 #include "analyzer/rules_apply.h"
-#include "base/strbuf.h"
-#include "engine/tail_int.h"
+#include "cli/cli.h"
+#include "engine/rules_load.h"
+#include "engine/tail.h"
+#include "rules/rules.h"
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t hup_requested;
@@ -58,27 +31,23 @@ static void on_hup(int sig)
     hup_requested = 1;
 }
 
-/*
- * The feed's source (feed.h): the follower, run on the feed thread, so
- * that parsing overlaps the detectors and the store. A reader snapshot
- * goes with the first batch after every CHECKPOINT_BYTES of log read.
- */
-struct tail_src {
-    struct n1_follow *fw;  /* owned by run() */
-    const char *path;      /* the followed path */
-    atomic_int hup;        /* 1: reopen the path (SIGHUP) */
-    uint64_t snap_at;      /* bytes read at the last snapshot attached */
-};
+/* The engine polls these: SIGINT/SIGTERM stop the run, SIGHUP makes the
+   follower look at the path again. */
+static int stop_polled(void *ud)
+{
+    (void)ud;
+    return stop_requested;
+}
 
-/* What the feed thread attaches to a batch (the first byte of extra). */
-enum { EXTRA_SNAPSHOT = 'C', EXTRA_SWITCH = 'S' };
-
-/* A new generation begins after the batch (EXTRA_SWITCH). */
-struct tail_switch {
-    struct n1_file_ident ident; /* its identity */
-    unsigned flavour;           /* its enum n1_flavour */
-    int resumed;                /* n1_follow_resumed() */
-};
+static int reopen_polled(void *ud)
+{
+    (void)ud;
+    if (!hup_requested) {
+        return 0;
+    }
+    hup_requested = 0;
+    return 1;
+}
 
 static void usage(FILE *out)
 {
@@ -112,12 +81,6 @@ static void usage(FILE *out)
             "3 the file is not a query log or a rule file is bad.\n");
 }
 
-static void tail_notice(void *ud, const char *msg)
-{
-    (void)ud;
-    fprintf(stderr, "n1digest: NOTE %s\n", msg);
-}
-
 static void install_signals(void)
 {
     struct sigaction sa;
@@ -131,524 +94,135 @@ static void install_signals(void)
     sigaction(SIGHUP, &sa, NULL);
 }
 
-/* ---- the feed thread ------------------------------------------------ */
-
-static int src_next(void *ud, struct n1_event *ev, struct n1_reader_stats *rs,
-                    unsigned *aux, struct n1_error *err)
+/* Parses the value of --gap or --commit-ms (opt, for the message):
+   milliseconds above 0. Returns 0, or -1 after printing a USAGE error. */
+static int ms_option(const char *opt, const char *arg, long *ms)
 {
-    struct tail_src *s = ud;
-    int got;
+    char *end = NULL;
 
-    if (atomic_exchange(&s->hup, 0)) {
-        n1_follow_reopen(s->fw);
-    }
-    got = n1_follow_next(s->fw, ev, err);
-    if (got < 0) {
-        return -1;
-    }
-    if (got == N1_FOLLOW_NONE) {
-        return FEED_GOT_NONE;
-    }
-    if (got == N1_FOLLOW_SWITCH) {
-        return FEED_GOT_BREAK;
-    }
-    /* The reader's name goes when its generation does; the event may
-       outlive it in the ring. */
-    ev->file = s->path;
-    *rs = *n1_follow_stats(s->fw);
-    *aux = (unsigned)n1_follow_flavour(s->fw);
-    return FEED_GOT_EVENT;
-}
-
-/* Attaches the new generation's identity to the batch before a switch,
-   or a reader snapshot at the end of the batch when CHECKPOINT_BYTES
-   were read since the last one. */
-static int src_seal(void *ud, enum feed_end why, size_t n,
-                    struct n1_strbuf *extra)
-{
-    struct tail_src *s = ud;
-    struct n1_error err;
-    uint64_t read;
-    int saved;
-
-    if (why == FEED_END_BREAK) {
-        struct tail_switch sw;
-
-        memset(&sw, 0, sizeof(sw));
-        sw.ident = *n1_follow_ident(s->fw);
-        sw.flavour = (unsigned)n1_follow_flavour(s->fw);
-        sw.resumed = n1_follow_resumed(s->fw);
-        if (n1_strbuf_putc(extra, EXTRA_SWITCH) != 0 ||
-            n1_strbuf_append(extra, &sw, sizeof(sw)) != 0) {
-            return -1;
-        }
-        return 0;
-    }
-    read = n1_follow_bytes_read(s->fw);
-    if (n == 0 || (why != FEED_END_FULL && why != FEED_END_NONE) ||
-        read - s->snap_at < CHECKPOINT_BYTES) {
-        return 0;
-    }
-    if (n1_strbuf_putc(extra, EXTRA_SNAPSHOT) != 0) {
-        return -1;
-    }
-    n1_err_clear(&err);
-    saved = n1_follow_ctx_save(s->fw, extra, &err);
-    if (saved <= 0) {
-        /* None to take (or no memory for it): the next batch may. */
-        n1_strbuf_reset(extra);
-        return 0;
-    }
-    s->snap_at = read;
-    return 0;
-}
-
-static void src_wait(void *ud)
-{
-    struct tail_src *s = ud;
-
-    n1_follow_wait(s->fw, WAIT_MS);
-}
-
-/*
- * Starts the feed thread on the follower, with the termination and
- * hang-up signals blocked there so that they reach the main thread.
- */
-static struct feed *start_feed(struct tail *t, struct tail_src *s,
-                               struct n1_error *err)
-{
-    struct feed_source fs;
-    struct feed *f;
-    sigset_t old;
-
-    memset(&fs, 0, sizeof(fs));
-    fs.next = src_next;
-    fs.seal = src_seal;
-    fs.wait = src_wait;
-    fs.ud = s;
-    tail_block_signals(&old);
-    f = feed_start(&fs, t->nz2, 1, err);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    return f;
-}
-
-/* ---- the main thread ------------------------------------------------ */
-
-/*
- * 2 when a commit is due after an event because a bound on memory or
- * replay work was reached, 1 when it is due by time, else 0. Each commit
- * merges every class touched since the last one, on the writer thread,
- * which shares the second core with the reader thread; so commits are
- * spaced by at least COMMIT_SHARE times the last one's cost as well as
- * by commit_s, and however many classes there are, the writer leaves
- * the reader most of that core.
- */
-static int commit_due(struct tail *t, double commit_s)
-{
-    double every = commit_s;
-
-    if (t->since_commit >= COMMIT_EVENTS || t->n_pend >= COMMIT_FINDINGS ||
-        (t->since_commit > 0 && t->since_commit % MEMORY_EVERY == 0 &&
-         n1_agg_memory(t->agg) > AGG_BUDGET)) {
-        return 2;
-    }
-    if (every < COMMIT_SHARE * t->commit_cost) {
-        every = COMMIT_SHARE * t->commit_cost;
-    }
-    return t->dirty && n1_mono_now() - t->last_commit >= every;
-}
-
-/*
- * A new generation starts: the first one either continues the recorded
- * file (resumed) or everything in it is new.
- */
-static int switch_generation(struct tail *t, const struct tail_switch *sw,
-                             int *first, int have_resume,
-                             const struct n1_file_state *resume,
-                             struct n1_error *err)
-{
-    int resumed = *first && have_resume && sw->resumed;
-
-    if (*first && have_resume && !resumed) {
-        /* The recorded file is not at the path any more, or no longer
-           fits: everything read now is new. */
-        t->commit_v = t->cur.base + resume->offset;
-        t->cur.base = t->commit_v;
-        t->have_gen = 0;
-    }
-    *first = 0;
-    return tail_begin_generation(t, &sw->ident, (enum n1_flavour)sw->flavour,
-                            resumed ? resume : NULL, err);
-}
-
-/* The events of one batch from the feed, then what ends it. */
-static int take_batch(struct tail *t, const struct feed_batch *b,
-                      double commit_s, int *first, int have_resume,
-                      const struct n1_file_state *resume,
-                      struct n1_error *err)
-{
-    const struct n1_strbuf *extra = feed_batch_extra(b);
-    size_t n = feed_batch_len(b);
-    uint64_t last_end = 0;
-    int due;
-
-    for (size_t i = 0; i < n; i++) {
-        const struct n1_reader_stats *rs;
-        const struct n1_norm *pre;
-        unsigned flavour;
-        const struct n1_event *ev = feed_batch_event(b, i, &rs, &flavour);
-        int have_pre = feed_batch_norm(b, i, &pre);
-
-        if (flavour != t->flavour_id) {
-            tail_set_flavour(t, (enum n1_flavour)flavour);
-        }
-        if (tail_handle_event(t, ev, have_pre ? &pre : NULL, t->cur.base,
-                         n1_flavour_is_slow((enum n1_flavour)flavour),
-                         &t->fp, rs, err) != 0) {
-            return -1;
-        }
-        last_end = ev->end_offset;
-        due = commit_due(t, commit_s);
-        if (due && tail_commit_later(t, due == 2, err) != 0) {
-            return -1;
-        }
-    }
-    switch (feed_batch_end(b, err)) {
-    case FEED_END_FAILED:
-        return -1;
-    case FEED_END_NOMEM:
-        n1_err_set(err, N1_ESYS, t->path, 0, "SYSTEM out of memory reading "
-                                             "events");
-        return -1;
-    default:
-        break;
-    }
-    if (extra->len > 0 && extra->buf[0] == EXTRA_SWITCH) {
-        struct tail_switch sw;
-
-        memcpy(&sw, extra->buf + 1, sizeof(sw));
-        return switch_generation(t, &sw, first, have_resume, resume, err);
-    }
-    if (extra->len > 0 && extra->buf[0] == EXTRA_SNAPSHOT && n > 0 &&
-        t->have_gen && t->fp.offset == last_end &&
-        tail_cps_push(t, last_end, t->fp.line, extra->buf + 1, extra->len - 1) !=
-            0) {
-        /* At the end of the batch's last event, which was counted. */
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory");
+    *ms = strtol(arg, &end, 10);
+    if (*end != '\0' || *ms <= 0) {
+        cli_errorf("USAGE %s: expected milliseconds, got '%s'", opt, arg);
         return -1;
     }
     return 0;
 }
 
+/* What tail's own options set. */
+struct tail_own {
+    long gap_ms;    /* --gap, -1 when not given */
+    double *commit; /* --commit-ms, in seconds, into the engine options */
+};
+
+/* Its own options: --gap and --commit-ms. */
+static int tail_option(void *ud, int c, const char *arg)
+{
+    struct tail_own *to = ud;
+    long commit_ms = 0;
+    int bad;
+
+    if (c == 'g') {
+        return ms_option("--gap", arg, &to->gap_ms);
+    }
+    bad = ms_option("--commit-ms", arg, &commit_ms);
+    *to->commit = commit_ms / 1000.0;
+    return bad;
+}
+
 /*
- * Caught up with the log: closes what went idle and commits what is
- * due. Returns how long to wait for more (ms), or -1 with err set.
+ * Parses argv into *o, the rule files and *gap_ms. Returns -1 to go on,
+ * or the exit status to end with (after --help or a usage error).
  */
-static int caught_up(struct tail *t, double commit_s, double *last_tick,
-                     struct n1_error *err)
+static int parse_args(int argc, char **argv, struct n1_tail_opts *o,
+                      struct cli_common_opts *co, long *gap_ms)
 {
-    double findings_s = commit_s < FINDINGS_MS / 1000.0 ? commit_s
-                                                        : FINDINGS_MS / 1000.0;
-    double since;
-    int wait_ms;
-
-    if (tail_writer_poll(t, err) != 0) {
-        return -1;
-    }
-    /* A tick walks every connection, so not on each of a busy server's
-       writes. */
-    if (t->max_ts != N1_TS_NONE && n1_mono_now() - *last_tick >= TICK_MS / 1000.0) {
-        *last_tick = n1_mono_now();
-        if (n1_detectors_tick(t->det, tail_log_now(t), err) != 0) {
-            return -1;
-        }
-    }
-    /* A server writing steadily wakes tail for every write. Commit for
-       findings at most every FINDINGS_MS, so that they still print
-       within a fraction of a second but a stream of them does not turn
-       each wake-up into a transaction. Having just read a backlog,
-       commit at once so that the store and the findings catch up too. */
-    since = n1_mono_now() - t->last_commit;
-    if (t->have_gen && ((t->n_pend > 0 && since >= findings_s) ||
-                        (t->dirty && since >= commit_s) ||
-                        t->since_commit >= BURST_EVENTS)) {
-        if (tail_commit_later(t, 0, err) != 0) {
-            return -1;
-        }
-        since = n1_mono_now() - t->last_commit;
-    }
-    wait_ms = WAIT_MS;
-    if (t->n_pend > 0 && (findings_s - since) * 1000.0 < WAIT_MS) {
-        wait_ms = (int)((findings_s - since) * 1000.0) + 1;
-    }
-    /* Due but the writer thread is still at the last commit: look again
-       soon. */
-    return wait_ms < WRITER_POLL_MS ? WRITER_POLL_MS : wait_ms;
-}
-
-static int run(struct tail *t, struct n1_follow_opts *fo, double commit_s,
-               struct n1_error *err)
-{
-    struct tail_src src;
-    struct writer writer;
-    struct feed *feed = NULL;
-    struct n1_follow_start start;
-    struct n1_file_state resume;
-    struct n1_tail_checkpoint cp;
-    double last_tick = 0;
-    int wait_ms;
-    int use_start = 0;
-    int have_resume = 0;
-    int first = 1;
-    int rc = -1;
-
-    n1_store_file_state_init(&resume);
-    memset(&start, 0, sizeof(start));
-    memset(&cp, 0, sizeof(cp));
-    memset(&src, 0, sizeof(src));
-    memset(&writer, 0, sizeof(writer));
-    atomic_init(&src.hup, 0);
-    src.path = t->path;
-    if (tail_print_unemitted(t, err) != 0) {
-        goto out;
-    }
-    if (tail_restore(t, &start, &use_start, &resume, &have_resume, &cp, err) !=
-        0) {
-        goto out;
-    }
-    src.fw = n1_follow_open(t->path, fo, use_start ? &start : NULL, err);
-    if (src.fw == NULL) {
-        goto out;
-    }
-    fprintf(stderr, "n1digest: following %s\n", t->path);
-    if (tail_writer_start(t, &writer, err) != 0) {
-        goto out;
-    }
-    feed = start_feed(t, &src, err);
-    if (feed == NULL) {
-        goto out;
-    }
-    while (!stop_requested) {
-        struct feed_batch *b;
-        int idle = 0;
-        int taken;
-
-        if (hup_requested) {
-            hup_requested = 0;
-            atomic_store(&src.hup, 1);
-        }
-        b = feed_take(feed, 0, &idle);
-        if (b == NULL) {
-            /* Caught up: close what went idle, commit, then wait for
-               more; never longer than WAIT_MS, so that a signal is seen
-               in time. */
-            wait_ms = WAIT_MS;
-            if (idle) {
-                wait_ms = caught_up(t, commit_s, &last_tick, err);
-                if (wait_ms < 0) {
-                    goto out;
-                }
-            }
-            b = feed_take(feed, wait_ms, NULL);
-            if (b == NULL) {
-                continue;
-            }
-        }
-        taken = take_batch(t, b, commit_s, &first, have_resume, &resume,
-                           err);
-        feed_release(feed);
-        if (taken != 0) {
-            goto out;
-        }
-    }
-    /* Stopped: the current event is done; keep what we have. What the
-       feed thread read beyond it is read again on restart. */
-    feed_free(feed);
-    feed = NULL;
-    if (t->have_gen && tail_commit(t, NULL, err) != 0) {
-        goto out;
-    }
-    tail_writer_stop(t, &writer);
-    fprintf(stderr, "n1digest: stopped: %llu statements counted, %llu "
-                    "findings reported, %llu bytes parsed\n",
-            (unsigned long long)t->statements,
-            (unsigned long long)t->findings,
-            (unsigned long long)(t->rotated_bytes +
-                                 n1_follow_bytes_read(src.fw)));
-    rc = 0;
-out:
-    feed_free(feed);
-    tail_writer_stop(t, &writer);
-    n1_follow_close(src.fw);
-    free(cp.ctx);
-    n1_store_file_state_cleanup(&resume);
-    return rc;
-}
-
-int cmd_tail(int argc, char **argv)
-{
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"db", required_argument, NULL, 'd'},
-        {"rules", required_argument, NULL, 'u'},
+    static const struct option own[] = {
         {"gap", required_argument, NULL, 'g'},
         {"commit-ms", required_argument, NULL, 'c'},
-        CLI_READER_LONGOPTS,
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct tail t;
-    struct n1_follow_opts fo;
-    struct n1_detect_opts dopts;
-    struct n1_store_opts sopts;
-    struct n1_rules *rules_in_force = NULL;
-    const char *db_path = "n1digest.db";
-    struct cli_rule_files rules;
-    long gap_ms = -1;
-    double commit_s = 1.0;
-    int json = 0;
-    struct n1_error err;
-    int status = N1_EXIT_USAGE;
-    int c;
+    struct tail_own to = {-1, &o->commit_s};
+    const struct cli_command cmd = {
+        "tail",
+        CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RULES | CLI_TAKES_READER,
+        own,
+        tail_option,
+        &to,
+        usage,
+    };
+    int status;
 
-    n1_err_clear(&err);
-    memset(&t, 0, sizeof(t));
-    memset(&fo, 0, sizeof(fo));
-    memset(&rules, 0, sizeof(rules));
-    t.max_ts = N1_TS_NONE;
-    if (getenv("N1DIGEST_TEST_KILL") != NULL) {
-        if (strcmp(getenv("N1DIGEST_TEST_KILL"), "after-commit") == 0) {
-            t.test_kill = KILL_AFTER_COMMIT;
-        } else if (strcmp(getenv("N1DIGEST_TEST_KILL"), "after-print") == 0) {
-            t.test_kill = KILL_AFTER_PRINT;
-        }
+    status = cli_parse_options(argc, argv, &cmd, &o->reader, co);
+    if (status >= 0) {
+        return status;
     }
-    fo.reader.warn = cli_warn;
-    /* Nothing here reads the "Name: value" pairs beyond the metrics. */
-    fo.reader.no_attrs = 1;
-    fo.notice = tail_notice;
-    n1_detect_opts_default(&dopts);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        char *end = NULL;
-
-        switch (c) {
-        case 'f':
-            if (cli_format_option(optarg, &json) != 0) {
-                return N1_EXIT_USAGE;
-            }
-            t.fmt = json ? FORMAT_JSON : FORMAT_TEXT;
-            break;
-        case 'd':
-            db_path = optarg;
-            break;
-        case 'u':
-            if (cli_rules_option(&rules, optarg) != 0) {
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'g':
-            gap_ms = strtol(optarg, &end, 10);
-            if (*end != '\0' || gap_ms <= 0) {
-                cli_errorf("USAGE --gap: expected milliseconds, got '%s'",
-                           optarg);
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'c':
-            commit_s = strtol(optarg, &end, 10) / 1000.0;
-            if (*end != '\0' || commit_s <= 0) {
-                cli_errorf("USAGE --commit-ms: expected milliseconds, got "
-                           "'%s'",
-                           optarg);
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case CLI_OPT_MAX_STATEMENT:
-        case CLI_OPT_TZ_OFFSET:
-            if (cli_reader_option(c, optarg, &fo.reader) != 0) {
-                return N1_EXIT_USAGE;
-            }
-            break;
-        case 'h':
-            usage(stdout);
-            return N1_EXIT_OK;
-        default:
-            fprintf(stderr, "n1digest: USAGE see 'n1digest tail --help'\n");
-            return N1_EXIT_USAGE;
-        }
+    if (co->db_path != NULL) {
+        o->db_path = co->db_path;
     }
+    o->json = co->format == FORMAT_JSON;
+    o->reader = co->reader;
+    *gap_ms = to.gap_ms;
     if (optind + 1 != argc) {
         cli_errorf("USAGE tail: expected exactly one LOG (see 'n1digest tail "
                    "--help')");
         return N1_EXIT_USAGE;
     }
-    t.path = argv[optind];
-    if (strcmp(t.path, "-") == 0) {
+    o->path = argv[optind];
+    if (strcmp(o->path, "-") == 0) {
         cli_errorf("USAGE tail: follows a file, not stdin");
         return N1_EXIT_USAGE;
     }
-    rules_in_force = cli_rules_load(rules.v, rules.n, &err);
+    return -1;
+}
+
+int cmd_tail(int argc, char **argv)
+{
+    struct n1_tail_opts o;
+    struct n1_tail *t = NULL;
+    struct n1_rules *rules_in_force = NULL;
+    const struct n1_tail_stats *ts;
+    struct cli_common_opts co;
+    long gap_ms = -1;
+    struct n1_error err;
+    int status;
+
+    n1_err_clear(&err);
+    n1_tail_opts_default(&o);
+    o.reader.warn = cli_warn;
+    o.notice = cli_notice;
+    o.stop = stop_polled;
+    o.reopen = reopen_polled;
+    status = parse_args(argc, argv, &o, &co, &gap_ms);
+    if (status >= 0) {
+        return status;
+    }
+    rules_in_force = n1_engine_rules(co.rules.v, co.rules.n, &err);
     if (rules_in_force == NULL) {
         cli_error(&err);
         return cli_exit_for(&err);
     }
-    n1_rules_apply(rules_in_force, &dopts);
+    n1_rules_apply(rules_in_force, &o.detect);
     if (gap_ms > 0) {
-        dopts.max_gap_ms = (unsigned)gap_ms;
+        o.detect.max_gap_ms = (unsigned)gap_ms;
     }
-    t.ro.max_keys = dopts.max_keys;
-    memset(&sopts, 0, sizeof(sopts));
-    t.store = n1_store_open(db_path, &sopts, &err);
-    if (t.store == NULL) {
-        goto fail;
+    t = n1_tail_new(&o, &err);
+    if (t != NULL) {
+        install_signals();
     }
-    t.nz = n1_normalizer_new(&err);
-    if (t.nz == NULL) {
-        goto fail;
+    if (t == NULL || n1_tail_run(t, &err) != 0) {
+        cli_error(&err);
+        status = cli_exit_for(&err);
+        goto out;
     }
-    t.nz2 = n1_normalizer_new(&err);
-    if (t.nz2 == NULL) {
-        goto fail;
-    }
-    t.agg = n1_agg_new(NULL, &err);
-    if (t.agg == NULL) {
-        goto fail;
-    }
-    t.agg_spare = n1_agg_new(NULL, &err);
-    if (t.agg_spare == NULL) {
-        goto fail;
-    }
-    t.det = n1_detectors_new(&dopts, tail_collect, &t, &err);
-    if (t.det == NULL) {
-        goto fail;
-    }
-    t.last_commit = n1_mono_now();
-    install_signals();
-    if (run(&t, &fo, commit_s, &err) != 0) {
-        goto fail;
-    }
+    ts = n1_tail_stats(t);
+    fprintf(stderr,
+            "n1digest: stopped: %llu statements counted, %llu "
+            "findings reported, %llu bytes parsed\n",
+            (unsigned long long)ts->statements,
+            (unsigned long long)ts->findings, (unsigned long long)ts->bytes);
     status = N1_EXIT_OK;
-    goto out;
-
-fail:
-    cli_error(&err);
-    status = cli_exit_for(&err);
 out:
-    for (size_t i = 0; i < t.n_pend; i++) {
-        n1_finding_free(t.pend[i]);
-    }
-    free(t.pend);
-    free(t.replay.v);
-    free(t.lows.v);
-    tail_cps_clear(&t);
-    free(t.cps);
-    n1_detectors_free(t.det);
-    n1_agg_free(t.agg);
-    n1_agg_free(t.agg_spare);
-    n1_normalizer_free(t.nz);
-    n1_normalizer_free(t.nz2);
-    n1_store_close(t.store);
+    n1_tail_free(t);
     n1_rules_free(rules_in_force);
     return status;
 }

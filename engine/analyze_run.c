@@ -21,11 +21,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "engine/analyze_run.h"
-#include "cli/cli.h"
 #include "analyzer/detector.h"
-#include "rules/rules.h"
 #include "analyzer/rules_apply.h"
+#include "engine/analyze_run.h"
+#include "engine/engine_int.h"
+#include "engine/rules_load.h"
+#include "rules/rules.h"
 
 /* A growable array of owned findings (n1_finding_dup copies). */
 struct finding_list {
@@ -38,7 +39,7 @@ struct finding_list {
 /* The accept hook's state when the adviser runs. */
 struct advise_ctx {
     struct n1_adviser *adv;     /* borrowed */
-    analyze_advice_fn fn;       /* the caller's sink */
+    n1_analyze_advice_fn fn;    /* the caller's sink */
     void *ud;                   /* its argument */
     const struct n1_event *ev;  /* the event being checked */
     const struct n1_norm *norm; /* its normal form */
@@ -84,7 +85,7 @@ static void collect(void *ud, const struct n1_finding *f)
 static void advise_emit(void *ud, const struct n1_advice *a)
 {
     struct advise_ctx *c = ud;
-    struct analyze_advice x;
+    struct n1_analyze_advice x;
 
     x.a = a;
     x.ev = c->ev;
@@ -130,22 +131,22 @@ static int lookup(struct n1_store *st, const char *path,
 }
 
 /* Reads one input and works out what happened to it. */
-static int read_input(struct pipeline *p, struct analyze_input *in,
+static int read_input(struct n1_pipeline *p, struct n1_analyze_input *in,
                       struct n1_error *err)
 {
-    struct n1_store *st = pipeline_store(p);
+    struct n1_store *st = n1_pipeline_store(p);
     struct n1_file_state prev;
-    struct pipeline_stats before = *pipeline_stats(p);
-    const struct pipeline_stats *after;
+    struct n1_pipeline_stats before = *n1_pipeline_stats(p);
+    const struct n1_pipeline_stats *after;
     int had_prev;
     int rc = -1;
 
     n1_store_file_state_init(&prev);
     had_prev = lookup(st, in->path, &prev, err);
-    if (had_prev < 0 || pipeline_read(p, in->path, err) != 0) {
+    if (had_prev < 0 || n1_pipeline_read(p, in->path, err) != 0) {
         goto out;
     }
-    after = pipeline_stats(p);
+    after = n1_pipeline_stats(p);
     in->have_state = lookup(st, in->path, &in->state, err);
     if (in->have_state < 0) {
         goto out;
@@ -170,7 +171,7 @@ out:
 }
 
 /* The path under which the store keeps an input's findings. */
-static const char *stored_name(const struct analyze_input *in)
+static const char *stored_name(const struct n1_analyze_input *in)
 {
     if (in->status == N1_INPUT_ALREADY_READ && in->have_state &&
         in->state.path != NULL) {
@@ -180,19 +181,36 @@ static const char *stored_name(const struct analyze_input *in)
 }
 
 /* Saves the run's findings, replacing those of files read afresh. */
+void n1_engine_finding_row(struct n1_store_finding *r,
+                           const struct n1_finding *f, const char *json)
+{
+    r->id = f->id;
+    r->kind = n1_finding_kind_name(f->kind);
+    r->fingerprint = f->fingerprint;
+    r->file = f->file != NULL ? f->file : "";
+    r->line = f->line;
+    r->first_seen_us = f->first_seen_us;
+    r->last_seen_us = f->last_seen_us;
+    r->count = f->count;
+    r->json = json;
+    r->json_len = strlen(json);
+}
+
 static int save_findings(struct n1_store *st, const struct finding_list *run,
-                         const struct analyze_input *in, size_t n_in,
+                         const struct n1_analyze_input *in, size_t n_in,
                          const struct n1_report_opts *ro, struct n1_error *err)
 {
     struct n1_store_finding *rows = NULL;
+    char **jsons = NULL;
     const char **replace = NULL;
     size_t n_replace = 0;
     int rc = -1;
 
     rows = calloc(run->n + 1, sizeof(*rows));
+    jsons = calloc(run->n + 1, sizeof(*jsons));
     replace = calloc(n_in + 1, sizeof(*replace));
-    if (rows == NULL || replace == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM saving findings");
+    if (rows == NULL || jsons == NULL || replace == NULL) {
+        n1_err_oom(err, "saving findings");
         goto out;
     }
     for (size_t i = 0; i < n_in; i++) {
@@ -201,29 +219,19 @@ static int save_findings(struct n1_store *st, const struct finding_list *run,
         }
     }
     for (size_t i = 0; i < run->n; i++) {
-        const struct n1_finding *f = run->v[i];
-        char *json = n1_finding_to_json(f, ro, err);
-
-        if (json == NULL) {
+        jsons[i] = n1_finding_to_json(run->v[i], ro, err);
+        if (jsons[i] == NULL) {
             goto out;
         }
-        rows[i].id = f->id;
-        rows[i].kind = n1_finding_kind_name(f->kind);
-        rows[i].fingerprint = f->fingerprint;
-        rows[i].file = f->file != NULL ? f->file : "";
-        rows[i].line = f->line;
-        rows[i].first_seen_us = f->first_seen_us;
-        rows[i].last_seen_us = f->last_seen_us;
-        rows[i].count = f->count;
-        rows[i].json = json;
-        rows[i].json_len = strlen(json);
+        n1_engine_finding_row(&rows[i], run->v[i], jsons[i]);
     }
     rc = n1_store_save_findings(st, replace, n_replace, rows, run->n, err);
 
 out:
-    for (size_t i = 0; rows != NULL && i < run->n; i++) {
-        free((char *)rows[i].json);
+    for (size_t i = 0; jsons != NULL && i < run->n; i++) {
+        free(jsons[i]);
     }
+    free(jsons);
     free(rows);
     free(replace);
     return rc;
@@ -251,7 +259,7 @@ static int load_stored(struct n1_store *st, const char *file,
         }
         list_push(out, f);
         if (out->oom) {
-            n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM loading findings");
+            n1_err_oom(err, "loading findings");
             goto out;
         }
     }
@@ -268,7 +276,7 @@ out:
  * under an input's name.
  */
 static int gather(struct n1_store *st, const struct finding_list *run,
-                  const struct analyze_input *in, size_t n_in,
+                  const struct n1_analyze_input *in, size_t n_in,
                   struct finding_list *out, struct n1_error *err)
 {
     for (size_t i = 0; i < n_in; i++) {
@@ -303,16 +311,16 @@ static int gather(struct n1_store *st, const struct finding_list *run,
         }
     }
     if (out->oom) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM gathering findings");
+        n1_err_oom(err, "gathering findings");
         return -1;
     }
     return 0;
 }
 
-int analyze_run(const struct analyze_opts *o, char *const *paths, size_t n,
-                struct analyze_run *run, struct n1_error *err)
+int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths,
+                   size_t n, struct n1_analyze_run *run, struct n1_error *err)
 {
-    struct pipeline_opts popts = o->pipeline;
+    struct n1_pipeline_opts popts = o->pipeline;
     struct n1_detect_opts dopts;
     struct finding_list found;
     struct finding_list report;
@@ -323,7 +331,7 @@ int analyze_run(const struct analyze_opts *o, char *const *paths, size_t n,
     memset(&found, 0, sizeof(found));
     memset(&report, 0, sizeof(report));
     n1_detect_opts_default(&dopts);
-    run->rules = cli_rules_load(o->rule_files, o->n_rule_files, err);
+    run->rules = n1_engine_rules(o->rule_files, o->n_rule_files, err);
     if (run->rules == NULL) {
         goto out;
     }
@@ -333,7 +341,7 @@ int analyze_run(const struct analyze_opts *o, char *const *paths, size_t n,
     run->ro.max_keys = dopts.max_keys;
     run->in = calloc(n + 1, sizeof(*run->in));
     if (run->in == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM inputs");
+        n1_err_oom(err, "listing the inputs");
         goto out;
     }
     run->n_in = n;
@@ -353,7 +361,7 @@ int analyze_run(const struct analyze_opts *o, char *const *paths, size_t n,
         }
         actx = calloc(1, sizeof(*actx));
         if (actx == NULL) {
-            n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM adviser");
+            n1_err_oom(err, "building the adviser");
             goto out;
         }
         run->hook = actx;
@@ -363,7 +371,7 @@ int analyze_run(const struct analyze_opts *o, char *const *paths, size_t n,
         popts.accept = advise_accept;
         popts.hook_ud = actx;
     }
-    run->p = pipeline_new(&popts, err);
+    run->p = n1_pipeline_new(&popts, err);
     if (run->p == NULL) {
         goto out;
     }
@@ -372,16 +380,17 @@ int analyze_run(const struct analyze_opts *o, char *const *paths, size_t n,
             goto out;
         }
     }
-    if (pipeline_finish(run->p, err) != 0) {
+    if (n1_pipeline_finish(run->p, err) != 0) {
         goto out;
     }
     if (found.oom || (actx != NULL && actx->oom)) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "NOMEM keeping findings");
+        n1_err_oom(err, "keeping findings");
         goto out;
     }
-    if (save_findings(pipeline_store(run->p), &found, run->in, n, &run->ro,
+    if (save_findings(n1_pipeline_store(run->p), &found, run->in, n, &run->ro,
                       err) != 0 ||
-        gather(pipeline_store(run->p), &found, run->in, n, &report, err) != 0) {
+        gather(n1_pipeline_store(run->p), &found, run->in, n, &report, err) !=
+            0) {
         goto out;
     }
     run->findings = report.v;
@@ -395,7 +404,8 @@ out:
     return rc;
 }
 
-struct n1_report_input *analyze_report_inputs(const struct analyze_run *run)
+struct n1_report_input *
+n1_analyze_report_inputs(const struct n1_analyze_run *run)
 {
     struct n1_report_input *rep = calloc(run->n_in + 1, sizeof(*rep));
 
@@ -403,7 +413,7 @@ struct n1_report_input *analyze_report_inputs(const struct analyze_run *run)
         return NULL;
     }
     for (size_t i = 0; i < run->n_in; i++) {
-        const struct analyze_input *in = &run->in[i];
+        const struct n1_analyze_input *in = &run->in[i];
 
         rep[i].path = in->path;
         rep[i].status = in->status;
@@ -416,12 +426,12 @@ struct n1_report_input *analyze_report_inputs(const struct analyze_run *run)
     return rep;
 }
 
-void analyze_run_cleanup(struct analyze_run *run)
+void n1_analyze_run_cleanup(struct n1_analyze_run *run)
 {
     if (run == NULL) {
         return;
     }
-    pipeline_free(run->p);
+    n1_pipeline_free(run->p);
     n1_detectors_free(run->det);
     n1_adviser_free(run->adv);
     free(run->hook);

@@ -16,33 +16,34 @@
 #include "base/error.h"
 #include "base/event.h"
 #include "base/finding.h"
-#include "sql/normalize.h"
 #include "engine/pipeline.h"
 #include "report/findings.h"
+#include "sql/normalize.h"
 #include "store/store.h"
 
 /* One piece of advice with the statement it fired on. */
-struct analyze_advice {
+struct n1_analyze_advice {
     const struct n1_advice *a;  /* the advice; borrowed for the call */
     const struct n1_event *ev;  /* the event; borrowed for the call */
     const struct n1_norm *norm; /* its normal form; borrowed */
 };
 
 /* Receives each piece of advice; everything is borrowed for the call. */
-typedef void (*analyze_advice_fn)(void *ud, const struct analyze_advice *x);
+typedef void (*n1_analyze_advice_fn)(void *ud,
+                                     const struct n1_analyze_advice *x);
 
-struct analyze_opts {
-    struct pipeline_opts pipeline; /* store, reader options, progress;
+struct n1_analyze_opts {
+    struct n1_pipeline_opts pipeline; /* store, reader options, progress;
                                       detectors and hooks are set by the
                                       run and must be unset here */
-    const char *const *rule_files; /* --rules files, in order */
-    size_t n_rule_files;           /* entries in rule_files */
-    analyze_advice_fn advice;      /* NULL: the adviser does not run */
-    void *advice_ud;               /* passed to advice */
+    const char *const *rule_files;    /* --rules files, in order */
+    size_t n_rule_files;              /* entries in rule_files */
+    n1_analyze_advice_fn advice;      /* NULL: the adviser does not run */
+    void *advice_ud;                  /* passed to advice */
 };
 
 /* One input of the run and what the store says about it. */
-struct analyze_input {
+struct n1_analyze_input {
     const char *path;            /* as given; borrowed */
     struct n1_file_state state;  /* store record after the run, if any */
     int have_state;              /* 1 when state is set */
@@ -50,15 +51,15 @@ struct analyze_input {
 };
 
 /* What a run leaves for the report. */
-struct analyze_run {
+struct n1_analyze_run {
     struct n1_rules *rules;       /* the rules in force; owned */
     struct n1_report_opts ro;     /* report options from the rules */
     struct n1_finding **findings; /* findings to report, unjudged (as the
                                      detectors graded them); owned */
     size_t n_findings;            /* entries in findings */
-    struct analyze_input *in;     /* one per path given; owned */
+    struct n1_analyze_input *in;  /* one per path given; owned */
     size_t n_in;                  /* entries in in */
-    struct pipeline *p;           /* the finished pipeline; owned */
+    struct n1_pipeline *p;        /* the finished pipeline; owned */
     struct n1_detectors *det;     /* owned */
     struct n1_adviser *adv;       /* owned; NULL without advice */
     void *hook;                   /* the accept hook's state, which the
@@ -70,19 +71,20 @@ struct analyze_run {
  * (zeroed first). Findings of files the store had already read are
  * taken from the store (docs/analyze.md). Returns 0, or -1 with err set;
  * *run is then partly filled and must still be cleaned up. In both cases
- * the caller calls analyze_run_cleanup().
+ * the caller calls n1_analyze_run_cleanup().
  */
-int analyze_run(const struct analyze_opts *o, char *const *paths, size_t n,
-                struct analyze_run *run, struct n1_error *err);
+int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths,
+                   size_t n, struct n1_analyze_run *run, struct n1_error *err);
 
 /*
  * The inputs as the reports list them: an array of run->n_in entries
  * (at least one allocated) whose strings are borrowed from run, freed by
  * the caller with free(); NULL when memory ran out.
  */
-struct n1_report_input *analyze_report_inputs(const struct analyze_run *run);
+struct n1_report_input *
+n1_analyze_report_inputs(const struct n1_analyze_run *run);
 
 /* Frees everything *run owns and zeroes it. NULL allowed. */
-void analyze_run_cleanup(struct analyze_run *run);
+void n1_analyze_run_cleanup(struct n1_analyze_run *run);
 
 #endif /* N1_ANALYZE_RUN_H */

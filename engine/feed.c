@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/engine_int.h"
 #include "engine/feed.h"
 
 /* Batches in flight between the feed thread and the caller's thread. */
@@ -76,72 +77,65 @@ struct batch_event {
     size_t user;
     size_t host;
     size_t db;
-    size_t attr0;              /* its first entry in the batch's attrs */
+    size_t attr0; /* its first entry in the batch's attrs */
 };
 
-struct feed_batch {
-    struct batch_event *evs; /* events in log order */
-    size_t n;                /* events used */
-    size_t cap;              /* events allocated */
-    struct n1_attr *attrs;   /* every event's attributes, in order */
-    size_t *attr_off;        /* arena offsets: name, value per attr */
-    size_t n_attrs;          /* attrs used */
-    size_t attrs_cap;        /* attrs allocated */
-    char *arena;             /* the strings, each NUL-terminated */
-    size_t len;              /* arena bytes used */
-    size_t arena_cap;        /* arena bytes allocated */
-    enum feed_end end;       /* why the batch ended */
-    struct n1_error err;     /* the read error with FEED_END_FAILED */
-    struct n1_strbuf extra;  /* what the source attached */
-    enum batch_state state;  /* see enum batch_state */
+struct n1_feed_batch {
+    struct batch_event *evs;  /* events in log order */
+    size_t n;                 /* events used */
+    size_t cap;               /* events allocated */
+    struct n1_attr *attrs;    /* every event's attributes, in order */
+    size_t *attr_off;         /* arena offsets: name, value per attr */
+    size_t n_attrs;           /* attrs used */
+    size_t attrs_cap;         /* attrs allocated */
+    char *arena;              /* the strings, each NUL-terminated */
+    size_t len;               /* arena bytes used */
+    size_t arena_cap;         /* arena bytes allocated */
+    enum n1_feed_end end;     /* why the batch ended */
+    struct n1_error err;      /* the read error with N1_FEED_END_FAILED */
+    struct n1_strbuf extra;   /* what the source attached */
+    enum batch_state state;   /* see enum batch_state */
     struct batch_norm *norms; /* normal forms of the first n_normed */
-    size_t norms_cap;        /* entries allocated in norms */
-    size_t n_normed;         /* events the feed thread normalised */
-    struct n1_literal *lits; /* their literals, in order */
-    size_t *lit_off;         /* norm arena offset of each literal value */
-    size_t n_lits;           /* lits used */
-    size_t lits_cap;         /* lits allocated */
-    struct n1_tag *tags;     /* their tags, in order */
-    size_t *tag_off;         /* norm arena offsets: key, value per tag */
-    size_t n_tags;           /* tags used */
-    size_t tags_cap;         /* tags allocated */
-    char *narena;            /* texts, literal values and tags */
-    size_t nlen;             /* narena bytes used */
-    size_t ncap;             /* narena bytes allocated */
+    size_t norms_cap;         /* entries allocated in norms */
+    size_t n_normed;          /* events the feed thread normalised */
+    struct n1_literal *lits;  /* their literals, in order */
+    size_t *lit_off;          /* norm arena offset of each literal value */
+    size_t n_lits;            /* lits used */
+    size_t lits_cap;          /* lits allocated */
+    struct n1_tag *tags;      /* their tags, in order */
+    size_t *tag_off;          /* norm arena offsets: key, value per tag */
+    size_t n_tags;            /* tags used */
+    size_t tags_cap;          /* tags allocated */
+    char *narena;             /* texts, literal values and tags */
+    size_t nlen;              /* narena bytes used */
+    size_t ncap;              /* narena bytes allocated */
 };
 
 /* The ring between the two threads; the mutex guards the indexes and
    the flags. */
-struct feed {
-    struct feed_source src;           /* used by the feed thread only */
-    struct n1_normalizer *norm;       /* the feed thread's normaliser */
-    int full;                         /* 1: keep literals and tags too */
-    int filled_last;                  /* the last batch has been filled */
-    int idle;                         /* the source had nothing more when
-                                         the newest batch was handed over */
-    struct feed_batch ring[RING_BATCHES];  /* filled and taken in turn */
-    unsigned head;                    /* next batch to fill */
-    unsigned tail;                    /* next batch to take */
-    unsigned ready;                   /* batches filled, not yet taken */
-    int stop;                         /* the taker gave up */
-    int started;                      /* the thread runs */
+struct n1_feed {
+    struct n1_feed_source src;  /* used by the feed thread only */
+    struct n1_normalizer *norm; /* the feed thread's normaliser */
+    int full;                   /* 1: keep literals and tags too */
+    int filled_last;            /* the last batch has been filled */
+    int idle;                   /* the source had nothing more when
+                                   the newest batch was handed over */
+    struct n1_feed_batch ring[RING_BATCHES]; /* filled and taken in turn */
+    unsigned head;                           /* next batch to fill */
+    unsigned tail;                           /* next batch to take */
+    unsigned ready;                          /* batches filled, not yet taken */
+    int stop;                                /* the taker gave up */
+    int started;                             /* the thread runs */
     pthread_t thread;
     pthread_mutex_t mu;
-    pthread_cond_t can_fill;          /* signalled when a batch is freed */
-    pthread_cond_t can_take;          /* signalled when one is filled */
-    pthread_cond_t helped;            /* signalled when one is normalised */
+    pthread_cond_t can_fill; /* signalled when a batch is freed */
+    pthread_cond_t can_take; /* signalled when one is filled */
+    pthread_cond_t helped;   /* signalled when one is normalised */
 };
-
-/* Events the normaliser should see (detectors want Prepare text too). */
-static int has_sql(const struct n1_event *ev)
-{
-    return ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE ||
-           ev->cmd == N1_CMD_PREPARE;
-}
 
 /* ---- batches ---------------------------------------------------------- */
 
-static void batch_cleanup(struct feed_batch *b)
+static void batch_cleanup(struct n1_feed_batch *b)
 {
     free(b->evs);
     free(b->attrs);
@@ -163,8 +157,8 @@ static void batch_cleanup(struct feed_batch *b)
  * Returns the offset of the copy, or OFF_NOMEM when memory ran out. Both
  * of a batch's arenas grow this way.
  */
-static size_t buf_put(char **buf, size_t *used, size_t *cap,
-                      size_t first_cap, const char *s, size_t len)
+static size_t buf_put(char **buf, size_t *used, size_t *cap, size_t first_cap,
+                      const char *s, size_t len)
 {
     size_t at = *used;
 
@@ -202,19 +196,19 @@ static void buf_shrink(char **buf, size_t *cap)
 
 /* Copies len bytes of s and a NUL into the arena; returns the offset, or
    OFF_NOMEM when memory ran out. */
-static size_t arena_put(struct feed_batch *b, const char *s, size_t len)
+static size_t arena_put(struct n1_feed_batch *b, const char *s, size_t len)
 {
     return buf_put(&b->arena, &b->len, &b->arena_cap, BATCH_BYTES + 4096, s,
                    len);
 }
 
-static size_t arena_str(struct feed_batch *b, const char *s)
+static size_t arena_str(struct n1_feed_batch *b, const char *s)
 {
     return s != NULL ? arena_put(b, s, strlen(s)) : OFF_NULL;
 }
 
 /* Appends a copy of *ev to b. Returns 0, or -1 when memory ran out. */
-static int batch_add(struct feed_batch *b, const struct n1_event *ev,
+static int batch_add(struct n1_feed_batch *b, const struct n1_event *ev,
                      const struct n1_reader_stats *rs, unsigned aux)
 {
     struct batch_event *be;
@@ -260,8 +254,7 @@ static int batch_add(struct feed_batch *b, const struct n1_event *ev,
     be->db = arena_str(b, ev->db);
     be->attr0 = b->n_attrs;
     if (be->sql == OFF_NOMEM || be->command == OFF_NOMEM ||
-        be->user == OFF_NOMEM || be->host == OFF_NOMEM ||
-        be->db == OFF_NOMEM) {
+        be->user == OFF_NOMEM || be->host == OFF_NOMEM || be->db == OFF_NOMEM) {
         return -1;
     }
     for (size_t i = 0; i < ev->n_attrs; i++) {
@@ -281,13 +274,13 @@ static int batch_add(struct feed_batch *b, const struct n1_event *ev,
 }
 
 /* An arena offset as a pointer. */
-static const char *arena_at(const struct feed_batch *b, size_t off)
+static const char *arena_at(const struct n1_feed_batch *b, size_t off)
 {
     return off == OFF_NULL ? NULL : b->arena + off;
 }
 
 /* Points every copied event at the arena, which no longer moves. */
-static void batch_seal(struct feed_batch *b)
+static void batch_seal(struct n1_feed_batch *b)
 {
     for (size_t k = 0; k < b->n_attrs; k++) {
         b->attrs[k].name = arena_at(b, b->attr_off[2 * k]);
@@ -307,7 +300,8 @@ static void batch_seal(struct feed_batch *b)
 
 /* Fills b from the source until it is full or the source stops it;
    sets b->end. */
-static void batch_fill(struct feed_batch *b, const struct feed_source *src)
+static void batch_fill(struct n1_feed_batch *b,
+                       const struct n1_feed_source *src)
 {
     struct n1_reader_stats rs;
     struct n1_event ev;
@@ -322,7 +316,7 @@ static void batch_fill(struct feed_batch *b, const struct feed_source *src)
     b->n = 0;
     b->n_attrs = 0;
     b->len = 0;
-    b->end = FEED_END_FULL;
+    b->end = N1_FEED_END_FULL;
     n1_strbuf_reset(&b->extra);
     n1_err_clear(&b->err);
     while (b->n < BATCH_EVENTS && b->len < BATCH_BYTES) {
@@ -331,22 +325,22 @@ static void batch_fill(struct feed_batch *b, const struct feed_source *src)
         memset(&rs, 0, sizeof(rs));
         aux = 0;
         got = src->next(src->ud, &ev, &rs, &aux, &b->err);
-        if (got == FEED_GOT_EVENT) {
+        if (got == N1_FEED_GOT_EVENT) {
             if (batch_add(b, &ev, &rs, aux) < 0) {
-                b->end = FEED_END_NOMEM;
+                b->end = N1_FEED_END_NOMEM;
                 break;
             }
             continue;
         }
-        b->end = got == FEED_GOT_NONE    ? FEED_END_NONE
-                 : got == FEED_GOT_BREAK ? FEED_END_BREAK
-                 : got == FEED_GOT_END   ? FEED_END_LAST
-                                         : FEED_END_FAILED;
+        b->end = got == N1_FEED_GOT_NONE    ? N1_FEED_END_NONE
+                 : got == N1_FEED_GOT_BREAK ? N1_FEED_END_BREAK
+                 : got == N1_FEED_GOT_END   ? N1_FEED_END_LAST
+                                            : N1_FEED_END_FAILED;
         break;
     }
-    if (src->seal != NULL && b->end != FEED_END_NOMEM &&
+    if (src->seal != NULL && b->end != N1_FEED_END_NOMEM &&
         src->seal(src->ud, b->end, b->n, &b->extra) != 0) {
-        b->end = FEED_END_NOMEM;
+        b->end = N1_FEED_END_NOMEM;
     }
     batch_seal(b);
 }
@@ -382,15 +376,15 @@ static int grow_pair(void **arr, size_t **off, size_t *cap, size_t used,
 
 /* Copies len bytes of s and a NUL into the norm arena; returns the
    offset, or OFF_NOMEM. */
-static size_t narena_put(struct feed_batch *b, const char *s, size_t len)
+static size_t narena_put(struct n1_feed_batch *b, const char *s, size_t len)
 {
     return buf_put(&b->narena, &b->nlen, &b->ncap, BATCH_BYTES, s, len);
 }
 
 /* Keeps a copy of event i's normal form nm (literals and tags only when
    full). Returns 0, or -1 when memory ran out. */
-static int norm_keep(struct feed_batch *b, size_t i, const struct n1_norm *nm,
-                     int full)
+static int norm_keep(struct n1_feed_batch *b, size_t i,
+                     const struct n1_norm *nm, int full)
 {
     struct batch_norm *bn = &b->norms[i];
 
@@ -444,7 +438,7 @@ static int norm_keep(struct feed_batch *b, size_t i, const struct n1_norm *nm,
  * the calling thread normalises the rest itself and meets the same
  * failure there. Sets b->n_normed.
  */
-static void batch_normalise(struct feed_batch *b, struct n1_normalizer *norm,
+static void batch_normalise(struct n1_feed_batch *b, struct n1_normalizer *norm,
                             int full)
 {
     struct n1_norm nm;
@@ -462,7 +456,7 @@ static void batch_normalise(struct feed_batch *b, struct n1_normalizer *norm,
     for (i = 0; i < b->n; i++) {
         const struct n1_event *ev = &b->evs[i].ev;
 
-        if (!has_sql(ev)) {
+        if (!n1_engine_has_sql(ev)) {
             b->norms[i].has = 0;
             continue;
         }
@@ -496,13 +490,13 @@ static void batch_normalise(struct feed_batch *b, struct n1_normalizer *norm,
    are left to the calling thread, which is about to take them: it would
    only wait for the feed thread to finish one. Called with the mutex
    held. */
-static struct feed_batch *batch_to_help(struct feed *f)
+static struct n1_feed_batch *batch_to_help(struct n1_feed *f)
 {
     if (f->norm == NULL) {
         return NULL;
     }
     for (unsigned k = f->ready; k > 2; k--) {
-        struct feed_batch *b = &f->ring[(f->tail + k - 1) % RING_BATCHES];
+        struct n1_feed_batch *b = &f->ring[(f->tail + k - 1) % RING_BATCHES];
 
         if (b->state == BS_READY) {
             return b;
@@ -512,21 +506,21 @@ static struct feed_batch *batch_to_help(struct feed *f)
 }
 
 /* 1 when a batch that ended so ends the input. */
-static int is_last(enum feed_end end)
+static int is_last(enum n1_feed_end end)
 {
-    return end == FEED_END_LAST || end == FEED_END_FAILED ||
-           end == FEED_END_NOMEM;
+    return end == N1_FEED_END_LAST || end == N1_FEED_END_FAILED ||
+           end == N1_FEED_END_NOMEM;
 }
 
 /* ---- the feed thread ------------------------------------------------ */
 
 static void *feed_thread(void *arg)
 {
-    struct feed *f = arg;
+    struct n1_feed *f = arg;
 
     for (;;) {
-        struct feed_batch *b = NULL;
-        struct feed_batch *h = NULL;
+        struct n1_feed_batch *b = NULL;
+        struct n1_feed_batch *h = NULL;
         int none;
 
         pthread_mutex_lock(&f->mu);
@@ -563,7 +557,7 @@ static void *feed_thread(void *arg)
         }
 
         batch_fill(b, &f->src);
-        none = b->end == FEED_END_NONE;
+        none = b->end == N1_FEED_END_NONE;
 
         pthread_mutex_lock(&f->mu);
         if (!none || b->n > 0 || b->extra.len > 0) {
@@ -585,15 +579,15 @@ static void *feed_thread(void *arg)
 
 /* ---- the caller's side ---------------------------------------------- */
 
-struct feed *feed_start(const struct feed_source *src,
-                        struct n1_normalizer *helper, int full,
-                        struct n1_error *err)
+struct n1_feed *n1_feed_start(const struct n1_feed_source *src,
+                              struct n1_normalizer *helper, int full,
+                              struct n1_error *err)
 {
-    struct feed *f = calloc(1, sizeof(*f));
+    struct n1_feed *f = calloc(1, sizeof(*f));
     pthread_condattr_t ca;
 
     if (f == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "out of memory");
+        n1_err_oom(err, "starting the reader thread");
         return NULL;
     }
     f->src = *src;
@@ -613,7 +607,7 @@ struct feed *feed_start(const struct feed_source *src,
     pthread_cond_init(&f->helped, NULL);
     if (pthread_create(&f->thread, NULL, feed_thread, f) != 0) {
         n1_err_set(err, N1_ESYS, NULL, 0, "cannot start the reader thread");
-        feed_free(f);
+        n1_feed_free(f);
         return NULL;
     }
     f->started = 1;
@@ -635,10 +629,10 @@ static struct timespec deadline(int timeout_ms)
     return ts;
 }
 
-struct feed_batch *feed_take(struct feed *f, int timeout_ms, int *idle)
+struct n1_feed_batch *n1_feed_take(struct n1_feed *f, int timeout_ms, int *idle)
 {
     struct timespec until;
-    struct feed_batch *b;
+    struct n1_feed_batch *b;
 
     if (timeout_ms >= 0) {
         until = deadline(timeout_ms);
@@ -673,7 +667,7 @@ struct feed_batch *feed_take(struct feed *f, int timeout_ms, int *idle)
     return b;
 }
 
-void feed_release(struct feed *f)
+void n1_feed_release(struct n1_feed *f)
 {
     pthread_mutex_lock(&f->mu);
     f->ring[f->tail].state = BS_FREE;
@@ -683,7 +677,7 @@ void feed_release(struct feed *f)
     pthread_mutex_unlock(&f->mu);
 }
 
-void feed_free(struct feed *f)
+void n1_feed_free(struct n1_feed *f)
 {
     if (f == NULL) {
         return;
@@ -706,14 +700,15 @@ void feed_free(struct feed *f)
     free(f);
 }
 
-size_t feed_batch_len(const struct feed_batch *b)
+size_t n1_feed_batch_len(const struct n1_feed_batch *b)
 {
     return b->n;
 }
 
-const struct n1_event *feed_batch_event(const struct feed_batch *b, size_t i,
-                                        const struct n1_reader_stats **rs,
-                                        unsigned *aux)
+const struct n1_event *n1_feed_batch_event(const struct n1_feed_batch *b,
+                                           size_t i,
+                                           const struct n1_reader_stats **rs,
+                                           unsigned *aux)
 {
     const struct batch_event *be = &b->evs[i];
 
@@ -726,8 +721,8 @@ const struct n1_event *feed_batch_event(const struct feed_batch *b, size_t i,
     return &be->ev;
 }
 
-int feed_batch_norm(const struct feed_batch *b, size_t i,
-                    const struct n1_norm **nm)
+int n1_feed_batch_norm(const struct n1_feed_batch *b, size_t i,
+                       const struct n1_norm **nm)
 {
     if (i >= b->n_normed) {
         return 0;
@@ -736,16 +731,16 @@ int feed_batch_norm(const struct feed_batch *b, size_t i,
     return 1;
 }
 
-enum feed_end feed_batch_end(const struct feed_batch *b,
-                             struct n1_error *err)
+enum n1_feed_end n1_feed_batch_end(const struct n1_feed_batch *b,
+                                   struct n1_error *err)
 {
-    if (b->end == FEED_END_FAILED && err != NULL) {
+    if (b->end == N1_FEED_END_FAILED && err != NULL) {
         *err = b->err;
     }
     return b->end;
 }
 
-const struct n1_strbuf *feed_batch_extra(const struct feed_batch *b)
+const struct n1_strbuf *n1_feed_batch_extra(const struct n1_feed_batch *b)
 {
     return &b->extra;
 }

@@ -27,35 +27,35 @@
 
 #include "base/error.h"
 #include "base/event.h"
-#include "sql/normalize.h"
-#include "read/reader.h"
 #include "base/strbuf.h"
+#include "read/reader.h"
+#include "sql/normalize.h"
 
 /* What a source's next() returns besides -1 (a read error, in err: the
    input is over). */
-enum feed_got {
-    FEED_GOT_END = 0,   /* the input is over */
-    FEED_GOT_EVENT = 1, /* an event */
-    FEED_GOT_NONE = 2,  /* nothing now; more may come (then wait()) */
-    FEED_GOT_BREAK = 3  /* end the batch here; go on after it */
+enum n1_feed_got {
+    N1_FEED_GOT_END = 0,   /* the input is over */
+    N1_FEED_GOT_EVENT = 1, /* an event */
+    N1_FEED_GOT_NONE = 2,  /* nothing now; more may come (then wait()) */
+    N1_FEED_GOT_BREAK = 3  /* end the batch here; go on after it */
 };
 
 /* Why a batch ended. */
-enum feed_end {
-    FEED_END_FULL = 0, /* it holds as much as a batch does */
-    FEED_END_NONE,     /* the source had nothing more for now */
-    FEED_END_BREAK,    /* the source asked for a break */
-    FEED_END_LAST,     /* the input is over */
-    FEED_END_FAILED,   /* ... because of a read error */
-    FEED_END_NOMEM     /* ... because copying ran out of memory */
+enum n1_feed_end {
+    N1_FEED_END_FULL = 0, /* it holds as much as a batch does */
+    N1_FEED_END_NONE,     /* the source had nothing more for now */
+    N1_FEED_END_BREAK,    /* the source asked for a break */
+    N1_FEED_END_LAST,     /* the input is over */
+    N1_FEED_END_FAILED,   /* ... because of a read error */
+    N1_FEED_END_NOMEM     /* ... because copying ran out of memory */
 };
 
-struct feed_source {
+struct n1_feed_source {
     /*
      * Feed thread: the next event in *ev (strings valid until the next
      * call), the source's counters just after it in *rs, and a value of
      * the source's own in *aux (the file's flavour, say). Returns an enum
-     * feed_got, or -1 with err set.
+     * n1_feed_got, or -1 with err set.
      */
     int (*next)(void *ud, struct n1_event *ev, struct n1_reader_stats *rs,
                 unsigned *aux, struct n1_error *err);
@@ -64,7 +64,7 @@ struct feed_source {
      * for why; what the source appends to extra (empty on entry) goes to
      * the caller with it. Returns 0, or -1 when memory ran out.
      */
-    int (*seal)(void *ud, enum feed_end why, size_t n,
+    int (*seal)(void *ud, enum n1_feed_end why, size_t n,
                 struct n1_strbuf *extra);
     /* Feed thread, may be NULL: next() had nothing; wait a little for
        more (the batch so far is already handed over). */
@@ -72,8 +72,8 @@ struct feed_source {
     void *ud;
 };
 
-struct feed;
-struct feed_batch;
+struct n1_feed;
+struct n1_feed_batch;
 
 /*
  * Starts the feed thread on src. helper (borrowed, used by that thread
@@ -81,51 +81,53 @@ struct feed_batch;
  * With full, the helper keeps literals and tags too, else the text
  * only. Returns the feed, or NULL with err set.
  */
-struct feed *feed_start(const struct feed_source *src,
-                        struct n1_normalizer *helper, int full,
-                        struct n1_error *err);
+struct n1_feed *n1_feed_start(const struct n1_feed_source *src,
+                              struct n1_normalizer *helper, int full,
+                              struct n1_error *err);
 
 /*
  * The next batch, waiting up to timeout_ms for it (< 0: as long as it
  * takes). Returns NULL when none came in time; then *idle (may be NULL)
  * is 1 when the source had nothing more either, or the input is over.
- * The batch is the caller's until feed_release().
+ * The batch is the caller's until n1_feed_release().
  */
-struct feed_batch *feed_take(struct feed *f, int timeout_ms, int *idle);
+struct n1_feed_batch *n1_feed_take(struct n1_feed *f, int timeout_ms,
+                                   int *idle);
 
-/* Hands the batch feed_take() returned back to the feed thread. */
-void feed_release(struct feed *f);
+/* Hands the batch n1_feed_take() returned back to the feed thread. */
+void n1_feed_release(struct n1_feed *f);
 
 /* Stops the feed thread (batches not taken are dropped) and frees the
    feed. NULL allowed. */
-void feed_free(struct feed *f);
+void n1_feed_free(struct n1_feed *f);
 
 /* Events in the batch. */
-size_t feed_batch_len(const struct feed_batch *b);
+size_t n1_feed_batch_len(const struct n1_feed_batch *b);
 
 /*
  * Event i of the batch, with the source's counters just after it in *rs
  * and its aux value in *aux (either may be NULL). Borrowed until
- * feed_release().
+ * n1_feed_release().
  */
-const struct n1_event *feed_batch_event(const struct feed_batch *b, size_t i,
-                                        const struct n1_reader_stats **rs,
-                                        unsigned *aux);
+const struct n1_event *n1_feed_batch_event(const struct n1_feed_batch *b,
+                                           size_t i,
+                                           const struct n1_reader_stats **rs,
+                                           unsigned *aux);
 
 /*
  * Event i's normal form when the feed thread computed it: returns 1 with
  * *nm set (NULL: the event has no SQL), or 0 when the caller normalises
- * it itself. Borrowed until feed_release().
+ * it itself. Borrowed until n1_feed_release().
  */
-int feed_batch_norm(const struct feed_batch *b, size_t i,
-                    const struct n1_norm **nm);
+int n1_feed_batch_norm(const struct n1_feed_batch *b, size_t i,
+                       const struct n1_norm **nm);
 
-/* Why the batch ended; with FEED_END_FAILED, err (may be NULL) gets the
+/* Why the batch ended; with N1_FEED_END_FAILED, err (may be NULL) gets the
    read error. */
-enum feed_end feed_batch_end(const struct feed_batch *b,
-                             struct n1_error *err);
+enum n1_feed_end n1_feed_batch_end(const struct n1_feed_batch *b,
+                                   struct n1_error *err);
 
 /* What the source attached as it closed the batch (often empty). */
-const struct n1_strbuf *feed_batch_extra(const struct feed_batch *b);
+const struct n1_strbuf *n1_feed_batch_extra(const struct n1_feed_batch *b);
 
 #endif /* N1_FEED_H */

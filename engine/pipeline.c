@@ -49,51 +49,53 @@
 
 #include <xxhash.h>
 
-#include "base/timeutil.h"
-#include "stats/aggregate.h"
 #include "analyzer/detector.h"
+#include "base/timeutil.h"
+#include "engine/engine_int.h"
 #include "engine/feed.h"
-#include "sql/normalize.h"
+#include "engine/notice.h"
 #include "engine/pipeline.h"
+#include "sql/normalize.h"
+#include "stats/aggregate.h"
 #include "store/store.h"
 
 /* Events between checks of the aggregate's memory, which walks every
    class. */
 #define MEMORY_EVERY 65536u
 
-struct pipeline {
-    struct pipeline_opts opts;      /* copy; pointers borrowed */
+struct n1_pipeline {
+    struct n1_pipeline_opts opts;   /* copy; pointers borrowed */
     struct n1_store *store;         /* owned */
     struct n1_normalizer *norm;     /* owned */
     struct n1_normalizer *norm2;    /* owned; the reader thread's */
     struct n1_agg *agg;             /* owned; reset after each flush */
     struct n1_agg *kept;            /* owned; the run's classes when they
                                        are kept in memory, else NULL */
-    struct pipeline_stats stats;    /* counters of this run */
-    int progress;                   /* 1: stderr is a terminal */
+    struct n1_pipeline_stats stats; /* counters of this run */
+    int progress;                   /* 1: progress notices */
     int in_memory;                  /* 1: the store is ":memory:" */
     double started;                 /* monotonic seconds at creation */
     double last_progress;           /* when progress was last printed */
     uint64_t bytes_done;            /* bytes of inputs already finished */
 };
 
-void pipeline_opts_default(struct pipeline_opts *o)
+void n1_pipeline_opts_default(struct n1_pipeline_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->db_path = "n1digest.db";
-    o->flush_memory = PIPELINE_FLUSH_MEMORY;
-    o->flush_events = PIPELINE_FLUSH_EVENTS;
+    o->flush_memory = N1_PIPELINE_FLUSH_MEMORY;
+    o->flush_events = N1_PIPELINE_FLUSH_EVENTS;
 }
 
-struct pipeline *pipeline_new(const struct pipeline_opts *opts,
-                              struct n1_error *err)
+struct n1_pipeline *n1_pipeline_new(const struct n1_pipeline_opts *opts,
+                                    struct n1_error *err)
 {
-    struct pipeline *p = NULL;
+    struct n1_pipeline *p = NULL;
     struct n1_store_opts sopts;
 
     p = calloc(1, sizeof(*p));
     if (p == NULL) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "out of memory");
+        n1_err_oom(err, "building the pipeline");
         goto fail;
     }
     p->opts = *opts;
@@ -125,30 +127,14 @@ struct pipeline *pipeline_new(const struct pipeline_opts *opts,
             goto fail;
         }
     }
-    p->progress = opts->progress && isatty(STDERR_FILENO);
+    p->progress = opts->progress;
     p->started = n1_mono_now();
     p->last_progress = p->started;
     return p;
 
 fail:
-    pipeline_free(p);
+    n1_pipeline_free(p);
     return NULL;
-}
-
-/* Events whose statement counts in the statistics: what the server ran. */
-static int is_statement(const struct n1_event *ev, int slow)
-{
-    if (slow) {
-        return 1;
-    }
-    return ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE;
-}
-
-/* Events the normaliser should see (detectors want Prepare text too). */
-static int has_sql(const struct n1_event *ev)
-{
-    return ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE ||
-           ev->cmd == N1_CMD_PREPARE;
 }
 
 /*
@@ -177,9 +163,9 @@ static int hash_prefix(const char *path, uint32_t len, uint64_t *out)
     return 0;
 }
 
-/* Prints progress when stderr is a terminal; bytes: of the current input
-   so far. */
-static void show_progress(struct pipeline *p, const char *name,
+/* Sends a progress notice when asked to, at most every half second
+   until the input is done; bytes: of the current input so far. */
+static void show_progress(struct n1_pipeline *p, const char *name,
                           uint64_t bytes, int done)
 {
     double now = n1_mono_now();
@@ -195,13 +181,13 @@ static void show_progress(struct pipeline *p, const char *name,
         elapsed = 1e-9;
     }
     mb = (double)(p->bytes_done + bytes) / 1e6;
-    fprintf(stderr, "\rn1digest: %s: %.1f MB, %.0f MB/s, %.0f events/s   %s",
-            name, mb, mb / elapsed, (double)p->stats.events / elapsed,
-            done ? "\n" : "");
-    fflush(stderr);
+    n1_notice(p->opts.notice, p->opts.notice_ud,
+              done ? N1_NOTICE_PROGRESS_END : N1_NOTICE_PROGRESS,
+              "%s: %.1f MB, %.0f MB/s, %.0f events/s", name, mb, mb / elapsed,
+              (double)p->stats.events / elapsed);
 }
 
-static int flush(struct pipeline *p, struct n1_file_progress *fp,
+static int flush(struct n1_pipeline *p, struct n1_file_progress *fp,
                  struct n1_error *err)
 {
     int rc;
@@ -221,9 +207,9 @@ static int flush(struct pipeline *p, struct n1_file_progress *fp,
 
 /* 1 when the statistics should go to the store before the input ends:
    see the file comment. since: events since the last flush. */
-static int flush_due(struct pipeline *p, uint64_t since)
+static int flush_due(struct n1_pipeline *p, uint64_t since)
 {
-    const struct pipeline_opts *o = &p->opts;
+    const struct n1_pipeline_opts *o = &p->opts;
 
     if (p->in_memory) {
         return 0;
@@ -250,27 +236,27 @@ static int reader_next(void *ud, struct n1_event *ev,
         return -1;
     }
     if (got == 0) {
-        return FEED_GOT_END;
+        return N1_FEED_GOT_END;
     }
     *rs = *n1_reader_stats(r);
-    return FEED_GOT_EVENT;
+    return N1_FEED_GOT_EVENT;
 }
 
 /* ---- the caller's thread -------------------------------------------- */
 
 /* Normalises, filters, aggregates and detects one event. */
-static int handle_event(struct pipeline *p, const struct feed_batch *b,
+static int handle_event(struct n1_pipeline *p, const struct n1_feed_batch *b,
                         size_t i, int slow, struct n1_error *err)
 {
-    const struct n1_event *ev = feed_batch_event(b, i, NULL, NULL);
+    const struct n1_event *ev = n1_feed_batch_event(b, i, NULL, NULL);
     const struct n1_norm *np = NULL;
     struct n1_norm nm;
     int keep;
 
     p->stats.events++;
-    if (feed_batch_norm(b, i, &np)) {
+    if (n1_feed_batch_norm(b, i, &np)) {
         /* the reader thread's work */
-    } else if (has_sql(ev)) {
+    } else if (n1_engine_has_sql(ev)) {
         if (n1_normalize(p->norm, ev->sql, ev->sql_len, &nm, err) != 0) {
             return -1;
         }
@@ -283,7 +269,7 @@ static int handle_event(struct pipeline *p, const struct feed_batch *b,
         p->stats.filtered++;
         return 0;
     }
-    if (np != NULL && is_statement(ev, slow)) {
+    if (np != NULL && n1_engine_is_statement(ev, slow)) {
         const struct n1_norm *key = np;
 
         if (p->opts.group != NULL) {
@@ -313,39 +299,44 @@ static void progress_from(struct n1_file_progress *fp,
     fp->skipped = base_skipped + rs->skipped_lines + rs->skipped_events;
 }
 
-int pipeline_read(struct pipeline *p, const char *path, struct n1_error *err)
+/*
+ * Reports an input that is not a log (or could not be read on): a
+ * notice with the reader's error, counted in not_logs.
+ */
+static void not_a_log(struct n1_pipeline *p, const struct n1_error *rerr)
 {
-    struct n1_reader *r = NULL;
-    struct feed *f = NULL;
+    char buf[512];
+
+    n1_notice(p->opts.notice, p->opts.notice_ud, N1_NOTICE_ERROR, "%s",
+              n1_err_format(rerr, buf, sizeof(buf)));
+    p->stats.not_logs++;
+}
+
+/* One input being read: its reader and what the store records of it. */
+struct input {
+    const char *path;           /* as given; borrowed */
+    struct n1_reader *r;        /* owned */
+    struct n1_file_progress fp; /* what the next flush records */
+    uint64_t base_events;       /* events of earlier runs on the file */
+    uint64_t base_skipped;      /* and skipped lines and events */
+};
+
+/*
+ * Looks the input up in the store and positions its reader: returns 1 to
+ * read it (from the start, or resumed where the last run stopped), 0
+ * when it was read to its end before (skipped), -1 with err set.
+ */
+static int input_start(struct n1_pipeline *p, struct input *in,
+                       struct n1_error *err)
+{
     struct n1_file_state prev;
-    struct n1_file_progress fp;
-    struct n1_error rerr;
-    const struct n1_file_ident *ident;
+    const struct n1_file_ident *ident = n1_reader_ident(in->r);
     enum n1_file_verdict verdict = N1_FILE_NEW;
-    uint64_t since_flush = 0;
-    uint64_t base_events = 0;
-    uint64_t base_skipped = 0;
-    uint64_t bytes = 0;
-    struct feed_source src;
-    int slow;
     int rc = -1;
     int found;
 
     n1_store_file_state_init(&prev);
-    n1_err_clear(&rerr);
-    p->stats.files++;
-    r = n1_reader_open(path, &p->opts.reader, &rerr);
-    if (r == NULL) {
-        char buf[512];
-
-        fprintf(stderr, "n1digest: %s\n", n1_err_format(&rerr, buf, sizeof(buf)));
-        p->stats.not_logs++;
-        rc = 0;
-        goto out;
-    }
-    slow = n1_flavour_is_slow(n1_reader_flavour(r));
-    ident = n1_reader_ident(r);
-    found = n1_store_file_lookup(p->store, path, ident, &prev, err);
+    found = n1_store_file_lookup(p->store, in->path, ident, &prev, err);
     if (found < 0) {
         goto out;
     }
@@ -354,125 +345,157 @@ int pipeline_read(struct pipeline *p, const char *path, struct n1_error *err)
         const uint64_t *pp = NULL;
 
         if (prev.ident.head_len != ident->head_len && ident->inode != 0 &&
-            hash_prefix(path, prev.ident.head_len, &prefix) == 0) {
+            hash_prefix(in->path, prev.ident.head_len, &prefix) == 0) {
             pp = &prefix;
         }
         verdict = n1_store_file_verdict(&prev, ident, pp);
     }
-    memset(&fp, 0, sizeof(fp));
-    fp.path = path;
-    fp.ident = *ident;
-    fp.flavour = n1_flavour_name(n1_reader_flavour(r));
-    switch (verdict) {
-    case N1_FILE_SAME:
-        fprintf(stderr, "n1digest: %s: already read (%s), skipped\n", path,
-                fp.flavour);
+    memset(&in->fp, 0, sizeof(in->fp));
+    in->fp.path = in->path;
+    in->fp.ident = *ident;
+    in->fp.flavour = n1_flavour_name(n1_reader_flavour(in->r));
+    if (verdict == N1_FILE_SAME) {
+        n1_notice(p->opts.notice, p->opts.notice_ud, N1_NOTICE_INFO,
+                  "%s: already read (%s), skipped", in->path, in->fp.flavour);
         p->stats.files_skipped++;
         rc = 0;
         goto out;
-    case N1_FILE_GROWN:
-        if (n1_reader_seek(r, prev.offset, prev.line, err) != 0) {
+    }
+    if (verdict == N1_FILE_GROWN) {
+        if (n1_reader_seek(in->r, prev.offset, prev.line, err) != 0) {
             goto out;
         }
-        fp.file_id = prev.id;
-        base_events = prev.events;
-        base_skipped = prev.skipped;
-        fprintf(stderr, "n1digest: %s: resuming at byte %llu\n", path,
-                (unsigned long long)prev.offset);
-        break;
-    case N1_FILE_NEW:
-    case N1_FILE_REPLACED:
-        break;
+        in->fp.file_id = prev.id;
+        in->fp.offset = prev.offset;
+        in->fp.line = prev.line;
+        in->base_events = prev.events;
+        in->base_skipped = prev.skipped;
+        n1_notice(p->opts.notice, p->opts.notice_ud, N1_NOTICE_INFO,
+                  "%s: resuming at byte %llu", in->path,
+                  (unsigned long long)prev.offset);
     }
-    fprintf(stderr, "n1digest: %s: %s\n", path, fp.flavour);
-    fp.offset = verdict == N1_FILE_GROWN ? prev.offset : 0;
-    fp.line = verdict == N1_FILE_GROWN ? prev.line : 0;
-
-    memset(&src, 0, sizeof(src));
-    src.next = reader_next;
-    src.ud = r;
-    /* Detectors and hooks may read literals and tags; the aggregate only
-       needs the text. */
-    f = feed_start(&src, p->norm2,
-                   p->opts.detectors != NULL || p->opts.accept != NULL ||
-                       p->opts.group != NULL,
-                   err);
-    if (f == NULL) {
-        goto out;
-    }
-
-    for (;;) {
-        /* Never NULL: the input's last batch ends the loop. */
-        struct feed_batch *b = feed_take(f, -1, NULL);
-        size_t n = feed_batch_len(b);
-        struct n1_error ferr;
-        enum feed_end end;
-
-        for (size_t i = 0; i < n; i++) {
-            const struct n1_reader_stats *rs;
-            const struct n1_event *ev = feed_batch_event(b, i, &rs, NULL);
-
-            if (handle_event(p, b, i, slow, err) != 0) {
-                goto out;
-            }
-            fp.offset = ev->end_offset;
-            bytes = rs->bytes;
-            since_flush++;
-            if (flush_due(p, since_flush)) {
-                progress_from(&fp, rs, base_events, base_skipped);
-                if (flush(p, &fp, err) != 0) {
-                    goto out;
-                }
-                since_flush = 0;
-                show_progress(p, n1_reader_name(r), bytes, 0);
-            } else if ((since_flush & 0xffff) == 0) {
-                show_progress(p, n1_reader_name(r), bytes, 0);
-            }
-        }
-        end = feed_batch_end(b, &ferr);
-        if (end == FEED_END_NOMEM) {
-            n1_err_set(err, N1_ESYS, path, 0, "out of memory reading events");
-            goto out;
-        }
-        if (end == FEED_END_FAILED) {
-            char buf[512];
-
-            /* A read error ends this input, not the run. */
-            fprintf(stderr, "n1digest: %s\n",
-                    n1_err_format(&ferr, buf, sizeof(buf)));
-            p->stats.not_logs++;
-        }
-        feed_release(f);
-        if (end == FEED_END_LAST || end == FEED_END_FAILED) {
-            break;
-        }
-    }
-    feed_free(f);
-    f = NULL;
-    {
-        const struct n1_reader_stats *rs = n1_reader_stats(r);
-
-        fp.complete = 1;
-        fp.offset = rs->bytes;
-        progress_from(&fp, rs, base_events, base_skipped);
-        p->stats.skipped_lines += rs->skipped_lines;
-        p->stats.skipped_events += rs->skipped_events;
-        if (flush(p, &fp, err) != 0) {
-            goto out;
-        }
-        show_progress(p, n1_reader_name(r), rs->bytes, 1);
-        p->bytes_done += rs->bytes;
-    }
-    rc = 0;
-
+    n1_notice(p->opts.notice, p->opts.notice_ud, N1_NOTICE_INFO, "%s: %s",
+              in->path, in->fp.flavour);
+    rc = 1;
 out:
-    feed_free(f);
     n1_store_file_state_cleanup(&prev);
-    n1_reader_close(r);
     return rc;
 }
 
-int pipeline_finish(struct pipeline *p, struct n1_error *err)
+/*
+ * Takes the batches of the input from the feed until its last one:
+ * every event goes through handle_event(), with flushes when due.
+ * Returns 0 (a read error ends the input, reported as not a log), or -1
+ * with err set.
+ */
+static int input_events(struct n1_pipeline *p, struct input *in,
+                        struct n1_feed *f, struct n1_error *err)
+{
+    int slow = n1_flavour_is_slow(n1_reader_flavour(in->r));
+    uint64_t since_flush = 0;
+
+    for (;;) {
+        /* Never NULL: the input's last batch ends the loop. */
+        struct n1_feed_batch *b = n1_feed_take(f, -1, NULL);
+        size_t n = n1_feed_batch_len(b);
+        struct n1_error ferr;
+        enum n1_feed_end end;
+
+        for (size_t i = 0; i < n; i++) {
+            const struct n1_reader_stats *rs;
+            const struct n1_event *ev = n1_feed_batch_event(b, i, &rs, NULL);
+
+            if (handle_event(p, b, i, slow, err) != 0) {
+                return -1;
+            }
+            in->fp.offset = ev->end_offset;
+            since_flush++;
+            if (flush_due(p, since_flush)) {
+                progress_from(&in->fp, rs, in->base_events, in->base_skipped);
+                if (flush(p, &in->fp, err) != 0) {
+                    return -1;
+                }
+                since_flush = 0;
+                show_progress(p, n1_reader_name(in->r), rs->bytes, 0);
+            } else if ((since_flush & 0xffff) == 0) {
+                show_progress(p, n1_reader_name(in->r), rs->bytes, 0);
+            }
+        }
+        end = n1_feed_batch_end(b, &ferr);
+        if (end == N1_FEED_END_NOMEM) {
+            n1_err_oom(err, "reading events");
+            return -1;
+        }
+        if (end == N1_FEED_END_FAILED) {
+            /* A read error ends this input, not the run. */
+            not_a_log(p, &ferr);
+        }
+        n1_feed_release(f);
+        if (end == N1_FEED_END_LAST || end == N1_FEED_END_FAILED) {
+            return 0;
+        }
+    }
+}
+
+int n1_pipeline_read(struct n1_pipeline *p, const char *path,
+                     struct n1_error *err)
+{
+    struct input in;
+    struct n1_feed *f = NULL;
+    struct n1_error rerr;
+    const struct n1_reader_stats *rs;
+    struct n1_feed_source src;
+    int rc = -1;
+    int go;
+
+    memset(&in, 0, sizeof(in));
+    in.path = path;
+    n1_err_clear(&rerr);
+    p->stats.files++;
+    in.r = n1_reader_open(path, &p->opts.reader, &rerr);
+    if (in.r == NULL) {
+        not_a_log(p, &rerr);
+        return 0;
+    }
+    go = input_start(p, &in, err);
+    if (go <= 0) {
+        rc = go;
+        goto out;
+    }
+    memset(&src, 0, sizeof(src));
+    src.next = reader_next;
+    src.ud = in.r;
+    /* Detectors and hooks may read literals and tags; the aggregate only
+       needs the text. */
+    f = n1_feed_start(&src, p->norm2,
+                      p->opts.detectors != NULL || p->opts.accept != NULL ||
+                          p->opts.group != NULL,
+                      err);
+    if (f == NULL || input_events(p, &in, f, err) != 0) {
+        goto out;
+    }
+    n1_feed_free(f);
+    f = NULL;
+    rs = n1_reader_stats(in.r);
+    in.fp.complete = 1;
+    in.fp.offset = rs->bytes;
+    progress_from(&in.fp, rs, in.base_events, in.base_skipped);
+    p->stats.skipped_lines += rs->skipped_lines;
+    p->stats.skipped_events += rs->skipped_events;
+    if (flush(p, &in.fp, err) != 0) {
+        goto out;
+    }
+    show_progress(p, n1_reader_name(in.r), rs->bytes, 1);
+    p->bytes_done += rs->bytes;
+    rc = 0;
+
+out:
+    n1_feed_free(f);
+    n1_reader_close(in.r);
+    return rc;
+}
+
+int n1_pipeline_finish(struct n1_pipeline *p, struct n1_error *err)
 {
     if (p->opts.detectors != NULL &&
         n1_detectors_finish(p->opts.detectors, err) != 0) {
@@ -484,39 +507,22 @@ int pipeline_finish(struct pipeline *p, struct n1_error *err)
     return 0;
 }
 
-const struct n1_agg *pipeline_classes(const struct pipeline *p)
+const struct n1_agg *n1_pipeline_classes(const struct n1_pipeline *p)
 {
     return p->kept;
 }
 
-const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
+const struct n1_pipeline_stats *n1_pipeline_stats(const struct n1_pipeline *p)
 {
     return &p->stats;
 }
 
-struct n1_store *pipeline_store(struct pipeline *p)
+struct n1_store *n1_pipeline_store(struct n1_pipeline *p)
 {
     return p->store;
 }
 
-void pipeline_print_summary(const struct pipeline *p)
-{
-    const struct pipeline_stats *s = &p->stats;
-
-    fprintf(stderr,
-            "n1digest: %llu events read (%llu statements) from %llu of %llu "
-            "inputs; %llu lines and %llu events skipped; %llu inputs "
-            "already read; %llu not readable as logs\n",
-            (unsigned long long)s->events, (unsigned long long)s->statements,
-            (unsigned long long)(s->files - s->files_skipped - s->not_logs),
-            (unsigned long long)s->files,
-            (unsigned long long)s->skipped_lines,
-            (unsigned long long)s->skipped_events,
-            (unsigned long long)s->files_skipped,
-            (unsigned long long)s->not_logs);
-}
-
-int pipeline_exit_status(const struct pipeline *p)
+int n1_pipeline_exit_status(const struct n1_pipeline *p)
 {
     if (p->stats.not_logs > 0) {
         return 3;
@@ -527,7 +533,7 @@ int pipeline_exit_status(const struct pipeline *p)
     return 0;
 }
 
-void pipeline_free(struct pipeline *p)
+void n1_pipeline_free(struct n1_pipeline *p)
 {
     if (p == NULL) {
         return;

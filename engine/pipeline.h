@@ -17,8 +17,9 @@
 #include <stdint.h>
 
 #include "base/error.h"
-#include "sql/normalize.h"
+#include "engine/notice.h"
 #include "read/reader.h"
+#include "sql/normalize.h"
 
 struct n1_agg;
 struct n1_detectors;
@@ -32,8 +33,8 @@ struct n1_store;
  * 1 to keep the event, 0 to drop it. Both arguments are only read during
  * the call.
  */
-typedef int (*pipeline_accept_fn)(void *ud, const struct n1_event *ev,
-                                  const struct n1_norm *norm);
+typedef int (*n1_pipeline_accept_fn)(void *ud, const struct n1_event *ev,
+                                     const struct n1_norm *norm);
 
 /*
  * Chooses the class a kept statement is counted in: returns norm itself
@@ -41,31 +42,32 @@ typedef int (*pipeline_accept_fn)(void *ud, const struct n1_event *ev,
  * another class (the event's db, say), borrowed from ud and valid until
  * the next call; NULL leaves the statement out of the statistics.
  */
-typedef const struct n1_norm *(*pipeline_group_fn)(void *ud,
-                                                   const struct n1_event *ev,
-                                                   const struct n1_norm *norm);
+typedef const struct n1_norm *(*n1_pipeline_group_fn)(
+    void *ud, const struct n1_event *ev, const struct n1_norm *norm);
 
-struct pipeline_opts {
-    const char *db_path;         /* store path; ":memory:" keeps nothing */
-    int reset_store;             /* 1: drop data of another version */
-    int reread;                  /* 1: read files the store has seen */
-    struct n1_reader_opts reader; /* warn callback etc. */
+struct n1_pipeline_opts {
+    const char *db_path;            /* store path; ":memory:" keeps nothing */
+    int reset_store;                /* 1: drop data of another version */
+    int reread;                     /* 1: read files the store has seen */
+    struct n1_reader_opts reader;   /* warn callback etc. */
     struct n1_detectors *detectors; /* borrowed; NULL: no detection */
-    uint64_t flush_events;       /* flush a store on disk every so many
-                                    events; 0: no limit */
-    size_t flush_memory;         /* ... and when the aggregate holds this
-                                    many bytes; 0: no limit */
-    int progress;                /* 1: progress on stderr if a terminal */
-    pipeline_accept_fn accept;   /* NULL: keep every event */
-    pipeline_group_fn group;     /* NULL: count under the fingerprint */
-    void *hook_ud;               /* passed to accept and group */
-    int keep_classes;            /* 1: with a ":memory:" store, keep the
-                                    classes in memory for the report
-                                    (pipeline_classes()) instead of
-                                    copying them into the store */
+    uint64_t flush_events;          /* flush a store on disk every so many
+                                       events; 0: no limit */
+    size_t flush_memory;            /* ... and when the aggregate holds this
+                                       many bytes; 0: no limit */
+    int progress;                   /* 1: progress notices */
+    n1_notice_fn notice;            /* NULL: no notices */
+    void *notice_ud;                /* passed to notice */
+    n1_pipeline_accept_fn accept;   /* NULL: keep every event */
+    n1_pipeline_group_fn group;     /* NULL: count under the fingerprint */
+    void *hook_ud;                  /* passed to accept and group */
+    int keep_classes;               /* 1: with a ":memory:" store, keep the
+                                       classes in memory for the report
+                                       (n1_pipeline_classes()) instead of
+                                       copying them into the store */
 };
 
-struct pipeline_stats {
+struct n1_pipeline_stats {
     uint64_t files;          /* inputs given */
     uint64_t files_skipped;  /* inputs already read before */
     uint64_t not_logs;       /* inputs that were not logs / unreadable */
@@ -76,65 +78,65 @@ struct pipeline_stats {
     uint64_t filtered;       /* events the accept hook dropped */
 };
 
-struct pipeline;
+struct n1_pipeline;
 
 /* Default memory budget of the aggregate between flushes. */
-#define PIPELINE_FLUSH_MEMORY ((size_t)32 << 20)
+#define N1_PIPELINE_FLUSH_MEMORY ((size_t)32 << 20)
 
 /* Default events between flushes to a store on disk: a checkpoint for
    interrupted runs, rare enough that merging every class stays cheap. */
-#define PIPELINE_FLUSH_EVENTS 2000000u
+#define N1_PIPELINE_FLUSH_EVENTS 2000000u
 
 /*
  * Fills *o with defaults: store ./n1digest.db, flushed at the end of each
- * input and, on disk, every PIPELINE_FLUSH_EVENTS events or when the
- * aggregate passes PIPELINE_FLUSH_MEMORY. A ":memory:" store is flushed
+ * input and, on disk, every N1_PIPELINE_FLUSH_EVENTS events or when the
+ * aggregate passes N1_PIPELINE_FLUSH_MEMORY. A ":memory:" store is flushed
  * at the end of each input only.
  */
-void pipeline_opts_default(struct pipeline_opts *o);
+void n1_pipeline_opts_default(struct n1_pipeline_opts *o);
 
 /*
  * Opens the store and builds the normaliser. Returns a pipeline the
- * caller frees with pipeline_free(), or NULL with err set.
+ * caller frees with n1_pipeline_free(), or NULL with err set.
  */
-struct pipeline *pipeline_new(const struct pipeline_opts *opts,
-                              struct n1_error *err);
+struct n1_pipeline *n1_pipeline_new(const struct n1_pipeline_opts *opts,
+                                    struct n1_error *err);
 
 /*
  * Reads one input to its end. An input that cannot be opened or is not a
- * log is reported on stderr, counted in not_logs, and is not an error
- * here. Returns 0, or -1 with err set on a store or memory failure.
+ * log is reported through the notice callback (N1_NOTICE_ERROR), counted
+ * in not_logs, and is not an error here. What it does (skipped, resumed,
+ * the flavour) goes to the notice callback too (N1_NOTICE_INFO). Returns 0, or
+ * -1 with err set on a store or memory failure.
  */
-int pipeline_read(struct pipeline *p, const char *path, struct n1_error *err);
+int n1_pipeline_read(struct n1_pipeline *p, const char *path,
+                     struct n1_error *err);
 
 /*
  * Ends the run: lets the detectors finish and flushes the last
  * statistics. Returns 0 or -1 with err set.
  */
-int pipeline_finish(struct pipeline *p, struct n1_error *err);
+int n1_pipeline_finish(struct n1_pipeline *p, struct n1_error *err);
 
 /*
  * The classes of the run when it keeps them (keep_classes with a
- * ":memory:" store), else NULL: after pipeline_finish(), every class the
+ * ":memory:" store), else NULL: after n1_pipeline_finish(), every class the
  * store would hold, with the same numbers (see n1_agg_absorb()). Borrowed,
- * valid until pipeline_free().
+ * valid until n1_pipeline_free().
  */
-const struct n1_agg *pipeline_classes(const struct pipeline *p);
+const struct n1_agg *n1_pipeline_classes(const struct n1_pipeline *p);
 
 /* Counters so far; borrowed. */
-const struct pipeline_stats *pipeline_stats(const struct pipeline *p);
+const struct n1_pipeline_stats *n1_pipeline_stats(const struct n1_pipeline *p);
 
 /* The store, for reports after the run; borrowed. */
-struct n1_store *pipeline_store(struct pipeline *p);
-
-/* Prints the one-line run summary on stderr. */
-void pipeline_print_summary(const struct pipeline *p);
+struct n1_store *n1_pipeline_store(struct n1_pipeline *p);
 
 /* Exit status for what the run saw: 3 when an input was not a log, 4
    when something was skipped, else 0. */
-int pipeline_exit_status(const struct pipeline *p);
+int n1_pipeline_exit_status(const struct n1_pipeline *p);
 
 /* Frees the pipeline, closing the store. NULL allowed. */
-void pipeline_free(struct pipeline *p);
+void n1_pipeline_free(struct n1_pipeline *p);
 
 #endif /* N1_PIPELINE_H */

@@ -15,11 +15,21 @@
 
 #include "engine/tail_int.h"
 
+int n1_tail_fault(struct n1_tail *t, enum n1_tail_point at,
+                  struct n1_error *err)
+{
+    if (t->opts.fault == NULL || t->opts.fault(t->opts.ud, at) == 0) {
+        return 0;
+    }
+    n1_err_set(err, N1_ESYS, t->path, 0, "stopped by the fault hook");
+    return -1;
+}
+
 /* ---- findings ---------------------------------------------------- */
 
-void tail_collect(void *ud, const struct n1_finding *f)
+void n1_tail_collect(void *ud, const struct n1_finding *f)
 {
-    struct tail *t = ud;
+    struct n1_tail *t = ud;
     struct n1_finding *copy = n1_finding_dup(f);
 
     if (copy == NULL) {
@@ -65,8 +75,7 @@ static void print_text(FILE *out, const struct n1_finding *f)
     print_ts(out, f->first_seen_us);
     fprintf(out, " %s %s %s x%llu keys=%llu", n1_severity_name(f->severity),
             n1_finding_kind_name(f->kind), f->statement,
-            (unsigned long long)f->count,
-            (unsigned long long)f->distinct_keys);
+            (unsigned long long)f->count, (unsigned long long)f->distinct_keys);
     fputs(" table=", out);
     put_clean(out, f->table[0] != '\0' ? f->table : "-");
     if (f->kind == N1_FIND_FANOUT) {
@@ -109,51 +118,51 @@ static char *render_text(const struct n1_finding *f)
     return buf;
 }
 
-/* Writes one stored line of a finding to stdout. */
+/* Writes one stored line of a finding to the output. */
 static int emit_line(void *ud, const char *line, struct n1_error *err)
 {
-    struct tail *t = ud;
+    struct n1_tail *t = ud;
 
     (void)err;
-    fputs(line, stdout);
-    fputc('\n', stdout);
-    t->findings++;
+    fputs(line, t->out);
+    fputc('\n', t->out);
+    t->stats.findings++;
     return 0;
 }
 
 /*
- * Flushes stdout and marks the findings printed so far as printed. The
- * stream is at-least-once: a kill before the mark prints them again on
- * restart (consumers drop repeats by finding id, docs/tail.md).
+ * Flushes the output and marks the findings printed so far as printed.
+ * The stream is at-least-once: a kill before the mark prints them again
+ * on restart (consumers drop repeats by finding id, docs/tail.md).
  */
-static int flush_and_mark(struct tail *t, struct n1_error *err)
+static int flush_and_mark(struct n1_tail *t, struct n1_error *err)
 {
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM writing findings to "
-                                          "stdout: %s",
+    if (fflush(t->out) != 0 || ferror(t->out)) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "writing findings to stdout: %s",
                    strerror(errno));
         return -1;
     }
-    if (t->test_kill == KILL_AFTER_PRINT) {
-        raise(SIGKILL);
+    if (n1_tail_fault(t, N1_TAIL_AFTER_PRINT, err) != 0) {
+        return -1;
     }
     return n1_store_tail_mark_emitted(t->store, t->path, err);
 }
 
 /* Prints the findings a previous run stored but did not mark printed. */
-int tail_print_unemitted(struct tail *t, struct n1_error *err)
+int n1_tail_print_unemitted(struct n1_tail *t, struct n1_error *err)
 {
-    uint64_t before = t->findings;
+    uint64_t before = t->stats.findings;
 
     if (n1_store_tail_unemitted(t->store, t->path, emit_line, t, err) != 0) {
         return -1;
     }
-    if (t->findings == before) {
+    if (t->stats.findings == before) {
         return 0;
     }
-    fprintf(stderr, "n1digest: NOTE %s: %llu findings stored before the last "
-                    "stop were not marked printed; printed them first\n",
-            t->path, (unsigned long long)(t->findings - before));
+    n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_NOTE,
+              "%s: %llu findings stored before the last stop were not "
+              "marked printed; printed them first",
+              t->path, (unsigned long long)(t->stats.findings - before));
     return flush_and_mark(t, err);
 }
 
@@ -210,7 +219,7 @@ static void lows_reduce(struct conn_lows *l)
 }
 
 /* The recorded offset of conn, or UINT64_MAX when it had no state. */
-uint64_t tail_lows_find(const struct conn_lows *l, uint64_t conn)
+uint64_t n1_tail_lows_find(const struct conn_lows *l, uint64_t conn)
 {
     size_t lo = 0;
     size_t hi = l->n;
@@ -233,7 +242,7 @@ uint64_t tail_lows_find(const struct conn_lows *l, uint64_t conn)
 /* ---- checkpoints ---------------------------------------------------- */
 
 /* Drops the snapshots waiting for a commit. */
-void tail_cps_clear(struct tail *t)
+void n1_tail_cps_clear(struct n1_tail *t)
 {
     for (size_t i = 0; i < t->n_cps; i++) {
         free(t->cps[i].ctx);
@@ -247,8 +256,8 @@ void tail_cps_clear(struct tail *t)
  * cur, for the next commit. Past CHECKPOINT_MEMORY the oldest go first.
  * Returns 0, or -1 when memory ran out.
  */
-int tail_cps_push(struct tail *t, uint64_t offset, unsigned long line,
-                  const char *ctx, size_t len)
+int n1_tail_cps_push(struct n1_tail *t, uint64_t offset, unsigned long line,
+                     const char *ctx, size_t len)
 {
     struct n1_tail_checkpoint *cp;
 
@@ -289,7 +298,7 @@ int tail_cps_push(struct tail *t, uint64_t offset, unsigned long line,
 /* ---- commit --------------------------------------------------------- */
 
 /* The generation holding stream offset v (cur when unknown). */
-static const struct gen *gen_of(const struct tail *t, uint64_t v)
+static const struct gen *gen_of(const struct n1_tail *t, uint64_t v)
 {
     if (v >= t->cur.base) {
         return &t->cur;
@@ -302,7 +311,6 @@ static const struct gen *gen_of(const struct tail *t, uint64_t v)
     return t->n_old > 0 ? &t->old[0] : &t->cur;
 }
 
-
 static void job_cleanup(struct commit_job *job)
 {
     for (size_t i = 0; i < job->n_pend; i++) {
@@ -311,9 +319,9 @@ static void job_cleanup(struct commit_job *job)
     free(job->pend);
     free(job->ts.conns);
     for (size_t i = 0; i < job->ts.n_cps; i++) {
-        free(((struct n1_tail_checkpoint *)job->ts.cps)[i].ctx);
+        free(job->cps[i].ctx);
     }
-    free((void *)job->ts.cps);
+    free(job->cps);
     memset(job, 0, sizeof(*job));
 }
 
@@ -324,7 +332,7 @@ static void job_cleanup(struct commit_job *job)
  * final progress of the generation just left. Returns 0, or -1 with err
  * set.
  */
-static int commit_take(struct tail *t, struct n1_file_progress *extra,
+static int commit_take(struct n1_tail *t, struct n1_file_progress *extra,
                        struct commit_job *job, struct n1_error *err)
 {
     struct n1_detect_stats ds;
@@ -333,8 +341,7 @@ static int commit_take(struct tail *t, struct n1_file_progress *extra,
 
     memset(job, 0, sizeof(*job));
     if (t->pend_oom) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory keeping "
-                                          "findings");
+        n1_err_oom(err, "keeping findings");
         return -1;
     }
     /* Where the detectors' open state begins. */
@@ -342,7 +349,7 @@ static int commit_take(struct tail *t, struct n1_file_progress *extra,
     t->lows.oom = 0;
     n1_detectors_low_water(t->det, lows_push, &t->lows);
     if (t->lows.oom) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory");
+        n1_err_oom(err, "recording where loops start");
         return -1;
     }
     lows_reduce(&t->lows);
@@ -373,18 +380,19 @@ static int commit_take(struct tail *t, struct n1_file_progress *extra,
        a restart after a kill here start afresh and count the generation
        again. Keep the stored state (which names the generation before,
        read to its end) and write the new one in a second commit, once
-       the id is known (tail_commit()). */
+       the id is known (n1_tail_commit()). */
     job->write_ts = !(t->have_gen && t->cur.file_id == 0);
     /* The reader snapshots the feed attached since the last commit, so
        that a restart parses from the newest one before its replay point
-       instead of byte 0. They are of cur: when tail_begin_generation()
+       instead of byte 0. They are of cur: when n1_tail_begin_generation()
        commits the generation it leaves, cur is still that one. */
     if (job->write_ts && !t->in_rotated && t->cur.file_id != 0) {
         for (size_t i = 0; i < t->n_cps; i++) {
             t->cps[i].file_id = t->cur.file_id;
             t->cps[i].base = t->cur.base;
         }
-        job->ts.cps = t->cps;
+        job->cps = t->cps;
+        job->ts.cps = job->cps;
         job->ts.n_cps = t->n_cps;
         t->cps = NULL;
         t->n_cps = 0;
@@ -402,12 +410,12 @@ static int commit_take(struct tail *t, struct n1_file_progress *extra,
 
     n1_detectors_stats(t->det, &ds);
     if (ds.conn_evictions + ds.loop_evictions > t->evictions) {
-        fprintf(stderr,
-                "n1digest: LIMIT detectors dropped state: %llu connections "
-                "and %llu loops evicted so far (max_connections, "
-                "max_loops_per_conn)\n",
-                (unsigned long long)ds.conn_evictions,
-                (unsigned long long)ds.loop_evictions);
+        n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_LIMIT,
+                  "detectors dropped state: %llu connections "
+                  "and %llu loops evicted so far (max_connections, "
+                  "max_loops_per_conn)",
+                  (unsigned long long)ds.conn_evictions,
+                  (unsigned long long)ds.loop_evictions);
         t->evictions = ds.conn_evictions + ds.loop_evictions;
     }
     t->since_commit = 0;
@@ -419,76 +427,86 @@ static int commit_take(struct tail *t, struct n1_file_progress *extra,
 /*
  * Writes a commit taken by commit_take() in one transaction, then prints
  * its findings. Runs on the main thread or the writer thread, never both
- * at once; it touches only the job, the store and stdout. Returns 0, or
+ * at once; it touches only the job, the store and the output. Returns 0, or
  * -1 with err set.
  */
-static int commit_write(struct tail *t, struct commit_job *job,
+/* The strings a store row points to, owned by commit_write(). */
+struct row_text {
+    char *json; /* the finding as JSON */
+    char *text; /* its text line, or NULL in JSON mode */
+};
+
+/*
+ * Fills row r (its strings in *own) for finding f. Returns 1 for a row
+ * to store, 0 for a finding the store already holds (reported before a
+ * restart; the replay found it again; *own is then freed), or -1 with
+ * err set.
+ */
+static int row_fill(struct n1_tail *t, const struct n1_finding *f,
+                    struct n1_store_finding *r, struct row_text *own,
+                    struct n1_error *err)
+{
+    int seen;
+
+    own->json = n1_finding_to_json(f, &t->ro, err);
+    if (own->json == NULL) {
+        return -1;
+    }
+    if (!t->opts.json) {
+        own->text = render_text(f);
+        if (own->text == NULL) {
+            n1_err_oom(err, "rendering a finding");
+            seen = -1;
+            goto drop;
+        }
+    }
+    n1_engine_finding_row(r, f, own->json);
+    r->out = own->text != NULL ? own->text : own->json;
+    seen = n1_store_finding_seen(t->store, r, err);
+    if (seen == 0) {
+        return 1;
+    }
+drop:
+    free(own->json);
+    free(own->text);
+    memset(own, 0, sizeof(*own));
+    return seen < 0 ? -1 : 0;
+}
+
+static int commit_write(struct n1_tail *t, struct commit_job *job,
                         struct n1_error *err)
 {
     struct n1_store_finding *rows = NULL;
+    struct row_text *own = NULL;
     double began = n1_mono_now();
     size_t n_rows = 0;
     int rc = -1;
 
     if (job->n_pend > 0) {
         rows = calloc(job->n_pend, sizeof(*rows));
-        if (rows == NULL) {
-            n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory");
+        own = calloc(job->n_pend, sizeof(*own));
+        if (rows == NULL || own == NULL) {
+            n1_err_oom(err, "keeping findings");
             goto out;
         }
     }
     for (size_t i = 0; i < job->n_pend; i++) {
-        const struct n1_finding *f = job->pend[i];
-        struct n1_store_finding *r = &rows[n_rows];
-        char *json = n1_finding_to_json(f, &t->ro, err);
-        int seen;
+        int got = row_fill(t, job->pend[i], &rows[n_rows], &own[n_rows], err);
 
-        if (json == NULL) {
+        if (got < 0) {
             goto out;
         }
-        r->id = f->id;
-        r->kind = n1_finding_kind_name(f->kind);
-        r->fingerprint = f->fingerprint;
-        r->file = f->file != NULL ? f->file : "";
-        r->line = f->line;
-        r->first_seen_us = f->first_seen_us;
-        r->last_seen_us = f->last_seen_us;
-        r->count = f->count;
-        r->json = json;
-        r->json_len = strlen(json);
-        r->out = json;
-        if (t->fmt == FORMAT_TEXT) {
-            r->out = render_text(f);
-            if (r->out == NULL) {
-                free(json);
-                n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM out of memory");
-                goto out;
-            }
-        }
-        seen = n1_store_finding_seen(t->store, r, err);
-        if (seen < 0 || seen) {
-            /* seen: reported before the restart; the replay found it
-               again. */
-            if (r->out != json) {
-                free((char *)r->out);
-            }
-            free(json);
-            if (seen < 0) {
-                goto out;
-            }
-            continue;
-        }
-        n_rows++;
+        n_rows += (size_t)got;
     }
-    if (n1_store_tail_commit(t->store, job->agg, job->files, job->n_files,
-                             rows, n_rows, t->path,
-                             job->write_ts ? &job->ts : NULL, err) != 0) {
+    if (n1_store_tail_commit(t->store, job->agg, job->files, job->n_files, rows,
+                             n_rows, t->path, job->write_ts ? &job->ts : NULL,
+                             err) != 0) {
         goto out;
     }
     /* Stored as not printed: print, flush, then mark them printed. A kill
        before the mark prints them again on restart; never lost. */
-    if (n_rows > 0 && t->test_kill == KILL_AFTER_COMMIT) {
-        raise(SIGKILL);
+    if (n_rows > 0 && n1_tail_fault(t, N1_TAIL_AFTER_COMMIT, err) != 0) {
+        goto out;
     }
     for (size_t i = 0; i < n_rows; i++) {
         emit_line(t, rows[i].out, err);
@@ -499,12 +517,11 @@ static int commit_write(struct tail *t, struct commit_job *job,
     rc = 0;
 
 out:
-    for (size_t i = 0; rows != NULL && i < n_rows; i++) {
-        if (rows[i].out != rows[i].json) {
-            free((char *)rows[i].out);
-        }
-        free((char *)rows[i].json);
+    for (size_t i = 0; own != NULL && i < n_rows; i++) {
+        free(own[i].json);
+        free(own[i].text);
     }
+    free(own);
     free(rows);
     job->cost = n1_mono_now() - began;
     return rc;
@@ -512,7 +529,7 @@ out:
 
 /* Takes back what a written job lends: the table, emptied, as the
    spare. */
-static void job_done(struct tail *t, struct commit_job *job)
+static void job_done(struct n1_tail *t, struct commit_job *job)
 {
     n1_agg_reset(job->agg);
     t->agg_spare = job->agg;
@@ -523,7 +540,7 @@ static void job_done(struct tail *t, struct commit_job *job)
 
 /* ---- the writer thread ---------------------------------------------- */
 
-void tail_block_signals(sigset_t *old)
+void n1_tail_block_signals(sigset_t *old)
 {
     sigset_t block;
 
@@ -533,7 +550,6 @@ void tail_block_signals(sigset_t *old)
     sigaddset(&block, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &block, old);
 }
-
 
 static void *writer_thread(void *arg)
 {
@@ -564,7 +580,7 @@ static void *writer_thread(void *arg)
  * Waits until the writer thread has no job, and takes back the last one.
  * Returns 0, or -1 with err set when writing it failed.
  */
-static int writer_wait(struct tail *t, struct n1_error *err)
+static int writer_wait(struct n1_tail *t, struct n1_error *err)
 {
     struct writer *w = t->writer;
     int rc = 0;
@@ -588,7 +604,7 @@ static int writer_wait(struct tail *t, struct n1_error *err)
 }
 
 /* 1 when the writer thread is writing a job. */
-static int writer_busy(struct tail *t)
+static int writer_busy(struct n1_tail *t)
 {
     int busy;
 
@@ -598,9 +614,14 @@ static int writer_busy(struct tail *t)
     return busy;
 }
 
+int n1_tail_writer_busy(struct n1_tail *t)
+{
+    return t->writer != NULL && writer_busy(t);
+}
+
 /* Takes back the writer thread's last job if it is done with it, so that
    a failed write ends the run even when nothing new comes to commit. */
-int tail_writer_poll(struct tail *t, struct n1_error *err)
+int n1_tail_writer_poll(struct n1_tail *t, struct n1_error *err)
 {
     if (t->writer == NULL || writer_busy(t)) {
         return 0;
@@ -609,8 +630,8 @@ int tail_writer_poll(struct tail *t, struct n1_error *err)
 }
 
 /* Starts the writer thread, signals blocked as on the feed thread. */
-int tail_writer_start(struct tail *t, struct writer *w,
-                      struct n1_error *err)
+int n1_tail_writer_start(struct n1_tail *t, struct writer *w,
+                         struct n1_error *err)
 {
     sigset_t old;
     int rc;
@@ -619,12 +640,11 @@ int tail_writer_start(struct tail *t, struct writer *w,
     w->t = t;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
-    tail_block_signals(&old);
+    n1_tail_block_signals(&old);
     rc = pthread_create(&w->thread, NULL, writer_thread, w);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "SYSTEM cannot start the writer "
-                                          "thread");
+        n1_err_set(err, N1_ESYS, NULL, 0, "cannot start the writer thread");
         return -1;
     }
     w->started = 1;
@@ -633,7 +653,7 @@ int tail_writer_start(struct tail *t, struct writer *w,
 }
 
 /* Stops the writer thread once its job is written. */
-void tail_writer_stop(struct tail *t, struct writer *w)
+void n1_tail_writer_stop(struct n1_tail *t, struct writer *w)
 {
     if (!w->started) {
         return;
@@ -661,8 +681,8 @@ void tail_writer_stop(struct tail *t, struct writer *w)
  * prints the findings. extra (may be NULL) is the final progress of the
  * generation just left.
  */
-int tail_commit(struct tail *t, struct n1_file_progress *extra,
-                struct n1_error *err)
+int n1_tail_commit(struct n1_tail *t, struct n1_file_progress *extra,
+                   struct n1_error *err)
 {
     struct commit_job job;
     int new_record;
@@ -679,7 +699,7 @@ int tail_commit(struct tail *t, struct n1_file_progress *extra,
     }
     job_done(t, &job);
     if (rc == 0 && new_record && t->cur.file_id != 0) {
-        rc = tail_commit(t, NULL, err);
+        rc = n1_tail_commit(t, NULL, err);
     }
     return rc;
 }
@@ -690,12 +710,12 @@ int tail_commit(struct tail *t, struct n1_file_progress *extra,
  * still at the last one, it waits only if force (a bound on memory was
  * reached); else the commit comes later. Returns 0, or -1 with err set.
  */
-int tail_commit_later(struct tail *t, int force, struct n1_error *err)
+int n1_tail_commit_later(struct n1_tail *t, int force, struct n1_error *err)
 {
     struct writer *w = t->writer;
 
     if (w == NULL || !t->have_gen || t->cur.file_id == 0) {
-        return tail_commit(t, NULL, err);
+        return n1_tail_commit(t, NULL, err);
     }
     if (!force && writer_busy(t)) {
         return 0;

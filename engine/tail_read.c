@@ -10,17 +10,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli/cli.h"
-#include "read/reader_ctx.h"
+#include "engine/engine_int.h"
 #include "engine/tail_int.h"
+#include "read/reader_ctx.h"
 
 /* ---- events ------------------------------------------------------- */
-
-static int has_sql(const struct n1_event *ev)
-{
-    return ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE ||
-           ev->cmd == N1_CMD_PREPARE;
-}
 
 /*
  * One event of the generation at base: counted when past the commit
@@ -28,11 +22,10 @@ static int has_sql(const struct n1_event *ev)
  * recorded low-water mark. pre (may be NULL) is its normal form when the
  * feed thread computed it. fp (may be NULL) gets the progress.
  */
-int tail_handle_event(struct tail *t, const struct n1_event *ev,
-                      const struct n1_norm *const *pre, uint64_t base,
-                      int slow, struct n1_file_progress *fp,
-                      const struct n1_reader_stats *rs,
-                      struct n1_error *err)
+int n1_tail_handle_event(struct n1_tail *t, const struct n1_event *ev,
+                         const struct n1_norm *const *pre, uint64_t base,
+                         int slow, struct n1_file_progress *fp,
+                         const struct n1_reader_stats *rs, struct n1_error *err)
 {
     struct n1_event fed = *ev;
     struct n1_norm nm;
@@ -42,20 +35,19 @@ int tail_handle_event(struct tail *t, const struct n1_event *ev,
 
     if (pre != NULL) {
         np = *pre;
-    } else if (has_sql(ev)) {
+    } else if (n1_engine_has_sql(ev)) {
         if (n1_normalize(t->nz, ev->sql, ev->sql_len, &nm, err) != 0) {
             return -1;
         }
         np = &nm;
     }
-    if (!replay && np != NULL &&
-        (slow || ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE)) {
+    if (!replay && np != NULL && n1_engine_is_statement(ev, slow)) {
         if (n1_agg_add(t->agg, ev, np, err) != 0) {
             return -1;
         }
-        t->statements++;
+        t->stats.statements++;
     }
-    if (!replay || tail_lows_find(&t->replay, ev->conn_id) <= v) {
+    if (!replay || n1_tail_lows_find(&t->replay, ev->conn_id) <= v) {
         /* Every generation is the followed path, also when a rotated one
            is read again under its new name: the findings of a replay
            must name the file as the run before did, or the lookup of
@@ -80,9 +72,9 @@ int tail_handle_event(struct tail *t, const struct n1_event *ev,
     if (fp != NULL && !replay) {
         fp->offset = ev->end_offset;
         if (rs != NULL) {
-            fp->line = rs->bytes > ev->end_offset ? (unsigned long)rs->lines
-                                                  : (unsigned long)rs->lines +
-                                                        1;
+            fp->line = rs->bytes > ev->end_offset
+                           ? (unsigned long)rs->lines
+                           : (unsigned long)rs->lines + 1;
             fp->events = rs->events;
             fp->skipped = rs->skipped_lines + rs->skipped_events;
         }
@@ -94,10 +86,10 @@ int tail_handle_event(struct tail *t, const struct n1_event *ev,
 
 /*
  * Reads a rotated generation (found by inode) from its start: events
- * before skip_below are dropped, the rest go through tail_handle_event().
+ * before skip_below are dropped, the rest go through n1_tail_handle_event().
  * Records it as read to the end. Returns 0 or -1 with err set.
  */
-static int read_rotated(struct tail *t, const char *file,
+static int read_rotated(struct n1_tail *t, const char *file,
                         const struct n1_file_state *rec, uint64_t base,
                         uint64_t skip_below, struct n1_error *err)
 {
@@ -113,29 +105,31 @@ static int read_rotated(struct tail *t, const char *file,
 
     memset(&cp, 0, sizeof(cp));
     memset(&ro, 0, sizeof(ro));
-    ro.warn = cli_warn;
+    ro.warn = t->opts.reader.warn;
+    ro.warn_ud = t->opts.reader.warn_ud;
     r = n1_reader_open(file, &ro, err);
     if (r == NULL) {
         return -1;
     }
     t->in_rotated = 1;
-    got = n1_store_tail_checkpoint(t->store, t->path, rec->id, skip_below,
-                                   &cp, err);
+    got = n1_store_tail_checkpoint(t->store, t->path, rec->id, skip_below, &cp,
+                                   err);
     if (got < 0) {
         goto out;
     }
     if (got == 1 && cp.offset > 0) {
-        if (n1_reader_resume(r, cp.offset, cp.line, cp.ctx, cp.ctx_len,
-                             err) != 0) {
+        if (n1_reader_resume(r, cp.offset, cp.line, cp.ctx, cp.ctx_len, err) !=
+            0) {
             goto out;
         }
         from = cp.offset;
     }
     slow = n1_flavour_is_slow(n1_reader_flavour(r));
-    fprintf(stderr, "n1digest: NOTE %s: reading rotated generation %s from "
-                    "byte %llu (parsing from byte %llu)\n",
-            t->path, file, (unsigned long long)skip_below,
-            (unsigned long long)from);
+    n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_NOTE,
+              "%s: reading rotated generation %s from byte %llu (parsing "
+              "from byte %llu)",
+              t->path, file, (unsigned long long)skip_below,
+              (unsigned long long)from);
     memset(&fp, 0, sizeof(fp));
     fp.file_id = rec->id;
     fp.path = t->path;
@@ -157,8 +151,8 @@ static int read_rotated(struct tail *t, const char *file,
         if (ev.offset < skip_below) {
             continue;
         }
-        if (tail_handle_event(t, &ev, NULL, base, slow, &fp, n1_reader_stats(r),
-                         err) != 0) {
+        if (n1_tail_handle_event(t, &ev, NULL, base, slow, &fp,
+                                 n1_reader_stats(r), err) != 0) {
             goto out;
         }
     }
@@ -166,7 +160,7 @@ static int read_rotated(struct tail *t, const char *file,
     if (fp.offset < rec->offset) {
         fp.offset = rec->offset;
     }
-    if (tail_commit(t, &fp, err) != 0) {
+    if (n1_tail_commit(t, &fp, err) != 0) {
         goto out;
     }
     rc = 0;
@@ -183,7 +177,7 @@ out:
 /* ---- generations ----------------------------------------------------- */
 
 /* Records the flavour of the generation being read. */
-void tail_set_flavour(struct tail *t, enum n1_flavour flavour)
+void n1_tail_set_flavour(struct n1_tail *t, enum n1_flavour flavour)
 {
     t->flavour_id = (unsigned)flavour;
     snprintf(t->flavour, sizeof(t->flavour), "%s", n1_flavour_name(flavour));
@@ -193,10 +187,10 @@ void tail_set_flavour(struct tail *t, enum n1_flavour flavour)
  * A new generation begins in the follower: closes the previous one (read
  * to its end) and creates the record of the new one.
  */
-int tail_begin_generation(struct tail *t, const struct n1_file_ident *id,
-                          enum n1_flavour flavour,
-                          const struct n1_file_state *resume,
-                          struct n1_error *err)
+int n1_tail_begin_generation(struct n1_tail *t, const struct n1_file_ident *id,
+                             enum n1_flavour flavour,
+                             const struct n1_file_state *resume,
+                             struct n1_error *err)
 {
     struct n1_file_progress prev;
     uint64_t base = t->commit_v;
@@ -217,12 +211,12 @@ int tail_begin_generation(struct tail *t, const struct n1_file_ident *id,
         }
         t->old[t->n_old++] = t->cur;
         t->have_gen = 0;
-        if (tail_commit(t, &prev, err) != 0) {
+        if (n1_tail_commit(t, &prev, err) != 0) {
             return -1;
         }
     }
-    tail_set_flavour(t, flavour);
-    tail_cps_clear(t); /* snapshots of the generation left */
+    n1_tail_set_flavour(t, flavour);
+    n1_tail_cps_clear(t); /* snapshots of the generation left */
     memset(&t->fp, 0, sizeof(t->fp));
     t->fp.path = t->path;
     t->fp.ident = *id;
@@ -243,7 +237,7 @@ int tail_begin_generation(struct tail *t, const struct n1_file_ident *id,
     t->cur.file_id = 0;
     t->have_gen = 1;
     /* Create the record now, so the tail state can name it. */
-    return tail_commit(t, NULL, err);
+    return n1_tail_commit(t, NULL, err);
 }
 
 /*
@@ -256,7 +250,7 @@ int tail_begin_generation(struct tail *t, const struct n1_file_ident *id,
  * tail cuts loops exactly where analyze, judging by the logged times,
  * does.
  */
-int64_t tail_log_now(const struct tail *t)
+int64_t n1_tail_log_now(const struct n1_tail *t)
 {
     int64_t since;
 
@@ -271,26 +265,124 @@ int64_t tail_log_now(const struct tail *t)
 }
 
 /*
- * Restores the state of the last run: the commit point, the replay
- * marks, rotated generations that were not read to their end. Sets
- * *start (and *resume, initialised by the caller) when the follower
- * should resume the recorded file. Returns 0 or -1 with err set.
+ * The open state of the last run began in an older generation (st names
+ * it): reads that file from the replay point when it is still around,
+ * so that the loops open at the stop are seen whole. Clears the replay
+ * offset either way. Returns 0 or -1 with err set.
  */
-int tail_restore(struct tail *t, struct n1_follow_start *start,
-                 int *use_start, struct n1_file_state *resume,
-                 int *have_resume, struct n1_tail_checkpoint *cp,
-                 struct n1_error *err)
+static int replay_older_generation(struct n1_tail *t, struct n1_tail_state *st,
+                                   struct n1_error *err)
+{
+    struct n1_file_state rep;
+    char *found = NULL;
+    int rc = 0;
+
+    n1_store_file_state_init(&rep);
+    if (n1_store_file_get(t->store, st->replay_file_id, &rep, err) != 1) {
+        goto out;
+    }
+    if (n1_follow_locate(t->path, &rep.ident, &found)) {
+        rc = read_rotated(t, found, &rep, st->replay_base, st->replay_offset,
+                          err);
+        free(found);
+        if (rc != 0) {
+            rc = -1;
+            goto out;
+        }
+    } else {
+        n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_NOTE,
+                  "%s: the rotated file holding the start of open "
+                  "loops is gone; loops open at the last stop may be "
+                  "reported short",
+                  t->path);
+    }
+    st->replay_offset = 0;
+out:
+    n1_store_file_state_cleanup(&rep);
+    return rc;
+}
+
+/*
+ * The recorded file is still at the path: sets *start to resume it,
+ * parsing from the newest snapshot before the replay point. Returns 0 or
+ * -1 with err set.
+ */
+static int resume_at_path(struct n1_tail *t, const struct n1_tail_state *st,
+                          struct n1_follow_start *start,
+                          const struct n1_file_state *resume,
+                          struct n1_tail_checkpoint *cp, struct n1_error *err)
+{
+    int rc;
+
+    start->ident = resume->ident;
+    start->offset = st->replay_file_id == st->file_id ? st->replay_offset : 0;
+    rc = n1_store_tail_checkpoint(t->store, t->path, st->file_id, start->offset,
+                                  cp, err);
+    if (rc < 0) {
+        return -1;
+    }
+    if (rc == 1) {
+        start->seek = cp->offset;
+        start->line = cp->line;
+        start->ctx = cp->ctx;
+        start->ctx_len = cp->ctx_len;
+    }
+    n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_NOTE,
+              "%s: resuming: parsing from byte %llu, detectors from "
+              "byte %llu, counting from byte %llu",
+              t->path, (unsigned long long)start->seek,
+              (unsigned long long)start->offset,
+              (unsigned long long)resume->offset);
+    return 0;
+}
+
+/*
+ * The file was rotated while tail was down: finishes the recorded file
+ * where it now lies, or says what was lost when it is gone. Returns 0
+ * or -1 with err set.
+ */
+static int finish_recorded_file(struct n1_tail *t,
+                                const struct n1_tail_state *st,
+                                const struct n1_file_state *resume,
+                                struct n1_error *err)
+{
+    char *found = NULL;
+    int rc;
+
+    if (!n1_follow_locate(t->path, &resume->ident, &found)) {
+        n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_NOTE,
+                  "%s: the file read last time (inode %llu) is gone; "
+                  "whatever it got after byte %llu was not read",
+                  t->path, (unsigned long long)resume->ident.inode,
+                  (unsigned long long)resume->offset);
+        return 0;
+    }
+    t->have_gen = 0;
+    rc = read_rotated(t, found, resume, st->base,
+                      st->replay_file_id == st->file_id ? st->replay_offset : 0,
+                      err);
+    free(found);
+    if (rc != 0) {
+        return -1;
+    }
+    t->cur.base =
+        st->base + (t->gen_end > resume->offset ? t->gen_end : resume->offset);
+    t->commit_v = t->cur.base;
+    return 0;
+}
+
+int n1_tail_restore(struct n1_tail *t, struct n1_follow_start *start,
+                    int *use_start, struct n1_file_state *resume,
+                    int *have_resume, struct n1_tail_checkpoint *cp,
+                    struct n1_error *err)
 {
     struct n1_tail_state st;
-    struct n1_file_state rep;
     struct stat pst;
-    char *found = NULL;
     int at_path;
     int rc;
 
     *use_start = 0;
     *have_resume = 0;
-    n1_store_file_state_init(&rep);
     rc = n1_store_tail_load(t->store, t->path, &st, err);
     if (rc <= 0) {
         return rc;
@@ -299,9 +391,10 @@ int tail_restore(struct tail *t, struct n1_follow_start *start,
     if (rc <= 0) {
         free(st.conns);
         if (rc == 0) {
-            fprintf(stderr, "n1digest: NOTE %s: the recorded file is gone "
-                            "from the store; starting afresh\n",
-                    t->path);
+            n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_NOTE,
+                      "%s: the recorded file is gone from the store; "
+                      "starting afresh",
+                      t->path);
         }
         return rc;
     }
@@ -314,73 +407,14 @@ int tail_restore(struct tail *t, struct n1_follow_start *start,
     at_path = stat(t->path, &pst) == 0 &&
               (uint64_t)pst.st_ino == resume->ident.inode &&
               (uint64_t)pst.st_dev == resume->ident.dev;
-
     if (st.replay_file_id != st.file_id &&
-        n1_store_file_get(t->store, st.replay_file_id, &rep, err) == 1) {
-        /* The open state began in an older generation. */
-        if (n1_follow_locate(t->path, &rep.ident, &found)) {
-            rc = read_rotated(t, found, &rep, st.replay_base,
-                              st.replay_offset, err);
-            free(found);
-            found = NULL;
-            if (rc != 0) {
-                n1_store_file_state_cleanup(&rep);
-                return -1;
-            }
-        } else {
-            fprintf(stderr, "n1digest: NOTE %s: the rotated file holding "
-                            "the start of open loops is gone; loops open "
-                            "at the last stop may be reported short\n",
-                    t->path);
-        }
-        st.replay_offset = 0;
+        replay_older_generation(t, &st, err) != 0) {
+        return -1;
     }
-    n1_store_file_state_cleanup(&rep);
-    if (at_path) {
-        start->ident = resume->ident;
-        start->offset = st.replay_file_id == st.file_id ? st.replay_offset : 0;
-        *use_start = 1;
-        *have_resume = 1;
-        /* Parse from the newest snapshot before the replay point. */
-        rc = n1_store_tail_checkpoint(t->store, t->path, st.file_id,
-                                      start->offset, cp, err);
-        if (rc < 0) {
-            return -1;
-        }
-        if (rc == 1) {
-            start->seek = cp->offset;
-            start->line = cp->line;
-            start->ctx = cp->ctx;
-            start->ctx_len = cp->ctx_len;
-        }
-        fprintf(stderr, "n1digest: NOTE %s: resuming: parsing from byte %llu, "
-                        "detectors from byte %llu, counting from byte "
-                        "%llu\n",
-                t->path, (unsigned long long)start->seek,
-                (unsigned long long)start->offset,
-                (unsigned long long)resume->offset);
-        return 0;
+    if (!at_path) {
+        return finish_recorded_file(t, &st, resume, err);
     }
-    /* Rotated while we were down: finish the recorded file first. */
-    if (n1_follow_locate(t->path, &resume->ident, &found)) {
-        t->have_gen = 0;
-        rc = read_rotated(t, found, resume, st.base,
-                          st.replay_file_id == st.file_id ? st.replay_offset
-                                                          : 0,
-                          err);
-        free(found);
-        if (rc != 0) {
-            return -1;
-        }
-        t->cur.base = st.base + (t->gen_end > resume->offset ? t->gen_end
-                                                             : resume->offset);
-        t->commit_v = t->cur.base;
-    } else {
-        fprintf(stderr, "n1digest: NOTE %s: the file read last time (inode "
-                        "%llu) is gone; whatever it got after byte %llu "
-                        "was not read\n",
-                t->path, (unsigned long long)resume->ident.inode,
-                (unsigned long long)resume->offset);
-    }
-    return 0;
+    *use_start = 1;
+    *have_resume = 1;
+    return resume_at_path(t, &st, start, resume, cp, err);
 }

@@ -49,13 +49,13 @@ static int fake_next(void *ud, struct n1_event *ev, struct n1_reader_stats *rs,
         switch (f->step) {
         case STEP_NONE_FOR_NOW:
             if (!atomic_load(&f->released)) {
-                return FEED_GOT_NONE;
+                return N1_FEED_GOT_NONE;
             }
             f->stepped = 1;
             break;
         case STEP_BREAK:
             f->stepped = 1;
-            return FEED_GOT_BREAK;
+            return N1_FEED_GOT_BREAK;
         case STEP_ERROR:
             n1_err_set(err, N1_ESYS, "fake.log", 7, "IO boom");
             return -1;
@@ -64,7 +64,7 @@ static int fake_next(void *ud, struct n1_event *ev, struct n1_reader_stats *rs,
         }
     }
     if (f->next >= f->n && f->step != STEP_FOREVER) {
-        return FEED_GOT_END;
+        return N1_FEED_GOT_END;
     }
     memset(ev, 0, sizeof(*ev));
     if (f->big > 0 && f->next == 1) {
@@ -91,18 +91,18 @@ static int fake_next(void *ud, struct n1_event *ev, struct n1_reader_stats *rs,
     rs->events = (uint64_t)f->next + 1;
     *aux = (unsigned)(f->next % 3);
     f->next++;
-    return FEED_GOT_EVENT;
+    return N1_FEED_GOT_EVENT;
 }
 
 /* Attaches "B" before a break and "n=<events>" to every other batch that
    holds events. */
-static int fake_seal(void *ud, enum feed_end why, size_t n,
+static int fake_seal(void *ud, enum n1_feed_end why, size_t n,
                      struct n1_strbuf *extra)
 {
     char buf[32];
 
     (void)ud;
-    if (why == FEED_END_BREAK) {
+    if (why == N1_FEED_END_BREAK) {
         return n1_strbuf_puts(extra, "B");
     }
     if (n == 0) {
@@ -121,11 +121,11 @@ static void fake_wait(void *ud)
     nanosleep(&ts, NULL);
 }
 
-static struct feed *start(struct fake *f, struct n1_normalizer *helper)
+static struct n1_feed *start(struct fake *f, struct n1_normalizer *helper)
 {
-    struct feed_source src;
+    struct n1_feed_source src;
     struct n1_error err;
-    struct feed *feed;
+    struct n1_feed *feed;
 
     memset(&src, 0, sizeof(src));
     src.next = fake_next;
@@ -133,14 +133,14 @@ static struct feed *start(struct fake *f, struct n1_normalizer *helper)
     src.wait = fake_wait;
     src.ud = f;
     n1_err_clear(&err);
-    feed = feed_start(&src, helper, 1, &err);
+    feed = n1_feed_start(&src, helper, 1, &err);
     assert_non_null(feed);
     return feed;
 }
 
 /* Scripts f (n events, the step after at_event of them) and starts a
    feed on it. */
-static struct feed *script(struct fake *f, int n, int at_event,
+static struct n1_feed *script(struct fake *f, int n, int at_event,
                            enum step step, struct n1_normalizer *helper)
 {
     memset(f, 0, sizeof(*f));
@@ -158,14 +158,14 @@ static void sleep_ms(long ms)
 }
 
 /* Checks event i of b is source event want. */
-static void check_event(const struct feed_batch *b, size_t i, int want)
+static void check_event(const struct n1_feed_batch *b, size_t i, int want)
 {
     const struct n1_reader_stats *rs;
     const struct n1_event *ev;
     unsigned aux = 99;
     char sql[128];
 
-    ev = feed_batch_event(b, i, &rs, &aux);
+    ev = n1_feed_batch_event(b, i, &rs, &aux);
     snprintf(sql, sizeof(sql), "SELECT a FROM t WHERE id = %d", want);
     assert_string_equal(ev->sql, sql);
     assert_int_equal(ev->sql_len, strlen(sql));
@@ -188,7 +188,7 @@ static void test_order_counters_and_helper(void **state)
     struct n1_normalizer *mine = n1_normalizer_new(NULL);
     struct n1_normalizer *helper = n1_normalizer_new(NULL);
     static struct fake f; /* outlives a failed test's thread */
-    struct feed *feed;
+    struct n1_feed *feed;
     int seen = 0;
     size_t helped = 0;
     int last = 0;
@@ -200,16 +200,16 @@ static void test_order_counters_and_helper(void **state)
     /* Let the ring fill, so that the feed thread turns to helping. */
     sleep_ms(200);
     while (!last) {
-        struct feed_batch *b = feed_take(feed, -1, NULL);
+        struct n1_feed_batch *b = n1_feed_take(feed, -1, NULL);
         size_t n;
         char extra[32];
 
         assert_non_null(b);
-        n = feed_batch_len(b);
+        n = n1_feed_batch_len(b);
         snprintf(extra, sizeof(extra), "n=%zu", n);
-        assert_string_equal(n1_strbuf_str(feed_batch_extra(b)), extra);
+        assert_string_equal(n1_strbuf_str(n1_feed_batch_extra(b)), extra);
         for (size_t i = 0; i < n; i++) {
-            const struct n1_event *ev = feed_batch_event(b, i, NULL, NULL);
+            const struct n1_event *ev = n1_feed_batch_event(b, i, NULL, NULL);
             const struct n1_norm *pre;
             struct n1_norm own;
             char lit[16];
@@ -218,7 +218,7 @@ static void test_order_counters_and_helper(void **state)
             assert_int_equal(n1_normalize(mine, ev->sql, ev->sql_len, &own,
                                           NULL),
                              0);
-            if (feed_batch_norm(b, i, &pre)) {
+            if (n1_feed_batch_norm(b, i, &pre)) {
                 helped++;
                 assert_non_null(pre);
                 assert_int_equal(pre->len, own.len);
@@ -231,17 +231,17 @@ static void test_order_counters_and_helper(void **state)
             }
             seen++;
         }
-        last = feed_batch_end(b, NULL) == FEED_END_LAST;
+        last = n1_feed_batch_end(b, NULL) == N1_FEED_END_LAST;
         if (!last) {
-            assert_int_equal(feed_batch_end(b, NULL), FEED_END_FULL);
+            assert_int_equal(n1_feed_batch_end(b, NULL), N1_FEED_END_FULL);
         }
-        feed_release(feed);
+        n1_feed_release(feed);
     }
     assert_int_equal(seen, 20000);
     /* The ring of 8 was full: the feed thread normalised the newest six
        batches at least. */
     assert_true(helped >= 6 * 1024);
-    feed_free(feed);
+    n1_feed_free(feed);
     n1_normalizer_free(mine);
     n1_normalizer_free(helper);
 }
@@ -252,62 +252,62 @@ static void test_order_counters_and_helper(void **state)
 static void test_none_then_idle(void **state)
 {
     static struct fake f; /* outlives a failed test's thread */
-    struct feed *feed;
-    struct feed_batch *b;
+    struct n1_feed *feed;
+    struct n1_feed_batch *b;
     int idle = 0;
 
     (void)state;
     feed = script(&f, 5, 3, STEP_NONE_FOR_NOW, NULL);
-    b = feed_take(feed, 5000, &idle);
+    b = n1_feed_take(feed, 5000, &idle);
     assert_non_null(b);
-    assert_int_equal(feed_batch_len(b), 3);
-    assert_int_equal(feed_batch_end(b, NULL), FEED_END_NONE);
+    assert_int_equal(n1_feed_batch_len(b), 3);
+    assert_int_equal(n1_feed_batch_end(b, NULL), N1_FEED_END_NONE);
     for (size_t i = 0; i < 3; i++) {
         check_event(b, i, (int)i);
     }
-    assert_int_equal(feed_batch_norm(b, 0, &(const struct n1_norm *){NULL}),
+    assert_int_equal(n1_feed_batch_norm(b, 0, &(const struct n1_norm *){NULL}),
                      0);
-    feed_release(feed);
-    assert_null(feed_take(feed, 50, &idle));
+    n1_feed_release(feed);
+    assert_null(n1_feed_take(feed, 50, &idle));
     assert_int_equal(idle, 1);
     assert_true(atomic_load(&f.waits) > 0);
 
     atomic_store(&f.released, 1);
-    b = feed_take(feed, 5000, &idle);
+    b = n1_feed_take(feed, 5000, &idle);
     assert_non_null(b);
-    assert_int_equal(feed_batch_len(b), 2);
+    assert_int_equal(n1_feed_batch_len(b), 2);
     check_event(b, 0, 3);
     check_event(b, 1, 4);
-    assert_int_equal(feed_batch_end(b, NULL), FEED_END_LAST);
-    feed_release(feed);
+    assert_int_equal(n1_feed_batch_end(b, NULL), N1_FEED_END_LAST);
+    n1_feed_release(feed);
     /* The input is over: nothing to wait for. */
     idle = 0;
-    assert_null(feed_take(feed, -1, &idle));
+    assert_null(n1_feed_take(feed, -1, &idle));
     assert_int_equal(idle, 1);
-    feed_free(feed);
+    n1_feed_free(feed);
 }
 
 /* A break ends the batch there, with what the source attached. */
 static void test_break(void **state)
 {
     static struct fake f; /* outlives a failed test's thread */
-    struct feed *feed;
-    struct feed_batch *b;
+    struct n1_feed *feed;
+    struct n1_feed_batch *b;
 
     (void)state;
     feed = script(&f, 3, 2, STEP_BREAK, NULL);
-    b = feed_take(feed, -1, NULL);
-    assert_int_equal(feed_batch_len(b), 2);
-    assert_int_equal(feed_batch_end(b, NULL), FEED_END_BREAK);
-    assert_string_equal(n1_strbuf_str(feed_batch_extra(b)), "B");
-    feed_release(feed);
-    b = feed_take(feed, -1, NULL);
-    assert_int_equal(feed_batch_len(b), 1);
+    b = n1_feed_take(feed, -1, NULL);
+    assert_int_equal(n1_feed_batch_len(b), 2);
+    assert_int_equal(n1_feed_batch_end(b, NULL), N1_FEED_END_BREAK);
+    assert_string_equal(n1_strbuf_str(n1_feed_batch_extra(b)), "B");
+    n1_feed_release(feed);
+    b = n1_feed_take(feed, -1, NULL);
+    assert_int_equal(n1_feed_batch_len(b), 1);
     check_event(b, 0, 2);
-    assert_int_equal(feed_batch_end(b, NULL), FEED_END_LAST);
-    assert_string_equal(n1_strbuf_str(feed_batch_extra(b)), "n=1");
-    feed_release(feed);
-    feed_free(feed);
+    assert_int_equal(n1_feed_batch_end(b, NULL), N1_FEED_END_LAST);
+    assert_string_equal(n1_strbuf_str(n1_feed_batch_extra(b)), "n=1");
+    n1_feed_release(feed);
+    n1_feed_free(feed);
 }
 
 /* A read error ends the input after the events before it, and the
@@ -315,29 +315,29 @@ static void test_break(void **state)
 static void test_read_error(void **state)
 {
     static struct fake f; /* outlives a failed test's thread */
-    struct feed *feed;
-    struct feed_batch *b;
+    struct n1_feed *feed;
+    struct n1_feed_batch *b;
     struct n1_error err;
 
     (void)state;
     feed = script(&f, 10, 4, STEP_ERROR, NULL);
-    b = feed_take(feed, -1, NULL);
-    assert_int_equal(feed_batch_len(b), 4);
+    b = n1_feed_take(feed, -1, NULL);
+    assert_int_equal(n1_feed_batch_len(b), 4);
     n1_err_clear(&err);
-    assert_int_equal(feed_batch_end(b, &err), FEED_END_FAILED);
+    assert_int_equal(n1_feed_batch_end(b, &err), N1_FEED_END_FAILED);
     assert_int_equal(err.code, N1_ESYS);
     assert_string_equal(err.file, "fake.log");
     assert_int_equal(err.line, 7);
     assert_non_null(strstr(err.message, "boom"));
-    feed_release(feed);
-    feed_free(feed);
+    n1_feed_release(feed);
+    n1_feed_free(feed);
 }
 
 /* A statement larger than a batch's arena gets through whole. */
 static void test_large_statement(void **state)
 {
     static struct fake f; /* outlives a failed test's thread */
-    struct feed *feed;
+    struct n1_feed *feed;
     int seen = 0;
     int last = 0;
 
@@ -354,10 +354,10 @@ static void test_large_statement(void **state)
     f.big_sql[f.big] = '\0';
     feed = start(&f, NULL);
     while (!last) {
-        struct feed_batch *b = feed_take(feed, -1, NULL);
+        struct n1_feed_batch *b = n1_feed_take(feed, -1, NULL);
 
-        for (size_t i = 0; i < feed_batch_len(b); i++, seen++) {
-            const struct n1_event *ev = feed_batch_event(b, i, NULL, NULL);
+        for (size_t i = 0; i < n1_feed_batch_len(b); i++, seen++) {
+            const struct n1_event *ev = n1_feed_batch_event(b, i, NULL, NULL);
 
             if (seen == 1) {
                 assert_int_equal(ev->sql_len, f.big);
@@ -367,11 +367,11 @@ static void test_large_statement(void **state)
                 check_event(b, i, seen);
             }
         }
-        last = feed_batch_end(b, NULL) == FEED_END_LAST;
-        feed_release(feed);
+        last = n1_feed_batch_end(b, NULL) == N1_FEED_END_LAST;
+        n1_feed_release(feed);
     }
     assert_int_equal(seen, 3000);
-    feed_free(feed);
+    n1_feed_free(feed);
     free(f.big_sql);
 }
 
@@ -380,17 +380,17 @@ static void test_large_statement(void **state)
 static void test_free_stops_thread(void **state)
 {
     static struct fake f; /* outlives a failed test's thread */
-    struct feed *feed;
+    struct n1_feed *feed;
 
     (void)state;
     feed = script(&f, 0, -1, STEP_FOREVER, NULL);
-    assert_non_null(feed_take(feed, -1, NULL));
+    assert_non_null(n1_feed_take(feed, -1, NULL));
     sleep_ms(50);
-    feed_free(feed); /* the ring is full: the thread waits for room */
+    n1_feed_free(feed); /* the ring is full: the thread waits for room */
 
     feed = script(&f, 1, 0, STEP_NONE_FOR_NOW, NULL);
     sleep_ms(20);
-    feed_free(feed); /* the thread is in its wait loop */
+    n1_feed_free(feed); /* the thread is in its wait loop */
 }
 
 int main(void)

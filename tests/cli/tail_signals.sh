@@ -29,15 +29,25 @@ general_log()
     printf '\t\t     %d Quit\t\n' "$2"
 }
 
+# lines FILE: its line count; 0 while the shell has not created it yet.
+lines()
+{
+    if [ -f "$1" ]; then
+        wc -l <"$1"
+    else
+        echo 0
+    fi
+}
+
 # wait_lines FILE N: waits (10 s at most) until FILE has N lines.
 wait_lines()
 {
     local n=0
-    while [ "$(wc -l <"$1")" -lt "$2" ] && [ $n -lt 100 ]; do
+    while [ "$(lines "$1")" -lt "$2" ] && [ $n -lt 100 ]; do
         sleep 0.1
         n=$((n + 1))
     done
-    [ "$(wc -l <"$1")" -ge "$2" ]
+    [ "$(lines "$1")" -ge "$2" ]
 }
 
 cd "$work" || exit 2

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine_int.h: what the engine's reading loops (pipeline.c, feed.c,
+ * tail_read.c) share about events. Included only inside engine/.
+ */
+#ifndef N1_ENGINE_INT_H
+#define N1_ENGINE_INT_H
+
+#include "base/event.h"
+
+/* 1 when the normaliser should see the event: what the server ran, and
+   Prepare text too, which the detectors want. */
+int n1_engine_has_sql(const struct n1_event *ev);
+
+/* 1 when an event with SQL counts in the statistics: what the server
+   ran (every event of a slow log). */
+int n1_engine_is_statement(const struct n1_event *ev, int slow);
+
+struct n1_finding;
+struct n1_store_finding;
+
+/* Fills the store row r for finding f and its JSON rendering json, which
+   r borrows (as it borrows f's strings). */
+void n1_engine_finding_row(struct n1_store_finding *r,
+                           const struct n1_finding *f, const char *json);
+
+#endif /* N1_ENGINE_INT_H */

@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_tail.c: the tail engine across stops: a run abandoned by the fault
+ * hook right after a commit (findings stored, not printed), another right
+ * after printing (printed, not marked), then a run to the end. Across the
+ * three, every finding analyze reports on the same log is printed, only
+ * the lines printed just before the second stop are printed again (the
+ * documented at-least-once window), and the store counts each statement
+ * of the log once.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine/analyze_run.h"
+#include "engine/tail.h"
+#include "stats/aggregate.h"
+#include "store/store.h"
+
+#define N_CHUNKS 4
+#define CHILDREN 7 /* loop iterations per chunk */
+#define SETTLE_S                                                               \
+    1.5 /* the follower hands out a log's last event once it                   \
+           stops growing for 0.5 s */
+#define MAX_LINES 64
+
+/* One test's files and what the runs printed. */
+struct fixture {
+    char dir[64];
+    char log[96];
+    char db[96];
+};
+
+/* What the hooks of one run do. */
+struct run_ctx {
+    const char *log;    /* appended to at idle moments */
+    int *appended;      /* chunks in the log so far */
+    int crash_at;       /* point to abandon at, or -1 */
+    int crash_on;       /* ... on its crash_on-th call (1-based) */
+    int seen;           /* calls of crash_at so far */
+    double last_append; /* monotonic seconds */
+    int stop;           /* 1: the log is complete and read */
+};
+
+static double mono(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Appends chunk k: connection 10 + k runs a parent query and a loop of
+   CHILDREN per-key queries, then quits. Chunk 0 opens with the header. */
+static void append_chunk(const char *log, int k)
+{
+    FILE *f = fopen(log, "a");
+
+    assert_non_null(f);
+    if (k == 0) {
+        fprintf(f, "/usr/sbin/mariadbd, Version: 10.11.6-MariaDB-log "
+                   "(Debian 12). started with:\n"
+                   "Tcp port: 3306  Unix socket: /run/mysqld/mysqld.sock\n"
+                   "Time\t\t    Id Command\tArgument\n");
+    }
+    fprintf(f,
+            "241125 12:0%d:00\t    %d Connect\tapp@h on shop using "
+            "TCP/IP\n",
+            k, 10 + k);
+    fprintf(f,
+            "\t\t    %d Query\tSELECT id FROM orders WHERE customer_id = "
+            "%d\n",
+            10 + k, k);
+    for (int i = 1; i <= CHILDREN; i++) {
+        fprintf(f,
+                "\t\t    %d Query\tSELECT * FROM items WHERE order_id = "
+                "%d\n",
+                10 + k, 100 * k + i);
+    }
+    fprintf(f, "\t\t    %d Quit\t\n", 10 + k);
+    assert_int_equal(fclose(f), 0);
+}
+
+static int hook_stop(void *ud)
+{
+    struct run_ctx *c = ud;
+
+    return c->stop;
+}
+
+/* Abandons the run at the chosen call of the chosen point; at idle
+   moments grows the log by a chunk, and once every chunk is in and the
+   last one had time to be handed out, asks the run to stop. */
+static int hook_fault(void *ud, enum n1_tail_point at)
+{
+    struct run_ctx *c = ud;
+
+    if ((int)at == c->crash_at && ++c->seen == c->crash_on) {
+        return 1;
+    }
+    if (at != N1_TAIL_IDLE) {
+        return 0;
+    }
+    if (*c->appended < N_CHUNKS && mono() - c->last_append >= 0.2) {
+        append_chunk(c->log, (*c->appended)++);
+        c->last_append = mono();
+    } else if (*c->appended == N_CHUNKS &&
+               mono() - c->last_append >= SETTLE_S) {
+        c->stop = 1;
+    }
+    return 0;
+}
+
+/* The finding lines of one run. */
+struct lines {
+    char *v[MAX_LINES];
+    size_t n;
+};
+
+/* Runs tail on the fixture until it stops or is abandoned; returns
+   n1_tail_run()'s result and the lines it printed. */
+static int run_tail(const struct fixture *fx, struct run_ctx *c, int json,
+                    struct lines *out)
+{
+    struct n1_tail_opts o;
+    struct n1_tail *t;
+    struct n1_error err;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    int rc;
+
+    assert_non_null(mem);
+    n1_err_clear(&err);
+    n1_tail_opts_default(&o);
+    o.path = fx->log;
+    o.db_path = fx->db;
+    o.commit_s = 0.05;
+    o.json = json;
+    o.out = mem;
+    o.stop = hook_stop;
+    o.fault = hook_fault;
+    o.ud = c;
+    c->last_append = mono();
+    t = n1_tail_new(&o, &err);
+    assert_non_null(t);
+    rc = n1_tail_run(t, &err);
+    if (rc != 0) {
+        assert_string_equal(err.message, "stopped by the fault hook");
+    }
+    n1_tail_free(t);
+    assert_int_equal(fclose(mem), 0);
+    memset(out, 0, sizeof(*out));
+    for (char *s = buf, *nl; s != NULL && *s != '\0'; s = nl + 1) {
+        nl = strchr(s, '\n');
+        assert_non_null(nl);
+        assert_true(out->n < MAX_LINES);
+        out->v[out->n++] = strndup(s, (size_t)(nl - s));
+    }
+    free(buf);
+    return rc;
+}
+
+static void lines_free(struct lines *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i]);
+    }
+}
+
+/*
+ * The occurrence a line names: its finding id (kind and statement) and
+ * the log line the loop starts at. "id=HEX ... at FILE:LINE" in text,
+ * "id":"HEX" and "line":LINE in JSON.
+ */
+static uint64_t line_key(const char *line)
+{
+    const char *p = strstr(line, " id=");
+    const char *at;
+    uint64_t id;
+
+    if (p != NULL) {
+        id = strtoull(p + 4, NULL, 16);
+        at = strstr(p, ".log:");
+        assert_non_null(at);
+        return id ^ strtoull(at + 5, NULL, 10);
+    }
+    p = strstr(line, "\"id\":\"");
+    assert_non_null(p);
+    id = strtoull(p + 6, NULL, 16);
+    at = strstr(line, "\"line\":");
+    assert_non_null(at);
+    return id ^ strtoull(at + 7, NULL, 10);
+}
+
+/* Times the occurrence id (line_key()) is printed in l. */
+static size_t times(const struct lines *l, uint64_t id)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < l->n; i++) {
+        k += line_key(l->v[i]) == id;
+    }
+    return k;
+}
+
+/* The occurrences (line_key()) analyze reports on the complete log. */
+static void analyze_ids(char *log, uint64_t *ids, size_t *n)
+{
+    struct n1_analyze_opts ao;
+    struct n1_analyze_run run;
+    struct n1_error err;
+
+    memset(&ao, 0, sizeof(ao));
+    memset(&run, 0, sizeof(run));
+    n1_err_clear(&err);
+    n1_pipeline_opts_default(&ao.pipeline);
+    ao.pipeline.db_path = ":memory:";
+    assert_int_equal(n1_analyze_run(&ao, &log, 1, &run, &err), 0);
+    assert_true(run.n_findings <= MAX_LINES);
+    for (size_t i = 0; i < run.n_findings; i++) {
+        ids[i] = run.findings[i]->id ^ (uint64_t)run.findings[i]->line;
+    }
+    *n = run.n_findings;
+    n1_analyze_run_cleanup(&run);
+}
+
+/* Statements the store counted, over every class. */
+static uint64_t stored_statements(const char *db)
+{
+    struct n1_store_opts sopts;
+    struct n1_agg_class tot;
+    struct n1_error err;
+    struct n1_store *st;
+    uint64_t count;
+
+    memset(&sopts, 0, sizeof(sopts));
+    n1_err_clear(&err);
+    st = n1_store_open(db, &sopts, &err);
+    assert_non_null(st);
+    n1_agg_class_init(&tot);
+    assert_int_equal(n1_store_totals(st, &tot, &err), 0);
+    count = tot.count;
+    n1_agg_class_cleanup(&tot);
+    n1_store_close(st);
+    return count;
+}
+
+static void fixture_make(struct fixture *fx)
+{
+    snprintf(fx->dir, sizeof(fx->dir), "/tmp/n1-test-tail-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    snprintf(fx->log, sizeof(fx->log), "%s/general.log", fx->dir);
+    snprintf(fx->db, sizeof(fx->db), "%s/tail.db", fx->dir);
+}
+
+static void fixture_remove(const struct fixture *fx)
+{
+    char path[128];
+
+    unlink(fx->log);
+    unlink(fx->db);
+    snprintf(path, sizeof(path), "%s-wal", fx->db);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s-shm", fx->db);
+    unlink(path);
+    rmdir(fx->dir);
+}
+
+static void stops_lose_nothing(int json)
+{
+    struct fixture fx;
+    struct run_ctx c;
+    struct lines run[3];
+    uint64_t ids[MAX_LINES];
+    size_t n_ids = 0;
+    int appended = 1;
+
+    fixture_make(&fx);
+    append_chunk(fx.log, 0);
+
+    /* 1: abandoned right after the first commit that stores findings. */
+    memset(&c, 0, sizeof(c));
+    c.log = fx.log;
+    c.appended = &appended;
+    c.crash_at = N1_TAIL_AFTER_COMMIT;
+    c.crash_on = 1;
+    assert_int_equal(run_tail(&fx, &c, json, &run[0]), -1);
+    assert_int_equal(run[0].n, 0);
+
+    /* 2: prints the stored findings first (the first print), then is
+       abandoned right after the next print, before its mark. */
+    c.crash_at = N1_TAIL_AFTER_PRINT;
+    c.crash_on = 2;
+    c.seen = 0;
+    assert_int_equal(run_tail(&fx, &c, json, &run[1]), -1);
+    assert_true(run[1].n >= 2);
+
+    /* 3: to the end. */
+    c.crash_at = -1;
+    assert_int_equal(run_tail(&fx, &c, json, &run[2]), 0);
+    assert_int_equal(appended, N_CHUNKS);
+
+    analyze_ids(fx.log, ids, &n_ids);
+    assert_true(n_ids >= N_CHUNKS);
+    for (size_t i = 0; i < n_ids; i++) {
+        size_t k = times(&run[1], ids[i]) + times(&run[2], ids[i]);
+
+        /* Printed once, or twice when run 2 printed it just before it
+           was abandoned (and run 3 printed the same line first). */
+        if (k != 1) {
+            assert_int_equal(k, 2);
+            assert_int_equal(times(&run[1], ids[i]), 1);
+            assert_int_equal(times(&run[2], ids[i]), 1);
+        }
+    }
+    /* Nothing printed that analyze does not report. */
+    for (int r = 1; r < 3; r++) {
+        for (size_t i = 0; i < run[r].n; i++) {
+            uint64_t id = line_key(run[r].v[i]);
+            size_t k = 0;
+
+            while (k < n_ids && ids[k] != id) {
+                k++;
+            }
+            assert_true(k < n_ids);
+        }
+    }
+    /* Run 3 reprints only the last lines of run 2, first and in order. */
+    {
+        size_t m = 0;
+
+        while (m < run[2].n && times(&run[1], line_key(run[2].v[m])) > 0) {
+            m++;
+        }
+        for (size_t i = m; i < run[2].n; i++) {
+            assert_int_equal(times(&run[1], line_key(run[2].v[i])), 0);
+        }
+        for (size_t i = 0; i < m; i++) {
+            assert_string_equal(run[2].v[i], run[1].v[run[1].n - m + i]);
+        }
+    }
+    /* Each chunk has 1 + CHILDREN statements, each counted once. */
+    assert_int_equal(stored_statements(fx.db), N_CHUNKS * (1 + CHILDREN));
+    for (int r = 0; r < 3; r++) {
+        lines_free(&run[r]);
+    }
+    fixture_remove(&fx);
+}
+
+static void test_tail_stops_text(void **state)
+{
+    (void)state;
+    stops_lose_nothing(0);
+}
+
+static void test_tail_stops_json(void **state)
+{
+    (void)state;
+    stops_lose_nothing(1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tail_stops_text),
+        cmocka_unit_test(test_tail_stops_json),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
