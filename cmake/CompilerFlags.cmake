@@ -3,7 +3,7 @@
 set(N1_WARN_FLAGS
     -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes
     -Wwrite-strings -Wimplicit-fallthrough -Wformat=2 -Wformat-security
-    -Wpointer-arith -Wvla -fno-common)
+    -Wpointer-arith -Wvla -Wcast-qual -fno-common)
 add_compile_options(${N1_WARN_FLAGS})
 if(N1_WERROR)
     add_compile_options(-Werror)

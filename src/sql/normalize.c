@@ -523,7 +523,7 @@ struct n1_normalizer *n1_normalizer_new(struct n1_error *err)
 
         pcre2_get_error_message(errcode, msg, sizeof(msg));
         n1_err_set(err, N1_ERULES, "normalize.c", 0,
-                   "RULES tokenizer pattern at offset %zu: %s",
+                   "tokenizer pattern at offset %zu: %s",
                    (size_t)erroff, (const char *)msg);
         goto fail;
     }
