@@ -25,8 +25,8 @@
 
 #include "base/error.h"
 #include "base/finding.h"
-#include "sql/normalize.h"
 #include "rules/rules.h"
+#include "sql/normalize.h"
 
 /* One piece of advice: a rule that fired on a statement. */
 struct n1_advice {

@@ -206,8 +206,7 @@ struct n1_detector_desc {
     /* Sets its thresholds in *o to the defaults in detector.h. */
     void (*defaults)(struct n1_detect_opts *o);
     /* Copies its rules section into *o. */
-    void (*apply)(const struct n1_detector_rules *dr,
-                  struct n1_detect_opts *o);
+    void (*apply)(const struct n1_detector_rules *dr, struct n1_detect_opts *o);
     /* Makes the detector; NULL with ctx->err set on failure. */
     struct n1_detector *(*create)(struct n1_detect_ctx *ctx);
 };

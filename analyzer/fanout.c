@@ -57,8 +57,8 @@ struct fo_group {
 #define FO_RECENT 1024
 
 struct fo_recent {
-    uint64_t id;  /* connection id */
-    int64_t ts;   /* when it was first seen */
+    uint64_t id; /* connection id */
+    int64_t ts;  /* when it was first seen */
 };
 
 struct fanout {
@@ -71,8 +71,8 @@ struct fanout {
     int seen_id;     /* max_id is set */
     struct fo_recent recent[FO_RECENT]; /* ids first seen within the
                                            window, oldest first (a ring) */
-    size_t recent_head;  /* index of the oldest entry */
-    size_t recent_n;     /* entries in the ring */
+    size_t recent_head;                 /* index of the oldest entry */
+    size_t recent_n;                    /* entries in the ring */
 };
 
 static int member_cmp(const void *pa, const void *pb)

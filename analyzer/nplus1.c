@@ -25,7 +25,7 @@
 
 #include "analyzer/detect_int.h"
 
-#define HIST 4   /* statements remembered per connection for parents */
+#define HIST   4 /* statements remembered per connection for parents */
 #define LOOPED 8 /* recently looping fingerprints per connection */
 
 struct np_conn {

@@ -22,7 +22,7 @@
 
 #include "analyzer/rewrite_int.h"
 
-#define DEFAULT_MAX_KEYS 1000
+#define DEFAULT_MAX_KEYS  1000
 #define DEFAULT_MIN_BATCH 20
 
 /* A name as pointer and length, for the comparisons below. */

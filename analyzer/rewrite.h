@@ -15,11 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyzer/shape.h"
 #include "base/error.h"
 #include "base/finding.h"
-#include "sql/normalize.h"
-#include "analyzer/shape.h"
 #include "base/strbuf.h"
+#include "sql/normalize.h"
 
 /* One literal of one execution. */
 struct n1_rw_lit {

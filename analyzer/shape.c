@@ -391,16 +391,16 @@ static void classify_where(const char *s, const struct tok *tk, size_t n,
 
 /* The scan's state while it walks the tokens of one statement. */
 struct scan {
-    struct n1_shape *sh;    /* shape being filled */
-    const char *s;          /* sh->text */
-    const struct tok *tk;   /* tokens of s */
-    size_t n;               /* tokens */
-    enum clause cl;         /* clause at depth 0 */
-    unsigned slot;          /* next ? slot to fill */
-    int have_from;          /* a FROM was seen at depth 0 */
-    size_t values_open;     /* token index of the VALUES row's ( */
-    unsigned values_col;    /* column of the VALUES row at the scan */
-    int values_rows;        /* VALUES rows seen */
+    struct n1_shape *sh;  /* shape being filled */
+    const char *s;        /* sh->text */
+    const struct tok *tk; /* tokens of s */
+    size_t n;             /* tokens */
+    enum clause cl;       /* clause at depth 0 */
+    unsigned slot;        /* next ? slot to fill */
+    int have_from;        /* a FROM was seen at depth 0 */
+    size_t values_open;   /* token index of the VALUES row's ( */
+    unsigned values_col;  /* column of the VALUES row at the scan */
+    int values_rows;      /* VALUES rows seen */
 };
 
 /* Offset of the end of the text before off, trailing spaces dropped but
@@ -459,8 +459,7 @@ static void on_from(struct scan *sc, size_t i)
     if (sh->verb == N1_VERB_SELECT && sh->select_list.len == 0 &&
         t->off > sh->select_list.off) {
         sh->select_list.len =
-            trim_back(sc->s, t->off, sh->select_list.off) -
-            sh->select_list.off;
+            trim_back(sc->s, t->off, sh->select_list.off) - sh->select_list.off;
     }
     if (sh->table.len == 0 && i + 1 < sc->n && sc->tk[i + 1].type == T_WORD) {
         set_span(&sh->table, &sc->tk[i + 1]);
@@ -569,8 +568,7 @@ static enum clause clause_word(struct scan *sc, size_t i)
         sh->has_union = 1;
         return C_NONE;
     }
-    if (tok_is(s, t, "set") &&
-        (v == N1_VERB_UPDATE || v == N1_VERB_INSERT)) {
+    if (tok_is(s, t, "set") && (v == N1_VERB_UPDATE || v == N1_VERB_INSERT)) {
         return C_SET;
     }
     if (words_at(sc, i, "on", "duplicate")) {
@@ -585,8 +583,7 @@ static enum clause clause_word(struct scan *sc, size_t i)
 
 /* Leaves clause sc->cl for next at token t: records where the clause
    left behind ends. */
-static void close_clause(struct scan *sc, const struct tok *t,
-                         enum clause next)
+static void close_clause(struct scan *sc, const struct tok *t, enum clause next)
 {
     struct n1_shape *sh = sc->sh;
     enum clause cl = sc->cl;
@@ -602,8 +599,7 @@ static void close_clause(struct scan *sc, const struct tok *t,
             trim_back(sc->s, t->off, sh->group_by.off) - sh->group_by.off;
     }
     if ((cl == C_LIMIT || cl == C_OFFSET) && next != C_OFFSET) {
-        sh->limit.len =
-            trim_back(sc->s, t->off, sh->limit.off) - sh->limit.off;
+        sh->limit.len = trim_back(sc->s, t->off, sh->limit.off) - sh->limit.off;
     }
     sc->cl = next;
 }
@@ -654,9 +650,8 @@ static void scan_param(struct scan *sc, size_t i)
         classify_where(sc->s, tk, sc->n, i, sl);
         break;
     case C_LIMIT:
-        sl->role = i + 1 < sc->n && tk[i + 1].type == T_COMMA
-                       ? N1_SLOT_OFFSET
-                       : N1_SLOT_LIMIT;
+        sl->role = i + 1 < sc->n && tk[i + 1].type == T_COMMA ? N1_SLOT_OFFSET
+                                                              : N1_SLOT_LIMIT;
         break;
     case C_OFFSET:
         sl->role = N1_SLOT_OFFSET;

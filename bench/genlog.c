@@ -37,12 +37,12 @@
 #include <string.h>
 #include <time.h>
 
-#define OUT_CAP (4u << 20)          /* bytes buffered before fwrite() */
-#define SQL_CAP (1u << 20)          /* longest rendered statement */
-#define MAX_CLASSES 10000000u       /* upper bound for --classes */
-#define MAX_CONNS 100000u           /* upper bound for --connections */
-#define EPOCH_US 1732536000000000LL /* 2024-11-25 12:00:00 UTC */
-#define MEAN_GAP_US 150.0           /* mean time between two entries */
+#define OUT_CAP     (4u << 20)         /* bytes buffered before fwrite() */
+#define SQL_CAP     (1u << 20)         /* longest rendered statement */
+#define MAX_CLASSES 10000000u          /* upper bound for --classes */
+#define MAX_CONNS   100000u            /* upper bound for --connections */
+#define EPOCH_US    1732536000000000LL /* 2024-11-25 12:00:00 UTC */
+#define MEAN_GAP_US 150.0              /* mean time between two entries */
 
 /* Exit codes, as the n1digest CLI uses them. */
 enum exit_code {
@@ -105,7 +105,7 @@ static const char *const CMD_NAMES[CMD_COUNT] = {
  * placeholders as the values would have had.
  */
 struct tmpl {
-    enum kind kind; /* decides the metrics */
+    enum kind kind;  /* decides the metrics */
     const char *sql; /* the text with its holes */
 };
 
@@ -345,10 +345,10 @@ struct account {
 };
 
 static const struct account ACCOUNTS[] = {
-    {"app", "", "10.0.3.17"},       {"app", "", "10.0.3.18"},
-    {"app", "", "10.0.3.19"},       {"app", "", "10.0.3.20"},
-    {"worker", "", "10.0.4.2"},     {"worker", "", "10.0.4.3"},
-    {"report", "", "10.0.5.9"},     {"root", "localhost", ""},
+    {"app", "", "10.0.3.17"},   {"app", "", "10.0.3.18"},
+    {"app", "", "10.0.3.19"},   {"app", "", "10.0.3.20"},
+    {"worker", "", "10.0.4.2"}, {"worker", "", "10.0.4.3"},
+    {"report", "", "10.0.5.9"}, {"root", "localhost", ""},
 };
 #define N_ACCOUNTS (sizeof(ACCOUNTS) / sizeof(ACCOUNTS[0]))
 
@@ -377,29 +377,29 @@ struct conn {
 
 /* Slow-log metrics of one entry. */
 struct metrics {
-    uint64_t query_us;  /* Query_time in microseconds */
-    uint64_t lock_us;   /* Lock_time in microseconds */
-    uint64_t sent;      /* Rows_sent */
-    uint64_t examined;  /* Rows_examined */
-    uint64_t affected;  /* Rows_affected */
-    uint64_t bytes;     /* Bytes_sent */
-    uint64_t tmp_size;  /* Tmp_table_sizes, 0 without a temporary table */
-    int full_scan;      /* Full_scan: Yes */
-    int full_join;      /* Full_join: Yes */
-    int filesort;       /* Filesort: Yes */
+    uint64_t query_us; /* Query_time in microseconds */
+    uint64_t lock_us;  /* Lock_time in microseconds */
+    uint64_t sent;     /* Rows_sent */
+    uint64_t examined; /* Rows_examined */
+    uint64_t affected; /* Rows_affected */
+    uint64_t bytes;    /* Bytes_sent */
+    uint64_t tmp_size; /* Tmp_table_sizes, 0 without a temporary table */
+    int full_scan;     /* Full_scan: Yes */
+    int full_join;     /* Full_join: Yes */
+    int filesort;      /* Filesort: Yes */
 };
 
 /* Counts printed at the end, so that a benchmark can check a parser. */
 struct stats {
-    uint64_t entries;   /* slow-log entries, or general-log command lines */
+    uint64_t entries; /* slow-log entries, or general-log command lines */
     uint64_t cmds[CMD_COUNT]; /* general log: lines per command */
-    uint64_t loops;     /* N+1 loops */
-    uint64_t children;  /* statements inside N+1 loops */
-    uint64_t fanouts;   /* fan-out bursts */
-    uint64_t fan_conns; /* short-lived connections in fan-outs */
-    uint64_t txns;      /* transactions */
-    uint64_t hostile;   /* header look-alike strings written */
-    uint64_t classes;   /* distinct ordinary classes written */
+    uint64_t loops;           /* N+1 loops */
+    uint64_t children;        /* statements inside N+1 loops */
+    uint64_t fanouts;         /* fan-out bursts */
+    uint64_t fan_conns;       /* short-lived connections in fan-outs */
+    uint64_t txns;            /* transactions */
+    uint64_t hostile;         /* header look-alike strings written */
+    uint64_t classes;         /* distinct ordinary classes written */
 };
 
 struct options {
@@ -979,8 +979,8 @@ static void metrics(struct gen *g, enum kind k, struct metrics *m)
     case K_CTL:
         break;
     }
-    if (k == K_PK || k == K_RANGE || k == K_SCAN || k == K_AGG ||
-        k == K_JOIN || k == K_SHOW) {
+    if (k == K_PK || k == K_RANGE || k == K_SCAN || k == K_AGG || k == K_JOIN ||
+        k == K_SHOW) {
         m->bytes = 50 + 20 * 4 + m->sent * width;
     } else {
         m->bytes = 11;
@@ -1004,17 +1004,16 @@ static void tick(struct gen *g, double mean_us)
     g->day_sec = sec;
     t = (time_t)sec;
     gmtime_r(&t, &tm);
-    if (g->opt.flavour == FL_MYSQL_SLOW ||
-        g->opt.flavour == FL_MYSQL_GENERAL) {
-        snprintf(g->day, sizeof(g->day), "%04d-%02d-%02d",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    if (g->opt.flavour == FL_MYSQL_SLOW || g->opt.flavour == FL_MYSQL_GENERAL) {
+        snprintf(g->day, sizeof(g->day), "%04d-%02d-%02d", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday);
         snprintf(g->hms, sizeof(g->hms), "%02d:%02d:%02d", tm.tm_hour,
                  tm.tm_min, tm.tm_sec);
     } else {
         snprintf(g->day, sizeof(g->day), "%02d%02d%02d", tm.tm_year % 100,
                  tm.tm_mon + 1, tm.tm_mday);
-        snprintf(g->hms, sizeof(g->hms), "%2d:%02d:%02d", tm.tm_hour,
-                 tm.tm_min, tm.tm_sec);
+        snprintf(g->hms, sizeof(g->hms), "%2d:%02d:%02d", tm.tm_hour, tm.tm_min,
+                 tm.tm_sec);
     }
 }
 
@@ -1379,8 +1378,7 @@ static void start_loop(struct gen *g, struct conn *c)
     c->key = rnd_id(g);
     c->act = ACT_LOOP;
     g->st.loops++;
-    run_stmt(g, c, &PAIRS[c->pair].parent, c->variant, 0, P_ONCE,
-             MEAN_GAP_US);
+    run_stmt(g, c, &PAIRS[c->pair].parent, c->variant, 0, P_ONCE, MEAN_GAP_US);
 }
 
 /* Runs a burst of 1-4 children: a loop in application code is tight. A
@@ -1505,8 +1503,7 @@ static void step(struct gen *g, struct conn *c)
 /* The three lines a server writes when it opens a log file. */
 static void banner(struct gen *g)
 {
-    if (g->opt.flavour == FL_MYSQL_SLOW ||
-        g->opt.flavour == FL_MYSQL_GENERAL) {
+    if (g->opt.flavour == FL_MYSQL_SLOW || g->opt.flavour == FL_MYSQL_GENERAL) {
         puts_(g, "/usr/sbin/mysqld, Version: 8.0.36 (MySQL Community Server "
                  "- GPL). started with:\n"
                  "Tcp port: 3306  Unix socket: /var/run/mysqld/mysqld.sock\n"
@@ -1656,8 +1653,7 @@ static int parse_args(int argc, char **argv, struct options *opt)
                 }
             }
             if (f == 4) {
-                fprintf(stderr, "n1_genlog: USAGE unknown flavour '%s'\n",
-                        val);
+                fprintf(stderr, "n1_genlog: USAGE unknown flavour '%s'\n", val);
                 return -1;
             }
             opt->flavour = (enum flavour)f;
@@ -1674,8 +1670,7 @@ static int parse_args(int argc, char **argv, struct options *opt)
             }
         } else if (strcmp(name, "--connections") == 0) {
             if (parse_u32(val, 1, MAX_CONNS, &opt->conns) != 0) {
-                fprintf(stderr,
-                        "n1_genlog: USAGE --connections wants 1..%u\n",
+                fprintf(stderr, "n1_genlog: USAGE --connections wants 1..%u\n",
                         MAX_CONNS);
                 return -1;
             }
@@ -1726,9 +1721,8 @@ static void report(const struct gen *g)
             (unsigned long long)s->cmds[CMD_INIT_DB],
             (unsigned long long)s->loops, (unsigned long long)s->children,
             (unsigned long long)s->txns, (unsigned long long)s->fanouts,
-            (unsigned long long)s->fan_conns,
-            (unsigned long long)s->hostile, (unsigned long long)s->classes,
-            g->opt.classes);
+            (unsigned long long)s->fan_conns, (unsigned long long)s->hostile,
+            (unsigned long long)s->classes, g->opt.classes);
 }
 
 int main(int argc, char **argv)

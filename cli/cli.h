@@ -21,7 +21,12 @@ enum n1_exit {
 };
 
 /* What a subcommand writes its report as (--format). */
-enum out_format { FORMAT_TEXT = 0, FORMAT_JSON, FORMAT_SARIF, FORMAT_JUNIT };
+enum out_format {
+    FORMAT_TEXT = 0,
+    FORMAT_JSON,
+    FORMAT_SARIF,
+    FORMAT_JUNIT
+};
 
 /* Prints "n1digest: <formatted error>" on stderr. */
 void cli_error(const struct n1_error *err);

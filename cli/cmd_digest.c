@@ -25,13 +25,13 @@
 #include <unistd.h>
 
 #include "base/textutil.h"
+#include "base/timeutil.h"
 #include "cli/cli.h"
 #include "engine/pipeline.h"
 #include "report/digest.h"
 #include "sql/fingerprint.h"
 #include "stats/aggregate.h"
 #include "store/store.h"
-#include "base/timeutil.h"
 
 /* Values one filter key may take (they are ORed; keys are ANDed). */
 #define MAX_FILTER_VALUES 16

@@ -17,10 +17,9 @@
 #include <jansson.h>
 
 #include "base/textutil.h"
+#include "base/timeutil.h"
 #include "cli/cli.h"
 #include "read/reader.h"
-#include "base/textutil.h"
-#include "base/timeutil.h"
 
 struct events_opts {
     int json;                     /* --json */

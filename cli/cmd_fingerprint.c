@@ -16,9 +16,9 @@
 
 #include <jansson.h>
 
+#include "base/strbuf.h"
 #include "cli/cli.h"
 #include "sql/normalize.h"
-#include "base/strbuf.h"
 
 static const char *const lit_type_names[] = {"string", "number", "hex",
                                              "bit",    "null",   "bool"};
@@ -117,8 +117,7 @@ static json_t *json_bytes(struct n1_strbuf *tmp, const char *s, size_t len)
 }
 
 /* Prints one statement's result. Returns 0 or -1 (out of memory). */
-static int print_norm(const struct n1_norm *o, int json,
-                      struct n1_strbuf *tmp)
+static int print_norm(const struct n1_norm *o, int json, struct n1_strbuf *tmp)
 {
     json_t *root = NULL;
     json_t *lits = NULL;
@@ -143,22 +142,19 @@ static int print_norm(const struct n1_norm *o, int json,
     }
     for (size_t i = 0; i < o->n_lits; i++) {
         const struct n1_literal *l = &o->lits[i];
-        json_t *v = l->type == N1_LIT_NULL
-                        ? json_null()
-                        : json_bytes(tmp, l->value, l->len);
+        json_t *v = l->type == N1_LIT_NULL ? json_null()
+                                           : json_bytes(tmp, l->value, l->len);
         json_t *lit = json_pack("{s:s, s:o, s:I, s:I, s:I}", "type",
                                 lit_type_names[l->type], "value", v, "slot",
                                 (json_int_t)l->slot, "item",
-                                (json_int_t)l->item, "pos",
-                                (json_int_t)l->pos);
+                                (json_int_t)l->item, "pos", (json_int_t)l->pos);
 
         if (lit == NULL || json_array_append_new(lits, lit) != 0) {
             goto out;
         }
     }
     for (size_t i = 0; i < o->n_tags; i++) {
-        json_t *v = json_bytes(tmp, o->tags[i].value,
-                               strlen(o->tags[i].value));
+        json_t *v = json_bytes(tmp, o->tags[i].value, strlen(o->tags[i].value));
         json_t *k = json_bytes(tmp, o->tags[i].key, strlen(o->tags[i].key));
 
         if (v == NULL || k == NULL ||
@@ -182,8 +178,8 @@ out:
 }
 
 /* Normalises and prints one statement; returns an enum n1_exit. */
-static int one(struct n1_normalizer *n, const char *sql, size_t len,
-               int json, struct n1_strbuf *tmp)
+static int one(struct n1_normalizer *n, const char *sql, size_t len, int json,
+               struct n1_strbuf *tmp)
 {
     struct n1_norm o;
     struct n1_error err;
@@ -202,10 +198,10 @@ static int one(struct n1_normalizer *n, const char *sql, size_t len,
 
 /* Lexer states of the statement cutter. */
 enum cut {
-    CUT_SQL = 0,  /* plain SQL */
-    CUT_QUOTE,    /* inside '..', "..", `..` (quote in `q`) */
-    CUT_BLOCK,    /* inside a block comment */
-    CUT_LINE      /* inside -- or # comment */
+    CUT_SQL = 0, /* plain SQL */
+    CUT_QUOTE,   /* inside '..', "..", `..` (quote in `q`) */
+    CUT_BLOCK,   /* inside a block comment */
+    CUT_LINE     /* inside -- or # comment */
 };
 
 /* 1 when the statement holds something other than blanks and ';'. */
@@ -223,17 +219,16 @@ static int has_content(const struct n1_strbuf *sb)
 }
 
 /* Reads stdin, cuts it into statements and prints each. */
-static int from_stdin(struct n1_normalizer *n, int json,
-                      struct n1_strbuf *tmp)
+static int from_stdin(struct n1_normalizer *n, int json, struct n1_strbuf *tmp)
 {
     struct n1_strbuf stmt;
     char buf[65536];
     enum cut st = CUT_SQL;
-    char q = 0;       /* quote that opened CUT_QUOTE */
-    int esc = 0;      /* CUT_QUOTE: the previous byte was a backslash */
-    int dashes = 0;   /* CUT_SQL: '-' bytes just seen */
-    int slash = 0;    /* CUT_SQL: the previous byte was '/' */
-    int star = 0;     /* CUT_BLOCK: the previous byte was '*' */
+    char q = 0;     /* quote that opened CUT_QUOTE */
+    int esc = 0;    /* CUT_QUOTE: the previous byte was a backslash */
+    int dashes = 0; /* CUT_SQL: '-' bytes just seen */
+    int slash = 0;  /* CUT_SQL: the previous byte was '/' */
+    int star = 0;   /* CUT_BLOCK: the previous byte was '*' */
     int worst = N1_EXIT_OK;
     size_t got;
 

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/rules_load.h"
 #include "cli/cli.h"
+#include "engine/rules_load.h"
 #include "rules/rules.h"
 
 static void usage(FILE *out)

@@ -12,9 +12,9 @@
 #include "cli/cli.h"
 
 struct subcommand {
-    const char *name;                 /* as typed on the command line */
+    const char *name;                  /* as typed on the command line */
     int (*run)(int argc, char **argv); /* returns an enum n1_exit */
-    const char *summary;              /* one line for the usage text */
+    const char *summary;               /* one line for the usage text */
 };
 
 static const struct subcommand subcommands[] = {
@@ -28,8 +28,7 @@ static const struct subcommand subcommands[] = {
      "CI gate: fail on new findings (baseline, SARIF, JUnit)"},
     {"tail", cmd_tail,
      "follow a live server's log and report loops as they happen"},
-    {"fingerprint", cmd_fingerprint,
-     "print the fingerprint of SQL statements"},
+    {"fingerprint", cmd_fingerprint, "print the fingerprint of SQL statements"},
     {"events", cmd_events, "print the events read from logs, one per line"},
     {"rules", cmd_rules, "list the rules in force and where each came from"},
 };
@@ -43,21 +42,19 @@ static void usage(FILE *out)
             "the statements worth fixing.\n"
             "\n"
             "commands:\n");
-    for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]);
-         i++) {
+    for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
         fprintf(out, "  %-12s %s\n", subcommands[i].name,
                 subcommands[i].summary);
     }
-    fprintf(out,
-            "\n"
-            "Run 'n1digest <command> --help' for a command's options.\n"
-            "\n"
-            "exit status:\n"
-            "  0  success\n"
-            "  1  findings at or above the failing severity\n"
-            "  2  usage or system error\n"
-            "  3  an input is not a query log, or a rule file is bad\n"
-            "  4  finished, but some lines or events could not be read\n");
+    fprintf(out, "\n"
+                 "Run 'n1digest <command> --help' for a command's options.\n"
+                 "\n"
+                 "exit status:\n"
+                 "  0  success\n"
+                 "  1  findings at or above the failing severity\n"
+                 "  2  usage or system error\n"
+                 "  3  an input is not a query log, or a rule file is bad\n"
+                 "  4  finished, but some lines or events could not be read\n");
 }
 
 int main(int argc, char **argv)
@@ -75,8 +72,7 @@ int main(int argc, char **argv)
         printf("n1digest %s\n", N1_VERSION);
         return N1_EXIT_OK;
     }
-    for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]);
-         i++) {
+    for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
         if (strcmp(argv[1], subcommands[i].name) == 0) {
             return subcommands[i].run(argc - 1, argv + 1);
         }

@@ -43,7 +43,7 @@
 
 /* Arena "offsets" that are not offsets: a NULL string, and a failed
    copy. */
-#define OFF_NULL ((size_t)-2)
+#define OFF_NULL  ((size_t)-2)
 #define OFF_NOMEM ((size_t)-1)
 
 /* A batch's state between the two threads (guarded by the feed's

@@ -52,7 +52,10 @@ struct tail_src {
 };
 
 /* What the feed thread attaches to a batch (the first byte of extra). */
-enum { EXTRA_SNAPSHOT = 'C', EXTRA_SWITCH = 'S' };
+enum {
+    EXTRA_SNAPSHOT = 'C',
+    EXTRA_SWITCH = 'S'
+};
 
 /* A new generation begins after the batch (EXTRA_SWITCH). */
 struct tail_switch {

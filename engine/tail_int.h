@@ -28,29 +28,29 @@
 #include "stats/aggregate.h"
 #include "store/store.h"
 
-#define COMMIT_EVENTS 1000000u /* events between commits at most */
-#define COMMIT_FINDINGS 10000u /* pending findings that force a commit */
-#define COMMIT_SHARE                                                           \
-    4 /* while behind, at least this many times                                \
-         the last commit's duration between                                    \
-         commits: the writer thread is busy a                                  \
+#define COMMIT_EVENTS   1000000u /* events between commits at most */
+#define COMMIT_FINDINGS 10000u   /* pending findings that force a commit */
+#define COMMIT_SHARE                            \
+    4 /* while behind, at least this many times \
+         the last commit's duration between     \
+         commits: the writer thread is busy a   \
          quarter of the time at most */
-#define BURST_EVENTS                                                           \
-    50000u                     /* events that make a catch-up commit at        \
-                                  once */
-#define AGG_BUDGET (64u << 20) /* aggregate bytes that force a commit */
-#define MEMORY_EVERY 4096u     /* events between looks at that size */
-#define WAIT_MS 200            /* longest sleep between looks */
-#define FINDINGS_MS 500        /* least gap before a findings commit */
-#define TICK_MS 100            /* least time between detector ticks */
-#define WRITER_POLL_MS 10      /* wait for a busy writer thread */
-#define OLD_GENS 8             /* earlier generations remembered */
-#define CHECKPOINT_BYTES                                                       \
-    (256u << 10) /* log bytes between checkpoints, so                          \
-               a restart parses at most about this                             \
+#define BURST_EVENTS                                                        \
+    50000u                         /* events that make a catch-up commit at \
+                                      once */
+#define AGG_BUDGET     (64u << 20) /* aggregate bytes that force a commit */
+#define MEMORY_EVERY   4096u       /* events between looks at that size */
+#define WAIT_MS        200         /* longest sleep between looks */
+#define FINDINGS_MS    500         /* least gap before a findings commit */
+#define TICK_MS        100         /* least time between detector ticks */
+#define WRITER_POLL_MS 10          /* wait for a busy writer thread */
+#define OLD_GENS       8           /* earlier generations remembered */
+#define CHECKPOINT_BYTES                              \
+    (256u << 10) /* log bytes between checkpoints, so \
+               a restart parses at most about this    \
                much before its replay point */
-#define CHECKPOINT_MEMORY                                                      \
-    (8u << 20) /* snapshot bytes kept for the next                             \
+#define CHECKPOINT_MEMORY                          \
+    (8u << 20) /* snapshot bytes kept for the next \
               commit at most (the oldest go) */
 
 struct writer;

@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 
+echo "== formatting (clang-format)"
+./scripts/format.sh --check
+
 echo "== release build (-Werror)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DN1_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"

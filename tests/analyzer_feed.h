@@ -18,7 +18,7 @@
 #include "analyzer/detector.h"
 #include "sql/normalize.h"
 
-#define FEED_MAX 64
+#define FEED_MAX    64
 #define FEED_UNUSED __attribute__((unused))
 
 struct feed {

@@ -85,8 +85,7 @@ const char *th_temp_file(const void *data, size_t len)
     return path;
 }
 
-void th_assert_text(const char *input, const char *expected,
-                    const char *actual)
+void th_assert_text(const char *input, const char *expected, const char *actual)
 {
     if (strcmp(expected, actual) != 0) {
         print_error("input:    %s\nexpected: %s\nactual:   %s\n", input,

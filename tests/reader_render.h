@@ -37,10 +37,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "read/reader.h"
 #include "base/strbuf.h"
 #include "base/textutil.h"
 #include "base/timeutil.h"
+#include "read/reader.h"
 
 static void rr_escape(struct n1_strbuf *out, const char *s, size_t n)
 {

@@ -21,8 +21,8 @@
 
 #include "analyzer/adviser.h"
 #include "helpers.h"
-#include "sql/normalize.h"
 #include "rules/rules.h"
+#include "sql/normalize.h"
 
 struct fx {
     struct n1_normalizer *norm;

@@ -25,17 +25,22 @@
 /* A scripted source: events 0..n-1 (statement "SELECT a FROM t WHERE id
    = <i>"), with a step after event at_event: none (nothing for now until
    released), a break, or a read error; then the end, or events forever. */
-enum step { STEP_NONE_FOR_NOW, STEP_BREAK, STEP_ERROR, STEP_FOREVER };
+enum step {
+    STEP_NONE_FOR_NOW,
+    STEP_BREAK,
+    STEP_ERROR,
+    STEP_FOREVER
+};
 
 struct fake {
-    int n;                 /* events before the end */
-    int at_event;          /* the step comes after this many events */
+    int n;        /* events before the end */
+    int at_event; /* the step comes after this many events */
     enum step step;
-    atomic_int released;   /* STEP_NONE_FOR_NOW: 1 lets events go on */
-    atomic_int waits;      /* wait() calls */
-    int next;              /* next event number */
-    int stepped;           /* the step was taken */
-    size_t big;            /* event 1's statement gets this many bytes */
+    atomic_int released; /* STEP_NONE_FOR_NOW: 1 lets events go on */
+    atomic_int waits;    /* wait() calls */
+    int next;            /* next event number */
+    int stepped;         /* the step was taken */
+    size_t big;          /* event 1's statement gets this many bytes */
     char sql[128];
     char *big_sql;
 };
@@ -71,9 +76,8 @@ static int fake_next(void *ud, struct n1_event *ev, struct n1_reader_stats *rs,
         ev->sql = f->big_sql;
         ev->sql_len = f->big;
     } else {
-        ev->sql_len = (size_t)snprintf(f->sql, sizeof(f->sql),
-                                       "SELECT a FROM t WHERE id = %d",
-                                       f->next);
+        ev->sql_len = (size_t)snprintf(
+            f->sql, sizeof(f->sql), "SELECT a FROM t WHERE id = %d", f->next);
         ev->sql = f->sql;
     }
     ev->cmd = N1_CMD_QUERY;
@@ -141,7 +145,7 @@ static struct n1_feed *start(struct fake *f, struct n1_normalizer *helper)
 /* Scripts f (n events, the step after at_event of them) and starts a
    feed on it. */
 static struct n1_feed *script(struct fake *f, int n, int at_event,
-                           enum step step, struct n1_normalizer *helper)
+                              enum step step, struct n1_normalizer *helper)
 {
     memset(f, 0, sizeof(*f));
     f->n = n;
@@ -215,9 +219,8 @@ static void test_order_counters_and_helper(void **state)
             char lit[16];
 
             check_event(b, i, seen);
-            assert_int_equal(n1_normalize(mine, ev->sql, ev->sql_len, &own,
-                                          NULL),
-                             0);
+            assert_int_equal(
+                n1_normalize(mine, ev->sql, ev->sql_len, &own, NULL), 0);
             if (n1_feed_batch_norm(b, i, &pre)) {
                 helped++;
                 assert_non_null(pre);

@@ -23,7 +23,7 @@
  * value is recomputed for the new seed.
  */
 #define GOLDEN_TEXT "select ?"
-#define GOLDEN_ID UINT64_C(0xcd766f87d91dbb82)
+#define GOLDEN_ID   UINT64_C(0xcd766f87d91dbb82)
 
 static void test_fingerprint_golden(void **state)
 {
@@ -49,15 +49,17 @@ static void test_fingerprint_version_seed(void **state)
                 (uint64_t)XXH64(t, strlen(t), N1_FINGERPRINT_VERSION + 1));
     assert_true(id != (uint64_t)XXH64(t, strlen(t), 0));
     /* the id covers every byte, including a NUL inside the text */
-    assert_true(n1_fingerprint_id("a\0b", 3) !=
-                n1_fingerprint_id("a\0c", 3));
+    assert_true(n1_fingerprint_id("a\0b", 3) != n1_fingerprint_id("a\0c", 3));
 }
 
 static void test_fingerprint_hex_round_trip(void **state)
 {
-    const uint64_t ids[] = {0, 1, UINT64_C(0xffffffffffffffff),
+    const uint64_t ids[] = {0,
+                            1,
+                            UINT64_C(0xffffffffffffffff),
                             UINT64_C(0x0123456789abcdef),
-                            UINT64_C(0x8000000000000000), GOLDEN_ID};
+                            UINT64_C(0x8000000000000000),
+                            GOLDEN_ID};
     char hex[17];
     uint64_t back;
 

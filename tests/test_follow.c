@@ -20,8 +20,8 @@
 
 #include <cmocka.h>
 
-#include "read/follow.h"
 #include "base/strbuf.h"
+#include "read/follow.h"
 
 /* A MySQL 8 general log: three events, the middle one on two lines. */
 static const char LOG[] =
@@ -31,8 +31,8 @@ static const char LOG[] =
     "2024-03-05T10:15:05.006000Z\t    8 Query\tSELECT b FROM u WHERE x = 'y'\n";
 
 struct fixture {
-    char dir[64];  /* private directory */
-    char path[96]; /* the followed file inside it */
+    char dir[64];     /* private directory */
+    char path[96];    /* the followed file inside it */
     char notes[1024]; /* notices received, concatenated */
 };
 
@@ -108,8 +108,7 @@ static struct n1_follow *open_follow(struct fixture *fx,
  * "SWITCH|" per generation); with settle, waits past settle_ms once so
  * the last event is handed out too.
  */
-static void drain_for(struct n1_follow *f, char *out, size_t cap,
-                      int settle)
+static void drain_for(struct n1_follow *f, char *out, size_t cap, int settle)
 {
     struct n1_event ev;
     int quiet = 0;
@@ -484,10 +483,10 @@ static void test_follow_resume_from_snapshot(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_follow_split_at_every_byte,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_follow_missing_then_created,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_follow_split_at_every_byte, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_follow_missing_then_created, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_follow_copytruncate, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_follow_truncated_and_regrown,
@@ -498,8 +497,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_follow_resume_offset_no_longer_fits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_follow_resume_from_snapshot,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_follow_resume_from_snapshot, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

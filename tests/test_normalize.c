@@ -18,11 +18,11 @@
 
 #include <cmocka.h>
 
-#include "sql/fingerprint.h"
+#include "base/strbuf.h"
 #include "helpers.h"
+#include "sql/fingerprint.h"
 #include "sql/normalize.h"
 #include "sql/sqlword.h"
-#include "base/strbuf.h"
 
 static const char *const type_names[] = {"string", "number", "hex",
                                          "bit",    "null",   "bool"};
@@ -356,8 +356,8 @@ static void run_fixture(struct n1_normalizer *n, const char *name)
             n1_strbuf_init(&a, 0);
             show(&a, o.text, o.len);
             show(&got, want.buf, want.len);
-            print_error("%s:\ninput:    %s\nexpected: %s\nactual:   %s\n",
-                        name, shown.buf, got.buf, a.buf);
+            print_error("%s:\ninput:    %s\nexpected: %s\nactual:   %s\n", name,
+                        shown.buf, got.buf, a.buf);
             n1_strbuf_cleanup(&a);
             fail();
         }
@@ -552,8 +552,7 @@ static void test_normalize_huge(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_normalize_basic, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_basic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_literals, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_normalize_comments, setup,
@@ -562,14 +561,11 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_normalize_pt_defects, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_normalize_robust, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_robust, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_equivalent, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_normalize_reuse, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_normalize_huge, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_reuse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_huge, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,9 +18,9 @@
 #include "analyzer_feed.h"
 #include "helpers.h"
 
-#define SETTINGS_SQL                                                           \
-    "SELECT profile_settings.id, profile_settings.name, "                      \
-    "profile_settings.value FROM profile_settings WHERE "                      \
+#define SETTINGS_SQL                                      \
+    "SELECT profile_settings.id, profile_settings.name, " \
+    "profile_settings.value FROM profile_settings WHERE " \
     "profile_settings.name = 'proj:g%d' LIMIT 1"
 
 /*

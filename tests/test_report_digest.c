@@ -28,10 +28,10 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "stats/aggregate.h"
 #include "helpers.h"
-#include "sql/normalize.h"
 #include "report/digest.h"
+#include "sql/normalize.h"
+#include "stats/aggregate.h"
 #include "store/store.h"
 
 #define T0 INT64_C(1732536000000000) /* 2024-11-25 12:00:00 UTC */
@@ -80,8 +80,7 @@ static int setup(void **state)
     assert_non_null(f->st);
     for (int i = 1; i <= 10; i++) {
         snprintf(sql, sizeof(sql), "SELECT * FROM users WHERE id = %d", i);
-        add(agg, nz, sql, i / 1000.0, T0 + (i - 1) * INT64_C(1000000),
-            "shop");
+        add(agg, nz, sql, i / 1000.0, T0 + (i - 1) * INT64_C(1000000), "shop");
     }
     add(agg, nz, "UPDATE users SET a = 1", 0.5, T0, "shop");
     add(agg, nz, "UPDATE users SET a = 2", 1.5, T0 + 20 * INT64_C(1000000),
@@ -137,8 +136,8 @@ static char *render(struct n1_store *st, const struct n1_digest_opts *o,
 static void assert_has(const char *out, const char *needle)
 {
     if (strstr(out, needle) == NULL) {
-        fprintf(stderr, "expected in the report:\n%s\nreport:\n%s\n",
-                needle, out);
+        fprintf(stderr, "expected in the report:\n%s\nreport:\n%s\n", needle,
+                out);
         fail();
     }
 }
@@ -226,10 +225,10 @@ static void test_report_digest_json_numbers(void **state)
     assert_near(jnum(a, "metrics.Rows_sent.median"), 1, 0);
     /* chart: 1..9 ms in "1ms", 10 ms in "10ms"; 0.5 s and 1.5 s */
     {
-        json_t *h = json_object_get(json_object_get(a, "histograms"),
-                                    "Query_time");
-        json_t *hb = json_object_get(json_object_get(b, "histograms"),
-                                     "Query_time");
+        json_t *h =
+            json_object_get(json_object_get(a, "histograms"), "Query_time");
+        json_t *hb =
+            json_object_get(json_object_get(b, "histograms"), "Query_time");
 
         assert_int_equal(json_integer_value(json_array_get(h, 3)), 9);
         assert_int_equal(json_integer_value(json_array_get(h, 4)), 1);
@@ -254,18 +253,18 @@ static void test_report_digest_text(void **state)
     n1_digest_opts_init(&o);
     out = render(f->st, &o, 0);
     assert_has(out, "# Overall: 12 total, 2 unique, 0.60 QPS, "
-                                "0.10x concurrency _");
+                    "0.10x concurrency _");
     assert_has(out, "# Time range: 2024-11-25 12:00:00 to "
-                                "12:00:20 UTC\n");
+                    "12:00:20 UTC\n");
     assert_has(out, "# Exec time             2s     1ms      2s   171ms "
                     "  500ms   423ms     7ms\n");
     line = strstr(out, "#    1 ");
     assert_non_null(line);
 
     assert_has(line, "   2.0000  97.3%      2  1.0000  0.25 "
-                                 "UPDATE users\n");
+                     "UPDATE users\n");
     assert_has(out, "# Databases    shop (1/50%), other "
-                                "(1/50%)\n");
+                    "(1/50%)\n");
     assert_has(out, "#   1ms  ###########################");
     /* every line fits in 80 columns, except sample statements */
     for (char *p = out; *p != '\0';) {
@@ -294,13 +293,12 @@ static void test_report_digest_order_limit(void **state)
     assert_has(out, "# Profile (by cnt)\n");
     assert_has(out, "     10  0.0055  0.00 SELECT users\n");
     assert_has(out, "# MISC MISC               2.0000  97.3%"
-                                "      2  1.0000       <1 ITEMS>\n");
+                    "      2  1.0000       <1 ITEMS>\n");
     free(out);
     assert_int_equal(n1_digest_parse_order("Query_time:max", &o, &err), 0);
     assert_int_equal(o.order_metric, N1_M_QUERY_TIME);
     assert_int_equal(o.order_stat, N1_DIGEST_MAX);
-    assert_int_equal(n1_digest_parse_order("rows_examined:avg", &o, &err),
-                     0);
+    assert_int_equal(n1_digest_parse_order("rows_examined:avg", &o, &err), 0);
     assert_int_equal(o.order_metric, N1_M_ROWS_EXAMINED);
     assert_int_equal(n1_digest_parse_order("Lock_time", &o, &err), 0);
     assert_int_equal(o.order_stat, N1_DIGEST_SUM);
@@ -310,16 +308,14 @@ static void test_report_digest_order_limit(void **state)
     assert_int_equal(n1_digest_parse_order("Query_time:p99", &o, &err), -1);
 }
 
-static int only_b(void *ud, const struct n1_agg_class *c,
-                  struct n1_error *err)
+static int only_b(void *ud, const struct n1_agg_class *c, struct n1_error *err)
 {
     (void)ud;
     (void)err;
     return c->count == 2;
 }
 
-static int refuse(void *ud, const struct n1_agg_class *c,
-                  struct n1_error *err)
+static int refuse(void *ud, const struct n1_agg_class *c, struct n1_error *err)
 {
     (void)ud;
     n1_err_set(err, N1_EUSAGE, NULL, 0, "class %s spans", c->hex);
@@ -337,7 +333,7 @@ static void test_report_digest_filter(void **state)
     out = render(f->st, &o, 0);
     /* the totals are those of B alone */
     assert_has(out, "# Overall: 2 total, 1 unique, 0.10 QPS, "
-                                "0.10x concurrency");
+                    "0.10x concurrency");
     free(out);
     o.filter = refuse;
     out = render(f->st, &o, -1);
@@ -401,7 +397,9 @@ static void test_report_digest_agg_as_store(void **state)
                      (i * 7 + w) % 37, i);
             add(win, nz, sql, 0.1 * (i % 13) + 1e-7 * i,
                 T0 + (w * 3000 + i) * INT64_C(1000),
-                i % 11 == 0 ? "db11" : i % 3 == 0 ? "db3" : "db");
+                i % 11 == 0  ? "db11"
+                : i % 3 == 0 ? "db3"
+                             : "db");
         }
         assert_int_equal(n1_store_flush(st, win, NULL, 0, &err), 0);
         assert_int_equal(n1_agg_absorb(kept, win, 0, &err), 0);
@@ -447,12 +445,12 @@ static void test_report_digest_ranks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_report_digest_json_numbers,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_digest_json_numbers, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_report_digest_text, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_report_digest_order_limit,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_digest_order_limit, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_report_digest_filter, setup,
                                         teardown),
         cmocka_unit_test(test_report_digest_empty),

@@ -16,9 +16,9 @@
 #include <cmocka.h>
 
 #include "analyzer/detect_int.h"
+#include "analyzer/rewrite.h"
 #include "helpers.h"
 #include "sql/normalize.h"
-#include "analyzer/rewrite.h"
 
 struct rw {
     struct n1_detect_ctx ctx;

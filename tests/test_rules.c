@@ -18,9 +18,9 @@
 #include <cmocka.h>
 
 #include "analyzer/detector.h"
+#include "analyzer/rules_apply.h"
 #include "helpers.h"
 #include "rules/rules.h"
-#include "analyzer/rules_apply.h"
 
 static int setup(void **state)
 {

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "sql/normalize.h"
 #include "analyzer/shape.h"
+#include "sql/normalize.h"
 
 struct fixture {
     struct n1_normalizer *nz;

@@ -27,8 +27,8 @@
 
 #define N_CHUNKS 4
 #define CHILDREN 7 /* loop iterations per chunk */
-#define SETTLE_S                                                               \
-    1.5 /* the follower hands out a log's last event once it                   \
+#define SETTLE_S                                             \
+    1.5 /* the follower hands out a log's last event once it \
            stops growing for 0.5 s */
 #define MAX_LINES 64
 

@@ -13,13 +13,13 @@
 
 /* Error classes; the CLI maps them to exit statuses. */
 enum n1_errcode {
-    N1_OK = 0,       /* no error */
-    N1_ESYS,         /* the system failed us: open, read, malloc */
-    N1_EPARSE,       /* the input is not what it claims to be */
-    N1_ERULES,       /* a rule file or pattern is bad */
-    N1_ESTORE,       /* SQLite said no */
-    N1_EUSAGE,       /* the caller passed something invalid */
-    N1_ELIMIT        /* a size cap was hit */
+    N1_OK = 0, /* no error */
+    N1_ESYS,   /* the system failed us: open, read, malloc */
+    N1_EPARSE, /* the input is not what it claims to be */
+    N1_ERULES, /* a rule file or pattern is bad */
+    N1_ESTORE, /* SQLite said no */
+    N1_EUSAGE, /* the caller passed something invalid */
+    N1_ELIMIT  /* a size cap was hit */
 };
 
 struct n1_error {

@@ -18,14 +18,14 @@
 
 /* What the server logged the event as. */
 enum n1_command {
-    N1_CMD_QUERY = 0,   /* Query (general) or any slow-log entry */
-    N1_CMD_PREPARE,     /* Prepare: text with ? placeholders */
-    N1_CMD_EXECUTE,     /* Execute: text with the values filled in */
-    N1_CMD_CONNECT,     /* Connect: sql holds "user@host on db using ..." */
-    N1_CMD_QUIT,        /* Quit: the connection closed */
-    N1_CMD_INIT_DB,     /* Init DB: sql holds the new schema */
-    N1_CMD_CLOSE_STMT,  /* Close stmt / Reset stmt */
-    N1_CMD_OTHER        /* anything else (Statistics, Field List, ...) */
+    N1_CMD_QUERY = 0,  /* Query (general) or any slow-log entry */
+    N1_CMD_PREPARE,    /* Prepare: text with ? placeholders */
+    N1_CMD_EXECUTE,    /* Execute: text with the values filled in */
+    N1_CMD_CONNECT,    /* Connect: sql holds "user@host on db using ..." */
+    N1_CMD_QUIT,       /* Quit: the connection closed */
+    N1_CMD_INIT_DB,    /* Init DB: sql holds the new schema */
+    N1_CMD_CLOSE_STMT, /* Close stmt / Reset stmt */
+    N1_CMD_OTHER       /* anything else (Statistics, Field List, ...) */
 };
 
 /* The slow-log metrics that every flavour may carry. */
@@ -48,28 +48,28 @@ struct n1_attr {
 };
 
 /* Event flags. */
-#define N1_EV_TS_EXACT   0x01u /* ts_us came from this line, not carried over */
-#define N1_EV_TRUNCATED  0x02u /* the input ended inside this event */
+#define N1_EV_TS_EXACT  0x01u /* ts_us came from this line, not carried over */
+#define N1_EV_TRUNCATED 0x02u /* the input ended inside this event */
 
 struct n1_event {
-    const char *file;        /* display name of the input ("-" for stdin) */
-    uint64_t offset;         /* byte offset of the event's first line */
-    uint64_t end_offset;     /* byte offset just past the event's last line */
-    unsigned long line;      /* 1-based line of the event's first line */
-    int64_t ts_us;           /* UTC microseconds since the epoch or N1_TS_NONE */
-    uint64_t conn_id;        /* connection (thread) id; 0 when unknown */
-    enum n1_command cmd;     /* what kind of event */
-    const char *command;     /* the command word as logged ("Query") */
-    const char *user;        /* "" when unknown */
-    const char *host;        /* "" when unknown */
-    const char *db;          /* current schema; "" when unknown */
-    const char *sql;         /* statement text, NUL-terminated */
-    size_t sql_len;          /* bytes in sql (it may contain NUL bytes) */
-    double metric[N1_M_COUNT]; /* valid where metric_mask has 1u << m */
-    unsigned metric_mask;    /* which metric[] entries the log gave */
+    const char *file;    /* display name of the input ("-" for stdin) */
+    uint64_t offset;     /* byte offset of the event's first line */
+    uint64_t end_offset; /* byte offset just past the event's last line */
+    unsigned long line;  /* 1-based line of the event's first line */
+    int64_t ts_us;       /* UTC microseconds since the epoch or N1_TS_NONE */
+    uint64_t conn_id;    /* connection (thread) id; 0 when unknown */
+    enum n1_command cmd; /* what kind of event */
+    const char *command; /* the command word as logged ("Query") */
+    const char *user;    /* "" when unknown */
+    const char *host;    /* "" when unknown */
+    const char *db;      /* current schema; "" when unknown */
+    const char *sql;     /* statement text, NUL-terminated */
+    size_t sql_len;      /* bytes in sql (it may contain NUL bytes) */
+    double metric[N1_M_COUNT];   /* valid where metric_mask has 1u << m */
+    unsigned metric_mask;        /* which metric[] entries the log gave */
     const struct n1_attr *attrs; /* every Name: value pair, in log order */
-    size_t n_attrs;          /* entries in attrs */
-    unsigned flags;          /* N1_EV_* */
+    size_t n_attrs;              /* entries in attrs */
+    unsigned flags;              /* N1_EV_* */
 };
 
 /* Short lower-case name of a command ("query", "execute"). Never NULL. */

@@ -44,14 +44,14 @@ const char *n1_boundary_name(enum n1_boundary b)
 {
     /* Indexed by enum n1_boundary; the names are part of the JSON. */
     static const char *const names[N1_BOUND_COUNT] = {
-        "none",     /* N1_BOUND_NONE */
-        "connect",  /* N1_BOUND_CONNECT */
-        "reset",    /* N1_BOUND_RESET */
-        "preamble", /* N1_BOUND_PREAMBLE */
-        "trace",    /* N1_BOUND_TRACE */
-        "gap",      /* N1_BOUND_GAP */
+        "none",      /* N1_BOUND_NONE */
+        "connect",   /* N1_BOUND_CONNECT */
+        "reset",     /* N1_BOUND_RESET */
+        "preamble",  /* N1_BOUND_PREAMBLE */
+        "trace",     /* N1_BOUND_TRACE */
+        "gap",       /* N1_BOUND_GAP */
         "statement", /* N1_BOUND_STATEMENT */
-        "idle",     /* N1_BOUND_IDLE */
+        "idle",      /* N1_BOUND_IDLE */
     };
 
     if ((unsigned)b >= N1_BOUND_COUNT) {

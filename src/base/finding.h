@@ -57,18 +57,18 @@ enum n1_confidence {
 
 /* The evidence of one occurrence. */
 struct n1_evidence {
-    enum n1_boundary starts;   /* what came just before the first run */
-    enum n1_boundary ends;     /* what ended it */
-    const uint64_t *body;      /* fingerprints that ran between two
-                                  executions (the loop body), or NULL */
-    size_t n_body;             /* entries in body */
-    int rows_match;            /* 1: the parent's Rows_sent equals the
-                                  iteration count, -1: it differs, 0:
-                                  unknown */
-    int no_conn_ids;           /* 1: the log has no connection ids, so
-                                  a per-connection loop is not proven */
-    int64_t span_us;           /* last minus first execution; 0 when
-                                  unknown */
+    enum n1_boundary starts;       /* what came just before the first run */
+    enum n1_boundary ends;         /* what ended it */
+    const uint64_t *body;          /* fingerprints that ran between two
+                                      executions (the loop body), or NULL */
+    size_t n_body;                 /* entries in body */
+    int rows_match;                /* 1: the parent's Rows_sent equals the
+                                      iteration count, -1: it differs, 0:
+                                      unknown */
+    int no_conn_ids;               /* 1: the log has no connection ids, so
+                                      a per-connection loop is not proven */
+    int64_t span_us;               /* last minus first execution; 0 when
+                                      unknown */
     enum n1_confidence confidence; /* what the evidence adds up to */
 };
 
@@ -78,44 +78,44 @@ struct n1_kv {
 };
 
 struct n1_finding {
-    uint64_t id;                 /* stable: kind, fingerprint, location */
-    enum n1_finding_kind kind;   /* what was found */
-    enum n1_severity severity;   /* from the rules in force */
-    const char *statement;       /* "select", "insert", "update", "delete" */
-    const char *table;           /* main table as written, or "" */
+    uint64_t id;                    /* stable: kind, fingerprint, location */
+    enum n1_finding_kind kind;      /* what was found */
+    enum n1_severity severity;      /* from the rules in force */
+    const char *statement;          /* "select", "insert", "update", "delete" */
+    const char *table;              /* main table as written, or "" */
     const char *const *key_columns; /* columns whose literal varies */
-    size_t n_key_columns;        /* entries in key_columns */
-    uint64_t connection;         /* the looping connection (not fanout) */
-    const uint64_t *connections; /* fanout: every connection, else NULL */
-    size_t n_connections;        /* entries in connections */
-    uint64_t count;              /* executions in the loop */
-    uint64_t distinct_keys;      /* distinct key values (or tuples) */
-    uint64_t round_trips_saved;  /* round trips the fix saves: count minus
-                                    the batched statements it needs (one
-                                    for a range or pagination loop);
-                                    count - 1 for a duplicate (the repeats
-                                    a cache avoids); 0 without a fix */
-    uint64_t fingerprint;        /* fingerprint id */
-    const char *fingerprint_text; /* fingerprint text */
-    const char *sample;          /* one statement of the loop, as logged */
-    int64_t first_seen_us;       /* UTC microseconds, N1_TS_NONE unknown */
-    int64_t last_seen_us;        /* UTC microseconds, N1_TS_NONE unknown */
-    double total_time_s;         /* summed Query_time; NaN without timings */
-    int has_parent;              /* 1 when the parent fields are set */
-    uint64_t parent_fingerprint; /* the statement that drove the loop */
-    const char *parent_table;    /* its main table, or "" */
-    double parent_rows_sent;     /* its Rows_sent; NaN when unknown */
-    const struct n1_kv *tags;    /* sqlcommenter tags of the loop */
-    size_t n_tags;               /* entries in tags */
-    const char *location;        /* source location from tags, or NULL */
-    const char *rewrite;         /* batched statement to run, or NULL */
-    const char *rewrite_kind;    /* "in_list", "row_in", "multi_row_insert",
-                                    "case_update", "group_by", ... or NULL */
-    const char *advice;          /* one paragraph for the developer */
-    const char *file;            /* log file of the first execution */
-    unsigned long line;          /* its line */
-    struct n1_evidence evidence; /* why this is one occurrence; zeroed
-                                    (unknown) where a detector sets none */
+    size_t n_key_columns;           /* entries in key_columns */
+    uint64_t connection;            /* the looping connection (not fanout) */
+    const uint64_t *connections;    /* fanout: every connection, else NULL */
+    size_t n_connections;           /* entries in connections */
+    uint64_t count;                 /* executions in the loop */
+    uint64_t distinct_keys;         /* distinct key values (or tuples) */
+    uint64_t round_trips_saved;     /* round trips the fix saves: count minus
+                                       the batched statements it needs (one
+                                       for a range or pagination loop);
+                                       count - 1 for a duplicate (the repeats
+                                       a cache avoids); 0 without a fix */
+    uint64_t fingerprint;           /* fingerprint id */
+    const char *fingerprint_text;   /* fingerprint text */
+    const char *sample;             /* one statement of the loop, as logged */
+    int64_t first_seen_us;          /* UTC microseconds, N1_TS_NONE unknown */
+    int64_t last_seen_us;           /* UTC microseconds, N1_TS_NONE unknown */
+    double total_time_s;            /* summed Query_time; NaN without timings */
+    int has_parent;                 /* 1 when the parent fields are set */
+    uint64_t parent_fingerprint;    /* the statement that drove the loop */
+    const char *parent_table;       /* its main table, or "" */
+    double parent_rows_sent;        /* its Rows_sent; NaN when unknown */
+    const struct n1_kv *tags;       /* sqlcommenter tags of the loop */
+    size_t n_tags;                  /* entries in tags */
+    const char *location;           /* source location from tags, or NULL */
+    const char *rewrite;            /* batched statement to run, or NULL */
+    const char *rewrite_kind;       /* "in_list", "row_in", "multi_row_insert",
+                                       "case_update", "group_by", ... or NULL */
+    const char *advice;             /* one paragraph for the developer */
+    const char *file;               /* log file of the first execution */
+    unsigned long line;             /* its line */
+    struct n1_evidence evidence;    /* why this is one occurrence; zeroed
+                                       (unknown) where a detector sets none */
 };
 
 /* Stable name of a kind ("n_plus_one", "duplicate", "fanout"). */

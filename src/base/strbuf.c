@@ -6,8 +6,8 @@
  * cap is checked before any allocation, which keeps the buffer unchanged
  * on failure; callers decide whether an over-long input is an error.
  */
-#include <stdlib.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/strbuf.h"

@@ -43,37 +43,37 @@
 #include "read/follow.h"
 #include "read/reader_ctx.h"
 
-#define HEAD_MAX 4096u        /* bytes compared to spot a rewritten file */
-#define SETTLE_DEFAULT_MS 500 /* quiet time before the last event goes */
-#define PEEK_MAX (64u << 10)  /* the reader's detection window */
+#define HEAD_MAX          4096u /* bytes compared to spot a rewritten file */
+#define SETTLE_DEFAULT_MS 500   /* quiet time before the last event goes */
+#define PEEK_MAX          (64u << 10) /* the reader's detection window */
 
 struct n1_follow {
-    char *path;                  /* followed path */
-    char *dir;                   /* its directory */
-    const char *base;            /* its last component (into path) */
-    struct n1_follow_opts opts;  /* copy; settle_ms filled in */
-    int ino_fd;                  /* inotify descriptor or -1 */
-    struct n1_reader *r;         /* current generation or NULL */
-    int fd;                      /* same file, for fstat/pread; -1 */
-    struct n1_file_ident ident;  /* of the current generation */
-    uint64_t head_hash;          /* hash of its first head_len bytes */
-    uint32_t head_len;           /* bytes covered (grows to HEAD_MAX) */
-    uint64_t last_size;          /* size at the last look */
-    uint64_t probe_size;         /* size when the reader was opened */
-    double last_growth;          /* monotonic seconds it last grew */
-    int settled;                 /* the last event was flushed out */
-    int draining;                /* path moved on: read the old fd out */
-    int restart;                 /* truncated: reopen from byte 0 */
-    int switch_pending;          /* report N1_FOLLOW_SWITCH next */
-    int look_now;                /* SIGHUP: look at the path at once */
-    int start_pending;           /* start not applied to a file yet */
+    char *path;                   /* followed path */
+    char *dir;                    /* its directory */
+    const char *base;             /* its last component (into path) */
+    struct n1_follow_opts opts;   /* copy; settle_ms filled in */
+    int ino_fd;                   /* inotify descriptor or -1 */
+    struct n1_reader *r;          /* current generation or NULL */
+    int fd;                       /* same file, for fstat/pread; -1 */
+    struct n1_file_ident ident;   /* of the current generation */
+    uint64_t head_hash;           /* hash of its first head_len bytes */
+    uint32_t head_len;            /* bytes covered (grows to HEAD_MAX) */
+    uint64_t last_size;           /* size at the last look */
+    uint64_t probe_size;          /* size when the reader was opened */
+    double last_growth;           /* monotonic seconds it last grew */
+    int settled;                  /* the last event was flushed out */
+    int draining;                 /* path moved on: read the old fd out */
+    int restart;                  /* truncated: reopen from byte 0 */
+    int switch_pending;           /* report N1_FOLLOW_SWITCH next */
+    int look_now;                 /* SIGHUP: look at the path at once */
+    int start_pending;            /* start not applied to a file yet */
     struct n1_follow_start start; /* from the caller; ctx points to
                                      ctx_copy */
     void *ctx_copy;               /* owned copy of the caller's snapshot */
-    uint64_t read_before;        /* bytes read by earlier generations */
-    uint64_t read_from;          /* where the current reader started */
-    uint64_t skip_below;         /* drop events starting before this */
-    int resumed;                 /* the start offset was used */
+    uint64_t read_before;         /* bytes read by earlier generations */
+    uint64_t read_from;           /* where the current reader started */
+    uint64_t skip_below;          /* drop events starting before this */
+    int resumed;                  /* the start offset was used */
 };
 
 static void notice(struct n1_follow *f, const char *fmt, ...)
@@ -268,8 +268,8 @@ static int open_generation(struct n1_follow *f, struct n1_error *err)
         f->start_pending = 0;
         why = start_mismatch(f, &st);
         if (why == NULL && f->start.seek > 0 &&
-            n1_reader_resume(f->r, f->start.seek, f->start.line,
-                             f->start.ctx, f->start.ctx_len, err) != 0) {
+            n1_reader_resume(f->r, f->start.seek, f->start.line, f->start.ctx,
+                             f->start.ctx_len, err) != 0) {
             close_generation(f);
             return -1;
         }
@@ -278,8 +278,9 @@ static int open_generation(struct n1_follow *f, struct n1_error *err)
             f->skip_below = f->start.offset;
             f->resumed = 1;
         } else {
-            notice(f, "%s: cannot resume at byte %llu (%s): reading it "
-                      "from the start",
+            notice(f,
+                   "%s: cannot resume at byte %llu (%s): reading it "
+                   "from the start",
                    f->path, (unsigned long long)f->start.offset, why);
         }
     }
@@ -323,9 +324,8 @@ static void look(struct n1_follow *f)
     if (fstat(f->fd, &fst) != 0) {
         return;
     }
-    if (stat(f->path, &pst) == 0 &&
-        ((uint64_t)pst.st_ino != f->ident.inode ||
-         (uint64_t)pst.st_dev != f->ident.dev)) {
+    if (stat(f->path, &pst) == 0 && ((uint64_t)pst.st_ino != f->ident.inode ||
+                                     (uint64_t)pst.st_dev != f->ident.dev)) {
         f->draining = 1;
         return;
     }
@@ -450,12 +450,14 @@ int n1_follow_next(struct n1_follow *f, struct n1_event *ev,
                 return N1_FOLLOW_EVENT;
             }
             if (f->draining) {
-                notice(f, "%s: rotated (inode %llu is now another file); "
-                          "its old file was read to the end",
+                notice(f,
+                       "%s: rotated (inode %llu is now another file); "
+                       "its old file was read to the end",
                        f->path, (unsigned long long)f->ident.inode);
             } else {
-                notice(f, "%s: truncated (copytruncate); reading it again "
-                          "from byte 0",
+                notice(f,
+                       "%s: truncated (copytruncate); reading it again "
+                       "from byte 0",
                        f->path);
             }
             close_generation(f);
@@ -484,7 +486,8 @@ void n1_follow_wait(struct n1_follow *f, int timeout_ms)
     }
 #ifdef __linux__
     while (f->ino_fd >= 0) {
-        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        char buf[4096]
+            __attribute__((aligned(__alignof__(struct inotify_event))));
         struct pollfd pfd = {f->ino_fd, POLLIN, 0};
         double left = until - n1_mono_now();
         int relevant = 0;
@@ -561,8 +564,9 @@ int n1_follow_locate(const char *path, const struct n1_file_ident *ident,
     struct dirent *de;
     int ret = 0;
 
-    dir = slash == NULL ? strdup(".")
-                        : strndup(path, slash == path ? 1 : (size_t)(slash - path));
+    dir = slash == NULL
+              ? strdup(".")
+              : strndup(path, slash == path ? 1 : (size_t)(slash - path));
     if (dir == NULL) {
         return 0;
     }
@@ -585,10 +589,9 @@ int n1_follow_locate(const char *path, const struct n1_file_ident *ident,
             continue;
         }
         fd = open(p, O_RDONLY | O_CLOEXEC);
-        if (fd >= 0 &&
-            (ident->head_len == 0 ||
-             (n1_follow_head_hash(fd, ident->head_len, &h) == 0 &&
-              h == ident->head_hash))) {
+        if (fd >= 0 && (ident->head_len == 0 ||
+                        (n1_follow_head_hash(fd, ident->head_len, &h) == 0 &&
+                         h == ident->head_hash))) {
             close(fd);
             *found = p;
             ret = 1;

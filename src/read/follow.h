@@ -21,8 +21,8 @@
 
 #include "base/error.h"
 #include "base/event.h"
-#include "read/reader.h"
 #include "base/strbuf.h"
+#include "read/reader.h"
 
 struct n1_follow_opts {
     struct n1_reader_opts reader; /* reader options; follow is forced on */

@@ -26,7 +26,7 @@
 #include "read/reader_int.h"
 
 #define DETECT_WINDOW (64u << 10) /* bytes peeked to detect the flavour */
-#define DETECT_LINES 512u         /* lines looked at before giving up */
+#define DETECT_LINES  512u        /* lines looked at before giving up */
 
 const char *n1_flavour_name(enum n1_flavour f)
 {
@@ -177,8 +177,7 @@ void rd_set_str(struct n1_reader *r, size_t *field, const char *s, size_t len)
         *field = at;
         return;
     }
-    if (n1_strbuf_append(b, s, len) != 0 ||
-        n1_strbuf_putc(b, '\0') != 0) {
+    if (n1_strbuf_append(b, s, len) != 0 || n1_strbuf_putc(b, '\0') != 0) {
         e->strs.len = at;
         return; /* the arena is full: the field stays unknown */
     }

@@ -22,14 +22,15 @@
 #include "read/source.h"
 
 enum n1_flavour {
-    N1_FLAVOUR_UNKNOWN = 0,  /* not detected (yet) */
-    N1_FLAVOUR_GENERAL_MARIADB, /* MariaDB: "YYMMDD H:MM:SS" when the second changes */
+    N1_FLAVOUR_UNKNOWN = 0,     /* not detected (yet) */
+    N1_FLAVOUR_GENERAL_MARIADB, /* MariaDB: "YYMMDD H:MM:SS" when the second
+                                   changes */
     N1_FLAVOUR_GENERAL_MYSQL,   /* MySQL 5.7/8.x: ISO-8601 UTC on every line */
-    N1_FLAVOUR_GENERAL_LEGACY,  /* MySQL <= 5.6 style without a MariaDB banner */
-    N1_FLAVOUR_SLOW_MARIADB,    /* Thread_id:/Schema:/QC_hit: lines */
-    N1_FLAVOUR_SLOW_MYSQL,      /* "# Time:" ISO per entry, Id: on User@Host */
-    N1_FLAVOUR_SLOW_PERCONA,    /* Percona Server extended fields */
-    N1_FLAVOUR_SLOW_LEGACY      /* MySQL <= 5.6 slow log */
+    N1_FLAVOUR_GENERAL_LEGACY, /* MySQL <= 5.6 style without a MariaDB banner */
+    N1_FLAVOUR_SLOW_MARIADB,   /* Thread_id:/Schema:/QC_hit: lines */
+    N1_FLAVOUR_SLOW_MYSQL,     /* "# Time:" ISO per entry, Id: on User@Host */
+    N1_FLAVOUR_SLOW_PERCONA,   /* Percona Server extended fields */
+    N1_FLAVOUR_SLOW_LEGACY     /* MySQL <= 5.6 slow log */
 };
 
 /* Stable short name ("mariadb-general", "mysql-slow", ...). Never NULL. */
@@ -42,20 +43,20 @@ int n1_flavour_is_slow(enum n1_flavour f);
 #define N1_READER_MAX_STATEMENT (16u * 1024u * 1024u)
 
 struct n1_reader_opts {
-    size_t max_statement;   /* bytes; 0 means N1_READER_MAX_STATEMENT */
+    size_t max_statement;    /* bytes; 0 means N1_READER_MAX_STATEMENT */
     enum n1_flavour flavour; /* force a flavour; UNKNOWN means detect */
-    long tz_offset_s;       /* seconds to subtract from local-time stamps
-                               (MariaDB/legacy "YYMMDD" times) to get UTC */
-    int follow;             /* 1: the file may grow (tail); an unterminated
-                               last line is kept until more bytes arrive */
-    int no_attrs;           /* 1: events carry no attrs (n_attrs 0); the
-                               metrics are read all the same. Saves
-                               copying every "Name: value" pair for
-                               callers that only want the metrics */
+    long tz_offset_s;        /* seconds to subtract from local-time stamps
+                                (MariaDB/legacy "YYMMDD" times) to get UTC */
+    int follow;              /* 1: the file may grow (tail); an unterminated
+                                last line is kept until more bytes arrive */
+    int no_attrs;            /* 1: events carry no attrs (n_attrs 0); the
+                                metrics are read all the same. Saves
+                                copying every "Name: value" pair for
+                                callers that only want the metrics */
     /* Called once per non-fatal problem (skipped line or event); err has
        file, line and a message. May be NULL. */
     void (*warn)(void *ud, const struct n1_error *err);
-    void *warn_ud;          /* passed to warn */
+    void *warn_ud; /* passed to warn */
 };
 
 struct n1_reader_stats {

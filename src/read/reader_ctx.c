@@ -18,9 +18,9 @@
 #include "read/reader_ctx.h"
 #include "read/reader_int.h"
 
-#define CTX_MAGIC "N1RC"
+#define CTX_MAGIC   "N1RC"
 #define CTX_VERSION 1u
-#define CTX_NULL 0xffffffffu /* string length meaning "unknown" */
+#define CTX_NULL    0xffffffffu /* string length meaning "unknown" */
 
 static int put_u64(struct n1_strbuf *out, uint64_t v)
 {

@@ -17,8 +17,8 @@
 #include <stdint.h>
 
 #include "base/error.h"
-#include "read/reader.h"
 #include "base/strbuf.h"
+#include "read/reader.h"
 
 /*
  * Appends to out an opaque snapshot of the state r carries into the

@@ -35,9 +35,9 @@ struct command_word {
     enum n1_command cmd; /* what it means to us */
 };
 
-#define CW(s, c)                                                               \
-    {                                                                          \
-        s, sizeof(s) - 1, c                                                    \
+#define CW(s, c)            \
+    {                       \
+        s, sizeof(s) - 1, c \
     }
 
 /* The server's command names (sql/sql_parse.cc command_name[] in both

@@ -19,14 +19,14 @@
 #include <stdint.h>
 
 #include "base/event.h"
+#include "base/strbuf.h"
 #include "read/reader.h"
 #include "read/source.h"
-#include "base/strbuf.h"
 
-#define RD_MAX_ATTRS 128        /* attrs kept per event; more are dropped */
-#define RD_MAX_STRS (64u << 10) /* bytes of user/host/db/attr text */
-#define RD_MAX_CONNS 65536u     /* connections tracked at once */
-#define RD_WARN_BURST 20        /* warnings of one kind shown per input */
+#define RD_MAX_ATTRS  128         /* attrs kept per event; more are dropped */
+#define RD_MAX_STRS   (64u << 10) /* bytes of user/host/db/attr text */
+#define RD_MAX_CONNS  65536u      /* connections tracked at once */
+#define RD_WARN_BURST 20          /* warnings of one kind shown per input */
 
 /* Kinds of warning, rate-limited separately. */
 enum rd_warn_kind {

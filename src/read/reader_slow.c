@@ -143,26 +143,28 @@ static void entry_begin(struct n1_reader *r, const struct n1_line *ln)
 
 /* Character classes of "Name: value" lines. */
 #define PC_SPACE 1u /* separates tokens */
-#define PC_NAME 2u  /* may appear in a name: A-Z a-z 0-9 _ @ */
+#define PC_NAME  2u /* may appear in a name: A-Z a-z 0-9 _ @ */
 #define PC_ALPHA 4u /* may start a name */
 
 static const unsigned char pair_class[256] = {
-    [' '] = PC_SPACE, ['\t'] = PC_SPACE,
-    ['_'] = PC_NAME, ['@'] = PC_NAME,
-    ['0'] = PC_NAME, ['1'] = PC_NAME, ['2'] = PC_NAME, ['3'] = PC_NAME,
-    ['4'] = PC_NAME, ['5'] = PC_NAME, ['6'] = PC_NAME, ['7'] = PC_NAME,
-    ['8'] = PC_NAME, ['9'] = PC_NAME,
+    [' '] = PC_SPACE, ['\t'] = PC_SPACE, ['_'] = PC_NAME, ['@'] = PC_NAME,
+    ['0'] = PC_NAME,  ['1'] = PC_NAME,   ['2'] = PC_NAME, ['3'] = PC_NAME,
+    ['4'] = PC_NAME,  ['5'] = PC_NAME,   ['6'] = PC_NAME, ['7'] = PC_NAME,
+    ['8'] = PC_NAME,  ['9'] = PC_NAME,
 #define PC_L(c) [c] = PC_NAME | PC_ALPHA
-    PC_L('A'), PC_L('B'), PC_L('C'), PC_L('D'), PC_L('E'), PC_L('F'),
-    PC_L('G'), PC_L('H'), PC_L('I'), PC_L('J'), PC_L('K'), PC_L('L'),
-    PC_L('M'), PC_L('N'), PC_L('O'), PC_L('P'), PC_L('Q'), PC_L('R'),
-    PC_L('S'), PC_L('T'), PC_L('U'), PC_L('V'), PC_L('W'), PC_L('X'),
-    PC_L('Y'), PC_L('Z'),
-    PC_L('a'), PC_L('b'), PC_L('c'), PC_L('d'), PC_L('e'), PC_L('f'),
-    PC_L('g'), PC_L('h'), PC_L('i'), PC_L('j'), PC_L('k'), PC_L('l'),
-    PC_L('m'), PC_L('n'), PC_L('o'), PC_L('p'), PC_L('q'), PC_L('r'),
-    PC_L('s'), PC_L('t'), PC_L('u'), PC_L('v'), PC_L('w'), PC_L('x'),
-    PC_L('y'), PC_L('z'),
+    PC_L('A'),        PC_L('B'),         PC_L('C'),       PC_L('D'),
+    PC_L('E'),        PC_L('F'),         PC_L('G'),       PC_L('H'),
+    PC_L('I'),        PC_L('J'),         PC_L('K'),       PC_L('L'),
+    PC_L('M'),        PC_L('N'),         PC_L('O'),       PC_L('P'),
+    PC_L('Q'),        PC_L('R'),         PC_L('S'),       PC_L('T'),
+    PC_L('U'),        PC_L('V'),         PC_L('W'),       PC_L('X'),
+    PC_L('Y'),        PC_L('Z'),         PC_L('a'),       PC_L('b'),
+    PC_L('c'),        PC_L('d'),         PC_L('e'),       PC_L('f'),
+    PC_L('g'),        PC_L('h'),         PC_L('i'),       PC_L('j'),
+    PC_L('k'),        PC_L('l'),         PC_L('m'),       PC_L('n'),
+    PC_L('o'),        PC_L('p'),         PC_L('q'),       PC_L('r'),
+    PC_L('s'),        PC_L('t'),         PC_L('u'),       PC_L('v'),
+    PC_L('w'),        PC_L('x'),         PC_L('y'),       PC_L('z'),
 #undef PC_L
 };
 

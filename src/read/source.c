@@ -29,13 +29,13 @@
 #include <xxhash.h>
 #include <zlib.h>
 
-#include "read/source.h"
 #include "read/reader.h"
+#include "read/source.h"
 
-#define SRC_INITIAL_BUF (1u << 20) /* first line-buffer size */
-#define SRC_ZIN_BUF (256u << 10)   /* compressed input buffer */
-#define SRC_PREFIX 256u            /* bytes kept of an overlong line */
-#define SRC_HEAD 4096u             /* bytes covered by the head hash */
+#define SRC_INITIAL_BUF (1u << 20)   /* first line-buffer size */
+#define SRC_ZIN_BUF     (256u << 10) /* compressed input buffer */
+#define SRC_PREFIX      256u         /* bytes kept of an overlong line */
+#define SRC_HEAD        4096u        /* bytes covered by the head hash */
 
 struct n1_source {
     int fd;          /* input; 0 for stdin, which we do not close */

@@ -20,11 +20,11 @@
 
 /* Identity of a plain file, for "have we read this before" checks. */
 struct n1_file_ident {
-    uint64_t dev;        /* st_dev; 0 for stdin and gzip streams */
-    uint64_t inode;      /* st_ino; 0 for stdin */
-    uint64_t size;       /* st_size when opened */
-    uint64_t head_hash;  /* XXH64 of the first bytes (up to 4 KiB) */
-    uint32_t head_len;   /* how many bytes head_hash covers */
+    uint64_t dev;       /* st_dev; 0 for stdin and gzip streams */
+    uint64_t inode;     /* st_ino; 0 for stdin */
+    uint64_t size;      /* st_size when opened */
+    uint64_t head_hash; /* XXH64 of the first bytes (up to 4 KiB) */
+    uint32_t head_len;  /* how many bytes head_hash covers */
 };
 
 /* One line out of a source; every field is borrowed until the next call. */

@@ -23,12 +23,12 @@
 
 #include <jansson.h>
 
+#include "base/textutil.h"
+#include "base/timeutil.h"
 #include "report/digest.h"
 #include "report/digest_int.h"
 #include "sql/sqlinfo.h"
 #include "store/store.h"
-#include "base/textutil.h"
-#include "base/timeutil.h"
 
 /* Metrics in report order with pt-query-digest's 12-column labels. */
 const struct n1_dg_metric n1_dg_metrics[] = {
@@ -354,8 +354,8 @@ static int scan_agg(const struct n1_agg *agg, struct digest_run *run,
     for (size_t i = 0; i < n; i++) {
         struct n1_agg_class view;
 
-        if (scan_one(run, agg_view(n1_agg_at(agg, keys[i].pos), &view),
-                     err) < 0) {
+        if (scan_one(run, agg_view(n1_agg_at(agg, keys[i].pos), &view), err) <
+            0) {
             goto out;
         }
     }
@@ -562,8 +562,8 @@ static void text_metric_row(FILE *out, const char *label, const char *pct,
     for (int i = 0; i < 7; i++) {
         fmt_metric(v[i], is_time, f[i], sizeof(f[i]));
     }
-    fprintf(out, "# %-12s %3s %7s %7s %7s %7s %7s %7s %7s\n", label, pct,
-            f[0], f[1], f[2], f[3], f[4], f[5], f[6]);
+    fprintf(out, "# %-12s %3s %7s %7s %7s %7s %7s %7s %7s\n", label, pct, f[0],
+            f[1], f[2], f[3], f[4], f[5], f[6]);
 }
 
 static void text_header_rule(FILE *out, int with_pct)
@@ -571,8 +571,9 @@ static void text_header_rule(FILE *out, int with_pct)
     fprintf(out, "# %-12s %3s %7s %7s %7s %7s %7s %7s %7s\n", "Attribute",
             with_pct ? "pct" : "", "total", "min", "max", "avg", "95%",
             "stddev", "median");
-    fprintf(out, "# ============ %3s ======= ======= ======= ======= ======= "
-                 "======= =======\n",
+    fprintf(out,
+            "# ============ %3s ======= ======= ======= ======= ======= "
+            "======= =======\n",
             with_pct ? "===" : "");
 }
 
@@ -712,9 +713,9 @@ static int text_profile(FILE *out, const struct source *src,
         if (cp->m[N1_M_QUERY_TIME].n > 0) {
             fmt_fit(cp->m[N1_M_QUERY_TIME].sum, 8, 4, resp, sizeof(resp));
             snprintf(share, sizeof(share), "%5.1f%%",
-                     total_qt > 0 ? 100.0 * cp->m[N1_M_QUERY_TIME].sum /
-                                        total_qt
-                                  : 0.0);
+                     total_qt > 0
+                         ? 100.0 * cp->m[N1_M_QUERY_TIME].sum / total_qt
+                         : 0.0);
             fmt_fit(n1_agg_stats_avg(&cp->m[N1_M_QUERY_TIME]), 7, 4, rcall,
                     sizeof(rcall));
             fmt_fit(n1_dg_vm_of(cp), 5, 2, vm, sizeof(vm));
@@ -741,8 +742,8 @@ static int text_profile(FILE *out, const struct source *src,
             fmt_fit(misc_qt, 8, 4, resp, sizeof(resp));
             snprintf(share, sizeof(share), "%5.1f%%",
                      total_qt > 0 ? 100.0 * misc_qt / total_qt : 0.0);
-            fmt_fit(misc_count > 0 ? misc_qt / (double)misc_count : 0.0, 7,
-                    4, rcall, sizeof(rcall));
+            fmt_fit(misc_count > 0 ? misc_qt / (double)misc_count : 0.0, 7, 4,
+                    rcall, sizeof(rcall));
         }
         snprintf(items, sizeof(items), "<%zu ITEMS>", run->n_rows - shown);
         fprintf(out, "# MISC %-16s %8s %6s %6llu %7s %5s %s\n", "MISC", resp,

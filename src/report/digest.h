@@ -18,8 +18,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "stats/aggregate.h"
 #include "base/error.h"
+#include "stats/aggregate.h"
 
 struct n1_store;
 
@@ -46,20 +46,20 @@ typedef int (*n1_digest_class_filter)(void *ud, const struct n1_agg_class *c,
                                       struct n1_error *err);
 
 struct n1_digest_opts {
-    enum n1_digest_format format; /* text or JSON */
-    int order_metric;             /* N1_M_* / N1_AGG_QUERY_LENGTH; -1:
-                                     Query_time, or count when no class
-                                     has a Query_time (general logs) */
+    enum n1_digest_format format;   /* text or JSON */
+    int order_metric;               /* N1_M_* / N1_AGG_QUERY_LENGTH; -1:
+                                       Query_time, or count when no class
+                                       has a Query_time (general logs) */
     enum n1_digest_stat order_stat; /* statistic of order_metric */
-    size_t limit;                 /* classes ranked and detailed; 0: all */
-    const char *group_by;         /* "fingerprint", "db", "user", "host";
-                                     NULL: "fingerprint" */
-    const char *const *inputs;    /* logs read this run (for the header);
-                                     borrowed, may be NULL */
-    size_t n_inputs;              /* entries in inputs */
-    const char *store_path;       /* shown in the header; may be NULL */
-    n1_digest_class_filter filter; /* NULL: every class */
-    void *filter_ud;              /* passed to filter */
+    size_t limit;                   /* classes ranked and detailed; 0: all */
+    const char *group_by;           /* "fingerprint", "db", "user", "host";
+                                       NULL: "fingerprint" */
+    const char *const *inputs;      /* logs read this run (for the header);
+                                       borrowed, may be NULL */
+    size_t n_inputs;                /* entries in inputs */
+    const char *store_path;         /* shown in the header; may be NULL */
+    n1_digest_class_filter filter;  /* NULL: every class */
+    void *filter_ud;                /* passed to filter */
 };
 
 /* Fills *o with defaults: text, ranked by total Query_time, limit 10. */

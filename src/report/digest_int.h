@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "stats/aggregate.h"
 #include "base/error.h"
 #include "report/digest.h"
+#include "stats/aggregate.h"
 #include "store/store.h"
 
 /* A metric of the report, with pt-query-digest's 12-column label. */

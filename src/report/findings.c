@@ -224,7 +224,7 @@ static json_t *finding_object(const struct n1_finding *f)
 
 /* Dump flags: jansson writes reals with 17 digits unless told. */
 #define DUMP_COMPACT (JSON_COMPACT | JSON_REAL_PRECISION(15))
-#define DUMP_PRETTY (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
+#define DUMP_PRETTY  (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
 
 char *n1_finding_to_json(const struct n1_finding *f,
                          const struct n1_report_opts *o, struct n1_error *err)

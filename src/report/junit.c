@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sql/fingerprint.h"
-#include "report/junit.h"
 #include "base/textutil.h"
+#include "report/junit.h"
+#include "sql/fingerprint.h"
 
 /* Largest document we build: far above any real report. */
 #define MAX_DOC ((size_t)256 * 1024 * 1024)

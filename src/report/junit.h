@@ -18,8 +18,8 @@
 #include <stdio.h>
 
 #include "base/error.h"
-#include "report/ci.h"
 #include "base/strbuf.h"
+#include "report/ci.h"
 
 /*
  * Appends len bytes of s to sb escaped for XML 1.0 character data and

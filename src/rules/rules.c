@@ -45,8 +45,8 @@
 extern const char n1_default_rules_text[];
 
 #define MAX_FILE_BYTES (1024 * 1024) /* a rule file is small */
-#define MAX_NAME 48                  /* adviser rule names */
-#define WRAP_COLUMNS 72              /* n1_rules_write() text wrapping */
+#define MAX_NAME       48            /* adviser rule names */
+#define WRAP_COLUMNS   72            /* n1_rules_write() text wrapping */
 
 /* ---- the single-valued settings --------------------------------------- */
 
@@ -66,17 +66,22 @@ struct setting_def {
 };
 
 #define DET(k, f) offsetof(struct n1_thresholds, det[k].f)
-#define LIM(f) offsetof(struct n1_thresholds, f)
+#define LIM(f)    offsetof(struct n1_thresholds, f)
 
 /* Every detector section opens with enabled and ends with the keys that
    apply after detection; its own thresholds go between the two. A new
    detector's section is DET_HEAD, its rows and DET_TAIL, plus its
    section in rules/default.rules. */
-#define DET_HEAD(sec, k) {sec, "enabled", V_BOOL, DET(k, enabled), 0}
-#define DET_TAIL(sec, k)                                                 \
-    {sec, "min_total_time_ms", V_UINT, DET(k, min_total_time_ms), 0},    \
-    {sec, "severity", V_SEV, DET(k, severity), 0},                       \
-    {sec, "error_repeats", V_UINT, DET(k, error_repeats), 0}
+#define DET_HEAD(sec, k)                           \
+    {                                              \
+        sec, "enabled", V_BOOL, DET(k, enabled), 0 \
+    }
+#define DET_TAIL(sec, k)                                              \
+    {sec, "min_total_time_ms", V_UINT, DET(k, min_total_time_ms), 0}, \
+        {sec, "severity", V_SEV, DET(k, severity), 0},                \
+    {                                                                 \
+        sec, "error_repeats", V_UINT, DET(k, error_repeats), 0        \
+    }
 
 /* In the order n1_rules_write() prints them. */
 static const struct setting_def settings[] = {

@@ -101,20 +101,20 @@ struct n1_allow {
 
 /* One [adviser.NAME] section, after every file's overrides. */
 struct n1_advice_rule {
-    char *name;                  /* NAME from the section header */
-    int enabled;                 /* 0 when disabled by a rule file */
-    char *pattern;               /* PCRE2 over the fingerprint text */
-    char *literal_pattern;       /* PCRE2 a literal of the slot must
-                                    match, or NULL */
-    unsigned min_items;          /* the slot needs this many literals
-                                    (0: no condition) */
-    int has_min_value;           /* 1: min_value is a condition */
-    double min_value;            /* a numeric literal of the slot must be
-                                    at least this */
-    enum n1_severity severity;   /* severity of the advice */
-    char *message;               /* one line: what is wrong */
-    char *advice;                /* what to do instead */
-    struct n1_origin origin;     /* its first [adviser.NAME] header */
+    char *name;                /* NAME from the section header */
+    int enabled;               /* 0 when disabled by a rule file */
+    char *pattern;             /* PCRE2 over the fingerprint text */
+    char *literal_pattern;     /* PCRE2 a literal of the slot must
+                                  match, or NULL */
+    unsigned min_items;        /* the slot needs this many literals
+                                  (0: no condition) */
+    int has_min_value;         /* 1: min_value is a condition */
+    double min_value;          /* a numeric literal of the slot must be
+                                  at least this */
+    enum n1_severity severity; /* severity of the advice */
+    char *message;             /* one line: what is wrong */
+    char *advice;              /* what to do instead */
+    struct n1_origin origin;   /* its first [adviser.NAME] header */
 };
 
 struct n1_rules;

@@ -44,10 +44,10 @@
 
 #include <pcre2.h>
 
+#include "base/strbuf.h"
 #include "sql/fingerprint.h"
 #include "sql/normalize.h"
 #include "sql/sqlword.h"
-#include "base/strbuf.h"
 
 /* Largest fingerprint text or literal-value arena we build. */
 #define NORM_MAX_BYTES ((size_t)512 * 1024 * 1024)
@@ -87,10 +87,10 @@
  * Every loop over a string or comment body is possessive, so the pattern
  * never backtracks into text it has consumed.
  */
-#define ID "A-Za-z0-9_$\\x80-\\xff"
+#define ID    "A-Za-z0-9_$\\x80-\\xff"
 #define INTRO "(?:_[A-Za-z0-9_]++\\s*+)"
-#define STR1 "'(?:[^'\\\\]++|\\\\.?|'')*+'?"
-#define STR2 "\"(?:[^\"\\\\]++|\\\\.?|\"\")*+\"?"
+#define STR1  "'(?:[^'\\\\]++|\\\\.?|'')*+'?"
+#define STR2  "\"(?:[^\"\\\\]++|\\\\.?|\"\")*+\"?"
 static const char tok_pattern[] =
     "\\s*+\\K(?:"
     "[ac-mo-wyzAC-MO-WYZ$\\x80-\\xff][" ID "]*+(*:W)"
@@ -120,19 +120,20 @@ static const char tok_pattern[] =
     ")";
 
 /* The same tokens, one call per statement: see the file comment. */
-#define ONE_MATCH_OPEN "(?:\\s*+("
+#define ONE_MATCH_OPEN  "(?:\\s*+("
 #define ONE_MATCH_CLOSE ")(?C1))*+"
 
 /* Longest statement tokenized by one call. */
 #define ONE_MATCH_MAX 16384
 
 /* Keyword flags. */
-#define KW_EXPR 1u  /* an expression follows: "-1" after it is a literal,
-                       and "(" after it is spaced ("where (a)") */
-#define KW_NULL 2u  /* the literal NULL */
-#define KW_TRUE 4u  /* the literal TRUE */
-#define KW_FALSE 8u /* the literal FALSE */
-#define KW_IN 16u   /* IN: a following (...) of literals collapses */
+/* KW_EXPR: an expression follows: "-1" after it is a literal, and "(" after
+   it is spaced ("where (a)"). */
+#define KW_EXPR   1u
+#define KW_NULL   2u  /* the literal NULL */
+#define KW_TRUE   4u  /* the literal TRUE */
+#define KW_FALSE  8u  /* the literal FALSE */
+#define KW_IN     16u /* IN: a following (...) of literals collapses */
 #define KW_VALUES 32u /* VALUES/VALUE: following rows collapse */
 
 struct kw {
@@ -147,6 +148,7 @@ struct kw {
  * column/table names that are also non-reserved keywords (user, status,
  * type, name) are deliberately absent.
  */
+/* clang-format off */
 static const struct kw keywords[] = {
     /* words after which an expression starts */
     {"select", KW_EXPR}, {"from", KW_EXPR}, {"where", KW_EXPR},
@@ -253,6 +255,7 @@ static const struct kw keywords[] = {
     {"no_index", 0}, {"group_index", 0}, {"order_index", 0},
     {"join_index", 0}, {"resource_group", 0},
 };
+/* clang-format on */
 
 /* A literal while the statement is being built: its value is an offset
    into the arena, which may move as it grows. */
@@ -290,16 +293,16 @@ struct n1_normalizer {
     pcre2_jit_stack *jstack;   /* JIT stack for long strings/comments */
     int jit;                   /* 1 when the JIT compile worked */
     const struct kw *kwhash[KW_HASH_SIZE]; /* keyword hash table */
-    struct n1_strbuf text;     /* fingerprint text */
-    struct n1_strbuf vals;     /* literal values and tags, NUL-separated */
-    struct lit_rec *lrec;      /* literals being built */
-    size_t lrec_cap;           /* entries allocated in lrec */
-    struct n1_literal *lits;   /* literals handed out */
-    size_t lits_cap;           /* entries allocated in lits */
-    struct tag_rec *trec;      /* tags being built */
-    size_t trec_cap;           /* entries allocated in trec */
-    struct n1_tag *tags;       /* tags handed out */
-    size_t tags_cap;           /* entries allocated in tags */
+    struct n1_strbuf text;                 /* fingerprint text */
+    struct n1_strbuf vals;   /* literal values and tags, NUL-separated */
+    struct lit_rec *lrec;    /* literals being built */
+    size_t lrec_cap;         /* entries allocated in lrec */
+    struct n1_literal *lits; /* literals handed out */
+    size_t lits_cap;         /* entries allocated in lits */
+    struct tag_rec *trec;    /* tags being built */
+    size_t trec_cap;         /* entries allocated in trec */
+    struct n1_tag *tags;     /* tags handed out */
+    size_t tags_cap;         /* entries allocated in tags */
 };
 
 /* What the previous emitted token was, for spacing and sign decisions. */
@@ -342,31 +345,31 @@ struct emit {
     int after_values;        /* previous token was VALUES */
 
     /* IN (...) candidate */
-    int in_on;          /* watching an IN list */
-    int in_rows;        /* its first item is a row constructor */
-    int in_first;       /* the next token is the first inside it */
-    unsigned in_depth;  /* paren depth inside it */
-    size_t in_mark;     /* text length before its ( */
-    size_t in_lit0;     /* first literal inside */
-    unsigned in_slot0;  /* first slot inside */
+    int in_on;         /* watching an IN list */
+    int in_rows;       /* its first item is a row constructor */
+    int in_first;      /* the next token is the first inside it */
+    unsigned in_depth; /* paren depth inside it */
+    size_t in_mark;    /* text length before its ( */
+    size_t in_lit0;    /* first literal inside */
+    unsigned in_slot0; /* first slot inside */
 
     /* VALUES (...), (...) candidate */
-    enum vstate vs;       /* state */
-    unsigned v_depth;     /* paren depth inside the current row */
-    int v_all_lit;        /* every row so far held only literals */
-    int v_row_lit;        /* the current row holds only literals */
-    int v_same;           /* every later row so far equalled the first */
-    unsigned v_rows;      /* rows closed */
-    size_t v_mark;        /* text length before the first ( */
-    size_t v_lit0;        /* first literal of the list */
-    unsigned v_slot0;     /* first slot of the list */
-    size_t v_first;       /* offset of the first row's ( */
-    size_t v_first_len;   /* bytes of the first row */
+    enum vstate vs;        /* state */
+    unsigned v_depth;      /* paren depth inside the current row */
+    int v_all_lit;         /* every row so far held only literals */
+    int v_row_lit;         /* the current row holds only literals */
+    int v_same;            /* every later row so far equalled the first */
+    unsigned v_rows;       /* rows closed */
+    size_t v_mark;         /* text length before the first ( */
+    size_t v_lit0;         /* first literal of the list */
+    unsigned v_slot0;      /* first slot of the list */
+    size_t v_first;        /* offset of the first row's ( */
+    size_t v_first_len;    /* bytes of the first row */
     unsigned v_first_slot; /* first slot of the first row */
-    size_t v_row_mark;    /* text length before the current row's comma */
-    size_t v_row_open;    /* offset of the current row's ( */
-    size_t v_row_lit0;    /* first literal of the current row */
-    unsigned v_row_slot0; /* first slot of the current row */
+    size_t v_row_mark;     /* text length before the current row's comma */
+    size_t v_row_open;     /* offset of the current row's ( */
+    size_t v_row_lit0;     /* first literal of the current row */
+    unsigned v_row_slot0;  /* first slot of the current row */
 };
 
 /* --- keyword table ------------------------------------------------------ */
@@ -485,11 +488,10 @@ static void one_match_build(struct n1_normalizer *n)
     }
     snprintf(pat, sizeof(pat), "%s%.*s%s", ONE_MATCH_OPEN, (int)body,
              tok_pattern + sizeof(head) - 1, ONE_MATCH_CLOSE);
-    n->all = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-                           PCRE2_ANCHORED | PCRE2_DOTALL, &errcode, &erroff,
-                           NULL);
-    if (n->all != NULL &&
-        pcre2_jit_compile(n->all, PCRE2_JIT_COMPLETE) == 0) {
+    n->all =
+        pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+                      PCRE2_ANCHORED | PCRE2_DOTALL, &errcode, &erroff, NULL);
+    if (n->all != NULL && pcre2_jit_compile(n->all, PCRE2_JIT_COMPLETE) == 0) {
         n->md_all = pcre2_match_data_create_from_pattern(n->all, NULL);
     }
     if (n->md_all == NULL) {
@@ -515,16 +517,16 @@ struct n1_normalizer *n1_normalizer_new(struct n1_error *err)
     }
     n1_strbuf_init(&n->text, NORM_MAX_BYTES);
     n1_strbuf_init(&n->vals, NORM_MAX_BYTES);
-    n->tok = pcre2_compile((PCRE2_SPTR)tok_pattern, PCRE2_ZERO_TERMINATED,
-                           PCRE2_ANCHORED | PCRE2_DOTALL, &errcode, &erroff,
-                           NULL);
+    n->tok =
+        pcre2_compile((PCRE2_SPTR)tok_pattern, PCRE2_ZERO_TERMINATED,
+                      PCRE2_ANCHORED | PCRE2_DOTALL, &errcode, &erroff, NULL);
     if (n->tok == NULL) {
         PCRE2_UCHAR msg[120];
 
         pcre2_get_error_message(errcode, msg, sizeof(msg));
         n1_err_set(err, N1_ERULES, "normalize.c", 0,
-                   "tokenizer pattern at offset %zu: %s",
-                   (size_t)erroff, (const char *)msg);
+                   "tokenizer pattern at offset %zu: %s", (size_t)erroff,
+                   (const char *)msg);
         goto fail;
     }
     n->jit = pcre2_jit_compile(n->tok, PCRE2_JIT_COMPLETE) == 0;
@@ -583,8 +585,7 @@ void n1_normalizer_free(struct n1_normalizer *n)
  */
 static int buf_add(struct n1_strbuf *t, const char *s, size_t len)
 {
-    if (t->buf != NULL && len < t->cap - t->len &&
-        len <= t->max - t->len) {
+    if (t->buf != NULL && len < t->cap - t->len && len <= t->max - t->len) {
         char *d = t->buf + t->len;
 
         if (len <= 16) {
@@ -619,8 +620,7 @@ static void space_before(struct emit *e, enum prev cur)
     if (p == PV_START || p == PV_OPEN || p == PV_DOT) {
         return;
     }
-    if (cur == PV_CLOSE || cur == PV_COMMA || cur == PV_DOT ||
-        cur == PV_SEMI) {
+    if (cur == PV_CLOSE || cur == PV_COMMA || cur == PV_DOT || cur == PV_SEMI) {
         return;
     }
     if (cur == PV_OPEN && p == PV_WORD) {
@@ -802,9 +802,9 @@ static size_t skip_introducer(const char *s, size_t len)
     if (len == 0 || s[0] != '_') {
         return 0;
     }
-    while (i < len && ((s[i] >= 'a' && s[i] <= 'z') ||
-                       (s[i] >= 'A' && s[i] <= 'Z') ||
-                       (s[i] >= '0' && s[i] <= '9') || s[i] == '_')) {
+    while (i < len &&
+           ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+            (s[i] >= '0' && s[i] <= '9') || s[i] == '_')) {
         i++;
     }
     while (i < len && is_blank(s[i])) {
@@ -829,8 +829,7 @@ static void tag_decode(struct emit *e, const char *s, size_t len)
         if (c == '\\' && i + 1 < len) {
             c = s[i + 1];
             i += 2;
-        } else if (c == '%' && i + 2 < len &&
-                   n1_sqlword_hex(s[i + 1]) >= 0 &&
+        } else if (c == '%' && i + 2 < len && n1_sqlword_hex(s[i + 1]) >= 0 &&
                    n1_sqlword_hex(s[i + 2]) >= 0) {
             c = (char)(n1_sqlword_hex(s[i + 1]) * 16 +
                        n1_sqlword_hex(s[i + 2]));
@@ -933,8 +932,8 @@ static int parse_tags(struct emit *e, const char *b, size_t len)
 
 /* Rewinds the text to `mark` and writes a collapsed group "(?+)" or
    "((?+))", giving every literal from lit0 on its single slot. */
-static void collapse(struct emit *e, size_t mark, size_t lit0,
-                     unsigned slot0, int rows)
+static void collapse(struct emit *e, size_t mark, size_t lit0, unsigned slot0,
+                     int rows)
 {
     struct n1_normalizer *n = e->n;
     size_t qpos;
@@ -998,8 +997,8 @@ static void values_row_closed(struct emit *e)
 static void watch_before(struct emit *e, enum prev kind, int is_lit)
 {
     if (e->in_on) {
-        int ok = is_lit || kind == PV_COMMA || kind == PV_OPEN ||
-                 kind == PV_CLOSE;
+        int ok =
+            is_lit || kind == PV_COMMA || kind == PV_OPEN || kind == PV_CLOSE;
 
         if (!ok || (e->in_first && kind == PV_CLOSE)) {
             e->in_on = 0;
@@ -1014,8 +1013,7 @@ static void watch_before(struct emit *e, enum prev kind, int is_lit)
             (kind == PV_COMMA && e->v_depth > 1)) {
             e->v_row_lit = 0;
         }
-        if (kind == PV_CLOSE && e->v_depth == 1 &&
-            e->n->text.len > 0 &&
+        if (kind == PV_CLOSE && e->v_depth == 1 && e->n->text.len > 0 &&
             e->n->text.buf[e->n->text.len - 1] == '(') {
             e->v_row_lit = 0; /* empty row () */
         }
@@ -1097,8 +1095,7 @@ static void emit_close(struct emit *e)
 }
 
 /* Emits a token that is neither a literal nor a parenthesis. */
-static void emit_tok(struct emit *e, enum prev kind, const char *s,
-                     size_t len)
+static void emit_tok(struct emit *e, enum prev kind, const char *s, size_t len)
 {
     watch_before(e, kind, 0);
     space_before(e, kind);
@@ -1249,8 +1246,7 @@ static void token_quoted_name(struct emit *e, const char *s, size_t len)
     for (i = 1; i + 1 < len && n1_sqlword_byte((unsigned char)s[i]); i++) {
     }
     if (len > 2 && i == len - 1 && s[len - 1] == '`' &&
-        !(s[1] >= '0' && s[1] <= '9') &&
-        !n1_sqlword_reserved(s + 1, len - 2)) {
+        !(s[1] >= '0' && s[1] <= '9') && !n1_sqlword_reserved(s + 1, len - 2)) {
         emit_tok(e, PV_WORD, s + 1, len - 2);
     } else {
         emit_tok(e, PV_WORD, s, len);
@@ -1327,8 +1323,7 @@ static void token(struct emit *e, char mark, const char *s, size_t len)
     int was_values = e->after_values;
 
     if (mark == 'C' || mark == 'L') {
-        if (mark == 'C' && len >= 4 && s[len - 1] == '/' &&
-            s[len - 2] == '*') {
+        if (mark == 'C' && len >= 4 && s[len - 1] == '/' && s[len - 2] == '*') {
             parse_tags(e, s + 2, len - 4);
         }
         return; /* comments are not tokens; a pending sign survives them */
@@ -1396,12 +1391,12 @@ static int publish(struct emit *e, struct n1_norm *out)
     struct n1_normalizer *n = e->n;
     const char *vals = n1_strbuf_str(&n->vals);
 
-    if (grow((void **)&n->lits, &n->lits_cap, e->n_lits,
-             sizeof(*n->lits)) != 0) {
+    if (grow((void **)&n->lits, &n->lits_cap, e->n_lits, sizeof(*n->lits)) !=
+        0) {
         return -1;
     }
-    if (grow((void **)&n->tags, &n->tags_cap, e->n_tags,
-             sizeof(*n->tags)) != 0) {
+    if (grow((void **)&n->tags, &n->tags_cap, e->n_tags, sizeof(*n->tags)) !=
+        0) {
         return -1;
     }
     for (size_t i = 0; i < e->n_lits; i++) {
@@ -1508,8 +1503,7 @@ int n1_normalize(struct n1_normalizer *n, const char *sql, size_t len,
     }
     if (e.failed) {
         n1_err_set(err, N1_ELIMIT, NULL, 0,
-                   "statement of %zu bytes too large to normalise",
-                   len);
+                   "statement of %zu bytes too large to normalise", len);
         return -1;
     }
     if (publish(&e, out) != 0) {

@@ -20,7 +20,7 @@
 #include "sql/sqlword.h"
 
 #define MAX_DEPTH 64
-#define WORD_MAX 96
+#define WORD_MAX  96
 
 enum tok_type {
     TOK_END = 0, /* end of text */
@@ -30,8 +30,8 @@ enum tok_type {
 };
 
 struct tok {
-    enum tok_type type; /* what it is */
-    char text[WORD_MAX]; /* the word (cut), or the punctuation char */
+    enum tok_type type;   /* what it is */
+    char text[WORD_MAX];  /* the word (cut), or the punctuation char */
     char lower[WORD_MAX]; /* text in ASCII lower case, for keywords */
 };
 
@@ -135,6 +135,7 @@ static void next_tok(struct scanner *sc, struct tok *t)
 }
 
 /* Words that end a table list or cannot be an alias. */
+/* clang-format off */
 static const char *const stop_words[] = {
     "where", "join", "inner", "left", "right", "outer", "cross", "natural",
     "straight_join", "on", "using", "group", "order", "limit", "having",
@@ -146,14 +147,14 @@ static const char *const stop_words[] = {
     "engine", "duplicate", "procedure", "offset",
     "lateral", "tablesample", "when", "then", "else", "end", "and", "or",
 };
+/* clang-format on */
 
 static int is_stop(const struct tok *t)
 {
     if (t->type != TOK_WORD) {
         return 1;
     }
-    for (size_t i = 0; i < sizeof(stop_words) / sizeof(stop_words[0]);
-         i++) {
+    for (size_t i = 0; i < sizeof(stop_words) / sizeof(stop_words[0]); i++) {
         if (strcmp(t->lower, stop_words[i]) == 0) {
             return 1;
         }
@@ -235,8 +236,9 @@ static void read_tables(struct scanner *sc, struct tok *t,
 
 /* Object words after CREATE/DROP/ALTER that become part of the verb. */
 static const char *const object_words[] = {
-    "table", "database", "schema", "index", "view", "trigger", "procedure",
-    "function", "event", "user", "sequence", "tablespace", "server", "role",
+    "table",    "database",   "schema",   "index", "view",
+    "trigger",  "procedure",  "function", "event", "user",
+    "sequence", "tablespace", "server",   "role",
 };
 
 static int is_object_word(const struct tok *t)
@@ -385,8 +387,7 @@ static void scan_body(struct scanner *sc, struct tok *t, struct n1_sqlinfo *si,
             continue;
         }
         if ((is_kw(t, "from") && nest->select_at[nest->depth]) ||
-            is_kw(t, "join") || is_kw(t, "straight_join") ||
-            is_kw(t, "into")) {
+            is_kw(t, "join") || is_kw(t, "straight_join") || is_kw(t, "into")) {
             int comma = is_kw(t, "from");
 
             next_tok(sc, t);

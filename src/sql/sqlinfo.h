@@ -22,10 +22,10 @@
 #define N1_SQLINFO_MAX_NAME 64
 
 struct n1_sqlinfo {
-    char verb[32];  /* "SELECT", "CREATE TABLE", ...; "" when unknown */
+    char verb[32]; /* "SELECT", "CREATE TABLE", ...; "" when unknown */
     char tables[N1_SQLINFO_MAX_TABLES][N1_SQLINFO_MAX_NAME + 1];
-                    /* names as written, backquotes removed, "db.t" kept;
-                       first-seen order, no duplicates */
+    /* names as written, backquotes removed, "db.t" kept;
+       first-seen order, no duplicates */
     unsigned n_tables; /* entries used in tables */
     unsigned n_more;   /* further distinct tables that did not fit */
 };

@@ -380,8 +380,8 @@ static int merge_class(struct n1_agg_class *dst, const struct n1_agg_class *src,
         const struct n1_agg_values *sv = &src->dims[d];
 
         for (unsigned i = 0; i < sv->n; i++) {
-            if (n1_agg_class_add_value(dst, (enum n1_agg_dim)d,
-                                       sv->v[i].value, sv->v[i].count) < 0) {
+            if (n1_agg_class_add_value(dst, (enum n1_agg_dim)d, sv->v[i].value,
+                                       sv->v[i].count) < 0) {
                 goto oom;
             }
         }

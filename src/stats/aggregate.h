@@ -18,13 +18,13 @@
 
 #include "base/error.h"
 #include "base/event.h"
-#include "stats/hist.h"
 #include "sql/normalize.h"
+#include "stats/hist.h"
 
 /* Metrics a class keeps: the N1_M_* slow-log metrics, then query length
    (bytes of the statement as logged). */
 #define N1_AGG_QUERY_LENGTH N1_M_COUNT
-#define N1_AGG_NMETRICS (N1_M_COUNT + 1)
+#define N1_AGG_NMETRICS     (N1_M_COUNT + 1)
 
 /* Which value list of a class. */
 enum n1_agg_dim {
@@ -75,8 +75,8 @@ struct n1_agg_value {
 struct n1_agg_values {
     struct n1_agg_value *v; /* n entries in first-seen order (heap, owned
                                by the class), or NULL */
-    unsigned n;                               /* entries used in v */
-    uint64_t other; /* events whose value did not fit in v */
+    unsigned n;             /* entries used in v */
+    uint64_t other;         /* events whose value did not fit in v */
 };
 
 /*

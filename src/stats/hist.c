@@ -25,8 +25,8 @@
 
 #include "stats/hist.h"
 
-#define IDX_SHIFT 52
-#define COUNT_MASK N1_HIST_MAX_COUNT
+#define IDX_SHIFT        52
+#define COUNT_MASK       N1_HIST_MAX_COUNT
 #define ENCODING_VERSION 1
 
 static unsigned word_idx(uint64_t w)
@@ -112,7 +112,7 @@ static unsigned bucket_by_log(double v)
  * bucket of v is its slice's first bucket, plus one when v reaches the
  * next start.
  */
-#define SLICE_BITS 6
+#define SLICE_BITS  6
 #define SLICE_SHIFT (52 - SLICE_BITS)
 
 static double lower[N1_HIST_NBUCKETS + 1]; /* bucket starts; [NB]: +Inf */
@@ -148,16 +148,14 @@ static void build_tables(void)
         /* Bisect [lo, hi): bucket_by_log(lo) < i <= bucket_by_log(hi). */
         uint64_t lo = dbits(lower[i - 1]);
         uint64_t hi = dbits(INFINITY);
-        double est = N1_HIST_MIN_VALUE *
-                     pow(N1_HIST_GAMMA, (double)(i - 1));
+        double est = N1_HIST_MIN_VALUE * pow(N1_HIST_GAMMA, (double)(i - 1));
         double a = est * (1.0 - 1e-9);
         double z = est * (1.0 + 1e-9);
 
         /* The start is within rounding of MIN * G^(i-1): bisect a few
            thousand doubles around it rather than the whole line, when
            the guess brackets it. */
-        if (a > lower[i - 1] && bucket_by_log(a) < i &&
-            bucket_by_log(z) >= i) {
+        if (a > lower[i - 1] && bucket_by_log(a) < i && bucket_by_log(z) >= i) {
             lo = dbits(a);
             hi = dbits(z);
         }

@@ -26,10 +26,10 @@
 
 #include <sqlite3.h>
 
+#include "base/strbuf.h"
 #include "sql/normalize.h"
 #include "store/store.h"
 #include "store/store_int.h"
-#include "base/strbuf.h"
 
 /* "n1sc": marks a database as an n1digest store. */
 #define APPLICATION_ID 0x6e317363

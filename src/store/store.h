@@ -19,9 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stats/aggregate.h"
 #include "base/error.h"
 #include "read/source.h"
+#include "stats/aggregate.h"
 
 /* Schema version this build writes (the number of migrations). */
 #define N1_STORE_SCHEMA_VERSION 5
@@ -278,17 +278,17 @@ struct n1_tail_checkpoint {
  * of the path's earlier generations (rotated files) before it.
  */
 struct n1_tail_state {
-    int64_t file_id;            /* files row of the generation being read;
-                                   its offset is the commit point */
-    uint64_t base;              /* stream offset of that file's byte 0 */
-    int64_t replay_file_id;     /* files row holding the replay point */
-    uint64_t replay_base;       /* stream offset of that file's byte 0 */
-    uint64_t replay_offset;     /* file offset of the oldest event the
-                                   detectors' open state depends on */
-    uint64_t *conns;            /* n_conns pairs (connection, stream offset
-                                   of its oldest needed event); owned by
-                                   the loader, borrowed when committing */
-    size_t n_conns;             /* pairs in conns */
+    int64_t file_id;        /* files row of the generation being read;
+                               its offset is the commit point */
+    uint64_t base;          /* stream offset of that file's byte 0 */
+    int64_t replay_file_id; /* files row holding the replay point */
+    uint64_t replay_base;   /* stream offset of that file's byte 0 */
+    uint64_t replay_offset; /* file offset of the oldest event the
+                               detectors' open state depends on */
+    uint64_t *conns;        /* n_conns pairs (connection, stream offset
+                               of its oldest needed event); owned by
+                               the loader, borrowed when committing */
+    size_t n_conns;         /* pairs in conns */
     const struct n1_tail_checkpoint *cps; /* committing only: n_cps
                                    checkpoints to record too */
     size_t n_cps;
@@ -350,8 +350,7 @@ int n1_store_tail_mark_emitted(struct n1_store *st, const char *file,
  * and first_seen_us as f (a finding emitted again after a restart), 0
  * when not, -1 with err set.
  */
-int n1_store_finding_seen(struct n1_store *st,
-                          const struct n1_store_finding *f,
+int n1_store_finding_seen(struct n1_store *st, const struct n1_store_finding *f,
                           struct n1_error *err);
 
 #endif /* N1_STORE_H */

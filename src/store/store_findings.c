@@ -219,8 +219,8 @@ static int write_tail(struct n1_store *st, const char *path,
         sqlite3_bind_int64(s, 3, cp->file_id);
         sqlite3_bind_int64(s, 4, st_to_i64(cp->offset));
         sqlite3_bind_int64(s, 5, (sqlite3_int64)cp->line);
-        sqlite3_bind_blob64(s, 6, cp->ctx != NULL ? cp->ctx : "",
-                            cp->ctx_len, SQLITE_STATIC);
+        sqlite3_bind_blob64(s, 6, cp->ctx != NULL ? cp->ctx : "", cp->ctx_len,
+                            SQLITE_STATIC);
         if (st_step_done(st, s, "recording a tail checkpoint", err) < 0) {
             return -1;
         }

@@ -19,10 +19,10 @@
 
 #include <sqlite3.h>
 
+#include "base/strbuf.h"
 #include "sql/normalize.h"
 #include "store/store.h"
 #include "store/store_int.h"
-#include "base/strbuf.h"
 
 int st_bind_text_or_null(sqlite3_stmt *s, int i, const char *v, size_t n)
 {

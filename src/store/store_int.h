@@ -18,51 +18,51 @@
 
 #include <sqlite3.h>
 
-#include "stats/aggregate.h"
 #include "base/error.h"
-#include "store/store.h"
 #include "base/strbuf.h"
+#include "stats/aggregate.h"
+#include "store/store.h"
 
 /* Prepared statements, created on first use and kept until close. */
 enum stmt_id {
-    S_BEGIN = 0,   /* BEGIN IMMEDIATE */
-    S_COMMIT,      /* COMMIT */
-    S_ROLLBACK,    /* ROLLBACK */
-    S_META_GET,    /* meta value by key */
-    S_META_PUT,    /* meta upsert */
-    S_FP_GET,      /* one fingerprint row */
-    S_FP_PUT,      /* fingerprint upsert */
-    S_METRICS_GET, /* metric rows of a fingerprint */
-    S_METRIC_PUT,  /* metric upsert */
-    S_VALUES_GET,  /* value rows of a fingerprint, first-seen order */
-    S_VALUES_DEL,  /* drop value rows of a fingerprint */
-    S_VALUE_PUT,   /* one value row */
-    S_FILE_LOOKUP, /* newest file row by identity, else by path */
-    S_FILE_INS,    /* new file row */
-    S_FILE_UPD,    /* update a file row */
-    S_FP_COUNT,    /* number of fingerprints */
-    S_FIND_DEL,    /* drop the findings of one file */
-    S_FIND_INS,    /* one finding */
-    S_FILE_BY_ID,  /* one file row by id */
-    S_TAIL_GET,    /* tail state of a path */
-    S_TAIL_PUT,    /* tail state upsert */
-    S_FIND_SEEN,   /* is this finding stored already */
-    S_CP_PUT,      /* one tail checkpoint */
-    S_CP_PRUNE,    /* drop checkpoints no restart can need */
-    S_CP_GET,      /* newest checkpoint at or before an offset */
+    S_BEGIN = 0,      /* BEGIN IMMEDIATE */
+    S_COMMIT,         /* COMMIT */
+    S_ROLLBACK,       /* ROLLBACK */
+    S_META_GET,       /* meta value by key */
+    S_META_PUT,       /* meta upsert */
+    S_FP_GET,         /* one fingerprint row */
+    S_FP_PUT,         /* fingerprint upsert */
+    S_METRICS_GET,    /* metric rows of a fingerprint */
+    S_METRIC_PUT,     /* metric upsert */
+    S_VALUES_GET,     /* value rows of a fingerprint, first-seen order */
+    S_VALUES_DEL,     /* drop value rows of a fingerprint */
+    S_VALUE_PUT,      /* one value row */
+    S_FILE_LOOKUP,    /* newest file row by identity, else by path */
+    S_FILE_INS,       /* new file row */
+    S_FILE_UPD,       /* update a file row */
+    S_FP_COUNT,       /* number of fingerprints */
+    S_FIND_DEL,       /* drop the findings of one file */
+    S_FIND_INS,       /* one finding */
+    S_FILE_BY_ID,     /* one file row by id */
+    S_TAIL_GET,       /* tail state of a path */
+    S_TAIL_PUT,       /* tail state upsert */
+    S_FIND_SEEN,      /* is this finding stored already */
+    S_CP_PUT,         /* one tail checkpoint */
+    S_CP_PRUNE,       /* drop checkpoints no restart can need */
+    S_CP_GET,         /* newest checkpoint at or before an offset */
     S_FIND_UNEMITTED, /* tail's stored lines not printed yet */
     S_FIND_EMITTED,   /* mark them printed */
     S_COUNT
 };
 
-#define FP_COLUMNS                                                             \
-    "id, hex, text, count, first_seen, last_seen, sample, sample_full_len,"    \
-    " sample_file, sample_line, sample_qt, qt_1us, qt_10us, qt_100us,"         \
-    " qt_1ms, qt_10ms, qt_100ms, qt_1s, qt_10s, db_other, user_other,"         \
+#define FP_COLUMNS                                                          \
+    "id, hex, text, count, first_seen, last_seen, sample, sample_full_len," \
+    " sample_file, sample_line, sample_qt, qt_1us, qt_10us, qt_100us,"      \
+    " qt_1ms, qt_10ms, qt_100ms, qt_1s, qt_10s, db_other, user_other,"      \
     " host_other"
 
-#define FILE_COLUMNS                                                           \
-    "id, path, dev, inode, head_hash, head_len, size, offset, line,"           \
+#define FILE_COLUMNS                                                 \
+    "id, path, dev, inode, head_hash, head_len, size, offset, line," \
     " complete, flavour, events, skipped, first_read, last_read"
 
 struct n1_store {

@@ -19,8 +19,8 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-#define FINDING_COLUMNS                                                        \
-    "id, kind, fingerprint, file, line, first_seen, last_seen, count, json,"   \
+#define FINDING_COLUMNS                                                      \
+    "id, kind, fingerprint, file, line, first_seen, last_seen, count, json," \
     " run_time"
 
 enum cursor_kind {

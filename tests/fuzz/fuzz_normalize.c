@@ -44,9 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < o.n_lits; i++) {
         const struct n1_literal *l = &o.lits[i];
 
-        if (l->slot >= o.n_slots || l->pos >= o.len ||
-            o.text[l->pos] != '?' || l->value[l->len] != '\0' ||
-            (unsigned)l->type > N1_LIT_BOOL) {
+        if (l->slot >= o.n_slots || l->pos >= o.len || o.text[l->pos] != '?' ||
+            l->value[l->len] != '\0' || (unsigned)l->type > N1_LIT_BOOL) {
             abort();
         }
         /* pos is not monotonic: rows of a VALUES list that equal the
@@ -65,8 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     first_len = o.len;
     first_slots = o.n_slots;
     if (n1_normalize(norm, (const char *)data, size, &o, &err) != 0 ||
-        o.id != first_id || o.len != first_len ||
-        o.n_slots != first_slots) {
+        o.id != first_id || o.len != first_len || o.n_slots != first_slots) {
         abort();
     }
     return 0;

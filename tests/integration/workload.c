@@ -49,9 +49,9 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 
-#define MAX_CONNS 8
+#define MAX_CONNS  8
 #define MAX_PARAMS 4
-#define DB_LEN 64
+#define DB_LEN     64
 
 /* One client connection and the schema it is in, as the client knows it. */
 struct conn {
@@ -90,7 +90,7 @@ struct workload {
 
 #if defined(__GNUC__) || defined(__clang__)
 #define N1_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#define N1_NORETURN __attribute__((noreturn))
+#define N1_NORETURN     __attribute__((noreturn))
 #else
 #define N1_PRINTF(a, b)
 #define N1_NORETURN
@@ -670,10 +670,10 @@ static const int seed_gids[40] = {
     71, 75, 78, 80, 83, 86, 88, 90, 91, 95, 97, 99,
 };
 
-#define N_SEED (sizeof(seed_gids) / sizeof(seed_gids[0]))
+#define N_SEED   (sizeof(seed_gids) / sizeof(seed_gids[0]))
 #define N_FANOUT 12
 #define N_EVENTS 1300
-#define CHUNK 200
+#define CHUNK    200
 
 static void analyze_setup(struct workload *w, struct conn *c)
 {
@@ -1404,9 +1404,9 @@ static void ci_setup(struct workload *w)
 }
 
 /* The orders of customer 1, which the order page starts with. */
-#define CI_ORDERS                                                              \
-    "SELECT orders.id, orders.total FROM orders WHERE"                         \
-    " orders.customer_id = 1 ORDER BY orders.id /*controller='orders',"        \
+#define CI_ORDERS                                                       \
+    "SELECT orders.id, orders.total FROM orders WHERE"                  \
+    " orders.customer_id = 1 ORDER BY orders.id /*controller='orders'," \
     "action='index',file='app%2Forders.py%3A80'*/"
 
 static const struct part ci_parts[] = {

@@ -60,23 +60,23 @@
 
 #include <mysql.h>
 
-#define MAX_POOL 64
+#define MAX_POOL  64
 #define MAX_LOOPS 4
-#define SQL_MAX 1024
+#define SQL_MAX   1024
 #define TOKEN_LEN 32
 
 /* Sizes of the seeded data; the generators below rely on them. */
-#define N_CATEGORIES 40
-#define N_PRODUCTS 2000
-#define N_USERS 300     /* user i is customer i */
-#define N_SESSIONS 1000 /* session s belongs to user 1 + s % N_USERS */
-#define PER_CUSTOMER 40 /* seeded orders and project groups per user */
-#define N_DAYS 30       /* seeded order o was placed on day o % N_DAYS */
+#define N_CATEGORIES    40
+#define N_PRODUCTS      2000
+#define N_USERS         300  /* user i is customer i */
+#define N_SESSIONS      1000 /* session s belongs to user 1 + s % N_USERS */
+#define PER_CUSTOMER    40   /* seeded orders and project groups per user */
+#define N_DAYS          30   /* seeded order o was placed on day o % N_DAYS */
 #define FIRST_NEW_ORDER 100001
 
 #if defined(__GNUC__) || defined(__clang__)
 #define N1_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#define N1_NORETURN __attribute__((noreturn))
+#define N1_NORETURN     __attribute__((noreturn))
 #else
 #define N1_PRINTF(a, b)
 #define N1_NORETURN
