@@ -1,7 +1,21 @@
 # SPDX-License-Identifier: MIT
 """lib_check.py: what the Python checkers of the CLI and integration tests
 share. A checker finds it through sys.path, from its own directory."""
+import re
 import sys
+
+# Every command word a MySQL or MariaDB general log may show.
+GENERAL_COMMANDS = (
+    "Sleep", "Quit", "Init DB", "Query", "Field List", "Create DB",
+    "Drop DB", "Refresh", "Shutdown", "Statistics", "Processlist",
+    "Connect", "Kill", "Debug", "Ping", "Time", "Delayed insert",
+    "Change user", "Binlog Dump", "Table Dump", "Connect Out",
+    "Register Slave", "Prepare", "Execute", "Long Data", "Close stmt",
+    "Reset stmt", "Set option", "Fetch", "Daemon", "Reset connection",
+    "Reset Connection", "Bulk_execute", "Error")
+
+# The alternation of GENERAL_COMMANDS, for a general-log header pattern.
+GENERAL_COMMAND_RE = "|".join(re.escape(c) for c in GENERAL_COMMANDS)
 
 
 def parse_args(ap, self_test):

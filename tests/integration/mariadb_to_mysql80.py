@@ -57,9 +57,14 @@ not write.
 """
 import argparse
 import calendar
+import os
 import re
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+from lib_check import GENERAL_COMMAND_RE  # noqa: E402
 
 MYSQL_BANNER_1 = ("/usr/sbin/mysqld, Version: 8.0.36 (MySQL Community "
                   "Server - GPL). started with:")
@@ -71,17 +76,9 @@ BANNER_3 = re.compile(r"^Time\s.*Argument$")
 
 # MariaDB's server command names (sql/sql_parse.cc command_name[]) that it
 # writes to the general log; MySQL 8.0 uses the same words for these.
-COMMANDS = (
-    "Sleep", "Quit", "Init DB", "Query", "Field List", "Create DB",
-    "Drop DB", "Refresh", "Shutdown", "Statistics", "Processlist",
-    "Connect", "Kill", "Debug", "Ping", "Time", "Delayed insert",
-    "Change user", "Binlog Dump", "Table Dump", "Connect Out",
-    "Register Slave", "Prepare", "Execute", "Long Data", "Close stmt",
-    "Reset stmt", "Set option", "Fetch", "Daemon", "Reset connection",
-    "Reset Connection", "Error")
 GENERAL_HEADER = re.compile(
     r"^(?:(\d\d)(\d\d)(\d\d) ([ \d]\d):(\d\d):(\d\d)\t|\t\t)"
-    r" *(\d+) (" + "|".join(re.escape(c) for c in COMMANDS) + r")"
+    r" *(\d+) (" + GENERAL_COMMAND_RE + r")"
     r"(?:\t(.*))?$", re.S)
 
 SLOW_TIME = re.compile(r"^# Time: \d{6} [ \d]\d:\d\d:\d\d$")

@@ -45,24 +45,21 @@ it, 2 on bad input or a failed self-check.
 """
 import argparse
 import collections
+import os
 import json
 import re
 import subprocess
 import sys
 
-COMMANDS = (
-    "Sleep", "Quit", "Init DB", "Query", "Field List", "Create DB",
-    "Drop DB", "Refresh", "Shutdown", "Statistics", "Processlist",
-    "Connect", "Kill", "Debug", "Ping", "Time", "Delayed insert",
-    "Change user", "Binlog Dump", "Table Dump", "Connect Out",
-    "Register Slave", "Prepare", "Execute", "Long Data", "Close stmt",
-    "Reset stmt", "Set option", "Fetch", "Daemon", "Reset connection",
-    "Reset Connection", "Bulk_execute", "Error")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+from lib_check import GENERAL_COMMAND_RE  # noqa: E402
+
 # MariaDB (`YYMMDD H:MM:SS\t` or two tabs) and MySQL 5.7+ (ISO time, one
 # tab) general-log header lines.
 GENERAL_HEADER = re.compile(
     r"^(?:\d{6} [ \d]\d:\d\d:\d\d\t|\d{4}-\d\d-\d\dT\S+\t|\t\t)"
-    r" *(\d+) (" + "|".join(re.escape(c) for c in COMMANDS) + r")"
+    r" *(\d+) (" + GENERAL_COMMAND_RE + r")"
     r"(?:\t(.*))?$", re.S)
 SLOW_CONN = re.compile(r"(?:Thread_id|\bId): *(\d+)")
 SLOW_USE = re.compile(r"^use \S+;$")
