@@ -15,10 +15,20 @@ build=$1
 secs=$2
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-for bin in "$build"/tests/fuzz/fuzz_*; do
-    [ -x "$bin" ] || continue
-    name=$(basename "$bin")
-    target=${name#fuzz_}
+# The targets listed in targets.cmake, each of which must have been built.
+mapfile -t targets < <(sed -n '/^set(N1_FUZZ_TARGETS/,/^)/{/^    [a-z_]*$/p}' \
+    "$here/targets.cmake" | tr -d ' ')
+if [ ${#targets[@]} -eq 0 ]; then
+    echo "run.sh: no fuzz target listed in $here/targets.cmake" >&2
+    exit 1
+fi
+for target in "${targets[@]}"; do
+    name=fuzz_$target
+    bin=$build/tests/fuzz/$name
+    if ! [ -x "$bin" ]; then
+        echo "run.sh: $bin was not built" >&2
+        exit 1
+    fi
     corpus="$here/corpus/$target"
     work=$(mktemp -d)
     trap 'rm -rf "$work"' EXIT
@@ -31,6 +41,7 @@ for bin in "$build"/tests/fuzz/fuzz_*; do
     fi
     case $target in
         reader) runs=20000 ;;      # about 450 inputs/s: a file per input
+        reader_state) runs=8000 ;; # about 500 inputs/s: two logs per input
         *) runs=250000 ;;
     esac
     runs=${N1_FUZZ_RUNS:-$runs}
