@@ -188,6 +188,35 @@ else
     pass
 fi
 
+# ---- --limit, --filter, --since, --until --------------------------------
+# The sample has two classes: the loop (40 x 1 ms, 09:14:03 .. 09:14:12)
+# ranks above the fan-out (12 x 1 ms, at 09:14:13).
+classes_of()
+{
+    python3 -c 'import json,sys
+print(" ".join(c["kind"] for c in json.load(open(sys.argv[1]))["classes"]))' "$1"
+}
+for case in \
+    "n_plus_one|--limit 1" \
+    "fanout|--filter kind=fanout" \
+    "n_plus_one|--filter table=profile_settings --filter table=nope" \
+    "|--filter kind=fanout --filter table=profile_settings" \
+    "fanout|--since 2026-11-20T09:14:13" \
+    "n_plus_one|--until 2026-11-20T09:14:13" \
+    "n_plus_one fanout|--filter severity=warning"; do
+    want=${case%%|*}
+    # shellcheck disable=SC2086
+    expect_status 0 "analyze ${case#*|}" "$n1digest" analyze --db :memory: \
+        --format json ${case#*|} "$sample" &&
+        if [ "$(classes_of "$work/out")" = "$want" ]; then
+            pass
+        else
+            fail "analyze ${case#*|}: got '$(classes_of "$work/out")', want '$want'"
+        fi
+done
+expect_status 2 "--filter with an unknown key" \
+    "$n1digest" analyze --db :memory: --filter colour=red "$sample"
+
 # ---- exit statuses -----------------------------------------------------
 expect_status 1 "--fail-on-findings with findings" \
     "$n1digest" analyze --db :memory: --fail-on-findings "$sample"
