@@ -170,4 +170,38 @@ struct n1_pipeline *cli_pipeline_run(const struct n1_pipeline_opts *opts,
                                      char **paths, size_t n, int map_status,
                                      int *status);
 
+/* ---- --limit, --since/--until, --filter (digest and analyze) ---- */
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * --limit: a number, "all" or "100%" (both 0: no limit). Returns 0 with
+ * *limit set, or -1 after printing a usage error.
+ */
+int cli_limit_option(const char *arg, size_t *limit);
+
+/*
+ * --since/--until (opt names which, for the message): "YYYY-MM-DD",
+ * "YYYY-MM-DD HH:MM:SS" (or with a T) in UTC, or a duration back from now
+ * ("90s", "15m", "1h", "2d", "1w"; a bare number is seconds). Returns 0
+ * with *us set, or -1 after printing a usage error.
+ */
+int cli_time_option(const char *opt, const char *arg, int64_t *us);
+
+/* One key --filter takes, and the code the caller gives it (several
+   names may share one code: aliases). */
+struct cli_filter_key {
+    const char *name;
+    int key;
+};
+
+/*
+ * Splits a --filter argument KEY=VALUE against the n keys of keys.
+ * Returns the key's code with *value pointing into arg after the '=', or
+ * -1 after printing a usage error that lists `expected`.
+ */
+int cli_filter_split(const char *arg, const struct cli_filter_key *keys,
+                     size_t n, const char *expected, const char **value);
+
 #endif /* N1_CLI_H */

@@ -10,15 +10,18 @@
  * fails with the same message, whichever subcommand is given it. Each
  * subcommand keeps its help text and its own options.
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "base/timeutil.h"
 #include "cli/cli.h"
 #include "engine/pipeline.h"
 #include "read/reader.h"
@@ -341,4 +344,94 @@ fail:
     *status = map_status ? cli_exit_for(&err) : N1_EXIT_USAGE;
     n1_pipeline_free(p);
     return NULL;
+}
+
+int cli_limit_option(const char *arg, size_t *limit)
+{
+    char *end = NULL;
+
+    if (strcmp(arg, "all") == 0 || strcmp(arg, "100%") == 0) {
+        *limit = 0;
+        return 0;
+    }
+    *limit = (size_t)strtoull(arg, &end, 10);
+    if (arg[0] == '-' || !isdigit((unsigned char)arg[0]) || *end != '\0') {
+        cli_errorf("USAGE --limit: expected a number or all, got '%s'", arg);
+        return -1;
+    }
+    return 0;
+}
+
+/* A duration back from now: a number, then s, m, h, d or w (or nothing:
+   seconds). Returns 0 with *us set, or -1. */
+static int parse_ago(const char *s, int64_t *us)
+{
+    char *end = NULL;
+    double n = strtod(s, &end);
+
+    if (end == s || !(n >= 0) || n > 1e9) {
+        return -1;
+    }
+    switch (*end) {
+    case '\0':
+    case 's':
+        break;
+    case 'm':
+        n *= 60;
+        break;
+    case 'h':
+        n *= 3600;
+        break;
+    case 'd':
+        n *= 86400;
+        break;
+    case 'w':
+        n *= 7 * 86400;
+        break;
+    default:
+        return -1;
+    }
+    if (*end != '\0' && end[1] != '\0') {
+        return -1;
+    }
+    *us = (int64_t)time(NULL) * 1000000 - (int64_t)(n * 1e6);
+    return 0;
+}
+
+int cli_time_option(const char *opt, const char *arg, int64_t *us)
+{
+    size_t len = strlen(arg);
+    size_t used = n1_ts_parse_iso(
+        arg, len, N1_TS_ISO_DATE_ONLY | N1_TS_ISO_SPACE_SEP, us);
+
+    if (used > 0 ? used == len : parse_ago(arg, us) == 0) {
+        return 0;
+    }
+    cli_errorf("USAGE --%s: expected YYYY-MM-DD[ HH:MM:SS] or "
+               "a duration such as 1h, got '%s'",
+               opt, arg);
+    return -1;
+}
+
+int cli_filter_split(const char *arg, const struct cli_filter_key *keys,
+                     size_t n, const char *expected, const char **value)
+{
+    const char *eq = strchr(arg, '=');
+    size_t klen;
+
+    if (eq == NULL || eq == arg) {
+        cli_errorf("USAGE --filter: expected KEY=VALUE, got '%s'", arg);
+        return -1;
+    }
+    klen = (size_t)(eq - arg);
+    for (size_t k = 0; k < n; k++) {
+        if (strlen(keys[k].name) == klen &&
+            strncmp(arg, keys[k].name, klen) == 0) {
+            *value = eq + 1;
+            return keys[k].key;
+        }
+    }
+    cli_errorf("USAGE --filter: unknown key '%.*s' (expected %s)", (int)klen,
+               arg, expected);
+    return -1;
 }

@@ -20,9 +20,11 @@
 #include <string.h>
 
 #include "base/finding.h"
+#include "base/timeutil.h"
 #include "cli/cli.h"
 #include "engine/analyze_run.h"
 #include "engine/pipeline.h"
+#include "report/classes.h"
 #include "report/findings.h"
 #include "rules/rules.h"
 
@@ -33,8 +35,9 @@ static void usage(FILE *out)
             "\n"
             "Reads general or slow query logs (a path, - for stdin, .gz\n"
             "files), finds N+1 loops, repeated identical statements and\n"
-            "fan-outs over connections, stores them and reports them,\n"
-            "most costly first, each with a batched rewrite to paste.\n"
+            "fan-outs over connections, stores them and reports them as\n"
+            "classes (one code path each, with its occurrences), most\n"
+            "costly first, each with a batched rewrite to paste.\n"
             "A file the store has read before is not read again; its\n"
             "stored findings are reported instead (see docs/analyze.md).\n"
             "\n"
@@ -45,6 +48,14 @@ static void usage(FILE *out)
             "  --rules FILE       rule file over the built-in defaults\n"
             "                     (repeatable; see docs/rules.md)\n"
             "  --fail-on-findings exit 1 when anything is found\n"
+            "  --limit N          the N most costly classes (default all)\n"
+            "  --since TIME       only occurrences that start at or after\n"
+            "                     TIME (YYYY-MM-DD[ HH:MM:SS] UTC, or 1h)\n"
+            "  --until TIME       only occurrences that start before TIME\n"
+            "  --filter K=V       only classes with kind, table, statement,\n"
+            "                     severity, fingerprint or class V, or\n"
+            "                     occurrences on connection V (repeatable)\n"
+            "  --full             list every occurrence of a class (text)\n"
             "  --reset            drop stored data of another fingerprint\n"
             "                     version instead of refusing\n"
             "  --reread           read inputs even if already stored\n"
@@ -58,46 +69,154 @@ static void usage(FILE *out)
             "not a log, 4 some lines or events could not be read.\n");
 }
 
-/*
- * Applies the rules in force to the findings to report: drops allowed
- * ones and those faster than min_total_time_ms, grades the rest. Prints
- * how many were allowed on stderr.
- */
-static void apply_rules(const struct n1_rules *r, struct n1_analyze_run *run)
+/* --filter keys of analyze: class fields, and connection (occurrences). */
+enum analyze_key {
+    AK_KIND = 0,  /* n_plus_one, duplicate, fanout */
+    AK_TABLE,     /* main table as written */
+    AK_STATEMENT, /* select, insert, update, delete */
+    AK_SEVERITY,  /* info, warning, error (after the rules) */
+    AK_FP,        /* fingerprint id, 16 hex digits */
+    AK_CLASS,     /* class id, 16 hex digits */
+    AK_CONN,      /* an occurrence's connection */
+    AK_COUNT
+};
+
+static const struct cli_filter_key analyze_keys[] = {
+    {"kind", AK_KIND},
+    {"table", AK_TABLE},
+    {"statement", AK_STATEMENT},
+    {"severity", AK_SEVERITY},
+    {"fingerprint", AK_FP},
+    {"class", AK_CLASS},
+    {"id", AK_CLASS},
+    {"connection", AK_CONN},
+    {"conn", AK_CONN},
+};
+
+#define MAX_VALUES 16
+
+/* What analyze's own options ask for; the class filter reads it. */
+struct analyze_cli {
+    int fail_on_findings;                     /* --fail-on-findings */
+    int full;                                 /* --full */
+    size_t limit;                             /* --limit; 0: all */
+    int64_t since_us;                         /* --since; N1_TS_NONE: none */
+    int64_t until_us;                         /* --until; N1_TS_NONE: none */
+    const char *values[AK_COUNT][MAX_VALUES]; /* --filter values */
+    unsigned n[AK_COUNT];                     /* values per key */
+    const struct n1_rules *rules;             /* the rules in force */
+    const struct n1_analyze_run *run;         /* the run */
+    size_t allowed;                           /* occurrences [allow]ed */
+};
+
+/* 1 when key has no value given or one equal to v. */
+static int match(const struct analyze_cli *a, int key, const char *v)
 {
-    size_t kept = 0;
-    size_t allowed = 0;
-    size_t fast = 0;
-
-    for (size_t i = 0; i < run->n_findings; i++) {
-        struct n1_finding *f = run->findings[i];
-
-        if (n1_rules_allows(r, f) != NULL) {
-            allowed++;
-            n1_finding_free(f);
-        } else if (n1_rules_too_fast(r, f)) {
-            fast++;
-            n1_finding_free(f);
-        } else {
-            f->severity = n1_rules_severity(r, f);
-            run->findings[kept++] = f;
+    for (unsigned i = 0; i < a->n[key]; i++) {
+        if (strcmp(a->values[key][i], v) == 0) {
+            return 1;
         }
     }
-    run->n_findings = kept;
-    if (allowed > 0 || fast > 0) {
+    return a->n[key] == 0;
+}
+
+static int match_hex(const struct analyze_cli *a, int key, uint64_t v)
+{
+    char hex[17];
+
+    snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)v);
+    return match(a, key, hex);
+}
+
+/* An occurrence belongs to the report: its file is an input of the run,
+   no [allow] rule accepts it, it lies in --since/--until and (with
+   --filter connection) runs on one of the connections. */
+static int keep_occurrence(void *ud, const struct n1_finding *f)
+{
+    struct analyze_cli *a = ud;
+    int conn = a->n[AK_CONN] == 0;
+    char num[24];
+
+    if (!n1_analyze_keep_file(a->run, f->file != NULL ? f->file : "")) {
+        return 0;
+    }
+    if (a->since_us != N1_TS_NONE &&
+        (f->first_seen_us == N1_TS_NONE || f->first_seen_us < a->since_us)) {
+        return 0;
+    }
+    if (a->until_us != N1_TS_NONE &&
+        (f->first_seen_us == N1_TS_NONE || f->first_seen_us >= a->until_us)) {
+        return 0;
+    }
+    for (size_t i = 0; !conn && i < f->n_connections + 1; i++) {
+        uint64_t c = i == 0 ? f->connection : f->connections[i - 1];
+
+        if (i == 0 && f->kind == N1_FIND_FANOUT) {
+            continue;
+        }
+        snprintf(num, sizeof(num), "%llu", (unsigned long long)c);
+        conn = match(a, AK_CONN, num);
+    }
+    if (!conn) {
+        return 0;
+    }
+    if (n1_rules_allows(a->rules, f) != NULL) {
+        a->allowed++;
+        return 0;
+    }
+    return 1;
+}
+
+/* A class matches the --filter keys of class fields. */
+static int class_matches(const struct analyze_cli *a,
+                         const struct n1_finding *f)
+{
+    return match(a, AK_KIND, n1_finding_kind_name(f->kind)) &&
+           match(a, AK_TABLE, f->table != NULL ? f->table : "") &&
+           match(a, AK_STATEMENT, f->statement != NULL ? f->statement : "") &&
+           match(a, AK_SEVERITY, n1_severity_name(f->severity)) &&
+           match_hex(a, AK_FP, f->fingerprint) && match_hex(a, AK_CLASS, f->id);
+}
+
+/*
+ * Grades the classes by the rules in force, drops those faster than
+ * min_total_time_ms and those --filter rejects, ranks the rest and keeps
+ * --limit of them. Prints how many were allowed or too fast on stderr.
+ */
+static void judge_classes(struct analyze_cli *a, struct n1_class_set *set)
+{
+    size_t fast = 0;
+
+    for (size_t i = 0; i < set->n;) {
+        struct n1_finding *f = set->v[i].f;
+
+        f->severity = n1_rules_severity(a->rules, f);
+        if (n1_rules_too_fast(a->rules, f)) {
+            fast++;
+            n1_classes_remove(set, i);
+        } else if (!class_matches(a, f)) {
+            n1_classes_remove(set, i);
+        } else {
+            i++;
+        }
+    }
+    n1_classes_rank(set);
+    n1_classes_truncate(set, a->limit);
+    if (a->allowed > 0 || fast > 0) {
         fprintf(stderr,
                 "n1digest: %zu finding%s accepted by [allow] rules, %zu "
-                "below min_total_time_ms, not reported\n",
-                allowed, allowed == 1 ? "" : "s", fast);
+                "class%s below min_total_time_ms, not reported\n",
+                a->allowed, a->allowed == 1 ? "" : "s", fast,
+                fast == 1 ? "" : "es");
     }
 }
 
-static int render(enum out_format fmt, const struct n1_analyze_run *run,
-                  struct n1_error *err)
+static int render(enum out_format fmt, struct analyze_cli *a,
+                  const struct n1_class_set *set, struct n1_error *err)
 {
+    const struct n1_analyze_run *run = a->run;
     struct n1_report_input *rep = NULL;
-    const struct n1_finding *const *f =
-        (const struct n1_finding *const *)run->findings;
+    struct n1_class_report r;
     int rc;
 
     rep = n1_analyze_report_inputs(run);
@@ -105,52 +224,111 @@ static int render(enum out_format fmt, const struct n1_analyze_run *run,
         n1_err_oom(err, "building the report");
         return -1;
     }
+    r.st = n1_pipeline_store(run->p);
+    r.keep = keep_occurrence;
+    r.keep_ud = a;
+    r.in = rep;
+    r.n_in = run->n_in;
+    r.max_listed = a->full ? 0 : 3;
     if (fmt == FORMAT_JSON) {
-        rc = n1_report_findings_json(stdout, f, run->n_findings, rep, run->n_in,
-                                     &run->ro, err);
+        rc = n1_report_classes_json(stdout, set, &r, err);
     } else {
-        rc = n1_report_findings_text(stdout, f, run->n_findings, rep, run->n_in,
-                                     &run->ro, err);
+        rc = n1_report_classes_text(stdout, set, &r, err);
     }
     free(rep);
     return rc;
 }
 
-/* Its own option: --fail-on-findings. */
+/* analyze's own options. Returns 0, or -1 after a usage error. */
 static int analyze_option(void *ud, int c, const char *arg)
 {
-    (void)c;
-    (void)arg;
-    *(int *)ud = 1;
+    struct analyze_cli *a = ud;
+    const char *value = NULL;
+    int key;
+
+    switch (c) {
+    case 'F':
+        a->fail_on_findings = 1;
+        return 0;
+    case 'f':
+        a->full = 1;
+        return 0;
+    case 'l':
+        return cli_limit_option(arg, &a->limit);
+    case 'S':
+        return cli_time_option("since", arg, &a->since_us);
+    case 'U':
+        return cli_time_option("until", arg, &a->until_us);
+    default:
+        break;
+    }
+    key = cli_filter_split(arg, analyze_keys,
+                           sizeof(analyze_keys) / sizeof(*analyze_keys),
+                           "kind, table, statement, severity, fingerprint, "
+                           "class or connection",
+                           &value);
+    if (key < 0) {
+        return -1;
+    }
+    if (a->n[key] == MAX_VALUES) {
+        cli_errorf("USAGE --filter: more than %d values for one key",
+                   MAX_VALUES);
+        return -1;
+    }
+    a->values[key][a->n[key]++] = value;
     return 0;
+}
+
+/* Builds, judges and renders the classes of the finished run. */
+static int report(struct analyze_cli *a, enum out_format fmt,
+                  struct n1_class_set *set, struct n1_error *err)
+{
+    if (n1_classes_build(n1_pipeline_store(a->run->p), keep_occurrence, a, set,
+                         err) != 0) {
+        return -1;
+    }
+    judge_classes(a, set);
+    /* render() reads the occurrences again: count no allow twice. */
+    a->allowed = 0;
+    return render(fmt, a, set, err);
 }
 
 int cmd_analyze(int argc, char **argv)
 {
     static const struct option own[] = {
         {"fail-on-findings", no_argument, NULL, 'F'},
+        {"full", no_argument, NULL, 'f'},
+        {"limit", required_argument, NULL, 'l'},
+        {"since", required_argument, NULL, 'S'},
+        {"until", required_argument, NULL, 'U'},
+        {"filter", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
-    int fail_on_findings = 0;
+    struct analyze_cli a;
     const struct cli_command cmd = {
         "analyze",
         CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RULES | CLI_TAKES_RESET |
             CLI_TAKES_REREAD | CLI_TAKES_READER | CLI_TAKES_LOGS,
         own,
         analyze_option,
-        &fail_on_findings,
+        &a,
         usage,
     };
     struct n1_analyze_opts ao;
     struct n1_pipeline_opts *opts = &ao.pipeline;
     struct n1_analyze_run run;
+    struct n1_class_set set;
     struct cli_common_opts co;
     struct n1_error err;
     int status;
 
     n1_err_clear(&err);
+    memset(&a, 0, sizeof(a));
     memset(&ao, 0, sizeof(ao));
     memset(&run, 0, sizeof(run));
+    memset(&set, 0, sizeof(set));
+    a.since_us = N1_TS_NONE;
+    a.until_us = N1_TS_NONE;
     cli_pipeline_opts(opts);
     status = cli_parse_options(argc, argv, &cmd, &opts->reader, &co);
     if (status >= 0) {
@@ -171,9 +349,9 @@ int cmd_analyze(int argc, char **argv)
         status = cli_exit_for(&err);
         goto out;
     }
-    apply_rules(run.rules, &run);
-    n1_findings_rank(run.findings, run.n_findings);
-    if (render(co.format, &run, &err) != 0) {
+    a.rules = run.rules;
+    a.run = &run;
+    if (report(&a, co.format, &set, &err) != 0) {
         cli_error(&err);
         goto out;
     }
@@ -181,11 +359,12 @@ int cmd_analyze(int argc, char **argv)
     status = n1_pipeline_exit_status(run.p);
     /* A gate asked for findings to fail the run: that outranks skipped
        lines (4) but not an input that is no log at all (3). */
-    if (fail_on_findings && run.n_findings > 0 && status != N1_EXIT_INPUT) {
+    if (a.fail_on_findings && set.n > 0 && status != N1_EXIT_INPUT) {
         status = N1_EXIT_FINDINGS;
     }
 
 out:
+    n1_classes_free(&set);
     n1_analyze_run_cleanup(&run);
     return status;
 }

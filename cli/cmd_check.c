@@ -34,6 +34,7 @@
 #include "engine/analyze_run.h"
 #include "report/baseline.h"
 #include "report/ci.h"
+#include "report/classes.h"
 #include "report/junit.h"
 #include "report/sarif.h"
 #include "rules/rules.h"
@@ -367,33 +368,26 @@ static void judge(struct n1_ci_result *x, const struct n1_rules *rules,
  * the advice in the order it came. Returns the array (caller frees) or
  * NULL when memory ran out; *n gets the count.
  */
-static struct n1_ci_result *build_results(struct n1_analyze_run *run,
-                                          const struct advice_list *adv,
-                                          const struct n1_baseline *base,
-                                          enum n1_severity fail_on,
-                                          struct owned *o, size_t *n)
+static struct n1_ci_result *
+build_results(struct n1_analyze_run *run, const struct n1_class_set *set,
+              const struct advice_list *adv, const struct n1_baseline *base,
+              enum n1_severity fail_on, struct owned *o, size_t *n)
 {
-    struct n1_ci_result *v = calloc(run->n_findings + adv->n + 1, sizeof(*v));
+    struct n1_ci_result *v = calloc(set->n + adv->n + 1, sizeof(*v));
     size_t k = 0;
     size_t fast = 0;
 
     if (v == NULL) {
         return NULL;
     }
-    n1_findings_rank(run->findings, run->n_findings);
-    for (size_t i = 0; i < run->n_findings; i++) {
-        struct n1_finding *f = run->findings[i];
+    /* One result per class (the set is ranked), counting every
+       execution of every occurrence. */
+    for (size_t i = 0; i < set->n; i++) {
+        const struct n1_finding *f = set->v[i].f;
         struct n1_ci_result *x;
-        size_t at = find_result(v, k, f->id);
 
         if (n1_rules_too_fast(run->rules, f)) {
             fast++;
-            continue;
-        }
-        if (at < k) {
-            /* The same loop again (another connection or file): one
-               result per id, counting every execution. */
-            v[at].count += f->count;
             continue;
         }
         x = &v[k++];
@@ -415,9 +409,9 @@ static struct n1_ci_result *build_results(struct n1_analyze_run *run,
     }
     if (fast > 0) {
         fprintf(stderr,
-                "n1digest: %zu finding%s below min_total_time_ms, not "
+                "n1digest: %zu finding class%s below min_total_time_ms, not "
                 "reported\n",
-                fast, fast == 1 ? "" : "s");
+                fast, fast == 1 ? "" : "es");
     }
     for (size_t i = 0; i < adv->n; i++) {
         const struct advice_item *it = &adv->v[i];
@@ -687,9 +681,16 @@ static int parse_options(int argc, char **argv,
     return cli_parse_options(argc, argv, &cmd, reader, &o->co);
 }
 
+/* The occurrences check judges: those of the run's inputs. */
+static int keep_file(void *ud, const struct n1_finding *f)
+{
+    return n1_analyze_keep_file(ud, f->file != NULL ? f->file : "");
+}
+
 /* What check builds from a run, all freed by check_cleanup(). */
 struct check {
     struct n1_analyze_run run;    /* the analyze run */
+    struct n1_class_set classes;  /* its finding classes, ranked */
     struct advice_list adv;       /* the adviser's findings */
     struct owned own;             /* strings made for the report */
     struct n1_ci_report rep;      /* the report, pointing into the rest */
@@ -707,6 +708,7 @@ static void check_cleanup(struct check *k)
     n1_baseline_free(k->base);
     advice_free(&k->adv);
     owned_free(&k->own);
+    n1_classes_free(&k->classes);
     n1_analyze_run_cleanup(&k->run);
 }
 
@@ -743,12 +745,18 @@ static int check_run(const struct check_opts *o, struct n1_analyze_opts *ao,
         cli_oom("keeping advice");
         return N1_EXIT_USAGE;
     }
+    if (n1_classes_build(n1_pipeline_store(k->run.p), keep_file, &k->run,
+                         &k->classes, &err) != 0) {
+        cli_error(&err);
+        return cli_exit_for(&err);
+    }
+    n1_classes_rank(&k->classes);
     rep->fail_on = o->fail_on;
     rep->baseline = o->baseline_path;
     rep->inputs = (const char *const *)logs;
     rep->n_inputs = n_logs;
-    k->results = build_results(&k->run, &k->adv, k->base, o->fail_on, &k->own,
-                               &rep->n_results);
+    k->results = build_results(&k->run, &k->classes, &k->adv, k->base,
+                               o->fail_on, &k->own, &rep->n_results);
     k->rules = build_rules(k->run.rules, &k->own, &rep->n_rules);
     k->stale = k->results != NULL ? build_stale(k->base, k->results,
                                                 rep->n_results, &rep->n_stale)

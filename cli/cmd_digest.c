@@ -16,12 +16,10 @@
  * outside it; a class that straddles it makes the command fail with a message,
  * never a wrong number. docs/digest.md describes the rules.
  */
-#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/textutil.h"
@@ -118,80 +116,21 @@ static void usage(FILE *out)
             "a log, 4 some lines or events were skipped.\n");
 }
 
-/*
- * Parses --since/--until: "YYYY-MM-DD", "YYYY-MM-DD HH:MM:SS" (or with a
- * T) in UTC, or a duration back from now ("90s", "15m", "1h", "2d", "1w";
- * a bare number is seconds). Returns 0 with *us set, or -1.
- */
-static int parse_time(const char *s, int64_t *us)
-{
-    size_t len = strlen(s);
-    size_t used =
-        n1_ts_parse_iso(s, len, N1_TS_ISO_DATE_ONLY | N1_TS_ISO_SPACE_SEP, us);
-    char *end = NULL;
-    double n;
-
-    if (used > 0) {
-        return used == len ? 0 : -1;
-    }
-    n = strtod(s, &end);
-    if (end == s || !(n >= 0) || n > 1e9) {
-        return -1;
-    }
-    switch (*end) {
-    case '\0':
-    case 's':
-        break;
-    case 'm':
-        n *= 60;
-        break;
-    case 'h':
-        n *= 3600;
-        break;
-    case 'd':
-        n *= 86400;
-        break;
-    case 'w':
-        n *= 7 * 86400;
-        break;
-    default:
-        return -1;
-    }
-    if (*end != '\0' && end[1] != '\0') {
-        return -1;
-    }
-    *us = (int64_t)time(NULL) * 1000000 - (int64_t)(n * 1e6);
-    return 0;
-}
+static const struct cli_filter_key digest_keys[] = {
+    {"db", FK_DB},           {"user", FK_USER}, {"host", FK_HOST},
+    {"connection", FK_CONN}, {"conn", FK_CONN}, {"fingerprint", FK_ID},
+    {"id", FK_ID},
+};
 
 static int add_filter(struct digest_filters *f, const char *arg)
 {
-    const char *eq = strchr(arg, '=');
-    size_t klen;
-    int key = -1;
+    const char *value = NULL;
+    int key = cli_filter_split(
+        arg, digest_keys, sizeof(digest_keys) / sizeof(*digest_keys),
+        "db, user, host, connection or fingerprint", &value);
+    const char *eq = value != NULL ? value - 1 : NULL;
 
-    if (eq == NULL || eq == arg) {
-        cli_errorf("USAGE --filter: expected KEY=VALUE, got '%s'", arg);
-        return -1;
-    }
-    klen = (size_t)(eq - arg);
-    for (int k = 0; k < FK_COUNT; k++) {
-        if (strlen(filter_key_names[k]) == klen &&
-            strncmp(arg, filter_key_names[k], klen) == 0) {
-            key = k;
-        }
-    }
-    /* Short spellings. */
-    if (klen == 4 && strncmp(arg, "conn", 4) == 0) {
-        key = FK_CONN;
-    }
-    if (klen == 2 && strncmp(arg, "id", 2) == 0) {
-        key = FK_ID;
-    }
     if (key < 0) {
-        cli_errorf("USAGE --filter: unknown key '%.*s' (expected db, user, "
-                   "host, connection or fingerprint)",
-                   (int)klen, arg);
         return -1;
     }
     if (f->n[key] == MAX_FILTER_VALUES) {
@@ -466,23 +405,6 @@ static int group_option(const char *arg, enum group_key *group)
     return -1;
 }
 
-/* --limit: a number, all or 100%. Returns 0, or -1 after a USAGE error. */
-static int limit_option(const char *arg, size_t *limit)
-{
-    char *end = NULL;
-
-    if (strcmp(arg, "all") == 0 || strcmp(arg, "100%") == 0) {
-        *limit = 0;
-        return 0;
-    }
-    *limit = (size_t)strtoull(arg, &end, 10);
-    if (arg[0] == '-' || !isdigit((unsigned char)arg[0]) || *end != '\0') {
-        cli_errorf("USAGE --limit: expected a number or all, got '%s'", arg);
-        return -1;
-    }
-    return 0;
-}
-
 /* The options of digest's own. Returns 0, or -1 after a USAGE error. */
 static int digest_option(void *ud, int c, const char *arg)
 {
@@ -492,7 +414,7 @@ static int digest_option(void *ud, int c, const char *arg)
     n1_err_clear(&err);
     switch (c) {
     case 'l':
-        return limit_option(arg, &d->ro.limit);
+        return cli_limit_option(arg, &d->ro.limit);
     case 'o':
         if (n1_digest_parse_order(arg, &d->ro, &err) != 0) {
             cli_error(&err);
@@ -502,15 +424,9 @@ static int digest_option(void *ud, int c, const char *arg)
     case 'g':
         return group_option(arg, &d->filters.group);
     case 'S':
+        return cli_time_option("since", arg, &d->filters.since_us);
     case 'U':
-        if (parse_time(arg, c == 'S' ? &d->filters.since_us
-                                     : &d->filters.until_us) != 0) {
-            cli_errorf("USAGE --%s: expected YYYY-MM-DD[ HH:MM:SS] or "
-                       "a duration such as 1h, got '%s'",
-                       c == 'S' ? "since" : "until", arg);
-            return -1;
-        }
-        return 0;
+        return cli_time_option("until", arg, &d->filters.until_us);
     default:
         return add_filter(&d->filters, arg);
     }

@@ -3,15 +3,16 @@
  * analyze_run.c: the shared run of `analyze` and `check`.
  *
  * The pipeline reads each input (skipping what the store has read
- * before) and feeds the detectors; their findings are collected in
- * memory, saved to the store in one transaction at the end, and the
- * list to report is then made from the store: for every input given,
- * the findings the store holds for that file. A file read again from
- * the start (new, replaced, or --reread) has its old findings replaced;
- * a file that grew keeps them and adds the new part's; a file already
- * read to its end is skipped and its stored findings are used as they
- * were. Findings of stdin ("-") are stored but used only by the run that
- * read them, since "-" names a different stream each time.
+ * before) and feeds the detectors; their findings (occurrences) are
+ * collected in memory and saved to the store in one transaction at the
+ * end. The report is then made from the store (report/classes.h): for
+ * every input given, the findings the store holds for that file
+ * (n1_analyze_keep_file()). A file read again from the start (new,
+ * replaced, or --reread) has its old findings replaced; a file that grew
+ * keeps them and adds the new part's; a file already read to its end is
+ * skipped and its stored findings are used as they were. Findings of
+ * stdin ("-") replace those of earlier runs' stdin, since "-" names a
+ * different stream each time.
  *
  * When the caller asks for advice, the adviser sees every statement
  * through the pipeline's accept hook (which keeps every event), and each
@@ -214,7 +215,9 @@ static int save_findings(struct n1_store *st, const struct finding_list *run,
         goto out;
     }
     for (size_t i = 0; i < n_in; i++) {
-        if (in[i].status == N1_INPUT_READ && strcmp(in[i].path, "-") != 0) {
+        /* Stdin names another stream each time: its old findings go
+           too, so that those the store keeps under "-" are this run's. */
+        if (in[i].status == N1_INPUT_READ) {
             replace[n_replace++] = in[i].path;
         }
     }
@@ -237,82 +240,19 @@ out:
     return rc;
 }
 
-/* Appends the stored findings of file to out. */
-static int load_stored(struct n1_store *st, const char *file,
-                       struct finding_list *out, struct n1_error *err)
+int n1_analyze_keep_file(const struct n1_analyze_run *run, const char *file)
 {
-    struct n1_store_cursor *cur = NULL;
-    const struct n1_store_finding *row;
-    int got;
-    int rc = -1;
+    for (size_t i = 0; i < run->n_in; i++) {
+        const struct n1_analyze_input *in = &run->in[i];
 
-    cur = n1_store_findings(st, file, err);
-    if (cur == NULL) {
-        return -1;
-    }
-    while ((got = n1_store_next_finding(cur, &row, err)) == 1) {
-        struct n1_finding *f =
-            n1_finding_from_json(row->json, row->json_len, err);
-
-        if (f == NULL) {
-            goto out;
-        }
-        list_push(out, f);
-        if (out->oom) {
-            n1_err_oom(err, "loading findings");
-            goto out;
-        }
-    }
-    rc = got < 0 ? -1 : 0;
-
-out:
-    n1_store_cursor_free(cur);
-    return rc;
-}
-
-/*
- * Makes the report's list: the stored findings of every input (each file
- * once), then the run's findings of stdin and of anything not stored
- * under an input's name.
- */
-static int gather(struct n1_store *st, const struct finding_list *run,
-                  const struct n1_analyze_input *in, size_t n_in,
-                  struct finding_list *out, struct n1_error *err)
-{
-    for (size_t i = 0; i < n_in; i++) {
-        const char *name = stored_name(&in[i]);
-        int seen = 0;
-
-        if (in[i].status == N1_INPUT_UNREADABLE || strcmp(name, "-") == 0) {
+        if (in->status == N1_INPUT_UNREADABLE) {
             continue;
         }
-        for (size_t j = 0; j < i; j++) {
-            if (in[j].status != N1_INPUT_UNREADABLE &&
-                strcmp(stored_name(&in[j]), name) == 0) {
-                seen = 1;
-            }
+        /* The store's "-" rows are this run's: save_findings() replaced
+           those of earlier runs. */
+        if (strcmp(stored_name(in), file) == 0) {
+            return 1;
         }
-        if (!seen && load_stored(st, name, out, err) != 0) {
-            return -1;
-        }
-    }
-    for (size_t i = 0; i < run->n; i++) {
-        const char *file = run->v[i]->file != NULL ? run->v[i]->file : "";
-        int listed = 0;
-
-        for (size_t j = 0; j < n_in && strcmp(file, "-") != 0; j++) {
-            if (in[j].status != N1_INPUT_UNREADABLE &&
-                strcmp(stored_name(&in[j]), file) == 0) {
-                listed = 1;
-            }
-        }
-        if (!listed) {
-            list_push(out, n1_finding_dup(run->v[i]));
-        }
-    }
-    if (out->oom) {
-        n1_err_oom(err, "gathering findings");
-        return -1;
     }
     return 0;
 }
@@ -323,13 +263,11 @@ int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths,
     struct n1_pipeline_opts popts = o->pipeline;
     struct n1_detect_opts dopts;
     struct finding_list found;
-    struct finding_list report;
     struct advise_ctx *actx = NULL;
     int rc = -1;
 
     memset(run, 0, sizeof(*run));
     memset(&found, 0, sizeof(found));
-    memset(&report, 0, sizeof(report));
     n1_detect_opts_default(&dopts);
     run->rules = n1_engine_rules(o->rule_files, o->n_rule_files, err);
     if (run->rules == NULL) {
@@ -388,19 +326,13 @@ int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths,
         goto out;
     }
     if (save_findings(n1_pipeline_store(run->p), &found, run->in, n, &run->ro,
-                      err) != 0 ||
-        gather(n1_pipeline_store(run->p), &found, run->in, n, &report, err) !=
-            0) {
+                      err) != 0) {
         goto out;
     }
-    run->findings = report.v;
-    run->n_findings = report.n;
-    memset(&report, 0, sizeof(report));
     rc = 0;
 
 out:
     list_free(&found);
-    list_free(&report);
     return rc;
 }
 
@@ -440,9 +372,5 @@ void n1_analyze_run_cleanup(struct n1_analyze_run *run)
         n1_store_file_state_cleanup(&run->in[i].state);
     }
     free(run->in);
-    for (size_t i = 0; i < run->n_findings; i++) {
-        n1_finding_free(run->findings[i]);
-    }
-    free(run->findings);
     memset(run, 0, sizeof(*run));
 }

@@ -2,7 +2,8 @@
 /*
  * analyze_run.h: the run `analyze` and `check` share: load the rules,
  * read the logs through the detectors (and the adviser, when asked),
- * keep the findings in the store and collect the findings to report.
+ * keep the findings in the store; the report groups the stored findings
+ * of the inputs into classes (report/classes.h).
  *
  * The run does not judge findings: the caller applies the allow-list,
  * the baseline and the severities in force, and renders.
@@ -52,29 +53,35 @@ struct n1_analyze_input {
 
 /* What a run leaves for the report. */
 struct n1_analyze_run {
-    struct n1_rules *rules;       /* the rules in force; owned */
-    struct n1_report_opts ro;     /* report options from the rules */
-    struct n1_finding **findings; /* findings to report, unjudged (as the
-                                     detectors graded them); owned */
-    size_t n_findings;            /* entries in findings */
-    struct n1_analyze_input *in;  /* one per path given; owned */
-    size_t n_in;                  /* entries in in */
-    struct n1_pipeline *p;        /* the finished pipeline; owned */
-    struct n1_detectors *det;     /* owned */
-    struct n1_adviser *adv;       /* owned; NULL without advice */
-    void *hook;                   /* the accept hook's state, which the
-                                     pipeline points to; owned */
+    struct n1_rules *rules;      /* the rules in force; owned */
+    struct n1_report_opts ro;    /* report options from the rules */
+    struct n1_analyze_input *in; /* one per path given; owned */
+    size_t n_in;                 /* entries in in */
+    struct n1_pipeline *p;       /* the finished pipeline; owned */
+    struct n1_detectors *det;    /* owned */
+    struct n1_adviser *adv;      /* owned; NULL without advice */
+    void *hook;                  /* the accept hook's state, which the
+                                    pipeline points to; owned */
 };
 
 /*
  * Runs the pipeline over the n paths with the rules of o and fills *run
- * (zeroed first). Findings of files the store had already read are
- * taken from the store (docs/analyze.md). Returns 0, or -1 with err set;
+ * (zeroed first). The findings are in the store afterwards; those of
+ * files the store had already read are kept from earlier runs
+ * (docs/analyze.md). Returns 0, or -1 with err set;
  * *run is then partly filled and must still be cleaned up. In both cases
  * the caller calls n1_analyze_run_cleanup().
  */
 int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths,
                    size_t n, struct n1_analyze_run *run, struct n1_error *err);
+
+/*
+ * 1 when the stored finding of log file `file` (as the store names it)
+ * belongs to this run's report: the file is one of the inputs (or the
+ * name the store knows it by), or "-" when stdin was read. The filter to
+ * build the classes with (n1_classes_build()).
+ */
+int n1_analyze_keep_file(const struct n1_analyze_run *run, const char *file);
 
 /*
  * The inputs as the reports list them: an array of run->n_in entries

@@ -13,9 +13,11 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "base/event.h"
 #include "base/finding.h"
+#include "report/classes.h"
 #include "report/findings.h"
 #include "store/store.h"
 
@@ -168,53 +170,309 @@ static void test_report_findings_from_json_rejects(void **state)
     }
 }
 
-static void test_report_findings_rank(void **state)
+/* Saves the n findings of v (as the store keeps them) into st. */
+static void save_all(struct n1_store *st, const struct n1_finding *v, size_t n)
 {
-    struct n1_finding a, b, c;
-    struct n1_finding *v[3];
+    struct n1_store_finding rows[8];
+    char *json[8];
+    struct n1_error err;
 
-    (void)state;
-    sample_finding(&a); /* 1.25 s */
-    sample_finding(&b);
-    b.total_time_s = NAN; /* 2500 x 1 ms = 2.5 s */
-    sample_finding(&c);
-    c.total_time_s = 0.5;
-    v[0] = &c;
-    v[1] = &a;
-    v[2] = &b;
-    n1_findings_rank(v, 3);
-    assert_ptr_equal(v[0], &b);
-    assert_ptr_equal(v[1], &a);
-    assert_ptr_equal(v[2], &c);
+    assert_true(n <= 8);
+    memset(rows, 0, sizeof(rows));
+    for (size_t i = 0; i < n; i++) {
+        json[i] = n1_finding_to_json(&v[i], NULL, &err);
+        assert_non_null(json[i]);
+        rows[i].id = v[i].id;
+        rows[i].kind = n1_finding_kind_name(v[i].kind);
+        rows[i].fingerprint = v[i].fingerprint;
+        rows[i].file = v[i].file;
+        rows[i].line = v[i].line;
+        rows[i].first_seen_us = v[i].first_seen_us;
+        rows[i].last_seen_us = v[i].last_seen_us;
+        rows[i].count = v[i].count;
+        rows[i].json = json[i];
+        rows[i].json_len = strlen(json[i]);
+    }
+    assert_int_equal(n1_store_save_findings(st, NULL, 0, rows, n, &err), 0);
+    for (size_t i = 0; i < n; i++) {
+        free(json[i]);
+    }
 }
 
-static void test_report_findings_text(void **state)
+/*
+ * Five occurrences: three of class A (connections 41, 42, 41; files
+ * app.log and b.log; 10, 40 and 25 iterations, 0.1 + 0.2 + 0.3 s), two of
+ * class B (no timings: ranked as 2 x 1000 x 1 ms = 2 s, above A's 0.6 s).
+ */
+static void five_occurrences(struct n1_finding v[5])
 {
-    struct n1_finding f;
-    const struct n1_finding *v[1];
+    static const uint64_t counts[5] = {10, 40, 25, 1000, 1000};
+    static const uint64_t conn[5] = {41, 42, 41, 7, 8};
+    static const char *const files[5] = {"app.log", "b.log", "app.log",
+                                         "app.log", "app.log"};
+
+    for (int i = 0; i < 5; i++) {
+        sample_finding(&v[i]);
+        v[i].id = i < 3 ? 0xaaULL : 0xbbULL;
+        v[i].count = counts[i];
+        v[i].round_trips_saved = counts[i] - 1;
+        v[i].distinct_keys = counts[i];
+        v[i].connection = conn[i];
+        v[i].file = files[i];
+        v[i].line = (unsigned long)(10 * (i + 1));
+        v[i].first_seen_us = 1000000LL * (100 + i);
+        v[i].last_seen_us = 1000000LL * (100 + i) + 500;
+        v[i].total_time_s = i < 3 ? 0.1 * (i + 1) : NAN;
+    }
+    v[1].rewrite = "select 40";
+    v[1].evidence.confidence = N1_CONF_HIGH;
+    v[1].evidence.starts = N1_BOUND_RESET;
+    v[0].evidence.confidence = N1_CONF_MEDIUM;
+    v[0].evidence.ends = N1_BOUND_TRACE;
+}
+
+/* A time window over first_seen, as analyze --since/--until keep. */
+struct window {
+    int64_t since;
+    int64_t until;
+};
+
+static int keep_window(void *ud, const struct n1_finding *f)
+{
+    const struct window *w = ud;
+
+    return f->first_seen_us >= w->since && f->first_seen_us < w->until;
+}
+
+static void test_report_findings_classes(void **state)
+{
+    struct n1_finding v[5];
+    struct n1_class_set set;
+    struct n1_store *st;
+    struct n1_error err;
+    const struct n1_finding_class *a;
+    struct window w = {1000000LL * 101, 1000000LL * 104};
+
+    (void)state;
+    five_occurrences(v);
+    st = n1_store_open(":memory:", NULL, &err);
+    assert_non_null(st);
+    save_all(st, v, 5);
+    assert_int_equal(n1_classes_build(st, NULL, NULL, &set, &err), 0);
+    assert_int_equal(set.n, 2);
+    n1_classes_rank(&set);
+    /* B first: 2 s estimated against A's 0.6 s. */
+    assert_true(set.v[0].f->id == 0xbbULL);
+    assert_int_equal(set.v[0].occurrences, 2);
+    assert_true(isnan(set.v[0].f->total_time_s));
+    a = &set.v[1];
+    assert_true(a->f->id == 0xaaULL);
+    assert_int_equal(a->occurrences, 3);
+    assert_int_equal(a->iter_min, 10);
+    assert_int_equal(a->iter_median, 25);
+    assert_int_equal(a->iter_max, 40);
+    assert_int_equal(a->connections, 2);
+    assert_int_equal(a->f->count, 75);
+    assert_int_equal(a->f->round_trips_saved, 72);
+    assert_int_equal(a->f->distinct_keys, 40);
+    assert_true(fabs(a->f->total_time_s - 0.6) < 1e-9);
+    /* The representative has the most iterations; file and times are
+       the first occurrence's and the class's span. */
+    assert_string_equal(a->f->rewrite, "select 40");
+    assert_string_equal(a->f->file, "app.log");
+    assert_int_equal(a->f->line, 10);
+    assert_true(a->f->first_seen_us == 1000000LL * 100);
+    assert_true(a->f->last_seen_us == 1000000LL * 102 + 500);
+    assert_int_equal(a->by_confidence[N1_CONF_HIGH], 1);
+    assert_int_equal(a->by_confidence[N1_CONF_MEDIUM], 1);
+    assert_int_equal(a->by_confidence[N1_CONF_LOW], 1);
+    assert_true(a->starts & (1u << N1_BOUND_RESET));
+    assert_true(a->ends & (1u << N1_BOUND_TRACE));
+    n1_classes_truncate(&set, 1);
+    assert_int_equal(set.n, 1);
+    n1_classes_free(&set);
+
+    /* A window keeps occurrences 1..3 (times 101..103): A's 40 and 25
+       iterations on 42 and 41, and B's first. */
+    assert_int_equal(n1_classes_build(st, keep_window, &w, &set, &err), 0);
+    assert_int_equal(set.n, 2);
+    assert_true(set.v[0].f->id == 0xaaULL);
+    assert_int_equal(set.v[0].occurrences, 2);
+    assert_int_equal(set.v[0].iter_min, 25);
+    assert_int_equal(set.v[0].iter_median, 25);
+    assert_int_equal(set.v[0].f->line, 20);
+    assert_int_equal(set.v[1].occurrences, 1);
+    n1_classes_free(&set);
+    n1_store_close(st);
+}
+
+/* Renders the classes of the findings v into a string (text or JSON). */
+static char *render(const struct n1_finding *v, size_t n, int json,
+                    size_t max_listed)
+{
     struct n1_report_input in = {"app.log", "mysql-general", 10, 0,
                                  N1_INPUT_READ};
+    struct n1_class_report r;
+    struct n1_class_set set;
+    struct n1_store *st;
     struct n1_error err;
     char *buf = NULL;
     size_t len = 0;
     FILE *out;
 
-    (void)state;
-    sample_finding(&f);
-    f.sample = "SELECT 1 /* \x1b[31m */";
-    v[0] = &f;
+    st = n1_store_open(":memory:", NULL, &err);
+    assert_non_null(st);
+    save_all(st, v, n);
+    assert_int_equal(n1_classes_build(st, NULL, NULL, &set, &err), 0);
+    n1_classes_rank(&set);
+    memset(&r, 0, sizeof(r));
+    r.st = st;
+    r.in = &in;
+    r.n_in = 1;
+    r.max_listed = max_listed;
     out = open_memstream(&buf, &len);
     assert_non_null(out);
-    assert_int_equal(n1_report_findings_text(out, v, 1, &in, 1, NULL, &err), 0);
+    if (json) {
+        assert_int_equal(n1_report_classes_json(out, &set, &r, &err), 0);
+    } else {
+        assert_int_equal(n1_report_classes_text(out, &set, &r, &err), 0);
+    }
     fclose(out);
+    n1_classes_free(&set);
+    n1_store_close(st);
+    return buf;
+}
+
+static void test_report_findings_text(void **state)
+{
+    struct n1_finding f[5];
+    char *buf;
+
+    (void)state;
+    sample_finding(&f[0]);
+    f[0].sample = "SELECT 1 /* \x1b[31m */";
+    buf = render(f, 1, 0, 3);
+    assert_non_null(strstr(buf, "1 finding class in 1 input"));
     assert_non_null(strstr(buf, "[1] N+1 loop (error): select on orders"));
     assert_non_null(
         strstr(buf, "\nselect * from orders where orders.id in (1, 2);\n"));
     assert_non_null(strstr(buf, "parent      SELECT on customers"));
     assert_non_null(strstr(buf, "location    utils.py:42"));
+    assert_non_null(strstr(buf, "connection  41\n"));
+    assert_non_null(strstr(buf, "occurrences 1; iterations 2500 min"));
     assert_null(strchr(buf, '\x1b'));
     assert_non_null(strstr(buf, "; the fix saves 2497 round trips\n"));
     free(buf);
+
+    /* Class A lists two of its three occurrences and says one more. */
+    five_occurrences(f);
+    buf = render(f, 5, 0, 2);
+    assert_non_null(strstr(buf, "2 finding classes in 1 input"));
+    assert_non_null(strstr(buf, "[2] N+1 loop (error): select on orders, "
+                                "75 times\n"));
+    assert_non_null(strstr(buf, "connections 2 distinct\n"));
+    assert_non_null(strstr(buf, "occurrences 3; iterations 10 min, 25 "
+                                "median, 40 max\n"));
+    assert_non_null(strstr(buf, "confidence  high 1, medium 1, low 1\n"));
+    assert_non_null(strstr(buf, "      - conn 41, 10 times, app.log:10, "));
+    assert_non_null(strstr(buf, "      - conn 42, 40 times, b.log:20, "));
+    assert_null(strstr(buf, "app.log:30"));
+    assert_non_null(strstr(buf, "      ... 1 more (--full lists every one)"));
+    assert_non_null(strstr(buf, "\nselect 40;\n"));
+    free(buf);
+    buf = render(f, 5, 0, 0);
+    assert_non_null(strstr(buf, "      - conn 41, 25 times, app.log:30, "));
+    assert_null(strstr(buf, "more (--full"));
+    free(buf);
+}
+
+/* The JSON document: classes with their occurrences, in time order. */
+static void test_report_findings_classes_json(void **state)
+{
+    struct n1_finding f[5];
+    json_t *root;
+    json_t *a;
+    json_t *occ;
+    json_error_t jerr;
+    char *buf;
+
+    (void)state;
+    five_occurrences(f);
+    buf = render(f, 5, 1, 3);
+    root = json_loads(buf, 0, &jerr);
+    assert_non_null(root);
+    assert_non_null(json_object_get(root, "tool"));
+    assert_non_null(json_object_get(root, "inputs"));
+    assert_null(json_object_get(root, "findings"));
+    assert_int_equal(json_array_size(json_object_get(root, "classes")), 2);
+    a = json_array_get(json_object_get(root, "classes"), 1);
+    assert_string_equal(json_string_value(json_object_get(a, "id")),
+                        "00000000000000aa");
+    assert_int_equal(json_integer_value(json_object_get(a, "count")), 75);
+    assert_int_equal(json_integer_value(json_object_get(a, "occurrence_count")),
+                     3);
+    assert_int_equal(json_integer_value(json_object_get(a, "connection_count")),
+                     2);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(a, "iterations"), "median")),
+                     25);
+    assert_null(json_object_get(a, "connection"));
+    occ = json_object_get(a, "occurrences");
+    assert_int_equal(json_array_size(occ), 3);
+    assert_int_equal(json_integer_value(
+                         json_object_get(json_array_get(occ, 1), "connection")),
+                     42);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(occ, 1), "rewrite")),
+        "select 40");
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_object_get(json_array_get(occ, 1), "evidence"), "starts")),
+        "reset");
+    assert_true(json_is_null(json_object_get(
+        json_object_get(json_array_get(occ, 1), "evidence"), "rows_match")));
+    json_decref(root);
+    free(buf);
+}
+
+/* A stored occurrence keeps its class id and evidence. */
+static void test_report_findings_evidence_roundtrip(void **state)
+{
+    static const uint64_t body[] = {0x1234, 0xabcdef0123456789ULL};
+    struct n1_finding f;
+    struct n1_finding *back;
+    struct n1_error err;
+    char *json;
+
+    (void)state;
+    sample_finding(&f);
+    f.evidence.starts = N1_BOUND_TRACE;
+    f.evidence.ends = N1_BOUND_GAP;
+    f.evidence.body = body;
+    f.evidence.n_body = 2;
+    f.evidence.rows_match = -1;
+    f.evidence.no_conn_ids = 1;
+    f.evidence.span_us = 1500000;
+    f.evidence.confidence = N1_CONF_HIGH;
+    json = n1_finding_to_json(&f, NULL, &err);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"class\":\"5918f01dfc0cae25\""));
+    assert_non_null(strstr(json, "\"body\":[\"0000000000001234\","
+                                 "\"abcdef0123456789\"]"));
+    assert_non_null(strstr(json, "\"rows_match\":false"));
+    assert_non_null(strstr(json, "\"span_s\":1.5"));
+    back = n1_finding_from_json(json, strlen(json), &err);
+    assert_non_null(back);
+    assert_int_equal(back->evidence.starts, N1_BOUND_TRACE);
+    assert_int_equal(back->evidence.ends, N1_BOUND_GAP);
+    assert_int_equal(back->evidence.n_body, 2);
+    assert_true(back->evidence.body[1] == body[1]);
+    assert_int_equal(back->evidence.rows_match, -1);
+    assert_int_equal(back->evidence.no_conn_ids, 1);
+    assert_true(back->evidence.span_us == 1500000);
+    assert_int_equal(back->evidence.confidence, N1_CONF_HIGH);
+    n1_finding_free(back);
+    free(json);
 }
 
 /*
@@ -225,12 +483,9 @@ static void test_report_findings_text(void **state)
 static void test_report_findings_saved_from_finding(void **state)
 {
     struct n1_finding f;
-    const struct n1_finding *v[1];
-    struct n1_error err;
     char *json = NULL;
     char *buf = NULL;
-    size_t len = 0;
-    FILE *out;
+    struct n1_error err;
 
     (void)state;
     sample_finding(&f);
@@ -246,12 +501,7 @@ static void test_report_findings_saved_from_finding(void **state)
     f.kind = N1_FIND_DUPLICATE;
     f.rewrite_kind = NULL;
     f.round_trips_saved = 0; /* whatever the detector said */
-    v[0] = &f;
-    out = open_memstream(&buf, &len);
-    assert_non_null(out);
-    assert_int_equal(n1_report_findings_text(out, v, 1, NULL, 0, NULL, &err),
-                     0);
-    fclose(out);
+    buf = render(&f, 1, 0, 3);
     assert_non_null(strstr(buf, "; the fix saves 0 round trips\n"));
     free(buf);
 }
@@ -314,8 +564,10 @@ int main(void)
         cmocka_unit_test(test_report_findings_saved_from_finding),
         cmocka_unit_test(test_report_findings_fanout_and_nulls),
         cmocka_unit_test(test_report_findings_from_json_rejects),
-        cmocka_unit_test(test_report_findings_rank),
+        cmocka_unit_test(test_report_findings_classes),
         cmocka_unit_test(test_report_findings_text),
+        cmocka_unit_test(test_report_findings_classes_json),
+        cmocka_unit_test(test_report_findings_evidence_roundtrip),
         cmocka_unit_test(test_report_findings_store),
     };
 

@@ -217,6 +217,8 @@ static void analyze_ids(char *log, uint64_t *ids, size_t *n)
 {
     struct n1_analyze_opts ao;
     struct n1_analyze_run run;
+    struct n1_store_cursor *cur;
+    const struct n1_store_finding *row;
     struct n1_error err;
 
     memset(&ao, 0, sizeof(ao));
@@ -225,11 +227,14 @@ static void analyze_ids(char *log, uint64_t *ids, size_t *n)
     n1_pipeline_opts_default(&ao.pipeline);
     ao.pipeline.db_path = ":memory:";
     assert_int_equal(n1_analyze_run(&ao, &log, 1, &run, &err), 0);
-    assert_true(run.n_findings <= MAX_LINES);
-    for (size_t i = 0; i < run.n_findings; i++) {
-        ids[i] = run.findings[i]->id ^ (uint64_t)run.findings[i]->line;
+    cur = n1_store_findings(n1_pipeline_store(run.p), NULL, &err);
+    assert_non_null(cur);
+    *n = 0;
+    while (n1_store_next_finding(cur, &row, &err) == 1) {
+        assert_true(*n < MAX_LINES);
+        ids[(*n)++] = row->id ^ (uint64_t)row->line;
     }
-    *n = run.n_findings;
+    n1_store_cursor_free(cur);
     n1_analyze_run_cleanup(&run);
 }
 

@@ -27,6 +27,7 @@
 #include "base/textutil.h"
 #include "base/timeutil.h"
 #include "report/findings.h"
+#include "report/findings_int.h"
 #include "report/json_int.h"
 #include "sql/normalize.h"
 
@@ -57,45 +58,6 @@ double n1_finding_cost(const struct n1_finding *f, int *estimated)
     return est ? (double)f->count * N1_REPORT_RTT_S : f->total_time_s;
 }
 
-static int cmp_str(const char *a, const char *b)
-{
-    return strcmp(a != NULL ? a : "", b != NULL ? b : "");
-}
-
-static int cmp_rank(const void *pa, const void *pb)
-{
-    const struct n1_finding *a = *(const struct n1_finding *const *)pa;
-    const struct n1_finding *b = *(const struct n1_finding *const *)pb;
-    double ca = n1_finding_cost(a, NULL);
-    double cb = n1_finding_cost(b, NULL);
-    int c;
-
-    if (ca != cb) {
-        return ca > cb ? -1 : 1;
-    }
-    if (a->count != b->count) {
-        return a->count > b->count ? -1 : 1;
-    }
-    if (a->id != b->id) {
-        return a->id < b->id ? -1 : 1;
-    }
-    c = cmp_str(a->file, b->file);
-    if (c != 0) {
-        return c;
-    }
-    if (a->line != b->line) {
-        return a->line < b->line ? -1 : 1;
-    }
-    return a->connection < b->connection ? -1 : a->connection > b->connection;
-}
-
-void n1_findings_rank(struct n1_finding **f, size_t n)
-{
-    if (n > 1) {
-        qsort(f, n, sizeof(*f), cmp_rank);
-    }
-}
-
 /* ---- strings ----------------------------------------------------------- */
 
 static void hex64(uint64_t v, char out[17])
@@ -106,7 +68,7 @@ static void hex64(uint64_t v, char out[17])
 /* "2026-11-20T09:14:03Z", with ".ffffff" when there are microseconds. */
 #define ISO_LEN N1_TS_ISO_MAX
 
-static void iso_time(int64_t us, char buf[ISO_LEN])
+void n1_rf_iso_time(int64_t us, char *buf)
 {
     if (n1_ts_format_iso(us, N1_TS_FRAC_AUTO, buf) != 0) {
         snprintf(buf, ISO_LEN, "1970-01-01T00:00:00Z");
@@ -115,18 +77,18 @@ static void iso_time(int64_t us, char buf[ISO_LEN])
 
 /* ---- finding -> JSON --------------------------------------------------- */
 
-static json_t *time_or_null(int64_t us)
+json_t *n1_rf_time(int64_t us)
 {
     char buf[ISO_LEN];
 
     if (us == N1_TS_NONE) {
         return json_null();
     }
-    iso_time(us, buf);
+    n1_rf_iso_time(us, buf);
     return json_string(buf);
 }
 
-static json_t *finding_object(const struct n1_finding *f)
+json_t *n1_rf_finding_object(const struct n1_finding *f, int with_conn)
 {
     json_t *obj = json_object();
     json_t *arr = NULL;
@@ -151,7 +113,9 @@ static json_t *finding_object(const struct n1_finding *f)
         }
     }
     n1_rj_put(obj, "key_columns", arr, &bad);
-    if (f->kind == N1_FIND_FANOUT) {
+    if (!with_conn) {
+        /* a class: its connections are its occurrences' */
+    } else if (f->kind == N1_FIND_FANOUT) {
         arr = json_array();
         for (size_t i = 0; arr != NULL && i < f->n_connections; i++) {
             if (json_array_append_new(
@@ -173,8 +137,8 @@ static json_t *finding_object(const struct n1_finding *f)
     n1_rj_put(obj, "fingerprint", json_string(hex), &bad);
     n1_rj_put(obj, "fingerprint_text", n1_rj_str(f->fingerprint_text), &bad);
     n1_rj_put(obj, "sample", n1_rj_str(f->sample), &bad);
-    n1_rj_put(obj, "first_seen", time_or_null(f->first_seen_us), &bad);
-    n1_rj_put(obj, "last_seen", time_or_null(f->last_seen_us), &bad);
+    n1_rj_put(obj, "first_seen", n1_rf_time(f->first_seen_us), &bad);
+    n1_rj_put(obj, "last_seen", n1_rf_time(f->last_seen_us), &bad);
     /* Microseconds are what the logs resolve; more digits are noise. */
     n1_rj_put(obj, "total_time_s",
               isnan(f->total_time_s)
@@ -222,21 +186,54 @@ static json_t *finding_object(const struct n1_finding *f)
     return obj;
 }
 
-/* Dump flags: jansson writes reals with 17 digits unless told. */
-#define DUMP_COMPACT (JSON_COMPACT | JSON_REAL_PRECISION(15))
-#define DUMP_PRETTY  (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
+json_t *n1_rf_evidence_object(const struct n1_evidence *e)
+{
+    json_t *obj = json_object();
+    json_t *body = json_array();
+    int bad = obj == NULL;
 
+    for (size_t i = 0; body != NULL && i < e->n_body; i++) {
+        n1_rj_push(body, n1_rj_hex(e->body[i]), &bad);
+    }
+    n1_rj_put(obj, "starts", json_string(n1_boundary_name(e->starts)), &bad);
+    n1_rj_put(obj, "ends", json_string(n1_boundary_name(e->ends)), &bad);
+    n1_rj_put(obj, "body", body, &bad);
+    n1_rj_put(obj, "rows_match",
+              e->rows_match == 0 ? json_null()
+                                 : json_boolean(e->rows_match > 0),
+              &bad);
+    n1_rj_put(obj, "no_conn_ids", json_boolean(e->no_conn_ids), &bad);
+    n1_rj_put(obj, "confidence", json_string(n1_confidence_name(e->confidence)),
+              &bad);
+    n1_rj_put(obj, "span_s",
+              e->span_us > 0 ? json_real((double)e->span_us / 1e6)
+                             : json_null(),
+              &bad);
+    if (bad) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+/*
+ * One occurrence as the store keeps it and `tail` prints it: the finding's
+ * fields, "class" (its class id, the same as "id") and its "evidence".
+ */
 char *n1_finding_to_json(const struct n1_finding *f,
                          const struct n1_report_opts *o, struct n1_error *err)
 {
-    json_t *obj = finding_object(f);
+    json_t *obj = n1_rf_finding_object(f, 1);
     char *s = NULL;
+    int bad = obj == NULL;
 
     (void)o; /* the finding carries all it needs (round_trips_saved) */
-    if (obj != NULL) {
-        s = json_dumps(obj, DUMP_COMPACT);
-        json_decref(obj);
+    n1_rj_put(obj, "class", n1_rj_hex(f->id), &bad);
+    n1_rj_put(obj, "evidence", n1_rf_evidence_object(&f->evidence), &bad);
+    if (!bad) {
+        s = json_dumps(obj, N1_RF_DUMP_COMPACT);
     }
+    json_decref(obj);
     if (s == NULL) {
         n1_err_oom(err, "rendering a finding");
     }
@@ -457,6 +454,55 @@ static void read_details(const json_t *root, struct n1_finding *f)
     }
 }
 
+/* The boundary named name; N1_BOUND_NONE when unknown or absent. */
+static enum n1_boundary boundary_named(const char *name)
+{
+    for (int b = 0; name != NULL && b < N1_BOUND_COUNT; b++) {
+        if (strcmp(name, n1_boundary_name((enum n1_boundary)b)) == 0) {
+            return (enum n1_boundary)b;
+        }
+    }
+    return N1_BOUND_NONE;
+}
+
+/* f's evidence, as n1_rf_evidence_object() wrote it (zeroed when
+   absent); the body array returned is f->evidence.body, which the caller
+   frees with free(). */
+static uint64_t *read_evidence(const json_t *root, struct n1_finding *f,
+                               int *oom)
+{
+    const json_t *e = json_object_get(root, "evidence");
+    const json_t *body = json_object_get(e, "body");
+    const json_t *rows = json_object_get(e, "rows_match");
+    const char *conf = get_str(e, "confidence");
+    uint64_t *v = NULL;
+    double span = get_num(e, "span_s");
+
+    if (!json_is_object(e)) {
+        return NULL;
+    }
+    f->evidence.starts = boundary_named(get_str(e, "starts"));
+    f->evidence.ends = boundary_named(get_str(e, "ends"));
+    v = items_for(json_array_size(body), sizeof(*v), &f->evidence.n_body, oom);
+    for (size_t i = 0; i < f->evidence.n_body; i++) {
+        const char *h = json_string_value(json_array_get(body, i));
+
+        v[i] = h != NULL ? (uint64_t)strtoull(h, NULL, 16) : 0;
+    }
+    f->evidence.body = v;
+    f->evidence.rows_match = json_is_true(rows)    ? 1
+                             : json_is_false(rows) ? -1
+                                                   : 0;
+    f->evidence.no_conn_ids = json_is_true(json_object_get(e, "no_conn_ids"));
+    f->evidence.span_us = isnan(span) ? 0 : (int64_t)llround(span * 1e6);
+    for (int c = N1_CONF_LOW; conf != NULL && c <= N1_CONF_HIGH; c++) {
+        if (strcmp(conf, n1_confidence_name((enum n1_confidence)c)) == 0) {
+            f->evidence.confidence = (enum n1_confidence)c;
+        }
+    }
+    return v;
+}
+
 struct n1_finding *n1_finding_from_json(const char *json, size_t len,
                                         struct n1_error *err)
 {
@@ -464,6 +510,7 @@ struct n1_finding *n1_finding_from_json(const char *json, size_t len,
     const char **cols = NULL;
     uint64_t *conns = NULL;
     struct n1_kv *tags = NULL;
+    uint64_t *body = NULL;
     struct n1_finding f;
     struct n1_finding *copy = NULL;
     json_error_t jerr;
@@ -485,6 +532,7 @@ struct n1_finding *n1_finding_from_json(const char *json, size_t len,
     cols = read_key_columns(root, &f, &oom);
     conns = read_connections(root, &f, &oom);
     tags = read_tags(root, &f, &oom);
+    body = read_evidence(root, &f, &oom);
     read_details(root, &f);
     if (!oom) {
         copy = n1_finding_dup(&f);
@@ -497,20 +545,16 @@ out:
     free(cols);
     free(conns);
     free(tags);
+    free(body);
     json_decref(root);
     return copy;
 }
 
-/* ---- JSON report ------------------------------------------------------- */
+/* ---- JSON report pieces ------------------------------------------------ */
 
-/*
- * Writes v pretty-printed, each line after the first indented by indent
- * spaces, so a member dumped on its own sits at its depth in the document.
- * Returns 0, 1 when memory ran out, -1 on a write error.
- */
-static int dump_nested(FILE *out, const json_t *v, int indent)
+int n1_rf_dump_nested(FILE *out, const json_t *v, int indent)
 {
-    char *text = json_dumps(v, DUMP_PRETTY);
+    char *text = json_dumps(v, N1_RF_DUMP_PRETTY);
     int rc = 0;
 
     if (text == NULL) {
@@ -530,94 +574,50 @@ static int dump_nested(FILE *out, const json_t *v, int indent)
     return rc;
 }
 
-/*
- * The document is written member by member and each finding is built,
- * written and freed in turn, so the report costs the memory of one
- * finding's JSON, not of the whole tree, however many findings a long log
- * yields.
- */
-int n1_report_findings_json(FILE *out, const struct n1_finding *const *f,
-                            size_t n, const struct n1_report_input *in,
-                            size_t n_in, const struct n1_report_opts *o,
-                            struct n1_error *err)
+json_t *n1_rf_tool(void)
 {
     json_t *tool = json_object();
-    json_t *inputs = json_array();
-    json_t *obj = NULL;
-    int bad = tool == NULL || inputs == NULL;
-    int rc = 0;
-    int ret = -1;
+    int bad = tool == NULL;
 
-    (void)o;
-    if (tool != NULL) {
-        n1_rj_put(tool, "name", json_string("n1digest"), &bad);
-        n1_rj_put(tool, "version", json_string(N1_VERSION), &bad);
-        n1_rj_put(tool, "fingerprint_version",
-                  json_integer(N1_FINGERPRINT_VERSION), &bad);
+    n1_rj_put(tool, "name", json_string("n1digest"), &bad);
+    n1_rj_put(tool, "version", json_string(N1_VERSION), &bad);
+    n1_rj_put(tool, "fingerprint_version", json_integer(N1_FINGERPRINT_VERSION),
+              &bad);
+    if (bad) {
+        json_decref(tool);
+        return NULL;
     }
-    for (size_t i = 0; inputs != NULL && i < n_in; i++) {
+    return tool;
+}
+
+json_t *n1_rf_inputs(const struct n1_report_input *in, size_t n_in)
+{
+    json_t *inputs = json_array();
+    int bad = inputs == NULL;
+
+    for (size_t i = 0; !bad && i < n_in; i++) {
         json_t *e = json_object();
 
-        if (e == NULL) {
-            bad = 1;
-            break;
-        }
         n1_rj_put(e, "path", n1_rj_str(in[i].path), &bad);
         n1_rj_put(e, "flavour", n1_rj_str(in[i].flavour), &bad);
         n1_rj_put(e, "status", json_string(n1_input_status_name(in[i].status)),
                   &bad);
         n1_rj_put(e, "events", json_integer((json_int_t)in[i].events), &bad);
         n1_rj_put(e, "skipped", json_integer((json_int_t)in[i].skipped), &bad);
-        if (json_array_append_new(inputs, e) != 0) {
-            bad = 1;
-        }
+        n1_rj_push(inputs, e, &bad);
     }
     if (bad) {
-        goto nomem;
+        json_decref(inputs);
+        return NULL;
     }
-    rc |= fputs("{\n  \"tool\": ", out) == EOF ? -1 : 0;
-    rc = rc != 0 ? rc : dump_nested(out, tool, 2);
-    rc |= rc == 0 && fputs(",\n  \"inputs\": ", out) == EOF ? -1 : 0;
-    rc = rc != 0 ? rc : dump_nested(out, inputs, 2);
-    rc |= rc == 0 && fputs(",\n  \"findings\": [", out) == EOF ? -1 : 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        obj = finding_object(f[i]);
-        if (obj == NULL) {
-            rc = 1;
-            break;
-        }
-        rc |= fputs(i > 0 ? ",\n    " : "\n    ", out) == EOF ? -1 : 0;
-        rc = rc != 0 ? rc : dump_nested(out, obj, 4);
-        json_decref(obj);
-        obj = NULL;
-    }
-    if (rc == 0 && fputs(n > 0 ? "\n  ]\n}\n" : "]\n}\n", out) == EOF) {
-        rc = -1;
-    }
-    if (rc > 0) {
-        goto nomem;
-    }
-    if (rc < 0 || fflush(out) != 0) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "writing the report: output failed");
-        goto out;
-    }
-    ret = 0;
-    goto out;
-
-nomem:
-    n1_err_oom(err, "rendering findings");
-out:
-    json_decref(obj);
-    json_decref(tool);
-    json_decref(inputs);
-    return ret;
+    return inputs;
 }
 
 /* ---- text report ------------------------------------------------------- */
 
 /* Writes s with control characters shown as '?' (keep_nl: newlines and
    tabs pass), so log text cannot drive the terminal. */
-static void put_clean(FILE *out, const char *s, int keep_nl)
+void n1_rf_put_clean(FILE *out, const char *s, int keep_nl)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
         if (*p == '\n' || *p == '\t' || *p == '\r') {
@@ -687,7 +687,7 @@ static void text_keys(FILE *out, const struct n1_finding *f)
     }
     for (size_t i = 0; i < f->n_key_columns; i++) {
         fputs(i > 0 ? ", " : "", out);
-        put_clean(out, f->key_columns[i], 0);
+        n1_rf_put_clean(out, f->key_columns[i], 0);
     }
     if (f->n_key_columns == 0) {
         fputs("(not identified)", out);
@@ -696,8 +696,13 @@ static void text_keys(FILE *out, const struct n1_finding *f)
             f->distinct_keys == 1 ? "" : "s");
 }
 
-static void text_connections(FILE *out, const struct n1_finding *f)
+static void text_connections(FILE *out, const struct n1_finding *f,
+                             const struct n1_rf_class_text *x)
 {
+    if (x != NULL && x->many) {
+        fprintf(out, "    connections %zu distinct\n", x->connections);
+        return;
+    }
     if (f->kind != N1_FIND_FANOUT) {
         fprintf(out, "    connection  %" PRIu64 "\n", f->connection);
         return;
@@ -733,7 +738,8 @@ static void text_cost(FILE *out, const struct n1_finding *f)
             saved == 1 ? "" : "s");
 }
 
-static void text_finding(FILE *out, size_t rank, const struct n1_finding *f)
+void n1_rf_text_finding(FILE *out, size_t rank, const struct n1_finding *f,
+                        const struct n1_rf_class_text *x)
 {
     char a[ISO_LEN];
     char b[ISO_LEN];
@@ -742,20 +748,21 @@ static void text_finding(FILE *out, size_t rank, const struct n1_finding *f)
 
     fprintf(out, "[%zu] %s (%s): ", rank, kind_title(f->kind),
             n1_severity_name(f->severity));
-    put_clean(out, f->statement != NULL ? f->statement : "", 0);
+    n1_rf_put_clean(out, f->statement != NULL ? f->statement : "", 0);
     fputs(" on ", out);
-    put_clean(out, f->table != NULL && f->table[0] != '\0' ? f->table : "?", 0);
+    n1_rf_put_clean(
+        out, f->table != NULL && f->table[0] != '\0' ? f->table : "?", 0);
     fprintf(out, ", %" PRIu64 " times\n", f->count);
     text_keys(out, f);
-    text_connections(out, f);
+    text_connections(out, f, x);
     if (f->has_parent) {
         hex64(f->parent_fingerprint, phex);
         fputs("    parent      SELECT on ", out);
-        put_clean(out,
-                  f->parent_table != NULL && f->parent_table[0] != '\0'
-                      ? f->parent_table
-                      : "?",
-                  0);
+        n1_rf_put_clean(out,
+                        f->parent_table != NULL && f->parent_table[0] != '\0'
+                            ? f->parent_table
+                            : "?",
+                        0);
         fprintf(out, " (fingerprint %s", phex);
         if (!isnan(f->parent_rows_sent)) {
             fprintf(out, ", %.0f rows sent", f->parent_rows_sent);
@@ -763,29 +770,32 @@ static void text_finding(FILE *out, size_t rank, const struct n1_finding *f)
         fputs(")\n", out);
     }
     fputs("    seen        ", out);
-    put_clean(out, f->file != NULL ? f->file : "", 0);
+    n1_rf_put_clean(out, f->file != NULL ? f->file : "", 0);
     fprintf(out, ":%lu", f->line);
     if (f->first_seen_us != N1_TS_NONE && f->last_seen_us != N1_TS_NONE) {
-        iso_time(f->first_seen_us, a);
-        iso_time(f->last_seen_us, b);
+        n1_rf_iso_time(f->first_seen_us, a);
+        n1_rf_iso_time(f->last_seen_us, b);
         fprintf(out, ", %s .. %s", a, b);
     }
     fputc('\n', out);
+    if (x != NULL && x->summary != NULL) {
+        x->summary(out, x->ud);
+    }
     if (f->location != NULL || f->n_tags > 0) {
         fputs("    location    ", out);
-        put_clean(out, f->location != NULL ? f->location : "-", 0);
+        n1_rf_put_clean(out, f->location != NULL ? f->location : "-", 0);
         for (size_t i = 0; i < f->n_tags; i++) {
             fputs(i == 0 ? " (" : ", ", out);
-            put_clean(out, f->tags[i].key, 0);
+            n1_rf_put_clean(out, f->tags[i].key, 0);
             fputc('=', out);
-            put_clean(out, f->tags[i].value, 0);
+            n1_rf_put_clean(out, f->tags[i].value, 0);
         }
         fputs(f->n_tags > 0 ? ")\n" : "\n", out);
     }
     text_cost(out, f);
     if (f->sample != NULL) {
         fputs("    statement   ", out);
-        put_clean(out, f->sample, 0);
+        n1_rf_put_clean(out, f->sample, 0);
         fputc('\n', out);
     }
     hex64(f->id, hex);
@@ -796,7 +806,7 @@ static void text_finding(FILE *out, size_t rank, const struct n1_finding *f)
 
         fprintf(out, "    rewrite     %s, ready to paste:\n\n",
                 f->rewrite_kind != NULL ? f->rewrite_kind : "batched");
-        put_clean(out, f->rewrite, 1);
+        n1_rf_put_clean(out, f->rewrite, 1);
         fputs(len > 0 && f->rewrite[len - 1] == ';' ? "\n\n" : ";\n\n", out);
     } else if (f->rewrite_kind != NULL) {
         fprintf(out, "    rewrite     %s (no statement to paste; see advice)\n",
@@ -809,38 +819,30 @@ static void text_finding(FILE *out, size_t rank, const struct n1_finding *f)
     fputc('\n', out);
 }
 
-int n1_report_findings_text(FILE *out, const struct n1_finding *const *f,
-                            size_t n, const struct n1_report_input *in,
-                            size_t n_in, const struct n1_report_opts *o,
-                            struct n1_error *err)
+void n1_rf_text_header(FILE *out, size_t n, const size_t *per_kind, size_t n_in)
 {
-    size_t per_kind[N1_FIND_KIND_COUNT] = {0};
-    size_t already = 0;
-
-    (void)o;
-    for (size_t i = 0; i < n; i++) {
-        if (f[i]->kind < N1_FIND_KIND_COUNT) {
-            per_kind[f[i]->kind]++;
-        }
-    }
-    for (size_t i = 0; i < n_in; i++) {
-        already += in[i].status == N1_INPUT_ALREADY_READ;
-    }
     if (n == 0) {
         fprintf(out,
                 "No N+1 loops, duplicates or fan-outs found in %zu "
                 "input%s.\n",
                 n_in, n_in == 1 ? "" : "s");
-    } else {
-        fprintf(out,
-                "%zu finding%s in %zu input%s (%zu n_plus_one, %zu "
-                "duplicate, %zu fanout), most costly first.\n\n",
-                n, n == 1 ? "" : "s", n_in, n_in == 1 ? "" : "s",
-                per_kind[N1_FIND_N_PLUS_ONE], per_kind[N1_FIND_DUPLICATE],
-                per_kind[N1_FIND_FANOUT]);
+        return;
     }
-    for (size_t i = 0; i < n; i++) {
-        text_finding(out, i + 1, f[i]);
+    fprintf(out,
+            "%zu finding class%s in %zu input%s (%zu n_plus_one, %zu "
+            "duplicate, %zu fanout), most costly first.\n\n",
+            n, n == 1 ? "" : "es", n_in, n_in == 1 ? "" : "s",
+            per_kind[N1_FIND_N_PLUS_ONE], per_kind[N1_FIND_DUPLICATE],
+            per_kind[N1_FIND_FANOUT]);
+}
+
+int n1_rf_text_footer(FILE *out, size_t n, const struct n1_report_input *in,
+                      size_t n_in, struct n1_error *err)
+{
+    size_t already = 0;
+
+    for (size_t i = 0; i < n_in; i++) {
+        already += in[i].status == N1_INPUT_ALREADY_READ;
     }
     if (already > 0) {
         fprintf(out,

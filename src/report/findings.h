@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * report_findings.h: findings as a terminal report and as JSON.
+ * findings.h: one finding (an occurrence) as JSON, its cost and ranking.
  *
- * Both renderings take an array of findings (struct n1_finding, as the
- * detectors emit them or as read back from the store) and the inputs of
- * the run. The JSON form of one finding is also what the store keeps, so
- * that a later run can print the findings of a log it does not read
- * again: n1_finding_to_json() and n1_finding_from_json() are inverses for
- * every field the report shows. docs/findings.schema.json describes the
- * JSON document; docs/analyze.md describes the text report and the
+ * The JSON form of one finding is what the store keeps and what `tail`
+ * prints, so that a later run can report the findings of a log it does
+ * not read again: n1_finding_to_json() and n1_finding_from_json() are
+ * inverses for every field the reports show. The reports group the
+ * findings into classes (classes.h). docs/findings.schema.json describes
+ * the JSON document; docs/analyze.md describes the text report and the
  * ranking.
  */
 #ifndef N1_REPORT_FINDINGS_H
@@ -63,13 +62,9 @@ const char *n1_input_status_name(enum n1_input_status s);
 double n1_finding_cost(const struct n1_finding *f, int *estimated);
 
 /*
- * Sorts n findings by cost, highest first; ties by count (highest first),
- * then id, file and line, so the order is the same on every run.
- */
-void n1_findings_rank(struct n1_finding **f, size_t n);
-
-/*
- * Renders one finding as a compact JSON object (one line). Returns a
+ * Renders one finding as a compact JSON object (one line): the fields of
+ * the report's finding objects, "class" (its class id, equal to "id") and
+ * "evidence" (docs/findings.schema.json, $defs/occurrence_line). Returns a
  * string the caller frees with free(), or NULL with err set (N1_ESYS).
  * Bytes that are not UTF-8 become U+FFFD. o may be NULL.
  */
@@ -83,27 +78,5 @@ char *n1_finding_to_json(const struct n1_finding *f,
  */
 struct n1_finding *n1_finding_from_json(const char *json, size_t len,
                                         struct n1_error *err);
-
-/*
- * Writes the JSON document {"tool", "inputs", "findings"} (pretty-printed,
- * newline at the end) to out. Returns 0, or -1 with err set (N1_ESYS for
- * memory or a write error). o may be NULL.
- */
-int n1_report_findings_json(FILE *out, const struct n1_finding *const *f,
-                            size_t n, const struct n1_report_input *in,
-                            size_t n_in, const struct n1_report_opts *o,
-                            struct n1_error *err);
-
-/*
- * Writes the text report: a header line, one block per finding in the
- * given order, the rewrite on lines of its own ready to paste, and a
- * footer. Control characters in log text are shown as '?' (newlines in
- * a rewrite are kept). Returns 0, or -1 with err set on a write error.
- * o may be NULL.
- */
-int n1_report_findings_text(FILE *out, const struct n1_finding *const *f,
-                            size_t n, const struct n1_report_input *in,
-                            size_t n_in, const struct n1_report_opts *o,
-                            struct n1_error *err);
 
 #endif /* N1_REPORT_FINDINGS_H */

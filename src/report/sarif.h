@@ -17,7 +17,7 @@
 #include "report/ci.h"
 
 /* Key of the stable id in each result's partialFingerprints. */
-#define N1_SARIF_FINGERPRINT_KEY "n1digestFindingId/v1"
+#define N1_SARIF_FINGERPRINT_KEY "n1digestFindingId/v2"
 
 /* SARIF level of a severity: "note", "warning" or "error". */
 const char *n1_sarif_level(enum n1_severity s);

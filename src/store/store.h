@@ -204,7 +204,8 @@ void n1_store_cursor_free(struct n1_store_cursor *cur);
 
 /* One finding of `n1digest analyze` as the store keeps it. */
 struct n1_store_finding {
-    uint64_t id;           /* finding id (n1_finding_id()) */
+    uint64_t id;           /* class id of the finding (struct n1_finding
+                              id): its occurrences share it */
     const char *kind;      /* "n_plus_one", "duplicate", "fanout" */
     uint64_t fingerprint;  /* fingerprint id of the repeated statement */
     const char *file;      /* log file of the first execution, as given */
@@ -241,6 +242,18 @@ int n1_store_save_findings(struct n1_store *st, const char *const *replace,
  */
 struct n1_store_cursor *n1_store_findings(struct n1_store *st, const char *file,
                                           struct n1_error *err);
+
+/*
+ * Starts an iteration over the stored findings (occurrences) grouped by
+ * class: ordered by id (the class id), then by first_seen (unknown
+ * first), file, line and insertion order. id NULL: every class; else only
+ * the occurrences of class *id. Read the rows with
+ * n1_store_next_finding(). Returns a cursor the caller frees with
+ * n1_store_cursor_free(), or NULL with err set.
+ */
+struct n1_store_cursor *n1_store_findings_by_class(struct n1_store *st,
+                                                   const uint64_t *id,
+                                                   struct n1_error *err);
 
 /*
  * Sets *out to the next finding of a n1_store_findings() cursor. Returns

@@ -399,6 +399,36 @@ struct n1_store_cursor *n1_store_findings(struct n1_store *st, const char *file,
     return cur;
 }
 
+struct n1_store_cursor *n1_store_findings_by_class(struct n1_store *st,
+                                                   const uint64_t *id,
+                                                   struct n1_error *err)
+{
+    struct n1_store_cursor *cur = NULL;
+    int rc;
+
+    /* first_seen NULL (unknown) sorts first, as SQLite orders NULLs; seq
+       breaks the remaining ties in insertion order. */
+    cur = cursor_new(st, CUR_FINDINGS,
+                     "SELECT " FINDING_COLUMNS " FROM findings"
+                     " WHERE ?1 IS NULL OR id = ?1"
+                     " ORDER BY id, first_seen, file, line, seq",
+                     err);
+    if (cur == NULL) {
+        return NULL;
+    }
+    if (id != NULL) {
+        rc = sqlite3_bind_int64(cur->stmt, 1, st_to_i64(*id));
+    } else {
+        rc = sqlite3_bind_null(cur->stmt, 1);
+    }
+    if (rc != SQLITE_OK) {
+        st_db_error(st, err, "starting an iteration");
+        n1_store_cursor_free(cur);
+        return NULL;
+    }
+    return cur;
+}
+
 /* Steps the cursor: 1 with a row, 0 at the end, -1 on error. */
 static int cursor_step(struct n1_store_cursor *cur, enum cursor_kind kind,
                        struct n1_error *err)

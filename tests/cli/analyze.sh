@@ -36,10 +36,11 @@ check_json()
 # ids FILE: "id kind count" of each finding, sorted.
 ids()
 {
-    python3 -c '
+    PYTHONPATH=$here python3 -c '
 import json, sys
+from check_findings import flat_findings
 d = json.load(open(sys.argv[1]))
-for f in sorted(d["findings"], key=lambda f: (f["id"], f["file"], f["line"])):
+for f in sorted(flat_findings(d), key=lambda f: (f["id"], f["file"], f["line"])):
     print(f["id"], f["kind"], f["count"], f["file"], f["line"])
 ' "$1"
 }
@@ -86,14 +87,14 @@ sys.exit(d["inputs"][0]["status"] != "already_read")' \
         "$n1digest" analyze --db "$db" --reread --format json "$log" &&
         check_json "$base (--reread)" "$work/out" "$exp"
 
-    # The text report lists as many findings as the JSON.
+    # The text report lists as many classes as the JSON.
     expect_status 0 "$base: text" "$n1digest" analyze --db :memory: "$log"
-    want=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$work/$base.json")
+    want=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["classes"]))' "$work/$base.json")
     got=$(grep -c '^\[[0-9]*\] ' "$work/out")
     if [ "$got" = "$want" ]; then
         pass
     else
-        fail "$base: text report has $got findings, JSON $want"
+        fail "$base: text report has $got classes, JSON $want"
     fi
 done
 
@@ -105,15 +106,17 @@ expect_status 0 "grown: first part" \
 tail -n +46 "$fixtures/sample/settings-general.log" >>"$work/grow.log"
 expect_status 0 "grown: second run" \
     "$n1digest" analyze --db "$work/grow.db" --format json "$work/grow.log" &&
-    if python3 -c '
+    if PYTHONPATH=$here python3 -c '
 import json, sys
-one = json.load(open(sys.argv[1]))
-two = json.load(open(sys.argv[2]))
-assert two["inputs"][0]["status"] == "resumed", two["inputs"]
-ids1 = {(f["id"], f["line"]) for f in one["findings"]}
-ids2 = {(f["id"], f["line"]) for f in two["findings"]}
+from check_findings import flat_findings
+one = flat_findings(json.load(open(sys.argv[1])))
+two_doc = json.load(open(sys.argv[2]))
+two = flat_findings(two_doc)
+assert two_doc["inputs"][0]["status"] == "resumed", two_doc["inputs"]
+ids1 = {(f["id"], f["line"]) for f in one}
+ids2 = {(f["id"], f["line"]) for f in two}
 assert ids1 and ids1 <= ids2, (ids1, ids2)
-assert "fanout" in {f["kind"] for f in two["findings"]}, two["findings"]
+assert "fanout" in {f["kind"] for f in two}, two
 ' "$work/grow1.json" "$work/out"; then
         pass
     else
@@ -162,9 +165,10 @@ expect_status 0 "hostile: analyze --format json" \
 if python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-f = d["findings"]
+f = d["classes"]
 assert len(f) == 1, f
 f = f[0]
+assert f["occurrence_count"] == 1 and len(f["occurrences"]) == 1, f
 assert f["kind"] == "n_plus_one" and f["count"] == 6, f
 assert "\ufffd" in f["sample"], f["sample"]
 assert f["tags"].get("controller") == "x'"'"'y", f["tags"]
@@ -184,6 +188,35 @@ else
     pass
 fi
 
+# ---- --limit, --filter, --since, --until --------------------------------
+# The sample has two classes: the loop (40 x 1 ms, 09:14:03 .. 09:14:12)
+# ranks above the fan-out (12 x 1 ms, at 09:14:13).
+classes_of()
+{
+    python3 -c 'import json,sys
+print(" ".join(c["kind"] for c in json.load(open(sys.argv[1]))["classes"]))' "$1"
+}
+for case in \
+    "n_plus_one|--limit 1" \
+    "fanout|--filter kind=fanout" \
+    "n_plus_one|--filter table=profile_settings --filter table=nope" \
+    "|--filter kind=fanout --filter table=profile_settings" \
+    "fanout|--since 2026-11-20T09:14:13" \
+    "n_plus_one|--until 2026-11-20T09:14:13" \
+    "n_plus_one fanout|--filter severity=warning"; do
+    want=${case%%|*}
+    # shellcheck disable=SC2086
+    expect_status 0 "analyze ${case#*|}" "$n1digest" analyze --db :memory: \
+        --format json ${case#*|} "$sample" &&
+        if [ "$(classes_of "$work/out")" = "$want" ]; then
+            pass
+        else
+            fail "analyze ${case#*|}: got '$(classes_of "$work/out")', want '$want'"
+        fi
+done
+expect_status 2 "--filter with an unknown key" \
+    "$n1digest" analyze --db :memory: --filter colour=red "$sample"
+
 # ---- exit statuses -----------------------------------------------------
 expect_status 1 "--fail-on-findings with findings" \
     "$n1digest" analyze --db :memory: --fail-on-findings "$sample"
@@ -202,7 +235,7 @@ expect_status 0 "--rules strict" \
     "$n1digest" analyze --db :memory: --format json --rules "$work/strict.rules" \
     "$sample" &&
     if python3 -c 'import json,sys; d=json.load(open(sys.argv[1]));
-sys.exit([f["kind"] for f in d["findings"]] != ["fanout"])' "$work/out"; then
+sys.exit([f["kind"] for f in d["classes"]] != ["fanout"])' "$work/out"; then
         pass
     else
         fail "--rules strict: expected only the fan-out"
@@ -211,7 +244,7 @@ expect_status 0 "--rules strict --rules allow" \
     "$n1digest" analyze --db :memory: --format json \
     --rules "$work/strict.rules" --rules "$work/allow.rules" "$sample" &&
     if python3 -c 'import json,sys; d=json.load(open(sys.argv[1]));
-sys.exit(d["findings"] != [])' "$work/out" &&
+sys.exit(d["classes"] != [])' "$work/out" &&
         grep -q "accepted by \[allow\] rules" "$work/err"; then
         pass
     else

@@ -160,15 +160,16 @@ def main():
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
         msgs = check_findings.validate(doc, a.schema)
-        msgs += check_findings.match_findings(expected, doc["findings"],
+        found = check_findings.flat_findings(doc)
+        msgs += check_findings.match_findings(expected, found,
                                               optional)
-        pairs = pair(expected, doc["findings"])
+        pairs = pair(expected, found)
         if a.socket:
             for exp, act in pairs:
                 msgs += check_rewrite(exp, act, stmts, a.socket, a.db)
         print("-- %s log: %d findings, %d of %d expected matched, "
               "%d rewrites run" %
-              (name, len(doc["findings"]), len(pairs), len(expected),
+              (name, len(found), len(pairs), len(expected),
                sum(1 for _, act in pairs if act.get("rewrite"))
                if a.socket else 0))
         for m in msgs:

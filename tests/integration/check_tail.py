@@ -35,6 +35,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 ".."))
 import lib_check  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "cli"))
+from check_findings import flat_findings  # noqa: E402
+
 
 def key(f):
     """What identifies one reported finding across tail and analyze."""
@@ -189,7 +193,7 @@ def main():
     try:
         printed, msgs = read_tail_out(a.tail_out)
         with open(a.ref_json, encoding="utf-8") as fh:
-            ref = json.load(fh)["findings"]
+            ref = flat_findings(json.load(fh))
         stored = stored_findings(a.tail_db)
         tail_counts = fingerprint_counts(a.tail_db)
         ref_counts = fingerprint_counts(a.ref_db)

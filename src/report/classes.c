@@ -1,0 +1,637 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * classes.c: occurrences grouped into finding classes, and their reports.
+ *
+ * n1_classes_build() walks the store's findings in class order (one
+ * cursor, ordered by class id then time) and folds the occurrences of one
+ * class at a time into its summary: the representative occurrence (most
+ * iterations), the totals, the iteration counts (kept until the class is
+ * done, for the median) and its connections (for the distinct count).
+ * Memory holds the summaries and one class's counts, never every
+ * occurrence. The reports then read each class's occurrences back from
+ * the store, in time order, as they write the class, and the JSON
+ * document is written one class at a time for the same reason.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/timeutil.h"
+#include "report/classes.h"
+#include "report/findings_int.h"
+#include "report/json_int.h"
+
+/* A growable array of 64-bit values. */
+struct u64_list {
+    uint64_t *v;
+    size_t n;
+    size_t cap;
+};
+
+static int u64_push(struct u64_list *l, uint64_t x)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap > 0 ? l->cap * 2 : 16;
+        uint64_t *v = realloc(l->v, cap * sizeof(*v));
+
+        if (v == NULL) {
+            return -1;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = x;
+    return 0;
+}
+
+static int cmp_u64(const void *pa, const void *pb)
+{
+    uint64_t a = *(const uint64_t *)pa;
+    uint64_t b = *(const uint64_t *)pb;
+
+    return a < b ? -1 : a > b;
+}
+
+/* The class being folded. */
+struct fold {
+    struct n1_finding_class c; /* its summary so far; c.f the
+                                  representative, untouched until done */
+    struct u64_list iters;     /* count of each occurrence */
+    struct u64_list conns;     /* every connection seen */
+    uint64_t count;            /* executions */
+    uint64_t saved;            /* round trips saved */
+    double time_s;             /* summed total_time_s */
+    int timed;                 /* 1: some occurrence had timings */
+    int64_t first;             /* earliest first_seen */
+    int64_t last;              /* latest last_seen */
+    uint64_t keys;             /* most distinct keys */
+    unsigned long first_line;  /* the first occurrence's line */
+};
+
+static int evidence_known(const struct n1_evidence *e)
+{
+    return e->starts != N1_BOUND_NONE || e->ends != N1_BOUND_NONE ||
+           e->confidence != N1_CONF_LOW || e->n_body > 0 || e->span_us > 0 ||
+           e->rows_match != 0;
+}
+
+/* Folds occurrence f (owned; taken over or freed) into x. */
+static int fold_add(struct fold *x, struct n1_finding *f)
+{
+    const struct n1_evidence *e = &f->evidence;
+    int rc = u64_push(&x->iters, f->count);
+
+    if (f->kind == N1_FIND_FANOUT) {
+        for (size_t i = 0; rc == 0 && i < f->n_connections; i++) {
+            rc = u64_push(&x->conns, f->connections[i]);
+        }
+    } else if (rc == 0) {
+        rc = u64_push(&x->conns, f->connection);
+    }
+    if (x->c.occurrences++ == 0) {
+        x->c.first_file = strdup(f->file != NULL ? f->file : "");
+        x->first_line = f->line;
+        rc = x->c.first_file == NULL ? -1 : rc;
+    }
+    x->count += f->count;
+    x->saved += f->round_trips_saved;
+    if (!isnan(f->total_time_s)) {
+        x->time_s += f->total_time_s;
+        x->timed = 1;
+    }
+    if (f->first_seen_us != N1_TS_NONE &&
+        (x->first == N1_TS_NONE || f->first_seen_us < x->first)) {
+        x->first = f->first_seen_us;
+    }
+    if (f->last_seen_us != N1_TS_NONE &&
+        (x->last == N1_TS_NONE || f->last_seen_us > x->last)) {
+        x->last = f->last_seen_us;
+    }
+    x->keys = f->distinct_keys > x->keys ? f->distinct_keys : x->keys;
+    if (e->confidence <= N1_CONF_HIGH) {
+        x->c.by_confidence[e->confidence]++;
+    }
+    x->c.starts |= e->starts < N1_BOUND_COUNT ? 1u << e->starts : 0;
+    x->c.ends |= e->ends < N1_BOUND_COUNT ? 1u << e->ends : 0;
+    x->c.confidence_known |= (unsigned)evidence_known(e);
+    if (x->c.f == NULL || f->count > x->c.f->count) {
+        n1_finding_free(x->c.f);
+        x->c.f = f;
+    } else {
+        n1_finding_free(f);
+    }
+    return rc;
+}
+
+/* Writes the totals over the representative and appends the class. */
+static int fold_done(struct fold *x, struct n1_class_set *out)
+{
+    struct n1_finding_class *v;
+    struct n1_finding *f = x->c.f;
+    size_t distinct = 0;
+
+    qsort(x->iters.v, x->iters.n, sizeof(uint64_t), cmp_u64);
+    qsort(x->conns.v, x->conns.n, sizeof(uint64_t), cmp_u64);
+    for (size_t i = 0; i < x->conns.n; i++) {
+        distinct += i == 0 || x->conns.v[i] != x->conns.v[i - 1];
+    }
+    x->c.iter_min = x->iters.v[0];
+    x->c.iter_median = x->iters.v[(x->iters.n - 1) / 2];
+    x->c.iter_max = x->iters.v[x->iters.n - 1];
+    x->c.connections = distinct;
+    f->count = x->count;
+    f->round_trips_saved = x->saved;
+    f->total_time_s = x->timed ? x->time_s : NAN;
+    f->first_seen_us = x->first;
+    f->last_seen_us = x->last;
+    f->distinct_keys = x->keys;
+    f->file = x->c.first_file;
+    f->line = x->first_line;
+    v = realloc(out->v, (out->n + 1) * sizeof(*v));
+    if (v == NULL) {
+        return -1;
+    }
+    out->v = v;
+    out->v[out->n++] = x->c;
+    memset(&x->c, 0, sizeof(x->c));
+    return 0;
+}
+
+/* Empties x for the next class (what it owns is freed). */
+static void fold_reset(struct fold *x)
+{
+    n1_finding_free(x->c.f);
+    free(x->c.first_file);
+    memset(&x->c, 0, sizeof(x->c));
+    x->iters.n = 0;
+    x->conns.n = 0;
+    x->count = 0;
+    x->saved = 0;
+    x->time_s = 0;
+    x->timed = 0;
+    x->first = N1_TS_NONE;
+    x->last = N1_TS_NONE;
+    x->keys = 0;
+    x->first_line = 0;
+}
+
+int n1_classes_build(struct n1_store *st, n1_occ_keep_fn keep, void *ud,
+                     struct n1_class_set *out, struct n1_error *err)
+{
+    struct n1_store_cursor *cur = NULL;
+    const struct n1_store_finding *row;
+    struct fold x;
+    uint64_t id = 0;
+    int got;
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    memset(&x, 0, sizeof(x));
+    fold_reset(&x);
+    cur = n1_store_findings_by_class(st, NULL, err);
+    if (cur == NULL) {
+        return -1;
+    }
+    while ((got = n1_store_next_finding(cur, &row, err)) == 1) {
+        struct n1_finding *f =
+            n1_finding_from_json(row->json, row->json_len, err);
+
+        if (f == NULL) {
+            goto out;
+        }
+        f->id = row->id;
+        if (keep != NULL && !keep(ud, f)) {
+            n1_finding_free(f);
+            continue;
+        }
+        if (x.c.occurrences > 0 && f->id != id) {
+            if (fold_done(&x, out) != 0) {
+                n1_finding_free(f);
+                goto oom;
+            }
+            fold_reset(&x);
+        }
+        id = f->id;
+        if (fold_add(&x, f) != 0) {
+            goto oom;
+        }
+    }
+    if (got < 0) {
+        goto out;
+    }
+    if (x.c.occurrences > 0 && fold_done(&x, out) != 0) {
+        goto oom;
+    }
+    rc = 0;
+    goto out;
+
+oom:
+    n1_err_oom(err, "grouping findings into classes");
+out:
+    n1_store_cursor_free(cur);
+    fold_reset(&x);
+    free(x.iters.v);
+    free(x.conns.v);
+    if (rc != 0) {
+        n1_classes_free(out);
+    }
+    return rc;
+}
+
+static int cmp_class(const void *pa, const void *pb)
+{
+    const struct n1_finding *a = ((const struct n1_finding_class *)pa)->f;
+    const struct n1_finding *b = ((const struct n1_finding_class *)pb)->f;
+    double ca = n1_finding_cost(a, NULL);
+    double cb = n1_finding_cost(b, NULL);
+
+    if (ca != cb) {
+        return ca > cb ? -1 : 1;
+    }
+    if (a->count != b->count) {
+        return a->count > b->count ? -1 : 1;
+    }
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+void n1_classes_rank(struct n1_class_set *set)
+{
+    if (set->n > 1) {
+        qsort(set->v, set->n, sizeof(*set->v), cmp_class);
+    }
+}
+
+static void class_cleanup(struct n1_finding_class *c)
+{
+    n1_finding_free(c->f);
+    free(c->first_file);
+    memset(c, 0, sizeof(*c));
+}
+
+void n1_classes_truncate(struct n1_class_set *set, size_t n)
+{
+    while (n > 0 && set->n > n) {
+        class_cleanup(&set->v[--set->n]);
+    }
+}
+
+void n1_classes_remove(struct n1_class_set *set, size_t i)
+{
+    class_cleanup(&set->v[i]);
+    memmove(&set->v[i], &set->v[i + 1], (set->n - i - 1) * sizeof(*set->v));
+    set->n--;
+}
+
+void n1_classes_free(struct n1_class_set *set)
+{
+    if (set == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < set->n; i++) {
+        class_cleanup(&set->v[i]);
+    }
+    free(set->v);
+    memset(set, 0, sizeof(*set));
+}
+
+/* ---- reading one class's occurrences back ------------------------------ */
+
+/* Called with each kept occurrence of a class, in time order; returns 0
+   to go on, 1 to stop early, -1 on error with err set. */
+typedef int (*occ_fn)(void *ud, const struct n1_finding *occ,
+                      struct n1_error *err);
+
+static int each_occurrence(const struct n1_class_report *r, uint64_t id,
+                           occ_fn fn, void *ud, struct n1_error *err)
+{
+    struct n1_store_cursor *cur = n1_store_findings_by_class(r->st, &id, err);
+    const struct n1_store_finding *row;
+    int got = 0;
+    int rc = 0;
+
+    if (cur == NULL) {
+        return -1;
+    }
+    while (rc == 0 && (got = n1_store_next_finding(cur, &row, err)) == 1) {
+        struct n1_finding *f =
+            n1_finding_from_json(row->json, row->json_len, err);
+
+        if (f == NULL) {
+            rc = -1;
+            break;
+        }
+        f->id = row->id;
+        if (r->keep == NULL || r->keep(r->keep_ud, f)) {
+            rc = fn(ud, f, err);
+        }
+        n1_finding_free(f);
+    }
+    if (rc == 0 && got < 0) {
+        rc = -1;
+    }
+    n1_store_cursor_free(cur);
+    return rc < 0 ? -1 : 0;
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+/* One entry of a class's "occurrences". */
+static json_t *occurrence_object(const struct n1_finding *f)
+{
+    json_t *o = json_object();
+    json_t *conns = NULL;
+    int bad = o == NULL;
+
+    if (f->kind == N1_FIND_FANOUT) {
+        conns = json_array();
+        for (size_t i = 0; conns != NULL && i < f->n_connections; i++) {
+            n1_rj_push(conns, json_integer((json_int_t)f->connections[i]),
+                       &bad);
+        }
+        n1_rj_put(o, "connections", conns, &bad);
+    } else {
+        n1_rj_put(o, "connection", json_integer((json_int_t)f->connection),
+                  &bad);
+    }
+    n1_rj_put(o, "file", n1_rj_str0(f->file), &bad);
+    n1_rj_put(o, "line", json_integer((json_int_t)f->line), &bad);
+    n1_rj_put(o, "count", json_integer((json_int_t)f->count), &bad);
+    n1_rj_put(o, "distinct_keys", json_integer((json_int_t)f->distinct_keys),
+              &bad);
+    n1_rj_put(o, "round_trips_saved",
+              json_integer((json_int_t)f->round_trips_saved), &bad);
+    n1_rj_put(o, "first_seen", n1_rf_time(f->first_seen_us), &bad);
+    n1_rj_put(o, "last_seen", n1_rf_time(f->last_seen_us), &bad);
+    n1_rj_put(o, "total_time_s",
+              isnan(f->total_time_s)
+                  ? json_null()
+                  : json_real(round(f->total_time_s * 1e6) / 1e6),
+              &bad);
+    n1_rj_put(o, "rewrite", n1_rj_str(f->rewrite), &bad);
+    n1_rj_put(o, "rewrite_kind", n1_rj_str(f->rewrite_kind), &bad);
+    n1_rj_put(o, "evidence", n1_rf_evidence_object(&f->evidence), &bad);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* The names of the boundaries whose bits are set in mask. */
+static json_t *boundary_names(unsigned mask, int *bad)
+{
+    json_t *a = json_array();
+
+    for (int b = 0; b < N1_BOUND_COUNT; b++) {
+        if (mask & (1u << b)) {
+            n1_rj_push(a, json_string(n1_boundary_name((enum n1_boundary)b)),
+                       bad);
+        }
+    }
+    return a;
+}
+
+/* A class's own members (everything but "occurrences"). */
+static json_t *class_object(const struct n1_finding_class *c)
+{
+    json_t *o = n1_rf_finding_object(c->f, 0);
+    json_t *it = json_object();
+    json_t *ev = json_object();
+    json_t *conf = json_object();
+    int bad = o == NULL;
+
+    n1_rj_put(o, "occurrence_count", json_integer((json_int_t)c->occurrences),
+              &bad);
+    n1_rj_put(it, "min", json_integer((json_int_t)c->iter_min), &bad);
+    n1_rj_put(it, "median", json_integer((json_int_t)c->iter_median), &bad);
+    n1_rj_put(it, "max", json_integer((json_int_t)c->iter_max), &bad);
+    n1_rj_put(o, "iterations", it, &bad);
+    n1_rj_put(o, "connection_count", json_integer((json_int_t)c->connections),
+              &bad);
+    for (int k = N1_CONF_HIGH; k >= N1_CONF_LOW; k--) {
+        n1_rj_put(conf, n1_confidence_name((enum n1_confidence)k),
+                  json_integer((json_int_t)c->by_confidence[k]), &bad);
+    }
+    n1_rj_put(ev, "confidence", conf, &bad);
+    n1_rj_put(ev, "starts", boundary_names(c->starts, &bad), &bad);
+    n1_rj_put(ev, "ends", boundary_names(c->ends, &bad), &bad);
+    n1_rj_put(o, "evidence", ev, &bad);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* Streams one class's occurrences into its "occurrences" array. */
+struct json_occ {
+    FILE *out;
+    size_t n; /* written so far */
+};
+
+static int json_occ(void *ud, const struct n1_finding *occ,
+                    struct n1_error *err)
+{
+    struct json_occ *j = ud;
+    json_t *o = occurrence_object(occ);
+    int rc;
+
+    if (o == NULL) {
+        n1_err_oom(err, "rendering an occurrence");
+        return -1;
+    }
+    rc = fputs(j->n++ > 0 ? ",\n        " : "\n        ", j->out) == EOF
+             ? -1
+             : n1_rf_dump_nested(j->out, o, 8);
+    json_decref(o);
+    if (rc != 0) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "writing the report: output failed");
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Writes one class at depth 4: its members dumped as an object whose
+ * closing brace is held back, then "occurrences" streamed from the store.
+ */
+static int json_class(FILE *out, const struct n1_finding_class *c,
+                      const struct n1_class_report *r, struct n1_error *err)
+{
+    json_t *o = class_object(c);
+    char *text = NULL;
+    struct json_occ j = {out, 0};
+    size_t len;
+    int rc = -1;
+
+    text = o != NULL ? json_dumps(o, N1_RF_DUMP_PRETTY) : NULL;
+    json_decref(o);
+    if (text == NULL) {
+        n1_err_oom(err, "rendering a class");
+        return -1;
+    }
+    /* text ends with "\n}": drop both, write the rest at depth 4. */
+    len = strlen(text);
+    text[len >= 2 ? len - 2 : 0] = '\0';
+    for (char *p = text; *p != '\0'; p++) {
+        fputc(*p, out);
+        if (*p == '\n') {
+            fputs("    ", out);
+        }
+    }
+    fputs(",\n      \"occurrences\": [", out);
+    if (each_occurrence(r, c->f->id, json_occ, &j, err) != 0) {
+        goto out;
+    }
+    fputs(j.n > 0 ? "\n      ]\n    }" : "]\n    }", out);
+    rc = 0;
+
+out:
+    free(text);
+    return rc;
+}
+
+int n1_report_classes_json(FILE *out, const struct n1_class_set *set,
+                           const struct n1_class_report *r,
+                           struct n1_error *err)
+{
+    json_t *tool = n1_rf_tool();
+    json_t *inputs = n1_rf_inputs(r->in, r->n_in);
+    int rc = 0;
+    int ret = -1;
+
+    if (tool == NULL || inputs == NULL) {
+        n1_err_oom(err, "rendering the classes");
+        goto out;
+    }
+    rc |= fputs("{\n  \"tool\": ", out) == EOF ? -1 : 0;
+    rc = rc != 0 ? rc : n1_rf_dump_nested(out, tool, 2);
+    rc |= rc == 0 && fputs(",\n  \"inputs\": ", out) == EOF ? -1 : 0;
+    rc = rc != 0 ? rc : n1_rf_dump_nested(out, inputs, 2);
+    rc |= rc == 0 && fputs(",\n  \"classes\": [", out) == EOF ? -1 : 0;
+    for (size_t i = 0; i < set->n && rc == 0; i++) {
+        fputs(i > 0 ? ",\n    " : "\n    ", out);
+        if (json_class(out, &set->v[i], r, err) != 0) {
+            goto out;
+        }
+    }
+    if (rc == 0 && fputs(set->n > 0 ? "\n  ]\n}\n" : "]\n}\n", out) == EOF) {
+        rc = -1;
+    }
+    if (rc > 0) {
+        n1_err_oom(err, "rendering the classes");
+        goto out;
+    }
+    if (rc < 0 || fflush(out) != 0 || ferror(out)) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "writing the report: output failed");
+        goto out;
+    }
+    ret = 0;
+
+out:
+    json_decref(tool);
+    json_decref(inputs);
+    return ret;
+}
+
+/* ---- text -------------------------------------------------------------- */
+
+/* What the occurrence lines of one class need. */
+struct text_occ {
+    FILE *out;
+    size_t max;    /* lines to list; 0: all */
+    size_t listed; /* lines written */
+    size_t more;   /* occurrences not listed */
+};
+
+static int text_occ(void *ud, const struct n1_finding *f, struct n1_error *err)
+{
+    struct text_occ *t = ud;
+    char ts[N1_TS_ISO_MAX];
+
+    (void)err;
+    if (t->max > 0 && t->listed == t->max) {
+        t->more++;
+        return 0;
+    }
+    t->listed++;
+    fputs("      - ", t->out);
+    if (f->kind == N1_FIND_FANOUT) {
+        fprintf(t->out, "%zu connections", f->n_connections);
+    } else {
+        fprintf(t->out, "conn %" PRIu64, f->connection);
+    }
+    fprintf(t->out, ", %" PRIu64 " times, ", f->count);
+    n1_rf_put_clean(t->out, f->file != NULL ? f->file : "", 0);
+    fprintf(t->out, ":%lu", f->line);
+    if (f->first_seen_us != N1_TS_NONE) {
+        n1_rf_iso_time(f->first_seen_us, ts);
+        fprintf(t->out, ", %s", ts);
+    }
+    if (evidence_known(&f->evidence)) {
+        fprintf(t->out, ", %s", n1_confidence_name(f->evidence.confidence));
+    }
+    fputc('\n', t->out);
+    return 0;
+}
+
+/* The class summary of a text block (n1_rf_class_text.summary). */
+struct text_summary {
+    const struct n1_finding_class *c;
+    const struct n1_class_report *r;
+    struct n1_error *err; /* where a failed read of the occurrences goes */
+    int failed;           /* 1: it failed */
+};
+
+static void text_summary(FILE *out, void *ud)
+{
+    struct text_summary *s = ud;
+    const struct n1_finding_class *c = s->c;
+    struct text_occ t = {out, s->r->max_listed, 0, 0};
+
+    fprintf(out,
+            "    occurrences %zu; iterations %" PRIu64 " min, %" PRIu64
+            " median, %" PRIu64 " max\n",
+            c->occurrences, c->iter_min, c->iter_median, c->iter_max);
+    if (c->confidence_known) {
+        fprintf(out, "    confidence  high %zu, medium %zu, low %zu\n",
+                c->by_confidence[N1_CONF_HIGH],
+                c->by_confidence[N1_CONF_MEDIUM],
+                c->by_confidence[N1_CONF_LOW]);
+    }
+    if (c->occurrences < 2) {
+        return;
+    }
+    if (each_occurrence(s->r, c->f->id, text_occ, &t, s->err) != 0) {
+        s->failed = 1;
+    }
+    if (t.more > 0) {
+        fprintf(out, "      ... %zu more (--full lists every one)\n", t.more);
+    }
+}
+
+int n1_report_classes_text(FILE *out, const struct n1_class_set *set,
+                           const struct n1_class_report *r,
+                           struct n1_error *err)
+{
+    size_t per_kind[N1_FIND_KIND_COUNT] = {0};
+
+    for (size_t i = 0; i < set->n; i++) {
+        if (set->v[i].f->kind < N1_FIND_KIND_COUNT) {
+            per_kind[set->v[i].f->kind]++;
+        }
+    }
+    n1_rf_text_header(out, set->n, per_kind, r->n_in);
+    for (size_t i = 0; i < set->n; i++) {
+        struct text_summary s = {&set->v[i], r, err, 0};
+        struct n1_rf_class_text x = {
+            text_summary, &s, set->v[i].occurrences > 1, set->v[i].connections};
+
+        n1_rf_text_finding(out, i + 1, set->v[i].f, &x);
+        if (s.failed) {
+            return -1;
+        }
+    }
+    return n1_rf_text_footer(out, set->n, r->in, r->n_in, err);
+}

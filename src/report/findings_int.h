@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * findings_int.h: the pieces of findings.c the class report (classes.c)
+ * builds on: one finding as a JSON object, its evidence, a document
+ * member written at its depth, and the text blocks. Not public.
+ */
+#ifndef N1_REPORT_FINDINGS_INT_H
+#define N1_REPORT_FINDINGS_INT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "base/finding.h"
+#include "report/findings.h"
+
+/* Dump flags: jansson writes reals with 17 digits unless told. */
+#define N1_RF_DUMP_COMPACT (JSON_COMPACT | JSON_REAL_PRECISION(15))
+#define N1_RF_DUMP_PRETTY  (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
+
+/* The fields every finding object has (docs/findings.schema.json); NULL
+   when memory ran out. with_conn 0 leaves out connection(s). */
+json_t *n1_rf_finding_object(const struct n1_finding *f, int with_conn);
+
+/* The "evidence" object of one occurrence; NULL when memory ran out. */
+json_t *n1_rf_evidence_object(const struct n1_evidence *e);
+
+/* A UTC time as the reports write it, or json null for N1_TS_NONE. */
+json_t *n1_rf_time(int64_t us);
+
+/* A time as the text report writes it, into buf (N1_TS_ISO_MAX bytes). */
+void n1_rf_iso_time(int64_t us, char *buf);
+
+/* Writes v pretty-printed, each line after the first indented by indent
+   spaces. Returns 0, 1 when memory ran out, -1 on a write error. */
+int n1_rf_dump_nested(FILE *out, const json_t *v, int indent);
+
+/* The document's "tool" and "inputs" members; NULL when out of memory. */
+json_t *n1_rf_tool(void);
+json_t *n1_rf_inputs(const struct n1_report_input *in, size_t n_in);
+
+/* Writes s with control characters shown as '?'. */
+void n1_rf_put_clean(FILE *out, const char *s, int keep_nl);
+
+/* What the text block of a class adds to a finding's. */
+struct n1_rf_class_text {
+    void (*summary)(FILE *out, void *ud); /* after the seen line */
+    void *ud;                             /* passed to summary */
+    int many;                             /* 1: several occurrences:
+                                             connections summarised */
+    size_t connections;                   /* distinct connections */
+};
+
+/* One text block; x NULL for a lone finding. */
+void n1_rf_text_finding(FILE *out, size_t rank, const struct n1_finding *f,
+                        const struct n1_rf_class_text *x);
+
+/* The header's and footer's words shared by every findings report. */
+void n1_rf_text_header(FILE *out, size_t n, const size_t *per_kind,
+                       size_t n_in);
+int n1_rf_text_footer(FILE *out, size_t n, const struct n1_report_input *in,
+                      size_t n_in, struct n1_error *err);
+
+#endif /* N1_REPORT_FINDINGS_INT_H */
