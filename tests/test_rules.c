@@ -79,6 +79,13 @@ static void test_rules_defaults_match_detector(void **state)
     n1_detect_opts_default(&want);
     memset(&got, 0, sizeof(got)); /* zero padding, as the default does */
     n1_rules_apply(r, &got);
+    /* The preamble patterns are the same texts in two arrays. */
+    assert_int_equal(want.n_preamble_patterns, got.n_preamble_patterns);
+    for (size_t i = 0; i < got.n_preamble_patterns; i++) {
+        assert_string_equal(want.preamble_patterns[i],
+                            got.preamble_patterns[i]);
+    }
+    want.preamble_patterns = got.preamble_patterns;
     assert_memory_equal(&want, &got, sizeof(got));
     assert_int_equal(got.n_ignore_patterns, 0);
     assert_int_equal(got.enable_nplus1, 1);
