@@ -259,9 +259,9 @@ static int off_rhythm(const struct n1_detect_opts *o, const struct n1_loop *l,
 
 /*
  * 1 when fingerprint fp may run between two executions of l: it is in
- * the body, or the body is still being learned (the first gap), or a
- * little slack is left for an occasional optional statement. Learning
- * adds fp to the body.
+ * the body, or the body is still being learned (the first gap), or,
+ * after a second gap confirmed it, a little slack is left for an
+ * occasional optional statement. Learning adds fp to the body.
  */
 static int body_accepts(const struct n1_detect_opts *o, struct n1_loop *l,
                         uint64_t fp)
@@ -282,7 +282,10 @@ static int body_accepts(const struct n1_detect_opts *o, struct n1_loop *l,
         return 0;
     }
     if (l->count >= 2) {
-        if (l->slack_used >= o->body_slack) {
+        /* Slack only once a whole gap has confirmed the body: what
+           recurs once per request, with other requests of other shapes
+           between, never gets that far. */
+        if (l->count < 3 || l->slack_used >= o->body_slack) {
             return 0;
         }
         l->slack_used++;

@@ -41,7 +41,7 @@ void n1_detect_opts_default(struct n1_detect_opts *o)
         sizeof(default_preambles) / sizeof(default_preambles[0]);
     o->gap_factor = 10;
     o->gap_floor_ms = 1000;
-    o->max_body_fingerprints = 4;
+    o->max_body_fingerprints = 3;
     o->body_slack = 1;
     for (size_t i = 0; i < n1_detector_count; i++) {
         n1_detector_table[i]->defaults(o);

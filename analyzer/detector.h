@@ -32,7 +32,7 @@
  */
 struct n1_detect_opts {
     /* n_plus_one: a fingerprint repeating on one connection. */
-    unsigned min_repeats;        /* executions to report a loop (5) */
+    unsigned min_repeats;        /* executions to report a loop (3) */
     unsigned min_distinct_keys;  /* distinct key values to report (3) */
     unsigned max_gap_ms;         /* ms between two iterations before the
                                     loop counts as ended (2000) */
@@ -55,7 +55,7 @@ struct n1_detect_opts {
                                        mean interval ends it (10; 0: off) */
     unsigned gap_floor_ms;          /* ... and over this many ms (1000) */
     unsigned max_body_fingerprints; /* distinct statements a loop body
-                                       holds (4) */
+                                       holds (3) */
     unsigned body_slack;            /* statements the body may learn after its
                                        first gap (1) */
     /* duplicate: same statement, same literals. */

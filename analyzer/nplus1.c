@@ -183,6 +183,12 @@ static int np_statement(struct n1_loop_conns *t, const struct n1_event *ev,
         n1_err_oom(&ctx->err, "for a statement record");
         return -1;
     }
+    /* A run of one statement (an inner loop) takes one place, so that
+       the parent stays within reach of the loops around it. */
+    if (c->hpos > 0 && c->hist[(c->hpos - 1) % HIST] != NULL &&
+        c->hist[(c->hpos - 1) % HIST]->fp == rec->fp) {
+        c->hpos--;
+    }
     n1_stmt_rec_unref(c->hist[c->hpos % HIST]);
     c->hist[c->hpos % HIST] = rec;
     c->hpos++;
@@ -215,7 +221,7 @@ static struct n1_detector *nplus1_new(struct n1_detect_ctx *ctx)
 
 static void nplus1_defaults(struct n1_detect_opts *o)
 {
-    o->min_repeats = 5;
+    o->min_repeats = 3;
     o->min_distinct_keys = 3;
     o->max_gap_ms = 2000;
     o->max_gap_statements = 50;
