@@ -463,9 +463,18 @@ static void test_rules_severity_and_time(void **state)
     f.severity = N1_SEV_WARNING;
     f.count = 49;
     f.total_time_s = NAN;
+    f.connection = 1;
+    f.evidence.confidence = N1_CONF_HIGH;
     assert_int_equal(n1_rules_severity(r, &f), N1_SEV_WARNING);
     f.count = 50;
     assert_int_equal(n1_rules_severity(r, &f), N1_SEV_ERROR);
+    /* Never error at low confidence or without connection ids. */
+    f.evidence.confidence = N1_CONF_LOW;
+    assert_int_equal(n1_rules_severity(r, &f), N1_SEV_WARNING);
+    f.evidence.confidence = N1_CONF_HIGH;
+    f.evidence.no_conn_ids = 1;
+    assert_int_equal(n1_rules_severity(r, &f), N1_SEV_WARNING);
+    f.evidence.no_conn_ids = 0;
     f.severity = N1_SEV_INFO;
     assert_int_equal(n1_rules_severity(r, &f), N1_SEV_INFO);
     assert_int_equal(n1_rules_too_fast(r, &f), 0);

@@ -1285,6 +1285,12 @@ enum n1_severity n1_rules_severity(const struct n1_rules *r,
     if (f->severity == N1_SEV_INFO) {
         return N1_SEV_INFO;
     }
+    /* A loop the log cannot support (no connection ids, or nothing
+       delimits it) is a candidate, never an error. */
+    if ((f->kind == N1_FIND_N_PLUS_ONE || f->kind == N1_FIND_DUPLICATE) &&
+        (f->evidence.no_conn_ids || f->evidence.confidence == N1_CONF_LOW)) {
+        return d->severity == N1_SEV_ERROR ? N1_SEV_WARNING : d->severity;
+    }
     if (d->error_repeats > 0 && f->count >= d->error_repeats) {
         return N1_SEV_ERROR;
     }

@@ -195,7 +195,9 @@ const struct n1_allow *n1_rules_allows(const struct n1_rules *r,
 /*
  * The severity the rules give f: info stays info (the detector judged
  * the pattern benign), otherwise error from [kind] error_repeats
- * executions and the section's severity below that.
+ * executions and the section's severity below that. An n_plus_one or
+ * duplicate occurrence at low confidence or without connection ids
+ * (f->evidence) is never error.
  */
 enum n1_severity n1_rules_severity(const struct n1_rules *r,
                                    const struct n1_finding *f);
