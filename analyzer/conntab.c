@@ -12,6 +12,7 @@
  * made of that alone. Nothing here judges whether a loop is a finding.
  */
 #include <stdlib.h>
+#include <strings.h>
 
 #include "analyzer/detect_int.h"
 
@@ -178,43 +179,143 @@ void n1_loop_conns_cleanup(struct n1_loop_conns *t)
     n1_conntab_cleanup(&t->tab);
 }
 
-/* Judges loop i, frees it and takes it out of the connection. */
-static int close_loop(struct n1_loop_conns *t, struct n1_loop_conn *c, size_t i)
+/* Judges loop i, ended by b, frees it and takes it out of the
+   connection. */
+static int close_loop(struct n1_loop_conns *t, struct n1_loop_conn *c, size_t i,
+                      enum n1_boundary b)
 {
     struct n1_loop *l = c->loops[i];
-    int rc = t->ops->report(t->ctx, c, l);
+    int rc;
+
+    l->ends = b;
+    rc = t->ops->report(t->ctx, c, l);
 
     n1_loop_free(l);
     c->loops[i] = c->loops[--c->n_loops];
     return rc < 0 ? -1 : 0;
 }
 
-static int close_conn(struct n1_loop_conns *t, struct n1_loop_conn *c)
+/* Ends every loop of c (each ended by b). 0 or -1. */
+static int close_loops(struct n1_loop_conns *t, struct n1_loop_conn *c,
+                       enum n1_boundary b)
 {
     int rc = 0;
 
     while (c->n_loops > 0) {
-        if (close_loop(t, c, c->n_loops - 1) < 0) {
+        if (close_loop(t, c, c->n_loops - 1, b) < 0) {
             rc = -1;
         }
     }
+    return rc;
+}
+
+static int close_conn(struct n1_loop_conns *t, struct n1_loop_conn *c,
+                      enum n1_boundary b)
+{
+    int rc = close_loops(t, c, b);
+
     n1_conntab_remove(&t->tab, &c->node);
     loop_conn_free(t, c);
     return rc;
 }
 
+/* A request boundary on c: its loops end and its history is forgotten. */
+static int boundary(struct n1_loop_conns *t, struct n1_loop_conn *c,
+                    enum n1_boundary b)
+{
+    int rc = close_loops(t, c, b);
+
+    if (t->ops->reset != NULL) {
+        t->ops->reset(c);
+    }
+    c->req_start = b;
+    return rc;
+}
+
+/*
+ * 1 when a pause of now_us after the loop's last execution is far longer
+ * than its own rhythm (the mean interval between its executions so far):
+ * more than gap_factor times it and more than gap_floor_ms. Only for
+ * sub-second timestamps; whole seconds say nothing about a rhythm.
+ */
+static int off_rhythm(const struct n1_detect_opts *o, const struct n1_loop *l,
+                      int64_t now_us, int fine)
+{
+    int64_t mean;
+    int64_t limit;
+
+    if (!fine || !l->ts_fine || o->gap_factor == 0 || l->count < 2 ||
+        now_us == N1_TS_NONE || l->last_us == N1_TS_NONE ||
+        l->first_us == N1_TS_NONE) {
+        return 0;
+    }
+    mean = (l->last_us - l->first_us) / (int64_t)(l->count - 1);
+    limit = mean * (int64_t)o->gap_factor;
+    if (limit < (int64_t)o->gap_floor_ms * 1000) {
+        limit = (int64_t)o->gap_floor_ms * 1000;
+    }
+    return now_us - l->last_us > limit;
+}
+
+/*
+ * 1 when fingerprint fp may run between two executions of l: it is in
+ * the body, or the body is still being learned (the first gap), or,
+ * after a second gap confirmed it, a little slack is left for an
+ * occasional optional statement. Learning adds fp to the body.
+ */
+static int body_accepts(const struct n1_detect_opts *o, struct n1_loop *l,
+                        uint64_t fp)
+{
+    unsigned cap = o->max_body_fingerprints < N1_BODY_MAX
+                       ? o->max_body_fingerprints
+                       : N1_BODY_MAX;
+
+    if (fp == l->fp) {
+        return 1;
+    }
+    for (unsigned i = 0; i < l->n_body; i++) {
+        if (l->body[i] == fp) {
+            return 1;
+        }
+    }
+    if (l->n_body >= cap) {
+        return 0;
+    }
+    if (l->count >= 2) {
+        /* Slack only once a whole gap has confirmed the body: what
+           recurs once per request, with other requests of other shapes
+           between, never gets that far. */
+        if (l->count < 3 || l->slack_used >= o->body_slack) {
+            return 0;
+        }
+        l->slack_used++;
+    }
+    l->body[l->n_body++] = fp;
+    return 1;
+}
+
+/* Ends the loops of c that a statement with fingerprint fp (0: none, a
+   tick) at now_us ends. */
 static int expire_loops(struct n1_loop_conns *t, struct n1_loop_conn *c,
-                        int64_t now_us)
+                        int64_t now_us, int fine, uint64_t fp)
 {
     const struct n1_detect_opts *o = &t->ctx->opts;
     size_t i = 0;
 
     while (i < c->n_loops) {
         struct n1_loop *l = c->loops[i];
+        enum n1_boundary b = N1_BOUND_NONE;
 
-        if (c->seq - l->last_seq > (uint64_t)o->max_gap_statements + 1 ||
-            n1_gap_exceeded(l->last_us, now_us, o->max_gap_ms)) {
-            if (close_loop(t, c, i) < 0) {
+        if (c->seq - l->last_seq > (uint64_t)o->max_gap_statements + 1) {
+            b = N1_BOUND_STATEMENT;
+        } else if (n1_gap_exceeded(l->last_us, now_us, o->max_gap_ms) ||
+                   off_rhythm(o, l, now_us, fine)) {
+            b = N1_BOUND_GAP;
+        } else if (fp != 0 && !body_accepts(o, l, fp)) {
+            b = N1_BOUND_STATEMENT;
+        }
+        if (b != N1_BOUND_NONE) {
+            if (close_loop(t, c, i, b) < 0) {
                 return -1;
             }
             continue;
@@ -238,7 +339,7 @@ static struct n1_loop_conn *get_loop_conn(struct n1_loop_conns *t, uint64_t id)
             (struct n1_loop_conn *)n1_conntab_lru(&t->tab);
 
         ctx->stats.conn_evictions++;
-        if (old != NULL && close_conn(t, old) < 0) {
+        if (old != NULL && close_conn(t, old, N1_BOUND_IDLE) < 0) {
             return NULL;
         }
     }
@@ -258,7 +359,8 @@ static struct n1_loop_conn *get_loop_conn(struct n1_loop_conns *t, uint64_t id)
 }
 
 struct n1_loop_conn *n1_loop_conns_statement(struct n1_loop_conns *t,
-                                             const struct n1_event *ev)
+                                             const struct n1_event *ev,
+                                             uint64_t fp)
 {
     struct n1_loop_conn *c = get_loop_conn(t, ev->conn_id);
 
@@ -266,11 +368,22 @@ struct n1_loop_conn *n1_loop_conns_statement(struct n1_loop_conns *t,
         return NULL;
     }
     c->seq++;
+    c->in_preamble = 0;
     c->node.clock = t->ctx->clock;
     if (ev->ts_us != N1_TS_NONE) {
         c->node.last_us = ev->ts_us;
     }
-    return expire_loops(t, c, ev->ts_us) < 0 ? NULL : c;
+    if (expire_loops(t, c, ev->ts_us, (ev->flags & N1_EV_TS_FINE) != 0, fp) <
+        0) {
+        return NULL;
+    }
+    return c;
+}
+
+void n1_loop_conns_add(struct n1_loop_conn *c, struct n1_loop *l)
+{
+    l->starts = c->req_start;
+    c->loops[c->n_loops++] = l;
 }
 
 int n1_loop_conns_make_room(struct n1_loop_conns *t, struct n1_loop_conn *c)
@@ -288,14 +401,152 @@ int n1_loop_conns_make_room(struct n1_loop_conns *t, struct n1_loop_conn *c)
     if (t->ops->count_all_evictions || c->loops[old]->count > 1) {
         t->ctx->stats.loop_evictions++;
     }
-    return close_loop(t, c, old);
+    return close_loop(t, c, old, N1_BOUND_IDLE);
 }
 
 int n1_loop_conns_end(struct n1_loop_conns *t, const struct n1_event *ev)
 {
     struct n1_conn_node *n = n1_conntab_find(&t->tab, ev->conn_id);
+    struct n1_loop_conn *c = NULL;
 
-    return n != NULL ? close_conn(t, (struct n1_loop_conn *)n) : 0;
+    if (n != NULL &&
+        close_conn(t, (struct n1_loop_conn *)n, N1_BOUND_CONNECT) < 0) {
+        return -1;
+    }
+    if (ev->cmd != N1_CMD_CONNECT) {
+        return 0;
+    }
+    /* Its first request is delimited by the Connect. */
+    c = get_loop_conn(t, ev->conn_id);
+    if (c == NULL) {
+        return -1;
+    }
+    c->node.clock = t->ctx->clock;
+    c->node.last_us = ev->ts_us;
+    c->req_start = N1_BOUND_CONNECT;
+    return 0;
+}
+
+/* 1 for a boolean literal that turns autocommit off (0, off, false). */
+static int autocommit_value_off(const struct n1_norm *norm)
+{
+    const struct n1_literal *v = NULL;
+
+    if (norm->n_lits == 0) {
+        return 0;
+    }
+    v = &norm->lits[norm->n_lits - 1];
+    return (v->len == 1 && v->value[0] == '0') ||
+           (v->len == 3 && strncasecmp(v->value, "off", 3) == 0) ||
+           (v->len == 5 && strncasecmp(v->value, "false", 5) == 0);
+}
+
+/*
+ * What a control statement does to c's transaction state; returns the
+ * boundary it makes, or N1_BOUND_NONE. COMMIT or ROLLBACK that closes a
+ * transaction is not a boundary (BEGIN ... COMMIT per item stays a loop);
+ * with no transaction open it is a pool's reset.
+ */
+static enum n1_boundary control_step(const struct n1_detect_opts *o,
+                                     struct n1_loop_conn *c, int ctl,
+                                     const struct n1_norm *norm)
+{
+    int was_preamble = c->in_preamble;
+
+    c->in_preamble = 0;
+    switch (ctl) {
+    case N1_CTL_BEGIN:
+        c->in_txn = 1;
+        return N1_BOUND_NONE;
+    case N1_CTL_END:
+        if (c->in_txn) {
+            c->in_txn = 0;
+            return N1_BOUND_NONE;
+        }
+        return o->reset_statements ? N1_BOUND_RESET : N1_BOUND_NONE;
+    case N1_CTL_RESET:
+        c->in_txn = 0;
+        c->autocommit_off = 0;
+        return o->reset_statements ? N1_BOUND_RESET : N1_BOUND_NONE;
+    case N1_CTL_AUTOCOMMIT:
+        if (autocommit_value_off(norm)) {
+            c->autocommit_off = 1;
+            return N1_BOUND_NONE;
+        }
+        /* Turning autocommit on commits what was open. */
+        c->autocommit_off = 0;
+        c->in_txn = 0;
+        break;
+    case N1_CTL_PREAMBLE:
+        break;
+    default:
+        if (c->autocommit_off) {
+            c->in_txn = 1;
+        }
+        return N1_BOUND_NONE;
+    }
+    /* A run of preamble statements is one boundary. */
+    c->in_preamble = 1;
+    return was_preamble ? N1_BOUND_NONE : N1_BOUND_PREAMBLE;
+}
+
+/* 1 when the command word names a pool's reset: Change user, Reset
+   Connection. */
+static int reset_command(const struct n1_event *ev)
+{
+    return ev->command != NULL &&
+           (strcasecmp(ev->command, "Change user") == 0 ||
+            strcasecmp(ev->command, "Reset Connection") == 0);
+}
+
+int n1_loop_conns_control(struct n1_loop_conns *t, const struct n1_event *ev,
+                          const struct n1_norm *norm)
+{
+    const struct n1_detect_opts *o = &t->ctx->opts;
+    struct n1_loop_conn *c = NULL;
+    enum n1_boundary b = N1_BOUND_NONE;
+    uint64_t trace = 0;
+    int ctl;
+
+    if (ev->cmd == N1_CMD_OTHER) {
+        c = (struct n1_loop_conn *)n1_conntab_find(&t->tab, ev->conn_id);
+        if (c == NULL || !o->reset_commands || !reset_command(ev)) {
+            return 0;
+        }
+        c->in_txn = 0;
+        c->autocommit_off = 0;
+        return boundary(t, c, N1_BOUND_RESET);
+    }
+    ctl = n1_ctx_control(t->ctx, ev, norm);
+    if (ctl < 0) {
+        return -1;
+    }
+    if (o->trace_boundary && norm != NULL && norm->n_tags > 0) {
+        trace = n1_trace_id(norm);
+    }
+    if (ctl == N1_CTL_NONE && trace == 0) {
+        c = (struct n1_loop_conn *)n1_conntab_find(&t->tab, ev->conn_id);
+        if (c != NULL) {
+            control_step(o, c, ctl, norm);
+        }
+        return 0;
+    }
+    c = get_loop_conn(t, ev->conn_id);
+    if (c == NULL) {
+        return -1;
+    }
+    if (trace != 0) {
+        if (c->trace != 0 && c->trace != trace) {
+            b = N1_BOUND_TRACE;
+        }
+        c->trace = trace;
+    }
+    if (b == N1_BOUND_NONE) {
+        b = control_step(o, c, ctl, norm);
+    } else {
+        control_step(o, c, ctl, norm);
+    }
+    return b != N1_BOUND_NONE ? boundary(t, c, b) : 0;
 }
 
 struct tick_arg {
@@ -309,10 +560,11 @@ static int tick_one(void *ud, struct n1_conn_node *node)
     struct n1_loop_conn *c = (struct n1_loop_conn *)node;
 
     if (n1_gap_exceeded(node->last_us, a->now_us, a->t->ctx->opts.idle_ms)) {
-        return close_conn(a->t, c);
+        return close_conn(a->t, c, N1_BOUND_IDLE);
     }
-    /* Time only: the statement gap cannot grow without events. */
-    return expire_loops(a->t, c, a->now_us);
+    /* Time only: the statement gap cannot grow without events. A tick's
+       time is the log's or the wall clock, never finer than the loops'. */
+    return expire_loops(a->t, c, a->now_us, 1, 0);
 }
 
 int n1_loop_conns_tick(struct n1_loop_conns *t, int64_t now_us)
@@ -324,7 +576,7 @@ int n1_loop_conns_tick(struct n1_loop_conns *t, int64_t now_us)
 
 static int finish_one(void *ud, struct n1_conn_node *node)
 {
-    return close_conn(ud, (struct n1_loop_conn *)node);
+    return close_conn(ud, (struct n1_loop_conn *)node, N1_BOUND_NONE);
 }
 
 int n1_loop_conns_finish(struct n1_loop_conns *t)
@@ -387,11 +639,15 @@ int n1_loop_detector_on_event(struct n1_detector *det,
         return n1_loop_conns_end(t, ev);
     case N1_CMD_QUERY:
     case N1_CMD_EXECUTE:
+        if (n1_loop_conns_control(t, ev, norm) < 0) {
+            return -1;
+        }
         return t->ops->statement(t, ev, norm);
+    case N1_CMD_OTHER:
+        return n1_loop_conns_control(t, ev, norm);
     case N1_CMD_PREPARE:
     case N1_CMD_INIT_DB:
     case N1_CMD_CLOSE_STMT:
-    case N1_CMD_OTHER:
         break;
     }
     return 0;

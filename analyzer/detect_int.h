@@ -27,7 +27,10 @@ struct n1_detect_ctx {
     void **ignore;                 /* compiled ignore patterns
                                       (pcre2_code *), n_ignore entries */
     size_t n_ignore;
-    void *match;         /* pcre2_match_data * for them */
+    void *match;     /* pcre2_match_data * for them */
+    void **preamble; /* compiled request preamble patterns
+                        (pcre2_code *), n_preamble entries */
+    size_t n_preamble;
     uint64_t clock;      /* events seen: the LRU clock */
     size_t mem_used;     /* bytes loops hold (max_memory) */
     struct n1_error err; /* what failed inside on_event */
@@ -42,9 +45,33 @@ struct n1_detect_ctx {
 int n1_ctx_shape(struct n1_detect_ctx *ctx, const struct n1_event *ev,
                  const struct n1_norm *norm, struct n1_shape **out);
 
+/* What a statement means for request boundaries (docs/analyzer.md). */
+enum n1_ctl {
+    N1_CTL_NONE = 0,   /* an ordinary statement */
+    N1_CTL_BEGIN,      /* BEGIN, START TRANSACTION, XA START */
+    N1_CTL_END,        /* COMMIT or ROLLBACK (not TO SAVEPOINT) */
+    N1_CTL_RESET,      /* RESET CONNECTION */
+    N1_CTL_AUTOCOMMIT, /* SET [SESSION] autocommit = value */
+    N1_CTL_PREAMBLE    /* matches a request preamble pattern */
+};
+
+/*
+ * The request-control class of the event's statement (shape cache,
+ * classified once per fingerprint): returns an enum n1_ctl, 0 for events
+ * without a statement, -1 when memory ran out (ctx->err set).
+ */
+int n1_ctx_control(struct n1_detect_ctx *ctx, const struct n1_event *ev,
+                   const struct n1_norm *norm);
+
 /* Hash of the sqlcommenter tags that identify a call site: every tag but
    traceparent and tracestate, which change per request. */
 uint64_t n1_tags_ident(const struct n1_norm *norm);
+
+/*
+ * Hash of the W3C trace id (the 32-hex field) of the statement's
+ * sqlcommenter traceparent tag, or 0 when it has none.
+ */
+uint64_t n1_trace_id(const struct n1_norm *norm);
 
 /* A connection's place in a table; detectors embed it first. */
 struct n1_conn_node {
@@ -94,6 +121,10 @@ struct n1_stmt_rec {
                          and fits max_sample_bytes; else NULL */
     char *column;     /* that column; NULL with sql */
 };
+
+/* Most fingerprints a loop body can hold (max_body_fingerprints caps
+   it lower). */
+#define N1_BODY_MAX 16
 
 /* Makes a record of the event (refs 1), or NULL when memory ran out. */
 struct n1_stmt_rec *n1_stmt_rec_new(const struct n1_detect_ctx *ctx,
@@ -146,6 +177,15 @@ struct n1_loop {
     size_t cap_conns;
     struct n1_stmt_rec *cand[3]; /* statements just before it, latest
                                     first (refs held) */
+    uint64_t body[N1_BODY_MAX];  /* fingerprints allowed between two
+                                    executions (the loop body) */
+    unsigned n_body;             /* entries in body */
+    unsigned slack_used;         /* body entries learned after the first
+                                    gap */
+    enum n1_boundary starts;     /* the boundary that opened its request */
+    enum n1_boundary ends;       /* what ended it (set when it ends) */
+    int ts_fine;                 /* its timestamps have sub-second
+                                    precision (N1_EV_TS_FINE) */
     size_t *mem;                 /* ctx->mem_used, charged for rows and
                                     hashes */
 };
@@ -238,19 +278,27 @@ int n1_conntab_each(struct n1_detect_ctx *ctx, struct n1_conntab *t,
 
 /*
  * Connections with open loops: what n_plus_one and duplicate share. Each
- * connection keeps up to max_loops_per_conn loops; a loop ends when the
- * connection has run more than max_gap_statements others or max_gap_ms
- * has passed since it last ran, when the connection quits, reconnects,
- * idles or is evicted, when a newer loop needs its place, or at finish.
+ * connection keeps up to max_loops_per_conn loops and its request state
+ * (transaction open, autocommit, trace id). A loop ends at a request
+ * boundary (Connect, Quit, a pool's reset, a preamble, a new trace id),
+ * when a statement outside its body runs between two executions, after a
+ * pause far longer than its rhythm or max_gap_ms, after
+ * max_gap_statements others, when the connection idles or is evicted,
+ * when a newer loop needs its place, or at finish.
  * The detector decides what an ended loop is worth (ops->report) and may
  * keep more per connection by embedding struct n1_loop_conn first in its
  * own struct of ops->conn_size bytes.
  */
 struct n1_loop_conn {
-    struct n1_conn_node node; /* first: the table links it */
-    uint64_t seq;             /* statements seen on the connection */
-    struct n1_loop **loops;   /* open loops, max_loops_per_conn places */
-    size_t n_loops;           /* entries in loops */
+    struct n1_conn_node node;   /* first: the table links it */
+    uint64_t seq;               /* statements seen on the connection */
+    struct n1_loop **loops;     /* open loops, max_loops_per_conn places */
+    size_t n_loops;             /* entries in loops */
+    int in_txn;                 /* a transaction is open */
+    int autocommit_off;         /* SET autocommit = 0 is in force */
+    int in_preamble;            /* the last statement was a preamble */
+    uint64_t trace;             /* n1_trace_id() of the request, 0 none */
+    enum n1_boundary req_start; /* what opened the current request */
 };
 
 struct n1_loop_conns;
@@ -268,6 +316,8 @@ struct n1_loop_conns_ops {
     /* Releases what the detector keeps in c besides the loops (not c
        itself). NULL: nothing. */
     void (*release)(struct n1_loop_conn *c);
+    /* Forgets that state at a request boundary. NULL: nothing. */
+    void (*reset)(struct n1_loop_conn *c);
     /* Reports the offsets of what the detector keeps in c besides the
        loops and their parents (n1_detector_ops.low_water). NULL ok. */
     void (*low_water)(const struct n1_loop_conn *c, n1_low_water_fn cb,
@@ -291,13 +341,21 @@ int n1_loop_conns_init(struct n1_loop_conns *t, struct n1_detect_ctx *ctx,
 void n1_loop_conns_cleanup(struct n1_loop_conns *t);
 
 /*
- * The connection of a Query or Execute event, made when new (evicting the
- * least recently used one at max_connections), counted as having run one
- * more statement, with its loops that the event ends closed. Returns it,
- * or NULL with ctx->err set.
+ * The connection of a Query or Execute event whose fingerprint is fp,
+ * made when new (evicting the least recently used one at
+ * max_connections), counted as having run one more statement, with its
+ * loops that the event ends closed (fp outside a body, a time gap).
+ * Returns it, or NULL with ctx->err set.
  */
 struct n1_loop_conn *n1_loop_conns_statement(struct n1_loop_conns *t,
-                                             const struct n1_event *ev);
+                                             const struct n1_event *ev,
+                                             uint64_t fp);
+
+/*
+ * Starts loop l (just made for c) in c's request: its first boundary and
+ * its place in c->loops (n1_loop_conns_make_room() made room).
+ */
+void n1_loop_conns_add(struct n1_loop_conn *c, struct n1_loop *l);
 
 /*
  * Makes room for one more loop on c: when its places are full, ends the
@@ -307,6 +365,15 @@ int n1_loop_conns_make_room(struct n1_loop_conns *t, struct n1_loop_conn *c);
 
 /* Ends the connection of a Quit or Connect event, if known. 0 or -1. */
 int n1_loop_conns_end(struct n1_loop_conns *t, const struct n1_event *ev);
+
+/*
+ * Reads the request boundaries of one event (before the noise filter):
+ * transaction control, a pool's reset, preambles, a new trace id, the
+ * Change user and Reset Connection commands. A boundary ends every open
+ * loop of the connection and its parent history. 0 or -1.
+ */
+int n1_loop_conns_control(struct n1_loop_conns *t, const struct n1_event *ev,
+                          const struct n1_norm *norm);
 
 /* Ends what has been idle at now_us (n1_detector_ops.tick). 0 or -1. */
 int n1_loop_conns_tick(struct n1_loop_conns *t, int64_t now_us);

@@ -15,15 +15,34 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <pcre2.h>
 #include <xxhash.h>
 
 #include "analyzer/detect_int.h"
 
+/* The request preambles of rules/default.rules, for callers that use no
+   rules: SET autocommit = 1 (= 0 is told apart by its value) and SET
+   NAMES. */
+static const char *const default_preambles[] = {
+    "^set (?:session )?autocommit = \\?$",
+    "^set names\\b",
+};
+
 void n1_detect_opts_default(struct n1_detect_opts *o)
 {
     memset(o, 0, sizeof(*o));
+    o->reset_commands = 1;
+    o->reset_statements = 1;
+    o->trace_boundary = 1;
+    o->preamble_patterns = default_preambles;
+    o->n_preamble_patterns =
+        sizeof(default_preambles) / sizeof(default_preambles[0]);
+    o->gap_factor = 10;
+    o->gap_floor_ms = 1000;
+    o->max_body_fingerprints = 3;
+    o->body_slack = 1;
     for (size_t i = 0; i < n1_detector_count; i++) {
         n1_detector_table[i]->defaults(o);
         *n1_detector_enabled(n1_detector_table[i], o) = 1;
@@ -41,44 +60,42 @@ void n1_detect_opts_default(struct n1_detect_opts *o)
     o->ignore_default_noise = 1;
 }
 
+static void put_le64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) {
+        p[i] = (unsigned char)(v >> (8 * i));
+    }
+}
+
+uint64_t n1_finding_class_id(enum n1_finding_kind kind, uint64_t fingerprint,
+                             int has_parent, uint64_t parent_fingerprint,
+                             const char *site)
+{
+    char buf[1024];
+    const char *name = n1_finding_kind_name(kind);
+    size_t nl = strlen(name) + 1;
+    size_t fl = has_parent ? 16 : 8;
+    size_t sl = site != NULL ? strlen(site) : 0;
+
+    /* One shot over the bytes laid out in a buffer: the same hash as a
+       streaming one, without an allocation. A site too long for it is
+       cut (a path of 1000 bytes names its file well before its end). */
+    if (nl + fl + sl > sizeof(buf)) {
+        sl = sizeof(buf) - nl - fl;
+    }
+    memcpy(buf, name, nl);
+    put_le64((unsigned char *)buf + nl, fingerprint);
+    put_le64((unsigned char *)buf + nl + 8, parent_fingerprint);
+    if (sl > 0) {
+        memcpy(buf + nl + fl, site, sl);
+    }
+    return XXH64(buf, nl + fl + sl, N1_FINDING_ID_SEED);
+}
+
 uint64_t n1_finding_id(enum n1_finding_kind kind, uint64_t fingerprint,
                        const char *location)
 {
-    XXH64_state_t *st = NULL;
-    unsigned char fp[8];
-    const char *name = n1_finding_kind_name(kind);
-    uint64_t h;
-
-    for (int i = 0; i < 8; i++) {
-        fp[i] = (unsigned char)(fingerprint >> (8 * i));
-    }
-    st = XXH64_createState();
-    if (st == NULL) {
-        /* Out of memory: fall back to a one-shot hash of the same bytes
-           laid out in a small buffer. */
-        char buf[512];
-        size_t nl = strlen(name) + 1;
-        size_t ll = location != NULL ? strlen(location) : 0;
-
-        if (nl + 8 + ll > sizeof(buf)) {
-            ll = sizeof(buf) - nl - 8;
-        }
-        memcpy(buf, name, nl);
-        memcpy(buf + nl, fp, 8);
-        if (ll > 0) {
-            memcpy(buf + nl + 8, location, ll);
-        }
-        return XXH64(buf, nl + 8 + ll, N1_FINDING_ID_SEED);
-    }
-    XXH64_reset(st, N1_FINDING_ID_SEED);
-    XXH64_update(st, name, strlen(name) + 1);
-    XXH64_update(st, fp, sizeof(fp));
-    if (location != NULL) {
-        XXH64_update(st, location, strlen(location));
-    }
-    h = XXH64_digest(st);
-    XXH64_freeState(st);
-    return h;
+    return n1_finding_class_id(kind, fingerprint, 0, 0, location);
 }
 
 int n1_gap_exceeded(int64_t a, int64_t b, unsigned ms)
@@ -91,11 +108,92 @@ int n1_gap_exceeded(int64_t a, int64_t b, unsigned ms)
 
 /* ---- context ---------------------------------------------------------- */
 
+/* 1 when one of the n compiled patterns matches the shape's text. */
+static int any_match(const struct n1_detect_ctx *ctx, void *const *re, size_t n,
+                     const struct n1_shape *sh)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (pcre2_match((const pcre2_code *)re[i], (PCRE2_SPTR)sh->text,
+                        sh->len, 0, 0, (pcre2_match_data *)ctx->match,
+                        NULL) >= 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* 1 when text[0..len) starts with the words w (case-insensitive), whole. */
+static int starts_with(const char *text, size_t len, const char *w)
+{
+    size_t n = strlen(w);
+
+    return len >= n && strncasecmp(text, w, n) == 0 &&
+           (len == n || text[n] == ' ');
+}
+
+/* The request control class of a fingerprint text (enum n1_ctl). */
+static int control_class(const struct n1_detect_ctx *ctx,
+                         const struct n1_shape *sh)
+{
+    const char *t = sh->text;
+    size_t n = sh->len;
+
+    if (starts_with(t, n, "begin") || starts_with(t, n, "start transaction") ||
+        starts_with(t, n, "xa start") || starts_with(t, n, "xa begin")) {
+        return N1_CTL_BEGIN;
+    }
+    if ((starts_with(t, n, "commit") || starts_with(t, n, "rollback")) &&
+        strstr(t, " to ") == NULL) {
+        return N1_CTL_END;
+    }
+    if (starts_with(t, n, "reset connection")) {
+        return N1_CTL_RESET;
+    }
+    if (!any_match(ctx, ctx->preamble, ctx->n_preamble, sh)) {
+        return N1_CTL_NONE;
+    }
+    return strstr(t, "autocommit") != NULL ? N1_CTL_AUTOCOMMIT
+                                           : N1_CTL_PREAMBLE;
+}
+
+/* Looks the shape of norm up; a fresh one is classified once. */
+static struct n1_shape *ctx_lookup(struct n1_detect_ctx *ctx,
+                                   const struct n1_norm *norm)
+{
+    struct n1_shape *sh = NULL;
+    int fresh = 0;
+
+    sh = n1_shape_cache_get(ctx->shapes, norm->id, norm->text, norm->len,
+                            &fresh, &ctx->err);
+    if (sh == NULL || !fresh) {
+        return sh;
+    }
+    if (sh->noise == N1_NOISE_NONE &&
+        any_match(ctx, ctx->ignore, ctx->n_ignore, sh)) {
+        sh->noise = N1_NOISE_RULE;
+    }
+    sh->ctl = control_class(ctx, sh);
+    sh->uservar = memchr(sh->text, '@', sh->len) != NULL;
+    return sh;
+}
+
+int n1_ctx_control(struct n1_detect_ctx *ctx, const struct n1_event *ev,
+                   const struct n1_norm *norm)
+{
+    struct n1_shape *sh = NULL;
+
+    if (norm == NULL ||
+        (ev->cmd != N1_CMD_QUERY && ev->cmd != N1_CMD_EXECUTE)) {
+        return 0;
+    }
+    sh = ctx_lookup(ctx, norm);
+    return sh == NULL ? -1 : sh->ctl;
+}
+
 int n1_ctx_shape(struct n1_detect_ctx *ctx, const struct n1_event *ev,
                  const struct n1_norm *norm, struct n1_shape **out)
 {
     struct n1_shape *sh = NULL;
-    int fresh = 0;
 
     if (norm == NULL ||
         (ev->cmd != N1_CMD_QUERY && ev->cmd != N1_CMD_EXECUTE)) {
@@ -105,22 +203,9 @@ int n1_ctx_shape(struct n1_detect_ctx *ctx, const struct n1_event *ev,
     if (norm->n_lits < norm->n_slots) {
         return 0;
     }
-    sh = n1_shape_cache_get(ctx->shapes, norm->id, norm->text, norm->len,
-                            &fresh, &ctx->err);
+    sh = ctx_lookup(ctx, norm);
     if (sh == NULL) {
         return -1;
-    }
-    if (fresh && ctx->n_ignore > 0 && sh->noise == N1_NOISE_NONE) {
-        for (size_t i = 0; i < ctx->n_ignore; i++) {
-            int rc = pcre2_match((pcre2_code *)ctx->ignore[i],
-                                 (PCRE2_SPTR)sh->text, sh->len, 0, 0,
-                                 (pcre2_match_data *)ctx->match, NULL);
-
-            if (rc >= 0) {
-                sh->noise = N1_NOISE_RULE;
-                break;
-            }
-        }
     }
     if (sh->noise == N1_NOISE_RULE ||
         (sh->noise != N1_NOISE_NONE && ctx->opts.ignore_default_noise) ||
@@ -134,6 +219,26 @@ int n1_ctx_shape(struct n1_detect_ctx *ctx, const struct n1_event *ev,
 static int is_trace_tag(const char *k)
 {
     return strcmp(k, "traceparent") == 0 || strcmp(k, "tracestate") == 0;
+}
+
+uint64_t n1_trace_id(const struct n1_norm *norm)
+{
+    for (size_t i = 0; i < norm->n_tags; i++) {
+        const char *v = norm->tags[i].value;
+        const char *id = NULL;
+
+        if (strcmp(norm->tags[i].key, "traceparent") != 0) {
+            continue;
+        }
+        /* version-traceid-parentid-flags: the trace id names the
+           request; the parent (span) id changes per statement. */
+        id = strchr(v, '-');
+        if (id == NULL || strlen(id + 1) < 32) {
+            return 0;
+        }
+        return XXH64(id + 1, 32, 0x7472) | 1;
+    }
+    return 0;
 }
 
 uint64_t n1_tags_ident(const struct n1_norm *norm)
@@ -166,6 +271,47 @@ static void copy_err(struct n1_error *to, const struct n1_error *from)
     if (to != NULL) {
         *to = *from;
     }
+}
+
+/* Compiles n patterns into a new array *out (*n_out entries made, also on
+   failure, for the caller to free). 0, or -1 with err set. */
+static int compile_list(const char *what, const char *const *pat, size_t n,
+                        void ***out, size_t *n_out, struct n1_error *err)
+{
+    if (n == 0) {
+        return 0;
+    }
+    *out = calloc(n, sizeof(void *));
+    if (*out == NULL) {
+        n1_err_oom(err, "compiling the patterns");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int ec = 0;
+        PCRE2_SIZE eo = 0;
+        pcre2_code *re = pcre2_compile(
+            (PCRE2_SPTR)pat[i], PCRE2_ZERO_TERMINATED, 0, &ec, &eo, NULL);
+
+        if (re == NULL) {
+            PCRE2_UCHAR msg[120];
+
+            pcre2_get_error_message(ec, msg, sizeof(msg));
+            n1_err_set(err, N1_ERULES, NULL, 0,
+                       "%s pattern %zu at offset %zu: %s", what, i + 1,
+                       (size_t)eo, (const char *)msg);
+            return -1;
+        }
+        (*out)[(*n_out)++] = re;
+    }
+    return 0;
+}
+
+static void free_list(void **re, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        pcre2_code_free((pcre2_code *)re[i]);
+    }
+    free(re);
 }
 
 struct n1_detectors *n1_detectors_new(const struct n1_detect_opts *opts,
@@ -201,35 +347,17 @@ struct n1_detectors *n1_detectors_new(const struct n1_detect_opts *opts,
     if (d->ctx.shapes == NULL) {
         goto fail;
     }
-    if (opts->n_ignore_patterns > 0) {
-        d->ctx.ignore = calloc(opts->n_ignore_patterns, sizeof(void *));
-        if (d->ctx.ignore == NULL) {
-            n1_err_oom(err, "compiling the ignore patterns");
-            goto fail;
-        }
-        for (size_t i = 0; i < opts->n_ignore_patterns; i++) {
-            int ec = 0;
-            PCRE2_SIZE eo = 0;
-            pcre2_code *re =
-                pcre2_compile((PCRE2_SPTR)opts->ignore_patterns[i],
-                              PCRE2_ZERO_TERMINATED, 0, &ec, &eo, NULL);
-
-            if (re == NULL) {
-                PCRE2_UCHAR msg[120];
-
-                pcre2_get_error_message(ec, msg, sizeof(msg));
-                n1_err_set(err, N1_ERULES, NULL, 0,
-                           "ignore pattern %zu at offset %zu: %s", i + 1,
-                           (size_t)eo, (const char *)msg);
-                goto fail;
-            }
-            d->ctx.ignore[d->ctx.n_ignore++] = re;
-        }
-        d->ctx.match = pcre2_match_data_create(1, NULL);
-        if (d->ctx.match == NULL) {
-            n1_err_oom(err, "for the ignore pattern match data");
-            goto fail;
-        }
+    if (compile_list("ignore", opts->ignore_patterns, opts->n_ignore_patterns,
+                     &d->ctx.ignore, &d->ctx.n_ignore, err) < 0 ||
+        compile_list("preamble", opts->preamble_patterns,
+                     opts->n_preamble_patterns, &d->ctx.preamble,
+                     &d->ctx.n_preamble, err) < 0) {
+        goto fail;
+    }
+    d->ctx.match = pcre2_match_data_create(1, NULL);
+    if (d->ctx.match == NULL) {
+        n1_err_oom(err, "for the pattern match data");
+        goto fail;
     }
     for (size_t i = 0; i < n1_detector_count; i++) {
         const struct n1_detector_desc *dd = n1_detector_table[i];
@@ -340,10 +468,8 @@ void n1_detectors_free(struct n1_detectors *d)
             d->det[i]->ops->free(d->det[i]);
         }
     }
-    for (size_t i = 0; i < d->ctx.n_ignore; i++) {
-        pcre2_code_free((pcre2_code *)d->ctx.ignore[i]);
-    }
-    free(d->ctx.ignore);
+    free_list(d->ctx.ignore, d->ctx.n_ignore);
+    free_list(d->ctx.preamble, d->ctx.n_preamble);
     pcre2_match_data_free((pcre2_match_data *)d->ctx.match);
     n1_shape_cache_free(d->ctx.shapes);
     free(d);

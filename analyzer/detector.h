@@ -32,15 +32,32 @@
  */
 struct n1_detect_opts {
     /* n_plus_one: a fingerprint repeating on one connection. */
-    unsigned min_repeats;        /* executions to report a loop (5) */
+    unsigned min_repeats;        /* executions to report a loop (3) */
     unsigned min_distinct_keys;  /* distinct key values to report (3) */
     unsigned max_gap_ms;         /* ms between two iterations before the
                                     loop counts as ended (2000) */
-    unsigned max_gap_statements; /* other statements on the connection
-                                    between two iterations (50) */
+    unsigned max_gap_statements; /* outer cap on the statements between
+                                    two iterations (50); the loop body
+                                    decides first */
     unsigned min_batch_items;    /* a varying IN list averaging this many
                                     items is a batch loader, not N+1 (20) */
     unsigned error_repeats;      /* severity error from this count (100) */
+    /* Requests ([requests]): what ends every loop of a connection, and
+       what may run between two iterations. */
+    int reset_commands;   /* Change user, Reset Connection (1) */
+    int reset_statements; /* ROLLBACK / COMMIT with no transaction open,
+                             RESET CONNECTION (1) */
+    int trace_boundary;   /* a new traceparent trace id (1) */
+    const char *const *preamble_patterns; /* PCRE2 over the fingerprint
+                                             text: request preambles */
+    size_t n_preamble_patterns;           /* entries in it */
+    unsigned gap_factor;            /* a pause over this many times the loop's
+                                       mean interval ends it (10; 0: off) */
+    unsigned gap_floor_ms;          /* ... and over this many ms (1000) */
+    unsigned max_body_fingerprints; /* distinct statements a loop body
+                                       holds (3) */
+    unsigned body_slack;            /* statements the body may learn after its
+                                       first gap (1) */
     /* duplicate: same statement, same literals. */
     unsigned dup_min_repeats; /* executions to report (5) */
     /* fanout: one statement each on many new connections. */
@@ -194,7 +211,7 @@ void n1_detectors_free(struct n1_detectors *d);
 
 /*
  * The stable id of a finding: XXH64 over the kind name, a NUL, the
- * fingerprint id as 8 little-endian bytes and the location tag (or
+ * fingerprint id as 8 little-endian bytes and the call site (or
  * nothing), seeded with N1_FINDING_ID_SEED. Key values, connections, file
  * names and times are left out on purpose, so the same loop in another
  * log, another run or with other keys keeps its id.
@@ -202,5 +219,16 @@ void n1_detectors_free(struct n1_detectors *d);
 #define N1_FINDING_ID_SEED 0x6e31666e64ULL /* "n1fnd" */
 uint64_t n1_finding_id(enum n1_finding_kind kind, uint64_t fingerprint,
                        const char *location);
+
+/*
+ * The class id of an occurrence: n1_finding_id() with, when has_parent,
+ * the parent's fingerprint as 8 more little-endian bytes before the site.
+ * The site is the source file of the location (its line number left
+ * out, so that moving code keeps the id) or, without a location, the
+ * route, controller and action tags; never a trace id. site may be NULL.
+ */
+uint64_t n1_finding_class_id(enum n1_finding_kind kind, uint64_t fingerprint,
+                             int has_parent, uint64_t parent_fingerprint,
+                             const char *site);
 
 #endif /* N1_DETECTOR_H */

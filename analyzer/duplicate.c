@@ -39,7 +39,7 @@ static int dup_statement(struct n1_loop_conns *t, const struct n1_event *ev,
     if (rc <= 0) {
         return rc;
     }
-    c = n1_loop_conns_statement(t, ev);
+    c = n1_loop_conns_statement(t, ev, norm->id);
     if (c == NULL) {
         return -1;
     }
@@ -55,14 +55,23 @@ static int dup_statement(struct n1_loop_conns *t, const struct n1_event *ev,
     if (l != NULL) {
         return n1_loop_add(ctx, l, ev, norm, c->seq);
     }
-    if (n1_loop_conns_make_room(t, c) < 0) {
+    /* Values read from user variables (EXECUTE st USING @k after SET @k
+       = ...) differ per run although the text is the same: the same
+       text is not the same question. Look the shape up again: closing
+       loops may have parsed others. */
+    rc = n1_ctx_shape(ctx, ev, norm, &sh);
+    if (rc <= 0 || sh->uservar) {
+        return rc < 0 ? -1 : 0;
+    }
+    if (n1_loop_conns_make_room(t, c) < 0 ||
+        n1_ctx_shape(ctx, ev, norm, &sh) <= 0) {
         return -1;
     }
     l = n1_loop_new(ctx, ev, norm, sh, c->seq, 0);
     if (l == NULL) {
         return -1;
     }
-    c->loops[c->n_loops++] = l;
+    n1_loop_conns_add(c, l);
     return 0;
 }
 

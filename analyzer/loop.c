@@ -476,6 +476,7 @@ struct n1_loop *n1_loop_new(struct n1_detect_ctx *ctx,
     l->first_seq = seq;
     l->first_us = N1_TS_NONE;
     l->last_us = N1_TS_NONE;
+    l->ts_fine = (ev->flags & N1_EV_TS_FINE) != 0;
     l->keep_rows = keep_rows;
     /* UPDATE keeps repeated keys: the last SET value of a key wins. */
     l->keep_dups = sh->verb == N1_VERB_INSERT || sh->verb == N1_VERB_UPDATE;
@@ -581,12 +582,92 @@ static void finding_rewrite(struct n1_finding *f, const struct n1_rewrite *rw)
     f->round_trips_saved = rw->saved;
 }
 
+/*
+ * Writes the call site of l into buf (size n, n > 0): its file tag with
+ * a trailing ":line" removed, or else its route, controller and action
+ * tags. Returns buf, or NULL when the loop has none of them.
+ */
+static const char *call_site(const struct n1_loop *l, char *buf, size_t n)
+{
+    static const char *const names[] = {"route", "controller", "action"};
+    size_t used = 0;
+
+    for (size_t i = 0; i < l->n_tags; i++) {
+        const char *v = l->tags[i].value;
+        size_t len = strlen(v);
+        size_t k = len;
+
+        if (strcmp(l->tags[i].key, "file") != 0) {
+            continue;
+        }
+        while (k > 0 && v[k - 1] >= '0' && v[k - 1] <= '9') {
+            k--;
+        }
+        if (k > 0 && k < len && v[k - 1] == ':') {
+            len = k - 1;
+        }
+        snprintf(buf, n, "%.*s", (int)len, v);
+        return buf;
+    }
+    buf[0] = '\0';
+    for (size_t j = 0; j < 3; j++) {
+        for (size_t i = 0; i < l->n_tags; i++) {
+            if (strcmp(l->tags[i].key, names[j]) == 0 && used < n) {
+                used += (size_t)snprintf(buf + used, n - used, "%s=%s;",
+                                         names[j], l->tags[i].value);
+            }
+        }
+    }
+    return buf[0] != '\0' ? buf : NULL;
+}
+
+static int delimits(enum n1_boundary b)
+{
+    return b == N1_BOUND_CONNECT || b == N1_BOUND_RESET ||
+           b == N1_BOUND_PREAMBLE || b == N1_BOUND_TRACE;
+}
+
+/* The evidence of one occurrence (docs/analyzer.md, "Evidence"). */
+static void finding_evidence(struct n1_finding *f, const struct n1_loop *l,
+                             const struct n1_stmt_rec *parent)
+{
+    struct n1_evidence *e = &f->evidence;
+
+    e->starts = l->starts;
+    e->ends = l->ends;
+    e->body = l->n_body > 0 ? l->body : NULL;
+    e->n_body = l->n_body;
+    if (parent != NULL && !isnan(parent->rows_sent)) {
+        e->rows_match = parent->rows_sent == (double)l->count ? 1 : -1;
+    }
+    e->no_conn_ids = l->conn == 0;
+    if (l->first_us != N1_TS_NONE && l->last_us != N1_TS_NONE) {
+        e->span_us = l->last_us - l->first_us;
+    }
+    if (e->no_conn_ids) {
+        e->confidence = N1_CONF_LOW;
+    } else if (delimits(e->starts) || delimits(e->ends) || e->rows_match == 1) {
+        e->confidence = N1_CONF_HIGH;
+    } else if (e->ends == N1_BOUND_STATEMENT || e->ends == N1_BOUND_GAP) {
+        e->confidence = N1_CONF_MEDIUM;
+    } else {
+        e->confidence = N1_CONF_LOW;
+    }
+}
+
 /* Fills what the finding takes from the loop itself and its parent. */
 static void finding_loop(struct n1_finding *f, const struct n1_loop *l,
                          enum n1_finding_kind kind,
                          const struct n1_stmt_rec *parent)
 {
-    f->id = n1_finding_id(kind, l->fp, l->location);
+    char site[512];
+
+    f->id = n1_finding_class_id(kind, l->fp, parent != NULL,
+                                parent != NULL ? parent->fp : 0,
+                                call_site(l, site, sizeof(site)));
+    if (kind != N1_FIND_FANOUT) {
+        finding_evidence(f, l, parent);
+    }
     f->connection = kind == N1_FIND_FANOUT ? 0 : l->conn;
     if (kind == N1_FIND_FANOUT) {
         f->connections = l->conns;
@@ -664,6 +745,12 @@ int n1_loop_report(struct n1_detect_ctx *ctx, const struct n1_loop *l,
                    "asking the server each time.";
     }
     finding_loop(&f, l, kind, parent);
+    /* A verdict the log cannot support is never an error. */
+    if (f.severity == N1_SEV_ERROR &&
+        (f.evidence.confidence == N1_CONF_LOW || f.evidence.no_conn_ids) &&
+        kind != N1_FIND_FANOUT) {
+        f.severity = N1_SEV_WARNING;
+    }
     f.statement = n1_verb_name(sh->verb);
     f.table = table;
     ctx->stats.findings++;

@@ -52,6 +52,16 @@ static int is_looping(const struct np_conn *c, uint64_t fp)
     return 0;
 }
 
+static int in_body(const struct n1_loop *l, uint64_t fp)
+{
+    for (unsigned i = 0; i < l->n_body; i++) {
+        if (l->body[i] == fp) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static const struct n1_stmt_rec *find_parent(const struct np_conn *c,
                                              const struct n1_loop *l)
 {
@@ -61,7 +71,7 @@ static const struct n1_stmt_rec *find_parent(const struct np_conn *c,
         if (r == NULL) {
             break;
         }
-        if (r->fp == l->fp || is_looping(c, r->fp)) {
+        if (r->fp == l->fp || is_looping(c, r->fp) || in_body(l, r->fp)) {
             continue;
         }
         return r->is_select ? r : NULL;
@@ -86,6 +96,18 @@ static void release_hist(struct n1_loop_conn *c)
     for (size_t i = 0; i < HIST; i++) {
         n1_stmt_rec_unref(nc->hist[i]);
     }
+}
+
+/* A new request: no parent and no looping statement carries over. */
+static void reset_hist(struct n1_loop_conn *c)
+{
+    struct np_conn *nc = (struct np_conn *)c;
+
+    release_hist(c);
+    memset(nc->hist, 0, sizeof(nc->hist));
+    memset(nc->looped, 0, sizeof(nc->looped));
+    nc->hpos = 0;
+    nc->lpos = 0;
 }
 
 static void hist_low_water(const struct n1_loop_conn *c, n1_low_water_fn cb,
@@ -115,7 +137,7 @@ static int np_statement(struct n1_loop_conns *t, const struct n1_event *ev,
     if (rc <= 0) {
         return rc;
     }
-    c = (struct np_conn *)n1_loop_conns_statement(t, ev);
+    c = (struct np_conn *)n1_loop_conns_statement(t, ev, norm->id);
     if (c == NULL) {
         return -1;
     }
@@ -154,12 +176,18 @@ static int np_statement(struct n1_loop_conns *t, const struct n1_event *ev,
             }
             l->cand[i] = r;
         }
-        c->lc.loops[c->lc.n_loops++] = l;
+        n1_loop_conns_add(&c->lc, l);
     }
     rec = n1_stmt_rec_new(ctx, ev, norm, sh, c->lc.seq);
     if (rec == NULL) {
         n1_err_oom(&ctx->err, "for a statement record");
         return -1;
+    }
+    /* A run of one statement (an inner loop) takes one place, so that
+       the parent stays within reach of the loops around it. */
+    if (c->hpos > 0 && c->hist[(c->hpos - 1) % HIST] != NULL &&
+        c->hist[(c->hpos - 1) % HIST]->fp == rec->fp) {
+        c->hpos--;
     }
     n1_stmt_rec_unref(c->hist[c->hpos % HIST]);
     c->hist[c->hpos % HIST] = rec;
@@ -172,6 +200,7 @@ static const struct n1_loop_conns_ops np_conns_ops = {
     .statement = np_statement,
     .report = report_loop,
     .release = release_hist,
+    .reset = reset_hist,
     .low_water = hist_low_water,
     .count_all_evictions = 1,
 };
@@ -192,7 +221,7 @@ static struct n1_detector *nplus1_new(struct n1_detect_ctx *ctx)
 
 static void nplus1_defaults(struct n1_detect_opts *o)
 {
-    o->min_repeats = 5;
+    o->min_repeats = 3;
     o->min_distinct_keys = 3;
     o->max_gap_ms = 2000;
     o->max_gap_statements = 50;

@@ -278,9 +278,53 @@ static int single_row_values(const struct n1_rw_input *in, unsigned *slot)
     return 1;
 }
 
-/* INSERT key columns: the columns whose value varies. */
+/* The literal of item k of slot s in row r, or NULL. */
+static const struct n1_rw_lit *row_item(const struct n1_rw_row *r, unsigned s,
+                                        unsigned k)
+{
+    for (size_t i = 0; i < r->n_lits; i++) {
+        if (r->lits[i].slot == s && r->lits[i].item == k) {
+            return &r->lits[i];
+        }
+    }
+    return NULL;
+}
+
+/* 1 when item k of the collapsed VALUES slot s takes another value in
+   some kept row than in the first. */
+static int item_varies(const struct n1_rw_input *in, unsigned s, unsigned k)
+{
+    const struct n1_rw_lit *a = row_item(&in->rows[0], s, k);
+
+    for (size_t r = 1; r < in->n_rows; r++) {
+        const struct n1_rw_lit *b = row_item(&in->rows[r], s, k);
+
+        if (a == NULL || b == NULL || a->type != b->type || a->len != b->len ||
+            memcmp(a->value, b->value, a->len) != 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Adds name (NULL: "?") to the key columns. 0 or -1. */
+static int add_keycol(struct n1_rewrite *out, const char *name)
+{
+    out->key_columns[out->n_key_columns] =
+        name != NULL ? n1_shape_name_dup(name, strlen(name))
+                     : n1_rw_strdup("?");
+    if (out->key_columns[out->n_key_columns] == NULL) {
+        return -1;
+    }
+    out->n_key_columns++;
+    return 0;
+}
+
+/* INSERT key columns: the columns whose value varies. A one-row VALUES
+   list collapsed to one slot (values(?+)) is looked at item by item. */
 static int insert_keycols(const struct n1_rw_input *in, struct n1_rewrite *out)
 {
+    unsigned vs = UINT_MAX;
     const struct n1_shape *sh = in->shape;
     char names[64][128];
     size_t n_names = 0;
@@ -301,9 +345,18 @@ static int insert_keycols(const struct n1_rw_input *in, struct n1_rewrite *out)
             i++;
         }
     }
-    out->key_columns = calloc(sh->n_slots + 1, sizeof(*out->key_columns));
+    out->key_columns =
+        calloc(sh->n_slots + n_names + 1, sizeof(*out->key_columns));
     if (out->key_columns == NULL) {
         return -1;
+    }
+    if (single_row_values(in, &vs) && n1_rw_varies(in, vs)) {
+        for (unsigned k = 0; k < n_names; k++) {
+            if (item_varies(in, vs, k) && add_keycol(out, names[k]) < 0) {
+                return -1;
+            }
+        }
+        return 0;
     }
     for (unsigned s = 0; s < sh->n_slots; s++) {
         const struct n1_shape_slot *sl = &sh->slots[s];
@@ -311,15 +364,10 @@ static int insert_keycols(const struct n1_rw_input *in, struct n1_rewrite *out)
         if (sl->role != N1_SLOT_VALUES || !n1_rw_varies(in, s)) {
             continue;
         }
-        out->key_columns[out->n_key_columns] =
-            sl->values_row < n_names
-                ? n1_shape_name_dup(names[sl->values_row],
-                                    strlen(names[sl->values_row]))
-                : n1_rw_strdup("?");
-        if (out->key_columns[out->n_key_columns] == NULL) {
+        if (add_keycol(out, sl->values_row < n_names ? names[sl->values_row]
+                                                     : NULL) < 0) {
             return -1;
         }
-        out->n_key_columns++;
     }
     return 0;
 }

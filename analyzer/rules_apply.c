@@ -35,6 +35,19 @@ void n1_rules_apply(const struct n1_rules *r, struct n1_detect_opts *o)
     o->max_fanout_members = t->max_fanout_members;
     o->shape_cache = t->shape_cache;
 
+    o->reset_commands = t->req.reset_commands;
+    o->reset_statements = t->req.reset_statements;
+    o->trace_boundary = t->req.traceparent;
+    o->preamble_patterns = n1_rules_preambles(r, &o->n_preamble_patterns);
+    if (!t->req.preambles) {
+        o->preamble_patterns = NULL;
+        o->n_preamble_patterns = 0;
+    }
+    o->gap_factor = t->req.gap_factor;
+    o->gap_floor_ms = t->req.gap_floor_ms;
+    o->max_body_fingerprints = t->req.max_body_fingerprints;
+    o->body_slack = t->req.body_slack;
+
     o->ignore_default_noise = t->default_noise;
     o->ignore_patterns = n1_rules_ignore(r, &o->n_ignore_patterns);
 }

@@ -96,6 +96,9 @@ struct n1_shape {
     int values_collapsed;       /* INSERT VALUES already multi-row (?+) */
     int has_on_dup;             /* INSERT ... ON DUPLICATE KEY UPDATE */
     int insert_select;          /* INSERT ... SELECT */
+    int ctl;                    /* request control class (the detectors'
+                                   enum n1_ctl), set by the cache owner */
+    int uservar;                /* the text reads a user variable (@v) */
     unsigned n_slots;           /* ? in text (collapsed lists count once) */
     struct n1_shape_slot *slots; /* n_slots entries (owned) */
 };

@@ -26,6 +26,8 @@ struct feed {
     struct n1_detectors *det;
     struct n1_finding *found[FEED_MAX]; /* copies, in emission order */
     size_t n;
+    unsigned ev_flags; /* n1_event.flags of every event fed */
+    const char *word;  /* n1_event.command when not NULL */
 };
 
 static FEED_UNUSED void feed_sink(void *ud, const struct n1_finding *f)
@@ -82,7 +84,8 @@ static FEED_UNUSED void feed_ev(struct feed *fd, enum n1_command cmd,
     ev.ts_us = ms < 0 ? N1_TS_NONE : ms * 1000;
     ev.conn_id = conn;
     ev.cmd = cmd;
-    ev.command = n1_command_name(cmd);
+    ev.flags = fd->ev_flags;
+    ev.command = fd->word != NULL ? fd->word : n1_command_name(cmd);
     ev.user = "";
     ev.host = "";
     ev.db = "";

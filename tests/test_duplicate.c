@@ -110,6 +110,30 @@ static void test_duplicate_noise_and_gap(void **state)
     assert_int_equal(fd->n, 0);
 }
 
+/*
+ * A SQL-level prepared loop (SET @k = ...; EXECUTE st USING @k) is a loop
+ * on its Execute lines, not a duplicate of "EXECUTE st USING @k": values
+ * read from user variables differ although the text is the same.
+ */
+static void test_duplicate_not_for_user_variables(void **state)
+{
+    struct feed *fd = *state;
+    char sql[200];
+
+    feed_q(fd, 1, 0, "PREPARE st FROM 'SELECT * FROM users WHERE id = ?'");
+    for (int i = 0; i < 6; i++) {
+        snprintf(sql, sizeof(sql), "SET @k = %d", i);
+        feed_q(fd, 1, 10 * i, sql);
+        feed_q(fd, 1, 10 * i + 1, "EXECUTE st USING @k");
+        snprintf(sql, sizeof(sql), "SELECT * FROM users WHERE id = %d", i);
+        feed_ev(fd, N1_CMD_EXECUTE, 1, 10 * i + 2, sql, -1, -1);
+    }
+    feed_finish(fd);
+    assert_int_equal(feed_count(fd, N1_FIND_DUPLICATE), 0);
+    assert_int_equal(feed_count(fd, N1_FIND_N_PLUS_ONE), 1);
+    assert_int_equal(feed_get(fd, N1_FIND_N_PLUS_ONE, 0)->count, 6);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, feed_setup, feed_teardown)
@@ -119,6 +143,7 @@ int main(void)
         T(test_duplicate_not_for_changing_keys),
         T(test_duplicate_interleaved),
         T(test_duplicate_noise_and_gap),
+        T(test_duplicate_not_for_user_variables),
     };
 #undef T
 

@@ -90,10 +90,10 @@ static void test_nplus1_below_threshold(void **state)
 {
     struct feed *fd = *state;
 
-    /* Two lookups by id, and a four-key loop: under min_repeats 5. */
+    /* Two lookups by id, and a two-key loop: under min_repeats 3. */
     feed_q(fd, 1, 0, "SELECT * FROM users WHERE id = 1");
     feed_q(fd, 1, 5, "SELECT * FROM users WHERE id = 2");
-    loop(fd, 2, 0, "SELECT * FROM items WHERE id = %d", 1, 4);
+    loop(fd, 2, 0, "SELECT * FROM items WHERE id = %d", 1, 2);
     feed_finish(fd);
     assert_int_equal(fd->n, 0);
 }
@@ -345,11 +345,12 @@ static void test_nplus1_sqlcommenter(void **state)
                  "SELECT * FROM profile_settings WHERE name = 'g%d' "
                  "/*controller='settings',action='index',"
                  "file='utils.py:42',traceparent='00-%032d-%016d-01'*/",
-                 i, i, i);
+                 i, 7, i);
         feed_q(fd, 1, 10 * i, sql);
     }
     feed_finish(fd);
-    /* traceparent changes every statement but does not split the loop. */
+    /* The span id of traceparent changes every statement but does not
+       split the loop: only a new trace id (a new request) does. */
     assert_int_equal(fd->n, 1);
     f = feed_get(fd, N1_FIND_N_PLUS_ONE, 0);
     assert_int_equal(f->count, 5);
@@ -357,8 +358,9 @@ static void test_nplus1_sqlcommenter(void **state)
     assert_int_equal(f->n_tags, 4);
     assert_string_equal(f->tags[0].key, "controller");
     assert_string_equal(f->tags[0].value, "settings");
-    assert_true(f->id == n1_finding_id(N1_FIND_N_PLUS_ONE, f->fingerprint,
-                                       "utils.py:42"));
+    /* The class id names the file, not its line. */
+    assert_true(f->id ==
+                n1_finding_id(N1_FIND_N_PLUS_ONE, f->fingerprint, "utils.py"));
     assert_true(f->id !=
                 n1_finding_id(N1_FIND_N_PLUS_ONE, f->fingerprint, NULL));
     /* Other keys, another log, another connection: the same id. */
@@ -600,6 +602,292 @@ static void test_nplus1_slow_log_timing(void **state)
     assert_true(isnan(f->parent_rows_sent));
 }
 
+/* ---- pooled connections ------------------------------------------------ */
+
+/*
+ * One request of a pooled web application on conn at ms: the three hot
+ * lookups every request starts with (keys change per request), then the
+ * page's own statements, drawn from one of three shapes by kind.
+ */
+static void hot_request(struct feed *fd, uint64_t conn, int64_t ms, int req,
+                        int kind, const char *tags)
+{
+    static const char *const pages[3][2] = {
+        {"SELECT * FROM categories WHERE id = %d",
+         "SELECT * FROM products WHERE category_id = %d"},
+        {"SELECT COUNT(*) FROM orders WHERE customer_id = %d",
+         "SELECT COUNT(*) FROM reviews WHERE user_id = %d"},
+        {"SELECT * FROM products WHERE id = %d",
+         "SELECT * FROM stock WHERE product_id = %d"},
+    };
+    const char *hot[3] = {"SELECT * FROM sessions WHERE token = 't%d'",
+                          "SELECT * FROM users WHERE id = %d",
+                          "SELECT COUNT(*) FROM cart_items WHERE "
+                          "session_id = %d"};
+    char sql[512];
+    char stmt[400];
+
+    for (int i = 0; i < 5; i++) {
+        const char *fmt = i < 3 ? hot[i] : pages[kind % 3][i - 3];
+        const char *hole = strstr(fmt, "%d");
+
+        snprintf(stmt, sizeof(stmt), "%.*s%d%s", (int)(hole - fmt), fmt,
+                 100 + req, hole + 2);
+        snprintf(sql, sizeof(sql), "%s%s", stmt, tags != NULL ? tags : "");
+        feed_q(fd, conn, ms + i, sql);
+    }
+}
+
+/* Hot statements once per request, 30 requests on one connection, with a
+   pool's ROLLBACK between them: never a loop. */
+static void test_nplus1_pool_hot_rollback(void **state)
+{
+    struct feed *fd = *state;
+
+    for (int r = 0; r < 30; r++) {
+        feed_q(fd, 1, 100 * r, "ROLLBACK");
+        if (r % 2 == 0) {
+            feed_q(fd, 1, 100 * r, "SET autocommit=1");
+        }
+        hot_request(fd, 1, 100 * r + 1, r, 0, NULL);
+    }
+    feed_finish(fd);
+    assert_int_equal(fd->n, 0);
+}
+
+/* The same with nothing between requests of mixed shapes: the rest of a
+   request between two runs of a hot statement is not a loop body. */
+static void test_nplus1_pool_hot_none(void **state)
+{
+    struct feed *fd = *state;
+
+    for (int r = 0; r < 30; r++) {
+        hot_request(fd, 1, 100 * r, r, r, NULL);
+    }
+    feed_finish(fd);
+    assert_int_equal(fd->n, 0);
+}
+
+/* A new traceparent trace id per request (the span id changes per
+   statement) separates even requests of the same shape. */
+static void test_nplus1_pool_hot_traceparent(void **state)
+{
+    struct feed *fd = *state;
+    char tags[200];
+
+    for (int r = 0; r < 30; r++) {
+        snprintf(tags, sizeof(tags),
+                 " /*route='%%2Fcart',traceparent='00-%032d-%016d-01'*/", r + 1,
+                 r);
+        hot_request(fd, 1, 100 * r, r, 0, tags);
+    }
+    feed_finish(fd);
+    assert_int_equal(fd->n, 0);
+}
+
+/* One request with a loop: the parent, then n items. */
+static void order_request(struct feed *fd, uint64_t conn, int64_t ms, int req,
+                          int n)
+{
+    char sql[200];
+
+    feed_q(fd, conn, ms, "ROLLBACK");
+    hot_request(fd, conn, ms + 1, req, req, NULL);
+    snprintf(sql, sizeof(sql), "SELECT id FROM orders WHERE customer_id = %d",
+             req);
+    feed_ev(fd, N1_CMD_QUERY, conn, ms + 10, sql, -1, n);
+    loop(fd, conn, ms + 20, "SELECT * FROM order_items WHERE order_id = %d",
+         1000 * req, n);
+}
+
+/* A loop inside a request, repeated in consecutive requests on one
+   connection: one occurrence per request, never merged. */
+static void test_nplus1_pool_loop_per_request(void **state)
+{
+    struct feed *fd = *state;
+
+    for (int r = 0; r < 6; r++) {
+        order_request(fd, 1, 1000 * r, r, 4 + r);
+    }
+    feed_finish(fd);
+    assert_int_equal(fd->n, 6);
+    for (size_t i = 0; i < 6; i++) {
+        const struct n1_finding *f = feed_get(fd, N1_FIND_N_PLUS_ONE, i);
+
+        assert_int_equal(f->count, 4 + i);
+        assert_string_equal(f->parent_table, "orders");
+        assert_int_equal(f->evidence.starts, N1_BOUND_RESET);
+        assert_int_equal(f->evidence.rows_match, 1);
+        assert_int_equal(f->evidence.confidence, N1_CONF_HIGH);
+    }
+    /* One code path: one class. */
+    assert_true(fd->found[0]->id == fd->found[5]->id);
+}
+
+/* BEGIN; SELECT ... FOR UPDATE; UPDATE; COMMIT once per item stays a
+   loop: that COMMIT closes a transaction the request opened. */
+static void test_nplus1_pool_txn_per_item(void **state)
+{
+    struct feed *fd = *state;
+    char sql[200];
+
+    feed_q(fd, 1, 0, "ROLLBACK");
+    for (int i = 0; i < 6; i++) {
+        feed_q(fd, 1, 10 * i, "BEGIN");
+        snprintf(sql, sizeof(sql),
+                 "SELECT qty FROM stock WHERE product_id = %d FOR UPDATE", i);
+        feed_q(fd, 1, 10 * i + 1, sql);
+        snprintf(sql, sizeof(sql),
+                 "UPDATE stock SET qty = qty - 1 WHERE product_id = %d", i);
+        feed_q(fd, 1, 10 * i + 2, sql);
+        feed_q(fd, 1, 10 * i + 3, "COMMIT");
+    }
+    feed_q(fd, 1, 100, "ROLLBACK");
+    feed_finish(fd);
+    assert_int_equal(fd->n, 2);
+    assert_int_equal(feed_get(fd, N1_FIND_N_PLUS_ONE, 0)->count, 6);
+    assert_int_equal(feed_get(fd, N1_FIND_N_PLUS_ONE, 1)->count, 6);
+    assert_int_equal(feed_get(fd, N1_FIND_N_PLUS_ONE, 0)->evidence.ends,
+                     N1_BOUND_RESET);
+    assert_int_equal(feed_get(fd, N1_FIND_N_PLUS_ONE, 0)->evidence.n_body, 1);
+}
+
+/* For each order: its items, a product per item (a nested loop), then
+   its customer. The outer loops hold the inner one in their body and
+   have the orders query as parent; the inner loop is one occurrence per
+   order (the next order's statements are not its body). */
+static void test_nplus1_pool_body_and_nested(void **state)
+{
+    struct feed *fd = *state;
+    const struct n1_finding *f;
+    char sql[200];
+    int t = 0;
+
+    feed_q(fd, 1, t++, "SELECT id FROM orders WHERE day = 3");
+    for (int o = 0; o < 5; o++) {
+        snprintf(sql, sizeof(sql),
+                 "SELECT * FROM order_items WHERE order_id = %d", o);
+        feed_q(fd, 1, t++, sql);
+        for (int i = 0; i < 4; i++) {
+            snprintf(sql, sizeof(sql), "SELECT * FROM products WHERE id = %d",
+                     10 * o + i);
+            feed_q(fd, 1, t++, sql);
+        }
+        snprintf(sql, sizeof(sql), "SELECT * FROM customers WHERE id = %d", o);
+        feed_q(fd, 1, t++, sql);
+    }
+    feed_q(fd, 1, t++, "ROLLBACK");
+    feed_finish(fd);
+    assert_int_equal(fd->n, 7);
+    f = feed_table(fd, N1_FIND_N_PLUS_ONE, "order_items");
+    assert_int_equal(f->count, 5);
+    assert_string_equal(f->parent_table, "orders");
+    assert_int_equal(f->evidence.n_body, 2);
+    f = feed_table(fd, N1_FIND_N_PLUS_ONE, "customers");
+    assert_int_equal(f->count, 5);
+    assert_string_equal(f->parent_table, "orders");
+    f = feed_table(fd, N1_FIND_N_PLUS_ONE, "products");
+    assert_int_equal(f->count, 4);
+    assert_int_equal(f->evidence.ends, N1_BOUND_STATEMENT);
+}
+
+/* With sub-second times, a pause far longer than the loop's rhythm ends
+   it; with whole seconds only max_gap_ms does. */
+static void test_nplus1_pool_time_gap(void **state)
+{
+    struct feed *fd = *state;
+    const char *q = "SELECT * FROM order_items WHERE order_id = %d";
+
+    fd->ev_flags = N1_EV_TS_FINE;
+    loop(fd, 1, 0, q, 0, 6);
+    loop(fd, 1, 1600, q, 100, 6);
+    feed_finish(fd);
+    assert_int_equal(fd->n, 2);
+    assert_int_equal(fd->found[0]->evidence.ends, N1_BOUND_GAP);
+    assert_int_equal(fd->found[0]->evidence.span_us, 50000);
+    fd->ev_flags = 0;
+    loop(fd, 2, 0, q, 0, 6);
+    loop(fd, 2, 1600, q, 100, 6);
+    feed_finish(fd);
+    assert_int_equal(fd->n, 3);
+    assert_int_equal(fd->found[2]->count, 12);
+}
+
+/* Evidence without connection ids: low confidence, never an error. */
+static void test_nplus1_evidence_no_conn_ids(void **state)
+{
+    struct feed *fd = *state;
+
+    loop(fd, 0, 0, "SELECT * FROM order_items WHERE order_id = %d", 0, 120);
+    feed_finish(fd);
+    assert_int_equal(fd->n, 1);
+    assert_int_equal(fd->found[0]->evidence.no_conn_ids, 1);
+    assert_int_equal(fd->found[0]->evidence.confidence, N1_CONF_LOW);
+    assert_int_equal(fd->found[0]->severity, N1_SEV_WARNING);
+    assert_int_equal(fd->found[0]->evidence.starts, N1_BOUND_NONE);
+}
+
+/* Change user and Reset Connection commands end a request. */
+static void test_nplus1_pool_reset_commands(void **state)
+{
+    struct feed *fd = *state;
+    const char *q = "SELECT * FROM order_items WHERE order_id = %d";
+
+    loop(fd, 1, 0, q, 0, 4);
+    fd->word = "Change user";
+    feed_ev(fd, N1_CMD_OTHER, 1, 50, "root@localhost on db", -1, -1);
+    fd->word = NULL;
+    loop(fd, 1, 100, q, 10, 4);
+    fd->word = "Reset Connection";
+    feed_ev(fd, N1_CMD_OTHER, 1, 150, "", -1, -1);
+    fd->word = NULL;
+    loop(fd, 1, 200, q, 20, 4);
+    feed_finish(fd);
+    assert_int_equal(fd->n, 3);
+    assert_int_equal(fd->found[0]->evidence.ends, N1_BOUND_RESET);
+    assert_int_equal(fd->found[1]->evidence.starts, N1_BOUND_RESET);
+}
+
+/* The class id ignores the line of a file tag: moving the query two
+   lines keeps it; the occurrence keeps its own location. */
+static void test_nplus1_class_id_line_free(void **state)
+{
+    struct feed *fd = *state;
+
+    loop(fd, 1, 0,
+         "SELECT * FROM users WHERE id = %d /*file='app/models/user.rb:12'*/",
+         0, 5);
+    feed_q(fd, 1, 100, "ROLLBACK");
+    loop(fd, 1, 200,
+         "SELECT * FROM users WHERE id = %d /*file='app/models/user.rb:14'*/",
+         0, 5);
+    feed_finish(fd);
+    assert_int_equal(fd->n, 2);
+    assert_string_equal(fd->found[0]->location, "app/models/user.rb:12");
+    assert_string_equal(fd->found[1]->location, "app/models/user.rb:14");
+    assert_true(fd->found[0]->id == fd->found[1]->id);
+    assert_true(fd->found[0]->id ==
+                n1_finding_class_id(N1_FIND_N_PLUS_ONE,
+                                    fd->found[0]->fingerprint, 0, 0,
+                                    "app/models/user.rb"));
+}
+
+/* A loop of single-row INSERTs where only the last value changes: the
+   key is that column, not the first. */
+static void test_nplus1_insert_key_column(void **state)
+{
+    struct feed *fd = *state;
+    const struct n1_finding *f;
+
+    loop(fd, 1, 0,
+         "INSERT INTO items (order_id, sku, qty) VALUES (7, 'sku', %d)", 1, 8);
+    feed_finish(fd);
+    assert_int_equal(fd->n, 1);
+    f = feed_get(fd, N1_FIND_N_PLUS_ONE, 0);
+    assert_int_equal(f->n_key_columns, 1);
+    assert_string_equal(f->key_columns[0], "qty");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, feed_setup, feed_teardown)
@@ -619,6 +907,17 @@ int main(void)
         T(test_nplus1_ends_on_gap_quit_tick),
         T(test_nplus1_noise_ignored),
         T(test_nplus1_range_and_pagination),
+        T(test_nplus1_pool_hot_rollback),
+        T(test_nplus1_pool_hot_none),
+        T(test_nplus1_pool_hot_traceparent),
+        T(test_nplus1_pool_loop_per_request),
+        T(test_nplus1_pool_txn_per_item),
+        T(test_nplus1_pool_body_and_nested),
+        T(test_nplus1_pool_time_gap),
+        T(test_nplus1_evidence_no_conn_ids),
+        T(test_nplus1_pool_reset_commands),
+        T(test_nplus1_class_id_line_free),
+        T(test_nplus1_insert_key_column),
         cmocka_unit_test(test_nplus1_caps),
         cmocka_unit_test(test_nplus1_memory_budget),
         cmocka_unit_test(test_nplus1_ignore_patterns),

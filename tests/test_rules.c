@@ -79,6 +79,13 @@ static void test_rules_defaults_match_detector(void **state)
     n1_detect_opts_default(&want);
     memset(&got, 0, sizeof(got)); /* zero padding, as the default does */
     n1_rules_apply(r, &got);
+    /* The preamble patterns are the same texts in two arrays. */
+    assert_int_equal(want.n_preamble_patterns, got.n_preamble_patterns);
+    for (size_t i = 0; i < got.n_preamble_patterns; i++) {
+        assert_string_equal(want.preamble_patterns[i],
+                            got.preamble_patterns[i]);
+    }
+    want.preamble_patterns = got.preamble_patterns;
     assert_memory_equal(&want, &got, sizeof(got));
     assert_int_equal(got.n_ignore_patterns, 0);
     assert_int_equal(got.enable_nplus1, 1);
@@ -456,9 +463,18 @@ static void test_rules_severity_and_time(void **state)
     f.severity = N1_SEV_WARNING;
     f.count = 49;
     f.total_time_s = NAN;
+    f.connection = 1;
+    f.evidence.confidence = N1_CONF_HIGH;
     assert_int_equal(n1_rules_severity(r, &f), N1_SEV_WARNING);
     f.count = 50;
     assert_int_equal(n1_rules_severity(r, &f), N1_SEV_ERROR);
+    /* Never error at low confidence or without connection ids. */
+    f.evidence.confidence = N1_CONF_LOW;
+    assert_int_equal(n1_rules_severity(r, &f), N1_SEV_WARNING);
+    f.evidence.confidence = N1_CONF_HIGH;
+    f.evidence.no_conn_ids = 1;
+    assert_int_equal(n1_rules_severity(r, &f), N1_SEV_WARNING);
+    f.evidence.no_conn_ids = 0;
     f.severity = N1_SEV_INFO;
     assert_int_equal(n1_rules_severity(r, &f), N1_SEV_INFO);
     assert_int_equal(n1_rules_too_fast(r, &f), 0);

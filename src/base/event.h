@@ -50,6 +50,9 @@ struct n1_attr {
 /* Event flags. */
 #define N1_EV_TS_EXACT  0x01u /* ts_us came from this line, not carried over */
 #define N1_EV_TRUNCATED 0x02u /* the input ended inside this event */
+#define N1_EV_TS_FINE                           \
+    0x04u /* the log's time had a fraction of a \
+             second (sub-second precision) */
 
 struct n1_event {
     const char *file;    /* display name of the input ("-" for stdin) */

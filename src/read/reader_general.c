@@ -86,6 +86,7 @@ static const struct command_word commands[] = {
 
 struct header {
     int has_ts;                    /* the line carried a time column */
+    int ts_fine;                   /* ... with a fraction of a second */
     int64_t ts;                    /* that time (UTC us) */
     uint64_t id;                   /* connection id */
     const struct command_word *cw; /* the command */
@@ -100,6 +101,7 @@ static int parse_header(const char *s, size_t len, long tz, struct header *h)
     int digits = 0;
 
     h->has_ts = 0;
+    h->ts_fine = 0;
     h->id = 0;
     if (len >= 2 && s[0] == '\t' && s[1] == '\t') {
         i = 2;
@@ -113,6 +115,7 @@ static int parse_header(const char *s, size_t len, long tz, struct header *h)
             return 0;
         }
         h->has_ts = 1;
+        h->ts_fine = memchr(s, '.', n) != NULL;
         i = n + 1;
     } else {
         return 0;
@@ -295,7 +298,11 @@ int rd_general_line(struct n1_reader *r, const struct n1_line *ln)
         rd_set_str(r, &e->command, h.cw->name, h.cw->len);
         if (h.has_ts) {
             r->gen_ts = h.ts;
+            r->gen_ts_fine = h.ts_fine;
             e->ev.flags |= N1_EV_TS_EXACT;
+        }
+        if (r->gen_ts_fine) {
+            e->ev.flags |= N1_EV_TS_FINE;
         }
         e->ev.ts_us = r->gen_ts;
         rd_append_sql(r, ln->text + h.arg, ln->len - h.arg, 0);

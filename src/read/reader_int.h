@@ -94,6 +94,7 @@ struct rd_slow_entry {
     enum rd_quote quote; /* quote state after the last line */
     int time_exact;      /* this entry had its own "# Time:" */
     int64_t start;       /* log_slow_extra Start: (UTC us) or NONE */
+    int start_fine;      /* ... with a fraction of a second */
     int64_t set;         /* SET timestamp= seconds, or -1 */
     int schema;          /* the entry had Schema: */
 };
@@ -123,11 +124,13 @@ struct n1_reader {
 
     /* General-log state. */
     int64_t gen_ts;        /* last time column seen (UTC us) */
+    int gen_ts_fine;       /* ... it had a fraction of a second */
     enum rd_banner banner; /* banner state after the last line */
 
     /* Slow-log state. */
     struct rd_slow_entry sle; /* the entry being built */
     int64_t sl_time;          /* last "# Time:" (UTC us), carried over */
+    int sl_time_fine;         /* ... it had a fraction of a second */
     char sl_db[256];          /* last "use db;" written to the file */
     char sl_use[260];         /* that line as written, without ";" */
 };

@@ -242,6 +242,7 @@ static void take_pair(struct n1_reader *r, const char *name, size_t nl,
 
         if (n1_ts_parse_iso(val, vl, N1_TS_ISO_STRICT, &us) == vl) {
             r->sle.start = us;
+            r->sle.start_fine = memchr(val, '.', vl) != NULL;
         }
     }
 }
@@ -374,6 +375,7 @@ static void parse_time(struct n1_reader *r, const char *v, size_t len)
     }
     if (n != 0) {
         r->sl_time = us;
+        r->sl_time_fine = memchr(v, '.', n) != NULL;
         r->sle.time_exact = 1;
     }
 }
@@ -436,6 +438,9 @@ void rd_slow_end(struct n1_reader *r, int at_end)
     if (r->sle.start != N1_TS_NONE) {
         e->ev.ts_us = r->sle.start;
         e->ev.flags |= N1_EV_TS_EXACT;
+        if (r->sle.start_fine) {
+            e->ev.flags |= N1_EV_TS_FINE;
+        }
     } else if (r->sle.set >= 0) {
         e->ev.ts_us = r->sle.set * 1000000;
         e->ev.flags |= N1_EV_TS_EXACT;
@@ -450,11 +455,17 @@ void rd_slow_end(struct n1_reader *r, int at_end)
 
                 if (start >= e->ev.ts_us && start < e->ev.ts_us + 1000000) {
                     e->ev.ts_us = start;
+                    if (r->sl_time_fine) {
+                        e->ev.flags |= N1_EV_TS_FINE;
+                    }
                 }
             }
         }
     } else if (r->sl_time != N1_TS_NONE) {
         e->ev.ts_us = r->sl_time;
+        if (r->sl_time_fine) {
+            e->ev.flags |= N1_EV_TS_FINE;
+        }
         if (r->sle.time_exact) {
             e->ev.flags |= N1_EV_TS_EXACT;
         }

@@ -67,6 +67,7 @@ struct setting_def {
 
 #define DET(k, f) offsetof(struct n1_thresholds, det[k].f)
 #define LIM(f)    offsetof(struct n1_thresholds, f)
+#define REQ(f)    offsetof(struct n1_thresholds, req.f)
 
 /* Every detector section opens with enabled and ends with the keys that
    apply after detection; its own thresholds go between the two. A new
@@ -108,6 +109,15 @@ static const struct setting_def settings[] = {
     {"fanout", "max_statements", V_UINT, DET(N1_FIND_FANOUT, max_statements),
      1},
     DET_TAIL("fanout", N1_FIND_FANOUT),
+    {"requests", "reset_commands", V_BOOL, REQ(reset_commands), 0},
+    {"requests", "reset_statements", V_BOOL, REQ(reset_statements), 0},
+    {"requests", "preambles", V_BOOL, REQ(preambles), 0},
+    {"requests", "traceparent", V_BOOL, REQ(traceparent), 0},
+    {"requests", "gap_factor", V_UINT, REQ(gap_factor), 0},
+    {"requests", "gap_floor_ms", V_UINT, REQ(gap_floor_ms), 0},
+    {"requests", "max_body_fingerprints", V_UINT, REQ(max_body_fingerprints),
+     1},
+    {"requests", "body_slack", V_UINT, REQ(body_slack), 0},
     {"limits", "idle_ms", V_UINT, LIM(idle_ms), 1},
     {"limits", "max_connections", V_SIZE, LIM(max_connections), 1},
     {"limits", "max_loops_per_conn", V_SIZE, LIM(max_loops_per_conn), 1},
@@ -149,6 +159,13 @@ struct stamp {
     unsigned load;       /* load number, 0 never set */
 };
 
+/* A list of PCRE2 patterns that every file adds to, with origins. */
+struct plist {
+    char **v;             /* the patterns, owned */
+    struct n1_origin *at; /* their origins */
+    size_t n, cap;
+};
+
 /* What the reader keeps about an adviser rule besides its public part;
    parallel to n1_rules.adv. */
 struct ameta {
@@ -161,10 +178,9 @@ struct n1_rules {
     struct stamp set[N_SETTINGS]; /* their origins */
     char **files;                 /* names of loaded files, owned */
     size_t n_files;
-    unsigned loads;              /* loads so far */
-    char **ignore;               /* ignore patterns, owned */
-    struct n1_origin *ignore_at; /* their origins */
-    size_t n_ignore, cap_ignore;
+    unsigned loads;         /* loads so far */
+    struct plist ignore;    /* [ignore] pattern */
+    struct plist preamble;  /* [requests] preamble */
     struct n1_allow *allow; /* allow entries (strings owned) */
     pcre2_code **allow_re;  /* compiled statement patterns */
     size_t n_allow, cap_allow;
@@ -584,29 +600,38 @@ static int set_setting(struct parse *p, const char *key, const char *v)
     return 1;
 }
 
-static int add_ignore(struct parse *p, const char *v)
+/* Adds pattern v (the value of key) to l. */
+static int add_pattern(struct parse *p, struct plist *l, const char *key,
+                       const char *v)
 {
-    struct n1_rules *r = p->r;
-    size_t cap = r->cap_ignore;
+    size_t cap = l->cap;
     char *s = NULL;
 
-    if (!check_pattern(p, "pattern", v)) {
+    if (!check_pattern(p, key, v)) {
         return 0;
     }
-    if (grow((void **)&r->ignore, &cap, r->n_ignore, sizeof(*r->ignore)) != 0 ||
-        grow((void **)&r->ignore_at, &r->cap_ignore, r->n_ignore,
-             sizeof(*r->ignore_at)) != 0) {
+    if (grow((void **)&l->v, &cap, l->n, sizeof(*l->v)) != 0 ||
+        grow((void **)&l->at, &l->cap, l->n, sizeof(*l->at)) != 0) {
         return nomem(p);
     }
     s = dupstr(v);
     if (s == NULL) {
         return nomem(p);
     }
-    r->ignore[r->n_ignore] = s;
-    r->ignore_at[r->n_ignore].file = p->file;
-    r->ignore_at[r->n_ignore].line = p->line;
-    r->n_ignore++;
+    l->v[l->n] = s;
+    l->at[l->n].file = p->file;
+    l->at[l->n].line = p->line;
+    l->n++;
     return 1;
+}
+
+static void plist_free(struct plist *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i]);
+    }
+    free(l->v);
+    free(l->at);
 }
 
 /* Removes one pair of matching quotes around v[0..*n). */
@@ -926,10 +951,14 @@ static int on_key(void *user, const char *section, const char *key,
     case S_NONE:
         return fail(p, N1_ERULES, "key '%s' outside a section", key);
     case S_SETTINGS:
+        if (strcmp(p->sec_name, "requests") == 0 &&
+            strcmp(key, "preamble") == 0) {
+            return add_pattern(p, &p->r->preamble, key, value);
+        }
         return set_setting(p, key, value);
     case S_IGNORE:
         if (strcmp(key, "pattern") == 0) {
-            return add_ignore(p, value);
+            return add_pattern(p, &p->r->ignore, key, value);
         }
         return set_setting(p, key, value);
     case S_ALLOW:
@@ -1097,11 +1126,8 @@ void n1_rules_free(struct n1_rules *r)
         free(r->files[i]);
     }
     free(r->files);
-    for (size_t i = 0; i < r->n_ignore; i++) {
-        free(r->ignore[i]);
-    }
-    free(r->ignore);
-    free(r->ignore_at);
+    plist_free(&r->ignore);
+    plist_free(&r->preamble);
     for (size_t i = 0; i < r->n_allow; i++) {
         free(r->allow[i].key);
         free(r->allow[i].value);
@@ -1156,8 +1182,14 @@ const struct n1_thresholds *n1_rules_thresholds(const struct n1_rules *r)
 
 const char *const *n1_rules_ignore(const struct n1_rules *r, size_t *n)
 {
-    *n = r->n_ignore;
-    return (const char *const *)r->ignore;
+    *n = r->ignore.n;
+    return (const char *const *)r->ignore.v;
+}
+
+const char *const *n1_rules_preambles(const struct n1_rules *r, size_t *n)
+{
+    *n = r->preamble.n;
+    return (const char *const *)r->preamble.v;
 }
 
 const struct n1_allow *n1_rules_allow_list(const struct n1_rules *r, size_t *n)
@@ -1252,6 +1284,12 @@ enum n1_severity n1_rules_severity(const struct n1_rules *r,
     d = &r->th.det[f->kind];
     if (f->severity == N1_SEV_INFO) {
         return N1_SEV_INFO;
+    }
+    /* A loop the log cannot support (no connection ids, or nothing
+       delimits it) is a candidate, never an error. */
+    if ((f->kind == N1_FIND_N_PLUS_ONE || f->kind == N1_FIND_DUPLICATE) &&
+        (f->evidence.no_conn_ids || f->evidence.confidence == N1_CONF_LOW)) {
+        return d->severity == N1_SEV_ERROR ? N1_SEV_WARNING : d->severity;
     }
     if (d->error_repeats > 0 && f->count >= d->error_repeats) {
         return N1_SEV_ERROR;
@@ -1395,6 +1433,26 @@ static void format_setting(const struct n1_rules *r,
 static const char *const allow_keys[] = {"fingerprint", "table", "tag",
                                          "location", "statement"};
 
+/* The pattern lists of section sec, after its settings. */
+static void put_patterns(FILE *out, const struct n1_rules *r, const char *sec)
+{
+    const struct plist *l = NULL;
+    const char *key = NULL;
+
+    if (strcmp(sec, "ignore") == 0) {
+        l = &r->ignore;
+        key = "pattern";
+    } else if (strcmp(sec, "requests") == 0) {
+        l = &r->preamble;
+        key = "preamble";
+    } else {
+        return;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        put_kv(out, key, l->v[i], &l->at[i]);
+    }
+}
+
 int n1_rules_write(const struct n1_rules *r, FILE *out)
 {
     const char *sec = "";
@@ -1409,16 +1467,14 @@ int n1_rules_write(const struct n1_rules *r, FILE *out)
         const struct setting_def *d = &settings[i];
 
         if (strcmp(d->section, sec) != 0) {
+            put_patterns(out, r, sec);
             sec = d->section;
             fprintf(out, "\n[%s]\n", sec);
         }
         format_setting(r, d, buf, 32);
         put_kv(out, d->key, buf, &r->set[i].at);
     }
-    /* [ignore] was opened by its default_noise setting, the last one. */
-    for (size_t i = 0; i < r->n_ignore; i++) {
-        put_kv(out, "pattern", r->ignore[i], &r->ignore_at[i]);
-    }
+    put_patterns(out, r, sec);
     fprintf(out, "\n[allow]\n");
     for (size_t i = 0; i < r->n_allow; i++) {
         const struct n1_allow *e = &r->allow[i];

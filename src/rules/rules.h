@@ -60,9 +60,24 @@ struct n1_detector_rules {
                                     (0: never escalate) */
 };
 
+/* [requests]: what separates the requests of a pooled connection, and
+   what a loop body may hold. */
+struct n1_request_rules {
+    int reset_commands;             /* Change user, Reset Connection */
+    int reset_statements;           /* ROLLBACK/COMMIT with no transaction
+                                       open, RESET CONNECTION */
+    int preambles;                  /* the preamble patterns end requests */
+    int traceparent;                /* a new trace id starts a request */
+    unsigned gap_factor;            /* pause x mean interval (0: off) */
+    unsigned gap_floor_ms;          /* ... and at least this */
+    unsigned max_body_fingerprints; /* statements in a loop body */
+    unsigned body_slack;            /* learned after the first gap */
+};
+
 /* Everything with a single value, as typed structs. */
 struct n1_thresholds {
     struct n1_detector_rules det[N1_FIND_KIND_COUNT]; /* by finding kind */
+    struct n1_request_rules req;                      /* [requests] */
     /* [limits]: memory caps of the detectors. */
     unsigned idle_ms;          /* a silent connection expires */
     size_t max_connections;    /* connections tracked per detector */
@@ -156,6 +171,9 @@ const struct n1_thresholds *n1_rules_thresholds(const struct n1_rules *r);
  */
 const char *const *n1_rules_ignore(const struct n1_rules *r, size_t *n);
 
+/* The request preamble patterns ([requests] preamble), as above. */
+const char *const *n1_rules_preambles(const struct n1_rules *r, size_t *n);
+
 /* The allow entries, in load order; i < *n. Borrowed, as above. */
 const struct n1_allow *n1_rules_allow_list(const struct n1_rules *r, size_t *n);
 
@@ -177,7 +195,9 @@ const struct n1_allow *n1_rules_allows(const struct n1_rules *r,
 /*
  * The severity the rules give f: info stays info (the detector judged
  * the pattern benign), otherwise error from [kind] error_repeats
- * executions and the section's severity below that.
+ * executions and the section's severity below that. An n_plus_one or
+ * duplicate occurrence at low confidence or without connection ids
+ * (f->evidence) is never error.
  */
 enum n1_severity n1_rules_severity(const struct n1_rules *r,
                                    const struct n1_finding *f);

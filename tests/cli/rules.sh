@@ -24,8 +24,8 @@ rc=$?
 [ -s "$work/err" ] && fail "defaults: stderr not empty"
 expect_line defaults "$work/out" "# rules in force, read from: default.rules"
 expect_line defaults "$work/out" \
-    "min_repeats = 5                          ; default.rules:17"
-expect_line defaults "$work/out" "[adviser.select_star]                    ; default.rules:77"
+    "min_repeats = 3                          ; default.rules:17"
+expect_line defaults "$work/out" "[adviser.select_star]                    ; default.rules:92"
 for rule in select_star like_leading_wildcard order_by_rand \
     write_without_where large_offset limit_without_order not_in_subquery \
     function_on_column or_same_column sql_calc_found_rows long_in_list \
