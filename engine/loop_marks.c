@@ -13,11 +13,11 @@
 #include "rules/rules.h"
 
 struct n1_loop_marks {
-    struct n1_rules *rules;     /* owned; outlives det (its patterns) */
-    struct n1_detectors *det;   /* owned */
+    struct n1_rules *rules;      /* owned; outlives det (its patterns) */
+    struct n1_detectors *det;    /* owned */
     struct n1_digest_loops *out; /* borrowed */
-    int failed;                 /* 1: a pair could not be kept */
-    struct n1_error err;        /* why */
+    int failed;                  /* 1: a pair could not be kept */
+    struct n1_error err;         /* why */
 };
 
 static void keep_loop(void *ud, const struct n1_finding *f)

@@ -112,7 +112,8 @@ size_t n1_digest_loops_find(const struct n1_digest_loops *l,
             hi = mid;
         }
     }
-    while (l != NULL && lo + n < l->n && l->v[lo + n].fingerprint == fingerprint) {
+    while (l != NULL && lo + n < l->n &&
+           l->v[lo + n].fingerprint == fingerprint) {
         n++;
     }
     if (n > 0) {
