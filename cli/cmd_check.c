@@ -405,6 +405,7 @@ build_results(struct n1_analyze_run *run, const struct n1_class_set *set,
         x->log_file = f->file;
         x->log_line = f->line;
         x->count = f->count;
+        x->occurrences = set->v[i].occurrences;
         judge(x, run->rules, f, base, fail_on, o);
     }
     if (fast > 0) {
@@ -687,6 +688,50 @@ static int keep_file(void *ud, const struct n1_finding *f)
     return n1_analyze_keep_file(ud, f->file != NULL ? f->file : "");
 }
 
+/* add_place()'s state: the result being filled and the strings' owner. */
+struct place_ctx {
+    struct n1_ci_result *x;
+    struct owned *own;
+};
+
+/* Lists one occurrence of x's class as a place; stops when x is full. */
+static int add_place(void *ud, const struct n1_finding *occ,
+                     struct n1_error *err)
+{
+    struct place_ctx *c = ud;
+    struct n1_ci_place *pl = &c->x->places[c->x->n_places++];
+
+    (void)err;
+    pl->location =
+        occ->location != NULL ? keep(c->own, strdup(occ->location)) : NULL;
+    pl->log_file = keep(c->own, strdup(occ->file != NULL ? occ->file : ""));
+    pl->log_line = occ->line;
+    return c->x->n_places == N1_CI_MAX_PLACES ? 1 : 0;
+}
+
+/* Fills the places of every class result with its first occurrences. */
+static int add_places(struct n1_ci_result *res, size_t n,
+                      struct n1_analyze_run *run, struct owned *own,
+                      struct n1_error *err)
+{
+    struct n1_class_report r;
+
+    memset(&r, 0, sizeof(r));
+    r.st = n1_pipeline_store(run->p);
+    r.keep = keep_file;
+    r.keep_ud = run;
+    for (size_t i = 0; i < n; i++) {
+        struct place_ctx c = {&res[i], own};
+
+        if (res[i].occurrences > 0 &&
+            n1_classes_each_occurrence(&r, res[i].id, add_place, &c, err) !=
+                0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* What check builds from a run, all freed by check_cleanup(). */
 struct check {
     struct n1_analyze_run run;    /* the analyze run */
@@ -763,6 +808,14 @@ static int check_run(const struct check_opts *o, struct n1_analyze_opts *ao,
                                   : NULL;
     if (k->results == NULL || k->rules == NULL || k->stale == NULL ||
         k->own.oom) {
+        cli_oom("building the report");
+        return N1_EXIT_USAGE;
+    }
+    if (add_places(k->results, rep->n_results, &k->run, &k->own, &err) != 0) {
+        cli_error(&err);
+        return cli_exit_for(&err);
+    }
+    if (k->own.oom) {
         cli_oom("building the report");
         return N1_EXIT_USAGE;
     }

@@ -25,6 +25,7 @@
 #include "base/textutil.h"
 #include "base/timeutil.h"
 #include "cli/cli.h"
+#include "engine/loop_marks.h"
 #include "engine/pipeline.h"
 #include "report/digest.h"
 #include "sql/fingerprint.h"
@@ -96,6 +97,10 @@ static void usage(FILE *out)
             "  --until TIME       only events before TIME; TIME is\n"
             "                     YYYY-MM-DD[ HH:MM:SS] in UTC or a\n"
             "                     duration back from now: 30s, 15m, 1h, 2d\n"
+            "  --loops            run the N+1 detectors over the LOGs and\n"
+            "                     mark the statements of N+1 classes\n"
+            "                     (else marked from the findings the\n"
+            "                     store holds, after analyze or tail)\n"
             "  --filter K=V       only events with db, user, host,\n"
             "                     connection or fingerprint (id) V;\n"
             "                     repeat: values of a key are ORed,\n"
@@ -334,7 +339,8 @@ static int filter_class(void *ud, const struct n1_agg_class *c,
 
 /* Reports on an existing store (no LOG). */
 static int report_stored(const char *path, struct n1_digest_opts *ro,
-                         struct digest_filters *f, int reset)
+                         struct digest_filters *f, int reset,
+                         struct n1_digest_loops *loops)
 {
     struct n1_store_opts sopts;
     struct n1_store *st = NULL;
@@ -370,6 +376,12 @@ static int report_stored(const char *path, struct n1_digest_opts *ro,
         ro->filter = filter_class;
         ro->filter_ud = f;
     }
+    if (n1_digest_loops_from_store(loops, st, &err) != 0) {
+        cli_error(&err);
+        status = cli_exit_for(&err);
+        goto out;
+    }
+    ro->loops = loops;
     if (n1_report_digest(st, ro, stdout, &err) != 0) {
         cli_error(&err);
         status = cli_exit_for(&err);
@@ -388,6 +400,8 @@ struct digest_cli {
     struct n1_digest_opts ro;      /* --limit, --order-by, the format */
     struct digest_filters filters; /* --filter, --since, --until,
                                       --group-by; the hooks point into it */
+    int loops_inline;              /* --loops */
+    struct n1_digest_loops loops;  /* the N+1 classes' statements */
 };
 
 /* --group-by: the key named arg. Returns 0, or -1 after a USAGE error. */
@@ -427,6 +441,9 @@ static int digest_option(void *ud, int c, const char *arg)
         return cli_time_option("since", arg, &d->filters.since_us);
     case 'U':
         return cli_time_option("until", arg, &d->filters.until_us);
+    case 'L':
+        d->loops_inline = 1;
+        return 0;
     default:
         return add_filter(&d->filters, arg);
     }
@@ -448,6 +465,7 @@ static int parse_options(int argc, char **argv,
         {"since", required_argument, NULL, 'S'},
         {"until", required_argument, NULL, 'U'},
         {"filter", required_argument, NULL, 'F'},
+        {"loops", no_argument, NULL, 'L'},
         {NULL, 0, NULL, 0},
     };
     const struct cli_command cmd = {
@@ -489,6 +507,7 @@ static int report_logs(struct digest_cli *d, struct n1_pipeline_opts *opts,
     struct digest_filters *f = &d->filters;
     const char *db_path = d->co.db_path;
     struct n1_pipeline *p = NULL;
+    struct n1_loop_marks *marks = NULL;
     struct n1_error err;
     int status = N1_EXIT_USAGE;
     int rc;
@@ -513,11 +532,30 @@ static int report_logs(struct digest_cli *d, struct n1_pipeline_opts *opts,
     d->ro.store_path = opts->db_path;
     d->ro.inputs = (const char *const *)logs;
     d->ro.n_inputs = n_logs;
+    if (d->loops_inline) {
+        marks = n1_loop_marks_new(&d->loops, &err);
+        if (marks == NULL) {
+            cli_error(&err);
+            status = cli_exit_for(&err);
+            goto out;
+        }
+        opts->detectors = n1_loop_marks_detectors(marks);
+    }
     p = cli_pipeline_run(opts, logs, n_logs, 1, &status);
     if (p == NULL) {
         goto out;
     }
     cli_print_summary(n1_pipeline_stats(p));
+    /* Inline detectors, else the N+1 findings the store holds. */
+    rc = marks != NULL ? n1_loop_marks_done(marks, &err)
+                       : n1_digest_loops_from_store(&d->loops,
+                                                    n1_pipeline_store(p), &err);
+    if (rc != 0) {
+        cli_error(&err);
+        status = cli_exit_for(&err);
+        goto out;
+    }
+    d->ro.loops = &d->loops;
     if (n1_pipeline_classes(p) != NULL) {
         rc = n1_report_digest_agg(n1_pipeline_classes(p), &d->ro, stdout, &err);
     } else {
@@ -532,6 +570,7 @@ static int report_logs(struct digest_cli *d, struct n1_pipeline_opts *opts,
 
 out:
     n1_pipeline_free(p);
+    n1_loop_marks_free(marks);
     return status;
 }
 
@@ -555,7 +594,16 @@ int cmd_digest(int argc, char **argv)
                        "report on (see 'n1digest digest --help')");
             return N1_EXIT_USAGE;
         }
-        return report_stored(d.co.db_path, &d.ro, &d.filters, d.co.reset);
+        if (d.loops_inline) {
+            cli_errorf("USAGE --loops needs LOG inputs: the detectors read "
+                       "the events");
+            return N1_EXIT_USAGE;
+        }
+        status = report_stored(d.co.db_path, &d.ro, &d.filters, d.co.reset,
+                               &d.loops);
+    } else {
+        status = report_logs(&d, &opts, argv + optind, (size_t)(argc - optind));
     }
-    return report_logs(&d, &opts, argv + optind, (size_t)(argc - optind));
+    n1_digest_loops_cleanup(&d.loops);
+    return status;
 }

@@ -3,9 +3,12 @@
  * analyze_run.c: the shared run of `analyze` and `check`.
  *
  * The pipeline reads each input (skipping what the store has read
- * before) and feeds the detectors; their findings (occurrences) are
- * collected in memory and saved to the store in one transaction at the
- * end. The report is then made from the store (report/classes.h): for
+ * before) and feeds the detectors; their findings (occurrences) go to
+ * the store as they come, SAVE_BATCH at a time, so that the run's memory
+ * does not grow with their number. The last batch drops, in the same
+ * transaction, the findings that earlier runs saved for the files read
+ * afresh (those saved before the run started: n1_store_findings_last()).
+ * The report is then made from the store (report/classes.h): for
  * every input given, the findings the store holds for that file
  * (n1_analyze_keep_file()). A file read again from the start (new,
  * replaced, or --reread) has its old findings replaced; a file that grew
@@ -29,12 +32,26 @@
 #include "engine/rules_load.h"
 #include "rules/rules.h"
 
+/* Findings kept before they are saved in one transaction: enough to
+   make the commits rare, few enough to keep memory flat. */
+#define SAVE_BATCH 4096
+
 /* A growable array of owned findings (n1_finding_dup copies). */
 struct finding_list {
     struct n1_finding **v; /* owned, each freed with n1_finding_free() */
     size_t n;
     size_t cap;
     int oom; /* 1: a push failed; the list is incomplete */
+};
+
+/* The detectors' sink: findings waiting to be saved. */
+struct finding_sink {
+    struct finding_list batch;       /* not saved yet */
+    struct n1_store *st;             /* borrowed from the pipeline */
+    const struct n1_report_opts *ro; /* borrowed */
+    int64_t before;                  /* newest stored row before the run */
+    int failed;                      /* 1: a save failed; err says why */
+    struct n1_error err;             /* the failure */
 };
 
 /* The accept hook's state when the adviser runs. */
@@ -68,19 +85,46 @@ static void list_push(struct finding_list *l, struct n1_finding *f)
     l->v[l->n++] = f;
 }
 
-static void list_free(struct finding_list *l)
+/* Frees the findings of l and empties it, keeping its array. */
+static void list_clear(struct finding_list *l)
 {
     for (size_t i = 0; i < l->n; i++) {
         n1_finding_free(l->v[i]);
     }
+    l->n = 0;
+}
+
+static void list_free(struct finding_list *l)
+{
+    list_clear(l);
     free(l->v);
     memset(l, 0, sizeof(*l));
 }
 
-/* The detectors' sink: keeps a copy of each finding. */
+static int save_findings(struct n1_store *st, const struct finding_list *run,
+                         const char *const *replace, size_t n_replace,
+                         int64_t upto, const struct n1_report_opts *ro,
+                         struct n1_error *err);
+
+/* The detectors' sink: keeps a copy of each finding and saves the batch
+   when it is full. */
 static void collect(void *ud, const struct n1_finding *f)
 {
-    list_push(ud, n1_finding_dup(f));
+    struct finding_sink *k = ud;
+
+    if (k->failed) {
+        return;
+    }
+    list_push(&k->batch, n1_finding_dup(f));
+    if (k->batch.oom) {
+        n1_err_oom(&k->err, "keeping findings");
+        k->failed = 1;
+    } else if (k->batch.n >= SAVE_BATCH) {
+        if (save_findings(k->st, &k->batch, NULL, 0, 0, k->ro, &k->err) != 0) {
+            k->failed = 1;
+        }
+        list_clear(&k->batch);
+    }
 }
 
 static void advise_emit(void *ud, const struct n1_advice *a)
@@ -197,29 +241,22 @@ void n1_engine_finding_row(struct n1_store_finding *r,
     r->json_len = strlen(json);
 }
 
+/* Saves the findings of run, dropping first the stored findings of the
+   n_replace files in replace whose row is at most upto. */
 static int save_findings(struct n1_store *st, const struct finding_list *run,
-                         const struct n1_analyze_input *in, size_t n_in,
-                         const struct n1_report_opts *ro, struct n1_error *err)
+                         const char *const *replace, size_t n_replace,
+                         int64_t upto, const struct n1_report_opts *ro,
+                         struct n1_error *err)
 {
     struct n1_store_finding *rows = NULL;
     char **jsons = NULL;
-    const char **replace = NULL;
-    size_t n_replace = 0;
     int rc = -1;
 
     rows = calloc(run->n + 1, sizeof(*rows));
     jsons = calloc(run->n + 1, sizeof(*jsons));
-    replace = calloc(n_in + 1, sizeof(*replace));
-    if (rows == NULL || jsons == NULL || replace == NULL) {
+    if (rows == NULL || jsons == NULL) {
         n1_err_oom(err, "saving findings");
         goto out;
-    }
-    for (size_t i = 0; i < n_in; i++) {
-        /* Stdin names another stream each time: its old findings go
-           too, so that those the store keeps under "-" are this run's. */
-        if (in[i].status == N1_INPUT_READ) {
-            replace[n_replace++] = in[i].path;
-        }
     }
     for (size_t i = 0; i < run->n; i++) {
         jsons[i] = n1_finding_to_json(run->v[i], ro, err);
@@ -228,7 +265,8 @@ static int save_findings(struct n1_store *st, const struct finding_list *run,
         }
         n1_engine_finding_row(&rows[i], run->v[i], jsons[i]);
     }
-    rc = n1_store_save_findings(st, replace, n_replace, rows, run->n, err);
+    rc = n1_store_save_findings_upto(st, replace, n_replace, upto, rows, run->n,
+                                     err);
 
 out:
     for (size_t i = 0; jsons != NULL && i < run->n; i++) {
@@ -236,6 +274,31 @@ out:
     }
     free(jsons);
     free(rows);
+    return rc;
+}
+
+/* Saves the last batch and drops the stale findings of the files read
+   afresh (see the file comment). */
+static int save_last(struct finding_sink *k, const struct n1_analyze_input *in,
+                     size_t n_in, struct n1_error *err)
+{
+    const char **replace = calloc(n_in + 1, sizeof(*replace));
+    size_t n_replace = 0;
+    int rc;
+
+    if (replace == NULL) {
+        n1_err_oom(err, "saving findings");
+        return -1;
+    }
+    for (size_t i = 0; i < n_in; i++) {
+        /* Stdin names another stream each time: its old findings go
+           too, so that those the store keeps under "-" are this run's. */
+        if (in[i].status == N1_INPUT_READ) {
+            replace[n_replace++] = in[i].path;
+        }
+    }
+    rc = save_findings(k->st, &k->batch, replace, n_replace, k->before, k->ro,
+                       err);
     free(replace);
     return rc;
 }
@@ -262,12 +325,14 @@ int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths,
 {
     struct n1_pipeline_opts popts = o->pipeline;
     struct n1_detect_opts dopts;
-    struct finding_list found;
+    struct finding_sink found;
     struct advise_ctx *actx = NULL;
     int rc = -1;
 
     memset(run, 0, sizeof(*run));
     memset(&found, 0, sizeof(found));
+    n1_err_clear(&found.err);
+    found.ro = &run->ro;
     n1_detect_opts_default(&dopts);
     run->rules = n1_engine_rules(o->rule_files, o->n_rule_files, err);
     if (run->rules == NULL) {
@@ -313,6 +378,10 @@ int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths,
     if (run->p == NULL) {
         goto out;
     }
+    found.st = n1_pipeline_store(run->p);
+    if (n1_store_findings_last(found.st, &found.before, err) != 0) {
+        goto out;
+    }
     for (size_t i = 0; i < n; i++) {
         if (read_input(run->p, &run->in[i], err) != 0) {
             goto out;
@@ -321,18 +390,23 @@ int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths,
     if (n1_pipeline_finish(run->p, err) != 0) {
         goto out;
     }
-    if (found.oom || (actx != NULL && actx->oom)) {
+    if (found.failed) {
+        if (err != NULL) {
+            *err = found.err;
+        }
+        goto out;
+    }
+    if (actx != NULL && actx->oom) {
         n1_err_oom(err, "keeping findings");
         goto out;
     }
-    if (save_findings(n1_pipeline_store(run->p), &found, run->in, n, &run->ro,
-                      err) != 0) {
+    if (save_last(&found, run->in, n, err) != 0) {
         goto out;
     }
     rc = 0;
 
 out:
-    list_free(&found);
+    list_free(&found.batch);
     return rc;
 }
 

@@ -189,6 +189,47 @@ static void test_report_ci_sarif(void **state)
     free(out);
 }
 
+/* A class result: one location per listed occurrence, the total in
+   the message, the class id as the partial fingerprint. */
+static void test_report_ci_sarif_class(void **state)
+{
+    struct n1_ci_report r;
+    struct n1_ci_result x[3];
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    struct n1_error err;
+    const char *p;
+    int n = 0;
+
+    (void)state;
+    assert_non_null(f);
+    sample_report(&r, x);
+    r.n_results = 1;
+    x[0].occurrences = 12;
+    x[0].n_places = 2;
+    x[0].places[0].location = "app/a.py:7";
+    x[0].places[0].log_file = "logs/general.log";
+    x[0].places[0].log_line = 9;
+    x[0].places[1].log_file = "logs/general.log";
+    x[0].places[1].log_line = 30;
+    assert_int_equal(n1_report_sarif(f, &r, &err), 0);
+    fclose(f);
+    assert_non_null(strstr(out, "12 occurrences; the first 2 are listed as "
+                                "locations"));
+    for (p = strstr(out, "\"physicalLocation\""); p != NULL;
+         p = strstr(p + 1, "\"physicalLocation\"")) {
+        n++;
+    }
+    assert_int_equal(n, 2);
+    assert_non_null(strstr(out, "\"uri\": \"app/a.py\""));
+    assert_non_null(strstr(out, "\"startLine\": 30"));
+    assert_null(strstr(out, "my%20views.py"));
+    assert_non_null(
+        strstr(out, "\"" N1_SARIF_FINGERPRINT_KEY "\": \"1d2b3769adf24e62\""));
+    free(out);
+}
+
 static void test_report_ci_text_and_json(void **state)
 {
     char *out = render_sample(n1_report_ci_text, NULL, 0);
@@ -406,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_report_ci_xml_escape_hostile),
         cmocka_unit_test(test_report_ci_junit),
         cmocka_unit_test(test_report_ci_sarif),
+        cmocka_unit_test(test_report_ci_sarif_class),
         cmocka_unit_test(test_report_ci_text_and_json),
         cmocka_unit_test(test_report_ci_helpers),
         cmocka_unit_test(test_report_ci_ids_stable),

@@ -442,6 +442,30 @@ static void test_report_digest_ranks(void **state)
     n1_hist_cleanup(&s.hist);
 }
 
+/* The loop list: sorted, without repeats, found by fingerprint. */
+static void test_report_digest_loops(void **state)
+{
+    struct n1_digest_loops l;
+    const struct n1_digest_loop *first = NULL;
+    struct n1_error err;
+
+    (void)state;
+    memset(&l, 0, sizeof(l));
+    assert_int_equal(n1_digest_loops_add(&l, 9, 2, &err), 0);
+    assert_int_equal(n1_digest_loops_add(&l, 3, 5, &err), 0);
+    assert_int_equal(n1_digest_loops_add(&l, 9, 1, &err), 0);
+    assert_int_equal(n1_digest_loops_add(&l, 9, 2, &err), 0);
+    n1_digest_loops_sort(&l);
+    assert_int_equal(l.n, 3);
+    assert_int_equal(n1_digest_loops_find(&l, 9, &first), 2);
+    assert_true(first[0].id == 1 && first[1].id == 2);
+    assert_int_equal(n1_digest_loops_find(&l, 3, &first), 1);
+    assert_int_equal(n1_digest_loops_find(&l, 4, &first), 0);
+    assert_null(first);
+    assert_int_equal(n1_digest_loops_find(NULL, 9, &first), 0);
+    n1_digest_loops_cleanup(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -456,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_report_digest_empty),
         cmocka_unit_test(test_report_digest_ranks),
         cmocka_unit_test(test_report_digest_agg_as_store),
+        cmocka_unit_test(test_report_digest_loops),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -514,6 +514,7 @@ static void test_report_findings_store(void **state)
     struct n1_store_finding f[3];
     struct n1_error err;
     const char *replace[] = {"a.log"};
+    int64_t before = 0;
     int n = 0;
 
     (void)state;
@@ -550,6 +551,22 @@ static void test_report_findings_store(void **state)
     assert_non_null(cur);
     n = 0;
     while (n1_store_next_finding(cur, &row, &err) == 1) {
+        n++;
+    }
+    n1_store_cursor_free(cur);
+    assert_int_equal(n, 2);
+    /* A run saving in batches: its first batch of a.log survives the
+       last one, which drops only what was there before the run. */
+    assert_int_equal(n1_store_findings_last(st, &before, &err), 0);
+    assert_true(before > 0);
+    assert_int_equal(n1_store_save_findings(st, NULL, 0, &f[1], 1, &err), 0);
+    assert_int_equal(
+        n1_store_save_findings_upto(st, replace, 1, before, &f[0], 1, &err), 0);
+    cur = n1_store_findings(st, "a.log", &err);
+    assert_non_null(cur);
+    n = 0;
+    while (n1_store_next_finding(cur, &row, &err) == 1) {
+        assert_int_equal(row->line, n == 0 ? 2 : 1);
         n++;
     }
     n1_store_cursor_free(cur);

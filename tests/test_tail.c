@@ -212,8 +212,9 @@ static size_t times(const struct lines *l, uint64_t id)
     return k;
 }
 
-/* The occurrences (line_key()) analyze reports on the complete log. */
-static void analyze_ids(char *log, uint64_t *ids, size_t *n)
+/* The occurrences (line_key()) analyze reports on the complete log, and
+   the class id of each in classes. */
+static void analyze_ids(char *log, uint64_t *ids, uint64_t *classes, size_t *n)
 {
     struct n1_analyze_opts ao;
     struct n1_analyze_run run;
@@ -232,6 +233,7 @@ static void analyze_ids(char *log, uint64_t *ids, size_t *n)
     *n = 0;
     while (n1_store_next_finding(cur, &row, &err) == 1) {
         assert_true(*n < MAX_LINES);
+        classes[*n] = row->id;
         ids[(*n)++] = row->id ^ (uint64_t)row->line;
     }
     n1_store_cursor_free(cur);
@@ -286,6 +288,7 @@ static void stops_lose_nothing(int json)
     struct run_ctx c;
     struct lines run[3];
     uint64_t ids[MAX_LINES];
+    uint64_t classes[MAX_LINES];
     size_t n_ids = 0;
     int appended = 1;
 
@@ -314,7 +317,7 @@ static void stops_lose_nothing(int json)
     assert_int_equal(run_tail(&fx, &c, json, &run[2]), 0);
     assert_int_equal(appended, N_CHUNKS);
 
-    analyze_ids(fx.log, ids, &n_ids);
+    analyze_ids(fx.log, ids, classes, &n_ids);
     assert_true(n_ids >= N_CHUNKS);
     for (size_t i = 0; i < n_ids; i++) {
         size_t k = times(&run[1], ids[i]) + times(&run[2], ids[i]);
@@ -337,6 +340,13 @@ static void stops_lose_nothing(int json)
                 k++;
             }
             assert_true(k < n_ids);
+            if (json) {
+                /* Every line names the class analyze reports it in. */
+                const char *cl = strstr(run[r].v[i], "\"class\":\"");
+
+                assert_non_null(cl);
+                assert_true(strtoull(cl + 9, NULL, 16) == classes[k]);
+            }
         }
     }
     /* Run 3 reprints only the last lines of run 2, first and in order. */

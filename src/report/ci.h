@@ -46,6 +46,17 @@ struct n1_ci_rule {
 };
 
 /* One detector finding or one piece of advice, judged. */
+/* Occurrence places a class result lists (SARIF locations), at most. */
+#define N1_CI_MAX_PLACES 10
+
+/* Where one occurrence of a class was seen. */
+struct n1_ci_place {
+    const char *location;   /* "path:line" or "path" from the statement's
+                               tags, or NULL */
+    const char *log_file;   /* log file of its first execution */
+    unsigned long log_line; /* its line (0: unknown) */
+};
+
 struct n1_ci_result {
     uint64_t id;                  /* stable id (finding id, or
                                      n1_ci_advice_id()) */
@@ -67,6 +78,13 @@ struct n1_ci_result {
     uint64_t count;               /* executions (0: not counted) */
     const char *allowed_by;       /* N1_CI_ALLOWED: "table = x (f:4)",
                                      else NULL */
+    size_t occurrences;           /* occurrences of the class (0: not a
+                                     class, as advice is not) */
+    struct n1_ci_place places[N1_CI_MAX_PLACES]; /* the first n_places of
+                                                    them, in time order;
+                                                    strings borrowed */
+    size_t n_places; /* entries used in places; 0: the one
+                        place is location or log_file */
 };
 
 /* A baseline entry that matched no result of the run. */

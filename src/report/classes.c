@@ -297,13 +297,8 @@ void n1_classes_free(struct n1_class_set *set)
 
 /* ---- reading one class's occurrences back ------------------------------ */
 
-/* Called with each kept occurrence of a class, in time order; returns 0
-   to go on, 1 to stop early, -1 on error with err set. */
-typedef int (*occ_fn)(void *ud, const struct n1_finding *occ,
-                      struct n1_error *err);
-
-static int each_occurrence(const struct n1_class_report *r, uint64_t id,
-                           occ_fn fn, void *ud, struct n1_error *err)
+int n1_classes_each_occurrence(const struct n1_class_report *r, uint64_t id,
+                               n1_occ_fn fn, void *ud, struct n1_error *err)
 {
     struct n1_store_cursor *cur = n1_store_findings_by_class(r->st, &id, err);
     const struct n1_store_finding *row;
@@ -481,7 +476,7 @@ static int json_class(FILE *out, const struct n1_finding_class *c,
         }
     }
     fputs(",\n      \"occurrences\": [", out);
-    if (each_occurrence(r, c->f->id, json_occ, &j, err) != 0) {
+    if (n1_classes_each_occurrence(r, c->f->id, json_occ, &j, err) != 0) {
         goto out;
     }
     fputs(j.n > 0 ? "\n      ]\n    }" : "]\n    }", out);
@@ -603,7 +598,7 @@ static void text_summary(FILE *out, void *ud)
     if (c->occurrences < 2) {
         return;
     }
-    if (each_occurrence(s->r, c->f->id, text_occ, &t, s->err) != 0) {
+    if (n1_classes_each_occurrence(s->r, c->f->id, text_occ, &t, s->err) != 0) {
         s->failed = 1;
     }
     if (t.more > 0) {

@@ -99,6 +99,20 @@ struct n1_class_report {
                                          per class; 0: all (--full) */
 };
 
+/* Called with each kept occurrence of a class, in time order; returns 0
+   to go on, 1 to stop early, -1 on error with err set. occ is borrowed
+   for the call. */
+typedef int (*n1_occ_fn)(void *ud, const struct n1_finding *occ,
+                         struct n1_error *err);
+
+/*
+ * Calls fn with each occurrence of class id that r->keep accepts, read
+ * from r->st in time order, until fn returns non-zero. Returns 0 (also
+ * when fn stopped early), or -1 with err set.
+ */
+int n1_classes_each_occurrence(const struct n1_class_report *r, uint64_t id,
+                               n1_occ_fn fn, void *ud, struct n1_error *err);
+
 /*
  * Writes the JSON document {"tool", "inputs", "classes"} (pretty-printed,
  * newline at the end): one object per class in the set's order, with the

@@ -647,6 +647,19 @@ void n1_dg_class_item(const struct digest_run *run,
 
 /* Copies s into buf cut to width characters ("..." marks a cut) with
    control characters shown as '?', for one table cell. */
+size_t n1_dg_loops_of(const struct digest_run *run,
+                      const struct n1_agg_class *c,
+                      const struct n1_digest_loop **first)
+{
+    const char *g = run->o->group_by;
+
+    *first = NULL;
+    if (g != NULL && strcmp(g, "fingerprint") != 0) {
+        return 0;
+    }
+    return n1_digest_loops_find(run->o->loops, c->id, first);
+}
+
 static void cell(const char *s, size_t width, char *buf, size_t n)
 {
     size_t len = strlen(s);
@@ -675,6 +688,7 @@ static int text_profile(FILE *out, const struct source *src,
     struct n1_agg_class c;
     struct n1_agg_class view;
     const struct n1_agg_class *cp = NULL;
+    const struct n1_digest_loop *lp = NULL;
     double total_qt = run->tot.m[N1_M_QUERY_TIME].sum;
     int has_qt = run->tot.m[N1_M_QUERY_TIME].n > 0;
     double misc_qt = 0.0;
@@ -700,6 +714,7 @@ static int text_profile(FILE *out, const struct source *src,
         char share[16];
         char rcall[32];
         char vm[16];
+        size_t mark;
         int got = n1_dg_get_class(src, run->rows[i].id, &c, &view, &cp, err);
 
         if (got < 0) {
@@ -708,7 +723,10 @@ static int text_profile(FILE *out, const struct source *src,
         if (got == 0) {
             continue;
         }
-        n1_dg_class_item(run, cp, item, sizeof(item));
+        /* The statement of an N+1 class: "loop" leads its item. */
+        mark = n1_dg_loops_of(run, cp, &lp) > 0 ? 5 : 0;
+        memcpy(item, "loop ", mark);
+        n1_dg_class_item(run, cp, item + mark, sizeof(item) - mark);
         cell(item, LINE_WIDTH - 61, itemc, sizeof(itemc));
         if (cp->m[N1_M_QUERY_TIME].n > 0) {
             fmt_fit(cp->m[N1_M_QUERY_TIME].sum, 8, 4, resp, sizeof(resp));
@@ -944,6 +962,27 @@ static void text_fingerprint(FILE *out, const struct n1_agg_class *c)
     }
 }
 
+/* "# N+1 loop: class ID, ..." when the class is the statement of N+1
+   classes, four ids a line. */
+static void text_loops(FILE *out, const struct digest_run *run,
+                       const struct n1_agg_class *c)
+{
+    const struct n1_digest_loop *lp = NULL;
+    size_t n = n1_dg_loops_of(run, c, &lp);
+
+    for (size_t i = 0; i < n; i++) {
+        if (i % 4 == 0) {
+            fprintf(out, "%s# N+1 loop: class%s", i > 0 ? "\n" : "",
+                    n > 1 ? "es" : "");
+        }
+        fprintf(out, "%s %016llx", i % 4 > 0 ? "," : "",
+                (unsigned long long)lp[i].id);
+    }
+    if (n > 0) {
+        fprintf(out, "\n");
+    }
+}
+
 /* "# Query 1: ..." and what follows it down to the header rule. */
 static void text_class_head(FILE *out, const struct digest_run *run,
                             const struct n1_agg_class *c, size_t rank,
@@ -965,6 +1004,7 @@ static void text_class_head(FILE *out, const struct digest_run *run,
     if (c->m[N1_M_QUERY_TIME].n > 0) {
         fprintf(out, "# Scores: V/M = %.2f\n", n1_dg_vm_of(c));
     }
+    text_loops(out, run, c);
     text_time_range(out, c);
     text_header_rule(out, 1);
 }

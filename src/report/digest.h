@@ -45,6 +45,23 @@ enum n1_digest_stat {
 typedef int (*n1_digest_class_filter)(void *ud, const struct n1_agg_class *c,
                                       struct n1_error *err);
 
+/* The statement of one N+1 class: a fingerprint and the class's id. */
+struct n1_digest_loop {
+    uint64_t fingerprint; /* fingerprint id of the loop's statement */
+    uint64_t id;          /* class id of the N+1 finding */
+};
+
+/*
+ * The N+1 classes known for a digest, sorted by fingerprint then class
+ * id without repeats once n1_digest_loops_sort() ran. Zero it to start;
+ * n1_digest_loops_cleanup() frees it.
+ */
+struct n1_digest_loops {
+    struct n1_digest_loop *v; /* owned */
+    size_t n;                 /* entries used */
+    size_t cap;               /* entries allocated */
+};
+
 struct n1_digest_opts {
     enum n1_digest_format format;   /* text or JSON */
     int order_metric;               /* N1_M_* / N1_AGG_QUERY_LENGTH; -1:
@@ -60,6 +77,11 @@ struct n1_digest_opts {
     const char *store_path;         /* shown in the header; may be NULL */
     n1_digest_class_filter filter;  /* NULL: every class */
     void *filter_ud;                /* passed to filter */
+    const struct n1_digest_loops *loops; /* sorted; a fingerprint listed
+                                            is marked as the statement of
+                                            those N+1 classes. NULL: none
+                                            (and none for other groupings
+                                            than fingerprint) */
 };
 
 /* Fills *o with defaults: text, ranked by total Query_time, limit 10. */
@@ -89,6 +111,35 @@ double n1_digest_pct95(const struct n1_agg_stats *s, int is_int);
  * n1_digest_pct95().
  */
 double n1_digest_median(const struct n1_agg_stats *s, int is_int);
+
+/*
+ * Adds the pair (fingerprint, id) to l. Returns 0, or -1 with err set
+ * (out of memory; l is unchanged).
+ */
+int n1_digest_loops_add(struct n1_digest_loops *l, uint64_t fingerprint,
+                        uint64_t id, struct n1_error *err);
+
+/* Sorts l by fingerprint then id and drops repeated pairs. */
+void n1_digest_loops_sort(struct n1_digest_loops *l);
+
+/*
+ * Adds the fingerprint and class of every N+1 finding st holds (saved by
+ * `analyze`, `check` or `tail`) to l, then sorts it. Returns 0, or -1
+ * with err set.
+ */
+int n1_digest_loops_from_store(struct n1_digest_loops *l, struct n1_store *st,
+                               struct n1_error *err);
+
+/*
+ * The N+1 classes whose statement is fingerprint: sets *first to the
+ * first of them in sorted l (NULL allowed: none) and returns how many.
+ */
+size_t n1_digest_loops_find(const struct n1_digest_loops *l,
+                            uint64_t fingerprint,
+                            const struct n1_digest_loop **first);
+
+/* Frees what l owns and zeroes it. NULL allowed. */
+void n1_digest_loops_cleanup(struct n1_digest_loops *l);
 
 /*
  * Writes the report on the classes of st to out. Returns 0, or -1 with

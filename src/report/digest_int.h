@@ -86,6 +86,12 @@ double n1_dg_vm_of(const struct n1_agg_class *c);
 void n1_dg_class_item(const struct digest_run *run,
                       const struct n1_agg_class *c, char *buf, size_t n);
 
+/* The N+1 classes whose statement is class c (see n1_digest_loops_find()):
+   none unless the report groups by fingerprint and has loops. */
+size_t n1_dg_loops_of(const struct digest_run *run,
+                      const struct n1_agg_class *c,
+                      const struct n1_digest_loop **first);
+
 /* Splits "db.t" into db and table, each NUL-terminated within its size;
    db falls back to the class's only db. */
 void n1_dg_split_table(const char *name, const struct n1_agg_class *c, char *db,

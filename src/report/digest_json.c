@@ -126,6 +126,30 @@ static json_t *json_global(const struct digest_run *run, int *bad)
     return g;
 }
 
+/* "n_plus_one": the ids of the N+1 classes whose statement c is; left
+   out when there is none. */
+static void json_loops(json_t *o, const struct digest_run *run,
+                       const struct n1_agg_class *c, int *bad)
+{
+    const struct n1_digest_loop *lp = NULL;
+    size_t n = n1_dg_loops_of(run, c, &lp);
+    json_t *a = NULL;
+
+    if (n == 0) {
+        return;
+    }
+    a = json_array();
+    for (size_t i = 0; a != NULL && i < n; i++) {
+        char hex[17];
+
+        snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)lp[i].id);
+        if (json_array_append_new(a, json_string(hex)) != 0) {
+            (*bad)++;
+        }
+    }
+    n1_rj_put(o, "n_plus_one", a, bad);
+}
+
 static json_t *json_class(const struct digest_run *run,
                           const struct n1_agg_class *c, size_t rank, int *bad)
 {
@@ -174,6 +198,7 @@ static json_t *json_class(const struct digest_run *run,
         n1_rj_put(tb, "table", n1_json_text(tbl, strlen(tbl)), bad);
     }
     n1_rj_put(o, "tables", tables, bad);
+    json_loops(o, run, c, bad);
     n1_rj_put(o, "query_count", json_integer((json_int_t)c->count), bad);
     n1_rj_put(o, "ts_min", jts(c->first_seen), bad);
     n1_rj_put(o, "ts_max", jts(c->last_seen), bad);

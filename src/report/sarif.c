@@ -122,7 +122,8 @@ static json_t *rule_object(const struct n1_ci_rule *ru, int *bad)
 
 /* ---- results ----------------------------------------------------------- */
 
-/* The message: what was found, then the rewrite and the advice. */
+/* The message: what was found, then the rewrite, the advice and, for a
+   class, how many occurrences it has. */
 static char *message_text(const struct n1_ci_result *x)
 {
     struct n1_strbuf sb;
@@ -139,6 +140,18 @@ static char *message_text(const struct n1_ci_result *x)
         rc |= n1_strbuf_puts(&sb, "\n\n");
         rc |= n1_strbuf_puts(&sb, x->advice);
     }
+    if (x->occurrences > 0) {
+        char line[96];
+
+        snprintf(line, sizeof(line), "\n\n%zu occurrence%s", x->occurrences,
+                 x->occurrences == 1 ? "" : "s");
+        rc |= n1_strbuf_puts(&sb, line);
+        if (x->n_places > 0 && x->n_places < x->occurrences) {
+            snprintf(line, sizeof(line),
+                     "; the first %zu are listed as locations", x->n_places);
+            rc |= n1_strbuf_puts(&sb, line);
+        }
+    }
     if (x->state == N1_CI_ALLOWED && x->allowed_by != NULL) {
         rc |= n1_strbuf_puts(&sb, "\n\nAllowed by ");
         rc |= n1_strbuf_puts(&sb, x->allowed_by);
@@ -150,7 +163,11 @@ static char *message_text(const struct n1_ci_result *x)
     return s;
 }
 
-static json_t *location_object(const struct n1_ci_result *x, int *bad)
+/* One location: the place's source location when its statement carried
+   one, else its log file and line, with the table and fingerprint of x
+   as a logical location. */
+static json_t *location_object(const struct n1_ci_result *x,
+                               const struct n1_ci_place *pl, int *bad)
 {
     json_t *loc = json_object();
     json_t *phys = json_object();
@@ -163,13 +180,13 @@ static json_t *location_object(const struct n1_ci_result *x, int *bad)
     char hex[17];
     unsigned long line = 0;
 
-    if (x->location != NULL && x->location[0] != '\0') {
-        line = n1_ci_location_split(x->location, path, sizeof(path));
+    if (pl->location != NULL && pl->location[0] != '\0') {
+        line = n1_ci_location_split(pl->location, path, sizeof(path));
     } else {
         snprintf(path, sizeof(path), "%s",
-                 x->log_file != NULL && x->log_file[0] != '\0' ? x->log_file
-                                                               : "-");
-        line = x->log_line;
+                 pl->log_file != NULL && pl->log_file[0] != '\0' ? pl->log_file
+                                                                 : "-");
+        line = pl->log_line;
     }
     n1_rj_put(art, "uri", n1_rj_str0(n1_sarif_uri(path, uri, sizeof(uri))),
               bad);
@@ -213,7 +230,16 @@ static json_t *result_object(const struct n1_ci_result *x, size_t rule_index,
     n1_rj_put(o, "ruleIndex", json_integer((json_int_t)rule_index), bad);
     n1_rj_put(o, "level", json_string(n1_sarif_level(x->severity)), bad);
     n1_rj_put(o, "message", message(text != NULL ? text : "", bad), bad);
-    n1_rj_push(locs, location_object(x, bad), bad);
+    if (x->n_places > 0) {
+        /* A class: one location per occurrence listed. */
+        for (size_t i = 0; i < x->n_places; i++) {
+            n1_rj_push(locs, location_object(x, &x->places[i], bad), bad);
+        }
+    } else {
+        struct n1_ci_place one = {x->location, x->log_file, x->log_line};
+
+        n1_rj_push(locs, location_object(x, &one, bad), bad);
+    }
     n1_rj_put(o, "locations", locs, bad);
     n1_fingerprint_hex(x->id, hex);
     n1_rj_put(fps, N1_SARIF_FINGERPRINT_KEY, json_string(hex), bad);

@@ -5,8 +5,9 @@
  * One run, whose tool.driver lists every rule of the report (detector
  * kinds and adviser rules) and whose results are the report's results.
  * GitHub code scanning accepts the log as it is (docs/ci.md): every
- * result has a ruleId, a level, a message with the rewrite, one location
- * and partialFingerprints keyed by the result's stable id.
+ * result has a ruleId, a level, a message with the rewrite, at least one
+ * location and partialFingerprints keyed by the result's stable id (the
+ * class id for a finding class).
  */
 #ifndef N1_REPORT_SARIF_H
 #define N1_REPORT_SARIF_H
@@ -32,10 +33,12 @@ char *n1_sarif_uri(const char *path, char *buf, size_t n);
 
 /*
  * Writes r as a SARIF 2.1.0 log (pretty-printed, newline at the end).
- * Every result has one location: the source file and line of its
- * location tag when the statement carried one, else the log file and
- * line where it was first seen; both forms also carry a logical location
- * naming the table and fingerprint. Bytes that are not UTF-8 become
+ * A class result has one location per place it lists (its first
+ * N1_CI_MAX_PLACES occurrences; the message gives the total), any other
+ * result one. A location is the source file and line of the location
+ * tag when the statement carried one, else the log file and line where
+ * it was first seen; both forms also carry a logical location naming the
+ * table and fingerprint. Bytes that are not UTF-8 become
  * U+FFFD. Returns 0, or -1 with err set (N1_ESYS).
  */
 int n1_report_sarif(FILE *out, const struct n1_ci_report *r,

@@ -201,7 +201,7 @@ static const char *const stmt_sql[S_COUNT] = {
     " flavour = ?10, events = ?11, skipped = ?12, last_read = ?13"
     " WHERE id = ?14",
     "SELECT count(*) FROM fingerprints",
-    "DELETE FROM findings WHERE file = ?1",
+    "DELETE FROM findings WHERE file = ?1 AND seq <= ?2",
     "INSERT INTO findings(id, hex, kind, fingerprint, file, line,"
     " first_seen, last_seen, count, json, run_time, emitted, out)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -227,6 +227,7 @@ static const char *const stmt_sql[S_COUNT] = {
     " ORDER BY pos DESC LIMIT 1",
     "SELECT out FROM findings WHERE file = ?1 AND emitted = 0 ORDER BY seq",
     "UPDATE findings SET emitted = 1 WHERE file = ?1 AND emitted = 0",
+    "SELECT coalesce(max(seq), 0) FROM findings",
 };
 
 void st_db_error(struct n1_store *st, struct n1_error *err, const char *what)

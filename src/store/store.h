@@ -235,6 +235,25 @@ int n1_store_save_findings(struct n1_store *st, const char *const *replace,
                            size_t n, struct n1_error *err);
 
 /*
+ * Sets *out to the row number (seq) of the newest stored finding, 0 when
+ * there is none: rows saved later have larger numbers. Returns 0, or -1
+ * with err set.
+ */
+int n1_store_findings_last(struct n1_store *st, int64_t *out,
+                           struct n1_error *err);
+
+/*
+ * As n1_store_save_findings(), but drops only the findings of the
+ * replaced files whose row number is at most upto (from
+ * n1_store_findings_last() before the run): the run's own earlier
+ * batches stay.
+ */
+int n1_store_save_findings_upto(struct n1_store *st, const char *const *replace,
+                                size_t n_replace, int64_t upto,
+                                const struct n1_store_finding *f, size_t n,
+                                struct n1_error *err);
+
+/*
  * Starts an iteration over the stored findings of one log file (file as
  * stored, compared byte for byte; NULL: every finding), oldest first.
  * Returns a cursor the caller frees with n1_store_cursor_free(), or NULL

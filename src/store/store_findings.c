@@ -3,12 +3,16 @@
  * store_findings.c: findings of `n1digest analyze` and `n1digest tail` state.
  *
  * n1_store_save_findings() replaces the findings of the given files in one
- * transaction. For `n1digest tail`, n1_store_tail_commit() records, in one
- * transaction, the merged classes, the file progress, the new findings and
- * where to resume each followed path (tail_state, whose connection list is
- * a BLOB of little-endian 64-bit pairs), so a restart neither loses nor
- * repeats a finding. The cursor over stored findings is in store_read.c.
+ * transaction; n1_store_save_findings_upto() spares those saved after a
+ * given row, so that `analyze` can save a run's findings in batches as
+ * they come and drop the stale ones with its last batch. For `n1digest tail`,
+ * n1_store_tail_commit() records, in one transaction, the merged classes, the
+ * file progress, the new findings and where to resume each followed path
+ * (tail_state, whose connection list is a BLOB of little-endian 64-bit pairs),
+ * so a restart neither loses nor repeats a finding. The cursor over stored
+ * findings is in store_read.c.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,9 +55,28 @@ static int insert_finding(struct n1_store *st, const struct n1_store_finding *f,
     return st_step_done(st, s, "saving a finding", err);
 }
 
-int n1_store_save_findings(struct n1_store *st, const char *const *replace,
-                           size_t n_replace, const struct n1_store_finding *f,
-                           size_t n, struct n1_error *err)
+int n1_store_findings_last(struct n1_store *st, int64_t *out,
+                           struct n1_error *err)
+{
+    sqlite3_stmt *s = st_get_stmt(st, S_FIND_LAST, err);
+    int rc;
+
+    if (s == NULL) {
+        return -1;
+    }
+    rc = st_step_row(st, s, "reading the newest finding", err);
+    if (rc < 0) {
+        return -1;
+    }
+    *out = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return 0;
+}
+
+int n1_store_save_findings_upto(struct n1_store *st, const char *const *replace,
+                                size_t n_replace, int64_t upto,
+                                const struct n1_store_finding *f, size_t n,
+                                struct n1_error *err)
 {
     sqlite3_int64 now = (sqlite3_int64)time(NULL);
     sqlite3_stmt *s = NULL;
@@ -67,6 +90,7 @@ int n1_store_save_findings(struct n1_store *st, const char *const *replace,
             goto fail;
         }
         sqlite3_bind_text(s, 1, replace[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, upto);
         if (st_step_done(st, s, "dropping old findings", err) < 0) {
             goto fail;
         }
@@ -84,6 +108,14 @@ int n1_store_save_findings(struct n1_store *st, const char *const *replace,
 fail:
     st_rollback(st);
     return -1;
+}
+
+int n1_store_save_findings(struct n1_store *st, const char *const *replace,
+                           size_t n_replace, const struct n1_store_finding *f,
+                           size_t n, struct n1_error *err)
+{
+    return n1_store_save_findings_upto(st, replace, n_replace, INT64_MAX, f, n,
+                                       err);
 }
 
 /* ---- tail ---- */

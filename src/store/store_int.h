@@ -41,7 +41,7 @@ enum stmt_id {
     S_FILE_INS,       /* new file row */
     S_FILE_UPD,       /* update a file row */
     S_FP_COUNT,       /* number of fingerprints */
-    S_FIND_DEL,       /* drop the findings of one file */
+    S_FIND_DEL,       /* drop the findings of one file up to a seq */
     S_FIND_INS,       /* one finding */
     S_FILE_BY_ID,     /* one file row by id */
     S_TAIL_GET,       /* tail state of a path */
@@ -52,6 +52,7 @@ enum stmt_id {
     S_CP_GET,         /* newest checkpoint at or before an offset */
     S_FIND_UNEMITTED, /* tail's stored lines not printed yet */
     S_FIND_EMITTED,   /* mark them printed */
+    S_FIND_LAST,      /* the newest finding's seq */
     S_COUNT
 };
 

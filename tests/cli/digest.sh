@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # CLI test for `n1digest digest`: text and JSON on fixture logs, filters,
 # --group-by, --order-by/--limit, --db reuse (a file read twice counts
-# once), stored-data filters that must refuse, and exit statuses.
+# once), stored-data filters that must refuse, exit statuses, and the
+# marks on the statements of N+1 classes.
 # usage: digest.sh N1DIGEST FIXTURES_DIR
 set -u
 n1=$1
@@ -146,6 +147,40 @@ grep -q "usage: n1digest digest" "$work/out" || fail "help on stdout"
 if grep -q $'\r' "$work/err"; then
     fail "progress written to a non-terminal stderr"
 fi
+
+# 12. loop marks: the statement of the N+1 class (profile_settings by
+#     name, its fingerprint id from `fingerprint`, not from the report)
+#     is marked after analyze on the same store and with --loops, and no
+#     other class is
+settings=$fx/sample/settings-general.log
+loop_sql=$(grep -m1 -o "SELECT profile_settings.*proj:g1' LIMIT 1" "$settings")
+loop_fp=$("$n1" fingerprint --format json "$loop_sql" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+# marks_ok NAME: the JSON report in $work/out marks loop_fp and only it,
+# and the text report in $work/text marks its profile row and section
+marks_ok() {
+    local name=$1
+    jcheck "$name-json" "[c['id'] for c in d['classes'] if c.get('n_plus_one')] == ['$loop_fp'] and all(len(x) == 16 for x in d['classes'][[c['id'] for c in d['classes']].index('$loop_fp')]['n_plus_one'])"
+    grep -q "^# *[0-9]* $loop_fp .* loop " "$work/text" ||
+        fail "$name: profile row of $loop_fp not marked"
+    [ "$(grep -c ' loop ' "$work/text")" -eq 1 ] ||
+        fail "$name: another profile row marked"
+    [ "$(grep -c '^# N+1 loop: class' "$work/text")" -eq 1 ] ||
+        fail "$name: not exactly one class section marked"
+}
+rm -f "$work/loops.db"
+"$n1" analyze --db "$work/loops.db" "$settings" >/dev/null 2>&1
+"$n1" digest --db "$work/loops.db" --format json >"$work/out" 2>/dev/null ||
+    fail "digest after analyze"
+"$n1" digest --db "$work/loops.db" >"$work/text" 2>/dev/null
+marks_ok stored
+"$n1" digest --loops --format json "$settings" >"$work/out" 2>/dev/null ||
+    fail "digest --loops"
+"$n1" digest --loops "$settings" >"$work/text" 2>/dev/null
+marks_ok inline
+"$n1" digest --format json "$settings" >"$work/out" 2>/dev/null
+jcheck no-marks "not any('n_plus_one' in c for c in d['classes'])"
+expect_rc loops-no-log 2 "$n1" digest --loops --db "$work/loops.db"
 
 if [ "$fails" -ne 0 ]; then
     echo "$fails failure(s)" >&2
