@@ -6,8 +6,10 @@
  * An entry is a block of "# " header lines ("# Time:" when present, then
  * "# User@Host:", then lines of "Name: value" pairs in any number and
  * order, plus MariaDB's "# explain:" lines), optional "use db;" and
- * "SET timestamp=N;" lines, and the statement, which may span many lines
- * and which the server ends with ";". A new entry starts at "# Time:",
+ * "SET [last_insert_id=N,][insert_id=N,]timestamp=N;" lines (session
+ * state, taken as attributes, never as statement text), and the
+ * statement, which may span many lines and which the server ends with
+ * ";". A new entry starts at "# Time:",
  * at "# User@Host:" (unless it follows the entry's own "# Time:") or at
  * "# Query_time:" after a statement.
  *
@@ -378,27 +380,103 @@ static void parse_time(struct n1_reader *r, const char *v, size_t len)
     }
 }
 
-/* "SET timestamp=N;" -> N, or -1. */
 /* 9999-12-31T23:59:59Z, the last second a log can name. */
 #define MAX_UNIX_S INT64_C(253402300799)
 
-static int64_t set_timestamp(const char *s, size_t len)
-{
-    int64_t v = 0;
-    size_t i = 14;
+/* The session attributes the server writes on one "SET a=N,b=N;" line
+   before the statement it logs (last_insert_id when the statement used
+   LAST_INSERT_ID(), insert_id when it generated an auto-increment value,
+   then timestamp): state for replaying it, never part of the
+   statement. */
+static const char *const session_names[] = {"last_insert_id", "insert_id",
+                                            "timestamp"};
 
-    if (!STARTS(s, len, "SET timestamp=") || len < 16 || s[len - 1] != ';') {
-        return -1;
-    }
-    for (; i + 1 < len; i++) {
-        if (s[i] < '0' || s[i] > '9' || v > MAX_UNIX_S) {
-            return -1;
+#define SESSION_TIMESTAMP 2 /* index of "timestamp" in session_names */
+
+/* One "name=N" of a session SET line, as found by next_session_pair. */
+struct session_pair {
+    int which;         /* index into session_names */
+    const char *value; /* the digits */
+    size_t vlen;       /* their length */
+    int64_t v;         /* their value */
+};
+
+/*
+ * Reads the pair at s[*i] of a SET line whose ";" is at s[end]: a known
+ * name, "=", 1 to 19 digits, then "," or the ";". Returns 1 with *p set
+ * and *i past the separator, or 0 when the text is anything else.
+ */
+static int next_session_pair(const char *s, size_t end, size_t *i,
+                             struct session_pair *p)
+{
+    size_t at = *i;
+    size_t d;
+
+    p->which = -1;
+    for (int k = 0; k < 3; k++) {
+        size_t n = strlen(session_names[k]);
+
+        if (end - at > n && memcmp(s + at, session_names[k], n) == 0 &&
+            s[at + n] == '=') {
+            p->which = k;
+            at += n + 1;
+            break;
         }
-        v = v * 10 + (s[i] - '0');
     }
-    /* Past year 9999 it is not a time, and v * 1000000 could overflow
-       (fixtures/crash/reader/set-timestamp-huge). */
-    return i == 14 || v > MAX_UNIX_S ? -1 : v;
+    if (p->which < 0) {
+        return 0;
+    }
+    p->value = s + at;
+    p->v = 0;
+    for (d = 0; at + d < end && s[at + d] >= '0' && s[at + d] <= '9'; d++) {
+        if (d == 18) {
+            return 0;
+        }
+        p->v = p->v * 10 + (s[at + d] - '0');
+    }
+    p->vlen = d;
+    at += d;
+    if (d == 0 || (at < end && s[at] != ',') || (at < end && at + 1 == end)) {
+        return 0;
+    }
+    *i = at < end ? at + 1 : at;
+    return 1;
+}
+
+/*
+ * A session SET line ("SET insert_id=5,timestamp=1732536000;"): returns
+ * 1 and takes its pairs (insert_id and last_insert_id as attrs, timestamp
+ * as the entry's SET timestamp), or 0, taking nothing, when s is any
+ * other text (then it is the statement).
+ */
+static int session_set(struct n1_reader *r, const char *s, size_t len)
+{
+    struct session_pair p;
+    size_t i = 4;
+
+    if (!STARTS(s, len, "SET ") || len < 7 || s[len - 1] != ';') {
+        return 0;
+    }
+    while (i < len - 1) {
+        /* Past year 9999 it is not a time, and v * 1000000 could
+           overflow (fixtures/crash/reader/set-timestamp-huge). */
+        if (!next_session_pair(s, len - 1, &i, &p) ||
+            (p.which == SESSION_TIMESTAMP && p.v > MAX_UNIX_S)) {
+            return 0;
+        }
+    }
+    for (i = 4; i < len - 1;) {
+        next_session_pair(s, len - 1, &i, &p);
+        if (p.which == SESSION_TIMESTAMP) {
+            r->sle.set_ts = 1;
+            r->sle.set = p.v;
+        } else {
+            const char *name = session_names[p.which];
+
+            rd_add_attr(r, name, strlen(name), p.value, p.vlen);
+        }
+    }
+    return 1;
 }
 
 void rd_slow_end(struct n1_reader *r, int at_end)
@@ -536,14 +614,13 @@ static int hash_line(struct n1_reader *r, const struct n1_line *ln)
 }
 
 /*
- * "use db;" or "SET timestamp=N;" between the header lines and the
+ * "use db;" or a session SET line between the header lines and the
  * statement. Returns 1 when ln was one of them (and was taken), else 0.
  */
 static int preamble_line(struct n1_reader *r, const struct n1_line *ln)
 {
     const char *s = ln->text;
     size_t len = ln->len;
-    int64_t ts;
 
     if (STARTS(s, len, "use ") && s[len - 1] == ';' && len < 260) {
         const char *db = s + 4;
@@ -562,12 +639,9 @@ static int preamble_line(struct n1_reader *r, const struct n1_line *ln)
         r->sl_db[dl] = '\0';
         return 1;
     }
-    ts = set_timestamp(s, len);
-    if (ts >= 0) {
+    if (session_set(r, s, len)) {
         rd_extend(r, ln);
         r->sle.body = 1;
-        r->sle.set_ts = 1;
-        r->sle.set = ts;
         return 1;
     }
     return 0;
