@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "read/reader_int.h"
 
@@ -552,8 +553,10 @@ enum rd_banner rd_banner_step(enum rd_banner state, const char *s, size_t len)
     if (rd_is_banner(s, len)) {
         return RD_BANNER_START;
     }
+    /* "Tcp port: 3306  Unix socket: ..." on Unix, "TCP Port: 3306,
+       Named Pipe: MySQL" on Windows. */
     if (state == RD_BANNER_START && len >= 10 &&
-        memcmp(s, "Tcp port: ", 10) == 0) {
+        strncasecmp(s, "Tcp port: ", 10) == 0) {
         return RD_BANNER_PORT;
     }
     /* MySQL pads the column header with spaces, MariaDB with tabs: only
