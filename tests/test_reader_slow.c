@@ -115,6 +115,47 @@ static void test_reader_slow_oversize_statement(void **state)
     unlink(path);
 }
 
+/* An entry with headers and no statement is skipped and counted, with a
+   warning naming the file and its line; "# User:" forms start entries
+   and never become statement text. */
+static void test_reader_slow_entry_without_statement(void **state)
+{
+    static const char text[] =
+        "# Time: 2024-11-25T12:00:00.000100Z\n"
+        "# User@Host: app[app] @ localhost []  Id:     8\n"
+        "# Query_time: 0.1  Lock_time: 0.0  Rows_sent: 0  Rows_examined: 0\n"
+        "# Time: 2024-11-25T12:00:00.000200Z\n"
+        "# User@Host:app[app] @ localhost []  Id:     8\n"
+        "# Query_time: 0.1  Lock_time: 0.0  Rows_sent: 0  Rows_examined: 0\n"
+        "SELECT 1;\n"
+        "# User: report  Host: db2\n"
+        "# Query_time: 0.2  Lock_time: 0.0  Rows_sent: 0  Rows_examined: 0\n"
+        "SELECT 2;\n";
+    const char *path = th_temp_file(text, sizeof(text) - 1);
+    struct rr_warn_log w;
+    struct n1_reader *r;
+    struct n1_event ev;
+
+    (void)state;
+    r = rr_open_counting(path, &w);
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    assert_string_equal(ev.sql, "SELECT 1");
+    assert_string_equal(ev.user, "app");
+    assert_int_equal(ev.conn_id, 8);
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    assert_string_equal(ev.sql, "SELECT 2");
+    assert_string_equal(ev.user, "report");
+    assert_string_equal(ev.host, "db2");
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 0);
+    assert_int_equal(n1_reader_stats(r)->skipped_events, 1);
+    assert_int_equal(n1_reader_stats(r)->skipped_lines, 3);
+    assert_int_equal(w.n, 1);
+    assert_int_equal(w.last.line, 1);
+    assert_string_equal(w.last.file, path);
+    assert_non_null(strstr(w.last.message, "without a statement"));
+    n1_reader_close(r);
+}
+
 static void test_reader_slow_gzip_matches_plain(void **state)
 {
     const char *rel = "slow/mysql-8.0.log";
@@ -208,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_reader_slow_detects_flavours),
         cmocka_unit_test(test_reader_slow_binary_is_not_a_log),
         cmocka_unit_test(test_reader_slow_oversize_statement),
+        cmocka_unit_test(test_reader_slow_entry_without_statement),
         cmocka_unit_test(test_reader_slow_gzip_matches_plain),
         cmocka_unit_test(test_reader_slow_seek_resume),
         cmocka_unit_test(test_reader_slow_ident),

@@ -340,6 +340,16 @@ static const char *strs_at(const struct rd_evbuf *e, size_t off)
     return off == RD_NOSTR ? "" : e->strs.buf + off;
 }
 
+void rd_drop(struct n1_reader *r)
+{
+    struct rd_evbuf *e = rd_cur(r);
+
+    r->has_building = 0;
+    r->stats.skipped_events++;
+    r->stats.skipped_lines += e->nlines;
+    n1_strbuf_reset(&e->sql);
+}
+
 void rd_finish(struct n1_reader *r, int at_end)
 {
     struct rd_evbuf *e = rd_cur(r);
@@ -352,12 +362,10 @@ void rd_finish(struct n1_reader *r, int at_end)
         e->ev.flags |= N1_EV_TRUNCATED;
     }
     if (e->oversize) {
-        r->stats.skipped_events++;
-        r->stats.skipped_lines += e->nlines;
         rd_warn(r, RD_W_OVERSIZE, e->ev.line,
                 "statement over %zu bytes skipped (%lu lines)",
                 r->opts.max_statement, e->nlines);
-        n1_strbuf_reset(&e->sql);
+        rd_drop(r);
         return;
     }
     if (e->ev.flags & N1_EV_TRUNCATED) {

@@ -161,6 +161,10 @@ struct rd_evbuf *rd_cur(struct n1_reader *r);
    counted when it went over the cap. at_end: the input ended inside it. */
 void rd_finish(struct n1_reader *r, int at_end);
 
+/* Drops the building event, counting it and its lines as skipped; the
+   caller warns. */
+void rd_drop(struct n1_reader *r);
+
 /* Counts ln as skipped and warns (rate-limited). */
 void rd_skip_line(struct n1_reader *r, const struct n1_line *ln,
                   const char *why);

@@ -41,9 +41,23 @@ static int starts(const char *s, size_t len, const char *p, size_t plen)
 
 #define STARTS(s, len, lit) starts((s), (len), (lit), sizeof(lit) - 1)
 
+/*
+ * The line that names the client: "# User@Host: priv[user] @ host [ip]"
+ * (some servers write no space after the colon) or the older
+ * "# User: name  Host: host" pairs. Returns 1 for the former, 2 for the
+ * latter, 0 for any other line.
+ */
+static int user_line(const char *s, size_t len)
+{
+    if (STARTS(s, len, "# User@Host:")) {
+        return 1;
+    }
+    return STARTS(s, len, "# User: ") ? 2 : 0;
+}
+
 int rd_slow_is_header(const char *s, size_t len)
 {
-    return STARTS(s, len, "# Time: ") || STARTS(s, len, "# User@Host: ") ||
+    return STARTS(s, len, "# Time: ") || user_line(s, len) != 0 ||
            STARTS(s, len, "# Query_time: ");
 }
 
@@ -236,6 +250,10 @@ static void take_pair(struct n1_reader *r, const char *name, size_t nl,
     if ((nl == 9 && memcmp(name, "Thread_id", 9) == 0) ||
         (nl == 2 && memcmp(name, "Id", 2) == 0)) {
         e->ev.conn_id = parse_u64(val, vl);
+    } else if (nl == 4 && memcmp(name, "User", 4) == 0) {
+        rd_set_str(r, &e->user, val, vl); /* "# User: name  Host: h" */
+    } else if (nl == 4 && memcmp(name, "Host", 4) == 0) {
+        rd_set_str(r, &e->host, val, vl);
     } else if (nl == 6 && memcmp(name, "Schema", 6) == 0) {
         rd_set_str(r, &e->db, val, vl);
         r->sle.schema = 1;
@@ -479,6 +497,17 @@ static int session_set(struct n1_reader *r, const char *s, size_t len)
     return 1;
 }
 
+/* Drops blank lines and spaces at the end of the statement: a blank
+   line after the final ";" (at the end of a file, or before the next
+   entry) is no part of it. */
+static void trim_blank_tail(struct n1_strbuf *sql)
+{
+    while (sql->len > 0 && (sql->buf[sql->len - 1] == '\n' ||
+                            is_space(sql->buf[sql->len - 1]))) {
+        sql->buf[--sql->len] = '\0';
+    }
+}
+
 void rd_slow_end(struct n1_reader *r, int at_end)
 {
     struct rd_evbuf *e = rd_cur(r);
@@ -486,19 +515,22 @@ void rd_slow_end(struct n1_reader *r, int at_end)
     if (!r->has_building) {
         return;
     }
+    if (!r->sle.stmt && !r->sle.had_use) {
+        /* Headers and nothing else: no statement to count. */
+        rd_warn(r, RD_W_NOSTMT, e->ev.line,
+                "slow-log entry without a statement skipped%s",
+                at_end ? " (the input ends inside it)" : "");
+        rd_drop(r);
+        return;
+    }
     if (!r->sle.stmt) {
-        if (r->sle.had_use) {
-            /* A lone "use db;": an event of its own, as written. */
-            size_t n = strlen(r->sl_use);
-
-            rd_set_sql(r, r->sl_use, n);
-        } else if (at_end) {
-            e->ev.flags |= N1_EV_TRUNCATED;
-        } else {
-            rd_warn(r, RD_W_NOSTMT, e->ev.line,
-                    "slow-log entry without a statement");
-        }
+        /* A lone "use db;": a schema change (COM_INIT_DB), not a
+           statement, as "Init DB" is in the general log. */
+        rd_set_sql(r, r->sl_db, strlen(r->sl_db));
+        rd_set_str(r, &e->command, "Init DB", 7);
+        e->ev.cmd = N1_CMD_INIT_DB;
     } else if (!r->sle.admin) {
+        trim_blank_tail(&e->sql);
         if (at_end && (r->sle.quote != RD_Q_NONE || e->sql.len == 0 ||
                        e->sql.buf[e->sql.len - 1] != ';')) {
             e->ev.flags |= N1_EV_TRUNCATED;
@@ -579,12 +611,13 @@ static int hash_line(struct n1_reader *r, const struct n1_line *ln)
     const char *s = ln->text;
     size_t len = ln->len;
     int building = r->has_building;
+    int kind = user_line(s, len);
 
     if (STARTS(s, len, "# Time: ")) {
         rd_slow_end(r, 0);
         entry_begin(r, ln);
         parse_time(r, s + 8, len - 8);
-    } else if (STARTS(s, len, "# User@Host: ")) {
+    } else if (kind != 0) {
         if (!building || r->sle.body || r->sle.userhost) {
             rd_slow_end(r, 0);
             entry_begin(r, ln);
@@ -592,7 +625,16 @@ static int hash_line(struct n1_reader *r, const struct n1_line *ln)
             rd_extend(r, ln);
         }
         r->sle.userhost = 1;
-        parse_user_host(r, s + 13, len - 13);
+        if (kind == 1) {
+            size_t at = 12;
+
+            while (at < len && is_space(s[at])) {
+                at++;
+            }
+            parse_user_host(r, s + at, len - at);
+        } else {
+            parse_pairs(r, s + 1, len - 1);
+        }
     } else if (STARTS(s, len, "# Query_time: ") && (!building || r->sle.body)) {
         rd_slow_end(r, 0);
         entry_begin(r, ln);
@@ -679,6 +721,10 @@ int rd_slow_line(struct n1_reader *r, const struct n1_line *ln)
         return 0;
     }
     if (!r->sle.stmt && !r->sle.set_ts && preamble_line(r, ln)) {
+        return 0;
+    }
+    if (!r->sle.stmt && len == 0) {
+        rd_extend(r, ln); /* a blank line before the statement */
         return 0;
     }
     stmt_line(r, ln);
