@@ -896,6 +896,11 @@ const struct n1_file_ident *n1_reader_ident(const struct n1_reader *r)
     return n1_source_ident(r->src);
 }
 
+const char *n1_reader_compression(const struct n1_reader *r)
+{
+    return n1_source_compression(r->src);
+}
+
 const char *n1_reader_name(const struct n1_reader *r)
 {
     return r->name;
