@@ -8,7 +8,8 @@ set -euo pipefail
 
 packages=(
     build-essential cmake pkg-config
-    libpcre2-dev libsqlite3-dev zlib1g-dev libjansson-dev libxxhash-dev
+    libpcre2-dev libsqlite3-dev zlib1g-dev liblzma-dev libbz2-dev libzstd-dev
+    libjansson-dev libxxhash-dev
     libinih-dev default-libmysqlclient-dev libcmocka-dev
 )
 mode=test
@@ -26,7 +27,7 @@ done
 if [ "$mode" = test ]; then
     packages+=(
         clang clang-format libclang-rt-14-dev mariadb-server mariadb-client percona-toolkit
-        python3 python3-jsonschema sqlite3 time
+        python3 python3-jsonschema sqlite3 time xz-utils bzip2 zstd
     )
 fi
 if [ "$list" = 1 ]; then

@@ -35,6 +35,10 @@ static void test_reader_general_detects_flavours(void **state)
     rr_expect_flavour("general/mysql-8.0.log", N1_FLAVOUR_GENERAL_MYSQL);
     rr_expect_flavour("general/mysql-5.6-legacy.log",
                       N1_FLAVOUR_GENERAL_LEGACY);
+    rr_expect_flavour("general/mysql-5.0-legacy.log",
+                      N1_FLAVOUR_GENERAL_LEGACY);
+    rr_expect_flavour("general/mysql-5.7.12-spaces.log",
+                      N1_FLAVOUR_GENERAL_MYSQL);
     assert_false(n1_flavour_is_slow(N1_FLAVOUR_GENERAL_MYSQL));
     assert_string_equal(n1_flavour_name(N1_FLAVOUR_GENERAL_LEGACY),
                         "legacy-general");
@@ -175,6 +179,33 @@ static void test_reader_general_warning_rate_limit(void **state)
     n1_strbuf_cleanup(&text);
 }
 
+/* A line after Quit (which has no argument) is not swallowed by it: it
+   is skipped with a warning, and the next header is read as usual. */
+static void test_reader_general_line_after_quit(void **state)
+{
+    static const char text[] = "241125 12:00:00\t     5 Quit\t\n"
+                               "SELECT 'lost'\n"
+                               "\t\t     6 Query\tSELECT 2\n";
+    const char *path = th_temp_file(text, sizeof(text) - 1);
+    struct rr_warn_log w;
+    struct n1_reader *r;
+    struct n1_event ev;
+
+    (void)state;
+    r = rr_open_counting(path, &w);
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    assert_int_equal(ev.cmd, N1_CMD_QUIT);
+    assert_int_equal(ev.sql_len, 0);
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    assert_string_equal(ev.sql, "SELECT 2");
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 0);
+    assert_int_equal(n1_reader_stats(r)->skipped_lines, 1);
+    assert_int_equal(w.n, 1);
+    assert_int_equal(w.last.line, 2);
+    assert_string_equal(w.last.file, path);
+    n1_reader_close(r);
+}
+
 static void test_reader_general_tz_offset(void **state)
 {
     static const char text[] = "241125 14:00:00\t     5 Query\tSELECT 1\n";
@@ -285,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_reader_general_oversize_line),
         cmocka_unit_test(test_reader_general_oversize_statement),
         cmocka_unit_test(test_reader_general_warning_rate_limit),
+        cmocka_unit_test(test_reader_general_line_after_quit),
         cmocka_unit_test(test_reader_general_tz_offset),
         cmocka_unit_test(test_reader_general_conn_cap),
         cmocka_unit_test(test_reader_general_follow_split),

@@ -2,7 +2,7 @@
 /*
  * test_reader_slow.c: the slow-log reader against its golden files
  * (fixtures/slow/X.log -> X.expected), flavour detection, a binary file,
- * the statement cap, gzip input, resuming with n1_reader_seek() and
+ * the statement cap, compressed input, resuming with n1_reader_seek() and
  * follow mode split at every byte.
  */
 #include <setjmp.h>
@@ -115,6 +115,47 @@ static void test_reader_slow_oversize_statement(void **state)
     unlink(path);
 }
 
+/* An entry with headers and no statement is skipped and counted, with a
+   warning naming the file and its line; "# User:" forms start entries
+   and never become statement text. */
+static void test_reader_slow_entry_without_statement(void **state)
+{
+    static const char text[] =
+        "# Time: 2024-11-25T12:00:00.000100Z\n"
+        "# User@Host: app[app] @ localhost []  Id:     8\n"
+        "# Query_time: 0.1  Lock_time: 0.0  Rows_sent: 0  Rows_examined: 0\n"
+        "# Time: 2024-11-25T12:00:00.000200Z\n"
+        "# User@Host:app[app] @ localhost []  Id:     8\n"
+        "# Query_time: 0.1  Lock_time: 0.0  Rows_sent: 0  Rows_examined: 0\n"
+        "SELECT 1;\n"
+        "# User: report  Host: db2\n"
+        "# Query_time: 0.2  Lock_time: 0.0  Rows_sent: 0  Rows_examined: 0\n"
+        "SELECT 2;\n";
+    const char *path = th_temp_file(text, sizeof(text) - 1);
+    struct rr_warn_log w;
+    struct n1_reader *r;
+    struct n1_event ev;
+
+    (void)state;
+    r = rr_open_counting(path, &w);
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    assert_string_equal(ev.sql, "SELECT 1");
+    assert_string_equal(ev.user, "app");
+    assert_int_equal(ev.conn_id, 8);
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    assert_string_equal(ev.sql, "SELECT 2");
+    assert_string_equal(ev.user, "report");
+    assert_string_equal(ev.host, "db2");
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 0);
+    assert_int_equal(n1_reader_stats(r)->skipped_events, 1);
+    assert_int_equal(n1_reader_stats(r)->skipped_lines, 3);
+    assert_int_equal(w.n, 1);
+    assert_int_equal(w.last.line, 1);
+    assert_string_equal(w.last.file, path);
+    assert_non_null(strstr(w.last.message, "without a statement"));
+    n1_reader_close(r);
+}
+
 static void test_reader_slow_gzip_matches_plain(void **state)
 {
     const char *rel = "slow/mysql-8.0.log";
@@ -143,6 +184,61 @@ static void test_reader_slow_gzip_matches_plain(void **state)
     n1_strbuf_cleanup(&gz);
     free(data);
     unlink(path);
+}
+
+/* Compressed as log rotation leaves it (gzip, xz, bzip2, zstd, told by
+   content): the same events as the plain file. */
+static void test_reader_slow_compressed_matches_plain(void **state)
+{
+    static const char *const ext[] = {"gz", "xz", "bz2", "zst"};
+    struct n1_strbuf plain, got;
+
+    (void)state;
+    n1_strbuf_init(&plain, 0);
+    n1_strbuf_init(&got, 0);
+    rr_render_file(&plain, th_fixture_path("slow/insert-id.log"), NULL);
+    for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+        char rel[64];
+
+        snprintf(rel, sizeof(rel), "compressed/insert-id.log.%s", ext[i]);
+        rr_render_file(&got, th_fixture_path(rel), NULL);
+        th_assert_text(rel, n1_strbuf_str(&plain), n1_strbuf_str(&got));
+    }
+    n1_strbuf_cleanup(&plain);
+    n1_strbuf_cleanup(&got);
+}
+
+/* A truncated compressed file is an error naming the file, not a
+   quiet end of input. */
+static void test_reader_slow_compressed_truncated(void **state)
+{
+    static const char *const ext[] = {"gz", "xz", "bz2", "zst"};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+        char rel[64];
+        const char *path;
+        struct n1_reader *r;
+        struct n1_event ev;
+        struct n1_error err;
+        int rc = 0;
+
+        snprintf(rel, sizeof(rel), "compressed/truncated.log.%s", ext[i]);
+        path = th_fixture_path(rel);
+        n1_err_clear(&err);
+        r = n1_reader_open(path, NULL, &err);
+        if (r != NULL) {
+            while ((rc = n1_reader_next(r, &ev, &err)) == 1) {
+            }
+            n1_reader_close(r);
+        }
+        if (r != NULL && rc != -1) {
+            fail_msg("%s: read to the end without an error", rel);
+        }
+        assert_int_equal(err.code, N1_EPARSE);
+        assert_string_equal(err.file, path);
+        assert_non_null(strstr(err.message, "ends early"));
+    }
 }
 
 static void test_reader_slow_seek_resume(void **state)
@@ -208,7 +304,10 @@ int main(void)
         cmocka_unit_test(test_reader_slow_detects_flavours),
         cmocka_unit_test(test_reader_slow_binary_is_not_a_log),
         cmocka_unit_test(test_reader_slow_oversize_statement),
+        cmocka_unit_test(test_reader_slow_entry_without_statement),
         cmocka_unit_test(test_reader_slow_gzip_matches_plain),
+        cmocka_unit_test(test_reader_slow_compressed_matches_plain),
+        cmocka_unit_test(test_reader_slow_compressed_truncated),
         cmocka_unit_test(test_reader_slow_seek_resume),
         cmocka_unit_test(test_reader_slow_ident),
         cmocka_unit_test(test_reader_slow_follow_split),

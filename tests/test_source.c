@@ -122,7 +122,7 @@ static void test_source_gzip(void **state)
 
     src = n1_source_open(path, 0, 0, NULL);
     assert_non_null(src);
-    assert_int_equal(n1_source_is_gzip(src), 1);
+    assert_string_equal(n1_source_compression(src), "gzip");
     expect_line(src, "first line", 0, 11, 1);
     expect_line(src, "second line", 11, 24, 2);
     expect_line(src, "third", 24, 30, 3);

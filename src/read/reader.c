@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "read/reader_int.h"
 
@@ -339,6 +340,16 @@ static const char *strs_at(const struct rd_evbuf *e, size_t off)
     return off == RD_NOSTR ? "" : e->strs.buf + off;
 }
 
+void rd_drop(struct n1_reader *r)
+{
+    struct rd_evbuf *e = rd_cur(r);
+
+    r->has_building = 0;
+    r->stats.skipped_events++;
+    r->stats.skipped_lines += e->nlines;
+    n1_strbuf_reset(&e->sql);
+}
+
 void rd_finish(struct n1_reader *r, int at_end)
 {
     struct rd_evbuf *e = rd_cur(r);
@@ -351,12 +362,10 @@ void rd_finish(struct n1_reader *r, int at_end)
         e->ev.flags |= N1_EV_TRUNCATED;
     }
     if (e->oversize) {
-        r->stats.skipped_events++;
-        r->stats.skipped_lines += e->nlines;
         rd_warn(r, RD_W_OVERSIZE, e->ev.line,
                 "statement over %zu bytes skipped (%lu lines)",
                 r->opts.max_statement, e->nlines);
-        n1_strbuf_reset(&e->sql);
+        rd_drop(r);
         return;
     }
     if (e->ev.flags & N1_EV_TRUNCATED) {
@@ -552,8 +561,10 @@ enum rd_banner rd_banner_step(enum rd_banner state, const char *s, size_t len)
     if (rd_is_banner(s, len)) {
         return RD_BANNER_START;
     }
+    /* "Tcp port: 3306  Unix socket: ..." on Unix, "TCP Port: 3306,
+       Named Pipe: MySQL" on Windows. */
     if (state == RD_BANNER_START && len >= 10 &&
-        memcmp(s, "Tcp port: ", 10) == 0) {
+        strncasecmp(s, "Tcp port: ", 10) == 0) {
         return RD_BANNER_PORT;
     }
     /* MySQL pads the column header with spaces, MariaDB with tabs: only
@@ -883,6 +894,11 @@ const struct n1_reader_stats *n1_reader_stats(const struct n1_reader *r)
 const struct n1_file_ident *n1_reader_ident(const struct n1_reader *r)
 {
     return n1_source_ident(r->src);
+}
+
+const char *n1_reader_compression(const struct n1_reader *r)
+{
+    return n1_source_compression(r->src);
 }
 
 const char *n1_reader_name(const struct n1_reader *r)

@@ -2,11 +2,11 @@
 /*
  * reader.h: stream events out of MySQL / MariaDB / Percona query logs.
  *
- * A reader owns one input (a path, "-" for stdin; gzip is recognised by
- * its magic bytes, not its name), detects the log flavour from the first
- * lines, and hands out one event per n1_reader_next() call in memory that
- * does not grow with the file: a line buffer and the event being built,
- * both capped by max_statement.
+ * A reader owns one input (a path, "-" for stdin; gzip, xz, bzip2 and
+ * zstd are recognised by their magic bytes, not their names), detects the log
+ * flavour from the first lines, and hands out one event per n1_reader_next()
+ * call in memory that does not grow with the file: a line buffer and the event
+ * being built, both capped by max_statement.
  *
  * Problems that lose data (a garbage line, an over-long statement, a
  * truncated last event) are not fatal: the reader reports each through the
@@ -97,8 +97,8 @@ int n1_reader_flush(struct n1_reader *r, struct n1_event *ev);
 /*
  * Positions a reader on a plain file at byte offset (which must be the
  * start of an event, as recorded from n1_event.end_offset) with line as
- * its line number. Returns 0, or -1 with err set (gzip and stdin cannot
- * seek; an offset past the end of the file is an error).
+ * its line number. Returns 0, or -1 with err set (compressed input and stdin
+ * cannot seek; an offset past the end of the file is an error).
  */
 int n1_reader_seek(struct n1_reader *r, uint64_t offset, unsigned long line,
                    struct n1_error *err);
@@ -111,6 +111,10 @@ const struct n1_reader_stats *n1_reader_stats(const struct n1_reader *r);
 
 /* Identity of the input as opened; borrowed, valid until close. */
 const struct n1_file_ident *n1_reader_ident(const struct n1_reader *r);
+
+/* The input's compression ("gzip", "xz", "bzip2", "zstd"; static
+   text), or NULL for plain input. */
+const char *n1_reader_compression(const struct n1_reader *r);
 
 /* Display name of the input; borrowed, valid until close. */
 const char *n1_reader_name(const struct n1_reader *r);

@@ -93,11 +93,60 @@ struct header {
     size_t arg;                    /* offset of the argument in the line */
 };
 
+/* MySQL 5.0 wrote the command word as "%-11.11s": cut at 11 bytes. */
+#define OLD_WORD_WIDTH 11
+
+/*
+ * Whether the command word cw starts s (n bytes): followed by a tab
+ * (MySQL 5.1+, MariaDB), by a space (MySQL 5.0 padded it to 11 bytes
+ * with spaces, cutting longer words there) or by the end of the line.
+ * Returns the bytes of the word as written, or 0.
+ */
+static size_t match_command(const struct command_word *cw, const char *s,
+                            size_t n, int cut)
+{
+    size_t cl = cw->len;
+
+    if (cut) {
+        return cl > OLD_WORD_WIDTH && n > OLD_WORD_WIDTH &&
+                       s[OLD_WORD_WIDTH] == ' ' &&
+                       memcmp(s, cw->name, OLD_WORD_WIDTH) == 0
+                   ? OLD_WORD_WIDTH
+                   : 0;
+    }
+    if (n < cl || memcmp(s, cw->name, cl) != 0) {
+        return 0;
+    }
+    if (n == cl || s[cl] == '\t' || s[cl] == ' ') {
+        return cl;
+    }
+    return 0;
+}
+
+/* The command word at s (n bytes), whole words before cut ones: sets
+ *cw and returns its length as written, or 0. */
+static size_t find_command(const char *s, size_t n,
+                           const struct command_word **cw)
+{
+    for (int cut = 0; cut < 2; cut++) {
+        for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
+            size_t cl = match_command(&commands[c], s, n, cut);
+
+            if (cl != 0) {
+                *cw = &commands[c];
+                return cl;
+            }
+        }
+    }
+    return 0;
+}
+
 /* Parses a header line; returns 1 and fills *h, or 0. */
 static int parse_header(const char *s, size_t len, long tz, struct header *h)
 {
     size_t i;
     size_t n;
+    size_t cl;
     int digits = 0;
 
     h->has_ts = 0;
@@ -111,7 +160,8 @@ static int parse_header(const char *s, size_t len, long tz, struct header *h)
         } else {
             n = n1_ts_parse_yymmdd(s, len, tz, &h->ts);
         }
-        if (n == 0 || n >= len || s[n] != '\t') {
+        /* A tab after the time; MySQL 5.7.12 wrote spaces. */
+        if (n == 0 || n >= len || (s[n] != '\t' && s[n] != ' ')) {
             return 0;
         }
         h->has_ts = 1;
@@ -134,17 +184,21 @@ static int parse_header(const char *s, size_t len, long tz, struct header *h)
         return 0;
     }
     i++;
-    for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
-        size_t cl = commands[c].len;
-
-        if (i + cl <= len && memcmp(s + i, commands[c].name, cl) == 0 &&
-            (i + cl == len || s[i + cl] == '\t')) {
-            h->cw = &commands[c];
-            h->arg = i + cl == len ? len : i + cl + 1;
-            return 1;
+    cl = find_command(s + i, len - i, &h->cw);
+    if (cl == 0) {
+        return 0;
+    }
+    i += cl;
+    if (i < len && s[i] == '\t') {
+        i++;
+    } else {
+        /* MySQL 5.0: the word padded with spaces, then one more. */
+        while (i < len && s[i] == ' ') {
+            i++;
         }
     }
-    return 0;
+    h->arg = i;
+    return 1;
 }
 
 int rd_general_is_header(const char *s, size_t len)
@@ -320,7 +374,8 @@ int rd_general_line(struct n1_reader *r, const struct n1_line *ln)
     if (r->banner != RD_BANNER_NONE) {
         return 0;
     }
-    if (!r->has_building) {
+    /* Quit has no argument: a line after it is no part of it. */
+    if (!r->has_building || rd_cur(r)->ev.cmd == N1_CMD_QUIT) {
         rd_skip_line(r, ln, "garbage line skipped");
         return 0;
     }

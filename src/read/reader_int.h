@@ -69,7 +69,8 @@ struct rd_conn {
 enum rd_banner {
     RD_BANNER_NONE = 0, /* the line is not part of a banner */
     RD_BANNER_START,    /* "<binary>, Version: ... started with:" */
-    RD_BANNER_PORT,     /* "Tcp port: ..." right after the start line */
+    RD_BANNER_PORT,     /* "Tcp port: ..." (or "TCP Port: ...") right
+                           after the start line */
     RD_BANNER_DONE      /* the "Time ... Argument" column header after
                            that: the banner is complete */
 };
@@ -163,6 +164,10 @@ struct rd_evbuf *rd_cur(struct n1_reader *r);
    counted when it went over the cap. at_end: the input ended inside it. */
 void rd_finish(struct n1_reader *r, int at_end);
 
+/* Drops the building event, counting it and its lines as skipped; the
+   caller warns. */
+void rd_drop(struct n1_reader *r);
+
 /* Counts ln as skipped and warns (rate-limited). */
 void rd_skip_line(struct n1_reader *r, const struct n1_line *ln,
                   const char *why);
@@ -198,8 +203,9 @@ int rd_is_banner(const char *s, size_t len);
  * detection use. Given the state after the previous line, returns the
  * state after line s (len bytes, no newline): RD_BANNER_START for a
  * start line (whatever came before), RD_BANNER_PORT for "Tcp port: "
- * after a start line, RD_BANNER_DONE for a line that starts with "Time"
- * and ends with "Argument" after the port line, else RD_BANNER_NONE.
+ * (any case: Windows servers write "TCP Port: ") after a start line,
+ * RD_BANNER_DONE for a line that starts with "Time" and ends with "Argument"
+ * after the port line, else RD_BANNER_NONE.
  */
 enum rd_banner rd_banner_step(enum rd_banner state, const char *s, size_t len);
 

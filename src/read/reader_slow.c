@@ -6,8 +6,10 @@
  * An entry is a block of "# " header lines ("# Time:" when present, then
  * "# User@Host:", then lines of "Name: value" pairs in any number and
  * order, plus MariaDB's "# explain:" lines), optional "use db;" and
- * "SET timestamp=N;" lines, and the statement, which may span many lines
- * and which the server ends with ";". A new entry starts at "# Time:",
+ * "SET [last_insert_id=N,][insert_id=N,]timestamp=N;" lines (session
+ * state, taken as attributes, never as statement text), and the
+ * statement, which may span many lines and which the server ends with
+ * ";". A new entry starts at "# Time:",
  * at "# User@Host:" (unless it follows the entry's own "# Time:") or at
  * "# Query_time:" after a statement.
  *
@@ -39,9 +41,23 @@ static int starts(const char *s, size_t len, const char *p, size_t plen)
 
 #define STARTS(s, len, lit) starts((s), (len), (lit), sizeof(lit) - 1)
 
+/*
+ * The line that names the client: "# User@Host: priv[user] @ host [ip]"
+ * (some servers write no space after the colon) or the older
+ * "# User: name  Host: host" pairs. Returns 1 for the former, 2 for the
+ * latter, 0 for any other line.
+ */
+static int user_line(const char *s, size_t len)
+{
+    if (STARTS(s, len, "# User@Host:")) {
+        return 1;
+    }
+    return STARTS(s, len, "# User: ") ? 2 : 0;
+}
+
 int rd_slow_is_header(const char *s, size_t len)
 {
-    return STARTS(s, len, "# Time: ") || STARTS(s, len, "# User@Host: ") ||
+    return STARTS(s, len, "# Time: ") || user_line(s, len) != 0 ||
            STARTS(s, len, "# Query_time: ");
 }
 
@@ -234,6 +250,10 @@ static void take_pair(struct n1_reader *r, const char *name, size_t nl,
     if ((nl == 9 && memcmp(name, "Thread_id", 9) == 0) ||
         (nl == 2 && memcmp(name, "Id", 2) == 0)) {
         e->ev.conn_id = parse_u64(val, vl);
+    } else if (nl == 4 && memcmp(name, "User", 4) == 0) {
+        rd_set_str(r, &e->user, val, vl); /* "# User: name  Host: h" */
+    } else if (nl == 4 && memcmp(name, "Host", 4) == 0) {
+        rd_set_str(r, &e->host, val, vl);
     } else if (nl == 6 && memcmp(name, "Schema", 6) == 0) {
         rd_set_str(r, &e->db, val, vl);
         r->sle.schema = 1;
@@ -380,27 +400,114 @@ static void parse_time(struct n1_reader *r, const char *v, size_t len)
     }
 }
 
-/* "SET timestamp=N;" -> N, or -1. */
 /* 9999-12-31T23:59:59Z, the last second a log can name. */
 #define MAX_UNIX_S INT64_C(253402300799)
 
-static int64_t set_timestamp(const char *s, size_t len)
-{
-    int64_t v = 0;
-    size_t i = 14;
+/* The session attributes the server writes on one "SET a=N,b=N;" line
+   before the statement it logs (last_insert_id when the statement used
+   LAST_INSERT_ID(), insert_id when it generated an auto-increment value,
+   then timestamp): state for replaying it, never part of the
+   statement. */
+static const char *const session_names[] = {"last_insert_id", "insert_id",
+                                            "timestamp"};
 
-    if (!STARTS(s, len, "SET timestamp=") || len < 16 || s[len - 1] != ';') {
-        return -1;
-    }
-    for (; i + 1 < len; i++) {
-        if (s[i] < '0' || s[i] > '9' || v > MAX_UNIX_S) {
-            return -1;
+#define SESSION_TIMESTAMP 2 /* index of "timestamp" in session_names */
+
+/* One "name=N" of a session SET line, as found by next_session_pair. */
+struct session_pair {
+    int which;         /* index into session_names */
+    const char *value; /* the digits */
+    size_t vlen;       /* their length */
+    int64_t v;         /* their value */
+};
+
+/*
+ * Reads the pair at s[*i] of a SET line whose ";" is at s[end]: a known
+ * name, "=", 1 to 19 digits, then "," or the ";". Returns 1 with *p set
+ * and *i past the separator, or 0 when the text is anything else.
+ */
+static int next_session_pair(const char *s, size_t end, size_t *i,
+                             struct session_pair *p)
+{
+    size_t at = *i;
+    size_t d;
+
+    p->which = -1;
+    for (int k = 0; k < 3; k++) {
+        size_t n = strlen(session_names[k]);
+
+        if (end - at > n && memcmp(s + at, session_names[k], n) == 0 &&
+            s[at + n] == '=') {
+            p->which = k;
+            at += n + 1;
+            break;
         }
-        v = v * 10 + (s[i] - '0');
     }
-    /* Past year 9999 it is not a time, and v * 1000000 could overflow
-       (fixtures/crash/reader/set-timestamp-huge). */
-    return i == 14 || v > MAX_UNIX_S ? -1 : v;
+    if (p->which < 0) {
+        return 0;
+    }
+    p->value = s + at;
+    p->v = 0;
+    for (d = 0; at + d < end && s[at + d] >= '0' && s[at + d] <= '9'; d++) {
+        if (d == 18) {
+            return 0;
+        }
+        p->v = p->v * 10 + (s[at + d] - '0');
+    }
+    p->vlen = d;
+    at += d;
+    if (d == 0 || (at < end && s[at] != ',') || (at < end && at + 1 == end)) {
+        return 0;
+    }
+    *i = at < end ? at + 1 : at;
+    return 1;
+}
+
+/*
+ * A session SET line ("SET insert_id=5,timestamp=1732536000;"): returns
+ * 1 and takes its pairs (insert_id and last_insert_id as attrs, timestamp
+ * as the entry's SET timestamp), or 0, taking nothing, when s is any
+ * other text (then it is the statement).
+ */
+static int session_set(struct n1_reader *r, const char *s, size_t len)
+{
+    struct session_pair p;
+    size_t i = 4;
+
+    if (!STARTS(s, len, "SET ") || len < 7 || s[len - 1] != ';') {
+        return 0;
+    }
+    while (i < len - 1) {
+        /* Past year 9999 it is not a time, and v * 1000000 could
+           overflow (fixtures/crash/reader/set-timestamp-huge). */
+        if (!next_session_pair(s, len - 1, &i, &p) ||
+            (p.which == SESSION_TIMESTAMP && p.v > MAX_UNIX_S)) {
+            return 0;
+        }
+    }
+    for (i = 4; i < len - 1;) {
+        next_session_pair(s, len - 1, &i, &p);
+        if (p.which == SESSION_TIMESTAMP) {
+            r->sle.set_ts = 1;
+            r->sle.set = p.v;
+        } else {
+            const char *name = session_names[p.which];
+
+            rd_add_attr(r, name, strlen(name), p.value, p.vlen);
+        }
+    }
+    return 1;
+}
+
+/* Drops blank lines and spaces at the end of the statement: a blank
+   line after the final ";" (at the end of a file, or before the next
+   entry) is no part of it. */
+static void trim_blank_tail(struct n1_strbuf *sql)
+{
+    while (sql->len > 0 && (sql->buf[sql->len - 1] == '\n' ||
+                            is_space(sql->buf[sql->len - 1]))) {
+        sql->buf[--sql->len] = '\0';
+    }
 }
 
 void rd_slow_end(struct n1_reader *r, int at_end)
@@ -410,19 +517,22 @@ void rd_slow_end(struct n1_reader *r, int at_end)
     if (!r->has_building) {
         return;
     }
+    if (!r->sle.stmt && !r->sle.had_use) {
+        /* Headers and nothing else: no statement to count. */
+        rd_warn(r, RD_W_NOSTMT, e->ev.line,
+                "slow-log entry without a statement skipped%s",
+                at_end ? " (the input ends inside it)" : "");
+        rd_drop(r);
+        return;
+    }
     if (!r->sle.stmt) {
-        if (r->sle.had_use) {
-            /* A lone "use db;": an event of its own, as written. */
-            size_t n = strlen(r->sl_use);
-
-            rd_set_sql(r, r->sl_use, n);
-        } else if (at_end) {
-            e->ev.flags |= N1_EV_TRUNCATED;
-        } else {
-            rd_warn(r, RD_W_NOSTMT, e->ev.line,
-                    "slow-log entry without a statement");
-        }
+        /* A lone "use db;": a schema change (COM_INIT_DB), not a
+           statement, as "Init DB" is in the general log. */
+        rd_set_sql(r, r->sl_db, strlen(r->sl_db));
+        rd_set_str(r, &e->command, "Init DB", 7);
+        e->ev.cmd = N1_CMD_INIT_DB;
     } else if (!r->sle.admin) {
+        trim_blank_tail(&e->sql);
         if (at_end && (r->sle.quote != RD_Q_NONE || e->sql.len == 0 ||
                        e->sql.buf[e->sql.len - 1] != ';')) {
             e->ev.flags |= N1_EV_TRUNCATED;
@@ -512,12 +622,13 @@ static int hash_line(struct n1_reader *r, const struct n1_line *ln)
     const char *s = ln->text;
     size_t len = ln->len;
     int building = r->has_building;
+    int kind = user_line(s, len);
 
     if (STARTS(s, len, "# Time: ")) {
         rd_slow_end(r, 0);
         entry_begin(r, ln);
         parse_time(r, s + 8, len - 8);
-    } else if (STARTS(s, len, "# User@Host: ")) {
+    } else if (kind != 0) {
         if (!building || r->sle.body || r->sle.userhost) {
             rd_slow_end(r, 0);
             entry_begin(r, ln);
@@ -525,7 +636,16 @@ static int hash_line(struct n1_reader *r, const struct n1_line *ln)
             rd_extend(r, ln);
         }
         r->sle.userhost = 1;
-        parse_user_host(r, s + 13, len - 13);
+        if (kind == 1) {
+            size_t at = 12;
+
+            while (at < len && is_space(s[at])) {
+                at++;
+            }
+            parse_user_host(r, s + at, len - at);
+        } else {
+            parse_pairs(r, s + 1, len - 1);
+        }
     } else if (STARTS(s, len, "# Query_time: ") && (!building || r->sle.body)) {
         rd_slow_end(r, 0);
         entry_begin(r, ln);
@@ -547,14 +667,13 @@ static int hash_line(struct n1_reader *r, const struct n1_line *ln)
 }
 
 /*
- * "use db;" or "SET timestamp=N;" between the header lines and the
+ * "use db;" or a session SET line between the header lines and the
  * statement. Returns 1 when ln was one of them (and was taken), else 0.
  */
 static int preamble_line(struct n1_reader *r, const struct n1_line *ln)
 {
     const char *s = ln->text;
     size_t len = ln->len;
-    int64_t ts;
 
     if (STARTS(s, len, "use ") && s[len - 1] == ';' && len < 260) {
         const char *db = s + 4;
@@ -573,12 +692,9 @@ static int preamble_line(struct n1_reader *r, const struct n1_line *ln)
         r->sl_db[dl] = '\0';
         return 1;
     }
-    ts = set_timestamp(s, len);
-    if (ts >= 0) {
+    if (session_set(r, s, len)) {
         rd_extend(r, ln);
         r->sle.body = 1;
-        r->sle.set_ts = 1;
-        r->sle.set = ts;
         return 1;
     }
     return 0;
@@ -616,6 +732,10 @@ int rd_slow_line(struct n1_reader *r, const struct n1_line *ln)
         return 0;
     }
     if (!r->sle.stmt && !r->sle.set_ts && preamble_line(r, ln)) {
+        return 0;
+    }
+    if (!r->sle.stmt && len == 0) {
+        rd_extend(r, ln); /* a blank line before the statement */
         return 0;
     }
     stmt_line(r, ln);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * source.c: lines out of a plain file, stdin or a gzip stream.
+ * source.c: lines out of a plain file, stdin or a compressed stream.
  *
  * Bytes land in one buffer (1 MiB to start, grown only while a single line
  * needs it, never past max_line); lines are found with memchr and handed
@@ -10,11 +10,13 @@
  *
  * A line longer than max_line is not buffered: its first bytes are kept
  * in a small side buffer and the rest is read and thrown away until its
- * "\n", then it is handed out flagged overlong. gzip input (magic 1f 8b,
- * concatenated members allowed) goes through zlib's inflate; plain input
- * is read with read(2). In follow mode, reaching the end of the file is
- * not final: the next call reads again, and a partial last line stays
- * in the buffer until its "\n" arrives.
+ * "\n", then it is handed out flagged overlong. Compressed input (gzip,
+ * xz, bzip2, zstd, told by the magic bytes it starts with, whatever the
+ * name; concatenated streams allowed) goes through its library's decoder
+ * (codec.c); plain input is read with read(2). A compressed input that
+ * ends inside a stream is an error once the lines before it are out. In follow
+ * mode, reaching the end of the file is not final: the next call reads again,
+ * and a partial last line stays in the buffer until its "\n" arrives.
  *
  * This module knows nothing about log formats.
  */
@@ -27,8 +29,8 @@
 #include <unistd.h>
 
 #include <xxhash.h>
-#include <zlib.h>
 
+#include "read/codec_int.h"
 #include "read/reader.h"
 #include "read/source.h"
 
@@ -58,11 +60,14 @@ struct n1_source {
     char prefix[SRC_PREFIX + 1]; /* first bytes of the overlong line */
     size_t prefix_len;           /* bytes in prefix */
 
-    int gzip;           /* input is gzip */
-    int z_ready;        /* zs is initialised */
-    int z_done;         /* the compressed input is exhausted */
-    z_stream zs;        /* inflate state */
-    unsigned char *zin; /* compressed bytes read but not inflated */
+    const struct codec *codec; /* the input's format; NULL when plain */
+    struct codec_state *cst;   /* its decoder */
+    int z_done;                /* the compressed input is exhausted */
+    int z_mid;                 /* inside a compressed stream */
+    int z_pending;             /* the decoder may hold more output */
+    unsigned char *zin;        /* compressed bytes read, not decoded */
+    size_t zin_pos;            /* first of them not decoded */
+    size_t zin_len;            /* how many are left from zin_pos */
 
     struct n1_file_ident ident; /* identity as opened */
 };
@@ -84,59 +89,85 @@ static ssize_t read_some(int fd, void *p, size_t n)
     return got;
 }
 
-/*
- * Inflates into buf[end..cap-1). Returns bytes produced (0 at the end of
- * the stream or when no input is ready), or -1 with err set.
- */
-static ssize_t inflate_some(struct n1_source *src, size_t room,
-                            struct n1_error *err)
+/* Reads more compressed bytes into zin. Returns 1, 0 at the end of the
+   input (an error when that end is inside a stream), or -1. */
+static int read_compressed(struct n1_source *src, struct n1_error *err)
 {
-    size_t produced = 0;
-    int rc;
+    ssize_t got = read_some(src->fd, src->zin, SRC_ZIN_BUF);
 
-    while (produced == 0) {
-        if (src->zs.avail_in == 0) {
-            ssize_t got;
+    if (got < 0) {
+        set_sys_error(err, "read", "");
+        return -1;
+    }
+    if (got > 0) {
+        src->zin_pos = 0;
+        src->zin_len = (size_t)got;
+        return 1;
+    }
+    if (src->follow) {
+        return 0; /* it may grow */
+    }
+    src->z_done = 1;
+    if (src->z_mid) {
+        n1_err_set(err, N1_EPARSE, "", 0,
+                   "%s: the compressed data ends early (a truncated file?)",
+                   src->codec->name);
+        return -1;
+    }
+    return 0;
+}
 
+/*
+ * Decodes into buf[end..end+room). Returns bytes produced (0 at the end
+ * of the input or when no input is ready), or -1 with err set.
+ */
+static ssize_t decode_some(struct n1_source *src, size_t room,
+                           struct n1_error *err)
+{
+    unsigned char *out0 = (unsigned char *)src->buf + src->end;
+
+    for (;;) {
+        const unsigned char *in = src->zin + src->zin_pos;
+        size_t in_len = src->zin_len;
+        unsigned char *out = out0;
+        size_t left = room;
+        const char *msg = "corrupt data";
+        enum codec_rc rc;
+        int rd;
+
+        if (in_len == 0 && !src->z_pending) {
             if (src->z_done) {
                 return 0;
             }
-            got = read_some(src->fd, src->zin, SRC_ZIN_BUF);
-            if (got < 0) {
-                set_sys_error(err, "read", "");
-                return -1;
+            rd = read_compressed(src, err);
+            if (rd <= 0) {
+                return rd;
             }
-            if (got == 0) {
-                if (!src->follow) {
-                    src->z_done = 1;
-                }
-                return 0;
-            }
-            src->zs.next_in = src->zin;
-            src->zs.avail_in = (uInt)got;
+            continue;
         }
-        src->zs.next_out = (unsigned char *)src->buf + src->end;
-        src->zs.avail_out = (uInt)room;
-        rc = inflate(&src->zs, Z_NO_FLUSH);
-        produced = room - src->zs.avail_out;
-        if (rc == Z_STREAM_END) {
-            /* Another member may follow (cat a.gz b.gz). */
-            if (inflateReset(&src->zs) != Z_OK) {
-                n1_err_set(err, N1_ESYS, "", 0, "gzip: reset failed");
-                return -1;
-            }
-        } else if (rc == Z_BUF_ERROR) {
-            if (src->zs.avail_in != 0 && produced == 0) {
-                n1_err_set(err, N1_EPARSE, "", 0, "gzip: stuck");
-                return -1;
-            }
-        } else if (rc != Z_OK) {
-            n1_err_set(err, N1_EPARSE, "", 0, "gzip: %s",
-                       src->zs.msg != NULL ? src->zs.msg : "corrupt data");
+        rc = src->codec->step(src->cst, &in, &in_len, &out, &left, &msg);
+        if (rc == CODEC_ERR) {
+            n1_err_set(err, N1_EPARSE, "", 0, "%s: %s", src->codec->name, msg);
             return -1;
         }
+        if (in_len < src->zin_len) {
+            src->z_mid = 1;
+        }
+        if (rc == CODEC_END) {
+            src->z_mid = 0;
+        } else if (in_len == src->zin_len && left == room && in_len > 0) {
+            n1_err_set(err, N1_EPARSE, "", 0, "%s: corrupt data",
+                       src->codec->name);
+            return -1;
+        }
+        src->zin_pos += src->zin_len - in_len;
+        src->zin_len = in_len;
+        /* A full output buffer: the decoder may hold more. */
+        src->z_pending = left == 0;
+        if (left < room) {
+            return (ssize_t)(room - left);
+        }
     }
-    return (ssize_t)produced;
 }
 
 /*
@@ -176,8 +207,8 @@ static ssize_t fill(struct n1_source *src, struct n1_error *err)
         src->buf = nbuf;
         src->cap = ncap;
     }
-    if (src->gzip) {
-        got = inflate_some(src, src->cap - 1 - src->end, err);
+    if (src->codec != NULL) {
+        got = decode_some(src, src->cap - 1 - src->end, err);
     } else {
         got = read_some(src->fd, src->buf + src->end, src->cap - 1 - src->end);
         if (got < 0) {
@@ -212,12 +243,13 @@ static void compute_ident(struct n1_source *src, const struct stat *st)
     }
 }
 
-/* Reads the first bytes and switches to gzip when they are its magic. */
-static int sniff_gzip(struct n1_source *src, struct n1_error *err)
+/* Reads the first bytes and switches to a decoder when they are the
+   magic of a compressed format. */
+static int sniff_codec(struct n1_source *src, struct n1_error *err)
 {
     ssize_t got;
 
-    while (src->end < 2) {
+    while (src->end < CODEC_MAGIC_MAX) {
         got = read_some(src->fd, src->buf + src->end, SRC_ZIN_BUF - src->end);
         if (got < 0) {
             set_sys_error(err, "read", "");
@@ -228,26 +260,24 @@ static int sniff_gzip(struct n1_source *src, struct n1_error *err)
         }
         src->end += (size_t)got;
     }
-    if (src->end < 2 || (unsigned char)src->buf[0] != 0x1f ||
-        (unsigned char)src->buf[1] != 0x8b) {
+    src->codec = n1_codec_find((const unsigned char *)src->buf, src->end);
+    if (src->codec == NULL) {
         return 0;
     }
     src->zin = malloc(SRC_ZIN_BUF);
     if (src->zin == NULL) {
-        n1_err_oom(err, "starting gzip");
+        n1_err_oom(err, "starting the decompressor");
         return -1;
     }
     /* The sniffing reads asked for at most SRC_ZIN_BUF bytes. */
     memcpy(src->zin, src->buf, src->end);
-    memset(&src->zs, 0, sizeof(src->zs));
-    src->zs.next_in = src->zin;
-    src->zs.avail_in = (uInt)src->end;
-    if (inflateInit2(&src->zs, 15 + 16) != Z_OK) {
-        n1_err_set(err, N1_ESYS, "", 0, "gzip: init failed");
+    src->zin_pos = 0;
+    src->zin_len = src->end;
+    if (src->codec->open(&src->cst) != 0) {
+        n1_err_set(err, N1_ESYS, "", 0, "%s: cannot start the decoder",
+                   src->codec->name);
         return -1;
     }
-    src->z_ready = 1;
-    src->gzip = 1;
     src->end = 0;
     src->ident.dev = 0;
     return 0;
@@ -299,7 +329,7 @@ struct n1_source *n1_source_open(const char *path, int follow, size_t max_line,
     }
     src->is_reg = S_ISREG(st.st_mode) ? 1 : 0;
     compute_ident(src, &st);
-    if (sniff_gzip(src, err) != 0) {
+    if (sniff_codec(src, err) != 0) {
         if (err != NULL) {
             snprintf(err->file, sizeof(err->file), "%s", path);
         }
@@ -452,9 +482,10 @@ int n1_source_seek(struct n1_source *src, uint64_t offset, unsigned long line,
 {
     struct stat st;
 
-    if (src->is_stdin || src->gzip || !src->is_reg) {
-        n1_err_set(err, N1_EUSAGE, "", 0, "cannot seek in %s",
-                   src->gzip ? "a gzip stream" : "a pipe or stdin");
+    if (src->is_stdin || src->codec != NULL || !src->is_reg) {
+        n1_err_set(err, N1_EUSAGE, "", 0, "cannot seek in %s%s",
+                   src->codec != NULL ? src->codec->name : "a pipe or stdin",
+                   src->codec != NULL ? " input" : "");
         return -1;
     }
     if (fstat(src->fd, &st) != 0) {
@@ -486,9 +517,9 @@ uint64_t n1_source_offset(const struct n1_source *src)
     return src->pos;
 }
 
-int n1_source_is_gzip(const struct n1_source *src)
+const char *n1_source_compression(const struct n1_source *src)
 {
-    return src->gzip;
+    return src->codec != NULL ? src->codec->name : NULL;
 }
 
 const struct n1_file_ident *n1_source_ident(const struct n1_source *src)
@@ -501,8 +532,8 @@ void n1_source_close(struct n1_source *src)
     if (src == NULL) {
         return;
     }
-    if (src->z_ready) {
-        inflateEnd(&src->zs);
+    if (src->codec != NULL) {
+        src->codec->close(src->cst);
     }
     if (src->fd >= 0 && !src->is_stdin) {
         close(src->fd);

@@ -2,13 +2,13 @@
 /*
  * source.h: a byte source that hands out complete lines.
  *
- * A source reads a path, "-" (stdin) or a gzip stream (recognised by its
- * magic bytes) through one large buffer and cuts it into lines with memchr.
- * Each line comes with the byte offset of its first byte in the
- * uncompressed stream and its 1-based line number. The buffer grows only
- * as far as the longest line allowed (max_line); longer lines are handed
- * out cut short and flagged, while their remaining bytes are discarded,
- * so memory never depends on the input.
+ * A source reads a path, "-" (stdin) or a gzip, xz, bzip2 or zstd stream
+ * (recognised by its magic bytes) through one large buffer and cuts it into
+ * lines with memchr. Each line comes with the byte offset of its first byte in
+ * the uncompressed stream and its 1-based line number. The buffer grows only as
+ * far as the longest line allowed (max_line); longer lines are handed out cut
+ * short and flagged, while their remaining bytes are discarded, so memory never
+ * depends on the input.
  */
 #ifndef N1_SOURCE_H
 #define N1_SOURCE_H
@@ -20,7 +20,7 @@
 
 /* Identity of a plain file, for "have we read this before" checks. */
 struct n1_file_ident {
-    uint64_t dev;       /* st_dev; 0 for stdin and gzip streams */
+    uint64_t dev;       /* st_dev; 0 for stdin and compressed input */
     uint64_t inode;     /* st_ino; 0 for stdin */
     uint64_t size;      /* st_size when opened */
     uint64_t head_hash; /* XXH64 of the first bytes (up to 4 KiB) */
@@ -71,7 +71,7 @@ long n1_source_peek(struct n1_source *src, size_t want, const char **data,
 
 /*
  * Repositions a plain file at offset with line as the number of the next
- * line. Returns 0, or -1 with err set: stdin and gzip streams cannot seek,
+ * line. Returns 0, or -1 with err set: stdin and compressed input cannot seek,
  * and offset must not be past the current end of the file.
  */
 int n1_source_seek(struct n1_source *src, uint64_t offset, unsigned long line,
@@ -80,8 +80,9 @@ int n1_source_seek(struct n1_source *src, uint64_t offset, unsigned long line,
 /* Offset just past the last line handed out (uncompressed bytes). */
 uint64_t n1_source_offset(const struct n1_source *src);
 
-/* 1 when the input is a gzip stream. */
-int n1_source_is_gzip(const struct n1_source *src);
+/* The input's compression ("gzip", "xz", "bzip2", "zstd"; static
+   text), or NULL when it is read as it is. */
+const char *n1_source_compression(const struct n1_source *src);
 
 /* Identity of the input as opened; borrowed, valid until close. */
 const struct n1_file_ident *n1_source_ident(const struct n1_source *src);

@@ -61,10 +61,13 @@ static void drain(struct n1_reader *r, uint64_t *last_off, uint64_t *n)
     }
 }
 
-static void check_stats(const struct n1_reader_stats *st, uint64_t events,
-                        size_t size)
+static void check_stats(const struct n1_reader *r, uint64_t events, size_t size)
 {
-    if (st->events != events || st->bytes > size ||
+    const struct n1_reader_stats *st = n1_reader_stats(r);
+
+    /* Compressed input decodes to more bytes than the file holds. */
+    if (st->events != events ||
+        (n1_reader_compression(r) == NULL && st->bytes > size) ||
         st->skipped_lines > st->lines) {
         abort();
     }
@@ -103,7 +106,7 @@ static void run(const char *path, int fd, const uint8_t *data, size_t size,
             n++;
         }
     }
-    check_stats(n1_reader_stats(r), n, size);
+    check_stats(r, n, size);
     n1_reader_close(r);
 }
 
