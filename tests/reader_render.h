@@ -322,18 +322,6 @@ static struct n1_reader *rr_open_counting(const char *path,
     return r;
 }
 
-/* Fails the test unless the fixture rel is detected as want. */
-static void rr_expect_flavour(const char *rel, enum n1_flavour want)
-{
-    struct n1_reader *r = n1_reader_open(th_fixture_path(rel), NULL, NULL);
-
-    assert_non_null(r);
-    if (n1_reader_flavour(r) != want) {
-        fail_msg("%s: detected %s, expected %s", rel,
-                 n1_flavour_name(n1_reader_flavour(r)), n1_flavour_name(want));
-    }
-    n1_reader_close(r);
-}
 #include <stdlib.h>
 
 /* Names of the X.log fixtures in FIXTURES_DIR/sub, sorted; caller frees

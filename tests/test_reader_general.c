@@ -26,22 +26,55 @@ static void test_reader_general_fixtures(void **state)
     assert_true(rr_check_fixtures("general") >= 10);
 }
 
+/* One fixture and the flavour it must be detected as. */
+struct rr_flavour_case {
+    const char *rel;      /* fixture path below FIXTURES_DIR */
+    enum n1_flavour want; /* expected flavour */
+};
+
+/* Fails the test unless every fixture of cases is detected as wanted. */
+static void rr_expect_flavours(const struct rr_flavour_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *rel = cases[i].rel;
+        struct n1_reader *r = n1_reader_open(th_fixture_path(rel), NULL, NULL);
+
+        assert_non_null(r);
+        if (n1_reader_flavour(r) != cases[i].want) {
+            fail_msg("%s: detected %s, expected %s", rel,
+                     n1_flavour_name(n1_reader_flavour(r)),
+                     n1_flavour_name(cases[i].want));
+        }
+        n1_reader_close(r);
+    }
+}
+
+/* Detection is shared by both readers (reader.c): every flavour, general
+   and slow, is checked here. */
 static void test_reader_general_detects_flavours(void **state)
 {
+    static const struct rr_flavour_case cases[] = {
+        {"slow/mariadb-basic.log", N1_FLAVOUR_SLOW_MARIADB},
+        {"slow/mariadb-10.11-captured.log", N1_FLAVOUR_SLOW_MARIADB},
+        {"slow/mysql-8.0.log", N1_FLAVOUR_SLOW_MYSQL},
+        {"slow/mysql-5.7.log", N1_FLAVOUR_SLOW_MYSQL},
+        {"slow/percona-8.0.log", N1_FLAVOUR_SLOW_PERCONA},
+        {"slow/mysql-5.6-legacy.log", N1_FLAVOUR_SLOW_LEGACY},
+        {"general/mariadb-basic.log", N1_FLAVOUR_GENERAL_MARIADB},
+        {"general/mariadb-10.11-captured.log", N1_FLAVOUR_GENERAL_MARIADB},
+        {"general/mysql-8.0.log", N1_FLAVOUR_GENERAL_MYSQL},
+        {"general/mysql-5.6-legacy.log", N1_FLAVOUR_GENERAL_LEGACY},
+        {"general/mysql-5.0-legacy.log", N1_FLAVOUR_GENERAL_LEGACY},
+        {"general/mysql-5.7.12-spaces.log", N1_FLAVOUR_GENERAL_MYSQL},
+    };
+
     (void)state;
-    rr_expect_flavour("general/mariadb-basic.log", N1_FLAVOUR_GENERAL_MARIADB);
-    rr_expect_flavour("general/mariadb-10.11-captured.log",
-                      N1_FLAVOUR_GENERAL_MARIADB);
-    rr_expect_flavour("general/mysql-8.0.log", N1_FLAVOUR_GENERAL_MYSQL);
-    rr_expect_flavour("general/mysql-5.6-legacy.log",
-                      N1_FLAVOUR_GENERAL_LEGACY);
-    rr_expect_flavour("general/mysql-5.0-legacy.log",
-                      N1_FLAVOUR_GENERAL_LEGACY);
-    rr_expect_flavour("general/mysql-5.7.12-spaces.log",
-                      N1_FLAVOUR_GENERAL_MYSQL);
+    rr_expect_flavours(cases, sizeof(cases) / sizeof(cases[0]));
     assert_false(n1_flavour_is_slow(N1_FLAVOUR_GENERAL_MYSQL));
+    assert_true(n1_flavour_is_slow(N1_FLAVOUR_SLOW_PERCONA));
     assert_string_equal(n1_flavour_name(N1_FLAVOUR_GENERAL_LEGACY),
                         "legacy-general");
+    assert_string_equal(n1_flavour_name(N1_FLAVOUR_SLOW_MYSQL), "mysql-slow");
 }
 
 static void test_reader_general_not_a_log(void **state)

@@ -27,20 +27,6 @@ static void test_reader_slow_fixtures(void **state)
     assert_true(rr_check_fixtures("slow") >= 12);
 }
 
-static void test_reader_slow_detects_flavours(void **state)
-{
-    (void)state;
-    rr_expect_flavour("slow/mariadb-basic.log", N1_FLAVOUR_SLOW_MARIADB);
-    rr_expect_flavour("slow/mariadb-10.11-captured.log",
-                      N1_FLAVOUR_SLOW_MARIADB);
-    rr_expect_flavour("slow/mysql-8.0.log", N1_FLAVOUR_SLOW_MYSQL);
-    rr_expect_flavour("slow/mysql-5.7.log", N1_FLAVOUR_SLOW_MYSQL);
-    rr_expect_flavour("slow/percona-8.0.log", N1_FLAVOUR_SLOW_PERCONA);
-    rr_expect_flavour("slow/mysql-5.6-legacy.log", N1_FLAVOUR_SLOW_LEGACY);
-    assert_true(n1_flavour_is_slow(N1_FLAVOUR_SLOW_PERCONA));
-    assert_string_equal(n1_flavour_name(N1_FLAVOUR_SLOW_MYSQL), "mysql-slow");
-}
-
 static void test_reader_slow_binary_is_not_a_log(void **state)
 {
     unsigned char junk[3000];
@@ -301,7 +287,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reader_slow_fixtures),
-        cmocka_unit_test(test_reader_slow_detects_flavours),
         cmocka_unit_test(test_reader_slow_binary_is_not_a_log),
         cmocka_unit_test(test_reader_slow_oversize_statement),
         cmocka_unit_test(test_reader_slow_entry_without_statement),

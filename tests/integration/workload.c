@@ -47,6 +47,9 @@
 #include <string.h>
 
 #include <mysql.h>
+
+#define WL_PROGRAM "n1_workload"
+#include "wl_common.h"
 #include <mysqld_error.h>
 
 #define MAX_CONNS  8
@@ -87,29 +90,6 @@ struct workload {
     const char *finding;  /* expected finding the command belongs to, or
                              NULL */
 };
-
-#if defined(__GNUC__) || defined(__clang__)
-#define N1_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#define N1_NORETURN     __attribute__((noreturn))
-#else
-#define N1_PRINTF(a, b)
-#define N1_NORETURN
-#endif
-
-/* Prints "n1_workload: <message>" and exits with status 1. */
-static void die(const char *fmt, ...) N1_PRINTF(1, 2) N1_NORETURN;
-
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("n1_workload: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(1);
-}
 
 /*
  * Writes s (len bytes) as a JSON string. Bytes >= 0x80 are copied as they

@@ -60,6 +60,9 @@
 
 #include <mysql.h>
 
+#define WL_PROGRAM "n1_pool_workload"
+#include "../integration/wl_common.h"
+
 #define MAX_POOL  64
 #define MAX_LOOPS 4
 #define SQL_MAX   1024
@@ -73,14 +76,6 @@
 #define PER_CUSTOMER    40   /* seeded orders and project groups per user */
 #define N_DAYS          30   /* seeded order o was placed on day o % N_DAYS */
 #define FIRST_NEW_ORDER 100001
-
-#if defined(__GNUC__) || defined(__clang__)
-#define N1_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#define N1_NORETURN     __attribute__((noreturn))
-#else
-#define N1_PRINTF(a, b)
-#define N1_NORETURN
-#endif
 
 enum style {
     STYLE_ROLLBACK = 0, /* ROLLBACK on return */
@@ -155,21 +150,6 @@ struct pool {
     int pending;                   /* drawn request type not started, -1 */
     int checkout_busy;             /* a checkout is in flight */
 };
-
-/* Prints "n1_pool_workload: <message>" and exits with status 1. */
-static void die(const char *fmt, ...) N1_PRINTF(1, 2) N1_NORETURN;
-
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("n1_pool_workload: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(1);
-}
 
 static uint64_t rnd(struct pool *p)
 {
