@@ -452,4 +452,18 @@ static size_t rr_check_split(const char *sub)
 }
 #endif /* FIXTURES_DIR */
 
+/* Fails the test unless opening the file at path is refused as not a
+   log: N1_EPARSE, naming the file, with the reader's one message. */
+static void rr_expect_not_a_log(const char *path)
+{
+    struct n1_error err;
+
+    n1_err_clear(&err);
+    assert_null(n1_reader_open(path, NULL, &err));
+    assert_int_equal(err.code, N1_EPARSE);
+    assert_string_equal(err.file, path);
+    assert_true(
+        strncmp(err.message, "not a MySQL or MariaDB query log (", 34) == 0);
+}
+
 #endif /* N1_TEST_READER_RENDER_H */
