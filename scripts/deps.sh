@@ -11,6 +11,7 @@ packages=(
     libpcre2-dev libsqlite3-dev zlib1g-dev liblzma-dev libbz2-dev libzstd-dev
     libjansson-dev libxxhash-dev
     libinih-dev default-libmysqlclient-dev libcmocka-dev
+    scdoc
 )
 mode=test
 list=0
@@ -28,6 +29,7 @@ if [ "$mode" = test ]; then
     packages+=(
         clang clang-format libclang-rt-14-dev mariadb-server mariadb-client percona-toolkit
         python3 python3-jsonschema sqlite3 time xz-utils bzip2 zstd
+        man-db
     )
 fi
 if [ "$list" = 1 ]; then
