@@ -51,8 +51,7 @@ expect_completion "all commands" "$(help_commands "$n1" | sort)" "$n1" ""
 expect_completion "top options" "$(printf '%s\n' --help --version)" "$n1" -
 for cmd in $(help_commands "$n1"); do
     page=$src/docs/man/n1digest-$cmd.1.scd
-    want=$(awk '/^# / { on = ($0 == "# OPTIONS") } on && /^\*-/' "$page" |
-        grep -oE -- '--[a-z][a-z-]*' | sort -u)
+    want=$(page_options "$page")
     words=("$n1" "$cmd")
     if [ "$cmd" = rules ]; then
         expect_completion "rules list" list "$n1" rules ""

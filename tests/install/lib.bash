@@ -23,6 +23,15 @@ help_options()
         grep -oE -- '--[a-z][a-z-]*' | sort -u
 }
 
+# page_options PAGE: the long options of the entries of the OPTIONS
+# section of the scdoc source PAGE (lines starting with "*-"), sorted,
+# one a line.
+page_options()
+{
+    awk '/^# / { on = ($0 == "# OPTIONS") } on && /^\*-/' "$1" |
+        grep -oE -- '--[a-z][a-z-]*' | sort -u
+}
+
 # finish NAME: exits 1 when a check failed, else says all passed.
 finish()
 {

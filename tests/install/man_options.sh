@@ -12,14 +12,6 @@ man=$2/docs/man
 # shellcheck source=tests/install/lib.bash
 source "$(dirname "$0")/lib.bash"
 
-# page_options PAGE: the long options of the entries of PAGE's OPTIONS
-# section (lines starting with "*-"), sorted, one a line.
-page_options()
-{
-    awk '/^# / { on = ($0 == "# OPTIONS") } on && /^\*-/' "$1" |
-        grep -oE -- '--[a-z][a-z-]*' | sort -u
-}
-
 help_commands "$n1" >"$work/commands"
 [ -s "$work/commands" ] || fail "n1digest --help lists no command"
 while read -r cmd; do
