@@ -65,6 +65,7 @@ struct n1_live {
     int dirty;                  /* statements since the last commit */
     uint64_t told_lost;         /* lost statements already told of */
     uint64_t told_cut;          /* cut statements already told of */
+    uint64_t skipped_before;    /* skipped by earlier runs (files row) */
     struct n1_live_stats stats;
 };
 
@@ -306,7 +307,7 @@ static void tell_skips(struct n1_live *l)
     l->stats.lost = ss->lost;
     l->stats.cut = ss->cut;
     l->stats.nested = ss->nested;
-    l->fp.skipped = ss->lost + ss->cut + ss->nested;
+    l->fp.skipped = l->skipped_before + ss->lost + ss->cut + ss->nested;
 }
 
 /* One poll, the detectors' tick and the commit. */
@@ -344,6 +345,7 @@ static int restore(struct n1_live *l, struct n1_error *err)
         l->fp.file_id = fs.id;
         l->fp.offset = fs.offset;
         l->fp.events = fs.events;
+        l->skipped_before = fs.skipped;
     }
     n1_store_file_state_cleanup(&fs);
     if (llabs((long long)st.base - (long long)started) > START_SLACK_S) {
