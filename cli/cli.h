@@ -79,6 +79,7 @@ int cmd_digest(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_tail(int argc, char **argv);
+int cmd_live(int argc, char **argv);
 
 /* ---- options several subcommands share ---- */
 
