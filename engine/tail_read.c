@@ -41,7 +41,14 @@ int n1_tail_handle_event(struct n1_tail *t, const struct n1_event *ev,
         }
         np = &nm;
     }
-    if (!replay && np != NULL && n1_engine_is_statement(ev, slow)) {
+    /* An administrator command of a slow log: a class of its own for
+       the statistics, nothing for the detectors. */
+    if (!replay && np == NULL && n1_engine_admin_norm(ev, slow, &nm)) {
+        if (n1_agg_add(t->agg, ev, &nm, err) != 0) {
+            return -1;
+        }
+        t->stats.statements++;
+    } else if (!replay && np != NULL && n1_engine_is_statement(ev, slow)) {
         if (n1_agg_add(t->agg, ev, np, err) != 0) {
             return -1;
         }
