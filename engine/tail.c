@@ -404,7 +404,7 @@ int n1_tail_run(struct n1_tail *t, struct n1_error *err)
     fo.reader.no_attrs = 1;
     fo.notice = follow_notice;
     fo.notice_ud = t;
-    if (n1_tail_print_unemitted(t, err) != 0 ||
+    if (n1_tail_find_key(t, err) != 0 || n1_tail_print_unemitted(t, err) != 0 ||
         n1_tail_restore(t, &start, &use_start, &resume, &have_resume, &cp,
                         err) != 0) {
         goto out;
@@ -463,6 +463,7 @@ struct n1_tail *n1_tail_new(const struct n1_tail_opts *o, struct n1_error *err)
     }
     t->opts = *o;
     t->path = o->path;
+    t->key = o->path;
     t->out = o->out != NULL ? o->out : stdout;
     t->max_ts = N1_TS_NONE;
     t->ro.max_keys = o->detect.max_keys;
@@ -505,6 +506,7 @@ void n1_tail_free(struct n1_tail *t)
         n1_finding_free(t->pend[i]);
     }
     free(t->pend);
+    free(t->key_owned);
     free(t->replay.v);
     free(t->lows.v);
     n1_tail_cps_clear(t);
