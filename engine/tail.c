@@ -28,12 +28,14 @@
  * bytes of the generations before it, so that state may span a rotation.
  * docs/tail.md describes the design and its limits.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/strbuf.h"
 #include "engine/feed.h"
@@ -415,6 +417,10 @@ int n1_tail_run(struct n1_tail *t, struct n1_error *err)
     }
     n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_INFO, "following %s",
               t->path);
+    if (access(t->path, F_OK) != 0 && errno == ENOENT) {
+        n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_NOTE,
+                  "%s does not exist yet: waiting for it to appear", t->path);
+    }
     if (n1_tail_writer_start(t, &writer, err) != 0) {
         goto out;
     }
