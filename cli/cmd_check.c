@@ -24,11 +24,13 @@
  * skipped lines or events (unless --allow-skipped) give exit 3, which
  * wins over findings (1). docs/ci.md has the details.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "engine/analyze_run.h"
@@ -521,8 +523,8 @@ static struct n1_ci_stale *build_stale(const struct n1_baseline *base,
 }
 
 /* Writes every result that is not allowed as a JSON baseline at path. */
-static int write_baseline(const char *path, const struct n1_ci_result *res,
-                          size_t n, struct n1_error *err)
+static int save_baseline(const char *path, const struct n1_ci_result *res,
+                         size_t n, size_t *written, struct n1_error *err)
 {
     struct n1_baseline *b = n1_baseline_new();
     int rc = -1;
@@ -549,9 +551,9 @@ static int write_baseline(const char *path, const struct n1_ci_result *res,
     }
     rc = n1_baseline_save(b, path, err);
     if (rc == 0) {
+        *written = n1_baseline_count(b);
         fprintf(stderr, "n1digest: baseline of %zu finding%s written to %s\n",
-                n1_baseline_count(b), n1_baseline_count(b) == 1 ? "" : "s",
-                path);
+                *written, *written == 1 ? "" : "s", path);
     }
 
 out:
@@ -580,32 +582,32 @@ static int render(enum out_format fmt, FILE *out, const struct n1_ci_report *r,
  * was not a log, no statement was read at all, or lines were skipped
  * without --allow-skipped; else 0.
  */
-static int input_status(const struct n1_pipeline *p, int allow_skipped)
+static int input_status(const struct n1_pipeline *p, int allow_skipped,
+                        char *why, size_t size)
 {
     const struct n1_pipeline_stats *st = n1_pipeline_stats(p);
 
     if (st->not_logs > 0) {
-        cli_errorf("INPUT %llu input%s could not be read as a query log",
-                   (unsigned long long)st->not_logs,
-                   st->not_logs == 1 ? "" : "s");
+        snprintf(why, size, "%llu input%s could not be read as a query log",
+                 (unsigned long long)st->not_logs,
+                 st->not_logs == 1 ? "" : "s");
         return N1_EXIT_INPUT;
     }
     if (st->events == 0) {
-        cli_errorf("INPUT no event in any log: is the general log on, and "
-                   "is this the file it writes to?");
+        snprintf(why, size,
+                 "no event in any log: is the general log on, and is this "
+                 "the file it writes to?");
         return N1_EXIT_INPUT;
     }
-    if (st->skipped_lines + st->skipped_events > 0) {
-        if (!allow_skipped) {
-            cli_errorf("INPUT %llu line%s and %llu event%s skipped: a loop "
-                       "in them would go unseen (--allow-skipped accepts "
-                       "this)",
-                       (unsigned long long)st->skipped_lines,
-                       st->skipped_lines == 1 ? "" : "s",
-                       (unsigned long long)st->skipped_events,
-                       st->skipped_events == 1 ? "" : "s");
-            return N1_EXIT_INPUT;
-        }
+    if (st->skipped_lines + st->skipped_events > 0 && !allow_skipped) {
+        snprintf(why, size,
+                 "%llu line%s and %llu event%s skipped: a loop in them "
+                 "would go unseen (--allow-skipped accepts this)",
+                 (unsigned long long)st->skipped_lines,
+                 st->skipped_lines == 1 ? "" : "s",
+                 (unsigned long long)st->skipped_events,
+                 st->skipped_events == 1 ? "" : "s");
+        return N1_EXIT_INPUT;
     }
     return N1_EXIT_OK;
 }
@@ -743,10 +745,42 @@ struct check {
     struct n1_ci_rule *rules;     /* rep.rules */
     struct n1_ci_stale *stale;    /* rep.stale */
     struct n1_baseline *base;     /* --baseline, or NULL */
+    char **input_errors;          /* rep.input_errors: per LOG, why it
+                                     was not read, or NULL; owned */
+    char run_error[512];          /* rep.run_error when set */
+    int in_status;                /* exit status for what was read */
 };
+
+/*
+ * The notice hook of check: prints as every command does, and keeps each
+ * error notice as the reason its input (the LOG the message names) was
+ * not read, for the report.
+ */
+static void check_notice(void *ud, enum n1_notice_kind kind, const char *msg)
+{
+    struct check *k = ud;
+
+    cli_notice(NULL, kind, msg);
+    if (kind != N1_NOTICE_ERROR || k->input_errors == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < k->rep.n_inputs; i++) {
+        const char *at = strstr(msg, k->rep.inputs[i]);
+        size_t len = strlen(k->rep.inputs[i]);
+
+        if (k->input_errors[i] == NULL && at != NULL && at[len] == ':') {
+            k->input_errors[i] = strdup(msg);
+            return;
+        }
+    }
+}
 
 static void check_cleanup(struct check *k)
 {
+    for (size_t i = 0; k->input_errors != NULL && i < k->rep.n_inputs; i++) {
+        free(k->input_errors[i]);
+    }
+    free(k->input_errors);
     free(k->results);
     free(k->rules);
     free(k->stale);
@@ -769,7 +803,28 @@ static int check_run(const struct check_opts *o, struct n1_analyze_opts *ao,
     struct n1_error err;
 
     n1_err_clear(&err);
-    if (o->baseline_path != NULL) {
+    rep->inputs = (const char *const *)logs;
+    rep->n_inputs = n_logs;
+    k->input_errors = calloc(n_logs + 1, sizeof(*k->input_errors));
+    if (k->input_errors == NULL) {
+        cli_oom("keeping the inputs' status");
+        return N1_EXIT_USAGE;
+    }
+    ao->pipeline.notice = check_notice;
+    ao->pipeline.notice_ud = k;
+    if (o->baseline_path != NULL && access(o->baseline_path, F_OK) != 0 &&
+        errno == ENOENT) {
+        /* A first CI run: nothing is accepted yet. */
+        fprintf(stderr,
+                "n1digest: NOTE baseline %s does not exist yet: starting "
+                "from an empty baseline\n",
+                o->baseline_path);
+        k->base = n1_baseline_new();
+        if (k->base == NULL) {
+            cli_oom("building an empty baseline");
+            return N1_EXIT_USAGE;
+        }
+    } else if (o->baseline_path != NULL) {
         k->base = n1_baseline_load(o->baseline_path, &err);
         if (k->base == NULL) {
             /* A baseline that cannot be read is bad input, whatever the
@@ -798,8 +853,10 @@ static int check_run(const struct check_opts *o, struct n1_analyze_opts *ao,
     n1_classes_rank(&k->classes);
     rep->fail_on = o->fail_on;
     rep->baseline = o->baseline_path;
-    rep->inputs = (const char *const *)logs;
-    rep->n_inputs = n_logs;
+    rep->input_errors = (const char *const *)k->input_errors;
+    k->in_status = input_status(k->run.p, o->allow_skipped, k->run_error,
+                                sizeof(k->run_error));
+    rep->run_error = k->in_status != N1_EXIT_OK ? k->run_error : NULL;
     k->results = build_results(&k->run, &k->classes, &k->adv, k->base,
                                o->fail_on, &k->own, &rep->n_results);
     k->rules = build_rules(k->run.rules, &k->own, &rep->n_rules);
@@ -859,6 +916,22 @@ static int write_report(const struct check_opts *o,
     return 0;
 }
 
+/* --write-baseline: writes it, and makes the report say so. Returns
+   N1_EXIT_OK, or the exit status after printing the error. */
+static int write_baseline(const char *path, struct check *k)
+{
+    struct n1_error err;
+
+    n1_err_clear(&err);
+    if (save_baseline(path, k->results, k->rep.n_results, &k->rep.n_written,
+                      &err) != 0) {
+        cli_error(&err);
+        return N1_EXIT_USAGE;
+    }
+    k->rep.wrote_baseline = path;
+    return N1_EXIT_OK;
+}
+
 /*
  * The exit status of a run whose report was written: the baseline
  * written with --write-baseline, else unreadable input (3) over new
@@ -878,13 +951,11 @@ static int check_verdict(const struct check_opts *o, const struct check *k)
                 "failing)\n",
                 rep->n_stale, rep->n_stale == 1 ? "y" : "ies");
     }
-    in_status = input_status(k->run.p, o->allow_skipped);
+    in_status = k->in_status;
+    if (in_status != N1_EXIT_OK) {
+        cli_errorf("INPUT %s", k->run_error);
+    }
     if (o->write_path != NULL) {
-        if (write_baseline(o->write_path, k->results, rep->n_results, &err) !=
-            0) {
-            cli_error(&err);
-            return N1_EXIT_USAGE;
-        }
         /* Writing a baseline accepts what was found: only unreadable
            input fails. */
         return in_status;
@@ -922,6 +993,9 @@ int cmd_check(int argc, char **argv)
     }
     opts->reader = o.co.reader;
     status = check_run(&o, &ao, argv + optind, (size_t)(argc - optind), &k);
+    if (status == N1_EXIT_OK && o.write_path != NULL) {
+        status = write_baseline(o.write_path, &k);
+    }
     if (status == N1_EXIT_OK) {
         status = write_report(&o, &k.rep) != 0 ? N1_EXIT_USAGE
                                                : check_verdict(&o, &k);

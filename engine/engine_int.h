@@ -16,6 +16,19 @@ int n1_engine_has_sql(const struct n1_event *ev);
    ran (every event of a slow log). */
 int n1_engine_is_statement(const struct n1_event *ev, int slow);
 
+struct n1_norm;
+
+/*
+ * A slow log's "# administrator command: X" entry (Quit, Ping, Init DB,
+ * ...): fills *out with a class of its own whose fingerprint text is the
+ * command as the log wrote it ("administrator command: Quit", as
+ * pt-query-digest shows it), not normalised, and returns 1; returns 0
+ * for every other event. *out borrows ev's text. Only the statistics
+ * count it: the detectors never see it as a statement.
+ */
+int n1_engine_admin_norm(const struct n1_event *ev, int slow,
+                         struct n1_norm *out);
+
 struct n1_finding;
 struct n1_store_finding;
 

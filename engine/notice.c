@@ -6,9 +6,12 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "engine/engine_int.h"
 #include "engine/notice.h"
+#include "sql/fingerprint.h"
+#include "sql/normalize.h"
 
 void n1_notice(n1_notice_fn fn, void *ud, enum n1_notice_kind kind,
                const char *fmt, ...)
@@ -29,6 +32,24 @@ int n1_engine_has_sql(const struct n1_event *ev)
 {
     return ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE ||
            ev->cmd == N1_CMD_PREPARE;
+}
+
+int n1_engine_admin_norm(const struct n1_event *ev, int slow,
+                         struct n1_norm *out)
+{
+    static const char lead[] = "administrator command: ";
+
+    if (!slow || (ev->cmd != N1_CMD_QUIT && ev->cmd != N1_CMD_OTHER) ||
+        ev->sql == NULL || ev->sql_len < sizeof(lead) - 1 ||
+        memcmp(ev->sql, lead, sizeof(lead) - 1) != 0) {
+        return 0;
+    }
+    memset(out, 0, sizeof(*out));
+    out->text = ev->sql;
+    out->len = ev->sql_len;
+    out->id = n1_fingerprint_id(out->text, out->len);
+    n1_fingerprint_hex(out->id, out->hex);
+    return 1;
 }
 
 int n1_engine_is_statement(const struct n1_event *ev, int slow)

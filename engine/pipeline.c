@@ -250,6 +250,7 @@ static int handle_event(struct n1_pipeline *p, const struct n1_feed_batch *b,
 {
     const struct n1_event *ev = n1_feed_batch_event(b, i, NULL, NULL);
     const struct n1_norm *np = NULL;
+    const struct n1_norm *cp = NULL;
     struct n1_norm nm;
     int keep;
 
@@ -262,18 +263,24 @@ static int handle_event(struct n1_pipeline *p, const struct n1_feed_batch *b,
         }
         np = &nm;
     }
-    keep = p->opts.accept == NULL || p->opts.accept(p->opts.hook_ud, ev, np);
+    /* cp: what the statistics count the event as; an administrator
+       command of a slow log is a class, but no statement to detect. */
+    cp = np;
+    if (np == NULL && n1_engine_admin_norm(ev, slow, &nm)) {
+        cp = &nm;
+    }
+    keep = p->opts.accept == NULL || p->opts.accept(p->opts.hook_ud, ev, cp);
     if (!keep) {
         /* Dropped before anything counted it; the file offset still moves
            past it. */
         p->stats.filtered++;
         return 0;
     }
-    if (np != NULL && n1_engine_is_statement(ev, slow)) {
-        const struct n1_norm *key = np;
+    if (cp != NULL && n1_engine_is_statement(ev, slow)) {
+        const struct n1_norm *key = cp;
 
         if (p->opts.group != NULL) {
-            key = p->opts.group(p->opts.hook_ud, ev, np);
+            key = p->opts.group(p->opts.hook_ud, ev, cp);
         }
         if (key != NULL) {
             if (n1_agg_add(p->agg, ev, key, err) != 0) {

@@ -28,12 +28,14 @@
  * bytes of the generations before it, so that state may span a rotation.
  * docs/tail.md describes the design and its limits.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/strbuf.h"
 #include "engine/feed.h"
@@ -404,7 +406,7 @@ int n1_tail_run(struct n1_tail *t, struct n1_error *err)
     fo.reader.no_attrs = 1;
     fo.notice = follow_notice;
     fo.notice_ud = t;
-    if (n1_tail_print_unemitted(t, err) != 0 ||
+    if (n1_tail_find_key(t, err) != 0 || n1_tail_print_unemitted(t, err) != 0 ||
         n1_tail_restore(t, &start, &use_start, &resume, &have_resume, &cp,
                         err) != 0) {
         goto out;
@@ -415,6 +417,10 @@ int n1_tail_run(struct n1_tail *t, struct n1_error *err)
     }
     n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_INFO, "following %s",
               t->path);
+    if (access(t->path, F_OK) != 0 && errno == ENOENT) {
+        n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_NOTE,
+                  "%s does not exist yet: waiting for it to appear", t->path);
+    }
     if (n1_tail_writer_start(t, &writer, err) != 0) {
         goto out;
     }
@@ -463,6 +469,7 @@ struct n1_tail *n1_tail_new(const struct n1_tail_opts *o, struct n1_error *err)
     }
     t->opts = *o;
     t->path = o->path;
+    t->key = o->path;
     t->out = o->out != NULL ? o->out : stdout;
     t->max_ts = N1_TS_NONE;
     t->ro.max_keys = o->detect.max_keys;
@@ -505,6 +512,7 @@ void n1_tail_free(struct n1_tail *t)
         n1_finding_free(t->pend[i]);
     }
     free(t->pend);
+    free(t->key_owned);
     free(t->replay.v);
     free(t->lows.v);
     n1_tail_cps_clear(t);

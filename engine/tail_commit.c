@@ -145,7 +145,7 @@ static int flush_and_mark(struct n1_tail *t, struct n1_error *err)
     if (n1_tail_fault(t, N1_TAIL_AFTER_PRINT, err) != 0) {
         return -1;
     }
-    return n1_store_tail_mark_emitted(t->store, t->path, err);
+    return n1_store_tail_mark_emitted(t->store, t->key, err);
 }
 
 /* Prints the findings a previous run stored but did not mark printed. */
@@ -153,7 +153,7 @@ int n1_tail_print_unemitted(struct n1_tail *t, struct n1_error *err)
 {
     uint64_t before = t->stats.findings;
 
-    if (n1_store_tail_unemitted(t->store, t->path, emit_line, t, err) != 0) {
+    if (n1_store_tail_unemitted(t->store, t->key, emit_line, t, err) != 0) {
         return -1;
     }
     if (t->stats.findings == before) {
@@ -499,7 +499,7 @@ static int commit_write(struct n1_tail *t, struct commit_job *job,
         n_rows += (size_t)got;
     }
     if (n1_store_tail_commit(t->store, job->agg, job->files, job->n_files, rows,
-                             n_rows, t->path, job->write_ts ? &job->ts : NULL,
+                             n_rows, t->key, job->write_ts ? &job->ts : NULL,
                              err) != 0) {
         goto out;
     }

@@ -71,7 +71,12 @@ struct conn_lows {
 
 struct n1_tail {
     struct n1_tail_opts opts;       /* copy; pointers borrowed */
-    const char *path;               /* opts.path */
+    const char *path;               /* opts.path: what is opened */
+    const char *key;                /* the path's name in the store (its
+                                       tail state, checkpoints, findings):
+                                       path, or the spelling the state of
+                                       the same file was recorded under */
+    char *key_owned;                /* key when it is not path; owned */
     FILE *out;                      /* where findings go */
     struct n1_report_opts ro;       /* for the JSON rendering */
     struct n1_store *store;         /* owned */
@@ -259,6 +264,16 @@ int n1_tail_begin_generation(struct n1_tail *t, const struct n1_file_ident *id,
  * does.
  */
 int64_t n1_tail_log_now(const struct n1_tail *t);
+
+/*
+ * Finds the name the store knows the followed file by (t->key): the
+ * path as given when a tail state is recorded under it, else the
+ * spelling a state was recorded under for the file now at the path
+ * (same device and inode, and its first bytes still hash as recorded),
+ * so that `./x.log`, `x.log` and `/abs/x.log` resume one state. Returns
+ * 0 or -1 with err set.
+ */
+int n1_tail_find_key(struct n1_tail *t, struct n1_error *err);
 
 /*
  * Restores the state of the last run: the commit point, the replay

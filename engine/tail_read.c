@@ -5,10 +5,12 @@
  * from the right point after a restart), reads a rotated generation
  * aside, begins generations, and restores the state of the last run.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine/engine_int.h"
 #include "engine/tail_int.h"
@@ -41,7 +43,14 @@ int n1_tail_handle_event(struct n1_tail *t, const struct n1_event *ev,
         }
         np = &nm;
     }
-    if (!replay && np != NULL && n1_engine_is_statement(ev, slow)) {
+    /* An administrator command of a slow log: a class of its own for
+       the statistics, nothing for the detectors. */
+    if (!replay && np == NULL && n1_engine_admin_norm(ev, slow, &nm)) {
+        if (n1_agg_add(t->agg, ev, &nm, err) != 0) {
+            return -1;
+        }
+        t->stats.statements++;
+    } else if (!replay && np != NULL && n1_engine_is_statement(ev, slow)) {
         if (n1_agg_add(t->agg, ev, np, err) != 0) {
             return -1;
         }
@@ -52,7 +61,7 @@ int n1_tail_handle_event(struct n1_tail *t, const struct n1_event *ev,
            is read again under its new name: the findings of a replay
            must name the file as the run before did, or the lookup of
            findings already reported misses them and they print twice. */
-        fed.file = t->path;
+        fed.file = t->key;
         fed.offset = v;
         if (n1_detectors_event(t->det, &fed, np, err) != 0) {
             return -1;
@@ -112,7 +121,7 @@ static int read_rotated(struct n1_tail *t, const char *file,
         return -1;
     }
     t->in_rotated = 1;
-    got = n1_store_tail_checkpoint(t->store, t->path, rec->id, skip_below, &cp,
+    got = n1_store_tail_checkpoint(t->store, t->key, rec->id, skip_below, &cp,
                                    err);
     if (got < 0) {
         goto out;
@@ -316,7 +325,7 @@ static int resume_at_path(struct n1_tail *t, const struct n1_tail_state *st,
 
     start->ident = resume->ident;
     start->offset = st->replay_file_id == st->file_id ? st->replay_offset : 0;
-    rc = n1_store_tail_checkpoint(t->store, t->path, st->file_id, start->offset,
+    rc = n1_store_tail_checkpoint(t->store, t->key, st->file_id, start->offset,
                                   cp, err);
     if (rc < 0) {
         return -1;
@@ -371,6 +380,58 @@ static int finish_recorded_file(struct n1_tail *t,
     return 0;
 }
 
+/* 1 when the file at path still begins with the bytes rec was read
+   from (inode reuse gives another file the same device and inode). */
+static int same_head(const char *path, const struct n1_file_state *rec)
+{
+    uint64_t h = 0;
+    int fd = open(path, O_RDONLY);
+    int ok;
+
+    if (fd < 0) {
+        return 0;
+    }
+    ok = n1_follow_head_hash(fd, rec->ident.head_len, &h) == 0 &&
+         h == rec->ident.head_hash;
+    close(fd);
+    return ok;
+}
+
+int n1_tail_find_key(struct n1_tail *t, struct n1_error *err)
+{
+    struct n1_tail_state st;
+    struct n1_file_state rec;
+    struct stat pst;
+    char *key = NULL;
+    int64_t file_id = 0;
+    int rc;
+
+    rc = n1_store_tail_load(t->store, t->path, &st, err);
+    free(st.conns);
+    if (rc != 0 || stat(t->path, &pst) != 0) {
+        return rc < 0 ? -1 : 0;
+    }
+    rc = n1_store_tail_path_of(t->store, (uint64_t)pst.st_dev,
+                               (uint64_t)pst.st_ino, &key, &file_id, err);
+    if (rc <= 0) {
+        return rc;
+    }
+    n1_store_file_state_init(&rec);
+    rc = n1_store_file_get(t->store, file_id, &rec, err);
+    if (rc == 1 && same_head(t->path, &rec)) {
+        n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_NOTE,
+                  "%s: the same file as %s of the last run; resuming its "
+                  "state",
+                  t->path, key);
+        t->key_owned = key;
+        t->key = key;
+        key = NULL;
+    }
+    n1_store_file_state_cleanup(&rec);
+    free(key);
+    return rc < 0 ? -1 : 0;
+}
+
 int n1_tail_restore(struct n1_tail *t, struct n1_follow_start *start,
                     int *use_start, struct n1_file_state *resume,
                     int *have_resume, struct n1_tail_checkpoint *cp,
@@ -383,7 +444,7 @@ int n1_tail_restore(struct n1_tail *t, struct n1_follow_start *start,
 
     *use_start = 0;
     *have_resume = 0;
-    rc = n1_store_tail_load(t->store, t->path, &st, err);
+    rc = n1_store_tail_load(t->store, t->key, &st, err);
     if (rc <= 0) {
         return rc;
     }

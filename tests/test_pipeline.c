@@ -296,6 +296,67 @@ static void test_pipeline_file_read_twice_is_skipped(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* Copies the fixture rel to path. */
+static void copy_fixture(const char *rel, const char *path)
+{
+    FILE *in = fopen(th_fixture_path(rel), "rb");
+    FILE *out = fopen(path, "wb");
+    char buf[4096];
+    size_t n;
+
+    assert_non_null(in);
+    assert_non_null(out);
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    }
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+/* The store knows a file, not a spelling of its path: read as an absolute
+   path, then with "./" and "//" in it, then relative, it is read once. */
+static void test_pipeline_spellings_are_one_file(void **state)
+{
+    char dir[] = "/tmp/n1-test-pipeline-XXXXXX";
+    char db[sizeof(dir) + 16];
+    char log[sizeof(dir) + 16];
+    char path[sizeof(dir) + 32];
+    char cwd[4096];
+    struct heard h;
+    struct n1_pipeline *p;
+    const struct n1_pipeline_stats *st;
+
+    (void)state;
+    memset(&h, 0, sizeof(h));
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_non_null(mkdtemp(dir));
+    snprintf(db, sizeof(db), "%s/store.db", dir);
+    snprintf(log, sizeof(log), "%s/general.log", dir);
+    copy_fixture("general/mariadb-basic.log", log);
+
+    p = read_one(db, log, &h);
+    assert_true(n1_pipeline_stats(p)->statements > 0);
+    n1_pipeline_free(p);
+    for (int r = 1; r <= 2; r++) {
+        if (r == 1) {
+            snprintf(path, sizeof(path), "%s/.//general.log", dir);
+        } else {
+            assert_int_equal(chdir(dir), 0);
+            snprintf(path, sizeof(path), "general.log");
+        }
+        p = read_one(db, path, &h);
+        st = n1_pipeline_stats(p);
+        assert_int_equal(st->files_skipped, 1);
+        assert_int_equal(st->statements, 0);
+        n1_pipeline_free(p);
+    }
+    assert_int_equal(chdir(cwd), 0);
+    heard_free(&h);
+    assert_int_equal(unlink(log), 0);
+    assert_int_equal(unlink(db), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -303,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_not_a_log),
         cmocka_unit_test(test_pipeline_skips_garbage_lines),
         cmocka_unit_test(test_pipeline_file_read_twice_is_skipped),
+        cmocka_unit_test(test_pipeline_spellings_are_one_file),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

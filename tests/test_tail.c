@@ -6,7 +6,9 @@
  * three, every finding analyze reports on the same log is printed, only
  * the lines printed just before the second stop are printed again (the
  * documented at-least-once window), and the store counts each statement
- * of the log once.
+ * of the log once. The same again with the path spelled another way at
+ * each restart (absolute, with "./" and "//", relative): the file, not
+ * its spelling, is what the store knows.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -42,6 +44,7 @@ struct fixture {
 /* What the hooks of one run do. */
 struct run_ctx {
     const char *log;    /* appended to at idle moments */
+    const char *path;   /* the log as tail is told it; NULL: log */
     int *appended;      /* chunks in the log so far */
     int crash_at;       /* point to abandon at, or -1 */
     int crash_on;       /* ... on its crash_on-th call (1-based) */
@@ -141,7 +144,7 @@ static int run_tail(const struct fixture *fx, struct run_ctx *c, int json,
     assert_non_null(mem);
     n1_err_clear(&err);
     n1_tail_opts_default(&o);
-    o.path = fx->log;
+    o.path = c->path != NULL ? c->path : fx->log;
     o.db_path = fx->db;
     o.commit_s = 0.05;
     o.json = json;
@@ -282,18 +285,39 @@ static void fixture_remove(const struct fixture *fx)
     rmdir(fx->dir);
 }
 
-static void stops_lose_nothing(int json)
+/* Spelling r (0, 1, 2) of the fixture's log into buf: absolute, with
+   "./" and "//", relative (from the fixture's directory, made the
+   working directory: the caller restores it). */
+static const char *spelling(const struct fixture *fx, int r, char *buf,
+                            size_t size)
+{
+    if (r == 0) {
+        snprintf(buf, size, "%s", fx->log);
+    } else if (r == 1) {
+        snprintf(buf, size, "%s/.//general.log", fx->dir);
+    } else {
+        assert_int_equal(chdir(fx->dir), 0);
+        snprintf(buf, size, "general.log");
+    }
+    return buf;
+}
+
+/* The three runs, each under spelling r of the path when spell is 1. */
+static void stops_lose_nothing(int json, int spell)
 {
     struct fixture fx;
     struct run_ctx c;
     struct lines run[3];
     uint64_t ids[MAX_LINES];
     uint64_t classes[MAX_LINES];
+    char cwd[512];
+    char path[160];
     size_t n_ids = 0;
     int appended = 1;
 
     fixture_make(&fx);
     append_chunk(fx.log, 0);
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
 
     /* 1: abandoned right after the first commit that stores findings. */
     memset(&c, 0, sizeof(c));
@@ -301,6 +325,7 @@ static void stops_lose_nothing(int json)
     c.appended = &appended;
     c.crash_at = N1_TAIL_AFTER_COMMIT;
     c.crash_on = 1;
+    c.path = spell ? spelling(&fx, 0, path, sizeof(path)) : NULL;
     assert_int_equal(run_tail(&fx, &c, json, &run[0]), -1);
     assert_int_equal(run[0].n, 0);
 
@@ -309,12 +334,15 @@ static void stops_lose_nothing(int json)
     c.crash_at = N1_TAIL_AFTER_PRINT;
     c.crash_on = 2;
     c.seen = 0;
+    c.path = spell ? spelling(&fx, 1, path, sizeof(path)) : NULL;
     assert_int_equal(run_tail(&fx, &c, json, &run[1]), -1);
     assert_true(run[1].n >= 2);
 
     /* 3: to the end. */
     c.crash_at = -1;
+    c.path = spell ? spelling(&fx, 2, path, sizeof(path)) : NULL;
     assert_int_equal(run_tail(&fx, &c, json, &run[2]), 0);
+    assert_int_equal(chdir(cwd), 0);
     assert_int_equal(appended, N_CHUNKS);
 
     analyze_ids(fx.log, ids, classes, &n_ids);
@@ -374,13 +402,19 @@ static void stops_lose_nothing(int json)
 static void test_tail_stops_text(void **state)
 {
     (void)state;
-    stops_lose_nothing(0);
+    stops_lose_nothing(0, 0);
 }
 
 static void test_tail_stops_json(void **state)
 {
     (void)state;
-    stops_lose_nothing(1);
+    stops_lose_nothing(1, 0);
+}
+
+static void test_tail_stops_spellings(void **state)
+{
+    (void)state;
+    stops_lose_nothing(1, 1);
 }
 
 int main(void)
@@ -388,6 +422,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tail_stops_text),
         cmocka_unit_test(test_tail_stops_json),
+        cmocka_unit_test(test_tail_stops_spellings),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

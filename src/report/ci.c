@@ -82,6 +82,23 @@ size_t n1_ci_failures(const struct n1_ci_report *r)
     return n;
 }
 
+const char *n1_ci_status(const struct n1_ci_report *r)
+{
+    if (r->wrote_baseline != NULL) {
+        return "baseline_written";
+    }
+    if (r->run_error != NULL) {
+        return "error";
+    }
+    return n1_ci_failures(r) > 0 ? "fail" : "pass";
+}
+
+const char *n1_ci_input_error(const struct n1_ci_report *r, size_t i)
+{
+    return r->input_errors != NULL && i < r->n_inputs ? r->input_errors[i]
+                                                      : NULL;
+}
+
 /* ---- strings ----------------------------------------------------------- */
 
 unsigned long n1_ci_location_split(const char *loc, char *path, size_t n)
@@ -128,9 +145,11 @@ static void put_field(FILE *out, const char *label, const char *value)
     fputc('\n', out);
 }
 
-static const char *mark_of(const struct n1_ci_result *x)
+/* The mark of a result; accepting: a baseline is being written, which
+   accepts every result, so none is marked FAIL. */
+static const char *mark_of(const struct n1_ci_result *x, int accepting)
 {
-    if (x->fails) {
+    if (x->fails && !accepting) {
         return "FAIL";
     }
     switch (x->state) {
@@ -144,13 +163,13 @@ static const char *mark_of(const struct n1_ci_result *x)
     return "new";
 }
 
-static void text_result(FILE *out, const struct n1_ci_result *x)
+static void text_result(FILE *out, const struct n1_ci_result *x, int accepting)
 {
     char hex[17];
     char seen[600];
 
     n1_fingerprint_hex(x->id, hex);
-    fprintf(out, "%-6s %s (%s) %s\n", mark_of(x), x->rule,
+    fprintf(out, "%-6s %s (%s) %s\n", mark_of(x, accepting), x->rule,
             n1_severity_name(x->severity), hex);
     put_field(out, "what", x->title);
     put_field(out, "location", x->location);
@@ -169,6 +188,27 @@ static void text_result(FILE *out, const struct n1_ci_result *x)
     fputc('\n', out);
 }
 
+/* The first words of the text report: what the run amounts to. A run
+   that could not read its input never says PASS; a run that wrote a
+   baseline says what it wrote. */
+static void text_headline(FILE *out, const struct n1_ci_report *r, size_t fails)
+{
+    if (r->wrote_baseline != NULL) {
+        fprintf(out, "n1digest check: baseline of %zu result%s written to ",
+                r->n_written, r->n_written == 1 ? "" : "s");
+        put_clean(out, r->wrote_baseline);
+    } else if (r->run_error != NULL) {
+        fputs("n1digest check: ERROR: ", out);
+        put_clean(out, r->run_error);
+        fprintf(out, "; %zu new result%s at or above %s", fails,
+                fails == 1 ? "" : "s", n1_severity_name(r->fail_on));
+    } else {
+        fprintf(out, "n1digest check: %s: %zu new result%s at or above %s",
+                fails > 0 ? "FAIL" : "PASS", fails, fails == 1 ? "" : "s",
+                n1_severity_name(r->fail_on));
+    }
+}
+
 int n1_report_ci_text(FILE *out, const struct n1_ci_report *r,
                       struct n1_error *err)
 {
@@ -178,19 +218,27 @@ int n1_report_ci_text(FILE *out, const struct n1_ci_report *r,
     for (size_t i = 0; i < r->n_results; i++) {
         by_state[r->results[i].state]++;
     }
+    text_headline(out, r, fails);
     fprintf(out,
-            "n1digest check: %s: %zu new result%s at or above %s "
-            "(%zu result%s: %zu new, %zu in the baseline, %zu allowed; "
-            "%zu stale baseline entr%s)\n\n",
-            fails > 0 ? "FAIL" : "PASS", fails, fails == 1 ? "" : "s",
-            n1_severity_name(r->fail_on), r->n_results,
-            r->n_results == 1 ? "" : "s", by_state[N1_CI_NEW],
+            " (%zu result%s: %zu new, %zu in the baseline, %zu allowed; "
+            "%zu stale baseline entr%s)\n",
+            r->n_results, r->n_results == 1 ? "" : "s", by_state[N1_CI_NEW],
             by_state[N1_CI_BASELINE], by_state[N1_CI_ALLOWED], r->n_stale,
             r->n_stale == 1 ? "y" : "ies");
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        if (n1_ci_input_error(r, i) != NULL) {
+            fputs("not read  ", out);
+            put_clean(out, r->inputs[i]);
+            fputs(": ", out);
+            put_clean(out, n1_ci_input_error(r, i));
+            fputc('\n', out);
+        }
+    }
+    fputc('\n', out);
     for (int pass = 1; pass >= 0; pass--) {
         for (size_t i = 0; i < r->n_results; i++) {
             if (r->results[i].fails == pass) {
-                text_result(out, &r->results[i]);
+                text_result(out, &r->results[i], r->wrote_baseline != NULL);
             }
         }
     }
@@ -257,8 +305,9 @@ int n1_report_ci_json(FILE *out, const struct n1_ci_report *r,
     json_t *results = json_array();
     json_t *stale = json_array();
     json_t *inputs = json_array();
+    json_t *input_status = json_array();
     int bad = root == NULL || tool == NULL || results == NULL ||
-              stale == NULL || inputs == NULL;
+              stale == NULL || inputs == NULL || input_status == NULL;
     int ret;
 
     /* n1_rj_put() and n1_rj_push() release what they cannot attach, so a
@@ -268,7 +317,17 @@ int n1_report_ci_json(FILE *out, const struct n1_ci_report *r,
     n1_rj_put(tool, "fingerprint_version", json_integer(N1_FINGERPRINT_VERSION),
               &bad);
     for (size_t i = 0; i < r->n_inputs; i++) {
+        json_t *e = json_object();
+        const char *why = n1_ci_input_error(r, i);
+
         n1_rj_push(inputs, n1_rj_str(r->inputs[i]), &bad);
+        n1_rj_put(e, "path", n1_rj_str(r->inputs[i]), &bad);
+        n1_rj_put(e, "status", json_string(why != NULL ? "error" : "read"),
+                  &bad);
+        if (why != NULL) {
+            n1_rj_put(e, "message", n1_rj_str(why), &bad);
+        }
+        n1_rj_push(input_status, e, &bad);
     }
     for (size_t i = 0; i < r->n_results; i++) {
         n1_rj_push(results, result_object(&r->results[i]), &bad);
@@ -284,7 +343,15 @@ int n1_report_ci_json(FILE *out, const struct n1_ci_report *r,
         n1_rj_push(stale, e, &bad);
     }
     n1_rj_put(root, "tool", tool, &bad);
+    n1_rj_put(root, "status", json_string(n1_ci_status(r)), &bad);
+    n1_rj_put(root, "error", n1_rj_str(r->run_error), &bad);
     n1_rj_put(root, "inputs", inputs, &bad);
+    n1_rj_put(root, "input_status", input_status, &bad);
+    if (r->wrote_baseline != NULL) {
+        n1_rj_put(root, "baseline_written", n1_rj_str(r->wrote_baseline), &bad);
+        n1_rj_put(root, "baseline_entries",
+                  json_integer((json_int_t)r->n_written), &bad);
+    }
     n1_rj_put(root, "baseline", n1_rj_str(r->baseline), &bad);
     n1_rj_put(root, "fail_on", json_string(n1_severity_name(r->fail_on)), &bad);
     n1_rj_put(root, "failures", json_integer((json_int_t)n1_ci_failures(r)),

@@ -107,7 +107,27 @@ struct n1_ci_report {
     size_t n_inputs;                    /* entries in inputs */
     enum n1_severity fail_on;           /* the failing severity */
     const char *baseline;               /* baseline path, or NULL */
+    const char *const *input_errors;    /* per input: NULL when it was
+                                           read, else one line saying why
+                                           not; NULL: every input read */
+    const char *run_error;              /* NULL, or why the run cannot
+                                           pass (an input unreadable,
+                                           nothing read, lines skipped):
+                                           no report then says PASS */
+    const char *wrote_baseline;         /* --write-baseline: the file
+                                           written; the report says what
+                                           it holds, not PASS or FAIL */
+    size_t n_written;                   /* entries written there */
 };
+
+/*
+ * The run's status word: "baseline_written", "error" (run_error set),
+ * "fail" (new results at or above fail_on) or "pass". Static string.
+ */
+const char *n1_ci_status(const struct n1_ci_report *r);
+
+/* Why input i was not read (borrowed), or NULL when it was. */
+const char *n1_ci_input_error(const struct n1_ci_report *r, size_t i);
 
 /*
  * The id of the advice of rule `rule` (the [adviser.NAME] name, without

@@ -229,11 +229,61 @@ static int rule_fails(const struct n1_ci_report *r, const char *id)
     return 0;
 }
 
-static void counts(struct doc *d, size_t tests, size_t failures, size_t skipped)
+/* Errors of the run: each input not read, or the run's error alone. */
+static size_t run_errors(const struct n1_ci_report *r)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        n += n1_ci_input_error(r, i) != NULL;
+    }
+    return n == 0 && r->run_error != NULL ? 1 : n;
+}
+
+/* A testcase with an <error>: an input not read (path non-NULL), or the
+   run's error. */
+static void error_case(struct doc *d, const char *path, const char *why)
+{
+    char name[1024];
+    char msg[1024];
+
+    snprintf(name, sizeof(name), "read %s", path != NULL ? path : "the input");
+    if (path != NULL) {
+        snprintf(msg, sizeof(msg), "%s: %s", path, why);
+    } else {
+        snprintf(msg, sizeof(msg), "%s", why);
+    }
+    raw(d, "    <testcase");
+    attr(d, "classname", "n1digest.input");
+    attr(d, "name", name);
+    attr(d, "time", "0");
+    raw(d, ">\n      <error");
+    attr(d, "type", "input");
+    attr(d, "message", msg);
+    raw(d, "/>\n    </testcase>\n");
+}
+
+static void error_cases(struct doc *d, const struct n1_ci_report *r)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        if (n1_ci_input_error(r, i) != NULL) {
+            error_case(d, r->inputs[i], n1_ci_input_error(r, i));
+            n++;
+        }
+    }
+    if (n == 0 && r->run_error != NULL) {
+        error_case(d, NULL, r->run_error);
+    }
+}
+
+static void counts(struct doc *d, size_t tests, size_t failures, size_t errors,
+                   size_t skipped)
 {
     attr_num(d, "tests", tests);
     attr_num(d, "failures", failures);
-    attr_num(d, "errors", 0);
+    attr_num(d, "errors", errors);
     attr_num(d, "skipped", skipped);
     attr(d, "time", "0");
 }
@@ -245,6 +295,7 @@ int n1_report_junit(FILE *out, const struct n1_ci_report *r,
     size_t failures = n1_ci_failures(r);
     size_t skipped = r->n_results - failures;
     size_t clean = 0;
+    size_t errors = run_errors(r);
     size_t tests;
     int ret = -1;
 
@@ -255,13 +306,13 @@ int n1_report_junit(FILE *out, const struct n1_ci_report *r,
             clean++;
         }
     }
-    tests = r->n_results + clean;
+    tests = r->n_results + clean + errors;
     raw(&d, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites");
     attr(&d, "name", "n1digest check");
-    counts(&d, tests, failures, skipped);
+    counts(&d, tests, failures, errors, skipped);
     raw(&d, ">\n  <testsuite");
     attr(&d, "name", "n1digest check");
-    counts(&d, tests, failures, skipped);
+    counts(&d, tests, failures, errors, skipped);
     raw(&d, ">\n    <properties>\n");
     raw(&d, "      <property");
     attr(&d, "name", "fail_on");
@@ -294,6 +345,7 @@ int n1_report_junit(FILE *out, const struct n1_ci_report *r,
         raw(&d, "\"/>\n");
     }
     raw(&d, "    </properties>\n");
+    error_cases(&d, r);
     for (int pass = 1; pass >= 0; pass--) {
         for (size_t i = 0; i < r->n_results; i++) {
             if (r->results[i].fails == pass) {

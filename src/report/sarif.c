@@ -291,6 +291,46 @@ static size_t rule_index_of(const struct n1_ci_report *r, const char *id)
     return 0;
 }
 
+/* One notification of toolExecutionNotifications: an error with text. */
+static json_t *notification(const char *text, int *bad)
+{
+    json_t *n = json_object();
+
+    n1_rj_put(n, "level", json_string("error"), bad);
+    n1_rj_put(n, "message", message(text, bad), bad);
+    return n;
+}
+
+/*
+ * runs[0].invocations: whether the run did its job, and why not: each
+ * input that could not be read, and the run's error, as notifications.
+ */
+static json_t *invocations(const struct n1_ci_report *r, int *bad)
+{
+    json_t *all = json_array();
+    json_t *inv = json_object();
+    json_t *notes = json_array();
+
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        const char *why = n1_ci_input_error(r, i);
+        char text[1024];
+
+        if (why == NULL) {
+            continue;
+        }
+        snprintf(text, sizeof(text), "%s: not read: %s", r->inputs[i], why);
+        n1_rj_push(notes, notification(text, bad), bad);
+    }
+    if (r->run_error != NULL) {
+        n1_rj_push(notes, notification(r->run_error, bad), bad);
+    }
+    n1_rj_put(inv, "executionSuccessful", json_boolean(r->run_error == NULL),
+              bad);
+    n1_rj_put(inv, "toolExecutionNotifications", notes, bad);
+    n1_rj_push(all, inv, bad);
+    return all;
+}
+
 int n1_report_sarif(FILE *out, const struct n1_ci_report *r,
                     struct n1_error *err)
 {
@@ -324,6 +364,7 @@ int n1_report_sarif(FILE *out, const struct n1_ci_report *r,
                    &bad);
     }
     n1_rj_put(run, "results", results, &bad);
+    n1_rj_put(run, "invocations", invocations(r, &bad), &bad);
     n1_rj_put(run, "columnKind", json_string("unicodeCodePoints"), &bad);
     n1_rj_put(props, "failOn", json_string(n1_severity_name(r->fail_on)), &bad);
     n1_rj_put(props, "failures", json_integer((json_int_t)n1_ci_failures(r)),

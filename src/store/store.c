@@ -228,6 +228,9 @@ static const char *const stmt_sql[S_COUNT] = {
     "SELECT out FROM findings WHERE file = ?1 AND emitted = 0 ORDER BY seq",
     "UPDATE findings SET emitted = 1 WHERE file = ?1 AND emitted = 0",
     "SELECT coalesce(max(seq), 0) FROM findings",
+    "SELECT t.path, t.file_id FROM tail_state t JOIN files f"
+    " ON f.id = t.file_id WHERE f.dev = ?1 AND f.inode = ?2"
+    " ORDER BY t.updated DESC, t.rowid DESC LIMIT 1",
 };
 
 void st_db_error(struct n1_store *st, struct n1_error *err, const char *what)

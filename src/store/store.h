@@ -335,6 +335,17 @@ int n1_store_tail_load(struct n1_store *st, const char *path,
                        struct n1_tail_state *out, struct n1_error *err);
 
 /*
+ * The path under which a tail state was recorded for the file with
+ * device dev and inode inode as its current generation (the newest such
+ * state): how a restart under another spelling of the path finds the
+ * state of the run before. Returns 1 with *path set (the caller frees it
+ * with free()) and *file_id the files row, 0 when there is none, or -1
+ * with err set. *path and *file_id are set only on 1.
+ */
+int n1_store_tail_path_of(struct n1_store *st, uint64_t dev, uint64_t inode,
+                          char **path, int64_t *file_id, struct n1_error *err);
+
+/*
  * The newest checkpoint of path in the generation file_id at or before
  * file offset max_offset. Returns 1 with *out filled (the caller frees
  * out->ctx with free()), 0 when there is none, or -1 with err set.

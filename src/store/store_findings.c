@@ -163,6 +163,34 @@ static uint64_t get_le64(const unsigned char *p)
     return v;
 }
 
+int n1_store_tail_path_of(struct n1_store *st, uint64_t dev, uint64_t inode,
+                          char **path, int64_t *file_id, struct n1_error *err)
+{
+    sqlite3_stmt *s = st_get_stmt(st, S_TAIL_BY_FILE, err);
+    char *copy = NULL;
+    int rc;
+
+    if (s == NULL) {
+        return -1;
+    }
+    sqlite3_bind_int64(s, 1, st_to_i64(dev));
+    sqlite3_bind_int64(s, 2, st_to_i64(inode));
+    rc = st_step_row(st, s, "looking up the tail state of a file", err);
+    if (rc <= 0) {
+        return rc;
+    }
+    copy = strdup((const char *)sqlite3_column_text(s, 0));
+    if (copy == NULL) {
+        sqlite3_reset(s);
+        n1_err_oom(err, "reading the tail state");
+        return -1;
+    }
+    *file_id = sqlite3_column_int64(s, 1);
+    *path = copy;
+    sqlite3_reset(s);
+    return 1;
+}
+
 int n1_store_tail_load(struct n1_store *st, const char *path,
                        struct n1_tail_state *out, struct n1_error *err)
 {

@@ -53,6 +53,7 @@ enum stmt_id {
     S_FIND_UNEMITTED, /* tail's stored lines not printed yet */
     S_FIND_EMITTED,   /* mark them printed */
     S_FIND_LAST,      /* the newest finding's seq */
+    S_TAIL_BY_FILE,   /* the tail state reading a device and inode */
     S_COUNT
 };
 

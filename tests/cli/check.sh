@@ -117,7 +117,8 @@ expect_status 3 "baseline not JSON" "$n1digest" check --baseline \
     "$work/broken.json" "$work/one.log" &&
     expect_grep "broken baseline: file and line" "broken.json:[0-9]+" \
         "$work/err"
-expect_status 3 "missing baseline" "$n1digest" check --baseline \
+# A baseline not there yet is a first run's: an empty one, with a note.
+expect_status 1 "missing baseline" "$n1digest" check --baseline \
     "$work/nothere.json" "$work/one.log"
 # Skipped events: 3 unless accepted, then the findings decide.
 # (--max-statement 100 drops the tagged orders loop, not the items loop.)
@@ -293,6 +294,83 @@ expect_status 0 "known class, new occurrence passes" "$n1digest" check \
         "$work/out"
 expect_status 1 "new class fails" "$n1digest" check \
     --baseline "$work/settings.json" "$work/settings-new.log"
+
+# ---- every format tells the run's status ------------------------------
+# An input that cannot be read: exit 3, and no format says it passed.
+nosuch=$work/nosuch.log
+expect_status 3 "unreadable: text" "$n1digest" check "$nosuch" &&
+    expect_no_grep "unreadable: no PASS" "PASS" "$work/out" &&
+    expect_grep "unreadable: ERROR" "^n1digest check: ERROR: " "$work/out" &&
+    expect_grep "unreadable: named" "^not read +.*nosuch\.log: " "$work/out"
+expect_status 3 "unreadable: junit" "$n1digest" check --format junit \
+    --output "$work/bad.xml" "$nosuch"
+if python3 "$checker" junit "$work/bad.xml" &&
+    python3 - "$work/bad.xml" <<'EOF'; then
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+assert root.get("errors") == "1", root.get("errors")
+errs = [e for e in root.iter("error")]
+assert len(errs) == 1 and "nosuch.log" in errs[0].get("message")
+EOF
+    pass
+else
+    fail "unreadable: JUnit has no <error> naming the input"
+fi
+expect_status 3 "unreadable: sarif" "$n1digest" check --format sarif \
+    --output "$work/bad.sarif" "$nosuch"
+if python3 "$checker" sarif "$work/bad.sarif" "$schema" &&
+    python3 - "$work/bad.sarif" <<'EOF'; then
+import json, sys
+inv = json.load(open(sys.argv[1]))["runs"][0]["invocations"][0]
+assert inv["executionSuccessful"] is False
+assert any("nosuch.log" in n["message"]["text"]
+           for n in inv["toolExecutionNotifications"])
+EOF
+    pass
+else
+    fail "unreadable: SARIF does not say the run failed"
+fi
+expect_status 3 "unreadable: json" "$n1digest" check --format json \
+    "$nosuch" "$work/two.log"
+if python3 - "$work/out" <<'EOF'; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == "error", d["status"]
+st = {e["path"].rsplit("/", 1)[-1]: e["status"] for e in d["input_status"]}
+assert st == {"nosuch.log": "error", "two.log": "read"}, st
+EOF
+    pass
+else
+    fail "unreadable: JSON has no per-input status"
+fi
+# A readable run's SARIF says it succeeded.
+"$n1digest" check --format sarif --output "$work/ok.sarif" "$work/two.log" \
+    >/dev/null 2>&1
+if python3 "$checker" sarif "$work/ok.sarif" "$schema" &&
+    python3 - "$work/ok.sarif" <<'EOF'; then
+import json, sys
+inv = json.load(open(sys.argv[1]))["runs"][0]["invocations"][0]
+assert inv["executionSuccessful"] is True
+assert inv["toolExecutionNotifications"] == []
+EOF
+    pass
+else
+    fail "readable: SARIF executionSuccessful is not true"
+fi
+# --write-baseline says what it wrote, exit 0, neither PASS nor FAIL,
+# although two.log has findings that fail the gate.
+expect_status 0 "write-baseline: status" "$n1digest" check \
+    --write-baseline "$work/wb.json" "$work/two.log" &&
+    expect_no_grep "write-baseline: no PASS/FAIL" "PASS|FAIL" "$work/out" &&
+    expect_grep "write-baseline: says so" \
+        "^n1digest check: baseline of [1-9][0-9]* results? written to " \
+        "$work/out"
+# A first CI run: --baseline names a file not there yet: an empty
+# baseline and a notice, the gate runs (exit 1 on two.log's findings).
+expect_status 1 "missing baseline: runs" "$n1digest" check \
+    --baseline "$work/first-run.json" "$work/two.log" &&
+    expect_grep "missing baseline: notice" \
+        "NOTE baseline .*first-run\.json does not exist yet" "$work/err"
 
 echo "check.sh: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

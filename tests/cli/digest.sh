@@ -182,6 +182,19 @@ marks_ok inline
 jcheck no-marks "not any('n_plus_one' in c for c in d['classes'])"
 expect_rc loops-no-log 2 "$n1" digest --loops --db "$work/loops.db"
 
+# Administrator commands of a slow log are classes, with their time, as
+# pt-query-digest reports them: mysql-5.0-legacy.log has a 3-second
+# "# administrator command: Quit;" beside three statements and a lone
+# "use" (a schema change, no class).
+legacy=$fx/slow/mysql-5.0-legacy.log
+expect_rc admin-json 0 "$n1" digest --format json "$legacy"
+jcheck admin-count "d['global']['query_count'] == 4 and d['global']['unique_query_count'] == 4"
+jcheck admin-class "[c['metrics']['Query_time']['sum'] for c in d['classes'] if c['fingerprint'] == 'administrator command: Quit'] == [3]"
+jcheck admin-time "d['global']['metrics']['Query_time']['sum'] == 10"
+expect_rc admin-text 0 "$n1" digest "$legacy"
+grep -qF '#    administrator command: Quit' "$work/out" ||
+    fail "admin-text: no Quit class"
+
 if [ "$fails" -ne 0 ]; then
     echo "$fails failure(s)" >&2
     exit 1

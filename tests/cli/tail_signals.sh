@@ -88,6 +88,27 @@ print(con.execute("SELECT f.offset FROM tail_state t JOIN files f"
 [ "$committed" = "$(stat -c %s general.log)" ] ||
     fail "commit point $committed, expected $(stat -c %s general.log)"
 
+# A path that does not exist yet: one note saying tail waits for it, then
+# the file is followed once it appears.
+"$n1digest" tail --db w.db later.log >wout 2>werr &
+wpid=$!
+for _ in $(seq 50); do
+    grep -q 'waiting for it to appear' werr && break
+    sleep 0.1
+done
+[ "$(grep -c 'later.log does not exist yet: waiting for it to appear' \
+    werr)" = 1 ] || fail "missing path: no single waiting note"
+general_log items 12 >later.log
+for _ in $(seq 100); do
+    grep -q 'n_plus_one' wout && break
+    sleep 0.1
+done
+kill -TERM "$wpid"
+wait "$wpid" || fail "missing path: exit $? after SIGTERM"
+grep -q 'n_plus_one' wout || fail "missing path: the file was not followed"
+[ "$(grep -c 'waiting for it' werr)" = 1 ] ||
+    fail "missing path: the waiting note is repeated"
+
 if [ "$fails" -ne 0 ]; then
     cat err >&2
     echo "tail_signals: $fails failure(s)" >&2
