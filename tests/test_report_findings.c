@@ -361,7 +361,8 @@ static void test_report_findings_text(void **state)
     assert_non_null(strstr(buf, "connection  41\n"));
     assert_non_null(strstr(buf, "occurrences 1; iterations 2500 min"));
     assert_null(strchr(buf, '\x1b'));
-    assert_non_null(strstr(buf, "; the fix saves 2497 round trips\n"));
+    assert_non_null(
+        strstr(buf, "\n                the fix saves 2497 round trips\n"));
     free(buf);
 
     /* Class A lists two of its three occurrences and says one more. */
@@ -383,6 +384,88 @@ static void test_report_findings_text(void **state)
     buf = render(f, 5, 0, 0);
     assert_non_null(strstr(buf, "      - conn 41, 25 times, app.log:30, "));
     assert_null(strstr(buf, "more (--full"));
+    free(buf);
+}
+
+/*
+ * Fails unless every line of the text report buf fits 80 columns, but
+ * for those holding SQL: the line after a bare "statement" label, and a
+ * rewrite block (from the blank line after a line ending in ':' to the
+ * next blank line).
+ */
+static void assert_fits(const char *buf)
+{
+    const char *p = buf;
+    int prev_colon = 0;
+    int sql = 0;
+    int after_label = 0;
+
+    while (*p != '\0') {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+        if (len == 0) {
+            sql = sql ? 0 : prev_colon;
+        } else if (sql || after_label) {
+            after_label = 0;
+        } else {
+            after_label = len == 13 && memcmp(p, "    statement", 13) == 0;
+            if (len > 80) {
+                fprintf(stderr, "line of %zu columns: %.*s\n", len, (int)len,
+                        p);
+            }
+            assert_true(len <= 80);
+        }
+        prev_colon = len > 0 && p[len - 1] == ':';
+        p += len + (nl != NULL);
+    }
+}
+
+/* Long paths, tags, key columns and statements: the prose wraps, paths
+   are shortened around "..." keeping the file name, the SQL stays whole;
+   the JSON keeps the whole path. */
+static void test_report_findings_text_columns(void **state)
+{
+    static const char *const many_cols[] = {
+        "order_items.order_id", "order_items.warehouse_id",
+        "order_items.product_variant_id", "order_items.fulfilment_centre"};
+    static const struct n1_kv long_tags[] = {
+        {"controller", "AdministrativeReportingDashboardController"},
+        {"action", "renderQuarterlyRevenueBreakdownByRegion"},
+        {"route", "/admin/reports/quarterly/revenue/by-region/detailed"}};
+    const char *dir = "/var/lib/mysql/replicas/eu-west-1/primary/archive/"
+                      "2026/11/20/hourly/";
+    char path[256];
+    char sql[300];
+    struct n1_finding f;
+    char *buf;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%sgeneral-query.log", dir);
+    memset(sql, 'x', sizeof(sql) - 1);
+    sql[sizeof(sql) - 1] = '\0';
+    memcpy(sql, "SELECT ", 7);
+    sample_finding(&f);
+    f.file = path;
+    f.table = "order_items_with_a_rather_long_table_name_for_archival";
+    f.key_columns = many_cols;
+    f.n_key_columns = 4;
+    f.tags = long_tags;
+    f.n_tags = 3;
+    f.location = "/srv/app/releases/20261120091403/app/models/concerns/"
+                 "order_items/loading.rb:42";
+    f.sample = sql;
+    buf = render(&f, 1, 0, 3);
+    assert_fits(buf);
+    assert_non_null(strstr(buf, "    seen        /var/lib/mysql/"));
+    assert_non_null(strstr(buf, ".../general-query.log:9\n"));
+    assert_non_null(strstr(buf, ".../loading.rb:42"));
+    assert_non_null(strstr(buf, "    statement\n                SELECT xxx"));
+    assert_non_null(
+        strstr(buf, "fulfilment_centre;\n                2400 distinct"));
+    free(buf);
+    buf = render(&f, 1, 1, 3);
+    assert_non_null(strstr(buf, path));
     free(buf);
 }
 
@@ -502,7 +585,8 @@ static void test_report_findings_saved_from_finding(void **state)
     f.rewrite_kind = NULL;
     f.round_trips_saved = 0; /* whatever the detector said */
     buf = render(&f, 1, 0, 3);
-    assert_non_null(strstr(buf, "; the fix saves 0 round trips\n"));
+    assert_non_null(
+        strstr(buf, "\n                the fix saves 0 round trips\n"));
     free(buf);
 }
 
@@ -583,6 +667,7 @@ int main(void)
         cmocka_unit_test(test_report_findings_from_json_rejects),
         cmocka_unit_test(test_report_findings_classes),
         cmocka_unit_test(test_report_findings_text),
+        cmocka_unit_test(test_report_findings_text_columns),
         cmocka_unit_test(test_report_findings_classes_json),
         cmocka_unit_test(test_report_findings_evidence_roundtrip),
         cmocka_unit_test(test_report_findings_store),

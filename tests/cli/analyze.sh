@@ -98,6 +98,39 @@ sys.exit(d["inputs"][0]["status"] != "already_read")' \
     fi
 done
 
+# ---- the text report fits 80 columns ----------------------------------
+# wide_lines FILE: the lines of a text report longer than 80 columns that
+# hold no SQL. SQL stays whole to be copied: the line after a bare
+# "statement" label, and a rewrite block (from the blank line after a line
+# ending in ':' to the next blank line).
+wide_lines()
+{
+    awk '
+/^$/ {
+    if (sql) { sql = 0 } else if (prev ~ /:$/) { sql = 1 }
+    prev = $0; next
+}
+sql || label { label = 0; prev = $0; next }
+/^    statement$/ { label = 1 }
+length($0) > 80 { print FILENAME ":" FNR ": " length($0) " columns" }
+{ prev = $0 }' "$1"
+}
+nlogs=0
+while IFS= read -r log; do
+    "$n1digest" analyze --db :memory: "$log" >"$work/cols.txt" 2>/dev/null
+    wide=$(wide_lines "$work/cols.txt")
+    if [ -n "$wide" ]; then
+        fail "${log#"$fixtures"/}: text lines over 80 columns: $wide"
+    fi
+    nlogs=$((nlogs + 1))
+done < <(find "$fixtures" -type f \( -name '*.log' -o -name '*.log.*' \) |
+    sort)
+if [ "$nlogs" -gt 30 ]; then
+    pass
+else
+    fail "80 columns: only $nlogs fixture logs found"
+fi
+
 # ---- a log that grew: the new part is read, old findings stay ----------
 head -n 45 "$fixtures/sample/settings-general.log" >"$work/grow.log"
 expect_status 0 "grown: first part" \
