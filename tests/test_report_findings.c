@@ -17,6 +17,7 @@
 
 #include "base/event.h"
 #include "base/finding.h"
+#include "base/strbuf.h"
 #include "report/classes.h"
 #include "report/findings.h"
 #include "store/store.h"
@@ -306,7 +307,8 @@ static void test_report_findings_classes(void **state)
     n1_store_close(st);
 }
 
-/* Renders the classes of the findings v into a string (text or JSON). */
+/* Renders the classes of the findings v into a string (text or JSON);
+   max_listed 0 is --full: every occurrence, long rewrites whole. */
 static char *render(const struct n1_finding *v, size_t n, int json,
                     size_t max_listed)
 {
@@ -330,6 +332,7 @@ static char *render(const struct n1_finding *v, size_t n, int json,
     r.in = &in;
     r.n_in = 1;
     r.max_listed = max_listed;
+    r.full = max_listed == 0;
     out = open_memstream(&buf, &len);
     assert_non_null(out);
     if (json) {
@@ -467,6 +470,50 @@ static void test_report_findings_text_columns(void **state)
     buf = render(&f, 1, 1, 3);
     assert_non_null(strstr(buf, path));
     free(buf);
+}
+
+/* A rewrite longer than a screen shows the first and last values of its
+   longest list around "... N more ..." (quoted commas are not list
+   commas), says it is shortened and how to get it whole; --full and JSON
+   have it whole. */
+static void test_report_findings_long_rewrite(void **state)
+{
+    struct n1_strbuf sb;
+    struct n1_finding f;
+    char v[64];
+    char *buf;
+
+    (void)state;
+    n1_strbuf_init(&sb, 0);
+    n1_strbuf_puts(&sb, "SELECT a, b FROM t WHERE (k, n) IN (");
+    for (int i = 1; i <= 1000; i++) {
+        snprintf(v, sizeof(v), "%s('k,%d', %d)", i > 1 ? ", " : "", i, i);
+        n1_strbuf_puts(&sb, v);
+    }
+    n1_strbuf_puts(&sb, ")");
+    sample_finding(&f);
+    f.rewrite = n1_strbuf_str(&sb);
+    f.rewrite_kind = "row_in";
+    f.distinct_keys = 1200;
+    buf = render(&f, 1, 0, 3);
+    assert_fits(buf);
+    assert_non_null(strstr(buf, "row_in of 1000 values, covering 1000 of the "
+                                "1200 keys"));
+    assert_non_null(strstr(buf, "shortened here, not for pasting:\n\n"));
+    assert_non_null(strstr(buf, "\nSELECT a, b FROM t WHERE (k, n) IN (('k,1'"
+                                ", 1), ('k,2', 2), ('k,3', 3), ... 994 more "
+                                "..., ('k,998', 998), ('k,999', 999), "
+                                "('k,1000', 1000))\n\n"));
+    free(buf);
+    buf = render(&f, 1, 0, 0);
+    assert_non_null(strstr(buf, "row_in, ready to paste:\n\n"));
+    assert_non_null(strstr(buf, f.rewrite));
+    assert_null(strstr(buf, "more ..."));
+    free(buf);
+    buf = render(&f, 1, 1, 3);
+    assert_non_null(strstr(buf, "('k,500', 500), ('k,501', 501)"));
+    free(buf);
+    n1_strbuf_cleanup(&sb);
 }
 
 /* The JSON document: classes with their occurrences, in time order. */
@@ -668,6 +715,7 @@ int main(void)
         cmocka_unit_test(test_report_findings_classes),
         cmocka_unit_test(test_report_findings_text),
         cmocka_unit_test(test_report_findings_text_columns),
+        cmocka_unit_test(test_report_findings_long_rewrite),
         cmocka_unit_test(test_report_findings_classes_json),
         cmocka_unit_test(test_report_findings_evidence_roundtrip),
         cmocka_unit_test(test_report_findings_store),

@@ -634,8 +634,9 @@ int n1_report_classes_text(FILE *out, const struct n1_class_set *set,
     n1_rf_text_header(out, set->n, per_kind, r->n_in);
     for (size_t i = 0; i < set->n; i++) {
         struct text_summary s = {&set->v[i], r, err, 0};
-        struct n1_rf_class_text x = {
-            text_summary, &s, set->v[i].occurrences > 1, set->v[i].connections};
+        struct n1_rf_class_text x = {text_summary, &s,
+                                     set->v[i].occurrences > 1,
+                                     set->v[i].connections, r->full};
 
         n1_rf_text_finding(out, i + 1, set->v[i].f, &x);
         if (s.failed) {

@@ -630,19 +630,26 @@ static void put_masked(FILE *out, const char *s, size_t n)
     }
 }
 
-/* Writes s with control characters shown as '?' (keep_nl: newlines and
-   tabs pass), so log text cannot drive the terminal. */
-void n1_rf_put_clean(FILE *out, const char *s, int keep_nl)
+/* Writes n bytes of s with control characters shown as '?' (keep_nl:
+   newlines and tabs pass), so log text cannot drive the terminal. */
+static void put_clean_n(FILE *out, const char *s, size_t n, int keep_nl)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if (*p == '\n' || *p == '\t' || *p == '\r') {
-            fputc(keep_nl && *p != '\r' ? *p : ' ', out);
-        } else if (*p < 0x20 || *p == 0x7f) {
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+
+        if (ch == '\n' || ch == '\t' || ch == '\r') {
+            fputc(keep_nl && ch != '\r' ? ch : ' ', out);
+        } else if (ch < 0x20 || ch == 0x7f) {
             fputc('?', out);
         } else {
-            fputc(*p, out);
+            fputc(ch, out);
         }
     }
+}
+
+void n1_rf_put_clean(FILE *out, const char *s, int keep_nl)
+{
+    put_clean_n(out, s, strlen(s), keep_nl);
 }
 
 /* The longest start of s[0..n) of at most room bytes that does not end
@@ -948,9 +955,124 @@ static void text_statement(FILE *out, const char *sql)
     fputc('\n', out);
 }
 
-static void text_rewrite(FILE *out, const struct n1_finding *f)
+/* A rewrite longer than this (a screenful) shows the ends of its longest
+   list only, unless --full. */
+#define REWRITE_SCREENFUL (24 * 80)
+#define LIST_KEEP         3  /* items kept at each end of a shortened list */
+#define LIST_DEPTH        32 /* parentheses followed when looking for lists */
+
+/* Offset just past the quoted string or identifier that starts at s[i]. */
+static size_t skip_quoted(const char *s, size_t i)
+{
+    char q = s[i++];
+
+    while (s[i] != '\0' && s[i] != q) {
+        i += s[i] == '\\' && q != '`' && s[i + 1] != '\0' ? 2 : 1;
+    }
+    return s[i] == q ? i + 1 : i;
+}
+
+/* The list of sql with the most comma-separated items, outside quotes:
+   the items of one parenthesised group (an IN list, a row) or those of
+   the statement itself (the rows after VALUES, the first holding the
+   statement's start). Sets *start to where its items begin. */
+static size_t longest_list(const char *sql, size_t *start)
+{
+    size_t open[LIST_DEPTH] = {0};
+    size_t commas[LIST_DEPTH] = {0};
+    size_t depth = 0;
+    size_t best = 0;
+
+    for (size_t i = 0; sql[i] != '\0';) {
+        if (sql[i] == '\'' || sql[i] == '"' || sql[i] == '`') {
+            i = skip_quoted(sql, i);
+            continue;
+        }
+        if (sql[i] == '(' && ++depth < LIST_DEPTH) {
+            open[depth] = i + 1;
+            commas[depth] = 0;
+        } else if (sql[i] == ')' && depth > 0) {
+            if (depth < LIST_DEPTH && commas[depth] + 1 > best) {
+                best = commas[depth] + 1;
+                *start = open[depth];
+            }
+            depth--;
+        } else if (sql[i] == ',' && depth < LIST_DEPTH) {
+            commas[depth]++;
+        }
+        i++;
+    }
+    if (commas[0] + 1 > best) {
+        best = commas[0] + 1;
+        *start = 0;
+    }
+    return best;
+}
+
+/* Offset of the n-th comma (from 1) of the list whose items begin at
+   start, or 0 when it has fewer. */
+static size_t nth_comma(const char *sql, size_t start, size_t n)
+{
+    size_t depth = 0;
+
+    for (size_t i = start; sql[i] != '\0';) {
+        if (sql[i] == '\'' || sql[i] == '"' || sql[i] == '`') {
+            i = skip_quoted(sql, i);
+            continue;
+        }
+        if (sql[i] == '(') {
+            depth++;
+        } else if (sql[i] == ')' && depth-- == 0) {
+            return 0;
+        } else if (sql[i] == ',' && depth == 0 && --n == 0) {
+            return i;
+        }
+        i++;
+    }
+    return 0;
+}
+
+/* The rewrite with its longest list cut to its first and last LIST_KEEP
+   items and "... N more ..." between them: not SQL any more, so that
+   nobody runs it by mistake. Returns 0, or -1 when it is short enough to
+   print whole. */
+static int put_rewrite_short(FILE *out, const struct n1_finding *f,
+                             size_t items, size_t start)
+{
+    const char *sql = f->rewrite;
+    size_t cut = nth_comma(sql, start, LIST_KEEP);
+    size_t resume = nth_comma(sql, start, items - LIST_KEEP);
+    uint64_t keys = f->distinct_keys;
+    char cover[160] = "";
+
+    if (cut == 0 || resume <= cut) {
+        return -1;
+    }
+    if (keys > items) {
+        snprintf(cover, sizeof(cover),
+                 ", covering %zu of the %" PRIu64 " keys (batch the others "
+                 "the same way, see advice)",
+                 items, keys);
+    }
+    fputs("    rewrite     ", out);
+    put_wrappedf(out, LABEL_COL, LABEL_COL,
+                 "%s of %zu values%s; --full or --format json prints the "
+                 "whole statement; shortened here, not for pasting:",
+                 f->rewrite_kind != NULL ? f->rewrite_kind : "batched", items,
+                 cover);
+    fputc('\n', out);
+    put_clean_n(out, sql, cut + 1, 1);
+    fprintf(out, " ... %zu more ...,", items - 2 * LIST_KEEP);
+    n1_rf_put_clean(out, sql + resume + 1, 1);
+    fputs("\n\n", out);
+    return 0;
+}
+
+static void text_rewrite(FILE *out, const struct n1_finding *f, int full)
 {
     size_t len;
+    size_t start = 0;
+    size_t items;
 
     if (f->rewrite == NULL) {
         if (f->rewrite_kind != NULL) {
@@ -962,6 +1084,13 @@ static void text_rewrite(FILE *out, const struct n1_finding *f)
         return;
     }
     len = strlen(f->rewrite);
+    if (!full && len > REWRITE_SCREENFUL) {
+        items = longest_list(f->rewrite, &start);
+        if (items > 3 * LIST_KEEP &&
+            put_rewrite_short(out, f, items, start) == 0) {
+            return;
+        }
+    }
     fprintf(out, "    rewrite     %s, ready to paste:\n\n",
             f->rewrite_kind != NULL ? f->rewrite_kind : "batched");
     n1_rf_put_clean(out, f->rewrite, 1);
@@ -997,7 +1126,7 @@ void n1_rf_text_finding(FILE *out, size_t rank, const struct n1_finding *f,
     hex64(f->id, hex);
     hex64(f->fingerprint, fhex);
     fprintf(out, "    id          %s (fingerprint %s)\n", hex, fhex);
-    text_rewrite(out, f);
+    text_rewrite(out, f, x != NULL && x->full);
     if (f->advice != NULL && f->advice[0] != '\0') {
         fputs("    advice      ", out);
         put_wrapped(out, f->advice, LABEL_COL, LABEL_COL);

@@ -60,6 +60,7 @@ struct n1_rf_class_text {
     int many;                             /* 1: several occurrences:
                                              connections summarised */
     size_t connections;                   /* distinct connections */
+    int full;                             /* 1: a long rewrite whole */
 };
 
 /* One text block; x NULL for a lone finding. */

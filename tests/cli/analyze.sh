@@ -182,6 +182,49 @@ else
     fail "sample text: rewrites are not on lines of their own"
 fi
 
+# ---- a long rewrite: shortened in text, whole with --full and in JSON --
+{
+    printf '/usr/sbin/mariadbd, Version: 10.11.19-MariaDB-log (Debian 12). started with:\n'
+    printf 'Tcp port: 3306  Unix socket: /run/mysqld/mysqld.sock\n'
+    printf 'Time\t\t    Id Command\tArgument\n'
+    printf '261120  9:14:02\t    41 Connect\tapp@10.0.3.17 on shop using TCP/IP\n'
+    printf '\t\t    41 Query\tSELECT orders.id FROM orders WHERE orders.customer_id = 7\n'
+    for i in $(seq 1 1200); do
+        printf '\t\t    41 Query\tSELECT items.sku FROM items WHERE items.order_id = %d\n' "$i"
+    done
+    printf '\t\t    41 Quit\t\n'
+} >"$work/long.log"
+expect_status 0 "long rewrite: text" \
+    "$n1digest" analyze --db :memory: "$work/long.log" &&
+    cp "$work/out" "$work/long.txt"
+if grep -qx "SELECT items.order_id, items.sku FROM items WHERE items.order_id IN (1, 2, 3, ... 994 more ..., 998, 999, 1000)" "$work/long.txt" &&
+    grep -q "shortened here, not for pasting:$" "$work/long.txt" &&
+    grep -q "covering 1000 of the 1200" "$work/long.txt" &&
+    grep -q -- "--full or --format json" "$work/long.txt" &&
+    [ -z "$(wide_lines "$work/long.txt")" ]; then
+    pass
+else
+    fail "long rewrite: not shortened, or not marked as such"
+fi
+expect_status 0 "long rewrite: --full" \
+    "$n1digest" analyze --db :memory: --full "$work/long.log" &&
+    if grep -q "^SELECT items.order_id, items.sku FROM items WHERE items.order_id IN (1, 2, 3, 4, .*, 999, 1000);$" "$work/out" &&
+        ! grep -q "more \.\.\." "$work/out"; then
+        pass
+    else
+        fail "long rewrite: --full does not print it whole"
+    fi
+expect_status 0 "long rewrite: JSON" \
+    "$n1digest" analyze --db :memory: --format json "$work/long.log" &&
+    if python3 -c 'import json,sys
+c = json.load(open(sys.argv[1]))["classes"][0]
+for r in [c["rewrite"]] + [o["rewrite"] for o in c["occurrences"]]:
+    assert r.count(",") == 1000 and "..." not in r, r[:200]' "$work/out"; then
+        pass
+    else
+        fail "long rewrite: JSON does not hold the whole statement"
+    fi
+
 # ---- hostile text: invalid UTF-8, quotes, tags ------------------------
 {
     printf '/usr/sbin/mysqld, Version: 8.0.36 (MySQL Community Server - GPL). started with:\n'
