@@ -55,7 +55,8 @@ static void usage(FILE *out)
             "  --filter K=V       only classes with kind, table, statement,\n"
             "                     severity, fingerprint or class V, or\n"
             "                     occurrences on connection V (repeatable)\n"
-            "  --full             list every occurrence of a class (text)\n"
+            "  --full             list every occurrence of a class and\n"
+            "                     print long rewrites whole (text)\n"
             "  --reset            drop stored data of another fingerprint\n"
             "                     version instead of refusing\n"
             "  --reread           read inputs even if already stored\n"
@@ -230,6 +231,7 @@ static int render(enum out_format fmt, struct analyze_cli *a,
     r.in = rep;
     r.n_in = run->n_in;
     r.max_listed = a->full ? 0 : 3;
+    r.full = a->full;
     if (fmt == FORMAT_JSON) {
         rc = n1_report_classes_json(stdout, set, &r, err);
     } else {

@@ -17,6 +17,7 @@
 
 #include "base/event.h"
 #include "base/finding.h"
+#include "base/strbuf.h"
 #include "report/classes.h"
 #include "report/findings.h"
 #include "store/store.h"
@@ -306,7 +307,8 @@ static void test_report_findings_classes(void **state)
     n1_store_close(st);
 }
 
-/* Renders the classes of the findings v into a string (text or JSON). */
+/* Renders the classes of the findings v into a string (text or JSON);
+   max_listed 0 is --full: every occurrence, long rewrites whole. */
 static char *render(const struct n1_finding *v, size_t n, int json,
                     size_t max_listed)
 {
@@ -330,6 +332,7 @@ static char *render(const struct n1_finding *v, size_t n, int json,
     r.in = &in;
     r.n_in = 1;
     r.max_listed = max_listed;
+    r.full = max_listed == 0;
     out = open_memstream(&buf, &len);
     assert_non_null(out);
     if (json) {
@@ -361,7 +364,8 @@ static void test_report_findings_text(void **state)
     assert_non_null(strstr(buf, "connection  41\n"));
     assert_non_null(strstr(buf, "occurrences 1; iterations 2500 min"));
     assert_null(strchr(buf, '\x1b'));
-    assert_non_null(strstr(buf, "; the fix saves 2497 round trips\n"));
+    assert_non_null(
+        strstr(buf, "\n                the fix saves 2497 round trips\n"));
     free(buf);
 
     /* Class A lists two of its three occurrences and says one more. */
@@ -384,6 +388,132 @@ static void test_report_findings_text(void **state)
     assert_non_null(strstr(buf, "      - conn 41, 25 times, app.log:30, "));
     assert_null(strstr(buf, "more (--full"));
     free(buf);
+}
+
+/*
+ * Fails unless every line of the text report buf fits 80 columns, but
+ * for those holding SQL: the line after a bare "statement" label, and a
+ * rewrite block (from the blank line after a line ending in ':' to the
+ * next blank line).
+ */
+static void assert_fits(const char *buf)
+{
+    const char *p = buf;
+    int prev_colon = 0;
+    int sql = 0;
+    int after_label = 0;
+
+    while (*p != '\0') {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+        if (len == 0) {
+            sql = sql ? 0 : prev_colon;
+        } else if (sql || after_label) {
+            after_label = 0;
+        } else {
+            after_label = len == 13 && memcmp(p, "    statement", 13) == 0;
+            if (len > 80) {
+                fprintf(stderr, "line of %zu columns: %.*s\n", len, (int)len,
+                        p);
+            }
+            assert_true(len <= 80);
+        }
+        prev_colon = len > 0 && p[len - 1] == ':';
+        p += len + (nl != NULL);
+    }
+}
+
+/* Long paths, tags, key columns and statements: the prose wraps, paths
+   are shortened around "..." keeping the file name, the SQL stays whole;
+   the JSON keeps the whole path. */
+static void test_report_findings_text_columns(void **state)
+{
+    static const char *const many_cols[] = {
+        "order_items.order_id", "order_items.warehouse_id",
+        "order_items.product_variant_id", "order_items.fulfilment_centre"};
+    static const struct n1_kv long_tags[] = {
+        {"controller", "AdministrativeReportingDashboardController"},
+        {"action", "renderQuarterlyRevenueBreakdownByRegion"},
+        {"route", "/admin/reports/quarterly/revenue/by-region/detailed"}};
+    const char *dir = "/var/lib/mysql/replicas/eu-west-1/primary/archive/"
+                      "2026/11/20/hourly/";
+    char path[256];
+    char sql[300];
+    struct n1_finding f;
+    char *buf;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%sgeneral-query.log", dir);
+    memset(sql, 'x', sizeof(sql) - 1);
+    sql[sizeof(sql) - 1] = '\0';
+    memcpy(sql, "SELECT ", 7);
+    sample_finding(&f);
+    f.file = path;
+    f.table = "order_items_with_a_rather_long_table_name_for_archival";
+    f.key_columns = many_cols;
+    f.n_key_columns = 4;
+    f.tags = long_tags;
+    f.n_tags = 3;
+    f.location = "/srv/app/releases/20261120091403/app/models/concerns/"
+                 "order_items/loading.rb:42";
+    f.sample = sql;
+    buf = render(&f, 1, 0, 3);
+    assert_fits(buf);
+    assert_non_null(strstr(buf, "    seen        /var/lib/mysql/"));
+    assert_non_null(strstr(buf, ".../general-query.log:9\n"));
+    assert_non_null(strstr(buf, ".../loading.rb:42"));
+    assert_non_null(strstr(buf, "    statement\n                SELECT xxx"));
+    assert_non_null(
+        strstr(buf, "fulfilment_centre;\n                2400 distinct"));
+    free(buf);
+    buf = render(&f, 1, 1, 3);
+    assert_non_null(strstr(buf, path));
+    free(buf);
+}
+
+/* A rewrite longer than a screen shows the first and last values of its
+   longest list around "... N more ..." (quoted commas are not list
+   commas), says it is shortened and how to get it whole; --full and JSON
+   have it whole. */
+static void test_report_findings_long_rewrite(void **state)
+{
+    struct n1_strbuf sb;
+    struct n1_finding f;
+    char v[64];
+    char *buf;
+
+    (void)state;
+    n1_strbuf_init(&sb, 0);
+    n1_strbuf_puts(&sb, "SELECT a, b FROM t WHERE (k, n) IN (");
+    for (int i = 1; i <= 1000; i++) {
+        snprintf(v, sizeof(v), "%s('k,%d', %d)", i > 1 ? ", " : "", i, i);
+        n1_strbuf_puts(&sb, v);
+    }
+    n1_strbuf_puts(&sb, ")");
+    sample_finding(&f);
+    f.rewrite = n1_strbuf_str(&sb);
+    f.rewrite_kind = "row_in";
+    f.distinct_keys = 1200;
+    buf = render(&f, 1, 0, 3);
+    assert_fits(buf);
+    assert_non_null(strstr(buf, "row_in of 1000 values, covering 1000 of the "
+                                "1200 keys"));
+    assert_non_null(strstr(buf, "shortened here, not for pasting:\n\n"));
+    assert_non_null(strstr(buf, "\nSELECT a, b FROM t WHERE (k, n) IN (('k,1'"
+                                ", 1), ('k,2', 2), ('k,3', 3), ... 994 more "
+                                "..., ('k,998', 998), ('k,999', 999), "
+                                "('k,1000', 1000))\n\n"));
+    free(buf);
+    buf = render(&f, 1, 0, 0);
+    assert_non_null(strstr(buf, "row_in, ready to paste:\n\n"));
+    assert_non_null(strstr(buf, f.rewrite));
+    assert_null(strstr(buf, "more ..."));
+    free(buf);
+    buf = render(&f, 1, 1, 3);
+    assert_non_null(strstr(buf, "('k,500', 500), ('k,501', 501)"));
+    free(buf);
+    n1_strbuf_cleanup(&sb);
 }
 
 /* The JSON document: classes with their occurrences, in time order. */
@@ -502,7 +632,8 @@ static void test_report_findings_saved_from_finding(void **state)
     f.rewrite_kind = NULL;
     f.round_trips_saved = 0; /* whatever the detector said */
     buf = render(&f, 1, 0, 3);
-    assert_non_null(strstr(buf, "; the fix saves 0 round trips\n"));
+    assert_non_null(
+        strstr(buf, "\n                the fix saves 0 round trips\n"));
     free(buf);
 }
 
@@ -583,6 +714,8 @@ int main(void)
         cmocka_unit_test(test_report_findings_from_json_rejects),
         cmocka_unit_test(test_report_findings_classes),
         cmocka_unit_test(test_report_findings_text),
+        cmocka_unit_test(test_report_findings_text_columns),
+        cmocka_unit_test(test_report_findings_long_rewrite),
         cmocka_unit_test(test_report_findings_classes_json),
         cmocka_unit_test(test_report_findings_evidence_roundtrip),
         cmocka_unit_test(test_report_findings_store),

@@ -181,17 +181,17 @@ static void lines_free(struct lines *l)
 
 /*
  * The occurrence a line names: its finding id (kind and statement) and
- * the log line the loop starts at. "id=HEX ... at FILE:LINE" in text,
+ * the log line the loop starts at. "class=HEX ... at FILE:LINE" in text,
  * "id":"HEX" and "line":LINE in JSON.
  */
 static uint64_t line_key(const char *line)
 {
-    const char *p = strstr(line, " id=");
+    const char *p = strstr(line, " class=");
     const char *at;
     uint64_t id;
 
     if (p != NULL) {
-        id = strtoull(p + 4, NULL, 16);
+        id = strtoull(p + 7, NULL, 16);
         at = strstr(p, ".log:");
         assert_non_null(at);
         return id ^ strtoull(at + 5, NULL, 10);
@@ -374,6 +374,16 @@ static void stops_lose_nothing(int json, int spell)
 
                 assert_non_null(cl);
                 assert_true(strtoull(cl + 9, NULL, 16) == classes[k]);
+            } else {
+                /* So does a text line, as class=, beside the
+                   occurrence's own count, connection and line. */
+                const char *cl = strstr(run[r].v[i], " class=");
+
+                assert_non_null(cl);
+                assert_true(strtoull(cl + 7, NULL, 16) == classes[k]);
+                assert_non_null(strstr(cl, " x"));
+                assert_non_null(strstr(cl, " conn"));
+                assert_non_null(strstr(cl, ".log:"));
             }
         }
     }

@@ -540,10 +540,16 @@ struct text_occ {
     size_t more;   /* occurrences not listed */
 };
 
+/* "      - conn 41, 40 times, app.log:9, 2026-...Z, high": the file is
+   shortened so that the line fits. */
 static int text_occ(void *ud, const struct n1_finding *f, struct n1_error *err)
 {
     struct text_occ *t = ud;
     char ts[N1_TS_ISO_MAX];
+    char head[96];
+    char ln[24];
+    char tail[N1_TS_ISO_MAX + 32] = "";
+    size_t used;
 
     (void)err;
     if (t->max > 0 && t->listed == t->max) {
@@ -551,23 +557,31 @@ static int text_occ(void *ud, const struct n1_finding *f, struct n1_error *err)
         return 0;
     }
     t->listed++;
-    fputs("      - ", t->out);
     if (f->kind == N1_FIND_FANOUT) {
-        fprintf(t->out, "%zu connections", f->n_connections);
+        snprintf(head, sizeof(head),
+                 "      - %zu connections, %" PRIu64 " times, ",
+                 f->n_connections, f->count);
     } else {
-        fprintf(t->out, "conn %" PRIu64, f->connection);
+        snprintf(head, sizeof(head),
+                 "      - conn %" PRIu64 ", %" PRIu64 " times, ", f->connection,
+                 f->count);
     }
-    fprintf(t->out, ", %" PRIu64 " times, ", f->count);
-    n1_rf_put_clean(t->out, f->file != NULL ? f->file : "", 0);
-    fprintf(t->out, ":%lu", f->line);
+    snprintf(ln, sizeof(ln), ":%lu", f->line);
     if (f->first_seen_us != N1_TS_NONE) {
         n1_rf_iso_time(f->first_seen_us, ts);
-        fprintf(t->out, ", %s", ts);
+        snprintf(tail, sizeof(tail), ", %s", ts);
     }
     if (evidence_known(&f->evidence)) {
-        fprintf(t->out, ", %s", n1_confidence_name(f->evidence.confidence));
+        used = strlen(tail);
+        snprintf(tail + used, sizeof(tail) - used, ", %s",
+                 n1_confidence_name(f->evidence.confidence));
     }
-    fputc('\n', t->out);
+    used = strlen(head) + strlen(ln) + strlen(tail);
+    fputs(head, t->out);
+    n1_rf_put_path(t->out, f->file != NULL ? f->file : "",
+                   used + 12 < N1_RF_TEXT_COLUMNS ? N1_RF_TEXT_COLUMNS - used
+                                                  : 12);
+    fprintf(t->out, "%s%s\n", ln, tail);
     return 0;
 }
 
@@ -620,8 +634,9 @@ int n1_report_classes_text(FILE *out, const struct n1_class_set *set,
     n1_rf_text_header(out, set->n, per_kind, r->n_in);
     for (size_t i = 0; i < set->n; i++) {
         struct text_summary s = {&set->v[i], r, err, 0};
-        struct n1_rf_class_text x = {
-            text_summary, &s, set->v[i].occurrences > 1, set->v[i].connections};
+        struct n1_rf_class_text x = {text_summary, &s,
+                                     set->v[i].occurrences > 1,
+                                     set->v[i].connections, r->full};
 
         n1_rf_text_finding(out, i + 1, set->v[i].f, &x);
         if (s.failed) {

@@ -97,6 +97,8 @@ struct n1_class_report {
     size_t n_in;                      /* entries in in */
     size_t max_listed;                /* text: occurrence lines listed
                                          per class; 0: all (--full) */
+    int full;                         /* text: 1 prints a long rewrite
+                                         whole (--full) */
 };
 
 /* Called with each kept occurrence of a class, in time order; returns 0

@@ -17,6 +17,7 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include <jansson.h>
 
 #include "base/event.h"
+#include "base/strbuf.h"
 #include "base/textutil.h"
 #include "base/timeutil.h"
 #include "report/findings.h"
@@ -31,7 +33,7 @@
 #include "report/json_int.h"
 #include "sql/normalize.h"
 
-#define WRAP_COLUMNS 78
+#define WRAP_COLUMNS N1_RF_TEXT_COLUMNS
 
 const char *n1_input_status_name(enum n1_input_status s)
 {
@@ -615,52 +617,174 @@ json_t *n1_rf_inputs(const struct n1_report_input *in, size_t n_in)
 
 /* ---- text report ------------------------------------------------------- */
 
-/* Writes s with control characters shown as '?' (keep_nl: newlines and
-   tabs pass), so log text cannot drive the terminal. */
-void n1_rf_put_clean(FILE *out, const char *s, int keep_nl)
+/* Where the values of a labelled line start ("    keys        "). */
+#define LABEL_COL 16
+
+/* Writes n bytes of s with control characters shown as '?'. */
+static void put_masked(FILE *out, const char *s, size_t n)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if (*p == '\n' || *p == '\t' || *p == '\r') {
-            fputc(keep_nl && *p != '\r' ? *p : ' ', out);
-        } else if (*p < 0x20 || *p == 0x7f) {
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+
+        fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, out);
+    }
+}
+
+/* Writes n bytes of s with control characters shown as '?' (keep_nl:
+   newlines and tabs pass), so log text cannot drive the terminal. */
+static void put_clean_n(FILE *out, const char *s, size_t n, int keep_nl)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+
+        if (ch == '\n' || ch == '\t' || ch == '\r') {
+            fputc(keep_nl && ch != '\r' ? ch : ' ', out);
+        } else if (ch < 0x20 || ch == 0x7f) {
             fputc('?', out);
         } else {
-            fputc(*p, out);
+            fputc(ch, out);
         }
     }
 }
 
+void n1_rf_put_clean(FILE *out, const char *s, int keep_nl)
+{
+    put_clean_n(out, s, strlen(s), keep_nl);
+}
+
+/* The longest start of s[0..n) of at most room bytes that does not end
+   inside a UTF-8 sequence. */
+static size_t utf8_cut(const char *s, size_t n, size_t room)
+{
+    size_t cut = room;
+
+    if (n <= room) {
+        return n;
+    }
+    while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80) {
+        cut--;
+    }
+    return cut;
+}
+
+static void new_line(FILE *out, size_t indent)
+{
+    fprintf(out, "\n%*s", (int)indent, "");
+}
+
 /* Writes text as a paragraph wrapped at WRAP_COLUMNS, every line after
-   the first indented by indent spaces (the first starts at col). */
+   the first indented by indent spaces (the first starts at col), and a
+   newline. A word longer than a line (a path, a hex run) is cut where the
+   line ends, so no line is longer than WRAP_COLUMNS. */
 static void put_wrapped(FILE *out, const char *text, size_t col, size_t indent)
 {
-    const char *p = text;
+    const char *p = text + strspn(text, " ");
+    int fresh = col <= indent; /* nothing written on this line yet */
 
     while (*p != '\0') {
-        size_t w = 0;
+        size_t w = strcspn(p, " ");
 
-        while (p[w] != '\0' && p[w] != ' ') {
-            w++;
-        }
-        if (col > indent && col + 1 + w > WRAP_COLUMNS) {
-            fprintf(out, "\n%*s", (int)indent, "");
+        if (!fresh && col + 1 + w > WRAP_COLUMNS) {
+            new_line(out, indent);
             col = indent;
-        } else if (col > indent) {
+            fresh = 1;
+        } else if (!fresh) {
             fputc(' ', out);
             col++;
         }
-        for (size_t i = 0; i < w; i++) {
-            unsigned char ch = (unsigned char)p[i];
+        while (w > 0) {
+            size_t room = col < WRAP_COLUMNS ? WRAP_COLUMNS - col : 0;
+            size_t take = utf8_cut(p, w, room);
 
-            fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, out);
+            if (take == 0 && !fresh) {
+                new_line(out, indent);
+                col = indent;
+                fresh = 1;
+                continue;
+            }
+            take = take > 0 ? take : w; /* no room even on a fresh line */
+            put_masked(out, p, take);
+            col += take;
+            p += take;
+            w -= take;
+            fresh = 0;
+            if (w > 0) {
+                new_line(out, indent);
+                col = indent;
+                fresh = 1;
+            }
         }
-        col += w;
-        p += w;
-        while (*p == ' ') {
-            p++;
-        }
+        p += strspn(p, " ");
     }
     fputc('\n', out);
+}
+
+/* put_wrapped() of a printf-formatted text. */
+static void put_wrappedf(FILE *out, size_t col, size_t indent, const char *fmt,
+                         ...) __attribute__((format(printf, 4, 5)));
+
+static void put_wrappedf(FILE *out, size_t col, size_t indent, const char *fmt,
+                         ...)
+{
+    char small[256];
+    char *big = NULL;
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        small[0] = '\0';
+    } else if ((size_t)n >= sizeof(small)) {
+        /* Out of memory: the start of the text is better than nothing. */
+        big = malloc((size_t)n + 1);
+        if (big != NULL) {
+            va_start(ap, fmt);
+            vsnprintf(big, (size_t)n + 1, fmt, ap);
+            va_end(ap);
+        }
+    }
+    put_wrapped(out, big != NULL ? big : small, col, indent);
+    free(big);
+}
+
+size_t n1_rf_put_path(FILE *out, const char *path, size_t max)
+{
+    size_t len = strlen(path);
+    const char *slash = strrchr(path, '/');
+    const char *name = slash != NULL ? slash + 1 : path;
+    size_t nlen = strlen(name);
+    size_t head;
+
+    if (len <= max) {
+        put_masked(out, path, len);
+        return len;
+    }
+    if (nlen + 4 > max) {
+        /* The file name alone is too long: "..." and its end. */
+        const char *tail = path + len - (max > 3 ? max - 3 : 0);
+
+        while (*tail != '\0' && ((unsigned char)*tail & 0xc0) == 0x80) {
+            tail++;
+        }
+        fputs("...", out);
+        put_masked(out, tail, strlen(tail));
+        return 3 + strlen(tail);
+    }
+    /* The start of the directory, cut after a '/' when one is in reach,
+       then ".../" and the file name. */
+    head = utf8_cut(path, len, max - 4 - nlen);
+    for (size_t i = head; i > 0; i--) {
+        if (path[i - 1] == '/') {
+            head = i;
+            break;
+        }
+    }
+    put_masked(out, path, head);
+    fputs(".../", out);
+    put_masked(out, name, nlen);
+    return head + 4 + nlen;
 }
 
 static const char *kind_title(enum n1_finding_kind k)
@@ -678,27 +802,42 @@ static const char *kind_title(enum n1_finding_kind k)
     return "finding";
 }
 
+static const char *or_unknown(const char *s)
+{
+    return s != NULL && s[0] != '\0' ? s : "?";
+}
+
 static void text_keys(FILE *out, const struct n1_finding *f)
 {
+    struct n1_strbuf sb;
+    char n[64];
+
     fputs("    keys        ", out);
     if (f->kind == N1_FIND_DUPLICATE) {
         fputs("none: the same values every time\n", out);
         return;
     }
+    n1_strbuf_init(&sb, 0);
     for (size_t i = 0; i < f->n_key_columns; i++) {
-        fputs(i > 0 ? ", " : "", out);
-        n1_rf_put_clean(out, f->key_columns[i], 0);
+        n1_strbuf_puts(&sb, i > 0 ? ", " : "");
+        n1_strbuf_puts(&sb, f->key_columns[i]);
     }
     if (f->n_key_columns == 0) {
-        fputs("(not identified)", out);
+        n1_strbuf_puts(&sb, "(not identified)");
     }
-    fprintf(out, "; %" PRIu64 " distinct value%s\n", f->distinct_keys,
-            f->distinct_keys == 1 ? "" : "s");
+    snprintf(n, sizeof(n), "; %" PRIu64 " distinct value%s", f->distinct_keys,
+             f->distinct_keys == 1 ? "" : "s");
+    n1_strbuf_puts(&sb, n);
+    put_wrapped(out, n1_strbuf_str(&sb), LABEL_COL, LABEL_COL);
+    n1_strbuf_cleanup(&sb);
 }
 
 static void text_connections(FILE *out, const struct n1_finding *f,
                              const struct n1_rf_class_text *x)
 {
+    struct n1_strbuf sb;
+    char n[48];
+
     if (x != NULL && x->many) {
         fprintf(out, "    connections %zu distinct\n", x->connections);
         return;
@@ -707,15 +846,76 @@ static void text_connections(FILE *out, const struct n1_finding *f,
         fprintf(out, "    connection  %" PRIu64 "\n", f->connection);
         return;
     }
-    fprintf(out, "    connections %zu:", f->n_connections);
+    n1_strbuf_init(&sb, 0);
+    snprintf(n, sizeof(n), "%zu:", f->n_connections);
+    n1_strbuf_puts(&sb, n);
     for (size_t i = 0; i < f->n_connections; i++) {
         if (i == 16 && f->n_connections > 20) {
-            fprintf(out, " ... (%zu more)", f->n_connections - i);
+            snprintf(n, sizeof(n), " ... (%zu more)", f->n_connections - i);
+            n1_strbuf_puts(&sb, n);
             break;
         }
-        fprintf(out, " %" PRIu64, f->connections[i]);
+        snprintf(n, sizeof(n), " %" PRIu64, f->connections[i]);
+        n1_strbuf_puts(&sb, n);
     }
-    fputc('\n', out);
+    fputs("    connections ", out);
+    put_wrapped(out, n1_strbuf_str(&sb), LABEL_COL, LABEL_COL);
+    n1_strbuf_cleanup(&sb);
+}
+
+static void text_parent(FILE *out, const struct n1_finding *f)
+{
+    char phex[17];
+    char rows[48] = "";
+
+    hex64(f->parent_fingerprint, phex);
+    if (!isnan(f->parent_rows_sent)) {
+        snprintf(rows, sizeof(rows), ", %.0f rows sent", f->parent_rows_sent);
+    }
+    fputs("    parent      ", out);
+    put_wrappedf(out, LABEL_COL, LABEL_COL, "SELECT on %s (fingerprint %s%s)",
+                 or_unknown(f->parent_table), phex, rows);
+}
+
+/* The log file and line of the first execution, the file shortened to
+   fit; the first and last time on a line of their own. */
+static void text_seen(FILE *out, const struct n1_finding *f)
+{
+    char ln[24];
+    char a[ISO_LEN];
+    char b[ISO_LEN];
+    int n = snprintf(ln, sizeof(ln), ":%lu", f->line);
+
+    fputs("    seen        ", out);
+    n1_rf_put_path(out, f->file != NULL ? f->file : "",
+                   WRAP_COLUMNS - LABEL_COL - (size_t)n);
+    fprintf(out, "%s\n", ln);
+    if (f->first_seen_us != N1_TS_NONE && f->last_seen_us != N1_TS_NONE) {
+        n1_rf_iso_time(f->first_seen_us, a);
+        n1_rf_iso_time(f->last_seen_us, b);
+        fprintf(out, "%*s%s .. %s\n", LABEL_COL, "", a, b);
+    }
+}
+
+/* The source location (a path, shortened to fit) and the tags. */
+static void text_location(FILE *out, const struct n1_finding *f)
+{
+    struct n1_strbuf sb;
+    size_t col = LABEL_COL;
+
+    fputs("    location    ", out);
+    col += n1_rf_put_path(out, f->location != NULL ? f->location : "-",
+                          WRAP_COLUMNS - LABEL_COL);
+    n1_strbuf_init(&sb, 0);
+    for (size_t i = 0; i < f->n_tags; i++) {
+        n1_strbuf_puts(&sb, i == 0 ? "(" : ", ");
+        n1_strbuf_puts(&sb, f->tags[i].key);
+        n1_strbuf_putc(&sb, '=');
+        n1_strbuf_puts(&sb, f->tags[i].value);
+    }
+    n1_strbuf_puts(&sb, f->n_tags > 0 ? ")" : "");
+    put_wrapped(out, n1_strbuf_str(&sb), col, LABEL_COL);
+    n1_strbuf_cleanup(&sb);
 }
 
 static void text_cost(FILE *out, const struct n1_finding *f)
@@ -723,98 +923,213 @@ static void text_cost(FILE *out, const struct n1_finding *f)
     int est;
     double cost = n1_finding_cost(f, &est);
     uint64_t saved = f->round_trips_saved;
+    const char *s = f->count == 1 ? "" : "s";
 
-    fprintf(out, "    cost        %" PRIu64 " round trip%s, ", f->count,
-            f->count == 1 ? "" : "s");
+    fputs("    cost        ", out);
     if (est) {
-        fprintf(out,
-                "no timings in the log (ranked as %.3f s at %g ms "
-                "each)",
-                cost, N1_REPORT_RTT_S * 1000);
+        put_wrappedf(out, LABEL_COL, LABEL_COL,
+                     "%" PRIu64 " round trip%s; %.3f s at %g ms each (no "
+                     "timings in the log)",
+                     f->count, s, cost, N1_REPORT_RTT_S * 1000);
     } else {
-        fprintf(out, "%.6f s server time", cost);
+        put_wrappedf(out, LABEL_COL, LABEL_COL,
+                     "%" PRIu64 " round trip%s; %.6f s server time", f->count,
+                     s, cost);
     }
-    fprintf(out, "; the fix saves %" PRIu64 " round trip%s\n", saved,
-            saved == 1 ? "" : "s");
+    fprintf(out, "%*s", LABEL_COL, "");
+    put_wrappedf(out, LABEL_COL, LABEL_COL,
+                 "the fix saves %" PRIu64 " round trip%s", saved,
+                 saved == 1 ? "" : "s");
+}
+
+/* One execution as logged, whole: on the label's line when it fits,
+   else indented on the next. */
+static void text_statement(FILE *out, const char *sql)
+{
+    if (LABEL_COL + strlen(sql) <= WRAP_COLUMNS) {
+        fputs("    statement   ", out);
+    } else {
+        fprintf(out, "    statement\n%*s", LABEL_COL, "");
+    }
+    n1_rf_put_clean(out, sql, 0);
+    fputc('\n', out);
+}
+
+/* A rewrite longer than this (a screenful) shows the ends of its longest
+   list only, unless --full. */
+#define REWRITE_SCREENFUL (24 * 80)
+#define LIST_KEEP         3  /* items kept at each end of a shortened list */
+#define LIST_DEPTH        32 /* parentheses followed when looking for lists */
+
+/* Offset just past the quoted string or identifier that starts at s[i]. */
+static size_t skip_quoted(const char *s, size_t i)
+{
+    char q = s[i++];
+
+    while (s[i] != '\0' && s[i] != q) {
+        i += s[i] == '\\' && q != '`' && s[i + 1] != '\0' ? 2 : 1;
+    }
+    return s[i] == q ? i + 1 : i;
+}
+
+/* The list of sql with the most comma-separated items, outside quotes:
+   the items of one parenthesised group (an IN list, a row) or those of
+   the statement itself (the rows after VALUES, the first holding the
+   statement's start). Sets *start to where its items begin. */
+static size_t longest_list(const char *sql, size_t *start)
+{
+    size_t open[LIST_DEPTH] = {0};
+    size_t commas[LIST_DEPTH] = {0};
+    size_t depth = 0;
+    size_t best = 0;
+
+    for (size_t i = 0; sql[i] != '\0';) {
+        if (sql[i] == '\'' || sql[i] == '"' || sql[i] == '`') {
+            i = skip_quoted(sql, i);
+            continue;
+        }
+        if (sql[i] == '(' && ++depth < LIST_DEPTH) {
+            open[depth] = i + 1;
+            commas[depth] = 0;
+        } else if (sql[i] == ')' && depth > 0) {
+            if (depth < LIST_DEPTH && commas[depth] + 1 > best) {
+                best = commas[depth] + 1;
+                *start = open[depth];
+            }
+            depth--;
+        } else if (sql[i] == ',' && depth < LIST_DEPTH) {
+            commas[depth]++;
+        }
+        i++;
+    }
+    if (commas[0] + 1 > best) {
+        best = commas[0] + 1;
+        *start = 0;
+    }
+    return best;
+}
+
+/* Offset of the n-th comma (from 1) of the list whose items begin at
+   start, or 0 when it has fewer. */
+static size_t nth_comma(const char *sql, size_t start, size_t n)
+{
+    size_t depth = 0;
+
+    for (size_t i = start; sql[i] != '\0';) {
+        if (sql[i] == '\'' || sql[i] == '"' || sql[i] == '`') {
+            i = skip_quoted(sql, i);
+            continue;
+        }
+        if (sql[i] == '(') {
+            depth++;
+        } else if (sql[i] == ')' && depth-- == 0) {
+            return 0;
+        } else if (sql[i] == ',' && depth == 0 && --n == 0) {
+            return i;
+        }
+        i++;
+    }
+    return 0;
+}
+
+/* The rewrite with its longest list cut to its first and last LIST_KEEP
+   items and "... N more ..." between them: not SQL any more, so that
+   nobody runs it by mistake. Returns 0, or -1 when it is short enough to
+   print whole. */
+static int put_rewrite_short(FILE *out, const struct n1_finding *f,
+                             size_t items, size_t start)
+{
+    const char *sql = f->rewrite;
+    size_t cut = nth_comma(sql, start, LIST_KEEP);
+    size_t resume = nth_comma(sql, start, items - LIST_KEEP);
+    uint64_t keys = f->distinct_keys;
+    char cover[160] = "";
+
+    if (cut == 0 || resume <= cut) {
+        return -1;
+    }
+    if (keys > items) {
+        snprintf(cover, sizeof(cover),
+                 ", covering %zu of the %" PRIu64 " keys (batch the others "
+                 "the same way, see advice)",
+                 items, keys);
+    }
+    fputs("    rewrite     ", out);
+    put_wrappedf(out, LABEL_COL, LABEL_COL,
+                 "%s of %zu values%s; --full or --format json prints the "
+                 "whole statement; shortened here, not for pasting:",
+                 f->rewrite_kind != NULL ? f->rewrite_kind : "batched", items,
+                 cover);
+    fputc('\n', out);
+    put_clean_n(out, sql, cut + 1, 1);
+    fprintf(out, " ... %zu more ...,", items - 2 * LIST_KEEP);
+    n1_rf_put_clean(out, sql + resume + 1, 1);
+    fputs("\n\n", out);
+    return 0;
+}
+
+static void text_rewrite(FILE *out, const struct n1_finding *f, int full)
+{
+    size_t len;
+    size_t start = 0;
+    size_t items;
+
+    if (f->rewrite == NULL) {
+        if (f->rewrite_kind != NULL) {
+            fputs("    rewrite     ", out);
+            put_wrappedf(out, LABEL_COL, LABEL_COL,
+                         "%s (no statement to paste; see advice)",
+                         f->rewrite_kind);
+        }
+        return;
+    }
+    len = strlen(f->rewrite);
+    if (!full && len > REWRITE_SCREENFUL) {
+        items = longest_list(f->rewrite, &start);
+        if (items > 3 * LIST_KEEP &&
+            put_rewrite_short(out, f, items, start) == 0) {
+            return;
+        }
+    }
+    fprintf(out, "    rewrite     %s, ready to paste:\n\n",
+            f->rewrite_kind != NULL ? f->rewrite_kind : "batched");
+    n1_rf_put_clean(out, f->rewrite, 1);
+    fputs(len > 0 && f->rewrite[len - 1] == ';' ? "\n\n" : ";\n\n", out);
 }
 
 void n1_rf_text_finding(FILE *out, size_t rank, const struct n1_finding *f,
                         const struct n1_rf_class_text *x)
 {
-    char a[ISO_LEN];
-    char b[ISO_LEN];
     char hex[17];
-    char phex[17];
+    char fhex[17];
 
-    fprintf(out, "[%zu] %s (%s): ", rank, kind_title(f->kind),
-            n1_severity_name(f->severity));
-    n1_rf_put_clean(out, f->statement != NULL ? f->statement : "", 0);
-    fputs(" on ", out);
-    n1_rf_put_clean(
-        out, f->table != NULL && f->table[0] != '\0' ? f->table : "?", 0);
-    fprintf(out, ", %" PRIu64 " times\n", f->count);
+    put_wrappedf(out, 0, 4, "[%zu] %s (%s): %s on %s, %" PRIu64 " times", rank,
+                 kind_title(f->kind), n1_severity_name(f->severity),
+                 f->statement != NULL ? f->statement : "", or_unknown(f->table),
+                 f->count);
     text_keys(out, f);
     text_connections(out, f, x);
     if (f->has_parent) {
-        hex64(f->parent_fingerprint, phex);
-        fputs("    parent      SELECT on ", out);
-        n1_rf_put_clean(out,
-                        f->parent_table != NULL && f->parent_table[0] != '\0'
-                            ? f->parent_table
-                            : "?",
-                        0);
-        fprintf(out, " (fingerprint %s", phex);
-        if (!isnan(f->parent_rows_sent)) {
-            fprintf(out, ", %.0f rows sent", f->parent_rows_sent);
-        }
-        fputs(")\n", out);
+        text_parent(out, f);
     }
-    fputs("    seen        ", out);
-    n1_rf_put_clean(out, f->file != NULL ? f->file : "", 0);
-    fprintf(out, ":%lu", f->line);
-    if (f->first_seen_us != N1_TS_NONE && f->last_seen_us != N1_TS_NONE) {
-        n1_rf_iso_time(f->first_seen_us, a);
-        n1_rf_iso_time(f->last_seen_us, b);
-        fprintf(out, ", %s .. %s", a, b);
-    }
-    fputc('\n', out);
+    text_seen(out, f);
     if (x != NULL && x->summary != NULL) {
         x->summary(out, x->ud);
     }
     if (f->location != NULL || f->n_tags > 0) {
-        fputs("    location    ", out);
-        n1_rf_put_clean(out, f->location != NULL ? f->location : "-", 0);
-        for (size_t i = 0; i < f->n_tags; i++) {
-            fputs(i == 0 ? " (" : ", ", out);
-            n1_rf_put_clean(out, f->tags[i].key, 0);
-            fputc('=', out);
-            n1_rf_put_clean(out, f->tags[i].value, 0);
-        }
-        fputs(f->n_tags > 0 ? ")\n" : "\n", out);
+        text_location(out, f);
     }
     text_cost(out, f);
     if (f->sample != NULL) {
-        fputs("    statement   ", out);
-        n1_rf_put_clean(out, f->sample, 0);
-        fputc('\n', out);
+        text_statement(out, f->sample);
     }
     hex64(f->id, hex);
-    hex64(f->fingerprint, phex);
-    fprintf(out, "    id          %s (fingerprint %s)\n", hex, phex);
-    if (f->rewrite != NULL) {
-        size_t len = strlen(f->rewrite);
-
-        fprintf(out, "    rewrite     %s, ready to paste:\n\n",
-                f->rewrite_kind != NULL ? f->rewrite_kind : "batched");
-        n1_rf_put_clean(out, f->rewrite, 1);
-        fputs(len > 0 && f->rewrite[len - 1] == ';' ? "\n\n" : ";\n\n", out);
-    } else if (f->rewrite_kind != NULL) {
-        fprintf(out, "    rewrite     %s (no statement to paste; see advice)\n",
-                f->rewrite_kind);
-    }
+    hex64(f->fingerprint, fhex);
+    fprintf(out, "    id          %s (fingerprint %s)\n", hex, fhex);
+    text_rewrite(out, f, x != NULL && x->full);
     if (f->advice != NULL && f->advice[0] != '\0') {
         fputs("    advice      ", out);
-        put_wrapped(out, f->advice, 16, 16);
+        put_wrapped(out, f->advice, LABEL_COL, LABEL_COL);
     }
     fputc('\n', out);
 }
@@ -822,18 +1137,19 @@ void n1_rf_text_finding(FILE *out, size_t rank, const struct n1_finding *f,
 void n1_rf_text_header(FILE *out, size_t n, const size_t *per_kind, size_t n_in)
 {
     if (n == 0) {
-        fprintf(out,
-                "No N+1 loops, duplicates or fan-outs found in %zu "
-                "input%s.\n",
-                n_in, n_in == 1 ? "" : "s");
+        put_wrappedf(out, 0, 0,
+                     "No N+1 loops, duplicates or fan-outs found in %zu "
+                     "input%s.",
+                     n_in, n_in == 1 ? "" : "s");
         return;
     }
-    fprintf(out,
-            "%zu finding class%s in %zu input%s (%zu n_plus_one, %zu "
-            "duplicate, %zu fanout), most costly first.\n\n",
-            n, n == 1 ? "" : "es", n_in, n_in == 1 ? "" : "s",
-            per_kind[N1_FIND_N_PLUS_ONE], per_kind[N1_FIND_DUPLICATE],
-            per_kind[N1_FIND_FANOUT]);
+    put_wrappedf(out, 0, 0,
+                 "%zu finding class%s in %zu input%s (%zu n_plus_one, %zu "
+                 "duplicate, %zu fanout),",
+                 n, n == 1 ? "" : "es", n_in, n_in == 1 ? "" : "s",
+                 per_kind[N1_FIND_N_PLUS_ONE], per_kind[N1_FIND_DUPLICATE],
+                 per_kind[N1_FIND_FANOUT]);
+    fputs("most costly first.\n\n", out);
 }
 
 int n1_rf_text_footer(FILE *out, size_t n, const struct n1_report_input *in,
@@ -845,11 +1161,11 @@ int n1_rf_text_footer(FILE *out, size_t n, const struct n1_report_input *in,
         already += in[i].status == N1_INPUT_ALREADY_READ;
     }
     if (already > 0) {
-        fprintf(out,
-                "%zu input%s had been read by an earlier run: %s findings "
-                "come from the store.\n",
-                already, already == 1 ? "" : "s",
-                already == 1 ? "its" : "their");
+        put_wrappedf(out, 0, 0,
+                     "%zu input%s had been read by an earlier run: %s "
+                     "findings come from the store.",
+                     already, already == 1 ? "" : "s",
+                     already == 1 ? "its" : "their");
     }
     if (n > 0) {
         fprintf(out,

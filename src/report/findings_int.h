@@ -43,6 +43,16 @@ json_t *n1_rf_inputs(const struct n1_report_input *in, size_t n_in);
 /* Writes s with control characters shown as '?'. */
 void n1_rf_put_clean(FILE *out, const char *s, int keep_nl);
 
+/* Writes path in at most max bytes (max >= 8): as it is when it fits,
+   else with the middle of its directory (or the start of a file name too
+   long by itself) elided as "...". Control characters show as '?'.
+   Returns the bytes written. The JSON keeps the whole path. */
+size_t n1_rf_put_path(FILE *out, const char *path, size_t max);
+
+/* Lines of the text report are at most this long, except those holding
+   SQL (a statement, a rewrite), which stay whole to be copied. */
+#define N1_RF_TEXT_COLUMNS 78
+
 /* What the text block of a class adds to a finding's. */
 struct n1_rf_class_text {
     void (*summary)(FILE *out, void *ud); /* after the seen line */
@@ -50,6 +60,7 @@ struct n1_rf_class_text {
     int many;                             /* 1: several occurrences:
                                              connections summarised */
     size_t connections;                   /* distinct connections */
+    int full;                             /* 1: a long rewrite whole */
 };
 
 /* One text block; x NULL for a lone finding. */

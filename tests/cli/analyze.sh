@@ -98,6 +98,39 @@ sys.exit(d["inputs"][0]["status"] != "already_read")' \
     fi
 done
 
+# ---- the text report fits 80 columns ----------------------------------
+# wide_lines FILE: the lines of a text report longer than 80 columns that
+# hold no SQL. SQL stays whole to be copied: the line after a bare
+# "statement" label, and a rewrite block (from the blank line after a line
+# ending in ':' to the next blank line).
+wide_lines()
+{
+    awk '
+/^$/ {
+    if (sql) { sql = 0 } else if (prev ~ /:$/) { sql = 1 }
+    prev = $0; next
+}
+sql || label { label = 0; prev = $0; next }
+/^    statement$/ { label = 1 }
+length($0) > 80 { print FILENAME ":" FNR ": " length($0) " columns" }
+{ prev = $0 }' "$1"
+}
+nlogs=0
+while IFS= read -r log; do
+    "$n1digest" analyze --db :memory: "$log" >"$work/cols.txt" 2>/dev/null
+    wide=$(wide_lines "$work/cols.txt")
+    if [ -n "$wide" ]; then
+        fail "${log#"$fixtures"/}: text lines over 80 columns: $wide"
+    fi
+    nlogs=$((nlogs + 1))
+done < <(find "$fixtures" -type f \( -name '*.log' -o -name '*.log.*' \) |
+    sort)
+if [ "$nlogs" -gt 30 ]; then
+    pass
+else
+    fail "80 columns: only $nlogs fixture logs found"
+fi
+
 # ---- a log that grew: the new part is read, old findings stay ----------
 head -n 45 "$fixtures/sample/settings-general.log" >"$work/grow.log"
 expect_status 0 "grown: first part" \
@@ -148,6 +181,49 @@ if grep -qi "^select profile_settings.id, profile_settings.name, profile_setting
 else
     fail "sample text: rewrites are not on lines of their own"
 fi
+
+# ---- a long rewrite: shortened in text, whole with --full and in JSON --
+{
+    printf '/usr/sbin/mariadbd, Version: 10.11.19-MariaDB-log (Debian 12). started with:\n'
+    printf 'Tcp port: 3306  Unix socket: /run/mysqld/mysqld.sock\n'
+    printf 'Time\t\t    Id Command\tArgument\n'
+    printf '261120  9:14:02\t    41 Connect\tapp@10.0.3.17 on shop using TCP/IP\n'
+    printf '\t\t    41 Query\tSELECT orders.id FROM orders WHERE orders.customer_id = 7\n'
+    for i in $(seq 1 1200); do
+        printf '\t\t    41 Query\tSELECT items.sku FROM items WHERE items.order_id = %d\n' "$i"
+    done
+    printf '\t\t    41 Quit\t\n'
+} >"$work/long.log"
+expect_status 0 "long rewrite: text" \
+    "$n1digest" analyze --db :memory: "$work/long.log" &&
+    cp "$work/out" "$work/long.txt"
+if grep -qx "SELECT items.order_id, items.sku FROM items WHERE items.order_id IN (1, 2, 3, ... 994 more ..., 998, 999, 1000)" "$work/long.txt" &&
+    grep -q "shortened here, not for pasting:$" "$work/long.txt" &&
+    grep -q "covering 1000 of the 1200" "$work/long.txt" &&
+    grep -q -- "--full or --format json" "$work/long.txt" &&
+    [ -z "$(wide_lines "$work/long.txt")" ]; then
+    pass
+else
+    fail "long rewrite: not shortened, or not marked as such"
+fi
+expect_status 0 "long rewrite: --full" \
+    "$n1digest" analyze --db :memory: --full "$work/long.log" &&
+    if grep -q "^SELECT items.order_id, items.sku FROM items WHERE items.order_id IN (1, 2, 3, 4, .*, 999, 1000);$" "$work/out" &&
+        ! grep -q "more \.\.\." "$work/out"; then
+        pass
+    else
+        fail "long rewrite: --full does not print it whole"
+    fi
+expect_status 0 "long rewrite: JSON" \
+    "$n1digest" analyze --db :memory: --format json "$work/long.log" &&
+    if python3 -c 'import json,sys
+c = json.load(open(sys.argv[1]))["classes"][0]
+for r in [c["rewrite"]] + [o["rewrite"] for o in c["occurrences"]]:
+    assert r.count(",") == 1000 and "..." not in r, r[:200]' "$work/out"; then
+        pass
+    else
+        fail "long rewrite: JSON does not hold the whole statement"
+    fi
 
 # ---- hostile text: invalid UTF-8, quotes, tags ------------------------
 {
