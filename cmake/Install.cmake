@@ -18,6 +18,7 @@ set(N1_MAN_PAGES
     n1digest-digest
     n1digest-check
     n1digest-tail
+    n1digest-live
     n1digest-ingest
     n1digest-fingerprint
     n1digest-events
