@@ -425,6 +425,11 @@ static void test_normalize_robust(void **state)
     run_fixture(*state, "normalize/robust.txt");
 }
 
+static void test_normalize_grouping(void **state)
+{
+    run_fixture(*state, "normalize/grouping.txt");
+}
+
 /* equivalent.txt: same id within a group, different ids across groups. */
 static void test_normalize_equivalent(void **state)
 {
@@ -562,6 +567,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_normalize_pt_defects, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_normalize_robust, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_grouping, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_normalize_equivalent, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_normalize_reuse, setup, teardown),

@@ -130,11 +130,15 @@ static const char tok_pattern[] =
 /* KW_EXPR: an expression follows: "-1" after it is a literal, and "(" after
    it is spaced ("where (a)"). */
 #define KW_EXPR   1u
-#define KW_NULL   2u  /* the literal NULL */
-#define KW_TRUE   4u  /* the literal TRUE */
-#define KW_FALSE  8u  /* the literal FALSE */
-#define KW_IN     16u /* IN: a following (...) of literals collapses */
-#define KW_VALUES 32u /* VALUES/VALUE: following rows collapse */
+#define KW_NULL   2u   /* the literal NULL */
+#define KW_TRUE   4u   /* the literal TRUE */
+#define KW_FALSE  8u   /* the literal FALSE */
+#define KW_IN     16u  /* IN: a following (...) of literals collapses */
+#define KW_VALUES 32u  /* VALUES/VALUE: following rows collapse */
+#define KW_ORDER  64u  /* ORDER: a BY after it starts an ORDER BY list */
+#define KW_BY     128u /* BY */
+#define KW_ASC    256u /* ASC: the default order, dropped after an item */
+#define KW_OB_END 512u /* ends an ORDER BY list at its own depth */
 
 struct kw {
     const char *name; /* lower case */
@@ -154,16 +158,17 @@ static const struct kw keywords[] = {
     {"select", KW_EXPR}, {"from", KW_EXPR}, {"where", KW_EXPR},
     {"and", KW_EXPR}, {"or", KW_EXPR}, {"not", KW_EXPR}, {"xor", KW_EXPR},
     {"on", KW_EXPR}, {"using", KW_EXPR}, {"join", KW_EXPR},
-    {"by", KW_EXPR}, {"having", KW_EXPR}, {"as", KW_EXPR},
+    {"by", KW_EXPR | KW_BY}, {"having", KW_EXPR}, {"as", KW_EXPR},
     {"when", KW_EXPR}, {"then", KW_EXPR}, {"else", KW_EXPR},
-    {"case", KW_EXPR}, {"set", KW_EXPR}, {"union", KW_EXPR},
-    {"intersect", KW_EXPR}, {"except", KW_EXPR}, {"all", KW_EXPR},
+    {"case", KW_EXPR}, {"set", KW_EXPR}, {"union", KW_EXPR | KW_OB_END},
+    {"intersect", KW_EXPR | KW_OB_END},
+    {"except", KW_EXPR | KW_OB_END}, {"all", KW_EXPR},
     {"any", KW_EXPR}, {"some", KW_EXPR}, {"distinct", KW_EXPR},
     {"distinctrow", KW_EXPR}, {"exists", KW_EXPR}, {"like", KW_EXPR},
     {"between", KW_EXPR}, {"is", KW_EXPR}, {"div", KW_EXPR},
     {"mod", KW_EXPR}, {"regexp", KW_EXPR}, {"rlike", KW_EXPR},
     {"escape", KW_EXPR}, {"interval", KW_EXPR}, {"return", KW_EXPR},
-    {"limit", KW_EXPR}, {"offset", KW_EXPR}, {"default", KW_EXPR},
+    {"limit", KW_EXPR | KW_OB_END}, {"offset", KW_EXPR}, {"default", KW_EXPR},
     {"elseif", KW_EXPR}, {"straight_join", KW_EXPR}, {"with", KW_EXPR},
     {"lateral", KW_EXPR}, {"do", KW_EXPR}, {"returning", KW_EXPR},
     {"sounds", KW_EXPR}, {"while", KW_EXPR}, {"until", KW_EXPR},
@@ -174,7 +179,7 @@ static const struct kw keywords[] = {
     {"in", KW_IN}, {"values", KW_VALUES}, {"value", KW_VALUES},
     /* other reserved and syntax words */
     {"accessible", 0}, {"add", 0}, {"after", 0}, {"alter", 0},
-    {"analyze", 0}, {"asc", 0}, {"auto_increment", 0}, {"before", 0},
+    {"analyze", 0}, {"asc", KW_ASC}, {"auto_increment", 0}, {"before", 0},
     {"begin", 0}, {"bigint", 0}, {"binary", 0}, {"blob", 0}, {"both", 0},
     {"call", 0}, {"cascade", 0}, {"change", 0}, {"char", 0},
     {"character", 0}, {"charset", 0}, {"check", 0}, {"collate", 0},
@@ -187,18 +192,18 @@ static const struct kw keywords[] = {
     {"drop", 0}, {"dual", 0}, {"duplicate", 0}, {"each", 0},
     {"enclosed", 0}, {"end", 0}, {"engine", 0}, {"enum", 0},
     {"escaped", 0}, {"explain", 0}, {"fetch", 0}, {"float", 0},
-    {"for", 0}, {"force", 0}, {"foreign", 0}, {"full", 0},
+    {"for", KW_OB_END}, {"force", 0}, {"foreign", 0}, {"full", 0},
     {"fulltext", 0}, {"function", 0}, {"generated", 0}, {"global", 0},
     {"grant", 0}, {"group", 0}, {"high_priority", 0}, {"if", 0},
     {"ignore", 0}, {"index", 0}, {"infile", 0}, {"inner", 0},
-    {"insert", 0}, {"int", 0}, {"integer", 0}, {"into", 0},
+    {"insert", 0}, {"int", 0}, {"integer", 0}, {"into", KW_OB_END},
     {"isolation", 0}, {"json", 0}, {"key", 0}, {"keys", 0}, {"kill", 0},
     {"leading", 0}, {"left", 0}, {"level", 0}, {"load", 0}, {"local", 0},
     {"lock", 0}, {"long", 0}, {"longblob", 0}, {"longtext", 0},
     {"loop", 0}, {"low_priority", 0}, {"match", 0}, {"mediumint", 0},
     {"mediumtext", 0}, {"mode", 0}, {"modify", 0}, {"names", 0},
     {"natural", 0}, {"no", 0}, {"nowait", 0}, {"numeric", 0},
-    {"optimize", 0}, {"option", 0}, {"optionally", 0}, {"order", 0},
+    {"optimize", 0}, {"option", 0}, {"optionally", 0}, {"order", KW_ORDER},
     {"outer", 0}, {"outfile", 0}, {"partition", 0}, {"precision", 0},
     {"primary", 0}, {"procedure", 0}, {"processlist", 0}, {"purge", 0},
     {"quick", 0}, {"range", 0}, {"read", 0}, {"real", 0},
@@ -341,8 +346,11 @@ struct emit {
     int in_vc;               /* inside /\*! or /\*+ */
     char sign;               /* pending '-' or '+' in sign position */
     size_t semi_mark;        /* text length before trailing ;s, or SIZE_MAX */
-    int after_in;            /* previous token was IN */
-    int after_values;        /* previous token was VALUES */
+    unsigned kw_flags;       /* KW_* of the previous token, 0 if not a
+                                keyword */
+    unsigned depth;          /* parentheses open */
+    int ob_on;               /* inside an ORDER BY list */
+    unsigned ob_depth;       /* depth of that list */
 
     /* IN (...) candidate */
     int in_on;         /* watching an IN list */
@@ -1077,6 +1085,7 @@ static void emit_open(struct emit *e, int was_in, int was_values)
     }
     put(e, "(", 1);
     e->prev = PV_OPEN;
+    e->depth++;
 }
 
 static void emit_close(struct emit *e)
@@ -1085,6 +1094,12 @@ static void emit_close(struct emit *e)
     space_before(e, PV_CLOSE);
     put(e, ")", 1);
     e->prev = PV_CLOSE;
+    if (e->depth > 0) {
+        e->depth--;
+    }
+    if (e->depth < e->ob_depth) {
+        e->ob_on = 0; /* the subquery holding the ORDER BY closed */
+    }
     if (e->in_on && --e->in_depth == 0) {
         e->in_on = 0;
         collapse(e, e->in_mark, e->in_lit0, e->in_slot0, e->in_rows);
@@ -1148,8 +1163,28 @@ static void emit_keyword(struct emit *e, const struct kw *k, size_t len)
     enum prev kind = (k->flags & KW_EXPR) ? PV_EXPR : PV_WORD;
 
     emit_tok(e, kind, k->name, len);
-    e->after_in = (k->flags & KW_IN) != 0;
-    e->after_values = (k->flags & KW_VALUES) != 0;
+    e->kw_flags = k->flags;
+}
+
+/*
+ * Follows ORDER BY lists for token_word(), which has found keyword k.
+ * Returns 1 when k is an ASC that ends an ORDER BY item, to be left out:
+ * ascending is the default, so "order by a asc" and "order by a" are one
+ * statement (as pt-query-digest has it). DESC stays. GROUP BY a ASC (MySQL
+ * 5.7 and older sort groups) is kept as written: rare, and removed in 8.0.
+ */
+static int order_by_asc(struct emit *e, const struct kw *k, unsigned prev_kw)
+{
+    if ((k->flags & KW_BY) && (prev_kw & KW_ORDER)) {
+        e->ob_on = 1;
+        e->ob_depth = e->depth;
+    } else if ((k->flags & KW_OB_END) && e->depth <= e->ob_depth) {
+        e->ob_on = 0;
+    } else if ((k->flags & KW_ASC) && e->ob_on && e->depth == e->ob_depth) {
+        /* only after an item: "order by asc" is not an item */
+        return e->prev == PV_WORD || e->prev == PV_LIT || e->prev == PV_CLOSE;
+    }
+    return 0;
 }
 
 /* 'S': a quoted string, after its _charset introducer and N prefix. */
@@ -1212,11 +1247,15 @@ static void token_placeholder(struct emit *e)
 }
 
 /* 'W': a bare word: a name, a keyword, or the literal NULL/TRUE/FALSE. */
-static void token_word(struct emit *e, const char *s, size_t len)
+static void token_word(struct emit *e, const char *s, size_t len,
+                       unsigned prev_kw)
 {
     const struct kw *k = kw_find(e->n, s, len);
     size_t off;
 
+    if (k != NULL && order_by_asc(e, k, prev_kw)) {
+        return;
+    }
     if (k == NULL) {
         emit_tok(e, PV_WORD, s, len);
     } else if (k->flags & (KW_NULL | KW_TRUE | KW_FALSE)) {
@@ -1275,6 +1314,7 @@ static void token_semicolon(struct emit *e, const char *s)
     }
     emit_tok(e, PV_SEMI, s, 1);
     e->in_vc = 0;
+    e->ob_on = 0;
 }
 
 /*
@@ -1319,8 +1359,7 @@ static void token_operator(struct emit *e, const char *s, size_t len,
 static void token(struct emit *e, char mark, const char *s, size_t len)
 {
     size_t off;
-    int was_in = e->after_in;
-    int was_values = e->after_values;
+    unsigned prev_kw = e->kw_flags;
 
     if (mark == 'C' || mark == 'L') {
         if (mark == 'C' && len >= 4 && s[len - 1] == '/' && s[len - 2] == '*') {
@@ -1334,8 +1373,7 @@ static void token(struct emit *e, char mark, const char *s, size_t len)
     if (e->sign != 0 && mark != 'N') {
         flush_sign(e);
     }
-    e->after_in = 0;
-    e->after_values = 0;
+    e->kw_flags = 0;
     switch (mark) {
     case 'c':
     case 'h':
@@ -1366,13 +1404,14 @@ static void token(struct emit *e, char mark, const char *s, size_t len)
         token_placeholder(e);
         break;
     case 'W':
-        token_word(e, s, len);
+        token_word(e, s, len, prev_kw);
         break;
     case 'Q':
         token_quoted_name(e, s, len);
         break;
     case 'O':
-        token_operator(e, s, len, was_in, was_values);
+        token_operator(e, s, len, (prev_kw & KW_IN) != 0,
+                       (prev_kw & KW_VALUES) != 0);
         break;
     default: /* 'V' (a variable) and 'Z' */
         emit_tok(e, PV_WORD, s, len);

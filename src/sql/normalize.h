@@ -24,7 +24,7 @@
  * a statement a different fingerprint text; it seeds the id hash and is
  * stored with the data, so ids of different versions never mix.
  */
-#define N1_FINGERPRINT_VERSION 2
+#define N1_FINGERPRINT_VERSION 3
 
 /*
  * Most literals one statement returns. Past it the text still gets its ?s
