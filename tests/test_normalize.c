@@ -430,6 +430,49 @@ static void test_normalize_grouping(void **state)
     run_fixture(*state, "normalize/grouping.txt");
 }
 
+/* Returns the location n1_norm_location() gives for sql, or "" for none. */
+static const char *location_of(struct n1_normalizer *n, const char *sql,
+                               char *buf, size_t cap)
+{
+    struct n1_norm o;
+    size_t need;
+
+    assert_int_equal(n1_normalize(n, sql, strlen(sql), &o, NULL), 0);
+    need = n1_norm_location(&o, buf, cap);
+    assert_true(need == strlen(buf) || need >= cap);
+    return buf;
+}
+
+/* The location comes from sqlcommenter, Rails and Marginalia tags. */
+static void test_normalize_location(void **state)
+{
+    struct n1_normalizer *n = *state;
+    char buf[64];
+
+    assert_string_equal(
+        location_of(n, "select 1 /*file='a.py',line='3'*/", buf, sizeof(buf)),
+        "a.py:3");
+    assert_string_equal(
+        location_of(n, "select 1 /*file='a.py'*/", buf, sizeof(buf)), "a.py");
+    assert_string_equal(
+        location_of(n, "select 1 /*line='3'*/", buf, sizeof(buf)), "");
+    assert_string_equal(
+        location_of(n,
+                    "/*application:Shop,controller:users,action:show,"
+                    "source_location:app/models/user.rb:12*/ select 1",
+                    buf, sizeof(buf)),
+        "app/models/user.rb:12");
+    assert_string_equal(location_of(n,
+                                    "select 1 /*application:Shop,"
+                                    "line:/app/models/user.rb:12:in `find'*/",
+                                    buf, sizeof(buf)),
+                        "/app/models/user.rb:12");
+    assert_string_equal(location_of(n, "select 1", buf, sizeof(buf)), "");
+    /* truncated like snprintf, the full length returned */
+    assert_string_equal(location_of(n, "select 1 /*file='abcdef.py'*/", buf, 4),
+                        "abc");
+}
+
 /* equivalent.txt: same id within a group, different ids across groups. */
 static void test_normalize_equivalent(void **state)
 {
@@ -568,6 +611,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_normalize_robust, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_grouping, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_location, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_normalize_equivalent, setup,
                                         teardown),

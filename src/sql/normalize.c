@@ -936,6 +936,100 @@ static int parse_tags(struct emit *e, const char *b, size_t len)
     return 1;
 }
 
+/* 1 when c may stand in a Rails tag key (an ASCII word byte). */
+static int rails_key_byte(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_';
+}
+
+/*
+ * Checks that b[0..len) is a Rails query-log or Marginalia list,
+ * key:value,key:value (keys are words, blanks allowed before a key, a
+ * value runs to the next comma, unquoted and unescaped, and may itself
+ * hold ':' as in source_location:app/models/user.rb:12). Returns the
+ * number of pairs, or 0 when it is not such a list. "note: a remark" is
+ * not one: a value may not start with a blank.
+ */
+static size_t rails_tags_count(const char *b, size_t len)
+{
+    size_t i = 0;
+    size_t n_found = 0;
+
+    for (;;) {
+        size_t k0;
+
+        while (i < len && is_blank(b[i])) {
+            i++;
+        }
+        k0 = i;
+        while (i < len && rails_key_byte(b[i])) {
+            i++;
+        }
+        if (i == k0 || i + 1 >= len || b[i] != ':' || b[i + 1] == ',' ||
+            is_blank(b[i + 1])) {
+            return 0;
+        }
+        while (i < len && b[i] != ',') {
+            i++;
+        }
+        n_found++;
+        if (i == len) {
+            return n_found;
+        }
+        i++;
+    }
+}
+
+/*
+ * If the comment body b[0..len) is a Rails query-log (Rails 7 "legacy"
+ * format) or Marginalia tag list, records its tags as sqlcommenter's are
+ * and returns 1; otherwise records nothing and returns 0.
+ */
+static int parse_rails_tags(struct emit *e, const char *b, size_t len)
+{
+    struct n1_normalizer *n = e->n;
+    size_t i = 0;
+    size_t n_found;
+
+    while (len > 0 && is_blank(b[len - 1])) {
+        len--;
+    }
+    n_found = rails_tags_count(b, len);
+    if (n_found == 0) {
+        return 0;
+    }
+    if (grow((void **)&n->trec, &n->trec_cap, e->n_tags + n_found,
+             sizeof(*n->trec)) != 0) {
+        e->failed = 1;
+        return 1;
+    }
+    while (n_found-- > 0) {
+        struct tag_rec *t = &n->trec[e->n_tags++];
+        size_t k0;
+
+        while (is_blank(b[i])) {
+            i++;
+        }
+        k0 = i;
+        while (b[i] != ':') {
+            i++;
+        }
+        t->key = val_begin(e);
+        val_put(e, b + k0, i - k0);
+        val_end(e);
+        k0 = ++i;
+        while (i < len && b[i] != ',') {
+            i++;
+        }
+        t->value = val_begin(e);
+        val_put(e, b + k0, i - k0);
+        val_end(e);
+        i++;
+    }
+    return 1;
+}
+
 /* --- collapsing --------------------------------------------------------- */
 
 /* Rewinds the text to `mark` and writes a collapsed group "(?+)" or
@@ -1363,7 +1457,9 @@ static void token(struct emit *e, char mark, const char *s, size_t len)
 
     if (mark == 'C' || mark == 'L') {
         if (mark == 'C' && len >= 4 && s[len - 1] == '/' && s[len - 2] == '*') {
-            parse_tags(e, s + 2, len - 4);
+            if (!parse_tags(e, s + 2, len - 4)) {
+                parse_rails_tags(e, s + 2, len - 4);
+            }
         }
         return; /* comments are not tokens; a pending sign survives them */
     }
@@ -1464,6 +1560,57 @@ static int publish(struct emit *e, struct n1_norm *out)
     out->tags = n->tags;
     out->n_tags = e->n_tags;
     return 0;
+}
+
+/* 1 when s is one or more ASCII digits. */
+static int all_digits(const char *s)
+{
+    if (*s == '\0') {
+        return 0;
+    }
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+size_t n1_norm_location(const struct n1_norm *norm, char *buf, size_t cap)
+{
+    const char *file = NULL;
+    const char *line = NULL;
+    const char *src = NULL;
+    const char *in;
+    int n;
+
+    for (size_t i = 0; i < norm->n_tags; i++) {
+        const char *k = norm->tags[i].key;
+
+        if (strcmp(k, "file") == 0) {
+            file = norm->tags[i].value;
+        } else if (strcmp(k, "line") == 0 || strcmp(k, "lineno") == 0) {
+            line = norm->tags[i].value;
+        } else if (strcmp(k, "source_location") == 0) {
+            src = norm->tags[i].value;
+        }
+    }
+    if (file != NULL && line != NULL) {
+        n = snprintf(buf, cap, "%s:%s", file, line);
+    } else if (file != NULL) {
+        n = snprintf(buf, cap, "%s", file);
+    } else if (src != NULL) {
+        n = snprintf(buf, cap, "%s", src);
+    } else if (line != NULL && !all_digits(line)) {
+        /* Marginalia: "path:line:in `method'" */
+        in = strstr(line, ":in ");
+        n = snprintf(buf, cap, "%.*s",
+                     (int)(in != NULL ? (size_t)(in - line) : strlen(line)),
+                     line);
+    } else {
+        n = snprintf(buf, cap, "%s", "");
+    }
+    return n > 0 ? (size_t)n : 0;
 }
 
 int n1_normalize(struct n1_normalizer *n, const char *sql, size_t len,
