@@ -1398,6 +1398,36 @@ static void token_comment_end(struct emit *e)
     }
 }
 
+/*
+ * 'V' right after an account's user name: the host of 'u'@'h', 'u'@h or
+ * u@'h' (GRANT, CREATE USER, DEFINER = ...) is a value like the user, so
+ * that one grant to several hosts is one statement: "?@?". Returns 1 when
+ * s[0..len) was such a host and has been emitted, else 0. A variable never
+ * follows a string or a name directly, so nothing else is taken.
+ */
+static int token_account_host(struct emit *e, const char *s, size_t len)
+{
+    int quoted = len >= 2 && (s[1] == '\'' || s[1] == '`');
+    size_t off;
+
+    if (len < 2 || s[1] == '@' ||
+        !(e->prev == PV_LIT || (e->prev == PV_WORD && quoted))) {
+        return 0;
+    }
+    watch_before(e, PV_OP, 0);
+    put(e, "@", 1);
+    e->prev = PV_DOT; /* glued to the user, and the ? to it */
+    off = val_begin(e);
+    if (quoted) {
+        unescape_string(e, s + 1, len - 1);
+    } else {
+        val_put(e, s + 1, len - 1);
+    }
+    emit_literal(e, N1_LIT_STRING, off, e->n->vals.len - off);
+    val_end(e);
+    return 1;
+}
+
 /* The ';' operator. */
 static void token_semicolon(struct emit *e, const char *s)
 {
@@ -1509,7 +1539,12 @@ static void token(struct emit *e, char mark, const char *s, size_t len)
         token_operator(e, s, len, (prev_kw & KW_IN) != 0,
                        (prev_kw & KW_VALUES) != 0);
         break;
-    default: /* 'V' (a variable) and 'Z' */
+    case 'V':
+        if (!token_account_host(e, s, len)) {
+            emit_tok(e, PV_WORD, s, len);
+        }
+        break;
+    default: /* 'Z' */
         emit_tok(e, PV_WORD, s, len);
         break;
     }
