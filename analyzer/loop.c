@@ -378,8 +378,7 @@ int n1_loop_add_conn(struct n1_detect_ctx *ctx, struct n1_loop *l,
 static int copy_tags(struct n1_loop *l, const struct n1_norm *norm)
 {
     size_t sz = norm->n_tags * sizeof(struct n1_kv);
-    const char *file = NULL;
-    const char *line = NULL;
+    size_t loc = n1_norm_location(norm, NULL, 0);
     char *p;
 
     if (norm->n_tags == 0) {
@@ -403,26 +402,14 @@ static int copy_tags(struct n1_loop *l, const struct n1_norm *norm)
         memcpy(p, norm->tags[i].value, vl);
         l->tags[i].value = p;
         p += vl;
-        if (strcmp(norm->tags[i].key, "file") == 0) {
-            file = norm->tags[i].value;
-        } else if (strcmp(norm->tags[i].key, "line") == 0 ||
-                   strcmp(norm->tags[i].key, "lineno") == 0) {
-            line = norm->tags[i].value;
-        }
     }
     l->n_tags = norm->n_tags;
-    if (file != NULL) {
-        size_t n = strlen(file) + (line != NULL ? strlen(line) + 1 : 0) + 1;
-
-        l->location = malloc(n);
+    if (loc > 0) {
+        l->location = malloc(loc + 1);
         if (l->location == NULL) {
             return -1;
         }
-        if (line != NULL) {
-            snprintf(l->location, n, "%s:%s", file, line);
-        } else {
-            snprintf(l->location, n, "%s", file);
-        }
+        n1_norm_location(norm, l->location, loc + 1);
     }
     return 0;
 }

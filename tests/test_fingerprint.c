@@ -16,14 +16,14 @@
 
 /*
  * Stability golden value: the id of the text "select ?" under
- * N1_FINGERPRINT_VERSION 2, computed once with the xxHash reference
- * library (XXH64, seed 2). Ids are stored in databases and compared across
- * runs, so this must never change while the version stays 2; bumping the
+ * N1_FINGERPRINT_VERSION 3, computed once with the xxHash reference
+ * library (XXH64, seed 3). Ids are stored in databases and compared across
+ * runs, so this must never change while the version stays 3; bumping the
  * version is the only legitimate way to make this test fail, and then the
  * value is recomputed for the new seed.
  */
 #define GOLDEN_TEXT "select ?"
-#define GOLDEN_ID   UINT64_C(0xcd766f87d91dbb82)
+#define GOLDEN_ID   UINT64_C(0x208d56b7c2ead766)
 
 static void test_fingerprint_golden(void **state)
 {
@@ -31,11 +31,11 @@ static void test_fingerprint_golden(void **state)
 
     (void)state;
     /* A version bump must fail here until the golden value is redone. */
-    assert_int_equal(N1_FINGERPRINT_VERSION, 2);
+    assert_int_equal(N1_FINGERPRINT_VERSION, 3);
     assert_true(n1_fingerprint_id(GOLDEN_TEXT, strlen(GOLDEN_TEXT)) ==
                 GOLDEN_ID);
     n1_fingerprint_hex(GOLDEN_ID, hex);
-    assert_string_equal(hex, "cd766f87d91dbb82");
+    assert_string_equal(hex, "208d56b7c2ead766");
 }
 
 static void test_fingerprint_version_seed(void **state)

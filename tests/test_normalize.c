@@ -425,6 +425,129 @@ static void test_normalize_robust(void **state)
     run_fixture(*state, "normalize/robust.txt");
 }
 
+static void test_normalize_grouping(void **state)
+{
+    run_fixture(*state, "normalize/grouping.txt");
+}
+
+/*
+ * Copies s into sb with every letter outside '..', ".." and `..` turned
+ * to upper case (up != 0) or lower case.
+ */
+static void recase(struct n1_strbuf *sb, const char *s, int up)
+{
+    char q = 0;
+
+    n1_strbuf_reset(sb);
+    for (size_t i = 0; s[i] != '\0'; i++) {
+        char c = s[i];
+
+        if (q != 0) {
+            if (c == '\\' && q != '`' && s[i + 1] != '\0') {
+                assert_int_equal(n1_strbuf_putc(sb, c), 0);
+                c = s[++i];
+            } else if (c == q) {
+                q = 0;
+            }
+        } else if (c == '\'' || c == '"' || c == '`') {
+            q = c;
+        } else if (up && c >= 'a' && c <= 'z') {
+            c = (char)(c - 'a' + 'A');
+        } else if (!up && c >= 'A' && c <= 'Z') {
+            c = (char)(c - 'A' + 'a');
+        }
+        assert_int_equal(n1_strbuf_putc(sb, c), 0);
+    }
+}
+
+/*
+ * keyword-case.sql: statements whose bare words are all keywords,
+ * functions or variables keep their fingerprint when every word outside
+ * quotes and backquotes is upper-cased, or lower-cased.
+ */
+static void test_normalize_keyword_case(void **state)
+{
+    struct n1_normalizer *n = *state;
+    char *data = th_read_fixture("normalize/keyword-case.sql", NULL);
+    struct n1_strbuf want;
+    struct n1_strbuf other;
+    int bad = 0;
+    char *save = NULL;
+
+    n1_strbuf_init(&want, 1 << 20);
+    n1_strbuf_init(&other, 1 << 20);
+    for (char *line = strtok_r(data, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        struct n1_norm o;
+
+        if (strncmp(line, "##", 2) == 0) {
+            continue;
+        }
+        assert_int_equal(n1_normalize(n, line, strlen(line), &o, NULL), 0);
+        n1_strbuf_reset(&want);
+        assert_int_equal(n1_strbuf_append(&want, o.text, o.len), 0);
+        for (int up = 0; up <= 1; up++) {
+            recase(&other, line, up);
+            assert_int_equal(
+                n1_normalize(n, n1_strbuf_str(&other), other.len, &o, NULL), 0);
+            if (o.len != want.len || memcmp(o.text, want.buf, o.len) != 0) {
+                print_error("keyword-case.sql:\ninput:    %s\n"
+                            "expected: %s\nactual:   %s\n",
+                            n1_strbuf_str(&other), n1_strbuf_str(&want),
+                            o.text);
+                bad++;
+            }
+        }
+    }
+    n1_strbuf_cleanup(&want);
+    n1_strbuf_cleanup(&other);
+    free(data);
+    assert_int_equal(bad, 0);
+}
+
+/* Returns the location n1_norm_location() gives for sql, or "" for none. */
+static const char *location_of(struct n1_normalizer *n, const char *sql,
+                               char *buf, size_t cap)
+{
+    struct n1_norm o;
+    size_t need;
+
+    assert_int_equal(n1_normalize(n, sql, strlen(sql), &o, NULL), 0);
+    need = n1_norm_location(&o, buf, cap);
+    assert_true(need == strlen(buf) || need >= cap);
+    return buf;
+}
+
+/* The location comes from sqlcommenter, Rails and Marginalia tags. */
+static void test_normalize_location(void **state)
+{
+    struct n1_normalizer *n = *state;
+    char buf[64];
+
+    assert_string_equal(
+        location_of(n, "select 1 /*file='a.py',line='3'*/", buf, sizeof(buf)),
+        "a.py:3");
+    assert_string_equal(
+        location_of(n, "select 1 /*file='a.py'*/", buf, sizeof(buf)), "a.py");
+    assert_string_equal(
+        location_of(n, "select 1 /*line='3'*/", buf, sizeof(buf)), "");
+    assert_string_equal(
+        location_of(n,
+                    "/*application:Shop,controller:users,action:show,"
+                    "source_location:app/models/user.rb:12*/ select 1",
+                    buf, sizeof(buf)),
+        "app/models/user.rb:12");
+    assert_string_equal(location_of(n,
+                                    "select 1 /*application:Shop,"
+                                    "line:/app/models/user.rb:12:in `find'*/",
+                                    buf, sizeof(buf)),
+                        "/app/models/user.rb:12");
+    assert_string_equal(location_of(n, "select 1", buf, sizeof(buf)), "");
+    /* truncated like snprintf, the full length returned */
+    assert_string_equal(location_of(n, "select 1 /*file='abcdef.py'*/", buf, 4),
+                        "abc");
+}
+
 /* equivalent.txt: same id within a group, different ids across groups. */
 static void test_normalize_equivalent(void **state)
 {
@@ -562,6 +685,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_normalize_pt_defects, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_normalize_robust, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_grouping, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_location, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_keyword_case, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_normalize_equivalent, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_normalize_reuse, setup, teardown),

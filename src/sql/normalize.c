@@ -53,10 +53,10 @@
 #define NORM_MAX_BYTES ((size_t)512 * 1024 * 1024)
 
 /* Keyword table size: a power of two, well above twice the keyword count. */
-#define KW_HASH_SIZE 2048u
+#define KW_HASH_SIZE 4096u
 
 /* Longest keyword, in bytes. */
-#define KW_MAX_LEN 32
+#define KW_MAX_LEN N1_SQLWORD_LONGEST
 
 /*
  * The tokenizer. Every alternative ends with a (*MARK) naming its class
@@ -129,12 +129,24 @@ static const char tok_pattern[] =
 /* Keyword flags. */
 /* KW_EXPR: an expression follows: "-1" after it is a literal, and "(" after
    it is spaced ("where (a)"). */
-#define KW_EXPR   1u
-#define KW_NULL   2u  /* the literal NULL */
-#define KW_TRUE   4u  /* the literal TRUE */
-#define KW_FALSE  8u  /* the literal FALSE */
-#define KW_IN     16u /* IN: a following (...) of literals collapses */
-#define KW_VALUES 32u /* VALUES/VALUE: following rows collapse */
+#define KW_EXPR      1u
+#define KW_NULL      2u   /* the literal NULL */
+#define KW_TRUE      4u   /* the literal TRUE */
+#define KW_FALSE     8u   /* the literal FALSE */
+#define KW_IN        16u  /* IN: a following (...) of literals collapses */
+#define KW_VALUES    32u  /* VALUES/VALUE: following rows collapse */
+#define KW_ORDER     64u  /* ORDER: a BY after it starts an ORDER BY list */
+#define KW_BY        128u /* BY */
+#define KW_ASC       256u /* ASC: the default order, dropped after an item */
+#define KW_OB_END    512u /* ends an ORDER BY list at its own depth */
+/* KW_NAME_NEXT: a table, view or schema name may follow (FROM, INTO,
+   TABLE ...): a non-reserved keyword there is a name and keeps its case. */
+#define KW_NAME_NEXT 1024u
+#define KW_SHOW      2048u /* SHOW: its TABLE (STATUS) names nothing */
+/* KW_CI_NEXT: a charset or collation name follows (NAMES, COLLATE,
+   CHARSET, CHARACTER SET): case-insensitive, lower-cased. */
+#define KW_CI_NEXT   4096u
+#define KW_CHARACTER 8192u /* CHARACTER: a SET after it is KW_CI_NEXT */
 
 struct kw {
     const char *name; /* lower case */
@@ -151,20 +163,21 @@ struct kw {
 /* clang-format off */
 static const struct kw keywords[] = {
     /* words after which an expression starts */
-    {"select", KW_EXPR}, {"from", KW_EXPR}, {"where", KW_EXPR},
+    {"select", KW_EXPR}, {"from", KW_EXPR | KW_NAME_NEXT}, {"where", KW_EXPR},
     {"and", KW_EXPR}, {"or", KW_EXPR}, {"not", KW_EXPR}, {"xor", KW_EXPR},
-    {"on", KW_EXPR}, {"using", KW_EXPR}, {"join", KW_EXPR},
-    {"by", KW_EXPR}, {"having", KW_EXPR}, {"as", KW_EXPR},
+    {"on", KW_EXPR}, {"using", KW_EXPR | KW_CI_NEXT}, {"join", KW_EXPR | KW_NAME_NEXT},
+    {"by", KW_EXPR | KW_BY}, {"having", KW_EXPR}, {"as", KW_EXPR},
     {"when", KW_EXPR}, {"then", KW_EXPR}, {"else", KW_EXPR},
-    {"case", KW_EXPR}, {"set", KW_EXPR}, {"union", KW_EXPR},
-    {"intersect", KW_EXPR}, {"except", KW_EXPR}, {"all", KW_EXPR},
+    {"case", KW_EXPR}, {"set", KW_EXPR}, {"union", KW_EXPR | KW_OB_END},
+    {"intersect", KW_EXPR | KW_OB_END},
+    {"except", KW_EXPR | KW_OB_END}, {"all", KW_EXPR},
     {"any", KW_EXPR}, {"some", KW_EXPR}, {"distinct", KW_EXPR},
     {"distinctrow", KW_EXPR}, {"exists", KW_EXPR}, {"like", KW_EXPR},
     {"between", KW_EXPR}, {"is", KW_EXPR}, {"div", KW_EXPR},
     {"mod", KW_EXPR}, {"regexp", KW_EXPR}, {"rlike", KW_EXPR},
     {"escape", KW_EXPR}, {"interval", KW_EXPR}, {"return", KW_EXPR},
-    {"limit", KW_EXPR}, {"offset", KW_EXPR}, {"default", KW_EXPR},
-    {"elseif", KW_EXPR}, {"straight_join", KW_EXPR}, {"with", KW_EXPR},
+    {"limit", KW_EXPR | KW_OB_END}, {"offset", KW_EXPR}, {"default", KW_EXPR},
+    {"elseif", KW_EXPR}, {"straight_join", KW_EXPR | KW_NAME_NEXT}, {"with", KW_EXPR},
     {"lateral", KW_EXPR}, {"do", KW_EXPR}, {"returning", KW_EXPR},
     {"sounds", KW_EXPR}, {"while", KW_EXPR}, {"until", KW_EXPR},
     {"separator", KW_EXPR}, {"against", KW_EXPR}, {"over", KW_EXPR},
@@ -174,51 +187,51 @@ static const struct kw keywords[] = {
     {"in", KW_IN}, {"values", KW_VALUES}, {"value", KW_VALUES},
     /* other reserved and syntax words */
     {"accessible", 0}, {"add", 0}, {"after", 0}, {"alter", 0},
-    {"analyze", 0}, {"asc", 0}, {"auto_increment", 0}, {"before", 0},
+    {"analyze", 0}, {"asc", KW_ASC}, {"auto_increment", 0}, {"before", 0},
     {"begin", 0}, {"bigint", 0}, {"binary", 0}, {"blob", 0}, {"both", 0},
     {"call", 0}, {"cascade", 0}, {"change", 0}, {"char", 0},
-    {"character", 0}, {"charset", 0}, {"check", 0}, {"collate", 0},
+    {"character", KW_CHARACTER}, {"charset", KW_CI_NEXT}, {"check", 0}, {"collate", KW_CI_NEXT},
     {"column", 0}, {"columns", 0}, {"commit", 0}, {"committed", 0},
     {"constraint", 0}, {"create", 0}, {"cross", 0}, {"current_date", 0},
     {"current_time", 0}, {"current_timestamp", 0}, {"current_user", 0},
-    {"database", 0}, {"databases", 0}, {"datetime", 0}, {"dec", 0},
+    {"database", KW_NAME_NEXT}, {"databases", 0}, {"datetime", 0}, {"dec", 0},
     {"decimal", 0}, {"declare", 0}, {"delayed", 0}, {"delete", 0},
-    {"desc", 0}, {"describe", 0}, {"deterministic", 0}, {"double", 0},
+    {"desc", KW_NAME_NEXT}, {"describe", KW_NAME_NEXT}, {"deterministic", 0}, {"double", 0},
     {"drop", 0}, {"dual", 0}, {"duplicate", 0}, {"each", 0},
-    {"enclosed", 0}, {"end", 0}, {"engine", 0}, {"enum", 0},
+    {"enclosed", 0}, {"end", 0}, {"engine", KW_CI_NEXT}, {"enum", 0},
     {"escaped", 0}, {"explain", 0}, {"fetch", 0}, {"float", 0},
-    {"for", 0}, {"force", 0}, {"foreign", 0}, {"full", 0},
+    {"for", KW_OB_END}, {"force", 0}, {"foreign", 0}, {"full", 0},
     {"fulltext", 0}, {"function", 0}, {"generated", 0}, {"global", 0},
     {"grant", 0}, {"group", 0}, {"high_priority", 0}, {"if", 0},
     {"ignore", 0}, {"index", 0}, {"infile", 0}, {"inner", 0},
-    {"insert", 0}, {"int", 0}, {"integer", 0}, {"into", 0},
+    {"insert", 0}, {"int", 0}, {"integer", 0}, {"into", KW_OB_END | KW_NAME_NEXT},
     {"isolation", 0}, {"json", 0}, {"key", 0}, {"keys", 0}, {"kill", 0},
     {"leading", 0}, {"left", 0}, {"level", 0}, {"load", 0}, {"local", 0},
     {"lock", 0}, {"long", 0}, {"longblob", 0}, {"longtext", 0},
     {"loop", 0}, {"low_priority", 0}, {"match", 0}, {"mediumint", 0},
-    {"mediumtext", 0}, {"mode", 0}, {"modify", 0}, {"names", 0},
+    {"mediumtext", 0}, {"mode", 0}, {"modify", 0}, {"names", KW_CI_NEXT},
     {"natural", 0}, {"no", 0}, {"nowait", 0}, {"numeric", 0},
-    {"optimize", 0}, {"option", 0}, {"optionally", 0}, {"order", 0},
+    {"optimize", 0}, {"option", 0}, {"optionally", 0}, {"order", KW_ORDER},
     {"outer", 0}, {"outfile", 0}, {"partition", 0}, {"precision", 0},
     {"primary", 0}, {"procedure", 0}, {"processlist", 0}, {"purge", 0},
     {"quick", 0}, {"range", 0}, {"read", 0}, {"real", 0},
     {"recursive", 0}, {"references", 0}, {"release", 0}, {"rename", 0},
     {"repeat", 0}, {"repeatable", 0}, {"replace", 0}, {"require", 0},
     {"restrict", 0}, {"revoke", 0}, {"right", 0}, {"rollback", 0},
-    {"row", 0}, {"rows", 0}, {"savepoint", 0}, {"schema", 0},
-    {"serializable", 0}, {"session", 0}, {"share", 0}, {"show", 0},
+    {"row", 0}, {"rows", 0}, {"savepoint", 0}, {"schema", KW_NAME_NEXT},
+    {"serializable", 0}, {"session", 0}, {"share", 0}, {"show", KW_SHOW},
     {"signed", 0}, {"skip", 0}, {"smallint", 0}, {"spatial", 0},
     {"sql_big_result", 0}, {"sql_buffer_result", 0}, {"sql_cache", 0},
     {"sql_calc_found_rows", 0}, {"sql_no_cache", 0},
     {"sql_small_result", 0}, {"start", 0}, {"starting", 0},
-    {"table", 0}, {"tables", 0}, {"temporary", 0}, {"terminated", 0},
+    {"table", KW_NAME_NEXT}, {"tables", KW_NAME_NEXT}, {"temporary", 0}, {"terminated", 0},
     {"text", 0}, {"timestamp", 0}, {"tinyint", 0}, {"tinytext", 0},
-    {"to", 0}, {"trailing", 0}, {"transaction", 0}, {"trigger", 0},
+    {"to", 0}, {"trailing", 0}, {"transaction", 0}, {"trigger", KW_NAME_NEXT},
     {"uncommitted", 0}, {"undo", 0}, {"unique", 0}, {"unlock", 0},
-    {"unsigned", 0}, {"update", 0}, {"usage", 0}, {"use", 0},
+    {"unsigned", 0}, {"update", KW_NAME_NEXT}, {"usage", 0}, {"use", KW_NAME_NEXT},
     {"utc_date", 0}, {"utc_time", 0}, {"utc_timestamp", 0},
     {"varbinary", 0}, {"varchar", 0}, {"varying", 0}, {"variables", 0},
-    {"view", 0}, {"warnings", 0}, {"window", 0}, {"work", 0},
+    {"view", KW_NAME_NEXT}, {"warnings", 0}, {"window", 0}, {"work", 0},
     {"write", 0}, {"zerofill", 0}, {"autocommit", 0},
     /* built-in functions (function names are case-insensitive) */
     {"abs", 0}, {"avg", 0}, {"cast", 0}, {"ceil", 0}, {"ceiling", 0},
@@ -293,6 +306,7 @@ struct n1_normalizer {
     pcre2_jit_stack *jstack;   /* JIT stack for long strings/comments */
     int jit;                   /* 1 when the JIT compile worked */
     const struct kw *kwhash[KW_HASH_SIZE]; /* keyword hash table */
+    struct kw *kwlist;                     /* the sqlword.c words */
     struct n1_strbuf text;                 /* fingerprint text */
     struct n1_strbuf vals;   /* literal values and tags, NUL-separated */
     struct lit_rec *lrec;    /* literals being built */
@@ -341,8 +355,22 @@ struct emit {
     int in_vc;               /* inside /\*! or /\*+ */
     char sign;               /* pending '-' or '+' in sign position */
     size_t semi_mark;        /* text length before trailing ;s, or SIZE_MAX */
-    int after_in;            /* previous token was IN */
-    int after_values;        /* previous token was VALUES */
+    unsigned kw_flags;       /* KW_* of the previous token, 0 if not a
+                                keyword */
+    unsigned depth;          /* parentheses open */
+    int ob_on;               /* inside an ORDER BY list */
+    int name_next;           /* the next word is in a name position */
+    int ci_next;             /* the next word is a charset or collation */
+    int after_from;          /* the previous token was FROM */
+    size_t name_at;          /* offset of a keyword kept as a name after
+                                FROM (extract(year from NOW())), or
+                                SIZE_MAX */
+    size_t name_len;         /* its length */
+    const char *kw_src;      /* the previous token if a lower-cased
+                                keyword that may be a name, else NULL */
+    size_t kw_len;           /* its length */
+    size_t kw_at;            /* its offset in the text */
+    unsigned ob_depth;       /* depth of that list */
 
     /* IN (...) candidate */
     int in_on;         /* watching an IN list */
@@ -393,17 +421,55 @@ static unsigned kw_hash(const char *s, size_t len)
     return h & (KW_HASH_SIZE - 1);
 }
 
-static void kw_build(struct n1_normalizer *n)
+static void kw_add(struct n1_normalizer *n, const struct kw *k)
 {
-    for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
-        const char *s = keywords[i].name;
-        unsigned h = kw_hash(s, strlen(s));
+    unsigned h = kw_hash(k->name, strlen(k->name));
 
-        while (n->kwhash[h] != NULL) {
-            h = (h + 1) & (KW_HASH_SIZE - 1);
-        }
-        n->kwhash[h] = &keywords[i];
+    while (n->kwhash[h] != NULL) {
+        h = (h + 1) & (KW_HASH_SIZE - 1);
     }
+    n->kwhash[h] = k;
+}
+
+static const struct kw *kw_find(const struct n1_normalizer *n, const char *s,
+                                size_t len);
+
+/*
+ * Fills the hash table: the words above with their flags, then every
+ * reserved word, keyword and function name of sqlword.c not among them,
+ * without flags. Returns 0, or -1 when memory ran out.
+ */
+static int kw_build(struct n1_normalizer *n)
+{
+    static const enum n1_sqlword_kind kinds[] = {
+        N1_SQLWORD_RESERVED, N1_SQLWORD_KEYWORD, N1_SQLWORD_FUNCTION};
+    size_t total = 0;
+    size_t used = 0;
+
+    for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
+        kw_add(n, &keywords[i]);
+    }
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        const char *const *w;
+
+        total += n1_sqlword_list(kinds[i], &w);
+    }
+    n->kwlist = calloc(total, sizeof(*n->kwlist));
+    if (n->kwlist == NULL) {
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        const char *const *w;
+        size_t nw = n1_sqlword_list(kinds[i], &w);
+
+        for (size_t j = 0; j < nw; j++) {
+            if (kw_find(n, w[j], strlen(w[j])) == NULL) {
+                n->kwlist[used].name = w[j];
+                kw_add(n, &n->kwlist[used++]);
+            }
+        }
+    }
+    return 0;
 }
 
 /* 1 when name (NUL-terminated) is exactly low[0..len). low holds no NUL
@@ -545,7 +611,10 @@ struct n1_normalizer *n1_normalizer_new(struct n1_error *err)
     /* The pattern is linear (possessive loops only), so the default match
        limit would only reject long comments, never save time. */
     pcre2_set_match_limit(n->mctx, UINT32_MAX);
-    kw_build(n);
+    if (kw_build(n) != 0) {
+        n1_err_oom(err, "normalising a statement");
+        goto fail;
+    }
     return n;
 
 fail:
@@ -570,6 +639,7 @@ void n1_normalizer_free(struct n1_normalizer *n)
     free(n->lits);
     free(n->trec);
     free(n->tags);
+    free(n->kwlist);
     free(n);
 }
 
@@ -928,6 +998,100 @@ static int parse_tags(struct emit *e, const char *b, size_t len)
     return 1;
 }
 
+/* 1 when c may stand in a Rails tag key (an ASCII word byte). */
+static int rails_key_byte(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_';
+}
+
+/*
+ * Checks that b[0..len) is a Rails query-log or Marginalia list,
+ * key:value,key:value (keys are words, blanks allowed before a key, a
+ * value runs to the next comma, unquoted and unescaped, and may itself
+ * hold ':' as in source_location:app/models/user.rb:12). Returns the
+ * number of pairs, or 0 when it is not such a list. "note: a remark" is
+ * not one: a value may not start with a blank.
+ */
+static size_t rails_tags_count(const char *b, size_t len)
+{
+    size_t i = 0;
+    size_t n_found = 0;
+
+    for (;;) {
+        size_t k0;
+
+        while (i < len && is_blank(b[i])) {
+            i++;
+        }
+        k0 = i;
+        while (i < len && rails_key_byte(b[i])) {
+            i++;
+        }
+        if (i == k0 || i + 1 >= len || b[i] != ':' || b[i + 1] == ',' ||
+            is_blank(b[i + 1])) {
+            return 0;
+        }
+        while (i < len && b[i] != ',') {
+            i++;
+        }
+        n_found++;
+        if (i == len) {
+            return n_found;
+        }
+        i++;
+    }
+}
+
+/*
+ * If the comment body b[0..len) is a Rails query-log (Rails 7 "legacy"
+ * format) or Marginalia tag list, records its tags as sqlcommenter's are
+ * and returns 1; otherwise records nothing and returns 0.
+ */
+static int parse_rails_tags(struct emit *e, const char *b, size_t len)
+{
+    struct n1_normalizer *n = e->n;
+    size_t i = 0;
+    size_t n_found;
+
+    while (len > 0 && is_blank(b[len - 1])) {
+        len--;
+    }
+    n_found = rails_tags_count(b, len);
+    if (n_found == 0) {
+        return 0;
+    }
+    if (grow((void **)&n->trec, &n->trec_cap, e->n_tags + n_found,
+             sizeof(*n->trec)) != 0) {
+        e->failed = 1;
+        return 1;
+    }
+    while (n_found-- > 0) {
+        struct tag_rec *t = &n->trec[e->n_tags++];
+        size_t k0;
+
+        while (is_blank(b[i])) {
+            i++;
+        }
+        k0 = i;
+        while (b[i] != ':') {
+            i++;
+        }
+        t->key = val_begin(e);
+        val_put(e, b + k0, i - k0);
+        val_end(e);
+        k0 = ++i;
+        while (i < len && b[i] != ',') {
+            i++;
+        }
+        t->value = val_begin(e);
+        val_put(e, b + k0, i - k0);
+        val_end(e);
+        i++;
+    }
+    return 1;
+}
+
 /* --- collapsing --------------------------------------------------------- */
 
 /* Rewinds the text to `mark` and writes a collapsed group "(?+)" or
@@ -1077,6 +1241,7 @@ static void emit_open(struct emit *e, int was_in, int was_values)
     }
     put(e, "(", 1);
     e->prev = PV_OPEN;
+    e->depth++;
 }
 
 static void emit_close(struct emit *e)
@@ -1085,6 +1250,12 @@ static void emit_close(struct emit *e)
     space_before(e, PV_CLOSE);
     put(e, ")", 1);
     e->prev = PV_CLOSE;
+    if (e->depth > 0) {
+        e->depth--;
+    }
+    if (e->depth < e->ob_depth) {
+        e->ob_on = 0; /* the subquery holding the ORDER BY closed */
+    }
     if (e->in_on && --e->in_depth == 0) {
         e->in_on = 0;
         collapse(e, e->in_mark, e->in_lit0, e->in_slot0, e->in_rows);
@@ -1143,13 +1314,85 @@ static int sign_position(const struct emit *e)
 /* --- the token pass ----------------------------------------------------- */
 
 /* Emits the lower-cased copy of a keyword. */
-static void emit_keyword(struct emit *e, const struct kw *k, size_t len)
+static void emit_keyword(struct emit *e, const struct kw *k, const char *s,
+                         size_t len, unsigned prev_kw)
 {
     enum prev kind = (k->flags & KW_EXPR) ? PV_EXPR : PV_WORD;
+    int prev_start = e->prev == PV_START || e->prev == PV_SEMI;
 
     emit_tok(e, kind, k->name, len);
-    e->after_in = (k->flags & KW_IN) != 0;
-    e->after_values = (k->flags & KW_VALUES) != 0;
+    e->kw_flags = k->flags;
+    /* SHOW TABLE STATUS: that TABLE names nothing */
+    e->name_next = (k->flags & KW_NAME_NEXT) && !(prev_kw & KW_SHOW);
+    /* UPDATE names a table only where it starts the statement, not in
+       FOR UPDATE or ON UPDATE */
+    if (e->name_next && kw_equal("update", k->name, 6) && prev_start == 0) {
+        e->name_next = 0;
+    }
+    e->after_from = kw_equal("from", k->name, 4);
+    e->ci_next = (k->flags & KW_CI_NEXT) ||
+                 ((prev_kw & KW_CHARACTER) && kw_equal("set", k->name, 3));
+    if (!e->failed) {
+        e->kw_src = s;
+        e->kw_len = len;
+        e->kw_at = e->n->text.len - len;
+    }
+}
+
+/* Lower-cases len bytes of the text at offset at. */
+static void lower_at(struct emit *e, size_t at, size_t len)
+{
+    char *t = e->n->text.buf + at;
+
+    if (e->failed || at + len > e->n->text.len) {
+        return;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (t[i] >= 'A' && t[i] <= 'Z') {
+            t[i] = (char)(t[i] + ('a' - 'A'));
+        }
+    }
+}
+
+/* Lower-cases the last len bytes of the text (a case-insensitive name). */
+static void lower_last(struct emit *e, size_t len)
+{
+    lower_at(e, e->n->text.len - len, len);
+}
+
+/*
+ * A '.' follows the keyword kw_src[0..len), written lower-cased at kw_at:
+ * it was a qualifier (User.id, Status.x), a table or schema name, so its
+ * spelling comes back. A reserved word cannot be a bare name.
+ */
+static void name_before_dot(struct emit *e, const char *kw_src, size_t len,
+                            size_t kw_at)
+{
+    if (!e->failed && kw_at + len <= e->n->text.len &&
+        !n1_sqlword_reserved(kw_src, len)) {
+        memcpy(e->n->text.buf + kw_at, kw_src, len);
+    }
+}
+
+/*
+ * Follows ORDER BY lists for token_word(), which has found keyword k.
+ * Returns 1 when k is an ASC that ends an ORDER BY item, to be left out:
+ * ascending is the default, so "order by a asc" and "order by a" are one
+ * statement (as pt-query-digest has it). DESC stays. GROUP BY a ASC (MySQL
+ * 5.7 and older sort groups) is kept as written: rare, and removed in 8.0.
+ */
+static int order_by_asc(struct emit *e, const struct kw *k, unsigned prev_kw)
+{
+    if ((k->flags & KW_BY) && (prev_kw & KW_ORDER)) {
+        e->ob_on = 1;
+        e->ob_depth = e->depth;
+    } else if ((k->flags & KW_OB_END) && e->depth <= e->ob_depth) {
+        e->ob_on = 0;
+    } else if ((k->flags & KW_ASC) && e->ob_on && e->depth == e->ob_depth) {
+        /* only after an item: "order by asc" is not an item */
+        return e->prev == PV_WORD || e->prev == PV_LIT || e->prev == PV_CLOSE;
+    }
+    return 0;
 }
 
 /* 'S': a quoted string, after its _charset introducer and N prefix. */
@@ -1212,13 +1455,27 @@ static void token_placeholder(struct emit *e)
 }
 
 /* 'W': a bare word: a name, a keyword, or the literal NULL/TRUE/FALSE. */
-static void token_word(struct emit *e, const char *s, size_t len)
+static void token_word(struct emit *e, const char *s, size_t len,
+                       unsigned prev_kw, int name_pos, int ci_pos)
 {
     const struct kw *k = kw_find(e->n, s, len);
     size_t off;
 
+    if (k != NULL && name_pos && !n1_sqlword_reserved(s, len)) {
+        k = NULL; /* a keyword where a name stands is that name */
+        if (name_pos == 2) {
+            e->name_at = e->n->text.len + (e->prev != PV_DOT);
+            e->name_len = len;
+        }
+    }
+    if (k != NULL && order_by_asc(e, k, prev_kw)) {
+        return;
+    }
     if (k == NULL) {
         emit_tok(e, PV_WORD, s, len);
+        if (ci_pos) {
+            lower_last(e, len);
+        }
     } else if (k->flags & (KW_NULL | KW_TRUE | KW_FALSE)) {
         off = val_begin(e);
         if (k->flags & KW_NULL) {
@@ -1229,7 +1486,7 @@ static void token_word(struct emit *e, const char *s, size_t len)
         }
         val_end(e);
     } else {
-        emit_keyword(e, k, len);
+        emit_keyword(e, k, s, len, prev_kw);
     }
 }
 
@@ -1265,6 +1522,36 @@ static void token_comment_end(struct emit *e)
     }
 }
 
+/*
+ * 'V' right after an account's user name: the host of 'u'@'h', 'u'@h or
+ * u@'h' (GRANT, CREATE USER, DEFINER = ...) is a value like the user, so
+ * that one grant to several hosts is one statement: "?@?". Returns 1 when
+ * s[0..len) was such a host and has been emitted, else 0. A variable never
+ * follows a string or a name directly, so nothing else is taken.
+ */
+static int token_account_host(struct emit *e, const char *s, size_t len)
+{
+    int quoted = len >= 2 && (s[1] == '\'' || s[1] == '`');
+    size_t off;
+
+    if (len < 2 || s[1] == '@' ||
+        !(e->prev == PV_LIT || (e->prev == PV_WORD && quoted))) {
+        return 0;
+    }
+    watch_before(e, PV_OP, 0);
+    put(e, "@", 1);
+    e->prev = PV_DOT; /* glued to the user, and the ? to it */
+    off = val_begin(e);
+    if (quoted) {
+        unescape_string(e, s + 1, len - 1);
+    } else {
+        val_put(e, s + 1, len - 1);
+    }
+    emit_literal(e, N1_LIT_STRING, off, e->n->vals.len - off);
+    val_end(e);
+    return 1;
+}
+
 /* The ';' operator. */
 static void token_semicolon(struct emit *e, const char *s)
 {
@@ -1275,6 +1562,7 @@ static void token_semicolon(struct emit *e, const char *s)
     }
     emit_tok(e, PV_SEMI, s, 1);
     e->in_vc = 0;
+    e->ob_on = 0;
 }
 
 /*
@@ -1319,12 +1607,17 @@ static void token_operator(struct emit *e, const char *s, size_t len,
 static void token(struct emit *e, char mark, const char *s, size_t len)
 {
     size_t off;
-    int was_in = e->after_in;
-    int was_values = e->after_values;
+    unsigned prev_kw = e->kw_flags;
+    const char *kw_src = e->kw_src;
+    /* 2: the name follows FROM */
+    int name_pos = e->name_next ? 1 + e->after_from : e->prev == PV_DOT;
+    int ci_pos = e->ci_next;
 
     if (mark == 'C' || mark == 'L') {
         if (mark == 'C' && len >= 4 && s[len - 1] == '/' && s[len - 2] == '*') {
-            parse_tags(e, s + 2, len - 4);
+            if (!parse_tags(e, s + 2, len - 4)) {
+                parse_rails_tags(e, s + 2, len - 4);
+            }
         }
         return; /* comments are not tokens; a pending sign survives them */
     }
@@ -1334,8 +1627,19 @@ static void token(struct emit *e, char mark, const char *s, size_t len)
     if (e->sign != 0 && mark != 'N') {
         flush_sign(e);
     }
-    e->after_in = 0;
-    e->after_values = 0;
+    e->kw_flags = 0;
+    e->kw_src = NULL;
+    e->name_next = 0;
+    if (!(mark == 'O' && len == 1 && s[0] == '(')) {
+        e->name_at = SIZE_MAX;
+    } else if (e->name_at != SIZE_MAX) {
+        /* a function call after FROM (TRIM(x FROM y), EXTRACT(...)) */
+        lower_at(e, e->name_at, e->name_len);
+        e->name_at = SIZE_MAX;
+    }
+    e->after_from = 0;
+    /* CHARSET = utf8mb4, ENGINE = InnoDB */
+    e->ci_next = ci_pos && mark == 'O' && len == 1 && s[0] == '=';
     switch (mark) {
     case 'c':
     case 'h':
@@ -1366,15 +1670,26 @@ static void token(struct emit *e, char mark, const char *s, size_t len)
         token_placeholder(e);
         break;
     case 'W':
-        token_word(e, s, len);
+        token_word(e, s, len, prev_kw, name_pos, ci_pos);
         break;
     case 'Q':
         token_quoted_name(e, s, len);
         break;
     case 'O':
-        token_operator(e, s, len, was_in, was_values);
+        if (kw_src != NULL && len == 1 && s[0] == '.') {
+            name_before_dot(e, kw_src, e->kw_len, e->kw_at);
+        }
+        token_operator(e, s, len, (prev_kw & KW_IN) != 0,
+                       (prev_kw & KW_VALUES) != 0);
         break;
-    default: /* 'V' (a variable) and 'Z' */
+    case 'V':
+        if (!token_account_host(e, s, len)) {
+            /* variable names are case-insensitive */
+            emit_tok(e, PV_WORD, s, len);
+            lower_last(e, len);
+        }
+        break;
+    default: /* 'Z' */
         emit_tok(e, PV_WORD, s, len);
         break;
     }
@@ -1427,6 +1742,57 @@ static int publish(struct emit *e, struct n1_norm *out)
     return 0;
 }
 
+/* 1 when s is one or more ASCII digits. */
+static int all_digits(const char *s)
+{
+    if (*s == '\0') {
+        return 0;
+    }
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+size_t n1_norm_location(const struct n1_norm *norm, char *buf, size_t cap)
+{
+    const char *file = NULL;
+    const char *line = NULL;
+    const char *src = NULL;
+    const char *in;
+    int n;
+
+    for (size_t i = 0; i < norm->n_tags; i++) {
+        const char *k = norm->tags[i].key;
+
+        if (strcmp(k, "file") == 0) {
+            file = norm->tags[i].value;
+        } else if (strcmp(k, "line") == 0 || strcmp(k, "lineno") == 0) {
+            line = norm->tags[i].value;
+        } else if (strcmp(k, "source_location") == 0) {
+            src = norm->tags[i].value;
+        }
+    }
+    if (file != NULL && line != NULL) {
+        n = snprintf(buf, cap, "%s:%s", file, line);
+    } else if (file != NULL) {
+        n = snprintf(buf, cap, "%s", file);
+    } else if (src != NULL) {
+        n = snprintf(buf, cap, "%s", src);
+    } else if (line != NULL && !all_digits(line)) {
+        /* Marginalia: "path:line:in `method'" */
+        in = strstr(line, ":in ");
+        n = snprintf(buf, cap, "%.*s",
+                     (int)(in != NULL ? (size_t)(in - line) : strlen(line)),
+                     line);
+    } else {
+        n = snprintf(buf, cap, "%s", "");
+    }
+    return n > 0 ? (size_t)n : 0;
+}
+
 int n1_normalize(struct n1_normalizer *n, const char *sql, size_t len,
                  struct n1_norm *out, struct n1_error *err)
 {
@@ -1436,6 +1802,7 @@ int n1_normalize(struct n1_normalizer *n, const char *sql, size_t len,
     memset(&e, 0, sizeof(e));
     e.n = n;
     e.semi_mark = SIZE_MAX;
+    e.name_at = SIZE_MAX;
     n1_strbuf_reset(&n->text);
     n1_strbuf_reset(&n->vals);
     if (sql == NULL) {

@@ -7,7 +7,8 @@
  * form: literals become ?, comments go, whitespace and keyword case are
  * made uniform, IN lists and multi-row VALUES collapse. It also returns
  * each literal's unescaped value, type and slot (which ? it became), and
- * any sqlcommenter tags, which are left out of the fingerprint.
+ * the tags of sqlcommenter, Rails query-log and Marginalia comments, which
+ * are left out of the fingerprint.
  *
  * A normaliser is not thread-safe; use one per thread.
  */
@@ -24,7 +25,7 @@
  * a statement a different fingerprint text; it seeds the id hash and is
  * stored with the data, so ids of different versions never mix.
  */
-#define N1_FINGERPRINT_VERSION 2
+#define N1_FINGERPRINT_VERSION 3
 
 /*
  * Most literals one statement returns. Past it the text still gets its ?s
@@ -52,8 +53,8 @@ struct n1_literal {
 };
 
 struct n1_tag {
-    const char *key;   /* sqlcommenter key, unescaped; borrowed */
-    const char *value; /* sqlcommenter value, unescaped; borrowed */
+    const char *key;   /* tag key, unescaped; borrowed */
+    const char *value; /* tag value, unescaped; borrowed */
 };
 
 struct n1_norm {
@@ -66,7 +67,7 @@ struct n1_norm {
     size_t n_lits;                 /* entries in lits */
     size_t n_lits_dropped;         /* literals past N1_NORM_MAX_LITERALS:
                                       in text as ?, not in lits */
-    const struct n1_tag *tags;     /* sqlcommenter tags, in order */
+    const struct n1_tag *tags;     /* comment tags, in order */
     size_t n_tags;                 /* entries in tags */
 };
 
@@ -88,5 +89,17 @@ void n1_normalizer_free(struct n1_normalizer *n);
  */
 int n1_normalize(struct n1_normalizer *n, const char *sql, size_t len,
                  struct n1_norm *out, struct n1_error *err);
+
+/*
+ * Writes the source location that norm's tags name into buf (at most cap
+ * bytes, NUL included, truncated like snprintf(); buf may be NULL when cap
+ * is 0): "file:line" from sqlcommenter's file and line (or lineno) tags,
+ * "file" alone without a line, else the Rails source_location tag, else a
+ * Marginalia line tag that names a file ("app/models/user.rb:12:in `f'"
+ * gives "app/models/user.rb:12"). A line tag that is only a number names
+ * no file. Returns the length of the whole location, or 0 when the tags
+ * name none.
+ */
+size_t n1_norm_location(const struct n1_norm *norm, char *buf, size_t cap);
 
 #endif /* N1_NORMALIZE_H */

@@ -22,6 +22,22 @@
  */
 int n1_sqlword_reserved(const char *s, size_t len);
 
+/* The word lists of n1_sqlword_list(). */
+enum n1_sqlword_kind {
+    N1_SQLWORD_RESERVED = 0, /* reserved words (n1_sqlword_reserved()) */
+    N1_SQLWORD_KEYWORD,      /* other keywords, which may be bare names */
+    N1_SQLWORD_FUNCTION      /* built-in function names, not reserved */
+};
+
+/* Longest word of any list, in bytes. */
+#define N1_SQLWORD_LONGEST 40
+
+/*
+ * Points *words at the sorted, lower-case list of one kind and returns its
+ * length. The lists are static and disjoint; nothing to free.
+ */
+size_t n1_sqlword_list(enum n1_sqlword_kind kind, const char *const **words);
+
 /*
  * Returns 1 when c may stand in a bare word (a name or a keyword): an
  * ASCII letter or digit, '_', '$', or any byte of a multi-byte UTF-8
