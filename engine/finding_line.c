@@ -29,11 +29,14 @@ static void put_clean(FILE *out, const char *s)
     }
 }
 
+/* One occurrence on one line: its first time, severity, kind and class
+   id, then its own count, connection(s), file and line. */
 static void put_line(FILE *out, const struct n1_finding *f)
 {
     put_ts(out, f->first_seen_us);
-    fprintf(out, " %s %s %s x%llu keys=%llu", n1_severity_name(f->severity),
-            n1_finding_kind_name(f->kind), f->statement,
+    fprintf(out, " %s %s class=%016llx %s x%llu keys=%llu",
+            n1_severity_name(f->severity), n1_finding_kind_name(f->kind),
+            (unsigned long long)f->id, f->statement,
             (unsigned long long)f->count, (unsigned long long)f->distinct_keys);
     fputs(" table=", out);
     put_clean(out, f->table[0] != '\0' ? f->table : "-");
@@ -42,8 +45,7 @@ static void put_line(FILE *out, const struct n1_finding *f)
     } else {
         fprintf(out, " conn=%llu", (unsigned long long)f->connection);
     }
-    fprintf(out, " fp=%016llx id=%016llx at ",
-            (unsigned long long)f->fingerprint, (unsigned long long)f->id);
+    fprintf(out, " fp=%016llx at ", (unsigned long long)f->fingerprint);
     put_clean(out, f->file);
     fprintf(out, ":%lu", f->line);
     if (f->location != NULL) {

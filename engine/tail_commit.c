@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/finding_line.h"
 #include "engine/tail_int.h"
 
 int n1_tail_fault(struct n1_tail *t, enum n1_tail_point at,
@@ -49,75 +50,6 @@ void n1_tail_collect(void *ud, const struct n1_finding *f)
         t->cap_pend = cap;
     }
     t->pend[t->n_pend++] = copy;
-}
-
-static void print_ts(FILE *out, int64_t us)
-{
-    char buf[N1_TS_ISO_MAX];
-
-    if (us == N1_TS_NONE || n1_ts_format_iso(us, N1_TS_FRAC_NEVER, buf) != 0) {
-        fputs("-", out);
-        return;
-    }
-    fputs(buf, out);
-}
-
-/* Prints s with control characters as '?', so one finding is one line. */
-static void put_clean(FILE *out, const char *s)
-{
-    for (; s != NULL && *s != '\0'; s++) {
-        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
-    }
-}
-
-/* One occurrence on one line: its first time, severity, kind and class
-   id, then its own count, connection(s), file and line. */
-static void print_text(FILE *out, const struct n1_finding *f)
-{
-    print_ts(out, f->first_seen_us);
-    fprintf(out, " %s %s class=%016llx %s x%llu keys=%llu",
-            n1_severity_name(f->severity), n1_finding_kind_name(f->kind),
-            (unsigned long long)f->id, f->statement,
-            (unsigned long long)f->count, (unsigned long long)f->distinct_keys);
-    fputs(" table=", out);
-    put_clean(out, f->table[0] != '\0' ? f->table : "-");
-    if (f->kind == N1_FIND_FANOUT) {
-        fprintf(out, " conns=%zu", f->n_connections);
-    } else {
-        fprintf(out, " conn=%llu", (unsigned long long)f->connection);
-    }
-    fprintf(out, " fp=%016llx at ", (unsigned long long)f->fingerprint);
-    put_clean(out, f->file);
-    fprintf(out, ":%lu", f->line);
-    if (f->location != NULL) {
-        fputs(" src=", out);
-        put_clean(out, f->location);
-    }
-    fputs(": ", out);
-    put_clean(out, f->fingerprint_text);
-    fputc('\n', out);
-}
-
-/* The text line of a finding without its "\n"; NULL when out of memory.
-   The caller frees it with free(). */
-static char *render_text(const struct n1_finding *f)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-
-    if (mem == NULL) {
-        return NULL;
-    }
-    print_text(mem, f);
-    if (fclose(mem) != 0) {
-        free(buf);
-        return NULL;
-    }
-    if (len > 0 && buf[len - 1] == '\n') {
-        buf[len - 1] = '\0';
-    }
-    return buf;
 }
 
 /* Writes one stored line of a finding to the output. */
@@ -455,7 +387,7 @@ static int row_fill(struct n1_tail *t, const struct n1_finding *f,
         return -1;
     }
     if (!t->opts.json) {
-        own->text = render_text(f);
+        own->text = n1_finding_line(f);
         if (own->text == NULL) {
             n1_err_oom(err, "rendering a finding");
             seen = -1;
