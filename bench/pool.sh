@@ -13,6 +13,8 @@
 #   BENCH_POOL_SEED=1
 #   BENCH_BUILD=build-bench     CMake build directory (Release, with tests)
 #   BENCH_OUT=bench/out         where the logs and the table go
+#   BENCH_POOL_REUSE=1          time the logs a previous run kept, without
+#                               serving the workload again
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=${BENCH_POOL_REQUESTS:-60000}
@@ -34,22 +36,29 @@ cmake --build "$build" -j"$jobs" --target n1digest n1_pool_workload \
     >>"$out/build-pool.log" 2>&1
 n1digest=$(pwd)/$build/n1digest
 
-say "serving $requests requests per style ($styles)"
-N1_POOL_KEEP=1 bash tests/pool/run.sh "$n1digest" "$(pwd)" "$(pwd)/$build" \
-    --requests "$requests" --seed "$seed" --styles "$styles" \
-    | tee "$out/pool-eval.txt"
+if [ "${BENCH_POOL_REUSE:-0}" = 1 ]; then
+    say "timing the logs kept in $build/Testing/pool"
+    : >"$out/pool-eval.txt"
+else
+    say "serving $requests requests per style ($styles)"
+    N1_POOL_KEEP=1 bash tests/pool/run.sh "$n1digest" "$(pwd)" \
+        "$(pwd)/$build" --requests "$requests" --seed "$seed" \
+        --styles "$styles" | tee "$out/pool-eval.txt"
+fi
 
 # Throughput: the best of three runs of each command on each kept log.
 mbps() { # command... ; prints MB/s of the log given last
     local log=${*: -1} best=0 t
-    local bytes
+    local bytes tf
     bytes=$(stat -c %s "$log")
+    tf=$(mktemp)
     for _ in 1 2 3; do
-        t=$( { /usr/bin/time -f '%e' "$@" >/dev/null 2>/dev/null; } 2>&1 |
-            tail -n 1)
+        /usr/bin/time -f '%e' -o "$tf" "$@" >/dev/null 2>&1
+        t=$(tail -n 1 "$tf")
         best=$(awk -v b="$best" -v t="$t" -v n="$bytes" \
             'BEGIN { r = (t > 0) ? n / t / 1e6 : 0; print (r > b) ? r : b }')
     done
+    rm -f "$tf"
     printf '%.1f' "$best"
 }
 
