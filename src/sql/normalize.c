@@ -783,6 +783,26 @@ static void emit_lit(struct emit *e, enum n1_lit_type type, size_t off,
 
 /* --- literal values ----------------------------------------------------- */
 
+/* MySQL's one-byte string escapes: the byte after the backslash, then the
+   byte it stands for. */
+static const char escapes[][2] = {
+    {'0', '\0'}, {'b', '\b'}, {'n', '\n'},
+    {'r', '\r'}, {'t', '\t'}, {'Z', '\032'},
+};
+
+/* The byte that the escape \d stands for: d itself unless escapes[] has it. */
+static char unescape_byte(char d)
+{
+    size_t k;
+
+    for (k = 0; k < sizeof(escapes) / sizeof(escapes[0]); k++) {
+        if (escapes[k][0] == d) {
+            return escapes[k][1];
+        }
+    }
+    return d;
+}
+
 /*
  * Appends the unescaped body of a quoted string starting at its opening
  * quote s[0] and running at most to s + len. MySQL escapes: \0 \b \n \r
@@ -804,34 +824,11 @@ static void unescape_string(struct emit *e, const char *s, size_t len)
             size_t olen = 1;
 
             val_put(e, s + run, i - run);
-            switch (d) {
-            case '0':
-                out[0] = '\0';
-                break;
-            case 'b':
-                out[0] = '\b';
-                break;
-            case 'n':
-                out[0] = '\n';
-                break;
-            case 'r':
-                out[0] = '\r';
-                break;
-            case 't':
-                out[0] = '\t';
-                break;
-            case 'Z':
-                out[0] = '\032';
-                break;
-            case '%':
-            case '_':
+            out[0] = unescape_byte(d);
+            if (d == '%' || d == '_') {
                 out[0] = '\\';
                 out[1] = d;
                 olen = 2;
-                break;
-            default:
-                out[0] = d;
-                break;
             }
             val_put(e, out, olen);
             i += 2;
@@ -858,6 +855,22 @@ static int is_blank(char c)
            c == '\v';
 }
 
+/* Returns the offset of the first byte of s[i..len) that is not a blank. */
+static size_t skip_blanks(const char *s, size_t i, size_t len)
+{
+    while (i < len && is_blank(s[i])) {
+        i++;
+    }
+    return i;
+}
+
+/* 1 when c is an ASCII word byte (a charset name, a Rails tag key). */
+static int word_byte(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_';
+}
+
 /*
  * Returns the offset just past a _charset introducer and its blanks, or 0
  * when s does not start with one. The pattern only lets an introducer
@@ -872,15 +885,10 @@ static size_t skip_introducer(const char *s, size_t len)
     if (len == 0 || s[0] != '_') {
         return 0;
     }
-    while (i < len &&
-           ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-            (s[i] >= '0' && s[i] <= '9') || s[i] == '_')) {
+    while (i < len && word_byte(s[i])) {
         i++;
     }
-    while (i < len && is_blank(s[i])) {
-        i++;
-    }
-    return i;
+    return skip_blanks(s, i, len);
 }
 
 /* --- tags --------------------------------------------------------------- */
@@ -912,23 +920,61 @@ static void tag_decode(struct emit *e, const char *s, size_t len)
 }
 
 /*
- * If the comment body b[0..len) is a sqlcommenter list
- * (key='value',key='value', blanks allowed around items), records its tags
- * and returns 1; otherwise records nothing and returns 0.
+ * Makes room for n_found more tags. Returns 0, or -1 with e->failed set.
  */
-static int parse_tags(struct emit *e, const char *b, size_t len)
+static int tags_reserve(struct emit *e, size_t n_found)
 {
     struct n1_normalizer *n = e->n;
+
+    if (grow((void **)&n->trec, &n->trec_cap, e->n_tags + n_found,
+             sizeof(*n->trec)) != 0) {
+        e->failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Appends s[0..len) to the arena as one value, tag-decoded when `decode`
+ * is set, and returns its offset.
+ */
+static size_t tag_value(struct emit *e, const char *s, size_t len, int decode)
+{
+    size_t at = val_begin(e);
+
+    if (decode) {
+        tag_decode(e, s, len);
+    } else {
+        val_put(e, s, len);
+    }
+    val_end(e);
+    return at;
+}
+
+/* Records the tag whose key is k[0..klen) and value v[0..vlen). */
+static void tag_add(struct emit *e, const char *k, size_t klen, const char *v,
+                    size_t vlen, int decode)
+{
+    struct tag_rec *t = &e->n->trec[e->n_tags++];
+
+    t->key = tag_value(e, k, klen, decode);
+    t->value = tag_value(e, v, vlen, decode);
+}
+
+/*
+ * Checks that b[0..len) is a sqlcommenter list (key='value',key='value',
+ * blanks allowed around items). Returns the number of pairs, or 0 when it
+ * is not such a list.
+ */
+static size_t sqlc_tags_count(const char *b, size_t len)
+{
     size_t i = 0;
     size_t n_found = 0;
 
-    /* first pass: validate */
     for (;;) {
         size_t k0;
 
-        while (i < len && is_blank(b[i])) {
-            i++;
-        }
+        i = skip_blanks(b, i, len);
         k0 = i;
         while (i < len && b[i] != '=' && b[i] != '\'' && b[i] != ',' &&
                !is_blank(b[i])) {
@@ -944,65 +990,75 @@ static int parse_tags(struct emit *e, const char *b, size_t len)
         if (i >= len) {
             return 0;
         }
-        i++;
         n_found++;
-        while (i < len && is_blank(b[i])) {
-            i++;
-        }
+        i = skip_blanks(b, i + 1, len);
         if (i == len) {
-            break;
+            return n_found;
         }
         if (b[i] != ',') {
             return 0;
         }
         i++;
     }
-    if (grow((void **)&n->trec, &n->trec_cap, e->n_tags + n_found,
-             sizeof(*n->trec)) != 0) {
-        e->failed = 1;
+}
+
+/*
+ * Records the sqlcommenter pair that starts at b[i] of a list that
+ * sqlc_tags_count() accepted (so no bound checks are needed) and returns
+ * the offset of the next pair.
+ */
+static size_t sqlc_tag_next(struct emit *e, const char *b, size_t i, size_t len)
+{
+    size_t k0 = skip_blanks(b, i, len);
+    size_t v0;
+
+    i = k0;
+    while (b[i] != '=') {
+        i++;
+    }
+    v0 = i + 2;
+    i = v0;
+    while (b[i] != '\'') {
+        i += b[i] == '\\' ? 2 : 1;
+    }
+    tag_add(e, b + k0, v0 - 2 - k0, b + v0, i - v0, 1);
+    i = skip_blanks(b, i + 1, len);
+    if (i < len && b[i] == ',') {
+        i++;
+    }
+    return i;
+}
+
+/*
+ * Records the n_found pairs of the tag list b[0..len), each read by
+ * `next`. Returns 0 when n_found is 0 (not a tag list), else 1 (with
+ * e->failed set when out of memory).
+ */
+static int
+record_tags(struct emit *e, const char *b, size_t len, size_t n_found,
+            size_t (*next)(struct emit *, const char *, size_t, size_t))
+{
+    size_t i = 0;
+
+    if (n_found == 0) {
+        return 0;
+    }
+    if (tags_reserve(e, n_found) != 0) {
         return 1;
     }
-    /* second pass: decode */
-    i = 0;
     while (n_found-- > 0) {
-        size_t k0;
-        size_t v0;
-        struct tag_rec *t = &n->trec[e->n_tags++];
-
-        while (is_blank(b[i])) {
-            i++;
-        }
-        k0 = i;
-        while (b[i] != '=') {
-            i++;
-        }
-        t->key = val_begin(e);
-        tag_decode(e, b + k0, i - k0);
-        val_end(e);
-        i += 2;
-        v0 = i;
-        while (b[i] != '\'') {
-            i += b[i] == '\\' ? 2 : 1;
-        }
-        t->value = val_begin(e);
-        tag_decode(e, b + v0, i - v0);
-        val_end(e);
-        i++;
-        while (i < len && is_blank(b[i])) {
-            i++;
-        }
-        if (i < len && b[i] == ',') {
-            i++;
-        }
+        i = next(e, b, i, len);
     }
     return 1;
 }
 
-/* 1 when c may stand in a Rails tag key (an ASCII word byte). */
-static int rails_key_byte(char c)
+/*
+ * If the comment body b[0..len) is a sqlcommenter list, records its tags
+ * and returns 1; otherwise records nothing and returns 0.
+ */
+static int parse_tags(struct emit *e, const char *b, size_t len)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '_';
+    return record_tags(e, b, len, sqlc_tags_count(b, len), sqlc_tag_next);
 }
 
 /*
@@ -1021,11 +1077,9 @@ static size_t rails_tags_count(const char *b, size_t len)
     for (;;) {
         size_t k0;
 
-        while (i < len && is_blank(b[i])) {
-            i++;
-        }
+        i = skip_blanks(b, i, len);
         k0 = i;
-        while (i < len && rails_key_byte(b[i])) {
+        while (i < len && word_byte(b[i])) {
             i++;
         }
         if (i == k0 || i + 1 >= len || b[i] != ':' || b[i + 1] == ',' ||
@@ -1043,6 +1097,25 @@ static size_t rails_tags_count(const char *b, size_t len)
     }
 }
 
+/* As sqlc_tag_next(), for a list that rails_tags_count() accepted. */
+static size_t rails_tag_next(struct emit *e, const char *b, size_t i,
+                             size_t len)
+{
+    size_t k0 = skip_blanks(b, i, len);
+    size_t v0;
+
+    i = k0;
+    while (b[i] != ':') {
+        i++;
+    }
+    v0 = ++i;
+    while (i < len && b[i] != ',') {
+        i++;
+    }
+    tag_add(e, b + k0, v0 - 1 - k0, b + v0, i - v0, 0);
+    return i + 1;
+}
+
 /*
  * If the comment body b[0..len) is a Rails query-log (Rails 7 "legacy"
  * format) or Marginalia tag list, records its tags as sqlcommenter's are
@@ -1050,46 +1123,10 @@ static size_t rails_tags_count(const char *b, size_t len)
  */
 static int parse_rails_tags(struct emit *e, const char *b, size_t len)
 {
-    struct n1_normalizer *n = e->n;
-    size_t i = 0;
-    size_t n_found;
-
     while (len > 0 && is_blank(b[len - 1])) {
         len--;
     }
-    n_found = rails_tags_count(b, len);
-    if (n_found == 0) {
-        return 0;
-    }
-    if (grow((void **)&n->trec, &n->trec_cap, e->n_tags + n_found,
-             sizeof(*n->trec)) != 0) {
-        e->failed = 1;
-        return 1;
-    }
-    while (n_found-- > 0) {
-        struct tag_rec *t = &n->trec[e->n_tags++];
-        size_t k0;
-
-        while (is_blank(b[i])) {
-            i++;
-        }
-        k0 = i;
-        while (b[i] != ':') {
-            i++;
-        }
-        t->key = val_begin(e);
-        val_put(e, b + k0, i - k0);
-        val_end(e);
-        k0 = ++i;
-        while (i < len && b[i] != ',') {
-            i++;
-        }
-        t->value = val_begin(e);
-        val_put(e, b + k0, i - k0);
-        val_end(e);
-        i++;
-    }
-    return 1;
+    return record_tags(e, b, len, rails_tags_count(b, len), rails_tag_next);
 }
 
 /* --- collapsing --------------------------------------------------------- */
