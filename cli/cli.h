@@ -66,6 +66,20 @@ void cli_pipeline_opts(struct n1_pipeline_opts *o);
 /* Prints the one-line summary of a pipeline run on stderr. */
 void cli_print_summary(const struct n1_pipeline_stats *s);
 
+/*
+ * Installs the handlers of the following commands: SIGINT and SIGTERM
+ * make cli_stop_polled() return 1; with `hup` set, SIGHUP makes the next
+ * cli_reopen_polled() return 1.
+ */
+void cli_signals_install(int hup);
+
+/* The engine's stop poll: 1 once SIGINT or SIGTERM came (ud unused). */
+int cli_stop_polled(void *ud);
+
+/* The engine's reopen poll: 1 once per SIGHUP received, else 0 (ud
+   unused). */
+int cli_reopen_polled(void *ud);
+
 /* Maps an error class to the exit status the CLI uses for it. */
 enum n1_exit cli_exit_for(const struct n1_error *err);
 

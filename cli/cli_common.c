@@ -12,6 +12,7 @@
  */
 #include <ctype.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -434,4 +435,50 @@ int cli_filter_split(const char *arg, const struct cli_filter_key *keys,
     cli_errorf("USAGE --filter: unknown key '%.*s' (expected %s)", (int)klen,
                arg, expected);
     return -1;
+}
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t hup_requested;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    hup_requested = 1;
+}
+
+void cli_signals_install(int hup)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (hup) {
+        sa.sa_handler = on_hup;
+        sigaction(SIGHUP, &sa, NULL);
+    }
+}
+
+int cli_stop_polled(void *ud)
+{
+    (void)ud;
+    return stop_requested;
+}
+
+int cli_reopen_polled(void *ud)
+{
+    (void)ud;
+    if (!hup_requested) {
+        return 0;
+    }
+    hup_requested = 0;
+    return 1;
 }

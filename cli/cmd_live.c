@@ -7,7 +7,6 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,20 +27,6 @@ enum {
 };
 
 #define PASSWORD_MAX 256
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
-static int stop_polled(void *ud)
-{
-    (void)ud;
-    return stop_requested;
-}
 
 static void usage(FILE *out)
 {
@@ -318,17 +303,6 @@ static void source_name(const struct n1_server_opts *so, char *buf, size_t cap)
     }
 }
 
-static void install_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof(sa));
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_stop;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 /* The exit status of a failed run. */
 static int fail_status(enum n1_server_fail fail, const struct n1_error *err)
 {
@@ -380,7 +354,7 @@ int cmd_live(int argc, char **argv)
     lo.o = &o;
     lo.gap_ms = -1;
     o.notice = cli_notice;
-    o.stop = stop_polled;
+    o.stop = cli_stop_polled;
     status = parse_args(argc, argv, &lo, &co);
     if (status >= 0 || password(&lo) != 0) {
         status = status >= 0 ? status : N1_EXIT_USAGE;
@@ -400,7 +374,7 @@ int cmd_live(int argc, char **argv)
     o.source = source;
     l = n1_live_new(&o, &err);
     if (l != NULL) {
-        install_signals();
+        cli_signals_install(0);
     }
     if (l == NULL || n1_live_run(l, &fail, &err) != 0) {
         cli_error(&err);

@@ -5,7 +5,6 @@
  * findings as loops end and keeps the store current.
  */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,39 +14,6 @@
 #include "engine/rules_load.h"
 #include "engine/tail.h"
 #include "rules/rules.h"
-
-static volatile sig_atomic_t stop_requested;
-static volatile sig_atomic_t hup_requested;
-
-static void on_stop(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
-static void on_hup(int sig)
-{
-    (void)sig;
-    hup_requested = 1;
-}
-
-/* The engine polls these: SIGINT/SIGTERM stop the run, SIGHUP makes the
-   follower look at the path again. */
-static int stop_polled(void *ud)
-{
-    (void)ud;
-    return stop_requested;
-}
-
-static int reopen_polled(void *ud)
-{
-    (void)ud;
-    if (!hup_requested) {
-        return 0;
-    }
-    hup_requested = 0;
-    return 1;
-}
 
 static void usage(FILE *out)
 {
@@ -79,19 +45,6 @@ static void usage(FILE *out)
             "\n"
             "exit status: 0 stopped by a signal, 2 usage or system error,\n"
             "3 the file is not a query log or a rule file is bad.\n");
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof(sa));
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_stop;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sa.sa_handler = on_hup;
-    sigaction(SIGHUP, &sa, NULL);
 }
 
 /* Parses the value of --gap or --commit-ms (opt, for the message):
@@ -190,8 +143,8 @@ int cmd_tail(int argc, char **argv)
     n1_tail_opts_default(&o);
     o.reader.warn = cli_warn;
     o.notice = cli_notice;
-    o.stop = stop_polled;
-    o.reopen = reopen_polled;
+    o.stop = cli_stop_polled;
+    o.reopen = cli_reopen_polled;
     status = parse_args(argc, argv, &o, &co, &gap_ms);
     if (status >= 0) {
         return status;
@@ -207,7 +160,7 @@ int cmd_tail(int argc, char **argv)
     }
     t = n1_tail_new(&o, &err);
     if (t != NULL) {
-        install_signals();
+        cli_signals_install(1);
     }
     if (t == NULL || n1_tail_run(t, &err) != 0) {
         cli_error(&err);
