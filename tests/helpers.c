@@ -93,3 +93,14 @@ void th_assert_text(const char *input, const char *expected, const char *actual)
         fail();
     }
 }
+
+void th_assert_contains(const char *text, const char *const *needles)
+{
+    assert_non_null(text);
+    for (size_t i = 0; needles[i] != NULL; i++) {
+        if (strstr(text, needles[i]) == NULL) {
+            print_error("missing:  %s\ntext:\n%s\n", needles[i], text);
+            fail();
+        }
+    }
+}

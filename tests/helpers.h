@@ -24,4 +24,8 @@ const char *th_temp_file(const void *data, size_t len);
 void th_assert_text(const char *input, const char *expected,
                     const char *actual);
 
+/* Fails the test, printing the missing string and the text, unless every
+   string of the NULL-terminated array needles is in text. */
+void th_assert_contains(const char *text, const char *const *needles);
+
 #endif /* N1_TEST_HELPERS_H */

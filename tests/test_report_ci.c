@@ -17,6 +17,7 @@
 
 #include "analyzer/detector.h"
 #include "base/strbuf.h"
+#include "helpers.h"
 #include "report/baseline.h"
 #include "report/ci.h"
 #include "report/junit.h"
@@ -139,18 +140,19 @@ static void test_report_ci_junit(void **state)
     (void)state;
     /* 3 results + 1 clean rule (duplicate; select_star has a result but
        no failing one, so it is clean too). */
-    assert_non_null(strstr(out, "<testsuites name=\"n1digest check\" "
-                                "tests=\"5\" failures=\"1\" errors=\"0\" "
-                                "skipped=\"2\""));
-    assert_non_null(strstr(out, "classname=\"n1digest.n_plus_one\" "
-                                "name=\"1d2b3769adf24e62 orders at app/my "
-                                "views.py:42\""));
-    assert_non_null(strstr(out, "file=\"app/my views.py\" line=\"42\""));
-    assert_non_null(strstr(out, "message=\"&lt;a href=&quot;x&quot;"));
-    assert_non_null(strstr(out, "<skipped message=\"in the baseline\"/>"));
-    assert_non_null(strstr(out, "<skipped message=\"allowed by table = "
-                                "orders (ci.rules:4)\"/>"));
-    assert_non_null(strstr(out, "name=\"no new duplicate findings\""));
+    th_assert_contains(
+        out, (const char *const[]){"<testsuites name=\"n1digest check\" "
+                                   "tests=\"5\" failures=\"1\" errors=\"0\" "
+                                   "skipped=\"2\"",
+                                   "classname=\"n1digest.n_plus_one\" "
+                                   "name=\"1d2b3769adf24e62 orders at app/my "
+                                   "views.py:42\"",
+                                   "file=\"app/my views.py\" line=\"42\"",
+                                   "message=\"&lt;a href=&quot;x&quot;",
+                                   "<skipped message=\"in the baseline\"/>",
+                                   "<skipped message=\"allowed by table = "
+                                   "orders (ci.rules:4)\"/>",
+                                   "name=\"no new duplicate findings\"", NULL});
     assert_null(strstr(out, "name=\"no new n_plus_one findings\""));
     /* Nothing raw from the hostile text survives. */
     assert_null(strstr(out, "\x01"));
@@ -166,25 +168,24 @@ static void test_report_ci_sarif(void **state)
     char *out = render_sample(n1_report_sarif, &st, 1);
 
     (void)state;
-    assert_non_null(strstr(out, "\"version\": \"2.1.0\""));
-    assert_non_null(strstr(out, "\"ruleId\": \"n_plus_one\""));
-    assert_non_null(strstr(out, "\"level\": \"error\""));
-    assert_non_null(strstr(out, "\"level\": \"note\""));
-    assert_non_null(strstr(out, "\"uri\": \"app/my%20views.py\""));
-    assert_non_null(strstr(out, "\"startLine\": 42"));
+    th_assert_contains(
+        out, (const char *const[]){
+                 "\"version\": \"2.1.0\"", "\"ruleId\": \"n_plus_one\"",
+                 "\"level\": \"error\"", "\"level\": \"note\"",
+                 "\"uri\": \"app/my%20views.py\"", "\"startLine\": 42", NULL});
     /* Without a location tag: the log file and line. */
-    assert_non_null(strstr(out, "\"uri\": \"logs/general.log\""));
-    assert_non_null(strstr(out, "\"startLine\": 9"));
-    assert_non_null(strstr(out, "\"fullyQualifiedName\": "
-                                "\"orders/046575fb2fcc0a19\""));
-    assert_non_null(
-        strstr(out, "\"" N1_SARIF_FINGERPRINT_KEY "\": \"1d2b3769adf24e62\""));
-    assert_non_null(strstr(out, "\"baselineState\": \"unchanged\""));
-    assert_non_null(strstr(out, "\"justification\": \"table = orders "
-                                "(ci.rules:4)\""));
-    assert_non_null(strstr(out, "Batched rewrite:\\nselect * from orders "
-                                "where id in ('<&>', 2)"));
-    assert_non_null(strstr(out, "\"staleBaselineEntries\""));
+    th_assert_contains(
+        out, (const char *const[]){
+                 "\"uri\": \"logs/general.log\"", "\"startLine\": 9",
+                 "\"fullyQualifiedName\": "
+                 "\"orders/046575fb2fcc0a19\"",
+                 "\"" N1_SARIF_FINGERPRINT_KEY "\": \"1d2b3769adf24e62\"",
+                 "\"baselineState\": \"unchanged\"",
+                 "\"justification\": \"table = orders "
+                 "(ci.rules:4)\"",
+                 "Batched rewrite:\\nselect * from orders "
+                 "where id in ('<&>', 2)",
+                 "\"staleBaselineEntries\"", NULL});
     assert_null(strstr(out, "\xff"));
     free(out);
 }
@@ -235,11 +236,13 @@ static void test_report_ci_text_and_json(void **state)
     char *out = render_sample(n1_report_ci_text, NULL, 0);
 
     (void)state;
-    assert_non_null(strstr(out, "n1digest check: FAIL: 1 new result at or "
-                                "above warning"));
-    assert_non_null(strstr(out, "FAIL   n_plus_one (error) "
-                                "1d2b3769adf24e62\n"));
-    assert_non_null(strstr(out, "allowed by table = orders (ci.rules:4)"));
+    th_assert_contains(
+        out,
+        (const char *const[]){"n1digest check: FAIL: 1 new result at or "
+                              "above warning",
+                              "FAIL   n_plus_one (error) "
+                              "1d2b3769adf24e62\n",
+                              "allowed by table = orders (ci.rules:4)", NULL});
     assert_null(strstr(out, "\x01"));
     free(out);
     out = render_sample(n1_report_ci_json, NULL, 0);

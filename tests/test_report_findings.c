@@ -18,6 +18,7 @@
 #include "base/event.h"
 #include "base/finding.h"
 #include "base/strbuf.h"
+#include "helpers.h"
 #include "report/classes.h"
 #include "report/findings.h"
 #include "store/store.h"
@@ -355,14 +356,14 @@ static void test_report_findings_text(void **state)
     sample_finding(&f[0]);
     f[0].sample = "SELECT 1 /* \x1b[31m */";
     buf = render(f, 1, 0, 3);
-    assert_non_null(strstr(buf, "1 finding class in 1 input"));
-    assert_non_null(strstr(buf, "[1] N+1 loop (error): select on orders"));
-    assert_non_null(
-        strstr(buf, "\nselect * from orders where orders.id in (1, 2);\n"));
-    assert_non_null(strstr(buf, "parent      SELECT on customers"));
-    assert_non_null(strstr(buf, "location    utils.py:42"));
-    assert_non_null(strstr(buf, "connection  41\n"));
-    assert_non_null(strstr(buf, "occurrences 1; iterations 2500 min"));
+    th_assert_contains(
+        buf,
+        (const char *const[]){
+            "1 finding class in 1 input",
+            "[1] N+1 loop (error): select on orders",
+            "\nselect * from orders where orders.id in (1, 2);\n",
+            "parent      SELECT on customers", "location    utils.py:42",
+            "connection  41\n", "occurrences 1; iterations 2500 min", NULL});
     assert_null(strchr(buf, '\x1b'));
     assert_non_null(
         strstr(buf, "\n                the fix saves 2497 round trips\n"));
@@ -371,15 +372,16 @@ static void test_report_findings_text(void **state)
     /* Class A lists two of its three occurrences and says one more. */
     five_occurrences(f);
     buf = render(f, 5, 0, 2);
-    assert_non_null(strstr(buf, "2 finding classes in 1 input"));
-    assert_non_null(strstr(buf, "[2] N+1 loop (error): select on orders, "
-                                "75 times\n"));
-    assert_non_null(strstr(buf, "connections 2 distinct\n"));
-    assert_non_null(strstr(buf, "occurrences 3; iterations 10 min, 25 "
-                                "median, 40 max\n"));
-    assert_non_null(strstr(buf, "confidence  high 1, medium 1, low 1\n"));
-    assert_non_null(strstr(buf, "      - conn 41, 10 times, app.log:10, "));
-    assert_non_null(strstr(buf, "      - conn 42, 40 times, b.log:20, "));
+    th_assert_contains(buf, (const char *const[]){
+                                "2 finding classes in 1 input",
+                                "[2] N+1 loop (error): select on orders, "
+                                "75 times\n",
+                                "connections 2 distinct\n",
+                                "occurrences 3; iterations 10 min, 25 "
+                                "median, 40 max\n",
+                                "confidence  high 1, medium 1, low 1\n",
+                                "      - conn 41, 10 times, app.log:10, ",
+                                "      - conn 42, 40 times, b.log:20, ", NULL});
     assert_null(strstr(buf, "app.log:30"));
     assert_non_null(strstr(buf, "      ... 1 more (--full lists every one)"));
     assert_non_null(strstr(buf, "\nselect 40;\n"));
@@ -460,12 +462,12 @@ static void test_report_findings_text_columns(void **state)
     f.sample = sql;
     buf = render(&f, 1, 0, 3);
     assert_fits(buf);
-    assert_non_null(strstr(buf, "    seen        /var/lib/mysql/"));
-    assert_non_null(strstr(buf, ".../general-query.log:9\n"));
-    assert_non_null(strstr(buf, ".../loading.rb:42"));
-    assert_non_null(strstr(buf, "    statement\n                SELECT xxx"));
-    assert_non_null(
-        strstr(buf, "fulfilment_centre;\n                2400 distinct"));
+    th_assert_contains(
+        buf,
+        (const char *const[]){
+            "    seen        /var/lib/mysql/", ".../general-query.log:9\n",
+            ".../loading.rb:42", "    statement\n                SELECT xxx",
+            "fulfilment_centre;\n                2400 distinct", NULL});
     free(buf);
     buf = render(&f, 1, 1, 3);
     assert_non_null(strstr(buf, path));
@@ -497,13 +499,15 @@ static void test_report_findings_long_rewrite(void **state)
     f.distinct_keys = 1200;
     buf = render(&f, 1, 0, 3);
     assert_fits(buf);
-    assert_non_null(strstr(buf, "row_in of 1000 values, covering 1000 of the "
-                                "1200 keys"));
-    assert_non_null(strstr(buf, "shortened here, not for pasting:\n\n"));
-    assert_non_null(strstr(buf, "\nSELECT a, b FROM t WHERE (k, n) IN (('k,1'"
+    th_assert_contains(buf, (const char *const[]){
+                                "row_in of 1000 values, covering 1000 of the "
+                                "1200 keys",
+                                "shortened here, not for pasting:\n\n",
+                                "\nSELECT a, b FROM t WHERE (k, n) IN (('k,1'"
                                 ", 1), ('k,2', 2), ('k,3', 3), ... 994 more "
                                 "..., ('k,998', 998), ('k,999', 999), "
-                                "('k,1000', 1000))\n\n"));
+                                "('k,1000', 1000))\n\n",
+                                NULL});
     free(buf);
     buf = render(&f, 1, 0, 0);
     assert_non_null(strstr(buf, "row_in, ready to paste:\n\n"));
