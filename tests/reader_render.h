@@ -322,6 +322,20 @@ static struct n1_reader *rr_open_counting(const char *path,
     return r;
 }
 
+/* A reader over a temporary file, with its warnings counted. */
+struct rr_counted {
+    struct rr_warn_log w; /* the warnings */
+    const char *path;     /* the temporary file (th_temp_file) */
+    struct n1_reader *r;  /* the reader; the test closes it */
+};
+
+/* Writes text to a temporary file and opens it into *c. */
+static void rr_open_text(struct rr_counted *c, const char *text, size_t len)
+{
+    c->path = th_temp_file(text, len);
+    c->r = rr_open_counting(c->path, &c->w);
+}
+
 #include <stdlib.h>
 
 /* Names of the X.log fixtures in FIXTURES_DIR/sub, sorted; caller frees

@@ -103,6 +103,23 @@ static struct n1_follow *open_follow(struct fixture *fx,
     return n1_follow_open(fx->path, &o, start, NULL);
 }
 
+/* The next event or switch of f, waiting 10 ms after each poll that
+   found nothing: N1_FOLLOW_NONE once quiet polls in a row found nothing. */
+static int poll_next(struct n1_follow *f, struct n1_event *ev, int quiet)
+{
+    int rc;
+
+    for (int n = 0; n < quiet; n++) {
+        rc = n1_follow_next(f, ev, NULL);
+        assert_true(rc >= 0);
+        if (rc != N1_FOLLOW_NONE) {
+            return rc;
+        }
+        sleep_ms(10);
+    }
+    return N1_FOLLOW_NONE;
+}
+
 /*
  * Pulls what the follower has now into out ("offset:sql|" per event,
  * "SWITCH|" per generation); with settle, waits past settle_ms once so
@@ -111,19 +128,14 @@ static struct n1_follow *open_follow(struct fixture *fx,
 static void drain_for(struct n1_follow *f, char *out, size_t cap, int settle)
 {
     struct n1_event ev;
-    int quiet = 0;
 
-    while (quiet < (settle ? 2 : 1)) {
-        int rc = n1_follow_next(f, &ev, NULL);
+    for (;;) {
+        int rc = poll_next(f, &ev, settle ? 2 : 1);
         size_t n = strlen(out);
 
-        assert_true(rc >= 0);
         if (rc == N1_FOLLOW_NONE) {
-            quiet++;
-            sleep_ms(10);
-            continue;
+            return;
         }
-        quiet = 0;
         if (rc == N1_FOLLOW_SWITCH) {
             snprintf(out + n, cap - n, "SWITCH|");
         } else {
@@ -358,23 +370,16 @@ static void put_event(char *out, size_t cap, const struct n1_event *ev)
    once two polls in a row found nothing. */
 static int next_event(struct n1_follow *f, struct n1_event *ev)
 {
-    int quiet = 0;
+    for (;;) {
+        int rc = poll_next(f, ev, 2);
 
-    while (quiet < 2) {
-        int rc = n1_follow_next(f, ev, NULL);
-
-        assert_true(rc >= 0);
         if (rc == N1_FOLLOW_NONE) {
-            quiet++;
-            sleep_ms(10);
-            continue;
+            return 0;
         }
-        quiet = 0;
         if (rc == N1_FOLLOW_EVENT) {
             return 1;
         }
     }
-    return 0;
 }
 
 static void read_events(struct n1_follow *f, struct full_read *fr)

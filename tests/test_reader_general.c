@@ -212,24 +212,22 @@ static void test_reader_general_line_after_quit(void **state)
     static const char text[] = "241125 12:00:00\t     5 Quit\t\n"
                                "SELECT 'lost'\n"
                                "\t\t     6 Query\tSELECT 2\n";
-    const char *path = th_temp_file(text, sizeof(text) - 1);
-    struct rr_warn_log w;
-    struct n1_reader *r;
+    struct rr_counted c;
     struct n1_event ev;
 
     (void)state;
-    r = rr_open_counting(path, &w);
-    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    rr_open_text(&c, text, sizeof(text) - 1);
+    assert_int_equal(n1_reader_next(c.r, &ev, NULL), 1);
     assert_int_equal(ev.cmd, N1_CMD_QUIT);
     assert_int_equal(ev.sql_len, 0);
-    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    assert_int_equal(n1_reader_next(c.r, &ev, NULL), 1);
     assert_string_equal(ev.sql, "SELECT 2");
-    assert_int_equal(n1_reader_next(r, &ev, NULL), 0);
-    assert_int_equal(n1_reader_stats(r)->skipped_lines, 1);
-    assert_int_equal(w.n, 1);
-    assert_int_equal(w.last.line, 2);
-    assert_string_equal(w.last.file, path);
-    n1_reader_close(r);
+    assert_int_equal(n1_reader_next(c.r, &ev, NULL), 0);
+    assert_int_equal(n1_reader_stats(c.r)->skipped_lines, 1);
+    assert_int_equal(c.w.n, 1);
+    assert_int_equal(c.w.last.line, 2);
+    assert_string_equal(c.w.last.file, c.path);
+    n1_reader_close(c.r);
 }
 
 static void test_reader_general_tz_offset(void **state)

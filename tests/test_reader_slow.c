@@ -110,29 +110,27 @@ static void test_reader_slow_entry_without_statement(void **state)
         "# User: report  Host: db2\n"
         "# Query_time: 0.2  Lock_time: 0.0  Rows_sent: 0  Rows_examined: 0\n"
         "SELECT 2;\n";
-    const char *path = th_temp_file(text, sizeof(text) - 1);
-    struct rr_warn_log w;
-    struct n1_reader *r;
+    struct rr_counted c;
     struct n1_event ev;
 
     (void)state;
-    r = rr_open_counting(path, &w);
-    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    rr_open_text(&c, text, sizeof(text) - 1);
+    assert_int_equal(n1_reader_next(c.r, &ev, NULL), 1);
     assert_string_equal(ev.sql, "SELECT 1");
     assert_string_equal(ev.user, "app");
     assert_int_equal(ev.conn_id, 8);
-    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    assert_int_equal(n1_reader_next(c.r, &ev, NULL), 1);
     assert_string_equal(ev.sql, "SELECT 2");
     assert_string_equal(ev.user, "report");
     assert_string_equal(ev.host, "db2");
-    assert_int_equal(n1_reader_next(r, &ev, NULL), 0);
-    assert_int_equal(n1_reader_stats(r)->skipped_events, 1);
-    assert_int_equal(n1_reader_stats(r)->skipped_lines, 3);
-    assert_int_equal(w.n, 1);
-    assert_int_equal(w.last.line, 1);
-    assert_string_equal(w.last.file, path);
-    assert_non_null(strstr(w.last.message, "without a statement"));
-    n1_reader_close(r);
+    assert_int_equal(n1_reader_next(c.r, &ev, NULL), 0);
+    assert_int_equal(n1_reader_stats(c.r)->skipped_events, 1);
+    assert_int_equal(n1_reader_stats(c.r)->skipped_lines, 3);
+    assert_int_equal(c.w.n, 1);
+    assert_int_equal(c.w.last.line, 1);
+    assert_string_equal(c.w.last.file, c.path);
+    assert_non_null(strstr(c.w.last.message, "without a statement"));
+    n1_reader_close(c.r);
 }
 
 static void test_reader_slow_gzip_matches_plain(void **state)
