@@ -6,6 +6,9 @@
 #ifndef N1_ENGINE_INT_H
 #define N1_ENGINE_INT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "base/event.h"
 
 /* 1 when the normaliser should see the event: what the server ran, and
@@ -36,5 +39,18 @@ struct n1_store_finding;
    r borrows (as it borrows f's strings). */
 void n1_engine_finding_row(struct n1_store_finding *r,
                            const struct n1_finding *f, const char *json);
+
+/* Pairs of 64-bit words, such as (connection, stream offset) or
+   (thread, event mark), grown on demand. Zero-initialise; free v. */
+struct n1_pairs {
+    uint64_t *v; /* 2 * n words */
+    size_t n;    /* pairs used */
+    size_t cap;  /* pairs allocated */
+    int oom;     /* a push found no memory (the pair is lost) */
+};
+
+/* Appends (a, b) to the struct n1_pairs at ud; sets its oom when memory
+   ran out. Fits the detectors' and the server source's callbacks. */
+void n1_pairs_push(void *ud, uint64_t a, uint64_t b);
 
 #endif /* N1_ENGINE_INT_H */

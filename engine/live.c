@@ -39,14 +39,6 @@
 #define STOP_POLL_MS  100 /* a stop is seen within this while waiting */
 #define START_SLACK_S 2   /* server start times this close are the same */
 
-/* (THREAD_ID, mark) pairs for the tail state. */
-struct marks {
-    uint64_t *v; /* 2 * n words */
-    size_t n;
-    size_t cap;
-    int oom;
-};
-
 struct n1_live {
     struct n1_live_opts opts; /* copy; pointers borrowed */
     FILE *out;                /* where findings go */
@@ -61,7 +53,7 @@ struct n1_live {
     size_t cap_pend;
     int pend_oom;               /* a finding could not be kept */
     struct n1_file_progress fp; /* the source's files row */
-    struct marks marks;         /* scratch for a commit */
+    struct n1_pairs marks;      /* scratch for a commit */
     int dirty;                  /* statements since the last commit */
     uint64_t told_lost;         /* lost statements already told of */
     uint64_t told_cut;          /* cut statements already told of */
@@ -148,26 +140,6 @@ static int print_unemitted(struct n1_live *l, struct n1_error *err)
 
 /* ---- commit ------------------------------------------------------------ */
 
-static void marks_push(void *ud, uint64_t thread, uint64_t mark)
-{
-    struct marks *m = ud;
-
-    if (m->n == m->cap) {
-        size_t cap = m->cap > 0 ? m->cap * 2 : 64;
-        uint64_t *v = realloc(m->v, cap * 2 * sizeof(*v));
-
-        if (v == NULL) {
-            m->oom = 1;
-            return;
-        }
-        m->v = v;
-        m->cap = cap;
-    }
-    m->v[2 * m->n] = thread;
-    m->v[2 * m->n + 1] = mark;
-    m->n++;
-}
-
 /* The store rows of the pending findings and their strings (json and,
    in text mode, the line printed), allocated in *rows and *own. */
 static int render_rows(struct n1_live *l, struct n1_store_finding **rows,
@@ -216,7 +188,7 @@ static int commit(struct n1_live *l, struct n1_error *err)
         return -1;
     }
     l->marks.n = 0;
-    n1_server_marks(l->srv, marks_push, &l->marks);
+    n1_server_marks(l->srv, n1_pairs_push, &l->marks);
     if (l->marks.oom) {
         n1_err_oom(err, "recording the high-water marks");
         return -1;

@@ -6,6 +6,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/engine_int.h"
@@ -58,4 +59,24 @@ int n1_engine_is_statement(const struct n1_event *ev, int slow)
         return 1;
     }
     return ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE;
+}
+
+void n1_pairs_push(void *ud, uint64_t a, uint64_t b)
+{
+    struct n1_pairs *p = ud;
+
+    if (p->n == p->cap) {
+        size_t cap = p->cap > 0 ? p->cap * 2 : 64;
+        uint64_t *v = realloc(p->v, cap * 2 * sizeof(*v));
+
+        if (v == NULL) {
+            p->oom = 1;
+            return;
+        }
+        p->v = v;
+        p->cap = cap;
+    }
+    p->v[2 * p->n] = a;
+    p->v[2 * p->n + 1] = b;
+    p->n++;
 }

@@ -102,26 +102,6 @@ int n1_tail_print_unemitted(struct n1_tail *t, struct n1_error *err)
 
 /* ---- connection low-water marks ----------------------------------- */
 
-static void lows_push(void *ud, uint64_t conn, uint64_t offset)
-{
-    struct conn_lows *l = ud;
-
-    if (l->n == l->cap) {
-        size_t cap = l->cap > 0 ? l->cap * 2 : 64;
-        uint64_t *v = realloc(l->v, cap * 2 * sizeof(*v));
-
-        if (v == NULL) {
-            l->oom = 1;
-            return;
-        }
-        l->v = v;
-        l->cap = cap;
-    }
-    l->v[2 * l->n] = conn;
-    l->v[2 * l->n + 1] = offset;
-    l->n++;
-}
-
 static int pair_cmp(const void *a, const void *b)
 {
     const uint64_t *x = a;
@@ -134,7 +114,7 @@ static int pair_cmp(const void *a, const void *b)
 }
 
 /* Sorts by connection and keeps each connection's smallest offset. */
-static void lows_reduce(struct conn_lows *l)
+static void lows_reduce(struct n1_pairs *l)
 {
     size_t k = 0;
 
@@ -153,7 +133,7 @@ static void lows_reduce(struct conn_lows *l)
 }
 
 /* The recorded offset of conn, or UINT64_MAX when it had no state. */
-uint64_t n1_tail_lows_find(const struct conn_lows *l, uint64_t conn)
+uint64_t n1_tail_lows_find(const struct n1_pairs *l, uint64_t conn)
 {
     size_t lo = 0;
     size_t hi = l->n;
@@ -281,7 +261,7 @@ static int commit_take(struct n1_tail *t, struct n1_file_progress *extra,
     /* Where the detectors' open state begins. */
     t->lows.n = 0;
     t->lows.oom = 0;
-    n1_detectors_low_water(t->det, lows_push, &t->lows);
+    n1_detectors_low_water(t->det, n1_pairs_push, &t->lows);
     if (t->lows.oom) {
         n1_err_oom(err, "recording where loops start");
         return -1;

@@ -61,14 +61,6 @@ struct gen {
     uint64_t base;   /* stream offset of byte 0 */
 };
 
-/* (connection, stream offset) pairs, sorted by connection. */
-struct conn_lows {
-    uint64_t *v; /* 2 * n words */
-    size_t n;
-    size_t cap;
-    int oom;
-};
-
 struct n1_tail {
     struct n1_tail_opts opts;       /* copy; pointers borrowed */
     const char *path;               /* opts.path: what is opened */
@@ -109,9 +101,9 @@ struct n1_tail {
     uint64_t gen_end;           /* end of the last event read in cur */
     int have_gen;               /* cur is set */
 
-    uint64_t commit_v;       /* stream offset statistics start at */
-    struct conn_lows replay; /* per connection, from the last commit */
-    struct conn_lows lows;   /* scratch for the next commit */
+    uint64_t commit_v;      /* stream offset statistics start at */
+    struct n1_pairs replay; /* per connection, from the last commit */
+    struct n1_pairs lows;   /* scratch for the next commit */
 
     uint64_t since_commit;      /* events since the last commit */
     double last_commit;         /* monotonic seconds */
@@ -174,7 +166,7 @@ void n1_tail_collect(void *ud, const struct n1_finding *f);
 int n1_tail_print_unemitted(struct n1_tail *t, struct n1_error *err);
 
 /* The recorded offset of conn, or UINT64_MAX when it had no state. */
-uint64_t n1_tail_lows_find(const struct conn_lows *l, uint64_t conn);
+uint64_t n1_tail_lows_find(const struct n1_pairs *l, uint64_t conn);
 
 /* Drops the snapshots waiting for a commit. */
 void n1_tail_cps_clear(struct n1_tail *t);
