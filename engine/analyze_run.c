@@ -30,6 +30,7 @@
 #include "engine/analyze_run.h"
 #include "engine/engine_int.h"
 #include "engine/rules_load.h"
+#include "report/classes.h"
 #include "rules/rules.h"
 
 /* Findings kept before they are saved in one transaction: enough to
@@ -239,6 +240,7 @@ void n1_engine_finding_row(struct n1_store_finding *r,
     r->count = f->count;
     r->json = json;
     r->json_len = strlen(json);
+    r->occ = NULL;
 }
 
 /* Saves the findings of run, dropping first the stored findings of the
@@ -250,11 +252,13 @@ static int save_findings(struct n1_store *st, const struct finding_list *run,
 {
     struct n1_store_finding *rows = NULL;
     char **jsons = NULL;
+    char **occs = NULL;
     int rc = -1;
 
     rows = calloc(run->n + 1, sizeof(*rows));
     jsons = calloc(run->n + 1, sizeof(*jsons));
-    if (rows == NULL || jsons == NULL) {
+    occs = calloc(run->n + 1, sizeof(*occs));
+    if (rows == NULL || jsons == NULL || occs == NULL) {
         n1_err_oom(err, "saving findings");
         goto out;
     }
@@ -264,6 +268,12 @@ static int save_findings(struct n1_store *st, const struct finding_list *run,
             goto out;
         }
         n1_engine_finding_row(&rows[i], run->v[i], jsons[i]);
+        occs[i] = n1_classes_occurrence_text(run->v[i]);
+        if (occs[i] == NULL) {
+            n1_err_oom(err, "saving findings");
+            goto out;
+        }
+        rows[i].occ = occs[i];
     }
     rc = n1_store_save_findings_upto(st, replace, n_replace, upto, rows, run->n,
                                      err);
@@ -271,8 +281,10 @@ static int save_findings(struct n1_store *st, const struct finding_list *run,
 out:
     for (size_t i = 0; jsons != NULL && i < run->n; i++) {
         free(jsons[i]);
+        free(occs != NULL ? occs[i] : NULL);
     }
     free(jsons);
+    free(occs);
     free(rows);
     return rc;
 }

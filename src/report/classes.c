@@ -297,8 +297,16 @@ void n1_classes_free(struct n1_class_set *set)
 
 /* ---- reading one class's occurrences back ------------------------------ */
 
-int n1_classes_each_occurrence(const struct n1_class_report *r, uint64_t id,
-                               n1_occ_fn fn, void *ud, struct n1_error *err)
+/*
+ * Calls fn for each occurrence of class id that r->keep accepts, in time
+ * order. With text set (and no filter), a row that keeps its occurrence's
+ * JSON text (struct n1_store_finding occ) goes to text instead, unparsed.
+ * Returns 0, what fn or text returned when below 0 (-2 from text: the
+ * output failed, err not set), or -1 with err set.
+ */
+static int each_row(const struct n1_class_report *r, uint64_t id, n1_occ_fn fn,
+                    int (*text)(void *, const char *), void *ud,
+                    struct n1_error *err)
 {
     struct n1_store_cursor *cur = n1_store_findings_by_class(r->st, &id, err);
     const struct n1_store_finding *row;
@@ -309,9 +317,13 @@ int n1_classes_each_occurrence(const struct n1_class_report *r, uint64_t id,
         return -1;
     }
     while (rc == 0 && (got = n1_store_next_finding(cur, &row, err)) == 1) {
-        struct n1_finding *f =
-            n1_finding_from_json(row->json, row->json_len, err);
+        struct n1_finding *f;
 
+        if (text != NULL && r->keep == NULL && row->occ != NULL) {
+            rc = text(ud, row->occ);
+            continue;
+        }
+        f = n1_finding_from_json(row->json, row->json_len, err);
         if (f == NULL) {
             rc = -1;
             break;
@@ -326,7 +338,13 @@ int n1_classes_each_occurrence(const struct n1_class_report *r, uint64_t id,
         rc = -1;
     }
     n1_store_cursor_free(cur);
-    return rc < 0 ? -1 : 0;
+    return rc < 0 ? rc : 0;
+}
+
+int n1_classes_each_occurrence(const struct n1_class_report *r, uint64_t id,
+                               n1_occ_fn fn, void *ud, struct n1_error *err)
+{
+    return each_row(r, id, fn, NULL, ud, err) < 0 ? -1 : 0;
 }
 
 /* ---- JSON -------------------------------------------------------------- */
@@ -371,6 +389,38 @@ static json_t *occurrence_object(const struct n1_finding *f)
         return NULL;
     }
     return o;
+}
+
+char *n1_classes_occurrence_text(const struct n1_finding *f)
+{
+    json_t *o = occurrence_object(f);
+    char *text = o != NULL ? json_dumps(o, N1_RF_DUMP_PRETTY) : NULL;
+    char *nested = NULL;
+    size_t lines = 0;
+    char *q;
+
+    json_decref(o);
+    if (text == NULL) {
+        return NULL;
+    }
+    for (const char *p = text; *p != '\0'; p++) {
+        lines += *p == '\n';
+    }
+    /* The text as n1_rf_dump_nested() writes it at depth 8. */
+    nested = malloc(strlen(text) + lines * 8 + 1);
+    q = nested;
+    for (const char *p = text; q != NULL && *p != '\0'; p++) {
+        *q++ = *p;
+        if (*p == '\n') {
+            memset(q, ' ', 8);
+            q += 8;
+        }
+    }
+    if (q != NULL) {
+        *q = '\0';
+    }
+    free(text);
+    return nested;
 }
 
 /* The names of the boundaries whose bits are set in mask. */
@@ -425,21 +475,30 @@ struct json_occ {
     size_t n; /* written so far */
 };
 
+/* Writes one occurrence's text (n1_classes_occurrence_text()). */
+static int json_occ_text(void *ud, const char *text)
+{
+    struct json_occ *j = ud;
+
+    if (fputs(j->n++ > 0 ? ",\n        " : "\n        ", j->out) == EOF ||
+        fputs(text, j->out) == EOF) {
+        return -2;
+    }
+    return 0;
+}
+
 static int json_occ(void *ud, const struct n1_finding *occ,
                     struct n1_error *err)
 {
-    struct json_occ *j = ud;
-    json_t *o = occurrence_object(occ);
+    char *text = n1_classes_occurrence_text(occ);
     int rc;
 
-    if (o == NULL) {
+    if (text == NULL) {
         n1_err_oom(err, "rendering an occurrence");
         return -1;
     }
-    rc = fputs(j->n++ > 0 ? ",\n        " : "\n        ", j->out) == EOF
-             ? -1
-             : n1_rf_dump_nested(j->out, o, 8);
-    json_decref(o);
+    rc = json_occ_text(ud, text);
+    free(text);
     if (rc != 0) {
         n1_err_set(err, N1_ESYS, NULL, 0, "writing the report: output failed");
         return -1;
@@ -476,7 +535,12 @@ static int json_class(FILE *out, const struct n1_finding_class *c,
         }
     }
     fputs(",\n      \"occurrences\": [", out);
-    if (n1_classes_each_occurrence(r, c->f->id, json_occ, &j, err) != 0) {
+    rc = each_row(r, c->f->id, json_occ, json_occ_text, &j, err);
+    if (rc == -2) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "writing the report: output failed");
+    }
+    if (rc != 0) {
+        rc = -1;
         goto out;
     }
     fputs(j.n > 0 ? "\n      ]\n    }" : "]\n    }", out);

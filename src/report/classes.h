@@ -116,6 +116,14 @@ int n1_classes_each_occurrence(const struct n1_class_report *r, uint64_t id,
                                n1_occ_fn fn, void *ud, struct n1_error *err);
 
 /*
+ * Renders f as one entry of its class's "occurrences" in the JSON report,
+ * exactly as written there (pretty, nested at depth 8, no separator), for
+ * the store to keep (struct n1_store_finding occ). Returns a string the
+ * caller frees, or NULL when out of memory.
+ */
+char *n1_classes_occurrence_text(const struct n1_finding *f);
+
+/*
  * Writes the JSON document {"tool", "inputs", "classes"} (pretty-printed,
  * newline at the end): one object per class in the set's order, with the
  * fields of a finding (the class totals), "iterations", "connection_count",

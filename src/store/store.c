@@ -152,6 +152,9 @@ static const char *const migrations[N1_STORE_SCHEMA_VERSION] = {
     "ALTER TABLE findings ADD COLUMN emitted INTEGER NOT NULL DEFAULT 1;"
     "ALTER TABLE findings ADD COLUMN out TEXT;"
     "CREATE INDEX findings_unemitted ON findings(file) WHERE emitted = 0;",
+    /* 6: each finding as its class's JSON report prints the occurrence, so
+       that the report writes it without parsing the finding again. */
+    "ALTER TABLE findings ADD COLUMN occ TEXT;",
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -203,8 +206,8 @@ static const char *const stmt_sql[S_COUNT] = {
     "SELECT count(*) FROM fingerprints",
     "DELETE FROM findings WHERE file = ?1 AND seq <= ?2",
     "INSERT INTO findings(id, hex, kind, fingerprint, file, line,"
-    " first_seen, last_seen, count, json, run_time, emitted, out)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    " first_seen, last_seen, count, json, run_time, emitted, out, occ)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     "SELECT " FILE_COLUMNS " FROM files WHERE id = ?1",
     "SELECT file_id, base, replay_file_id, replay_base, replay_offset,"
     " conns FROM tail_state WHERE path = ?1",

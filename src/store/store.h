@@ -24,7 +24,7 @@
 #include "stats/aggregate.h"
 
 /* Schema version this build writes (the number of migrations). */
-#define N1_STORE_SCHEMA_VERSION 5
+#define N1_STORE_SCHEMA_VERSION 6
 
 struct n1_store_opts {
     /* 1: when the store holds data of another fingerprint version, delete
@@ -220,6 +220,10 @@ struct n1_store_finding {
                               printed yet (migration 5). NULL otherwise */
     int64_t run_time;      /* Unix seconds of the run that found it; set
                               by the store when saving */
+    const char *occ;       /* the finding as an occurrence of its class,
+                              exactly as the JSON report writes it
+                              (n1_classes_occurrence_text(); migration 6);
+                              NULL: not kept, rendered from json */
 };
 
 /*

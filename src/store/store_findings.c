@@ -52,6 +52,11 @@ static int insert_finding(struct n1_store *st, const struct n1_store_finding *f,
     } else {
         sqlite3_bind_null(s, 13);
     }
+    if (f->occ != NULL) {
+        sqlite3_bind_text(s, 14, f->occ, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(s, 14);
+    }
     return st_step_done(st, s, "saving a finding", err);
 }
 

@@ -21,7 +21,7 @@
 
 #define FINDING_COLUMNS                                                      \
     "id, kind, fingerprint, file, line, first_seen, last_seen, count, json," \
-    " run_time"
+    " run_time, occ"
 
 enum cursor_kind {
     CUR_CLASSES, /* rows of fingerprints */
@@ -514,6 +514,7 @@ int n1_store_next_finding(struct n1_store_cursor *cur,
     f->json = t != NULL ? (const char *)t : "";
     f->json_len = t != NULL ? (size_t)sqlite3_column_bytes(s, 8) : 0;
     f->run_time = sqlite3_column_int64(s, 9);
+    f->occ = (const char *)sqlite3_column_text(s, 10);
     *out = f;
     return 1;
 }
