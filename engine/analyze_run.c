@@ -241,6 +241,7 @@ void n1_engine_finding_row(struct n1_store_finding *r,
     r->json = json;
     r->json_len = strlen(json);
     r->occ = NULL;
+    r->summary = 0;
 }
 
 /* Saves the findings of run, dropping first the stored findings of the
@@ -274,6 +275,7 @@ static int save_findings(struct n1_store *st, const struct finding_list *run,
             goto out;
         }
         rows[i].occ = occs[i];
+        n1_classes_row_summary(&rows[i], run->v[i]);
     }
     rc = n1_store_save_findings_upto(st, replace, n_replace, upto, rows, run->n,
                                      err);

@@ -55,10 +55,10 @@ static int cmp_u64(const void *pa, const void *pb)
 
 /* The class being folded. */
 struct fold {
-    struct n1_finding_class c; /* its summary so far; c.f the
-                                  representative, untouched until done */
+    struct n1_finding_class c; /* its summary so far; c.f is set when done */
     struct u64_list iters;     /* count of each occurrence */
     struct u64_list conns;     /* every connection seen */
+    uint64_t id;               /* the class id */
     uint64_t count;            /* executions */
     uint64_t saved;            /* round trips saved */
     double time_s;             /* summed total_time_s */
@@ -67,6 +67,10 @@ struct fold {
     int64_t last;              /* latest last_seen */
     uint64_t keys;             /* most distinct keys */
     unsigned long first_line;  /* the first occurrence's line */
+    char *best;                /* the representative occurrence (most
+                                  iterations) as stored JSON; owned */
+    size_t best_len;           /* bytes in best */
+    uint64_t best_count;       /* its iterations */
 };
 
 static int evidence_known(const struct n1_evidence *e)
@@ -76,61 +80,93 @@ static int evidence_known(const struct n1_evidence *e)
            e->rows_match != 0;
 }
 
-/* Folds occurrence f (owned; taken over or freed) into x. */
-static int fold_add(struct fold *x, struct n1_finding *f)
+void n1_classes_row_summary(struct n1_store_finding *r,
+                            const struct n1_finding *f)
 {
-    const struct n1_evidence *e = &f->evidence;
-    int rc = u64_push(&x->iters, f->count);
-
+    r->summary = 1;
+    r->saved = f->round_trips_saved;
+    r->keys = f->distinct_keys;
+    /* As the stored JSON has it (n1_finding_to_json()). */
+    r->time_s =
+        isnan(f->total_time_s) ? NAN : round(f->total_time_s * 1e6) / 1e6;
+    r->confidence = (int)f->evidence.confidence;
+    r->starts = (int)f->evidence.starts;
+    r->ends = (int)f->evidence.ends;
+    r->ev_known = evidence_known(&f->evidence);
     if (f->kind == N1_FIND_FANOUT) {
-        for (size_t i = 0; rc == 0 && i < f->n_connections; i++) {
-            rc = u64_push(&x->conns, f->connections[i]);
-        }
-    } else if (rc == 0) {
-        rc = u64_push(&x->conns, f->connection);
+        r->conns = f->connections;
+        r->n_conns = f->n_connections;
+    } else {
+        r->conns = &f->connection;
+        r->n_conns = 1;
+    }
+}
+
+/* Folds occurrence o (a stored row with its summary) into x. */
+static int fold_add(struct fold *x, const struct n1_store_finding *o)
+{
+    int rc = u64_push(&x->iters, o->count);
+
+    for (size_t i = 0; rc == 0 && i < o->n_conns; i++) {
+        rc = u64_push(&x->conns, o->conns[i]);
     }
     if (x->c.occurrences++ == 0) {
-        x->c.first_file = strdup(f->file != NULL ? f->file : "");
-        x->first_line = f->line;
+        x->c.first_file = strdup(o->file != NULL ? o->file : "");
+        x->first_line = o->line;
         rc = x->c.first_file == NULL ? -1 : rc;
     }
-    x->count += f->count;
-    x->saved += f->round_trips_saved;
-    if (!isnan(f->total_time_s)) {
-        x->time_s += f->total_time_s;
+    x->count += o->count;
+    x->saved += o->saved;
+    if (!isnan(o->time_s)) {
+        x->time_s += o->time_s;
         x->timed = 1;
     }
-    if (f->first_seen_us != N1_TS_NONE &&
-        (x->first == N1_TS_NONE || f->first_seen_us < x->first)) {
-        x->first = f->first_seen_us;
+    if (o->first_seen_us != N1_TS_NONE &&
+        (x->first == N1_TS_NONE || o->first_seen_us < x->first)) {
+        x->first = o->first_seen_us;
     }
-    if (f->last_seen_us != N1_TS_NONE &&
-        (x->last == N1_TS_NONE || f->last_seen_us > x->last)) {
-        x->last = f->last_seen_us;
+    if (o->last_seen_us != N1_TS_NONE &&
+        (x->last == N1_TS_NONE || o->last_seen_us > x->last)) {
+        x->last = o->last_seen_us;
     }
-    x->keys = f->distinct_keys > x->keys ? f->distinct_keys : x->keys;
-    if (e->confidence <= N1_CONF_HIGH) {
-        x->c.by_confidence[e->confidence]++;
+    x->keys = o->keys > x->keys ? o->keys : x->keys;
+    if (o->confidence >= N1_CONF_LOW && o->confidence <= N1_CONF_HIGH) {
+        x->c.by_confidence[o->confidence]++;
     }
-    x->c.starts |= e->starts < N1_BOUND_COUNT ? 1u << e->starts : 0;
-    x->c.ends |= e->ends < N1_BOUND_COUNT ? 1u << e->ends : 0;
-    x->c.confidence_known |= (unsigned)evidence_known(e);
-    if (x->c.f == NULL || f->count > x->c.f->count) {
-        n1_finding_free(x->c.f);
-        x->c.f = f;
-    } else {
-        n1_finding_free(f);
+    x->c.starts |=
+        o->starts >= 0 && o->starts < N1_BOUND_COUNT ? 1u << o->starts : 0;
+    x->c.ends |= o->ends >= 0 && o->ends < N1_BOUND_COUNT ? 1u << o->ends : 0;
+    x->c.confidence_known |= (unsigned)(o->ev_known != 0);
+    if (rc == 0 && (x->best == NULL || o->count > x->best_count)) {
+        char *copy = malloc(o->json_len + 1);
+
+        if (copy == NULL) {
+            return -1;
+        }
+        memcpy(copy, o->json, o->json_len);
+        copy[o->json_len] = '\0';
+        free(x->best);
+        x->best = copy;
+        x->best_len = o->json_len;
+        x->best_count = o->count;
     }
     return rc;
 }
 
-/* Writes the totals over the representative and appends the class. */
-static int fold_done(struct fold *x, struct n1_class_set *out)
+/* Reads the representative, writes the totals over it and appends the
+   class. Returns 0, or -1 with err set. */
+static int fold_done(struct fold *x, struct n1_class_set *out,
+                     struct n1_error *err)
 {
     struct n1_finding_class *v;
-    struct n1_finding *f = x->c.f;
+    struct n1_finding *f = n1_finding_from_json(x->best, x->best_len, err);
     size_t distinct = 0;
 
+    if (f == NULL) {
+        return -1;
+    }
+    f->id = x->id;
+    x->c.f = f;
     qsort(x->iters.v, x->iters.n, sizeof(uint64_t), cmp_u64);
     qsort(x->conns.v, x->conns.n, sizeof(uint64_t), cmp_u64);
     for (size_t i = 0; i < x->conns.n; i++) {
@@ -150,6 +186,7 @@ static int fold_done(struct fold *x, struct n1_class_set *out)
     f->line = x->first_line;
     v = realloc(out->v, (out->n + 1) * sizeof(*v));
     if (v == NULL) {
+        n1_err_oom(err, "grouping findings into classes");
         return -1;
     }
     out->v = v;
@@ -163,6 +200,7 @@ static void fold_reset(struct fold *x)
 {
     n1_finding_free(x->c.f);
     free(x->c.first_file);
+    free(x->best);
     memset(&x->c, 0, sizeof(x->c));
     x->iters.n = 0;
     x->conns.n = 0;
@@ -174,6 +212,52 @@ static void fold_reset(struct fold *x)
     x->last = N1_TS_NONE;
     x->keys = 0;
     x->first_line = 0;
+    x->best = NULL;
+    x->best_len = 0;
+    x->best_count = 0;
+}
+
+/*
+ * Folds one stored row into x, closing the class before when the row
+ * starts another. A row without its summary columns, or any row when
+ * there is a filter, is parsed. Returns 0, or -1 with err set.
+ */
+static int fold_row(struct fold *x, const struct n1_store_finding *row,
+                    n1_occ_keep_fn keep, void *ud, struct n1_class_set *out,
+                    struct n1_error *err)
+{
+    struct n1_store_finding o = *row;
+    struct n1_finding *f = NULL;
+    int rc = 0;
+
+    if (!row->summary || keep != NULL) {
+        f = n1_finding_from_json(row->json, row->json_len, err);
+        if (f == NULL) {
+            return -1;
+        }
+        f->id = row->id;
+        if (keep != NULL && !keep(ud, f)) {
+            n1_finding_free(f);
+            return 0;
+        }
+        n1_classes_row_summary(&o, f);
+        o.file = f->file;
+        o.line = f->line;
+        o.first_seen_us = f->first_seen_us;
+        o.last_seen_us = f->last_seen_us;
+        o.count = f->count;
+    }
+    if (x->c.occurrences > 0 && row->id != x->id) {
+        rc = fold_done(x, out, err);
+        fold_reset(x);
+    }
+    x->id = row->id;
+    if (rc == 0 && fold_add(x, &o) != 0) {
+        n1_err_oom(err, "grouping findings into classes");
+        rc = -1;
+    }
+    n1_finding_free(f);
+    return rc;
 }
 
 int n1_classes_build(struct n1_store *st, n1_occ_keep_fn keep, void *ud,
@@ -182,7 +266,6 @@ int n1_classes_build(struct n1_store *st, n1_occ_keep_fn keep, void *ud,
     struct n1_store_cursor *cur = NULL;
     const struct n1_store_finding *row;
     struct fold x;
-    uint64_t id = 0;
     int got;
     int rc = -1;
 
@@ -194,40 +277,18 @@ int n1_classes_build(struct n1_store *st, n1_occ_keep_fn keep, void *ud,
         return -1;
     }
     while ((got = n1_store_next_finding(cur, &row, err)) == 1) {
-        struct n1_finding *f =
-            n1_finding_from_json(row->json, row->json_len, err);
-
-        if (f == NULL) {
+        if (fold_row(&x, row, keep, ud, out, err) != 0) {
             goto out;
-        }
-        f->id = row->id;
-        if (keep != NULL && !keep(ud, f)) {
-            n1_finding_free(f);
-            continue;
-        }
-        if (x.c.occurrences > 0 && f->id != id) {
-            if (fold_done(&x, out) != 0) {
-                n1_finding_free(f);
-                goto oom;
-            }
-            fold_reset(&x);
-        }
-        id = f->id;
-        if (fold_add(&x, f) != 0) {
-            goto oom;
         }
     }
     if (got < 0) {
         goto out;
     }
-    if (x.c.occurrences > 0 && fold_done(&x, out) != 0) {
-        goto oom;
+    if (x.c.occurrences > 0 && fold_done(&x, out, err) != 0) {
+        goto out;
     }
     rc = 0;
-    goto out;
 
-oom:
-    n1_err_oom(err, "grouping findings into classes");
 out:
     n1_store_cursor_free(cur);
     fold_reset(&x);

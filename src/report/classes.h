@@ -124,6 +124,14 @@ int n1_classes_each_occurrence(const struct n1_class_report *r, uint64_t id,
 char *n1_classes_occurrence_text(const struct n1_finding *f);
 
 /*
+ * Sets the class summary fields of the store row r (summary, saved, keys,
+ * time_s, the evidence, conns) from f, so that n1_classes_build() reads
+ * them without parsing r's JSON. conns then points into f.
+ */
+void n1_classes_row_summary(struct n1_store_finding *r,
+                            const struct n1_finding *f);
+
+/*
  * Writes the JSON document {"tool", "inputs", "classes"} (pretty-printed,
  * newline at the end): one object per class in the set's order, with the
  * fields of a finding (the class totals), "iterations", "connection_count",

@@ -154,7 +154,17 @@ static const char *const migrations[N1_STORE_SCHEMA_VERSION] = {
     "CREATE INDEX findings_unemitted ON findings(file) WHERE emitted = 0;",
     /* 6: each finding as its class's JSON report prints the occurrence, so
        that the report writes it without parsing the finding again. */
-    "ALTER TABLE findings ADD COLUMN occ TEXT;",
+    "ALTER TABLE findings ADD COLUMN occ TEXT;"
+    /* and what a class summary needs (struct n1_store_finding). */
+    "ALTER TABLE findings ADD COLUMN summary INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE findings ADD COLUMN saved INTEGER;"
+    "ALTER TABLE findings ADD COLUMN keys INTEGER;"
+    "ALTER TABLE findings ADD COLUMN time_s REAL;"
+    "ALTER TABLE findings ADD COLUMN confidence INTEGER;"
+    "ALTER TABLE findings ADD COLUMN starts INTEGER;"
+    "ALTER TABLE findings ADD COLUMN ends INTEGER;"
+    "ALTER TABLE findings ADD COLUMN ev_known INTEGER;"
+    "ALTER TABLE findings ADD COLUMN conns TEXT;",
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -206,8 +216,10 @@ static const char *const stmt_sql[S_COUNT] = {
     "SELECT count(*) FROM fingerprints",
     "DELETE FROM findings WHERE file = ?1 AND seq <= ?2",
     "INSERT INTO findings(id, hex, kind, fingerprint, file, line,"
-    " first_seen, last_seen, count, json, run_time, emitted, out, occ)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    " first_seen, last_seen, count, json, run_time, emitted, out, occ,"
+    " summary, saved, keys, time_s, confidence, starts, ends, ev_known, conns)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+    " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
     "SELECT " FILE_COLUMNS " FROM files WHERE id = ?1",
     "SELECT file_id, base, replay_file_id, replay_base, replay_offset,"
     " conns FROM tail_state WHERE path = ?1",

@@ -224,6 +224,20 @@ struct n1_store_finding {
                               exactly as the JSON report writes it
                               (n1_classes_occurrence_text(); migration 6);
                               NULL: not kept, rendered from json */
+    /* What a class summary needs besides the columns above, so that it is
+       built without parsing json (migration 6). summary 0: not kept (a
+       row saved before), the fields below are then 0. */
+    int summary;
+    uint64_t saved;        /* round trips saved */
+    uint64_t keys;         /* distinct keys */
+    double time_s;         /* total time to the microsecond, as json has
+                              it; NaN unknown */
+    int confidence;        /* evidence: enum n1_confidence */
+    int starts;            /* evidence: enum n1_boundary */
+    int ends;              /* evidence: enum n1_boundary */
+    int ev_known;          /* 1: the evidence says more than the default */
+    const uint64_t *conns; /* connections (a fanout's, or the one) */
+    size_t n_conns;        /* entries in conns */
 };
 
 /*

@@ -12,6 +12,7 @@
  * so a restart neither loses nor repeats a finding. The cursor over stored
  * findings is in store_read.c.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,55 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
+/* The connections of f as decimals separated by spaces, in a string the
+   caller frees; NULL when out of memory. */
+static char *conns_text(const struct n1_store_finding *f)
+{
+    char *t = malloc(f->n_conns * 21 + 1);
+    size_t used = 0;
+
+    if (t == NULL) {
+        return NULL;
+    }
+    t[0] = '\0';
+    for (size_t i = 0; i < f->n_conns; i++) {
+        used += (size_t)sprintf(t + used, i > 0 ? " %llu" : "%llu",
+                                (unsigned long long)f->conns[i]);
+    }
+    return t;
+}
+
+/* Binds the class summary columns (migration 6) of f to s. */
+static int bind_summary(sqlite3_stmt *s, const struct n1_store_finding *f)
+{
+    char *conns = NULL;
+
+    sqlite3_bind_int(s, 15, f->summary != 0);
+    if (!f->summary) {
+        for (int i = 16; i <= 23; i++) {
+            sqlite3_bind_null(s, i);
+        }
+        return 0;
+    }
+    conns = conns_text(f);
+    if (conns == NULL) {
+        return -1;
+    }
+    sqlite3_bind_int64(s, 16, st_to_i64(f->saved));
+    sqlite3_bind_int64(s, 17, st_to_i64(f->keys));
+    if (isnan(f->time_s)) {
+        sqlite3_bind_null(s, 18);
+    } else {
+        sqlite3_bind_double(s, 18, f->time_s);
+    }
+    sqlite3_bind_int(s, 19, f->confidence);
+    sqlite3_bind_int(s, 20, f->starts);
+    sqlite3_bind_int(s, 21, f->ends);
+    sqlite3_bind_int(s, 22, f->ev_known);
+    sqlite3_bind_text(s, 23, conns, -1, free);
+    return 0;
+}
+
 static int insert_finding(struct n1_store *st, const struct n1_store_finding *f,
                           sqlite3_int64 now, struct n1_error *err)
 {
@@ -30,6 +80,10 @@ static int insert_finding(struct n1_store *st, const struct n1_store_finding *f,
     char hex[17];
 
     if (s == NULL) {
+        return -1;
+    }
+    if (bind_summary(s, f) != 0) {
+        n1_err_oom(err, "saving a finding");
         return -1;
     }
     snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)f->id);

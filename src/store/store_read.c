@@ -10,6 +10,7 @@
  * rows that stay valid until the next step. Metrics and value kinds this
  * build does not know are skipped, not reported. Nothing here writes.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,8 @@
 
 #define FINDING_COLUMNS                                                      \
     "id, kind, fingerprint, file, line, first_seen, last_seen, count, json," \
-    " run_time, occ"
+    " run_time, occ, summary, saved, keys, time_s, confidence, starts,"      \
+    " ends, ev_known, conns"
 
 enum cursor_kind {
     CUR_CLASSES, /* rows of fingerprints */
@@ -37,6 +39,8 @@ struct n1_store_cursor {
     struct n1_file_state fs; /* current file */
     /* Current finding; its strings point into the statement's row. */
     struct n1_store_finding fnd;
+    uint64_t *conns;  /* owned: fnd.conns */
+    size_t conns_cap; /* entries conns has room for */
 };
 
 /* Copies a TEXT column (which may hold NUL bytes) with a NUL after it;
@@ -485,6 +489,51 @@ int n1_store_next_file(struct n1_store_cursor *cur,
     return 1;
 }
 
+/* Reads the class summary columns (migration 6) of the cursor's row into
+   f. Returns 0, or -1 with err set. */
+static int read_summary(struct n1_store_cursor *cur, struct n1_store_finding *f,
+                        struct n1_error *err)
+{
+    sqlite3_stmt *s = cur->stmt;
+    const char *p = (const char *)sqlite3_column_text(s, 19);
+    size_t n = 0;
+
+    f->summary = 1;
+    f->saved = st_to_u64(sqlite3_column_int64(s, 12));
+    f->keys = st_to_u64(sqlite3_column_int64(s, 13));
+    if (sqlite3_column_type(s, 14) != SQLITE_NULL) {
+        f->time_s = sqlite3_column_double(s, 14);
+    }
+    f->confidence = sqlite3_column_int(s, 15);
+    f->starts = sqlite3_column_int(s, 16);
+    f->ends = sqlite3_column_int(s, 17);
+    f->ev_known = sqlite3_column_int(s, 18);
+    while (p != NULL && *p != '\0') {
+        char *end = NULL;
+        uint64_t v = (uint64_t)strtoull(p, &end, 10);
+
+        if (end == p) {
+            break;
+        }
+        if (n == cur->conns_cap) {
+            size_t cap = n > 0 ? n * 2 : 16;
+            uint64_t *c = realloc(cur->conns, cap * sizeof(*c));
+
+            if (c == NULL) {
+                n1_err_oom(err, "reading a finding");
+                return -1;
+            }
+            cur->conns = c;
+            cur->conns_cap = cap;
+        }
+        cur->conns[n++] = v;
+        p = end;
+    }
+    f->conns = cur->conns;
+    f->n_conns = n;
+    return 0;
+}
+
 int n1_store_next_finding(struct n1_store_cursor *cur,
                           const struct n1_store_finding **out,
                           struct n1_error *err)
@@ -515,6 +564,10 @@ int n1_store_next_finding(struct n1_store_cursor *cur,
     f->json_len = t != NULL ? (size_t)sqlite3_column_bytes(s, 8) : 0;
     f->run_time = sqlite3_column_int64(s, 9);
     f->occ = (const char *)sqlite3_column_text(s, 10);
+    f->time_s = NAN;
+    if (sqlite3_column_int(s, 11) != 0 && read_summary(cur, f, err) != 0) {
+        return -1;
+    }
     *out = f;
     return 1;
 }
@@ -527,6 +580,7 @@ void n1_store_cursor_free(struct n1_store_cursor *cur)
     sqlite3_finalize(cur->stmt);
     n1_agg_class_cleanup(&cur->cls);
     n1_store_file_state_cleanup(&cur->fs);
+    free(cur->conns);
     free(cur);
 }
 
