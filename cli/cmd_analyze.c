@@ -168,6 +168,27 @@ static int keep_occurrence(void *ud, const struct n1_finding *f)
     return 1;
 }
 
+/* keep_occurrence() when it looks at nothing but the file. */
+static int keep_occurrence_file(void *ud, const char *file)
+{
+    const struct analyze_cli *a = ud;
+
+    return n1_analyze_keep_file(a->run, file);
+}
+
+/* 1: keep_occurrence() looks at nothing but the file (no --since,
+   --until, --filter connection, nor [allow] rules). */
+static int keep_by_file(const struct analyze_cli *a)
+{
+    size_t n_allow = 0;
+
+    if (a->rules != NULL) {
+        n1_rules_allow_list(a->rules, &n_allow);
+    }
+    return a->since_us == N1_TS_NONE && a->until_us == N1_TS_NONE &&
+           a->n[AK_CONN] == 0 && n_allow == 0;
+}
+
 /* A class matches the --filter keys of class fields. */
 static int class_matches(const struct analyze_cli *a,
                          const struct n1_finding *f)
@@ -226,7 +247,8 @@ static int render(enum out_format fmt, struct analyze_cli *a,
         return -1;
     }
     r.st = n1_pipeline_store(run->p);
-    r.keep = keep_occurrence;
+    r.keep = keep_by_file(a) ? NULL : keep_occurrence;
+    r.keep_file = keep_occurrence_file;
     r.keep_ud = a;
     r.in = rep;
     r.n_in = run->n_in;
@@ -285,8 +307,13 @@ static int analyze_option(void *ud, int c, const char *arg)
 static int report(struct analyze_cli *a, enum out_format fmt,
                   struct n1_class_set *set, struct n1_error *err)
 {
-    if (n1_classes_build(n1_pipeline_store(a->run->p), keep_occurrence, a, set,
-                         err) != 0) {
+    struct n1_store *st = n1_pipeline_store(a->run->p);
+    int rc =
+        keep_by_file(a)
+            ? n1_classes_build_by_file(st, keep_occurrence_file, a, set, err)
+            : n1_classes_build(st, keep_occurrence, a, set, err);
+
+    if (rc != 0) {
         return -1;
     }
     judge_classes(a, set);

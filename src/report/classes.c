@@ -217,19 +217,31 @@ static void fold_reset(struct fold *x)
     x->best_count = 0;
 }
 
+/* Which occurrences a class keeps: keep, else keep_file, else all. */
+struct filter {
+    n1_occ_keep_fn keep;
+    n1_occ_keep_file_fn keep_file;
+    void *ud;
+};
+
 /*
  * Folds one stored row into x, closing the class before when the row
  * starts another. A row without its summary columns, or any row when
  * there is a filter, is parsed. Returns 0, or -1 with err set.
  */
 static int fold_row(struct fold *x, const struct n1_store_finding *row,
-                    n1_occ_keep_fn keep, void *ud, struct n1_class_set *out,
+                    const struct filter *k, struct n1_class_set *out,
                     struct n1_error *err)
 {
     struct n1_store_finding o = *row;
     struct n1_finding *f = NULL;
+    n1_occ_keep_fn keep = k->keep;
+    void *ud = k->ud;
     int rc = 0;
 
+    if (keep == NULL && k->keep_file != NULL && !k->keep_file(ud, row->file)) {
+        return 0;
+    }
     if (!row->summary || keep != NULL) {
         f = n1_finding_from_json(row->json, row->json_len, err);
         if (f == NULL) {
@@ -260,8 +272,8 @@ static int fold_row(struct fold *x, const struct n1_store_finding *row,
     return rc;
 }
 
-int n1_classes_build(struct n1_store *st, n1_occ_keep_fn keep, void *ud,
-                     struct n1_class_set *out, struct n1_error *err)
+static int build(struct n1_store *st, const struct filter *k,
+                 struct n1_class_set *out, struct n1_error *err)
 {
     struct n1_store_cursor *cur = NULL;
     const struct n1_store_finding *row;
@@ -277,7 +289,7 @@ int n1_classes_build(struct n1_store *st, n1_occ_keep_fn keep, void *ud,
         return -1;
     }
     while ((got = n1_store_next_finding(cur, &row, err)) == 1) {
-        if (fold_row(&x, row, keep, ud, out, err) != 0) {
+        if (fold_row(&x, row, k, out, err) != 0) {
             goto out;
         }
     }
@@ -298,6 +310,23 @@ out:
         n1_classes_free(out);
     }
     return rc;
+}
+
+int n1_classes_build(struct n1_store *st, n1_occ_keep_fn keep, void *ud,
+                     struct n1_class_set *out, struct n1_error *err)
+{
+    struct filter k = {keep, NULL, ud};
+
+    return build(st, &k, out, err);
+}
+
+int n1_classes_build_by_file(struct n1_store *st, n1_occ_keep_file_fn keep_file,
+                             void *ud, struct n1_class_set *out,
+                             struct n1_error *err)
+{
+    struct filter k = {NULL, keep_file, ud};
+
+    return build(st, &k, out, err);
 }
 
 static int cmp_class(const void *pa, const void *pb)
@@ -380,6 +409,10 @@ static int each_row(const struct n1_class_report *r, uint64_t id, n1_occ_fn fn,
     while (rc == 0 && (got = n1_store_next_finding(cur, &row, err)) == 1) {
         struct n1_finding *f;
 
+        if (r->keep == NULL && r->keep_file != NULL &&
+            !r->keep_file(r->keep_ud, row->file)) {
+            continue;
+        }
         if (text != NULL && r->keep == NULL && row->occ != NULL) {
             rc = text(ud, row->occ);
             continue;

@@ -31,6 +31,10 @@
  */
 typedef int (*n1_occ_keep_fn)(void *ud, const struct n1_finding *occ);
 
+/* The same filter when it looks at nothing but the occurrence's file:
+   such a filter reads the store's columns, not the stored finding. */
+typedef int (*n1_occ_keep_file_fn)(void *ud, const char *file);
+
 /* One class: the summary of its occurrences. */
 struct n1_finding_class {
     struct n1_finding *f;      /* the representative occurrence (the one
@@ -73,6 +77,15 @@ int n1_classes_build(struct n1_store *st, n1_occ_keep_fn keep, void *ud,
                      struct n1_class_set *out, struct n1_error *err);
 
 /*
+ * As n1_classes_build(), keeping the occurrences whose file keep_file
+ * accepts (keep_file NULL: all). Faster: it parses no stored finding but
+ * each class's representative.
+ */
+int n1_classes_build_by_file(struct n1_store *st, n1_occ_keep_file_fn keep_file,
+                             void *ud, struct n1_class_set *out,
+                             struct n1_error *err);
+
+/*
  * Sorts the classes by cost (n1_finding_cost() of the class totals),
  * highest first; ties by executions, then id.
  */
@@ -92,7 +105,10 @@ struct n1_class_report {
     struct n1_store *st;              /* where the occurrences are */
     n1_occ_keep_fn keep;              /* the filter the classes were
                                          built with; may be NULL */
-    void *keep_ud;                    /* passed to keep */
+    n1_occ_keep_file_fn keep_file;    /* with keep NULL: the filter by
+                                         file they were built with; may
+                                         be NULL */
+    void *keep_ud;                    /* passed to keep or keep_file */
     const struct n1_report_input *in; /* the inputs of the run */
     size_t n_in;                      /* entries in in */
     size_t max_listed;                /* text: occurrence lines listed
