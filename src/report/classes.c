@@ -225,40 +225,58 @@ struct filter {
 };
 
 /*
- * Folds one stored row into x, closing the class before when the row
- * starts another. A row without its summary columns, or any row when
- * there is a filter, is parsed. Returns 0, or -1 with err set.
+ * Sets *o to row as the summaries and reports read it and returns 1, 0
+ * when k drops it, or -1 with err set. A row without its summary columns
+ * or stored occurrence, any row under k->keep, and any row when need_f is
+ * set, is parsed: *f then gets the finding (the caller frees it), else
+ * NULL.
  */
+static int occ_view(const struct filter *k, const struct n1_store_finding *row,
+                    int need_f, struct n1_store_finding *o,
+                    struct n1_finding **f, struct n1_error *err)
+{
+    *o = *row;
+    *f = NULL;
+    if (k->keep == NULL && k->keep_file != NULL &&
+        !k->keep_file(k->ud, row->file)) {
+        return 0;
+    }
+    if (row->summary && row->occ != NULL && k->keep == NULL && !need_f) {
+        return 1;
+    }
+    *f = n1_finding_from_json(row->json, row->json_len, err);
+    if (*f == NULL) {
+        return -1;
+    }
+    (*f)->id = row->id;
+    if (k->keep != NULL && !k->keep(k->ud, *f)) {
+        n1_finding_free(*f);
+        *f = NULL;
+        return 0;
+    }
+    n1_classes_row_summary(o, *f);
+    o->file = (*f)->file;
+    o->line = (*f)->line;
+    o->first_seen_us = (*f)->first_seen_us;
+    o->last_seen_us = (*f)->last_seen_us;
+    o->count = (*f)->count;
+    return 1;
+}
+
+/* Folds one stored row into x, closing the class before when the row
+   starts another. Returns 0, or -1 with err set. */
 static int fold_row(struct fold *x, const struct n1_store_finding *row,
                     const struct filter *k, struct n1_class_set *out,
                     struct n1_error *err)
 {
-    struct n1_store_finding o = *row;
+    struct n1_store_finding o;
     struct n1_finding *f = NULL;
-    n1_occ_keep_fn keep = k->keep;
-    void *ud = k->ud;
-    int rc = 0;
+    int rc = occ_view(k, row, 0, &o, &f, err);
 
-    if (keep == NULL && k->keep_file != NULL && !k->keep_file(ud, row->file)) {
-        return 0;
+    if (rc <= 0) {
+        return rc;
     }
-    if (!row->summary || keep != NULL) {
-        f = n1_finding_from_json(row->json, row->json_len, err);
-        if (f == NULL) {
-            return -1;
-        }
-        f->id = row->id;
-        if (keep != NULL && !keep(ud, f)) {
-            n1_finding_free(f);
-            return 0;
-        }
-        n1_classes_row_summary(&o, f);
-        o.file = f->file;
-        o.line = f->line;
-        o.first_seen_us = f->first_seen_us;
-        o.last_seen_us = f->last_seen_us;
-        o.count = f->count;
-    }
+    rc = 0;
     if (x->c.occurrences > 0 && row->id != x->id) {
         rc = fold_done(x, out, err);
         fold_reset(x);
@@ -387,18 +405,22 @@ void n1_classes_free(struct n1_class_set *set)
 
 /* ---- reading one class's occurrences back ------------------------------ */
 
+/* Called by each_row() with an occurrence as the store row o and, when
+   it was parsed, as the finding f (else NULL). Returns as n1_occ_fn. */
+typedef int (*row_fn)(void *ud, const struct n1_store_finding *o,
+                      const struct n1_finding *f, struct n1_error *err);
+
 /*
- * Calls fn for each occurrence of class id that r->keep accepts, in time
- * order. With text set (and no filter), a row that keeps its occurrence's
- * JSON text (struct n1_store_finding occ) goes to text instead, unparsed.
- * Returns 0, what fn or text returned when below 0 (-2 from text: the
+ * Calls fn for each occurrence of class id that r's filter accepts, in
+ * time order, parsing the stored finding only when need_f is set or
+ * occ_view() must. Returns 0, what fn returned when below 0 (-2: the
  * output failed, err not set), or -1 with err set.
  */
-static int each_row(const struct n1_class_report *r, uint64_t id, n1_occ_fn fn,
-                    int (*text)(void *, const char *), void *ud,
-                    struct n1_error *err)
+static int each_row(const struct n1_class_report *r, uint64_t id, int need_f,
+                    row_fn fn, void *ud, struct n1_error *err)
 {
     struct n1_store_cursor *cur = n1_store_findings_by_class(r->st, &id, err);
+    const struct filter k = {r->keep, r->keep_file, r->keep_ud};
     const struct n1_store_finding *row;
     int got = 0;
     int rc = 0;
@@ -407,25 +429,11 @@ static int each_row(const struct n1_class_report *r, uint64_t id, n1_occ_fn fn,
         return -1;
     }
     while (rc == 0 && (got = n1_store_next_finding(cur, &row, err)) == 1) {
-        struct n1_finding *f;
+        struct n1_store_finding o;
+        struct n1_finding *f = NULL;
 
-        if (r->keep == NULL && r->keep_file != NULL &&
-            !r->keep_file(r->keep_ud, row->file)) {
-            continue;
-        }
-        if (text != NULL && r->keep == NULL && row->occ != NULL) {
-            rc = text(ud, row->occ);
-            continue;
-        }
-        f = n1_finding_from_json(row->json, row->json_len, err);
-        if (f == NULL) {
-            rc = -1;
-            break;
-        }
-        f->id = row->id;
-        if (r->keep == NULL || r->keep(r->keep_ud, f)) {
-            rc = fn(ud, f, err);
-        }
+        rc = occ_view(&k, row, need_f, &o, &f, err);
+        rc = rc == 1 ? fn(ud, &o, f, err) : rc;
         n1_finding_free(f);
     }
     if (rc == 0 && got < 0) {
@@ -435,10 +443,27 @@ static int each_row(const struct n1_class_report *r, uint64_t id, n1_occ_fn fn,
     return rc < 0 ? rc : 0;
 }
 
+/* What n1_classes_each_occurrence() calls each_row() with. */
+struct occ_call {
+    n1_occ_fn fn;
+    void *ud;
+};
+
+static int occ_call(void *ud, const struct n1_store_finding *o,
+                    const struct n1_finding *f, struct n1_error *err)
+{
+    const struct occ_call *c = ud;
+
+    (void)o;
+    return c->fn(c->ud, f, err);
+}
+
 int n1_classes_each_occurrence(const struct n1_class_report *r, uint64_t id,
                                n1_occ_fn fn, void *ud, struct n1_error *err)
 {
-    return each_row(r, id, fn, NULL, ud, err) < 0 ? -1 : 0;
+    struct occ_call c = {fn, ud};
+
+    return each_row(r, id, 1, occ_call, &c, err) < 0 ? -1 : 0;
 }
 
 /* ---- JSON -------------------------------------------------------------- */
@@ -570,10 +595,8 @@ struct json_occ {
 };
 
 /* Writes one occurrence's text (n1_classes_occurrence_text()). */
-static int json_occ_text(void *ud, const char *text)
+static int json_occ_text(struct json_occ *j, const char *text)
 {
-    struct json_occ *j = ud;
-
     if (fputs(j->n++ > 0 ? ",\n        " : "\n        ", j->out) == EOF ||
         fputs(text, j->out) == EOF) {
         return -2;
@@ -581,23 +604,24 @@ static int json_occ_text(void *ud, const char *text)
     return 0;
 }
 
-static int json_occ(void *ud, const struct n1_finding *occ,
-                    struct n1_error *err)
+/* Writes one occurrence: as stored when it is, else rendered from f. */
+static int json_occ(void *ud, const struct n1_store_finding *o,
+                    const struct n1_finding *f, struct n1_error *err)
 {
-    char *text = n1_classes_occurrence_text(occ);
+    char *text = NULL;
     int rc;
 
+    if (f == NULL) {
+        return json_occ_text(ud, o->occ);
+    }
+    text = n1_classes_occurrence_text(f);
     if (text == NULL) {
         n1_err_oom(err, "rendering an occurrence");
         return -1;
     }
     rc = json_occ_text(ud, text);
     free(text);
-    if (rc != 0) {
-        n1_err_set(err, N1_ESYS, NULL, 0, "writing the report: output failed");
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 /*
@@ -629,7 +653,7 @@ static int json_class(FILE *out, const struct n1_finding_class *c,
         }
     }
     fputs(",\n      \"occurrences\": [", out);
-    rc = each_row(r, c->f->id, json_occ, json_occ_text, &j, err);
+    rc = each_row(r, c->f->id, 0, json_occ, &j, err);
     if (rc == -2) {
         n1_err_set(err, N1_ESYS, NULL, 0, "writing the report: output failed");
     }
@@ -700,8 +724,10 @@ struct text_occ {
 
 /* "      - conn 41, 40 times, app.log:9, 2026-...Z, high": the file is
    shortened so that the line fits. */
-static int text_occ(void *ud, const struct n1_finding *f, struct n1_error *err)
+static int text_occ(void *ud, const struct n1_store_finding *o,
+                    const struct n1_finding *f, struct n1_error *err)
 {
+    int fanout = strcmp(o->kind, n1_finding_kind_name(N1_FIND_FANOUT)) == 0;
     struct text_occ *t = ud;
     char ts[N1_TS_ISO_MAX];
     char head[96];
@@ -709,34 +735,35 @@ static int text_occ(void *ud, const struct n1_finding *f, struct n1_error *err)
     char tail[N1_TS_ISO_MAX + 32] = "";
     size_t used;
 
+    (void)f;
     (void)err;
     if (t->max > 0 && t->listed == t->max) {
         t->more++;
         return 0;
     }
     t->listed++;
-    if (f->kind == N1_FIND_FANOUT) {
+    if (fanout) {
         snprintf(head, sizeof(head),
-                 "      - %zu connections, %" PRIu64 " times, ",
-                 f->n_connections, f->count);
+                 "      - %zu connections, %" PRIu64 " times, ", o->n_conns,
+                 o->count);
     } else {
         snprintf(head, sizeof(head),
-                 "      - conn %" PRIu64 ", %" PRIu64 " times, ", f->connection,
-                 f->count);
+                 "      - conn %" PRIu64 ", %" PRIu64 " times, ",
+                 o->n_conns > 0 ? o->conns[0] : 0, o->count);
     }
-    snprintf(ln, sizeof(ln), ":%lu", f->line);
-    if (f->first_seen_us != N1_TS_NONE) {
-        n1_rf_iso_time(f->first_seen_us, ts);
+    snprintf(ln, sizeof(ln), ":%lu", o->line);
+    if (o->first_seen_us != N1_TS_NONE) {
+        n1_rf_iso_time(o->first_seen_us, ts);
         snprintf(tail, sizeof(tail), ", %s", ts);
     }
-    if (evidence_known(&f->evidence)) {
+    if (o->ev_known) {
         used = strlen(tail);
         snprintf(tail + used, sizeof(tail) - used, ", %s",
-                 n1_confidence_name(f->evidence.confidence));
+                 n1_confidence_name((enum n1_confidence)o->confidence));
     }
     used = strlen(head) + strlen(ln) + strlen(tail);
     fputs(head, t->out);
-    n1_rf_put_path(t->out, f->file != NULL ? f->file : "",
+    n1_rf_put_path(t->out, o->file != NULL ? o->file : "",
                    used + 12 < N1_RF_TEXT_COLUMNS ? N1_RF_TEXT_COLUMNS - used
                                                   : 12);
     fprintf(t->out, "%s%s\n", ln, tail);
@@ -770,7 +797,7 @@ static void text_summary(FILE *out, void *ud)
     if (c->occurrences < 2) {
         return;
     }
-    if (n1_classes_each_occurrence(s->r, c->f->id, text_occ, &t, s->err) != 0) {
+    if (each_row(s->r, c->f->id, 0, text_occ, &t, s->err) != 0) {
         s->failed = 1;
     }
     if (t.more > 0) {
