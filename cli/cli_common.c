@@ -399,16 +399,37 @@ static int parse_ago(const char *s, int64_t *us)
     return 0;
 }
 
-int cli_time_option(const char *opt, const char *arg, int64_t *us)
+/*
+ * Copies a typed "YYYY-MM-DD H:MM:SS" (one-digit hour, as people write it)
+ * into buf with the hour padded to two digits; returns buf, or arg itself
+ * when it has no such hour or does not fit.
+ */
+static const char *pad_hour(const char *arg, char *buf, size_t cap)
 {
     size_t len = strlen(arg);
-    size_t used = n1_ts_parse_iso(
-        arg, len, N1_TS_ISO_DATE_ONLY | N1_TS_ISO_SPACE_SEP, us);
+
+    if (len < 18 || len + 2 > cap || arg[10] != ' ' || arg[12] != ':' ||
+        arg[11] < '0' || arg[11] > '9') {
+        return arg;
+    }
+    memcpy(buf, arg, 11);
+    buf[11] = '0';
+    memcpy(buf + 12, arg + 11, len - 11 + 1);
+    return buf;
+}
+
+int cli_time_option(const char *opt, const char *arg, int64_t *us)
+{
+    char padded[64];
+    const char *t = pad_hour(arg, padded, sizeof(padded));
+    size_t len = strlen(t);
+    size_t used =
+        n1_ts_parse_iso(t, len, N1_TS_ISO_DATE_ONLY | N1_TS_ISO_SPACE_SEP, us);
 
     if (used > 0 ? used == len : parse_ago(arg, us) == 0) {
         return 0;
     }
-    cli_errorf("USAGE --%s: expected YYYY-MM-DD[ HH:MM:SS] or "
+    cli_errorf("USAGE --%s: expected YYYY-MM-DD[ H:MM:SS] or "
                "a duration such as 1h, got '%s'",
                opt, arg);
     return -1;

@@ -83,6 +83,11 @@ expect_rc since 0 "$n1" digest --format json --since "2024-11-25 12:00:01" "$slo
 jcheck since "d['global']['query_count'] == 1"
 expect_rc until 0 "$n1" digest --format json --until "2024-11-25T12:00:01" "$slow"
 jcheck until "d['global']['query_count'] == 2"
+# A one-digit hour, as people type it: 9:59:59 is before every event.
+expect_rc until-hour 0 "$n1" digest --format json --until "2024-11-25 9:59:59" "$slow"
+jcheck until-hour "d['global']['query_count'] == 0"
+expect_rc since-hour 0 "$n1" digest --format json --since "2024-11-25 9:59:59" "$slow"
+jcheck since-hour "d['global']['query_count'] >= 3"
 expect_rc relative 0 "$n1" digest --format json --since 1h "$slow"
 jcheck relative "d['global']['query_count'] == 0"
 id=$("$n1" digest --format json "$slow" 2>/dev/null | python3 -c \
