@@ -6,6 +6,7 @@
 #ifndef N1_CLI_H
 #define N1_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "base/error.h"
@@ -25,7 +26,9 @@ enum out_format {
     FORMAT_TEXT = 0,
     FORMAT_JSON,
     FORMAT_SARIF,
-    FORMAT_JUNIT
+    FORMAT_JUNIT,
+    FORMAT_HTML,
+    FORMAT_MARKDOWN
 };
 
 /* Prints "n1digest: <formatted error>" on stderr. */
@@ -102,11 +105,14 @@ int cmd_live(int argc, char **argv);
 struct option;
 
 /*
- * Parses arg, the value of --format, into *fmt: text or json, and sarif
- * or junit too when ci is 1. Returns 0, or -1 after printing a USAGE
- * error on stderr (*fmt is then unchanged).
+ * Parses arg, the value of --format, into *fmt: text or json, and the
+ * formats the CLI_TAKES_* bits in takes add (sarif and junit for
+ * CLI_TAKES_CI_FORMAT, html for CLI_TAKES_HTML, markdown for
+ * CLI_TAKES_MARKDOWN); "report" is text, as pt-query-digest says it.
+ * Returns 0, or -1 after printing a USAGE error on stderr naming the
+ * formats taken (*fmt is then unchanged).
  */
-int cli_parse_format(const char *arg, int ci, enum out_format *fmt);
+int cli_parse_format(const char *arg, unsigned takes, enum out_format *fmt);
 
 /*
  * Parses the value of --format for the subcommands that write text or
@@ -132,8 +138,73 @@ enum cli_takes {
     CLI_TAKES_RESET = 1 << 4,     /* --reset */
     CLI_TAKES_REREAD = 1 << 5,    /* --reread */
     CLI_TAKES_READER = 1 << 6,    /* --max-statement B, --tz-offset S */
-    CLI_TAKES_LOGS = 1 << 7       /* at least one LOG operand */
+    CLI_TAKES_LOGS = 1 << 7,      /* at least one LOG operand */
+    CLI_TAKES_CONN = 1 << 8,      /* the connection options (cli_conn) */
+    CLI_TAKES_HTML = 1 << 9,      /* --format html too */
+    CLI_TAKES_MARKDOWN = 1 << 10, /* --format markdown too */
+    CLI_TAKES_OUTPUT = 1 << 11    /* --output FILE (or --output FORMAT) */
 };
+
+/* ---- connection options (cli_conn.c) ---- */
+
+#include "read/conn.h"
+
+#define CLI_PASSWORD_MAX 256
+
+/* The connection options of the commands that talk to a server. */
+struct cli_conn {
+    struct n1_server_opts so;        /* what to pass to read/conn.h */
+    int prompt;                      /* --password without a value */
+    int have_password;               /* password holds one */
+    char password[CLI_PASSWORD_MAX]; /* copied out of argv, wiped there */
+};
+
+/* getopt_long() codes of the connection options (cli_parse_options()
+   routes them to cli_conn_option()). */
+enum {
+    CLI_OPT_HOST = 400,
+    CLI_OPT_PORT,
+    CLI_OPT_SOCKET,
+    CLI_OPT_USER,
+    CLI_OPT_PASSWORD,
+    CLI_OPT_DEFAULTS,
+    CLI_OPT_SSL_MODE,
+    CLI_OPT_SSL_CA,
+    CLI_OPT_CONN_END
+};
+
+/* The connection options, for getopt_long(), ended by a zero row. */
+extern const struct option cli_conn_longopts[];
+
+/* Takes the value of connection option c. Returns 0, or -1 after
+   printing a USAGE error. */
+int cli_conn_option(struct cli_conn *cc, int c, const char *arg);
+
+/*
+ * After the options: the password from --password, the terminal prompt
+ * (--password without a value) or MYSQL_PWD, into cc->so. Returns 0, or
+ * -1 after printing why.
+ */
+int cli_conn_finish(struct cli_conn *cc);
+
+/* Overwrites the password kept in cc. */
+void cli_conn_wipe(struct cli_conn *cc);
+
+/* Prints the help lines of the connection options. */
+void cli_conn_usage(FILE *out);
+
+/* Exit statuses of the commands that talk to a server, beyond enum
+   n1_exit. */
+enum {
+    CLI_EXIT_CONNECT = 5, /* the server could not be reached, or the
+                             connection was lost */
+    CLI_EXIT_SETUP = 6    /* the server is not set up for the command, or
+                             a grant is missing */
+};
+
+/* The exit status of a failed server command (fail as read/conn.h says,
+   err for the rest). */
+int cli_conn_status(enum n1_server_fail fail, const struct n1_error *err);
 
 /* The values of the shared options; cli_parse_options() fills it. */
 struct cli_common_opts {
@@ -143,7 +214,24 @@ struct cli_common_opts {
     int reset;                    /* --reset given */
     int reread;                   /* --reread given */
     struct n1_reader_opts reader; /* the defaults and the reader options */
+    struct cli_conn conn;         /* the connection options (CLI_TAKES_CONN) */
+    const char *output;           /* --output FILE, NULL: stdout */
 };
+
+/*
+ * Opens where the report goes: co->output (created or truncated), or
+ * stdout when it is NULL. Returns the stream, or NULL after printing a
+ * SYSTEM error naming the file. Close it with cli_close_output(), which
+ * reports a failed write.
+ */
+FILE *cli_open_output(const struct cli_common_opts *co);
+
+/*
+ * Closes f when it is not stdout (flushes stdout otherwise). Returns 0,
+ * or -1 after printing a SYSTEM error naming the file (or stdout) when
+ * a write failed.
+ */
+int cli_close_output(const struct cli_common_opts *co, FILE *f);
 
 /* A subcommand, as cli_parse_options() sees it. */
 struct cli_command {

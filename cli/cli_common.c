@@ -11,6 +11,7 @@
  * subcommand keeps its help text and its own options.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -141,6 +142,7 @@ enum {
     OPT_REREAD,
     OPT_MAX_STATEMENT,
     OPT_TZ_OFFSET,
+    OPT_OUTPUT,
     OPT_HELP = 'h'
 };
 
@@ -151,6 +153,7 @@ static const struct {
 } shared_opts[] = {
     {CLI_TAKES_FORMAT | CLI_TAKES_CI_FORMAT,
      {"format", required_argument, NULL, OPT_FORMAT}},
+    {CLI_TAKES_OUTPUT, {"output", required_argument, NULL, OPT_OUTPUT}},
     {CLI_TAKES_DB, {"db", required_argument, NULL, OPT_DB}},
     {CLI_TAKES_RULES, {"rules", required_argument, NULL, OPT_RULES}},
     {CLI_TAKES_RESET, {"reset", no_argument, NULL, OPT_RESET}},
@@ -161,28 +164,75 @@ static const struct {
 };
 
 #define N_SHARED (sizeof(shared_opts) / sizeof(shared_opts[0]))
-#define MAX_OPTS 32 /* shared, own and --help, with the zero row */
+#define MAX_OPTS                                       \
+    48 /* shared, connection, own and --help, with the \
+          zero row */
 
-/* The names --format takes, in enum out_format order. */
-static const char *const format_names[] = {"text", "json", "sarif", "junit"};
+/* The names --format takes, in enum out_format order, with the bit a
+   subcommand needs to take each (0: every one takes it). */
+static const struct {
+    const char *name;
+    unsigned takes;
+} format_names[] = {
+    {"text", 0},
+    {"json", 0},
+    {"sarif", CLI_TAKES_CI_FORMAT},
+    {"junit", CLI_TAKES_CI_FORMAT},
+    {"html", CLI_TAKES_HTML},
+    {"markdown", CLI_TAKES_MARKDOWN},
+};
 
-int cli_parse_format(const char *arg, int ci, enum out_format *fmt)
+#define N_FORMATS (sizeof(format_names) / sizeof(format_names[0]))
+
+/* Whether cmd takes the format i. */
+static int format_taken(size_t i, unsigned takes)
 {
-    size_t n = ci ? 4 : 2;
+    return format_names[i].takes == 0 || (format_names[i].takes & takes);
+}
 
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(arg, format_names[i]) == 0) {
-            *fmt = (enum out_format)i;
-            return 0;
+/* The index of the format named arg that takes allows ("report" is
+   text), or -1. */
+static int format_index(const char *arg, unsigned takes)
+{
+    if (strcmp(arg, "report") == 0) {
+        return FORMAT_TEXT;
+    }
+    for (size_t i = 0; i < N_FORMATS; i++) {
+        if (format_taken(i, takes) && strcmp(arg, format_names[i].name) == 0) {
+            return (int)i;
         }
     }
-    if (ci) {
-        cli_errorf("USAGE --format: expected text, json, sarif or junit, "
-                   "got '%s'",
-                   arg);
-    } else {
-        cli_errorf("USAGE --format: expected text or json, got '%s'", arg);
+    return -1;
+}
+
+int cli_parse_format(const char *arg, unsigned takes, enum out_format *fmt)
+{
+    char names[128] = "";
+    size_t n = 0;
+    int i = format_index(arg, takes);
+
+    if (i >= 0) {
+        *fmt = (enum out_format)i;
+        return 0;
     }
+    for (size_t k = 0; k < N_FORMATS; k++) {
+        if (format_taken(k, takes)) {
+            n++;
+        }
+    }
+    for (size_t k = 0, seen = 0; k < N_FORMATS; k++) {
+        if (!format_taken(k, takes)) {
+            continue;
+        }
+        seen++;
+        strncat(names,
+                seen == 1   ? ""
+                : seen == n ? " or "
+                            : ", ",
+                sizeof(names) - strlen(names) - 1);
+        strncat(names, format_names[k].name, sizeof(names) - strlen(names) - 1);
+    }
+    cli_errorf("USAGE --format: expected %s, got '%s'", names, arg);
     return -1;
 }
 
@@ -241,6 +291,11 @@ static void build_longopts(const struct cli_command *cmd, struct option *v)
             v[n++] = shared_opts[i].opt;
         }
     }
+    for (size_t i = 0;
+         (cmd->takes & CLI_TAKES_CONN) && cli_conn_longopts[i].name != NULL;
+         i++) {
+        v[n++] = cli_conn_longopts[i];
+    }
     for (size_t i = 0; cmd->own != NULL && cmd->own[i].name != NULL; i++) {
         if (n < MAX_OPTS - 2) {
             v[n++] = cmd->own[i];
@@ -263,8 +318,14 @@ static int shared_option(const struct cli_command *cmd, int c, const char *arg,
         co->db_path = arg;
         return 0;
     case OPT_FORMAT:
-        return cli_parse_format(arg, (cmd->takes & CLI_TAKES_CI_FORMAT) != 0,
-                                &co->format);
+        return cli_parse_format(arg, cmd->takes, &co->format);
+    case OPT_OUTPUT:
+        /* pt-query-digest's --output json: a format name is the format. */
+        if (format_index(arg, cmd->takes) >= 0) {
+            return cli_parse_format(arg, cmd->takes, &co->format);
+        }
+        co->output = arg;
+        return 0;
     case OPT_RULES:
         return rules_option(&co->rules, arg);
     case OPT_RESET:
@@ -278,6 +339,9 @@ static int shared_option(const struct cli_command *cmd, int c, const char *arg,
         return reader_option(c, arg, &co->reader);
     default:
         break;
+    }
+    if (c >= CLI_OPT_HOST && c < CLI_OPT_CONN_END) {
+        return cli_conn_option(&co->conn, c, arg);
     }
     return cmd->option(cmd->ud, c, arg);
 }
@@ -502,4 +566,39 @@ int cli_reopen_polled(void *ud)
     }
     hup_requested = 0;
     return 1;
+}
+
+FILE *cli_open_output(const struct cli_common_opts *co)
+{
+    FILE *f;
+
+    if (co->output == NULL || strcmp(co->output, "-") == 0) {
+        return stdout;
+    }
+    f = fopen(co->output, "w");
+    if (f == NULL) {
+        cli_errorf("SYSTEM cannot write %s: %s", co->output, strerror(errno));
+    }
+    return f;
+}
+
+int cli_close_output(const struct cli_common_opts *co, FILE *f)
+{
+    int bad;
+    const char *name = f == stdout ? "stdout" : co->output;
+
+    if (f == NULL) {
+        return -1;
+    }
+    bad = ferror(f) != 0;
+    if (f == stdout) {
+        bad |= fflush(f) != 0;
+    } else {
+        bad |= fclose(f) != 0;
+    }
+    if (bad) {
+        cli_errorf("SYSTEM writing %s: %s", name, strerror(errno));
+        return -1;
+    }
+    return 0;
 }

@@ -572,6 +572,8 @@ static int render(enum out_format fmt, FILE *out, const struct n1_ci_report *r,
     case FORMAT_JUNIT:
         return n1_report_junit(out, r, err);
     case FORMAT_TEXT:
+    case FORMAT_HTML:     /* not taken by check yet */
+    case FORMAT_MARKDOWN: /* not taken by check yet */
         break;
     }
     return n1_report_ci_text(out, r, err);
@@ -617,7 +619,6 @@ struct check_opts {
     struct cli_common_opts co; /* --rules, --format, reader options */
     const char *baseline_path; /* --baseline, or NULL */
     const char *write_path;    /* --write-baseline, or NULL */
-    const char *output_path;   /* --output, or NULL for stdout */
     enum n1_severity fail_on;  /* --fail-on */
     int allow_skipped;         /* --allow-skipped */
 };
@@ -642,9 +643,6 @@ static int check_option(void *ud, int c, const char *arg)
             return -1;
         }
         break;
-    case 'o':
-        o->output_path = arg;
-        break;
     default:
         o->allow_skipped = 1;
         break;
@@ -665,14 +663,13 @@ static int parse_options(int argc, char **argv,
         {"baseline", required_argument, NULL, 'b'},
         {"write-baseline", required_argument, NULL, 'W'},
         {"fail-on", required_argument, NULL, 'F'},
-        {"output", required_argument, NULL, 'o'},
         {"allow-skipped", no_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     const struct cli_command cmd = {
         "check",
         CLI_TAKES_RULES | CLI_TAKES_CI_FORMAT | CLI_TAKES_READER |
-            CLI_TAKES_LOGS,
+            CLI_TAKES_LOGS | CLI_TAKES_OUTPUT,
         own,
         check_option,
         o,
@@ -888,16 +885,11 @@ static int write_report(const struct check_opts *o,
                         const struct n1_ci_report *rep)
 {
     struct n1_error err;
-    FILE *out = stdout;
-    int rc;
+    FILE *out = cli_open_output(&o->co);
 
     n1_err_clear(&err);
-    if (o->output_path != NULL) {
-        out = fopen(o->output_path, "w");
-        if (out == NULL) {
-            cli_errorf("SYSTEM cannot write %s", o->output_path);
-            return -1;
-        }
+    if (out == NULL) {
+        return -1;
     }
     if (render(o->co.format, out, rep, &err) != 0) {
         cli_error(&err);
@@ -906,14 +898,7 @@ static int write_report(const struct check_opts *o,
         }
         return -1;
     }
-    if (out != stdout) {
-        rc = fclose(out);
-        if (rc != 0) {
-            cli_errorf("SYSTEM cannot write %s", o->output_path);
-            return -1;
-        }
-    }
-    return 0;
+    return cli_close_output(&o->co, out);
 }
 
 /* --write-baseline: writes it, and makes the report say so. Returns

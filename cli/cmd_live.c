@@ -1,32 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_live.c: `n1digest live`: the connection options (as the mysql
- * client spells them), the password prompt, the signals and the exit
- * statuses of the live engine (engine/live.h), which polls a server's
- * performance_schema and reports findings as loops end.
+ * cmd_live.c: `n1digest live`: its options (the connection ones are
+ * cli_conn.c's), the signals and the exit statuses of the live engine
+ * (engine/live.h), which polls a server's performance_schema and reports
+ * findings as loops end.
  */
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include "analyzer/rules_apply.h"
 #include "cli/cli.h"
 #include "engine/live.h"
 #include "engine/rules_load.h"
 #include "rules/rules.h"
-
-/* Exit statuses of live beyond enum n1_exit. */
-enum {
-    LIVE_EXIT_CONNECT = 5, /* the server could not be reached */
-    LIVE_EXIT_SETUP = 6    /* performance_schema is not set up, or a
-                              grant is missing */
-};
-
-#define PASSWORD_MAX 256
 
 static void usage(FILE *out)
 {
@@ -40,19 +28,9 @@ static void usage(FILE *out)
             "already read (see docs/live.md).\n"
             "\n"
             "options:\n"
-            "  --source SRC        perfschema (the only source so far)\n"
-            "  --host H            server host (the client option files,\n"
-            "                      [client], fill what is not given)\n"
-            "  --port N            TCP port\n"
-            "  --socket PATH       unix socket\n"
-            "  --user U            user to connect as\n"
-            "  --password[=P]      the password; without a value it is\n"
-            "                      asked for on the terminal (MYSQL_PWD\n"
-            "                      when not given)\n"
-            "  --defaults-file F   read only this option file\n"
-            "  --ssl-mode M        DISABLED, PREFERRED, REQUIRED,\n"
-            "                      VERIFY_CA or VERIFY_IDENTITY\n"
-            "  --ssl-ca FILE       CA certificate file\n"
+            "  --source SRC        perfschema (the only source so far)\n");
+    cli_conn_usage(out);
+    fprintf(out,
             "  --interval S        seconds between polls (default 1)\n"
             "  --format FMT        text (default) or json: one JSON object\n"
             "                      per finding line\n"
@@ -74,22 +52,11 @@ static void usage(FILE *out)
 /* What live's own options set. */
 struct live_own {
     struct n1_live_opts *o;
-    long gap_ms;                 /* --gap, -1 when not given */
-    int prompt;                  /* --password without a value */
-    char password[PASSWORD_MAX]; /* its value, copied out of argv */
-    int have_password;
+    long gap_ms; /* --gap, -1 when not given */
 };
 
 enum {
     OPT_SOURCE = 1,
-    OPT_HOST,
-    OPT_PORT,
-    OPT_SOCKET,
-    OPT_USER,
-    OPT_PASSWORD,
-    OPT_DEFAULTS,
-    OPT_SSL_MODE,
-    OPT_SSL_CA,
     OPT_INTERVAL,
     OPT_GAP
 };
@@ -108,49 +75,9 @@ static int positive(const char *opt, const char *arg, double max, double *v)
     return 0;
 }
 
-/* Keeps the password and wipes it from argv, so that ps shows no more
-   of it than its length. */
-static int take_password(struct live_own *lo, const char *arg)
-{
-    size_t len;
-
-    if (arg == NULL) {
-        lo->prompt = 1;
-        return 0;
-    }
-    len = strlen(arg);
-    if (len >= sizeof(lo->password)) {
-        cli_errorf("USAGE --password: longer than %d bytes", PASSWORD_MAX - 1);
-        return -1;
-    }
-    memcpy(lo->password, arg, len + 1);
-    if (optarg == arg) {
-        memset(optarg, 'x', len); /* argv is ours to write */
-    }
-    lo->have_password = 1;
-    return 0;
-}
-
-static int ssl_mode_ok(const char *m)
-{
-    static const char *const modes[] = {"DISABLED", "PREFERRED", "REQUIRED",
-                                        "VERIFY_CA", "VERIFY_IDENTITY"};
-
-    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-        if (strcmp(m, modes[i]) == 0) {
-            return 1;
-        }
-    }
-    cli_errorf("USAGE --ssl-mode: expected DISABLED, PREFERRED, REQUIRED, "
-               "VERIFY_CA or VERIFY_IDENTITY, got '%s'",
-               m);
-    return 0;
-}
-
 static int live_option(void *ud, int c, const char *arg)
 {
     struct live_own *lo = ud;
-    struct n1_server_opts *so = &lo->o->server;
     double v;
 
     switch (c) {
@@ -159,32 +86,6 @@ static int live_option(void *ud, int c, const char *arg)
             cli_errorf("USAGE --source: only perfschema so far, got '%s'", arg);
             return -1;
         }
-        return 0;
-    case OPT_HOST:
-        so->host = arg;
-        return 0;
-    case OPT_PORT:
-        if (positive("--port", arg, 65535, &v) != 0) {
-            return -1;
-        }
-        so->port = (unsigned)v;
-        return 0;
-    case OPT_SOCKET:
-        so->socket = arg;
-        return 0;
-    case OPT_USER:
-        so->user = arg;
-        return 0;
-    case OPT_PASSWORD:
-        return take_password(lo, arg);
-    case OPT_DEFAULTS:
-        so->defaults_file = arg;
-        return 0;
-    case OPT_SSL_MODE:
-        so->ssl_mode = arg;
-        return ssl_mode_ok(arg) ? 0 : -1;
-    case OPT_SSL_CA:
-        so->ssl_ca = arg;
         return 0;
     case OPT_INTERVAL:
         return positive("--interval", arg, 3600, &lo->o->interval_s);
@@ -204,22 +105,17 @@ static int parse_args(int argc, char **argv, struct live_own *lo,
 {
     static const struct option own[] = {
         {"source", required_argument, NULL, OPT_SOURCE},
-        {"host", required_argument, NULL, OPT_HOST},
-        {"port", required_argument, NULL, OPT_PORT},
-        {"socket", required_argument, NULL, OPT_SOCKET},
-        {"user", required_argument, NULL, OPT_USER},
-        {"password", optional_argument, NULL, OPT_PASSWORD},
-        {"defaults-file", required_argument, NULL, OPT_DEFAULTS},
-        {"ssl-mode", required_argument, NULL, OPT_SSL_MODE},
-        {"ssl-ca", required_argument, NULL, OPT_SSL_CA},
         {"interval", required_argument, NULL, OPT_INTERVAL},
         {"gap", required_argument, NULL, OPT_GAP},
         {NULL, 0, NULL, 0},
     };
     const struct cli_command cmd = {
-        "live", CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RULES,
-        own,    live_option,
-        lo,     usage,
+        "live",
+        CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RULES | CLI_TAKES_CONN,
+        own,
+        live_option,
+        lo,
+        usage,
     };
     struct n1_reader_opts ro;
     int status;
@@ -241,55 +137,6 @@ static int parse_args(int argc, char **argv, struct live_own *lo,
     return -1;
 }
 
-/* Asks for the password on the terminal without echo. Returns 0, or -1
-   after printing why. */
-static int prompt_password(struct live_own *lo)
-{
-    struct termios old;
-    struct termios quiet;
-    FILE *tty = fopen("/dev/tty", "r+");
-    int rc = -1;
-
-    if (tty == NULL) {
-        cli_errorf("USAGE --password without a value needs a terminal; "
-                   "give MYSQL_PWD or a --defaults-file instead");
-        return -1;
-    }
-    fputs("Enter password: ", tty);
-    fflush(tty);
-    if (tcgetattr(fileno(tty), &old) == 0) {
-        quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)ECHO;
-        tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
-    }
-    if (fgets(lo->password, sizeof(lo->password), tty) != NULL) {
-        lo->password[strcspn(lo->password, "\r\n")] = '\0';
-        lo->have_password = 1;
-        rc = 0;
-    }
-    tcsetattr(fileno(tty), TCSAFLUSH, &old);
-    fputc('\n', tty);
-    fclose(tty);
-    if (rc != 0) {
-        cli_errorf("USAGE --password: no password read from the terminal");
-    }
-    return rc;
-}
-
-/* The password from --password, the prompt or MYSQL_PWD, into so. */
-static int password(struct live_own *lo)
-{
-    if (lo->prompt && prompt_password(lo) != 0) {
-        return -1;
-    }
-    if (lo->have_password) {
-        lo->o->server.password = lo->password;
-    } else {
-        lo->o->server.password = getenv("MYSQL_PWD");
-    }
-    return 0;
-}
-
 /* The store name of the source: the same server gets the same name. */
 static void source_name(const struct n1_server_opts *so, char *buf, size_t cap)
 {
@@ -306,21 +153,14 @@ static void source_name(const struct n1_server_opts *so, char *buf, size_t cap)
 /* The exit status of a failed run. */
 static int fail_status(enum n1_server_fail fail, const struct n1_error *err)
 {
-    switch (fail) {
-    case N1_SERVER_FAIL_CONNECT:
-        return LIVE_EXIT_CONNECT;
-    case N1_SERVER_FAIL_SETUP:
+    if (fail == N1_SERVER_FAIL_SETUP) {
         cli_notice(NULL, N1_NOTICE_NOTE,
                    "or start the server with --performance-schema=ON "
                    "--performance-schema-consumer-events-statements-current"
                    "=ON --performance-schema-consumer-events-statements-"
                    "history-long=ON (see docs/live.md)");
-        return LIVE_EXIT_SETUP;
-    case N1_SERVER_FAIL_QUERY:
-        return LIVE_EXIT_SETUP;
-    default:
-        return cli_exit_for(err);
     }
+    return cli_conn_status(fail, err);
 }
 
 static void print_stopped(const struct n1_live *l)
@@ -356,8 +196,11 @@ int cmd_live(int argc, char **argv)
     o.notice = cli_notice;
     o.stop = cli_stop_polled;
     status = parse_args(argc, argv, &lo, &co);
-    if (status >= 0 || password(&lo) != 0) {
-        status = status >= 0 ? status : N1_EXIT_USAGE;
+    if (status < 0 && cli_conn_finish(&co.conn) != 0) {
+        status = N1_EXIT_USAGE;
+    }
+    o.server = co.conn.so;
+    if (status >= 0) {
         goto out;
     }
     rules_in_force = n1_engine_rules(co.rules.v, co.rules.n, &err);
@@ -386,6 +229,6 @@ int cmd_live(int argc, char **argv)
 out:
     n1_live_free(l);
     n1_rules_free(rules_in_force);
-    memset(lo.password, 0, sizeof(lo.password));
+    cli_conn_wipe(&co.conn);
     return status;
 }

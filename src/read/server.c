@@ -128,8 +128,7 @@ static int my_fail(struct n1_server *s, enum n1_server_fail why,
 {
     unsigned code = mysql_errno(s->my);
 
-    /* Lost or never had: 2002-2013 are the client's connection errors. */
-    if (code >= 2002 && code <= 2013) {
+    if (n1_conn_lost(code)) {
         why = N1_SERVER_FAIL_CONNECT;
     }
     if (fail != NULL) {
@@ -181,64 +180,13 @@ static int query_u64(struct n1_server *s, const char *sql, unsigned col,
 
 /* ---- connecting ------------------------------------------------------ */
 
-static void set_ssl(MYSQL *my, const struct n1_server_opts *o)
-{
-    if (o->ssl_ca != NULL) {
-        mysql_options(my, MYSQL_OPT_SSL_CA, o->ssl_ca);
-    }
-    if (o->ssl_mode == NULL || strcmp(o->ssl_mode, "DISABLED") == 0 ||
-        strcmp(o->ssl_mode, "PREFERRED") == 0) {
-        return;
-    }
-#if defined(MARIADB_PACKAGE_VERSION)
-    {
-        my_bool on = 1;
-
-        mysql_options(my, MYSQL_OPT_SSL_ENFORCE, &on);
-        if (strncmp(o->ssl_mode, "VERIFY_", 7) == 0) {
-            mysql_options(my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
-        }
-    }
-#else
-    {
-        unsigned mode = strcmp(o->ssl_mode, "REQUIRED") == 0 ? SSL_MODE_REQUIRED
-                        : strcmp(o->ssl_mode, "VERIFY_CA") == 0
-                            ? SSL_MODE_VERIFY_CA
-                            : SSL_MODE_VERIFY_IDENTITY;
-
-        mysql_options(my, MYSQL_OPT_SSL_MODE, &mode);
-    }
-#endif
-}
-
-/* Connects; the option files first, then what o gives over them. */
+/* Connects (read/conn.h), keeping where for the messages. */
 static int connect_server(struct n1_server *s, const struct n1_server_opts *o,
                           enum n1_server_fail *fail, struct n1_error *err)
 {
-    snprintf(s->where, sizeof(s->where), "%s",
-             o->host != NULL     ? o->host
-             : o->socket != NULL ? o->socket
-                                 : "localhost");
-    s->my = mysql_init(NULL);
-    if (s->my == NULL) {
-        n1_err_oom(err, "connecting to the server");
-        return -1;
-    }
-    if (o->defaults_file != NULL) {
-        mysql_options(s->my, MYSQL_READ_DEFAULT_FILE, o->defaults_file);
-    }
-    mysql_options(s->my, MYSQL_READ_DEFAULT_GROUP, "client");
-    set_ssl(s->my, o);
-    if (mysql_real_connect(s->my, o->host, o->user, o->password, NULL, o->port,
-                           o->socket, 0) == NULL) {
-        if (fail != NULL) {
-            *fail = N1_SERVER_FAIL_CONNECT;
-        }
-        n1_err_set(err, N1_ESYS, NULL, 0, "cannot connect to %s: %s", s->where,
-                   mysql_error(s->my));
-        return -1;
-    }
-    return 0;
+    n1_conn_where(o, s->where, sizeof(s->where));
+    s->my = n1_conn_open(o, fail, err);
+    return s->my != NULL ? 0 : -1;
 }
 
 /* The names in the one-column result of sql, quoted and ", "-separated,

@@ -24,31 +24,7 @@
 
 #include "base/error.h"
 #include "base/event.h"
-
-/* How to reach the server, as the mysql client's options say it. */
-struct n1_server_opts {
-    const char *host;          /* NULL: the option files, else localhost */
-    unsigned port;             /* 0: the option files, else the default */
-    const char *socket;        /* unix socket; NULL: the default */
-    const char *user;          /* NULL: the option files or the login */
-    const char *password;      /* NULL: the option files or none */
-    const char *defaults_file; /* read instead of the usual option files;
-                                  NULL: the usual ones ([client] group) */
-    const char *ssl_mode;      /* DISABLED, PREFERRED, REQUIRED,
-                                  VERIFY_CA, VERIFY_IDENTITY; NULL */
-    const char *ssl_ca;        /* CA file; NULL */
-};
-
-/* Why n1_server_open() or a poll failed. */
-enum n1_server_fail {
-    N1_SERVER_FAIL_NONE = 0, /* no failure, or memory and the like */
-    N1_SERVER_FAIL_CONNECT,  /* the server could not be reached or
-                                refused the login, or the connection
-                                was lost */
-    N1_SERVER_FAIL_SETUP,    /* performance_schema, its consumers or
-                                the statement instruments are off */
-    N1_SERVER_FAIL_QUERY     /* a query failed (a missing grant) */
-};
+#include "read/conn.h"
 
 /* What the source counted since it was opened. */
 struct n1_server_stats {
