@@ -26,6 +26,7 @@
 #include "engine/pipeline.h"
 #include "report/classes.h"
 #include "report/findings.h"
+#include "report/markdown.h"
 #include "rules/rules.h"
 
 static void usage(FILE *out)
@@ -42,7 +43,9 @@ static void usage(FILE *out)
             "stored findings are reported instead (see docs/analyze.md).\n"
             "\n"
             "options:\n"
-            "  --format FMT       text (default) or json\n"
+            "  --format FMT       text (default), json or markdown (a CI\n"
+            "                     job summary)\n"
+            "  --output FILE      write the report to FILE, not stdout\n"
             "  --db PATH          SQLite store (default ./n1digest.db;\n"
             "                     :memory: keeps nothing)\n"
             "  --rules FILE       rule file over the built-in defaults\n"
@@ -233,7 +236,7 @@ static void judge_classes(struct analyze_cli *a, struct n1_class_set *set)
     }
 }
 
-static int render(enum out_format fmt, struct analyze_cli *a,
+static int render(enum out_format fmt, FILE *out, struct analyze_cli *a,
                   const struct n1_class_set *set, struct n1_error *err)
 {
     const struct n1_analyze_run *run = a->run;
@@ -255,9 +258,12 @@ static int render(enum out_format fmt, struct analyze_cli *a,
     r.max_listed = a->full ? 0 : 3;
     r.full = a->full;
     if (fmt == FORMAT_JSON) {
-        rc = n1_report_classes_json(stdout, set, &r, err);
+        rc = n1_report_classes_json(out, set, &r, err);
+    } else if (fmt == FORMAT_MARKDOWN) {
+        rc = n1_report_classes_markdown(out, set, &r, a->fail_on_findings, NULL,
+                                        err);
     } else {
-        rc = n1_report_classes_text(stdout, set, &r, err);
+        rc = n1_report_classes_text(out, set, &r, err);
     }
     free(rep);
     return rc;
@@ -304,7 +310,7 @@ static int analyze_option(void *ud, int c, const char *arg)
 }
 
 /* Builds, judges and renders the classes of the finished run. */
-static int report(struct analyze_cli *a, enum out_format fmt,
+static int report(struct analyze_cli *a, enum out_format fmt, FILE *out,
                   struct n1_class_set *set, struct n1_error *err)
 {
     struct n1_store *st = n1_pipeline_store(a->run->p);
@@ -319,7 +325,7 @@ static int report(struct analyze_cli *a, enum out_format fmt,
     judge_classes(a, set);
     /* render() reads the occurrences again: count no allow twice. */
     a->allowed = 0;
-    return render(fmt, a, set, err);
+    return render(fmt, out, a, set, err);
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -337,7 +343,8 @@ int cmd_analyze(int argc, char **argv)
     const struct cli_command cmd = {
         "analyze",
         CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RULES | CLI_TAKES_RESET |
-            CLI_TAKES_REREAD | CLI_TAKES_READER | CLI_TAKES_LOGS,
+            CLI_TAKES_REREAD | CLI_TAKES_READER | CLI_TAKES_LOGS |
+            CLI_TAKES_MARKDOWN | CLI_TAKES_OUTPUT,
         own,
         analyze_option,
         &a,
@@ -349,6 +356,7 @@ int cmd_analyze(int argc, char **argv)
     struct n1_class_set set;
     struct cli_common_opts co;
     struct n1_error err;
+    FILE *out = NULL;
     int status;
 
     n1_err_clear(&err);
@@ -380,8 +388,18 @@ int cmd_analyze(int argc, char **argv)
     }
     a.rules = run.rules;
     a.run = &run;
-    if (report(&a, co.format, &set, &err) != 0) {
+    out = cli_open_output(&co);
+    if (out == NULL) {
+        goto out;
+    }
+    if (report(&a, co.format, out, &set, &err) != 0) {
         cli_error(&err);
+        if (out != stdout) {
+            fclose(out);
+        }
+        goto out;
+    }
+    if (cli_close_output(&co, out) != 0) {
         goto out;
     }
     cli_print_summary(n1_pipeline_stats(run.p));

@@ -38,6 +38,7 @@
 #include "report/ci.h"
 #include "report/classes.h"
 #include "report/junit.h"
+#include "report/markdown.h"
 #include "report/sarif.h"
 #include "rules/rules.h"
 #include "sql/fingerprint.h"
@@ -88,7 +89,8 @@ static void usage(FILE *out)
             "  --write-baseline PATH write every finding not allowed as a\n"
             "                        JSON baseline, then exit 0 (or 3)\n"
             "  --fail-on SEV         info, warning (default) or error\n"
-            "  --format FMT          text (default), json, sarif or junit\n"
+            "  --format FMT          text (default), json, sarif, junit or\n"
+            "                        markdown (a CI job summary)\n"
             "  --output FILE         write the report to FILE, not stdout\n"
             "  --allow-skipped       do not fail (3) on skipped lines\n"
             "  --max-statement B     skip statements longer than B bytes\n"
@@ -407,6 +409,7 @@ build_results(struct n1_analyze_run *run, const struct n1_class_set *set,
         x->log_file = f->file;
         x->log_line = f->line;
         x->count = f->count;
+        x->total_time_s = f->total_time_s;
         x->occurrences = set->v[i].occurrences;
         judge(x, run->rules, f, base, fail_on, o);
     }
@@ -571,9 +574,10 @@ static int render(enum out_format fmt, FILE *out, const struct n1_ci_report *r,
         return n1_report_sarif(out, r, err);
     case FORMAT_JUNIT:
         return n1_report_junit(out, r, err);
+    case FORMAT_MARKDOWN:
+        return n1_report_ci_markdown(out, r, NULL, err);
     case FORMAT_TEXT:
-    case FORMAT_HTML:     /* not taken by check yet */
-    case FORMAT_MARKDOWN: /* not taken by check yet */
+    case FORMAT_HTML: /* not taken by check yet */
         break;
     }
     return n1_report_ci_text(out, r, err);
@@ -669,7 +673,7 @@ static int parse_options(int argc, char **argv,
     const struct cli_command cmd = {
         "check",
         CLI_TAKES_RULES | CLI_TAKES_CI_FORMAT | CLI_TAKES_READER |
-            CLI_TAKES_LOGS | CLI_TAKES_OUTPUT,
+            CLI_TAKES_LOGS | CLI_TAKES_OUTPUT | CLI_TAKES_MARKDOWN,
         own,
         check_option,
         o,

@@ -76,6 +76,8 @@ struct n1_ci_result {
     const char *log_file;         /* log file of the first execution */
     unsigned long log_line;       /* its line (0: unknown) */
     uint64_t count;               /* executions (0: not counted) */
+    double total_time_s;          /* their summed Query_time; NaN when
+                                     the log has no timings */
     const char *allowed_by;       /* N1_CI_ALLOWED: "table = x (f:4)",
                                      else NULL */
     size_t occurrences;           /* occurrences of the class (0: not a
