@@ -64,15 +64,32 @@ int cli_print_json_line(const struct json_t *v, size_t flags)
     return 0;
 }
 
+/* 1 while a progress line is on stderr without its newline: progress
+   only goes to a terminal, where "\r" and erase-line rewrite it. */
+static int progress_open;
+
+/* Erases an open progress line, so that a message takes its place. */
+static void progress_clear(void)
+{
+    if (progress_open) {
+        fputs("\r\033[K", stderr);
+        progress_open = 0;
+    }
+}
+
 void cli_warn(void *ud, const struct n1_error *err)
 {
     (void)ud;
+    progress_clear();
     cli_error(err);
 }
 
 void cli_notice(void *ud, enum n1_notice_kind kind, const char *msg)
 {
     (void)ud;
+    if (kind != N1_NOTICE_PROGRESS && kind != N1_NOTICE_PROGRESS_END) {
+        progress_clear();
+    }
     switch (kind) {
     case N1_NOTICE_NOTE:
         fprintf(stderr, "n1digest: NOTE %s\n", msg);
@@ -82,8 +99,10 @@ void cli_notice(void *ud, enum n1_notice_kind kind, const char *msg)
         break;
     case N1_NOTICE_PROGRESS:
     case N1_NOTICE_PROGRESS_END:
-        fprintf(stderr, "\rn1digest: %s   %s", msg,
+        /* Rewritten in place: erase what a longer line left. */
+        fprintf(stderr, "\rn1digest: %s\033[K%s", msg,
                 kind == N1_NOTICE_PROGRESS_END ? "\n" : "");
+        progress_open = kind == N1_NOTICE_PROGRESS;
         fflush(stderr);
         break;
     case N1_NOTICE_INFO:
@@ -394,6 +413,7 @@ struct n1_pipeline *cli_pipeline_run(const struct n1_pipeline_opts *opts,
         *status = cli_exit_for(&err);
         return NULL;
     }
+    n1_pipeline_expect(p, paths, n);
     for (size_t i = 0; i < n; i++) {
         if (n1_pipeline_read(p, paths[i], &err) != 0) {
             goto fail;

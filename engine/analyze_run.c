@@ -396,6 +396,7 @@ int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths,
     if (n1_store_findings_last(found.st, &found.before, err) != 0) {
         goto out;
     }
+    n1_pipeline_expect(run->p, paths, n);
     for (size_t i = 0; i < n; i++) {
         if (read_input(run->p, &run->in[i], err) != 0) {
             goto out;

@@ -44,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,7 +77,15 @@ struct n1_pipeline {
     int in_memory;                  /* 1: the store is ":memory:" */
     double started;                 /* monotonic seconds at creation */
     double last_progress;           /* when progress was last printed */
-    uint64_t bytes_done;            /* bytes of inputs already finished */
+    uint64_t bytes_done;            /* bytes read from the inputs already
+                                       finished */
+    uint64_t total_bytes;           /* sizes of the inputs expected
+                                       (n1_pipeline_expect()); 0: unknown,
+                                       no percent */
+    uint64_t pos_done;              /* of total_bytes: the inputs
+                                       finished or passed over */
+    uint64_t in_start;              /* offset the current input's reading
+                                       started at (a resume point) */
 };
 
 void n1_pipeline_opts_default(struct n1_pipeline_opts *o)
@@ -163,13 +172,67 @@ static int hash_prefix(const char *path, uint32_t len, uint64_t *out)
     return 0;
 }
 
-/* Sends a progress notice when asked to, at most every half second
-   until the input is done; bytes: of the current input so far. */
+/* The size of path when it is a regular file, 0 when it cannot be
+   looked at (it will not be read either), else -1 (stdin, a pipe). */
+static int64_t file_size(const char *path)
+{
+    struct stat st;
+
+    if (strcmp(path, "-") == 0) {
+        return -1;
+    }
+    if (stat(path, &st) != 0) {
+        return 0;
+    }
+    return S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1;
+}
+
+void n1_pipeline_expect(struct n1_pipeline *p, char *const *paths, size_t n)
+{
+    uint64_t total = 0;
+
+    if (!p->progress) {
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int64_t size = file_size(paths[i]);
+
+        if (size < 0) {
+            total = 0;
+            break;
+        }
+        total += (uint64_t)size;
+    }
+    p->total_bytes = total;
+    p->pos_done = 0;
+}
+
+/* Counts an input of size bytes (-1: unknown) as behind the run. */
+static void input_passed(struct n1_pipeline *p, int64_t size)
+{
+    if (size < 0) {
+        p->total_bytes = 0;
+    } else {
+        p->pos_done += (uint64_t)size;
+    }
+}
+
+/*
+ * Sends a progress notice when asked to, at most every half second
+ * until the input is done; bytes: the current input's offset. With the
+ * total known, the percent and the time remaining come first, as
+ * pt-query-digest shows them ("60% 00:19 remain").
+ */
 static void show_progress(struct n1_pipeline *p, const char *name,
                           uint64_t bytes, int done)
 {
     double now = n1_mono_now();
+    uint64_t worked = p->bytes_done + (bytes - p->in_start);
+    uint64_t pos = p->pos_done + bytes;
+    char where[64] = "";
+    char eta[N1_ETA_MAX];
     double elapsed;
+    double remain;
     double mb;
 
     if (!p->progress || (!done && now - p->last_progress < 0.5)) {
@@ -180,11 +243,22 @@ static void show_progress(struct n1_pipeline *p, const char *name,
     if (elapsed <= 0) {
         elapsed = 1e-9;
     }
-    mb = (double)(p->bytes_done + bytes) / 1e6;
+    if (p->total_bytes > 0) {
+        unsigned pct = pos >= p->total_bytes
+                           ? 100
+                           : (unsigned)(pos * 100.0 / p->total_bytes);
+
+        remain = n1_eta_remain(pos, p->total_bytes, worked, elapsed);
+        snprintf(where, sizeof(where), "%u%%%s%s%s, ", pct,
+                 remain > 0 ? " " : "",
+                 remain > 0 ? n1_eta_format(remain, eta) : "",
+                 remain > 0 ? " remain" : "");
+    }
+    mb = (double)worked / 1e6;
     n1_notice(p->opts.notice, p->opts.notice_ud,
               done ? N1_NOTICE_PROGRESS_END : N1_NOTICE_PROGRESS,
-              "%s: %.1f MB, %.0f MB/s, %.0f events/s", name, mb, mb / elapsed,
-              (double)p->stats.events / elapsed);
+              "%s: %s%.1f MB, %.0f MB/s, %.0f events/s", name, where, mb,
+              mb / elapsed, (double)p->stats.events / elapsed);
 }
 
 static int flush(struct n1_pipeline *p, struct n1_file_progress *fp,
@@ -452,6 +526,7 @@ int n1_pipeline_read(struct n1_pipeline *p, const char *path,
     struct n1_error rerr;
     const struct n1_reader_stats *rs;
     struct n1_feed_source src;
+    int64_t size;
     int rc = -1;
     int go;
 
@@ -459,16 +534,23 @@ int n1_pipeline_read(struct n1_pipeline *p, const char *path,
     in.path = path;
     n1_err_clear(&rerr);
     p->stats.files++;
+    size = p->total_bytes > 0 ? file_size(path) : -1;
     in.r = n1_reader_open(path, &p->opts.reader, &rerr);
     if (in.r == NULL) {
         not_a_log(p, &rerr);
+        input_passed(p, size);
         return 0;
+    }
+    if (n1_reader_compression(in.r) != NULL) {
+        /* Uncompressed bytes read do not compare with file sizes. */
+        p->total_bytes = 0;
     }
     go = input_start(p, &in, err);
     if (go <= 0) {
         rc = go;
         goto out;
     }
+    p->in_start = n1_reader_stats(in.r)->bytes;
     memset(&src, 0, sizeof(src));
     src.next = reader_next;
     src.ud = in.r;
@@ -493,10 +575,14 @@ int n1_pipeline_read(struct n1_pipeline *p, const char *path,
         goto out;
     }
     show_progress(p, n1_reader_name(in.r), rs->bytes, 1);
-    p->bytes_done += rs->bytes;
+    p->bytes_done += rs->bytes - p->in_start;
     rc = 0;
 
 out:
+    if (rc == 0) {
+        input_passed(p, size);
+    }
+    p->in_start = 0;
     n1_feed_free(f);
     n1_reader_close(in.r);
     return rc;

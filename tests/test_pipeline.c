@@ -357,6 +357,107 @@ static void test_pipeline_spellings_are_one_file(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/*
+ * Reads the n fixtures rels with progress on, the run told of them first
+ * when expect is set, and keeps the last progress notice of each input
+ * in ends (caller frees them).
+ */
+static void progress_run(const char *const *rels, size_t n, int expect,
+                         char **ends)
+{
+    struct n1_pipeline_opts o;
+    struct n1_pipeline *p;
+    struct n1_error err;
+    struct heard h;
+    char *paths[4];
+    size_t k = 0;
+
+    assert_true(n <= 4);
+    memset(&h, 0, sizeof(h));
+    n1_err_clear(&err);
+    run_opts(&o, ":memory:", &h);
+    o.progress = 1;
+    p = n1_pipeline_new(&o, &err);
+    assert_non_null(p);
+    for (size_t i = 0; i < n; i++) {
+        paths[i] = strdup(th_fixture_path(rels[i]));
+        assert_non_null(paths[i]);
+    }
+    if (expect) {
+        n1_pipeline_expect(p, paths, n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(n1_pipeline_read(p, paths[i], &err), 0);
+    }
+    assert_int_equal(n1_pipeline_finish(p, &err), 0);
+    for (size_t i = 0; i < h.n; i++) {
+        if (h.kind[i] == N1_NOTICE_PROGRESS_END) {
+            assert_true(k < n);
+            ends[k++] = strdup(h.msg[i]);
+        }
+    }
+    assert_int_equal(k, n);
+    for (size_t i = 0; i < n; i++) {
+        free(paths[i]);
+    }
+    n1_pipeline_free(p);
+    heard_free(&h);
+}
+
+static long fixture_size(const char *rel)
+{
+    FILE *f = fopen(th_fixture_path(rel), "rb");
+    long size;
+
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    size = ftell(f);
+    fclose(f);
+    return size;
+}
+
+/*
+ * Progress says the percent of the expected bytes read: after the first
+ * of two logs its share of their sizes, with the time remaining; after
+ * the last 100%. Without the inputs told, or with a compressed one (its
+ * bytes read do not compare with its size), no percent.
+ */
+static void test_pipeline_progress_percent(void **state)
+{
+    static const char *const two[] = {"general/mysql-8.0.log",
+                                      "general/mariadb-basic.log"};
+    static const char *const gz[] = {"compressed/insert-id.log.gz"};
+    long a = fixture_size(two[0]);
+    long b = fixture_size(two[1]);
+    char want[32];
+    char *ends[2];
+
+    (void)state;
+    progress_run(two, 2, 1, ends);
+    snprintf(want, sizeof(want), ": %ld%% ", a * 100 / (a + b));
+    if (strstr(ends[0], want) == NULL || strstr(ends[0], " remain, ") == NULL) {
+        print_error("expected '%s' and a time remaining in '%s'\n", want,
+                    ends[0]);
+    }
+    assert_non_null(strstr(ends[0], want));
+    assert_non_null(strstr(ends[0], " remain, "));
+    assert_non_null(strstr(ends[1], ": 100%, "));
+    assert_null(strstr(ends[1], "remain"));
+    free(ends[0]);
+    free(ends[1]);
+
+    progress_run(two, 2, 0, ends);
+    assert_null(strchr(ends[0], '%'));
+    assert_null(strchr(ends[1], '%'));
+    assert_non_null(strstr(ends[1], " MB/s, "));
+    free(ends[0]);
+    free(ends[1]);
+
+    progress_run(gz, 1, 1, ends);
+    assert_null(strchr(ends[0], '%'));
+    free(ends[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_skips_garbage_lines),
         cmocka_unit_test(test_pipeline_file_read_twice_is_skipped),
         cmocka_unit_test(test_pipeline_spellings_are_one_file),
+        cmocka_unit_test(test_pipeline_progress_percent),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -155,6 +155,31 @@ static void test_timeutil_mono(void **state)
     assert_true(b >= a);
 }
 
+/* 60 of 100 MB read in 30 s: 40 MB left at 2 MB/s is 20 s. */
+static void test_timeutil_eta(void **state)
+{
+    char buf[N1_ETA_MAX];
+
+    (void)state;
+    assert_true(n1_eta_remain(60, 100, 60, 30.0) == 20.0);
+    /* A resumed file: 50 bytes passed over, 10 read in 5 s, 40 left at
+       2 a second. */
+    assert_true(n1_eta_remain(60, 100, 10, 5.0) == 20.0);
+    assert_true(n1_eta_remain(100, 100, 100, 3.0) == 0.0);
+    assert_true(n1_eta_remain(120, 100, 120, 3.0) == 0.0); /* grew */
+    assert_true(n1_eta_remain(10, 0, 10, 3.0) < 0);        /* total unknown */
+    assert_true(n1_eta_remain(10, 100, 0, 3.0) < 0);       /* nothing read */
+    assert_true(n1_eta_remain(10, 100, 10, 0.0) < 0);
+    assert_string_equal(n1_eta_format(19.0, buf), "00:19");
+    assert_string_equal(n1_eta_format(18.2, buf), "00:19"); /* rounded up */
+    assert_string_equal(n1_eta_format(0.0, buf), "00:00");
+    assert_string_equal(n1_eta_format(-4.0, buf), "00:00");
+    assert_string_equal(n1_eta_format(59 * 60 + 59, buf), "59:59");
+    assert_string_equal(n1_eta_format(3600, buf), "1:00:00");
+    assert_string_equal(n1_eta_format(2 * 3600 + 3 * 60 + 4, buf), "2:03:04");
+    assert_string_equal(n1_eta_format(1e12, buf), "999:59:59");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -164,6 +189,7 @@ int main(void)
         cmocka_unit_test(test_timeutil_format),
         cmocka_unit_test(test_timeutil_round_trip),
         cmocka_unit_test(test_timeutil_mono),
+        cmocka_unit_test(test_timeutil_eta),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -203,3 +203,40 @@ double n1_mono_now(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+double n1_eta_remain(uint64_t done, uint64_t total, uint64_t worked,
+                     double elapsed)
+{
+    if (total == 0) {
+        return -1;
+    }
+    if (done >= total) {
+        return 0;
+    }
+    if (worked == 0 || !(elapsed > 0)) {
+        return -1;
+    }
+    return (double)(total - done) * elapsed / (double)worked;
+}
+
+char *n1_eta_format(double s, char buf[N1_ETA_MAX])
+{
+    const unsigned long most = 999UL * 3600 + 3599;
+    unsigned long t = most;
+
+    if (!(s > 0)) {
+        t = 0;
+    } else if (s < (double)most) {
+        /* Rounded up: "00:00 remain" only once nothing is left. */
+        t = (unsigned long)s;
+        t += (double)t < s ? 1 : 0;
+    }
+
+    if (t < 3600) {
+        snprintf(buf, N1_ETA_MAX, "%02lu:%02lu", t / 60, t % 60);
+    } else {
+        snprintf(buf, N1_ETA_MAX, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60,
+                 t % 60);
+    }
+    return buf;
+}

@@ -79,4 +79,25 @@ int n1_ts_format_datetime(int64_t us, char buf[N1_TS_ISO_MAX]);
  */
 double n1_mono_now(void);
 
+/*
+ * Seconds left of a job of total units, done of which are behind it,
+ * at the rate of the worked units that took elapsed seconds (worked may
+ * be less than done: units passed over without work, such as a resumed
+ * file's first part, count as done but not in the rate). Returns 0 when
+ * done reaches total, or -1 when it cannot be told (total 0, nothing
+ * worked yet, elapsed not positive).
+ */
+double n1_eta_remain(uint64_t done, uint64_t total, uint64_t worked,
+                     double elapsed);
+
+/* Size of a buffer that holds any n1_eta_format() result. */
+#define N1_ETA_MAX 32
+
+/*
+ * Writes s seconds (rounded up; negative counts as 0) as pt-query-digest
+ * shows a time remaining: "MM:SS", or "H:MM:SS" from an hour on (hours
+ * capped at 999), into buf. Returns buf.
+ */
+char *n1_eta_format(double s, char buf[N1_ETA_MAX]);
+
 #endif /* N1_TIMEUTIL_H */
