@@ -23,6 +23,11 @@ rc=$?
 [ "$rc" -eq 0 ] || fail "defaults: exit $rc"
 [ -s "$work/err" ] && fail "defaults: stderr not empty"
 expect_line defaults "$work/out" "# rules in force, read from: default.rules"
+# The build tree's binary is not installed: the path of the build's
+# prefix, and that it is not there (tests/install/install.sh checks an
+# installed one).
+grep -qE "^# default rules installed at: /.*/share/n1digest/default\.rules( \(not there: .*\))?\$" \
+    "$work/out" || fail "defaults: no installed rules path"
 expect_line defaults "$work/out" \
     "min_repeats = 3                          ; default.rules:17"
 expect_line defaults "$work/out" "[adviser.select_star]                    ; default.rules:92"

@@ -57,6 +57,17 @@ else
     fail "installed n1digest --version printed '$version'"
 fi
 
+# `rules list` names the installed copy of the defaults under the prefix
+# the binary is installed in (not the build's), and says it is there.
+"$prefix/bin/n1digest" rules list >"$work/rules" 2>&1
+if grep -qxF "# default rules installed at: $prefix/share/n1digest/default.rules" \
+    "$work/rules"; then
+    pass
+else
+    fail "rules list does not name $prefix/share/n1digest/default.rules:"
+    head -3 "$work/rules" >&2
+fi
+
 # Each page renders, and its NAME section names the page: "n1digest-tail -
 # follow ...". man -l reads the gzipped file as installed.
 for page in "$prefix"/share/man/man1/*.1.gz; do
