@@ -55,6 +55,15 @@ for field in Package:n1digest Section:database; do
         fail "control field ${field%%:*} is not ${field#*:}"
     fi
 done
+# The Maintainer field is what N1_PACKAGE_CONTACT says (by default the
+# project's placeholder, never a person's address).
+contact=$(sed -n 's/^N1_PACKAGE_CONTACT:STRING=//p' "$build/CMakeCache.txt")
+if [ -n "$contact" ] && [ "$(dpkg-deb -f "$deb" Maintainer)" = "$contact" ]
+then
+    pass
+else
+    fail "Maintainer is '$(dpkg-deb -f "$deb" Maintainer)', not '$contact'"
+fi
 depends=$(dpkg-deb -f "$deb" Depends)
 for lib in libpcre2-8-0 libsqlite3-0 libjansson4 libxxhash0 libinih1 zlib1g
 do
