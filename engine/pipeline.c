@@ -84,8 +84,14 @@ struct n1_pipeline {
                                        no percent */
     uint64_t pos_done;              /* of total_bytes: the inputs
                                        finished or passed over */
+    uint64_t units_done;            /* of total_bytes: the bytes read
+                                       (compressed ones for compressed
+                                       input) of the inputs finished */
     uint64_t in_start;              /* offset the current input's reading
                                        started at (a resume point) */
+    int in_compressed;              /* 1: the current input is compressed:
+                                       its progress is in compressed
+                                       bytes, as its size is */
 };
 
 void n1_pipeline_opts_default(struct n1_pipeline_opts *o)
@@ -217,18 +223,29 @@ static void input_passed(struct n1_pipeline *p, int64_t size)
     }
 }
 
+/* Where the current input is, in the units of its size (compressed
+   bytes for compressed input), and where its reading started. */
+static uint64_t unit_pos(const struct n1_pipeline *p,
+                         const struct n1_reader_stats *rs, uint64_t *start)
+{
+    *start = p->in_compressed ? 0 : p->in_start;
+    return p->in_compressed ? rs->compressed : rs->bytes;
+}
+
 /*
  * Sends a progress notice when asked to, at most every half second
- * until the input is done; bytes: the current input's offset. With the
+ * until the input is done; rs: the current input's counters. With the
  * total known, the percent and the time remaining come first, as
  * pt-query-digest shows them ("60% 00:19 remain").
  */
 static void show_progress(struct n1_pipeline *p, const char *name,
-                          uint64_t bytes, int done)
+                          const struct n1_reader_stats *rs, int done)
 {
     double now = n1_mono_now();
-    uint64_t worked = p->bytes_done + (bytes - p->in_start);
-    uint64_t pos = p->pos_done + bytes;
+    uint64_t start;
+    uint64_t units = unit_pos(p, rs, &start);
+    uint64_t worked = p->units_done + (units - start);
+    uint64_t pos = p->pos_done + units;
     char where[64] = "";
     char eta[N1_ETA_MAX];
     double elapsed;
@@ -254,7 +271,7 @@ static void show_progress(struct n1_pipeline *p, const char *name,
                  remain > 0 ? n1_eta_format(remain, eta) : "",
                  remain > 0 ? " remain" : "");
     }
-    mb = (double)worked / 1e6;
+    mb = (double)(p->bytes_done + (rs->bytes - p->in_start)) / 1e6;
     n1_notice(p->opts.notice, p->opts.notice_ud,
               done ? N1_NOTICE_PROGRESS_END : N1_NOTICE_PROGRESS,
               "%s: %s%.1f MB, %.0f MB/s, %.0f events/s", name, where, mb,
@@ -497,9 +514,9 @@ static int input_events(struct n1_pipeline *p, struct input *in,
                     return -1;
                 }
                 since_flush = 0;
-                show_progress(p, n1_reader_name(in->r), rs->bytes, 0);
+                show_progress(p, n1_reader_name(in->r), rs, 0);
             } else if ((since_flush & 0xffff) == 0) {
-                show_progress(p, n1_reader_name(in->r), rs->bytes, 0);
+                show_progress(p, n1_reader_name(in->r), rs, 0);
             }
         }
         end = n1_feed_batch_end(b, &ferr);
@@ -526,6 +543,7 @@ int n1_pipeline_read(struct n1_pipeline *p, const char *path,
     struct n1_error rerr;
     const struct n1_reader_stats *rs;
     struct n1_feed_source src;
+    uint64_t start;
     int64_t size;
     int rc = -1;
     int go;
@@ -541,10 +559,9 @@ int n1_pipeline_read(struct n1_pipeline *p, const char *path,
         input_passed(p, size);
         return 0;
     }
-    if (n1_reader_compression(in.r) != NULL) {
-        /* Uncompressed bytes read do not compare with file sizes. */
-        p->total_bytes = 0;
-    }
+    /* Uncompressed bytes do not compare with a compressed file's size:
+       its progress counts the compressed bytes decoded. */
+    p->in_compressed = n1_reader_compression(in.r) != NULL;
     go = input_start(p, &in, err);
     if (go <= 0) {
         rc = go;
@@ -574,8 +591,9 @@ int n1_pipeline_read(struct n1_pipeline *p, const char *path,
     if (flush(p, &in.fp, err) != 0) {
         goto out;
     }
-    show_progress(p, n1_reader_name(in.r), rs->bytes, 1);
+    show_progress(p, n1_reader_name(in.r), rs, 1);
     p->bytes_done += rs->bytes - p->in_start;
+    p->units_done += unit_pos(p, rs, &start) - start;
     rc = 0;
 
 out:
@@ -583,6 +601,7 @@ out:
         input_passed(p, size);
     }
     p->in_start = 0;
+    p->in_compressed = 0;
     n1_feed_free(f);
     n1_reader_close(in.r);
     return rc;

@@ -115,10 +115,10 @@ int n1_pipeline_read(struct n1_pipeline *p, const char *path,
 /*
  * Tells a pipeline with progress on which n inputs it is about to read,
  * so that the progress notices show the percent of their bytes read and
- * the time remaining. The total is the sum of their sizes; stdin, a pipe
- * or (once it is opened) a compressed input among them leaves it
- * unknown, and the notices show bytes and rates only. Optional; does
- * nothing without progress.
+ * the time remaining. The total is the sum of their sizes (a compressed
+ * input counts by the compressed bytes decoded); stdin or a pipe among
+ * them leaves it unknown, and the notices show bytes and rates only.
+ * Optional; does nothing without progress.
  */
 void n1_pipeline_expect(struct n1_pipeline *p, char *const *paths, size_t n);
 

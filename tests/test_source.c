@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -62,6 +63,7 @@ static void test_source_lines_offsets_crlf(void **state)
     assert_true(ln.unterminated);
     expect_end(src);
     assert_int_equal(n1_source_offset(src), 16);
+    assert_int_equal(n1_source_compressed_offset(src), 0); /* plain */
     n1_source_close(src);
 }
 
@@ -106,6 +108,7 @@ static void test_source_gzip(void **state)
     gzFile gz;
     struct n1_source *src;
     struct n1_error err;
+    struct stat st;
 
     (void)state;
     assert_true(fd >= 0);
@@ -127,6 +130,10 @@ static void test_source_gzip(void **state)
     expect_line(src, "second line", 11, 24, 2);
     expect_line(src, "third", 24, 30, 3);
     expect_end(src);
+    /* Every compressed byte was decoded: progress against the file's
+       size ends at 100%. */
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(n1_source_compressed_offset(src), (uint64_t)st.st_size);
     /* gzip cannot seek. */
     n1_err_clear(&err);
     assert_int_equal(n1_source_seek(src, 0, 1, &err), -1);

@@ -837,6 +837,7 @@ int n1_reader_next(struct n1_reader *r, struct n1_event *ev,
         }
         r->stats.lines++;
         r->stats.bytes = ln.end;
+        r->stats.compressed = n1_source_compressed_offset(r->src);
         if (feed(r, &ln, err) != 0) {
             return -1;
         }

@@ -61,6 +61,10 @@ struct n1_reader_opts {
 
 struct n1_reader_stats {
     uint64_t bytes;          /* bytes consumed (uncompressed) */
+    uint64_t compressed;     /* compressed input: compressed bytes
+                                decoded so far (a little ahead of bytes),
+                                for progress against the file's size;
+                                0 for plain input */
     uint64_t lines;          /* lines consumed */
     uint64_t events;         /* events returned */
     uint64_t skipped_lines;  /* lines that belonged to no event */

@@ -68,6 +68,7 @@ struct n1_source {
     unsigned char *zin;        /* compressed bytes read, not decoded */
     size_t zin_pos;            /* first of them not decoded */
     size_t zin_len;            /* how many are left from zin_pos */
+    uint64_t z_read;           /* compressed bytes read from the file */
 
     struct n1_file_ident ident; /* identity as opened */
 };
@@ -102,6 +103,7 @@ static int read_compressed(struct n1_source *src, struct n1_error *err)
     if (got > 0) {
         src->zin_pos = 0;
         src->zin_len = (size_t)got;
+        src->z_read += (uint64_t)got;
         return 1;
     }
     if (src->follow) {
@@ -273,6 +275,7 @@ static int sniff_codec(struct n1_source *src, struct n1_error *err)
     memcpy(src->zin, src->buf, src->end);
     src->zin_pos = 0;
     src->zin_len = src->end;
+    src->z_read = src->end;
     if (src->codec->open(&src->cst) != 0) {
         n1_err_set(err, N1_ESYS, "", 0, "%s: cannot start the decoder",
                    src->codec->name);
@@ -515,6 +518,11 @@ int n1_source_seek(struct n1_source *src, uint64_t offset, unsigned long line,
 uint64_t n1_source_offset(const struct n1_source *src)
 {
     return src->pos;
+}
+
+uint64_t n1_source_compressed_offset(const struct n1_source *src)
+{
+    return src->codec != NULL ? src->z_read - src->zin_len : 0;
 }
 
 const char *n1_source_compression(const struct n1_source *src)

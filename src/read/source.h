@@ -80,6 +80,13 @@ int n1_source_seek(struct n1_source *src, uint64_t offset, unsigned long line,
 /* Offset just past the last line handed out (uncompressed bytes). */
 uint64_t n1_source_offset(const struct n1_source *src);
 
+/*
+ * For compressed input, the compressed bytes handed to the decoder so
+ * far (ahead of the lines handed out by what the decoder and the line
+ * buffer hold), to compare with the file's size; 0 for plain input.
+ */
+uint64_t n1_source_compressed_offset(const struct n1_source *src);
+
 /* The input's compression ("gzip", "xz", "bzip2", "zstd"; static
    text), or NULL when it is read as it is. */
 const char *n1_source_compression(const struct n1_source *src);
