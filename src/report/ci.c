@@ -82,6 +82,16 @@ size_t n1_ci_failures(const struct n1_ci_report *r)
     return n;
 }
 
+void n1_ci_count_states(const struct n1_ci_report *r, size_t by_state[3])
+{
+    by_state[N1_CI_NEW] = 0;
+    by_state[N1_CI_BASELINE] = 0;
+    by_state[N1_CI_ALLOWED] = 0;
+    for (size_t i = 0; i < r->n_results; i++) {
+        by_state[r->results[i].state]++;
+    }
+}
+
 const char *n1_ci_status(const struct n1_ci_report *r)
 {
     if (r->wrote_baseline != NULL) {
@@ -213,11 +223,9 @@ int n1_report_ci_text(FILE *out, const struct n1_ci_report *r,
                       struct n1_error *err)
 {
     size_t fails = n1_ci_failures(r);
-    size_t by_state[3] = {0, 0, 0};
+    size_t by_state[3];
 
-    for (size_t i = 0; i < r->n_results; i++) {
-        by_state[r->results[i].state]++;
-    }
+    n1_ci_count_states(r, by_state);
     text_headline(out, r, fails);
     fprintf(out,
             " (%zu result%s: %zu new, %zu in the baseline, %zu allowed; "

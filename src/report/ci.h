@@ -145,6 +145,10 @@ const char *n1_ci_state_name(enum n1_ci_state s);
 /* Number of results with fails set. */
 size_t n1_ci_failures(const struct n1_ci_report *r);
 
+/* Counts the results per state into by_state, indexed by enum
+   n1_ci_state. */
+void n1_ci_count_states(const struct n1_ci_report *r, size_t by_state[3]);
+
 /*
  * Splits a location "path:line" into its path (written to path, size n,
  * NUL-terminated, cut when too small) and line. Returns the line, or 0

@@ -417,11 +417,9 @@ static void put_not_read(struct md_doc *d, const char *path, const char *why,
 static void ci_headline(struct md_doc *d, const struct n1_ci_report *r)
 {
     size_t fails = n1_ci_failures(r);
-    size_t by_state[3] = {0, 0, 0};
+    size_t by_state[3];
 
-    for (size_t i = 0; i < r->n_results; i++) {
-        by_state[r->results[i].state]++;
-    }
+    n1_ci_count_states(r, by_state);
     if (r->wrote_baseline != NULL) {
         put_status(d, "check", "BASELINE WRITTEN");
         putf(d, "%zu result%s written to ", r->n_written,
