@@ -124,7 +124,7 @@ static void sample(struct n1_ci_report *r, struct n1_ci_result *x)
     x[0].severity = N1_SEV_ERROR;
     x[0].state = N1_CI_NEW;
     x[0].fails = 1;
-    x[0].title = "N+1 loop: select on <script>alert(1)</script>";
+    x[0].title = "N+1 loop: select on <script>alert(1)</script>@team";
     x[0].table = "ord|ers`<b>";
     x[0].location = "app/x|y.py:4\n# h";
     x[0].rewrite = "select 1 /* ```\n</details> */";
@@ -181,10 +181,11 @@ static void test_markdown_check_report(void **state)
     /* One rewrite, under a fence its ``` cannot close, its summary
        escaped as HTML. */
     assert_int_equal(count_of(md, "<details>"), 1);
-    assert_non_null(strstr(md, "<details><summary>1. N+1 loop: select on "
-                               "&lt;script&gt;alert(1)&lt;/script&gt;"
-                               "</summary>\n\n````sql\nselect 1 /* ```\n"
-                               "</details> */\n````\n\n</details>\n"));
+    assert_non_null(strstr(md,
+                           "<details><summary>1. N+1 loop: select on "
+                           "&lt;script&gt;alert(1)&lt;/script&gt;"
+                           "&#64;team</summary>\n\n````sql\nselect 1 /* ```\n"
+                           "</details> */\n````\n\n</details>\n"));
     assert_null(strstr(md, "<script>"));
     /* Unreadable input is listed, escaped. */
     assert_null(strstr(md, "b|<c>"));

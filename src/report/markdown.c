@@ -268,6 +268,24 @@ static void row_text(struct md_doc *part, const struct md_row *x, size_t nr)
     put(part, " |\n");
 }
 
+/* s as the text of an HTML element: n1_xml_escape(), and @ as a
+   reference, so that a <summary> mentions no one either. */
+static void put_html(struct md_doc *d, const char *s)
+{
+    for (;;) {
+        size_t n = strcspn(s, "@");
+
+        if (n1_xml_escape(&d->sb, s, n) != 0) {
+            d->oom = 1;
+        }
+        if (s[n] == '\0') {
+            return;
+        }
+        put(d, "&#64;");
+        s += n + 1;
+    }
+}
+
 /* One rewrite as a <details> block into part. */
 static void details_text(struct md_doc *part, const struct md_row *x, size_t nr)
 {
@@ -281,10 +299,7 @@ static void details_text(struct md_doc *part, const struct md_row *x, size_t nr)
     }
     fence = n1_md_fence_len(sql, len);
     putf(part, "<details><summary>%zu. ", nr);
-    if (n1_xml_escape(&part->sb, x->title != NULL ? x->title : x->kind,
-                      strlen(x->title != NULL ? x->title : x->kind)) != 0) {
-        part->oom = 1;
-    }
+    put_html(part, x->title != NULL ? x->title : x->kind);
     put(part, "</summary>\n\n");
     for (size_t i = 0; i < fence; i++) {
         put(part, "`");
