@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Progress on a terminal: reading files shows the percent of their bytes
 # read and the time remaining beside the rates ("60% 00:19 remain", as
-# pt-query-digest), the last line of the run saying 100%; a pipe shows
+# pt-query-digest), the last line of the run saying 100% (a compressed
+# file too, by its compressed bytes); a pipe shows
 # bytes and rates only; stderr that is not a terminal gets no progress
 # at all. The terminal is a pty from script(1) (util-linux).
 #
@@ -48,6 +49,17 @@ if grep -qE "^n1digest: .*mysql-8\.0\.log: 100%, [0-9.]+ MB, " "$work/two"; then
 else
     fail "two files: no 100% line at the end"
     cat -v "$work/two" >&2
+fi
+
+# A compressed file: its compressed bytes decoded against its size.
+gz=$fixtures/compressed/insert-id.log.gz
+on_tty "$work/gz" "'$n1digest' digest --db :memory: '$gz' >/dev/null"
+if grep -qE "^n1digest: .*insert-id\.log\.gz: 100%, [0-9.]+ MB, " "$work/gz"
+then
+    pass
+else
+    fail "gzip: no 100% line at the end"
+    cat -v "$work/gz" >&2
 fi
 
 # A pipe: nothing to take a percent of.
