@@ -52,7 +52,9 @@ void cli_warn(void *ud, const struct n1_error *err);
 /*
  * The engine's notice callback (engine/notice.h): prints "n1digest: "
  * and the notice on stderr, "NOTE " or "LIMIT " before notes and limits,
- * progress on one line that the next progress overwrites (ud unused).
+ * progress on one line that the next progress overwrites; any other
+ * notice or reader warning (cli_warn()) erases an open progress line
+ * first (ud unused).
  */
 void cli_notice(void *ud, enum n1_notice_kind kind, const char *msg);
 
