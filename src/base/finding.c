@@ -117,15 +117,20 @@ struct n1_finding *n1_finding_dup(const struct n1_finding *f)
     struct arena a;
     size_t sz = sizeof(*c);
     const char **keys = NULL;
+    const char **kv = NULL;
     struct n1_kv *tags = NULL;
 
     /* Arrays of pointers and ids first (aligned), strings after. */
     sz += f->n_key_columns * sizeof(char *);
+    sz += f->n_keys * sizeof(char *);
     sz += f->n_tags * sizeof(struct n1_kv);
     sz += f->n_connections * sizeof(uint64_t);
     sz += f->evidence.n_body * sizeof(uint64_t);
     for (size_t i = 0; i < f->n_key_columns; i++) {
         sz += str_size(f->key_columns[i]);
+    }
+    for (size_t i = 0; i < f->n_keys; i++) {
+        sz += str_size(f->keys[i]);
     }
     for (size_t i = 0; i < f->n_tags; i++) {
         sz += str_size(f->tags[i].key) + str_size(f->tags[i].value);
@@ -146,6 +151,10 @@ struct n1_finding *n1_finding_dup(const struct n1_finding *f)
         keys = (const char **)(void *)a.p;
         a.p += f->n_key_columns * sizeof(char *);
     }
+    if (f->n_keys > 0) {
+        kv = (const char **)(void *)a.p;
+        a.p += f->n_keys * sizeof(char *);
+    }
     if (f->n_tags > 0) {
         tags = (struct n1_kv *)(void *)a.p;
         a.p += f->n_tags * sizeof(struct n1_kv);
@@ -157,11 +166,15 @@ struct n1_finding *n1_finding_dup(const struct n1_finding *f)
     for (size_t i = 0; i < f->n_key_columns; i++) {
         keys[i] = put_str(&a, f->key_columns[i]);
     }
+    for (size_t i = 0; i < f->n_keys; i++) {
+        kv[i] = put_str(&a, f->keys[i]);
+    }
     for (size_t i = 0; i < f->n_tags; i++) {
         tags[i].key = put_str(&a, f->tags[i].key);
         tags[i].value = put_str(&a, f->tags[i].value);
     }
     c->key_columns = (const char *const *)keys;
+    c->keys = f->n_keys > 0 ? (const char *const *)kv : NULL;
     c->tags = tags;
     c->statement = put_str(&a, f->statement);
     c->table = put_str(&a, f->table);

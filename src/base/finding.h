@@ -109,6 +109,12 @@ struct n1_finding {
     size_t n_tags;                  /* entries in tags */
     const char *location;           /* source location from tags, or NULL */
     const char *rewrite;            /* batched statement to run, or NULL */
+    const char *const *keys;        /* the key values (or tuples) the
+                                       rewrite lists, as SQL literals
+                                       ("42", "'a'", "(1, 'b')"), in order
+                                       of first appearance; NULL without
+                                       a keyed rewrite */
+    size_t n_keys;                  /* entries in keys */
     const char *rewrite_kind;       /* "in_list", "row_in", "multi_row_insert",
                                        "case_update", "group_by", ... or NULL */
     const char *advice;             /* one paragraph for the developer */

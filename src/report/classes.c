@@ -502,6 +502,9 @@ static json_t *occurrence_object(const struct n1_finding *f)
               &bad);
     n1_rj_put(o, "rewrite", n1_rj_str(f->rewrite), &bad);
     n1_rj_put(o, "rewrite_kind", n1_rj_str(f->rewrite_kind), &bad);
+    if (f->n_keys > 0) {
+        n1_rj_put(o, "keys", n1_rf_keys_array(f), &bad);
+    }
     n1_rj_put(o, "evidence", n1_rf_evidence_object(&f->evidence), &bad);
     if (bad) {
         json_decref(o);

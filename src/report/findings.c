@@ -90,6 +90,21 @@ json_t *n1_rf_time(int64_t us)
     return json_string(buf);
 }
 
+json_t *n1_rf_keys_array(const struct n1_finding *f)
+{
+    json_t *arr = json_array();
+    int bad = arr == NULL;
+
+    for (size_t i = 0; !bad && i < f->n_keys; i++) {
+        n1_rj_push(arr, n1_rj_str(f->keys[i]), &bad);
+    }
+    if (bad) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
 json_t *n1_rf_finding_object(const struct n1_finding *f, int with_conn)
 {
     json_t *obj = json_object();
@@ -178,6 +193,9 @@ json_t *n1_rf_finding_object(const struct n1_finding *f, int with_conn)
     n1_rj_put(obj, "location", n1_rj_str(f->location), &bad);
     n1_rj_put(obj, "rewrite", n1_rj_str(f->rewrite), &bad);
     n1_rj_put(obj, "rewrite_kind", n1_rj_str(f->rewrite_kind), &bad);
+    if (f->n_keys > 0) {
+        n1_rj_put(obj, "keys", n1_rf_keys_array(f), &bad);
+    }
     n1_rj_put(obj, "advice", n1_rj_str0(f->advice), &bad);
     n1_rj_put(obj, "file", n1_rj_str0(f->file), &bad);
     n1_rj_put(obj, "line", json_integer((json_int_t)f->line), &bad);
@@ -357,6 +375,23 @@ static const char **read_key_columns(const json_t *root, struct n1_finding *f,
     return cols;
 }
 
+/* f's keys, as read_key_columns() does for columns. */
+static const char **read_keys(const json_t *root, struct n1_finding *f,
+                              int *oom)
+{
+    const json_t *v = json_object_get(root, "keys");
+    const char **keys =
+        items_for(json_array_size(v), sizeof(*keys), &f->n_keys, oom);
+
+    for (size_t i = 0; i < f->n_keys; i++) {
+        const char *c = json_string_value(json_array_get(v, i));
+
+        keys[i] = c != NULL ? c : "";
+    }
+    f->keys = keys;
+    return keys;
+}
+
 /* f's connections (fanout), as read_key_columns() does for columns. */
 static uint64_t *read_connections(const json_t *root, struct n1_finding *f,
                                   int *oom)
@@ -510,6 +545,7 @@ struct n1_finding *n1_finding_from_json(const char *json, size_t len,
 {
     json_t *root = NULL;
     const char **cols = NULL;
+    const char **keys = NULL;
     uint64_t *conns = NULL;
     struct n1_kv *tags = NULL;
     uint64_t *body = NULL;
@@ -532,6 +568,7 @@ struct n1_finding *n1_finding_from_json(const char *json, size_t len,
         goto out;
     }
     cols = read_key_columns(root, &f, &oom);
+    keys = read_keys(root, &f, &oom);
     conns = read_connections(root, &f, &oom);
     tags = read_tags(root, &f, &oom);
     body = read_evidence(root, &f, &oom);
@@ -545,6 +582,7 @@ struct n1_finding *n1_finding_from_json(const char *json, size_t len,
 
 out:
     free(cols);
+    free(keys);
     free(conns);
     free(tags);
     free(body);
