@@ -58,7 +58,7 @@ static void usage(FILE *out)
 }
 
 struct verify_own {
-    const char *id;    /* --id, NULL: every finding */
+    const char *id; /* --id, NULL: every finding */
     struct n1_verify_opts o;
 };
 
@@ -111,12 +111,9 @@ static int parse_args(int argc, char **argv, struct verify_own *vo,
         {NULL, 0, NULL, 0},
     };
     const struct cli_command cmd = {
-        "verify",
-        CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_CONN | CLI_TAKES_READER,
-        own,
-        verify_option,
-        vo,
-        usage,
+        "verify", CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_CONN,
+        own,      verify_option,
+        vo,       usage,
     };
     struct n1_reader_opts ro;
     int status;
@@ -151,8 +148,8 @@ static int read_all(const char *path, char **buf, size_t *len)
         size_t got;
 
         if (n == cap) {
-            char *nb = cap < MAX_REPORT ? realloc(b, cap ? cap * 2 : 65536)
-                                        : NULL;
+            char *nb =
+                cap < MAX_REPORT ? realloc(b, cap ? cap * 2 : 65536) : NULL;
 
             if (nb == NULL) {
                 cli_errorf("SYSTEM %s: too big or out of memory", path);
@@ -198,10 +195,8 @@ static int looks_json(const char *path)
 }
 
 /* Analyzes the LOGs in memory into the JSON report text (caller frees
-   *json). Returns -1, or the exit status after printing the error. */
-static int analyze_logs(char **paths, size_t n,
-                        const struct cli_common_opts *co, char **json,
-                        size_t *len)
+ *json). Returns -1, or the exit status after printing the error. */
+static int analyze_logs(char **paths, size_t n, char **json, size_t *len)
 {
     struct n1_analyze_opts ao;
     struct n1_analyze_run run;
@@ -219,7 +214,6 @@ static int analyze_logs(char **paths, size_t n,
     memset(&r, 0, sizeof(r));
     cli_pipeline_opts(&ao.pipeline);
     ao.pipeline.db_path = ":memory:";
-    ao.pipeline.reader = co->reader;
     *json = NULL;
     if (n1_analyze_run(&ao, paths, n, &run, &err) != 0 ||
         n1_classes_build(n1_pipeline_store(run.p), NULL, NULL, &set, &err) !=
@@ -256,7 +250,6 @@ out:
 /* The report's targets, from REPORT.json or the LOGs. Returns -1 to go
    on, or the exit status to end with. */
 static int load_targets(char **ops, size_t n, const struct verify_own *vo,
-                        const struct cli_common_opts *co,
                         struct n1_verify_report *rep)
 {
     struct n1_error err;
@@ -270,7 +263,7 @@ static int load_targets(char **ops, size_t n, const struct verify_own *vo,
         return N1_EXIT_USAGE;
     }
     if (!json) {
-        status = analyze_logs(ops, n, co, &text, &len);
+        status = analyze_logs(ops, n, &text, &len);
         if (status >= 0) {
             return status;
         }
@@ -316,11 +309,10 @@ static json_t *result_json(const struct n1_verify_target *t,
 {
     json_t *o = json_pack(
         "{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "id", t->id,
-        "occurrence", t->occurrence, "kind", t->kind, "statement",
-        t->statement, "table", t->table, "verdict",
-        n1_verdict_name(res->verdict), "detail", res->detail, "statements",
-        (json_int_t)res->statements, "loop_rows", (json_int_t)res->loop_rows,
-        "rewrite_rows", (json_int_t)res->rw_rows);
+        "occurrence", t->occurrence, "kind", t->kind, "statement", t->statement,
+        "table", t->table, "verdict", n1_verdict_name(res->verdict), "detail",
+        res->detail, "statements", (json_int_t)res->statements, "loop_rows",
+        (json_int_t)res->loop_rows, "rewrite_rows", (json_int_t)res->rw_rows);
 
     if (o == NULL) {
         return NULL;
@@ -330,8 +322,8 @@ static json_t *result_json(const struct n1_verify_target *t,
         (res->parent[0] != '\0' &&
          json_object_set_new(o, "parent", json_string(res->parent)) != 0) ||
         (res->index_sql[0] != '\0' &&
-         json_object_set_new(o, "index_advice",
-                             json_string(res->index_sql)) != 0)) {
+         json_object_set_new(o, "index_advice", json_string(res->index_sql)) !=
+             0)) {
         json_decref(o);
         return NULL;
     }
@@ -341,8 +333,8 @@ static json_t *result_json(const struct n1_verify_target *t,
 /* Worse verdicts rank higher: what a finding is stored as. */
 static int rank(enum n1_verdict v)
 {
-    return v == N1_VERDICT_DIFFERS  ? 3
-           : v == N1_VERDICT_FAILED ? 2
+    return v == N1_VERDICT_DIFFERS   ? 3
+           : v == N1_VERDICT_FAILED  ? 2
            : v == N1_VERDICT_SKIPPED ? 1
                                      : 0;
 }
@@ -354,13 +346,13 @@ struct tally {
 
 /* Where the verdicts go and what they say. */
 struct run_state {
-    struct n1_store *st;       /* NULL when the store could not open */
-    char where[256];           /* the host, for the store and messages */
-    char last_id[17];          /* the finding whose verdict is pending */
-    enum n1_verdict worst;     /* its worst verdict so far */
-    char detail[512];          /* that verdict's detail */
+    struct n1_store *st;   /* NULL when the store could not open */
+    char where[256];       /* the host, for the store and messages */
+    char last_id[17];      /* the finding whose verdict is pending */
+    enum n1_verdict worst; /* its worst verdict so far */
+    char detail[512];      /* that verdict's detail */
     struct tally tally;
-    json_t *results;           /* --format json */
+    json_t *results; /* --format json */
 };
 
 /* Stores the pending finding's verdict. Returns 0, or -1 after printing
@@ -449,9 +441,9 @@ static int finish(struct run_state *rs, const struct n1_verifier *v)
     const size_t *n = rs->tally.n;
 
     if (rs->results != NULL) {
-        json_t *doc = json_pack("{s:s, s:s, s:O}", "server",
-                                n1_verifier_server(v), "host", rs->where,
-                                "results", rs->results);
+        json_t *doc =
+            json_pack("{s:s, s:s, s:O}", "server", n1_verifier_server(v),
+                      "host", rs->where, "results", rs->results);
 
         if (doc == NULL || cli_print_json_line(doc, JSON_INDENT(2)) != 0) {
             json_decref(doc);
@@ -464,10 +456,9 @@ static int finish(struct run_state *rs, const struct n1_verifier *v)
             "n1digest: verify on %s (%s): %zu verified, %zu differ, "
             "%zu failed, %zu skipped\n",
             rs->where, n1_verifier_server(v), n[N1_VERDICT_VERIFIED],
-            n[N1_VERDICT_DIFFERS], n[N1_VERDICT_FAILED],
-            n[N1_VERDICT_SKIPPED]);
+            n[N1_VERDICT_DIFFERS], n[N1_VERDICT_FAILED], n[N1_VERDICT_SKIPPED]);
     return n[N1_VERDICT_DIFFERS] + n[N1_VERDICT_FAILED] > 0 ? N1_EXIT_FINDINGS
-                                                           : N1_EXIT_OK;
+                                                            : N1_EXIT_OK;
 }
 
 /* Connects, checks and reports. Returns the exit status. */
@@ -532,14 +523,14 @@ int cmd_verify(int argc, char **argv)
     if (status >= 0) {
         goto out;
     }
-    status = load_targets(argv + optind, (size_t)(argc - optind), &vo, &co,
-                          &rep);
+    status = load_targets(argv + optind, (size_t)(argc - optind), &vo, &rep);
     if (status >= 0) {
         goto out;
     }
     if (rep.n == 0) {
-        fprintf(stderr, "n1digest: verify: no N+1 or fan-out finding%s to "
-                        "check\n",
+        fprintf(stderr,
+                "n1digest: verify: no N+1 or fan-out finding%s to "
+                "check\n",
                 vo.id != NULL ? " with that id" : "");
         status = N1_EXIT_OK;
         goto out;

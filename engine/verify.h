@@ -29,27 +29,27 @@
 
 /* One rewrite to check: a class's, or one of its occurrences'. */
 struct n1_verify_target {
-    char id[17];             /* the class id (16 hex digits) */
-    const char *kind;        /* "n_plus_one" or "fanout" */
-    const char *statement;   /* "select", "update", ... */
-    const char *table;       /* main table as written, or "" */
-    const char *fp_text;     /* fingerprint text; NULL when absent */
-    const char *sample;      /* one execution as logged; NULL */
-    const char *rewrite;     /* the statement checked; NULL: none */
+    char id[17];              /* the class id (16 hex digits) */
+    const char *kind;         /* "n_plus_one" or "fanout" */
+    const char *statement;    /* "select", "update", ... */
+    const char *table;        /* main table as written, or "" */
+    const char *fp_text;      /* fingerprint text; NULL when absent */
+    const char *sample;       /* one execution as logged; NULL */
+    const char *rewrite;      /* the statement checked; NULL: none */
     const char *rewrite_kind; /* "in_list", ...; NULL */
     const char **key_columns; /* as written */
     size_t n_key_columns;
-    const char **keys;       /* the loop's keys as SQL literals */
+    const char **keys; /* the loop's keys as SQL literals */
     size_t n_keys;
-    int occurrence;          /* 0: the class's rewrite, else the 1-based
-                                index of the occurrence */
+    int occurrence; /* 0: the class's rewrite, else the 1-based
+                       index of the occurrence */
 };
 
 /* The targets of a report. Strings are owned by the parsed document. */
 struct n1_verify_report {
     struct n1_verify_target *v; /* in report order */
     size_t n;
-    void *doc;                  /* the parsed JSON (private) */
+    void *doc; /* the parsed JSON (private) */
 };
 
 /*
@@ -104,12 +104,12 @@ long n1_verify_contains(const char *const *need, const size_t *need_len,
 
 /* What an EXPLAIN FORMAT=JSON says about the table the loop keys on. */
 struct n1_verify_plan {
-    int found;         /* the table is in the plan */
-    int full_scan;     /* access_type ALL (or "index", a full index scan) */
-    int no_key;        /* no key chosen and none possible: no index
-                          serves the lookup */
-    char access[32];   /* its access_type, "" when absent */
-    char key[128];     /* the key chosen, "" when none */
+    int found;       /* the table is in the plan */
+    int full_scan;   /* access_type ALL (or "index", a full index scan) */
+    int no_key;      /* no key chosen and none possible: no index
+                        serves the lookup */
+    char access[32]; /* its access_type, "" when absent */
+    char key[128];   /* the key chosen, "" when none */
 };
 
 /*
@@ -166,10 +166,10 @@ const char *n1_verdict_name(enum n1_verdict v);
 
 /* How the checks run. */
 struct n1_verify_opts {
-    double timeout_s;  /* statement time limit (seconds) */
-    int allow_writes;  /* run INSERT/UPDATE/DELETE in a rolled-back
-                          transaction */
-    size_t max_keys;   /* loop statements run at most (0: 1000) */
+    double timeout_s;     /* statement time limit (seconds) */
+    int allow_writes;     /* run INSERT/UPDATE/DELETE in a rolled-back
+                             transaction */
+    size_t max_keys;      /* loop statements run at most (0: 1000) */
     const char *database; /* the default database, or NULL; used during
                              n1_verifier_open() only */
 };

@@ -21,8 +21,8 @@
 #include "engine/verify.h"
 
 #define DEFAULT_MAX_KEYS 1000
-#define MAX_ROWS 1000000 /* rows one side may return before giving up */
-#define MAX_STMT (1u << 20)
+#define MAX_ROWS         1000000 /* rows one side may return before giving up */
+#define MAX_STMT         (1u << 20)
 
 struct n1_verifier {
     MYSQL *my;
@@ -292,8 +292,7 @@ static int key_values(const struct n1_norm *nk, struct loop_key *k)
 /* Rebuilds one key's statement into k. Returns 0, 1 (why set), -1. */
 static int build_key(struct n1_verifier *v, const struct n1_verify_target *t,
                      const struct n1_norm *ns, const char *key,
-                     struct loop_key *k, const char **why,
-                     struct n1_error *err)
+                     struct loop_key *k, const char **why, struct n1_error *err)
 {
     struct n1_strbuf sb;
     struct n1_norm nk;
@@ -700,9 +699,9 @@ static int plans(struct n1_verifier *v, const struct n1_verify_target *t,
         return 0;
     }
     snprintf(res->plan, sizeof(res->plan),
-             "loop: %s%s%.60s; rewrite: %s%s%.60s",
-             lp.found ? lp.access : "?", lp.key[0] ? " on " : "", lp.key,
-             rp.found ? rp.access : "?", rp.key[0] ? " on " : "", rp.key);
+             "loop: %s%s%.60s; rewrite: %s%s%.60s", lp.found ? lp.access : "?",
+             lp.key[0] ? " on " : "", lp.key, rp.found ? rp.access : "?",
+             rp.key[0] ? " on " : "", rp.key);
     if ((rp.found && rp.no_key) || (!rp.found && lp.found && lp.no_key)) {
         (void)n1_verify_index_sql(t->table, t->key_columns, t->n_key_columns,
                                   res->index_sql, sizeof(res->index_sql));
@@ -715,9 +714,9 @@ static void judge_rows(const struct n1_verify_target *t, const struct loop *l,
                        const struct rows *lr, const struct rows *rr,
                        struct n1_verify_result *res)
 {
-    long miss = n1_verify_contains((const char *const *)lr->row, lr->len,
-                                   lr->n, (const char *const *)rr->row,
-                                   rr->len, rr->n);
+    long miss =
+        n1_verify_contains((const char *const *)lr->row, lr->len, lr->n,
+                           (const char *const *)rr->row, rr->len, rr->n);
     char shown[200];
 
     res->loop_rows = lr->n;
@@ -801,10 +800,9 @@ static int check_select(struct n1_verifier *v, const struct n1_verify_target *t,
 }
 
 /* Runs the statements in one transaction that is always rolled back;
-   *affected gets the sum of their affected rows. Returns as run(). */
-static int rolled_back(struct n1_verifier *v, const char *const *sql,
-                       size_t n, uint64_t *affected,
-                       struct n1_verify_result *res,
+ *affected gets the sum of their affected rows. Returns as run(). */
+static int rolled_back(struct n1_verifier *v, const char *const *sql, size_t n,
+                       uint64_t *affected, struct n1_verify_result *res,
                        enum n1_server_fail *fail, struct n1_error *err)
 {
     struct n1_verify_result scratch;

@@ -206,8 +206,8 @@ static void judge_table(const json_t *t, const char *table,
     out->no_key = key == NULL && json_array_size(possible) == 0;
 }
 
-static void walk_plan(json_t *v, const char *table,
-                      struct n1_verify_plan *out, int depth)
+static void walk_plan(json_t *v, const char *table, struct n1_verify_plan *out,
+                      int depth)
 {
     const char *k;
     json_t *m;
@@ -240,8 +240,7 @@ int n1_verify_explain_judge(const char *json, size_t len, const char *table,
     char bare[128];
 
     memset(out, 0, sizeof(*out));
-    if (!json_is_object(root) ||
-        json_object_get(root, "query_block") == NULL) {
+    if (!json_is_object(root) || json_object_get(root, "query_block") == NULL) {
         json_decref(root);
         return -1;
     }
@@ -376,8 +375,7 @@ static size_t key_slots(const struct n1_shape *sh, const char *const *kc,
 /* Appends the sample's literals of slot s ("a, b" for a list). Returns
    0, 1 when the sample has none, -1 at the cap. */
 static int put_sample(const struct n1_literal *lits, size_t n, unsigned s,
-                      n1_verify_quote_fn quote, void *ud,
-                      struct n1_strbuf *sb)
+                      n1_verify_quote_fn quote, void *ud, struct n1_strbuf *sb)
 {
     int any = 0;
 
@@ -455,8 +453,8 @@ int n1_verify_rebuild(const char *fp, const char *const *key_columns,
     if (sh == NULL) {
         return -1;
     }
-    n_keys = key_slots(sh, key_columns, n_key_columns, keys,
-                       N1_SHAPE_MAX_SLOTS);
+    n_keys =
+        key_slots(sh, key_columns, n_key_columns, keys, N1_SHAPE_MAX_SLOTS);
     if (n_keys == 0) {
         *why = "no key column of the finding is compared in its WHERE";
     } else if (n_keys != n_key_lits) {

@@ -60,8 +60,8 @@ int n1_store_verdict_get(struct n1_store *st, uint64_t id,
     return rc;
 }
 
-int n1_store_verdict_each(struct n1_store *st, n1_store_verdict_fn fn,
-                          void *ud, struct n1_error *err)
+int n1_store_verdict_each(struct n1_store *st, n1_store_verdict_fn fn, void *ud,
+                          struct n1_error *err)
 {
     sqlite3_stmt *s = st_get_stmt(st, S_VERDICT_ALL, err);
     struct n1_store_verdict v;
