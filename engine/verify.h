@@ -124,8 +124,8 @@ int n1_verify_explain_judge(const char *json, size_t len, const char *table,
 /*
  * Writes the CREATE INDEX that would serve a batched lookup of table by
  * the columns cols (qualifiers "t." dropped), into buf:
- * "CREATE INDEX n1_<table>_<col>[_<col>] ON <table> (<col>, ...)".
- * Names are written with backquotes when they are not plain words.
+ * "CREATE INDEX `n1_<table>_<col>[_<col>]` ON `<table>` (`<col>`, ...)",
+ * every name backquoted.
  * Returns 0, or -1 when a name is empty or it does not fit.
  */
 int n1_verify_index_sql(const char *table, const char *const *cols,

@@ -252,25 +252,10 @@ int n1_verify_explain_judge(const char *json, size_t len, const char *table,
 
 /* ---- CREATE INDEX ------------------------------------------------------ */
 
-static int plain_word(const char *s)
-{
-    if (*s == '\0' || isdigit((unsigned char)*s)) {
-        return 0;
-    }
-    for (; *s != '\0'; s++) {
-        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '$') {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* Appends name, backquoted when it is not a plain word. */
+/* Appends name backquoted (a reserved word like order is a table name
+   too), backquotes in it doubled. */
 static int put_name(struct n1_strbuf *sb, const char *name)
 {
-    if (plain_word(name)) {
-        return n1_strbuf_puts(sb, name);
-    }
     if (n1_strbuf_putc(sb, '`') < 0) {
         return -1;
     }
