@@ -677,6 +677,7 @@ static void finding_loop(struct n1_finding *f, const struct n1_loop *l,
         f->has_parent = 1;
         f->parent_fingerprint = parent->fp;
         f->parent_table = parent->table;
+        f->parent_sql = parent->sql;
         f->parent_rows_sent = parent->rows_sent;
     }
     f->tags = l->tags;

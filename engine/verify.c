@@ -128,6 +128,8 @@ static int class_target(const json_t *c, const char *only,
     t->sample = str_of(c, "sample");
     t->rewrite = str_of(c, "rewrite");
     t->rewrite_kind = str_of(c, "rewrite_kind");
+    t->parent_sql = str_of(json_object_get(c, "parent"), "sql");
+    t->parent_table = str_of(json_object_get(c, "parent"), "table");
     if (t->statement == NULL) {
         t->statement = "other";
     }

@@ -37,6 +37,8 @@ struct n1_verify_target {
     const char *sample;       /* one execution as logged; NULL */
     const char *rewrite;      /* the statement checked; NULL: none */
     const char *rewrite_kind; /* "in_list", ...; NULL */
+    const char *parent_sql;   /* the parent as logged; NULL */
+    const char *parent_table; /* its main table; NULL */
     const char **key_columns; /* as written */
     size_t n_key_columns;
     const char **keys; /* the loop's keys as SQL literals */

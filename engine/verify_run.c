@@ -510,6 +510,36 @@ struct fieldmap {
     size_t of; /* loop: the key index */
 };
 
+/* Appends one row of a result to r through m. Returns 0 or -1. */
+static int add_row(struct rows *r, struct n1_strbuf *sb, MYSQL_ROW row,
+                   const unsigned long *lens, const struct fieldmap *m)
+{
+    size_t i = r->n;
+
+    if (r->n == r->cap && rows_grow(r) < 0) {
+        return -1;
+    }
+    if (encode(sb, row, lens, m->map, m->n, 0) < 0) {
+        return -1;
+    }
+    r->row[i] = take(sb, &r->len[i]);
+    if (r->row[i] == NULL) {
+        return -1;
+    }
+    r->key[i] = NULL;
+    r->key_len[i] = 0;
+    r->of[i] = m->of;
+    r->n++;
+    if (m->n_keys == 0) {
+        return 0;
+    }
+    if (encode(sb, row, lens, m->keys, m->n_keys, 1) < 0) {
+        return -1;
+    }
+    r->key[i] = take(sb, &r->key_len[i]);
+    return r->key[i] != NULL ? 0 : -1;
+}
+
 /* Appends the rows of the stored result to r. Returns 0, 1 when there
    are too many, -1 when memory ran out. */
 static int read_result(MYSQL_RES *mr, struct rows *r, const struct fieldmap *m)
@@ -519,27 +549,11 @@ static int read_result(MYSQL_RES *mr, struct rows *r, const struct fieldmap *m)
     int rc = 0;
 
     n1_strbuf_init(&sb, 0);
-    while (rc == 0 && (row = mysql_fetch_row(mr)) != NULL) {
-        const unsigned long *lens = mysql_fetch_lengths(mr);
-
-        if (r->n >= MAX_ROWS) {
-            rc = 1;
-        } else if ((r->n == r->cap && rows_grow(r) < 0) ||
-                   encode(&sb, row, lens, m->map, m->n, 0) < 0 ||
-                   (r->row[r->n] = take(&sb, &r->len[r->n])) == NULL) {
-            rc = -1;
-        } else {
-            r->key[r->n] = NULL;
-            r->key_len[r->n] = 0;
-            r->of[r->n] = m->of;
-            r->n++;
-            if (m->n_keys > 0 &&
-                (encode(&sb, row, lens, m->keys, m->n_keys, 1) < 0 ||
-                 (r->key[r->n - 1] = take(&sb, &r->key_len[r->n - 1])) ==
-                     NULL)) {
-                rc = -1;
-            }
-        }
+    for (row = mysql_fetch_row(mr); rc == 0 && row != NULL;
+         row = mysql_fetch_row(mr)) {
+        rc = r->n >= MAX_ROWS
+                 ? 1
+                 : add_row(r, &sb, row, mysql_fetch_lengths(mr), m);
     }
     n1_strbuf_cleanup(&sb);
     return rc;
@@ -709,6 +723,156 @@ static int plans(struct n1_verifier *v, const struct n1_verify_target *t,
     return 0;
 }
 
+/* Sorted encodings of one column of a result, lower-cased. */
+struct column_set {
+    char **v;
+    size_t *len;
+    size_t n;
+};
+
+static int cmp_enc(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void column_set_free(struct column_set *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->v[i]);
+    }
+    free(s->v);
+    memset(s, 0, sizeof(*s));
+}
+
+/* The encodings of column c of every row of mr. Returns 0 or -1. */
+static int column_set(MYSQL_RES *mr, unsigned c, struct column_set *s)
+{
+    struct n1_strbuf sb;
+    size_t rows = (size_t)mysql_num_rows(mr);
+    MYSQL_ROW row;
+    int map = (int)c;
+    size_t len;
+
+    memset(s, 0, sizeof(*s));
+    s->v = calloc(rows > 0 ? rows : 1, sizeof(*s->v));
+    if (s->v == NULL) {
+        return -1;
+    }
+    n1_strbuf_init(&sb, 0);
+    mysql_data_seek(mr, 0);
+    for (row = mysql_fetch_row(mr); row != NULL && s->n < rows;
+         row = mysql_fetch_row(mr)) {
+        char *e = NULL;
+
+        if (encode(&sb, row, mysql_fetch_lengths(mr), &map, 1, 1) == 0) {
+            e = take(&sb, &len);
+        }
+        if (e == NULL) {
+            n1_strbuf_cleanup(&sb);
+            return -1;
+        }
+        s->v[s->n++] = e;
+    }
+    n1_strbuf_cleanup(&sb);
+    qsort(s->v, s->n, sizeof(*s->v), cmp_enc);
+    return 0;
+}
+
+/* How many of the loop's keys column c of mr holds; -1 out of memory. */
+static long keys_in_column(MYSQL_RES *mr, unsigned c, const struct loop *l)
+{
+    struct column_set s;
+    long found = 0;
+
+    if (column_set(mr, c, &s) < 0) {
+        column_set_free(&s);
+        return -1;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        const char *k = l->k[i].enc;
+
+        found += bsearch(&k, s.v, s.n, sizeof(*s.v), cmp_enc) != NULL;
+    }
+    column_set_free(&s);
+    return found;
+}
+
+/* Writes the parent proof line from the parent's stored result. */
+static int prove_from(MYSQL_RES *mr, const struct n1_verify_target *t,
+                      const struct loop *l, struct n1_verify_result *res)
+{
+    MYSQL_FIELD *fields = mysql_fetch_fields(mr);
+    unsigned nf = mysql_num_fields(mr);
+    long best = 0;
+    unsigned at = 0;
+
+    for (unsigned c = 0; c < nf; c++) {
+        long n = keys_in_column(mr, c, l);
+
+        if (n < 0) {
+            return -1;
+        }
+        if (n > best) {
+            best = n;
+            at = c;
+        }
+    }
+    if (nf == 0) {
+        return 0;
+    }
+    snprintf(res->parent, sizeof(res->parent),
+             "parent %s: %ld/%zu keys from %s.%s",
+             (size_t)best == l->n ? "proven" : "not proven", best, l->n,
+             fields[at].org_table != NULL && fields[at].org_table[0] != '\0'
+                 ? fields[at].org_table
+             : t->parent_table != NULL ? t->parent_table
+                                       : "?",
+             fields[at].org_name != NULL && fields[at].org_name[0] != '\0'
+                 ? fields[at].org_name
+                 : fields[at].name);
+    return 0;
+}
+
+/*
+ * Parent proof: runs the parent SELECT again (in the open READ ONLY
+ * transaction) and counts the loop's keys in each of its columns. Sets
+ * res->parent; a parent that cannot run only says so there. Returns 0,
+ * or -1 with err set (connection lost, memory).
+ */
+static int parent_proof(struct n1_verifier *v, const struct n1_verify_target *t,
+                        const struct loop *l, struct n1_verify_result *res,
+                        enum n1_server_fail *fail, struct n1_error *err)
+{
+    struct n1_verify_result scratch;
+    const char *why;
+    MYSQL_RES *mr = NULL;
+    int rc;
+
+    if (t->parent_sql == NULL || t->n_key_columns != 1) {
+        return 0;
+    }
+    why = n1_verify_refusal(t->parent_sql, 0);
+    if (why != NULL) {
+        snprintf(res->parent, sizeof(res->parent), "parent not run: %s", why);
+        return 0;
+    }
+    memset(&scratch, 0, sizeof(scratch));
+    rc = run(v, t->parent_sql, &scratch, fail, err);
+    if (rc != 0) {
+        snprintf(res->parent, sizeof(res->parent), "parent not run: %.200s",
+                 scratch.detail);
+        return rc < 0 ? -1 : 0;
+    }
+    mr = mysql_store_result(v->my);
+    if (mr != NULL && prove_from(mr, t, l, res) < 0) {
+        mysql_free_result(mr);
+        n1_err_oom(err, "proving the parent");
+        return -1;
+    }
+    mysql_free_result(mr);
+    return 0;
+}
+
 /* The verdict of a SELECT from the rows of both sides. */
 static void judge_rows(const struct n1_verify_target *t, const struct loop *l,
                        const struct rows *lr, const struct rows *rr,
@@ -779,6 +943,9 @@ static int check_select(struct n1_verifier *v, const struct n1_verify_target *t,
     for (size_t i = 0; rc == 0 && i < l->n; i++) {
         rc = run_rows(v, l->k[i].sql, &lr, i, NULL, t, res, fail, err);
         res->statements = i + 1;
+    }
+    if (rc == 0) {
+        rc = parent_proof(v, t, l, res, fail, err);
     }
     if (rc == 0) {
         rc = run_rows(v, t->rewrite, &rr, 0, &lr, t, res, fail, err);

@@ -96,8 +96,7 @@ static size_t row(char *out, size_t cap, size_t n, const char *const *f)
     n1_strbuf_init(&sb, 0);
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(
-            n1_verify_row_field(&sb, f[i], f[i] != NULL ? strlen(f[i]) : 0),
-            0);
+            n1_verify_row_field(&sb, f[i], f[i] != NULL ? strlen(f[i]) : 0), 0);
     }
     len = sb.len;
     assert_true(len < cap);
@@ -291,8 +290,8 @@ static void test_verify_rebuild_key_and_constants(void **state)
     sample[2] = lit(N1_LIT_NUMBER, "1", 2);
     key[0] = lit(N1_LIT_STRING, "x' OR '1'='1", 0);
     n1_strbuf_init(&sb, 0);
-    assert_int_equal(n1_verify_rebuild(fp, kc, 1, key, 1, sample, 3,
-                                       test_quote, NULL, &sb, &why, &err),
+    assert_int_equal(n1_verify_rebuild(fp, kc, 1, key, 1, sample, 3, test_quote,
+                                       NULL, &sb, &why, &err),
                      0);
     /* The key's value is quoted, never pasted: the injection is a string. */
     assert_string_equal(n1_strbuf_str(&sb),
@@ -324,8 +323,8 @@ static void test_verify_rebuild_refuses_what_does_not_fit(void **state)
     assert_non_null(strstr(why, "no key column"));
     /* Two values for one key column. */
     assert_int_equal(n1_verify_rebuild("select a from t where t.id = ?", kc, 1,
-                                       key, 2, sample, 1, test_quote, NULL,
-                                       &sb, &why, &err),
+                                       key, 2, sample, 1, test_quote, NULL, &sb,
+                                       &why, &err),
                      1);
     /* A constant the sample lacks. */
     assert_int_equal(n1_verify_rebuild("select a from t where t.id = ? and "
@@ -395,10 +394,9 @@ static void test_verify_report_bad_input(void **state)
     struct n1_error err;
 
     (void)state;
-    assert_int_equal(
-        n1_verify_report_parse("{\n\"classes\": [", 14, "r.json", NULL, &r,
-                               &err),
-        -1);
+    assert_int_equal(n1_verify_report_parse("{\n\"classes\": [", 14, "r.json",
+                                            NULL, &r, &err),
+                     -1);
     assert_int_equal(err.code, N1_EPARSE);
     assert_string_equal(err.file, "r.json");
     assert_int_equal(err.line, 2);

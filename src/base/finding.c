@@ -137,9 +137,9 @@ struct n1_finding *n1_finding_dup(const struct n1_finding *f)
     }
     sz += str_size(f->statement) + str_size(f->table) +
           str_size(f->fingerprint_text) + str_size(f->sample) +
-          str_size(f->parent_table) + str_size(f->location) +
-          str_size(f->rewrite) + str_size(f->rewrite_kind) +
-          str_size(f->advice) + str_size(f->file);
+          str_size(f->parent_table) + str_size(f->parent_sql) +
+          str_size(f->location) + str_size(f->rewrite) +
+          str_size(f->rewrite_kind) + str_size(f->advice) + str_size(f->file);
     c = malloc(sz);
     if (c == NULL) {
         return NULL;
@@ -181,6 +181,7 @@ struct n1_finding *n1_finding_dup(const struct n1_finding *f)
     c->fingerprint_text = put_str(&a, f->fingerprint_text);
     c->sample = put_str(&a, f->sample);
     c->parent_table = put_str(&a, f->parent_table);
+    c->parent_sql = put_str(&a, f->parent_sql);
     c->location = put_str(&a, f->location);
     c->rewrite = put_str(&a, f->rewrite);
     c->rewrite_kind = put_str(&a, f->rewrite_kind);

@@ -104,6 +104,9 @@ struct n1_finding {
     int has_parent;                 /* 1 when the parent fields are set */
     uint64_t parent_fingerprint;    /* the statement that drove the loop */
     const char *parent_table;       /* its main table, or "" */
+    const char *parent_sql;         /* it as logged, when it selects one
+                                       plain column (verify's parent
+                                       proof); else NULL */
     double parent_rows_sent;        /* its Rows_sent; NaN when unknown */
     const struct n1_kv *tags;       /* sqlcommenter tags of the loop */
     size_t n_tags;                  /* entries in tags */

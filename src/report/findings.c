@@ -105,6 +105,34 @@ json_t *n1_rf_keys_array(const struct n1_finding *f)
     return arr;
 }
 
+/* f's "parent": null, or {"fingerprint", "table", "rows_sent"[, "sql"]}.
+   Sets *bad when memory ran out. */
+static json_t *parent_object(const struct n1_finding *f, int *bad)
+{
+    json_t *p = NULL;
+    char hex[17];
+
+    if (!f->has_parent) {
+        return json_null();
+    }
+    p = json_object();
+    hex64(f->parent_fingerprint, hex);
+    if (p == NULL) {
+        *bad = 1;
+        return NULL;
+    }
+    n1_rj_put(p, "fingerprint", json_string(hex), bad);
+    n1_rj_put(p, "table", n1_rj_str0(f->parent_table), bad);
+    n1_rj_put(p, "rows_sent",
+              isnan(f->parent_rows_sent) ? json_null()
+                                         : json_real(f->parent_rows_sent),
+              bad);
+    if (f->parent_sql != NULL) {
+        n1_rj_put(p, "sql", n1_rj_str(f->parent_sql), bad);
+    }
+    return p;
+}
+
 json_t *n1_rf_finding_object(const struct n1_finding *f, int with_conn)
 {
     json_t *obj = json_object();
@@ -162,23 +190,7 @@ json_t *n1_rf_finding_object(const struct n1_finding *f, int with_conn)
                   ? json_null()
                   : json_real(round(f->total_time_s * 1e6) / 1e6),
               &bad);
-    if (f->has_parent) {
-        json_t *p = json_object();
-
-        hex64(f->parent_fingerprint, hex);
-        if (p != NULL) {
-            n1_rj_put(p, "fingerprint", json_string(hex), &bad);
-            n1_rj_put(p, "table", n1_rj_str0(f->parent_table), &bad);
-            n1_rj_put(p, "rows_sent",
-                      isnan(f->parent_rows_sent)
-                          ? json_null()
-                          : json_real(f->parent_rows_sent),
-                      &bad);
-        }
-        n1_rj_put(obj, "parent", p, &bad);
-    } else {
-        n1_rj_put(obj, "parent", json_null(), &bad);
-    }
+    n1_rj_put(obj, "parent", parent_object(f, &bad), &bad);
     tags = json_object();
     for (size_t i = 0; tags != NULL && i < f->n_tags; i++) {
         json_t *v = n1_rj_str(f->tags[i].value);
@@ -487,6 +499,7 @@ static void read_details(const json_t *root, struct n1_finding *f)
         get_hex(v, "fingerprint", &f->parent_fingerprint) == 0) {
         f->has_parent = 1;
         f->parent_table = get_str(v, "table");
+        f->parent_sql = get_str(v, "sql");
         f->parent_rows_sent = get_num(v, "rows_sent");
     }
 }

@@ -52,8 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct n1_error err;
 
     n1_err_clear(&err);
-    if (n1_verify_report_parse((const char *)data, size, "fuzz.json", NULL,
-                               &r, &err) != 0) {
+    if (n1_verify_report_parse((const char *)data, size, "fuzz.json", NULL, &r,
+                               &err) != 0) {
         if (err.code == N1_OK || r.n != 0 || r.v != NULL ||
             (err.code == N1_EPARSE && strcmp(err.file, "fuzz.json") != 0)) {
             abort();

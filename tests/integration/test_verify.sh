@@ -6,7 +6,8 @@
 # analyzed to JSON, then:
 #  (a) verify as a user with only SELECT on the schema, with a password
 #      given with --password: every SELECT finding verified, exit 0, the
-#      verdict in the store; the UPDATE loop skipped (no --allow-writes);
+#      verdict in the store, the parent proven, the index advice for the
+#      table without one and none for the others; the UPDATE loop skipped (no --allow-writes);
 #      the LOG operand (analyzed in memory) gives the same verdicts;
 #      --allow-writes as root verifies the UPDATE in a rolled-back
 #      transaction (the table is unchanged afterwards);
@@ -116,6 +117,9 @@ grep -q "^verified $sel_id n_plus_one select group_names: 40 keys" \
     "$work/a.out" || fail "(a) SELECT loop not verified: $(cat "$work/a.out")"
 grep -Eq "^skipped +.* stock.*--allow-writes" "$work/a.out" ||
     fail "(a) UPDATE not skipped with the reason: $(cat "$work/a.out")"
+# Parent proof: the 40 keys are the gids the parent SELECT returns.
+grep -q "^  parent proven: 40/40 keys from project_groups.gid$" "$work/a.out" ||
+    fail "(a) no parent proof: $(cat "$work/a.out")"
 grep -Eq "^  plan: loop: const on PRIMARY; rewrite: " "$work/a.out" ||
     fail "(a) no plan line: $(cat "$work/a.out")"
 # tags has no index on gid: the advice names it; group_names needs none.
