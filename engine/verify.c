@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "engine/verify.h"
+#include "sql/sqlword.h"
 
 /* ---- the report ------------------------------------------------------- */
 
@@ -253,26 +254,6 @@ struct words {
     size_t n_calls;
 };
 
-/* Skips a quoted run starting at s[i] (the quote); returns the index
-   after it. */
-static size_t skip_quoted(const char *s, size_t i)
-{
-    char q = s[i++];
-
-    while (s[i] != '\0') {
-        if (s[i] == '\\' && q != '`' && s[i + 1] != '\0') {
-            i += 2;
-        } else if (s[i] == q && s[i + 1] == q) {
-            i += 2;
-        } else if (s[i] == q) {
-            return i + 1;
-        } else {
-            i++;
-        }
-    }
-    return i;
-}
-
 /* Skips a comment at s[i], when there is one; returns the index after
    it, or i. A MySQL executable comment (slash-star-bang) is code: only
    its opening is skipped. */
@@ -304,7 +285,7 @@ static size_t skip_comment(const char *s, size_t i)
 
 static int word_char(char c)
 {
-    return isalnum((unsigned char)c) || c == '_' || c == '$';
+    return n1_sqlword_byte((unsigned char)c);
 }
 
 static void add_word(struct words *w, const char *s, size_t len, int call)
@@ -335,7 +316,7 @@ static void scan_words(const char *s, struct words *w)
         if (j != i) {
             i = j;
         } else if (s[i] == '\'' || s[i] == '"' || s[i] == '`') {
-            i = skip_quoted(s, i);
+            i = n1_sqlword_skip_quoted(s, i);
         } else if (s[i] == ';') {
             for (i++; isspace((unsigned char)s[i]) || s[i] == ';'; i++) {
             }

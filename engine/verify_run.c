@@ -1051,6 +1051,17 @@ static const char *skip_reason(const struct n1_verifier *v,
     return NULL;
 }
 
+/* Control characters (a newline in a logged statement or a value) become
+   spaces: each text stays one line. */
+static void one_line(char *s)
+{
+    for (; *s != '\0'; s++) {
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+            *s = ' ';
+        }
+    }
+}
+
 int n1_verifier_check(struct n1_verifier *v, const struct n1_verify_target *t,
                       struct n1_verify_result *res, enum n1_server_fail *fail,
                       struct n1_error *err)
@@ -1075,5 +1086,8 @@ int n1_verifier_check(struct n1_verifier *v, const struct n1_verify_target *t,
                  : check_write(v, t, &l, res, fail, err);
     }
     loop_free(&l);
+    one_line(res->detail);
+    one_line(res->parent);
+    one_line(res->plan);
     return rc < 0 ? -1 : 0;
 }
