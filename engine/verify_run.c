@@ -182,7 +182,13 @@ static int quote_string(MYSQL *my, struct n1_strbuf *sb, const char *s,
     if (buf == NULL) {
         return -1;
     }
+#if defined(MARIADB_PACKAGE_VERSION)
     len = mysql_real_escape_string(my, buf, s, (unsigned long)n);
+#else
+    /* MySQL's client refuses the plain escape under NO_BACKSLASH_ESCAPES;
+       this one doubles the quote there instead. */
+    len = mysql_real_escape_string_quote(my, buf, s, (unsigned long)n, '\'');
+#endif
     rc = (len == (unsigned long)-1 || n1_strbuf_putc(sb, '\'') < 0 ||
           n1_strbuf_append(sb, buf, len) < 0 || n1_strbuf_putc(sb, '\'') < 0)
              ? -1
