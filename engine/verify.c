@@ -249,7 +249,6 @@ struct words {
     char w[64][24]; /* the first 64 words (each cut to 23 bytes) */
     size_t n;
     int more_statements; /* text after a ';' */
-    int open_call;       /* a word followed by '(' is in calls */
     char calls[32][24];  /* words directly followed by '(' */
     size_t n_calls;
 };

@@ -95,10 +95,10 @@ int n1_verify_row_field(struct n1_strbuf *sb, const char *v, size_t len);
 char *n1_verify_row_show(const char *row, size_t len, char *buf, size_t cap);
 
 /*
- * Multiset containment: every row of need (n_need encoded rows, each
- * NUL-free-independent: lengths given) appears in have, as often as in
- * need. Returns -1 when it holds, else the index of the first row of
- * need that have lacks. Returns -2 when memory ran out.
+ * Multiset containment: every row of need (n_need encoded rows, with
+ * their lengths in need_len: rows may hold NUL bytes) appears in have, at
+ * least as often as in need. Returns -1 when it holds, else the index of
+ * the first row of need that have lacks, or -2 when memory ran out.
  */
 long n1_verify_contains(const char *const *need, const size_t *need_len,
                         size_t n_need, const char *const *have,
@@ -132,6 +132,15 @@ int n1_verify_explain_judge(const char *json, size_t len, const char *table,
  */
 int n1_verify_index_sql(const char *table, const char *const *cols,
                         size_t n_cols, char *buf, size_t cap);
+
+/*
+ * Where a trailing locking clause of sql starts (FOR UPDATE [NOWAIT |
+ * SKIP LOCKED], FOR SHARE, LOCK IN SHARE MODE; words in quotes do not
+ * count), or strlen(sql) when there is none. A locking read cannot run
+ * in a READ ONLY transaction; without the clause it returns the same
+ * rows, and verify takes no lock.
+ */
+size_t n1_verify_locking_clause(const char *sql);
 
 /* Appends one literal as SQL, quoted for the connection (ud). Returns 0,
    or -1 when sb's cap was hit. */

@@ -14,6 +14,7 @@
 
 #include "analyzer/shape.h"
 #include "engine/verify.h"
+#include "sql/sqlword.h"
 
 /* ---- rows -------------------------------------------------------------- */
 
@@ -312,10 +313,93 @@ out:
     return rc;
 }
 
+/* ---- locking reads ---------------------------------------------------- */
+
+/* The lower-cased words of sql's end, outside quotes: the last max words
+   into w (w[n - 1] the last) with where each starts. Returns n. */
+static size_t last_words(const char *sql, char w[][16], size_t *at, size_t max)
+{
+    size_t n = 0;
+    size_t i = 0;
+
+    while (sql[i] != '\0') {
+        if (sql[i] == '\'' || sql[i] == '"' || sql[i] == '`') {
+            i = n1_sqlword_skip_quoted(sql, i);
+            n = 0; /* a quoted run: the clause must come after it */
+            continue;
+        }
+        if (!n1_sqlword_byte((unsigned char)sql[i])) {
+            i++;
+            continue;
+        }
+        if (n == max) {
+            memmove(w, w + 1, (max - 1) * sizeof(*w));
+            memmove(at, at + 1, (max - 1) * sizeof(*at));
+            n--;
+        }
+        at[n] = i;
+        for (size_t k = 0; n1_sqlword_byte((unsigned char)sql[i]); i++, k++) {
+            if (k < 15) {
+                w[n][k] = (char)tolower((unsigned char)sql[i]);
+                w[n][k + 1] = '\0';
+            }
+        }
+        n++;
+    }
+    return n;
+}
+
+size_t n1_verify_locking_clause(const char *sql)
+{
+    static const char *const tails[][5] = {
+        {"for", "update", NULL},
+        {"for", "update", "nowait", NULL},
+        {"for", "update", "skip", "locked", NULL},
+        {"for", "share", NULL},
+        {"lock", "in", "share", "mode", NULL},
+    };
+    char w[4][16];
+    size_t at[4];
+    size_t n = last_words(sql, w, at, 4);
+
+    for (size_t t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+        size_t k = 0;
+
+        while (tails[t][k] != NULL) {
+            k++;
+        }
+        if (k > n) {
+            continue;
+        }
+        for (size_t j = 0; j < k; j++) {
+            if (strcmp(w[n - k + j], tails[t][j]) != 0) {
+                break;
+            }
+            if (j + 1 == k) {
+                return at[n - k];
+            }
+        }
+    }
+    return strlen(sql);
+}
+
 /* ---- the loop's statement ---------------------------------------------- */
 
 /* 1 when the slot's column is one of the key columns (as written, or
    without its qualifier on either side). */
+/* name without its quotes: "`order`.`key`" gives "order.key". */
+static void unquoted(const char *name, char *buf, size_t cap)
+{
+    size_t n = 0;
+
+    for (; *name != '\0' && n + 1 < cap; name++) {
+        if (*name != '`' && *name != '"') {
+            buf[n++] = *name;
+        }
+    }
+    buf[n] = '\0';
+}
+
 static int is_key_column(const struct n1_shape *sh,
                          const struct n1_shape_slot *s, const char *const *kc,
                          size_t n_kc)
@@ -323,16 +407,20 @@ static int is_key_column(const struct n1_shape *sh,
     char col[128];
     char a[128];
     char b[128];
+    char ua[128];
+    char ub[128];
 
     if (s->column.len == 0 || s->column.len >= sizeof(col)) {
         return 0;
     }
     n1_shape_str(sh, s->column, col, sizeof(col));
     bare_name(col, a, sizeof(a));
+    unquoted(col, ua, sizeof(ua));
     for (size_t i = 0; i < n_kc; i++) {
         bare_name(kc[i], b, sizeof(b));
-        if (strcasecmp(col, kc[i]) == 0 ||
-            ((strchr(col, '.') == NULL || strchr(kc[i], '.') == NULL) &&
+        unquoted(kc[i], ub, sizeof(ub));
+        if (strcasecmp(ua, ub) == 0 ||
+            ((strchr(ua, '.') == NULL || strchr(ub, '.') == NULL) &&
              strcasecmp(a, b) == 0)) {
             return 1;
         }

@@ -235,6 +235,36 @@ static void test_verify_index_sql(void **state)
     assert_int_equal(n1_verify_index_sql("tags", one, 1, buf, 10), -1);
 }
 
+/* ---- locking reads ---------------------------------------------------- */
+
+static void test_verify_locking_clause(void **state)
+{
+    static const char *const sql[][2] = {
+        {"SELECT a FROM t WHERE id = 1 FOR UPDATE", " FOR UPDATE"},
+        {"select a from t where id in (1) for update nowait",
+         " for update nowait"},
+        {"SELECT a FROM t FOR UPDATE SKIP LOCKED;", " FOR UPDATE SKIP LOCKED;"},
+        {"SELECT a FROM t LOCK IN SHARE MODE", " LOCK IN SHARE MODE"},
+        {"SELECT a FROM t FOR SHARE", " FOR SHARE"},
+        {"SELECT a FROM t WHERE b = 'for update'", ""},
+        {"SELECT `for`, `update` FROM t", ""},
+        {"SELECT a FROM t", ""},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+        size_t at = n1_verify_locking_clause(sql[i][0]);
+
+        if (strcmp(sql[i][0] + at, sql[i][1]) != 0 &&
+            !(at < strlen(sql[i][0]) && sql[i][0][at - 1] == ' ' &&
+              strcmp(sql[i][0] + at - 1, sql[i][1]) == 0)) {
+            print_error("sql: %s\nexpected tail: '%s'\ngot: '%s'\n", sql[i][0],
+                        sql[i][1], sql[i][0] + at);
+            fail();
+        }
+    }
+}
+
 /* ---- the loop rebuilt -------------------------------------------------- */
 
 /* A quote function for the tests: numbers as-is, strings in '' with a
@@ -418,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_verify_explain_mariadb),
         cmocka_unit_test(test_verify_explain_mysql),
         cmocka_unit_test(test_verify_index_sql),
+        cmocka_unit_test(test_verify_locking_clause),
         cmocka_unit_test(test_verify_rebuild_key_and_constants),
         cmocka_unit_test(test_verify_rebuild_refuses_what_does_not_fit),
         cmocka_unit_test(test_verify_report_targets),
