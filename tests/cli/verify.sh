@@ -37,8 +37,9 @@ expect_status 2 "bad id" "$n1" verify --id 12 "$work/cut.json"
     fail "analyze failed"
 if expect_status 5 "no server" "$n1" verify --socket "$none" \
     --db "$work/v.db" "$work/r.json"; then
-    [ "$(wc -l <"$work/err")" -eq 1 ] && grep -q "$none" "$work/err" ||
+    if [ "$(wc -l <"$work/err")" -ne 1 ] || ! grep -q "$none" "$work/err"; then
         fail "no server: $(cat "$work/err")"
+    fi
     [ ! -e "$work/v.db" ] || fail "no server: a store was created"
 fi
 # --id of a finding the report lacks: nothing to check, exit 0.

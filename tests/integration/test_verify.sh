@@ -219,8 +219,10 @@ rc=0
     --db "$work/v.db" "$work/report.json" >"$work/d.out" \
     2>"$work/d.err" || rc=$?
 [ "$rc" -eq 5 ] || fail "(d) exit $rc, expected 5: $(cat "$work/d.err")"
-[ "$(wc -l <"$work/d.err")" -eq 1 ] && grep -q "$work/none.sock" "$work/d.err" ||
+if [ "$(wc -l <"$work/d.err")" -ne 1 ] ||
+    ! grep -q "$work/none.sock" "$work/d.err"; then
     fail "(d) message: $(cat "$work/d.err")"
+fi
 
 # (e) the password in no output and not in the store.
 if grep -l -- "$PW" "$work"/*.out "$work"/*.err "$work"/*.json \
