@@ -563,6 +563,10 @@ static void finding_rewrite(struct n1_finding *f, const struct n1_rewrite *rw)
     }
     f->key_columns = (const char *const *)rw->key_columns;
     f->n_key_columns = rw->n_key_columns;
+    if (rw->sql != NULL) {
+        f->keys = (const char *const *)rw->keys;
+        f->n_keys = rw->n_keys;
+    }
     f->rewrite = rw->sql;
     f->rewrite_kind = offered ? rw->kind : NULL;
     f->advice = rw->advice;
@@ -673,6 +677,7 @@ static void finding_loop(struct n1_finding *f, const struct n1_loop *l,
         f->has_parent = 1;
         f->parent_fingerprint = parent->fp;
         f->parent_table = parent->table;
+        f->parent_sql = parent->sql;
         f->parent_rows_sent = parent->rows_sent;
     }
     f->tags = l->tags;

@@ -706,6 +706,27 @@ static const char *keyed_unsupported(const struct n1_rw_input *in,
     return NULL;
 }
 
+/* Copies the listed keys into out->keys (verify rebuilds the loop from
+   them). Returns 0, or -1 when memory ran out. */
+static int keep_keys(const struct n1_rw_keyset *ks, struct n1_rewrite *out)
+{
+    if (ks->n == 0) {
+        return 0;
+    }
+    out->keys = calloc(ks->n, sizeof(*out->keys));
+    if (out->keys == NULL) {
+        return -1;
+    }
+    for (size_t i = 0; i < ks->n; i++) {
+        out->keys[i] = n1_rw_strdup(ks->v[i].sql);
+        if (out->keys[i] == NULL) {
+            return -1;
+        }
+        out->n_keys = i + 1;
+    }
+    return 0;
+}
+
 /* SELECT, UPDATE, DELETE by key: collects the keys and splices them in. */
 static int build_keyed(struct build *b)
 {
@@ -741,6 +762,9 @@ static int build_keyed(struct build *b)
         rc = n1_rw_build_update(in, p, &b->ks, &out->sql);
     }
     out->keys_listed = b->ks.n;
+    if (rc == 0 && keep_keys(&b->ks, out) < 0) {
+        return -1;
+    }
     if (b->total_keys < b->ks.n) {
         b->total_keys = b->ks.n;
     }
@@ -857,5 +881,9 @@ void n1_rewrite_cleanup(struct n1_rewrite *rw)
         free(rw->key_columns[i]);
     }
     free(rw->key_columns);
+    for (size_t i = 0; i < rw->n_keys; i++) {
+        free(rw->keys[i]);
+    }
+    free(rw->keys);
     memset(rw, 0, sizeof(*rw));
 }

@@ -80,6 +80,11 @@ struct n1_rewrite {
     char **key_columns;   /* key columns as written; owned */
     size_t n_key_columns; /* entries in key_columns */
     uint64_t keys_listed; /* key values (or rows) in sql */
+    char **keys;          /* keyed rewrites: the distinct key values (or
+                             tuples "(1, 'a')") as SQL literals, in order
+                             of first appearance, as listed in sql; owned;
+                             NULL for the other patterns */
+    size_t n_keys;        /* entries in keys */
     uint64_t batches;     /* statements needed for all keys */
     uint64_t saved;       /* round trips saved: count - batches */
 };

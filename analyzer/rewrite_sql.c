@@ -746,26 +746,6 @@ static int word_cmp(const void *key, const void *elem)
     return strcmp((const char *)key, *(const char *const *)elem);
 }
 
-/* Skips a quoted run starting at s[i] (its opening quote); returns the
-   index just past its closing quote, or the end of the string. */
-static size_t skip_quoted(const char *s, size_t i)
-{
-    char q = s[i++];
-
-    while (s[i] != '\0') {
-        if (s[i] == '\\' && q != '`' && s[i + 1] != '\0') {
-            i += 2;
-        } else if (s[i] == q && s[i + 1] == q) {
-            i += 2;
-        } else if (s[i] == q) {
-            return i + 1;
-        } else {
-            i++;
-        }
-    }
-    return i;
-}
-
 void n1_rw_upper_keywords(char *sql)
 {
     char prev[24] = ""; /* the last keyword seen, lower-case */
@@ -782,7 +762,7 @@ void n1_rw_upper_keywords(char *sql)
         int up;
 
         if (c == '\'' || c == '"' || c == '`') {
-            i = skip_quoted(sql, i);
+            i = n1_sqlword_skip_quoted(sql, i);
             prev[0] = '\0';
             continue;
         }

@@ -99,6 +99,7 @@ int cmd_analyze(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_tail(int argc, char **argv);
 int cmd_live(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /* ---- options several subcommands share ---- */
 

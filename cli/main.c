@@ -29,6 +29,8 @@ static const struct subcommand subcommands[] = {
     {"tail", cmd_tail,
      "follow a live server's log and report loops as they happen"},
     {"live", cmd_live, "follow a server's performance_schema the same way"},
+    {"verify", cmd_verify,
+     "check the rewrites of a report on a server, read-only"},
     {"fingerprint", cmd_fingerprint, "print the fingerprint of SQL statements"},
     {"events", cmd_events, "print the events read from logs, one per line"},
     {"rules", cmd_rules, "list the rules in force and where each came from"},

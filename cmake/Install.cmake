@@ -19,6 +19,7 @@ set(N1_MAN_PAGES
     n1digest-check
     n1digest-tail
     n1digest-live
+    n1digest-verify
     n1digest-ingest
     n1digest-fingerprint
     n1digest-events

@@ -192,10 +192,10 @@ static void test_store_schema_and_reopen(void **state)
                                    " 'fingerprint_version'"),
                      N1_FINGERPRINT_VERSION);
     /* meta, files, fingerprints, metrics, fp_values; findings (2);
-       tail_state (3); tail_checkpoints (4). */
+       tail_state (3); tail_checkpoints (4); verdicts (7). */
     assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_master"
                                    " WHERE type = 'table'"),
-                     8);
+                     9);
     /* Reopening applies nothing twice. */
     st = open_ok(path);
     n1_store_close(st);
@@ -765,6 +765,49 @@ static void test_store_corrupt_hist_reported(void **state)
     n1_store_close(st);
 }
 
+/* Counts the verdicts n1_store_verdict_each() hands out. */
+static int count_verdict(void *ud, const struct n1_store_verdict *v)
+{
+    (void)v;
+    (*(int *)ud)++;
+    return 0;
+}
+
+/* A verdict kept, read back, replaced (one row per finding) and listed;
+   an id with the top bit set survives SQLite's signed integers. */
+static void test_store_verdicts(void **state)
+{
+    struct n1_store *st = open_ok(":memory:");
+    struct n1_store_verdict v;
+    struct n1_store_verdict got;
+    struct n1_error err;
+    int n = 0;
+
+    (void)state;
+    memset(&v, 0, sizeof(v));
+    v.id = 0xfedcba9876543210ULL;
+    strcpy(v.verdict, "differs");
+    strcpy(v.detail, "the loop's row ('a') for key 1 is not in the rewrite");
+    strcpy(v.host, "db1.example");
+    v.verified_at = 1700000000;
+    assert_int_equal(n1_store_verdict_get(st, v.id, &got, &err), 0);
+    assert_int_equal(n1_store_verdict_put(st, &v, &err), 0);
+    strcpy(v.verdict, "verified");
+    v.verified_at = 1700000100;
+    assert_int_equal(n1_store_verdict_put(st, &v, &err), 0);
+    assert_int_equal(n1_store_verdict_get(st, v.id, &got, &err), 1);
+    assert_true(got.id == 0xfedcba9876543210ULL);
+    assert_string_equal(got.verdict, "verified");
+    assert_string_equal(got.host, "db1.example");
+    assert_string_equal(got.detail, v.detail);
+    assert_int_equal(got.verified_at, 1700000100);
+    v.id = 7;
+    assert_int_equal(n1_store_verdict_put(st, &v, &err), 0);
+    assert_int_equal(n1_store_verdict_each(st, count_verdict, &n, &err), 0);
+    assert_int_equal(n, 2);
+    n1_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -780,6 +823,7 @@ int main(void)
         cmocka_unit_test(test_store_failed_flush_leaves_nothing),
         cmocka_unit_test(test_store_kill_mid_flush_consistent),
         cmocka_unit_test(test_store_corrupt_hist_reported),
+        cmocka_unit_test(test_store_verdicts),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

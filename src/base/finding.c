@@ -117,24 +117,29 @@ struct n1_finding *n1_finding_dup(const struct n1_finding *f)
     struct arena a;
     size_t sz = sizeof(*c);
     const char **keys = NULL;
+    const char **kv = NULL;
     struct n1_kv *tags = NULL;
 
     /* Arrays of pointers and ids first (aligned), strings after. */
     sz += f->n_key_columns * sizeof(char *);
+    sz += f->n_keys * sizeof(char *);
     sz += f->n_tags * sizeof(struct n1_kv);
     sz += f->n_connections * sizeof(uint64_t);
     sz += f->evidence.n_body * sizeof(uint64_t);
     for (size_t i = 0; i < f->n_key_columns; i++) {
         sz += str_size(f->key_columns[i]);
     }
+    for (size_t i = 0; i < f->n_keys; i++) {
+        sz += str_size(f->keys[i]);
+    }
     for (size_t i = 0; i < f->n_tags; i++) {
         sz += str_size(f->tags[i].key) + str_size(f->tags[i].value);
     }
     sz += str_size(f->statement) + str_size(f->table) +
           str_size(f->fingerprint_text) + str_size(f->sample) +
-          str_size(f->parent_table) + str_size(f->location) +
-          str_size(f->rewrite) + str_size(f->rewrite_kind) +
-          str_size(f->advice) + str_size(f->file);
+          str_size(f->parent_table) + str_size(f->parent_sql) +
+          str_size(f->location) + str_size(f->rewrite) +
+          str_size(f->rewrite_kind) + str_size(f->advice) + str_size(f->file);
     c = malloc(sz);
     if (c == NULL) {
         return NULL;
@@ -145,6 +150,10 @@ struct n1_finding *n1_finding_dup(const struct n1_finding *f)
     if (f->n_key_columns > 0) {
         keys = (const char **)(void *)a.p;
         a.p += f->n_key_columns * sizeof(char *);
+    }
+    if (f->n_keys > 0) {
+        kv = (const char **)(void *)a.p;
+        a.p += f->n_keys * sizeof(char *);
     }
     if (f->n_tags > 0) {
         tags = (struct n1_kv *)(void *)a.p;
@@ -157,17 +166,22 @@ struct n1_finding *n1_finding_dup(const struct n1_finding *f)
     for (size_t i = 0; i < f->n_key_columns; i++) {
         keys[i] = put_str(&a, f->key_columns[i]);
     }
+    for (size_t i = 0; i < f->n_keys; i++) {
+        kv[i] = put_str(&a, f->keys[i]);
+    }
     for (size_t i = 0; i < f->n_tags; i++) {
         tags[i].key = put_str(&a, f->tags[i].key);
         tags[i].value = put_str(&a, f->tags[i].value);
     }
     c->key_columns = (const char *const *)keys;
+    c->keys = f->n_keys > 0 ? (const char *const *)kv : NULL;
     c->tags = tags;
     c->statement = put_str(&a, f->statement);
     c->table = put_str(&a, f->table);
     c->fingerprint_text = put_str(&a, f->fingerprint_text);
     c->sample = put_str(&a, f->sample);
     c->parent_table = put_str(&a, f->parent_table);
+    c->parent_sql = put_str(&a, f->parent_sql);
     c->location = put_str(&a, f->location);
     c->rewrite = put_str(&a, f->rewrite);
     c->rewrite_kind = put_str(&a, f->rewrite_kind);

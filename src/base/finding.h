@@ -104,11 +104,20 @@ struct n1_finding {
     int has_parent;                 /* 1 when the parent fields are set */
     uint64_t parent_fingerprint;    /* the statement that drove the loop */
     const char *parent_table;       /* its main table, or "" */
+    const char *parent_sql;         /* it as logged, when it selects one
+                                       plain column (verify's parent
+                                       proof); else NULL */
     double parent_rows_sent;        /* its Rows_sent; NaN when unknown */
     const struct n1_kv *tags;       /* sqlcommenter tags of the loop */
     size_t n_tags;                  /* entries in tags */
     const char *location;           /* source location from tags, or NULL */
     const char *rewrite;            /* batched statement to run, or NULL */
+    const char *const *keys;        /* the key values (or tuples) the
+                                       rewrite lists, as SQL literals
+                                       ("42", "'a'", "(1, 'b')"), in order
+                                       of first appearance; NULL without
+                                       a keyed rewrite */
+    size_t n_keys;                  /* entries in keys */
     const char *rewrite_kind;       /* "in_list", "row_in", "multi_row_insert",
                                        "case_update", "group_by", ... or NULL */
     const char *advice;             /* one paragraph for the developer */

@@ -502,6 +502,9 @@ static json_t *occurrence_object(const struct n1_finding *f)
               &bad);
     n1_rj_put(o, "rewrite", n1_rj_str(f->rewrite), &bad);
     n1_rj_put(o, "rewrite_kind", n1_rj_str(f->rewrite_kind), &bad);
+    if (f->n_keys > 0) {
+        n1_rj_put(o, "keys", n1_rf_keys_array(f), &bad);
+    }
     n1_rj_put(o, "evidence", n1_rf_evidence_object(&f->evidence), &bad);
     if (bad) {
         json_decref(o);
@@ -628,15 +631,51 @@ static int json_occ(void *ud, const struct n1_store_finding *o,
  * Writes one class at depth 4: its members dumped as an object whose
  * closing brace is held back, then "occurrences" streamed from the store.
  */
+/*
+ * The last verdict of `n1digest verify` on class id, from r's store, into
+ * *v. Returns 1, or 0 when there is none or it cannot be read (a report
+ * without it is still a report: the error is not passed on).
+ */
+static int verdict_of(const struct n1_class_report *r, uint64_t id,
+                      struct n1_store_verdict *v)
+{
+    struct n1_error e;
+
+    return r->st != NULL && n1_store_verdict_get(r->st, id, v, &e) == 1;
+}
+
+/* {"verdict", "detail", "host", "verified_at"}; NULL when memory ran out. */
+static json_t *verdict_object(const struct n1_store_verdict *v)
+{
+    json_t *o = json_object();
+    int bad = o == NULL;
+
+    n1_rj_put(o, "verdict", n1_rj_str0(v->verdict), &bad);
+    n1_rj_put(o, "detail", n1_rj_str0(v->detail), &bad);
+    n1_rj_put(o, "host", n1_rj_str0(v->host), &bad);
+    n1_rj_put(o, "verified_at", n1_rf_time(v->verified_at * 1000000), &bad);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 static int json_class(FILE *out, const struct n1_finding_class *c,
                       const struct n1_class_report *r, struct n1_error *err)
 {
     json_t *o = class_object(c);
+    struct n1_store_verdict v;
     char *text = NULL;
     struct json_occ j = {out, 0};
     size_t len;
     int rc = -1;
 
+    if (o != NULL && verdict_of(r, c->f->id, &v) &&
+        json_object_set_new(o, "verification", verdict_object(&v)) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
     text = o != NULL ? json_dumps(o, N1_RF_DUMP_PRETTY) : NULL;
     json_decref(o);
     if (text == NULL) {
@@ -783,6 +822,8 @@ static void text_summary(FILE *out, void *ud)
     struct text_summary *s = ud;
     const struct n1_finding_class *c = s->c;
     struct text_occ t = {out, s->r->max_listed, 0, 0};
+    struct n1_store_verdict v;
+    char at[N1_TS_ISO_MAX];
 
     fprintf(out,
             "    occurrences %zu; iterations %" PRIu64 " min, %" PRIu64
@@ -793,6 +834,12 @@ static void text_summary(FILE *out, void *ud)
                 c->by_confidence[N1_CONF_HIGH],
                 c->by_confidence[N1_CONF_MEDIUM],
                 c->by_confidence[N1_CONF_LOW]);
+    }
+    if (verdict_of(s->r, c->f->id, &v)) {
+        n1_rf_iso_time(v.verified_at * 1000000, at);
+        fprintf(out, "    verify      %s on %s at %s%s%s\n", v.verdict, v.host,
+                at, strcmp(v.verdict, "verified") != 0 ? ": " : "",
+                strcmp(v.verdict, "verified") != 0 ? v.detail : "");
     }
     if (c->occurrences < 2) {
         return;

@@ -90,6 +90,49 @@ json_t *n1_rf_time(int64_t us)
     return json_string(buf);
 }
 
+json_t *n1_rf_keys_array(const struct n1_finding *f)
+{
+    json_t *arr = json_array();
+    int bad = arr == NULL;
+
+    for (size_t i = 0; !bad && i < f->n_keys; i++) {
+        n1_rj_push(arr, n1_rj_str(f->keys[i]), &bad);
+    }
+    if (bad) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+/* f's "parent": null, or {"fingerprint", "table", "rows_sent"[, "sql"]}.
+   Sets *bad when memory ran out. */
+static json_t *parent_object(const struct n1_finding *f, int *bad)
+{
+    json_t *p = NULL;
+    char hex[17];
+
+    if (!f->has_parent) {
+        return json_null();
+    }
+    p = json_object();
+    hex64(f->parent_fingerprint, hex);
+    if (p == NULL) {
+        *bad = 1;
+        return NULL;
+    }
+    n1_rj_put(p, "fingerprint", json_string(hex), bad);
+    n1_rj_put(p, "table", n1_rj_str0(f->parent_table), bad);
+    n1_rj_put(p, "rows_sent",
+              isnan(f->parent_rows_sent) ? json_null()
+                                         : json_real(f->parent_rows_sent),
+              bad);
+    if (f->parent_sql != NULL) {
+        n1_rj_put(p, "sql", n1_rj_str(f->parent_sql), bad);
+    }
+    return p;
+}
+
 json_t *n1_rf_finding_object(const struct n1_finding *f, int with_conn)
 {
     json_t *obj = json_object();
@@ -147,23 +190,7 @@ json_t *n1_rf_finding_object(const struct n1_finding *f, int with_conn)
                   ? json_null()
                   : json_real(round(f->total_time_s * 1e6) / 1e6),
               &bad);
-    if (f->has_parent) {
-        json_t *p = json_object();
-
-        hex64(f->parent_fingerprint, hex);
-        if (p != NULL) {
-            n1_rj_put(p, "fingerprint", json_string(hex), &bad);
-            n1_rj_put(p, "table", n1_rj_str0(f->parent_table), &bad);
-            n1_rj_put(p, "rows_sent",
-                      isnan(f->parent_rows_sent)
-                          ? json_null()
-                          : json_real(f->parent_rows_sent),
-                      &bad);
-        }
-        n1_rj_put(obj, "parent", p, &bad);
-    } else {
-        n1_rj_put(obj, "parent", json_null(), &bad);
-    }
+    n1_rj_put(obj, "parent", parent_object(f, &bad), &bad);
     tags = json_object();
     for (size_t i = 0; tags != NULL && i < f->n_tags; i++) {
         json_t *v = n1_rj_str(f->tags[i].value);
@@ -178,6 +205,9 @@ json_t *n1_rf_finding_object(const struct n1_finding *f, int with_conn)
     n1_rj_put(obj, "location", n1_rj_str(f->location), &bad);
     n1_rj_put(obj, "rewrite", n1_rj_str(f->rewrite), &bad);
     n1_rj_put(obj, "rewrite_kind", n1_rj_str(f->rewrite_kind), &bad);
+    if (f->n_keys > 0) {
+        n1_rj_put(obj, "keys", n1_rf_keys_array(f), &bad);
+    }
     n1_rj_put(obj, "advice", n1_rj_str0(f->advice), &bad);
     n1_rj_put(obj, "file", n1_rj_str0(f->file), &bad);
     n1_rj_put(obj, "line", json_integer((json_int_t)f->line), &bad);
@@ -357,6 +387,23 @@ static const char **read_key_columns(const json_t *root, struct n1_finding *f,
     return cols;
 }
 
+/* f's keys, as read_key_columns() does for columns. */
+static const char **read_keys(const json_t *root, struct n1_finding *f,
+                              int *oom)
+{
+    const json_t *v = json_object_get(root, "keys");
+    const char **keys =
+        items_for(json_array_size(v), sizeof(*keys), &f->n_keys, oom);
+
+    for (size_t i = 0; i < f->n_keys; i++) {
+        const char *c = json_string_value(json_array_get(v, i));
+
+        keys[i] = c != NULL ? c : "";
+    }
+    f->keys = keys;
+    return keys;
+}
+
 /* f's connections (fanout), as read_key_columns() does for columns. */
 static uint64_t *read_connections(const json_t *root, struct n1_finding *f,
                                   int *oom)
@@ -452,6 +499,7 @@ static void read_details(const json_t *root, struct n1_finding *f)
         get_hex(v, "fingerprint", &f->parent_fingerprint) == 0) {
         f->has_parent = 1;
         f->parent_table = get_str(v, "table");
+        f->parent_sql = get_str(v, "sql");
         f->parent_rows_sent = get_num(v, "rows_sent");
     }
 }
@@ -510,6 +558,7 @@ struct n1_finding *n1_finding_from_json(const char *json, size_t len,
 {
     json_t *root = NULL;
     const char **cols = NULL;
+    const char **keys = NULL;
     uint64_t *conns = NULL;
     struct n1_kv *tags = NULL;
     uint64_t *body = NULL;
@@ -532,6 +581,7 @@ struct n1_finding *n1_finding_from_json(const char *json, size_t len,
         goto out;
     }
     cols = read_key_columns(root, &f, &oom);
+    keys = read_keys(root, &f, &oom);
     conns = read_connections(root, &f, &oom);
     tags = read_tags(root, &f, &oom);
     body = read_evidence(root, &f, &oom);
@@ -545,6 +595,7 @@ struct n1_finding *n1_finding_from_json(const char *json, size_t len,
 
 out:
     free(cols);
+    free(keys);
     free(conns);
     free(tags);
     free(body);

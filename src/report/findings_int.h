@@ -23,6 +23,9 @@
    when memory ran out. with_conn 0 leaves out connection(s). */
 json_t *n1_rf_finding_object(const struct n1_finding *f, int with_conn);
 
+/* f's keys as a JSON array of strings; NULL when memory ran out. */
+json_t *n1_rf_keys_array(const struct n1_finding *f);
+
 /* The "evidence" object of one occurrence; NULL when memory ran out. */
 json_t *n1_rf_evidence_object(const struct n1_evidence *e);
 

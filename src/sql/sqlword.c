@@ -333,3 +333,21 @@ size_t n1_sqlword_list(enum n1_sqlword_kind kind, const char *const **words)
     *words = NULL;
     return 0;
 }
+
+size_t n1_sqlword_skip_quoted(const char *s, size_t i)
+{
+    char q = s[i++];
+
+    while (s[i] != '\0') {
+        if (s[i] == '\\' && q != '`' && s[i + 1] != '\0') {
+            i += 2;
+        } else if (s[i] == q && s[i + 1] == q) {
+            i += 2;
+        } else if (s[i] == q) {
+            return i + 1;
+        } else {
+            i++;
+        }
+    }
+    return i;
+}

@@ -50,6 +50,14 @@ static inline int n1_sqlword_byte(unsigned char c)
            (c >= '0' && c <= '9') || c == '_' || c == '$' || c >= 0x80;
 }
 
+/*
+ * Skips the quoted run that starts at s[i] (its opening quote: ', " or
+ * `): returns the index just past the closing quote, or that of the NUL
+ * ending s when it is not closed. A doubled quote stays inside; so does a
+ * backslash-escaped byte in ' and " strings (not in `names`).
+ */
+size_t n1_sqlword_skip_quoted(const char *s, size_t i);
+
 /* Returns the value (0..15) of the hex digit c, either case, or -1. */
 static inline int n1_sqlword_hex(char c)
 {

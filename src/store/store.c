@@ -165,6 +165,15 @@ static const char *const migrations[N1_STORE_SCHEMA_VERSION] = {
     "ALTER TABLE findings ADD COLUMN ends INTEGER;"
     "ALTER TABLE findings ADD COLUMN ev_known INTEGER;"
     "ALTER TABLE findings ADD COLUMN conns TEXT;",
+    /* 7: `n1digest verify`'s last verdict on each finding (class id):
+       where it ran (the host, never a user or a password) and when. */
+    "CREATE TABLE verdicts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  verdict TEXT NOT NULL,"
+    "  detail TEXT NOT NULL,"
+    "  host TEXT NOT NULL,"
+    "  verified_at INTEGER NOT NULL"
+    ");",
 };
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -246,6 +255,13 @@ static const char *const stmt_sql[S_COUNT] = {
     "SELECT t.path, t.file_id FROM tail_state t JOIN files f"
     " ON f.id = t.file_id WHERE f.dev = ?1 AND f.inode = ?2"
     " ORDER BY t.updated DESC, t.rowid DESC LIMIT 1",
+    "INSERT INTO verdicts(id, verdict, detail, host, verified_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO UPDATE SET"
+    " verdict = excluded.verdict, detail = excluded.detail,"
+    " host = excluded.host, verified_at = excluded.verified_at",
+    "SELECT id, verdict, detail, host, verified_at FROM verdicts"
+    " WHERE id = ?1",
+    "SELECT id, verdict, detail, host, verified_at FROM verdicts ORDER BY id",
 };
 
 void st_db_error(struct n1_store *st, struct n1_error *err, const char *what)

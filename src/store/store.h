@@ -24,7 +24,7 @@
 #include "stats/aggregate.h"
 
 /* Schema version this build writes (the number of migrations). */
-#define N1_STORE_SCHEMA_VERSION 6
+#define N1_STORE_SCHEMA_VERSION 7
 
 struct n1_store_opts {
     /* 1: when the store holds data of another fingerprint version, delete
@@ -307,6 +307,41 @@ int n1_store_next_finding(struct n1_store_cursor *cur,
  */
 int n1_store_file_get(struct n1_store *st, int64_t id,
                       struct n1_file_state *out, struct n1_error *err);
+
+/* The last verdict `n1digest verify` gave a finding (migration 7). */
+struct n1_store_verdict {
+    uint64_t id;         /* the finding's class id */
+    char verdict[16];    /* "verified", "differs", "failed", "skipped" */
+    char detail[512];    /* the row, the server's error or the reason */
+    char host[256];      /* where it ran: host or socket, never a user or
+                            a password */
+    int64_t verified_at; /* Unix seconds */
+};
+
+/*
+ * Keeps v as the verdict of finding v->id, replacing an earlier one.
+ * Returns 0, or -1 with err set (N1_ESTORE).
+ */
+int n1_store_verdict_put(struct n1_store *st, const struct n1_store_verdict *v,
+                         struct n1_error *err);
+
+/*
+ * Loads the verdict of finding id into *out. Returns 1, 0 when the
+ * finding has none, or -1 with err set.
+ */
+int n1_store_verdict_get(struct n1_store *st, uint64_t id,
+                         struct n1_store_verdict *out, struct n1_error *err);
+
+/* Receives each stored verdict (borrowed for the call); returns 0 to go
+   on, non-zero to stop. */
+typedef int (*n1_store_verdict_fn)(void *ud, const struct n1_store_verdict *v);
+
+/*
+ * Calls fn with every stored verdict, by finding id, until it returns
+ * non-zero. Returns 0, or -1 with err set.
+ */
+int n1_store_verdict_each(struct n1_store *st, n1_store_verdict_fn fn, void *ud,
+                          struct n1_error *err);
 
 /*
  * A point `n1digest tail` can resume parsing from (migration 4): an event

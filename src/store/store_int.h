@@ -54,6 +54,9 @@ enum stmt_id {
     S_FIND_EMITTED,   /* mark them printed */
     S_FIND_LAST,      /* the newest finding's seq */
     S_TAIL_BY_FILE,   /* the tail state reading a device and inode */
+    S_VERDICT_PUT,    /* verify's verdict of a finding, upsert */
+    S_VERDICT_GET,    /* the verdict of one finding */
+    S_VERDICT_ALL,    /* every verdict, by finding id */
     S_COUNT
 };
 

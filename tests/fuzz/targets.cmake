@@ -11,4 +11,5 @@ set(N1_FUZZ_TARGETS
     reader_state
     rules
     shape
+    verify_report
 )
