@@ -84,7 +84,8 @@ static void usage(FILE *out)
             "\n"
             "options:\n"
             "  --db PATH          SQLite store to add to and report on\n"
-            "  --format FMT       text (default) or json\n"
+            "  --format FMT       text (default), json or html\n"
+            "  --output FILE      write the report to FILE, not stdout\n"
             "  --limit N          classes in the profile (default 10;\n"
             "                     0 or all: every class)\n"
             "  --order-by A:F     rank by attribute A (Query_time, Lock_time,\n"
@@ -340,7 +341,7 @@ static int filter_class(void *ud, const struct n1_agg_class *c,
 /* Reports on an existing store (no LOG). */
 static int report_stored(const char *path, struct n1_digest_opts *ro,
                          struct digest_filters *f, int reset,
-                         struct n1_digest_loops *loops)
+                         struct n1_digest_loops *loops, FILE *out)
 {
     struct n1_store_opts sopts;
     struct n1_store *st = NULL;
@@ -382,7 +383,7 @@ static int report_stored(const char *path, struct n1_digest_opts *ro,
         goto out;
     }
     ro->loops = loops;
-    if (n1_report_digest(st, ro, stdout, &err) != 0) {
+    if (n1_report_digest(st, ro, out, &err) != 0) {
         cli_error(&err);
         status = cli_exit_for(&err);
         goto out;
@@ -402,6 +403,7 @@ struct digest_cli {
                                       --group-by; the hooks point into it */
     int loops_inline;              /* --loops */
     struct n1_digest_loops loops;  /* the N+1 classes' statements */
+    FILE *out;                     /* --output or stdout */
 };
 
 /* --group-by: the key named arg. Returns 0, or -1 after a USAGE error. */
@@ -470,7 +472,8 @@ static int parse_options(int argc, char **argv,
     };
     const struct cli_command cmd = {
         "digest",
-        CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RESET | CLI_TAKES_READER,
+        CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RESET | CLI_TAKES_READER |
+            CLI_TAKES_HTML | CLI_TAKES_OUTPUT,
         own,
         digest_option,
         d,
@@ -485,8 +488,9 @@ static int parse_options(int argc, char **argv,
     if (status >= 0) {
         return status;
     }
-    d->ro.format =
-        d->co.format == FORMAT_JSON ? N1_DIGEST_JSON : N1_DIGEST_TEXT;
+    d->ro.format = d->co.format == FORMAT_JSON   ? N1_DIGEST_JSON
+                   : d->co.format == FORMAT_HTML ? N1_DIGEST_HTML
+                                                 : N1_DIGEST_TEXT;
     d->ro.group_by = group_names[d->filters.group];
     if (d->filters.since_us != N1_TS_NONE &&
         d->filters.until_us != N1_TS_NONE &&
@@ -557,9 +561,9 @@ static int report_logs(struct digest_cli *d, struct n1_pipeline_opts *opts,
     }
     d->ro.loops = &d->loops;
     if (n1_pipeline_classes(p) != NULL) {
-        rc = n1_report_digest_agg(n1_pipeline_classes(p), &d->ro, stdout, &err);
+        rc = n1_report_digest_agg(n1_pipeline_classes(p), &d->ro, d->out, &err);
     } else {
-        rc = n1_report_digest(n1_pipeline_store(p), &d->ro, stdout, &err);
+        rc = n1_report_digest(n1_pipeline_store(p), &d->ro, d->out, &err);
     }
     if (rc != 0) {
         cli_error(&err);
@@ -599,10 +603,18 @@ int cmd_digest(int argc, char **argv)
                        "the events");
             return N1_EXIT_USAGE;
         }
-        status = report_stored(d.co.db_path, &d.ro, &d.filters, d.co.reset,
-                               &d.loops);
+        d.out = cli_open_output(&d.co);
+        status = d.out == NULL ? N1_EXIT_USAGE
+                               : report_stored(d.co.db_path, &d.ro, &d.filters,
+                                               d.co.reset, &d.loops, d.out);
     } else {
-        status = report_logs(&d, &opts, argv + optind, (size_t)(argc - optind));
+        d.out = cli_open_output(&d.co);
+        status = d.out == NULL ? N1_EXIT_USAGE
+                               : report_logs(&d, &opts, argv + optind,
+                                             (size_t)(argc - optind));
+    }
+    if (cli_close_output(&d.co, d.out) != 0 && status == N1_EXIT_OK) {
+        status = N1_EXIT_USAGE;
     }
     n1_digest_loops_cleanup(&d.loops);
     return status;

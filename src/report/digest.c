@@ -1195,10 +1195,17 @@ static int report(const struct source *src, const struct n1_digest_opts *o,
         qsort(run.rows, run.n_rows, sizeof(run.rows[0]), row_cmp);
     }
     shown = o->limit == 0 || o->limit > run.n_rows ? run.n_rows : o->limit;
-    if (o->format == N1_DIGEST_JSON) {
+    switch (o->format) {
+    case N1_DIGEST_JSON:
         rc = n1_dg_json_report(out, src, &run, shown, err);
-    } else {
+        break;
+    case N1_DIGEST_HTML:
+        rc = n1_dg_html_report(out, src, &run, shown, err);
+        break;
+    case N1_DIGEST_TEXT:
+    default:
         rc = text_report(out, src, &run, shown, err);
+        break;
     }
     if (rc == 0 && (fflush(out) != 0 || ferror(out))) {
         n1_err_set(err, N1_ESYS, NULL, 0, "writing the report: output failed");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * report_digest.h: the digest report (pt-query-digest's layout) of the
- * classes in a store, as text or JSON.
+ * classes in a store, as text, JSON or HTML.
  *
  * The report has three parts: the overall statistics of every class, a
  * profile ranking the classes, and a detail block per ranked class. All
@@ -25,7 +25,8 @@ struct n1_store;
 
 enum n1_digest_format {
     N1_DIGEST_TEXT = 0, /* pt-query-digest style, 80 columns */
-    N1_DIGEST_JSON      /* one JSON document */
+    N1_DIGEST_JSON,     /* one JSON document */
+    N1_DIGEST_HTML      /* one self-contained HTML page (html_digest.c) */
 };
 
 /* The statistic of a metric the profile is ranked by. */

@@ -103,4 +103,10 @@ int n1_dg_json_report(FILE *out, const struct source *src,
                       const struct digest_run *run, size_t shown,
                       struct n1_error *err);
 
+/* Writes the HTML page of the first shown ranked classes (html_digest.c).
+   Returns 0 or -1 with err set. */
+int n1_dg_html_report(FILE *out, const struct source *src,
+                      const struct digest_run *run, size_t shown,
+                      struct n1_error *err);
+
 #endif /* N1_REPORT_DIGEST_INT_H */
