@@ -42,7 +42,8 @@ static void usage(FILE *out)
             "stored findings are reported instead (see docs/analyze.md).\n"
             "\n"
             "options:\n"
-            "  --format FMT       text (default) or json\n"
+            "  --format FMT       text (default), json or html\n"
+            "  --output FILE      write the report to FILE, not stdout\n"
             "  --db PATH          SQLite store (default ./n1digest.db;\n"
             "                     :memory: keeps nothing)\n"
             "  --rules FILE       rule file over the built-in defaults\n"
@@ -108,6 +109,7 @@ struct analyze_cli {
     const struct n1_rules *rules;             /* the rules in force */
     const struct n1_analyze_run *run;         /* the run */
     size_t allowed;                           /* occurrences [allow]ed */
+    const struct cli_common_opts *co;         /* --output */
 };
 
 /* 1 when key has no value given or one equal to v. */
@@ -233,12 +235,15 @@ static void judge_classes(struct analyze_cli *a, struct n1_class_set *set)
     }
 }
 
+/* Writes the report to --output or stdout. Returns 0, -1 with err set,
+   or -2 after printing why the output could not be written. */
 static int render(enum out_format fmt, struct analyze_cli *a,
                   const struct n1_class_set *set, struct n1_error *err)
 {
     const struct n1_analyze_run *run = a->run;
     struct n1_report_input *rep = NULL;
     struct n1_class_report r;
+    FILE *out = NULL;
     int rc;
 
     rep = n1_analyze_report_inputs(run);
@@ -254,12 +259,22 @@ static int render(enum out_format fmt, struct analyze_cli *a,
     r.n_in = run->n_in;
     r.max_listed = a->full ? 0 : 3;
     r.full = a->full;
+    out = cli_open_output(a->co);
+    if (out == NULL) {
+        free(rep);
+        return -2;
+    }
     if (fmt == FORMAT_JSON) {
-        rc = n1_report_classes_json(stdout, set, &r, err);
+        rc = n1_report_classes_json(out, set, &r, err);
+    } else if (fmt == FORMAT_HTML) {
+        rc = n1_report_classes_html(out, set, &r, err);
     } else {
-        rc = n1_report_classes_text(stdout, set, &r, err);
+        rc = n1_report_classes_text(out, set, &r, err);
     }
     free(rep);
+    if (cli_close_output(a->co, out) != 0 && rc == 0) {
+        rc = -2;
+    }
     return rc;
 }
 
@@ -337,7 +352,8 @@ int cmd_analyze(int argc, char **argv)
     const struct cli_command cmd = {
         "analyze",
         CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RULES | CLI_TAKES_RESET |
-            CLI_TAKES_REREAD | CLI_TAKES_READER | CLI_TAKES_LOGS,
+            CLI_TAKES_REREAD | CLI_TAKES_READER | CLI_TAKES_LOGS |
+            CLI_TAKES_HTML | CLI_TAKES_OUTPUT,
         own,
         analyze_option,
         &a,
@@ -350,6 +366,7 @@ int cmd_analyze(int argc, char **argv)
     struct cli_common_opts co;
     struct n1_error err;
     int status;
+    int rc;
 
     n1_err_clear(&err);
     memset(&a, 0, sizeof(a));
@@ -380,8 +397,12 @@ int cmd_analyze(int argc, char **argv)
     }
     a.rules = run.rules;
     a.run = &run;
-    if (report(&a, co.format, &set, &err) != 0) {
-        cli_error(&err);
+    a.co = &co;
+    rc = report(&a, co.format, &set, &err);
+    if (rc != 0) {
+        if (rc == -1) {
+            cli_error(&err); /* -2: the output's error is printed */
+        }
         goto out;
     }
     cli_print_summary(n1_pipeline_stats(run.p));

@@ -88,7 +88,8 @@ static void usage(FILE *out)
             "  --write-baseline PATH write every finding not allowed as a\n"
             "                        JSON baseline, then exit 0 (or 3)\n"
             "  --fail-on SEV         info, warning (default) or error\n"
-            "  --format FMT          text (default), json, sarif or junit\n"
+            "  --format FMT          text (default), json, sarif, junit\n"
+            "                        or html\n"
             "  --output FILE         write the report to FILE, not stdout\n"
             "  --allow-skipped       do not fail (3) on skipped lines\n"
             "  --max-statement B     skip statements longer than B bytes\n"
@@ -571,8 +572,9 @@ static int render(enum out_format fmt, FILE *out, const struct n1_ci_report *r,
         return n1_report_sarif(out, r, err);
     case FORMAT_JUNIT:
         return n1_report_junit(out, r, err);
+    case FORMAT_HTML:
+        return n1_report_ci_html(out, r, err);
     case FORMAT_TEXT:
-    case FORMAT_HTML:     /* not taken by check yet */
     case FORMAT_MARKDOWN: /* not taken by check yet */
         break;
     }
@@ -669,7 +671,7 @@ static int parse_options(int argc, char **argv,
     const struct cli_command cmd = {
         "check",
         CLI_TAKES_RULES | CLI_TAKES_CI_FORMAT | CLI_TAKES_READER |
-            CLI_TAKES_LOGS | CLI_TAKES_OUTPUT,
+            CLI_TAKES_LOGS | CLI_TAKES_OUTPUT | CLI_TAKES_HTML,
         own,
         check_option,
         o,

@@ -172,7 +172,8 @@ void n1_html_table_begin(FILE *out, const char *id,
             "<table id=\"%s\">\n<thead><tr>",
             id, id);
     for (size_t i = 0; i < n; i++) {
-        fprintf(out, "<th scope=\"col\" tabindex=\"0\" data-type=\"%s\"%s>%s</th>",
+        fprintf(out,
+                "<th scope=\"col\" tabindex=\"0\" data-type=\"%s\"%s>%s</th>",
                 cols[i].numeric ? "num" : "text",
                 cols[i].numeric ? " class=\"num\"" : "", cols[i].label);
     }

@@ -139,9 +139,9 @@ static int html_profile(FILE *out, const struct source *src,
                         struct n1_error *err)
 {
     static const struct n1_html_col cols[] = {
-        {"Rank", 1},   {"Query ID", 0}, {"Response time", 1},
-        {"Share", 1},  {"Calls", 1},    {"R/Call", 1},
-        {"V/M", 1},    {"Loop", 0},     {"Item", 0},
+        {"Rank", 1},  {"Query ID", 0}, {"Response time", 1},
+        {"Share", 1}, {"Calls", 1},    {"R/Call", 1},
+        {"V/M", 1},   {"Loop", 0},     {"Item", 0},
     };
     struct n1_agg_class c;
     struct n1_agg_class view;
@@ -166,8 +166,9 @@ static int html_profile(FILE *out, const struct source *src,
     }
     n1_html_table_end(out);
     if (shown < run->n_rows) {
-        fprintf(out, "<p class=\"muted\">%zu more classes not shown "
-                     "(--limit).</p>\n",
+        fprintf(out,
+                "<p class=\"muted\">%zu more classes not shown "
+                "(--limit).</p>\n",
                 run->n_rows - shown);
     }
     rc = 0;
@@ -240,10 +241,12 @@ static void html_class_head(FILE *out, const struct digest_run *run,
     const struct n1_digest_loop *lp = NULL;
     size_t loops = n1_dg_loops_of(run, c, &lp);
 
-    fprintf(out, "<section class=\"card\" id=\"c-%s\">\n<h3>Query %zu: %s</h3>\n",
+    fprintf(out,
+            "<section class=\"card\" id=\"c-%s\">\n<h3>Query %zu: %s</h3>\n",
             c->hex, rank, c->hex);
-    fprintf(out, "<dl class=\"meta\"><dt>QPS</dt><dd>%.2f</dd>"
-                 "<dt>Concurrency</dt><dd>%.2f</dd>\n",
+    fprintf(out,
+            "<dl class=\"meta\"><dt>QPS</dt><dd>%.2f</dd>"
+            "<dt>Concurrency</dt><dd>%.2f</dd>\n",
             n1_dg_qps_of(c), n1_dg_concurrency_of(c));
     if (loops > 0) {
         fputs("<dt>N+1 loop</dt><dd>", out);

@@ -116,8 +116,8 @@ void n1_svg_hist(FILE *out, const char *title, const uint64_t *count,
  * from t0 to t1 (UTC microseconds), each with its calls and seconds.
  */
 struct n1_html_series {
-    int64_t t0;                      /* start of the first bucket */
-    int64_t t1;                      /* end of the last (> t0) */
+    int64_t t0;                       /* start of the first bucket */
+    int64_t t1;                       /* end of the last (> t0) */
     uint64_t calls[N1_HTML_SERIES_N]; /* executions per bucket */
     double secs[N1_HTML_SERIES_N];    /* their time */
     int has_time;                     /* 1 when any seconds are known */

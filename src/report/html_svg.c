@@ -47,9 +47,8 @@ void n1_svg_hbars(FILE *out, const char *title, const struct n1_svg_bar *b,
     figure_begin(out, title, HBAR_W, (int)n * HBAR_ROW + 4);
     for (size_t i = 0; i < n; i++) {
         int y = (int)i * HBAR_ROW + 2;
-        double w = max > 0.0 && b[i].value > 0.0
-                       ? b[i].value * room / max
-                       : 0.0;
+        double w =
+            max > 0.0 && b[i].value > 0.0 ? b[i].value * room / max : 0.0;
 
         /* A share that rounds to nothing still shows as a sliver. */
         w = b[i].value > 0.0 && w < 1.0 ? 1.0 : w;
@@ -96,8 +95,7 @@ void n1_svg_hist(FILE *out, const char *title, const uint64_t *count,
                     "</text>",
                     x + col / 2, base - bh - 3, (unsigned long long)count[i]);
         }
-        fprintf(out,
-                "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>",
+        fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>",
                 x + col / 2, base + 14, label[i]);
     }
     fprintf(out,
@@ -179,8 +177,7 @@ static void span_ends(FILE *out, int64_t t0, int64_t t1, int y, int x1)
             y, a, x1, y, b);
 }
 
-void n1_svg_series(FILE *out, const char *title,
-                   const struct n1_html_series *s)
+void n1_svg_series(FILE *out, const char *title, const struct n1_html_series *s)
 {
     const int h = 48, w = 60 + N1_HTML_SERIES_N * 14;
     double calls[N1_HTML_SERIES_N];
