@@ -94,7 +94,8 @@ static const char css[] =
     "@media print{input.filter,button.copy{display:none}}";
 
 /* Sorting (click a header), filtering (the box above a table) and the
-   copy buttons. It reads the DOM only. */
+   copy buttons. It reads the DOM only; data-n1-ready on <html> tells a
+   test that it ran to its end. */
 static const char script[] =
     "(function(){'use strict';\n"
     "function key(row,i,num){var c=row.cells[i];if(!c){return num?"
@@ -133,6 +134,7 @@ static const char script[] =
     "th.matches('th[data-type]')){e.preventDefault();sortBy(th);}});\n"
     "document.addEventListener('input',function(e){"
     "if(e.target.matches('input.filter')){filter(e.target);}});\n"
+    "document.documentElement.setAttribute('data-n1-ready','1');\n"
     "})();\n";
 
 void n1_html_begin(FILE *out, const char *title)

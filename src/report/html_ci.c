@@ -39,8 +39,8 @@ static const char *result_word(const struct n1_ci_result *x)
    indexes the caller frees, or NULL when memory ran out. */
 static size_t *page_order(const struct n1_ci_report *r)
 {
-    size_t *order = malloc((r->n_results > 0 ? r->n_results : 1) *
-                           sizeof(*order));
+    size_t *order =
+        malloc((r->n_results > 0 ? r->n_results : 1) * sizeof(*order));
     size_t k = 0;
 
     if (order == NULL) {
@@ -61,8 +61,9 @@ static void html_status(FILE *out, const struct n1_ci_report *r)
     const char *status = n1_ci_status(r);
     int bad = status[0] == 'f' || status[0] == 'e';
 
-    fprintf(out, "<p>Status: <span class=\"%s\" data-n1-status=\"%s\">%s"
-                 "</span>, %zu result%s, %zu failing at or above %s.</p>\n",
+    fprintf(out,
+            "<p>Status: <span class=\"%s\" data-n1-status=\"%s\">%s"
+            "</span>, %zu result%s, %zu failing at or above %s.</p>\n",
             bad ? "fail" : "pass", status, status, r->n_results,
             r->n_results == 1 ? "" : "s", n1_ci_failures(r),
             n1_severity_name(r->fail_on));
@@ -181,8 +182,9 @@ static void html_card(FILE *out, const struct n1_ci_result *x, size_t rank)
     n1_html_dl_item(out, "Location", x->location);
     html_places(out, x);
     n1_html_dl_item(out, "Allowed by", x->allowed_by);
-    fprintf(out, "<dt>Id</dt><dd>%016" PRIx64 " (fingerprint %016" PRIx64
-                 ")</dd>\n<dt>Verdict</dt><dd data-n1-verdict>",
+    fprintf(out,
+            "<dt>Id</dt><dd>%016" PRIx64 " (fingerprint %016" PRIx64
+            ")</dd>\n<dt>Verdict</dt><dd data-n1-verdict>",
             x->id, x->fingerprint);
     n1_html_text(out, verdict != NULL ? verdict : "not verified");
     fputs("</dd>\n</dl>\n", out);
@@ -246,8 +248,7 @@ int n1_report_ci_html(FILE *out, const struct n1_ci_report *r,
         if (html_bars(out, r, order, err) != 0) {
             goto out;
         }
-        n1_html_table_begin(out, "results", cols,
-                            sizeof(cols) / sizeof(*cols));
+        n1_html_table_begin(out, "results", cols, sizeof(cols) / sizeof(*cols));
         for (size_t k = 0; k < r->n_results; k++) {
             html_row(out, &r->results[order[k]], k + 1);
         }

@@ -131,10 +131,9 @@ static void html_class_row(FILE *out, const struct n1_finding_class *c,
 static void html_table(FILE *out, const struct n1_class_set *set)
 {
     static const struct n1_html_col cols[] = {
-        {"Rank", 1},        {"Kind", 0},    {"Severity", 0},
-        {"Table", 0},       {"Calls", 1},   {"Occurrences", 1},
-        {"Cost s", 1},      {"Saved", 1},   {"Location", 0},
-        {"Verdict", 0},
+        {"Rank", 1},     {"Kind", 0},        {"Severity", 0}, {"Table", 0},
+        {"Calls", 1},    {"Occurrences", 1}, {"Cost s", 1},   {"Saved", 1},
+        {"Location", 0}, {"Verdict", 0},
     };
 
     n1_html_table_begin(out, "findings", cols, sizeof(cols) / sizeof(*cols));
@@ -197,7 +196,8 @@ static void html_class_facts(FILE *out, const struct n1_finding_class *c)
         fprintf(out,
                 "<dt>Confidence</dt><dd>high %zu, medium %zu, low %zu</dd>\n"
                 "<dt>Started by</dt><dd>",
-                c->by_confidence[N1_CONF_HIGH], c->by_confidence[N1_CONF_MEDIUM],
+                c->by_confidence[N1_CONF_HIGH],
+                c->by_confidence[N1_CONF_MEDIUM],
                 c->by_confidence[N1_CONF_LOW]);
         put_bounds(out, c->starts);
         fputs("</dd>\n<dt>Ended by</dt><dd>", out);
@@ -251,8 +251,8 @@ static int html_occurrences(FILE *out, const struct n1_finding_class *c,
                             int64_t t1, struct n1_error *err)
 {
     static const struct n1_html_col cols[] = {
-        {"Connection", 1}, {"Calls", 1},   {"First seen", 1},
-        {"Time s", 1},     {"Log", 0},     {"Started by", 0},
+        {"Connection", 1}, {"Calls", 1},      {"First seen", 1},
+        {"Time s", 1},     {"Log", 0},        {"Started by", 0},
         {"Ended by", 0},   {"Confidence", 0},
     };
     struct n1_html_series s;
@@ -260,8 +260,7 @@ static int html_occurrences(FILE *out, const struct n1_finding_class *c,
 
     if (t0 != N1_TS_NONE) {
         n1_html_series_init(&s, t0, t1);
-        if (n1_classes_each_occurrence(r, c->f->id, series_occ, &s, err) !=
-            0) {
+        if (n1_classes_each_occurrence(r, c->f->id, series_occ, &s, err) != 0) {
             return -1;
         }
         n1_svg_series(out, "Calls and time over the log's span", &s);
@@ -277,9 +276,9 @@ static int html_occurrences(FILE *out, const struct n1_finding_class *c,
     return 0;
 }
 
-static int html_class(FILE *out, const struct n1_finding_class *c,
-                      size_t rank, const struct n1_class_report *r,
-                      int64_t t0, int64_t t1, struct n1_error *err)
+static int html_class(FILE *out, const struct n1_finding_class *c, size_t rank,
+                      const struct n1_class_report *r, int64_t t0, int64_t t1,
+                      struct n1_error *err)
 {
     const struct n1_finding *f = c->f;
 
@@ -318,8 +317,9 @@ static void html_inputs(FILE *out, const struct n1_class_report *r)
 
         fputs("<dt>Log</dt><dd>", out);
         n1_html_text(out, in->path);
-        fprintf(out, " <span class=\"muted\">(%s, %s, %" PRIu64 " events)"
-                     "</span></dd>\n",
+        fprintf(out,
+                " <span class=\"muted\">(%s, %s, %" PRIu64 " events)"
+                "</span></dd>\n",
                 in->flavour != NULL ? in->flavour : "unknown",
                 n1_input_status_name(in->status), in->events);
     }
