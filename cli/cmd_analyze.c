@@ -272,10 +272,14 @@ static int render(enum out_format fmt, struct analyze_cli *a,
         rc = n1_report_classes_text(out, set, &r, err);
     }
     free(rep);
-    if (cli_close_output(a->co, out) != 0 && rc == 0) {
-        rc = -2;
+    if (rc != 0) {
+        /* The report's error says it all: close without a second one. */
+        if (out != stdout) {
+            fclose(out);
+        }
+        return rc;
     }
-    return rc;
+    return cli_close_output(a->co, out) != 0 ? -2 : 0;
 }
 
 /* analyze's own options. Returns 0, or -1 after a usage error. */

@@ -17,6 +17,7 @@
  * never a wrong number. docs/digest.md describes the rules.
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,8 @@ struct digest_filters {
     enum group_key group;                     /* --group-by */
     struct n1_norm key;                       /* what group_event hands out */
     char key_text[N1_AGG_MAX_VALUE_LEN + 16]; /* key.text's bytes */
+    struct n1_digest_series *series;          /* --format html: counted
+                                                 by group_and_count */
 };
 
 static void usage(FILE *out)
@@ -265,6 +268,25 @@ static const struct n1_norm *group_event(void *ud, const struct n1_event *ev,
  * key, 0 when none has, -1 when the list does not say (mixed values,
  * values not kept, events without one).
  */
+/* Pipeline group hook of an HTML report: the class group_event (or the
+   fingerprint) chooses, counted in the series over time. A failed count
+   marks the series, and the report then fails. */
+static const struct n1_norm *
+group_and_count(void *ud, const struct n1_event *ev, const struct n1_norm *norm)
+{
+    struct digest_filters *f = ud;
+    const struct n1_norm *key =
+        f->group != GK_FINGERPRINT ? group_event(ud, ev, norm) : norm;
+    double qt = ev->metric_mask & (1u << N1_M_QUERY_TIME)
+                    ? ev->metric[N1_M_QUERY_TIME]
+                    : NAN;
+
+    if (key != NULL) {
+        (void)n1_digest_series_add(f->series, key->id, ev->ts_us, qt);
+    }
+    return key;
+}
+
 static int class_values_match(const struct digest_filters *f, int key,
                               const struct n1_agg_values *v, uint64_t count)
 {
@@ -533,6 +555,18 @@ static int report_logs(struct digest_cli *d, struct n1_pipeline_opts *opts,
     }
     /* A private store would only hold a second copy of every class. */
     opts->keep_classes = strcmp(opts->db_path, ":memory:") == 0;
+    /* The series over time are this run's: only for a report on this
+       run's classes alone. */
+    if (d->ro.format == N1_DIGEST_HTML && opts->keep_classes) {
+        f->series = n1_digest_series_new(&err);
+        if (f->series == NULL) {
+            cli_error(&err);
+            goto out;
+        }
+        opts->group = group_and_count;
+        opts->hook_ud = f;
+        d->ro.series = f->series;
+    }
     d->ro.store_path = opts->db_path;
     d->ro.inputs = (const char *const *)logs;
     d->ro.n_inputs = n_logs;
@@ -575,6 +609,9 @@ static int report_logs(struct digest_cli *d, struct n1_pipeline_opts *opts,
 out:
     n1_pipeline_free(p);
     n1_loop_marks_free(marks);
+    n1_digest_series_free(f->series);
+    f->series = NULL;
+    d->ro.series = NULL;
     return status;
 }
 
@@ -613,7 +650,12 @@ int cmd_digest(int argc, char **argv)
                                : report_logs(&d, &opts, argv + optind,
                                              (size_t)(argc - optind));
     }
-    if (cli_close_output(&d.co, d.out) != 0 && status == N1_EXIT_OK) {
+    if (status == N1_EXIT_USAGE) {
+        /* The error is printed: close without a second one. */
+        if (d.out != NULL && d.out != stdout) {
+            fclose(d.out);
+        }
+    } else if (cli_close_output(&d.co, d.out) != 0) {
         status = N1_EXIT_USAGE;
     }
     n1_digest_loops_cleanup(&d.loops);

@@ -7,9 +7,11 @@
  * profile as bars of response-time share and as a table (one row per
  * ranked class, data-n1="class"), then one card per class with its
  * metrics, its query-time chart (the buckets the text report draws with
- * #), the span it was active in within the log's, its value lists, its
+ * #), its calls and time over the log's span, its value lists, its
  * fingerprint and its sample. The store keeps no per-time counts of a
- * class, so the span chart shows where the class was active, not a rate.
+ * class: a run that reads logs counts them (digest_series.c) and hands
+ * them over in the options; a report on stored data alone draws the span
+ * each class was active in instead.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -17,6 +19,10 @@
 
 #include "report/digest_int.h"
 #include "report/html_int.h"
+
+/* A class's row of the digest's series is drawn as an HTML series. */
+_Static_assert(N1_DIGEST_SERIES_N == N1_HTML_SERIES_N,
+               "the digest's series and the chart have as many buckets");
 
 /* The share each ranked class has of the total it is compared by: its
    Query_time when the log has timings, else its calls. */
@@ -266,6 +272,48 @@ static void html_class_head(FILE *out, const struct digest_run *run,
     fputs("</dl>\n", out);
 }
 
+/* The buckets of row that the log's span [first, last seen of t] covers,
+   as a chart series: the shared grid may reach past the span. */
+static void crop_row(const struct n1_digest_row *row,
+                     const struct n1_agg_class *t, struct n1_html_series *s)
+{
+    int64_t w = (row->t1 - row->t0) / N1_DIGEST_SERIES_N;
+    size_t k0 = 0;
+    size_t k1 = N1_DIGEST_SERIES_N - 1;
+
+    if (w > 0 && t->first_seen != N1_TS_NONE && t->first_seen >= row->t0 &&
+        t->last_seen >= t->first_seen && t->last_seen < row->t1) {
+        k0 = (size_t)((t->first_seen - row->t0) / w);
+        k1 = (size_t)((t->last_seen - row->t0) / w);
+    }
+    n1_html_series_init(s, row->t0 + (int64_t)k0 * w,
+                        row->t0 + (int64_t)(k1 + 1) * w);
+    s->n = k1 - k0 + 1;
+    for (size_t k = 0; k < s->n; k++) {
+        s->calls[k] = row->calls[k0 + k];
+        s->secs[k] = row->secs[k0 + k];
+    }
+    s->has_time = row->has_time;
+}
+
+/* Calls and time over the log's span when the run counted them, else
+   the span the class was active in (all the store keeps). */
+static void html_class_time(FILE *out, const struct digest_run *run,
+                            const struct n1_agg_class *c)
+{
+    struct n1_digest_row row;
+    struct n1_html_series s;
+
+    if (run->o->series != NULL &&
+        n1_digest_series_get(run->o->series, c->id, &row) == 1) {
+        crop_row(&row, &run->tot, &s);
+        n1_svg_series(out, "Calls and time over the log's span", &s);
+    } else if (c->first_seen != N1_TS_NONE) {
+        n1_svg_span(out, "Active within the log's span", run->tot.first_seen,
+                    run->tot.last_seen, c->first_seen, c->last_seen);
+    }
+}
+
 static void html_class(FILE *out, const struct digest_run *run,
                        const struct n1_agg_class *c, size_t rank)
 {
@@ -283,10 +331,7 @@ static void html_class(FILE *out, const struct digest_run *run,
         n1_svg_hist(out, "Query_time distribution", c->chart, labels,
                     N1_AGG_CHART_N);
     }
-    if (c->first_seen != N1_TS_NONE) {
-        n1_svg_span(out, "Active within the log's span", run->tot.first_seen,
-                    run->tot.last_seen, c->first_seen, c->last_seen);
-    }
+    html_class_time(out, run, c);
     fputs("</div>\n", out);
     if (by_fp && c->text != NULL) {
         n1_html_code(out, "Fingerprint", c->text, c->text_len);
@@ -312,6 +357,10 @@ int n1_dg_html_report(FILE *out, const struct source *src,
     int rc = -1;
 
     n1_agg_class_init(&c);
+    if (run->o->series != NULL && n1_digest_series_failed(run->o->series)) {
+        n1_err_oom(err, "counting the classes over time");
+        goto out;
+    }
     n1_html_begin(out, "n1digest: query digest");
     html_overall(out, run);
     if (run->n_rows == 0) {

@@ -121,9 +121,12 @@ struct n1_html_series {
     uint64_t calls[N1_HTML_SERIES_N]; /* executions per bucket */
     double secs[N1_HTML_SERIES_N];    /* their time */
     int has_time;                     /* 1 when any seconds are known */
+    size_t n;                         /* buckets drawn, the first n (at
+                                         most N1_HTML_SERIES_N) */
 };
 
-/* Empties s for the span [t0, t1] (t1 <= t0 widens it to one second). */
+/* Empties s for the span [t0, t1] (t1 <= t0 widens it to one second),
+   all N1_HTML_SERIES_N buckets drawn. */
 void n1_html_series_init(struct n1_html_series *s, int64_t t0, int64_t t1);
 
 /* Counts calls and secs (NaN: no time) at ts; ts outside the span goes to
@@ -132,8 +135,8 @@ void n1_html_series_add(struct n1_html_series *s, int64_t ts, uint64_t calls,
                         double secs);
 
 /*
- * Two rows of columns over the span, calls on top and time below (when
- * known), with the span's ends under them.
+ * Two rows of columns over the span (its first s->n buckets), calls on
+ * top and time below (when known), with the span's ends under them.
  */
 void n1_svg_series(FILE *out, const char *title,
                    const struct n1_html_series *s);

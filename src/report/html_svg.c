@@ -109,6 +109,7 @@ void n1_html_series_init(struct n1_html_series *s, int64_t t0, int64_t t1)
     memset(s, 0, sizeof(*s));
     s->t0 = t0;
     s->t1 = t1 > t0 ? t1 : t0 + 1000000;
+    s->n = N1_HTML_SERIES_N;
 }
 
 void n1_html_series_add(struct n1_html_series *s, int64_t ts, uint64_t calls,
@@ -130,17 +131,18 @@ void n1_html_series_add(struct n1_html_series *s, int64_t ts, uint64_t calls,
     }
 }
 
-/* One row of columns of the series: v[k] scaled to the largest. */
-static void series_row(FILE *out, const double *v, int top, int h,
+/* One row of columns of the series: the first n of v, each scaled to
+   the largest, spread over the chart's width. */
+static void series_row(FILE *out, const double *v, size_t n, int top, int h,
                        const char *cls, const char *what)
 {
-    const int col = 14;
+    double col = (double)(N1_HTML_SERIES_N * 14) / (double)(n > 0 ? n : 1);
     double max = 0.0;
 
-    for (int k = 0; k < N1_HTML_SERIES_N; k++) {
+    for (size_t k = 0; k < n; k++) {
         max = v[k] > max ? v[k] : max;
     }
-    for (int k = 0; k < N1_HTML_SERIES_N; k++) {
+    for (size_t k = 0; k < n; k++) {
         double bh = max > 0.0 ? v[k] * h / max : 0.0;
 
         if (v[k] <= 0.0) {
@@ -148,14 +150,15 @@ static void series_row(FILE *out, const double *v, int top, int h,
         }
         bh = bh < 1.5 ? 1.5 : bh;
         fprintf(out,
-                "<rect class=\"%s\" x=\"%d\" y=\"%.1f\" width=\"%d\" "
+                "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                 "height=\"%.1f\"><title>%s: %.6g</title></rect>",
-                cls, 60 + k * col, top + h - bh, col - 2, bh, what, v[k]);
+                cls, 60 + (double)k * col, top + h - bh,
+                col > 3.0 ? col - 2.0 : col * 0.7, bh, what, v[k]);
     }
     fprintf(out,
             "<text x=\"54\" y=\"%d\" text-anchor=\"end\">%s</text>"
             "<line class=\"axis\" x1=\"60\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>",
-            top + h / 2 + 4, what, top + h, 60 + N1_HTML_SERIES_N * col,
+            top + h / 2 + 4, what, top + h, 60 + N1_HTML_SERIES_N * 14,
             top + h);
 }
 
@@ -187,9 +190,9 @@ void n1_svg_series(FILE *out, const char *title, const struct n1_html_series *s)
         calls[k] = (double)s->calls[k];
     }
     figure_begin(out, title, w + 4, rows * (h + 8) + 20);
-    series_row(out, calls, 4, h, "bar", "calls");
+    series_row(out, calls, s->n, 4, h, "bar", "calls");
     if (s->has_time) {
-        series_row(out, s->secs, h + 12, h, "bar2", "time s");
+        series_row(out, s->secs, s->n, h + 12, h, "bar2", "time s");
     }
     span_ends(out, s->t0, s->t1, rows * (h + 8) + 14, w);
     figure_end(out);
