@@ -242,6 +242,22 @@ void n1_html_code(FILE *out, const char *label, const char *sql, size_t len)
     fputs("</code></pre></div>\n", out);
 }
 
+void n1_html_fix(FILE *out, const char *sample, const char *rewrite,
+                 const char *advice)
+{
+    if (sample != NULL) {
+        n1_html_code(out, "Statement", sample, strlen(sample));
+    }
+    if (rewrite != NULL) {
+        n1_html_code(out, "Rewrite, ready to paste", rewrite, strlen(rewrite));
+    }
+    if (advice != NULL) {
+        fputs("<p>", out);
+        n1_html_text(out, advice);
+        fputs("</p>\n", out);
+    }
+}
+
 void n1_html_dl_item(FILE *out, const char *term, const char *value)
 {
     if (value == NULL) {

@@ -93,33 +93,20 @@ static void html_status(FILE *out, const struct n1_ci_report *r)
 static int html_bars(FILE *out, const struct n1_ci_report *r,
                      const size_t *order, struct n1_error *err)
 {
-    struct n1_svg_bar *bars = calloc(r->n_results, sizeof(*bars));
-    char(*labels)[48] = calloc(r->n_results, sizeof(*labels));
-    char(*values)[24] = calloc(r->n_results, sizeof(*values));
-    int rc = -1;
+    struct n1_svg_rank *v =
+        calloc(r->n_results > 0 ? r->n_results : 1, sizeof(*v));
 
-    if (bars == NULL || labels == NULL || values == NULL) {
+    if (v == NULL) {
         n1_err_oom(err, "building the HTML report");
-        goto out;
+        return -1;
     }
     for (size_t k = 0; k < r->n_results; k++) {
-        const struct n1_ci_result *x = &r->results[order[k]];
-
-        bars[k].value = (double)x->count;
-        snprintf(labels[k], sizeof(labels[k]), "%zu  %016" PRIx64, k + 1,
-                 x->id);
-        snprintf(values[k], sizeof(values[k]), "%" PRIu64, x->count);
-        bars[k].label = labels[k];
-        bars[k].shown = values[k];
+        v[k].id = r->results[order[k]].id;
+        v[k].value = (double)r->results[order[k]].count;
     }
-    n1_svg_hbars(out, "Executions behind each result", bars, r->n_results);
-    rc = 0;
-
-out:
-    free(bars);
-    free(labels);
-    free(values);
-    return rc;
+    n1_svg_ranked(out, "Executions behind each result", v, r->n_results, 0);
+    free(v);
+    return 0;
 }
 
 static void html_row(FILE *out, const struct n1_ci_result *x, size_t rank)
@@ -188,18 +175,7 @@ static void html_card(FILE *out, const struct n1_ci_result *x, size_t rank)
             x->id, x->fingerprint);
     n1_html_text(out, verdict != NULL ? verdict : "not verified");
     fputs("</dd>\n</dl>\n", out);
-    if (x->sample != NULL) {
-        n1_html_code(out, "Statement", x->sample, strlen(x->sample));
-    }
-    if (x->rewrite != NULL) {
-        n1_html_code(out, "Rewrite, ready to paste", x->rewrite,
-                     strlen(x->rewrite));
-    }
-    if (x->advice != NULL) {
-        fputs("<p>", out);
-        n1_html_text(out, x->advice);
-        fputs("</p>\n", out);
-    }
+    n1_html_fix(out, x->sample, x->rewrite, x->advice);
     fputs("</section>\n", out);
 }
 

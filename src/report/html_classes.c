@@ -68,37 +68,25 @@ static const char *kind_title(enum n1_finding_kind k)
 static int html_cost_bars(FILE *out, const struct n1_class_set *set,
                           struct n1_error *err)
 {
-    struct n1_svg_bar *bars = calloc(set->n, sizeof(*bars));
-    char(*labels)[48] = calloc(set->n, sizeof(*labels));
-    char(*values)[16] = calloc(set->n, sizeof(*values));
+    struct n1_svg_rank *v = calloc(set->n > 0 ? set->n : 1, sizeof(*v));
     double total = 0.0;
-    int rc = -1;
 
-    if (bars == NULL || labels == NULL || values == NULL) {
+    if (v == NULL) {
         n1_err_oom(err, "building the HTML report");
-        goto out;
+        return -1;
     }
     for (size_t i = 0; i < set->n; i++) {
         total += n1_finding_cost(set->v[i].f, NULL);
     }
     for (size_t i = 0; i < set->n; i++) {
-        double cost = n1_finding_cost(set->v[i].f, NULL);
-
-        bars[i].value = total > 0.0 ? 100.0 * cost / total : 0.0;
-        snprintf(labels[i], sizeof(labels[i]), "%zu  %016" PRIx64, i + 1,
-                 set->v[i].f->id);
-        snprintf(values[i], sizeof(values[i]), "%.1f%%", bars[i].value);
-        bars[i].label = labels[i];
-        bars[i].shown = values[i];
+        v[i].id = set->v[i].f->id;
+        v[i].value = total > 0.0
+                         ? 100.0 * n1_finding_cost(set->v[i].f, NULL) / total
+                         : 0.0;
     }
-    n1_svg_hbars(out, "Share of the findings' cost", bars, set->n);
-    rc = 0;
-
-out:
-    free(bars);
-    free(labels);
-    free(values);
-    return rc;
+    n1_svg_ranked(out, "Share of the findings' cost", v, set->n, 1);
+    free(v);
+    return 0;
 }
 
 /* One row of the findings table. */
@@ -293,18 +281,7 @@ static int html_class(FILE *out, const struct n1_finding_class *c, size_t rank,
     if (html_occurrences(out, c, r, t0, t1, err) != 0) {
         return -1;
     }
-    if (f->sample != NULL) {
-        n1_html_code(out, "Statement", f->sample, strlen(f->sample));
-    }
-    if (f->rewrite != NULL) {
-        n1_html_code(out, "Rewrite, ready to paste", f->rewrite,
-                     strlen(f->rewrite));
-    }
-    if (f->advice != NULL) {
-        fputs("<p>", out);
-        n1_html_text(out, f->advice);
-        fputs("</p>\n", out);
-    }
+    n1_html_fix(out, f->sample, f->rewrite, f->advice);
     fputs("</section>\n", out);
     return 0;
 }

@@ -74,35 +74,23 @@ static void html_overall(FILE *out, const struct digest_run *run)
 static int html_profile_bars(FILE *out, const struct digest_run *run,
                              size_t shown, struct n1_error *err)
 {
-    struct n1_svg_bar *bars = calloc(shown, sizeof(*bars));
-    char(*labels)[48] = calloc(shown, sizeof(*labels));
-    char(*values)[16] = calloc(shown, sizeof(*values));
-    int rc = -1;
+    struct n1_svg_rank *v = calloc(shown > 0 ? shown : 1, sizeof(*v));
 
-    if (bars == NULL || labels == NULL || values == NULL) {
+    if (v == NULL) {
         n1_err_oom(err, "building the HTML report");
-        goto out;
+        return -1;
     }
     for (size_t i = 0; i < shown; i++) {
-        bars[i].value = share_of(run, &run->rows[i]);
-        snprintf(labels[i], sizeof(labels[i]), "%zu  %016llx", i + 1,
-                 (unsigned long long)run->rows[i].id);
-        snprintf(values[i], sizeof(values[i]), "%.1f%%", bars[i].value);
-        bars[i].label = labels[i];
-        bars[i].shown = values[i];
+        v[i].id = run->rows[i].id;
+        v[i].value = share_of(run, &run->rows[i]);
     }
-    n1_svg_hbars(out,
-                 run->tot.m[N1_M_QUERY_TIME].n > 0
-                     ? "Share of response time"
-                     : "Share of calls (the log has no timings)",
-                 bars, shown);
-    rc = 0;
-
-out:
-    free(bars);
-    free(labels);
-    free(values);
-    return rc;
+    n1_svg_ranked(out,
+                  run->tot.m[N1_M_QUERY_TIME].n > 0
+                      ? "Share of response time"
+                      : "Share of calls (the log has no timings)",
+                  v, shown, 1);
+    free(v);
+    return 0;
 }
 
 /* One row of the profile table. */
@@ -140,6 +128,13 @@ static void html_profile_row(FILE *out, const struct digest_run *run,
     fputs("</tr>\n", out);
 }
 
+/* n1_dg_each_class() callback of the profile table: ud is the stream. */
+static void profile_row_of(void *ud, const struct digest_run *run,
+                           const struct n1_agg_class *c, size_t rank)
+{
+    html_profile_row(ud, run, c, rank);
+}
+
 static int html_profile(FILE *out, const struct source *src,
                         const struct digest_run *run, size_t shown,
                         struct n1_error *err)
@@ -149,26 +144,14 @@ static int html_profile(FILE *out, const struct source *src,
         {"Share", 1}, {"Calls", 1},    {"R/Call", 1},
         {"V/M", 1},   {"Loop", 0},     {"Item", 0},
     };
-    struct n1_agg_class c;
-    struct n1_agg_class view;
-    const struct n1_agg_class *cp = NULL;
-    int rc = -1;
 
-    n1_agg_class_init(&c);
     fputs("<h2>Profile</h2>\n", out);
     if (html_profile_bars(out, run, shown, err) != 0) {
-        goto out;
+        return -1;
     }
     n1_html_table_begin(out, "profile", cols, sizeof(cols) / sizeof(*cols));
-    for (size_t i = 0; i < shown; i++) {
-        int got = n1_dg_get_class(src, run->rows[i].id, &c, &view, &cp, err);
-
-        if (got < 0) {
-            goto out;
-        }
-        if (got == 1) {
-            html_profile_row(out, run, cp, i + 1);
-        }
+    if (n1_dg_each_class(src, run, shown, profile_row_of, out, err) != 0) {
+        return -1;
     }
     n1_html_table_end(out);
     if (shown < run->n_rows) {
@@ -177,11 +160,7 @@ static int html_profile(FILE *out, const struct source *src,
                 "(--limit).</p>\n",
                 run->n_rows - shown);
     }
-    rc = 0;
-
-out:
-    n1_agg_class_cleanup(&c);
-    return rc;
+    return 0;
 }
 
 /* The metrics of a class: one row per metric it has. */
@@ -347,43 +326,33 @@ static void html_class(FILE *out, const struct digest_run *run,
     fputs("</section>\n", out);
 }
 
+/* n1_dg_each_class() callback of the class cards: ud is the stream. */
+static void class_of(void *ud, const struct digest_run *run,
+                     const struct n1_agg_class *c, size_t rank)
+{
+    html_class(ud, run, c, rank);
+}
+
 int n1_dg_html_report(FILE *out, const struct source *src,
                       const struct digest_run *run, size_t shown,
                       struct n1_error *err)
 {
-    struct n1_agg_class c;
-    struct n1_agg_class view;
-    const struct n1_agg_class *cp = NULL;
-    int rc = -1;
-
-    n1_agg_class_init(&c);
     if (run->o->series != NULL && n1_digest_series_failed(run->o->series)) {
         n1_err_oom(err, "counting the classes over time");
-        goto out;
+        return -1;
     }
     n1_html_begin(out, "n1digest: query digest");
     html_overall(out, run);
     if (run->n_rows == 0) {
         fputs("<p>No statements.</p>\n", out);
     } else if (html_profile(out, src, run, shown, err) != 0) {
-        goto out;
+        return -1;
     }
     if (shown > 0) {
         fputs("<h2>Classes</h2>\n", out);
     }
-    for (size_t i = 0; i < shown; i++) {
-        int got = n1_dg_get_class(src, run->rows[i].id, &c, &view, &cp, err);
-
-        if (got < 0) {
-            goto out;
-        }
-        if (got == 1) {
-            html_class(out, run, cp, i + 1);
-        }
+    if (n1_dg_each_class(src, run, shown, class_of, out, err) != 0) {
+        return -1;
     }
-    rc = n1_html_end(out, err);
-
-out:
-    n1_agg_class_cleanup(&c);
-    return rc;
+    return n1_html_end(out, err);
 }

@@ -82,6 +82,11 @@ void n1_html_td_secs(FILE *out, double v);
  */
 void n1_html_code(FILE *out, const char *label, const char *sql, size_t len);
 
+/* What a finding's card ends with: its statement and its rewrite, each
+   with a copy button, and the advice; NULL parts are left out. */
+void n1_html_fix(FILE *out, const char *sample, const char *rewrite,
+                 const char *advice);
+
 /* "<dt>term</dt><dd>value</dd>", value escaped; NULL value: nothing. */
 void n1_html_dl_item(FILE *out, const char *term, const char *value);
 
@@ -91,17 +96,19 @@ void n1_html_td_time(FILE *out, int64_t us);
 
 /* ---- SVG charts (html_svg.c) ---- */
 
-/* One bar of a horizontal bar chart. */
-struct n1_svg_bar {
-    const char *label; /* left of the bar; escaped */
-    double value;      /* bar length, against the largest of the chart */
-    const char *shown; /* right of the bar (trusted), e.g. "41.2%" */
+/* One bar of a ranked bar chart. */
+struct n1_svg_rank {
+    uint64_t id;  /* the item's id, shown in hex beside its rank */
+    double value; /* bar length, against the largest of the chart */
 };
 
-/* Horizontal bars, one per entry, scaled to the largest value; title
-   (trusted) is the chart's accessible name. */
-void n1_svg_hbars(FILE *out, const char *title, const struct n1_svg_bar *b,
-                  size_t n);
+/*
+ * Horizontal bars, one per item in rank order, labelled "RANK  ID" and
+ * scaled to the largest value; each value is written after its bar as a
+ * percentage (percent 1) or a count. title (trusted) names the chart.
+ */
+void n1_svg_ranked(FILE *out, const char *title, const struct n1_svg_rank *v,
+                   size_t n, int percent);
 
 /*
  * The query-time distribution as columns: count[i] events in the bucket

@@ -9,6 +9,7 @@
  * time series has a fixed number of buckets (N1_HTML_SERIES_N), so a
  * chart's size does not depend on the log's.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -35,33 +36,34 @@ static void figure_end(FILE *out)
     fputs("</svg></figure>\n", out);
 }
 
-void n1_svg_hbars(FILE *out, const char *title, const struct n1_svg_bar *b,
-                  size_t n)
+void n1_svg_ranked(FILE *out, const char *title, const struct n1_svg_rank *v,
+                   size_t n, int percent)
 {
     double max = 0.0;
     int room = HBAR_W - HBAR_LABEL - HBAR_VALUE;
 
     for (size_t i = 0; i < n; i++) {
-        max = b[i].value > max ? b[i].value : max;
+        max = v[i].value > max ? v[i].value : max;
     }
     figure_begin(out, title, HBAR_W, (int)n * HBAR_ROW + 4);
     for (size_t i = 0; i < n; i++) {
         int y = (int)i * HBAR_ROW + 2;
         double w =
-            max > 0.0 && b[i].value > 0.0 ? b[i].value * room / max : 0.0;
+            max > 0.0 && v[i].value > 0.0 ? v[i].value * room / max : 0.0;
+        char label[48];
+        char shown[32];
 
         /* A share that rounds to nothing still shows as a sliver. */
-        w = b[i].value > 0.0 && w < 1.0 ? 1.0 : w;
-        fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">",
-                HBAR_LABEL - 6, y + 14);
-        n1_html_text(out, b[i].label);
+        w = v[i].value > 0.0 && w < 1.0 ? 1.0 : w;
+        snprintf(label, sizeof(label), "%zu  %016" PRIx64, i + 1, v[i].id);
+        snprintf(shown, sizeof(shown), percent ? "%.1f%%" : "%.0f", v[i].value);
         fprintf(out,
-                "</text><rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" "
-                "height=\"%d\"><title>",
-                HBAR_LABEL, y + 2, w, HBAR_ROW - 4);
-        n1_html_text(out, b[i].label);
-        fprintf(out, ": %s</title></rect><text x=\"%.1f\" y=\"%d\">%s</text>",
-                b[i].shown, HBAR_LABEL + w + 4, y + 14, b[i].shown);
+                "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>"
+                "<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" "
+                "height=\"%d\"><title>%s: %s</title></rect>"
+                "<text x=\"%.1f\" y=\"%d\">%s</text>",
+                HBAR_LABEL - 6, y + 14, label, HBAR_LABEL, y + 2, w,
+                HBAR_ROW - 4, label, shown, HBAR_LABEL + w + 4, y + 14, shown);
     }
     figure_end(out);
 }
