@@ -263,11 +263,6 @@ static const struct n1_norm *group_event(void *ud, const struct n1_event *ev,
     return &f->key;
 }
 
-/*
- * For stored classes: 1 when every event of c has one of the values of
- * key, 0 when none has, -1 when the list does not say (mixed values,
- * values not kept, events without one).
- */
 /* Pipeline group hook of an HTML report: the class group_event (or the
    fingerprint) chooses, counted in the series over time. A failed count
    marks the series, and the report then fails. */
@@ -287,6 +282,11 @@ group_and_count(void *ud, const struct n1_event *ev, const struct n1_norm *norm)
     return key;
 }
 
+/*
+ * For stored classes: 1 when every event of c has one of the values of
+ * key, 0 when none has, -1 when the list does not say (mixed values,
+ * values not kept, events without one).
+ */
 static int class_values_match(const struct digest_filters *f, int key,
                               const struct n1_agg_values *v, uint64_t count)
 {

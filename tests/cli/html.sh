@@ -68,6 +68,29 @@ expect_status 0 "analyze html stdout" "$n1digest" analyze --db :memory: \
     --format html "$sample" &&
     page "analyze sample" "$work/out" --rows finding=2 --rows occurrence=2
 
+# Calls and time over the span are counted while the LOGs are read, for
+# each class of the report (the sample's two databases with --group-by
+# db); a report on a store alone draws each class's active span.
+expect_status 0 "digest --group-by db html" "$n1digest" digest \
+    --group-by db --format html "$sample" &&
+    page "digest --group-by db" "$work/out" --rows class=2
+if [ "$(grep -c "<figcaption>Calls and time over the log's span" \
+    "$work/out")" -eq 2 ]; then
+    pass
+else
+    fail "digest --group-by db: two series charts"
+fi
+expect_status 0 "digest into a store" "$n1digest" digest --db "$work/st.db" \
+    "$sample"
+expect_status 0 "digest html of a store" "$n1digest" digest \
+    --db "$work/st.db" --format html &&
+    page "digest of a store" "$work/out" --rows class=10
+if [ "$(grep -c '<figcaption>Active within' "$work/out")" -eq 10 ]; then
+    pass
+else
+    fail "digest of a store: ten span charts"
+fi
+
 # A page that cannot be written is a SYSTEM error naming the file.
 expect_status 2 "unwritable --output" "$n1digest" digest --format html \
     --output "$work/no/such/dir/x.html" "$sample" &&
