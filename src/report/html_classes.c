@@ -7,9 +7,10 @@
  * in time order): a bar chart of each class's share of the cost, a table
  * with one row per class (data-n1="finding"), then one card per class
  * with its parent, location and tags, its evidence, its calls and time
- * over the log's span, one row per occurrence (data-n1="occurrence"),
- * the statement, and the rewrite with a copy button. The series is built
- * from the occurrences as they are read, in a fixed number of buckets.
+ * over the findings' span (first to last occurrence of all), one row per
+ * occurrence (data-n1="occurrence"), the statement, and the rewrite with a copy
+ * button. The series is built from the occurrences as they are read, in a fixed
+ * number of buckets.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -32,7 +33,7 @@ static const char *class_verdict(const struct n1_finding_class *c)
     return NULL;
 }
 
-/* The log's span: the earliest first and the latest last seen of all. */
+/* The findings' span: the earliest first and latest last seen of all. */
 static void set_span(const struct n1_class_set *set, int64_t *t0, int64_t *t1)
 {
     *t0 = N1_TS_NONE;
@@ -251,7 +252,7 @@ static int html_occurrences(FILE *out, const struct n1_finding_class *c,
         if (n1_classes_each_occurrence(r, c->f->id, series_occ, &s, err) != 0) {
             return -1;
         }
-        n1_svg_series(out, "Calls and time over the log's span", &s);
+        n1_svg_series(out, "Calls and time over the findings' span", &s);
     }
     snprintf(id, sizeof(id), "occ-%016" PRIx64, c->f->id);
     fputs("<details><summary>Occurrences</summary>\n", out);

@@ -94,7 +94,7 @@ checks="--charts 3"
 report digest-slow digest 0 digest "$slow"
 for what in "digest-slow:Query_time distribution" \
     "digest-slow:Share of response time" \
-    "analyze-hostile:Calls and time over the log's span"; do
+    "analyze-hostile:Calls and time over the findings' span"; do
     if grep -q "<figcaption>${what#*:}</figcaption>" "$work/${what%%:*}.dom"; then
         pass
     else
