@@ -124,8 +124,11 @@ void n1_html_series_add(struct n1_html_series *s, int64_t ts, uint64_t calls,
         return;
     }
     at = (double)(ts - s->t0) / (double)(s->t1 - s->t0);
+    /* Clamped before the conversion, which a far-off time would
+       overflow. */
+    at = at < 0.0 ? 0.0 : at > 1.0 ? 1.0 : at;
     k = (long)floor(at * N1_HTML_SERIES_N);
-    k = k < 0 ? 0 : k >= N1_HTML_SERIES_N ? N1_HTML_SERIES_N - 1 : k;
+    k = k >= N1_HTML_SERIES_N ? N1_HTML_SERIES_N - 1 : k;
     s->calls[k] += calls;
     if (!isnan(secs)) {
         s->secs[k] += secs;
