@@ -43,8 +43,8 @@ static void usage(FILE *out)
             "stored findings are reported instead (see docs/analyze.md).\n"
             "\n"
             "options:\n"
-            "  --format FMT       text (default), json or markdown (a CI\n"
-            "                     job summary)\n"
+            "  --format FMT       text (default), json, html or markdown\n"
+            "                     (a CI job summary)\n"
             "  --output FILE      write the report to FILE, not stdout\n"
             "  --db PATH          SQLite store (default ./n1digest.db;\n"
             "                     :memory: keeps nothing)\n"
@@ -111,6 +111,7 @@ struct analyze_cli {
     const struct n1_rules *rules;             /* the rules in force */
     const struct n1_analyze_run *run;         /* the run */
     size_t allowed;                           /* occurrences [allow]ed */
+    const struct cli_common_opts *co;         /* --output */
 };
 
 /* 1 when key has no value given or one equal to v. */
@@ -236,12 +237,15 @@ static void judge_classes(struct analyze_cli *a, struct n1_class_set *set)
     }
 }
 
-static int render(enum out_format fmt, FILE *out, struct analyze_cli *a,
+/* Writes the report to --output or stdout. Returns 0, -1 with err set,
+   or -2 after printing why the output could not be written. */
+static int render(enum out_format fmt, struct analyze_cli *a,
                   const struct n1_class_set *set, struct n1_error *err)
 {
     const struct n1_analyze_run *run = a->run;
     struct n1_report_input *rep = NULL;
     struct n1_class_report r;
+    FILE *out = NULL;
     int rc;
 
     rep = n1_analyze_report_inputs(run);
@@ -257,16 +261,30 @@ static int render(enum out_format fmt, FILE *out, struct analyze_cli *a,
     r.n_in = run->n_in;
     r.max_listed = a->full ? 0 : 3;
     r.full = a->full;
+    out = cli_open_output(a->co);
+    if (out == NULL) {
+        free(rep);
+        return -2;
+    }
     if (fmt == FORMAT_JSON) {
         rc = n1_report_classes_json(out, set, &r, err);
     } else if (fmt == FORMAT_MARKDOWN) {
         rc = n1_report_classes_markdown(out, set, &r, a->fail_on_findings, NULL,
                                         err);
+    } else if (fmt == FORMAT_HTML) {
+        rc = n1_report_classes_html(out, set, &r, err);
     } else {
         rc = n1_report_classes_text(out, set, &r, err);
     }
     free(rep);
-    return rc;
+    if (rc != 0) {
+        /* The report's error says it all: close without a second one. */
+        if (out != stdout) {
+            fclose(out);
+        }
+        return rc;
+    }
+    return cli_close_output(a->co, out) != 0 ? -2 : 0;
 }
 
 /* analyze's own options. Returns 0, or -1 after a usage error. */
@@ -310,7 +328,7 @@ static int analyze_option(void *ud, int c, const char *arg)
 }
 
 /* Builds, judges and renders the classes of the finished run. */
-static int report(struct analyze_cli *a, enum out_format fmt, FILE *out,
+static int report(struct analyze_cli *a, enum out_format fmt,
                   struct n1_class_set *set, struct n1_error *err)
 {
     struct n1_store *st = n1_pipeline_store(a->run->p);
@@ -325,7 +343,7 @@ static int report(struct analyze_cli *a, enum out_format fmt, FILE *out,
     judge_classes(a, set);
     /* render() reads the occurrences again: count no allow twice. */
     a->allowed = 0;
-    return render(fmt, out, a, set, err);
+    return render(fmt, a, set, err);
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -344,7 +362,7 @@ int cmd_analyze(int argc, char **argv)
         "analyze",
         CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RULES | CLI_TAKES_RESET |
             CLI_TAKES_REREAD | CLI_TAKES_READER | CLI_TAKES_LOGS |
-            CLI_TAKES_MARKDOWN | CLI_TAKES_OUTPUT,
+            CLI_TAKES_MARKDOWN | CLI_TAKES_HTML | CLI_TAKES_OUTPUT,
         own,
         analyze_option,
         &a,
@@ -356,8 +374,8 @@ int cmd_analyze(int argc, char **argv)
     struct n1_class_set set;
     struct cli_common_opts co;
     struct n1_error err;
-    FILE *out = NULL;
     int status;
+    int rc;
 
     n1_err_clear(&err);
     memset(&a, 0, sizeof(a));
@@ -388,18 +406,12 @@ int cmd_analyze(int argc, char **argv)
     }
     a.rules = run.rules;
     a.run = &run;
-    out = cli_open_output(&co);
-    if (out == NULL) {
-        goto out;
-    }
-    if (report(&a, co.format, out, &set, &err) != 0) {
-        cli_error(&err);
-        if (out != stdout) {
-            fclose(out);
+    a.co = &co;
+    rc = report(&a, co.format, &set, &err);
+    if (rc != 0) {
+        if (rc == -1) {
+            cli_error(&err); /* -2: the output's error is printed */
         }
-        goto out;
-    }
-    if (cli_close_output(&co, out) != 0) {
         goto out;
     }
     cli_print_summary(n1_pipeline_stats(run.p));

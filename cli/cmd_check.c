@@ -89,8 +89,8 @@ static void usage(FILE *out)
             "  --write-baseline PATH write every finding not allowed as a\n"
             "                        JSON baseline, then exit 0 (or 3)\n"
             "  --fail-on SEV         info, warning (default) or error\n"
-            "  --format FMT          text (default), json, sarif, junit or\n"
-            "                        markdown (a CI job summary)\n"
+            "  --format FMT          text (default), json, sarif, junit,\n"
+            "                        html or markdown (a CI job summary)\n"
             "  --output FILE         write the report to FILE, not stdout\n"
             "  --allow-skipped       do not fail (3) on skipped lines\n"
             "  --max-statement B     skip statements longer than B bytes\n"
@@ -576,8 +576,9 @@ static int render(enum out_format fmt, FILE *out, const struct n1_ci_report *r,
         return n1_report_junit(out, r, err);
     case FORMAT_MARKDOWN:
         return n1_report_ci_markdown(out, r, NULL, err);
+    case FORMAT_HTML:
+        return n1_report_ci_html(out, r, err);
     case FORMAT_TEXT:
-    case FORMAT_HTML: /* not taken by check yet */
         break;
     }
     return n1_report_ci_text(out, r, err);
@@ -673,7 +674,8 @@ static int parse_options(int argc, char **argv,
     const struct cli_command cmd = {
         "check",
         CLI_TAKES_RULES | CLI_TAKES_CI_FORMAT | CLI_TAKES_READER |
-            CLI_TAKES_LOGS | CLI_TAKES_OUTPUT | CLI_TAKES_MARKDOWN,
+            CLI_TAKES_LOGS | CLI_TAKES_OUTPUT | CLI_TAKES_MARKDOWN |
+            CLI_TAKES_HTML,
         own,
         check_option,
         o,

@@ -17,6 +17,7 @@
  * never a wrong number. docs/digest.md describes the rules.
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,8 @@ struct digest_filters {
     enum group_key group;                     /* --group-by */
     struct n1_norm key;                       /* what group_event hands out */
     char key_text[N1_AGG_MAX_VALUE_LEN + 16]; /* key.text's bytes */
+    struct n1_digest_series *series;          /* --format html: counted
+                                                 by group_and_count */
 };
 
 static void usage(FILE *out)
@@ -84,7 +87,8 @@ static void usage(FILE *out)
             "\n"
             "options:\n"
             "  --db PATH          SQLite store to add to and report on\n"
-            "  --format FMT       text (default) or json\n"
+            "  --format FMT       text (default), json or html\n"
+            "  --output FILE      write the report to FILE, not stdout\n"
             "  --limit N          classes in the profile (default 10;\n"
             "                     0 or all: every class)\n"
             "  --order-by A:F     rank by attribute A (Query_time, Lock_time,\n"
@@ -259,6 +263,25 @@ static const struct n1_norm *group_event(void *ud, const struct n1_event *ev,
     return &f->key;
 }
 
+/* Pipeline group hook of an HTML report: the class group_event (or the
+   fingerprint) chooses, counted in the series over time. A failed count
+   marks the series, and the report then fails. */
+static const struct n1_norm *
+group_and_count(void *ud, const struct n1_event *ev, const struct n1_norm *norm)
+{
+    struct digest_filters *f = ud;
+    const struct n1_norm *key =
+        f->group != GK_FINGERPRINT ? group_event(ud, ev, norm) : norm;
+    double qt = ev->metric_mask & (1u << N1_M_QUERY_TIME)
+                    ? ev->metric[N1_M_QUERY_TIME]
+                    : NAN;
+
+    if (key != NULL) {
+        (void)n1_digest_series_add(f->series, key->id, ev->ts_us, qt);
+    }
+    return key;
+}
+
 /*
  * For stored classes: 1 when every event of c has one of the values of
  * key, 0 when none has, -1 when the list does not say (mixed values,
@@ -340,7 +363,7 @@ static int filter_class(void *ud, const struct n1_agg_class *c,
 /* Reports on an existing store (no LOG). */
 static int report_stored(const char *path, struct n1_digest_opts *ro,
                          struct digest_filters *f, int reset,
-                         struct n1_digest_loops *loops)
+                         struct n1_digest_loops *loops, FILE *out)
 {
     struct n1_store_opts sopts;
     struct n1_store *st = NULL;
@@ -382,7 +405,7 @@ static int report_stored(const char *path, struct n1_digest_opts *ro,
         goto out;
     }
     ro->loops = loops;
-    if (n1_report_digest(st, ro, stdout, &err) != 0) {
+    if (n1_report_digest(st, ro, out, &err) != 0) {
         cli_error(&err);
         status = cli_exit_for(&err);
         goto out;
@@ -402,6 +425,7 @@ struct digest_cli {
                                       --group-by; the hooks point into it */
     int loops_inline;              /* --loops */
     struct n1_digest_loops loops;  /* the N+1 classes' statements */
+    FILE *out;                     /* --output or stdout */
 };
 
 /* --group-by: the key named arg. Returns 0, or -1 after a USAGE error. */
@@ -470,7 +494,8 @@ static int parse_options(int argc, char **argv,
     };
     const struct cli_command cmd = {
         "digest",
-        CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RESET | CLI_TAKES_READER,
+        CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RESET | CLI_TAKES_READER |
+            CLI_TAKES_HTML | CLI_TAKES_OUTPUT,
         own,
         digest_option,
         d,
@@ -485,8 +510,9 @@ static int parse_options(int argc, char **argv,
     if (status >= 0) {
         return status;
     }
-    d->ro.format =
-        d->co.format == FORMAT_JSON ? N1_DIGEST_JSON : N1_DIGEST_TEXT;
+    d->ro.format = d->co.format == FORMAT_JSON   ? N1_DIGEST_JSON
+                   : d->co.format == FORMAT_HTML ? N1_DIGEST_HTML
+                                                 : N1_DIGEST_TEXT;
     d->ro.group_by = group_names[d->filters.group];
     if (d->filters.since_us != N1_TS_NONE &&
         d->filters.until_us != N1_TS_NONE &&
@@ -529,6 +555,18 @@ static int report_logs(struct digest_cli *d, struct n1_pipeline_opts *opts,
     }
     /* A private store would only hold a second copy of every class. */
     opts->keep_classes = strcmp(opts->db_path, ":memory:") == 0;
+    /* The series over time are this run's: only for a report on this
+       run's classes alone. */
+    if (d->ro.format == N1_DIGEST_HTML && opts->keep_classes) {
+        f->series = n1_digest_series_new(&err);
+        if (f->series == NULL) {
+            cli_error(&err);
+            goto out;
+        }
+        opts->group = group_and_count;
+        opts->hook_ud = f;
+        d->ro.series = f->series;
+    }
     d->ro.store_path = opts->db_path;
     d->ro.inputs = (const char *const *)logs;
     d->ro.n_inputs = n_logs;
@@ -557,9 +595,9 @@ static int report_logs(struct digest_cli *d, struct n1_pipeline_opts *opts,
     }
     d->ro.loops = &d->loops;
     if (n1_pipeline_classes(p) != NULL) {
-        rc = n1_report_digest_agg(n1_pipeline_classes(p), &d->ro, stdout, &err);
+        rc = n1_report_digest_agg(n1_pipeline_classes(p), &d->ro, d->out, &err);
     } else {
-        rc = n1_report_digest(n1_pipeline_store(p), &d->ro, stdout, &err);
+        rc = n1_report_digest(n1_pipeline_store(p), &d->ro, d->out, &err);
     }
     if (rc != 0) {
         cli_error(&err);
@@ -571,6 +609,9 @@ static int report_logs(struct digest_cli *d, struct n1_pipeline_opts *opts,
 out:
     n1_pipeline_free(p);
     n1_loop_marks_free(marks);
+    n1_digest_series_free(f->series);
+    f->series = NULL;
+    d->ro.series = NULL;
     return status;
 }
 
@@ -599,10 +640,23 @@ int cmd_digest(int argc, char **argv)
                        "the events");
             return N1_EXIT_USAGE;
         }
-        status = report_stored(d.co.db_path, &d.ro, &d.filters, d.co.reset,
-                               &d.loops);
+        d.out = cli_open_output(&d.co);
+        status = d.out == NULL ? N1_EXIT_USAGE
+                               : report_stored(d.co.db_path, &d.ro, &d.filters,
+                                               d.co.reset, &d.loops, d.out);
     } else {
-        status = report_logs(&d, &opts, argv + optind, (size_t)(argc - optind));
+        d.out = cli_open_output(&d.co);
+        status = d.out == NULL ? N1_EXIT_USAGE
+                               : report_logs(&d, &opts, argv + optind,
+                                             (size_t)(argc - optind));
+    }
+    if (status == N1_EXIT_USAGE) {
+        /* The error is printed: close without a second one. */
+        if (d.out != NULL && d.out != stdout) {
+            fclose(d.out);
+        }
+    } else if (cli_close_output(&d.co, d.out) != 0) {
+        status = N1_EXIT_USAGE;
     }
     n1_digest_loops_cleanup(&d.loops);
     return status;

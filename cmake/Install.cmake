@@ -75,7 +75,7 @@ install(FILES ${CMAKE_SOURCE_DIR}/README.md
     DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/docs/
     DESTINATION ${CMAKE_INSTALL_DOCDIR}
-    FILES_MATCHING PATTERN "*.md" PATTERN "*.json"
+    FILES_MATCHING PATTERN "*.md" PATTERN "*.json" PATTERN "*.png"
     PATTERN "man" EXCLUDE)
 
 # The systemd unit goes where packages put units (systemd reads

@@ -173,4 +173,14 @@ int n1_report_ci_text(FILE *out, const struct n1_ci_report *r,
 int n1_report_ci_json(FILE *out, const struct n1_ci_report *r,
                       struct n1_error *err);
 
+/*
+ * Writes one self-contained HTML page (html_ci.c): the status, a chart
+ * and a sortable table of the results (failing ones first), each result
+ * with its places, statement and rewrite (with a copy button), and the
+ * stale baseline entries. Log text is escaped. Returns 0, or -1 with err
+ * set.
+ */
+int n1_report_ci_html(FILE *out, const struct n1_ci_report *r,
+                      struct n1_error *err);
+
 #endif /* N1_REPORT_CI_H */

@@ -168,4 +168,15 @@ int n1_report_classes_text(FILE *out, const struct n1_class_set *set,
                            const struct n1_class_report *r,
                            struct n1_error *err);
 
+/*
+ * Writes the HTML page (html_classes.c): the classes' share of the cost as
+ * bars, a sortable table of them, then each class with its evidence, its
+ * calls and time over the findings' span, its occurrences read from the store
+ * in time order, its statement and its rewrite with a copy button. One
+ * self-contained file; log text is escaped. Returns 0, or -1 with err set.
+ */
+int n1_report_classes_html(FILE *out, const struct n1_class_set *set,
+                           const struct n1_class_report *r,
+                           struct n1_error *err);
+
 #endif /* N1_REPORT_CLASSES_H */

@@ -1119,40 +1119,49 @@ static void text_class(FILE *out, const struct digest_run *run,
     }
 }
 
-static int text_report(FILE *out, const struct source *src,
-                       const struct digest_run *run, size_t shown,
-                       struct n1_error *err)
+int n1_dg_each_class(const struct source *src, const struct digest_run *run,
+                     size_t shown, n1_dg_class_fn fn, void *ud,
+                     struct n1_error *err)
 {
     struct n1_agg_class c;
     struct n1_agg_class view;
     const struct n1_agg_class *cp = NULL;
-    int rc = -1;
+    int rc = 0;
 
     n1_agg_class_init(&c);
-    text_overall(out, run);
-    if (run->n_rows == 0) {
-        fprintf(out, "\n# No statements.\n");
-        rc = 0;
-        goto out;
-    }
-    if (text_profile(out, src, run, shown, err) != 0) {
-        goto out;
-    }
-    for (size_t i = 0; i < shown; i++) {
+    for (size_t i = 0; i < shown && rc == 0; i++) {
         int got = n1_dg_get_class(src, run->rows[i].id, &c, &view, &cp, err);
 
         if (got < 0) {
-            goto out;
-        }
-        if (got == 1) {
-            text_class(out, run, cp, i + 1);
+            rc = -1;
+        } else if (got == 1) {
+            fn(ud, run, cp, i + 1);
         }
     }
-    rc = 0;
-
-out:
     n1_agg_class_cleanup(&c);
     return rc;
+}
+
+/* n1_dg_each_class() callback of the text report: ud is the stream. */
+static void text_class_of(void *ud, const struct digest_run *run,
+                          const struct n1_agg_class *c, size_t rank)
+{
+    text_class(ud, run, c, rank);
+}
+
+static int text_report(FILE *out, const struct source *src,
+                       const struct digest_run *run, size_t shown,
+                       struct n1_error *err)
+{
+    text_overall(out, run);
+    if (run->n_rows == 0) {
+        fprintf(out, "\n# No statements.\n");
+        return 0;
+    }
+    if (text_profile(out, src, run, shown, err) != 0) {
+        return -1;
+    }
+    return n1_dg_each_class(src, run, shown, text_class_of, out, err);
 }
 
 /* ---- JSON ---- */
@@ -1195,10 +1204,17 @@ static int report(const struct source *src, const struct n1_digest_opts *o,
         qsort(run.rows, run.n_rows, sizeof(run.rows[0]), row_cmp);
     }
     shown = o->limit == 0 || o->limit > run.n_rows ? run.n_rows : o->limit;
-    if (o->format == N1_DIGEST_JSON) {
+    switch (o->format) {
+    case N1_DIGEST_JSON:
         rc = n1_dg_json_report(out, src, &run, shown, err);
-    } else {
+        break;
+    case N1_DIGEST_HTML:
+        rc = n1_dg_html_report(out, src, &run, shown, err);
+        break;
+    case N1_DIGEST_TEXT:
+    default:
         rc = text_report(out, src, &run, shown, err);
+        break;
     }
     if (rc == 0 && (fflush(out) != 0 || ferror(out))) {
         n1_err_set(err, N1_ESYS, NULL, 0, "writing the report: output failed");

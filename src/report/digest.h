@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * report_digest.h: the digest report (pt-query-digest's layout) of the
- * classes in a store, as text or JSON.
+ * classes in a store, as text, JSON or HTML.
  *
  * The report has three parts: the overall statistics of every class, a
  * profile ranking the classes, and a detail block per ranked class. All
@@ -25,7 +25,8 @@ struct n1_store;
 
 enum n1_digest_format {
     N1_DIGEST_TEXT = 0, /* pt-query-digest style, 80 columns */
-    N1_DIGEST_JSON      /* one JSON document */
+    N1_DIGEST_JSON,     /* one JSON document */
+    N1_DIGEST_HTML      /* one self-contained HTML page (html_digest.c) */
 };
 
 /* The statistic of a metric the profile is ranked by. */
@@ -62,6 +63,27 @@ struct n1_digest_loops {
     size_t cap;               /* entries allocated */
 };
 
+/* Buckets of a class's series over the log's span (digest_series.c). */
+#define N1_DIGEST_SERIES_N 48
+
+/*
+ * Each class's statements and Query_time over time, counted while a run
+ * reads its logs (the store keeps no per-time counts): one row of
+ * N1_DIGEST_SERIES_N buckets per class on a grid all classes share,
+ * which widens as the span grows, so memory grows with the classes and
+ * never with the log.
+ */
+struct n1_digest_series;
+
+/* One class's row, as n1_digest_series_get() gives it. */
+struct n1_digest_row {
+    int64_t t0;                         /* start of the first bucket */
+    int64_t t1;                         /* end of the last */
+    uint64_t calls[N1_DIGEST_SERIES_N]; /* statements per bucket */
+    double secs[N1_DIGEST_SERIES_N];    /* their Query_time */
+    int has_time;                       /* 1 when any had a Query_time */
+};
+
 struct n1_digest_opts {
     enum n1_digest_format format;   /* text or JSON */
     int order_metric;               /* N1_M_* / N1_AGG_QUERY_LENGTH; -1:
@@ -77,11 +99,16 @@ struct n1_digest_opts {
     const char *store_path;         /* shown in the header; may be NULL */
     n1_digest_class_filter filter;  /* NULL: every class */
     void *filter_ud;                /* passed to filter */
-    const struct n1_digest_loops *loops; /* sorted; a fingerprint listed
-                                            is marked as the statement of
-                                            those N+1 classes. NULL: none
-                                            (and none for other groupings
-                                            than fingerprint) */
+    const struct n1_digest_loops *loops;   /* sorted; a fingerprint listed
+                                              is marked as the statement of
+                                              those N+1 classes. NULL: none
+                                              (and none for other groupings
+                                              than fingerprint) */
+    const struct n1_digest_series *series; /* HTML: the classes' series
+                                              over time, counted this run
+                                              (they must be the report's
+                                              classes); NULL: the span each
+                                              was active in is drawn */
 };
 
 /* Fills *o with defaults: text, ranked by total Query_time, limit 10. */
@@ -137,6 +164,29 @@ int n1_digest_loops_from_store(struct n1_digest_loops *l, struct n1_store *st,
 size_t n1_digest_loops_find(const struct n1_digest_loops *l,
                             uint64_t fingerprint,
                             const struct n1_digest_loop **first);
+
+/* An empty series; NULL with err set when out of memory. Free it with
+   n1_digest_series_free(). */
+struct n1_digest_series *n1_digest_series_new(struct n1_error *err);
+
+/* Frees s. NULL allowed. */
+void n1_digest_series_free(struct n1_digest_series *s);
+
+/*
+ * Counts one statement of class id at ts (UTC microseconds; N1_TS_NONE
+ * is not counted) with Query_time qt (NaN: none). Returns 0, or -1 when
+ * memory ran out: s is then marked failed and counts nothing more.
+ */
+int n1_digest_series_add(struct n1_digest_series *s, uint64_t id, int64_t ts,
+                         double qt);
+
+/* 1 once an add ran out of memory (the series is then incomplete). */
+int n1_digest_series_failed(const struct n1_digest_series *s);
+
+/* Fills *out with class id's row and returns 1, or returns 0 when the
+   class has no statement with a time in s. */
+int n1_digest_series_get(const struct n1_digest_series *s, uint64_t id,
+                         struct n1_digest_row *out);
 
 /* Frees what l owns and zeroes it. NULL allowed. */
 void n1_digest_loops_cleanup(struct n1_digest_loops *l);

@@ -68,6 +68,19 @@ int n1_dg_get_class(const struct source *src, uint64_t id,
                     struct n1_agg_class *owned, struct n1_agg_class *view,
                     const struct n1_agg_class **out, struct n1_error *err);
 
+/* Called with each ranked class shown, its rank from 1. */
+typedef void (*n1_dg_class_fn)(void *ud, const struct digest_run *run,
+                               const struct n1_agg_class *c, size_t rank);
+
+/*
+ * Calls fn with each of the first shown ranked classes of run, loaded
+ * from src one at a time (c is borrowed for the call). Returns 0, or -1
+ * with err set when a class cannot be loaded.
+ */
+int n1_dg_each_class(const struct source *src, const struct digest_run *run,
+                     size_t shown, n1_dg_class_fn fn, void *ud,
+                     struct n1_error *err);
+
 /* The error bound that applies to s's percentiles: 0 when they are exact
    (n <= 2 or all equal), else the histogram's (docs/digest.md). */
 double n1_dg_quantile_bound(const struct n1_agg_stats *s);
@@ -100,6 +113,12 @@ void n1_dg_split_table(const char *name, const struct n1_agg_class *c, char *db,
 /* Writes the JSON report of the first shown ranked classes. Returns 0 or
    -1 with err set. */
 int n1_dg_json_report(FILE *out, const struct source *src,
+                      const struct digest_run *run, size_t shown,
+                      struct n1_error *err);
+
+/* Writes the HTML page of the first shown ranked classes (html_digest.c).
+   Returns 0 or -1 with err set. */
+int n1_dg_html_report(FILE *out, const struct source *src,
                       const struct digest_run *run, size_t shown,
                       struct n1_error *err);
 

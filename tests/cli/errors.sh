@@ -60,7 +60,7 @@ gate_input() {
 }
 
 # 1. the report cannot be written
-for fmt in text json; do
+for fmt in text json html; do
     rc=0
     "$n1" analyze --format "$fmt" --db :memory: \
         "$fx/sample/settings-general.log" >/dev/full 2>"$work/err" || rc=$?

@@ -59,7 +59,7 @@ for cmd in $(help_commands "$n1"); do
     fi
     expect_completion "$cmd options" "$want" "${words[@]}" --
 done
-expect_completion "check --format" "$(printf '%s\n' json junit markdown sarif text)" \
+expect_completion "check --format" "$(printf '%s\n' html json junit markdown sarif text)" \
     "$n1" check --format ""
 expect_completion "tail --format" "$(printf '%s\n' json text)" \
     "$n1" tail --format ""
