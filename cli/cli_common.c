@@ -482,6 +482,26 @@ static const char *pad_hour(const char *arg, char *buf, size_t cap)
     return buf;
 }
 
+/*
+ * The old logs' "YYMMDD H:MM:SS" as typed (one space, a one-digit hour
+ * allowed) or as the log pads it ("YYMMDD  H:MM:SS"), read as UTC.
+ * Returns 0 with *us set, or -1.
+ */
+static int parse_yymmdd_arg(const char *arg, int64_t *us)
+{
+    char buf[20];
+    size_t len = strlen(arg);
+
+    if (len == 14 && arg[6] == ' ' && arg[8] == ':') {
+        memcpy(buf, arg, 7);
+        buf[7] = ' ';
+        memcpy(buf + 8, arg + 7, 8);
+        arg = buf;
+        len = 15;
+    }
+    return len == 15 && n1_ts_parse_yymmdd(arg, len, 0, us) == 15 ? 0 : -1;
+}
+
 int cli_time_option(const char *opt, const char *arg, int64_t *us)
 {
     char padded[64];
@@ -490,11 +510,12 @@ int cli_time_option(const char *opt, const char *arg, int64_t *us)
     size_t used =
         n1_ts_parse_iso(t, len, N1_TS_ISO_DATE_ONLY | N1_TS_ISO_SPACE_SEP, us);
 
-    if (used > 0 ? used == len : parse_ago(arg, us) == 0) {
+    if (used > 0 ? used == len
+                 : parse_yymmdd_arg(arg, us) == 0 || parse_ago(arg, us) == 0) {
         return 0;
     }
-    cli_errorf("USAGE --%s: expected YYYY-MM-DD[ H:MM:SS] or "
-               "a duration such as 1h, got '%s'",
+    cli_errorf("USAGE --%s: expected YYYY-MM-DD[ H:MM:SS], YYMMDD H:MM:SS "
+               "or a duration such as 1h, got '%s'",
                opt, arg);
     return -1;
 }

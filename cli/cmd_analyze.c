@@ -43,6 +43,8 @@ static void usage(FILE *out)
             "\n"
             "options:\n"
             "  --format FMT       text (default) or json\n"
+            "  --output FILE      write the report to FILE (a format name\n"
+            "                     such as json sets the format instead)\n"
             "  --db PATH          SQLite store (default ./n1digest.db;\n"
             "                     :memory: keeps nothing)\n"
             "  --rules FILE       rule file over the built-in defaults\n"
@@ -108,6 +110,7 @@ struct analyze_cli {
     const struct n1_rules *rules;             /* the rules in force */
     const struct n1_analyze_run *run;         /* the run */
     size_t allowed;                           /* occurrences [allow]ed */
+    FILE *out;                                /* --output, or stdout */
 };
 
 /* 1 when key has no value given or one equal to v. */
@@ -255,9 +258,9 @@ static int render(enum out_format fmt, struct analyze_cli *a,
     r.max_listed = a->full ? 0 : 3;
     r.full = a->full;
     if (fmt == FORMAT_JSON) {
-        rc = n1_report_classes_json(stdout, set, &r, err);
+        rc = n1_report_classes_json(a->out, set, &r, err);
     } else {
-        rc = n1_report_classes_text(stdout, set, &r, err);
+        rc = n1_report_classes_text(a->out, set, &r, err);
     }
     free(rep);
     return rc;
@@ -337,7 +340,8 @@ int cmd_analyze(int argc, char **argv)
     const struct cli_command cmd = {
         "analyze",
         CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RULES | CLI_TAKES_RESET |
-            CLI_TAKES_REREAD | CLI_TAKES_READER | CLI_TAKES_LOGS,
+            CLI_TAKES_REREAD | CLI_TAKES_READER | CLI_TAKES_LOGS |
+            CLI_TAKES_OUTPUT,
         own,
         analyze_option,
         &a,
@@ -350,6 +354,7 @@ int cmd_analyze(int argc, char **argv)
     struct cli_common_opts co;
     struct n1_error err;
     int status;
+    int rc;
 
     n1_err_clear(&err);
     memset(&a, 0, sizeof(a));
@@ -380,8 +385,20 @@ int cmd_analyze(int argc, char **argv)
     }
     a.rules = run.rules;
     a.run = &run;
-    if (report(&a, co.format, &set, &err) != 0) {
+    a.out = cli_open_output(&co);
+    if (a.out == NULL) {
+        goto out;
+    }
+    rc = report(&a, co.format, &set, &err);
+    if (rc != 0) {
         cli_error(&err);
+    }
+    /* The report checked its writes to stdout; a file is checked as it
+       closes. */
+    if (a.out != stdout && cli_close_output(&co, a.out) != 0) {
+        rc = -1;
+    }
+    if (rc != 0) {
         goto out;
     }
     cli_print_summary(n1_pipeline_stats(run.p));

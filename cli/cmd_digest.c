@@ -71,7 +71,7 @@ struct digest_filters {
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: n1digest digest [options] LOG...\n"
+            "usage: n1digest digest [options] [LOG...]\n"
             "       n1digest digest --db PATH [options]\n"
             "\n"
             "Reports what the statements of slow or general logs cost, as\n"
@@ -80,13 +80,18 @@ static void usage(FILE *out)
             "Without --db the LOGs are read into a private in-memory store;\n"
             "with --db they are added to that store (a file read before is\n"
             "not counted again) and the report covers all it holds. With\n"
-            "--db and no LOG it reports on the stored data.\n"
+            "--db and no LOG it reports on the stored data; with neither\n"
+            "(or with - as a LOG) it reads the log from stdin.\n"
             "\n"
             "options:\n"
             "  --db PATH          SQLite store to add to and report on\n"
             "  --format FMT       text (default) or json\n"
+            "  --output FILE      write the report to FILE (a format name\n"
+            "                     such as json sets the format instead)\n"
             "  --limit N          classes in the profile (default 10;\n"
-            "                     0 or all: every class)\n"
+            "                     0 or all: every class); P%% or P%%:N:\n"
+            "                     the worst classes making up P%% of the\n"
+            "                     total, at most N (pt's 95%%:20)\n"
             "  --order-by A:F     rank by attribute A (Query_time, Lock_time,\n"
             "                     Rows_sent, Rows_examined, Rows_affected,\n"
             "                     Bytes_sent, Query_length) and F (sum, min,\n"
@@ -340,7 +345,7 @@ static int filter_class(void *ud, const struct n1_agg_class *c,
 /* Reports on an existing store (no LOG). */
 static int report_stored(const char *path, struct n1_digest_opts *ro,
                          struct digest_filters *f, int reset,
-                         struct n1_digest_loops *loops)
+                         struct n1_digest_loops *loops, FILE *out)
 {
     struct n1_store_opts sopts;
     struct n1_store *st = NULL;
@@ -382,7 +387,7 @@ static int report_stored(const char *path, struct n1_digest_opts *ro,
         goto out;
     }
     ro->loops = loops;
-    if (n1_report_digest(st, ro, stdout, &err) != 0) {
+    if (n1_report_digest(st, ro, out, &err) != 0) {
         cli_error(&err);
         status = cli_exit_for(&err);
         goto out;
@@ -428,7 +433,11 @@ static int digest_option(void *ud, int c, const char *arg)
     n1_err_clear(&err);
     switch (c) {
     case 'l':
-        return cli_limit_option(arg, &d->ro.limit);
+        if (n1_digest_parse_limit(arg, &d->ro, &err) != 0) {
+            cli_error(&err);
+            return -1;
+        }
+        return 0;
     case 'o':
         if (n1_digest_parse_order(arg, &d->ro, &err) != 0) {
             cli_error(&err);
@@ -470,7 +479,8 @@ static int parse_options(int argc, char **argv,
     };
     const struct cli_command cmd = {
         "digest",
-        CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RESET | CLI_TAKES_READER,
+        CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RESET | CLI_TAKES_READER |
+            CLI_TAKES_OUTPUT,
         own,
         digest_option,
         d,
@@ -502,7 +512,7 @@ static int parse_options(int argc, char **argv,
  * private one, see the file comment) and reports on them.
  */
 static int report_logs(struct digest_cli *d, struct n1_pipeline_opts *opts,
-                       char **logs, size_t n_logs)
+                       char **logs, size_t n_logs, FILE *out)
 {
     struct digest_filters *f = &d->filters;
     const char *db_path = d->co.db_path;
@@ -557,9 +567,9 @@ static int report_logs(struct digest_cli *d, struct n1_pipeline_opts *opts,
     }
     d->ro.loops = &d->loops;
     if (n1_pipeline_classes(p) != NULL) {
-        rc = n1_report_digest_agg(n1_pipeline_classes(p), &d->ro, stdout, &err);
+        rc = n1_report_digest_agg(n1_pipeline_classes(p), &d->ro, out, &err);
     } else {
-        rc = n1_report_digest(n1_pipeline_store(p), &d->ro, stdout, &err);
+        rc = n1_report_digest(n1_pipeline_store(p), &d->ro, out, &err);
     }
     if (rc != 0) {
         cli_error(&err);
@@ -576,8 +586,11 @@ out:
 
 int cmd_digest(int argc, char **argv)
 {
+    static char stdin_name[] = "-";
+    static char *stdin_logs[] = {stdin_name};
     struct digest_cli d; /* the hooks point into it */
     struct n1_pipeline_opts opts;
+    FILE *out = NULL;
     int status;
 
     memset(&d, 0, sizeof(d));
@@ -588,21 +601,34 @@ int cmd_digest(int argc, char **argv)
     }
     opts.reader = d.co.reader;
     opts.reset_store = d.co.reset;
-    if (optind >= argc) {
-        if (d.co.db_path == NULL) {
-            cli_errorf("USAGE digest: no LOG given and no --db store to "
-                       "report on (see 'n1digest digest --help')");
-            return N1_EXIT_USAGE;
-        }
-        if (d.loops_inline) {
-            cli_errorf("USAGE --loops needs LOG inputs: the detectors read "
-                       "the events");
-            return N1_EXIT_USAGE;
-        }
-        status = report_stored(d.co.db_path, &d.ro, &d.filters, d.co.reset,
-                               &d.loops);
+    if (optind >= argc && d.co.db_path == NULL && isatty(STDIN_FILENO)) {
+        cli_errorf("USAGE digest: no LOG given, no --db store to report on "
+                   "and stdin is a terminal (see 'n1digest digest --help')");
+        return N1_EXIT_USAGE;
+    }
+    if (optind >= argc && d.co.db_path != NULL && d.loops_inline) {
+        cli_errorf("USAGE --loops needs LOG inputs: the detectors read "
+                   "the events");
+        return N1_EXIT_USAGE;
+    }
+    out = cli_open_output(&d.co);
+    if (out == NULL) {
+        return N1_EXIT_USAGE;
+    }
+    if (optind < argc) {
+        status =
+            report_logs(&d, &opts, argv + optind, (size_t)(argc - optind), out);
+    } else if (d.co.db_path == NULL) {
+        /* As pt-query-digest: no LOG reads stdin. */
+        status = report_logs(&d, &opts, stdin_logs, 1, out);
     } else {
-        status = report_logs(&d, &opts, argv + optind, (size_t)(argc - optind));
+        status = report_stored(d.co.db_path, &d.ro, &d.filters, d.co.reset,
+                               &d.loops, out);
+    }
+    /* The report checked its writes to stdout; a file is checked as it
+       closes. */
+    if (out != stdout && cli_close_output(&d.co, out) != 0) {
+        status = N1_EXIT_USAGE;
     }
     n1_digest_loops_cleanup(&d.loops);
     return status;

@@ -308,6 +308,59 @@ static void test_report_digest_order_limit(void **state)
     assert_int_equal(n1_digest_parse_order("Query_time:p99", &o, &err), -1);
 }
 
+/*
+ * --limit P%[:N] as pt-query-digest's top_events: the fixture's classes
+ * are B (2 UPDATEs, 0.5 + 1.5 = 2 s) and A (10 SELECTs, 0.001 + ... +
+ * 0.010 = 0.055 s), 2.055 s in all, B first by total time. B alone makes
+ * up 97.3%: 50% and 97% show B only (the class that crosses the share is
+ * in), 98% needs A too; ":1" caps the count whatever the share.
+ */
+static void test_report_digest_limit_percent(void **state)
+{
+    static const struct {
+        const char *arg;
+        const char *misc; /* the MISC row's item count, or NULL: no MISC */
+    } cases[] = {
+        {"50%", "<1 ITEMS>"},   {"97%", "<1 ITEMS>"}, {"98%", NULL},
+        {"98%:1", "<1 ITEMS>"}, {"100%", NULL},       {"all", NULL},
+    };
+    static const char *const bad[] = {"0%",   "101%",  "-5", "%",
+                                      "50%:", "50%:x", "5x", "50%20",
+                                      "",     " 5",    "x%"};
+    struct fixture *f = *state;
+    struct n1_digest_opts o;
+    struct n1_error err;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *out;
+
+        n1_digest_opts_init(&o);
+        assert_int_equal(n1_digest_parse_limit(cases[i].arg, &o, &err), 0);
+        out = render(f->st, &o, 0);
+        if (cases[i].misc != NULL) {
+            assert_has(out, cases[i].misc);
+            assert_null(strstr(out, "SELECT users"));
+        } else {
+            assert_null(strstr(out, "# MISC"));
+            assert_has(out, "SELECT users");
+        }
+        free(out);
+    }
+    n1_digest_opts_init(&o);
+    assert_int_equal(n1_digest_parse_limit("95%:20", &o, &err), 0);
+    assert_int_equal(o.limit, 20);
+    assert_true(o.limit_pct == 95.0);
+    assert_int_equal(n1_digest_parse_limit("7", &o, &err), 0);
+    assert_int_equal(o.limit, 7);
+    assert_true(o.limit_pct == 0);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(n1_digest_parse_limit(bad[i], &o, &err), -1);
+        assert_int_equal(err.code, N1_EUSAGE);
+        assert_non_null(strstr(err.message, "--limit: expected"));
+    }
+    assert_int_equal(o.limit, 7); /* unchanged by the refusals */
+}
+
 static int only_b(void *ud, const struct n1_agg_class *c, struct n1_error *err)
 {
     (void)ud;
@@ -481,6 +534,8 @@ int main(void)
         cmocka_unit_test(test_report_digest_ranks),
         cmocka_unit_test(test_report_digest_agg_as_store),
         cmocka_unit_test(test_report_digest_loops),
+        cmocka_unit_test_setup_teardown(test_report_digest_limit_percent, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -69,6 +69,11 @@ struct n1_digest_opts {
                                        has a Query_time (general logs) */
     enum n1_digest_stat order_stat; /* statistic of order_metric */
     size_t limit;                   /* classes ranked and detailed; 0: all */
+    double limit_pct;               /* > 0: only the worst classes whose
+                                       ranking values make up this percent
+                                       of the total (the one that crosses it
+                                       included), at most limit of them, as
+                                       pt-query-digest's --limit 95%:20 */
     const char *group_by;           /* "fingerprint", "db", "user", "host";
                                        NULL: "fingerprint" */
     const char *const *inputs;      /* logs read this run (for the header);
@@ -94,6 +99,16 @@ void n1_digest_opts_init(struct n1_digest_opts *o);
  * set (N1_EUSAGE) and o unchanged.
  */
 int n1_digest_parse_order(const char *s, struct n1_digest_opts *o,
+                          struct n1_error *err);
+
+/*
+ * Parses a --limit value into o's limit fields: a count ("20"), "all"
+ * or "0" (every class), or pt-query-digest's "P%" and "P%:N" (the worst
+ * classes whose ranking values make up P percent of their total, P in
+ * (0, 100], at most N of them; "100%" is every class). Returns 0, or -1
+ * with err set (N1_EUSAGE) and o unchanged.
+ */
+int n1_digest_parse_limit(const char *s, struct n1_digest_opts *o,
                           struct n1_error *err);
 
 /*
