@@ -113,6 +113,16 @@ void cli_print_summary(const struct n1_pipeline_stats *s)
             (unsigned long long)s->skipped_events,
             (unsigned long long)s->files_skipped,
             (unsigned long long)s->not_logs);
+    if (s->tz_assumed > 0) {
+        fprintf(stderr,
+                "n1digest: times read as UTC in %llu input%s; give --tz or "
+                "--tz-offset if the server wrote local time\n",
+                (unsigned long long)s->tz_assumed,
+                s->tz_assumed == 1 ? "" : "s");
+    }
+    if (s->tz_read > 0) {
+        fprintf(stderr, "n1digest: local times read as %s\n", s->tz_label);
+    }
 }
 
 enum n1_exit cli_exit_for(const struct n1_error *err)
@@ -142,6 +152,7 @@ enum {
     OPT_REREAD,
     OPT_MAX_STATEMENT,
     OPT_TZ_OFFSET,
+    OPT_TZ,
     OPT_OUTPUT,
     OPT_HELP = 'h'
 };
@@ -161,6 +172,7 @@ static const struct {
     {CLI_TAKES_READER,
      {"max-statement", required_argument, NULL, OPT_MAX_STATEMENT}},
     {CLI_TAKES_READER, {"tz-offset", required_argument, NULL, OPT_TZ_OFFSET}},
+    {CLI_TAKES_READER, {"tz", required_argument, NULL, OPT_TZ}},
 };
 
 #define N_SHARED (sizeof(shared_opts) / sizeof(shared_opts[0]))
@@ -247,7 +259,8 @@ int cli_format_option(const char *arg, int *json)
     return 0;
 }
 
-/* Parses the value of --max-statement or --tz-offset into ro. Returns 0,
+/* Parses the value of --max-statement, --tz-offset or --tz into ro (the
+   last zone option given wins). Returns 0,
    or -1 after printing a USAGE error. */
 static int reader_option(int c, const char *arg, struct n1_reader_opts *ro)
 {
@@ -261,11 +274,46 @@ static int reader_option(int c, const char *arg, struct n1_reader_opts *ro)
         }
         return 0;
     }
-    ro->tz_offset_s = strtol(arg, &end, 10);
-    if (*end != '\0') {
-        cli_errorf("USAGE --tz-offset: expected seconds, got '%s'", arg);
+    return cli_zone_option(c == OPT_TZ, arg, ro);
+}
+
+void cli_reader_usage(FILE *out, int col)
+{
+    static const char *const lines[][2] = {
+        {"--max-statement B", "skip statements longer than B bytes"},
+        {"", "(default 16777216)"},
+        {"--tz-offset OFF", "the server's UTC offset, for logs that"},
+        {"", "print local time: 3600 (seconds), -5h,"},
+        {"", "+05:30 or -0500"},
+        {"--tz ZONE", "the server's time zone (Europe/Berlin),"},
+        {"", "daylight saving time included"},
+    };
+
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        fprintf(out, "  %-*s%s\n", col - 2, lines[i][0], lines[i][1]);
+    }
+}
+
+int cli_zone_option(int named, const char *arg, struct n1_reader_opts *ro)
+{
+    struct n1_error err;
+    long off;
+
+    n1_err_clear(&err);
+    if (named) {
+        if (n1_tz_use_named(arg, &ro->tz, &err) != 0) {
+            cli_error(&err);
+            return -1;
+        }
+        return 0;
+    }
+    if (n1_tz_parse_offset(arg, &off) != 0) {
+        cli_errorf("USAGE --tz-offset: expected seconds (3600), hours "
+                   "(-5h) or a clock offset (+05:30, -0500), got '%s'",
+                   arg);
         return -1;
     }
+    n1_tz_init(&ro->tz, N1_TZ_OFFSET, off);
     return 0;
 }
 
@@ -336,6 +384,7 @@ static int shared_option(const struct cli_command *cmd, int c, const char *arg,
         return 0;
     case OPT_MAX_STATEMENT:
     case OPT_TZ_OFFSET:
+    case OPT_TZ:
         return reader_option(c, arg, &co->reader);
     default:
         break;

@@ -111,10 +111,9 @@ static void usage(FILE *out)
             "                     repeat: values of a key are ORed,\n"
             "                     different keys ANDed\n"
             "  --reset            drop stored data of another fingerprint\n"
-            "                     version instead of refusing\n"
-            "  --max-statement B  skip statements longer than B bytes\n"
-            "  --tz-offset S      seconds east of UTC of the server's local\n"
-            "                     time, for logs that print local time\n"
+            "                     version instead of refusing\n");
+    cli_reader_usage(out, 21);
+    fprintf(out,
             "  -h, --help         show this help\n"
             "\n"
             "Filters and --group-by need the events, so with LOGs they use\n"

@@ -38,7 +38,7 @@ static void usage(FILE *out)
     fprintf(
         out,
         "usage: n1digest events [--format FMT] [--max-statement BYTES]\n"
-        "                     [--tz-offset SECONDS] LOG...\n"
+        "                     [--tz-offset OFFSET | --tz ZONE] LOG...\n"
         "\n"
         "Prints every event read from MySQL/MariaDB general or slow\n"
         "query logs (plain or gzip; \"-\" reads stdin), one per line.\n"
@@ -51,8 +51,11 @@ static void usage(FILE *out)
         "  --json                 same as --format json\n"
         "  --max-statement BYTES  skip statements longer than this\n"
         "                         (default 16777216)\n"
-        "  --tz-offset SECONDS    the server's UTC offset, for logs that\n"
-        "                         print local time (MariaDB, MySQL <= 5.6)\n"
+        "  --tz-offset OFFSET     the server's UTC offset, for logs that\n"
+        "                         print local time (MariaDB, MySQL <= 5.6):\n"
+        "                         seconds (3600), -5h, +05:30 or -0500\n"
+        "  --tz ZONE              the server's time zone (Europe/Berlin),\n"
+        "                         daylight saving time included\n"
         "  -h, --help             show this help\n"
         "\n"
         "A summary line per file goes to stderr at the end.\n"
@@ -283,12 +286,7 @@ static int value_option(int argc, char **argv, int *i, struct events_opts *eo)
     if (is_option(a, "--format")) {
         return cli_format_option(val, &eo->json);
     }
-    if (parse_long(val, -86400, 86400, &v) != 0) {
-        cli_errorf("USAGE --tz-offset: bad offset '%s'", val);
-        return -1;
-    }
-    eo->reader.tz_offset_s = v;
-    return 0;
+    return cli_zone_option(is_option(a, "--tz"), val, &eo->reader);
 }
 
 /*
@@ -315,7 +313,7 @@ static int parse_options(int argc, char **argv, struct events_opts *eo,
             continue;
         }
         if (is_option(a, "--max-statement") || is_option(a, "--tz-offset") ||
-            is_option(a, "--format")) {
+            is_option(a, "--tz") || is_option(a, "--format")) {
             if (value_option(argc, argv, &i, eo) != 0) {
                 return N1_EXIT_USAGE;
             }

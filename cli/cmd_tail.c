@@ -34,10 +34,9 @@ static void usage(FILE *out)
             "                     (repeatable; see docs/rules.md)\n"
             "  --gap MS           a loop ends after MS ms without an\n"
             "                     iteration (default: max_gap_ms, 2000)\n"
-            "  --commit-ms MS     longest time between commits (1000)\n"
-            "  --max-statement B  skip statements longer than B bytes\n"
-            "  --tz-offset S      seconds east of UTC of the server's local\n"
-            "                     time, for logs that print local time\n"
+            "  --commit-ms MS     longest time between commits (1000)\n");
+    cli_reader_usage(out, 21);
+    fprintf(out,
             "  -h, --help         show this help\n"
             "\n"
             "SIGINT/SIGTERM: commit and exit 0. SIGHUP: look at the path\n"

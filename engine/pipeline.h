@@ -68,14 +68,19 @@ struct n1_pipeline_opts {
 };
 
 struct n1_pipeline_stats {
-    uint64_t files;          /* inputs given */
-    uint64_t files_skipped;  /* inputs already read before */
-    uint64_t not_logs;       /* inputs that were not logs / unreadable */
-    uint64_t events;         /* events read this run */
-    uint64_t statements;     /* events counted in the statistics */
-    uint64_t skipped_lines;  /* lines no event could use */
-    uint64_t skipped_events; /* events dropped (too big, unreadable) */
-    uint64_t filtered;       /* events the accept hook dropped */
+    uint64_t files;                /* inputs given */
+    uint64_t files_skipped;        /* inputs already read before */
+    uint64_t not_logs;             /* inputs that were not logs / unreadable */
+    uint64_t events;               /* events read this run */
+    uint64_t statements;           /* events counted in the statistics */
+    uint64_t skipped_lines;        /* lines no event could use */
+    uint64_t skipped_events;       /* events dropped (too big, unreadable) */
+    uint64_t filtered;             /* events the accept hook dropped */
+    uint64_t tz_assumed;           /* inputs whose local times were read as UTC,
+                                      no zone given or shown */
+    uint64_t tz_read;              /* inputs whose local times were read in the
+                                      zone given or the offset the log showed */
+    char tz_label[N1_TZ_NAME_MAX]; /* that zone, of the last such input */
 };
 
 struct n1_pipeline;
