@@ -278,16 +278,21 @@ static int handle_event(struct n1_pipeline *p, const struct n1_feed_batch *b,
     }
     if (cp != NULL && n1_engine_is_statement(ev, slow)) {
         const struct n1_norm *key = cp;
+        size_t n = 0;
 
         if (p->opts.group != NULL) {
-            key = p->opts.group(p->opts.hook_ud, ev, cp);
+            key = p->opts.group(p->opts.hook_ud, ev, cp, 0);
         }
-        if (key != NULL) {
+        while (key != NULL) {
             if (n1_agg_add(p->agg, ev, key, err) != 0) {
                 return -1;
             }
-            p->stats.statements++;
+            n++;
+            key = p->opts.group != NULL
+                      ? p->opts.group(p->opts.hook_ud, ev, cp, n)
+                      : NULL;
         }
+        p->stats.statements += n > 0;
     }
     if (p->opts.detectors != NULL &&
         n1_detectors_event(p->opts.detectors, ev, np, err) != 0) {

@@ -20,15 +20,6 @@ fi
 gen=$fx/tz/mariadb-general-new-york.log
 slow=$fx/tz/mariadb-slow-new-york.log
 
-# total NAME WANT: the digest in $work/out counted WANT statements.
-total() {
-    if grep -q "^# Overall: $2 total" "$work/out"; then
-        pass
-    else
-        fail "$1: expected $2 statements, got: $(grep '^# Overall' "$work/out")"
-    fi
-}
-
 # said NAME TEXT: stderr ($work/err) has TEXT.
 said() {
     if grep -qF -- "$2" "$work/err"; then
