@@ -94,6 +94,9 @@ add new_b
 caught_up t.db live.log || fail "first run did not catch up"
 stop first
 tables "new_a new_b"
+# The log's times are local (MariaDB) and no zone was given: said once.
+[ "$(grep -c 'times read as UTC; give --tz or --tz-offset' first.err)" = 1 ] ||
+    fail "first: the zone assumed is not said once"
 
 # 2. Without --from-end a restart resumes from the saved position: down_a,
 #    written while it was down, is counted.
