@@ -28,9 +28,11 @@ struct events_opts {
 
 /* What the summary at the end says about one file. */
 struct file_summary {
-    const char *path;             /* argv entry */
-    enum n1_flavour flavour;      /* as detected */
-    struct n1_reader_stats stats; /* final counters */
+    const char *path;              /* argv entry */
+    enum n1_flavour flavour;       /* as detected */
+    struct n1_reader_stats stats;  /* final counters */
+    enum n1_tz_source tz;          /* how its local times were read */
+    char tz_label[N1_TZ_NAME_MAX]; /* in which zone */
 };
 
 static void usage(FILE *out)
@@ -235,6 +237,12 @@ static int run_file(const char *path, const struct events_opts *eo,
     sum->path = path;
     sum->flavour = n1_reader_flavour(r);
     sum->stats = *n1_reader_stats(r);
+    {
+        struct n1_tz tz;
+
+        sum->tz = n1_reader_tz_source(r, &tz);
+        n1_tz_label(&tz, sum->tz_label, sizeof(sum->tz_label));
+    }
 out:
     n1_reader_close(r);
     return status;
@@ -347,6 +355,15 @@ static int print_summaries(const struct file_summary *sums, int n)
                 " lines skipped, %" PRIu64 " events skipped\n",
                 sums[i].path, n1_flavour_name(sums[i].flavour), st->events,
                 st->skipped_lines, st->skipped_events);
+        if (sums[i].tz == N1_TZSRC_ASSUMED) {
+            fprintf(stderr,
+                    "n1digest: %s: times read as UTC; give --tz or "
+                    "--tz-offset if the server wrote local time\n",
+                    sums[i].path);
+        } else if (sums[i].tz != N1_TZSRC_NONE) {
+            fprintf(stderr, "n1digest: %s: local times read as %s\n",
+                    sums[i].path, sums[i].tz_label);
+        }
         if (st->skipped_lines > 0 || st->skipped_events > 0) {
             skipped = 1;
         }
