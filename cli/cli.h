@@ -276,6 +276,17 @@ struct n1_pipeline *cli_pipeline_run(const struct n1_pipeline_opts *opts,
                                      char **paths, size_t n, int map_status,
                                      int *status);
 
+/* Prints the help lines of the reader options (CLI_TAKES_READER), the
+   descriptions starting at column col. */
+void cli_reader_usage(FILE *out, int col);
+
+/*
+ * --tz NAME (named set) or --tz-offset OFFSET: sets ro->tz (the last one
+ * given wins). --tz makes NAME the process's zone: call it before any
+ * thread starts. Returns 0, or -1 after printing a USAGE error.
+ */
+int cli_zone_option(int named, const char *arg, struct n1_reader_opts *ro);
+
 /* ---- --limit, --since/--until, --filter (digest and analyze) ---- */
 
 #include <stddef.h>

@@ -132,6 +132,16 @@ void cli_print_summary(const struct n1_pipeline_stats *s)
             (unsigned long long)s->skipped_events,
             (unsigned long long)s->files_skipped,
             (unsigned long long)s->not_logs);
+    if (s->tz_assumed > 0) {
+        fprintf(stderr,
+                "n1digest: times read as UTC in %llu input%s; give --tz or "
+                "--tz-offset if the server wrote local time\n",
+                (unsigned long long)s->tz_assumed,
+                s->tz_assumed == 1 ? "" : "s");
+    }
+    if (s->tz_read > 0) {
+        fprintf(stderr, "n1digest: local times read as %s\n", s->tz_label);
+    }
 }
 
 enum n1_exit cli_exit_for(const struct n1_error *err)
@@ -161,6 +171,7 @@ enum {
     OPT_REREAD,
     OPT_MAX_STATEMENT,
     OPT_TZ_OFFSET,
+    OPT_TZ,
     OPT_OUTPUT,
     OPT_HELP = 'h'
 };
@@ -180,6 +191,7 @@ static const struct {
     {CLI_TAKES_READER,
      {"max-statement", required_argument, NULL, OPT_MAX_STATEMENT}},
     {CLI_TAKES_READER, {"tz-offset", required_argument, NULL, OPT_TZ_OFFSET}},
+    {CLI_TAKES_READER, {"tz", required_argument, NULL, OPT_TZ}},
 };
 
 #define N_SHARED (sizeof(shared_opts) / sizeof(shared_opts[0]))
@@ -266,7 +278,8 @@ int cli_format_option(const char *arg, int *json)
     return 0;
 }
 
-/* Parses the value of --max-statement or --tz-offset into ro. Returns 0,
+/* Parses the value of --max-statement, --tz-offset or --tz into ro (the
+   last zone option given wins). Returns 0,
    or -1 after printing a USAGE error. */
 static int reader_option(int c, const char *arg, struct n1_reader_opts *ro)
 {
@@ -280,11 +293,46 @@ static int reader_option(int c, const char *arg, struct n1_reader_opts *ro)
         }
         return 0;
     }
-    ro->tz_offset_s = strtol(arg, &end, 10);
-    if (*end != '\0') {
-        cli_errorf("USAGE --tz-offset: expected seconds, got '%s'", arg);
+    return cli_zone_option(c == OPT_TZ, arg, ro);
+}
+
+void cli_reader_usage(FILE *out, int col)
+{
+    static const char *const lines[][2] = {
+        {"--max-statement B", "skip statements longer than B bytes"},
+        {"", "(default 16777216)"},
+        {"--tz-offset OFF", "the server's UTC offset, for logs that"},
+        {"", "print local time: 3600 (seconds), -5h,"},
+        {"", "+05:30 or -0500"},
+        {"--tz ZONE", "the server's time zone (Europe/Berlin),"},
+        {"", "daylight saving time included"},
+    };
+
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        fprintf(out, "  %-*s%s\n", col - 2, lines[i][0], lines[i][1]);
+    }
+}
+
+int cli_zone_option(int named, const char *arg, struct n1_reader_opts *ro)
+{
+    struct n1_error err;
+    long off;
+
+    n1_err_clear(&err);
+    if (named) {
+        if (n1_tz_use_named(arg, &ro->tz, &err) != 0) {
+            cli_error(&err);
+            return -1;
+        }
+        return 0;
+    }
+    if (n1_tz_parse_offset(arg, &off) != 0) {
+        cli_errorf("USAGE --tz-offset: expected seconds (3600), hours "
+                   "(-5h) or a clock offset (+05:30, -0500), got '%s'",
+                   arg);
         return -1;
     }
+    n1_tz_init(&ro->tz, N1_TZ_OFFSET, off);
     return 0;
 }
 
@@ -355,6 +403,7 @@ static int shared_option(const struct cli_command *cmd, int c, const char *arg,
         return 0;
     case OPT_MAX_STATEMENT:
     case OPT_TZ_OFFSET:
+    case OPT_TZ:
         return reader_option(c, arg, &co->reader);
     default:
         break;
@@ -502,6 +551,26 @@ static const char *pad_hour(const char *arg, char *buf, size_t cap)
     return buf;
 }
 
+/*
+ * The old logs' "YYMMDD H:MM:SS" as typed (one space, a one-digit hour
+ * allowed) or as the log pads it ("YYMMDD  H:MM:SS"), read as UTC.
+ * Returns 0 with *us set, or -1.
+ */
+static int parse_yymmdd_arg(const char *arg, int64_t *us)
+{
+    char buf[20];
+    size_t len = strlen(arg);
+
+    if (len == 14 && arg[6] == ' ' && arg[8] == ':') {
+        memcpy(buf, arg, 7);
+        buf[7] = ' ';
+        memcpy(buf + 8, arg + 7, 8);
+        arg = buf;
+        len = 15;
+    }
+    return len == 15 && n1_ts_parse_yymmdd(arg, len, 0, us) == 15 ? 0 : -1;
+}
+
 int cli_time_option(const char *opt, const char *arg, int64_t *us)
 {
     char padded[64];
@@ -510,11 +579,12 @@ int cli_time_option(const char *opt, const char *arg, int64_t *us)
     size_t used =
         n1_ts_parse_iso(t, len, N1_TS_ISO_DATE_ONLY | N1_TS_ISO_SPACE_SEP, us);
 
-    if (used > 0 ? used == len : parse_ago(arg, us) == 0) {
+    if (used > 0 ? used == len
+                 : parse_yymmdd_arg(arg, us) == 0 || parse_ago(arg, us) == 0) {
         return 0;
     }
-    cli_errorf("USAGE --%s: expected YYYY-MM-DD[ H:MM:SS] or "
-               "a duration such as 1h, got '%s'",
+    cli_errorf("USAGE --%s: expected YYYY-MM-DD[ H:MM:SS], YYMMDD H:MM:SS "
+               "or a duration such as 1h, got '%s'",
                opt, arg);
     return -1;
 }

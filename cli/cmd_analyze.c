@@ -45,7 +45,8 @@ static void usage(FILE *out)
             "options:\n"
             "  --format FMT       text (default), json, html or markdown\n"
             "                     (a CI job summary)\n"
-            "  --output FILE      write the report to FILE, not stdout\n"
+            "  --output FILE      write the report to FILE (a format name\n"
+            "                     such as json sets the format instead)\n"
             "  --db PATH          SQLite store (default ./n1digest.db;\n"
             "                     :memory: keeps nothing)\n"
             "  --rules FILE       rule file over the built-in defaults\n"
@@ -62,15 +63,13 @@ static void usage(FILE *out)
             "                     print long rewrites whole (text)\n"
             "  --reset            drop stored data of another fingerprint\n"
             "                     version instead of refusing\n"
-            "  --reread           read inputs even if already stored\n"
-            "  --max-statement B  skip statements longer than B bytes\n"
-            "  --tz-offset S      seconds east of UTC of the server's local\n"
-            "                     time, for logs that print local time\n"
-            "  -h, --help         show this help\n"
-            "\n"
-            "exit status: 0 done (also with findings), 1 findings with\n"
-            "--fail-on-findings, 2 usage or system error, 3 an input is\n"
-            "not a log, 4 some lines or events could not be read.\n");
+            "  --reread           read inputs even if already stored\n");
+    cli_reader_usage(out, 21);
+    fprintf(out, "  -h, --help         show this help\n"
+                 "\n"
+                 "exit status: 0 done (also with findings), 1 findings with\n"
+                 "--fail-on-findings, 2 usage or system error, 3 an input is\n"
+                 "not a log, 4 some lines or events could not be read.\n");
 }
 
 /* --filter keys of analyze: class fields, and connection (occurrences). */

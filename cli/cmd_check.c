@@ -92,10 +92,9 @@ static void usage(FILE *out)
             "  --format FMT          text (default), json, sarif, junit,\n"
             "                        html or markdown (a CI job summary)\n"
             "  --output FILE         write the report to FILE, not stdout\n"
-            "  --allow-skipped       do not fail (3) on skipped lines\n"
-            "  --max-statement B     skip statements longer than B bytes\n"
-            "  --tz-offset S         seconds east of UTC of the server's\n"
-            "                        local time\n"
+            "  --allow-skipped       do not fail (3) on skipped lines\n");
+    cli_reader_usage(out, 24);
+    fprintf(out,
             "  -h, --help            show this help\n"
             "\n"
             "exit status:\n"

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/textutil.h"
@@ -30,6 +31,7 @@
 #include "engine/pipeline.h"
 #include "report/digest.h"
 #include "sql/fingerprint.h"
+#include "sql/sqlinfo.h"
 #include "stats/aggregate.h"
 #include "store/store.h"
 
@@ -42,21 +44,28 @@ enum filter_key {
     FK_HOST,   /* client host */
     FK_CONN,   /* connection (thread) id */
     FK_ID,     /* fingerprint id */
+    FK_TABLE,  /* a table the statement touches */
     FK_COUNT
 };
 
 static const char *const filter_key_names[FK_COUNT] = {
-    "db", "user", "host", "connection", "fingerprint",
+    "db", "user", "host", "connection", "fingerprint", "table",
 };
 
 enum group_key {
     GK_FINGERPRINT = 0, /* the default */
     GK_DB,
     GK_USER,
-    GK_HOST
+    GK_HOST,
+    GK_TABLES /* each table the statement touches, as pt's --group-by
+                 tables: a statement on two tables counts in both */
 };
 
-static const char *const group_names[] = {"fingerprint", "db", "user", "host"};
+static const char *const group_names[] = {"fingerprint", "db", "user", "host",
+                                          "tables"};
+
+/* Numeric conditions --filter takes (ANDed). */
+#define MAX_CONDS 16
 
 struct digest_filters {
     const char *values[FK_COUNT][MAX_FILTER_VALUES]; /* borrowed argv */
@@ -64,6 +73,10 @@ struct digest_filters {
     unsigned n[FK_COUNT];                            /* values per key */
     int64_t since_us;                         /* N1_TS_NONE: no lower bound */
     int64_t until_us;                         /* N1_TS_NONE: no upper bound */
+    struct n1_digest_cond conds[MAX_CONDS];   /* --filter Query_time>1 ... */
+    unsigned n_conds;                         /* entries used in conds */
+    struct n1_sqlinfo si;                     /* the tables of the event
+                                                 group_event works on */
     enum group_key group;                     /* --group-by */
     struct n1_norm key;                       /* what group_event hands out */
     char key_text[N1_AGG_MAX_VALUE_LEN + 16]; /* key.text's bytes */
@@ -74,7 +87,7 @@ struct digest_filters {
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: n1digest digest [options] LOG...\n"
+            "usage: n1digest digest [options] [LOG...]\n"
             "       n1digest digest --db PATH [options]\n"
             "\n"
             "Reports what the statements of slow or general logs cost, as\n"
@@ -83,37 +96,46 @@ static void usage(FILE *out)
             "Without --db the LOGs are read into a private in-memory store;\n"
             "with --db they are added to that store (a file read before is\n"
             "not counted again) and the report covers all it holds. With\n"
-            "--db and no LOG it reports on the stored data.\n"
+            "--db and no LOG it reports on the stored data; with neither\n"
+            "(or with - as a LOG) it reads the log from stdin.\n"
             "\n"
             "options:\n"
             "  --db PATH          SQLite store to add to and report on\n"
             "  --format FMT       text (default), json or html\n"
-            "  --output FILE      write the report to FILE, not stdout\n"
+            "  --output FILE      write the report to FILE (a format name\n"
+            "                     such as json sets the format instead)\n"
             "  --limit N          classes in the profile (default 10;\n"
-            "                     0 or all: every class)\n"
+            "                     0 or all: every class); P%% or P%%:N:\n"
+            "                     the worst classes making up P%% of the\n"
+            "                     total, at most N (pt's 95%%:20)\n"
             "  --order-by A:F     rank by attribute A (Query_time, Lock_time,\n"
             "                     Rows_sent, Rows_examined, Rows_affected,\n"
             "                     Bytes_sent, Query_length) and F (sum, min,\n"
             "                     max, avg, cnt); default Query_time:sum,\n"
             "                     or cnt for logs without timings\n"
-            "  --group-by KEY     fingerprint (default), db, user or host\n"
+            "  --group-by KEY     fingerprint (default), db, user, host or\n"
+            "                     tables (a statement counts in each\n"
+            "                     table it touches, as pt's)\n"
             "  --since TIME       only events at or after TIME\n"
             "  --until TIME       only events before TIME; TIME is\n"
-            "                     YYYY-MM-DD[ HH:MM:SS] in UTC or a\n"
-            "                     duration back from now: 30s, 15m, 1h, 2d\n"
+            "                     YYYY-MM-DD[ HH:MM:SS] in UTC (or with a T,\n"
+            "                     .micros and Z or +hh:mm), YYMMDD H:MM:SS,\n"
+            "                     or a duration back: 30s, 15m, 1h, 2d\n"
             "  --loops            run the N+1 detectors over the LOGs and\n"
             "                     mark the statements of N+1 classes\n"
             "                     (else marked from the findings the\n"
             "                     store holds, after analyze or tail)\n"
             "  --filter K=V       only events with db, user, host,\n"
-            "                     connection or fingerprint (id) V;\n"
+            "                     connection, fingerprint (id) or table V,\n"
+            "                     or with an attribute compared with a\n"
+            "                     number: Query_time>1, Rows_examined>=1000,\n"
+            "                     Lock_time<0.01 (>, >=, <, <=, =, !=);\n"
             "                     repeat: values of a key are ORed,\n"
-            "                     different keys ANDed\n"
+            "                     conditions and different keys ANDed\n"
             "  --reset            drop stored data of another fingerprint\n"
-            "                     version instead of refusing\n"
-            "  --max-statement B  skip statements longer than B bytes\n"
-            "  --tz-offset S      seconds east of UTC of the server's local\n"
-            "                     time, for logs that print local time\n"
+            "                     version instead of refusing\n");
+    cli_reader_usage(out, 21);
+    fprintf(out,
             "  -h, --help         show this help\n"
             "\n"
             "Filters and --group-by need the events, so with LOGs they use\n"
@@ -126,19 +148,50 @@ static void usage(FILE *out)
 }
 
 static const struct cli_filter_key digest_keys[] = {
-    {"db", FK_DB},           {"user", FK_USER}, {"host", FK_HOST},
-    {"connection", FK_CONN}, {"conn", FK_CONN}, {"fingerprint", FK_ID},
-    {"id", FK_ID},
+    {"db", FK_DB},           {"user", FK_USER},   {"host", FK_HOST},
+    {"connection", FK_CONN}, {"conn", FK_CONN},   {"fingerprint", FK_ID},
+    {"id", FK_ID},           {"table", FK_TABLE},
 };
+
+/* A numeric --filter condition: returns 1 when arg is one (added to f),
+   0 when it is not, -1 after a USAGE error. */
+static int add_cond(struct digest_filters *f, const char *arg)
+{
+    struct n1_digest_cond c;
+    struct n1_error err;
+    int r;
+
+    n1_err_clear(&err);
+    r = n1_digest_parse_cond(arg, &c, &err);
+    if (r < 0) {
+        cli_error(&err);
+        return -1;
+    }
+    if (r == 1 && f->n_conds == MAX_CONDS) {
+        cli_errorf("USAGE --filter: more than %d conditions", MAX_CONDS);
+        return -1;
+    }
+    if (r == 1) {
+        f->conds[f->n_conds++] = c;
+    }
+    return r;
+}
 
 static int add_filter(struct digest_filters *f, const char *arg)
 {
     const char *value = NULL;
-    int key = cli_filter_split(
-        arg, digest_keys, sizeof(digest_keys) / sizeof(*digest_keys),
-        "db, user, host, connection or fingerprint", &value);
-    const char *eq = value != NULL ? value - 1 : NULL;
+    int key = add_cond(f, arg);
+    const char *eq = NULL;
 
+    if (key != 0) {
+        return key < 0 ? -1 : 0;
+    }
+    key = cli_filter_split(arg, digest_keys,
+                           sizeof(digest_keys) / sizeof(*digest_keys),
+                           "db, user, host, connection, fingerprint, table, "
+                           "or ATTRIBUTE>N such as Query_time>1",
+                           &value);
+    eq = value != NULL ? value - 1 : NULL;
     if (key < 0) {
         return -1;
     }
@@ -183,7 +236,62 @@ static int has_event_filters(const struct digest_filters *f)
             return 1;
         }
     }
-    return f->since_us != N1_TS_NONE || f->until_us != N1_TS_NONE;
+    return f->n_conds > 0 || f->since_us != N1_TS_NONE ||
+           f->until_us != N1_TS_NONE;
+}
+
+/*
+ * 1 when a --filter table value names one of the tables of the
+ * fingerprint text (len bytes), 0 when none, -1 when it cannot tell: a
+ * value "db.t" for a table the text does not qualify is db's table when
+ * the statement ran in db, which db (NULL: not known, mixed) says.
+ */
+static int match_tables(const struct digest_filters *f, const char *text,
+                        size_t len, const char *db)
+{
+    struct n1_sqlinfo si;
+    int unsure = 0;
+
+    if (f->n[FK_TABLE] == 0) {
+        return 1;
+    }
+    n1_sqlinfo_parse(text, len, &si);
+    for (unsigned i = 0; i < f->n[FK_TABLE]; i++) {
+        const char *v = f->values[FK_TABLE][i];
+        const char *dot = strchr(v, '.');
+
+        for (unsigned t = 0; t < si.n_tables; t++) {
+            const char *name = si.tables[t];
+
+            if (strcasecmp(name, v) == 0 ||
+                (strchr(name, '.') != NULL && dot == NULL &&
+                 strcasecmp(strchr(name, '.') + 1, v) == 0)) {
+                return 1;
+            }
+            if (dot != NULL && strchr(name, '.') == NULL &&
+                strcasecmp(dot + 1, name) == 0) {
+                if (db == NULL) {
+                    unsure = 1;
+                } else if ((size_t)(dot - v) == strlen(db) &&
+                           strncasecmp(v, db, (size_t)(dot - v)) == 0) {
+                    return 1;
+                }
+            }
+        }
+    }
+    return unsure ? -1 : 0;
+}
+
+/* 1 when the event satisfies every numeric condition. */
+static int match_conds(const struct digest_filters *f,
+                       const struct n1_event *ev)
+{
+    for (unsigned i = 0; i < f->n_conds; i++) {
+        if (!n1_digest_cond_event(&f->conds[i], ev)) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 static int match_str(const struct digest_filters *f, int key, const char *v)
@@ -238,23 +346,63 @@ static int accept_event(void *ud, const struct n1_event *ev,
     if (f->n[FK_ID] > 0 && (norm == NULL || !match_num(f, FK_ID, norm->id))) {
         return 0;
     }
+    if (f->n[FK_TABLE] > 0 &&
+        (norm == NULL || match_tables(f, norm->text, norm->len, ev->db) != 1)) {
+        return 0;
+    }
+    return match_conds(f, ev);
+}
+
+/* The i-th table of the event for --group-by tables, qualified with the
+   event's schema when the statement does not name one (pt's "db.t"), in
+   f->key_text; 0 when there is no such table. */
+static int table_key(struct digest_filters *f, const struct n1_event *ev,
+                     const struct n1_norm *norm, size_t i)
+{
+    const char *t;
+
+    if (i == 0) {
+        n1_sqlinfo_parse(norm->text, norm->len, &f->si);
+    }
+    if (i >= f->si.n_tables) {
+        return 0;
+    }
+    t = f->si.tables[i];
+    if (strchr(t, '.') == NULL && ev->db != NULL && ev->db[0] != '\0') {
+        snprintf(f->key_text, sizeof(f->key_text), "%.*s.%s",
+                 N1_AGG_MAX_VALUE_LEN / 2, ev->db, t);
+    } else {
+        snprintf(f->key_text, sizeof(f->key_text), "%s", t);
+    }
     return 1;
 }
 
 /* Pipeline group hook: the class is the event's db, user or host ("" is
-   shown as "(none)"), cut as the aggregate cuts value lists. */
+   shown as "(none)"), cut as the aggregate cuts value lists, or each of
+   its tables. */
 static const struct n1_norm *group_event(void *ud, const struct n1_event *ev,
-                                         const struct n1_norm *norm)
+                                         const struct n1_norm *norm, size_t i)
 {
     struct digest_filters *f = ud;
     const char *v = f->group == GK_DB     ? ev->db
                     : f->group == GK_USER ? ev->user
                                           : ev->host;
 
+    if (f->group == GK_TABLES) {
+        if (!table_key(f, ev, norm, i)) {
+            return NULL;
+        }
+        v = f->key_text;
+    } else if (i > 0) {
+        return NULL;
+    }
     if (v == NULL || v[0] == '\0') {
         v = "(none)";
     }
-    snprintf(f->key_text, sizeof(f->key_text), "%.*s", N1_AGG_MAX_VALUE_LEN, v);
+    if (v != f->key_text) {
+        snprintf(f->key_text, sizeof(f->key_text), "%.*s", N1_AGG_MAX_VALUE_LEN,
+                 v);
+    }
     f->key = *norm;
     f->key.text = f->key_text;
     f->key.len = strlen(f->key_text);
@@ -266,12 +414,16 @@ static const struct n1_norm *group_event(void *ud, const struct n1_event *ev,
 /* Pipeline group hook of an HTML report: the class group_event (or the
    fingerprint) chooses, counted in the series over time. A failed count
    marks the series, and the report then fails. */
-static const struct n1_norm *
-group_and_count(void *ud, const struct n1_event *ev, const struct n1_norm *norm)
+static const struct n1_norm *group_and_count(void *ud,
+                                             const struct n1_event *ev,
+                                             const struct n1_norm *norm,
+                                             size_t i)
 {
     struct digest_filters *f = ud;
-    const struct n1_norm *key =
-        f->group != GK_FINGERPRINT ? group_event(ud, ev, norm) : norm;
+    const struct n1_norm *key = f->group != GK_FINGERPRINT
+                                    ? group_event(ud, ev, norm, i)
+                                : i == 0 ? norm
+                                         : NULL;
     double qt = ev->metric_mask & (1u << N1_M_QUERY_TIME)
                     ? ev->metric[N1_M_QUERY_TIME]
                     : NAN;
@@ -306,15 +458,58 @@ static int class_values_match(const struct digest_filters *f, int key,
     return -1;
 }
 
+/*
+ * The numeric conditions and the table filter on a stored class: 1 keep,
+ * 0 drop, -1 with err set when the class straddles a condition or its
+ * schema is needed and mixed.
+ */
+static int class_conds(const struct digest_filters *f,
+                       const struct n1_agg_class *c, struct n1_error *err)
+{
+    const struct n1_agg_values *dbs = &c->dims[N1_DIM_DB];
+    const char *db = dbs->n == 1 && dbs->other == 0 ? dbs->v[0].value : NULL;
+    int r;
+
+    for (unsigned i = 0; i < f->n_conds; i++) {
+        r = n1_digest_cond_class(&f->conds[i], c);
+        if (r < 0) {
+            n1_err_set(err, N1_EUSAGE, NULL, 0,
+                       "class %s has %s values on both sides of a --filter "
+                       "condition (the store keeps per-class minimum and "
+                       "maximum, not events); read the LOGs with the "
+                       "filter instead",
+                       c->hex, n1_agg_metric_name(f->conds[i].metric));
+            return -1;
+        }
+        if (r == 0) {
+            return 0;
+        }
+    }
+    r = c->text != NULL ? match_tables(f, c->text, c->text_len, db) : 0;
+    if (r < 0) {
+        n1_err_set(err, N1_EUSAGE, NULL, 0,
+                   "class %s ran in several schemas, so a db.table "
+                   "--filter cannot be applied to it; read the LOGs with "
+                   "the filter instead",
+                   c->hex);
+    }
+    return r;
+}
+
 /* Report filter on stored data: exact or refuse (see the file comment). */
 static int filter_class(void *ud, const struct n1_agg_class *c,
                         struct n1_error *err)
 {
     static const int dims[3] = {N1_DIM_DB, N1_DIM_USER, N1_DIM_HOST};
     const struct digest_filters *f = ud;
+    int r;
 
     if (!match_num(f, FK_ID, c->id)) {
         return 0;
+    }
+    r = class_conds(f, c, err);
+    if (r <= 0) {
+        return r;
     }
     if (f->since_us != N1_TS_NONE || f->until_us != N1_TS_NONE) {
         int64_t lo = f->since_us != N1_TS_NONE ? f->since_us : INT64_MIN;
@@ -339,8 +534,6 @@ static int filter_class(void *ud, const struct n1_agg_class *c,
         }
     }
     for (int k = FK_DB; k <= FK_HOST; k++) {
-        int r;
-
         if (f->n[k] == 0) {
             continue;
         }
@@ -437,8 +630,8 @@ static int group_option(const char *arg, enum group_key *group)
             return 0;
         }
     }
-    cli_errorf("USAGE --group-by: expected fingerprint, db, user or host, "
-               "got '%s'",
+    cli_errorf("USAGE --group-by: expected fingerprint, db, user, host or "
+               "tables, got '%s'",
                arg);
     return -1;
 }
@@ -452,7 +645,11 @@ static int digest_option(void *ud, int c, const char *arg)
     n1_err_clear(&err);
     switch (c) {
     case 'l':
-        return cli_limit_option(arg, &d->ro.limit);
+        if (n1_digest_parse_limit(arg, &d->ro, &err) != 0) {
+            cli_error(&err);
+            return -1;
+        }
+        return 0;
     case 'o':
         if (n1_digest_parse_order(arg, &d->ro, &err) != 0) {
             cli_error(&err);
@@ -528,7 +725,7 @@ static int parse_options(int argc, char **argv,
  * private one, see the file comment) and reports on them.
  */
 static int report_logs(struct digest_cli *d, struct n1_pipeline_opts *opts,
-                       char **logs, size_t n_logs)
+                       char **logs, size_t n_logs, FILE *out)
 {
     struct digest_filters *f = &d->filters;
     const char *db_path = d->co.db_path;
@@ -595,9 +792,9 @@ static int report_logs(struct digest_cli *d, struct n1_pipeline_opts *opts,
     }
     d->ro.loops = &d->loops;
     if (n1_pipeline_classes(p) != NULL) {
-        rc = n1_report_digest_agg(n1_pipeline_classes(p), &d->ro, d->out, &err);
+        rc = n1_report_digest_agg(n1_pipeline_classes(p), &d->ro, out, &err);
     } else {
-        rc = n1_report_digest(n1_pipeline_store(p), &d->ro, d->out, &err);
+        rc = n1_report_digest(n1_pipeline_store(p), &d->ro, out, &err);
     }
     if (rc != 0) {
         cli_error(&err);
@@ -617,8 +814,11 @@ out:
 
 int cmd_digest(int argc, char **argv)
 {
+    static char stdin_name[] = "-";
+    static char *stdin_logs[] = {stdin_name};
     struct digest_cli d; /* the hooks point into it */
     struct n1_pipeline_opts opts;
+    FILE *out = NULL;
     int status;
 
     memset(&d, 0, sizeof(d));
@@ -629,33 +829,33 @@ int cmd_digest(int argc, char **argv)
     }
     opts.reader = d.co.reader;
     opts.reset_store = d.co.reset;
-    if (optind >= argc) {
-        if (d.co.db_path == NULL) {
-            cli_errorf("USAGE digest: no LOG given and no --db store to "
-                       "report on (see 'n1digest digest --help')");
-            return N1_EXIT_USAGE;
-        }
-        if (d.loops_inline) {
-            cli_errorf("USAGE --loops needs LOG inputs: the detectors read "
-                       "the events");
-            return N1_EXIT_USAGE;
-        }
-        d.out = cli_open_output(&d.co);
-        status = d.out == NULL ? N1_EXIT_USAGE
-                               : report_stored(d.co.db_path, &d.ro, &d.filters,
-                                               d.co.reset, &d.loops, d.out);
-    } else {
-        d.out = cli_open_output(&d.co);
-        status = d.out == NULL ? N1_EXIT_USAGE
-                               : report_logs(&d, &opts, argv + optind,
-                                             (size_t)(argc - optind));
+    if (optind >= argc && d.co.db_path == NULL && isatty(STDIN_FILENO)) {
+        cli_errorf("USAGE digest: no LOG given, no --db store to report on "
+                   "and stdin is a terminal (see 'n1digest digest --help')");
+        return N1_EXIT_USAGE;
     }
-    if (status == N1_EXIT_USAGE) {
-        /* The error is printed: close without a second one. */
-        if (d.out != NULL && d.out != stdout) {
-            fclose(d.out);
-        }
-    } else if (cli_close_output(&d.co, d.out) != 0) {
+    if (optind >= argc && d.co.db_path != NULL && d.loops_inline) {
+        cli_errorf("USAGE --loops needs LOG inputs: the detectors read "
+                   "the events");
+        return N1_EXIT_USAGE;
+    }
+    out = cli_open_output(&d.co);
+    if (out == NULL) {
+        return N1_EXIT_USAGE;
+    }
+    if (optind < argc) {
+        status =
+            report_logs(&d, &opts, argv + optind, (size_t)(argc - optind), out);
+    } else if (d.co.db_path == NULL) {
+        /* As pt-query-digest: no LOG reads stdin. */
+        status = report_logs(&d, &opts, stdin_logs, 1, out);
+    } else {
+        status = report_stored(d.co.db_path, &d.ro, &d.filters, d.co.reset,
+                               &d.loops, out);
+    }
+    /* The report checked its writes to stdout; a file is checked as it
+       closes. */
+    if (out != stdout && cli_close_output(&d.co, out) != 0) {
         status = N1_EXIT_USAGE;
     }
     n1_digest_loops_cleanup(&d.loops);

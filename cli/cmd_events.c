@@ -28,9 +28,11 @@ struct events_opts {
 
 /* What the summary at the end says about one file. */
 struct file_summary {
-    const char *path;             /* argv entry */
-    enum n1_flavour flavour;      /* as detected */
-    struct n1_reader_stats stats; /* final counters */
+    const char *path;              /* argv entry */
+    enum n1_flavour flavour;       /* as detected */
+    struct n1_reader_stats stats;  /* final counters */
+    enum n1_tz_source tz;          /* how its local times were read */
+    char tz_label[N1_TZ_NAME_MAX]; /* in which zone */
 };
 
 static void usage(FILE *out)
@@ -38,7 +40,7 @@ static void usage(FILE *out)
     fprintf(
         out,
         "usage: n1digest events [--format FMT] [--max-statement BYTES]\n"
-        "                     [--tz-offset SECONDS] LOG...\n"
+        "                     [--tz-offset OFFSET | --tz ZONE] LOG...\n"
         "\n"
         "Prints every event read from MySQL/MariaDB general or slow\n"
         "query logs (plain or gzip; \"-\" reads stdin), one per line.\n"
@@ -51,8 +53,11 @@ static void usage(FILE *out)
         "  --json                 same as --format json\n"
         "  --max-statement BYTES  skip statements longer than this\n"
         "                         (default 16777216)\n"
-        "  --tz-offset SECONDS    the server's UTC offset, for logs that\n"
-        "                         print local time (MariaDB, MySQL <= 5.6)\n"
+        "  --tz-offset OFFSET     the server's UTC offset, for logs that\n"
+        "                         print local time (MariaDB, MySQL <= 5.6):\n"
+        "                         seconds (3600), -5h, +05:30 or -0500\n"
+        "  --tz ZONE              the server's time zone (Europe/Berlin),\n"
+        "                         daylight saving time included\n"
         "  -h, --help             show this help\n"
         "\n"
         "A summary line per file goes to stderr at the end.\n"
@@ -232,6 +237,12 @@ static int run_file(const char *path, const struct events_opts *eo,
     sum->path = path;
     sum->flavour = n1_reader_flavour(r);
     sum->stats = *n1_reader_stats(r);
+    {
+        struct n1_tz tz;
+
+        sum->tz = n1_reader_tz_source(r, &tz);
+        n1_tz_label(&tz, sum->tz_label, sizeof(sum->tz_label));
+    }
 out:
     n1_reader_close(r);
     return status;
@@ -283,12 +294,7 @@ static int value_option(int argc, char **argv, int *i, struct events_opts *eo)
     if (is_option(a, "--format")) {
         return cli_format_option(val, &eo->json);
     }
-    if (parse_long(val, -86400, 86400, &v) != 0) {
-        cli_errorf("USAGE --tz-offset: bad offset '%s'", val);
-        return -1;
-    }
-    eo->reader.tz_offset_s = v;
-    return 0;
+    return cli_zone_option(is_option(a, "--tz"), val, &eo->reader);
 }
 
 /*
@@ -315,7 +321,7 @@ static int parse_options(int argc, char **argv, struct events_opts *eo,
             continue;
         }
         if (is_option(a, "--max-statement") || is_option(a, "--tz-offset") ||
-            is_option(a, "--format")) {
+            is_option(a, "--tz") || is_option(a, "--format")) {
             if (value_option(argc, argv, &i, eo) != 0) {
                 return N1_EXIT_USAGE;
             }
@@ -349,6 +355,15 @@ static int print_summaries(const struct file_summary *sums, int n)
                 " lines skipped, %" PRIu64 " events skipped\n",
                 sums[i].path, n1_flavour_name(sums[i].flavour), st->events,
                 st->skipped_lines, st->skipped_events);
+        if (sums[i].tz == N1_TZSRC_ASSUMED) {
+            fprintf(stderr,
+                    "n1digest: %s: times read as UTC; give --tz or "
+                    "--tz-offset if the server wrote local time\n",
+                    sums[i].path);
+        } else if (sums[i].tz != N1_TZSRC_NONE) {
+            fprintf(stderr, "n1digest: %s: local times read as %s\n",
+                    sums[i].path, sums[i].tz_label);
+        }
         if (st->skipped_lines > 0 || st->skipped_events > 0) {
             skipped = 1;
         }

@@ -42,12 +42,9 @@ static void usage(FILE *out)
             "  --reset            drop stored data of another fingerprint\n"
             "                     version instead of refusing\n"
             "  --reread           read inputs even if already stored\n"
-            "  --top N            fingerprints to list (default 10)\n"
-            "  --max-statement B  skip statements longer than B bytes\n"
-            "                     (default 16777216)\n"
-            "  --tz-offset S      seconds east of UTC of the server's local\n"
-            "                     time, for logs that print local time\n"
-            "  -h, --help         show this help\n");
+            "  --top N            fingerprints to list (default 10)\n");
+    cli_reader_usage(out, 21);
+    fprintf(out, "  -h, --help         show this help\n");
 }
 
 /* Keeps the n busiest classes by count in rows (sorted descending). */

@@ -35,9 +35,11 @@ static void usage(FILE *out)
             "  --gap MS           a loop ends after MS ms without an\n"
             "                     iteration (default: max_gap_ms, 2000)\n"
             "  --commit-ms MS     longest time between commits (1000)\n"
-            "  --max-statement B  skip statements longer than B bytes\n"
-            "  --tz-offset S      seconds east of UTC of the server's local\n"
-            "                     time, for logs that print local time\n"
+            "  --from-end         start at the end of the file, as tail\n"
+            "                     -n0 -F (also past a position saved by\n"
+            "                     the last run): history is not read\n");
+    cli_reader_usage(out, 21);
+    fprintf(out,
             "  -h, --help         show this help\n"
             "\n"
             "SIGINT/SIGTERM: commit and exit 0. SIGHUP: look at the path\n"
@@ -65,9 +67,10 @@ static int ms_option(const char *opt, const char *arg, long *ms)
 struct tail_own {
     long gap_ms;    /* --gap, -1 when not given */
     double *commit; /* --commit-ms, in seconds, into the engine options */
+    int *from_end;  /* --from-end, into the engine options */
 };
 
-/* Its own options: --gap and --commit-ms. */
+/* Its own options: --gap, --commit-ms and --from-end. */
 static int tail_option(void *ud, int c, const char *arg)
 {
     struct tail_own *to = ud;
@@ -76,6 +79,10 @@ static int tail_option(void *ud, int c, const char *arg)
 
     if (c == 'g') {
         return ms_option("--gap", arg, &to->gap_ms);
+    }
+    if (c == 'e') {
+        *to->from_end = 1;
+        return 0;
     }
     bad = ms_option("--commit-ms", arg, &commit_ms);
     *to->commit = commit_ms / 1000.0;
@@ -92,9 +99,10 @@ static int parse_args(int argc, char **argv, struct n1_tail_opts *o,
     static const struct option own[] = {
         {"gap", required_argument, NULL, 'g'},
         {"commit-ms", required_argument, NULL, 'c'},
+        {"from-end", no_argument, NULL, 'e'},
         {NULL, 0, NULL, 0},
     };
-    struct tail_own to = {-1, &o->commit_s};
+    struct tail_own to = {-1, &o->commit_s, &o->from_end};
     const struct cli_command cmd = {
         "tail",
         CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RULES | CLI_TAKES_READER,

@@ -369,16 +369,21 @@ static int handle_event(struct n1_pipeline *p, const struct n1_feed_batch *b,
     }
     if (cp != NULL && n1_engine_is_statement(ev, slow)) {
         const struct n1_norm *key = cp;
+        size_t n = 0;
 
         if (p->opts.group != NULL) {
-            key = p->opts.group(p->opts.hook_ud, ev, cp);
+            key = p->opts.group(p->opts.hook_ud, ev, cp, 0);
         }
-        if (key != NULL) {
+        while (key != NULL) {
             if (n1_agg_add(p->agg, ev, key, err) != 0) {
                 return -1;
             }
-            p->stats.statements++;
+            n++;
+            key = p->opts.group != NULL
+                      ? p->opts.group(p->opts.hook_ud, ev, cp, n)
+                      : NULL;
         }
+        p->stats.statements += n > 0;
     }
     if (p->opts.detectors != NULL &&
         n1_detectors_event(p->opts.detectors, ev, np, err) != 0) {
@@ -535,6 +540,27 @@ static int input_events(struct n1_pipeline *p, struct input *in,
     }
 }
 
+/* Counts how r read its local times, with a notice for an offset the
+   log showed. */
+static void note_zone(struct n1_pipeline *p, const struct n1_reader *r)
+{
+    struct n1_tz tz;
+    enum n1_tz_source src = n1_reader_tz_source(r, &tz);
+
+    if (src == N1_TZSRC_ASSUMED) {
+        p->stats.tz_assumed++;
+    } else if (src != N1_TZSRC_NONE) {
+        p->stats.tz_read++;
+        n1_tz_label(&tz, p->stats.tz_label, sizeof(p->stats.tz_label));
+    }
+    if (src == N1_TZSRC_DETECTED) {
+        n1_notice(p->opts.notice, p->opts.notice_ud, N1_NOTICE_INFO,
+                  "%s: local times read as %s, the offset its SET "
+                  "timestamp shows",
+                  n1_reader_name(r), p->stats.tz_label);
+    }
+}
+
 int n1_pipeline_read(struct n1_pipeline *p, const char *path,
                      struct n1_error *err)
 {
@@ -588,6 +614,7 @@ int n1_pipeline_read(struct n1_pipeline *p, const char *path,
     progress_from(&in.fp, rs, in.base_events, in.base_skipped);
     p->stats.skipped_lines += rs->skipped_lines;
     p->stats.skipped_events += rs->skipped_events;
+    note_zone(p, in.r);
     if (flush(p, &in.fp, err) != 0) {
         goto out;
     }

@@ -37,13 +37,16 @@ typedef int (*n1_pipeline_accept_fn)(void *ud, const struct n1_event *ev,
                                      const struct n1_norm *norm);
 
 /*
- * Chooses the class a kept statement is counted in: returns norm itself
- * (group by fingerprint) or a norm whose text, len, id and hex name
- * another class (the event's db, say), borrowed from ud and valid until
- * the next call; NULL leaves the statement out of the statistics.
+ * Chooses the classes a kept statement is counted in, one per call with
+ * i = 0, 1, ... until it returns NULL: norm itself (group by
+ * fingerprint) or a norm whose text, len, id and hex name another class
+ * (the event's db, or each table it touches), borrowed from ud and valid
+ * until the next call. NULL at i = 0 leaves the statement out of the
+ * statistics; a statement counted in several classes counts once in
+ * n1_pipeline_stats.statements.
  */
 typedef const struct n1_norm *(*n1_pipeline_group_fn)(
-    void *ud, const struct n1_event *ev, const struct n1_norm *norm);
+    void *ud, const struct n1_event *ev, const struct n1_norm *norm, size_t i);
 
 struct n1_pipeline_opts {
     const char *db_path;            /* store path; ":memory:" keeps nothing */
@@ -68,14 +71,19 @@ struct n1_pipeline_opts {
 };
 
 struct n1_pipeline_stats {
-    uint64_t files;          /* inputs given */
-    uint64_t files_skipped;  /* inputs already read before */
-    uint64_t not_logs;       /* inputs that were not logs / unreadable */
-    uint64_t events;         /* events read this run */
-    uint64_t statements;     /* events counted in the statistics */
-    uint64_t skipped_lines;  /* lines no event could use */
-    uint64_t skipped_events; /* events dropped (too big, unreadable) */
-    uint64_t filtered;       /* events the accept hook dropped */
+    uint64_t files;                /* inputs given */
+    uint64_t files_skipped;        /* inputs already read before */
+    uint64_t not_logs;             /* inputs that were not logs / unreadable */
+    uint64_t events;               /* events read this run */
+    uint64_t statements;           /* events counted in the statistics */
+    uint64_t skipped_lines;        /* lines no event could use */
+    uint64_t skipped_events;       /* events dropped (too big, unreadable) */
+    uint64_t filtered;             /* events the accept hook dropped */
+    uint64_t tz_assumed;           /* inputs whose local times were read as UTC,
+                                      no zone given or shown */
+    uint64_t tz_read;              /* inputs whose local times were read in the
+                                      zone given or the offset the log showed */
+    char tz_label[N1_TZ_NAME_MAX]; /* that zone, of the last such input */
 };
 
 struct n1_pipeline;

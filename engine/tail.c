@@ -411,6 +411,9 @@ int n1_tail_run(struct n1_tail *t, struct n1_error *err)
                         err) != 0) {
         goto out;
     }
+    if (t->opts.from_end) {
+        n1_tail_from_end(t, &start, &use_start, &have_resume);
+    }
     src.fw = n1_follow_open(t->path, &fo, use_start ? &start : NULL, err);
     if (src.fw == NULL) {
         goto out;

@@ -47,6 +47,9 @@ struct n1_tail_opts {
     struct n1_reader_opts reader; /* reader options and warn callback */
     double commit_s;              /* longest time between commits */
     int json;                     /* 1: one JSON object per finding line */
+    int from_end;                 /* 1: start at the end of the file at the
+                                     path, even past a recorded position
+                                     (--from-end) */
     FILE *out;                    /* findings go here; NULL: stdout */
     n1_notice_fn notice;          /* NULL: no notices */
     void *notice_ud;              /* passed to notice */

@@ -268,6 +268,17 @@ int64_t n1_tail_log_now(const struct n1_tail *t);
 int n1_tail_find_key(struct n1_tail *t, struct n1_error *err);
 
 /*
+ * --from-end: makes the follower start at the end of the file now at the
+ * path (just after its last complete line), whatever the last run
+ * recorded: *start is set to that point (keeping the recorded file's
+ * record when *use_start says the recorded file is the one at the path,
+ * else with *have_resume cleared, a new record). A path with no file yet
+ * is read from its start when one appears.
+ */
+void n1_tail_from_end(struct n1_tail *t, struct n1_follow_start *start,
+                      int *use_start, int *have_resume);
+
+/*
  * Restores the state of the last run: the commit point, the replay
  * marks, rotated generations that were not read to their end. Sets
  * *start (and *resume, initialised by the caller) when the follower

@@ -432,6 +432,60 @@ int n1_tail_find_key(struct n1_tail *t, struct n1_error *err)
     return rc < 0 ? -1 : 0;
 }
 
+/* Bytes read back from the end to find the last complete line. */
+#define LAST_LINE_WINDOW 65536
+
+/* The offset just past the last newline of the first size bytes of the
+   file at path, looked for in the last LAST_LINE_WINDOW bytes; size when
+   none is there (or the file cannot be read). */
+static uint64_t last_line_end(const char *path, uint64_t size)
+{
+    char buf[LAST_LINE_WINDOW];
+    uint64_t from = size > sizeof(buf) ? size - sizeof(buf) : 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t got;
+
+    if (fd < 0) {
+        return size;
+    }
+    got = pread(fd, buf, (size_t)(size - from), (off_t)from);
+    close(fd);
+    for (ssize_t i = got - 1; i >= 0; i--) {
+        if (buf[i] == '\n') {
+            return from + (uint64_t)i + 1;
+        }
+    }
+    return size;
+}
+
+void n1_tail_from_end(struct n1_tail *t, struct n1_follow_start *start,
+                      int *use_start, int *have_resume)
+{
+    struct stat st;
+    uint64_t end;
+
+    if (stat(t->path, &st) != 0) {
+        return;
+    }
+    end = last_line_end(t->path, (uint64_t)st.st_size);
+    if (!*use_start) {
+        memset(start, 0, sizeof(*start));
+        start->ident.dev = (uint64_t)st.st_dev;
+        start->ident.inode = (uint64_t)st.st_ino;
+        *have_resume = 0;
+    }
+    start->offset = end;
+    start->seek = end;
+    start->line = 0;
+    start->ctx = NULL;
+    start->ctx_len = 0;
+    *use_start = 1;
+    n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_NOTE,
+              "%s: --from-end: starting at byte %llu, the end of the file; "
+              "what it held before is not read",
+              t->path, (unsigned long long)end);
+}
+
 int n1_tail_restore(struct n1_tail *t, struct n1_follow_start *start,
                     int *use_start, struct n1_file_state *resume,
                     int *have_resume, struct n1_tail_checkpoint *cp,

@@ -29,7 +29,7 @@ if [ "$mode" = test ]; then
     packages+=(
         clang clang-format libclang-rt-14-dev mariadb-server mariadb-client percona-toolkit
         python3 python3-jsonschema sqlite3 time xz-utils bzip2 zstd
-        man-db cmark-gfm chromium
+        man-db cmark-gfm chromium tzdata
     )
 fi
 if [ "$list" = 1 ]; then

@@ -240,7 +240,7 @@ static void test_reader_general_tz_offset(void **state)
 
     (void)state;
     memset(&o, 0, sizeof(o));
-    o.tz_offset_s = 7200; /* the server ran at UTC+2 */
+    n1_tz_init(&o.tz, N1_TZ_OFFSET, 7200); /* the server ran at UTC+2 */
     r = n1_reader_open(path, &o, NULL);
     assert_non_null(r);
     assert_int_equal(n1_reader_next(r, &ev, NULL), 1);

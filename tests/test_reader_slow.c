@@ -251,6 +251,95 @@ static void test_reader_slow_seek_resume(void **state)
     n1_reader_close(r);
 }
 
+/* The times of the three entries of fixtures/tz/mariadb-slow-new-york.log
+   read with opts (NULL: defaults) into ts[], and the zone source. */
+static enum n1_tz_source read_ny(const struct n1_reader_opts *opts,
+                                 int64_t ts[3], struct n1_tz *tz)
+{
+    struct n1_reader *r = n1_reader_open(
+        th_fixture_path("tz/mariadb-slow-new-york.log"), opts, NULL);
+    struct n1_event ev;
+    enum n1_tz_source src;
+
+    assert_non_null(r);
+    assert_int_equal(n1_reader_tz_source(r, NULL), N1_TZSRC_NONE);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+        ts[i] = ev.ts_us;
+    }
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 0);
+    src = n1_reader_tz_source(r, tz);
+    n1_reader_close(r);
+    return src;
+}
+
+/*
+ * The offset a MariaDB slow log shows: its first entry's local "# Time:
+ * 261203  8:16:10" (the end) minus Query_time 2 s, against SET
+ * timestamp=1796303768 (2026-12-03 13:16:08 UTC), is -5 h; the last
+ * entry has no SET timestamp, and its "# Time: 261203 10:15:00" is then
+ * 15:15:00 UTC. An offset given wins and nothing is detected.
+ */
+static void test_reader_slow_tz_detected(void **state)
+{
+    const int64_t s = 1000000;
+    struct n1_reader_opts o;
+    struct n1_tz tz;
+    int64_t ts[3];
+
+    (void)state;
+    assert_int_equal(read_ny(NULL, ts, &tz), N1_TZSRC_DETECTED);
+    assert_int_equal(tz.kind, N1_TZ_OFFSET);
+    assert_int_equal(tz.offset_s, -18000);
+    assert_true(ts[0] == 1796303768 * s);
+    /* 08:30:00 local = 13:30:00 UTC, minus Query_time 0.5 s. */
+    assert_true(ts[1] == 1796304599 * s + s / 2);
+    /* 2026-12-03 15:15:00 UTC */
+    assert_true(ts[2] == 1796310900 * s);
+
+    memset(&o, 0, sizeof(o));
+    n1_tz_init(&o.tz, N1_TZ_OFFSET, 3600);
+    assert_int_equal(read_ny(&o, ts, &tz), N1_TZSRC_GIVEN);
+    assert_int_equal(tz.offset_s, 3600);
+    assert_true(ts[0] == 1796303768 * s);
+    assert_true(ts[2] == (1796310900 - 6 * 3600) * s); /* 09:15 UTC */
+}
+
+/* A "# Time:" that is not within 5 s of a quarter hour of the epoch
+   beside it shows no offset: the times stay UTC, said to be assumed. */
+static void test_reader_slow_tz_not_detected(void **state)
+{
+    char path[] = "/tmp/n1-tz-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f;
+    struct n1_reader *r;
+    struct n1_event ev;
+
+    (void)state;
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    assert_non_null(f);
+    /* 13:16:30 wall, 2 s query, epoch 13:16:08 UTC: 20 s off any quarter
+       hour. Then an entry with no SET timestamp. */
+    fputs("# Time: 261203 13:16:30\n# User@Host: a[a] @ localhost []\n"
+          "# Query_time: 2.000000  Lock_time: 0.0  Rows_sent: 0  "
+          "Rows_examined: 0\nSET timestamp=1796303768;\nSELECT 1;\n"
+          "# Time: 261203 13:20:00\n# User@Host: a[a] @ localhost []\n"
+          "# Query_time: 1.000000  Lock_time: 0.0  Rows_sent: 0  "
+          "Rows_examined: 0\nSELECT 2;\n",
+          f);
+    fclose(f);
+    r = n1_reader_open(path, NULL, NULL);
+    assert_non_null(r);
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    assert_true(ev.ts_us ==
+                INT64_C(1796304000) * 1000000); /* 13:20 read as UTC */
+    assert_int_equal(n1_reader_tz_source(r, NULL), N1_TZSRC_ASSUMED);
+    n1_reader_close(r);
+    unlink(path);
+}
+
 static void test_reader_slow_ident(void **state)
 {
     const char *path = th_fixture_path("slow/mysql-5.7.log");
@@ -286,6 +375,8 @@ int main(void)
         cmocka_unit_test(test_reader_slow_compressed_truncated),
         cmocka_unit_test(test_reader_slow_seek_resume),
         cmocka_unit_test(test_reader_slow_ident),
+        cmocka_unit_test(test_reader_slow_tz_detected),
+        cmocka_unit_test(test_reader_slow_tz_not_detected),
         cmocka_unit_test(test_reader_slow_follow_split),
     };
 

@@ -308,6 +308,141 @@ static void test_report_digest_order_limit(void **state)
     assert_int_equal(n1_digest_parse_order("Query_time:p99", &o, &err), -1);
 }
 
+/*
+ * --limit P%[:N] as pt-query-digest's top_events: the fixture's classes
+ * are B (2 UPDATEs, 0.5 + 1.5 = 2 s) and A (10 SELECTs, 0.001 + ... +
+ * 0.010 = 0.055 s), 2.055 s in all, B first by total time. B alone makes
+ * up 97.3%: 50% and 97% show B only (the class that crosses the share is
+ * in), 98% needs A too; ":1" caps the count whatever the share.
+ */
+static void test_report_digest_limit_percent(void **state)
+{
+    static const struct {
+        const char *arg;
+        const char *misc; /* the MISC row's item count, or NULL: no MISC */
+    } cases[] = {
+        {"50%", "<1 ITEMS>"},   {"97%", "<1 ITEMS>"}, {"98%", NULL},
+        {"98%:1", "<1 ITEMS>"}, {"100%", NULL},       {"all", NULL},
+    };
+    static const char *const bad[] = {"0%",   "101%",  "-5", "%",
+                                      "50%:", "50%:x", "5x", "50%20",
+                                      "",     " 5",    "x%"};
+    struct fixture *f = *state;
+    struct n1_digest_opts o;
+    struct n1_error err;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *out;
+
+        n1_digest_opts_init(&o);
+        assert_int_equal(n1_digest_parse_limit(cases[i].arg, &o, &err), 0);
+        out = render(f->st, &o, 0);
+        if (cases[i].misc != NULL) {
+            assert_has(out, cases[i].misc);
+            assert_null(strstr(out, "SELECT users"));
+        } else {
+            assert_null(strstr(out, "# MISC"));
+            assert_has(out, "SELECT users");
+        }
+        free(out);
+    }
+    n1_digest_opts_init(&o);
+    assert_int_equal(n1_digest_parse_limit("95%:20", &o, &err), 0);
+    assert_int_equal(o.limit, 20);
+    assert_true(o.limit_pct == 95.0);
+    assert_int_equal(n1_digest_parse_limit("7", &o, &err), 0);
+    assert_int_equal(o.limit, 7);
+    assert_true(o.limit_pct == 0);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(n1_digest_parse_limit(bad[i], &o, &err), -1);
+        assert_int_equal(err.code, N1_EUSAGE);
+        assert_non_null(strstr(err.message, "--limit: expected"));
+    }
+    assert_int_equal(o.limit, 7); /* unchanged by the refusals */
+}
+
+/* --filter conditions: parsing, events and stored classes. */
+static void test_report_digest_cond(void **state)
+{
+    struct n1_digest_cond c;
+    struct n1_error err;
+    struct n1_event ev;
+    struct n1_agg_class cl;
+
+    (void)state;
+    assert_int_equal(n1_digest_parse_cond("Query_time>1", &c, &err), 1);
+    assert_int_equal(c.metric, N1_M_QUERY_TIME);
+    assert_int_equal(c.op, N1_CMP_GT);
+    assert_true(c.value == 1.0);
+    assert_int_equal(n1_digest_parse_cond("rows_examined>=1000", &c, &err), 1);
+    assert_int_equal(c.metric, N1_M_ROWS_EXAMINED);
+    assert_int_equal(c.op, N1_CMP_GE);
+    assert_int_equal(n1_digest_parse_cond("Lock_time<0.01", &c, &err), 1);
+    assert_int_equal(c.op, N1_CMP_LT);
+    assert_int_equal(n1_digest_parse_cond("Rows_sent<=2", &c, &err), 1);
+    assert_int_equal(c.op, N1_CMP_LE);
+    assert_int_equal(n1_digest_parse_cond("Query_length=12", &c, &err), 1);
+    assert_int_equal(c.metric, N1_AGG_QUERY_LENGTH);
+    assert_int_equal(c.op, N1_CMP_EQ);
+    assert_int_equal(n1_digest_parse_cond("Bytes_sent!=0", &c, &err), 1);
+    assert_int_equal(c.op, N1_CMP_NE);
+    /* Not attributes: other filters. */
+    assert_int_equal(n1_digest_parse_cond("db=shop", &c, &err), 0);
+    assert_int_equal(n1_digest_parse_cond("table=orders", &c, &err), 0);
+    assert_int_equal(n1_digest_parse_cond("Query_timex", &c, &err), 0);
+    assert_int_equal(n1_digest_parse_cond("Query_time~1", &c, &err), 0);
+    /* Attributes with a bad rest. */
+    static const char *const bad[] = {"Query_time>", "Query_time>x",
+                                      "Query_time", "Query_time=>1",
+                                      "Query_time>1s"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (n1_digest_parse_cond(bad[i], &c, &err) != -1) {
+            fail_msg("'%s' taken", bad[i]);
+        }
+        assert_int_equal(err.code, N1_EUSAGE);
+    }
+
+    memset(&ev, 0, sizeof(ev));
+    ev.sql = "SELECT 1";
+    ev.sql_len = 8;
+    assert_int_equal(n1_digest_parse_cond("Query_time>1", &c, &err), 1);
+    assert_int_equal(n1_digest_cond_event(&c, &ev), 0); /* no Query_time */
+    ev.metric[N1_M_QUERY_TIME] = 1.5;
+    ev.metric_mask = 1u << N1_M_QUERY_TIME;
+    assert_int_equal(n1_digest_cond_event(&c, &ev), 1);
+    ev.metric[N1_M_QUERY_TIME] = 1.0;
+    assert_int_equal(n1_digest_cond_event(&c, &ev), 0);
+    assert_int_equal(n1_digest_parse_cond("Query_length>=8", &c, &err), 1);
+    assert_int_equal(n1_digest_cond_event(&c, &ev), 1);
+
+    /* A stored class of 3 events, Query_time 2..4. */
+    n1_agg_class_init(&cl);
+    cl.count = 3;
+    cl.m[N1_M_QUERY_TIME].n = 3;
+    cl.m[N1_M_QUERY_TIME].min = 2;
+    cl.m[N1_M_QUERY_TIME].max = 4;
+    static const struct {
+        const char *cond;
+        int want;
+    } cases[] = {
+        {"Query_time>1", 1},   {"Query_time>=2", 1}, {"Query_time>2", -1},
+        {"Query_time>4", 0},   {"Query_time<2", 0},  {"Query_time<=4", 1},
+        {"Query_time=3", -1},  {"Query_time=5", 0},  {"Query_time!=5", 1},
+        {"Query_time!=3", -1}, {"Lock_time<1", 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(n1_digest_parse_cond(cases[i].cond, &c, &err), 1);
+        if (n1_digest_cond_class(&c, &cl) != cases[i].want) {
+            fail_msg("%s: expected %d", cases[i].cond, cases[i].want);
+        }
+    }
+    /* One event without Query_time: "all" can no longer be said. */
+    cl.count = 4;
+    assert_int_equal(n1_digest_parse_cond("Query_time>1", &c, &err), 1);
+    assert_int_equal(n1_digest_cond_class(&c, &cl), -1);
+    n1_agg_class_cleanup(&cl);
+}
+
 static int only_b(void *ud, const struct n1_agg_class *c, struct n1_error *err)
 {
     (void)ud;
@@ -481,6 +616,9 @@ int main(void)
         cmocka_unit_test(test_report_digest_ranks),
         cmocka_unit_test(test_report_digest_agg_as_store),
         cmocka_unit_test(test_report_digest_loops),
+        cmocka_unit_test(test_report_digest_cond),
+        cmocka_unit_test_setup_teardown(test_report_digest_limit_percent, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -180,6 +181,127 @@ static void test_timeutil_eta(void **state)
     assert_string_equal(n1_eta_format(1e12, buf), "999:59:59");
 }
 
+static void test_timeutil_tz_offset(void **state)
+{
+    static const struct {
+        const char *s;
+        long want;
+    } good[] = {
+        {"3600", 3600},     {"-18000", -18000}, {"0", 0},
+        {"-5h", -18000},    {"+5.5h", 19800},   {"90m", 5400},
+        {"-300s", -300},    {"+05:30", 19800},  {"05:30", 19800},
+        {"-05:00", -18000}, {"-0500", -18000},  {"+0545", 20700},
+        {"+5", 18000},      {"-05", -18000},    {"+14:00", 50400},
+    };
+    static const char *const bad[] = {
+        "",       "abc",  "-5x", "5hh", "+24h", "1e9", "+15:00",
+        "-05:60", "5:30", "h",   " 5",  "+",    "nan", "50401",
+    };
+    long v;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        v = 12345;
+        if (n1_tz_parse_offset(good[i].s, &v) != 0 || v != good[i].want) {
+            fail_msg("'%s': got %ld, expected %ld", good[i].s, v, good[i].want);
+        }
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        v = 12345;
+        if (n1_tz_parse_offset(bad[i], &v) != -1 || v != 12345) {
+            fail_msg("'%s' taken as %ld", bad[i], v);
+        }
+    }
+}
+
+/* Microseconds of the wall clock y-m-d h:mi read as UTC. */
+static int64_t wall(int y, unsigned m, unsigned d, unsigned h, unsigned mi)
+{
+    return (n1_days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60) *
+           INT64_C(1000000);
+}
+
+static void test_timeutil_tz_named(void **state)
+{
+    struct n1_tz tz;
+    struct n1_error err;
+    char buf[64];
+
+    (void)state;
+    if (access("/usr/share/zoneinfo/America/New_York", R_OK) != 0) {
+        skip(); /* tzdata missing (scripts/deps.sh installs it) */
+    }
+    n1_tz_init(&tz, N1_TZ_NONE, 0);
+    assert_int_equal(n1_tz_use_named("America/New_York", &tz, &err), 0);
+    assert_string_equal(n1_tz_label(&tz, buf, sizeof(buf)), "America/New_York");
+    /* Winter: EST, UTC-5; summer: EDT, UTC-4. */
+    assert_true(n1_tz_to_utc(&tz, wall(2026, 1, 15, 12, 0)) ==
+                wall(2026, 1, 15, 17, 0));
+    assert_true(n1_tz_to_utc(&tz, wall(2026, 7, 1, 12, 0)) ==
+                wall(2026, 7, 1, 16, 0));
+    /* DST ends 2026-11-01 02:00 EDT: 01:30 happens twice, the first
+       (EDT) is taken; 02:30 is EST again. */
+    assert_true(n1_tz_to_utc(&tz, wall(2026, 11, 1, 1, 30)) ==
+                wall(2026, 11, 1, 5, 30));
+    assert_true(n1_tz_to_utc(&tz, wall(2026, 11, 1, 2, 30)) ==
+                wall(2026, 11, 1, 7, 30));
+    /* DST starts 2026-03-08 02:00 EST: 02:30 does not exist and is read
+       with the offset before the switch (EST), as 03:30 EDT is. */
+    assert_true(n1_tz_to_utc(&tz, wall(2026, 3, 8, 1, 59)) ==
+                wall(2026, 3, 8, 6, 59));
+    assert_true(n1_tz_to_utc(&tz, wall(2026, 3, 8, 2, 30)) ==
+                wall(2026, 3, 8, 7, 30));
+    assert_true(n1_tz_to_utc(&tz, wall(2026, 3, 8, 3, 30)) ==
+                wall(2026, 3, 8, 7, 30));
+    /* Back in time again: the cache follows. */
+    assert_true(n1_tz_to_utc(&tz, wall(2026, 1, 15, 12, 0) + 500000) ==
+                wall(2026, 1, 15, 17, 0) + 500000);
+    assert_int_equal(n1_tz_use_named("Europe/Berlin", &tz, &err), 0);
+    assert_true(n1_tz_to_utc(&tz, wall(2026, 7, 1, 12, 0)) ==
+                wall(2026, 7, 1, 10, 0));
+    assert_true(n1_tz_to_utc(&tz, wall(2026, 12, 3, 9, 16)) ==
+                wall(2026, 12, 3, 8, 16));
+    /* Not zones: refused, tz left as it was. */
+    assert_int_equal(n1_tz_use_named("Nowhere/Atlantis", &tz, &err), -1);
+    assert_int_equal(err.code, N1_EUSAGE);
+    assert_int_equal(n1_tz_use_named("America", &tz, &err), -1);
+    assert_int_equal(n1_tz_use_named("../../etc/passwd", &tz, &err), -1);
+    assert_int_equal(n1_tz_use_named("/etc/localtime", &tz, &err), -1);
+    assert_string_equal(tz.name, "Europe/Berlin");
+}
+
+static void test_timeutil_tz_fixed(void **state)
+{
+    struct n1_tz tz;
+    char buf[64];
+    int64_t us;
+    int zoned = -1;
+
+    (void)state;
+    n1_tz_init(&tz, N1_TZ_NONE, 0);
+    assert_string_equal(n1_tz_label(&tz, buf, sizeof(buf)), "UTC");
+    assert_true(n1_tz_to_utc(&tz, wall(2026, 1, 1, 0, 0)) ==
+                wall(2026, 1, 1, 0, 0));
+    n1_tz_init(&tz, N1_TZ_OFFSET, -18000);
+    assert_string_equal(n1_tz_label(&tz, buf, sizeof(buf)), "UTC-05:00");
+    assert_true(n1_tz_to_utc(&tz, wall(2026, 1, 1, 0, 0)) ==
+                wall(2026, 1, 1, 5, 0));
+    n1_tz_init(&tz, N1_TZ_OFFSET, 19800);
+    assert_string_equal(n1_tz_label(&tz, buf, sizeof(buf)), "UTC+05:30");
+    /* Whether an ISO stamp named its zone. */
+    assert_int_equal(
+        n1_ts_parse_iso_zone("2026-12-03T08:16:10", 19, 0, &us, &zoned), 19);
+    assert_int_equal(zoned, 0);
+    assert_int_equal(
+        n1_ts_parse_iso_zone("2026-12-03T08:16:10Z", 20, 0, &us, &zoned), 20);
+    assert_int_equal(zoned, 1);
+    assert_int_equal(
+        n1_ts_parse_iso_zone("2026-12-03T08:16:10.5-05:00", 27, 0, &us, &zoned),
+        27);
+    assert_int_equal(zoned, 1);
+    assert_true(us == wall(2026, 12, 3, 13, 16) + 10500000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +312,9 @@ int main(void)
         cmocka_unit_test(test_timeutil_round_trip),
         cmocka_unit_test(test_timeutil_mono),
         cmocka_unit_test(test_timeutil_eta),
+        cmocka_unit_test(test_timeutil_tz_offset),
+        cmocka_unit_test(test_timeutil_tz_named),
+        cmocka_unit_test(test_timeutil_tz_fixed),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,12 +3,16 @@
  * timeutil.c: civil dates, ISO-8601 timestamps and the monotonic clock.
  *
  * Dates use the proleptic Gregorian calendar counted in 400-year eras,
- * so no table and no time zone database is involved; formatting goes
- * through gmtime_r(), which never reads TZ. Local times (the old
- * "YYMMDD" log stamps) are the reader's business: it applies its own
- * offset before calling in here.
+ * so no table is involved; formatting goes through gmtime_r(), which
+ * never reads TZ. Local times (MariaDB's and the old "YYMMDD" log
+ * stamps) are parsed as if they were UTC and converted with a struct
+ * n1_tz: a fixed offset, or a zone of the tzdata that n1_tz_use_named()
+ * makes the process's zone, asked through localtime_r() (whose broken-
+ * down result gives the offset without tm_gmtoff, outside POSIX).
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "base/timeutil.h"
@@ -75,8 +79,10 @@ static unsigned parse_frac(const char *s, size_t len, size_t *i)
     return frac;
 }
 
-size_t n1_ts_parse_iso(const char *s, size_t len, unsigned flags, int64_t *us)
+size_t n1_ts_parse_iso_zone(const char *s, size_t len, unsigned flags,
+                            int64_t *us, int *zoned)
 {
+    int z = 0;
     unsigned y, mo, d, h, mi, sec;
     size_t i = 19;
     int64_t v;
@@ -93,6 +99,7 @@ size_t n1_ts_parse_iso(const char *s, size_t len, unsigned flags, int64_t *us)
         mi > 59 || sec > 60) {
         if (flags & N1_TS_ISO_DATE_ONLY) {
             *us = civil_us(y, mo, d, 0, 0, 0);
+            *zoned = 0;
             return 10;
         }
         return 0;
@@ -100,6 +107,7 @@ size_t n1_ts_parse_iso(const char *s, size_t len, unsigned flags, int64_t *us)
     v = civil_us(y, mo, d, h, mi, sec) + parse_frac(s, len, &i);
     if (i < len && s[i] == 'Z') {
         i++;
+        z = 1;
     } else if (i + 6 <= len && (s[i] == '+' || s[i] == '-') &&
                s[i + 3] == ':') {
         unsigned oh, om;
@@ -111,9 +119,18 @@ size_t n1_ts_parse_iso(const char *s, size_t len, unsigned flags, int64_t *us)
         off = ((int64_t)oh * 3600 + om * 60) * 1000000;
         v = s[i] == '+' ? v - off : v + off;
         i += 6;
+        z = 1;
     }
     *us = v;
+    *zoned = z;
     return i;
+}
+
+size_t n1_ts_parse_iso(const char *s, size_t len, unsigned flags, int64_t *us)
+{
+    int zoned;
+
+    return n1_ts_parse_iso_zone(s, len, flags, us, &zoned);
 }
 
 size_t n1_ts_parse_yymmdd(const char *s, size_t len, long tz_offset_s,
@@ -139,6 +156,211 @@ size_t n1_ts_parse_yymmdd(const char *s, size_t len, long tz_offset_s,
     *us = civil_us(yy < 70 ? 2000 + yy : 1900 + yy, mo, d, h, mi, sec) -
           (int64_t)tz_offset_s * 1000000;
     return 15;
+}
+
+/* Largest UTC offset a zone has (Kiribati's +14:00). */
+#define MAX_OFFSET_S (14L * 3600)
+
+/*
+ * A clock offset: "[+-]HH:MM" (the sign may be left out here only), or
+ * with a sign "+H", "+HH" and "+HHMM". Returns 0 with *off set, or -1
+ * when s is not one.
+ */
+static int parse_clock_offset(const char *s, long *off)
+{
+    int neg = s[0] == '-';
+    int sign = neg || s[0] == '+';
+    const char *p = s + sign;
+    size_t n = strlen(p);
+    unsigned h = 0;
+    unsigned m = 0;
+    int ok;
+
+    if (n == 5 && p[2] == ':') {
+        ok = digits(p, 2, &h) && digits(p + 3, 2, &m);
+    } else if (sign && (n == 1 || n == 2)) {
+        ok = digits(p, n, &h);
+    } else if (sign && n == 4) {
+        ok = digits(p, 2, &h) && digits(p + 2, 2, &m);
+    } else {
+        ok = 0;
+    }
+    if (!ok || m > 59 || h > 14) {
+        return -1;
+    }
+    *off = (long)(h * 3600 + m * 60) * (neg ? -1 : 1);
+    return 0;
+}
+
+int n1_tz_parse_offset(const char *s, long *offset_s)
+{
+    char *end = NULL;
+    double v;
+    long off;
+
+    if (parse_clock_offset(s, &off) == 0) {
+        *offset_s = off;
+        return 0;
+    }
+    if (!(s[0] == '-' || s[0] == '+' || (s[0] >= '0' && s[0] <= '9'))) {
+        return -1;
+    }
+    v = strtod(s, &end);
+    if (end == s) {
+        return -1;
+    }
+    if (end[0] != '\0' && end[1] != '\0') {
+        return -1;
+    }
+    switch (end[0]) {
+    case 'h':
+        v *= 3600;
+        break;
+    case 'm':
+        v *= 60;
+        break;
+    case 's':
+    case '\0':
+        break;
+    default:
+        return -1;
+    }
+    if (!(v >= -MAX_OFFSET_S && v <= MAX_OFFSET_S)) {
+        return -1;
+    }
+    *offset_s = (long)(v < 0 ? v - 0.5 : v + 0.5);
+    return 0;
+}
+
+void n1_tz_init(struct n1_tz *tz, enum n1_tz_kind kind, long offset_s)
+{
+    memset(tz, 0, sizeof(*tz));
+    tz->kind = kind;
+    tz->offset_s = kind == N1_TZ_OFFSET ? offset_s : 0;
+    tz->cache_slot = INT64_MIN;
+}
+
+/* Where the tzdata package installs the zone files. */
+#define ZONEINFO_DIR "/usr/share/zoneinfo/"
+
+/* 1 when name is a zone file of the tzdata: a relative path of letters,
+   digits, "_", "-", "+" and "/" (no "..") to a file starting "TZif". */
+static int is_zone_file(const char *name)
+{
+    char path[sizeof(ZONEINFO_DIR) + N1_TZ_NAME_MAX];
+    char magic[4];
+    FILE *f;
+    size_t got;
+
+    if (name[0] == '\0' || name[0] == '/' || strlen(name) >= N1_TZ_NAME_MAX ||
+        strstr(name, "..") != NULL ||
+        strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                     "0123456789_-+/") != strlen(name)) {
+        return 0;
+    }
+    snprintf(path, sizeof(path), "%s%s", ZONEINFO_DIR, name);
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        return 0;
+    }
+    got = fread(magic, 1, sizeof(magic), f);
+    fclose(f);
+    return got == sizeof(magic) && memcmp(magic, "TZif", 4) == 0;
+}
+
+int n1_tz_use_named(const char *name, struct n1_tz *tz, struct n1_error *err)
+{
+    if (!is_zone_file(name)) {
+        n1_err_set(err, N1_EUSAGE, NULL, 0,
+                   "--tz: '%s' is no time zone of the tzdata under %s "
+                   "(an IANA name such as Europe/Berlin)",
+                   name, ZONEINFO_DIR);
+        return -1;
+    }
+    if (setenv("TZ", name, 1) != 0) {
+        n1_err_set(err, N1_ESYS, NULL, 0, "--tz: cannot set the zone");
+        return -1;
+    }
+    tzset();
+    n1_tz_init(tz, N1_TZ_NAMED, 0);
+    snprintf(tz->name, sizeof(tz->name), "%s", name);
+    return 0;
+}
+
+/* The process zone's offset east of UTC at the instant t (seconds),
+   from the local time localtime_r() gives, without tm_gmtoff. */
+static long offset_at(int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    int64_t local;
+
+    if (localtime_r(&tt, &tm) == NULL) {
+        return 0;
+    }
+    local = n1_days_from_civil((int64_t)tm.tm_year + 1900,
+                               (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday) *
+                86400 +
+            tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+    return (long)(local - t);
+}
+
+/*
+ * The offset of the process zone for the local time secs (seconds of
+ * the wall clock read as UTC): the offsets a day before and a day after
+ * are the only candidates (zones change rules months apart); one that
+ * maps back to secs is valid. Both valid: the repeated hour, take the
+ * earlier; neither: the skipped hour, take the one before the switch.
+ */
+static long named_offset(int64_t secs)
+{
+    long before = offset_at(secs - 86400);
+    long after = offset_at(secs + 86400);
+
+    if (before == after || offset_at(secs - before) == before) {
+        return before;
+    }
+    if (offset_at(secs - after) == after) {
+        return after;
+    }
+    return before;
+}
+
+int64_t n1_tz_to_utc(struct n1_tz *tz, int64_t local_us)
+{
+    int64_t secs;
+    int64_t slot;
+
+    switch (tz->kind) {
+    case N1_TZ_NONE:
+        return local_us;
+    case N1_TZ_OFFSET:
+        return local_us - (int64_t)tz->offset_s * 1000000;
+    case N1_TZ_NAMED:
+        break;
+    }
+    secs = local_us / 1000000 - (local_us % 1000000 < 0);
+    slot = secs / 900 - (secs % 900 < 0);
+    if (slot != tz->cache_slot) {
+        tz->cache_off = named_offset(secs);
+        tz->cache_slot = slot;
+    }
+    return local_us - (int64_t)tz->cache_off * 1000000;
+}
+
+const char *n1_tz_label(const struct n1_tz *tz, char *buf, size_t cap)
+{
+    long a = tz->offset_s < 0 ? -tz->offset_s : tz->offset_s;
+
+    if (tz->kind == N1_TZ_NAMED) {
+        snprintf(buf, cap, "%s", tz->name);
+    } else if (tz->kind == N1_TZ_OFFSET && tz->offset_s != 0) {
+        snprintf(buf, cap, "UTC%c%02ld:%02ld", tz->offset_s < 0 ? '-' : '+',
+                 a / 3600, a % 3600 / 60);
+    } else {
+        snprintf(buf, cap, "UTC");
+    }
+    return buf;
 }
 
 /* Splits us into broken-down UTC time and microseconds, the second

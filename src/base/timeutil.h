@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/error.h"
+
 /* Size of a buffer that holds any n1_ts_format_*() result. */
 #define N1_TS_ISO_MAX 80
 
@@ -48,6 +50,14 @@ int64_t n1_days_from_civil(int64_t y, unsigned m, unsigned d);
 size_t n1_ts_parse_iso(const char *s, size_t len, unsigned flags, int64_t *us);
 
 /*
+ * n1_ts_parse_iso(), and *zoned set to 1 when the timestamp named its
+ * zone ("Z" or an offset), 0 when it did not (a local time, then read
+ * as UTC). *zoned is set only when the result is not 0.
+ */
+size_t n1_ts_parse_iso_zone(const char *s, size_t len, unsigned flags,
+                            int64_t *us, int *zoned);
+
+/*
  * Parses the stamp of old MySQL and MariaDB logs, "YYMMDD HH:MM:SS"
  * (the hour may be padded with a space; years 70..99 are 19xx, the rest
  * 20xx), at the start of the len bytes at s. The stamp is local time:
@@ -56,6 +66,72 @@ size_t n1_ts_parse_iso(const char *s, size_t len, unsigned flags, int64_t *us);
  */
 size_t n1_ts_parse_yymmdd(const char *s, size_t len, long tz_offset_s,
                           int64_t *us);
+
+/* How a log's local times become UTC. */
+enum n1_tz_kind {
+    N1_TZ_NONE = 0, /* nothing said: local times are read as UTC */
+    N1_TZ_OFFSET,   /* a fixed offset east of UTC (--tz-offset) */
+    N1_TZ_NAMED     /* the process's zone, set by n1_tz_use_named() (--tz) */
+};
+
+/* Size of n1_tz.name with its NUL. */
+#define N1_TZ_NAME_MAX 64
+
+/*
+ * A zone for local times, and the last conversion it made (a zone with
+ * DST rules is only asked again when the local quarter hour changes).
+ * Copy it, don't share it, between threads: the cache is written by
+ * n1_tz_to_utc().
+ */
+struct n1_tz {
+    enum n1_tz_kind kind;      /* see enum n1_tz_kind */
+    long offset_s;             /* N1_TZ_OFFSET: seconds east of UTC */
+    char name[N1_TZ_NAME_MAX]; /* N1_TZ_NAMED: the IANA name; else "" */
+    int64_t cache_slot;        /* local quarter hour of cache_off, or
+                                  INT64_MIN for none */
+    long cache_off;            /* offset chosen for cache_slot */
+};
+
+/*
+ * Parses a UTC offset as people and logs write it: seconds ("3600",
+ * "-18000"), hours with a unit ("-5h", "+5.5h", "90m"), or a clock
+ * offset ("+05:30", "-0500", "+5", "-05"). The result is seconds east
+ * of UTC, within +-14 hours. Returns 0 with *offset_s set, or -1 with
+ * *offset_s unchanged.
+ */
+int n1_tz_parse_offset(const char *s, long *offset_s);
+
+/*
+ * Makes the zone named name ("Europe/Berlin", an IANA name of the tzdata
+ * installed under /usr/share/zoneinfo, or "UTC") the process's zone
+ * (TZ, then tzset()) and fills *tz with it. It changes the process
+ * environment: call it while one thread runs, before any other starts.
+ * Returns 0, or -1 with err set (N1_EUSAGE) for a name that is no zone
+ * file, *tz then unchanged.
+ */
+int n1_tz_use_named(const char *name, struct n1_tz *tz, struct n1_error *err);
+
+/* Sets *tz to a fixed offset (seconds east of UTC; 0 with kind
+   N1_TZ_NONE when nothing was said). */
+void n1_tz_init(struct n1_tz *tz, enum n1_tz_kind kind, long offset_s);
+
+/*
+ * Converts a local time, given as the microseconds the same wall clock
+ * reading would be in UTC (what n1_ts_parse_yymmdd() returns with offset
+ * 0), to UTC with tz. A named zone uses the offset in force at that
+ * local time; a local time that occurs twice (the hour repeated when
+ * DST ends) takes the offset in force before the switch (its first
+ * occurrence), and one that does not exist (skipped when DST starts)
+ * takes the offset before the switch too, so that it lands just after
+ * it. Writes tz's cache.
+ */
+int64_t n1_tz_to_utc(struct n1_tz *tz, int64_t local_us);
+
+/*
+ * Writes a label of tz into buf: "UTC" for N1_TZ_NONE, "UTC-05:00" for
+ * an offset, the name of a named zone. Returns buf.
+ */
+const char *n1_tz_label(const struct n1_tz *tz, char *buf, size_t cap);
 
 /*
  * Writes us (UTC microseconds since the epoch, rounded down to the

@@ -74,6 +74,7 @@ struct n1_follow {
     uint64_t read_from;           /* where the current reader started */
     uint64_t skip_below;          /* drop events starting before this */
     int resumed;                  /* the start offset was used */
+    int zone_noted;               /* note_zone() said how times are read */
 };
 
 static void notice(struct n1_follow *f, const char *fmt, ...)
@@ -394,6 +395,33 @@ static int keep_event(struct n1_follow *f, const struct n1_event *ev)
     return ev->offset >= f->skip_below;
 }
 
+/* Says once per run how the log's local times are read, when nothing
+   told the zone or the log showed it (the summary of a reading run says
+   the same at its end; a follower has no end). */
+static void note_zone(struct n1_follow *f)
+{
+    struct n1_tz tz;
+    char label[N1_TZ_NAME_MAX];
+    enum n1_tz_source src;
+
+    if (f->zone_noted) {
+        return;
+    }
+    src = n1_reader_tz_source(f->r, &tz);
+    if (src == N1_TZSRC_ASSUMED) {
+        notice(f,
+               "%s: times read as UTC; give --tz or --tz-offset if the "
+               "server wrote local time",
+               f->path);
+    } else if (src == N1_TZSRC_DETECTED) {
+        notice(f,
+               "%s: local times read as %s, the offset its SET timestamp "
+               "shows",
+               f->path, n1_tz_label(&tz, label, sizeof(label)));
+    }
+    f->zone_noted = src == N1_TZSRC_ASSUMED || src == N1_TZSRC_DETECTED;
+}
+
 int n1_follow_next(struct n1_follow *f, struct n1_event *ev,
                    struct n1_error *err)
 {
@@ -431,6 +459,7 @@ int n1_follow_next(struct n1_follow *f, struct n1_event *ev,
         }
         if (rc == 1) {
             f->settled = 0;
+            note_zone(f);
             if (!keep_event(f, ev)) {
                 continue;
             }

@@ -734,6 +734,8 @@ struct n1_reader *n1_reader_open(const char *path,
     r->slow = -1;
     r->gen_ts = N1_TS_NONE;
     r->sl_time = N1_TS_NONE;
+    r->tz = r->opts.tz;
+    r->tz.cache_slot = INT64_MIN;
     r->name = strdup(path);
     if (r->name == NULL) {
         n1_err_oom(err, "opening the reader");
@@ -880,6 +882,26 @@ int n1_reader_seek(struct n1_reader *r, uint64_t offset, unsigned long line,
     r->sle.quote = RD_Q_NONE;
     r->stats.bytes = offset;
     return 0;
+}
+
+int64_t rd_local_to_utc(struct n1_reader *r, int64_t wall_us)
+{
+    return n1_tz_to_utc(&r->tz, wall_us);
+}
+
+enum n1_tz_source n1_reader_tz_source(const struct n1_reader *r,
+                                      struct n1_tz *tz)
+{
+    if (tz != NULL) {
+        *tz = r->tz;
+    }
+    if (r->tz_detected) {
+        return N1_TZSRC_DETECTED;
+    }
+    if (r->tz_local == 0) {
+        return N1_TZSRC_NONE;
+    }
+    return r->tz.kind == N1_TZ_NONE ? N1_TZSRC_ASSUMED : N1_TZSRC_GIVEN;
 }
 
 enum n1_flavour n1_reader_flavour(const struct n1_reader *r)

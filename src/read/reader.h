@@ -19,6 +19,7 @@
 
 #include "base/error.h"
 #include "base/event.h"
+#include "base/timeutil.h"
 #include "read/source.h"
 
 enum n1_flavour {
@@ -45,8 +46,10 @@ int n1_flavour_is_slow(enum n1_flavour f);
 struct n1_reader_opts {
     size_t max_statement;    /* bytes; 0 means N1_READER_MAX_STATEMENT */
     enum n1_flavour flavour; /* force a flavour; UNKNOWN means detect */
-    long tz_offset_s;        /* seconds to subtract from local-time stamps
-                                (MariaDB/legacy "YYMMDD" times) to get UTC */
+    struct n1_tz tz;         /* the zone of local-time stamps (MariaDB's and
+                                old "YYMMDD" times, ISO times without a
+                                zone); kind N1_TZ_NONE (zeroed opts): read
+                                as UTC unless the log shows its offset */
     int follow;              /* 1: the file may grow (tail); an unterminated
                                 last line is kept until more bytes arrive */
     int no_attrs;            /* 1: events carry no attrs (n_attrs 0); the
@@ -119,6 +122,25 @@ const struct n1_file_ident *n1_reader_ident(const struct n1_reader *r);
 /* The input's compression ("gzip", "xz", "bzip2", "zstd"; static
    text), or NULL for plain input. */
 const char *n1_reader_compression(const struct n1_reader *r);
+
+/* How the input's local-time stamps were read (n1_reader_tz_source()). */
+enum n1_tz_source {
+    N1_TZSRC_NONE = 0, /* no event time came from a local stamp (every
+                          stamp named its zone, or was an epoch) */
+    N1_TZSRC_ASSUMED,  /* local stamps read as UTC: nothing told the zone */
+    N1_TZSRC_GIVEN,    /* local stamps read in the zone opts.tz gave */
+    N1_TZSRC_DETECTED  /* the log showed its offset: a slow log's
+                          "SET timestamp=" epoch beside its local
+                          "# Time:" (rounded to 15 minutes) */
+};
+
+/*
+ * How the local-time stamps read so far became UTC; with tz not NULL,
+ * *tz is set to the zone used (the detected offset for
+ * N1_TZSRC_DETECTED).
+ */
+enum n1_tz_source n1_reader_tz_source(const struct n1_reader *r,
+                                      struct n1_tz *tz);
 
 /* Display name of the input; borrowed, valid until close. */
 const char *n1_reader_name(const struct n1_reader *r);

@@ -87,7 +87,9 @@ static const struct command_word commands[] = {
 struct header {
     int has_ts;                    /* the line carried a time column */
     int ts_fine;                   /* ... with a fraction of a second */
-    int64_t ts;                    /* that time (UTC us) */
+    int64_t ts;                    /* that time (UTC us, or the wall
+                                      clock read as UTC when ts_local) */
+    int ts_local;                  /* the time named no zone */
     uint64_t id;                   /* connection id */
     const struct command_word *cw; /* the command */
     size_t arg;                    /* offset of the argument in the line */
@@ -142,12 +144,13 @@ static size_t find_command(const char *s, size_t n,
 }
 
 /* Parses a header line; returns 1 and fills *h, or 0. */
-static int parse_header(const char *s, size_t len, long tz, struct header *h)
+static int parse_header(const char *s, size_t len, struct header *h)
 {
     size_t i;
     size_t n;
     size_t cl;
     int digits = 0;
+    int zoned = 0;
 
     h->has_ts = 0;
     h->ts_fine = 0;
@@ -156,10 +159,11 @@ static int parse_header(const char *s, size_t len, long tz, struct header *h)
         i = 2;
     } else if (len >= 16 && s[0] >= '0' && s[0] <= '9') {
         if (s[4] == '-') {
-            n = n1_ts_parse_iso(s, len, N1_TS_ISO_STRICT, &h->ts);
+            n = n1_ts_parse_iso_zone(s, len, N1_TS_ISO_STRICT, &h->ts, &zoned);
         } else {
-            n = n1_ts_parse_yymmdd(s, len, tz, &h->ts);
+            n = n1_ts_parse_yymmdd(s, len, 0, &h->ts);
         }
+        h->ts_local = !zoned;
         /* A tab after the time; MySQL 5.7.12 wrote spaces. */
         if (n == 0 || n >= len || (s[n] != '\t' && s[n] != ' ')) {
             return 0;
@@ -205,7 +209,7 @@ int rd_general_is_header(const char *s, size_t len)
 {
     struct header h;
 
-    return parse_header(s, len, 0, &h);
+    return parse_header(s, len, &h);
 }
 
 /* "user@host on db using X" (MySQL 5.7+, MariaDB) or "user@host on db"
@@ -340,7 +344,7 @@ int rd_general_line(struct n1_reader *r, const struct n1_line *ln)
     struct header h;
     struct rd_evbuf *e;
 
-    if (parse_header(ln->text, ln->len, r->opts.tz_offset_s, &h)) {
+    if (parse_header(ln->text, ln->len, &h)) {
         r->banner = RD_BANNER_NONE;
         rd_general_end(r, 0);
         if (rd_begin(r, ln) != 0) {
@@ -351,7 +355,8 @@ int rd_general_line(struct n1_reader *r, const struct n1_line *ln)
         e->ev.cmd = h.cw->cmd;
         rd_set_str(r, &e->command, h.cw->name, h.cw->len);
         if (h.has_ts) {
-            r->gen_ts = h.ts;
+            r->gen_ts = h.ts_local ? rd_local_to_utc(r, h.ts) : h.ts;
+            r->gen_local = h.ts_local;
             r->gen_ts_fine = h.ts_fine;
             e->ev.flags |= N1_EV_TS_EXACT;
         }
@@ -359,6 +364,9 @@ int rd_general_line(struct n1_reader *r, const struct n1_line *ln)
             e->ev.flags |= N1_EV_TS_FINE;
         }
         e->ev.ts_us = r->gen_ts;
+        if (r->gen_ts != N1_TS_NONE && r->gen_local) {
+            r->tz_local++;
+        }
         rd_append_sql(r, ln->text + h.arg, ln->len - h.arg, 0);
         return 0;
     }

@@ -118,6 +118,10 @@ struct n1_reader {
     int has_ready;                    /* the ready slot holds an event */
     unsigned long warned[RD_W_COUNT]; /* warnings per kind so far */
     uint64_t seen;                    /* events started, for conn LRU */
+    struct n1_tz tz;                  /* the zone local stamps are read in:
+                                         opts.tz, or the detected offset */
+    uint64_t tz_local;                /* event times from local stamps */
+    int tz_detected;                  /* tz is the offset the log showed */
 
     struct rd_conn *conns; /* open addressing, power-of-two size */
     size_t n_conns;        /* slots in use */
@@ -126,15 +130,24 @@ struct n1_reader {
     /* General-log state. */
     int64_t gen_ts;        /* last time column seen (UTC us) */
     int gen_ts_fine;       /* ... it had a fraction of a second */
+    int gen_local;         /* ... it was local time (no zone) */
     enum rd_banner banner; /* banner state after the last line */
 
     /* Slow-log state. */
     struct rd_slow_entry sle; /* the entry being built */
     int64_t sl_time;          /* last "# Time:" (UTC us), carried over */
     int sl_time_fine;         /* ... it had a fraction of a second */
+    int sl_time_local;        /* ... it was local time (no zone) */
+    int64_t sl_time_wall;     /* ... as written, the wall clock read as UTC */
     char sl_db[256];          /* last "use db;" written to the file */
     char sl_use[260];         /* that line as written, without ";" */
 };
+
+/*
+ * Reads a local stamp's wall clock (microseconds as if it were UTC) in
+ * the reader's zone. Returns UTC microseconds.
+ */
+int64_t rd_local_to_utc(struct n1_reader *r, int64_t wall_us);
 
 /* Starts a new building event at line ln (finishing any building one
    first). Returns 0 or -1 when memory ran out. */

@@ -382,21 +382,103 @@ static void parse_time(struct n1_reader *r, const char *v, size_t len)
 {
     int64_t us;
     size_t n;
+    int zoned = 0;
 
     while (len > 0 && is_space(v[len - 1])) {
         len--;
     }
     rd_add_attr(r, "Time", 4, v, len);
-    n = n1_ts_parse_iso(v, len, N1_TS_ISO_STRICT, &us);
+    n = n1_ts_parse_iso_zone(v, len, N1_TS_ISO_STRICT, &us, &zoned);
     if (n == 0) {
-        n = n1_ts_parse_yymmdd(v, len, r->opts.tz_offset_s, &us);
+        n = n1_ts_parse_yymmdd(v, len, 0, &us);
     } else if (r->flavour == N1_FLAVOUR_SLOW_LEGACY) {
         r->flavour = N1_FLAVOUR_SLOW_MYSQL;
     }
     if (n != 0) {
-        r->sl_time = us;
+        r->sl_time_local = !zoned;
+        r->sl_time_wall = us;
+        r->sl_time = zoned ? us : rd_local_to_utc(r, us);
         r->sl_time_fine = memchr(v, '.', n) != NULL;
         r->sle.time_exact = 1;
+    }
+}
+
+/* Quarter hours: the steps every UTC offset in use is made of. */
+#define QUARTER_HOUR_US (INT64_C(900) * 1000000)
+
+/*
+ * With no zone given, an entry whose own local "# Time:" (written as the
+ * statement ended) stands beside its "SET timestamp=" epoch (the start,
+ * UTC) shows the server's offset: the wall clock minus Query_time minus
+ * the epoch, rounded to the quarter hour when it is within 5 s of one.
+ * From then on the reader's local stamps are read with that offset.
+ */
+static void detect_offset(struct n1_reader *r, const struct rd_evbuf *e)
+{
+    int64_t diff;
+    int64_t q;
+    double qt;
+
+    if (r->tz_detected || r->tz.kind != N1_TZ_NONE || r->sle.set < 0 ||
+        !r->sle.time_exact || !r->sl_time_local ||
+        !(e->ev.metric_mask & (1u << N1_M_QUERY_TIME))) {
+        return;
+    }
+    qt = e->ev.metric[N1_M_QUERY_TIME];
+    if (!(qt >= 0 && qt < 1e6)) {
+        return;
+    }
+    diff = r->sl_time_wall - (int64_t)(qt * 1e6 + 0.5) - r->sle.set * 1000000;
+    q = (diff >= 0 ? diff + QUARTER_HOUR_US / 2 : diff - QUARTER_HOUR_US / 2) /
+        QUARTER_HOUR_US;
+    if (q < -14 * 4 || q > 14 * 4 ||
+        llabs(diff - q * QUARTER_HOUR_US) > INT64_C(5000000)) {
+        return;
+    }
+    n1_tz_init(&r->tz, N1_TZ_OFFSET, (long)(q * 900));
+    r->tz_detected = 1;
+    r->sl_time = rd_local_to_utc(r, r->sl_time_wall);
+}
+
+/* The entry's time: see the file comment. */
+static void entry_time(struct n1_reader *r, struct rd_evbuf *e)
+{
+    detect_offset(r, e);
+    if (r->sle.start != N1_TS_NONE) {
+        e->ev.ts_us = r->sle.start;
+        e->ev.flags |= N1_EV_TS_EXACT;
+        if (r->sle.start_fine) {
+            e->ev.flags |= N1_EV_TS_FINE;
+        }
+    } else if (r->sle.set >= 0) {
+        e->ev.ts_us = r->sle.set * 1000000;
+        e->ev.flags |= N1_EV_TS_EXACT;
+        if (r->sle.time_exact &&
+            (e->ev.metric_mask & (1u << N1_M_QUERY_TIME))) {
+            double qt = e->ev.metric[N1_M_QUERY_TIME];
+
+            /* Convert only a sane Query_time: a huge or NaN one would be
+               undefined behaviour as an integer. */
+            if (qt >= 0 && qt < 1e9) {
+                int64_t start = r->sl_time - (int64_t)(qt * 1e6 + 0.5);
+
+                if (start >= e->ev.ts_us && start < e->ev.ts_us + 1000000) {
+                    e->ev.ts_us = start;
+                    if (r->sl_time_fine) {
+                        e->ev.flags |= N1_EV_TS_FINE;
+                    }
+                }
+            }
+        }
+    } else if (r->sl_time != N1_TS_NONE) {
+        e->ev.ts_us = r->sl_time;
+        r->tz_local += r->sl_time_local;
+        if (r->sl_time_fine) {
+            e->ev.flags |= N1_EV_TS_FINE;
+        }
+        if (r->sle.time_exact) {
+            e->ev.flags |= N1_EV_TS_EXACT;
+        }
     }
 }
 
@@ -545,41 +627,7 @@ void rd_slow_end(struct n1_reader *r, int at_end)
     if (!r->sle.schema && r->sl_db[0] != '\0') {
         rd_set_str(r, &e->db, r->sl_db, strlen(r->sl_db));
     }
-    if (r->sle.start != N1_TS_NONE) {
-        e->ev.ts_us = r->sle.start;
-        e->ev.flags |= N1_EV_TS_EXACT;
-        if (r->sle.start_fine) {
-            e->ev.flags |= N1_EV_TS_FINE;
-        }
-    } else if (r->sle.set >= 0) {
-        e->ev.ts_us = r->sle.set * 1000000;
-        e->ev.flags |= N1_EV_TS_EXACT;
-        if (r->sle.time_exact &&
-            (e->ev.metric_mask & (1u << N1_M_QUERY_TIME))) {
-            double qt = e->ev.metric[N1_M_QUERY_TIME];
-
-            /* Convert only a sane Query_time: a huge or NaN one would be
-               undefined behaviour as an integer. */
-            if (qt >= 0 && qt < 1e9) {
-                int64_t start = r->sl_time - (int64_t)(qt * 1e6 + 0.5);
-
-                if (start >= e->ev.ts_us && start < e->ev.ts_us + 1000000) {
-                    e->ev.ts_us = start;
-                    if (r->sl_time_fine) {
-                        e->ev.flags |= N1_EV_TS_FINE;
-                    }
-                }
-            }
-        }
-    } else if (r->sl_time != N1_TS_NONE) {
-        e->ev.ts_us = r->sl_time;
-        if (r->sl_time_fine) {
-            e->ev.flags |= N1_EV_TS_FINE;
-        }
-        if (r->sle.time_exact) {
-            e->ev.flags |= N1_EV_TS_EXACT;
-        }
-    }
+    entry_time(r, e);
     rd_finish(r, at_end);
 }
 

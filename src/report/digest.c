@@ -15,7 +15,9 @@
  * Text goes out as it is built; the JSON form is in report_digest_json.c.
  * Nothing here keeps state between calls.
  */
+#include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -112,6 +114,53 @@ void n1_digest_opts_init(struct n1_digest_opts *o)
     o->order_metric = -1;
     o->order_stat = N1_DIGEST_SUM;
     o->limit = 10;
+}
+
+/* A count of classes: digits only. Returns 0 with *n set, or -1. */
+static int parse_count(const char *s, size_t *n)
+{
+    char *end = NULL;
+    unsigned long long v;
+
+    if (s[0] < '0' || s[0] > '9') {
+        return -1;
+    }
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (*end != '\0' || errno != 0 || v > SIZE_MAX) {
+        return -1;
+    }
+    *n = (size_t)v;
+    return 0;
+}
+
+int n1_digest_parse_limit(const char *s, struct n1_digest_opts *o,
+                          struct n1_error *err)
+{
+    const char *pct = strchr(s, '%');
+    size_t n = 0;
+    double p = 0;
+    char *end = NULL;
+    int ok;
+
+    if (strcmp(s, "all") == 0) {
+        ok = 1;
+    } else if (pct == NULL) {
+        ok = parse_count(s, &n) == 0;
+    } else {
+        p = s[0] >= '0' && s[0] <= '9' ? strtod(s, &end) : -1;
+        ok = p > 0 && p <= 100 && end == pct &&
+             (pct[1] == '\0' ||
+              (pct[1] == ':' && parse_count(pct + 2, &n) == 0));
+    }
+    if (!ok) {
+        n1_err_set(err, N1_EUSAGE, NULL, 0,
+                   "--limit: expected N, all, P%% or P%%:N, got '%s'", s);
+        return -1;
+    }
+    o->limit = n;
+    o->limit_pct = p >= 100 ? 0 : p;
+    return 0;
 }
 
 int n1_digest_parse_order(const char *s, struct n1_digest_opts *o,
@@ -1167,6 +1216,36 @@ static int text_report(FILE *out, const struct source *src,
 /* ---- JSON ---- */
 
 /* Sets key of obj to v (stolen); counts a failure in *bad. */
+/*
+ * How many of the ranked rows the report details: --limit's count, and
+ * with a percent the rows taken while the ranking values taken so far
+ * stay below that share of their total, as pt-query-digest's top_events
+ * takes them (the row that crosses the share is in).
+ */
+static size_t shown_classes(const struct digest_run *run,
+                            const struct n1_digest_opts *o)
+{
+    size_t n = o->limit == 0 || o->limit > run->n_rows ? run->n_rows : o->limit;
+    double total = 0;
+    double sum = 0;
+    size_t i;
+
+    if (!(o->limit_pct > 0)) {
+        return n;
+    }
+    for (i = 0; i < run->n_rows; i++) {
+        total += run->rows[i].key > 0 ? run->rows[i].key : 0;
+    }
+    total *= o->limit_pct / 100;
+    if (!(total > 0)) {
+        return n; /* nothing timed: the count alone limits, as in pt */
+    }
+    for (i = 0; i < n && sum < total; i++) {
+        sum += run->rows[i].key > 0 ? run->rows[i].key : 0;
+    }
+    return i;
+}
+
 static int report(const struct source *src, const struct n1_digest_opts *o,
                   FILE *out, struct n1_error *err)
 {
@@ -1203,7 +1282,7 @@ static int report(const struct source *src, const struct n1_digest_opts *o,
     if (run.n_rows > 1) {
         qsort(run.rows, run.n_rows, sizeof(run.rows[0]), row_cmp);
     }
-    shown = o->limit == 0 || o->limit > run.n_rows ? run.n_rows : o->limit;
+    shown = shown_classes(&run, o);
     switch (o->format) {
     case N1_DIGEST_JSON:
         rc = n1_dg_json_report(out, src, &run, shown, err);

@@ -91,6 +91,11 @@ struct n1_digest_opts {
                                        has a Query_time (general logs) */
     enum n1_digest_stat order_stat; /* statistic of order_metric */
     size_t limit;                   /* classes ranked and detailed; 0: all */
+    double limit_pct;               /* > 0: only the worst classes whose
+                                       ranking values make up this percent
+                                       of the total (the one that crosses it
+                                       included), at most limit of them, as
+                                       pt-query-digest's --limit 95%:20 */
     const char *group_by;           /* "fingerprint", "db", "user", "host";
                                        NULL: "fingerprint" */
     const char *const *inputs;      /* logs read this run (for the header);
@@ -122,6 +127,61 @@ void n1_digest_opts_init(struct n1_digest_opts *o);
  */
 int n1_digest_parse_order(const char *s, struct n1_digest_opts *o,
                           struct n1_error *err);
+
+/*
+ * Parses a --limit value into o's limit fields: a count ("20"), "all"
+ * or "0" (every class), or pt-query-digest's "P%" and "P%:N" (the worst
+ * classes whose ranking values make up P percent of their total, P in
+ * (0, 100], at most N of them; "100%" is every class). Returns 0, or -1
+ * with err set (N1_EUSAGE) and o unchanged.
+ */
+int n1_digest_parse_limit(const char *s, struct n1_digest_opts *o,
+                          struct n1_error *err);
+
+/* Comparison of a numeric --filter condition. */
+enum n1_cmp_op {
+    N1_CMP_LT = 0, /* < */
+    N1_CMP_LE,     /* <= */
+    N1_CMP_GT,     /* > */
+    N1_CMP_GE,     /* >= */
+    N1_CMP_EQ,     /* = */
+    N1_CMP_NE      /* != */
+};
+
+/* A numeric --filter condition: "Query_time>1". */
+struct n1_digest_cond {
+    unsigned metric;   /* N1_M_* or N1_AGG_QUERY_LENGTH */
+    enum n1_cmp_op op; /* the comparison */
+    double value;      /* the number compared with */
+};
+
+/*
+ * Parses s as ATTRIBUTE OP NUMBER, the attribute named as
+ * n1_agg_metric_name() spells it (any case: Query_time, Lock_time,
+ * Rows_sent, Rows_examined, Rows_affected, Bytes_sent, Query_length), OP
+ * one of >, >=, <, <=, =, !=. Returns 1 with *c set; 0 when s does not
+ * start with an attribute name (another kind of filter; *c and err
+ * untouched); -1 with err set (N1_EUSAGE) when it does but the rest is
+ * not an operator and a number.
+ */
+int n1_digest_parse_cond(const char *s, struct n1_digest_cond *c,
+                         struct n1_error *err);
+
+/*
+ * 1 when the event satisfies c, else 0; an event whose log did not give
+ * the attribute (a general log has no Query_time) never does.
+ */
+int n1_digest_cond_event(const struct n1_digest_cond *c,
+                         const struct n1_event *ev);
+
+/*
+ * For a stored class, of which only the attribute's minimum and maximum
+ * are known: 1 when every event of cl satisfies c, 0 when none does, -1
+ * when the class does not say (values on both sides, or events without
+ * the attribute).
+ */
+int n1_digest_cond_class(const struct n1_digest_cond *c,
+                         const struct n1_agg_class *cl);
 
 /*
  * pt-query-digest's 95th percentile of a metric: the value of rank

@@ -305,6 +305,9 @@ int n1_dg_json_report(FILE *out, const struct source *src,
               &bad);
     n1_rj_put(head, "order_by", json_string(order), &bad);
     n1_rj_put(head, "limit", json_integer((json_int_t)o->limit), &bad);
+    if (o->limit_pct > 0) {
+        n1_rj_put(head, "limit_percent", json_real(o->limit_pct), &bad);
+    }
     /* The document is written in pieces so that only one class is in
        memory at a time: {"report":{...},"global":{...},"classes":[...]} */
     fputs("{\"report\":", out);

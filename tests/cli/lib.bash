@@ -42,3 +42,13 @@ expect_status()
     fi
     pass
 }
+
+# total NAME WANT: the digest report in $work/out counted WANT statements.
+total()
+{
+    if grep -q "^# Overall: $2 total" "$work/out"; then
+        pass
+    else
+        fail "$1: expected $2 statements, got: $(grep '^# Overall' "$work/out")"
+    fi
+}
