@@ -111,6 +111,8 @@ struct n1_reader {
     struct n1_strbuf held;            /* copy of the line being fed while
                                          undecided: peeking ahead may move
                                          the source's buffer under it */
+    struct n1_strbuf mask;            /* a statement with its passwords
+                                         masked (swapped with an event's) */
     struct n1_reader_stats stats;     /* counters */
     struct rd_evbuf eb[2];            /* building and ready */
     int building;                     /* index of the building slot */
