@@ -29,9 +29,9 @@
 #include "read/server_table.h"
 
 #define TAG         "/* n1digest live */ "
-#define SLACK_S     2u             /* lower bound: newest time less this */
+#define SLACK_S     2u              /* lower bound: newest time less this */
 #define TEXT_CAP    (1024u * 1024u) /* longer statements are counted cut */
-#define MAX_SCHEMAS 4096u          /* threads whose schema is kept */
+#define MAX_SCHEMAS 4096u           /* threads whose schema is kept */
 
 /* Columns of the poll query, in select order. */
 enum tcol {
@@ -49,25 +49,30 @@ enum tcol {
     T_COUNT
 };
 
-static const char GENERAL_SQL[] = TAG
-    "SELECT thread_id, CAST(UNIX_TIMESTAMP(event_time) * 1000000 AS "
-    "UNSIGNED), NULL, NULL, NULL, NULL, user_host, command_type, NULL, "
-    "argument FROM mysql.general_log "
-    "WHERE thread_id <> CONNECTION_ID() AND event_time >= FROM_UNIXTIME(?) "
-    "ORDER BY event_time, thread_id";
+static const char GENERAL_SQL[] =
+    TAG "SELECT thread_id, CAST(UNIX_TIMESTAMP(event_time) * 1000000 AS "
+        "UNSIGNED), NULL, NULL, NULL, NULL, user_host, command_type, NULL, "
+        "argument FROM mysql.general_log "
+        "WHERE thread_id <> CONNECTION_ID() AND event_time >= FROM_UNIXTIME(?) "
+        "ORDER BY event_time, thread_id";
 
 /* The bound applies to the end of a statement (start_time + query_time),
    since a slow_log row is written when the statement ends. */
-#define US_OF(t)                                                        \
+#define US_OF(t)                                                            \
     "((HOUR(" t ") * 3600 + MINUTE(" t ") * 60 + SECOND(" t ")) * 1000000 " \
     "+ MICROSECOND(" t "))"
-static const char SLOW_SQL[] = TAG
-    "SELECT thread_id, CAST(UNIX_TIMESTAMP(start_time) * 1000000 AS "
-    "UNSIGNED), " US_OF("query_time") ", " US_OF("lock_time") ", "
-    "rows_sent, rows_examined, user_host, 'Query', db, sql_text "
-    "FROM mysql.slow_log WHERE thread_id <> CONNECTION_ID() AND "
-    "start_time + INTERVAL " US_OF("query_time") " MICROSECOND >= "
-    "FROM_UNIXTIME(?) ORDER BY start_time, thread_id";
+static const char SLOW_SQL[] =
+    TAG "SELECT thread_id, CAST(UNIX_TIMESTAMP(start_time) * 1000000 AS "
+        "UNSIGNED), " US_OF("query_time") ", " US_OF(
+            "lock_time") ", "
+                         "rows_sent, rows_examined, user_host, 'Query', db, "
+                         "sql_text "
+                         "FROM mysql.slow_log WHERE thread_id <> "
+                         "CONNECTION_ID() AND "
+                         "start_time + INTERVAL " US_OF(
+                             "query_time") " MICROSECOND >= "
+                                           "FROM_UNIXTIME(?) ORDER BY "
+                                           "start_time, thread_id";
 
 /* The schema a general_log thread is in. */
 struct schema {
@@ -85,12 +90,12 @@ struct n1_server_table {
     char user_host[512];
     char command[64];
     char db[192];
-    char *text;          /* TEXT_CAP + 1 bytes */
-    const char *name;    /* every event's file; borrowed */
-    char where[128];     /* the host (or socket) for messages */
-    int slow;            /* 1: mysql.slow_log is read */
-    uint64_t newest;     /* newest row time read (slow_log: its end),
-                            UTC us: the next lower bound less SLACK_S */
+    char *text;       /* TEXT_CAP + 1 bytes */
+    const char *name; /* every event's file; borrowed */
+    char where[128];  /* the host (or socket) for messages */
+    int slow;         /* 1: mysql.slow_log is read */
+    uint64_t newest;  /* newest row time read (slow_log: its end),
+                         UTC us: the next lower bound less SLACK_S */
     struct n1_tmarks *marks;
     struct schema *schemas; /* general_log threads' schemas, oldest first */
     size_t n_schemas;
@@ -110,8 +115,8 @@ static int tfail(struct n1_server_table *s, const char *doing,
                           : mysql_error(s->my);
 
     if (fail != NULL) {
-        *fail = n1_conn_lost(code) ? N1_SERVER_FAIL_CONNECT
-                                   : N1_SERVER_FAIL_QUERY;
+        *fail =
+            n1_conn_lost(code) ? N1_SERVER_FAIL_CONNECT : N1_SERVER_FAIL_QUERY;
     }
     n1_err_set(err, N1_ESYS, NULL, 0, "%s on %s: %s", doing, s->where, msg);
     return -1;
@@ -165,8 +170,8 @@ static int pick_table(struct n1_server_table *s, enum n1_server_fail *fail,
 static void bind_row(struct n1_server_table *s)
 {
     char *bufs[] = {s->user_host, s->command, s->db, s->text};
-    size_t caps[] = {sizeof(s->user_host), sizeof(s->command),
-                     sizeof(s->db), TEXT_CAP + 1};
+    size_t caps[] = {sizeof(s->user_host), sizeof(s->command), sizeof(s->db),
+                     TEXT_CAP + 1};
 
     memset(s->bind, 0, sizeof(s->bind));
     for (size_t i = 0; i < T_COUNT; i++) {
@@ -460,8 +465,7 @@ static int table_poll(void *p, n1_server_event_fn fn, void *ud,
     n1_tmarks_poll_begin(s->marks);
     /* Rows are read as they come (no client-side copy of the table):
        nothing else runs on the connection until the last one. */
-    while ((got = mysql_stmt_fetch(s->q)) == 0 ||
-           got == MYSQL_DATA_TRUNCATED) {
+    while ((got = mysql_stmt_fetch(s->q)) == 0 || got == MYSQL_DATA_TRUNCATED) {
         struct n1_event ev;
         int j = judge(s);
 
