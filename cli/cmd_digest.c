@@ -25,6 +25,7 @@
 #include "base/textutil.h"
 #include "base/timeutil.h"
 #include "cli/cli.h"
+#include "engine/explain.h"
 #include "engine/loop_marks.h"
 #include "engine/pipeline.h"
 #include "report/digest.h"
@@ -34,6 +35,7 @@
 
 /* Values one filter key may take (they are ORed; keys are ANDed). */
 #define MAX_FILTER_VALUES 16
+#define EXPLAIN_LIMIT_S   5 /* --explain: time limit of each EXPLAIN */
 
 enum filter_key {
     FK_DB = 0, /* current schema */
@@ -101,6 +103,9 @@ static void usage(FILE *out)
             "                     mark the statements of N+1 classes\n"
             "                     (else marked from the findings the\n"
             "                     store holds, after analyze or tail)\n"
+            "  --explain          EXPLAIN each shown class's sample (SELECT\n"
+            "                     only, read-only, 5 s limit) on the server\n"
+            "                     the connection options name\n"
             "  --filter K=V       only events with db, user, host,\n"
             "                     connection or fingerprint (id) V;\n"
             "                     repeat: values of a key are ORed,\n"
@@ -109,7 +114,9 @@ static void usage(FILE *out)
             "                     version instead of refusing\n"
             "  --max-statement B  skip statements longer than B bytes\n"
             "  --tz-offset S      seconds east of UTC of the server's local\n"
-            "                     time, for logs that print local time\n"
+            "                     time, for logs that print local time\n");
+    cli_conn_usage(out);
+    fprintf(out,
             "  -h, --help         show this help\n"
             "\n"
             "Filters and --group-by need the events, so with LOGs they use\n"
@@ -118,7 +125,8 @@ static void usage(FILE *out)
             "fails (see docs/digest.md).\n"
             "\n"
             "exit status: 0 ok, 2 usage or system error, 3 an input is not\n"
-            "a log, 4 some lines or events were skipped.\n");
+            "a log, 4 some lines or events were skipped, 5 (--explain) the\n"
+            "server could not be reached, 6 a grant is missing.\n");
 }
 
 static const struct cli_filter_key digest_keys[] = {
@@ -401,6 +409,7 @@ struct digest_cli {
     struct digest_filters filters; /* --filter, --since, --until,
                                       --group-by; the hooks point into it */
     int loops_inline;              /* --loops */
+    int explain;                   /* --explain */
     struct n1_digest_loops loops;  /* the N+1 classes' statements */
 };
 
@@ -444,6 +453,9 @@ static int digest_option(void *ud, int c, const char *arg)
     case 'L':
         d->loops_inline = 1;
         return 0;
+    case 'X':
+        d->explain = 1;
+        return 0;
     default:
         return add_filter(&d->filters, arg);
     }
@@ -466,11 +478,13 @@ static int parse_options(int argc, char **argv,
         {"until", required_argument, NULL, 'U'},
         {"filter", required_argument, NULL, 'F'},
         {"loops", no_argument, NULL, 'L'},
+        {"explain", no_argument, NULL, 'X'},
         {NULL, 0, NULL, 0},
     };
     const struct cli_command cmd = {
         "digest",
-        CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RESET | CLI_TAKES_READER,
+        CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RESET | CLI_TAKES_READER |
+            CLI_TAKES_CONN,
         own,
         digest_option,
         d,
@@ -574,8 +588,35 @@ out:
     return status;
 }
 
+/* --explain: connects (the connection options) and hooks the EXPLAIN
+   of each shown class into the report. Returns -1 to go on, or the exit
+   status to end with. */
+static int explain_open(struct digest_cli *d, struct n1_explain **x)
+{
+    enum n1_server_fail fail = N1_SERVER_FAIL_NONE;
+    struct n1_error err;
+
+    *x = NULL;
+    if (cli_conn_finish(&d->co.conn) != 0) {
+        return N1_EXIT_USAGE;
+    }
+    if (!d->explain) {
+        return -1;
+    }
+    n1_err_clear(&err);
+    *x = n1_explain_open(&d->co.conn.so, EXPLAIN_LIMIT_S, &fail, &err);
+    if (*x == NULL) {
+        cli_error(&err);
+        return cli_conn_status(fail, &err);
+    }
+    d->ro.explain = n1_explain_class;
+    d->ro.explain_ud = *x;
+    return -1;
+}
+
 int cmd_digest(int argc, char **argv)
 {
+    struct n1_explain *x = NULL;
     struct digest_cli d; /* the hooks point into it */
     struct n1_pipeline_opts opts;
     int status;
@@ -583,7 +624,11 @@ int cmd_digest(int argc, char **argv)
     memset(&d, 0, sizeof(d));
     cli_pipeline_opts(&opts);
     status = parse_options(argc, argv, &opts.reader, &d);
+    if (status < 0) {
+        status = explain_open(&d, &x);
+    }
     if (status >= 0) {
+        cli_conn_wipe(&d.co.conn);
         return status;
     }
     opts.reader = d.co.reader;
@@ -605,5 +650,7 @@ int cmd_digest(int argc, char **argv)
         status = report_logs(&d, &opts, argv + optind, (size_t)(argc - optind));
     }
     n1_digest_loops_cleanup(&d.loops);
+    n1_explain_close(x);
+    cli_conn_wipe(&d.co.conn);
     return status;
 }

@@ -51,9 +51,9 @@ static void test_server_marks_no_double_count(void **state)
 {
     static const struct row p1[] = {
         {7, 1000, 1}, {8, 1001, 1}, {7, 1002, 1}, {8, 1003, 1}};
-    static const struct row p2[] = {
-        {7, 1000, 0}, {8, 1001, 0}, {7, 1002, 0}, {8, 1003, 0},
-        {7, 1004, 1}, {9, 1004, 1}, {8, 1005, 1}};
+    static const struct row p2[] = {{7, 1000, 0}, {8, 1001, 0}, {7, 1002, 0},
+                                    {8, 1003, 0}, {7, 1004, 1}, {9, 1004, 1},
+                                    {8, 1005, 1}};
     struct n1_tmarks *m = n1_tmarks_new();
 
     (void)state;
@@ -96,8 +96,8 @@ static void collect(void *ud, uint64_t thread, uint64_t packed)
 static void test_server_marks_survive_restart(void **state)
 {
     static const struct row p1[] = {{3, 1732525503000001ull, 1},
-                                     {3, 1732525503000001ull, 1},
-                                     {5, 1732525503500000ull, 1}};
+                                    {3, 1732525503000001ull, 1},
+                                    {5, 1732525503500000ull, 1}};
     static const struct row again[] = {{3, 1732525503000001ull, 0},
                                        {3, 1732525503000001ull, 0},
                                        {5, 1732525503500000ull, 0},
@@ -173,8 +173,7 @@ static void test_server_user_host(void **state)
         if (strcmp(user, cases[i].user) != 0 ||
             strcmp(host, cases[i].host) != 0) {
             print_error("input: '%s'\n want: '%s' '%s'\n  got: '%s' '%s'\n",
-                        cases[i].in, cases[i].user, cases[i].host, user,
-                        host);
+                        cases[i].in, cases[i].user, cases[i].host, user, host);
         }
         assert_string_equal(user, cases[i].user);
         assert_string_equal(host, cases[i].host);

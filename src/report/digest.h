@@ -62,6 +62,14 @@ struct n1_digest_loops {
     size_t cap;               /* entries allocated */
 };
 
+/*
+ * The EXPLAIN of a shown class's sample (digest --explain): sets *lines
+ * to the lines to print under the class and returns how many; they are
+ * borrowed until the next call. Never fails (a failure is a line).
+ */
+typedef size_t (*n1_digest_explain_fn)(void *ud, const struct n1_agg_class *c,
+                                       const char *const **lines);
+
 struct n1_digest_opts {
     enum n1_digest_format format;   /* text or JSON */
     int order_metric;               /* N1_M_* / N1_AGG_QUERY_LENGTH; -1:
@@ -82,6 +90,8 @@ struct n1_digest_opts {
                                             those N+1 classes. NULL: none
                                             (and none for other groupings
                                             than fingerprint) */
+    n1_digest_explain_fn explain;        /* NULL: no EXPLAIN section */
+    void *explain_ud;                    /* passed to explain */
 };
 
 /* Fills *o with defaults: text, ranked by total Query_time, limit 10. */
