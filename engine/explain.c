@@ -61,7 +61,7 @@ struct n1_explain *n1_explain_open(const struct n1_server_opts *o,
     if (mysql_query(x->my, sql) != 0) {
         if (fail != NULL) {
             *fail = n1_conn_lost(mysql_errno(x->my)) ? N1_SERVER_FAIL_CONNECT
-                                                      : N1_SERVER_FAIL_SETUP;
+                                                     : N1_SERVER_FAIL_SETUP;
         }
         n1_err_set(err, N1_ESYS, NULL, 0, "setting the time limit on %s: %s",
                    x->where, mysql_error(x->my));
@@ -138,7 +138,9 @@ static void plan_lines(struct n1_explain *x, MYSQL_RES *res)
 {
     static const char *const want[] = {"table", "type", "possible_keys",
                                        "key",   "rows", "Extra"};
-    enum { N_WANT = sizeof(want) / sizeof(want[0]) };
+    enum {
+        N_WANT = sizeof(want) / sizeof(want[0])
+    };
     MYSQL_FIELD *f = mysql_fetch_fields(res);
     unsigned nf = mysql_num_fields(res);
     int at[N_WANT];
@@ -158,8 +160,8 @@ static void plan_lines(struct n1_explain *x, MYSQL_RES *res)
 
         buf[0] = '\0';
         for (size_t k = 0; k < N_WANT; k++) {
-            const char *v = at[k] >= 0 && row[at[k]] != NULL ? row[at[k]]
-                                                             : "NULL";
+            const char *v =
+                at[k] >= 0 && row[at[k]] != NULL ? row[at[k]] : "NULL";
             int w = snprintf(buf + len, sizeof(buf) - len, "%s%s: %s",
                              k > 0 ? ", " : "", want[k], v);
 

@@ -10,5 +10,6 @@ set(N1_FUZZ_TARGETS
     reader
     reader_state
     rules
+    secret
     shape
 )
