@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -142,6 +143,43 @@ static void test_server_marks_prune(void **state)
     n1_tmarks_free(m);
 }
 
+/* Threads kept sorted by id, found again, the rest of an entry zeroed. */
+static void test_server_thread_slot(void **state)
+{
+    struct ent {
+        uint64_t thread;
+        int payload;
+    };
+    static const uint64_t ids[] = {5, 1, 3, 9, 1, 5};
+    static const int fresh[] = {1, 1, 1, 1, 0, 0};
+    void *v = NULL;
+    size_t n = 0;
+    size_t cap = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        int is_new = -1;
+        struct ent *e =
+            n1_thread_slot(&v, &n, &cap, sizeof(*e), ids[i], &is_new);
+
+        assert_non_null(e);
+        assert_int_equal(is_new, fresh[i]);
+        assert_int_equal(e->thread, ids[i]);
+        if (is_new) {
+            assert_int_equal(e->payload, 0);
+            e->payload = (int)ids[i] * 10;
+        } else {
+            assert_int_equal(e->payload, (int)ids[i] * 10);
+        }
+    }
+    assert_int_equal(n, 4);
+    for (size_t i = 1; i < n; i++) {
+        assert_true(((struct ent *)v)[i - 1].thread <
+                    ((struct ent *)v)[i].thread);
+    }
+    free(v);
+}
+
 struct uh_case {
     const char *in;
     const char *user;
@@ -197,6 +235,7 @@ int main(void)
         cmocka_unit_test(test_server_marks_same_microsecond),
         cmocka_unit_test(test_server_marks_survive_restart),
         cmocka_unit_test(test_server_marks_prune),
+        cmocka_unit_test(test_server_thread_slot),
         cmocka_unit_test(test_server_user_host),
         cmocka_unit_test(test_server_source_table),
     };

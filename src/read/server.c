@@ -31,6 +31,7 @@
 
 #include "base/secret.h"
 #include "read/server.h"
+#include "read/server_mark.h"
 #include "read/server_table.h"
 
 #define MAX_THREADS  4096             /* threads remembered; the oldest go */
@@ -393,43 +394,18 @@ struct n1_server *n1_server_open(const struct n1_server_opts *o,
    memory ran out. Past MAX_THREADS the oldest thread is forgotten. */
 static struct thr *thr_get(struct n1_server *s, uint64_t thread, int *is_new)
 {
-    size_t lo = 0;
-    size_t hi = s->n_thr;
+    void *v = s->thr;
+    struct thr *t;
 
-    *is_new = 0;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-
-        if (s->thr[mid].thread == thread) {
-            return &s->thr[mid];
-        }
-        if (s->thr[mid].thread < thread) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    if (s->n_thr == MAX_THREADS && lo > 0) {
+    t = n1_thread_slot(&v, &s->n_thr, &s->cap_thr, sizeof(*t), thread, is_new);
+    s->thr = v;
+    if (t != NULL && *is_new && s->n_thr > MAX_THREADS && t != s->thr) {
+        /* Thread ids only grow: the lowest is the oldest. */
         memmove(s->thr, s->thr + 1, (s->n_thr - 1) * sizeof(s->thr[0]));
         s->n_thr--;
-        lo--;
+        t--;
     }
-    if (s->n_thr == s->cap_thr) {
-        size_t cap = s->cap_thr > 0 ? s->cap_thr * 2 : 64;
-        struct thr *v = realloc(s->thr, cap * sizeof(*v));
-
-        if (v == NULL) {
-            return NULL;
-        }
-        s->thr = v;
-        s->cap_thr = cap;
-    }
-    memmove(s->thr + lo + 1, s->thr + lo, (s->n_thr - lo) * sizeof(s->thr[0]));
-    memset(&s->thr[lo], 0, sizeof(s->thr[0]));
-    s->thr[lo].thread = thread;
-    s->n_thr++;
-    *is_new = 1;
-    return &s->thr[lo];
+    return t;
 }
 
 int n1_server_set_mark(struct n1_server *s, uint64_t thread, uint64_t mark)

@@ -46,40 +46,57 @@ void n1_tmarks_poll_begin(struct n1_tmarks *m)
     }
 }
 
-/* The mark of thread, created (time 0) when new; NULL when memory ran
-   out. */
-static struct tmark *get(struct n1_tmarks *m, uint64_t thread)
+void *n1_thread_slot(void **v, size_t *n, size_t *cap, size_t size,
+                     uint64_t thread, int *is_new)
 {
+    char *base = *v;
     size_t lo = 0;
-    size_t hi = m->n;
+    size_t hi = *n;
 
+    *is_new = 0;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
+        uint64_t key;
 
-        if (m->v[mid].thread == thread) {
-            return &m->v[mid];
+        memcpy(&key, base + mid * size, sizeof(key));
+        if (key == thread) {
+            return base + mid * size;
         }
-        if (m->v[mid].thread < thread) {
+        if (key < thread) {
             lo = mid + 1;
         } else {
             hi = mid;
         }
     }
-    if (m->n == m->cap) {
-        size_t cap = m->cap > 0 ? m->cap * 2 : 64;
-        struct tmark *v = realloc(m->v, cap * sizeof(*v));
+    if (*n == *cap) {
+        size_t c = *cap > 0 ? *cap * 2 : 64;
 
-        if (v == NULL) {
+        base = realloc(*v, c * size);
+        if (base == NULL) {
             return NULL;
         }
-        m->v = v;
-        m->cap = cap;
+        *v = base;
+        *cap = c;
     }
-    memmove(m->v + lo + 1, m->v + lo, (m->n - lo) * sizeof(m->v[0]));
-    memset(&m->v[lo], 0, sizeof(m->v[0]));
-    m->v[lo].thread = thread;
-    m->n++;
-    return &m->v[lo];
+    memmove(base + (lo + 1) * size, base + lo * size, (*n - lo) * size);
+    memset(base + lo * size, 0, size);
+    memcpy(base + lo * size, &thread, sizeof(thread));
+    (*n)++;
+    *is_new = 1;
+    return base + lo * size;
+}
+
+/* The mark of thread, created (time 0) when new; NULL when memory ran
+   out. */
+static struct tmark *get(struct n1_tmarks *m, uint64_t thread)
+{
+    void *v = m->v;
+    struct tmark *t;
+    int is_new;
+
+    t = n1_thread_slot(&v, &m->n, &m->cap, sizeof(*t), thread, &is_new);
+    m->v = v;
+    return t;
 }
 
 int n1_tmarks_judge(struct n1_tmarks *m, uint64_t thread, uint64_t time_us)

@@ -16,6 +16,7 @@
 #ifndef N1_SERVER_MARK_H
 #define N1_SERVER_MARK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Rows at the same time counted in a stored mark, at most. */
@@ -60,5 +61,15 @@ int n1_tmarks_set(struct n1_tmarks *m, uint64_t thread, uint64_t packed);
 void n1_tmarks_each(const struct n1_tmarks *m,
                     void (*cb)(void *ud, uint64_t thread, uint64_t packed),
                     void *ud);
+
+/*
+ * The entry of thread in the array *v of *n entries (*cap allocated) of
+ * size bytes each, sorted by the uint64_t thread id each entry starts
+ * with; a new entry is inserted in order, zeroed but for its id, and
+ * *is_new set. Returns the entry (valid until the next insertion), or
+ * NULL when memory ran out. Shared by both server sources.
+ */
+void *n1_thread_slot(void **v, size_t *n, size_t *cap, size_t size,
+                     uint64_t thread, int *is_new);
 
 #endif /* N1_SERVER_MARK_H */

@@ -8,8 +8,8 @@
  * masking its own output must change nothing more: a masked statement
  * masked again is the same text.
  */
-#include <stdint.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 

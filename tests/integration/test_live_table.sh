@@ -34,60 +34,10 @@ mdb_require test_live_table python3 grep
 mdb_require_built test_live_table "$n1digest"
 mdb_work_dir
 mdb_start --log-output=FILE,TABLE
-live_pid=""
-
-cleanup()
-{
-    if [ -n "$live_pid" ]; then
-        kill -KILL "$live_pid" 2>/dev/null || true
-    fi
-    mdb_exit_cleanup
-}
-trap cleanup EXIT
-
-say()
-{
-    echo "test_live_table: $*" >&2
-}
-
-fail()
-{
-    say "FAIL: $*"
-    for f in "$work"/*.err; do
-        [ -s "$f" ] && { echo "---- $f ----" >&2; tail -n 20 "$f" >&2; }
-    done
-    mdb_keep_for_inspection test_live_table "$bindir/Testing/live_table"
-    exit 1
-}
-
-# Starts live in the background: live_start NAME [options...]
-live_start()
-{
-    local name=$1 i
-
-    shift
-    "$n1digest" live --source table --socket "$MDB_SOCKET" \
-        --user n1live --password="$PW" --db "$work/$name.db" "$@" \
-        >"$work/$name.out" 2>"$work/$name.err" &
-    live_pid=$!
-    for ((i = 0; i < WAIT_S * 10; i++)); do
-        grep -q "following" "$work/$name.err" && return 0
-        kill -0 "$live_pid" 2>/dev/null || fail "$name: live exited early"
-        sleep 0.1
-    done
-    fail "$name: live did not start"
-}
-
-# Stops live with SIGINT and requires exit status 0.
-live_stop()
-{
-    local rc=0
-
-    kill -INT "$live_pid"
-    wait "$live_pid" || rc=$?
-    live_pid=""
-    [ "$rc" = 0 ] || fail "live exited $rc after SIGINT"
-}
+LIVE_TEST=test_live_table
+LIVE_SOURCE=table
+# shellcheck source=tests/integration/lib_live.sh
+source "$(dirname "$0")/lib_live.sh"
 
 # Waits until the file $1 holds the pattern $2.
 wait_for()
