@@ -18,18 +18,17 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: n1digest live [options] [--source perfschema|table]\n"
-            "\n"
-            "Follows a running server through performance_schema (the\n"
-            "statement history ring) or its log tables (mysql.general_log,\n"
-            "log_output=TABLE), prints each N+1 loop, duplicate and\n"
-            "fan-out when it ends, and keeps the store current, as tail\n"
-            "does for a log. Restarting it resumes after the statements\n"
-            "already read (see docs/live.md).\n"
-            "\n"
-            "options:\n"
-            "  --source SRC        perfschema (default) or table\n");
+    fprintf(out, "usage: n1digest live [options] [--source perfschema|table]\n"
+                 "\n"
+                 "Follows a running server through performance_schema (the\n"
+                 "statement history ring) or the general log table\n"
+                 "log_output=TABLE), prints each N+1 loop, duplicate and\n"
+                 "fan-out when it ends, and keeps the store current, as tail\n"
+                 "does for a log. Restarting it resumes after the statements\n"
+                 "already read (see docs/live.md).\n"
+                 "\n"
+                 "options:\n"
+                 "  --source SRC        perfschema (default) or table\n");
     cli_conn_usage(out);
     fprintf(out,
             "  --interval S        seconds between polls (default 1)\n"

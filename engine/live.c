@@ -494,13 +494,6 @@ static int start(struct n1_live *l, enum n1_server_fail *fail,
                   "following %s every %.3g s (%s)", l->opts.source,
                   l->opts.interval_s, ss->from);
     }
-    if (strcmp(ss->from, "mysql.slow_log") == 0) {
-        n1_notice(l->opts.notice, l->opts.notice_ud, N1_NOTICE_NOTE,
-                  "%s: the general log is off: mysql.slow_log holds only "
-                  "the statements slower than long_query_time and no "
-                  "session events; SET GLOBAL general_log=ON reads them all",
-                  l->opts.source);
-    }
     if (l->fp.file_id == 0 && commit(l, err) != 0) {
         return -1; /* the files row, so that the tail state can name it */
     }

@@ -2,11 +2,10 @@
 /*
  * server_table.c: events out of a server's log tables (server_table.h).
  *
- * One connection, one prepared statement a poll: the rows of the table
- * read (mysql.general_log, else mysql.slow_log) from a lower bound on,
- * ordered by time and thread. The bound is the newest time seen less a
- * slack (rows are written when a statement starts, general_log, or ends,
- * slow_log, not exactly in time order across threads); the per-thread
+ * One connection, one prepared statement a poll: the rows of
+ * mysql.general_log from a lower bound on, ordered by time and thread.
+ * The bound is the newest time seen less a slack (rows of concurrent
+ * connections are not written exactly in time order); the per-thread
  * marks (server_mark.h) drop what the bound lets through twice. Our own
  * connection's rows are left out by CONNECTION_ID(), an earlier run's by
  * the tag that leads each of our statements.
@@ -37,42 +36,18 @@
 enum tcol {
     T_THREAD = 0,
     T_TIME,
-    T_QT, /* microseconds; NULL from general_log */
-    T_LT,
-    T_SENT,
-    T_EXAMINED,
     T_NUMS, /* the numeric columns end here */
     T_USER_HOST = T_NUMS,
     T_COMMAND,
-    T_DB, /* NULL from general_log */
     T_TEXT,
     T_COUNT
 };
 
 static const char GENERAL_SQL[] =
     TAG "SELECT thread_id, CAST(UNIX_TIMESTAMP(event_time) * 1000000 AS "
-        "UNSIGNED), NULL, NULL, NULL, NULL, user_host, command_type, NULL, "
-        "argument FROM mysql.general_log "
+        "UNSIGNED), user_host, command_type, argument FROM mysql.general_log "
         "WHERE thread_id <> CONNECTION_ID() AND event_time >= FROM_UNIXTIME(?) "
         "ORDER BY event_time, thread_id";
-
-/* The bound applies to the end of a statement (start_time + query_time),
-   since a slow_log row is written when the statement ends. */
-#define US_OF(t)                                                            \
-    "((HOUR(" t ") * 3600 + MINUTE(" t ") * 60 + SECOND(" t ")) * 1000000 " \
-    "+ MICROSECOND(" t "))"
-static const char SLOW_SQL[] =
-    TAG "SELECT thread_id, CAST(UNIX_TIMESTAMP(start_time) * 1000000 AS "
-        "UNSIGNED), " US_OF("query_time") ", " US_OF(
-            "lock_time") ", "
-                         "rows_sent, rows_examined, user_host, 'Query', db, "
-                         "sql_text "
-                         "FROM mysql.slow_log WHERE thread_id <> "
-                         "CONNECTION_ID() AND "
-                         "start_time + INTERVAL " US_OF(
-                             "query_time") " MICROSECOND >= "
-                                           "FROM_UNIXTIME(?) ORDER BY "
-                                           "start_time, thread_id";
 
 /* The schema a general_log thread is in. */
 struct schema {
@@ -89,13 +64,11 @@ struct n1_server_table {
     unsigned long len[T_COUNT];
     char user_host[512];
     char command[64];
-    char db[192];
     char *text;       /* TEXT_CAP + 1 bytes */
     const char *name; /* every event's file; borrowed */
     char where[128];  /* the host (or socket) for messages */
-    int slow;         /* 1: mysql.slow_log is read */
-    uint64_t newest;  /* newest row time read (slow_log: its end),
-                         UTC us: the next lower bound less SLACK_S */
+    uint64_t newest;  /* newest row time read, UTC us: the next lower
+                         bound less SLACK_S */
     struct n1_tmarks *marks;
     struct schema *schemas; /* general_log threads' schemas, oldest first */
     size_t n_schemas;
@@ -125,21 +98,19 @@ static int tfail(struct n1_server_table *s, const char *doing,
 /* ---- opening ----------------------------------------------------------- */
 
 /*
- * Reads log_output and the two logs' switches and picks the table: the
- * general log when it is on, else the slow log. Returns 0, or -1 with
- * err giving the SQL that turns the general log table on.
+ * Checks that log_output includes TABLE and that the general log is on.
+ * Returns 0, or -1 with err giving the SQL that turns them on.
  */
-static int pick_table(struct n1_server_table *s, enum n1_server_fail *fail,
-                      struct n1_error *err)
+static int check_setup(struct n1_server_table *s, enum n1_server_fail *fail,
+                       struct n1_error *err)
 {
     MYSQL_RES *res = NULL;
     MYSQL_ROW r = NULL;
     int table = 0;
     int general = 0;
-    int slow = 0;
 
     if (mysql_query(s->my, TAG "SELECT FIND_IN_SET('TABLE', @@log_output) "
-                               "> 0, @@general_log, @@slow_query_log") != 0 ||
+                               "> 0, @@general_log") != 0 ||
         (res = mysql_store_result(s->my)) == NULL) {
         return tfail(s, "reading the log settings", fail, err);
     }
@@ -147,10 +118,9 @@ static int pick_table(struct n1_server_table *s, enum n1_server_fail *fail,
     if (r != NULL) {
         table = r[0] != NULL && strcmp(r[0], "1") == 0;
         general = r[1] != NULL && strcmp(r[1], "1") == 0;
-        slow = r[2] != NULL && strcmp(r[2], "1") == 0;
     }
     mysql_free_result(res);
-    if (!table || (!general && !slow)) {
+    if (!table || !general) {
         if (fail != NULL) {
             *fail = N1_SERVER_FAIL_SETUP;
         }
@@ -161,17 +131,14 @@ static int pick_table(struct n1_server_table *s, enum n1_server_fail *fail,
                    s->where);
         return -1;
     }
-    s->slow = !general;
-    s->st.from = s->slow ? "mysql.slow_log" : "mysql.general_log";
     return 0;
 }
 
 /* Points the result binds at the row buffers. */
 static void bind_row(struct n1_server_table *s)
 {
-    char *bufs[] = {s->user_host, s->command, s->db, s->text};
-    size_t caps[] = {sizeof(s->user_host), sizeof(s->command), sizeof(s->db),
-                     TEXT_CAP + 1};
+    char *bufs[] = {s->user_host, s->command, s->text};
+    size_t caps[] = {sizeof(s->user_host), sizeof(s->command), TEXT_CAP + 1};
 
     memset(s->bind, 0, sizeof(s->bind));
     for (size_t i = 0; i < T_COUNT; i++) {
@@ -201,8 +168,6 @@ static int table_start(struct n1_server_table *s,
                        const struct n1_server_opts *o,
                        enum n1_server_fail *fail, struct n1_error *err)
 {
-    const char *sql;
-
     n1_conn_where(o, s->where, sizeof(s->where));
     s->my = n1_conn_open(o, fail, err);
     if (s->my == NULL) {
@@ -211,16 +176,15 @@ static int table_start(struct n1_server_table *s,
     if (mysql_query(s->my, TAG "SET time_zone = '+00:00'") != 0) {
         return tfail(s, "setting the time zone", fail, err);
     }
-    if (pick_table(s, fail, err) != 0) {
+    if (check_setup(s, fail, err) != 0) {
         return -1;
     }
-    sql = s->slow ? SLOW_SQL : GENERAL_SQL;
     s->q = mysql_stmt_init(s->my);
     if (s->q == NULL) {
         n1_err_oom(err, "preparing the log table query");
         return -1;
     }
-    if (mysql_stmt_prepare(s->q, sql, strlen(sql)) != 0) {
+    if (mysql_stmt_prepare(s->q, GENERAL_SQL, sizeof(GENERAL_SQL) - 1) != 0) {
         return tfail(s, "reading the log table (SELECT on it granted?)", fail,
                      err);
     }
@@ -244,6 +208,7 @@ static void *table_open(const struct n1_server_opts *o, const char *name,
     }
     s->name = name;
     s->st.text_max = TEXT_CAP;
+    s->st.from = "mysql.general_log";
     n1_strbuf_init(&s->mask, 0);
     if (table_start(s, o, fail, err) != 0) {
         table_close(s);
@@ -354,14 +319,10 @@ static const char *tcol_text(struct n1_server_table *s, enum tcol c)
  */
 static int judge(struct n1_server_table *s)
 {
-    uint64_t end = s->num[T_TIME];
     int rc;
 
-    if (!s->null[T_QT]) {
-        end += s->num[T_QT];
-    }
-    if (end > s->newest) {
-        s->newest = end;
+    if (s->num[T_TIME] > s->newest) {
+        s->newest = s->num[T_TIME];
     }
     rc = n1_tmarks_judge(s->marks, s->num[T_THREAD], s->num[T_TIME]);
     if (rc <= 0) {
@@ -415,16 +376,8 @@ static void row_event(struct n1_server_table *s, struct n1_event *ev,
         ev->sql = n1_strbuf_str(&s->mask);
         ev->sql_len = s->mask.len;
     }
-    ev->db = s->slow ? tcol_text(s, T_DB) : track_db(s, ev);
+    ev->db = track_db(s, ev);
     ev->flags = N1_EV_TS_EXACT | N1_EV_TS_FINE;
-    if (s->slow) {
-        ev->metric[N1_M_QUERY_TIME] = (double)s->num[T_QT] / 1e6;
-        ev->metric[N1_M_LOCK_TIME] = (double)s->num[T_LT] / 1e6;
-        ev->metric[N1_M_ROWS_SENT] = (double)s->num[T_SENT];
-        ev->metric[N1_M_ROWS_EXAMINED] = (double)s->num[T_EXAMINED];
-        ev->metric_mask = 1u << N1_M_QUERY_TIME | 1u << N1_M_LOCK_TIME |
-                          1u << N1_M_ROWS_SENT | 1u << N1_M_ROWS_EXAMINED;
-    }
 }
 
 /* Runs the poll query from the lower bound (seconds) on. */

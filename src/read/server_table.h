@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * server_table.h: events out of a server's log tables (mysql.general_log,
- * else mysql.slow_log), for servers whose log files cannot be reached
+ * server_table.h: events out of a server's general log table
+ * (mysql.general_log), for servers whose log files cannot be reached
  * (managed databases) but whose log_output includes TABLE.
  *
- * The general log is the source when it is on: it holds every statement
- * and every session event (Connect, Init DB, Quit) with its thread, which
- * loop detection needs; its rows have no timings. The slow log is read
- * only when the general log is off: its rows carry the timings but only
- * for statements slower than long_query_time, and no session events.
- * Both are never combined: a slow_log row cannot be tied to one
- * general_log row (no statement id), and counting both would count each
- * statement twice.
+ * The general log holds every statement and every session event
+ * (Connect, Init DB, Quit) with its thread, which loop detection needs;
+ * its rows have no timings. mysql.slow_log is not read: it holds timings
+ * only for the statements slower than long_query_time, written when they
+ * end, and a slow_log row cannot be tied to one general_log row (there
+ * is no statement id), so reading both would count each statement twice
+ * or pair timings with the wrong statements. A server with the general
+ * log off is refused with the SQL that turns it on.
  *
  * Rows are known by thread and time (read/server_mark.h), so the marks
  * stay valid when the server restarts and thread ids begin again.
