@@ -552,8 +552,7 @@ static int run_ring(struct n1_server *s, enum n1_server_fail *fail,
         mysql_stmt_bind_result(s->ring, s->row.bind) != 0 ||
         mysql_stmt_store_result(s->ring) != 0) {
         if (fail != NULL) {
-            *fail = mysql_stmt_errno(s->ring) >= 2002 &&
-                            mysql_stmt_errno(s->ring) <= 2013
+            *fail = n1_conn_lost(mysql_stmt_errno(s->ring))
                         ? N1_SERVER_FAIL_CONNECT
                         : N1_SERVER_FAIL_QUERY;
         }
