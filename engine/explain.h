@@ -39,7 +39,8 @@ struct n1_explain *n1_explain_open(const struct n1_server_opts *o,
  * statement. Sets *lines to the lines to print, one per row of the plan
  * ("table: t, type: ref, possible_keys: k, key: k, rows: 1, Extra: ..."),
  * or one "not explained: REASON" line (not a SELECT, the sample was cut,
- * the server's error). Returns how many lines; they are borrowed until
+ * it names a side effect: INTO OUTFILE or DUMPFILE, GET_LOCK and the
+ * like; the server's error). Returns how many lines; they are borrowed until
  * the next call or n1_explain_close(). Never fails: running out of
  * memory gives a line saying so.
  */

@@ -6,7 +6,8 @@
 #
 # The lookup by the indexed user_id must show the index as its key, the
 # search on the unindexed total a full scan (type ALL, key NULL), the
-# UPDATE "not explained: not a SELECT"; the JSON report carries the same
+# UPDATE "not explained: not a SELECT", a SELECT taking a lock is
+# refused; the JSON report carries the same
 # lines as each class's "explain" member. An unreachable server exits 5
 # naming it, and the password appears in no output.
 #
@@ -41,6 +42,8 @@ GRANT SELECT ON app.* TO n1x@localhost;"
 mdb_sql "SELECT id, total FROM orders WHERE user_id = 1;
 SELECT id, total FROM orders WHERE user_id = 2;
 SELECT id FROM orders WHERE total > 15;
+SELECT GET_LOCK('n1x', 0), id FROM orders WHERE id = 1;
+SELECT RELEASE_LOCK('n1x');
 UPDATE orders SET total = total + 1 WHERE id = 3;" -D app >/dev/null
 
 conn=(--socket "$MDB_SOCKET" --user n1x --password="$PW")
@@ -68,6 +71,9 @@ if not scan or "type: ALL" not in scan[0] or "key: NULL" not in scan[0]:
     sys.exit("scan on total: %r" % scan)
 if upd != ["not explained: not a SELECT"]:
     sys.exit("update: %r" % upd)
+lock = explain_of("select get_lock(")
+if lock != ["not explained: the sample names get_lock"]:
+    sys.exit("get_lock: %r" % lock)
 for c in doc["classes"]:
     if "explain" not in c:
         sys.exit("class without explain: %r" % c.get("fingerprint"))
