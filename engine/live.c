@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * live.c: the live engine (live.h): poll a server's performance_schema,
- * report each finding once the transaction that records it commits.
+ * live.c: the live engine (live.h): poll a server's performance_schema
+ * or its general log table, report each finding once the transaction
+ * that records it commits.
  *
  * One thread does everything: a poll hands out the new statements (the
- * server source's work, read/server.c), each is normalised, counted and
+ * server source's work, through its table of functions: read/server.c,
+ * read/server_table.c), each is normalised, counted and
  * fed to the detectors, the detectors are ticked with the time the poll
  * began (every statement finished by then is in the ring), and one
  * store transaction records the statistics, the new findings and every
@@ -17,9 +19,16 @@
  * connection pairs hold (THREAD_ID, mark) and its base the server's
  * start time in seconds, so a restart against another server, or the
  * same one restarted, reads the ring afresh instead of trusting thread
- * ids that now mean other threads. Open loops are not carried across a
- * stop: a stop ends them (they are reported), and a loop running on
- * through the restart is reported again in two parts.
+ * ids that now mean other threads (the log table's marks are times, and
+ * its base is 0: they hold across restarts). Open loops are not carried
+ * across a stop: a stop ends them (they are reported), and a loop
+ * running on through the restart is reported again in two parts.
+ *
+ * A connection lost during a poll is not the end: what was read is
+ * committed, the source is closed and opened again after 1, 2, 4 ... 30
+ * s for up to reconnect_max_s, and given the marks the last commit took
+ * (between connections commit() keeps them). The detectors and the
+ * statistics carry on as if nothing happened.
  */
 #include <errno.h>
 #include <stdlib.h>
