@@ -27,6 +27,7 @@
 #include "base/textutil.h"
 #include "base/timeutil.h"
 #include "cli/cli.h"
+#include "engine/explain.h"
 #include "engine/loop_marks.h"
 #include "engine/pipeline.h"
 #include "report/digest.h"
@@ -37,6 +38,7 @@
 
 /* Values one filter key may take (they are ORed; keys are ANDed). */
 #define MAX_FILTER_VALUES 16
+#define EXPLAIN_LIMIT_S   5 /* --explain: time limit of each EXPLAIN */
 
 enum filter_key {
     FK_DB = 0, /* current schema */
@@ -125,6 +127,9 @@ static void usage(FILE *out)
             "                     mark the statements of N+1 classes\n"
             "                     (else marked from the findings the\n"
             "                     store holds, after analyze or tail)\n"
+            "  --explain          EXPLAIN each shown class's sample (SELECT\n"
+            "                     only, read-only, 5 s limit) on the server\n"
+            "                     the connection options name\n"
             "  --filter K=V       only events with db, user, host,\n"
             "                     connection, fingerprint (id) or table V,\n"
             "                     or with an attribute compared with a\n"
@@ -135,6 +140,7 @@ static void usage(FILE *out)
             "  --reset            drop stored data of another fingerprint\n"
             "                     version instead of refusing\n");
     cli_reader_usage(out, 21);
+    cli_conn_usage(out);
     fprintf(out,
             "  -h, --help         show this help\n"
             "\n"
@@ -144,7 +150,8 @@ static void usage(FILE *out)
             "fails (see docs/digest.md).\n"
             "\n"
             "exit status: 0 ok, 2 usage or system error, 3 an input is not\n"
-            "a log, 4 some lines or events were skipped.\n");
+            "a log, 4 some lines or events were skipped, 5 (--explain) the\n"
+            "server could not be reached, 6 a grant is missing.\n");
 }
 
 static const struct cli_filter_key digest_keys[] = {
@@ -617,6 +624,7 @@ struct digest_cli {
     struct digest_filters filters; /* --filter, --since, --until,
                                       --group-by; the hooks point into it */
     int loops_inline;              /* --loops */
+    int explain;                   /* --explain */
     struct n1_digest_loops loops;  /* the N+1 classes' statements */
     FILE *out;                     /* --output or stdout */
 };
@@ -665,6 +673,9 @@ static int digest_option(void *ud, int c, const char *arg)
     case 'L':
         d->loops_inline = 1;
         return 0;
+    case 'X':
+        d->explain = 1;
+        return 0;
     default:
         return add_filter(&d->filters, arg);
     }
@@ -687,12 +698,13 @@ static int parse_options(int argc, char **argv,
         {"until", required_argument, NULL, 'U'},
         {"filter", required_argument, NULL, 'F'},
         {"loops", no_argument, NULL, 'L'},
+        {"explain", no_argument, NULL, 'X'},
         {NULL, 0, NULL, 0},
     };
     const struct cli_command cmd = {
         "digest",
         CLI_TAKES_DB | CLI_TAKES_FORMAT | CLI_TAKES_RESET | CLI_TAKES_READER |
-            CLI_TAKES_HTML | CLI_TAKES_OUTPUT,
+            CLI_TAKES_HTML | CLI_TAKES_OUTPUT | CLI_TAKES_CONN,
         own,
         digest_option,
         d,
@@ -812,10 +824,37 @@ out:
     return status;
 }
 
+/* --explain: connects (the connection options) and hooks the EXPLAIN
+   of each shown class into the report. Returns -1 to go on, or the exit
+   status to end with. */
+static int explain_open(struct digest_cli *d, struct n1_explain **x)
+{
+    enum n1_server_fail fail = N1_SERVER_FAIL_NONE;
+    struct n1_error err;
+
+    *x = NULL;
+    if (cli_conn_finish(&d->co.conn) != 0) {
+        return N1_EXIT_USAGE;
+    }
+    if (!d->explain) {
+        return -1;
+    }
+    n1_err_clear(&err);
+    *x = n1_explain_open(&d->co.conn.so, EXPLAIN_LIMIT_S, &fail, &err);
+    if (*x == NULL) {
+        cli_error(&err);
+        return cli_conn_status(fail, &err);
+    }
+    d->ro.explain = n1_explain_class;
+    d->ro.explain_ud = *x;
+    return -1;
+}
+
 int cmd_digest(int argc, char **argv)
 {
     static char stdin_name[] = "-";
     static char *stdin_logs[] = {stdin_name};
+    struct n1_explain *x = NULL;
     struct digest_cli d; /* the hooks point into it */
     struct n1_pipeline_opts opts;
     FILE *out = NULL;
@@ -824,7 +863,11 @@ int cmd_digest(int argc, char **argv)
     memset(&d, 0, sizeof(d));
     cli_pipeline_opts(&opts);
     status = parse_options(argc, argv, &opts.reader, &d);
+    if (status < 0) {
+        status = explain_open(&d, &x);
+    }
     if (status >= 0) {
+        cli_conn_wipe(&d.co.conn);
         return status;
     }
     opts.reader = d.co.reader;
@@ -859,5 +902,7 @@ int cmd_digest(int argc, char **argv)
         status = N1_EXIT_USAGE;
     }
     n1_digest_loops_cleanup(&d.loops);
+    n1_explain_close(x);
+    cli_conn_wipe(&d.co.conn);
     return status;
 }

@@ -2,8 +2,8 @@
 /*
  * cmd_live.c: `n1digest live`: its options (the connection ones are
  * cli_conn.c's), the signals and the exit statuses of the live engine
- * (engine/live.h), which polls a server's performance_schema and reports
- * findings as loops end.
+ * (engine/live.h), which polls a server's performance_schema or its log
+ * tables and reports findings as loops end.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -18,20 +18,23 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: n1digest live [options] --source perfschema\n"
-            "\n"
-            "Follows a running server through performance_schema (the\n"
-            "statement history ring), prints each N+1 loop, duplicate and\n"
-            "fan-out when it ends, and keeps the store current, as tail\n"
-            "does for a log. Restarting it resumes after the statements\n"
-            "already read (see docs/live.md).\n"
-            "\n"
-            "options:\n"
-            "  --source SRC        perfschema (the only source so far)\n");
+    fprintf(out, "usage: n1digest live [options] [--source perfschema|table]\n"
+                 "\n"
+                 "Follows a running server through performance_schema (the\n"
+                 "statement history ring) or the general log table\n"
+                 "log_output=TABLE), prints each N+1 loop, duplicate and\n"
+                 "fan-out when it ends, and keeps the store current, as tail\n"
+                 "does for a log. Restarting it resumes after the statements\n"
+                 "already read (see docs/live.md).\n"
+                 "\n"
+                 "options:\n"
+                 "  --source SRC        perfschema (default) or table\n");
     cli_conn_usage(out);
     fprintf(out,
             "  --interval S        seconds between polls (default 1)\n"
+            "  --reconnect-max S   connect again for up to S seconds when\n"
+            "                      the connection is lost (default 300;\n"
+            "                      0: exit 5 at once)\n"
             "  --format FMT        text (default) or json: one JSON object\n"
             "                      per finding line\n"
             "  --db PATH           SQLite store (default ./n1digest.db)\n"
@@ -45,8 +48,9 @@ static void usage(FILE *out)
             "\n"
             "exit status: 0 stopped by a signal, 2 usage or system error,\n"
             "3 a rule file is bad, 5 the server could not be reached or\n"
-            "the connection was lost, 6 performance_schema is not set up\n"
-            "(the message says what to turn on) or a grant is missing.\n");
+            "the connection was lost for longer than --reconnect-max, 6\n"
+            "the source is not set up (the message says what to turn on)\n"
+            "or a grant is missing.\n");
 }
 
 /* What live's own options set. */
@@ -58,7 +62,8 @@ struct live_own {
 enum {
     OPT_SOURCE = 1,
     OPT_INTERVAL,
-    OPT_GAP
+    OPT_GAP,
+    OPT_RECONNECT
 };
 
 /* A number above 0 (opt names it for the message); -1 after a USAGE
@@ -82,13 +87,20 @@ static int live_option(void *ud, int c, const char *arg)
 
     switch (c) {
     case OPT_SOURCE:
-        if (strcmp(arg, "perfschema") != 0) {
-            cli_errorf("USAGE --source: only perfschema so far, got '%s'", arg);
+        if (n1_server_source_find(arg) == NULL) {
+            cli_errorf("USAGE --source: perfschema or table, got '%s'", arg);
             return -1;
         }
+        lo->o->kind = n1_server_source_find(arg)->kind;
         return 0;
     case OPT_INTERVAL:
         return positive("--interval", arg, 3600, &lo->o->interval_s);
+    case OPT_RECONNECT:
+        if (strcmp(arg, "0") == 0) {
+            lo->o->reconnect_max_s = 0;
+            return 0;
+        }
+        return positive("--reconnect-max", arg, 86400, &lo->o->reconnect_max_s);
     default:
         if (positive("--gap", arg, 86400000, &v) != 0) {
             return -1;
@@ -107,6 +119,7 @@ static int parse_args(int argc, char **argv, struct live_own *lo,
         {"source", required_argument, NULL, OPT_SOURCE},
         {"interval", required_argument, NULL, OPT_INTERVAL},
         {"gap", required_argument, NULL, OPT_GAP},
+        {"reconnect-max", required_argument, NULL, OPT_RECONNECT},
         {NULL, 0, NULL, 0},
     };
     const struct cli_command cmd = {
@@ -137,13 +150,15 @@ static int parse_args(int argc, char **argv, struct live_own *lo,
     return -1;
 }
 
-/* The store name of the source: the same server gets the same name. */
-static void source_name(const struct n1_server_opts *so, char *buf, size_t cap)
+/* The store name of the source, "KIND://host[:port]": the same server
+   gets the same name. */
+static void source_name(const char *kind, const struct n1_server_opts *so,
+                        char *buf, size_t cap)
 {
     if (so->host != NULL && so->port != 0) {
-        snprintf(buf, cap, "perfschema://%s:%u", so->host, so->port);
+        snprintf(buf, cap, "%s://%s:%u", kind, so->host, so->port);
     } else {
-        snprintf(buf, cap, "perfschema://%s",
+        snprintf(buf, cap, "%s://%s", kind,
                  so->host != NULL     ? so->host
                  : so->socket != NULL ? so->socket
                                       : "localhost");
@@ -151,9 +166,10 @@ static void source_name(const struct n1_server_opts *so, char *buf, size_t cap)
 }
 
 /* The exit status of a failed run. */
-static int fail_status(enum n1_server_fail fail, const struct n1_error *err)
+static int fail_status(const char *kind, enum n1_server_fail fail,
+                       const struct n1_error *err)
 {
-    if (fail == N1_SERVER_FAIL_SETUP) {
+    if (fail == N1_SERVER_FAIL_SETUP && strcmp(kind, "perfschema") == 0) {
         cli_notice(NULL, N1_NOTICE_NOTE,
                    "or start the server with --performance-schema=ON "
                    "--performance-schema-consumer-events-statements-current"
@@ -170,10 +186,11 @@ static void print_stopped(const struct n1_live *l)
     fprintf(stderr,
             "n1digest: stopped: %llu polls, %llu statements counted, "
             "%llu findings reported, %llu statements lost, %llu cut, "
-            "%llu in stored programs skipped\n",
+            "%llu in stored programs skipped, %llu outages\n",
             (unsigned long long)s->polls, (unsigned long long)s->statements,
             (unsigned long long)s->findings, (unsigned long long)s->lost,
-            (unsigned long long)s->cut, (unsigned long long)s->nested);
+            (unsigned long long)s->cut, (unsigned long long)s->nested,
+            (unsigned long long)s->outages);
 }
 
 int cmd_live(int argc, char **argv)
@@ -213,7 +230,7 @@ int cmd_live(int argc, char **argv)
     if (lo.gap_ms > 0) {
         o.detect.max_gap_ms = (unsigned)lo.gap_ms;
     }
-    source_name(&o.server, source, sizeof(source));
+    source_name(o.kind, &o.server, source, sizeof(source));
     o.source = source;
     l = n1_live_new(&o, &err);
     if (l != NULL) {
@@ -221,7 +238,7 @@ int cmd_live(int argc, char **argv)
     }
     if (l == NULL || n1_live_run(l, &fail, &err) != 0) {
         cli_error(&err);
-        status = fail_status(fail, &err);
+        status = fail_status(o.kind, fail, &err);
         goto out;
     }
     print_stopped(l);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * live.c: the live engine (live.h): poll a server's performance_schema,
- * report each finding once the transaction that records it commits.
+ * live.c: the live engine (live.h): poll a server's performance_schema
+ * or its general log table, report each finding once the transaction
+ * that records it commits.
  *
  * One thread does everything: a poll hands out the new statements (the
- * server source's work, read/server.c), each is normalised, counted and
+ * server source's work, through its table of functions: read/server.c,
+ * read/server_table.c), each is normalised, counted and
  * fed to the detectors, the detectors are ticked with the time the poll
  * began (every statement finished by then is in the ring), and one
  * store transaction records the statistics, the new findings and every
@@ -17,9 +19,16 @@
  * connection pairs hold (THREAD_ID, mark) and its base the server's
  * start time in seconds, so a restart against another server, or the
  * same one restarted, reads the ring afresh instead of trusting thread
- * ids that now mean other threads. Open loops are not carried across a
- * stop: a stop ends them (they are reported), and a loop running on
- * through the restart is reported again in two parts.
+ * ids that now mean other threads (the log table's marks are times, and
+ * its base is 0: they hold across restarts). Open loops are not carried
+ * across a stop: a stop ends them (they are reported), and a loop
+ * running on through the restart is reported again in two parts.
+ *
+ * A connection lost during a poll is not the end: what was read is
+ * committed, the source is closed and opened again after 1, 2, 4 ... 30
+ * s for up to reconnect_max_s, and given the marks the last commit took
+ * (between connections commit() keeps them). The detectors and the
+ * statistics carry on as if nothing happened.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -40,14 +49,17 @@
 #define START_SLACK_S 2   /* server start times this close are the same */
 
 struct n1_live {
-    struct n1_live_opts opts; /* copy; pointers borrowed */
-    FILE *out;                /* where findings go */
-    struct n1_report_opts ro; /* for the JSON rendering */
-    struct n1_store *store;   /* owned */
-    struct n1_normalizer *nz; /* owned */
-    struct n1_agg *agg;       /* owned; what the next commit writes */
-    struct n1_detectors *det; /* owned */
-    struct n1_server *srv;    /* owned while running */
+    struct n1_live_opts opts;           /* copy; pointers borrowed */
+    FILE *out;                          /* where findings go */
+    struct n1_report_opts ro;           /* for the JSON rendering */
+    struct n1_store *store;             /* owned */
+    struct n1_normalizer *nz;           /* owned */
+    struct n1_agg *agg;                 /* owned; what the next commit writes */
+    struct n1_detectors *det;           /* owned */
+    const struct n1_server_source *src; /* the source's functions */
+    void *srv;                          /* owned while running */
+    struct n1_server_stats acc;         /* counters of the connections before */
+    uint64_t base;            /* the server's start (s) for the marks */
     struct n1_finding **pend; /* findings not committed yet (owned) */
     size_t n_pend;
     size_t cap_pend;
@@ -187,8 +199,12 @@ static int commit(struct n1_live *l, struct n1_error *err)
         n1_err_oom(err, "keeping findings");
         return -1;
     }
-    l->marks.n = 0;
-    n1_server_marks(l->srv, n1_pairs_push, &l->marks);
+    if (l->srv != NULL) {
+        /* Between connections the marks of the last one stand. */
+        l->marks.n = 0;
+        l->src->marks(l->srv, n1_pairs_push, &l->marks);
+        l->base = (uint64_t)(l->src->started(l->srv) / 1000000);
+    }
     if (l->marks.oom) {
         n1_err_oom(err, "recording the high-water marks");
         return -1;
@@ -199,7 +215,7 @@ static int commit(struct n1_live *l, struct n1_error *err)
     memset(&ts, 0, sizeof(ts));
     ts.file_id = l->fp.file_id;
     ts.replay_file_id = l->fp.file_id;
-    ts.base = (uint64_t)(n1_server_started(l->srv) / 1000000);
+    ts.base = l->base;
     ts.conns = l->marks.v;
     ts.n_conns = l->marks.n;
     if (n1_store_tail_commit(l->store, l->agg, &l->fp, 1, rows, n,
@@ -252,34 +268,59 @@ static int on_event(void *ud, const struct n1_event *ev, struct n1_error *err)
     return n1_detectors_event(l->det, ev, &nm, err);
 }
 
+/* The source's counters over every connection of the run. */
+static struct n1_server_stats total_stats(const struct n1_live *l)
+{
+    struct n1_server_stats t = l->acc;
+    const struct n1_server_stats *ss;
+
+    if (l->srv == NULL) {
+        return t;
+    }
+    ss = l->src->stats(l->srv);
+    t.polls += ss->polls;
+    t.rows += ss->rows;
+    t.events += ss->events;
+    t.lost += ss->lost;
+    t.cut += ss->cut;
+    t.nested += ss->nested;
+    t.no_text += ss->no_text;
+    t.history = ss->history;
+    t.text_max = ss->text_max;
+    t.from = ss->from;
+    return t;
+}
+
 /* Tells of statements lost or cut since the last poll. */
 static void tell_skips(struct n1_live *l)
 {
-    const struct n1_server_stats *ss = n1_server_stats(l->srv);
+    struct n1_server_stats ss = total_stats(l);
 
-    if (ss->lost > l->told_lost) {
+    if (ss.lost > l->told_lost) {
         n1_notice(l->opts.notice, l->opts.notice_ud, N1_NOTICE_LIMIT,
                   "%s: %llu statements lost: the history ring (%llu rows) "
                   "was overwritten before the poll read them; shorten "
                   "--interval or grow "
                   "performance_schema_events_statements_history_long_size",
-                  l->opts.source, (unsigned long long)(ss->lost - l->told_lost),
-                  (unsigned long long)ss->history);
-        l->told_lost = ss->lost;
+                  l->opts.source, (unsigned long long)(ss.lost - l->told_lost),
+                  (unsigned long long)ss.history);
+        l->told_lost = ss.lost;
     }
-    if (ss->cut > l->told_cut) {
+    if (ss.cut > l->told_cut) {
         n1_notice(l->opts.notice, l->opts.notice_ud, N1_NOTICE_LIMIT,
-                  "%s: %llu statements skipped: SQL_TEXT cut at "
-                  "performance_schema_max_sql_text_length (%llu bytes)",
-                  l->opts.source, (unsigned long long)(ss->cut - l->told_cut),
-                  (unsigned long long)ss->text_max);
-        l->told_cut = ss->cut;
+                  ss.history > 0
+                      ? "%s: %llu statements skipped: SQL_TEXT cut at "
+                        "performance_schema_max_sql_text_length (%llu bytes)"
+                      : "%s: %llu statements skipped: longer than %llu bytes",
+                  l->opts.source, (unsigned long long)(ss.cut - l->told_cut),
+                  (unsigned long long)ss.text_max);
+        l->told_cut = ss.cut;
     }
-    l->stats.polls = ss->polls;
-    l->stats.lost = ss->lost;
-    l->stats.cut = ss->cut;
-    l->stats.nested = ss->nested;
-    l->fp.skipped = l->skipped_before + ss->lost + ss->cut + ss->nested;
+    l->stats.polls = ss.polls;
+    l->stats.lost = ss.lost;
+    l->stats.cut = ss.cut;
+    l->stats.nested = ss.nested;
+    l->fp.skipped = l->skipped_before + ss.lost + ss.cut + ss.nested;
 }
 
 /* One poll, the detectors' tick and the commit. */
@@ -288,7 +329,7 @@ static int poll_once(struct n1_live *l, enum n1_server_fail *fail,
 {
     int64_t began = wall_us();
 
-    if (n1_server_poll(l->srv, on_event, l, fail, err) != 0) {
+    if (l->src->poll(l->srv, on_event, l, fail, err) != 0) {
         return -1;
     }
     tell_skips(l);
@@ -301,12 +342,38 @@ static int poll_once(struct n1_live *l, enum n1_server_fail *fail,
     return commit(l, err);
 }
 
+/*
+ * Gives the source the marks in pairs (n of them) when they were taken
+ * on the server as it runs now (started at base, seconds; a source whose
+ * marks outlive restarts says 0). Returns 1 when it did, 0 when the
+ * server restarted (or is another), -1 when memory ran out.
+ */
+static int apply_marks(struct n1_live *l, uint64_t base, const uint64_t *pairs,
+                       size_t n, struct n1_error *err)
+{
+    int64_t started = l->src->started(l->srv) / 1000000;
+
+    if (llabs((long long)base - (long long)started) > START_SLACK_S) {
+        n1_notice(l->opts.notice, l->opts.notice_ud, N1_NOTICE_NOTE,
+                  "%s: the server started since the last run (or is "
+                  "another one); reading its history ring afresh",
+                  l->opts.source);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (l->src->set_mark(l->srv, pairs[2 * i], pairs[2 * i + 1]) != 0) {
+            n1_err_oom(err, "restoring the high-water marks");
+            return -1;
+        }
+    }
+    return 1;
+}
+
 /* Restores the marks of the last run on the same server. */
 static int restore(struct n1_live *l, struct n1_error *err)
 {
     struct n1_tail_state st;
     struct n1_file_state fs;
-    int64_t started = n1_server_started(l->srv) / 1000000;
     int rc = n1_store_tail_load(l->store, l->opts.source, &st, err);
 
     if (rc <= 0) {
@@ -320,41 +387,26 @@ static int restore(struct n1_live *l, struct n1_error *err)
         l->skipped_before = fs.skipped;
     }
     n1_store_file_state_cleanup(&fs);
-    if (llabs((long long)st.base - (long long)started) > START_SLACK_S) {
-        n1_notice(l->opts.notice, l->opts.notice_ud, N1_NOTICE_NOTE,
-                  "%s: the server started since the last run (or is "
-                  "another one); reading its history ring afresh",
-                  l->opts.source);
-        free(st.conns);
-        return 0;
-    }
-    for (size_t i = 0; i < st.n_conns; i++) {
-        if (n1_server_set_mark(l->srv, st.conns[2 * i], st.conns[2 * i + 1]) !=
-            0) {
-            free(st.conns);
-            n1_err_oom(err, "restoring the high-water marks");
-            return -1;
-        }
-    }
-    n1_notice(l->opts.notice, l->opts.notice_ud, N1_NOTICE_NOTE,
-              "%s: resuming after the last run's marks of %zu threads",
-              l->opts.source, st.n_conns);
+    rc = apply_marks(l, st.base, st.conns, st.n_conns, err);
     free(st.conns);
-    return 0;
+    if (rc == 1) {
+        n1_notice(l->opts.notice, l->opts.notice_ud, N1_NOTICE_NOTE,
+                  "%s: resuming after the last run's marks of %zu threads",
+                  l->opts.source, st.n_conns);
+    }
+    return rc < 0 ? -1 : 0;
 }
 
-/* Waits the rest of the interval that began at began (µs), in steps so
-   that a stop is seen in time. */
-static void wait_interval(const struct n1_live *l, int64_t began)
+/* Waits until until (wall clock, µs), in steps so that a stop is seen
+   in time. Returns 1 when a stop came, else 0. */
+static int wait_until(const struct n1_live *l, int64_t until)
 {
-    int64_t until = began + (int64_t)(l->opts.interval_s * 1e6);
-
     while (l->opts.stop == NULL || !l->opts.stop(l->opts.ud)) {
         int64_t left = until - wall_us();
         struct timespec ts;
 
         if (left <= 0) {
-            return;
+            return 0;
         }
         if (left > STOP_POLL_MS * 1000) {
             left = STOP_POLL_MS * 1000;
@@ -363,6 +415,69 @@ static void wait_interval(const struct n1_live *l, int64_t began)
         ts.tv_nsec = (long)left * 1000;
         nanosleep(&ts, NULL);
     }
+    return 1;
+}
+
+/* ---- reconnecting ------------------------------------------------------ */
+
+/* Closes the lost connection, keeping its counters. */
+static void drop_source(struct n1_live *l)
+{
+    l->acc = total_stats(l);
+    l->src->close(l->srv);
+    l->srv = NULL;
+}
+
+/*
+ * Connects again after the connection was lost (lost says how), waiting
+ * 1, 2, 4 ... 30 s between tries and trying for reconnect_max_s at most;
+ * the marks are kept. Returns 0 when connected, 1 when a stop came
+ * first, -1 with err and *why set when the time ran out or the server
+ * refused for another reason than a connection.
+ */
+static int reconnect(struct n1_live *l, const struct n1_error *lost,
+                     enum n1_server_fail *why, struct n1_error *err)
+{
+    int64_t t0 = wall_us();
+    double step = 1;
+    char where[128];
+
+    drop_source(l);
+    n1_conn_where(&l->opts.server, where, sizeof(where));
+    n1_notice(l->opts.notice, l->opts.notice_ud, N1_NOTICE_ERROR,
+              "%s: connection lost (%s); connecting again for up to %g s",
+              l->opts.source, lost->message, l->opts.reconnect_max_s);
+    for (;;) {
+        double left = l->opts.reconnect_max_s - (wall_us() - t0) / 1e6;
+        struct n1_error e;
+
+        if (left <= 0) {
+            *why = N1_SERVER_FAIL_CONNECT;
+            n1_err_set(err, N1_ESYS, NULL, 0,
+                       "lost the connection to %s and could not connect "
+                       "again within %g s",
+                       where, l->opts.reconnect_max_s);
+            return -1;
+        }
+        if (wait_until(l, wall_us() +
+                              (int64_t)((step < left ? step : left) * 1e6))) {
+            return 1;
+        }
+        step = step * 2 < 30 ? step * 2 : 30;
+        l->srv = l->src->open(&l->opts.server, l->opts.source, why, &e);
+        if (l->srv != NULL) {
+            break;
+        }
+        if (*why != N1_SERVER_FAIL_CONNECT) {
+            *err = e;
+            return -1;
+        }
+    }
+    l->stats.outages++;
+    n1_notice(l->opts.notice, l->opts.notice_ud, N1_NOTICE_NOTE,
+              "%s: connected again after %.0f s", l->opts.source,
+              (wall_us() - t0) / 1e6);
+    return apply_marks(l, l->base, l->marks.v, l->marks.n, err) < 0 ? -1 : 0;
 }
 
 /* Connects and gets ready to poll: the marks of the last run, the
@@ -370,18 +485,47 @@ static void wait_interval(const struct n1_live *l, int64_t began)
 static int start(struct n1_live *l, enum n1_server_fail *fail,
                  struct n1_error *err)
 {
-    l->srv = n1_server_open(&l->opts.server, l->opts.source, fail, err);
+    const struct n1_server_stats *ss;
+
+    l->srv = l->src->open(&l->opts.server, l->opts.source, fail, err);
     if (l->srv == NULL || restore(l, err) != 0) {
         return -1;
     }
-    n1_notice(l->opts.notice, l->opts.notice_ud, N1_NOTICE_INFO,
-              "following %s every %.3g s (history ring %llu rows)",
-              l->opts.source, l->opts.interval_s,
-              (unsigned long long)n1_server_stats(l->srv)->history);
+    l->base = (uint64_t)(l->src->started(l->srv) / 1000000);
+    ss = l->src->stats(l->srv);
+    if (ss->history > 0) {
+        n1_notice(l->opts.notice, l->opts.notice_ud, N1_NOTICE_INFO,
+                  "following %s every %.3g s (history ring %llu rows)",
+                  l->opts.source, l->opts.interval_s,
+                  (unsigned long long)ss->history);
+    } else {
+        n1_notice(l->opts.notice, l->opts.notice_ud, N1_NOTICE_INFO,
+                  "following %s every %.3g s (%s)", l->opts.source,
+                  l->opts.interval_s, ss->from);
+    }
     if (l->fp.file_id == 0 && commit(l, err) != 0) {
         return -1; /* the files row, so that the tail state can name it */
     }
     return 0;
+}
+
+/*
+ * After a failed poll: keeps what was read, and connects again when the
+ * connection was lost and reconnecting is allowed. Returns 0 to poll on,
+ * 1 when a stop came while reconnecting, -1 to end with err and *why.
+ */
+static int after_failure(struct n1_live *l, int stopping,
+                         enum n1_server_fail *why, struct n1_error *err)
+{
+    struct n1_error ignored;
+    struct n1_error lost = *err;
+
+    commit(l, &ignored);
+    if (*why != N1_SERVER_FAIL_CONNECT || l->opts.reconnect_max_s <= 0 ||
+        stopping) {
+        return -1;
+    }
+    return reconnect(l, &lost, why, err);
 }
 
 int n1_live_run(struct n1_live *l, enum n1_server_fail *fail,
@@ -398,17 +542,23 @@ int n1_live_run(struct n1_live *l, enum n1_server_fail *fail,
         int stopping = l->opts.stop != NULL && l->opts.stop(l->opts.ud);
 
         if (poll_once(l, &why, err) != 0) {
-            /* Keep what was read before the failure. */
-            struct n1_error ignored;
+            int r = after_failure(l, stopping, &why, err);
 
-            commit(l, &ignored);
-            goto out;
+            if (r < 0) {
+                goto out;
+            }
+            if (r == 1) {
+                break;
+            }
+            continue;
         }
         if (stopping) {
             break;
         }
-        wait_interval(l, began);
+        /* A stop during the wait: the next turn makes the last poll. */
+        (void)wait_until(l, began + (int64_t)(l->opts.interval_s * 1e6));
     }
+    why = N1_SERVER_FAIL_NONE;
     if (n1_detectors_finish(l->det, err) != 0 || commit(l, err) != 0) {
         goto out;
     }
@@ -427,6 +577,8 @@ void n1_live_opts_default(struct n1_live_opts *o)
     o->db_path = "n1digest.db";
     n1_detect_opts_default(&o->detect);
     o->interval_s = 1.0;
+    o->kind = "perfschema";
+    o->reconnect_max_s = N1_LIVE_RECONNECT_S;
 }
 
 struct n1_live *n1_live_new(const struct n1_live_opts *o, struct n1_error *err)
@@ -442,7 +594,13 @@ struct n1_live *n1_live_new(const struct n1_live_opts *o, struct n1_error *err)
     l->out = o->out != NULL ? o->out : stdout;
     l->ro.max_keys = o->detect.max_keys;
     l->fp.path = o->source;
-    l->fp.flavour = "perfschema";
+    l->src = n1_server_source_find(o->kind);
+    if (l->src == NULL) {
+        n1_err_set(err, N1_EUSAGE, NULL, 0, "no server source '%s'", o->kind);
+        free(l);
+        return NULL;
+    }
+    l->fp.flavour = l->src->kind;
     memset(&sopts, 0, sizeof(sopts));
     l->store = n1_store_open(o->db_path, &sopts, err);
     l->nz = l->store != NULL ? n1_normalizer_new(err) : NULL;
@@ -475,7 +633,9 @@ void n1_live_free(struct n1_live *l)
     n1_detectors_free(l->det);
     n1_agg_free(l->agg);
     n1_normalizer_free(l->nz);
-    n1_server_close(l->srv);
+    if (l->srv != NULL) {
+        l->src->close(l->srv);
+    }
     n1_store_close(l->store);
     free(l);
 }

@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * live.h: follow a running server through performance_schema, report each
- * N+1 loop, duplicate and fan-out as it ends, keep the store current
- * (`n1digest live`).
+ * live.h: follow a running server through performance_schema or its log
+ * tables, report each N+1 loop, duplicate and fan-out as it ends, keep
+ * the store current (`n1digest live`).
  *
  * A live run is `tail` with a server for a log: the same detectors,
  * store, finding lines and JSON objects, fed by a server source
- * (read/server.h) polled every interval. Each poll ends with one store
- * transaction holding the new statistics, the findings and every server
- * thread's high-water EVENT_ID (the tail state of the source's name), so
- * that a restart against the same server instance reads on from there,
- * counting no statement twice. docs/live.md has the setup and limits.
+ * (read/server.h: the statement history, or read/server_table.h: the
+ * log tables) polled every interval. A connection lost during a poll is
+ * made again, with the marks kept, for up to reconnect_max_s seconds.
+ * Each poll ends with one store transaction holding the new statistics,
+ * the findings and every server thread's high-water mark (the tail state
+ * of the source's name), so that a restart reads on from there, counting
+ * no statement twice. docs/live.md has the setup and limits.
  */
 #ifndef N1_LIVE_H
 #define N1_LIVE_H
@@ -23,10 +25,19 @@
 #include "engine/notice.h"
 #include "read/server.h"
 
+/* How long a lost connection is tried again by default, seconds. */
+#define N1_LIVE_RECONNECT_S 300
+
 struct n1_live_opts {
     struct n1_server_opts server; /* how to connect; strings borrowed */
+    const char *kind;             /* "perfschema" (the statement history)
+                                     or "table" (the log tables) */
     const char *source;           /* the name findings and the store give
                                      the source; borrowed */
+    double reconnect_max_s;       /* a lost connection is tried again for
+                                     this long (waits of 1, 2, 4 ... 30 s)
+                                     before the run fails; 0: fail at
+                                     once */
     const char *db_path;          /* store path; borrowed */
     struct n1_detect_opts detect; /* detector options, rules applied */
     double interval_s;            /* time between polls */
@@ -47,13 +58,15 @@ struct n1_live_stats {
     uint64_t lost;       /* statements overwritten before a poll */
     uint64_t cut;        /* statements skipped, SQL_TEXT cut */
     uint64_t nested;     /* statements skipped, run by stored programs */
+    uint64_t outages;    /* connections lost and made again */
 };
 
 struct n1_live;
 
 /*
  * Fills *o with defaults: store ./n1digest.db, source "perfschema",
- * default detector options, a poll every second, text on stdout.
+ * default detector options, a poll every second, text on stdout,
+ * reconnecting for up to N1_LIVE_RECONNECT_S seconds.
  */
 void n1_live_opts_default(struct n1_live_opts *o);
 

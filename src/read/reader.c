@@ -24,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/secret.h"
 #include "read/reader_int.h"
 
 #define DETECT_WINDOW (64u << 10) /* bytes peeked to detect the flavour */
@@ -350,6 +351,29 @@ void rd_drop(struct n1_reader *r)
     n1_strbuf_reset(&e->sql);
 }
 
+/* Masks the passwords of the finished statement (base/secret.h): the
+   masked text takes the statement's place, by swapping the buffers. When
+   the masked text cannot be built the statement is emptied rather than
+   handed out with its password. */
+static void mask_secrets(struct n1_reader *r, struct rd_evbuf *e)
+{
+    struct n1_strbuf t;
+    int rc = n1_secret_mask(n1_strbuf_str(&e->sql), e->sql.len, &r->mask);
+
+    if (rc == 0) {
+        return;
+    }
+    if (rc < 0) {
+        n1_strbuf_reset(&e->sql);
+        return;
+    }
+    t = e->sql;
+    e->sql = r->mask;
+    r->mask = t;
+    r->mask.max = e->sql.max;
+    e->sql.max = t.max;
+}
+
 void rd_finish(struct n1_reader *r, int at_end)
 {
     struct rd_evbuf *e = rd_cur(r);
@@ -372,6 +396,7 @@ void rd_finish(struct n1_reader *r, int at_end)
         rd_warn(r, RD_W_TRUNCATED, e->ev.line,
                 "event truncated at the end of the input");
     }
+    mask_secrets(r, e);
     e->ev.sql = n1_strbuf_str(&e->sql);
     e->ev.sql_len = e->sql.len;
     e->ev.command = strs_at(e, e->command);
@@ -731,6 +756,7 @@ struct n1_reader *n1_reader_open(const char *path,
         n1_strbuf_init(&r->eb[i].sql, r->opts.max_statement);
         n1_strbuf_init(&r->eb[i].strs, RD_MAX_STRS);
     }
+    n1_strbuf_init(&r->mask, 0);
     r->slow = -1;
     r->gen_ts = N1_TS_NONE;
     r->sl_time = N1_TS_NONE;
@@ -940,6 +966,7 @@ void n1_reader_close(struct n1_reader *r)
         n1_strbuf_cleanup(&r->eb[i].strs);
     }
     n1_strbuf_cleanup(&r->held);
+    n1_strbuf_cleanup(&r->mask);
     for (size_t i = 0; i < r->conn_slots; i++) {
         conn_clear(&r->conns[i]);
     }

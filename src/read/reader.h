@@ -40,6 +40,23 @@ const char *n1_flavour_name(enum n1_flavour f);
 /* 1 for the slow-log flavours, 0 otherwise. */
 int n1_flavour_is_slow(enum n1_flavour f);
 
+/* The parts of a "priv[user] @ host [ip]" client name (the slow log's
+   User@Host, the log tables' user_host); spans into the parsed text. */
+struct n1_user_host {
+    const char *user; /* user, else priv when there are no brackets */
+    size_t user_len;
+    const char *host; /* host, else ip when the host is empty */
+    size_t host_len;
+    size_t end; /* bytes parsed (past "[ip]" when there is one) */
+};
+
+/*
+ * Splits the len bytes at s, "priv[user] @ host [ip]" with any part
+ * missing or cut short, into *uh (spans borrowed from s; lengths 0 when a
+ * part is absent). Never fails.
+ */
+void n1_user_host_parse(const char *s, size_t len, struct n1_user_host *uh);
+
 /* Default cap on one statement (and one line): 16 MiB. */
 #define N1_READER_MAX_STATEMENT (16u * 1024u * 1024u)
 

@@ -205,11 +205,43 @@ static int parse_header(const char *s, size_t len, struct header *h)
     return 1;
 }
 
+enum n1_command rd_general_command(const char *s, size_t n, const char **name)
+{
+    for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
+        if (commands[c].len == n && memcmp(commands[c].name, s, n) == 0) {
+            *name = commands[c].name;
+            return commands[c].cmd;
+        }
+    }
+    *name = NULL;
+    return N1_CMD_OTHER;
+}
+
 int rd_general_is_header(const char *s, size_t len)
 {
     struct header h;
 
     return parse_header(s, len, &h);
+}
+
+int rd_general_on_db(const char *s, size_t len, const char **db, size_t *dlen)
+{
+    const char *end = s + len;
+
+    /* " on " after the host; the schema runs to the next space. */
+    for (const char *p = s; p + 4 <= end; p++) {
+        if (memcmp(p, " on ", 4) == 0) {
+            const char *de = p + 4;
+
+            while (de < end && *de != ' ') {
+                de++;
+            }
+            *db = p + 4;
+            *dlen = (size_t)(de - *db);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* "user@host on db using X" (MySQL 5.7+, MariaDB) or "user@host on db"
@@ -219,6 +251,8 @@ static void apply_connect(struct rd_conn *c, const char *s, size_t len)
     const char *at = memchr(s, '@', len);
     const char *sp;
     const char *end = s + len;
+    const char *db;
+    size_t dlen;
 
     if (at == NULL || at == s || memchr(s, ' ', (size_t)(at - s)) != NULL) {
         return;
@@ -229,18 +263,8 @@ static void apply_connect(struct rd_conn *c, const char *s, size_t len)
     }
     rd_conn_setstr(&c->user, s, (size_t)(at - s));
     rd_conn_setstr(&c->host, at + 1, (size_t)(sp - at - 1));
-    /* Find " on " after the host; the schema runs to the next space. */
-    for (const char *p = sp; p + 4 <= end; p++) {
-        if (memcmp(p, " on ", 4) == 0) {
-            const char *db = p + 4;
-            const char *de = db;
-
-            while (de < end && *de != ' ') {
-                de++;
-            }
-            rd_conn_setstr(&c->db, db, (size_t)(de - db));
-            return;
-        }
+    if (rd_general_on_db(sp, (size_t)(end - sp), &db, &dlen)) {
+        rd_conn_setstr(&c->db, db, dlen);
     }
 }
 
@@ -267,7 +291,7 @@ static void trim_db(const char **s, size_t *len)
 }
 
 /* "use db" as a query: returns 1 with the schema name. */
-static int is_use(const char *s, size_t len, const char **db, size_t *dlen)
+int rd_general_use(const char *s, size_t len, const char **db, size_t *dlen)
 {
     while (len > 0 && (*s == ' ' || *s == '\t' || *s == '\n')) {
         s++;
@@ -309,7 +333,7 @@ void rd_general_end(struct n1_reader *r, int at_end)
         trim_db(&db, &dlen);
         break;
     case N1_CMD_QUERY:
-        if (!e->oversize && is_use(sql, len, &db, &dlen)) {
+        if (!e->oversize && rd_general_use(sql, len, &db, &dlen)) {
             c = rd_conn_get(r, e->ev.conn_id, 1);
         } else {
             c = rd_conn_get(r, e->ev.conn_id, 0);

@@ -111,6 +111,8 @@ struct n1_reader {
     struct n1_strbuf held;            /* copy of the line being fed while
                                          undecided: peeking ahead may move
                                          the source's buffer under it */
+    struct n1_strbuf mask;            /* a statement with its passwords
+                                         masked (swapped with an event's) */
     struct n1_reader_stats stats;     /* counters */
     struct rd_evbuf eb[2];            /* building and ready */
     int building;                     /* index of the building slot */
@@ -208,6 +210,20 @@ void rd_slow_end(struct n1_reader *r, int at_end);
 
 /* Line classifiers used by detection. */
 int rd_general_is_header(const char *s, size_t len);
+
+/* The general log's command word s (n bytes, exactly): what it means,
+   and its name as the server prints it in *name (static; NULL for an
+   unknown word, which means N1_CMD_OTHER). The log tables' command_type
+   column holds the same words. */
+enum n1_command rd_general_command(const char *s, size_t n, const char **name);
+
+/* "use db" as a query (len bytes at s): 1 with the schema name (a span
+   of s, backquotes and a trailing ';' trimmed), else 0. */
+int rd_general_use(const char *s, size_t len, const char **db, size_t *dlen);
+
+/* The schema of a Connect argument's " on db" in the len bytes at s
+   (searched from there on): 1 with the span, else 0. */
+int rd_general_on_db(const char *s, size_t len, const char **db, size_t *dlen);
 int rd_slow_is_header(const char *s, size_t len);
 int rd_is_banner(const char *s, size_t len);
 

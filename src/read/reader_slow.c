@@ -311,10 +311,8 @@ static void parse_pairs(struct n1_reader *r, const char *s, size_t len)
     }
 }
 
-/* "# User@Host: priv[user] @ host [ip]  Id: N" */
-static void parse_user_host(struct n1_reader *r, const char *s, size_t len)
+void n1_user_host_parse(const char *s, size_t len, struct n1_user_host *uh)
 {
-    struct rd_evbuf *e = rd_cur(r);
     const char *end = s + len;
     const char *p = s;
     const char *priv = s, *priv_end;
@@ -364,18 +362,37 @@ static void parse_user_host(struct n1_reader *r, const char *s, size_t len)
             p = ip_end + 1;
         }
     }
-    rd_add_attr(r, "User@Host", 9, s, (size_t)(p - s));
+    memset(uh, 0, sizeof(*uh));
     if (user != NULL && user_end > user) {
-        rd_set_str(r, &e->user, user, (size_t)(user_end - user));
+        uh->user = user;
+        uh->user_len = (size_t)(user_end - user);
     } else {
-        rd_set_str(r, &e->user, priv, (size_t)(priv_end - priv));
+        uh->user = priv;
+        uh->user_len = (size_t)(priv_end - priv);
     }
     if (host_end > host) {
-        rd_set_str(r, &e->host, host, (size_t)(host_end - host));
+        uh->host = host;
+        uh->host_len = (size_t)(host_end - host);
     } else if (ip != NULL) {
-        rd_set_str(r, &e->host, ip, (size_t)(ip_end - ip));
+        uh->host = ip;
+        uh->host_len = (size_t)(ip_end - ip);
     }
-    parse_pairs(r, p, (size_t)(end - p));
+    uh->end = (size_t)(p - s);
+}
+
+/* "# User@Host: priv[user] @ host [ip]  Id: N" */
+static void parse_user_host(struct n1_reader *r, const char *s, size_t len)
+{
+    struct rd_evbuf *e = rd_cur(r);
+    struct n1_user_host uh;
+
+    n1_user_host_parse(s, len, &uh);
+    rd_add_attr(r, "User@Host", 9, s, uh.end);
+    rd_set_str(r, &e->user, uh.user, uh.user_len);
+    if (uh.host_len > 0) {
+        rd_set_str(r, &e->host, uh.host, uh.host_len);
+    }
+    parse_pairs(r, s + uh.end, len - uh.end);
 }
 
 static void parse_time(struct n1_reader *r, const char *v, size_t len)

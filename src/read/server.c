@@ -29,7 +29,10 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "base/secret.h"
 #include "read/server.h"
+#include "read/server_mark.h"
+#include "read/server_table.h"
 
 #define MAX_THREADS  4096             /* threads remembered; the oldest go */
 #define END_SLACK_PS 1000000000000ull /* 1 s: TIMER_END bound slack */
@@ -111,6 +114,7 @@ struct n1_server {
     size_t n_thr;
     size_t cap_thr;
     struct n1_server_stats st;
+    struct n1_strbuf mask; /* a statement with its passwords masked */
 };
 
 static int64_t wall_us(void)
@@ -367,6 +371,7 @@ struct n1_server *n1_server_open(const struct n1_server_opts *o,
         return NULL;
     }
     s->name = name;
+    s->st.from = "performance_schema.events_statements_history_long";
     if (connect_server(s, o, fail, err) != 0 ||
         check_setup(s, fail, err) != 0 ||
         query_u64(s,
@@ -389,43 +394,18 @@ struct n1_server *n1_server_open(const struct n1_server_opts *o,
    memory ran out. Past MAX_THREADS the oldest thread is forgotten. */
 static struct thr *thr_get(struct n1_server *s, uint64_t thread, int *is_new)
 {
-    size_t lo = 0;
-    size_t hi = s->n_thr;
+    void *v = s->thr;
+    struct thr *t;
 
-    *is_new = 0;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-
-        if (s->thr[mid].thread == thread) {
-            return &s->thr[mid];
-        }
-        if (s->thr[mid].thread < thread) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    if (s->n_thr == MAX_THREADS && lo > 0) {
+    t = n1_thread_slot(&v, &s->n_thr, &s->cap_thr, sizeof(*t), thread, is_new);
+    s->thr = v;
+    if (t != NULL && *is_new && s->n_thr > MAX_THREADS && t != s->thr) {
+        /* Thread ids only grow: the lowest is the oldest. */
         memmove(s->thr, s->thr + 1, (s->n_thr - 1) * sizeof(s->thr[0]));
         s->n_thr--;
-        lo--;
+        t--;
     }
-    if (s->n_thr == s->cap_thr) {
-        size_t cap = s->cap_thr > 0 ? s->cap_thr * 2 : 64;
-        struct thr *v = realloc(s->thr, cap * sizeof(*v));
-
-        if (v == NULL) {
-            return NULL;
-        }
-        s->thr = v;
-        s->cap_thr = cap;
-    }
-    memmove(s->thr + lo + 1, s->thr + lo, (s->n_thr - lo) * sizeof(s->thr[0]));
-    memset(&s->thr[lo], 0, sizeof(s->thr[0]));
-    s->thr[lo].thread = thread;
-    s->n_thr++;
-    *is_new = 1;
-    return &s->thr[lo];
+    return t;
 }
 
 int n1_server_set_mark(struct n1_server *s, uint64_t thread, uint64_t mark)
@@ -536,6 +516,11 @@ static void row_event(struct n1_server *s, struct thr *t, struct n1_event *ev)
     ev->db = col_text(w, C_SCHEMA, w->schema);
     ev->sql = col_text(w, C_TEXT, w->text);
     ev->sql_len = strlen(ev->sql);
+    if (n1_secret_mask(ev->sql, ev->sql_len, &s->mask) != 0) {
+        /* Masked, or (no memory) emptied: never the password. */
+        ev->sql = n1_strbuf_str(&s->mask);
+        ev->sql_len = s->mask.len;
+    }
     ev->metric[N1_M_QUERY_TIME] = (double)w->num[C_TIMER_WAIT] / 1e12;
     ev->metric[N1_M_LOCK_TIME] = (double)w->num[C_LOCK_TIME] / 1e12;
     ev->metric[N1_M_ROWS_SENT] = (double)w->num[C_ROWS_SENT];
@@ -567,8 +552,7 @@ static int run_ring(struct n1_server *s, enum n1_server_fail *fail,
         mysql_stmt_bind_result(s->ring, s->row.bind) != 0 ||
         mysql_stmt_store_result(s->ring) != 0) {
         if (fail != NULL) {
-            *fail = mysql_stmt_errno(s->ring) >= 2002 &&
-                            mysql_stmt_errno(s->ring) <= 2013
+            *fail = n1_conn_lost(mysql_stmt_errno(s->ring))
                         ? N1_SERVER_FAIL_CONNECT
                         : N1_SERVER_FAIL_QUERY;
         }
@@ -676,5 +660,61 @@ void n1_server_close(struct n1_server *s)
     }
     free(s->row.text);
     free(s->thr);
+    n1_strbuf_cleanup(&s->mask);
     free(s);
+}
+
+/* ---- the source table --------------------------------------------------- */
+
+static void *ps_open(const struct n1_server_opts *o, const char *name,
+                     enum n1_server_fail *fail, struct n1_error *err)
+{
+    return n1_server_open(o, name, fail, err);
+}
+
+static int ps_poll(void *s, n1_server_event_fn fn, void *ud,
+                   enum n1_server_fail *fail, struct n1_error *err)
+{
+    return n1_server_poll(s, fn, ud, fail, err);
+}
+
+static int64_t ps_started(const void *s)
+{
+    return n1_server_started(s);
+}
+
+static int ps_set_mark(void *s, uint64_t thread, uint64_t mark)
+{
+    return n1_server_set_mark(s, thread, mark);
+}
+
+static void ps_marks(const void *s, n1_server_mark_fn cb, void *ud)
+{
+    n1_server_marks(s, cb, ud);
+}
+
+static const struct n1_server_stats *ps_stats(const void *s)
+{
+    return n1_server_stats(s);
+}
+
+static void ps_close(void *s)
+{
+    n1_server_close(s);
+}
+
+const struct n1_server_source *n1_server_source_find(const char *kind)
+{
+    static const struct n1_server_source perfschema = {
+        "perfschema", ps_open,  ps_poll,  ps_started,
+        ps_set_mark,  ps_marks, ps_stats, ps_close,
+    };
+
+    if (strcmp(kind, perfschema.kind) == 0) {
+        return &perfschema;
+    }
+    if (strcmp(kind, n1_server_table_source()->kind) == 0) {
+        return n1_server_table_source();
+    }
+    return NULL;
 }

@@ -39,7 +39,10 @@ struct n1_server_stats {
     uint64_t no_text;  /* rows without SQL_TEXT (pings, quits) */
     uint64_t history;  /* performance_schema_events_statements_history_
                           long_size */
-    uint64_t text_max; /* performance_schema_max_sql_text_length */
+    uint64_t text_max; /* performance_schema_max_sql_text_length, or
+                          the longest statement a log table row may
+                          have to be read */
+    const char *from;  /* the table read, for messages; static */
 };
 
 /*
@@ -95,5 +98,30 @@ const struct n1_server_stats *n1_server_stats(const struct n1_server *s);
 
 /* Closes the connection and frees the source. NULL allowed. */
 void n1_server_close(struct n1_server *s);
+
+/* Receives one thread's high-water mark (n1_server_marks()). */
+typedef void (*n1_server_mark_fn)(void *ud, uint64_t thread, uint64_t mark);
+
+/*
+ * A server source as a table of functions, so that `live` polls any of
+ * them: performance_schema (this file's functions) or the log tables
+ * (read/server_table.h). Each function does what the n1_server_ one of
+ * the same name does; s is what open returned.
+ */
+struct n1_server_source {
+    const char *kind; /* "perfschema" or "table": --source, store name */
+    void *(*open)(const struct n1_server_opts *o, const char *name,
+                  enum n1_server_fail *fail, struct n1_error *err);
+    int (*poll)(void *s, n1_server_event_fn fn, void *ud,
+                enum n1_server_fail *fail, struct n1_error *err);
+    int64_t (*started)(const void *s); /* 0: marks outlive restarts */
+    int (*set_mark)(void *s, uint64_t thread, uint64_t mark);
+    void (*marks)(const void *s, n1_server_mark_fn cb, void *ud);
+    const struct n1_server_stats *(*stats)(const void *s);
+    void (*close)(void *s);
+};
+
+/* The source named kind ("perfschema", "table"), or NULL. Static. */
+const struct n1_server_source *n1_server_source_find(const char *kind);
 
 #endif /* N1_SERVER_H */

@@ -1144,6 +1144,19 @@ static void text_class_sample(FILE *out, const struct n1_agg_class *c)
     fprintf(out, "\\G\n");
 }
 
+/* "# EXPLAIN" and the plan lines of the class's sample (--explain). */
+static void text_explain(FILE *out, const struct n1_digest_opts *o,
+                         const struct n1_agg_class *c)
+{
+    const char *const *lines = NULL;
+    size_t n = o->explain(o->explain_ud, c, &lines);
+
+    fprintf(out, "# EXPLAIN\n");
+    for (size_t i = 0; i < n; i++) {
+        fprintf(out, "#   %s\n", lines[i]);
+    }
+}
+
 static void text_class(FILE *out, const struct digest_run *run,
                        const struct n1_agg_class *c, size_t rank)
 {
@@ -1165,6 +1178,9 @@ static void text_class(FILE *out, const struct digest_run *run,
     }
     if (c->sample != NULL) {
         text_class_sample(out, c);
+        if (run->o->explain != NULL) {
+            text_explain(out, run->o, c);
+        }
     }
 }
 

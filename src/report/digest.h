@@ -83,6 +83,13 @@ struct n1_digest_row {
     double secs[N1_DIGEST_SERIES_N];    /* their Query_time */
     int has_time;                       /* 1 when any had a Query_time */
 };
+/*
+ * The EXPLAIN of a shown class's sample (digest --explain): sets *lines
+ * to the lines to print under the class and returns how many; they are
+ * borrowed until the next call. Never fails (a failure is a line).
+ */
+typedef size_t (*n1_digest_explain_fn)(void *ud, const struct n1_agg_class *c,
+                                       const char *const **lines);
 
 struct n1_digest_opts {
     enum n1_digest_format format;   /* text or JSON */
@@ -114,6 +121,8 @@ struct n1_digest_opts {
                                               (they must be the report's
                                               classes); NULL: the span each
                                               was active in is drawn */
+    n1_digest_explain_fn explain;          /* NULL: no EXPLAIN section */
+    void *explain_ud;                      /* passed to explain */
 };
 
 /* Fills *o with defaults: text, ranked by total Query_time, limit 10. */

@@ -126,6 +126,23 @@ static json_t *json_global(const struct digest_run *run, int *bad)
     return g;
 }
 
+/* The plan lines of the class's sample (--explain), as an array. */
+static json_t *json_explain(const struct n1_digest_opts *o,
+                            const struct n1_agg_class *c, int *bad)
+{
+    const char *const *lines = NULL;
+    size_t n = o->explain(o->explain_ud, c, &lines);
+    json_t *a = json_array();
+
+    for (size_t i = 0; a != NULL && i < n; i++) {
+        if (json_array_append_new(
+                a, n1_json_text(lines[i], strlen(lines[i]))) != 0) {
+            (*bad)++;
+        }
+    }
+    return a;
+}
+
 /* "n_plus_one": the ids of the N+1 classes whose statement c is; left
    out when there is none. */
 static void json_loops(json_t *o, const struct digest_run *run,
@@ -236,6 +253,9 @@ static json_t *json_class(const struct digest_run *run,
               bad);
     n1_rj_put(ex, "line", json_integer((json_int_t)c->sample_line), bad);
     n1_rj_put(o, "example", ex, bad);
+    if (run->o->explain != NULL && c->sample != NULL) {
+        n1_rj_put(o, "explain", json_explain(run->o, c, bad), bad);
+    }
     return o;
 }
 

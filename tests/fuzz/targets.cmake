@@ -10,6 +10,7 @@ set(N1_FUZZ_TARGETS
     reader
     reader_state
     rules
+    secret
     shape
     verify_report
 )

@@ -36,60 +36,10 @@ mdb_start --performance-schema=ON \
     --performance-schema-consumer-events-statements-history-long=ON \
     --performance-schema-consumer-events-statements-current=ON \
     --performance-schema-events-statements-history-long-size=$RING
-live_pid=""
-
-cleanup()
-{
-    if [ -n "$live_pid" ]; then
-        kill -KILL "$live_pid" 2>/dev/null || true
-    fi
-    mdb_exit_cleanup
-}
-trap cleanup EXIT
-
-say()
-{
-    echo "test_live: $*" >&2
-}
-
-fail()
-{
-    say "FAIL: $*"
-    for f in "$work"/*.err; do
-        [ -s "$f" ] && { echo "---- $f ----" >&2; tail -n 20 "$f" >&2; }
-    done
-    mdb_keep_for_inspection test_live "$bindir/Testing/live"
-    exit 1
-}
-
-# Starts live in the background: live_start NAME [options...]
-live_start()
-{
-    local name=$1 i
-
-    shift
-    "$n1digest" live --source perfschema --socket "$MDB_SOCKET" \
-        --user n1live --password="$PW" --db "$work/$name.db" "$@" \
-        >"$work/$name.out" 2>"$work/$name.err" &
-    live_pid=$!
-    for ((i = 0; i < WAIT_S * 10; i++)); do
-        grep -q "following" "$work/$name.err" && return 0
-        kill -0 "$live_pid" 2>/dev/null || fail "$name: live exited early"
-        sleep 0.1
-    done
-    fail "$name: live did not start"
-}
-
-# Stops live with SIGINT and requires exit status 0.
-live_stop()
-{
-    local rc=0
-
-    kill -INT "$live_pid"
-    wait "$live_pid" || rc=$?
-    live_pid=""
-    [ "$rc" = 0 ] || fail "live exited $rc after SIGINT"
-}
+LIVE_TEST=test_live
+LIVE_SOURCE=perfschema
+# shellcheck source=tests/integration/lib_live.sh
+source "$(dirname "$0")/lib_live.sh"
 
 # The user is created from the password's hash: a statement carrying the
 # password itself would sit in the history ring and the general log, and
