@@ -31,7 +31,11 @@ struct n1_detect_ctx {
     void **preamble; /* compiled request preamble patterns
                         (pcre2_code *), n_preamble entries */
     size_t n_preamble;
-    uint64_t clock;      /* events seen: the LRU clock */
+    uint64_t clock; /* events seen: the LRU clock */
+    /* n1_ctx_lit_hash()'s last answer: the norm and clock it was for */
+    const struct n1_norm *lh_norm;
+    uint64_t lh_clock;
+    uint64_t lh_value;
     size_t mem_used;     /* bytes loops hold (max_memory) */
     struct n1_error err; /* what failed inside on_event */
 };
@@ -223,6 +227,13 @@ void n1_loop_free(struct n1_loop *l);
 
 /* Literal hash of norm (all literals), as kept in lit_hash. */
 uint64_t n1_norm_lit_hash(const struct n1_norm *norm);
+
+/*
+ * n1_norm_lit_hash(norm), computed once per event: every detector that
+ * asks for the same norm while ctx->clock stays the same gets the kept
+ * value.
+ */
+uint64_t n1_ctx_lit_hash(struct n1_detect_ctx *ctx, const struct n1_norm *norm);
 
 /*
  * Decides whether the loop is a finding of that kind and, if so, builds

@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The hashes below take a few bytes each, several times per literal:
+   inlined, XXH64 gives the same values without a library call each. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "analyzer/detect_int.h"
@@ -136,6 +139,16 @@ uint64_t n1_norm_lit_hash(const struct n1_norm *norm)
         h = XXH64(l->value, l->len, h);
     }
     return h;
+}
+
+uint64_t n1_ctx_lit_hash(struct n1_detect_ctx *ctx, const struct n1_norm *norm)
+{
+    if (ctx->lh_norm != norm || ctx->lh_clock != ctx->clock) {
+        ctx->lh_value = n1_norm_lit_hash(norm);
+        ctx->lh_norm = norm;
+        ctx->lh_clock = ctx->clock;
+    }
+    return ctx->lh_value;
 }
 
 static uint64_t lit_hash1(const struct n1_rw_lit *l, uint64_t h)
@@ -378,12 +391,13 @@ int n1_loop_add_conn(struct n1_detect_ctx *ctx, struct n1_loop *l,
 static int copy_tags(struct n1_loop *l, const struct n1_norm *norm)
 {
     size_t sz = norm->n_tags * sizeof(struct n1_kv);
-    size_t loc = n1_norm_location(norm, NULL, 0);
+    size_t loc;
     char *p;
 
     if (norm->n_tags == 0) {
-        return 0;
+        return 0; /* no tags, no location */
     }
+    loc = n1_norm_location(norm, NULL, 0);
     for (size_t i = 0; i < norm->n_tags; i++) {
         sz += strlen(norm->tags[i].key) + strlen(norm->tags[i].value) + 2;
     }
@@ -459,7 +473,7 @@ struct n1_loop *n1_loop_new(struct n1_detect_ctx *ctx,
         l->key_all = 1;
     }
     l->ident = n1_tags_ident(norm);
-    l->lit_hash = n1_norm_lit_hash(norm);
+    l->lit_hash = n1_ctx_lit_hash(ctx, norm);
     l->first_seq = seq;
     l->first_us = N1_TS_NONE;
     l->last_us = N1_TS_NONE;
