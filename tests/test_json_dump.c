@@ -64,8 +64,9 @@ static void test_strings(void **state)
     json_object_set_new(o, "quote \" and \\ back", json_string("a\"b\\c/d"));
     json_object_set_new(o, "controls", json_string(ctl));
     json_object_set_new(o, "nul", json_stringn("a\0b", 3));
-    json_object_set_new(o, "utf8", json_string("caf\xc3\xa9 \xe2\x82\xac "
-                                               "\xf0\x9f\x98\x80 \xef\xbf\xbf"));
+    json_object_set_new(o, "utf8",
+                        json_string("caf\xc3\xa9 \xe2\x82\xac "
+                                    "\xf0\x9f\x98\x80 \xef\xbf\xbf"));
     json_object_set_new(o, "", json_string(""));
     json_object_set_new(o, "tab\tkey\n", json_string("x"));
     json_array_append_new(a, json_string("\r\n\t\b\f\v"));
@@ -78,12 +79,13 @@ static void test_strings(void **state)
 
 static void test_numbers(void **state)
 {
-    static const double reals[] = {0.0,     -0.0,   1.0,    100.0,  1e15,
-                                   1e16,    1e17,   1e20,   1e-5,   1.5e-7,
-                                   123.456, 1.0 / 3, 2.0 / 3, 1e300, 5e-324,
-                                   -2.5e-300, 0.1,  73.360169, 1e21, 12345678901234567.0};
-    static const json_int_t ints[] = {0, 1, -1, 9, 10, -10, 1234567890123LL,
-                                      LLONG_MAX, LLONG_MIN};
+    static const double reals[] = {
+        0.0,       -0.0,    1.0,       100.0, 1e15,
+        1e16,      1e17,    1e20,      1e-5,  1.5e-7,
+        123.456,   1.0 / 3, 2.0 / 3,   1e300, 5e-324,
+        -2.5e-300, 0.1,     73.360169, 1e21,  12345678901234567.0};
+    static const json_int_t ints[] = {
+        0, 1, -1, 9, 10, -10, 1234567890123LL, LLONG_MAX, LLONG_MIN};
     json_t *a = json_array();
 
     (void)state;

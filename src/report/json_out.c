@@ -77,22 +77,29 @@ struct jbuf {
     int oom;
 };
 
-static void jb_add(struct jbuf *b, const void *s, size_t n)
+/* Makes room for n more bytes and the NUL; 0, or -1 with oom set. */
+static int jb_grow(struct jbuf *b, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap : 1024;
-        char *np;
+    size_t nc = b->cap ? b->cap : 1024;
+    char *np;
 
-        while (nc < b->len + n + 1) {
-            nc *= 2;
-        }
-        np = b->oom ? NULL : realloc(b->p, nc);
-        if (np == NULL) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = nc;
+    while (nc < b->len + n + 1) {
+        nc *= 2;
+    }
+    np = b->oom ? NULL : realloc(b->p, nc);
+    if (np == NULL) {
+        b->oom = 1;
+        return -1;
+    }
+    b->p = np;
+    b->cap = nc;
+    return 0;
+}
+
+static inline void jb_add(struct jbuf *b, const void *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap && jb_grow(b, n) < 0) {
+        return;
     }
     memcpy(b->p + b->len, s, n);
     b->len += n;
