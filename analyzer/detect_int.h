@@ -161,9 +161,10 @@ struct n1_loop {
     struct n1_rw_row *rows; /* kept executions; each lits array owned */
     size_t n_rows;
     size_t cap_rows;
-    size_t row_bytes;  /* bytes held by rows */
-    int rows_complete; /* every execution's row is kept */
-    uint64_t *hset;    /* distinct key hashes, open addressing */
+    size_t row_bytes;   /* bytes held by rows */
+    int rows_complete;  /* every execution's row is kept */
+    uint64_t *hset;     /* distinct key hashes, open addressing */
+    uint64_t hset0[16]; /* hset's first places, before it grows */
     size_t hcap;
     size_t hn;
     uint64_t distinct;                       /* distinct keys seen */

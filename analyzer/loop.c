@@ -193,10 +193,16 @@ static int hset_add(struct n1_detect_ctx *ctx, struct n1_loop *l, uint64_t h)
     if (h == 0) {
         h = 1; /* 0 marks an empty place */
     }
-    if (l->hcap == 0 ||
-        (2 * (l->hn + 1) > l->hcap && l->hn < ctx->opts.max_distinct &&
-         ctx->mem_used + l->hcap * sizeof(uint64_t) <= ctx->opts.max_memory)) {
-        size_t nc = l->hcap ? 2 * l->hcap : 16;
+    if (l->hcap == 0) {
+        /* The first 16 places live in the loop itself: most loops end
+           after one or two executions. */
+        l->hset = l->hset0;
+        l->hcap = sizeof(l->hset0) / sizeof(l->hset0[0]);
+        ctx->mem_used += sizeof(l->hset0);
+    } else if (2 * (l->hn + 1) > l->hcap && l->hn < ctx->opts.max_distinct &&
+               ctx->mem_used + l->hcap * sizeof(uint64_t) <=
+                   ctx->opts.max_memory) {
+        size_t nc = 2 * l->hcap;
         uint64_t *nv = calloc(nc, sizeof(*nv));
 
         if (nv == NULL) {
@@ -212,7 +218,9 @@ static int hset_add(struct n1_detect_ctx *ctx, struct n1_loop *l, uint64_t h)
                 nv[j] = l->hset[k];
             }
         }
-        free(l->hset);
+        if (l->hset != l->hset0) {
+            free(l->hset);
+        }
         ctx->mem_used += (nc - l->hcap) * sizeof(uint64_t);
         l->hset = nv;
         l->hcap = nc;
@@ -513,7 +521,9 @@ void n1_loop_free(struct n1_loop *l)
         *l->mem -= l->row_bytes + l->hcap * sizeof(uint64_t);
     }
     free(l->rows);
-    free(l->hset);
+    if (l->hset != l->hset0) {
+        free(l->hset);
+    }
     free(l->fp_text);
     free(l->sample);
     free(l->tags);
