@@ -35,7 +35,7 @@
 
 /* Findings kept before they are saved in one transaction: enough to
    make the commits rare, few enough to keep memory flat. */
-#define SAVE_BATCH 4096
+#define SAVE_BATCH 512
 
 /* A growable array of owned findings (n1_finding_dup copies). */
 struct finding_list {
