@@ -348,10 +348,9 @@ int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths,
     n1_err_clear(&found.err);
     found.ro = &run->ro;
     n1_detect_opts_default(&dopts);
-    /* Nothing reads the statement classes of a ":memory:" store after
-       the run: keep them in memory rather than merging each into SQLite
-       (the files are still recorded). A store on disk gets them. */
-    popts.keep_classes = 1;
+    /* Nothing reads the statement statistics of a ":memory:" store: keep
+       none (the files are still recorded). A store on disk gets them. */
+    popts.no_stats = 1;
     run->rules = n1_engine_rules(o->rule_files, o->n_rule_files, err);
     if (run->rules == NULL) {
         goto out;
