@@ -169,7 +169,8 @@ struct n1_loop {
     size_t hn;
     uint64_t distinct;                       /* distinct keys seen */
     uint64_t slot_hash0[N1_SHAPE_MAX_SLOTS]; /* first execution, per slot */
-    uint64_t varies;                         /* slots that took another value */
+    unsigned slot_top0; /* slots below it may be set in slot_hash0 */
+    uint64_t varies;    /* slots that took another value */
     char *sample;       /* first execution as logged (cut) */
     struct n1_kv *tags; /* its tags (owned, one block with strings) */
     size_t n_tags;

@@ -250,10 +250,20 @@ int n1_loop_add_row(struct n1_detect_ctx *ctx, struct n1_loop *l,
                     const struct n1_rw_row *row, int64_t ts_us,
                     double query_time, int has_time)
 {
-    uint64_t sh[N1_SHAPE_MAX_SLOTS] = {0};
+    uint64_t sh[N1_SHAPE_MAX_SLOTS];
     uint64_t key = 0x4b;
+    unsigned top = 0; /* slots below it are in use in sh */
+    unsigned upto;
     int is_new;
 
+    for (size_t i = 0; i < row->n_lits; i++) {
+        unsigned s = row->lits[i].slot;
+
+        if (s < N1_SHAPE_MAX_SLOTS && s >= top) {
+            top = s + 1;
+        }
+    }
+    memset(sh, 0, top * sizeof(sh[0]));
     for (size_t i = 0; i < row->n_lits; i++) {
         const struct n1_rw_lit *lit = &row->lits[i];
 
@@ -266,11 +276,14 @@ int n1_loop_add_row(struct n1_detect_ctx *ctx, struct n1_loop *l,
             key = lit_hash1(lit, key + lit->slot);
         }
     }
+    /* Slots past top are 0 here, past slot_top0 in slot_hash0. */
     if (l->count == 0) {
-        memcpy(l->slot_hash0, sh, sizeof(sh));
+        memcpy(l->slot_hash0, sh, top * sizeof(sh[0]));
+        l->slot_top0 = top;
     } else {
-        for (unsigned s = 0; s < N1_SHAPE_MAX_SLOTS; s++) {
-            if (sh[s] != l->slot_hash0[s]) {
+        upto = top > l->slot_top0 ? top : l->slot_top0;
+        for (unsigned s = 0; s < upto; s++) {
+            if ((s < top ? sh[s] : 0) != l->slot_hash0[s]) {
                 l->varies |= (uint64_t)1 << s;
             }
         }
