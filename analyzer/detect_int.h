@@ -31,7 +31,11 @@ struct n1_detect_ctx {
     void **preamble; /* compiled request preamble patterns
                         (pcre2_code *), n_preamble entries */
     size_t n_preamble;
-    uint64_t clock;      /* events seen: the LRU clock */
+    uint64_t clock; /* events seen: the LRU clock */
+    /* n1_ctx_lit_hash()'s last answer: the norm and clock it was for */
+    const struct n1_norm *lh_norm;
+    uint64_t lh_clock;
+    uint64_t lh_value;
     size_t mem_used;     /* bytes loops hold (max_memory) */
     struct n1_error err; /* what failed inside on_event */
 };
@@ -157,14 +161,16 @@ struct n1_loop {
     struct n1_rw_row *rows; /* kept executions; each lits array owned */
     size_t n_rows;
     size_t cap_rows;
-    size_t row_bytes;  /* bytes held by rows */
-    int rows_complete; /* every execution's row is kept */
-    uint64_t *hset;    /* distinct key hashes, open addressing */
+    size_t row_bytes;   /* bytes held by rows */
+    int rows_complete;  /* every execution's row is kept */
+    uint64_t *hset;     /* distinct key hashes, open addressing */
+    uint64_t hset0[16]; /* hset's first places, before it grows */
     size_t hcap;
     size_t hn;
     uint64_t distinct;                       /* distinct keys seen */
     uint64_t slot_hash0[N1_SHAPE_MAX_SLOTS]; /* first execution, per slot */
-    uint64_t varies;                         /* slots that took another value */
+    unsigned slot_top0; /* slots below it may be set in slot_hash0 */
+    uint64_t varies;    /* slots that took another value */
     char *sample;       /* first execution as logged (cut) */
     struct n1_kv *tags; /* its tags (owned, one block with strings) */
     size_t n_tags;
@@ -223,6 +229,13 @@ void n1_loop_free(struct n1_loop *l);
 
 /* Literal hash of norm (all literals), as kept in lit_hash. */
 uint64_t n1_norm_lit_hash(const struct n1_norm *norm);
+
+/*
+ * n1_norm_lit_hash(norm), computed once per event: every detector that
+ * asks for the same norm while ctx->clock stays the same gets the kept
+ * value.
+ */
+uint64_t n1_ctx_lit_hash(struct n1_detect_ctx *ctx, const struct n1_norm *norm);
 
 /*
  * Decides whether the loop is a finding of that kind and, if so, builds

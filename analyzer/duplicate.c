@@ -44,7 +44,7 @@ static int dup_statement(struct n1_loop_conns *t, const struct n1_event *ev,
         return -1;
     }
     ident = n1_tags_ident(norm);
-    lh = n1_norm_lit_hash(norm);
+    lh = n1_ctx_lit_hash(ctx, norm);
     for (size_t i = 0; i < c->n_loops; i++) {
         if (c->loops[i]->fp == norm->id && c->loops[i]->ident == ident &&
             c->loops[i]->lit_hash == lh) {

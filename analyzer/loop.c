@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The hashes below take a few bytes each, several times per literal:
+   inlined, XXH64 gives the same values without a library call each. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "analyzer/detect_int.h"
@@ -138,6 +141,16 @@ uint64_t n1_norm_lit_hash(const struct n1_norm *norm)
     return h;
 }
 
+uint64_t n1_ctx_lit_hash(struct n1_detect_ctx *ctx, const struct n1_norm *norm)
+{
+    if (ctx->lh_norm != norm || ctx->lh_clock != ctx->clock) {
+        ctx->lh_value = n1_norm_lit_hash(norm);
+        ctx->lh_norm = norm;
+        ctx->lh_clock = ctx->clock;
+    }
+    return ctx->lh_value;
+}
+
 static uint64_t lit_hash1(const struct n1_rw_lit *l, uint64_t h)
 {
     unsigned char t = (unsigned char)l->type;
@@ -180,10 +193,16 @@ static int hset_add(struct n1_detect_ctx *ctx, struct n1_loop *l, uint64_t h)
     if (h == 0) {
         h = 1; /* 0 marks an empty place */
     }
-    if (l->hcap == 0 ||
-        (2 * (l->hn + 1) > l->hcap && l->hn < ctx->opts.max_distinct &&
-         ctx->mem_used + l->hcap * sizeof(uint64_t) <= ctx->opts.max_memory)) {
-        size_t nc = l->hcap ? 2 * l->hcap : 16;
+    if (l->hcap == 0) {
+        /* The first 16 places live in the loop itself: most loops end
+           after one or two executions. */
+        l->hset = l->hset0;
+        l->hcap = sizeof(l->hset0) / sizeof(l->hset0[0]);
+        ctx->mem_used += sizeof(l->hset0);
+    } else if (2 * (l->hn + 1) > l->hcap && l->hn < ctx->opts.max_distinct &&
+               ctx->mem_used + l->hcap * sizeof(uint64_t) <=
+                   ctx->opts.max_memory) {
+        size_t nc = 2 * l->hcap;
         uint64_t *nv = calloc(nc, sizeof(*nv));
 
         if (nv == NULL) {
@@ -199,7 +218,9 @@ static int hset_add(struct n1_detect_ctx *ctx, struct n1_loop *l, uint64_t h)
                 nv[j] = l->hset[k];
             }
         }
-        free(l->hset);
+        if (l->hset != l->hset0) {
+            free(l->hset);
+        }
         ctx->mem_used += (nc - l->hcap) * sizeof(uint64_t);
         l->hset = nv;
         l->hcap = nc;
@@ -229,10 +250,20 @@ int n1_loop_add_row(struct n1_detect_ctx *ctx, struct n1_loop *l,
                     const struct n1_rw_row *row, int64_t ts_us,
                     double query_time, int has_time)
 {
-    uint64_t sh[N1_SHAPE_MAX_SLOTS] = {0};
+    uint64_t sh[N1_SHAPE_MAX_SLOTS];
     uint64_t key = 0x4b;
+    unsigned top = 0; /* slots below it are in use in sh */
+    unsigned upto;
     int is_new;
 
+    for (size_t i = 0; i < row->n_lits; i++) {
+        unsigned s = row->lits[i].slot;
+
+        if (s < N1_SHAPE_MAX_SLOTS && s >= top) {
+            top = s + 1;
+        }
+    }
+    memset(sh, 0, top * sizeof(sh[0]));
     for (size_t i = 0; i < row->n_lits; i++) {
         const struct n1_rw_lit *lit = &row->lits[i];
 
@@ -245,11 +276,14 @@ int n1_loop_add_row(struct n1_detect_ctx *ctx, struct n1_loop *l,
             key = lit_hash1(lit, key + lit->slot);
         }
     }
+    /* Slots past top are 0 here, past slot_top0 in slot_hash0. */
     if (l->count == 0) {
-        memcpy(l->slot_hash0, sh, sizeof(sh));
+        memcpy(l->slot_hash0, sh, top * sizeof(sh[0]));
+        l->slot_top0 = top;
     } else {
-        for (unsigned s = 0; s < N1_SHAPE_MAX_SLOTS; s++) {
-            if (sh[s] != l->slot_hash0[s]) {
+        upto = top > l->slot_top0 ? top : l->slot_top0;
+        for (unsigned s = 0; s < upto; s++) {
+            if ((s < top ? sh[s] : 0) != l->slot_hash0[s]) {
                 l->varies |= (uint64_t)1 << s;
             }
         }
@@ -378,12 +412,13 @@ int n1_loop_add_conn(struct n1_detect_ctx *ctx, struct n1_loop *l,
 static int copy_tags(struct n1_loop *l, const struct n1_norm *norm)
 {
     size_t sz = norm->n_tags * sizeof(struct n1_kv);
-    size_t loc = n1_norm_location(norm, NULL, 0);
+    size_t loc;
     char *p;
 
     if (norm->n_tags == 0) {
-        return 0;
+        return 0; /* no tags, no location */
     }
+    loc = n1_norm_location(norm, NULL, 0);
     for (size_t i = 0; i < norm->n_tags; i++) {
         sz += strlen(norm->tags[i].key) + strlen(norm->tags[i].value) + 2;
     }
@@ -459,7 +494,7 @@ struct n1_loop *n1_loop_new(struct n1_detect_ctx *ctx,
         l->key_all = 1;
     }
     l->ident = n1_tags_ident(norm);
-    l->lit_hash = n1_norm_lit_hash(norm);
+    l->lit_hash = n1_ctx_lit_hash(ctx, norm);
     l->first_seq = seq;
     l->first_us = N1_TS_NONE;
     l->last_us = N1_TS_NONE;
@@ -499,7 +534,9 @@ void n1_loop_free(struct n1_loop *l)
         *l->mem -= l->row_bytes + l->hcap * sizeof(uint64_t);
     }
     free(l->rows);
-    free(l->hset);
+    if (l->hset != l->hset0) {
+        free(l->hset);
+    }
     free(l->fp_text);
     free(l->sample);
     free(l->tags);

@@ -895,8 +895,11 @@ char *n1_shape_str(const struct n1_shape *sh, struct n1_span sp, char *buf,
     return buf;
 }
 
+/* Two places per id: the set at (id mixed) & mask & ~1, the more recent
+   first, so that two busy fingerprints whose places collide do not
+   evict each other on every statement. */
 struct n1_shape_cache {
-    struct n1_shape **slots; /* direct-mapped on id & mask */
+    struct n1_shape **slots; /* sets of two, mask + 1 places */
     size_t mask;
     uint64_t evictions;
 };
@@ -909,7 +912,7 @@ struct n1_shape_cache *n1_shape_cache_new(size_t cap, struct n1_error *err)
     if (cap == 0) {
         cap = 1024;
     }
-    while (sz < cap) {
+    while (sz < cap || sz < 2) {
         sz *= 2;
     }
     c = calloc(1, sizeof(*c));
@@ -944,26 +947,33 @@ struct n1_shape *n1_shape_cache_get(struct n1_shape_cache *c, uint64_t id,
                                     const char *text, size_t len, int *fresh,
                                     struct n1_error *err)
 {
-    size_t h = (size_t)(id ^ (id >> 29)) & c->mask;
-    struct n1_shape *cur = c->slots[h];
+    size_t h = (size_t)(id ^ (id >> 29)) & c->mask & ~(size_t)1;
+    struct n1_shape **set = &c->slots[h];
     struct n1_shape *sh = NULL;
 
     if (fresh != NULL) {
         *fresh = 0;
     }
-    if (cur != NULL && cur->id == id && cur->len == len &&
-        memcmp(cur->text, text, len) == 0) {
-        return cur;
+    for (size_t k = 0; k < 2; k++) {
+        struct n1_shape *cur = set[k];
+
+        if (cur != NULL && cur->id == id && cur->len == len &&
+            memcmp(cur->text, text, len) == 0) {
+            set[k] = set[0];
+            set[0] = cur;
+            return cur;
+        }
     }
     sh = n1_shape_parse(id, text, len, err);
     if (sh == NULL) {
         return NULL;
     }
-    if (cur != NULL) {
+    if (set[1] != NULL) {
         c->evictions++;
-        n1_shape_free(cur);
+        n1_shape_free(set[1]);
     }
-    c->slots[h] = sh;
+    set[1] = set[0];
+    set[0] = sh;
     if (fresh != NULL) {
         *fresh = 1;
     }

@@ -142,11 +142,11 @@ void n1_shape_cache_free(struct n1_shape_cache *c);
 
 /*
  * Returns the shape of fingerprint id with text (parsing it on a miss and
- * evicting whatever held its place), or NULL with err set when memory ran
- * out. The shape is borrowed from the cache and valid until the next
- * n1_shape_cache_get() on c or n1_shape_cache_free(). It is not const so
- * that the cache owner can record its own classification in sh->noise.
- * *fresh (may be NULL) is set to 1 when the shape was just parsed.
+ * evicting the less recently used of the two shapes its place holds), or
+ * NULL with err set when memory ran out. The shape is borrowed from the cache
+ * and valid until the next n1_shape_cache_get() on c or n1_shape_cache_free().
+ * It is not const so that the cache owner can record its own classification in
+ * sh->noise. *fresh (may be NULL) is set to 1 when the shape was just parsed.
  */
 struct n1_shape *n1_shape_cache_get(struct n1_shape_cache *c, uint64_t id,
                                     const char *text, size_t len, int *fresh,

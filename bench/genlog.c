@@ -402,6 +402,9 @@ struct stats {
     uint64_t classes;         /* distinct ordinary classes written */
 };
 
+/* The default share of steps that start an N+1 loop, in 1/1000. */
+#define DEFAULT_LOOPS_PM 15
+
 struct options {
     enum flavour flavour; /* which log to write */
     uint64_t size;        /* stop after this many bytes */
@@ -409,6 +412,8 @@ struct options {
     uint32_t conns;       /* concurrent connections */
     uint64_t seed;        /* PRNG seed */
     int clean;            /* 1: no header look-alike strings */
+    uint32_t loops_pm;    /* chance per step to start an N+1 loop, in 1/1000 */
+    uint32_t loop_max;    /* most children of one loop (at least 5) */
     const char *path;     /* output file, "-" for stdout */
 };
 
@@ -1373,7 +1378,7 @@ static void start_loop(struct gen *g, struct conn *c)
 {
     c->pair = (int)rnd_below(g, N_PAIRS);
     c->variant = rnd_below(g, pair_variants(g));
-    c->loop_left = 5 + rnd_below(g, 46);
+    c->loop_left = 5 + rnd_below(g, g->opt.loop_max - 4);
     c->loop_done = 0;
     c->key = rnd_id(g);
     c->act = ACT_LOOP;
@@ -1479,6 +1484,12 @@ static void step(struct gen *g, struct conn *c)
     }
     c->left--;
     r = rnd_unit(g);
+    if (g->opt.loops_pm != DEFAULT_LOOPS_PM) {
+        /* Another loop share: the rest keep their proportions. */
+        double lp = g->opt.loops_pm / 1000.0;
+
+        r = r < lp ? 0.0 : 0.015 + (r - lp) * (1.0 - 0.015) / (1.0 - lp);
+    }
     if (r < 0.015) {
         start_loop(g, c);
     } else if (r < 0.050) {
@@ -1541,6 +1552,10 @@ static void usage(FILE *fp)
           "  --seed S          PRNG seed (default 1)\n"
           "  --clean           leave out strings holding a raw newline and\n"
           "                    a header look-alike (# Time:, # User@Host:)\n"
+          "  --loops PM        steps that start an N+1 loop, per mille\n"
+          "                    (default 15); a findings-dense log has more\n"
+          "  --loop-max N      most lookups in one loop, 5..1000 (default\n"
+          "                    50)\n"
           "  -o FILE           output file, - for standard output\n"
           "  -h, --help        this text\n"
           "\n"
@@ -1621,6 +1636,8 @@ static int parse_args(int argc, char **argv, struct options *opt)
     opt->conns = 64;
     opt->seed = 1;
     opt->clean = 0;
+    opt->loops_pm = DEFAULT_LOOPS_PM;
+    opt->loop_max = 50;
     opt->path = NULL;
     for (i = 1; i < argc; i++) {
         name = argv[i];
@@ -1679,6 +1696,16 @@ static int parse_args(int argc, char **argv, struct options *opt)
             opt->seed = strtoull(val, NULL, 10);
             if (errno != 0) {
                 fprintf(stderr, "n1_genlog: USAGE bad seed '%s'\n", val);
+                return -1;
+            }
+        } else if (strcmp(name, "--loops") == 0) {
+            if (parse_u32(val, 0, 900, &opt->loops_pm) != 0) {
+                fprintf(stderr, "n1_genlog: USAGE --loops wants 0..900\n");
+                return -1;
+            }
+        } else if (strcmp(name, "--loop-max") == 0) {
+            if (parse_u32(val, 5, 1000, &opt->loop_max) != 0) {
+                fprintf(stderr, "n1_genlog: USAGE --loop-max wants 5..1000\n");
                 return -1;
             }
         } else if (strcmp(name, "-o") == 0 || strcmp(name, "--output") == 0) {

@@ -35,7 +35,7 @@
 
 /* Findings kept before they are saved in one transaction: enough to
    make the commits rare, few enough to keep memory flat. */
-#define SAVE_BATCH 4096
+#define SAVE_BATCH 512
 
 /* A growable array of owned findings (n1_finding_dup copies). */
 struct finding_list {
@@ -348,6 +348,9 @@ int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths,
     n1_err_clear(&found.err);
     found.ro = &run->ro;
     n1_detect_opts_default(&dopts);
+    /* Nothing reads the statement statistics of a ":memory:" store: keep
+       none (the files are still recorded). A store on disk gets them. */
+    popts.no_stats = 1;
     run->rules = n1_engine_rules(o->rule_files, o->n_rule_files, err);
     if (run->rules == NULL) {
         goto out;

@@ -75,6 +75,7 @@ struct n1_pipeline {
     struct n1_pipeline_stats stats; /* counters of this run */
     int progress;                   /* 1: progress notices */
     int in_memory;                  /* 1: the store is ":memory:" */
+    int no_stats;                   /* opts.no_stats with in_memory */
     double started;                 /* monotonic seconds at creation */
     double last_progress;           /* when progress was last printed */
     uint64_t bytes_done;            /* bytes read from the inputs already
@@ -118,6 +119,7 @@ struct n1_pipeline *n1_pipeline_new(const struct n1_pipeline_opts *opts,
        metrics: not copying them is a fifth of the reader thread's work. */
     p->opts.reader.no_attrs = 1;
     p->in_memory = strcmp(opts->db_path, ":memory:") == 0;
+    p->no_stats = opts->no_stats && p->in_memory;
     memset(&sopts, 0, sizeof(sopts));
     sopts.reset = opts->reset_store;
     p->store = n1_store_open(opts->db_path, &sopts, err);
@@ -375,7 +377,7 @@ static int handle_event(struct n1_pipeline *p, const struct n1_feed_batch *b,
             key = p->opts.group(p->opts.hook_ud, ev, cp, 0);
         }
         while (key != NULL) {
-            if (n1_agg_add(p->agg, ev, key, err) != 0) {
+            if (!p->no_stats && n1_agg_add(p->agg, ev, key, err) != 0) {
                 return -1;
             }
             n++;

@@ -68,6 +68,10 @@ struct n1_pipeline_opts {
                                        classes in memory for the report
                                        (n1_pipeline_classes()) instead of
                                        copying them into the store */
+    int no_stats;                   /* 1: with a ":memory:" store, keep no
+                                       statement statistics at all (the
+                                       caller reads none); statements are
+                                       still counted */
 };
 
 struct n1_pipeline_stats {

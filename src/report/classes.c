@@ -516,7 +516,7 @@ static json_t *occurrence_object(const struct n1_finding *f)
 char *n1_classes_occurrence_text(const struct n1_finding *f)
 {
     json_t *o = occurrence_object(f);
-    char *text = o != NULL ? json_dumps(o, N1_RF_DUMP_PRETTY) : NULL;
+    char *text = o != NULL ? n1_rj_dumps(o, N1_RF_DUMP_PRETTY) : NULL;
     char *nested = NULL;
     size_t lines = 0;
     char *q;
@@ -676,7 +676,7 @@ static int json_class(FILE *out, const struct n1_finding_class *c,
         json_decref(o);
         o = NULL;
     }
-    text = o != NULL ? json_dumps(o, N1_RF_DUMP_PRETTY) : NULL;
+    text = o != NULL ? n1_rj_dumps(o, N1_RF_DUMP_PRETTY) : NULL;
     json_decref(o);
     if (text == NULL) {
         n1_err_oom(err, "rendering a class");

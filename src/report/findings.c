@@ -263,7 +263,7 @@ char *n1_finding_to_json(const struct n1_finding *f,
     n1_rj_put(obj, "class", n1_rj_hex(f->id), &bad);
     n1_rj_put(obj, "evidence", n1_rf_evidence_object(&f->evidence), &bad);
     if (!bad) {
-        s = json_dumps(obj, N1_RF_DUMP_COMPACT);
+        s = n1_rj_dumps(obj, N1_RF_DUMP_COMPACT);
     }
     json_decref(obj);
     if (s == NULL) {
@@ -607,7 +607,7 @@ out:
 
 int n1_rf_dump_nested(FILE *out, const json_t *v, int indent)
 {
-    char *text = json_dumps(v, N1_RF_DUMP_PRETTY);
+    char *text = n1_rj_dumps(v, N1_RF_DUMP_PRETTY);
     int rc = 0;
 
     if (text == NULL) {

@@ -52,4 +52,16 @@ void n1_rj_push(json_t *a, json_t *v, int *bad);
 int n1_rj_write(const json_t *root, FILE *out, int bad, const char *what,
                 struct n1_error *err);
 
+/*
+ * The text json_dumps(root, flags) returns, byte for byte, without its
+ * per-call cost (jansson keeps a hash of the containers being written to
+ * catch cycles, and formats a key for each): for flags made of
+ * JSON_COMPACT, JSON_INDENT(n), JSON_REAL_PRECISION(p) and
+ * JSON_PRESERVE_ORDER, on an object or array root. Other flags go to
+ * json_dumps() itself. Returns a string to free(), or NULL when memory
+ * ran out or the tree holds what json_dumps() refuses (a string that is
+ * not UTF-8).
+ */
+char *n1_rj_dumps(const json_t *root, size_t flags);
+
 #endif /* N1_REPORT_JSON_INT_H */

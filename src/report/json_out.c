@@ -7,6 +7,7 @@
  * documents cannot drift apart in how they repair text or report a
  * failure. Nothing here decides what goes into a document.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/textutil.h"
@@ -61,4 +62,305 @@ int n1_rj_write(const json_t *root, FILE *out, int bad, const char *what,
         return -1;
     }
     return 0;
+}
+
+/* ---- n1_rj_dumps() ---------------------------------------------------- */
+
+#define DUMP_INDENT(f)    ((f)&0x1F)
+#define DUMP_PRECISION(f) (((f) >> 11) & 0x1F)
+
+/* The text being written; oom is set once memory ran out. */
+struct jbuf {
+    char *p;
+    size_t len;
+    size_t cap;
+    int oom;
+};
+
+/* Makes room for n more bytes and the NUL; 0, or -1 with oom set. */
+static int jb_grow(struct jbuf *b, size_t n)
+{
+    size_t nc = b->cap ? b->cap : 1024;
+    char *np;
+
+    while (nc < b->len + n + 1) {
+        nc *= 2;
+    }
+    np = b->oom ? NULL : realloc(b->p, nc);
+    if (np == NULL) {
+        b->oom = 1;
+        return -1;
+    }
+    b->p = np;
+    b->cap = nc;
+    return 0;
+}
+
+static inline void jb_add(struct jbuf *b, const void *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap && jb_grow(b, n) < 0) {
+        return;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+static void jb_str(struct jbuf *b, const char *s)
+{
+    jb_add(b, s, strlen(s));
+}
+
+/* Bytes of the UTF-8 sequence at s (n bytes left) that json_dumps()
+   accepts: shortest form, no surrogate, at most U+10FFFF; 0 if none. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    size_t k;
+    uint32_t cp;
+
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+        k = 2;
+        cp = s[0] & 0x1Fu;
+    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        k = 3;
+        cp = s[0] & 0x0Fu;
+    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        k = 4;
+        cp = s[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    if (k > n) {
+        return 0;
+    }
+    for (size_t i = 1; i < k; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (s[i] & 0x3Fu);
+    }
+    if ((k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+        return 0;
+    }
+    return k;
+}
+
+/* The escape of an ASCII byte that needs one (quote, backslash, control
+   byte) into esc (7 bytes). */
+static void escape_byte(unsigned char c, char *esc)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    static const char named[] = "btn\0fr"; /* \b \t \n (\v) \f \r */
+
+    esc[0] = '\\';
+    esc[2] = '\0';
+    if (c == '"' || c == '\\') {
+        esc[1] = (char)c;
+    } else if (c >= '\b' && c <= '\r' && c != '\v') {
+        esc[1] = named[c - '\b'];
+    } else {
+        memcpy(esc + 1, "u00", 3);
+        esc[4] = hex[c >> 4];
+        esc[5] = hex[c & 15];
+        esc[6] = '\0';
+    }
+}
+
+/* A JSON string: runs of plain bytes copied, escapes as json_dumps().
+   -1 for bytes that are not UTF-8, as json_dumps() refuses them. */
+static int dump_str(struct jbuf *b, const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t from = 0;
+    size_t i = 0;
+
+    jb_add(b, "\"", 1);
+    while (i < len) {
+        unsigned char c = s[i];
+        char esc[8];
+        size_t k;
+
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            i++;
+            continue;
+        }
+        if (c >= 0x80) {
+            k = utf8_seq(s + i, len - i);
+            if (k == 0) {
+                return -1;
+            }
+            i += k;
+            continue;
+        }
+        jb_add(b, s + from, i - from);
+        escape_byte(c, esc);
+        jb_str(b, esc);
+        from = ++i;
+    }
+    jb_add(b, s + from, i - from);
+    jb_add(b, "\"", 1);
+    return 0;
+}
+
+/* A real as json_dumps() writes it: %.*g (17 digits for precision 0),
+   ".0" when that reads as an integer, no '+' or leading zeros in the
+   exponent. */
+static void dump_real(struct jbuf *b, double v, int prec)
+{
+    char buf[100];
+    char *e;
+    int n = snprintf(buf, sizeof(buf) - 3, "%.*g", prec == 0 ? 17 : prec, v);
+
+    if (n < 0 || (size_t)n >= sizeof(buf) - 3) {
+        b->oom = 1;
+        return;
+    }
+    if (strchr(buf, '.') == NULL && strchr(buf, 'e') == NULL) {
+        memcpy(buf + n, ".0", 3);
+    }
+    e = strchr(buf, 'e');
+    if (e != NULL) {
+        char *from = e + 1;
+        char *to = e + 1;
+
+        if (*from == '-') {
+            *to++ = *from++;
+        } else if (*from == '+') {
+            from++;
+        }
+        while (*from == '0') {
+            from++;
+        }
+        memmove(to, from, strlen(from) + 1);
+    }
+    jb_str(b, buf);
+}
+
+/* An integer in decimal, as "%lld" writes it. */
+static void dump_int(struct jbuf *b, json_int_t v)
+{
+    char buf[24];
+    char *p = buf + sizeof(buf);
+    unsigned long long u =
+        v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0) {
+        *--p = '-';
+    }
+    jb_add(b, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+/* A line break and depth levels of indentation; without indentation
+   nothing, or a space after a comma unless compact. */
+static void dump_break(struct jbuf *b, size_t flags, int depth, int after_comma)
+{
+    static const char spaces[] = "                                ";
+    size_t n = (size_t)depth * DUMP_INDENT(flags);
+
+    if (DUMP_INDENT(flags) == 0) {
+        if (after_comma && !(flags & JSON_COMPACT)) {
+            jb_add(b, " ", 1);
+        }
+        return;
+    }
+    jb_add(b, "\n", 1);
+    while (n > 0) {
+        size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+
+        jb_add(b, spaces, k);
+        n -= k;
+    }
+}
+
+static int dump_value(struct jbuf *b, const json_t *j, size_t flags, int depth);
+
+/* The members of an object or the items of an array, with brackets. */
+static int dump_container(struct jbuf *b, const json_t *j, size_t flags,
+                          int depth)
+{
+    int is_obj = json_is_object(j);
+    const char *sep = (flags & JSON_COMPACT) ? ":" : ": ";
+    void *it = is_obj ? json_object_iter((json_t *)(uintptr_t)j) : NULL;
+    size_t n = is_obj ? json_object_size(j) : json_array_size(j);
+
+    jb_add(b, is_obj ? "{" : "[", 1);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *v = NULL;
+
+        if (i > 0) {
+            jb_add(b, ",", 1);
+        }
+        dump_break(b, flags, depth + 1, i > 0);
+        if (is_obj) {
+            if (it == NULL || dump_str(b, json_object_iter_key(it),
+                                       json_object_iter_key_len(it)) < 0) {
+                return -1;
+            }
+            jb_str(b, sep);
+            v = json_object_iter_value(it);
+            it = json_object_iter_next((json_t *)(uintptr_t)j, it);
+        } else {
+            v = json_array_get(j, i);
+        }
+        if (dump_value(b, v, flags, depth + 1) < 0) {
+            return -1;
+        }
+    }
+    if (n > 0) {
+        dump_break(b, flags, depth, 0);
+    }
+    jb_add(b, is_obj ? "}" : "]", 1);
+    return 0;
+}
+
+static int dump_value(struct jbuf *b, const json_t *j, size_t flags, int depth)
+{
+    if (j == NULL || depth > 1000) {
+        return -1;
+    }
+    switch (json_typeof(j)) {
+    case JSON_NULL:
+        jb_str(b, "null");
+        return 0;
+    case JSON_TRUE:
+        jb_str(b, "true");
+        return 0;
+    case JSON_FALSE:
+        jb_str(b, "false");
+        return 0;
+    case JSON_INTEGER:
+        dump_int(b, json_integer_value(j));
+        return 0;
+    case JSON_REAL:
+        dump_real(b, json_real_value(j), (int)DUMP_PRECISION(flags));
+        return 0;
+    case JSON_STRING:
+        return dump_str(b, json_string_value(j), json_string_length(j));
+    case JSON_ARRAY:
+    case JSON_OBJECT:
+        return dump_container(b, j, flags, depth);
+    }
+    return -1;
+}
+
+char *n1_rj_dumps(const json_t *root, size_t flags)
+{
+    size_t known = JSON_COMPACT | JSON_INDENT(31) | JSON_REAL_PRECISION(31) |
+                   JSON_PRESERVE_ORDER;
+    struct jbuf b = {NULL, 0, 0, 0};
+
+    if ((flags & ~known) != 0 || root == NULL ||
+        (!json_is_object(root) && !json_is_array(root))) {
+        return json_dumps(root, flags);
+    }
+    if (dump_value(&b, root, flags, 0) < 0 || b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    b.p[b.len] = '\0';
+    return b.p;
 }
