@@ -90,6 +90,34 @@ json_t *n1_rf_time(int64_t us)
     return json_string(buf);
 }
 
+json_t *n1_rf_verdict_object(const struct n1_store_verdict *v)
+{
+    json_t *o = json_object();
+    int bad = o == NULL;
+
+    n1_rj_put(o, "verdict", n1_rj_str0(v->verdict), &bad);
+    n1_rj_put(o, "detail", n1_rj_str0(v->detail), &bad);
+    n1_rj_put(o, "host", n1_rj_str0(v->host), &bad);
+    n1_rj_put(o, "verified_at", n1_rf_time(v->verified_at * 1000000), &bad);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+void n1_rf_verdict_text(const struct n1_store_verdict *v, int with_detail,
+                        char *buf, size_t n)
+{
+    char at[ISO_LEN];
+    int detail = with_detail && strcmp(v->verdict, "verified") != 0 &&
+                 v->detail[0] != '\0';
+
+    n1_rf_iso_time(v->verified_at * 1000000, at);
+    snprintf(buf, n, "%s on %s at %s%s%s", v->verdict, v->host, at,
+             detail ? ": " : "", detail ? v->detail : "");
+}
+
 json_t *n1_rf_keys_array(const struct n1_finding *f)
 {
     json_t *arr = json_array();
