@@ -3,7 +3,7 @@
  * test_report_html.c: the HTML reports' pieces that need no log: the
  * digest's bounded series over time (buckets worked out by hand as the
  * grid widens right and left) and the check page's escaping of hostile
- * text in every field a result carries.
+ * text in every field a result carries, its verdict of verify too.
  */
 #define _GNU_SOURCE
 #include <math.h>
@@ -173,12 +173,82 @@ static void test_report_html_ci_escaped(void **state)
     free(page);
 }
 
+/*
+ * Verdicts of verify, hostile in every field (a store is a file anyone
+ * with access can edit): the word, host and detail come out escaped in
+ * the table cell and the card, the word colours it and names it in
+ * data-n1-verdict, the detail is the title; no verdict: "not verified".
+ */
+static void test_report_html_verdict_escaped(void **state)
+{
+    struct n1_store_verdict v[2];
+    struct n1_ci_result x[3];
+    struct n1_ci_report r;
+    struct n1_error err;
+    char *page = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&page, &len);
+
+    (void)state;
+    assert_non_null(out);
+    memset(v, 0, sizeof(v));
+    memset(x, 0, sizeof(x));
+    memset(&r, 0, sizeof(r));
+    strcpy(v[0].verdict, "differs");
+    strcpy(v[0].host, "db\"<1>|`h`");
+    strcpy(v[0].detail, "row `x` | </script><script>alert(9)</script>");
+    v[0].verified_at = T0 / 1000000;
+    strcpy(v[1].verdict, "\"><b>x");
+    strcpy(v[1].host, "h");
+    v[1].verified_at = T0 / 1000000;
+    for (size_t i = 0; i < 3; i++) {
+        x[i].id = 0x10 + i;
+        x[i].rule = "n_plus_one";
+        x[i].title = "loop";
+        x[i].occurrences = 1;
+        x[i].verdict = i < 2 ? &v[i] : NULL;
+    }
+    r.results = x;
+    r.n_results = 3;
+    assert_int_equal(n1_report_ci_html(out, &r, &err), 0);
+    assert_int_equal(fclose(out), 0);
+    assert_int_equal(count(page, "<script"), 1);
+    assert_int_equal(count(page, "<b>"), 0);
+    /* The table cell: word, host and time, the detail as its title. */
+    assert_non_null(
+        strstr(page, "<td data-n1-verdict=\"differs\" title=\"row `x` | "
+                     "&lt;/script&gt;&lt;script&gt;alert(9)&lt;/script&gt;"
+                     "\"><span class=\"fail\">differs on db&quot;&lt;1&gt;"
+                     "|`h` at 2024-11-25T12:00:00Z</span></td>"));
+    /* The card shows the detail under the line too. */
+    assert_non_null(
+        strstr(page, "<dd data-n1-verdict=\"differs\" title=\"row `x` | "
+                     "&lt;/script&gt;&lt;script&gt;alert(9)&lt;/script&gt;"
+                     "\"><span class=\"fail\">differs on db&quot;&lt;1&gt;"
+                     "|`h` at 2024-11-25T12:00:00Z</span><br><span "
+                     "class=\"muted\">row `x` | &lt;/script&gt;&lt;script"
+                     "&gt;alert(9)&lt;/script&gt;</span></dd>"));
+    /* A word that is none of the four: escaped, not coloured as one. */
+    assert_int_equal(count(page, "<td data-n1-verdict=\"&quot;&gt;&lt;b&gt;"
+                                 "x\" title=\"\"><span class=\"muted\">"
+                                 "&quot;&gt;&lt;b&gt;x on h at "),
+                     1);
+    assert_int_equal(count(page, "<td data-n1-verdict=\"\">not verified"
+                                 "</td>"),
+                     1);
+    assert_int_equal(count(page, "<dd data-n1-verdict=\"\">not verified"
+                                 "</dd>"),
+                     1);
+    free(page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_html_series_grid),
         cmocka_unit_test(test_report_html_series_many),
         cmocka_unit_test(test_report_html_ci_escaped),
+        cmocka_unit_test(test_report_html_verdict_escaped),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
