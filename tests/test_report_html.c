@@ -121,19 +121,27 @@ static size_t count(const char *hay, const char *needle)
     return n;
 }
 
+/* Writes the check page of r into *page (the caller frees it). */
+static void render_ci(const struct n1_ci_report *r, char **page, size_t *len)
+{
+    struct n1_error err;
+    FILE *out = open_memstream(page, len);
+
+    assert_non_null(out);
+    assert_int_equal(n1_report_ci_html(out, r, &err), 0);
+    assert_int_equal(fclose(out), 0);
+}
+
 /* Every string of a result, hostile, comes out as text. */
 static void test_report_html_ci_escaped(void **state)
 {
     static const char *const inputs[] = {"<b>in\xff.log"};
     struct n1_ci_result x;
     struct n1_ci_report r;
-    struct n1_error err;
     char *page = NULL;
     size_t len = 0;
-    FILE *out = open_memstream(&page, &len);
 
     (void)state;
-    assert_non_null(out);
     memset(&x, 0, sizeof(x));
     memset(&r, 0, sizeof(r));
     x.id = 0x1234;
@@ -153,8 +161,7 @@ static void test_report_html_ci_escaped(void **state)
     r.n_results = 1;
     r.inputs = inputs;
     r.n_inputs = 1;
-    assert_int_equal(n1_report_ci_html(out, &r, &err), 0);
-    assert_int_equal(fclose(out), 0);
+    render_ci(&r, &page, &len);
     assert_int_equal(count(page, "<script"), 1);
     assert_int_equal(count(page, "<img"), 0);
     assert_int_equal(count(page, "<b>"), 0);
@@ -184,13 +191,10 @@ static void test_report_html_verdict_escaped(void **state)
     struct n1_store_verdict v[2];
     struct n1_ci_result x[3];
     struct n1_ci_report r;
-    struct n1_error err;
     char *page = NULL;
     size_t len = 0;
-    FILE *out = open_memstream(&page, &len);
 
     (void)state;
-    assert_non_null(out);
     memset(v, 0, sizeof(v));
     memset(x, 0, sizeof(x));
     memset(&r, 0, sizeof(r));
@@ -210,8 +214,7 @@ static void test_report_html_verdict_escaped(void **state)
     }
     r.results = x;
     r.n_results = 3;
-    assert_int_equal(n1_report_ci_html(out, &r, &err), 0);
-    assert_int_equal(fclose(out), 0);
+    render_ci(&r, &page, &len);
     assert_int_equal(count(page, "<script"), 1);
     assert_int_equal(count(page, "<b>"), 0);
     /* The table cell: word, host and time, the detail as its title. */

@@ -86,8 +86,17 @@ static void test_markdown_fence_len(void **state)
     assert_int_equal(n1_md_fence_len("`````", 5), 6);
 }
 
-/* Renders r (o may be NULL). Caller frees. */
-static char *render_ci(const struct n1_ci_report *r, const struct n1_md_opts *o)
+/* What render() writes: the check report ci, or else the analyze
+   report of set (fail: --fail-on-findings). */
+struct doc {
+    const struct n1_ci_report *ci;
+    const struct n1_class_set *set;
+    const struct n1_class_report *r;
+    int fail;
+};
+
+/* Renders d with the limits of o (NULL: the defaults). Caller frees. */
+static char *render(const struct doc *d, const struct n1_md_opts *o)
 {
     struct n1_error err;
     char *buf = NULL;
@@ -96,9 +105,31 @@ static char *render_ci(const struct n1_ci_report *r, const struct n1_md_opts *o)
 
     n1_err_clear(&err);
     assert_non_null(f);
-    assert_int_equal(n1_report_ci_markdown(f, r, o, &err), 0);
+    if (d->ci != NULL) {
+        assert_int_equal(n1_report_ci_markdown(f, d->ci, o, &err), 0);
+    } else {
+        assert_int_equal(
+            n1_report_classes_markdown(f, d->set, d->r, d->fail, o, &err), 0);
+    }
     fclose(f);
     return buf;
+}
+
+/* Renders r (o may be NULL). Caller frees. */
+static char *render_ci(const struct n1_ci_report *r, const struct n1_md_opts *o)
+{
+    struct doc d = {r, NULL, NULL, 0};
+
+    return render(&d, o);
+}
+
+/* Renders the analyze report of set. Caller frees. */
+static char *render_classes(const struct n1_class_set *set,
+                            const struct n1_class_report *r, int fail)
+{
+    struct doc d = {NULL, set, r, fail};
+
+    return render(&d, NULL);
 }
 
 /* Occurrences of needle in s. */
@@ -274,10 +305,7 @@ static void test_markdown_analyze_report(void **state)
     struct n1_report_input in[1] = {
         {"a.log", "mysql-general", 9, 0, N1_INPUT_READ}};
     struct n1_class_report r;
-    struct n1_error err;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *out;
+    char *buf;
 
     (void)state;
     memset(f, 0, sizeof(f));
@@ -306,12 +334,7 @@ static void test_markdown_analyze_report(void **state)
     c[1].occurrences = 1;
     r.in = in;
     r.n_in = 1;
-    n1_err_clear(&err);
-    out = open_memstream(&buf, &len);
-    assert_non_null(out);
-    assert_int_equal(n1_report_classes_markdown(out, &set, &r, 1, NULL, &err),
-                     0);
-    fclose(out);
+    buf = render_classes(&set, &r, 1);
     assert_true(strncmp(buf, "## n1digest analyze: FAIL\n", 26) == 0);
     /* No location tag: the route tags are the place. */
     assert_non_null(strstr(buf, "\n| 1 | n\\_plus\\_one | warning | users | "
@@ -379,10 +402,7 @@ static void test_markdown_analyze_verdict(void **state)
     struct n1_class_set set = {&c, 1};
     struct n1_store_verdict v;
     struct n1_class_report r;
-    struct n1_error err;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *out;
+    char *buf;
 
     (void)state;
     memset(&f, 0, sizeof(f));
@@ -399,11 +419,7 @@ static void test_markdown_analyze_verdict(void **state)
     c.f = &f;
     c.occurrences = 2;
     c.verdict = &v;
-    out = open_memstream(&buf, &len);
-    assert_non_null(out);
-    assert_int_equal(n1_report_classes_markdown(out, &set, &r, 0, NULL, &err),
-                     0);
-    fclose(out);
+    buf = render_classes(&set, &r, 0);
     assert_non_null(
         strstr(buf, "| app.py:3 | 2 (12 executions) | 12.0 ms | " VERDICT_CELL
                     " |\n"));
