@@ -758,9 +758,7 @@ static int add_verdicts(const char *path, struct n1_class_set *set,
 
     if (access(path, F_OK) != 0) {
         n1_err_set(err, N1_ESYS, path, 0,
-                   "cannot open the --verdicts "
-                   "store: %s",
-                   strerror(errno));
+                   "cannot open the --verdicts store: %s", strerror(errno));
         return -1;
     }
     st = n1_store_open(path, NULL, err);

@@ -10,7 +10,9 @@
  * Memory holds the summaries and one class's counts, never every
  * occurrence. The reports then read each class's occurrences back from
  * the store, in time order, as they write the class, and the JSON
- * document is written one class at a time for the same reason.
+ * document is written one class at a time for the same reason. The
+ * verdicts of `verify` are read once, after the fold, into the classes
+ * they belong to: no report asks the store for them.
  */
 #include <inttypes.h>
 #include <math.h>

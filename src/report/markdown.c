@@ -3,7 +3,8 @@
  * markdown.c: check and analyze reports as GitHub Flavored Markdown.
  *
  * Both reports become the same rows (struct md_row) and go through one
- * renderer: a status heading, a table, the rewrites in <details>. The
+ * renderer: a status heading, a table, the rewrites in <details> (with
+ * the verdict of `verify` and its detail, where the model has one). The
  * document is built in a buffer and written at the end, so it can be
  * held to the step summary's budget: a row or rewrite that would pass it
  * is counted in a "N more" line rather than cut in the middle.
@@ -278,8 +279,8 @@ static void put_html(struct md_doc *d, const char *s)
     }
 }
 
-/* "**Verification**: WORD on HOST at TIME." and the detail, as a
-   paragraph of a <details> block. */
+/* "**Verification**: WORD on HOST at TIME: DETAIL", a paragraph of a
+   <details> block. */
 static void put_verdict(struct md_doc *d, const struct n1_store_verdict *v)
 {
     char line[N1_RF_VERDICT_MAX];
@@ -314,21 +315,19 @@ static void details_text(struct md_doc *part, const struct md_row *x, size_t nr)
     if (x->verdict != NULL) {
         put_verdict(part, x->verdict);
     }
-    if (len == 0) {
-        put(part, "</details>\n\n");
-        free(sql);
-        return;
+    if (len > 0) {
+        for (size_t i = 0; i < fence; i++) {
+            put(part, "`");
+        }
+        put(part, "sql\n");
+        put(part, sql);
+        put(part, "\n");
+        for (size_t i = 0; i < fence; i++) {
+            put(part, "`");
+        }
+        put(part, "\n\n");
     }
-    for (size_t i = 0; i < fence; i++) {
-        put(part, "`");
-    }
-    put(part, "sql\n");
-    put(part, sql);
-    put(part, "\n");
-    for (size_t i = 0; i < fence; i++) {
-        put(part, "`");
-    }
-    put(part, "\n\n</details>\n\n");
+    put(part, "</details>\n\n");
     free(sql);
 }
 

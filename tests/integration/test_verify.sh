@@ -230,6 +230,16 @@ assert v[sel]["verdict"] == "verified" and v[sel]["host"] == sock, v
 assert len([x for x in v.values() if x is not None]) == 3, v
 PY
     fail "the HTML, Markdown or check reports lack the verdicts"
+# A --verdicts store that does not exist is not created: exit 2 and an
+# error naming it.
+rc=0
+"$n1digest" check --verdicts "$work/none.db" "$work/general.log" \
+    >/dev/null 2>"$work/k2.err" || rc=$?
+if [ "$rc" -ne 2 ] || [ -e "$work/none.db" ] ||
+    ! grep -q "^n1digest: SYSTEM $work/none.db: cannot open the --verdicts" \
+        "$work/k2.err"; then
+    fail "check --verdicts on a missing store: exit $rc: $(cat "$work/k2.err")"
+fi
 
 # (b) one key of the IN list changed (17 -> 59): differs, exit 1.
 python3 - "$work/report.json" "$work/b.json" <<'PY'
