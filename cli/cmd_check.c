@@ -89,6 +89,8 @@ static void usage(FILE *out)
             "  --write-baseline PATH write every finding not allowed as a\n"
             "                        JSON baseline, then exit 0 (or 3)\n"
             "  --fail-on SEV         info, warning (default) or error\n"
+            "  --verdicts STORE      show the verdicts `n1digest verify`\n"
+            "                        kept in this store (its --db)\n"
             "  --format FMT          text (default), json, sarif, junit,\n"
             "                        html or markdown (a CI job summary)\n"
             "  --output FILE         write the report to FILE, not stdout\n"
@@ -410,6 +412,7 @@ build_results(struct n1_analyze_run *run, const struct n1_class_set *set,
         x->count = f->count;
         x->total_time_s = f->total_time_s;
         x->occurrences = set->v[i].occurrences;
+        x->verdict = set->v[i].verdict;
         judge(x, run->rules, f, base, fail_on, o);
     }
     if (fast > 0) {
@@ -623,6 +626,7 @@ struct check_opts {
     struct cli_common_opts co; /* --rules, --format, reader options */
     const char *baseline_path; /* --baseline, or NULL */
     const char *write_path;    /* --write-baseline, or NULL */
+    const char *verdicts_path; /* --verdicts, or NULL */
     enum n1_severity fail_on;  /* --fail-on */
     int allow_skipped;         /* --allow-skipped */
 };
@@ -638,6 +642,9 @@ static int check_option(void *ud, int c, const char *arg)
         break;
     case 'W':
         o->write_path = arg;
+        break;
+    case 'V':
+        o->verdicts_path = arg;
         break;
     case 'F':
         if (n1_severity_parse(arg, &o->fail_on) != 0) {
@@ -667,6 +674,7 @@ static int parse_options(int argc, char **argv,
         {"baseline", required_argument, NULL, 'b'},
         {"write-baseline", required_argument, NULL, 'W'},
         {"fail-on", required_argument, NULL, 'F'},
+        {"verdicts", required_argument, NULL, 'V'},
         {"allow-skipped", no_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
@@ -734,6 +742,31 @@ static int add_places(struct n1_ci_result *res, size_t n,
         }
     }
     return 0;
+}
+
+/*
+ * --verdicts: gives the classes the verdicts the store at path keeps. The
+ * store must exist (opening would create it). Returns 0, or -1 with err
+ * set.
+ */
+static int add_verdicts(const char *path, struct n1_class_set *set,
+                        struct n1_error *err)
+{
+    struct n1_store *st = NULL;
+    int rc;
+
+    if (access(path, F_OK) != 0) {
+        n1_err_set(err, N1_ESYS, path, 0,
+                   "cannot open the --verdicts store: %s", strerror(errno));
+        return -1;
+    }
+    st = n1_store_open(path, NULL, err);
+    if (st == NULL) {
+        return -1;
+    }
+    rc = n1_classes_add_verdicts(set, st, err);
+    n1_store_close(st);
+    return rc;
 }
 
 /* What check builds from a run, all freed by check_cleanup(). */
@@ -849,6 +882,11 @@ static int check_run(const struct check_opts *o, struct n1_analyze_opts *ao,
     }
     if (n1_classes_build(n1_pipeline_store(k->run.p), keep_file, &k->run,
                          &k->classes, &err) != 0) {
+        cli_error(&err);
+        return cli_exit_for(&err);
+    }
+    if (o->verdicts_path != NULL &&
+        add_verdicts(o->verdicts_path, &k->classes, &err) != 0) {
         cli_error(&err);
         return cli_exit_for(&err);
     }

@@ -3,7 +3,7 @@
  * test_report_html.c: the HTML reports' pieces that need no log: the
  * digest's bounded series over time (buckets worked out by hand as the
  * grid widens right and left) and the check page's escaping of hostile
- * text in every field a result carries.
+ * text in every field a result carries, its verdict of verify too.
  */
 #define _GNU_SOURCE
 #include <math.h>
@@ -121,19 +121,27 @@ static size_t count(const char *hay, const char *needle)
     return n;
 }
 
+/* Writes the check page of r into *page (the caller frees it). */
+static void render_ci(const struct n1_ci_report *r, char **page, size_t *len)
+{
+    struct n1_error err;
+    FILE *out = open_memstream(page, len);
+
+    assert_non_null(out);
+    assert_int_equal(n1_report_ci_html(out, r, &err), 0);
+    assert_int_equal(fclose(out), 0);
+}
+
 /* Every string of a result, hostile, comes out as text. */
 static void test_report_html_ci_escaped(void **state)
 {
     static const char *const inputs[] = {"<b>in\xff.log"};
     struct n1_ci_result x;
     struct n1_ci_report r;
-    struct n1_error err;
     char *page = NULL;
     size_t len = 0;
-    FILE *out = open_memstream(&page, &len);
 
     (void)state;
-    assert_non_null(out);
     memset(&x, 0, sizeof(x));
     memset(&r, 0, sizeof(r));
     x.id = 0x1234;
@@ -153,8 +161,7 @@ static void test_report_html_ci_escaped(void **state)
     r.n_results = 1;
     r.inputs = inputs;
     r.n_inputs = 1;
-    assert_int_equal(n1_report_ci_html(out, &r, &err), 0);
-    assert_int_equal(fclose(out), 0);
+    render_ci(&r, &page, &len);
     assert_int_equal(count(page, "<script"), 1);
     assert_int_equal(count(page, "<img"), 0);
     assert_int_equal(count(page, "<b>"), 0);
@@ -173,12 +180,79 @@ static void test_report_html_ci_escaped(void **state)
     free(page);
 }
 
+/*
+ * Verdicts of verify, hostile in every field (a store is a file anyone
+ * with access can edit): the word, host and detail come out escaped in
+ * the table cell and the card, the word colours it and names it in
+ * data-n1-verdict, the detail is the title; no verdict: "not verified".
+ */
+static void test_report_html_verdict_escaped(void **state)
+{
+    struct n1_store_verdict v[2];
+    struct n1_ci_result x[3];
+    struct n1_ci_report r;
+    char *page = NULL;
+    size_t len = 0;
+
+    (void)state;
+    memset(v, 0, sizeof(v));
+    memset(x, 0, sizeof(x));
+    memset(&r, 0, sizeof(r));
+    strcpy(v[0].verdict, "differs");
+    strcpy(v[0].host, "db\"<1>|`h`");
+    strcpy(v[0].detail, "row `x` | </script><script>alert(9)</script>");
+    v[0].verified_at = T0 / 1000000;
+    strcpy(v[1].verdict, "\"><b>x");
+    strcpy(v[1].host, "h");
+    v[1].verified_at = INT64_MAX; /* no microsecond time: the epoch */
+    for (size_t i = 0; i < 3; i++) {
+        x[i].id = 0x10 + i;
+        x[i].rule = "n_plus_one";
+        x[i].title = "loop";
+        x[i].occurrences = 1;
+        x[i].verdict = i < 2 ? &v[i] : NULL;
+    }
+    r.results = x;
+    r.n_results = 3;
+    render_ci(&r, &page, &len);
+    assert_int_equal(count(page, "<script"), 1);
+    assert_int_equal(count(page, "<b>"), 0);
+    /* The table cell: word, host and time, the detail as its title. */
+    assert_non_null(
+        strstr(page, "<td data-n1-verdict=\"differs\" title=\"row `x` | "
+                     "&lt;/script&gt;&lt;script&gt;alert(9)&lt;/script&gt;"
+                     "\"><span class=\"fail\">differs on db&quot;&lt;1&gt;"
+                     "|`h` at 2024-11-25T12:00:00Z</span></td>"));
+    /* The card shows the detail under the line too. */
+    assert_non_null(
+        strstr(page, "<dd data-n1-verdict=\"differs\" title=\"row `x` | "
+                     "&lt;/script&gt;&lt;script&gt;alert(9)&lt;/script&gt;"
+                     "\"><span class=\"fail\">differs on db&quot;&lt;1&gt;"
+                     "|`h` at 2024-11-25T12:00:00Z</span><br><span "
+                     "class=\"muted\">row `x` | &lt;/script&gt;&lt;script"
+                     "&gt;alert(9)&lt;/script&gt;</span></dd>"));
+    /* A word that is none of the four: escaped, not coloured as one. */
+    assert_int_equal(count(page,
+                           "<td data-n1-verdict=\"&quot;&gt;&lt;b&gt;"
+                           "x\" title=\"\"><span class=\"muted\">"
+                           "&quot;&gt;&lt;b&gt;x on h at 1970-01-01T00:00:00Z"),
+                     1);
+    assert_int_equal(count(page, "<td data-n1-verdict=\"\">not verified"
+                                 "</td>"),
+                     1);
+    assert_int_equal(count(page, "<dd data-n1-verdict=\"\">not verified"
+                                 "</dd>"),
+                     1);
+    free(page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_html_series_grid),
         cmocka_unit_test(test_report_html_series_many),
         cmocka_unit_test(test_report_html_ci_escaped),
+        cmocka_unit_test(test_report_html_verdict_escaped),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,8 @@
  * test_report_markdown.c: the Markdown reports of check and analyze:
  * table cells escaped so that log text renders as text (no table break,
  * no code span, no HTML, no heading, no mention), fences no statement
- * can close, the status heading, and the step summary's size budget.
+ * can close, the status heading, the step summary's size budget, and
+ * the verdict of verify in the table and the <details> blocks.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -85,8 +86,17 @@ static void test_markdown_fence_len(void **state)
     assert_int_equal(n1_md_fence_len("`````", 5), 6);
 }
 
-/* Renders r (o may be NULL). Caller frees. */
-static char *render_ci(const struct n1_ci_report *r, const struct n1_md_opts *o)
+/* What render() writes: the check report ci, or else the analyze
+   report of set (fail: --fail-on-findings). */
+struct doc {
+    const struct n1_ci_report *ci;
+    const struct n1_class_set *set;
+    const struct n1_class_report *r;
+    int fail;
+};
+
+/* Renders d with the limits of o (NULL: the defaults). Caller frees. */
+static char *render(const struct doc *d, const struct n1_md_opts *o)
 {
     struct n1_error err;
     char *buf = NULL;
@@ -95,9 +105,31 @@ static char *render_ci(const struct n1_ci_report *r, const struct n1_md_opts *o)
 
     n1_err_clear(&err);
     assert_non_null(f);
-    assert_int_equal(n1_report_ci_markdown(f, r, o, &err), 0);
+    if (d->ci != NULL) {
+        assert_int_equal(n1_report_ci_markdown(f, d->ci, o, &err), 0);
+    } else {
+        assert_int_equal(
+            n1_report_classes_markdown(f, d->set, d->r, d->fail, o, &err), 0);
+    }
     fclose(f);
     return buf;
+}
+
+/* Renders r (o may be NULL). Caller frees. */
+static char *render_ci(const struct n1_ci_report *r, const struct n1_md_opts *o)
+{
+    struct doc d = {r, NULL, NULL, 0};
+
+    return render(&d, o);
+}
+
+/* Renders the analyze report of set. Caller frees. */
+static char *render_classes(const struct n1_class_set *set,
+                            const struct n1_class_report *r, int fail)
+{
+    struct doc d = {NULL, set, r, fail};
+
+    return render(&d, NULL);
 }
 
 /* Occurrences of needle in s. */
@@ -273,10 +305,7 @@ static void test_markdown_analyze_report(void **state)
     struct n1_report_input in[1] = {
         {"a.log", "mysql-general", 9, 0, N1_INPUT_READ}};
     struct n1_class_report r;
-    struct n1_error err;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *out;
+    char *buf;
 
     (void)state;
     memset(f, 0, sizeof(f));
@@ -305,12 +334,7 @@ static void test_markdown_analyze_report(void **state)
     c[1].occurrences = 1;
     r.in = in;
     r.n_in = 1;
-    n1_err_clear(&err);
-    out = open_memstream(&buf, &len);
-    assert_non_null(out);
-    assert_int_equal(n1_report_classes_markdown(out, &set, &r, 1, NULL, &err),
-                     0);
-    fclose(out);
+    buf = render_classes(&set, &r, 1);
     assert_true(strncmp(buf, "## n1digest analyze: FAIL\n", 26) == 0);
     /* No location tag: the route tags are the place. */
     assert_non_null(strstr(buf, "\n| 1 | n\\_plus\\_one | warning | users | "
@@ -324,6 +348,87 @@ static void test_markdown_analyze_report(void **state)
     free(buf);
 }
 
+/* A verdict of verify whose host and detail carry Markdown and HTML. */
+static void hostile_verdict(struct n1_store_verdict *v)
+{
+    memset(v, 0, sizeof(*v));
+    strcpy(v->verdict, "differs");
+    strcpy(v->host, "db<1>|`h`");
+    strcpy(v->detail, "row `x` | <script>alert(1)</script> @team");
+    v->verified_at = 1732536000; /* 2024-11-25T12:00:00Z */
+}
+
+/* The cell and the details line a hostile verdict gives, escaped. */
+#define VERDICT_CELL "differs on db&lt;1&gt;\\|\\`h\\` at 2024-11-25T12:00:00Z"
+#define VERDICT_LINE                                                     \
+    "**Verification**: " VERDICT_CELL ": row \\`x\\` \\| &lt;script&gt;" \
+    "alert(1)&lt;/script&gt; &#64;team\n\n"
+
+/*
+ * check: the verdict in the row of its result and, with the detail, in
+ * the result's <details> block, which a result without a rewrite gets
+ * for the verdict alone; a result without a verdict keeps "—".
+ */
+static void test_markdown_check_verdict(void **state)
+{
+    struct n1_ci_report r;
+    struct n1_ci_result x[3];
+    struct n1_store_verdict v;
+    char *md;
+
+    (void)state;
+    sample(&r, x);
+    hostile_verdict(&v);
+    x[0].verdict = &v;
+    x[1].verdict = &v;
+    md = render_ci(&r, NULL);
+    assert_non_null(
+        strstr(md, "| 2 (40 executions) | 1.50 s | " VERDICT_CELL " |\n"));
+    assert_non_null(
+        strstr(md, "| logs/a.log:9 | — | — | " VERDICT_CELL " |\n"));
+    assert_int_equal(count_of(md, "<details>"), 2);
+    assert_non_null(
+        strstr(md, "&#64;team</summary>\n\n" VERDICT_LINE "````sql\n"));
+    assert_non_null(strstr(md, "</summary>\n\n" VERDICT_LINE "</details>\n"));
+    assert_null(strstr(md, "<script>"));
+    free(md);
+}
+
+/* analyze: the class's verdict, from the class model. */
+static void test_markdown_analyze_verdict(void **state)
+{
+    struct n1_finding f;
+    struct n1_finding_class c;
+    struct n1_class_set set = {&c, 1};
+    struct n1_store_verdict v;
+    struct n1_class_report r;
+    char *buf;
+
+    (void)state;
+    memset(&f, 0, sizeof(f));
+    memset(&c, 0, sizeof(c));
+    memset(&r, 0, sizeof(r));
+    hostile_verdict(&v);
+    f.kind = N1_FIND_N_PLUS_ONE;
+    f.statement = "select";
+    f.table = "users";
+    f.location = "app.py:3";
+    f.count = 12;
+    f.total_time_s = 0.012;
+    f.rewrite = "select 1";
+    c.f = &f;
+    c.occurrences = 2;
+    c.verdict = &v;
+    buf = render_classes(&set, &r, 0);
+    assert_non_null(
+        strstr(buf, "| app.py:3 | 2 (12 executions) | 12.0 ms | " VERDICT_CELL
+                    " |\n"));
+    assert_non_null(strstr(buf, "app.py:3</summary>\n\n" VERDICT_LINE
+                                "```sql\nselect 1\n```\n"));
+    assert_null(strstr(buf, "<script>"));
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +438,8 @@ int main(void)
         cmocka_unit_test(test_markdown_check_error_never_pass),
         cmocka_unit_test(test_markdown_budget),
         cmocka_unit_test(test_markdown_analyze_report),
+        cmocka_unit_test(test_markdown_check_verdict),
+        cmocka_unit_test(test_markdown_analyze_verdict),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,7 @@
 
 #include "base/textutil.h"
 #include "report/ci.h"
+#include "report/findings_int.h"
 #include "report/json_int.h"
 #include "sql/fingerprint.h"
 #include "sql/normalize.h"
@@ -177,6 +178,7 @@ static void text_result(FILE *out, const struct n1_ci_result *x, int accepting)
 {
     char hex[17];
     char seen[600];
+    char verdict[N1_RF_VERDICT_MAX];
 
     n1_fingerprint_hex(x->id, hex);
     fprintf(out, "%-6s %s (%s) %s\n", mark_of(x, accepting), x->rule,
@@ -195,6 +197,10 @@ static void text_result(FILE *out, const struct n1_ci_result *x, int accepting)
     put_field(out, "rewrite", x->rewrite);
     put_field(out, "advice", x->advice);
     put_field(out, "allowed by", x->allowed_by);
+    if (x->verdict != NULL) {
+        n1_rf_verdict_text(x->verdict, 1, verdict, sizeof(verdict));
+        put_field(out, "verify", verdict);
+    }
     fputc('\n', out);
 }
 
@@ -298,6 +304,9 @@ static json_t *result_object(const struct n1_ci_result *x)
     n1_rj_put(o, "line", json_integer((json_int_t)x->log_line), &bad);
     n1_rj_put(o, "count", json_integer((json_int_t)x->count), &bad);
     n1_rj_put(o, "allowed_by", n1_rj_str(x->allowed_by), &bad);
+    if (x->verdict != NULL) {
+        n1_rj_put(o, "verification", n1_rf_verdict_object(x->verdict), &bad);
+    }
     if (bad) {
         json_decref(o);
         return NULL;

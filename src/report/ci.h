@@ -22,6 +22,7 @@
 
 #include "base/error.h"
 #include "base/finding.h"
+#include "store/store.h"
 
 /* Seed of adviser result ids: the same as the detectors' finding ids
    (N1_FINDING_ID_SEED in analyzer/detector.h), so both are one scheme. */
@@ -87,6 +88,9 @@ struct n1_ci_result {
                                                     strings borrowed */
     size_t n_places; /* entries used in places; 0: the one
                         place is location or log_file */
+    const struct n1_store_verdict *verdict; /* the last verdict of
+                                               `n1digest verify` on the
+                                               class, or NULL */
 };
 
 /* A baseline entry that matched no result of the run. */

@@ -10,7 +10,9 @@
  * Memory holds the summaries and one class's counts, never every
  * occurrence. The reports then read each class's occurrences back from
  * the store, in time order, as they write the class, and the JSON
- * document is written one class at a time for the same reason.
+ * document is written one class at a time for the same reason. The
+ * verdicts of `verify` are read once, after the fold, into the classes
+ * they belong to: no report asks the store for them.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -317,7 +319,7 @@ static int build(struct n1_store *st, const struct filter *k,
     if (x.c.occurrences > 0 && fold_done(&x, out, err) != 0) {
         goto out;
     }
-    rc = 0;
+    rc = n1_classes_add_verdicts(out, st, err);
 
 out:
     n1_store_cursor_free(cur);
@@ -347,6 +349,82 @@ int n1_classes_build_by_file(struct n1_store *st, n1_occ_keep_file_fn keep_file,
     return build(st, &k, out, err);
 }
 
+/* The verdicts of a store, sorted by id for n1_classes_add_verdicts(). */
+struct verdict_list {
+    struct n1_store_verdict *v;
+    size_t n;
+    size_t cap;
+    int oom; /* 1: one could not be kept */
+};
+
+static int keep_verdict(void *ud, const struct n1_store_verdict *v)
+{
+    struct verdict_list *l = ud;
+
+    if (l->n == l->cap) {
+        size_t cap = l->cap > 0 ? l->cap * 2 : 16;
+        struct n1_store_verdict *a = realloc(l->v, cap * sizeof(*a));
+
+        if (a == NULL) {
+            l->oom = 1;
+            return 1;
+        }
+        l->v = a;
+        l->cap = cap;
+    }
+    l->v[l->n++] = *v;
+    return 0;
+}
+
+static int cmp_verdict(const void *pa, const void *pb)
+{
+    uint64_t a = ((const struct n1_store_verdict *)pa)->id;
+    uint64_t b = ((const struct n1_store_verdict *)pb)->id;
+
+    return a < b ? -1 : a > b;
+}
+
+int n1_classes_add_verdicts(struct n1_class_set *set, struct n1_store *st,
+                            struct n1_error *err)
+{
+    struct verdict_list l = {NULL, 0, 0, 0};
+    int rc = -1;
+
+    if (n1_store_verdict_each(st, keep_verdict, &l, err) != 0) {
+        goto out;
+    }
+    if (l.oom) {
+        n1_err_oom(err, "reading the verdicts");
+        goto out;
+    }
+    if (l.n > 1) {
+        qsort(l.v, l.n, sizeof(*l.v), cmp_verdict);
+    }
+    for (size_t i = 0; i < set->n && l.n > 0; i++) {
+        struct n1_store_verdict key;
+        struct n1_store_verdict *v;
+
+        key.id = set->v[i].f->id;
+        v = bsearch(&key, l.v, l.n, sizeof(*l.v), cmp_verdict);
+        if (v == NULL) {
+            continue;
+        }
+        if (set->v[i].verdict == NULL) {
+            set->v[i].verdict = malloc(sizeof(*v));
+        }
+        if (set->v[i].verdict == NULL) {
+            n1_err_oom(err, "keeping a verdict");
+            goto out;
+        }
+        *set->v[i].verdict = *v;
+    }
+    rc = 0;
+
+out:
+    free(l.v);
+    return rc;
+}
+
 static int cmp_class(const void *pa, const void *pb)
 {
     const struct n1_finding *a = ((const struct n1_finding_class *)pa)->f;
@@ -374,6 +452,7 @@ static void class_cleanup(struct n1_finding_class *c)
 {
     n1_finding_free(c->f);
     free(c->first_file);
+    free(c->verdict);
     memset(c, 0, sizeof(*c));
 }
 
@@ -631,48 +710,18 @@ static int json_occ(void *ud, const struct n1_store_finding *o,
  * Writes one class at depth 4: its members dumped as an object whose
  * closing brace is held back, then "occurrences" streamed from the store.
  */
-/*
- * The last verdict of `n1digest verify` on class id, from r's store, into
- * *v. Returns 1, or 0 when there is none or it cannot be read (a report
- * without it is still a report: the error is not passed on).
- */
-static int verdict_of(const struct n1_class_report *r, uint64_t id,
-                      struct n1_store_verdict *v)
-{
-    struct n1_error e;
-
-    return r->st != NULL && n1_store_verdict_get(r->st, id, v, &e) == 1;
-}
-
-/* {"verdict", "detail", "host", "verified_at"}; NULL when memory ran out. */
-static json_t *verdict_object(const struct n1_store_verdict *v)
-{
-    json_t *o = json_object();
-    int bad = o == NULL;
-
-    n1_rj_put(o, "verdict", n1_rj_str0(v->verdict), &bad);
-    n1_rj_put(o, "detail", n1_rj_str0(v->detail), &bad);
-    n1_rj_put(o, "host", n1_rj_str0(v->host), &bad);
-    n1_rj_put(o, "verified_at", n1_rf_time(v->verified_at * 1000000), &bad);
-    if (bad) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
 static int json_class(FILE *out, const struct n1_finding_class *c,
                       const struct n1_class_report *r, struct n1_error *err)
 {
     json_t *o = class_object(c);
-    struct n1_store_verdict v;
     char *text = NULL;
     struct json_occ j = {out, 0};
     size_t len;
     int rc = -1;
 
-    if (o != NULL && verdict_of(r, c->f->id, &v) &&
-        json_object_set_new(o, "verification", verdict_object(&v)) != 0) {
+    if (o != NULL && c->verdict != NULL &&
+        json_object_set_new(o, "verification",
+                            n1_rf_verdict_object(c->verdict)) != 0) {
         json_decref(o);
         o = NULL;
     }
@@ -822,8 +871,7 @@ static void text_summary(FILE *out, void *ud)
     struct text_summary *s = ud;
     const struct n1_finding_class *c = s->c;
     struct text_occ t = {out, s->r->max_listed, 0, 0};
-    struct n1_store_verdict v;
-    char at[N1_TS_ISO_MAX];
+    char verdict[N1_RF_VERDICT_MAX];
 
     fprintf(out,
             "    occurrences %zu; iterations %" PRIu64 " min, %" PRIu64
@@ -835,11 +883,11 @@ static void text_summary(FILE *out, void *ud)
                 c->by_confidence[N1_CONF_MEDIUM],
                 c->by_confidence[N1_CONF_LOW]);
     }
-    if (verdict_of(s->r, c->f->id, &v)) {
-        n1_rf_iso_time(v.verified_at * 1000000, at);
-        fprintf(out, "    verify      %s on %s at %s%s%s\n", v.verdict, v.host,
-                at, strcmp(v.verdict, "verified") != 0 ? ": " : "",
-                strcmp(v.verdict, "verified") != 0 ? v.detail : "");
+    if (c->verdict != NULL) {
+        n1_rf_verdict_text(c->verdict, 1, verdict, sizeof(verdict));
+        fputs("    verify      ", out);
+        n1_rf_put_clean(out, verdict, 0);
+        fputc('\n', out);
     }
     if (c->occurrences < 2) {
         return;

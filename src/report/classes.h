@@ -59,6 +59,10 @@ struct n1_finding_class {
                                   boundary that started one */
     unsigned ends;             /* the same for what ended one */
     unsigned confidence_known; /* 1 when any occurrence carried evidence */
+    struct n1_store_verdict *verdict; /* the last verdict of `n1digest
+                                         verify` on the class, or NULL
+                                         (n1_classes_add_verdicts());
+                                         owned */
 };
 
 /* A set of classes; n1_classes_free() releases it. */
@@ -70,11 +74,22 @@ struct n1_class_set {
 /*
  * Reads every stored finding of st in class order, keeps those keep
  * accepts (keep NULL: all), and fills *out (zeroed first) with one class
- * per id that kept at least one occurrence, in id order. Returns 0, or -1
+ * per id that kept at least one occurrence, in id order, each with the
+ * verdict st holds for it (n1_classes_add_verdicts()). Returns 0, or -1
  * with err set (*out is then freed).
  */
 int n1_classes_build(struct n1_store *st, n1_occ_keep_fn keep, void *ud,
                      struct n1_class_set *out, struct n1_error *err);
+
+/*
+ * Sets the verdict of each class of set that st holds a verdict of
+ * `n1digest verify` for (by class id), replacing the one it had; a class
+ * without one keeps its own. n1_classes_build() calls it with the store
+ * it reads; check calls it with the store --verdicts names. Returns 0,
+ * or -1 with err set (the classes keep what they had then).
+ */
+int n1_classes_add_verdicts(struct n1_class_set *set, struct n1_store *st,
+                            struct n1_error *err);
 
 /*
  * As n1_classes_build(), keeping the occurrences whose file keep_file

@@ -90,6 +90,46 @@ json_t *n1_rf_time(int64_t us)
     return json_string(buf);
 }
 
+/* The time of verdict v in microseconds. A store is a file anyone may
+   edit: a time too far off to count in microseconds is shown as the
+   epoch rather than overflow. */
+static int64_t verdict_us(const struct n1_store_verdict *v)
+{
+    if (v->verified_at > INT64_MAX / 1000000 ||
+        v->verified_at < INT64_MIN / 1000000 + 1) {
+        return 0;
+    }
+    return v->verified_at * 1000000;
+}
+
+json_t *n1_rf_verdict_object(const struct n1_store_verdict *v)
+{
+    json_t *o = json_object();
+    int bad = o == NULL;
+
+    n1_rj_put(o, "verdict", n1_rj_str0(v->verdict), &bad);
+    n1_rj_put(o, "detail", n1_rj_str0(v->detail), &bad);
+    n1_rj_put(o, "host", n1_rj_str0(v->host), &bad);
+    n1_rj_put(o, "verified_at", n1_rf_time(verdict_us(v)), &bad);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+void n1_rf_verdict_text(const struct n1_store_verdict *v, int with_detail,
+                        char *buf, size_t n)
+{
+    char at[ISO_LEN];
+    int detail = with_detail && strcmp(v->verdict, "verified") != 0 &&
+                 v->detail[0] != '\0';
+
+    n1_rf_iso_time(verdict_us(v), at);
+    snprintf(buf, n, "%s on %s at %s%s%s", v->verdict, v->host, at,
+             detail ? ": " : "", detail ? v->detail : "");
+}
+
 json_t *n1_rf_keys_array(const struct n1_finding *f)
 {
     json_t *arr = json_array();

@@ -2,7 +2,8 @@
 /*
  * findings_int.h: the pieces of findings.c the class report (classes.c)
  * builds on: one finding as a JSON object, its evidence, a document
- * member written at its depth, and the text blocks. Not public.
+ * member written at its depth, and the text blocks; and the verdict of
+ * `verify` as every report of report/ shows it. Not public.
  */
 #ifndef N1_REPORT_FINDINGS_INT_H
 #define N1_REPORT_FINDINGS_INT_H
@@ -14,6 +15,7 @@
 
 #include "base/finding.h"
 #include "report/findings.h"
+#include "store/store.h"
 
 /* Dump flags: jansson writes reals with 17 digits unless told. */
 #define N1_RF_DUMP_COMPACT (JSON_COMPACT | JSON_REAL_PRECISION(15))
@@ -34,6 +36,22 @@ json_t *n1_rf_time(int64_t us);
 
 /* A time as the text report writes it, into buf (N1_TS_ISO_MAX bytes). */
 void n1_rf_iso_time(int64_t us, char *buf);
+
+/* A verdict of `verify` as {"verdict", "detail", "host", "verified_at"};
+   NULL when memory ran out. */
+json_t *n1_rf_verdict_object(const struct n1_store_verdict *v);
+
+/* Bytes that hold any n1_rf_verdict_text(). */
+#define N1_RF_VERDICT_MAX 1024
+
+/*
+ * A verdict of `verify` as one line into buf (n bytes, cut to fit):
+ * "WORD on HOST at TIME", with ": DETAIL" after it when with_detail is 1
+ * and the verdict is not "verified" (a verified finding's detail only
+ * repeats what matched). The text is raw: each writer escapes it.
+ */
+void n1_rf_verdict_text(const struct n1_store_verdict *v, int with_detail,
+                        char *buf, size_t n);
 
 /* Writes v pretty-printed, each line after the first indented by indent
    spaces. Returns 0, 1 when memory ran out, -1 on a write error. */

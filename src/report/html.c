@@ -18,6 +18,7 @@
 #include "base/event.h"
 #include "base/strbuf.h"
 #include "base/timeutil.h"
+#include "report/findings_int.h"
 #include "report/html_int.h"
 #include "report/junit.h"
 
@@ -266,4 +267,42 @@ void n1_html_dl_item(FILE *out, const char *term, const char *value)
     fprintf(out, "<dt>%s</dt><dd>", term);
     n1_html_text(out, value);
     fputs("</dd>\n", out);
+}
+
+/* The class that colours a verdict word: pass for verified, fail for
+   differs and failed, muted for skipped and anything else. */
+static const char *verdict_class(const char *word)
+{
+    if (strcmp(word, "verified") == 0) {
+        return "pass";
+    }
+    if (strcmp(word, "differs") == 0 || strcmp(word, "failed") == 0) {
+        return "fail";
+    }
+    return "muted";
+}
+
+void n1_html_verdict(FILE *out, const char *tag,
+                     const struct n1_store_verdict *v)
+{
+    char line[N1_RF_VERDICT_MAX];
+
+    if (v == NULL) {
+        fprintf(out, "<%s data-n1-verdict=\"\">not verified</%s>", tag, tag);
+        return;
+    }
+    n1_rf_verdict_text(v, 0, line, sizeof(line));
+    fprintf(out, "<%s data-n1-verdict=\"", tag);
+    n1_html_text(out, v->verdict);
+    fputs("\" title=\"", out);
+    n1_html_text(out, v->detail);
+    fprintf(out, "\"><span class=\"%s\">", verdict_class(v->verdict));
+    n1_html_text(out, line);
+    fputs("</span>", out);
+    if (strcmp(tag, "dd") == 0 && v->detail[0] != '\0') {
+        fputs("<br><span class=\"muted\">", out);
+        n1_html_text(out, v->detail);
+        fputs("</span>", out);
+    }
+    fprintf(out, "</%s>", tag);
 }

@@ -16,18 +16,6 @@
 #include "report/ci.h"
 #include "report/html_int.h"
 
-/*
- * The verification verdict of a result, where the store has one. struct
- * n1_ci_result carries none yet (the verdicts of `verify` are not in the
- * check report model): this hook returns NULL, which the page shows as
- * "not verified". Fill it from the model when it gains the field.
- */
-static const char *result_verdict(const struct n1_ci_result *x)
-{
-    (void)x;
-    return NULL;
-}
-
 /* "fail", "new", "baseline" or "allowed". */
 static const char *result_word(const struct n1_ci_result *x)
 {
@@ -111,7 +99,6 @@ static int html_bars(FILE *out, const struct n1_ci_report *r,
 
 static void html_row(FILE *out, const struct n1_ci_result *x, size_t rank)
 {
-    const char *verdict = result_verdict(x);
     char buf[32];
 
     fputs("<tr data-n1=\"result\">", out);
@@ -127,7 +114,7 @@ static void html_row(FILE *out, const struct n1_ci_result *x, size_t rank)
     n1_html_td_count(out, x->count);
     n1_html_td_count(out, (uint64_t)x->occurrences);
     n1_html_td(out, x->location);
-    n1_html_td(out, verdict != NULL ? verdict : "not verified");
+    n1_html_verdict(out, "td", x->verdict);
     fputs("</tr>\n", out);
 }
 
@@ -155,8 +142,6 @@ static void html_places(FILE *out, const struct n1_ci_result *x)
 
 static void html_card(FILE *out, const struct n1_ci_result *x, size_t rank)
 {
-    const char *verdict = result_verdict(x);
-
     fprintf(out,
             "<section class=\"card\" id=\"r-%016" PRIx64 "\">\n"
             "<h3>[%zu] <span class=\"%s\">%s</span> ",
@@ -171,10 +156,10 @@ static void html_card(FILE *out, const struct n1_ci_result *x, size_t rank)
     n1_html_dl_item(out, "Allowed by", x->allowed_by);
     fprintf(out,
             "<dt>Id</dt><dd>%016" PRIx64 " (fingerprint %016" PRIx64
-            ")</dd>\n<dt>Verdict</dt><dd data-n1-verdict>",
+            ")</dd>\n<dt>Verdict</dt>",
             x->id, x->fingerprint);
-    n1_html_text(out, verdict != NULL ? verdict : "not verified");
-    fputs("</dd>\n</dl>\n", out);
+    n1_html_verdict(out, "dd", x->verdict);
+    fputs("\n</dl>\n", out);
     n1_html_fix(out, x->sample, x->rewrite, x->advice);
     fputs("</section>\n", out);
 }

@@ -21,18 +21,6 @@
 #include "report/classes.h"
 #include "report/html_int.h"
 
-/*
- * The verification verdict of a class, where the store has one. The
- * report model carries none yet (the verdicts of `verify` are not in
- * struct n1_finding_class): this hook returns NULL, which the page shows
- * as "not verified". Fill it from the store's verdicts when they exist.
- */
-static const char *class_verdict(const struct n1_finding_class *c)
-{
-    (void)c;
-    return NULL;
-}
-
 /* The findings' span: the earliest first and latest last seen of all. */
 static void set_span(const struct n1_class_set *set, int64_t *t0, int64_t *t1)
 {
@@ -95,7 +83,6 @@ static void html_class_row(FILE *out, const struct n1_finding_class *c,
                            size_t rank)
 {
     const struct n1_finding *f = c->f;
-    const char *verdict = class_verdict(c);
     char buf[64];
     int est;
 
@@ -113,7 +100,7 @@ static void html_class_row(FILE *out, const struct n1_finding_class *c,
     n1_html_td_num(out, n1_finding_cost(f, NULL), buf);
     n1_html_td_count(out, f->round_trips_saved);
     n1_html_td(out, f->location);
-    n1_html_td(out, verdict != NULL ? verdict : "not verified");
+    n1_html_verdict(out, "td", c->verdict);
     fputs("</tr>\n", out);
 }
 
@@ -151,7 +138,6 @@ static void put_bounds(FILE *out, unsigned bits)
 static void html_class_facts(FILE *out, const struct n1_finding_class *c)
 {
     const struct n1_finding *f = c->f;
-    const char *verdict = class_verdict(c);
 
     fputs("<dl class=\"meta\">\n", out);
     fprintf(out, "<dt>Severity</dt><dd>%s</dd>\n",
@@ -193,8 +179,9 @@ static void html_class_facts(FILE *out, const struct n1_finding_class *c)
         put_bounds(out, c->ends);
         fputs("</dd>\n", out);
     }
-    fprintf(out, "<dt>Verdict</dt><dd data-n1-verdict>%s</dd>\n",
-            verdict != NULL ? verdict : "not verified");
+    fputs("<dt>Verdict</dt>", out);
+    n1_html_verdict(out, "dd", c->verdict);
+    fputs("\n", out);
     fputs("</dl>\n", out);
 }
 

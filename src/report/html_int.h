@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "base/error.h"
+#include "store/store.h"
 
 /* Buckets of a time series chart: bounded whatever the log's size. */
 #define N1_HTML_SERIES_N 48
@@ -93,6 +94,16 @@ void n1_html_dl_item(FILE *out, const char *term, const char *value);
 /* A time cell: "YYYY-MM-DD HH:MM:SS" UTC, sorted by us; N1_TS_NONE and
    times that cannot be shown leave it empty. */
 void n1_html_td_time(FILE *out, int64_t us);
+
+/*
+ * The verdict of `n1digest verify` as an element tag ("td" for a table
+ * cell, "dd" for a card's field): "WORD on HOST at TIME" coloured by the
+ * word, with data-n1-verdict="WORD" and the detail as the title (shown on
+ * hover); a dd also shows the detail under it. Everything from the store
+ * is escaped. v NULL: "not verified" and an empty data-n1-verdict.
+ */
+void n1_html_verdict(FILE *out, const char *tag,
+                     const struct n1_store_verdict *v);
 
 /* ---- SVG charts (html_svg.c) ---- */
 

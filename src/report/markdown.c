@@ -3,7 +3,8 @@
  * markdown.c: check and analyze reports as GitHub Flavored Markdown.
  *
  * Both reports become the same rows (struct md_row) and go through one
- * renderer: a status heading, a table, the rewrites in <details>. The
+ * renderer: a status heading, a table, the rewrites in <details> (with
+ * the verdict of `verify` and its detail, where the model has one). The
  * document is built in a buffer and written at the end, so it can be
  * held to the step summary's budget: a row or rewrite that would pass it
  * is counted in a "N more" line rather than cut in the middle.
@@ -26,6 +27,7 @@
 #include <string.h>
 
 #include "base/textutil.h"
+#include "report/findings_int.h"
 #include "report/junit.h"
 #include "report/markdown.h"
 
@@ -194,18 +196,8 @@ struct md_row {
     double time_s;             /* summed Query_time; NaN: no timings */
     const char *title;         /* what was found, one line */
     const char *rewrite;       /* batched statement, or NULL */
+    const struct n1_store_verdict *verdict; /* verify's, or NULL */
 };
-
-/*
- * The verification verdict of the finding class id, as `verify` stores
- * it: the hook where the report model's verdict goes once it carries
- * one. NULL until then, shown as "—".
- */
-static const char *md_verdict(uint64_t id)
-{
-    (void)id;
-    return NULL;
-}
 
 /* A time in s, ms or µs with three significant digits or so. */
 static void put_seconds(struct md_doc *d, double s)
@@ -235,7 +227,7 @@ static void put_cost(struct md_doc *d, const struct md_row *x)
 /* One table row into part. */
 static void row_text(struct md_doc *part, const struct md_row *x, size_t nr)
 {
-    const char *verdict = md_verdict(x->id);
+    char verdict[N1_RF_VERDICT_MAX];
 
     putf(part, "| %zu | ", nr);
     put_text(part, x->kind);
@@ -260,7 +252,8 @@ static void row_text(struct md_doc *part, const struct md_row *x, size_t nr)
     }
     put_cost(part, x);
     put(part, " | ");
-    if (verdict != NULL) {
+    if (x->verdict != NULL) {
+        n1_rf_verdict_text(x->verdict, 0, verdict, sizeof(verdict));
         put_text(part, verdict);
     } else {
         put(part, "—");
@@ -286,11 +279,29 @@ static void put_html(struct md_doc *d, const char *s)
     }
 }
 
-/* One rewrite as a <details> block into part. */
+/* "**Verification**: WORD on HOST at TIME: DETAIL", a paragraph of a
+   <details> block. */
+static void put_verdict(struct md_doc *d, const struct n1_store_verdict *v)
+{
+    char line[N1_RF_VERDICT_MAX];
+
+    n1_rf_verdict_text(v, 0, line, sizeof(line));
+    put(d, "**Verification**: ");
+    put_text(d, line);
+    if (v->detail[0] != '\0') {
+        put(d, ": ");
+        put_text(d, v->detail);
+    }
+    put(d, "\n\n");
+}
+
+/* One row's <details> block into part: its verdict and its rewrite,
+   each when it has one. */
 static void details_text(struct md_doc *part, const struct md_row *x, size_t nr)
 {
     size_t len = 0;
-    char *sql = n1_utf8_lossy(x->rewrite, strlen(x->rewrite), 0, &len);
+    const char *rw = x->rewrite != NULL ? x->rewrite : "";
+    char *sql = n1_utf8_lossy(rw, strlen(rw), 0, &len);
     size_t fence;
 
     if (sql == NULL) {
@@ -301,16 +312,22 @@ static void details_text(struct md_doc *part, const struct md_row *x, size_t nr)
     putf(part, "<details><summary>%zu. ", nr);
     put_html(part, x->title != NULL ? x->title : x->kind);
     put(part, "</summary>\n\n");
-    for (size_t i = 0; i < fence; i++) {
-        put(part, "`");
+    if (x->verdict != NULL) {
+        put_verdict(part, x->verdict);
     }
-    put(part, "sql\n");
-    put(part, sql);
-    put(part, "\n");
-    for (size_t i = 0; i < fence; i++) {
-        put(part, "`");
+    if (len > 0) {
+        for (size_t i = 0; i < fence; i++) {
+            put(part, "`");
+        }
+        put(part, "sql\n");
+        put(part, sql);
+        put(part, "\n");
+        for (size_t i = 0; i < fence; i++) {
+            put(part, "`");
+        }
+        put(part, "\n\n");
     }
-    put(part, "\n\n</details>\n\n");
+    put(part, "</details>\n\n");
     free(sql);
 }
 
@@ -352,7 +369,8 @@ static void put_rows(struct md_doc *d, const struct md_row *rows, size_t n,
     put_more(d, n - shown, n - shown == 1 ? "finding" : "findings");
     put(d, "\n");
     for (size_t i = 0; i < shown; i++) {
-        if (rows[i].rewrite == NULL || rows[i].rewrite[0] == '\0') {
+        if ((rows[i].rewrite == NULL || rows[i].rewrite[0] == '\0') &&
+            rows[i].verdict == NULL) {
             continue;
         }
         n1_strbuf_reset(&part.sb);
@@ -482,6 +500,7 @@ static void ci_row(struct md_row *row, const struct n1_ci_result *x)
     row->time_s = x->total_time_s;
     row->title = x->title;
     row->rewrite = x->rewrite;
+    row->verdict = x->verdict;
 }
 
 int n1_report_ci_markdown(FILE *out, const struct n1_ci_report *r,
@@ -563,6 +582,7 @@ static void class_row(struct md_row *row, const struct n1_finding_class *c)
              row->location != NULL ? row->location : "");
     row->title = row->title_buf;
     row->rewrite = f->rewrite;
+    row->verdict = c->verdict;
 }
 
 /* Inputs of the run that could not be read, and lines skipped. */

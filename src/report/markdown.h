@@ -6,10 +6,11 @@
  *
  * A document is short: a heading with the run's status, a table of
  * findings (check: the new ones; analyze: every class) and each rewrite
- * in a collapsible <details> block with a ```sql fence. It fits the
- * 1 MiB GitHub allows a step summary: rows and rewrites past the budget
- * are counted in a "N more, see the JSON report" line instead.
- * docs/ci.md shows the CI steps that use it.
+ * in a collapsible <details> block with a ```sql fence, after the
+ * verdict of `verify` and its detail when the result or class has one. It fits
+ * the 1 MiB GitHub allows a step summary: rows and rewrites past the budget are
+ * counted in a "N more, see the JSON report" line instead. docs/ci.md shows the
+ * CI steps that use it.
  */
 #ifndef N1_REPORT_MARKDOWN_H
 #define N1_REPORT_MARKDOWN_H

@@ -26,6 +26,7 @@
 
 #include "base/strbuf.h"
 #include "base/textutil.h"
+#include "report/findings_int.h"
 #include "report/json_int.h"
 #include "report/sarif.h"
 #include "sql/fingerprint.h"
@@ -275,6 +276,9 @@ static json_t *result_object(const struct n1_ci_result *x, size_t rule_index,
     if (x->log_file != NULL) {
         n1_rj_put(props, "logFile", n1_rj_str0(x->log_file), bad);
         n1_rj_put(props, "logLine", json_integer((json_int_t)x->log_line), bad);
+    }
+    if (x->verdict != NULL) {
+        n1_rj_put(props, "verification", n1_rf_verdict_object(x->verdict), bad);
     }
     n1_rj_put(o, "properties", props, bad);
     free(text);

@@ -10,7 +10,9 @@
 #      table without one and none for the others; the UPDATE loop skipped (no --allow-writes);
 #      the LOG operand (analyzed in memory) gives the same verdicts;
 #      --allow-writes as root verifies the UPDATE in a rolled-back
-#      transaction (the table is unchanged afterwards);
+#      transaction (the table is unchanged afterwards); analyze's text,
+#      JSON, HTML and Markdown reports on the verdict store, and check
+#      --verdicts as Markdown and JSON, show "verified on SOCKET at TIME";
 #  (b) one key of the rewrite's IN list changed: differs, exit 1;
 #  (c) the rewrite edited to write INTO OUTFILE: skipped with the reason;
 #  (d) a socket where no server listens: exit 5, one line naming it;
@@ -179,6 +181,65 @@ assert v[sys.argv[2]]["verdict"] == "verified", v
 assert v[sys.argv[2]]["host"] == sys.argv[3], v
 PY
     fail "the JSON report lacks the verdicts"
+# The HTML and Markdown reports of analyze show them too; so does check,
+# from the store --verdicts names (its own store is in memory).
+"$n1digest" analyze --db "$work/v.db" --format html "$work/general.log" \
+    >"$work/r.html" 2>>"$work/r.err" || fail "analyze --format html failed"
+"$n1digest" analyze --db "$work/v.db" --format markdown "$work/general.log" \
+    >"$work/r.md" 2>>"$work/r.err" || fail "analyze --format markdown failed"
+for f in markdown json; do
+    rc=0
+    "$n1digest" check --verdicts "$work/v.db" --format "$f" \
+        "$work/general.log" >"$work/k.$f" 2>>"$work/k.err" || rc=$?
+    # The loops are new (no baseline) warnings: check fails (1).
+    [ "$rc" -eq 1 ] || fail "check --verdicts --format $f exit $rc: \
+$(cat "$work/k.err")"
+done
+python3 - "$work" "$sel_id" "$MDB_SOCKET" <<'PY' ||
+import html, json, re, sys
+work, sel, sock = sys.argv[1:]
+# The verdicts: the two SELECT loops and the UPDATE loop (verified with
+# --allow-writes) all verified on the socket; no other class has one.
+at = r" at 20\d\d-\d\d-\d\dT[0-9:]+Z"
+line = re.escape("verified on " + sock) + at
+page = open(work + "/r.html").read()
+cells = re.findall(r'<td data-n1-verdict="([^"]*)"[^>]*>(.*?)</td>', page)
+assert all(c[0] in ("verified", "") for c in cells), cells
+ok = [c for c in cells if c[0] == "verified"]
+assert len(ok) == 3, cells
+for _, text in ok:
+    assert re.fullmatch('<span class="pass">' + line + "</span>",
+                        html.unescape(text)), text
+assert page.count('<dd data-n1-verdict="verified"') == 3, "cards"
+# Markdown: the socket as a table cell escapes it (markdown.h).
+def md(s):
+    out = ""
+    for ch in s:
+        ref = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "@": "&#64;"}
+        out += ref.get(ch) or ("\\" + ch if ch in "\\`|*_[]~!#$" else ch)
+    return out
+mdline = re.escape("verified on " + md(sock)) + at
+for name in ("r.md", "k.markdown"):
+    doc = open(work + "/" + name).read()
+    rows = re.findall(r"\| " + mdline + r" \|\n", doc)
+    assert len(rows) == 3, (name, doc)
+    assert len(re.findall(r"\*\*Verification\*\*: " + mdline, doc)) == 3, doc
+k = json.load(open(work + "/k.json"))
+v = {r["id"]: r.get("verification") for r in k["results"]}
+assert v[sel]["verdict"] == "verified" and v[sel]["host"] == sock, v
+assert len([x for x in v.values() if x is not None]) == 3, v
+PY
+    fail "the HTML, Markdown or check reports lack the verdicts"
+# A --verdicts store that does not exist is not created: exit 2 and an
+# error naming it.
+rc=0
+"$n1digest" check --verdicts "$work/none.db" "$work/general.log" \
+    >/dev/null 2>"$work/k2.err" || rc=$?
+if [ "$rc" -ne 2 ] || [ -e "$work/none.db" ] ||
+    ! grep -q "^n1digest: SYSTEM $work/none.db: cannot open the --verdicts" \
+        "$work/k2.err"; then
+    fail "check --verdicts on a missing store: exit $rc: $(cat "$work/k2.err")"
+fi
 
 # (b) one key of the IN list changed (17 -> 59): differs, exit 1.
 python3 - "$work/report.json" "$work/b.json" <<'PY'
