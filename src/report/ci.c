@@ -84,11 +84,11 @@ size_t n1_ci_failures(const struct n1_ci_report *r)
 
 const char *n1_ci_status(const struct n1_ci_report *r)
 {
-    if (r->wrote_baseline != NULL) {
-        return "baseline_written";
-    }
     if (r->run_error != NULL) {
         return "error";
+    }
+    if (r->wrote_baseline != NULL) {
+        return "baseline_written";
     }
     return n1_ci_failures(r) > 0 ? "fail" : "pass";
 }

@@ -163,8 +163,8 @@ static void case_name(struct doc *d, const struct n1_ci_result *x)
     raw(d, "\"");
 }
 
-static void result_case(struct doc *d, const struct n1_ci_result *x,
-                        enum n1_severity fail_on)
+static void result_case(struct doc *d, const struct n1_ci_report *r,
+                        const struct n1_ci_result *x)
 {
     char classname[160];
     char why[200];
@@ -202,14 +202,18 @@ static void result_case(struct doc *d, const struct n1_ci_result *x,
         detail(d, "advice", x->advice);
         raw(d, "</failure>\n");
     } else {
-        if (x->state == N1_CI_BASELINE) {
+        if (r->wrote_baseline != NULL) {
+            snprintf(why, sizeof(why), "written to the baseline %s",
+                     r->wrote_baseline);
+        } else if (x->state == N1_CI_BASELINE) {
             snprintf(why, sizeof(why), "in the baseline");
         } else if (x->state == N1_CI_ALLOWED) {
             snprintf(why, sizeof(why), "allowed by %s",
                      x->allowed_by != NULL ? x->allowed_by : "[allow]");
         } else {
             snprintf(why, sizeof(why), "%s is below --fail-on %s",
-                     n1_severity_name(x->severity), n1_severity_name(fail_on));
+                     n1_severity_name(x->severity),
+                     n1_severity_name(r->fail_on));
         }
         raw(d, "      <skipped");
         attr(d, "message", why);
@@ -315,6 +319,16 @@ int n1_report_junit(FILE *out, const struct n1_ci_report *r,
     counts(&d, tests, failures, errors, skipped);
     raw(&d, ">\n    <properties>\n");
     raw(&d, "      <property");
+    attr(&d, "name", "status");
+    attr(&d, "value", n1_ci_status(r));
+    raw(&d, "/>\n");
+    if (r->wrote_baseline != NULL) {
+        raw(&d, "      <property");
+        attr(&d, "name", "baseline_written");
+        attr(&d, "value", r->wrote_baseline);
+        raw(&d, "/>\n");
+    }
+    raw(&d, "      <property");
     attr(&d, "name", "fail_on");
     attr(&d, "value", n1_severity_name(r->fail_on));
     raw(&d, "/>\n");
@@ -349,7 +363,7 @@ int n1_report_junit(FILE *out, const struct n1_ci_report *r,
     for (int pass = 1; pass >= 0; pass--) {
         for (size_t i = 0; i < r->n_results; i++) {
             if (r->results[i].fails == pass) {
-                result_case(&d, &r->results[i], r->fail_on);
+                result_case(&d, r, &r->results[i]);
             }
         }
     }
