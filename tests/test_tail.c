@@ -437,20 +437,27 @@ static void fan_member(FILE *f, int fan, int j)
 }
 
 /*
- * Chunk k of the kill log: the second half of fan-out k - 1 (open since
- * the chunk before: a run that stopped in between holds it pending), an
- * N+1 loop on connection 10 + k at minute k, then the first half of
- * fan-out k at second 30 of that minute. The last chunk opens no
- * fan-out, and its loop's minute closes the window before it.
+ * Chunk k of the kill log: the rest of fan-out k - 1 (its first half
+ * connected and ran its statement in the chunk before and quits now; a
+ * run that stopped in between holds it pending), an N+1 loop on
+ * connection 10 + k at minute k, then the first half of fan-out k at
+ * second 30 of that minute, still connected at the end of the chunk (as
+ * a server logs connections still open; a line cannot turn up seconds
+ * after the time it carries). The last chunk opens no fan-out, and its
+ * loop's minute closes the window before it.
  */
 static void append_fan_chunk(const char *log, int k)
 {
     FILE *f = NULL;
 
     if (k > 0) {
-        /* The time column is still second 30 of the minute before. */
+        /* The time column is still second 30 of the minute before: the
+           first half quits, the second half runs. */
         f = fopen(log, "a");
         assert_non_null(f);
+        for (int j = 0; j < FAN_CONNS / 2; j++) {
+            fprintf(f, "\t\t    %d Quit\t\n", 100 + 10 * (k - 1) + j);
+        }
         for (int j = FAN_CONNS / 2; j < FAN_CONNS; j++) {
             fan_member(f, k - 1, j);
         }
@@ -466,9 +473,11 @@ static void append_fan_chunk(const char *log, int k)
                 k, 100 + 10 * k);
         fprintf(f, "\t\t    %d Query\tSELECT * FROM users WHERE id = %d\n",
                 100 + 10 * k, 1000 * k);
-        fprintf(f, "\t\t    %d Quit\t\n", 100 + 10 * k);
         for (int j = 1; j < FAN_CONNS / 2; j++) {
-            fan_member(f, k, j);
+            fprintf(f, "\t\t    %d Connect\tapp@h on shop using TCP/IP\n",
+                    100 + 10 * k + j);
+            fprintf(f, "\t\t    %d Query\tSELECT * FROM users WHERE id = %d\n",
+                    100 + 10 * k + j, 1000 * k + j);
         }
         assert_int_equal(fclose(f), 0);
     }
