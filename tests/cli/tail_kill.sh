@@ -50,14 +50,14 @@ if k > 0:  # fan-out k - 1 goes on in its second: the first half quits,
         line(-1, 500000 + 100 * (k - 1) + j, "Quit", "")
     for j in range(3, 6):
         member(-1, k - 1, j)
-for i in range(n):
-    c = 1000 * (k + 1) + i
-    line(i, c, "Connect", "app@10.0.0.2 on shop using TCP/IP")
-    line(i, c, "Query", "SELECT id FROM orders WHERE customer_id = %d" % c)
+for i in range(n):  # within seconds 0 to 89: the log's time never goes back
+    c, sec = 1000 * (k + 1) + i, i * 90 // n
+    line(sec, c, "Connect", "app@10.0.0.2 on shop using TCP/IP")
+    line(sec, c, "Query", "SELECT id FROM orders WHERE customer_id = %d" % c)
     for r in range(6):
-        line(i, c, "Query", "SELECT * FROM items WHERE order_id = %d"
+        line(sec, c, "Query", "SELECT * FROM items WHERE order_id = %d"
              % (10 * c + r))
-    line(i, c, "Quit", "")
+    line(sec, c, "Quit", "")
 # fan-out k begins in the last second of the chunk: its first half
 # connects and runs its statement; they quit in the next chunk, as a
 # server logs connections still open when tail reads (a log line cannot
