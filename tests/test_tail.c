@@ -224,6 +224,20 @@ static size_t times(const struct lines *l, uint64_t id)
     return k;
 }
 
+/* The index in ids (analyze's occurrences, line_key()) of the one line
+   names; fails the test when analyze does not report it. */
+static size_t reported(const uint64_t *ids, size_t n_ids, const char *line)
+{
+    uint64_t id = line_key(line);
+    size_t k = 0;
+
+    while (k < n_ids && ids[k] != id) {
+        k++;
+    }
+    assert_true(k < n_ids);
+    return k;
+}
+
 /* The occurrences (line_key()) analyze reports on the complete log, and
    the class id of each in classes. */
 static void analyze_ids(char *log, uint64_t *ids, uint64_t *classes, size_t *n)
@@ -370,13 +384,8 @@ static void stops_lose_nothing(int json, int spell)
     /* Nothing printed that analyze does not report. */
     for (int r = 1; r < 3; r++) {
         for (size_t i = 0; i < run[r].n; i++) {
-            uint64_t id = line_key(run[r].v[i]);
-            size_t k = 0;
+            size_t k = reported(ids, n_ids, run[r].v[i]);
 
-            while (k < n_ids && ids[k] != id) {
-                k++;
-            }
-            assert_true(k < n_ids);
             if (json) {
                 /* Every line names the class analyze reports it in. */
                 const char *cl = strstr(run[r].v[i], "\"class\":\"");
@@ -534,13 +543,7 @@ static void test_tail_kills_fanouts(void **state)
     }
     for (r = 0; r <= KILL_RUNS; r++) {
         for (size_t i = 0; i < run[r].n; i++) {
-            uint64_t id = line_key(run[r].v[i]);
-            size_t k = 0;
-
-            while (k < n_ids && ids[k] != id) {
-                k++;
-            }
-            assert_true(k < n_ids);
+            reported(ids, n_ids, run[r].v[i]);
             fanouts += strstr(run[r].v[i], "\"fanout\"") != NULL;
         }
         lines_free(&run[r]);

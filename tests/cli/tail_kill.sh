@@ -67,31 +67,6 @@ for j in range(0, 3):
 PY
 }
 
-# caught_up: waits (60 s at most) until the store records the whole log
-# as committed.
-caught_up()
-{
-    python3 - t.db live.log <<'PY'
-import os, sqlite3, sys, time
-db, log = sys.argv[1], sys.argv[2]
-size = os.path.getsize(log)
-end = time.time() + 60
-while time.time() < end:
-    try:
-        con = sqlite3.connect(db, timeout=5)
-        row = con.execute(
-            "SELECT f.offset FROM tail_state t JOIN files f"
-            " ON f.id = t.file_id").fetchone()
-        con.close()
-        if row is not None and row[0] >= size:
-            sys.exit(0)
-    except sqlite3.Error:
-        pass
-    time.sleep(0.05)
-sys.exit(1)
-PY
-}
-
 # start: the next run, its findings in out.N (N = 1, 2, ...).
 runs=0
 start()
@@ -116,7 +91,7 @@ sleep 0.05
 kill9
 # 2: caught up, the fan-out of chunk 0 pending.
 start
-caught_up || fail "run 2 did not catch up"
+tail_caught_up t.db live.log || fail "run 2 did not catch up"
 sleep 0.3
 kill9
 # 3: a backlog of 3000 connections, killed in the middle of it.
@@ -126,7 +101,7 @@ sleep 0.4
 kill9
 # 4: caught up with fan-out 1 pending, then killed while it grows.
 start
-caught_up || fail "run 4 did not catch up"
+tail_caught_up t.db live.log || fail "run 4 did not catch up"
 append 2 5 || exit 2
 sleep 0.2
 kill9
@@ -137,12 +112,12 @@ sleep 0.15
 kill9
 append 4 5 || exit 2
 start
-caught_up || fail "run 5 did not catch up"
+tail_caught_up t.db live.log || fail "run 5 did not catch up"
 kill9
 # Last: closes fan-out 4 and runs to the end.
 append 5 2 || exit 2
 start
-caught_up || fail "last run did not catch up"
+tail_caught_up t.db live.log || fail "last run did not catch up"
 sleep 2.5
 kill -TERM "$tail_pid"
 rc=0

@@ -25,37 +25,12 @@ check=$root/tests/integration/check_tail.py
 # shellcheck source=tests/cli/lib_tail.bash
 source "$(dirname "$0")/lib_tail.bash"
 
-# caught_up DB LOG: waits (60 s at most) until the store records the
-# whole of LOG as committed.
-caught_up()
-{
-    python3 - "$1" "$2" <<'PY'
-import os, sqlite3, sys, time
-db, log = sys.argv[1], sys.argv[2]
-size = os.path.getsize(log)
-end = time.time() + 60
-while time.time() < end:
-    try:
-        con = sqlite3.connect(db, timeout=5)
-        row = con.execute(
-            "SELECT f.offset FROM tail_state t JOIN files f"
-            " ON f.id = t.file_id WHERE t.path = ?", (log,)).fetchone()
-        con.close()
-        if row is not None and row[0] >= size:
-            sys.exit(0)
-    except sqlite3.Error:
-        pass
-    time.sleep(0.05)
-sys.exit(1)
-PY
-}
-
 cd "$work" || exit 2
 python3 "$gen" head live.log 25000 || exit 2
 
 "$n1digest" tail --db t.db --format json live.log >out1 2>err1 &
 tail_pid=$!
-caught_up t.db live.log || fail "first run did not catch up"
+tail_caught_up t.db live.log || fail "first run did not catch up"
 kill -9 "$tail_pid"
 { wait "$tail_pid"; } 2>/dev/null
 tail_pid=
@@ -65,7 +40,7 @@ size=$(stat -c %s live.log)
 
 "$n1digest" tail --db t.db --format json live.log >out2 2>err2 &
 tail_pid=$!
-caught_up t.db live.log || fail "second run did not catch up"
+tail_caught_up t.db live.log || fail "second run did not catch up"
 kill -TERM "$tail_pid"
 rc=0
 wait "$tail_pid" || rc=$?
