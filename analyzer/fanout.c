@@ -535,6 +535,32 @@ static int tick_conn(void *ud, struct n1_conn_node *node)
     return 0;
 }
 
+/*
+ * 1 when a connection still open may yet join window g: it opened within
+ * the window, ran g's statement and nothing more so far, and has not
+ * ended (a member joins when its connection quits, so one that runs its
+ * statement slowly, or is slow to quit, is logged as a member late).
+ */
+static int may_still_join(const struct fanout *f, const struct fo_group *g)
+{
+    unsigned window = f->base.ctx->opts.fanout_window_ms;
+
+    for (size_t i = 0; i <= f->conns.mask && f->conns.b != NULL; i++) {
+        for (const struct n1_conn_node *node = f->conns.b[i]; node != NULL;
+             node = node->next) {
+            const struct fo_conn *c = (const struct fo_conn *)node;
+
+            if (c->first != NULL && c->first->fp == g->loop->fp &&
+                c->first->ident == g->loop->ident &&
+                !n1_gap_exceeded(g->min_open, c->open_us, window) &&
+                !n1_gap_exceeded(c->open_us, g->min_open, window)) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 static int fo_tick(struct n1_detector *det, int64_t now_us)
 {
     struct fanout *f = (struct fanout *)det;
@@ -547,13 +573,15 @@ static int fo_tick(struct n1_detector *det, int64_t now_us)
         f->now_us = now_us;
     }
     rc = n1_conntab_each(det->ctx, &f->conns, tick_conn, &a, 0);
-    /* A window is over once nobody joined it for a whole window and its
-       members can no longer be near its start. */
+    /* A window is over once nobody joined it for a whole window, its
+       members can no longer be near its start, and no connection still
+       open may join it (those end here at the latest when idle). */
     while (rc == 0 && i < f->n_groups) {
         struct fo_group *g = &f->groups[i];
 
         if (n1_gap_exceeded(g->last_add_us, now_us, o->fanout_window_ms) &&
-            n1_gap_exceeded(g->min_open, now_us, 2 * o->fanout_window_ms)) {
+            n1_gap_exceeded(g->min_open, now_us, 2 * o->fanout_window_ms) &&
+            !may_still_join(f, g)) {
             rc = close_group(f, i);
             continue;
         }

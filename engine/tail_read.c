@@ -361,7 +361,8 @@ static int finish_recorded_file(struct n1_tail *t,
     if (!n1_follow_locate(t->path, &resume->ident, &found)) {
         n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_NOTE,
                   "%s: the file read last time (inode %llu) is gone; "
-                  "whatever it got after byte %llu was not read",
+                  "whatever it got after byte %llu was not read; reading "
+                  "the new file from byte 0",
                   t->path, (unsigned long long)resume->ident.inode,
                   (unsigned long long)resume->offset);
         return 0;
@@ -370,10 +371,19 @@ static int finish_recorded_file(struct n1_tail *t,
     rc = read_rotated(t, found, resume, st->base,
                       st->replay_file_id == st->file_id ? st->replay_offset : 0,
                       err);
-    free(found);
     if (rc != 0) {
+        free(found);
         return -1;
     }
+    n1_notice(t->opts.notice, t->opts.notice_ud, N1_NOTICE_NOTE,
+              "%s: rotated while tail was stopped: finished %s, the file "
+              "read last time (%llu bytes it got after the stop); reading "
+              "the new file from byte 0",
+              t->path, found,
+              (unsigned long long)(t->gen_end > resume->offset
+                                       ? t->gen_end - resume->offset
+                                       : 0));
+    free(found);
     t->cur.base =
         st->base + (t->gen_end > resume->offset ? t->gen_end : resume->offset);
     t->commit_v = t->cur.base;

@@ -327,6 +327,34 @@ static void test_fanout_tick_closes_window(void **state)
     assert_int_equal(fd->found[0]->n_connections, 6);
 }
 
+/* A member slow to quit (a slow statement, a slow worker) still joins:
+   a tick does not close a window that a connection still open, which
+   ran the window's statement, may yet join. */
+static void test_fanout_waits_for_open_member(void **state)
+{
+    struct feed *fd = *state;
+    struct n1_error err;
+    char sql[128];
+
+    for (int i = 0; i < 6; i++) {
+        feed_ev(fd, N1_CMD_CONNECT, 100 + (uint64_t)i, 1000 + i,
+                "app@10.0.0.1 on metrics using TCP/IP", -1, -1);
+        snprintf(sql, sizeof(sql),
+                 "SELECT MAX(cpu) FROM metrics WHERE gid = %d", i + 1);
+        feed_ev(fd, N1_CMD_QUERY, 100 + (uint64_t)i, 1010 + i, sql, 0.01, 1);
+    }
+    for (int i = 0; i < 5; i++) {
+        feed_ev(fd, N1_CMD_QUIT, 100 + (uint64_t)i, 1040, NULL, -1, -1);
+    }
+    assert_int_equal(n1_detectors_tick(fd->det, 5000 * 1000, &err), 0);
+    assert_int_equal(fd->n, 0);
+    feed_ev(fd, N1_CMD_QUIT, 105, 6000, NULL, -1, -1);
+    assert_int_equal(n1_detectors_tick(fd->det, 10000 * 1000, &err), 0);
+    assert_int_equal(fd->n, 1);
+    assert_int_equal(fd->found[0]->kind, N1_FIND_FANOUT);
+    assert_int_equal(fd->found[0]->n_connections, 6);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, feed_setup, feed_teardown)
@@ -344,6 +372,7 @@ int main(void)
         T(test_fanout_connection_order),
         T(test_fanout_connection_order_ties),
         T(test_fanout_tick_closes_window),
+        T(test_fanout_waits_for_open_member),
     };
 #undef T
 

@@ -60,6 +60,11 @@ static const struct item_case cases[] = {
     {"use shop", "USE"},
     {"set names ?", "SET"},
     {"(select a from t1) union (select a from t2)", "SELECT t1 t2"},
+    /* A slow log's administrator commands, named as pt-query-digest
+       names them. */
+    {"administrator command: Quit", "ADMIN QUIT"},
+    {"administrator command: Init DB;", "ADMIN INIT DB"},
+    {"administrator command: Binlog Dump GTID", "ADMIN BINLOG DUMP GTID"},
     {"", ""},
     {"   ", ""},
     {"?", ""},

@@ -51,6 +51,8 @@ struct run_ctx {
     int seen;           /* calls of crash_at so far */
     double last_append; /* monotonic seconds */
     int stop;           /* 1: the log is complete and read */
+    void (*append)(const char *log, int k); /* NULL: append_chunk */
+    int n_chunks;                           /* 0: N_CHUNKS */
 };
 
 static double mono(void)
@@ -92,6 +94,12 @@ static void append_chunk(const char *log, int k)
     assert_int_equal(fclose(f), 0);
 }
 
+/* The chunks the run's log grows to. */
+static int chunks_of(const struct run_ctx *c)
+{
+    return c->n_chunks > 0 ? c->n_chunks : N_CHUNKS;
+}
+
 static int hook_stop(void *ud)
 {
     struct run_ctx *c = ud;
@@ -112,10 +120,11 @@ static int hook_fault(void *ud, enum n1_tail_point at)
     if (at != N1_TAIL_IDLE) {
         return 0;
     }
-    if (*c->appended < N_CHUNKS && mono() - c->last_append >= 0.2) {
-        append_chunk(c->log, (*c->appended)++);
+    if (*c->appended < chunks_of(c) && mono() - c->last_append >= 0.2) {
+        (c->append != NULL ? c->append : append_chunk)(c->log,
+                                                       (*c->appended)++);
         c->last_append = mono();
-    } else if (*c->appended == N_CHUNKS &&
+    } else if (*c->appended == chunks_of(c) &&
                mono() - c->last_append >= SETTLE_S) {
         c->stop = 1;
     }
@@ -212,6 +221,20 @@ static size_t times(const struct lines *l, uint64_t id)
     for (size_t i = 0; i < l->n; i++) {
         k += line_key(l->v[i]) == id;
     }
+    return k;
+}
+
+/* The index in ids (analyze's occurrences, line_key()) of the one line
+   names; fails the test when analyze does not report it. */
+static size_t reported(const uint64_t *ids, size_t n_ids, const char *line)
+{
+    uint64_t id = line_key(line);
+    size_t k = 0;
+
+    while (k < n_ids && ids[k] != id) {
+        k++;
+    }
+    assert_true(k < n_ids);
     return k;
 }
 
@@ -361,13 +384,8 @@ static void stops_lose_nothing(int json, int spell)
     /* Nothing printed that analyze does not report. */
     for (int r = 1; r < 3; r++) {
         for (size_t i = 0; i < run[r].n; i++) {
-            uint64_t id = line_key(run[r].v[i]);
-            size_t k = 0;
+            size_t k = reported(ids, n_ids, run[r].v[i]);
 
-            while (k < n_ids && ids[k] != id) {
-                k++;
-            }
-            assert_true(k < n_ids);
             if (json) {
                 /* Every line names the class analyze reports it in. */
                 const char *cl = strstr(run[r].v[i], "\"class\":\"");
@@ -409,6 +427,135 @@ static void stops_lose_nothing(int json, int spell)
     fixture_remove(&fx);
 }
 
+/* ---- kill at many points, with fan-outs open -------------------- */
+
+#define N_FANS    8 /* fan-outs in the kill log */
+#define FAN_CONNS 6 /* connections of each, one statement each */
+#define KILL_RUNS 10
+
+/* One fan-out member: connection id opens, runs its one statement with
+   key j, quits; the time column is the one of the line before. */
+static void fan_member(FILE *f, int fan, int j)
+{
+    int id = 100 + 10 * fan + j;
+
+    fprintf(f, "\t\t    %d Connect\tapp@h on shop using TCP/IP\n", id);
+    fprintf(f, "\t\t    %d Query\tSELECT * FROM users WHERE id = %d\n", id,
+            1000 * fan + j);
+    fprintf(f, "\t\t    %d Quit\t\n", id);
+}
+
+/*
+ * Chunk k of the kill log: the rest of fan-out k - 1 (its first half
+ * connected and ran its statement in the chunk before and quits now; a
+ * run that stopped in between holds it pending), an N+1 loop on
+ * connection 10 + k at minute k, then the first half of fan-out k at
+ * second 30 of that minute, still connected at the end of the chunk (as
+ * a server logs connections still open; a line cannot turn up seconds
+ * after the time it carries). The last chunk opens no fan-out, and its
+ * loop's minute closes the window before it.
+ */
+static void append_fan_chunk(const char *log, int k)
+{
+    FILE *f = NULL;
+
+    if (k > 0) {
+        /* The time column is still second 30 of the minute before: the
+           first half quits, the second half runs. */
+        f = fopen(log, "a");
+        assert_non_null(f);
+        for (int j = 0; j < FAN_CONNS / 2; j++) {
+            fprintf(f, "\t\t    %d Quit\t\n", 100 + 10 * (k - 1) + j);
+        }
+        for (int j = FAN_CONNS / 2; j < FAN_CONNS; j++) {
+            fan_member(f, k - 1, j);
+        }
+        assert_int_equal(fclose(f), 0);
+    }
+    append_chunk(log, k); /* the header at k = 0, then the loop */
+    if (k < N_FANS) {
+        f = fopen(log, "a");
+        assert_non_null(f);
+        fprintf(f,
+                "241125 12:0%d:30\t    %d Connect\tapp@h on shop using "
+                "TCP/IP\n",
+                k, 100 + 10 * k);
+        fprintf(f, "\t\t    %d Query\tSELECT * FROM users WHERE id = %d\n",
+                100 + 10 * k, 1000 * k);
+        for (int j = 1; j < FAN_CONNS / 2; j++) {
+            fprintf(f, "\t\t    %d Connect\tapp@h on shop using TCP/IP\n",
+                    100 + 10 * k + j);
+            fprintf(f, "\t\t    %d Query\tSELECT * FROM users WHERE id = %d\n",
+                    100 + 10 * k + j, 1000 * k + j);
+        }
+        assert_int_equal(fclose(f), 0);
+    }
+}
+
+/*
+ * A log growing by chunks in which N+1 loops and fan-outs are open
+ * across appends; tail abandoned right after a commit, KILL_RUNS times
+ * at different commits (the first, second or third of each run), then
+ * run to the end. Every finding analyze reports on the whole log is
+ * printed exactly once over all the runs, the fan-outs pending at a
+ * stop included, and the store counts every statement once.
+ */
+static void test_tail_kills_fanouts(void **state)
+{
+    struct fixture fx;
+    struct run_ctx c;
+    struct lines run[KILL_RUNS + 1];
+    uint64_t ids[MAX_LINES];
+    uint64_t classes[MAX_LINES];
+    size_t n_ids = 0;
+    size_t fanouts = 0;
+    int appended = 1;
+    int r;
+
+    (void)state;
+    fixture_make(&fx);
+    append_fan_chunk(fx.log, 0);
+    memset(&c, 0, sizeof(c));
+    c.log = fx.log;
+    c.appended = &appended;
+    c.append = append_fan_chunk;
+    c.n_chunks = N_FANS + 1;
+    c.crash_at = N1_TAIL_AFTER_COMMIT;
+    for (r = 0; r < KILL_RUNS; r++) {
+        c.crash_on = 1 + r % 2;
+        c.seen = 0;
+        c.stop = 0;
+        run_tail(&fx, &c, 1, &run[r]);
+    }
+    c.crash_at = -1;
+    c.stop = 0;
+    assert_int_equal(run_tail(&fx, &c, 1, &run[r]), 0);
+    assert_int_equal(appended, N_FANS + 1);
+
+    analyze_ids(fx.log, ids, classes, &n_ids);
+    for (size_t i = 0; i < n_ids; i++) {
+        size_t k = 0;
+
+        for (r = 0; r <= KILL_RUNS; r++) {
+            k += times(&run[r], ids[i]);
+        }
+        assert_int_equal(k, 1);
+    }
+    for (r = 0; r <= KILL_RUNS; r++) {
+        for (size_t i = 0; i < run[r].n; i++) {
+            reported(ids, n_ids, run[r].v[i]);
+            fanouts += strstr(run[r].v[i], "\"fanout\"") != NULL;
+        }
+        lines_free(&run[r]);
+    }
+    /* Analyze finds every fan-out and every loop of the log. */
+    assert_int_equal(fanouts, N_FANS);
+    assert_true(n_ids >= N_FANS + N_FANS + 1);
+    assert_int_equal(stored_statements(fx.db),
+                     (N_FANS + 1) * (1 + CHILDREN) + N_FANS * FAN_CONNS);
+    fixture_remove(&fx);
+}
+
 static void test_tail_stops_text(void **state)
 {
     (void)state;
@@ -433,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_tail_stops_text),
         cmocka_unit_test(test_tail_stops_json),
         cmocka_unit_test(test_tail_stops_spellings),
+        cmocka_unit_test(test_tail_kills_fanouts),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

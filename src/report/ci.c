@@ -95,11 +95,11 @@ void n1_ci_count_states(const struct n1_ci_report *r, size_t by_state[3])
 
 const char *n1_ci_status(const struct n1_ci_report *r)
 {
-    if (r->wrote_baseline != NULL) {
-        return "baseline_written";
-    }
     if (r->run_error != NULL) {
         return "error";
+    }
+    if (r->wrote_baseline != NULL) {
+        return "baseline_written";
     }
     return n1_ci_failures(r) > 0 ? "fail" : "pass";
 }

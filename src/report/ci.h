@@ -127,8 +127,9 @@ struct n1_ci_report {
 };
 
 /*
- * The run's status word: "baseline_written", "error" (run_error set),
- * "fail" (new results at or above fail_on) or "pass". Static string.
+ * The run's status word: "error" (run_error set, also when a baseline
+ * was written), "baseline_written", "fail" (new results at or above
+ * fail_on) or "pass". Static string.
  */
 const char *n1_ci_status(const struct n1_ci_report *r);
 

@@ -163,8 +163,8 @@ static void case_name(struct doc *d, const struct n1_ci_result *x)
     raw(d, "\"");
 }
 
-static void result_case(struct doc *d, const struct n1_ci_result *x,
-                        enum n1_severity fail_on)
+static void result_case(struct doc *d, const struct n1_ci_report *r,
+                        const struct n1_ci_result *x)
 {
     char classname[160];
     char why[200];
@@ -202,14 +202,18 @@ static void result_case(struct doc *d, const struct n1_ci_result *x,
         detail(d, "advice", x->advice);
         raw(d, "</failure>\n");
     } else {
-        if (x->state == N1_CI_BASELINE) {
+        if (r->wrote_baseline != NULL) {
+            snprintf(why, sizeof(why), "written to the baseline %s",
+                     r->wrote_baseline);
+        } else if (x->state == N1_CI_BASELINE) {
             snprintf(why, sizeof(why), "in the baseline");
         } else if (x->state == N1_CI_ALLOWED) {
             snprintf(why, sizeof(why), "allowed by %s",
                      x->allowed_by != NULL ? x->allowed_by : "[allow]");
         } else {
             snprintf(why, sizeof(why), "%s is below --fail-on %s",
-                     n1_severity_name(x->severity), n1_severity_name(fail_on));
+                     n1_severity_name(x->severity),
+                     n1_severity_name(r->fail_on));
         }
         raw(d, "      <skipped");
         attr(d, "message", why);
@@ -288,6 +292,54 @@ static void counts(struct doc *d, size_t tests, size_t failures, size_t errors,
     attr(d, "time", "0");
 }
 
+/* The suite's properties: the run's status, what it was given, and the
+   stale baseline entries. */
+static void properties(struct doc *d, const struct n1_ci_report *r)
+{
+    raw(d, ">\n    <properties>\n");
+    raw(d, "      <property");
+    attr(d, "name", "status");
+    attr(d, "value", n1_ci_status(r));
+    raw(d, "/>\n");
+    if (r->wrote_baseline != NULL) {
+        raw(d, "      <property");
+        attr(d, "name", "baseline_written");
+        attr(d, "value", r->wrote_baseline);
+        raw(d, "/>\n");
+    }
+    raw(d, "      <property");
+    attr(d, "name", "fail_on");
+    attr(d, "value", n1_severity_name(r->fail_on));
+    raw(d, "/>\n");
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        raw(d, "      <property");
+        attr(d, "name", "input");
+        attr(d, "value", r->inputs[i]);
+        raw(d, "/>\n");
+    }
+    if (r->baseline != NULL) {
+        raw(d, "      <property");
+        attr(d, "name", "baseline");
+        attr(d, "value", r->baseline);
+        raw(d, "/>\n");
+    }
+    for (size_t i = 0; i < r->n_stale; i++) {
+        char hex[17];
+
+        n1_fingerprint_hex(r->stale[i].id, hex);
+        raw(d, "      <property name=\"stale_baseline_entry\" value=\"");
+        esc(d, hex);
+        esc(d, " ");
+        esc(d, r->stale[i].rule);
+        esc(d, " ");
+        esc(d, r->stale[i].table);
+        esc(d, ": ");
+        esc(d, r->stale[i].fingerprint_text);
+        raw(d, "\"/>\n");
+    }
+    raw(d, "    </properties>\n");
+}
+
 int n1_report_junit(FILE *out, const struct n1_ci_report *r,
                     struct n1_error *err)
 {
@@ -313,43 +365,12 @@ int n1_report_junit(FILE *out, const struct n1_ci_report *r,
     raw(&d, ">\n  <testsuite");
     attr(&d, "name", "n1digest check");
     counts(&d, tests, failures, errors, skipped);
-    raw(&d, ">\n    <properties>\n");
-    raw(&d, "      <property");
-    attr(&d, "name", "fail_on");
-    attr(&d, "value", n1_severity_name(r->fail_on));
-    raw(&d, "/>\n");
-    for (size_t i = 0; i < r->n_inputs; i++) {
-        raw(&d, "      <property");
-        attr(&d, "name", "input");
-        attr(&d, "value", r->inputs[i]);
-        raw(&d, "/>\n");
-    }
-    if (r->baseline != NULL) {
-        raw(&d, "      <property");
-        attr(&d, "name", "baseline");
-        attr(&d, "value", r->baseline);
-        raw(&d, "/>\n");
-    }
-    for (size_t i = 0; i < r->n_stale; i++) {
-        char hex[17];
-
-        n1_fingerprint_hex(r->stale[i].id, hex);
-        raw(&d, "      <property name=\"stale_baseline_entry\" value=\"");
-        esc(&d, hex);
-        esc(&d, " ");
-        esc(&d, r->stale[i].rule);
-        esc(&d, " ");
-        esc(&d, r->stale[i].table);
-        esc(&d, ": ");
-        esc(&d, r->stale[i].fingerprint_text);
-        raw(&d, "\"/>\n");
-    }
-    raw(&d, "    </properties>\n");
+    properties(&d, r);
     error_cases(&d, r);
     for (int pass = 1; pass >= 0; pass--) {
         for (size_t i = 0; i < r->n_results; i++) {
             if (r->results[i].fails == pass) {
-                result_case(&d, &r->results[i], r->fail_on);
+                result_case(&d, r, &r->results[i]);
             }
         }
     }

@@ -296,11 +296,11 @@ static size_t rule_index_of(const struct n1_ci_report *r, const char *id)
 }
 
 /* One notification of toolExecutionNotifications: an error with text. */
-static json_t *notification(const char *text, int *bad)
+static json_t *notification(const char *level, const char *text, int *bad)
 {
     json_t *n = json_object();
 
-    n1_rj_put(n, "level", json_string("error"), bad);
+    n1_rj_put(n, "level", json_string(level), bad);
     n1_rj_put(n, "message", message(text, bad), bad);
     return n;
 }
@@ -323,10 +323,19 @@ static json_t *invocations(const struct n1_ci_report *r, int *bad)
             continue;
         }
         snprintf(text, sizeof(text), "%s: not read: %s", r->inputs[i], why);
-        n1_rj_push(notes, notification(text, bad), bad);
+        n1_rj_push(notes, notification("error", text, bad), bad);
     }
     if (r->run_error != NULL) {
-        n1_rj_push(notes, notification(r->run_error, bad), bad);
+        n1_rj_push(notes, notification("error", r->run_error, bad), bad);
+    }
+    if (r->wrote_baseline != NULL) {
+        char text[1024];
+
+        /* The results are what the baseline now holds: none fails. */
+        snprintf(text, sizeof(text),
+                 "baseline of %zu result%s written to %s; nothing fails",
+                 r->n_written, r->n_written == 1 ? "" : "s", r->wrote_baseline);
+        n1_rj_push(notes, notification("note", text, bad), bad);
     }
     n1_rj_put(inv, "executionSuccessful", json_boolean(r->run_error == NULL),
               bad);
@@ -370,6 +379,7 @@ int n1_report_sarif(FILE *out, const struct n1_ci_report *r,
     n1_rj_put(run, "results", results, &bad);
     n1_rj_put(run, "invocations", invocations(r, &bad), &bad);
     n1_rj_put(run, "columnKind", json_string("unicodeCodePoints"), &bad);
+    n1_rj_put(props, "status", json_string(n1_ci_status(r)), &bad);
     n1_rj_put(props, "failOn", json_string(n1_severity_name(r->fail_on)), &bad);
     n1_rj_put(props, "failures", json_integer((json_int_t)n1_ci_failures(r)),
               &bad);

@@ -365,6 +365,55 @@ expect_status 0 "write-baseline: status" "$n1digest" check \
     expect_grep "write-baseline: says so" \
         "^n1digest check: baseline of [1-9][0-9]* results? written to " \
         "$work/out"
+# ... and so does every CI format: JUnit without failures, each result
+# a skipped case naming the baseline and a status property; SARIF a
+# successful run with a note and failures 0; JSON status and fails.
+"$n1digest" check --write-baseline "$work/wb2.json" --format junit \
+    --output "$work/wb.xml" "$work/two.log" >/dev/null 2>&1
+"$n1digest" check --write-baseline "$work/wb3.json" --format sarif \
+    --output "$work/wb.sarif" "$work/two.log" >/dev/null 2>&1
+"$n1digest" check --write-baseline "$work/wb4.json" --format json \
+    --output "$work/wb.jsonout" "$work/two.log" >/dev/null 2>&1
+"$n1digest" check --write-baseline "$work/wb5.json" --format junit \
+    --output "$work/wbe.xml" "$work/two.log" "$work/nosuch.log" \
+    >/dev/null 2>&1
+if python3 "$checker" sarif "$work/wb.sarif" "$schema" &&
+    python3 - "$work" <<'EOF'; then
+import json, os, sys
+import xml.etree.ElementTree as ET
+w = sys.argv[1]
+n = len(json.load(open(os.path.join(w, "wb2.json")))["findings"])
+assert n > 0
+suite = ET.parse(os.path.join(w, "wb.xml")).getroot()
+for el in (suite, suite.find("testsuite")):
+    assert el.get("failures") == "0" and el.get("errors") == "0", el.attrib
+props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+assert props["status"] == "baseline_written", props
+cases = [c for c in suite.iter("testcase") if c.find("skipped") is not None
+         and "baseline" in c.find("skipped").get("message")]
+assert len(cases) == n and not list(suite.iter("failure")), len(cases)
+run = json.load(open(os.path.join(w, "wb.sarif")))["runs"][0]
+inv = run["invocations"][0]
+assert inv["executionSuccessful"] is True
+notes = inv["toolExecutionNotifications"]
+assert len(notes) == 1 and notes[0]["level"] == "note", notes
+assert "written to" in notes[0]["message"]["text"]
+assert run["properties"]["failures"] == 0
+assert run["properties"]["status"] == "baseline_written"
+assert len(run["results"]) == n
+doc = json.load(open(os.path.join(w, "wb.jsonout")))
+assert doc["status"] == "baseline_written" and doc["failures"] == 0
+assert not any(r["fails"] for r in doc["results"])
+# An unreadable input: the baseline is written, the run is an error.
+bad = ET.parse(os.path.join(w, "wbe.xml")).getroot()
+assert bad.get("errors") == "1" and bad.get("failures") == "0", bad.attrib
+assert {p.get("name"): p.get("value")
+        for p in bad.iter("property")}["status"] == "error"
+EOF
+    pass
+else
+    fail "write-baseline: JUnit, SARIF or JSON not truthful"
+fi
 # A first CI run: --baseline names a file not there yet: an empty
 # baseline and a notice, the gate runs (exit 1 on two.log's findings).
 expect_status 1 "missing baseline: runs" "$n1digest" check \

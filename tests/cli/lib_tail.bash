@@ -20,9 +20,9 @@ fail()
     fails=$((fails + 1))
 }
 
-# caught_up DB LOG: waits (60 s at most) until the store records the
-# whole of LOG as committed.
-caught_up()
+# tail_caught_up DB LOG: waits (60 s at most) until the store DB records
+# the whole of LOG (as tail was given it) as committed.
+tail_caught_up()
 {
     python3 - "$1" "$2" <<'PY'
 import os, sqlite3, sys, time

@@ -91,7 +91,7 @@ done
 start first --from-end
 add new_a
 add new_b
-caught_up t.db live.log || fail "first run did not catch up"
+tail_caught_up t.db live.log || fail "first run did not catch up"
 stop first
 tables "new_a new_b"
 # The log's times are local (MariaDB) and no zone was given: said once.
@@ -103,7 +103,7 @@ tables "new_a new_b"
 add down_a
 start second
 add new_c
-caught_up t.db live.log || fail "second run did not catch up"
+tail_caught_up t.db live.log || fail "second run did not catch up"
 stop second
 tables "down_a new_a new_b new_c"
 
@@ -112,7 +112,7 @@ tables "down_a new_a new_b new_c"
 add down_b
 start third --from-end
 add new_d
-caught_up t.db live.log || fail "third run did not catch up"
+tail_caught_up t.db live.log || fail "third run did not catch up"
 stop third
 tables "down_a new_a new_b new_c new_d"
 

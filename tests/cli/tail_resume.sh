@@ -30,7 +30,7 @@ python3 "$gen" head live.log 25000 || exit 2
 
 "$n1digest" tail --db t.db --format json live.log >out1 2>err1 &
 tail_pid=$!
-caught_up t.db live.log || fail "first run did not catch up"
+tail_caught_up t.db live.log || fail "first run did not catch up"
 kill -9 "$tail_pid"
 { wait "$tail_pid"; } 2>/dev/null
 tail_pid=
@@ -40,7 +40,7 @@ size=$(stat -c %s live.log)
 
 "$n1digest" tail --db t.db --format json live.log >out2 2>err2 &
 tail_pid=$!
-caught_up t.db live.log || fail "second run did not catch up"
+tail_caught_up t.db live.log || fail "second run did not catch up"
 kill -TERM "$tail_pid"
 rc=0
 wait "$tail_pid" || rc=$?
