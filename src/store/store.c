@@ -535,7 +535,11 @@ struct n1_store *n1_store_open(const char *path,
     st->sample_max = (opts != NULL && opts->sample_max != 0)
                          ? opts->sample_max
                          : N1_AGG_SAMPLE_MAX;
-    rc = sqlite3_open_v2(path, &st->db,
+    /* ":memory:" keeps nothing after the run, but its findings must not
+       hold memory: SQLite's private temporary database ("") is deleted
+       on close and spills to a temporary file past its page cache, so
+       memory stays bounded however many findings a run saves. */
+    rc = sqlite3_open_v2(strcmp(path, ":memory:") == 0 ? "" : path, &st->db,
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {
         if (st->db == NULL) {
