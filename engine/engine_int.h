@@ -21,16 +21,25 @@ int n1_engine_is_statement(const struct n1_event *ev, int slow);
 
 struct n1_norm;
 
+/* Bytes of the text buffer n1_engine_admin_norm() fills for a general
+   log: "administrator command: " and the longest command word. */
+#define N1_ENGINE_ADMIN_MAX 64
+
 /*
- * A slow log's "# administrator command: X" entry (Quit, Ping, Init DB,
- * ...): fills *out with a class of its own whose fingerprint text is the
- * command as the log wrote it ("administrator command: Quit", as
- * pt-query-digest shows it), not normalised, and returns 1; returns 0
- * for every other event. *out borrows ev's text. Only the statistics
- * count it: the detectors never see it as a statement.
+ * An administrator command: a slow log's "# administrator command: X"
+ * entry (Quit, Ping, Init DB, ...), or a general log's command other
+ * than Query and Execute (Connect, Quit, Init DB, Prepare, Close stmt,
+ * Statistics, Change user, ...). Fills *out with a class of its own whose
+ * fingerprint text is "administrator command: X", not normalised, and
+ * returns 1; returns 0 for every other event. For a slow log X is the
+ * command as the log wrote it and *out borrows ev's text; for a general
+ * log X is the first word of the command ("Close" for "Close stmt", as
+ * pt-query-digest --type genlog names it) and *out borrows buf, which
+ * the caller keeps while it uses *out. Only the statistics count it: the
+ * detectors never see it as a statement.
  */
 int n1_engine_admin_norm(const struct n1_event *ev, int slow,
-                         struct n1_norm *out);
+                         struct n1_norm *out, char buf[N1_ENGINE_ADMIN_MAX]);
 
 struct n1_finding;
 struct n1_store_finding;

@@ -35,19 +35,55 @@ int n1_engine_has_sql(const struct n1_event *ev)
            ev->cmd == N1_CMD_PREPARE;
 }
 
+/* A general log's command other than Query and Execute: buf gets
+   "administrator command: " and the command's first word, as
+   pt-query-digest --type genlog names it ("Close" for "Close stmt"), or
+   "Init DB" in full as it does. Returns the text's length, or 0 when ev
+   is no such command. */
+static size_t general_admin_text(const struct n1_event *ev, const char *lead,
+                                 size_t lead_len, char buf[N1_ENGINE_ADMIN_MAX])
+{
+    const char *c = ev->command;
+    size_t n = 0;
+
+    if (ev->cmd == N1_CMD_QUERY || ev->cmd == N1_CMD_EXECUTE || c == NULL) {
+        return 0;
+    }
+    /* Init DB is the one command named in full. */
+    while (c[n] != '\0' && (c[n] != ' ' || ev->cmd == N1_CMD_INIT_DB) &&
+           n < N1_ENGINE_ADMIN_MAX - lead_len - 1) {
+        n++;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    memcpy(buf, lead, lead_len);
+    memcpy(buf + lead_len, c, n);
+    buf[lead_len + n] = '\0';
+    return lead_len + n;
+}
+
 int n1_engine_admin_norm(const struct n1_event *ev, int slow,
-                         struct n1_norm *out)
+                         struct n1_norm *out, char buf[N1_ENGINE_ADMIN_MAX])
 {
     static const char lead[] = "administrator command: ";
+    const char *text = ev->sql;
+    size_t len = ev->sql_len;
 
-    if (!slow || (ev->cmd != N1_CMD_QUIT && ev->cmd != N1_CMD_OTHER) ||
-        ev->sql == NULL || ev->sql_len < sizeof(lead) - 1 ||
-        memcmp(ev->sql, lead, sizeof(lead) - 1) != 0) {
+    if (!slow) {
+        len = general_admin_text(ev, lead, sizeof(lead) - 1, buf);
+        text = buf;
+        if (len == 0) {
+            return 0;
+        }
+    } else if ((ev->cmd != N1_CMD_QUIT && ev->cmd != N1_CMD_OTHER) ||
+               ev->sql == NULL || ev->sql_len < sizeof(lead) - 1 ||
+               memcmp(ev->sql, lead, sizeof(lead) - 1) != 0) {
         return 0;
     }
     memset(out, 0, sizeof(*out));
-    out->text = ev->sql;
-    out->len = ev->sql_len;
+    out->text = text;
+    out->len = len;
     out->id = n1_fingerprint_id(out->text, out->len);
     n1_fingerprint_hex(out->id, out->hex);
     return 1;

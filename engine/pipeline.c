@@ -345,6 +345,9 @@ static int handle_event(struct n1_pipeline *p, const struct n1_feed_batch *b,
     const struct n1_norm *np = NULL;
     const struct n1_norm *cp = NULL;
     struct n1_norm nm;
+    struct n1_norm am;
+    char abuf[N1_ENGINE_ADMIN_MAX];
+    int admin;
     int keep;
 
     p->stats.events++;
@@ -357,10 +360,12 @@ static int handle_event(struct n1_pipeline *p, const struct n1_feed_batch *b,
         np = &nm;
     }
     /* cp: what the statistics count the event as; an administrator
-       command of a slow log is a class, but no statement to detect. */
+       command (a general log's Prepare too) is a class, but no statement
+       to detect: the detectors get np. */
     cp = np;
-    if (np == NULL && n1_engine_admin_norm(ev, slow, &nm)) {
-        cp = &nm;
+    admin = n1_engine_admin_norm(ev, slow, &am, abuf);
+    if (admin) {
+        cp = &am;
     }
     keep = p->opts.accept == NULL || p->opts.accept(p->opts.hook_ud, ev, cp);
     if (!keep) {
@@ -369,7 +374,7 @@ static int handle_event(struct n1_pipeline *p, const struct n1_feed_batch *b,
         p->stats.filtered++;
         return 0;
     }
-    if (cp != NULL && n1_engine_is_statement(ev, slow)) {
+    if (cp != NULL && (admin || n1_engine_is_statement(ev, slow))) {
         const struct n1_norm *key = cp;
         size_t n = 0;
 
@@ -385,7 +390,9 @@ static int handle_event(struct n1_pipeline *p, const struct n1_feed_batch *b,
                       ? p->opts.group(p->opts.hook_ud, ev, cp, n)
                       : NULL;
         }
-        p->stats.statements += n > 0;
+        /* An administrator command is an event of a class, not a
+           statement: the summary counts statements in both logs. */
+        p->stats.statements += n > 0 && !admin;
     }
     if (p->opts.detectors != NULL &&
         n1_detectors_event(p->opts.detectors, ev, np, err) != 0) {

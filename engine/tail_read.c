@@ -31,6 +31,8 @@ int n1_tail_handle_event(struct n1_tail *t, const struct n1_event *ev,
 {
     struct n1_event fed = *ev;
     struct n1_norm nm;
+    struct n1_norm am;
+    char abuf[N1_ENGINE_ADMIN_MAX];
     const struct n1_norm *np = NULL;
     uint64_t v = base + ev->offset;
     int replay = v < t->commit_v;
@@ -43,13 +45,12 @@ int n1_tail_handle_event(struct n1_tail *t, const struct n1_event *ev,
         }
         np = &nm;
     }
-    /* An administrator command of a slow log: a class of its own for
-       the statistics, nothing for the detectors. */
-    if (!replay && np == NULL && n1_engine_admin_norm(ev, slow, &nm)) {
-        if (n1_agg_add(t->agg, ev, &nm, err) != 0) {
+    /* An administrator command: a class of its own for the statistics,
+       nothing for the detectors (a general log's Prepare gives them np). */
+    if (!replay && n1_engine_admin_norm(ev, slow, &am, abuf)) {
+        if (n1_agg_add(t->agg, ev, &am, err) != 0) {
             return -1;
         }
-        t->stats.statements++;
     } else if (!replay && np != NULL && n1_engine_is_statement(ev, slow)) {
         if (n1_agg_add(t->agg, ev, np, err) != 0) {
             return -1;
