@@ -202,6 +202,20 @@ expect_rc admin-text 0 "$n1" digest "$legacy"
 grep -qF '#    administrator command: Quit' "$work/out" ||
     fail "admin-text: no Quit class"
 
+# A general log's commands other than Query and Execute are classes too,
+# named as pt-query-digest --type genlog names them (the first word of
+# the command, Init DB in full): mysql-8.0.log has a Connect, a Prepare,
+# a Close stmt, an Init DB and a Quit, one event each, beside two Query
+# lines and an Execute (three statements in three classes: the Execute
+# is the executed statement, not a command). 8 events, 8 classes; the
+# summary counts the 3 statements.
+gen80=$fx/general/mysql-8.0.log
+expect_rc genadmin-json 0 "$n1" digest --format json --limit 0 "$gen80"
+jcheck genadmin-count "d['global']['query_count'] == 8 and d['global']['unique_query_count'] == 8"
+jcheck genadmin-classes "sorted(c['fingerprint'] for c in d['classes'] if c['query_count'] == 1 and c['fingerprint'].startswith('administrator command: ')) == ['administrator command: Close', 'administrator command: Connect', 'administrator command: Init DB', 'administrator command: Prepare', 'administrator command: Quit']"
+grep -qF '8 events read (3 statements)' "$work/err" ||
+    fail "genadmin-summary: $(grep 'events read' "$work/err")"
+
 if [ "$fails" -ne 0 ]; then
     echo "$fails failure(s)" >&2
     exit 1
