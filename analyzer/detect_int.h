@@ -195,9 +195,10 @@ struct n1_loop {
     unsigned slot_top0; /* slots below it may be set in slot_hash0 */
     uint64_t varies;    /* slots that took another value */
     char *sample;       /* first execution as logged (cut) */
-    struct n1_kv *tags; /* its tags (owned, one block with strings) */
+    struct n1_kv *tags; /* its tags (in tags_buf, with their strings) */
     size_t n_tags;
-    char *location; /* source location from the tags, or NULL */
+    char *location; /* source location from the tags (in loc_buf), or
+                       NULL */
     char *file;     /* log file of the first execution */
     unsigned long line;
     uint64_t conn;   /* connection */
@@ -224,6 +225,10 @@ struct n1_loop {
     size_t file_cap;
     struct n1_rw_lit *row0; /* holds rows[k].lits of the first row */
     size_t row0_cap;
+    char *tags_buf; /* the block tags points into when it has tags */
+    size_t tags_cap;
+    char *loc_buf; /* location's block when it has one */
+    size_t loc_cap;
     struct n1_rec_pool *pool;  /* where it goes when freed */
     struct n1_loop *next_free; /* chain while in the pool */
 };

@@ -53,18 +53,23 @@ static int single_column(const struct n1_shape *sh)
 /* Makes *buf hold at least n bytes (its old contents lost). 0 or -1. */
 static int keep_room(char **buf, size_t *cap, size_t n)
 {
+    size_t nc = 64;
     char *nb;
 
     if (n <= *cap) {
         return 0;
     }
-    nb = malloc(n < 64 ? 64 : n);
+    /* Powers of two: a pooled buffer grows a few times, then fits. */
+    while (nc < n) {
+        nc *= 2;
+    }
+    nb = malloc(nc);
     if (nb == NULL) {
         return -1;
     }
     free(*buf);
     *buf = nb;
-    *cap = n < 64 ? 64 : n;
+    *cap = nc;
     return 0;
 }
 
@@ -523,10 +528,10 @@ static int copy_tags(struct n1_loop *l, const struct n1_norm *norm)
     for (size_t i = 0; i < norm->n_tags; i++) {
         sz += strlen(norm->tags[i].key) + strlen(norm->tags[i].value) + 2;
     }
-    l->tags = malloc(sz);
-    if (l->tags == NULL) {
+    if (keep_room(&l->tags_buf, &l->tags_cap, sz) < 0) {
         return -1;
     }
+    l->tags = (struct n1_kv *)l->tags_buf;
     p = (char *)(l->tags + norm->n_tags);
     for (size_t i = 0; i < norm->n_tags; i++) {
         size_t kl = strlen(norm->tags[i].key) + 1;
@@ -541,10 +546,10 @@ static int copy_tags(struct n1_loop *l, const struct n1_norm *norm)
     }
     l->n_tags = norm->n_tags;
     if (loc > 0) {
-        l->location = malloc(loc + 1);
-        if (l->location == NULL) {
+        if (keep_room(&l->loc_buf, &l->loc_cap, loc + 1) < 0) {
             return -1;
         }
+        l->location = l->loc_buf;
         n1_norm_location(norm, l->location, loc + 1);
     }
     return 0;
@@ -573,6 +578,10 @@ static struct n1_loop *loop_take(struct n1_rec_pool *p)
     l->file_cap = keep.file_cap;
     l->row0 = keep.row0;
     l->row0_cap = keep.row0_cap;
+    l->tags_buf = keep.tags_buf;
+    l->tags_cap = keep.tags_cap;
+    l->loc_buf = keep.loc_buf;
+    l->loc_cap = keep.loc_cap;
     return l;
 }
 
@@ -654,6 +663,8 @@ static void loop_release(struct n1_loop *l)
     free(l->sample);
     free(l->file);
     free(l->row0);
+    free(l->tags_buf);
+    free(l->loc_buf);
     free(l);
 }
 
@@ -671,6 +682,8 @@ static int loop_pool_put(struct n1_loop *l)
     trim(&l->file, &l->file_cap);
     trim(&b, &l->row0_cap);
     l->row0 = (struct n1_rw_lit *)b;
+    trim(&l->tags_buf, &l->tags_cap);
+    trim(&l->loc_buf, &l->loc_cap);
     if (l->cap_rows * sizeof(*l->rows) > POOL_KEEP_BYTES) {
         free(l->rows);
         l->rows = NULL;
@@ -701,8 +714,6 @@ void n1_loop_free(struct n1_loop *l)
     if (l->hset != l->hset0) {
         free(l->hset);
     }
-    free(l->tags);
-    free(l->location);
     free(l->conns);
     if (!loop_pool_put(l)) {
         loop_release(l);
