@@ -11,6 +11,7 @@
  * that is conntab.c and the detectors.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +61,11 @@ static int keep_room(char **buf, size_t *cap, size_t n)
         return 0;
     }
     /* Powers of two: a pooled buffer grows a few times, then fits. */
-    while (nc < n) {
+    while (nc < n && nc <= SIZE_MAX / 2) {
         nc *= 2;
+    }
+    if (nc < n) {
+        nc = n;
     }
     nb = malloc(nc);
     if (nb == NULL) {
