@@ -18,6 +18,24 @@
 #include "analyzer/shape.h"
 #include "rules/rules.h"
 
+/*
+ * Loop and statement records that were freed, kept for the next ones so
+ * that a statement costs no malloc/free in the steady state. At most
+ * N1_POOL_MAX of each are kept; the rest are freed.
+ */
+struct n1_rec_pool {
+    struct n1_loop *loops; /* free loops, chained by next_free */
+    size_t n_loops;
+    struct n1_stmt_rec *stmts; /* free statement records, the same */
+    size_t n_stmts;
+};
+
+/* Most records of each kind a pool keeps. */
+#define N1_POOL_MAX 256
+
+/* Frees every record the pool keeps. */
+void n1_rec_pool_free(struct n1_rec_pool *p);
+
 struct n1_detect_ctx {
     struct n1_detect_opts opts;    /* copy of the caller's options */
     struct n1_shape_cache *shapes; /* shared by every detector */
@@ -36,8 +54,9 @@ struct n1_detect_ctx {
     const struct n1_norm *lh_norm;
     uint64_t lh_clock;
     uint64_t lh_value;
-    size_t mem_used;     /* bytes loops hold (max_memory) */
-    struct n1_error err; /* what failed inside on_event */
+    size_t mem_used;         /* bytes loops hold (max_memory) */
+    struct n1_error err;     /* what failed inside on_event */
+    struct n1_rec_pool pool; /* freed loops and statement records */
 };
 
 /*
@@ -119,11 +138,15 @@ struct n1_stmt_rec {
     uint64_t seq;     /* connection sequence number */
     uint64_t offset;  /* n1_event.offset of the statement */
     int is_select;    /* a SELECT with a table */
-    char *table;      /* main table ("" if none); owned */
+    char *table;      /* main table ("" if none), in buf */
     double rows_sent; /* Rows_sent, NaN when unknown */
-    char *sql;        /* as logged, when it selects one plain column
+    char *sql;        /* as logged (in buf), when it selects one plain column
                          and fits max_sample_bytes; else NULL */
     char *column;     /* that column; NULL with sql */
+    char *buf;        /* one block holding table, sql and column */
+    size_t cap;       /* its size */
+    struct n1_rec_pool *pool;      /* where it goes when freed */
+    struct n1_stmt_rec *next_free; /* chain while in the pool */
 };
 
 /* Most fingerprints a loop body can hold (max_body_fingerprints caps
@@ -131,7 +154,7 @@ struct n1_stmt_rec {
 #define N1_BODY_MAX 16
 
 /* Makes a record of the event (refs 1), or NULL when memory ran out. */
-struct n1_stmt_rec *n1_stmt_rec_new(const struct n1_detect_ctx *ctx,
+struct n1_stmt_rec *n1_stmt_rec_new(struct n1_detect_ctx *ctx,
                                     const struct n1_event *ev,
                                     const struct n1_norm *norm,
                                     const struct n1_shape *sh, uint64_t seq);
@@ -172,9 +195,10 @@ struct n1_loop {
     unsigned slot_top0; /* slots below it may be set in slot_hash0 */
     uint64_t varies;    /* slots that took another value */
     char *sample;       /* first execution as logged (cut) */
-    struct n1_kv *tags; /* its tags (owned, one block with strings) */
+    struct n1_kv *tags; /* its tags (in tags_buf, with their strings) */
     size_t n_tags;
-    char *location; /* source location from the tags, or NULL */
+    char *location; /* source location from the tags (in loc_buf), or
+                       NULL */
     char *file;     /* log file of the first execution */
     unsigned long line;
     uint64_t conn;   /* connection */
@@ -194,6 +218,19 @@ struct n1_loop {
                                     precision (N1_EV_TS_FINE) */
     size_t *mem;                 /* ctx->mem_used, charged for rows and
                                     hashes */
+    /* Kept when the loop goes back to the pool: the sizes of fp_text,
+       sample and file, and a block for the first kept row's literals. */
+    size_t fp_cap;
+    size_t sample_cap;
+    size_t file_cap;
+    struct n1_rw_lit *row0; /* holds rows[k].lits of the first row */
+    size_t row0_cap;
+    char *tags_buf; /* the block tags points into when it has tags */
+    size_t tags_cap;
+    char *loc_buf; /* location's block when it has one */
+    size_t loc_cap;
+    struct n1_rec_pool *pool;  /* where it goes when freed */
+    struct n1_loop *next_free; /* chain while in the pool */
 };
 
 /*
@@ -224,7 +261,7 @@ int n1_loop_add_row(struct n1_detect_ctx *ctx, struct n1_loop *l,
 int n1_loop_add_conn(struct n1_detect_ctx *ctx, struct n1_loop *l,
                      uint64_t conn);
 
-/* Frees a loop. NULL allowed. */
+/* Frees a loop (or keeps it in its pool for the next). NULL allowed. */
 void n1_loop_free(struct n1_loop *l);
 
 /* Literal hash of norm (all literals), as kept in lit_hash. */

@@ -468,6 +468,7 @@ void n1_detectors_free(struct n1_detectors *d)
             d->det[i]->ops->free(d->det[i]);
         }
     }
+    n1_rec_pool_free(&d->ctx.pool);
     free_list(d->ctx.ignore, d->ctx.n_ignore);
     free_list(d->ctx.preamble, d->ctx.n_preamble);
     pcre2_match_data_free((pcre2_match_data *)d->ctx.match);

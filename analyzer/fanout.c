@@ -228,12 +228,18 @@ static void keep_earliest(struct n1_loop *g, struct n1_loop *m,
         char *t = g->sample;
         uint64_t o = g->offset;
         unsigned long ln = g->line;
+        size_t cap = g->sample_cap;
 
         g->sample = m->sample;
         m->sample = t;
+        g->sample_cap = m->sample_cap;
+        m->sample_cap = cap;
         t = g->file;
         g->file = m->file;
         m->file = t;
+        cap = g->file_cap;
+        g->file_cap = m->file_cap;
+        m->file_cap = cap;
         g->offset = m->offset;
         m->offset = o;
         g->line = m->line;

@@ -11,6 +11,7 @@
  * that is conntab.c and the detectors.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,17 +27,6 @@
 #define ROW_BUDGET_PER_KEY 256
 
 /* ---- statement records ------------------------------------------------ */
-
-static char *dupn(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-
-    if (d != NULL) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
-}
 
 /* 1 when the select list is one plain column (no *, call or alias). */
 static int single_column(const struct n1_shape *sh)
@@ -58,47 +48,145 @@ static int single_column(const struct n1_shape *sh)
     return 1;
 }
 
-struct n1_stmt_rec *n1_stmt_rec_new(const struct n1_detect_ctx *ctx,
+/* Bytes a pooled record may keep in a buffer; a larger one is freed. */
+#define POOL_KEEP_BYTES 4096
+
+/* Makes *buf hold at least n bytes (its old contents lost). 0 or -1. */
+static int keep_room(char **buf, size_t *cap, size_t n)
+{
+    size_t nc = 64;
+    char *nb;
+
+    if (n <= *cap) {
+        return 0;
+    }
+    /* Powers of two: a pooled buffer grows a few times, then fits. */
+    while (nc < n && nc <= SIZE_MAX / 2) {
+        nc *= 2;
+    }
+    if (nc < n) {
+        nc = n;
+    }
+    nb = malloc(nc);
+    if (nb == NULL) {
+        return -1;
+    }
+    free(*buf);
+    *buf = nb;
+    *cap = nc;
+    return 0;
+}
+
+/* Frees a buffer a pooled record would keep when it is larger than the
+   pool keeps, so that the pool stays small. */
+static void trim(char **buf, size_t *cap)
+{
+    if (*cap > POOL_KEEP_BYTES) {
+        free(*buf);
+        *buf = NULL;
+        *cap = 0;
+    }
+}
+
+/* Copies s (n bytes) into *buf, grown as needed, '\0' ended. */
+static char *keep_str(char **buf, size_t *cap, const char *s, size_t n)
+{
+    if (keep_room(buf, cap, n + 1) < 0) {
+        return NULL;
+    }
+    memcpy(*buf, s, n);
+    (*buf)[n] = '\0';
+    return *buf;
+}
+
+/* A zeroed statement record, from the pool when it has one. */
+static struct n1_stmt_rec *stmt_take(struct n1_rec_pool *p)
+{
+    struct n1_stmt_rec *r = p->stmts;
+    char *buf;
+    size_t cap;
+
+    if (r == NULL) {
+        return calloc(1, sizeof(*r));
+    }
+    p->stmts = r->next_free;
+    p->n_stmts--;
+    buf = r->buf;
+    cap = r->cap;
+    memset(r, 0, sizeof(*r));
+    r->buf = buf;
+    r->cap = cap;
+    return r;
+}
+
+/* Length of the driving query's text as a subquery, or 0 when it
+   cannot become one. */
+static size_t subquery_len(const struct n1_detect_ctx *ctx,
+                           const struct n1_event *ev, const struct n1_shape *sh,
+                           int is_select)
+{
+    size_t l = ev->sql_len;
+
+    /* The driving query can become a subquery only when it hands over
+       one column and nothing limits it (MySQL refuses LIMIT in IN). */
+    if (!is_select || !single_column(sh) || sh->limit.len != 0 ||
+        sh->has_union || ev->sql_len > ctx->opts.max_sample_bytes ||
+        memchr(ev->sql, '\0', ev->sql_len) != NULL) {
+        return 0;
+    }
+    while (l > 0 && (ev->sql[l - 1] == ';' || ev->sql[l - 1] == ' ' ||
+                     ev->sql[l - 1] == '\n' || ev->sql[l - 1] == '\t' ||
+                     ev->sql[l - 1] == '\r')) {
+        l--;
+    }
+    return l;
+}
+
+struct n1_stmt_rec *n1_stmt_rec_new(struct n1_detect_ctx *ctx,
                                     const struct n1_event *ev,
                                     const struct n1_norm *norm,
                                     const struct n1_shape *sh, uint64_t seq)
 {
     struct n1_stmt_rec *r = NULL;
+    size_t sql_len;
+    size_t need;
+    char *p;
 
-    r = calloc(1, sizeof(*r));
+    r = stmt_take(&ctx->pool);
     if (r == NULL) {
-        goto oom;
+        return NULL;
     }
+    r->pool = &ctx->pool;
     r->refs = 1;
     r->fp = norm->id;
     r->seq = seq;
     r->offset = ev->offset;
     r->is_select = sh->verb == N1_VERB_SELECT && sh->table.len > 0;
-    r->table = n1_shape_name_dup(sh->text + sh->table.off, sh->table.len);
-    if (r->table == NULL) {
-        goto oom;
-    }
     r->rows_sent = NAN;
     if (ev->metric_mask & (1u << N1_M_ROWS_SENT)) {
         r->rows_sent = ev->metric[N1_M_ROWS_SENT];
     }
-    /* The driving query can become a subquery only when it hands over
-       one column and nothing limits it (MySQL refuses LIMIT in IN). */
-    if (r->is_select && single_column(sh) && sh->limit.len == 0 &&
-        !sh->has_union && ev->sql_len <= ctx->opts.max_sample_bytes &&
-        memchr(ev->sql, '\0', ev->sql_len) == NULL) {
-        size_t l = ev->sql_len;
-
-        while (l > 0 && (ev->sql[l - 1] == ';' || ev->sql[l - 1] == ' ' ||
-                         ev->sql[l - 1] == '\n' || ev->sql[l - 1] == '\t' ||
-                         ev->sql[l - 1] == '\r')) {
-            l--;
-        }
-        r->sql = dupn(ev->sql, l);
-        r->column = dupn(sh->text + sh->select_list.off, sh->select_list.len);
-        if (r->sql == NULL || r->column == NULL) {
-            goto oom;
-        }
+    sql_len = subquery_len(ctx, ev, sh, r->is_select);
+    /* One block: table, then sql and column when it has them. sql_len
+       is 0 for an empty statement too, which never has one column. */
+    need = sh->table.len + 1;
+    if (sql_len > 0) {
+        need += sql_len + 1 + sh->select_list.len + 1;
+    }
+    if (keep_room(&r->buf, &r->cap, need) < 0) {
+        goto oom;
+    }
+    p = r->buf;
+    r->table = p;
+    p += n1_shape_name_copy(p, sh->text + sh->table.off, sh->table.len) + 1;
+    if (sql_len > 0) {
+        r->sql = p;
+        memcpy(p, ev->sql, sql_len);
+        p[sql_len] = '\0';
+        p += sql_len + 1;
+        r->column = p;
+        memcpy(p, sh->text + sh->select_list.off, sh->select_list.len);
+        p[sh->select_list.len] = '\0';
     }
     return r;
 oom:
@@ -108,15 +196,23 @@ oom:
 
 void n1_stmt_rec_unref(struct n1_stmt_rec *r)
 {
+    struct n1_rec_pool *p;
+
     if (r == NULL) {
         return;
     }
     if (--r->refs > 0) {
         return;
     }
-    free(r->table);
-    free(r->sql);
-    free(r->column);
+    p = r->pool;
+    if (p != NULL && p->n_stmts < N1_POOL_MAX) {
+        trim(&r->buf, &r->cap);
+        r->next_free = p->stmts;
+        p->stmts = r;
+        p->n_stmts++;
+        return;
+    }
+    free(r->buf);
     free(r);
 }
 
@@ -159,8 +255,12 @@ static uint64_t lit_hash1(const struct n1_rw_lit *l, uint64_t h)
     return XXH64(l->value, l->len, h);
 }
 
-/* Copies a row into one block; NULL when out of memory. */
-static struct n1_rw_lit *row_copy(const struct n1_rw_row *row, size_t *bytes)
+/*
+ * Copies a row into one block: l->row0 for a loop's first kept row (kept
+ * with the loop in the pool), a new one after. NULL when out of memory.
+ */
+static struct n1_rw_lit *row_copy(struct n1_loop *l,
+                                  const struct n1_rw_row *row, size_t *bytes)
 {
     size_t sz = row->n_lits * sizeof(struct n1_rw_lit);
     struct n1_rw_lit *v = NULL;
@@ -169,9 +269,19 @@ static struct n1_rw_lit *row_copy(const struct n1_rw_row *row, size_t *bytes)
     for (size_t i = 0; i < row->n_lits; i++) {
         sz += row->lits[i].len + 1;
     }
-    v = malloc(sz ? sz : 1);
-    if (v == NULL) {
-        return NULL;
+    if (l->n_rows == 0) {
+        char *b = (char *)l->row0;
+
+        if (keep_room(&b, &l->row0_cap, sz ? sz : 1) < 0) {
+            return NULL;
+        }
+        l->row0 = (struct n1_rw_lit *)b;
+        v = l->row0;
+    } else {
+        v = malloc(sz ? sz : 1);
+        if (v == NULL) {
+            return NULL;
+        }
     }
     p = (char *)(v + row->n_lits);
     for (size_t i = 0; i < row->n_lits; i++) {
@@ -325,7 +435,7 @@ int n1_loop_add_row(struct n1_detect_ctx *ctx, struct n1_loop *l,
             l->rows = nr;
             l->cap_rows = nc;
         }
-        v = row_copy(row, &bytes);
+        v = row_copy(l, row, &bytes);
         if (v == NULL) {
             goto oom;
         }
@@ -422,10 +532,10 @@ static int copy_tags(struct n1_loop *l, const struct n1_norm *norm)
     for (size_t i = 0; i < norm->n_tags; i++) {
         sz += strlen(norm->tags[i].key) + strlen(norm->tags[i].value) + 2;
     }
-    l->tags = malloc(sz);
-    if (l->tags == NULL) {
+    if (keep_room(&l->tags_buf, &l->tags_cap, sz) < 0) {
         return -1;
     }
+    l->tags = (struct n1_kv *)l->tags_buf;
     p = (char *)(l->tags + norm->n_tags);
     for (size_t i = 0; i < norm->n_tags; i++) {
         size_t kl = strlen(norm->tags[i].key) + 1;
@@ -440,13 +550,43 @@ static int copy_tags(struct n1_loop *l, const struct n1_norm *norm)
     }
     l->n_tags = norm->n_tags;
     if (loc > 0) {
-        l->location = malloc(loc + 1);
-        if (l->location == NULL) {
+        if (keep_room(&l->loc_buf, &l->loc_cap, loc + 1) < 0) {
             return -1;
         }
+        l->location = l->loc_buf;
         n1_norm_location(norm, l->location, loc + 1);
     }
     return 0;
+}
+
+/* A zeroed loop that keeps its buffers, from the pool when it has one. */
+static struct n1_loop *loop_take(struct n1_rec_pool *p)
+{
+    struct n1_loop *l = p->loops;
+    struct n1_loop keep;
+
+    if (l == NULL) {
+        return calloc(1, sizeof(*l));
+    }
+    p->loops = l->next_free;
+    p->n_loops--;
+    keep = *l;
+    memset(l, 0, sizeof(*l));
+    l->rows = keep.rows;
+    l->cap_rows = keep.cap_rows;
+    l->fp_text = keep.fp_text;
+    l->fp_cap = keep.fp_cap;
+    l->sample = keep.sample;
+    l->sample_cap = keep.sample_cap;
+    l->file = keep.file;
+    l->file_cap = keep.file_cap;
+    l->row0 = keep.row0;
+    l->row0_cap = keep.row0_cap;
+    l->tags_buf = keep.tags_buf;
+    l->tags_cap = keep.tags_cap;
+    l->loc_buf = keep.loc_buf;
+    l->loc_cap = keep.loc_cap;
+    return l;
 }
 
 struct n1_loop *n1_loop_new(struct n1_detect_ctx *ctx,
@@ -458,20 +598,20 @@ struct n1_loop *n1_loop_new(struct n1_detect_ctx *ctx,
     struct n1_loop *l = NULL;
     size_t sl = ev->sql_len;
 
-    l = calloc(1, sizeof(*l));
+    l = loop_take(&ctx->pool);
     if (l == NULL) {
         goto oom;
     }
+    l->pool = &ctx->pool;
     l->fp = norm->id;
     l->fp_len = norm->len;
-    l->fp_text = dupn(norm->text, norm->len);
     if (sl > ctx->opts.max_sample_bytes) {
         sl = ctx->opts.max_sample_bytes;
     }
-    l->sample = dupn(ev->sql, sl);
-    l->file = dupn(ev->file != NULL ? ev->file : "",
-                   ev->file != NULL ? strlen(ev->file) : 0);
-    if (l->fp_text == NULL || l->sample == NULL || l->file == NULL) {
+    if (keep_str(&l->fp_text, &l->fp_cap, norm->text, norm->len) == NULL ||
+        keep_str(&l->sample, &l->sample_cap, ev->sql, sl) == NULL ||
+        keep_str(&l->file, &l->file_cap, ev->file != NULL ? ev->file : "",
+                 ev->file != NULL ? strlen(ev->file) : 0) == NULL) {
         goto oom;
     }
     l->line = ev->line;
@@ -519,13 +659,55 @@ oom:
     return NULL;
 }
 
+/* Frees what a pooled loop keeps, and the loop. */
+static void loop_release(struct n1_loop *l)
+{
+    free(l->rows);
+    free(l->fp_text);
+    free(l->sample);
+    free(l->file);
+    free(l->row0);
+    free(l->tags_buf);
+    free(l->loc_buf);
+    free(l);
+}
+
+/* Puts l (its own blocks freed) into its pool: 1, or 0 when it is full. */
+static int loop_pool_put(struct n1_loop *l)
+{
+    struct n1_rec_pool *p = l->pool;
+    char *b = (char *)l->row0;
+
+    if (p == NULL || p->n_loops >= N1_POOL_MAX) {
+        return 0;
+    }
+    trim(&l->fp_text, &l->fp_cap);
+    trim(&l->sample, &l->sample_cap);
+    trim(&l->file, &l->file_cap);
+    trim(&b, &l->row0_cap);
+    l->row0 = (struct n1_rw_lit *)b;
+    trim(&l->tags_buf, &l->tags_cap);
+    trim(&l->loc_buf, &l->loc_cap);
+    if (l->cap_rows * sizeof(*l->rows) > POOL_KEEP_BYTES) {
+        free(l->rows);
+        l->rows = NULL;
+        l->cap_rows = 0;
+    }
+    l->next_free = p->loops;
+    p->loops = l;
+    p->n_loops++;
+    return 1;
+}
+
 void n1_loop_free(struct n1_loop *l)
 {
     if (l == NULL) {
         return;
     }
     for (size_t i = 0; i < l->n_rows; i++) {
-        free(l->rows[i].lits);
+        if (l->rows[i].lits != l->row0) {
+            free(l->rows[i].lits);
+        }
     }
     for (size_t i = 0; i < 3; i++) {
         n1_stmt_rec_unref(l->cand[i]);
@@ -533,17 +715,32 @@ void n1_loop_free(struct n1_loop *l)
     if (l->mem != NULL) {
         *l->mem -= l->row_bytes + l->hcap * sizeof(uint64_t);
     }
-    free(l->rows);
     if (l->hset != l->hset0) {
         free(l->hset);
     }
-    free(l->fp_text);
-    free(l->sample);
-    free(l->tags);
-    free(l->location);
-    free(l->file);
     free(l->conns);
-    free(l);
+    if (!loop_pool_put(l)) {
+        loop_release(l);
+    }
+}
+
+void n1_rec_pool_free(struct n1_rec_pool *p)
+{
+    while (p->loops != NULL) {
+        struct n1_loop *l = p->loops;
+
+        p->loops = l->next_free;
+        loop_release(l);
+    }
+    while (p->stmts != NULL) {
+        struct n1_stmt_rec *r = p->stmts;
+
+        p->stmts = r->next_free;
+        free(r->buf);
+        free(r);
+    }
+    p->n_loops = 0;
+    p->n_stmts = 0;
 }
 
 static int qualifies(const struct n1_detect_ctx *ctx, const struct n1_loop *l,

@@ -985,15 +985,11 @@ uint64_t n1_shape_cache_evictions(const struct n1_shape_cache *c)
     return c->evictions;
 }
 
-char *n1_shape_name_dup(const char *p, size_t len)
+size_t n1_shape_name_copy(char *d, const char *p, size_t len)
 {
-    char *d = malloc(len + 1);
     size_t k = 0;
     int quoted = 0;
 
-    if (d == NULL) {
-        return NULL;
-    }
     for (size_t i = 0; i < len; i++) {
         if (p[i] != '`') {
             d[k++] = p[i];
@@ -1005,5 +1001,15 @@ char *n1_shape_name_dup(const char *p, size_t len)
         }
     }
     d[k] = '\0';
+    return k;
+}
+
+char *n1_shape_name_dup(const char *p, size_t len)
+{
+    char *d = malloc(len + 1);
+
+    if (d != NULL) {
+        n1_shape_name_copy(d, p, len);
+    }
     return d;
 }

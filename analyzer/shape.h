@@ -159,6 +159,12 @@ struct n1_shape *n1_shape_cache_get(struct n1_shape_cache *c, uint64_t id,
  */
 char *n1_shape_name_dup(const char *p, size_t len);
 
+/*
+ * The same name as n1_shape_name_dup() gives, written into d, which must
+ * hold len + 1 bytes. Returns the length written (the '\0' not counted).
+ */
+size_t n1_shape_name_copy(char *d, const char *p, size_t len);
+
 /* Number of shapes the cache has evicted so far. */
 uint64_t n1_shape_cache_evictions(const struct n1_shape_cache *c);
 

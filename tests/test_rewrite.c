@@ -47,6 +47,7 @@ static int teardown(void **state)
 
     n1_rewrite_cleanup(&r->out);
     n1_loop_free(r->loop);
+    n1_rec_pool_free(&r->ctx.pool);
     n1_shape_free(r->sh);
     n1_normalizer_free(r->nz);
     return 0;
