@@ -287,6 +287,14 @@ void cli_reader_usage(FILE *out, int col);
  */
 int cli_zone_option(int named, const char *arg, struct n1_reader_opts *ro);
 
+/*
+ * The value arg of option opt as a number above 0 and at most max, into
+ * *v; what ("a number", "seconds") names it in the message. Returns 0, or
+ * -1 after printing a USAGE error.
+ */
+int cli_positive_option(const char *opt, const char *what, const char *arg,
+                        double max, double *v);
+
 /* ---- --limit, --since/--until, --filter (digest and analyze) ---- */
 
 #include <stddef.h>

@@ -692,3 +692,17 @@ int cli_close_output(const struct cli_common_opts *co, FILE *f)
     }
     return 0;
 }
+
+int cli_positive_option(const char *opt, const char *what, const char *arg,
+                        double max, double *v)
+{
+    char *end = NULL;
+    double n = strtod(arg, &end);
+
+    if (end == arg || *end != '\0' || !(n > 0) || n > max) {
+        cli_errorf("USAGE %s: expected %s above 0, got '%s'", opt, what, arg);
+        return -1;
+    }
+    *v = n;
+    return 0;
+}

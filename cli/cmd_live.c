@@ -66,20 +66,6 @@ enum {
     OPT_RECONNECT
 };
 
-/* A number above 0 (opt names it for the message); -1 after a USAGE
-   error. */
-static int positive(const char *opt, const char *arg, double max, double *v)
-{
-    char *end = NULL;
-
-    *v = strtod(arg, &end);
-    if (end == arg || *end != '\0' || !(*v > 0) || *v > max) {
-        cli_errorf("USAGE %s: expected a number above 0, got '%s'", opt, arg);
-        return -1;
-    }
-    return 0;
-}
-
 static int live_option(void *ud, int c, const char *arg)
 {
     struct live_own *lo = ud;
@@ -94,15 +80,17 @@ static int live_option(void *ud, int c, const char *arg)
         lo->o->kind = n1_server_source_find(arg)->kind;
         return 0;
     case OPT_INTERVAL:
-        return positive("--interval", arg, 3600, &lo->o->interval_s);
+        return cli_positive_option("--interval", "a number", arg, 3600,
+                                   &lo->o->interval_s);
     case OPT_RECONNECT:
         if (strcmp(arg, "0") == 0) {
             lo->o->reconnect_max_s = 0;
             return 0;
         }
-        return positive("--reconnect-max", arg, 86400, &lo->o->reconnect_max_s);
+        return cli_positive_option("--reconnect-max", "a number", arg, 86400,
+                                   &lo->o->reconnect_max_s);
     default:
-        if (positive("--gap", arg, 86400000, &v) != 0) {
+        if (cli_positive_option("--gap", "a number", arg, 86400000, &v) != 0) {
             return -1;
         }
         lo->gap_ms = (long)v;

@@ -72,7 +72,6 @@ enum {
 static int verify_option(void *ud, int c, const char *arg)
 {
     struct verify_own *vo = ud;
-    char *end = NULL;
 
     switch (c) {
     case OPT_ID:
@@ -83,14 +82,8 @@ static int verify_option(void *ud, int c, const char *arg)
         vo->id = arg;
         return 0;
     case OPT_TIMEOUT:
-        vo->o.timeout_s = strtod(arg, &end);
-        if (end == arg || *end != '\0' || !(vo->o.timeout_s > 0) ||
-            vo->o.timeout_s > 86400) {
-            cli_errorf("USAGE --timeout: expected seconds above 0, got '%s'",
-                       arg);
-            return -1;
-        }
-        return 0;
+        return cli_positive_option("--timeout", "seconds", arg, 86400,
+                                   &vo->o.timeout_s);
     case OPT_DATABASE:
         vo->o.database = arg;
         return 0;
