@@ -16,11 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The hashes below take a few bytes each, several times per literal:
-   inlined, XXH64 gives the same values without a library call each. */
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
 #include "analyzer/detect_int.h"
 
 /* Bytes of literal values one loop may keep, per kept row on average. */
@@ -218,21 +213,23 @@ void n1_stmt_rec_unref(struct n1_stmt_rec *r)
 
 /* ---- loops ------------------------------------------------------------ */
 
+/* One step of the hashes below: h and v mixed (a multiply and a
+   shift: v is already a good hash, h only needs spreading). */
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h = (h ^ v) * 0x9e3779b97f4a7c15u;
+    return h ^ (h >> 29);
+}
+
 uint64_t n1_norm_lit_hash(const struct n1_norm *norm)
 {
     uint64_t h = 0x51;
 
     for (size_t i = 0; i < norm->n_lits; i++) {
         const struct n1_literal *l = &norm->lits[i];
-        unsigned char hdr[9];
 
-        hdr[0] = (unsigned char)l->type;
-        for (int k = 0; k < 4; k++) {
-            hdr[1 + k] = (unsigned char)(l->slot >> (8 * k));
-            hdr[5 + k] = (unsigned char)(l->item >> (8 * k));
-        }
-        h = XXH64(hdr, sizeof(hdr), h);
-        h = XXH64(l->value, l->len, h);
+        h = mix(h, ((uint64_t)l->slot << 32 | l->item) + 1);
+        h = mix(h, l->hash);
     }
     return h;
 }
@@ -249,10 +246,7 @@ uint64_t n1_ctx_lit_hash(struct n1_detect_ctx *ctx, const struct n1_norm *norm)
 
 static uint64_t lit_hash1(const struct n1_rw_lit *l, uint64_t h)
 {
-    unsigned char t = (unsigned char)l->type;
-
-    h = XXH64(&t, 1, h);
-    return XXH64(l->value, l->len, h);
+    return mix(h, l->hash);
 }
 
 /*
@@ -463,6 +457,7 @@ static void norm_row(const struct n1_norm *norm, struct n1_rw_lit *lits,
         lits[i].item = norm->lits[i].item;
         lits[i].len = norm->lits[i].len;
         lits[i].value = norm->lits[i].value;
+        lits[i].hash = norm->lits[i].hash;
     }
     row->lits = lits;
     row->n_lits = norm->n_lits;

@@ -28,6 +28,7 @@ struct n1_rw_lit {
     unsigned item;         /* position inside a collapsed list */
     size_t len;            /* bytes in value */
     const char *value;     /* unescaped value; borrowed */
+    uint64_t hash;         /* n1_literal_hash() of type and value */
 };
 
 /* The literals of one execution, in statement order. */

@@ -43,6 +43,10 @@
 #include <string.h>
 
 #include <pcre2.h>
+/* Literal values are a few bytes each: inlined, XXH3 hashes them without
+   a library call each. */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "base/strbuf.h"
 #include "sql/fingerprint.h"
@@ -1761,6 +1765,7 @@ static int publish(struct emit *e, struct n1_norm *out)
         l->slot = r->slot;
         l->item = r->item;
         l->pos = r->pos;
+        l->hash = n1_literal_hash(l->type, l->value, l->len);
     }
     for (size_t i = 0; i < e->n_tags; i++) {
         n->tags[i].key = vals + n->trec[i].key;
@@ -1777,6 +1782,11 @@ static int publish(struct emit *e, struct n1_norm *out)
     out->tags = n->tags;
     out->n_tags = e->n_tags;
     return 0;
+}
+
+uint64_t n1_literal_hash(enum n1_lit_type type, const char *value, size_t len)
+{
+    return (uint64_t)XXH3_64bits_withSeed(value, len, (XXH64_hash_t)type + 1);
 }
 
 /* 1 when s is one or more ASCII digits. */

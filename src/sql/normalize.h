@@ -50,6 +50,7 @@ struct n1_literal {
     unsigned slot;         /* index of the ? it became, 0-based */
     unsigned item;         /* position inside a collapsed list/VALUES, else 0 */
     size_t pos;            /* byte offset of that ? in the fingerprint text */
+    uint64_t hash;         /* n1_literal_hash() of type and value */
 };
 
 struct n1_tag {
@@ -78,6 +79,14 @@ struct n1_normalizer;
  * n1_normalizer_free(), or NULL with err set.
  */
 struct n1_normalizer *n1_normalizer_new(struct n1_error *err);
+
+/*
+ * The hash of a literal of this type and value, as n1_normalize() sets
+ * it in each n1_literal: equal values of one type hash equal, in every
+ * normaliser and thread, so that detectors compare keys without hashing
+ * the bytes again. Not stored: it may change between versions.
+ */
+uint64_t n1_literal_hash(enum n1_lit_type type, const char *value, size_t len);
 
 /* Frees a normaliser. NULL allowed. */
 void n1_normalizer_free(struct n1_normalizer *n);
