@@ -54,6 +54,12 @@ struct n1_detect_ctx {
     const struct n1_norm *lh_norm;
     uint64_t lh_clock;
     uint64_t lh_value;
+    /* the last shape looked up: for norm at clock, while the cache has
+       evicted nothing since (evictions) */
+    const struct n1_norm *sh_norm;
+    uint64_t sh_clock;
+    uint64_t sh_evictions;
+    struct n1_shape *sh_value;
     size_t mem_used;         /* bytes loops hold (max_memory) */
     struct n1_error err;     /* what failed inside on_event */
     struct n1_rec_pool pool; /* freed loops and statement records */

@@ -163,8 +163,20 @@ static struct n1_shape *ctx_lookup(struct n1_detect_ctx *ctx,
     struct n1_shape *sh = NULL;
     int fresh = 0;
 
+    /* Every detector asks for the event's shape, some several times:
+       while the cache has freed nothing, the last answer stands. */
+    if (ctx->sh_norm == norm && ctx->sh_clock == ctx->clock &&
+        ctx->sh_evictions == n1_shape_cache_evictions(ctx->shapes)) {
+        return ctx->sh_value;
+    }
     sh = n1_shape_cache_get(ctx->shapes, norm->id, norm->text, norm->len,
                             &fresh, &ctx->err);
+    if (sh != NULL) {
+        ctx->sh_norm = norm;
+        ctx->sh_clock = ctx->clock;
+        ctx->sh_evictions = n1_shape_cache_evictions(ctx->shapes);
+        ctx->sh_value = sh;
+    }
     if (sh == NULL || !fresh) {
         return sh;
     }

@@ -482,7 +482,12 @@ static void test_rewrite_hex_and_escapes(void **state)
         "SELECT * FROM blobs WHERE h = x'f00d'",
     };
     struct n1_strbuf sb;
-    struct n1_rw_lit lit = {N1_LIT_STRING, 0, 0, 8, "it's\n\\\0z"};
+    struct n1_rw_lit lit = {N1_LIT_STRING,
+                            0,
+                            0,
+                            8,
+                            "it's\n\\\0z",
+                            n1_literal_hash(N1_LIT_STRING, "it's\n\\\0z", 8)};
 
     RUN(r, q);
     expect(r, "in_list",
