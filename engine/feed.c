@@ -9,14 +9,15 @@
  * move), and the events' pointers are set when it is sealed.
  *
  * Normalising is most of the work downstream, so the feed thread helps
- * with it: when the ring is full it takes the newest batch nobody has
- * started, normalises its statements with the helper normaliser and
- * keeps the results (text, literals, tags) in the batch. The caller uses
- * them when it comes to that batch, waiting if the feed thread is still
- * at it, and normalises every other batch itself; on a file read as fast
- * as the disk allows each thread gets about half the work, and the
- * results are the ones a single normaliser gives, so nothing downstream
- * can tell.
+ * with it: once FILL_AHEAD batches wait for the caller (or the ring is
+ * full) it takes the newest batch nobody has started, normalises its
+ * statements with the helper normaliser and keeps the results (text,
+ * literals, tags) in the batch. The caller uses them when it comes to
+ * that batch, waiting if the feed thread is still at it, and normalises
+ * every other batch itself: it normalises only when it would otherwise
+ * run dry, so on a file read as fast as the disk allows both threads
+ * stay busy. The results are the ones a single normaliser gives, so
+ * nothing downstream can tell.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -29,6 +30,10 @@
 
 /* Batches in flight between the feed thread and the caller's thread. */
 #define RING_BATCHES 8
+
+/* Batches the feed thread keeps waiting for the caller before it
+   normalises any (see feed_thread()). */
+#define FILL_AHEAD 3u
 
 /* A batch is handed over when it holds this many events ... */
 #define BATCH_EVENTS 1024u
@@ -526,6 +531,14 @@ static void *feed_thread(void *arg)
         pthread_mutex_lock(&f->mu);
         for (;;) {
             if (f->stop) {
+                break;
+            }
+            /* Read ahead until the caller has FILL_AHEAD batches
+               waiting, then normalise before reading on: the caller
+               normalises only what it would otherwise wait for. */
+            h = f->ready >= FILL_AHEAD ? batch_to_help(f) : NULL;
+            if (h != NULL) {
+                h->state = BS_HELPING;
                 break;
             }
             if (!f->filled_last && f->ready < RING_BATCHES) {
