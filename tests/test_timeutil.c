@@ -126,6 +126,19 @@ static void test_timeutil_format(void **state)
     assert_string_equal(buf, "2026-12-03 00:00:00");
     assert_int_equal(n1_ts_format_datetime(-1, buf), 0);
     assert_string_equal(buf, "1969-12-31 23:59:59");
+    /* Years of three digits are zero-padded, of five printed whole. */
+    assert_int_equal(
+        n1_ts_format_iso(-354588 * DAY_US + 3723000001LL, N1_TS_FRAC_AUTO, buf),
+        0);
+    assert_string_equal(buf, "0999-03-04T01:02:03.000001Z");
+    assert_int_equal(n1_ts_format_datetime(-354588 * DAY_US, buf), 0);
+    assert_string_equal(buf, "0999-03-04 00:00:00");
+    assert_int_equal(n1_ts_format_iso(2932897 * DAY_US, N1_TS_FRAC_ALWAYS, buf),
+                     0);
+    assert_string_equal(buf, "10000-01-01T00:00:00.000000Z");
+    assert_int_equal(n1_ts_format_datetime(2932897 * DAY_US + 59000000, buf),
+                     0);
+    assert_string_equal(buf, "10000-01-01 00:00:59");
 }
 
 static void test_timeutil_round_trip(void **state)

@@ -384,15 +384,64 @@ static int split_utc(int64_t us, struct tm *tm, long *frac)
     return 0;
 }
 
+/* Writes v (0 <= v < 10^width) in width digits, zero-padded; returns
+   the end. */
+static char *put_digits(char *p, long v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
+/*
+ * Writes "YYYY-MM-DD" sep "hh:mm:ss" at buf and returns the end, or NULL
+ * when the year has not four digits (the callers then use snprintf(),
+ * whose %04d prints it whole). Reports write a time per finding, and
+ * snprintf() costs several times these few divisions.
+ */
+static char *put_datetime(char *buf, const struct tm *tm, char sep)
+{
+    char *p = buf;
+
+    if (tm->tm_year + 1900 < 0 || tm->tm_year + 1900 > 9999) {
+        return NULL;
+    }
+    p = put_digits(p, tm->tm_year + 1900, 4);
+    *p++ = '-';
+    p = put_digits(p, tm->tm_mon + 1, 2);
+    *p++ = '-';
+    p = put_digits(p, tm->tm_mday, 2);
+    *p++ = sep;
+    p = put_digits(p, tm->tm_hour, 2);
+    *p++ = ':';
+    p = put_digits(p, tm->tm_min, 2);
+    *p++ = ':';
+    return put_digits(p, tm->tm_sec, 2);
+}
+
 int n1_ts_format_iso(int64_t us, enum n1_ts_frac frac, char buf[N1_TS_ISO_MAX])
 {
     struct tm tm;
     long f;
+    int with_frac;
+    char *p;
 
     if (split_utc(us, &tm, &f) != 0) {
         return -1;
     }
-    if (frac == N1_TS_FRAC_ALWAYS || (frac == N1_TS_FRAC_AUTO && f != 0)) {
+    with_frac =
+        frac == N1_TS_FRAC_ALWAYS || (frac == N1_TS_FRAC_AUTO && f != 0);
+    p = put_datetime(buf, &tm, 'T');
+    if (p != NULL && f >= 0 && f < 1000000) {
+        if (with_frac) {
+            *p++ = '.';
+            p = put_digits(p, f, 6);
+        }
+        *p++ = 'Z';
+        *p = '\0';
+    } else if (with_frac) {
         snprintf(buf, N1_TS_ISO_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                  tm.tm_min, tm.tm_sec, f);
@@ -408,13 +457,19 @@ int n1_ts_format_datetime(int64_t us, char buf[N1_TS_ISO_MAX])
 {
     struct tm tm;
     long f;
+    char *p;
 
     if (split_utc(us, &tm, &f) != 0) {
         return -1;
     }
-    snprintf(buf, N1_TS_ISO_MAX, "%04d-%02d-%02d %02d:%02d:%02d",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec);
+    p = put_datetime(buf, &tm, ' ');
+    if (p != NULL) {
+        *p = '\0';
+    } else {
+        snprintf(buf, N1_TS_ISO_MAX, "%04d-%02d-%02d %02d:%02d:%02d",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec);
+    }
     return 0;
 }
 

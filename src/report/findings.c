@@ -31,6 +31,7 @@
 #include "report/findings.h"
 #include "report/findings_int.h"
 #include "report/json_int.h"
+#include "sql/fingerprint.h"
 #include "sql/normalize.h"
 
 #define WRAP_COLUMNS N1_RF_TEXT_COLUMNS
@@ -62,9 +63,10 @@ double n1_finding_cost(const struct n1_finding *f, int *estimated)
 
 /* ---- strings ----------------------------------------------------------- */
 
+/* The 16 lower-case hex digits of v, as the fingerprint ids are shown. */
 static void hex64(uint64_t v, char out[17])
 {
-    snprintf(out, 17, "%016" PRIx64, v);
+    n1_fingerprint_hex(v, out);
 }
 
 /* "2026-11-20T09:14:03Z", with ".ffffff" when there are microseconds. */
