@@ -47,12 +47,11 @@ struct finding_list {
 
 /* The detectors' sink: findings waiting to be saved. */
 struct finding_sink {
-    struct finding_list batch;       /* not saved yet */
-    struct n1_store *st;             /* borrowed from the pipeline */
-    const struct n1_report_opts *ro; /* borrowed */
-    int64_t before;                  /* newest stored row before the run */
-    int failed;                      /* 1: a save failed; err says why */
-    struct n1_error err;             /* the failure */
+    struct finding_list batch; /* not saved yet */
+    struct n1_store *st;       /* borrowed from the pipeline */
+    int64_t before;            /* newest stored row before the run */
+    int failed;                /* 1: a save failed; err says why */
+    struct n1_error err;       /* the failure */
 };
 
 /* The accept hook's state when the adviser runs. */
@@ -104,8 +103,7 @@ static void list_free(struct finding_list *l)
 
 static int save_findings(struct n1_store *st, const struct finding_list *run,
                          const char *const *replace, size_t n_replace,
-                         int64_t upto, const struct n1_report_opts *ro,
-                         struct n1_error *err);
+                         int64_t upto, struct n1_error *err);
 
 /* The detectors' sink: keeps a copy of each finding and saves the batch
    when it is full. */
@@ -121,7 +119,7 @@ static void collect(void *ud, const struct n1_finding *f)
         n1_err_oom(&k->err, "keeping findings");
         k->failed = 1;
     } else if (k->batch.n >= SAVE_BATCH) {
-        if (save_findings(k->st, &k->batch, NULL, 0, 0, k->ro, &k->err) != 0) {
+        if (save_findings(k->st, &k->batch, NULL, 0, 0, &k->err) != 0) {
             k->failed = 1;
         }
         list_clear(&k->batch);
@@ -248,8 +246,7 @@ void n1_engine_finding_row(struct n1_store_finding *r,
    n_replace files in replace whose row is at most upto. */
 static int save_findings(struct n1_store *st, const struct finding_list *run,
                          const char *const *replace, size_t n_replace,
-                         int64_t upto, const struct n1_report_opts *ro,
-                         struct n1_error *err)
+                         int64_t upto, struct n1_error *err)
 {
     struct n1_store_finding *rows = NULL;
     char **jsons = NULL;
@@ -264,16 +261,11 @@ static int save_findings(struct n1_store *st, const struct finding_list *run,
         goto out;
     }
     for (size_t i = 0; i < run->n; i++) {
-        jsons[i] = n1_finding_to_json(run->v[i], ro, err);
-        if (jsons[i] == NULL) {
+        if (n1_classes_finding_texts(run->v[i], &jsons[i], &occs[i], err) !=
+            0) {
             goto out;
         }
         n1_engine_finding_row(&rows[i], run->v[i], jsons[i]);
-        occs[i] = n1_classes_occurrence_text(run->v[i]);
-        if (occs[i] == NULL) {
-            n1_err_oom(err, "saving findings");
-            goto out;
-        }
         rows[i].occ = occs[i];
         n1_classes_row_summary(&rows[i], run->v[i]);
     }
@@ -311,8 +303,7 @@ static int save_last(struct finding_sink *k, const struct n1_analyze_input *in,
             replace[n_replace++] = in[i].path;
         }
     }
-    rc = save_findings(k->st, &k->batch, replace, n_replace, k->before, k->ro,
-                       err);
+    rc = save_findings(k->st, &k->batch, replace, n_replace, k->before, err);
     free(replace);
     return rc;
 }
@@ -346,7 +337,6 @@ int n1_analyze_run(const struct n1_analyze_opts *o, char *const *paths,
     memset(run, 0, sizeof(*run));
     memset(&found, 0, sizeof(found));
     n1_err_clear(&found.err);
-    found.ro = &run->ro;
     n1_detect_opts_default(&dopts);
     /* Nothing reads the statement statistics of a ":memory:" store: keep
        none (the files are still recorded). A store on disk gets them. */

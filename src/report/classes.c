@@ -547,44 +547,40 @@ int n1_classes_each_occurrence(const struct n1_class_report *r, uint64_t id,
 
 /* ---- JSON -------------------------------------------------------------- */
 
-/* One entry of a class's "occurrences". */
-static json_t *occurrence_object(const struct n1_finding *f)
+/* The members of a finding's stored object (n1_finding_to_json()) that
+   make one entry of its class's "occurrences", in their order; "keys"
+   only when the finding has keys. */
+static const char *const occurrence_members[] = {"connections",
+                                                 "connection",
+                                                 "file",
+                                                 "line",
+                                                 "count",
+                                                 "distinct_keys",
+                                                 "round_trips_saved",
+                                                 "first_seen",
+                                                 "last_seen",
+                                                 "total_time_s",
+                                                 "rewrite",
+                                                 "rewrite_kind",
+                                                 "keys",
+                                                 "evidence"};
+
+/* One entry of a class's "occurrences", sharing the values of fo, the
+   finding's object as n1_rf_occurrence_line() builds it. */
+static json_t *occurrence_object(const json_t *fo)
 {
     json_t *o = json_object();
-    json_t *conns = NULL;
     int bad = o == NULL;
 
-    if (f->kind == N1_FIND_FANOUT) {
-        conns = json_array();
-        for (size_t i = 0; conns != NULL && i < f->n_connections; i++) {
-            n1_rj_push(conns, json_integer((json_int_t)f->connections[i]),
-                       &bad);
+    for (size_t i = 0;
+         !bad && i < sizeof(occurrence_members) / sizeof(occurrence_members[0]);
+         i++) {
+        json_t *v = json_object_get(fo, occurrence_members[i]);
+
+        if (v != NULL && json_object_set(o, occurrence_members[i], v) != 0) {
+            bad = 1;
         }
-        n1_rj_put(o, "connections", conns, &bad);
-    } else {
-        n1_rj_put(o, "connection", json_integer((json_int_t)f->connection),
-                  &bad);
     }
-    n1_rj_put(o, "file", n1_rj_str0(f->file), &bad);
-    n1_rj_put(o, "line", json_integer((json_int_t)f->line), &bad);
-    n1_rj_put(o, "count", json_integer((json_int_t)f->count), &bad);
-    n1_rj_put(o, "distinct_keys", json_integer((json_int_t)f->distinct_keys),
-              &bad);
-    n1_rj_put(o, "round_trips_saved",
-              json_integer((json_int_t)f->round_trips_saved), &bad);
-    n1_rj_put(o, "first_seen", n1_rf_time(f->first_seen_us), &bad);
-    n1_rj_put(o, "last_seen", n1_rf_time(f->last_seen_us), &bad);
-    n1_rj_put(o, "total_time_s",
-              isnan(f->total_time_s)
-                  ? json_null()
-                  : json_real(round(f->total_time_s * 1e6) / 1e6),
-              &bad);
-    n1_rj_put(o, "rewrite", n1_rj_str(f->rewrite), &bad);
-    n1_rj_put(o, "rewrite_kind", n1_rj_str(f->rewrite_kind), &bad);
-    if (f->n_keys > 0) {
-        n1_rj_put(o, "keys", n1_rf_keys_array(f), &bad);
-    }
-    n1_rj_put(o, "evidence", n1_rf_evidence_object(&f->evidence), &bad);
     if (bad) {
         json_decref(o);
         return NULL;
@@ -592,9 +588,11 @@ static json_t *occurrence_object(const struct n1_finding *f)
     return o;
 }
 
-char *n1_classes_occurrence_text(const struct n1_finding *f)
+/* The occurrence text of the finding object fo (see
+   n1_classes_occurrence_text()). */
+static char *occurrence_text(const json_t *fo)
 {
-    json_t *o = occurrence_object(f);
+    json_t *o = occurrence_object(fo);
     char *text = o != NULL ? n1_rj_dumps(o, N1_RF_DUMP_PRETTY) : NULL;
     char *nested = NULL;
     size_t lines = 0;
@@ -622,6 +620,32 @@ char *n1_classes_occurrence_text(const struct n1_finding *f)
     }
     free(text);
     return nested;
+}
+
+char *n1_classes_occurrence_text(const struct n1_finding *f)
+{
+    json_t *fo = n1_rf_occurrence_line(f);
+    char *text = fo != NULL ? occurrence_text(fo) : NULL;
+
+    json_decref(fo);
+    return text;
+}
+
+int n1_classes_finding_texts(const struct n1_finding *f, char **json,
+                             char **occ, struct n1_error *err)
+{
+    json_t *fo = n1_rf_occurrence_line(f);
+
+    *json = fo != NULL ? n1_rj_dumps(fo, N1_RF_DUMP_COMPACT) : NULL;
+    *occ = *json != NULL ? occurrence_text(fo) : NULL;
+    json_decref(fo);
+    if (*occ == NULL) {
+        free(*json);
+        *json = NULL;
+        n1_err_oom(err, "rendering a finding");
+        return -1;
+    }
+    return 0;
 }
 
 /* The names of the boundaries whose bits are set in mask. */

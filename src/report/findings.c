@@ -294,17 +294,28 @@ json_t *n1_rf_evidence_object(const struct n1_evidence *e)
  * One occurrence as the store keeps it and `tail` prints it: the finding's
  * fields, "class" (its class id, the same as "id") and its "evidence".
  */
+json_t *n1_rf_occurrence_line(const struct n1_finding *f)
+{
+    json_t *obj = n1_rf_finding_object(f, 1);
+    int bad = obj == NULL;
+
+    n1_rj_put(obj, "class", n1_rj_hex(f->id), &bad);
+    n1_rj_put(obj, "evidence", n1_rf_evidence_object(&f->evidence), &bad);
+    if (bad) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
 char *n1_finding_to_json(const struct n1_finding *f,
                          const struct n1_report_opts *o, struct n1_error *err)
 {
-    json_t *obj = n1_rf_finding_object(f, 1);
+    json_t *obj = n1_rf_occurrence_line(f);
     char *s = NULL;
-    int bad = obj == NULL;
 
     (void)o; /* the finding carries all it needs (round_trips_saved) */
-    n1_rj_put(obj, "class", n1_rj_hex(f->id), &bad);
-    n1_rj_put(obj, "evidence", n1_rf_evidence_object(&f->evidence), &bad);
-    if (!bad) {
+    if (obj != NULL) {
         s = n1_rj_dumps(obj, N1_RF_DUMP_COMPACT);
     }
     json_decref(obj);

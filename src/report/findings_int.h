@@ -31,6 +31,10 @@ json_t *n1_rf_keys_array(const struct n1_finding *f);
 /* The "evidence" object of one occurrence; NULL when memory ran out. */
 json_t *n1_rf_evidence_object(const struct n1_evidence *e);
 
+/* The object n1_finding_to_json() renders: the finding's object with its
+   connections, "class" and "evidence". NULL when out of memory. */
+json_t *n1_rf_occurrence_line(const struct n1_finding *f);
+
 /* A UTC time as the reports write it, or json null for N1_TS_NONE. */
 json_t *n1_rf_time(int64_t us);
 
