@@ -350,15 +350,17 @@ static int hset_add(struct n1_detect_ctx *ctx, struct n1_loop *l, uint64_t h)
     return 1;
 }
 
-int n1_loop_add_row(struct n1_detect_ctx *ctx, struct n1_loop *l,
-                    const struct n1_rw_row *row, int64_t ts_us,
-                    double query_time, int has_time)
+/*
+ * The key hash of row (its literals in l->keymask slots, or all of them)
+ * and, per slot, whether the row differs from the loop's first (l->varies;
+ * the first row sets slot_hash0).
+ */
+static uint64_t row_key(struct n1_loop *l, const struct n1_rw_row *row)
 {
     uint64_t sh[N1_SHAPE_MAX_SLOTS];
     uint64_t key = 0x4b;
     unsigned top = 0; /* slots below it are in use in sh */
     unsigned upto;
-    int is_new;
 
     for (size_t i = 0; i < row->n_lits; i++) {
         unsigned s = row->lits[i].slot;
@@ -392,6 +394,20 @@ int n1_loop_add_row(struct n1_detect_ctx *ctx, struct n1_loop *l,
             }
         }
     }
+    return key;
+}
+
+int n1_loop_add_row(struct n1_detect_ctx *ctx, struct n1_loop *l,
+                    const struct n1_rw_row *row, int64_t ts_us,
+                    double query_time, int has_time)
+{
+    uint64_t key;
+    int is_new;
+
+    /* A loop that keeps one row is a duplicate run: every execution has
+       the first one's literals (the run is keyed by all of them), so
+       there is one key, nothing varies and nothing needs hashing. */
+    key = l->keep_rows ? row_key(l, row) : 1;
     is_new = hset_add(ctx, l, key);
     if (is_new < 0) {
         goto oom;
