@@ -309,6 +309,8 @@ struct n1_normalizer {
     pcre2_match_context *mctx; /* carries the JIT stack */
     pcre2_jit_stack *jstack;   /* JIT stack for long strings/comments */
     int jit;                   /* 1 when the JIT compile worked */
+    int fast;                  /* 1: plain tokens are read in C first */
+    unsigned char cls[256];    /* CL_* of every byte, for fast_token() */
     const struct kw *kwhash[KW_HASH_SIZE]; /* keyword hash table */
     struct kw *kwlist;                     /* the sqlword.c words */
     struct n1_strbuf text;                 /* fingerprint text */
@@ -572,6 +574,40 @@ static void one_match_build(struct n1_normalizer *n)
     pcre2_set_callout(n->mctx, one_match_token, &n->om);
 }
 
+/* Byte classes of the C tokenizer, after the pattern's classes. */
+#define CL_ID    1u  /* [ID]: a byte of a word */
+#define CL_WORD  2u  /* starts the pattern's first alternative, a word */
+#define CL_PFX   4u  /* n N x X b B: a word unless a quote follows */
+#define CL_DIGIT 8u  /* \d */
+#define CL_SPACE 16u /* \s: HT LF VT FF CR and space */
+#define CL_PUNCT 32u /* ( ) , = ;: always a one-byte operator */
+
+/* Fills n->cls. */
+static void classes_build(struct n1_normalizer *n)
+{
+    for (unsigned c = 0; c < 256; c++) {
+        unsigned k = 0;
+
+        if (n1_sqlword_byte((unsigned char)c)) {
+            k |= CL_ID;
+            if (c >= '0' && c <= '9') {
+                k |= CL_DIGIT;
+            } else if (strchr("nNxXbB_", (int)c) != NULL) {
+                k |= c == '_' ? 0 : CL_PFX;
+            } else {
+                k |= CL_WORD;
+            }
+        }
+        if (c == ' ' || (c >= '\t' && c <= '\r')) {
+            k |= CL_SPACE;
+        }
+        if (c != 0 && strchr("(),=;", (int)c) != NULL) {
+            k |= CL_PUNCT;
+        }
+        n->cls[c] = (unsigned char)k;
+    }
+}
+
 /* --- lifecycle ---------------------------------------------------------- */
 
 struct n1_normalizer *n1_normalizer_new(struct n1_error *err)
@@ -612,6 +648,8 @@ struct n1_normalizer *n1_normalizer_new(struct n1_error *err)
     }
     pcre2_jit_stack_assign(n->mctx, NULL, n->jstack);
     one_match_build(n);
+    classes_build(n);
+    n->fast = 1;
     /* The pattern is linear (possessive loops only), so the default match
        limit would only reject long comments, never save time. */
     pcre2_set_match_limit(n->mctx, UINT32_MAX);
@@ -1840,11 +1878,204 @@ size_t n1_norm_location(const struct n1_norm *norm, char *buf, size_t cap)
     return n > 0 ? (size_t)n : 0;
 }
 
+/* --- tokenizing --------------------------------------------------------- */
+
+/* Returns the end of the run of CL_DIGIT bytes of s[i..len). */
+static size_t skip_digits(const unsigned char *cls, const char *s, size_t i,
+                          size_t len)
+{
+    while (i < len && (cls[(unsigned char)s[i]] & CL_DIGIT)) {
+        i++;
+    }
+    return i;
+}
+
+/*
+ * The number alternative (N) at s[at], a digit: digits, a fraction, an
+ * exponent, not followed by a word byte. This is the first way the
+ * pattern tries (its optional parts are greedy); when the lookahead fails
+ * there, the pattern would backtrack ("1.e", "1e5x", "2fa", "0x1"), so
+ * the token is left to it: returns 0. Else returns the length.
+ */
+static size_t fast_number(const unsigned char *cls, const char *s, size_t at,
+                          size_t len)
+{
+    size_t i = skip_digits(cls, s, at, len);
+
+    if (i < len && s[i] == '.') {
+        i = skip_digits(cls, s, i + 1, len);
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        size_t j = i + 1;
+
+        if (j < len && (s[j] == '-' || s[j] == '+')) {
+            j++;
+        }
+        if (j < len && (cls[(unsigned char)s[j]] & CL_DIGIT)) {
+            i = skip_digits(cls, s, j, len);
+        }
+    }
+    if (i < len && (cls[(unsigned char)s[i]] & CL_ID)) {
+        return 0;
+    }
+    return i - at;
+}
+
+/*
+ * Reads the token at s[at] (not a blank) in C when it is one the pattern
+ * would return unchanged: a word whose first byte no earlier alternative
+ * takes (n N x X b B only when no quote follows: N'..', X'..', b'..'), a
+ * number as fast_number() has it, ( ) , = ; ?, a '.' that no digit
+ * follows (.5 is a number) and a '*' that no '/' follows (the closer of
+ * a comment). Sets *mark to the pattern's mark and returns the length,
+ * or returns 0 to leave the token to the pattern.
+ */
+static size_t fast_token(const unsigned char *cls, const char *s, size_t at,
+                         size_t len, char *mark)
+{
+    unsigned k = cls[(unsigned char)s[at]];
+    size_t i = at + 1;
+
+    if ((k & CL_WORD) || ((k & CL_PFX) && (i == len || s[i] != '\''))) {
+        while (i < len && (cls[(unsigned char)s[i]] & CL_ID)) {
+            i++;
+        }
+        *mark = 'W';
+        return i - at;
+    }
+    if (k & CL_PUNCT) {
+        *mark = 'O';
+        return 1;
+    }
+    if (k & CL_DIGIT) {
+        *mark = 'N';
+        return fast_number(cls, s, at, len);
+    }
+    switch (s[at]) {
+    case '.':
+        *mark = 'O';
+        return i < len && (cls[(unsigned char)s[i]] & CL_DIGIT) ? 0 : 1;
+    case '?':
+        *mark = 'P';
+        return 1;
+    case '*':
+        *mark = 'O';
+        return i < len && s[i] == '/' ? 0 : 1;
+    default:
+        return 0;
+    }
+}
+
+/*
+ * Matches the one token at sql[at] with the pattern (blanks first) and
+ * hands it to token(). Returns the offset past it, len when only blanks
+ * were left, or SIZE_MAX with err set when the match failed.
+ */
+static size_t pattern_token(struct n1_normalizer *n, struct emit *e,
+                            const char *sql, size_t len, size_t at,
+                            struct n1_error *err)
+{
+    int rc;
+    PCRE2_SIZE *ov;
+    PCRE2_SPTR mark;
+
+    if (n->jit) {
+        rc = pcre2_jit_match(n->tok, (PCRE2_SPTR)sql, len, at, 0, n->md,
+                             n->mctx);
+    } else {
+        rc = pcre2_match(n->tok, (PCRE2_SPTR)sql, len, at, 0, n->md, n->mctx);
+    }
+    if (rc == PCRE2_ERROR_NOMATCH) {
+        return len; /* only blanks were left */
+    }
+    if (rc < 0) {
+        PCRE2_UCHAR msg[120];
+
+        pcre2_get_error_message(rc, msg, sizeof(msg));
+        n1_err_set(err, N1_ELIMIT, NULL, 0, "tokenizer failed at byte %zu: %s",
+                   at, (const char *)msg);
+        return SIZE_MAX;
+    }
+    ov = pcre2_get_ovector_pointer(n->md);
+    mark = pcre2_get_mark(n->md);
+    token(e, mark != NULL ? (char)mark[0] : 'Z', sql + ov[0], ov[1] - ov[0]);
+    return ov[1];
+}
+
+/* The C loop of fast_token(), asking the pattern for other tokens. */
+static int tokenize_fast(struct n1_normalizer *n, struct emit *e,
+                         const char *sql, size_t len, struct n1_error *err)
+{
+    const unsigned char *cls = n->cls;
+    size_t at = 0;
+
+    while (!e->failed) {
+        size_t tl;
+        char mark = 'Z';
+
+        while (at < len && (cls[(unsigned char)sql[at]] & CL_SPACE)) {
+            at++;
+        }
+        if (at == len) {
+            break;
+        }
+        tl = fast_token(cls, sql, at, len, &mark);
+        if (tl > 0) {
+            token(e, mark, sql + at, tl);
+            at += tl;
+        } else {
+            at = pattern_token(n, e, sql, len, at, err);
+            if (at == SIZE_MAX) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/*
+ * Hands every token of sql[0..len) to token(): see the file comment.
+ * Returns 0, or -1 with err set when a match failed.
+ */
+static int tokenize(struct n1_normalizer *n, struct emit *e, const char *sql,
+                    size_t len, struct n1_error *err)
+{
+    size_t at = 0;
+
+    if (n->fast) {
+        return tokenize_fast(n, e, sql, len, err);
+    }
+    if (n->all != NULL && len <= ONE_MATCH_MAX) {
+        int rc;
+
+        n->om.e = e;
+        n->om.sql = sql;
+        n->om.at = 0;
+        rc = pcre2_jit_match(n->all, (PCRE2_SPTR)sql, len, 0, 0, n->md_all,
+                             n->mctx);
+        /* A match ends where only blanks are left, since "." takes any
+           other byte. A failure leaves the rest to the loop below, from
+           the last token handed over. */
+        at = rc >= 0 ? len : n->om.at;
+    }
+    while (at < len && !e->failed) {
+        at = pattern_token(n, e, sql, len, at, err);
+        if (at == SIZE_MAX) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void n1_normalizer_fast_path(struct n1_normalizer *n, int on)
+{
+    n->fast = on != 0;
+}
+
 int n1_normalize(struct n1_normalizer *n, const char *sql, size_t len,
                  struct n1_norm *out, struct n1_error *err)
 {
     struct emit e;
-    size_t at = 0;
 
     memset(&e, 0, sizeof(e));
     e.n = n;
@@ -1857,48 +2088,8 @@ int n1_normalize(struct n1_normalizer *n, const char *sql, size_t len,
         len = 0;
     }
 
-    if (n->all != NULL && len <= ONE_MATCH_MAX) {
-        int rc;
-
-        n->om.e = &e;
-        n->om.sql = sql;
-        n->om.at = 0;
-        rc = pcre2_jit_match(n->all, (PCRE2_SPTR)sql, len, 0, 0, n->md_all,
-                             n->mctx);
-        /* A match ends where only blanks are left, since "." takes any
-           other byte. A failure leaves the rest to the loop below, from
-           the last token handed over. */
-        at = rc >= 0 ? len : n->om.at;
-    }
-    while (at < len && !e.failed) {
-        int rc;
-        PCRE2_SIZE *ov;
-        PCRE2_SPTR mark;
-
-        if (n->jit) {
-            rc = pcre2_jit_match(n->tok, (PCRE2_SPTR)sql, len, at, 0, n->md,
-                                 n->mctx);
-        } else {
-            rc = pcre2_match(n->tok, (PCRE2_SPTR)sql, len, at, 0, n->md,
-                             n->mctx);
-        }
-        if (rc == PCRE2_ERROR_NOMATCH) {
-            break; /* only blanks were left */
-        }
-        if (rc < 0) {
-            PCRE2_UCHAR msg[120];
-
-            pcre2_get_error_message(rc, msg, sizeof(msg));
-            n1_err_set(err, N1_ELIMIT, NULL, 0,
-                       "tokenizer failed at byte %zu: %s", at,
-                       (const char *)msg);
-            return -1;
-        }
-        ov = pcre2_get_ovector_pointer(n->md);
-        mark = pcre2_get_mark(n->md);
-        token(&e, mark != NULL ? (char)mark[0] : 'Z', sql + ov[0],
-              ov[1] - ov[0]);
-        at = ov[1];
+    if (tokenize(n, &e, sql, len, err) != 0) {
+        return -1;
     }
     if (e.sign != 0 && !e.failed) {
         flush_sign(&e);
