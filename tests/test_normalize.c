@@ -765,6 +765,79 @@ static void test_normalize_fast_path(void **state)
     n1_normalizer_free(plain);
 }
 
+/* 1 when w is in one of the sqlword.c lists. */
+static int listed(const char *w)
+{
+    for (int kind = N1_SQLWORD_RESERVED; kind <= N1_SQLWORD_FUNCTION; kind++) {
+        const char *const *words;
+        size_t nw = n1_sqlword_list((enum n1_sqlword_kind)kind, &words);
+
+        for (size_t i = 0; i < nw; i++) {
+            if (strcmp(words[i], w) == 0) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/*
+ * Every word of the sqlword.c lists is found in any case: "select WORD"
+ * and "select word" normalise alike. A word one or two bytes longer that
+ * no list has (WORDZ, WORD_Q) keeps its case, as a name does.
+ */
+static void test_normalize_keyword_table(void **state)
+{
+    static const char *const tails[] = {"Z", "_Q"};
+    struct n1_normalizer *n = *state;
+    char lower[64];
+    char upper[64];
+    char text[96];
+    struct n1_norm o;
+
+    for (int kind = N1_SQLWORD_RESERVED; kind <= N1_SQLWORD_FUNCTION; kind++) {
+        const char *const *words;
+        size_t nw = n1_sqlword_list((enum n1_sqlword_kind)kind, &words);
+
+        for (size_t i = 0; i < nw; i++) {
+            size_t len = strlen(words[i]);
+
+            assert_true(len + 10 < sizeof(lower));
+            snprintf(lower, sizeof(lower), "select %s", words[i]);
+            snprintf(upper, sizeof(upper), "SELECT %s", words[i]);
+            for (size_t j = 7; j < 7 + len; j++) {
+                if (upper[j] >= 'a' && upper[j] <= 'z') {
+                    upper[j] = (char)(upper[j] - 'a' + 'A');
+                }
+            }
+            assert_int_equal(n1_normalize(n, lower, strlen(lower), &o, NULL),
+                             0);
+            snprintf(text, sizeof(text), "%s", o.text);
+            assert_int_equal(n1_normalize(n, upper, strlen(upper), &o, NULL),
+                             0);
+            if (strcmp(text, o.text) != 0) {
+                fail_msg("'%s' gives '%s' but '%s' gives '%s'", lower, text,
+                         upper, o.text);
+            }
+            for (size_t t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+                snprintf(lower, sizeof(lower), "%s%s", words[i], tails[t]);
+                for (size_t j = 0; lower[j] != '\0'; j++) {
+                    if (lower[j] >= 'A' && lower[j] <= 'Z') {
+                        lower[j] = (char)(lower[j] - 'A' + 'a');
+                    }
+                }
+                snprintf(text, sizeof(text), "%s%s", upper, tails[t]);
+                if (listed(lower)) {
+                    continue;
+                }
+                assert_int_equal(n1_normalize(n, text, strlen(text), &o, NULL),
+                                 0);
+                assert_string_equal(o.text + 7, text + 7);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -789,6 +862,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_normalize_reuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_huge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_fast_path, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_keyword_table, setup,
                                         teardown),
     };
 
