@@ -59,6 +59,13 @@
 /* Keyword table size: a power of two, well above twice the keyword count. */
 #define KW_HASH_SIZE 4096u
 
+/* Forces a static function inline where the compiler can be told to. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 /* Longest keyword, in bytes. */
 #define KW_MAX_LEN N1_SQLWORD_LONGEST
 
@@ -1767,8 +1774,12 @@ static void token_operator(struct emit *e, const char *s, size_t len,
     emit_tok(e, PV_OP, s, len);
 }
 
-/* Handles one token s[0..len) of class `mark`. */
-static void token(struct emit *e, char mark, const char *s, size_t len)
+/*
+ * Handles one token s[0..len) of class `mark`. The C loop inlines it for
+ * its commonest marks, so that the tests of the mark fold away there.
+ */
+static ALWAYS_INLINE void token_inline(struct emit *e, char mark, const char *s,
+                                       size_t len)
 {
     size_t off;
     unsigned prev_kw = e->kw_flags;
@@ -1857,6 +1868,12 @@ static void token(struct emit *e, char mark, const char *s, size_t len)
         emit_tok(e, PV_WORD, s, len);
         break;
     }
+}
+
+/* token_inline() out of line, for the pattern's tokens. */
+static void token(struct emit *e, char mark, const char *s, size_t len)
+{
+    token_inline(e, mark, s, len);
 }
 
 static int emit_failed(const struct emit *e)
@@ -2106,7 +2123,16 @@ static int tokenize_fast(struct n1_normalizer *n, struct emit *e,
         }
         tl = fast_token(cls, sql, at, len, &mark);
         if (tl > 0) {
-            token(e, mark, sql + at, tl);
+            /* constant marks: see token_inline() */
+            if (mark == 'W') {
+                token_inline(e, 'W', sql + at, tl);
+            } else if (mark == 'O') {
+                token_inline(e, 'O', sql + at, tl);
+            } else if (mark == 'N') {
+                token_inline(e, 'N', sql + at, tl);
+            } else {
+                token(e, mark, sql + at, tl);
+            }
             at += tl;
         } else {
             at = pattern_token(n, e, sql, len, at, err);
