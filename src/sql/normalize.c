@@ -490,7 +490,8 @@ static uint64_t load_le_tail(const char *s, size_t len, size_t r)
  * w[(len - 1) / 8], the last one zero-padded, and returns its slot in the
  * hash table.
  */
-static unsigned kw_words(const char *s, size_t len, uint64_t w[KW_WORDS])
+static ALWAYS_INLINE unsigned kw_words(const char *s, size_t len,
+                                       uint64_t w[KW_WORDS])
 {
     size_t full = (len - 1) / 8; /* whole words before the last one */
     size_t r = len - 8 * full;   /* bytes in the last one */
@@ -1427,9 +1428,12 @@ static void emit_close(struct emit *e)
 }
 
 /* Emits a token that is neither a literal nor a parenthesis. */
-static void emit_tok(struct emit *e, enum prev kind, const char *s, size_t len)
+static ALWAYS_INLINE void emit_tok(struct emit *e, enum prev kind,
+                                   const char *s, size_t len)
 {
-    watch_before(e, kind, 0);
+    if (e->in_on || e->vs != VS_OFF) {
+        watch_before(e, kind, 0); /* which does nothing otherwise */
+    }
     space_before(e, kind);
     put(e, s, len);
     e->prev = kind;
