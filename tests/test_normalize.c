@@ -718,10 +718,10 @@ static void test_normalize_fast_path(void **state)
         "normalize/pt-differences.txt",
     };
     /* word bytes of each kind, digits, e, the prefixes of quoted
-       literals, quotes, comment and operator bytes, blanks, NUL, a
-       UTF-8 lead byte */
+       literals, quotes, comment and operator bytes, blanks, DEL (which
+       ends "--" as a blank does), NUL, a UTF-8 lead byte */
     static const char alphabet[] = "aZ$nNxXbB_0 19eE.+-'\"`*/()=,;?@#\\<>!"
-                                   "\t\n\v\r";
+                                   "\t\n\v\r\x7f";
     size_t na = sizeof(alphabet) + 1; /* with the NUL, and \x80 */
     struct n1_normalizer *n = *state;
     struct n1_normalizer *plain = n1_normalizer_new(NULL);

@@ -23,6 +23,19 @@
  * statements use the per-token loop from the start, as the one-call
  * match keeps a little JIT stack per token.
  *
+ * Even one call per statement leaves most of the tokenizing cost in the
+ * match and its callouts, while most tokens are plain words, numbers and
+ * operators. So a byte-class loop in C (fast_token()) reads those first,
+ * and only where the token is anything else (strings, comments, quoted
+ * names, _charset literals, rarer operators, variables) does it ask the
+ * pattern for that one token. The C loop claims a token only where the
+ * pattern, trying its alternatives in order, would return the same token
+ * with the same mark; where in doubt it leaves the token to the pattern,
+ * which still defines every token. n1_normalizer_fast_path() turns the C
+ * loop off (then the one-call match and the per-token loop above read
+ * everything), and the unit tests and the fuzz target compare both ways
+ * field by field.
+ *
  * The token pass is a streaming emitter. It writes the canonical text
  * straight into a reused buffer: one space between tokens except around
  * ( ) , . ;, keywords lower-cased, literals replaced by ?. Collapsing an IN
@@ -2027,14 +2040,56 @@ static size_t fast_number(const unsigned char *cls, const char *s, size_t at,
     return i - at;
 }
 
+/* 1 when s[i] is a byte after "--" that makes it a line comment. */
+static int comment_dash(const char *s, size_t i, size_t len)
+{
+    return i == len || (unsigned char)s[i] <= 0x20 || s[i] == 0x7f;
+}
+
+/*
+ * The operators that start with - + < > ! at s[at], longest first as the
+ * pattern lists them (<=> before <=, ->> before ->): returns the length,
+ * or 0 for another byte or for "--" that starts a line comment.
+ */
+static size_t fast_operator(const char *s, size_t at, size_t len)
+{
+    char c1 = at + 1 < len ? s[at + 1] : '\0';
+    char c2 = at + 2 < len ? s[at + 2] : '\0';
+
+    switch (s[at]) {
+    case '-':
+        if (c1 == '-' && comment_dash(s, at + 2, len)) {
+            return 0;
+        }
+        if (c1 == '>') {
+            return c2 == '>' ? 3 : 2;
+        }
+        return 1;
+    case '+':
+        return 1;
+    case '<':
+        if (c1 == '=' && c2 == '>') {
+            return 3;
+        }
+        return c1 == '<' || c1 == '=' || c1 == '>' ? 2 : 1;
+    case '>':
+        return c1 == '>' || c1 == '=' ? 2 : 1;
+    case '!':
+        return c1 == '=' ? 2 : 1;
+    default:
+        return 0;
+    }
+}
+
 /*
  * Reads the token at s[at] (not a blank) in C when it is one the pattern
  * would return unchanged: a word whose first byte no earlier alternative
  * takes (n N x X b B only when no quote follows: N'..', X'..', b'..'), a
  * number as fast_number() has it, ( ) , = ; ?, a '.' that no digit
- * follows (.5 is a number) and a '*' that no '/' follows (the closer of
- * a comment). Sets *mark to the pattern's mark and returns the length,
- * or returns 0 to leave the token to the pattern.
+ * follows (.5 is a number), a '*' that no '/' follows (the closer of a
+ * comment) and the operators of fast_operator(). Sets *mark to the
+ * pattern's mark and returns the length, or returns 0 to leave the token
+ * to the pattern.
  */
 static size_t fast_token(const unsigned char *cls, const char *s, size_t at,
                          size_t len, char *mark)
@@ -2068,7 +2123,8 @@ static size_t fast_token(const unsigned char *cls, const char *s, size_t at,
         *mark = 'O';
         return i < len && s[i] == '/' ? 0 : 1;
     default:
-        return 0;
+        *mark = 'O';
+        return fast_operator(s, at, len);
     }
 }
 
