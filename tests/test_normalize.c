@@ -20,6 +20,7 @@
 
 #include "base/strbuf.h"
 #include "helpers.h"
+#include "norm_same.h"
 #include "sql/fingerprint.h"
 #include "sql/normalize.h"
 #include "sql/sqlword.h"
@@ -672,6 +673,171 @@ static void test_normalize_huge(void **state)
     free(b);
 }
 
+/*
+ * Normalises sql[0..len) with n (C reading of plain tokens on) and with
+ * plain (off: the pattern reads every token) and fails unless the two
+ * agree in every field.
+ */
+static void same_both_ways(struct n1_normalizer *n, struct n1_normalizer *plain,
+                           const char *sql, size_t len)
+{
+    struct n1_norm a;
+    struct n1_norm b;
+    struct n1_error err;
+    const char *what;
+    struct n1_strbuf shown;
+
+    assert_int_equal(n1_normalize(n, sql, len, &a, &err), 0);
+    assert_int_equal(n1_normalize(plain, sql, len, &b, &err), 0);
+    what = norm_differs(&a, &b);
+    if (what != NULL) {
+        n1_strbuf_init(&shown, 0);
+        show(&shown, sql, len);
+        print_error("input: %s\n%s differs: '%s' (C) vs '%s' (pattern)\n",
+                    n1_strbuf_str(&shown), what, a.text, b.text);
+        n1_strbuf_cleanup(&shown);
+        fail();
+    }
+}
+
+/*
+ * The C reading of plain tokens gives what the pattern alone gives: on
+ * every line of the normaliser fixtures (statements and expected texts
+ * alike), on every string of up to three bytes over the bytes where one
+ * token class meets another, and on those strings between words, so that
+ * each is also read in the middle of a statement.
+ */
+static void test_normalize_fast_path(void **state)
+{
+    static const char *const files[] = {
+        "normalize/basic.txt",          "normalize/literals.txt",
+        "normalize/comments.txt",       "normalize/collapse.txt",
+        "normalize/pt-defects.txt",     "normalize/robust.txt",
+        "normalize/grouping.txt",       "normalize/equivalent.txt",
+        "normalize/keyword-case.sql",   "normalize/grouping-corpus.sql",
+        "normalize/pt-differences.txt",
+    };
+    /* word bytes of each kind, digits, e, the prefixes of quoted
+       literals, quotes, comment and operator bytes, blanks, DEL (which
+       ends "--" as a blank does), NUL, a UTF-8 lead byte */
+    static const char alphabet[] = "aZ$nNxXbB_0 19eE.+-'\"`*/()=,;?@#\\<>!"
+                                   "\t\n\v\r\x7f";
+    size_t na = sizeof(alphabet) + 1; /* with the NUL, and \x80 */
+    struct n1_normalizer *n = *state;
+    struct n1_normalizer *plain = n1_normalizer_new(NULL);
+    struct n1_strbuf sql;
+    char buf[16];
+
+    assert_non_null(plain);
+    n1_normalizer_fast_path(plain, 0);
+    n1_strbuf_init(&sql, 0);
+    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        char *data = th_read_fixture(files[f], NULL);
+        char *p = data;
+        char *line;
+
+        while ((line = next_line(&p)) != NULL) {
+            load_sql(&sql, line);
+            same_both_ways(n, plain, sql.buf, sql.len);
+        }
+        free(data);
+    }
+    for (size_t i = 0; i < (na + 1) * (na + 1) * (na + 1); i++) {
+        size_t len = 0;
+
+        /* digit 0 of each place is "no byte", the last one \x80 */
+        for (size_t v = i; v > 0; v /= na + 1) {
+            size_t d = v % (na + 1);
+
+            if (d == na) {
+                buf[len++] = '\x80';
+            } else if (d > 0) {
+                buf[len++] = alphabet[d - 1];
+            }
+        }
+        same_both_ways(n, plain, buf, len);
+        memmove(buf + 2, buf, len);
+        memcpy(buf, "a ", 2);
+        memcpy(buf + 2 + len, "1a", 2);
+        same_both_ways(n, plain, buf, len + 4);
+    }
+    n1_strbuf_cleanup(&sql);
+    n1_normalizer_free(plain);
+}
+
+/* 1 when w is in one of the sqlword.c lists. */
+static int listed(const char *w)
+{
+    for (int kind = N1_SQLWORD_RESERVED; kind <= N1_SQLWORD_FUNCTION; kind++) {
+        const char *const *words;
+        size_t nw = n1_sqlword_list((enum n1_sqlword_kind)kind, &words);
+
+        for (size_t i = 0; i < nw; i++) {
+            if (strcmp(words[i], w) == 0) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/*
+ * Every word of the sqlword.c lists is found in any case: "select WORD"
+ * and "select word" normalise alike. A word one or two bytes longer that
+ * no list has (WORDZ, WORD_Q) keeps its case, as a name does.
+ */
+static void test_normalize_keyword_table(void **state)
+{
+    static const char *const tails[] = {"Z", "_Q"};
+    struct n1_normalizer *n = *state;
+    char lower[64];
+    char upper[64];
+    char text[96];
+    struct n1_norm o;
+
+    for (int kind = N1_SQLWORD_RESERVED; kind <= N1_SQLWORD_FUNCTION; kind++) {
+        const char *const *words;
+        size_t nw = n1_sqlword_list((enum n1_sqlword_kind)kind, &words);
+
+        for (size_t i = 0; i < nw; i++) {
+            size_t len = strlen(words[i]);
+
+            assert_true(len + 10 < sizeof(lower));
+            snprintf(lower, sizeof(lower), "select %s", words[i]);
+            snprintf(upper, sizeof(upper), "SELECT %s", words[i]);
+            for (size_t j = 7; j < 7 + len; j++) {
+                if (upper[j] >= 'a' && upper[j] <= 'z') {
+                    upper[j] = (char)(upper[j] - 'a' + 'A');
+                }
+            }
+            assert_int_equal(n1_normalize(n, lower, strlen(lower), &o, NULL),
+                             0);
+            snprintf(text, sizeof(text), "%s", o.text);
+            assert_int_equal(n1_normalize(n, upper, strlen(upper), &o, NULL),
+                             0);
+            if (strcmp(text, o.text) != 0) {
+                fail_msg("'%s' gives '%s' but '%s' gives '%s'", lower, text,
+                         upper, o.text);
+            }
+            for (size_t t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+                snprintf(lower, sizeof(lower), "%s%s", words[i], tails[t]);
+                for (size_t j = 0; lower[j] != '\0'; j++) {
+                    if (lower[j] >= 'A' && lower[j] <= 'Z') {
+                        lower[j] = (char)(lower[j] - 'A' + 'a');
+                    }
+                }
+                snprintf(text, sizeof(text), "%s%s", upper, tails[t]);
+                if (listed(lower)) {
+                    continue;
+                }
+                assert_int_equal(n1_normalize(n, text, strlen(text), &o, NULL),
+                                 0);
+                assert_string_equal(o.text + 7, text + 7);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -695,6 +861,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_normalize_reuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_huge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_fast_path, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_keyword_table, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,19 @@
  * statements use the per-token loop from the start, as the one-call
  * match keeps a little JIT stack per token.
  *
+ * Even one call per statement leaves most of the tokenizing cost in the
+ * match and its callouts, while most tokens are plain words, numbers and
+ * operators. So a byte-class loop in C (fast_token()) reads those first,
+ * and only where the token is anything else (strings, comments, quoted
+ * names, _charset literals, rarer operators, variables) does it ask the
+ * pattern for that one token. The C loop claims a token only where the
+ * pattern, trying its alternatives in order, would return the same token
+ * with the same mark; where in doubt it leaves the token to the pattern,
+ * which still defines every token. n1_normalizer_fast_path() turns the C
+ * loop off (then the one-call match and the per-token loop above read
+ * everything), and the unit tests and the fuzz target compare both ways
+ * field by field.
+ *
  * The token pass is a streaming emitter. It writes the canonical text
  * straight into a reused buffer: one space between tokens except around
  * ( ) , . ;, keywords lower-cased, literals replaced by ?. Collapsing an IN
@@ -58,6 +71,13 @@
 
 /* Keyword table size: a power of two, well above twice the keyword count. */
 #define KW_HASH_SIZE 4096u
+
+/* Forces a static function inline where the compiler can be told to. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
 
 /* Longest keyword, in bytes. */
 #define KW_MAX_LEN N1_SQLWORD_LONGEST
@@ -151,6 +171,9 @@ static const char tok_pattern[] =
    CHARSET, CHARACTER SET): case-insensitive, lower-cased. */
 #define KW_CI_NEXT   4096u
 #define KW_CHARACTER 8192u /* CHARACTER: a SET after it is KW_CI_NEXT */
+/* KW_RESERVED: a reserved word (n1_sqlword_reserved()), never a bare
+   name; set when the table is built */
+#define KW_RESERVED  16384u
 
 struct kw {
     const char *name; /* lower case */
@@ -301,26 +324,29 @@ struct one_match {
 };
 
 struct n1_normalizer {
-    pcre2_code *tok;           /* the tokenizer pattern */
-    pcre2_code *all;           /* the one-call pattern, or NULL */
-    pcre2_match_data *md_all;  /* its match data */
-    struct one_match om;       /* its callout's state */
-    pcre2_match_data *md;      /* reused for every match */
-    pcre2_match_context *mctx; /* carries the JIT stack */
-    pcre2_jit_stack *jstack;   /* JIT stack for long strings/comments */
-    int jit;                   /* 1 when the JIT compile worked */
-    const struct kw *kwhash[KW_HASH_SIZE]; /* keyword hash table */
-    struct kw *kwlist;                     /* the sqlword.c words */
-    struct n1_strbuf text;                 /* fingerprint text */
-    struct n1_strbuf vals;   /* literal values and tags, NUL-separated */
-    struct lit_rec *lrec;    /* literals being built */
-    size_t lrec_cap;         /* entries allocated in lrec */
-    struct n1_literal *lits; /* literals handed out */
-    size_t lits_cap;         /* entries allocated in lits */
-    struct tag_rec *trec;    /* tags being built */
-    size_t trec_cap;         /* entries allocated in trec */
-    struct n1_tag *tags;     /* tags handed out */
-    size_t tags_cap;         /* entries allocated in tags */
+    pcre2_code *tok;               /* the tokenizer pattern */
+    pcre2_code *all;               /* the one-call pattern, or NULL */
+    pcre2_match_data *md_all;      /* its match data */
+    struct one_match om;           /* its callout's state */
+    pcre2_match_data *md;          /* reused for every match */
+    pcre2_match_context *mctx;     /* carries the JIT stack */
+    pcre2_jit_stack *jstack;       /* JIT stack for long strings/comments */
+    int jit;                       /* 1 when the JIT compile worked */
+    int fast;                      /* 1: plain tokens are read in C first */
+    unsigned char cls[256];        /* CL_* of every byte, for fast_token() */
+    uint16_t kwslot[KW_HASH_SIZE]; /* keyword hash: entry index + 1 */
+    struct kw_entry *kwents;       /* the keyword entries */
+    unsigned n_kwents;             /* entries used */
+    struct n1_strbuf text;         /* fingerprint text */
+    struct n1_strbuf vals;         /* literal values and tags, NUL-separated */
+    struct lit_rec *lrec;          /* literals being built */
+    size_t lrec_cap;               /* entries allocated in lrec */
+    struct n1_literal *lits;       /* literals handed out */
+    size_t lits_cap;               /* entries allocated in lits */
+    struct tag_rec *trec;          /* tags being built */
+    size_t trec_cap;               /* entries allocated in trec */
+    struct n1_tag *tags;           /* tags handed out */
+    size_t tags_cap;               /* entries allocated in tags */
 };
 
 /* What the previous emitted token was, for spacing and sign decisions. */
@@ -406,74 +432,121 @@ struct emit {
 
 /* --- keyword table ------------------------------------------------------ */
 
-/* FNV-1a, one byte at a time, so that kw_find() can hash as it
-   lower-cases. */
-#define KW_HASH_BASIS 2166136261u
+/*
+ * The table is looked up once per word, so it works on 8-byte words of
+ * the name rather than on bytes. Lookups only ever see words of [ID]
+ * bytes, and on those OR-ing every byte with 0x20 is a case fold that
+ * makes no two different words equal: A-Z become a-z, digits and $ stay,
+ * '_' becomes DEL, and bytes from 0x80 stay at or above 0xa0, which no
+ * keyword holds. A word is stored as KW_WORDS such 64-bit values (bytes
+ * in little-endian order, zeros past its end); the hash mixes the first
+ * and the last of them with the length, and a slot holds the index (plus
+ * one) of its entry, so that the probe of a word that is no keyword,
+ * most words, usually reads one empty 16-bit slot.
+ */
+#define KW_WORDS ((KW_MAX_LEN + 7) / 8)
+#define KW_FOLD  0x2020202020202020u
 
-static uint32_t kw_hash_step(uint32_t h, unsigned char c)
+struct kw_entry {
+    uint64_t w[KW_WORDS]; /* the folded name, zero-padded */
+    const char *name;     /* lower case, NUL-terminated */
+    unsigned flags;       /* KW_* */
+    unsigned len;         /* bytes in name */
+};
+
+/* The 8 bytes at p as a little-endian number. */
+static uint64_t load_le64(const char *p)
 {
-    return (h ^ c) * 16777619u;
+    uint64_t v;
+
+    memcpy(&v, p, sizeof(v));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
 }
 
-static unsigned kw_hash(const char *s, size_t len)
+/* The 4 bytes at p as a little-endian number. */
+static uint64_t load_le32(const char *p)
 {
-    uint32_t h = KW_HASH_BASIS;
+    uint32_t v;
 
-    for (size_t i = 0; i < len; i++) {
-        h = kw_hash_step(h, (unsigned char)s[i]);
-    }
-    return h & (KW_HASH_SIZE - 1);
+    memcpy(&v, p, sizeof(v));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    return v;
 }
-
-static void kw_add(struct n1_normalizer *n, const struct kw *k)
-{
-    unsigned h = kw_hash(k->name, strlen(k->name));
-
-    while (n->kwhash[h] != NULL) {
-        h = (h + 1) & (KW_HASH_SIZE - 1);
-    }
-    n->kwhash[h] = k;
-}
-
-static const struct kw *kw_find(const struct n1_normalizer *n, const char *s,
-                                size_t len);
 
 /*
- * Fills the hash table: the words above with their flags, then every
- * reserved word, keyword and function name of sqlword.c not among them,
- * without flags. Returns 0, or -1 when memory ran out.
+ * The last r (1..8) bytes of the word s[0..len) as a little-endian number,
+ * read without touching a byte outside the word: by overlapping loads,
+ * shifted so that each byte lands at its place.
  */
-static int kw_build(struct n1_normalizer *n)
+static uint64_t load_le_tail(const char *s, size_t len, size_t r)
 {
-    static const enum n1_sqlword_kind kinds[] = {
-        N1_SQLWORD_RESERVED, N1_SQLWORD_KEYWORD, N1_SQLWORD_FUNCTION};
-    size_t total = 0;
-    size_t used = 0;
+    const char *t = s + len - r;
 
-    for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
-        kw_add(n, &keywords[i]);
+    if (len >= 8) {
+        return load_le64(s + len - 8) >> (8 * (8 - r));
     }
-    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-        const char *const *w;
+    if (r >= 4) {
+        return load_le32(t) | load_le32(t + r - 4) << (8 * (r - 4));
+    }
+    return (uint64_t)(unsigned char)t[0] |
+           (uint64_t)(unsigned char)t[r / 2] << (8 * (r / 2)) |
+           (uint64_t)(unsigned char)t[r - 1] << (8 * (r - 1));
+}
 
-        total += n1_sqlword_list(kinds[i], &w);
-    }
-    n->kwlist = calloc(total, sizeof(*n->kwlist));
-    if (n->kwlist == NULL) {
-        return -1;
-    }
-    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-        const char *const *w;
-        size_t nw = n1_sqlword_list(kinds[i], &w);
+/*
+ * Folds the word s[0..len) (1..KW_MAX_LEN bytes of [ID]) into w[0] to
+ * w[(len - 1) / 8], the last one zero-padded, and returns its slot in the
+ * hash table.
+ */
+static ALWAYS_INLINE unsigned kw_words(const char *s, size_t len,
+                                       uint64_t w[KW_WORDS])
+{
+    size_t full = (len - 1) / 8; /* whole words before the last one */
+    size_t r = len - 8 * full;   /* bytes in the last one */
+    uint64_t h;
 
-        for (size_t j = 0; j < nw; j++) {
-            if (kw_find(n, w[j], strlen(w[j])) == NULL) {
-                n->kwlist[used].name = w[j];
-                kw_add(n, &n->kwlist[used++]);
+    for (size_t i = 0; i < full; i++) {
+        w[i] = load_le64(s + 8 * i) | KW_FOLD;
+    }
+    /* The last word: the bytes past the end stay zero (no fold). */
+    w[full] = load_le_tail(s, len, r) | (KW_FOLD >> (64 - 8 * r));
+    h = (w[0] ^ (w[full] * 0x9e3779b97f4a7c15u) ^ len) * 0xff51afd7ed558ccdu;
+    return (unsigned)(h >> 52) & (KW_HASH_SIZE - 1);
+}
+
+/* The entry spelled (in any case) by s[0..len), a word of [ID] bytes, or
+   NULL. */
+static const struct kw_entry *kw_find(const struct n1_normalizer *n,
+                                      const char *s, size_t len)
+{
+    uint64_t w[KW_WORDS];
+    unsigned h;
+
+    if (len == 0 || len > KW_MAX_LEN) {
+        return NULL;
+    }
+    h = kw_words(s, len, w);
+    while (n->kwslot[h] != 0) {
+        const struct kw_entry *k = &n->kwents[n->kwslot[h] - 1];
+
+        if (k->len == len && k->w[0] == w[0]) {
+            size_t i = 1;
+
+            while (i <= (len - 1) / 8 && k->w[i] == w[i]) {
+                i++;
+            }
+            if (i > (len - 1) / 8) {
+                return k;
             }
         }
+        h = (h + 1) & (KW_HASH_SIZE - 1);
     }
-    return 0;
+    return NULL;
 }
 
 /* 1 when name (NUL-terminated) is exactly low[0..len). low holds no NUL
@@ -489,36 +562,61 @@ static int kw_equal(const char *name, const char *low, size_t len)
     return name[len] == '\0';
 }
 
-/* Returns the keyword spelled (in any case) by s, or NULL. */
-static const struct kw *kw_find(const struct n1_normalizer *n, const char *s,
-                                size_t len)
+/* Adds name (lower case) with flags, unless the table has it already. */
+static void kw_add(struct n1_normalizer *n, const char *name, unsigned flags)
 {
-    char low[KW_MAX_LEN];
-    uint32_t h = KW_HASH_BASIS;
+    size_t len = strlen(name);
+    struct kw_entry *k = &n->kwents[n->n_kwents];
+    unsigned h;
 
-    if (len > KW_MAX_LEN) {
-        return NULL;
+    if (len == 0 || len > KW_MAX_LEN || kw_find(n, name, len) != NULL) {
+        return;
     }
-    /* kw_hash() of the lower-cased word, in the same pass */
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c >= 'A' && c <= 'Z') {
-            c = (unsigned char)(c + ('a' - 'A'));
-        }
-        low[i] = (char)c;
-        h = kw_hash_step(h, c);
-    }
-    h &= KW_HASH_SIZE - 1;
-    while (n->kwhash[h] != NULL) {
-        const struct kw *k = n->kwhash[h];
-
-        if (kw_equal(k->name, low, len)) {
-            return k;
-        }
+    h = kw_words(name, len, k->w);
+    k->name = name;
+    k->len = (unsigned)len;
+    k->flags = flags | (n1_sqlword_reserved(name, len) ? KW_RESERVED : 0);
+    while (n->kwslot[h] != 0) {
         h = (h + 1) & (KW_HASH_SIZE - 1);
     }
-    return NULL;
+    n->kwslot[h] = (uint16_t)++n->n_kwents;
+}
+
+/*
+ * Fills the hash table: the words above with their flags, then every
+ * reserved word, keyword and function name of sqlword.c not among them,
+ * without flags. Returns 0, or -1 when memory ran out.
+ */
+static int kw_build(struct n1_normalizer *n)
+{
+    static const enum n1_sqlword_kind kinds[] = {
+        N1_SQLWORD_RESERVED, N1_SQLWORD_KEYWORD, N1_SQLWORD_FUNCTION};
+    size_t total = sizeof(keywords) / sizeof(keywords[0]);
+
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        const char *const *w;
+
+        total += n1_sqlword_list(kinds[i], &w);
+    }
+    if (total >= KW_HASH_SIZE / 2) {
+        return -1; /* not reached: the lists are far smaller */
+    }
+    n->kwents = calloc(total, sizeof(*n->kwents));
+    if (n->kwents == NULL) {
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
+        kw_add(n, keywords[i].name, keywords[i].flags);
+    }
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        const char *const *w;
+        size_t nw = n1_sqlword_list(kinds[i], &w);
+
+        for (size_t j = 0; j < nw; j++) {
+            kw_add(n, w[j], 0);
+        }
+    }
+    return 0;
 }
 
 static void token(struct emit *e, char mark, const char *s, size_t len);
@@ -572,6 +670,40 @@ static void one_match_build(struct n1_normalizer *n)
     pcre2_set_callout(n->mctx, one_match_token, &n->om);
 }
 
+/* Byte classes of the C tokenizer, after the pattern's classes. */
+#define CL_ID    1u  /* [ID]: a byte of a word */
+#define CL_WORD  2u  /* starts the pattern's first alternative, a word */
+#define CL_PFX   4u  /* n N x X b B: a word unless a quote follows */
+#define CL_DIGIT 8u  /* \d */
+#define CL_SPACE 16u /* \s: HT LF VT FF CR and space */
+#define CL_PUNCT 32u /* ( ) , = ;: always a one-byte operator */
+
+/* Fills n->cls. */
+static void classes_build(struct n1_normalizer *n)
+{
+    for (unsigned c = 0; c < 256; c++) {
+        unsigned k = 0;
+
+        if (n1_sqlword_byte((unsigned char)c)) {
+            k |= CL_ID;
+            if (c >= '0' && c <= '9') {
+                k |= CL_DIGIT;
+            } else if (strchr("nNxXbB_", (int)c) != NULL) {
+                k |= c == '_' ? 0 : CL_PFX;
+            } else {
+                k |= CL_WORD;
+            }
+        }
+        if (c == ' ' || (c >= '\t' && c <= '\r')) {
+            k |= CL_SPACE;
+        }
+        if (c != 0 && strchr("(),=;", (int)c) != NULL) {
+            k |= CL_PUNCT;
+        }
+        n->cls[c] = (unsigned char)k;
+    }
+}
+
 /* --- lifecycle ---------------------------------------------------------- */
 
 struct n1_normalizer *n1_normalizer_new(struct n1_error *err)
@@ -612,6 +744,8 @@ struct n1_normalizer *n1_normalizer_new(struct n1_error *err)
     }
     pcre2_jit_stack_assign(n->mctx, NULL, n->jstack);
     one_match_build(n);
+    classes_build(n);
+    n->fast = 1;
     /* The pattern is linear (possessive loops only), so the default match
        limit would only reject long comments, never save time. */
     pcre2_set_match_limit(n->mctx, UINT32_MAX);
@@ -643,7 +777,7 @@ void n1_normalizer_free(struct n1_normalizer *n)
     free(n->lits);
     free(n->trec);
     free(n->tags);
-    free(n->kwlist);
+    free(n->kwents);
     free(n);
 }
 
@@ -1307,9 +1441,12 @@ static void emit_close(struct emit *e)
 }
 
 /* Emits a token that is neither a literal nor a parenthesis. */
-static void emit_tok(struct emit *e, enum prev kind, const char *s, size_t len)
+static ALWAYS_INLINE void emit_tok(struct emit *e, enum prev kind,
+                                   const char *s, size_t len)
 {
-    watch_before(e, kind, 0);
+    if (e->in_on || e->vs != VS_OFF) {
+        watch_before(e, kind, 0); /* which does nothing otherwise */
+    }
     space_before(e, kind);
     put(e, s, len);
     e->prev = kind;
@@ -1355,8 +1492,8 @@ static int sign_position(const struct emit *e)
 /* --- the token pass ----------------------------------------------------- */
 
 /* Emits the lower-cased copy of a keyword. */
-static void emit_keyword(struct emit *e, const struct kw *k, const char *s,
-                         size_t len, unsigned prev_kw)
+static void emit_keyword(struct emit *e, const struct kw_entry *k,
+                         const char *s, size_t len, unsigned prev_kw)
 {
     enum prev kind = (k->flags & KW_EXPR) ? PV_EXPR : PV_WORD;
     int prev_start = e->prev == PV_START || e->prev == PV_SEMI;
@@ -1402,15 +1539,16 @@ static void lower_last(struct emit *e, size_t len)
 }
 
 /*
- * A '.' follows the keyword kw_src[0..len), written lower-cased at kw_at:
- * it was a qualifier (User.id, Status.x), a table or schema name, so its
- * spelling comes back. A reserved word cannot be a bare name.
+ * A '.' follows the keyword kw_src[0..len) (flags kw_flags), written
+ * lower-cased at kw_at: it was a qualifier (User.id, Status.x), a table
+ * or schema name, so its spelling comes back. A reserved word cannot be
+ * a bare name.
  */
 static void name_before_dot(struct emit *e, const char *kw_src, size_t len,
-                            size_t kw_at)
+                            size_t kw_at, unsigned kw_flags)
 {
     if (!e->failed && kw_at + len <= e->n->text.len &&
-        !n1_sqlword_reserved(kw_src, len)) {
+        !(kw_flags & KW_RESERVED)) {
         memcpy(e->n->text.buf + kw_at, kw_src, len);
     }
 }
@@ -1422,7 +1560,8 @@ static void name_before_dot(struct emit *e, const char *kw_src, size_t len,
  * statement (as pt-query-digest has it). DESC stays. GROUP BY a ASC (MySQL
  * 5.7 and older sort groups) is kept as written: rare, and removed in 8.0.
  */
-static int order_by_asc(struct emit *e, const struct kw *k, unsigned prev_kw)
+static int order_by_asc(struct emit *e, const struct kw_entry *k,
+                        unsigned prev_kw)
 {
     if ((k->flags & KW_BY) && (prev_kw & KW_ORDER)) {
         e->ob_on = 1;
@@ -1499,10 +1638,10 @@ static void token_placeholder(struct emit *e)
 static void token_word(struct emit *e, const char *s, size_t len,
                        unsigned prev_kw, int name_pos, int ci_pos)
 {
-    const struct kw *k = kw_find(e->n, s, len);
+    const struct kw_entry *k = kw_find(e->n, s, len);
     size_t off;
 
-    if (k != NULL && name_pos && !n1_sqlword_reserved(s, len)) {
+    if (k != NULL && name_pos && !(k->flags & KW_RESERVED)) {
         k = NULL; /* a keyword where a name stands is that name */
         if (name_pos == 2) {
             e->name_at = e->n->text.len + (e->prev != PV_DOT);
@@ -1531,6 +1670,14 @@ static void token_word(struct emit *e, const char *s, size_t len,
     }
 }
 
+/* 1 when s[0..len), a word of [ID] bytes, is a reserved word. */
+static int word_reserved(const struct emit *e, const char *s, size_t len)
+{
+    const struct kw_entry *k = kw_find(e->n, s, len);
+
+    return k != NULL && (k->flags & KW_RESERVED) != 0;
+}
+
 /*
  * 'Q': a `quoted` name. The backticks of a plain name go; they stay when
  * the name holds anything a bare word could not (spaces, quotes, ?), is
@@ -1544,7 +1691,7 @@ static void token_quoted_name(struct emit *e, const char *s, size_t len)
     for (i = 1; i + 1 < len && n1_sqlword_byte((unsigned char)s[i]); i++) {
     }
     if (len > 2 && i == len - 1 && s[len - 1] == '`' &&
-        !(s[1] >= '0' && s[1] <= '9') && !n1_sqlword_reserved(s + 1, len - 2)) {
+        !(s[1] >= '0' && s[1] <= '9') && !word_reserved(e, s + 1, len - 2)) {
         emit_tok(e, PV_WORD, s + 1, len - 2);
     } else {
         emit_tok(e, PV_WORD, s, len);
@@ -1644,8 +1791,12 @@ static void token_operator(struct emit *e, const char *s, size_t len,
     emit_tok(e, PV_OP, s, len);
 }
 
-/* Handles one token s[0..len) of class `mark`. */
-static void token(struct emit *e, char mark, const char *s, size_t len)
+/*
+ * Handles one token s[0..len) of class `mark`. The C loop inlines it for
+ * its commonest marks, so that the tests of the mark fold away there.
+ */
+static ALWAYS_INLINE void token_inline(struct emit *e, char mark, const char *s,
+                                       size_t len)
 {
     size_t off;
     unsigned prev_kw = e->kw_flags;
@@ -1718,7 +1869,7 @@ static void token(struct emit *e, char mark, const char *s, size_t len)
         break;
     case 'O':
         if (kw_src != NULL && len == 1 && s[0] == '.') {
-            name_before_dot(e, kw_src, e->kw_len, e->kw_at);
+            name_before_dot(e, kw_src, e->kw_len, e->kw_at, prev_kw);
         }
         token_operator(e, s, len, (prev_kw & KW_IN) != 0,
                        (prev_kw & KW_VALUES) != 0);
@@ -1734,6 +1885,12 @@ static void token(struct emit *e, char mark, const char *s, size_t len)
         emit_tok(e, PV_WORD, s, len);
         break;
     }
+}
+
+/* token_inline() out of line, for the pattern's tokens. */
+static void token(struct emit *e, char mark, const char *s, size_t len)
+{
+    token_inline(e, mark, s, len);
 }
 
 static int emit_failed(const struct emit *e)
@@ -1840,11 +1997,256 @@ size_t n1_norm_location(const struct n1_norm *norm, char *buf, size_t cap)
     return n > 0 ? (size_t)n : 0;
 }
 
+/* --- tokenizing --------------------------------------------------------- */
+
+/* Returns the end of the run of CL_DIGIT bytes of s[i..len). */
+static size_t skip_digits(const unsigned char *cls, const char *s, size_t i,
+                          size_t len)
+{
+    while (i < len && (cls[(unsigned char)s[i]] & CL_DIGIT)) {
+        i++;
+    }
+    return i;
+}
+
+/*
+ * The number alternative (N) at s[at], a digit: digits, a fraction, an
+ * exponent, not followed by a word byte. This is the first way the
+ * pattern tries (its optional parts are greedy); when the lookahead fails
+ * there, the pattern would backtrack ("1.e", "1e5x", "2fa", "0x1"), so
+ * the token is left to it: returns 0. Else returns the length.
+ */
+static size_t fast_number(const unsigned char *cls, const char *s, size_t at,
+                          size_t len)
+{
+    size_t i = skip_digits(cls, s, at, len);
+
+    if (i < len && s[i] == '.') {
+        i = skip_digits(cls, s, i + 1, len);
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        size_t j = i + 1;
+
+        if (j < len && (s[j] == '-' || s[j] == '+')) {
+            j++;
+        }
+        if (j < len && (cls[(unsigned char)s[j]] & CL_DIGIT)) {
+            i = skip_digits(cls, s, j, len);
+        }
+    }
+    if (i < len && (cls[(unsigned char)s[i]] & CL_ID)) {
+        return 0;
+    }
+    return i - at;
+}
+
+/* 1 when s[i] is a byte after "--" that makes it a line comment. */
+static int comment_dash(const char *s, size_t i, size_t len)
+{
+    return i == len || (unsigned char)s[i] <= 0x20 || s[i] == 0x7f;
+}
+
+/*
+ * The operators that start with - + < > ! at s[at], longest first as the
+ * pattern lists them (<=> before <=, ->> before ->): returns the length,
+ * or 0 for another byte or for "--" that starts a line comment.
+ */
+static size_t fast_operator(const char *s, size_t at, size_t len)
+{
+    char c1 = at + 1 < len ? s[at + 1] : '\0';
+    char c2 = at + 2 < len ? s[at + 2] : '\0';
+
+    switch (s[at]) {
+    case '-':
+        if (c1 == '-' && comment_dash(s, at + 2, len)) {
+            return 0;
+        }
+        if (c1 == '>') {
+            return c2 == '>' ? 3 : 2;
+        }
+        return 1;
+    case '+':
+        return 1;
+    case '<':
+        if (c1 == '=' && c2 == '>') {
+            return 3;
+        }
+        return c1 == '<' || c1 == '=' || c1 == '>' ? 2 : 1;
+    case '>':
+        return c1 == '>' || c1 == '=' ? 2 : 1;
+    case '!':
+        return c1 == '=' ? 2 : 1;
+    default:
+        return 0;
+    }
+}
+
+/*
+ * Reads the token at s[at] (not a blank) in C when it is one the pattern
+ * would return unchanged: a word whose first byte no earlier alternative
+ * takes (n N x X b B only when no quote follows: N'..', X'..', b'..'), a
+ * number as fast_number() has it, ( ) , = ; ?, a '.' that no digit
+ * follows (.5 is a number), a '*' that no '/' follows (the closer of a
+ * comment) and the operators of fast_operator(). Sets *mark to the
+ * pattern's mark and returns the length, or returns 0 to leave the token
+ * to the pattern.
+ */
+static size_t fast_token(const unsigned char *cls, const char *s, size_t at,
+                         size_t len, char *mark)
+{
+    unsigned k = cls[(unsigned char)s[at]];
+    size_t i = at + 1;
+
+    if ((k & CL_WORD) || ((k & CL_PFX) && (i == len || s[i] != '\''))) {
+        while (i < len && (cls[(unsigned char)s[i]] & CL_ID)) {
+            i++;
+        }
+        *mark = 'W';
+        return i - at;
+    }
+    if (k & CL_PUNCT) {
+        *mark = 'O';
+        return 1;
+    }
+    if (k & CL_DIGIT) {
+        *mark = 'N';
+        return fast_number(cls, s, at, len);
+    }
+    switch (s[at]) {
+    case '.':
+        *mark = 'O';
+        return i < len && (cls[(unsigned char)s[i]] & CL_DIGIT) ? 0 : 1;
+    case '?':
+        *mark = 'P';
+        return 1;
+    case '*':
+        *mark = 'O';
+        return i < len && s[i] == '/' ? 0 : 1;
+    default:
+        *mark = 'O';
+        return fast_operator(s, at, len);
+    }
+}
+
+/*
+ * Matches the one token at sql[at] with the pattern (blanks first) and
+ * hands it to token(). Returns the offset past it, len when only blanks
+ * were left, or SIZE_MAX with err set when the match failed.
+ */
+static size_t pattern_token(struct n1_normalizer *n, struct emit *e,
+                            const char *sql, size_t len, size_t at,
+                            struct n1_error *err)
+{
+    int rc;
+    PCRE2_SIZE *ov;
+    PCRE2_SPTR mark;
+
+    if (n->jit) {
+        rc = pcre2_jit_match(n->tok, (PCRE2_SPTR)sql, len, at, 0, n->md,
+                             n->mctx);
+    } else {
+        rc = pcre2_match(n->tok, (PCRE2_SPTR)sql, len, at, 0, n->md, n->mctx);
+    }
+    if (rc == PCRE2_ERROR_NOMATCH) {
+        return len; /* only blanks were left */
+    }
+    if (rc < 0) {
+        PCRE2_UCHAR msg[120];
+
+        pcre2_get_error_message(rc, msg, sizeof(msg));
+        n1_err_set(err, N1_ELIMIT, NULL, 0, "tokenizer failed at byte %zu: %s",
+                   at, (const char *)msg);
+        return SIZE_MAX;
+    }
+    ov = pcre2_get_ovector_pointer(n->md);
+    mark = pcre2_get_mark(n->md);
+    token(e, mark != NULL ? (char)mark[0] : 'Z', sql + ov[0], ov[1] - ov[0]);
+    return ov[1];
+}
+
+/* The C loop of fast_token(), asking the pattern for other tokens. */
+static int tokenize_fast(struct n1_normalizer *n, struct emit *e,
+                         const char *sql, size_t len, struct n1_error *err)
+{
+    const unsigned char *cls = n->cls;
+    size_t at = 0;
+
+    while (!e->failed) {
+        size_t tl;
+        char mark = 'Z';
+
+        while (at < len && (cls[(unsigned char)sql[at]] & CL_SPACE)) {
+            at++;
+        }
+        if (at == len) {
+            break;
+        }
+        tl = fast_token(cls, sql, at, len, &mark);
+        if (tl > 0) {
+            /* constant marks: see token_inline() */
+            if (mark == 'W') {
+                token_inline(e, 'W', sql + at, tl);
+            } else if (mark == 'O') {
+                token_inline(e, 'O', sql + at, tl);
+            } else if (mark == 'N') {
+                token_inline(e, 'N', sql + at, tl);
+            } else {
+                token(e, mark, sql + at, tl);
+            }
+            at += tl;
+        } else {
+            at = pattern_token(n, e, sql, len, at, err);
+            if (at == SIZE_MAX) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/*
+ * Hands every token of sql[0..len) to token(): see the file comment.
+ * Returns 0, or -1 with err set when a match failed.
+ */
+static int tokenize(struct n1_normalizer *n, struct emit *e, const char *sql,
+                    size_t len, struct n1_error *err)
+{
+    size_t at = 0;
+
+    if (n->fast) {
+        return tokenize_fast(n, e, sql, len, err);
+    }
+    if (n->all != NULL && len <= ONE_MATCH_MAX) {
+        int rc;
+
+        n->om.e = e;
+        n->om.sql = sql;
+        n->om.at = 0;
+        rc = pcre2_jit_match(n->all, (PCRE2_SPTR)sql, len, 0, 0, n->md_all,
+                             n->mctx);
+        /* A match ends where only blanks are left, since "." takes any
+           other byte. A failure leaves the rest to the loop below, from
+           the last token handed over. */
+        at = rc >= 0 ? len : n->om.at;
+    }
+    while (at < len && !e->failed) {
+        at = pattern_token(n, e, sql, len, at, err);
+        if (at == SIZE_MAX) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void n1_normalizer_fast_path(struct n1_normalizer *n, int on)
+{
+    n->fast = on != 0;
+}
+
 int n1_normalize(struct n1_normalizer *n, const char *sql, size_t len,
                  struct n1_norm *out, struct n1_error *err)
 {
     struct emit e;
-    size_t at = 0;
 
     memset(&e, 0, sizeof(e));
     e.n = n;
@@ -1857,48 +2259,8 @@ int n1_normalize(struct n1_normalizer *n, const char *sql, size_t len,
         len = 0;
     }
 
-    if (n->all != NULL && len <= ONE_MATCH_MAX) {
-        int rc;
-
-        n->om.e = &e;
-        n->om.sql = sql;
-        n->om.at = 0;
-        rc = pcre2_jit_match(n->all, (PCRE2_SPTR)sql, len, 0, 0, n->md_all,
-                             n->mctx);
-        /* A match ends where only blanks are left, since "." takes any
-           other byte. A failure leaves the rest to the loop below, from
-           the last token handed over. */
-        at = rc >= 0 ? len : n->om.at;
-    }
-    while (at < len && !e.failed) {
-        int rc;
-        PCRE2_SIZE *ov;
-        PCRE2_SPTR mark;
-
-        if (n->jit) {
-            rc = pcre2_jit_match(n->tok, (PCRE2_SPTR)sql, len, at, 0, n->md,
-                                 n->mctx);
-        } else {
-            rc = pcre2_match(n->tok, (PCRE2_SPTR)sql, len, at, 0, n->md,
-                             n->mctx);
-        }
-        if (rc == PCRE2_ERROR_NOMATCH) {
-            break; /* only blanks were left */
-        }
-        if (rc < 0) {
-            PCRE2_UCHAR msg[120];
-
-            pcre2_get_error_message(rc, msg, sizeof(msg));
-            n1_err_set(err, N1_ELIMIT, NULL, 0,
-                       "tokenizer failed at byte %zu: %s", at,
-                       (const char *)msg);
-            return -1;
-        }
-        ov = pcre2_get_ovector_pointer(n->md);
-        mark = pcre2_get_mark(n->md);
-        token(&e, mark != NULL ? (char)mark[0] : 'Z', sql + ov[0],
-              ov[1] - ov[0]);
-        at = ov[1];
+    if (tokenize(n, &e, sql, len, err) != 0) {
+        return -1;
     }
     if (e.sign != 0 && !e.failed) {
         flush_sign(&e);

@@ -7,6 +7,8 @@
  * n_slots, its value is NUL-terminated, slots never decrease along the
  * text, the id is the hash of the text, and normalising the same input
  * twice gives the same result (the reused buffers carry no state over).
+ * A second normaliser, with the C reading of plain tokens turned off so
+ * that the PCRE2 pattern reads every token, must agree in every field.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -16,13 +18,17 @@
 #include "sql/fingerprint.h"
 #include "sql/normalize.h"
 
+#include "../norm_same.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct n1_normalizer *norm;
+static struct n1_normalizer *plain; /* pattern only */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct n1_norm o;
+    struct n1_norm p;
     struct n1_error err;
     uint64_t first_id;
     size_t first_len;
@@ -30,9 +36,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (norm == NULL) {
         norm = n1_normalizer_new(&err);
-        if (norm == NULL) {
+        plain = n1_normalizer_new(&err);
+        if (norm == NULL || plain == NULL) {
             abort();
         }
+        n1_normalizer_fast_path(plain, 0);
     }
     if (n1_normalize(norm, (const char *)data, size, &o, &err) != 0) {
         abort(); /* fuzz inputs are far below every resource limit */
@@ -59,6 +67,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (o.tags[i].key == NULL || o.tags[i].value == NULL) {
             abort();
         }
+    }
+    if (n1_normalize(plain, (const char *)data, size, &p, &err) != 0 ||
+        norm_differs(&o, &p) != NULL) {
+        abort();
     }
     first_id = o.id;
     first_len = o.len;
