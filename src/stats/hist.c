@@ -263,19 +263,22 @@ double n1_hist_error_bound(const struct n1_hist *h)
 /* Index of the first word whose bucket is >= idx (h->n when none). */
 static uint32_t lower_bound(const struct n1_hist *h, unsigned idx)
 {
-    uint32_t lo = 0;
-    uint32_t hi = h->n;
+    /* A word is below every word of bucket idx exactly when its bucket
+       is: compare whole words, and halve without branches. */
+    const uint64_t key = (uint64_t)idx << IDX_SHIFT;
+    const uint64_t *base = h->b;
+    uint32_t n = h->n;
 
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-
-        if (word_idx(h->b[mid]) < idx) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
+    if (n == 0) {
+        return 0;
     }
-    return lo;
+    while (n > 1) {
+        uint32_t half = n / 2;
+
+        base = base[half - 1] < key ? base + half : base;
+        n -= half;
+    }
+    return (uint32_t)(base - h->b) + (*base < key);
 }
 
 static int reserve(struct n1_hist *h, uint32_t need)
@@ -357,14 +360,6 @@ static void add_bucket(struct n1_hist *h, unsigned idx, uint64_t count)
         h->n++;
     }
     h->total = sat_add(h->total, count, UINT64_MAX);
-}
-
-void n1_hist_prefetch(const struct n1_hist *h)
-{
-    if (h->n > 0) {
-        __builtin_prefetch(&h->b[h->hint < h->n ? h->hint : 0]);
-        __builtin_prefetch(&h->b[h->n / 2]);
-    }
 }
 
 int n1_hist_add(struct n1_hist *h, double v, uint64_t count)
