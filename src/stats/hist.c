@@ -336,8 +336,9 @@ static void enforce_cap(struct n1_hist *h)
     }
 }
 
-/* Adds count to bucket idx; the caller has reserved one spare word. */
-static void add_bucket(struct n1_hist *h, unsigned idx, uint64_t count)
+/* Adds count to bucket idx. Returns 0, or -1 when a new bucket found no
+   memory (h unchanged). */
+static int add_bucket(struct n1_hist *h, unsigned idx, uint64_t count)
 {
     uint32_t pos;
 
@@ -355,11 +356,15 @@ static void add_bucket(struct n1_hist *h, unsigned idx, uint64_t count)
         h->b[pos] =
             make_word(idx, sat_add(word_count(h->b[pos]), count, COUNT_MASK));
     } else {
+        if (reserve(h, (uint32_t)h->n + 1) < 0) {
+            return -1;
+        }
         memmove(&h->b[pos + 1], &h->b[pos], (h->n - pos) * sizeof(h->b[0]));
         h->b[pos] = make_word(idx, count > COUNT_MASK ? COUNT_MASK : count);
         h->n++;
     }
     h->total = sat_add(h->total, count, UINT64_MAX);
+    return 0;
 }
 
 int n1_hist_add(struct n1_hist *h, double v, uint64_t count)
@@ -367,10 +372,9 @@ int n1_hist_add(struct n1_hist *h, double v, uint64_t count)
     if (count == 0) {
         return 0;
     }
-    if (reserve(h, (uint32_t)h->n + 1) < 0) {
+    if (add_bucket(h, at_level(bucket_of(v), h->level), count) < 0) {
         return -1;
     }
-    add_bucket(h, at_level(bucket_of(v), h->level), count);
     enforce_cap(h);
     return 0;
 }
