@@ -199,6 +199,74 @@ static void test_aggregate_caps(void **state)
     n1_agg_free(agg);
 }
 
+/* Count of value in list vs, or -1 when it is not listed. */
+static long listed(const struct n1_agg_values *vs, const char *value)
+{
+    for (unsigned i = 0; i < vs->n; i++) {
+        if (strcmp(vs->v[i].value, value) == 0) {
+            return (long)vs->v[i].count;
+        }
+    }
+    return -1;
+}
+
+static void test_aggregate_value_lookup(void **state)
+{
+    /* Values that share a prefix, a suffix, a length or a first word,
+       added in an order that changes every round: each keeps its own
+       entry. */
+    static const char *const vals[N1_AGG_MAX_VALUES] = {
+        "a",         "ab",        "b",           "10.0.3.17",
+        "10.0.3.18", "10.0.4.17", "app_user_01", "app_user_0123456",
+    };
+    const struct n1_agg_values *vs;
+    struct n1_agg_class c;
+    char x[100];
+
+    (void)state;
+    n1_agg_class_init(&c);
+    for (unsigned r = 0; r < 4; r++) {
+        for (unsigned i = 0; i < N1_AGG_MAX_VALUES; i++) {
+            unsigned j = (i * 3 + r) % N1_AGG_MAX_VALUES;
+
+            assert_int_equal(
+                n1_agg_class_add_value(&c, N1_DIM_HOST, vals[j], j + 1), 0);
+        }
+    }
+    vs = &c.dims[N1_DIM_HOST];
+    assert_int_equal(vs->n, N1_AGG_MAX_VALUES);
+    /* First seen in round 0: j = 0, 3, 6, 1, 4, 7, 2, 5. */
+    assert_string_equal(vs->v[1].value, "10.0.3.17");
+    assert_string_equal(vs->v[7].value, "10.0.4.17");
+    for (unsigned j = 0; j < N1_AGG_MAX_VALUES; j++) {
+        assert_int_equal(listed(vs, vals[j]), 4 * (j + 1));
+    }
+    /* A prefix and an extension of listed values are new values. */
+    assert_int_equal(n1_agg_class_add_value(&c, N1_DIM_HOST, "10.0.3.1", 1), 0);
+    assert_int_equal(
+        n1_agg_class_add_value(&c, N1_DIM_HOST, "app_user_01234567", 1), 0);
+    assert_int_equal(vs->other, 2);
+
+    /* Values past N1_AGG_MAX_VALUE_LEN bytes count as their cut: the
+       same cut is one entry, one byte shorter another. */
+    memset(x, 'x', sizeof(x) - 1);
+    x[sizeof(x) - 1] = '\0';
+    assert_int_equal(n1_agg_class_add_value(&c, N1_DIM_USER, x, 1), 0);
+    x[N1_AGG_MAX_VALUE_LEN] = 'y';
+    assert_int_equal(n1_agg_class_add_value(&c, N1_DIM_USER, x, 1), 0);
+    x[N1_AGG_MAX_VALUE_LEN - 1] = '\0';
+    assert_int_equal(n1_agg_class_add_value(&c, N1_DIM_USER, x, 5), 0);
+    assert_int_equal(n1_agg_class_add_value(&c, N1_DIM_USER, x, 1), 0);
+    vs = &c.dims[N1_DIM_USER];
+    assert_int_equal(vs->n, 2);
+    assert_int_equal(strlen(vs->v[0].value), N1_AGG_MAX_VALUE_LEN);
+    assert_int_equal(vs->v[0].count, 2);
+    assert_int_equal(strlen(vs->v[1].value), N1_AGG_MAX_VALUE_LEN - 1);
+    assert_int_equal(vs->v[1].count, 6);
+    assert_int_equal(listed(&c.dims[N1_DIM_DB], "a"), -1);
+    n1_agg_class_cleanup(&c);
+}
+
 static void test_aggregate_many_classes_and_reset(void **state)
 {
     struct n1_agg *agg = *state;
@@ -325,6 +393,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_aggregate_sample_first_without_times, setup, teardown),
         cmocka_unit_test(test_aggregate_caps),
+        cmocka_unit_test(test_aggregate_value_lookup),
         cmocka_unit_test_setup_teardown(test_aggregate_many_classes_and_reset,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_aggregate_class_merge, setup,

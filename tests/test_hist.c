@@ -243,6 +243,121 @@ static void test_hist_merge_equals_adding(void **state)
     n1_hist_cleanup(&empty);
 }
 
+static void test_hist_merge_in_place(void **state)
+{
+    /* A total that has every bucket of what it absorbs, at that level or
+       a coarser one, takes the counts in place (the report's totals, class
+       after class); a saturated count stays saturated; a bucket the total
+       lacks makes a new array. Each equals adding the values. */
+    struct n1_hist total;
+    struct n1_hist direct;
+    struct n1_hist part;
+    const uint64_t *words;
+
+    (void)state;
+    n1_hist_init(&total);
+    n1_hist_init(&direct);
+    n1_hist_init(&part);
+    for (int i = 0; i < 600; i++) {
+        double v = pow(N1_HIST_GAMMA, i) * 1.001;
+
+        assert_int_equal(n1_hist_add(&total, v, 1), 0);
+        assert_int_equal(n1_hist_add(&direct, v, 1), 0);
+    }
+    assert_int_equal(n1_hist_add(&total, 0.0, 1), 0);
+    assert_int_equal(n1_hist_add(&direct, 0.0, 1), 0);
+    assert_int_equal(total.level, 2);
+    for (int i = 0; i < 40; i++) {
+        double v = pow(N1_HIST_GAMMA, (i * 7) % 600) * 1.001;
+
+        assert_int_equal(n1_hist_add(&part, v, (uint64_t)i + 1), 0);
+        assert_int_equal(n1_hist_add(&direct, v, (uint64_t)i + 1), 0);
+    }
+    assert_int_equal(n1_hist_add(&part, 0.0, 3), 0);
+    assert_int_equal(n1_hist_add(&direct, 0.0, 3), 0);
+    assert_int_equal(part.level, 0);
+    words = total.b;
+    assert_int_equal(n1_hist_merge(&total, &part), 0);
+    assert_ptr_equal(total.b, words);
+    assert_hist_equal(&total, &direct);
+
+    n1_hist_cleanup(&part);
+    assert_int_equal(n1_hist_add(&part, 1.001, N1_HIST_MAX_COUNT), 0);
+    assert_int_equal(n1_hist_add(&direct, 1.001, N1_HIST_MAX_COUNT), 0);
+    assert_int_equal(n1_hist_merge(&total, &part), 0);
+    assert_ptr_equal(total.b, words);
+    assert_hist_equal(&total, &direct);
+    assert_int_equal(total.b[1] & N1_HIST_MAX_COUNT, N1_HIST_MAX_COUNT);
+
+    n1_hist_cleanup(&part);
+    assert_int_equal(n1_hist_add(&part, 1e6, 2), 0);
+    assert_int_equal(n1_hist_add(&direct, 1e6, 2), 0);
+    assert_int_equal(n1_hist_merge(&total, &part), 0);
+    assert_hist_equal(&total, &direct);
+    n1_hist_cleanup(&total);
+    n1_hist_cleanup(&direct);
+    n1_hist_cleanup(&part);
+}
+
+/* The bucket of v by its definition (hist.h): 1 + floor(log_G(v / MIN))
+   up to the last bucket, 1 for positive values up to MIN, 0 for zero,
+   negative values and NaN. x must be computed as hist.c computes it. */
+static unsigned bucket_by_formula(double v)
+{
+    double x;
+
+    if (v > N1_HIST_MIN_VALUE) {
+        x = log(v / N1_HIST_MIN_VALUE) / log(N1_HIST_GAMMA);
+        return x < (double)(N1_HIST_NBUCKETS - 2) ? 1 + (unsigned)floor(x)
+                                                  : N1_HIST_NBUCKETS - 1;
+    }
+    return v > 0.0 ? 1 : 0;
+}
+
+static void check_bucket(double v)
+{
+    if (n1_hist_bucket(v) != bucket_by_formula(v)) {
+        fail_msg("v=%.17g: bucket %u, formula %u", v, n1_hist_bucket(v),
+                 bucket_by_formula(v));
+    }
+}
+
+static void test_hist_bucket_matches_formula(void **state)
+{
+    /* The lookup tables give the formula's bucket for the values logs
+       hold: whole numbers (rows, bytes, lengths) and microseconds, and
+       for the 300 doubles around every bucket start (the tables place
+       each start within about 130 doubles of MIN * G^(i-1)). */
+    (void)state;
+    for (uint64_t k = 0; k < 1000000; k++) {
+        check_bucket((double)k);
+    }
+    for (uint64_t k = 1000000; k < 10000000000ull; k += 9973) {
+        check_bucket((double)k);
+    }
+    for (uint64_t k = 0; k <= 2000000; k++) {
+        check_bucket((double)k / 1e6);
+    }
+    for (unsigned i = 2; i < N1_HIST_NBUCKETS; i++) {
+        double v = N1_HIST_MIN_VALUE * pow(N1_HIST_GAMMA, (double)(i - 1));
+
+        for (int d = 0; d < 150; d++) {
+            v = nextafter(v, 0.0);
+        }
+        for (int d = 0; d < 300; d++) {
+            check_bucket(v);
+            v = nextafter(v, INFINITY);
+        }
+    }
+    for (int i = 0; i < 1000000; i++) {
+        uint64_t u = rng_next();
+        double v;
+
+        memcpy(&v, &u, sizeof(v));
+        check_bucket(v);
+    }
+}
+
 static void test_hist_cap_coarsens(void **state)
 {
     struct n1_hist h;
@@ -400,12 +515,14 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hist_bucket_bound),
+        cmocka_unit_test(test_hist_bucket_matches_formula),
         cmocka_unit_test(test_hist_quantiles_uniform),
         cmocka_unit_test(test_hist_quantiles_lognormal),
         cmocka_unit_test(test_hist_quantiles_narrow),
         cmocka_unit_test(test_hist_quantiles_small_exact),
         cmocka_unit_test(test_hist_quantile_edges),
         cmocka_unit_test(test_hist_merge_equals_adding),
+        cmocka_unit_test(test_hist_merge_in_place),
         cmocka_unit_test(test_hist_cap_coarsens),
         cmocka_unit_test(test_hist_encode_roundtrip),
         cmocka_unit_test(test_hist_decode_rejects_corrupt),

@@ -215,17 +215,52 @@ static int stats_merge(struct n1_agg_stats *dst, const struct n1_agg_stats *src)
     return 0;
 }
 
-/* 1 when have (NUL-terminated) is exactly value[0..len), where value has
-   no NUL before len: a shorter have stops the loop at its terminator.
-   Inline, as it runs for three lists on every event. */
-static int same_value(const char *have, const char *value, size_t len)
+/*
+ * 1 when have, a value listed in c, is value[0..len) (len >= 1, no NUL in
+ * value before len). The lists are searched on every event, so the test
+ * starts with two loads that reject most other values: have[len] must end
+ * it and have[len - 1] must be value's last byte. c->vals is zeroed past
+ * vals_len, so every byte below vals_cap may be read; a value too near
+ * the end for that is compared byte by byte up to its terminator.
+ */
+static int same_value(const struct n1_agg_class *c, const char *have,
+                      const char *value, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
-        if (have[i] != value[i]) {
+    uint64_t a;
+    uint64_t b;
+    size_t i = 0;
+
+    if ((size_t)(have - c->vals) + len >= c->vals_cap) {
+        for (; i < len; i++) {
+            if (have[i] != value[i]) {
+                return 0;
+            }
+        }
+        return have[len] == '\0';
+    }
+    if (have[len] != '\0' || have[len - 1] != value[len - 1]) {
+        return 0;
+    }
+    if (len < sizeof(a)) {
+        for (; i + 1 < len; i++) {
+            if (have[i] != value[i]) {
+                return 0;
+            }
+        }
+        return 1;
+    }
+    /* Words, the last one overlapping its predecessor. */
+    for (;;) {
+        memcpy(&a, have + i, sizeof(a));
+        memcpy(&b, value + i, sizeof(b));
+        if (a != b) {
             return 0;
         }
+        if (i + sizeof(a) == len) {
+            return 1;
+        }
+        i = len - i - sizeof(a) > sizeof(a) ? i + sizeof(a) : len - sizeof(a);
     }
-    return have[len] == '\0';
 }
 
 /* Makes room for len more bytes in c->vals, pointing the listed values
@@ -250,6 +285,8 @@ static int vals_reserve(struct n1_agg_class *c, size_t len)
     if (nb == NULL) {
         return -1;
     }
+    /* Zero past the end: same_value() reads there. */
+    memset(nb + c->vals_len, 0, ncap - c->vals_len);
     for (unsigned d = 0; d < N1_DIM_COUNT; d++) {
         for (unsigned i = 0; i < c->dims[d].n; i++) {
             c->dims[d].v[i].value = nb + off[d][i];
@@ -265,6 +302,7 @@ int n1_agg_class_add_value(struct n1_agg_class *c, enum n1_agg_dim d,
 {
     struct n1_agg_values *vs = &c->dims[d];
     struct n1_agg_value *nv;
+    unsigned i;
     size_t len;
     char *copy;
 
@@ -272,11 +310,16 @@ int n1_agg_class_add_value(struct n1_agg_class *c, enum n1_agg_dim d,
         return 0;
     }
     len = strnlen(value, N1_AGG_MAX_VALUE_LEN);
-    for (unsigned i = 0; i < vs->n; i++) {
-        if (same_value(vs->v[i].value, value, len)) {
+    /* Events of a class often repeat the previous one's value: search
+       from that one on, wrapping around. */
+    i = vs->last < vs->n ? vs->last : 0;
+    for (unsigned tries = 0; tries < vs->n; tries++) {
+        if (same_value(c, vs->v[i].value, value, len)) {
             vs->v[i].count += count;
+            vs->last = i;
             return 0;
         }
+        i = i + 1 < vs->n ? i + 1 : 0;
     }
     if (vs->n == N1_AGG_MAX_VALUES) {
         vs->other += count;
@@ -298,6 +341,7 @@ int n1_agg_class_add_value(struct n1_agg_class *c, enum n1_agg_dim d,
     c->vals_len += len + 1;
     vs->v[vs->n].value = copy;
     vs->v[vs->n].count = count;
+    vs->last = vs->n;
     vs->n++;
     return 0;
 }

@@ -76,6 +76,8 @@ struct n1_agg_values {
     struct n1_agg_value *v; /* n entries in first-seen order (heap, owned
                                by the class), or NULL */
     unsigned n;             /* entries used in v */
+    unsigned last;          /* entry the latest add matched, tried first
+                               (private; checked against n before use) */
     uint64_t other;         /* events whose value did not fit in v */
 };
 

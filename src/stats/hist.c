@@ -20,6 +20,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,14 @@ void n1_hist_init(struct n1_hist *h)
 static unsigned at_level(unsigned i, unsigned level)
 {
     return i == 0 ? 0 : ((i - 1) >> level) + 1;
+}
+
+/* Bucket of word w of a histogram at level `from` at level `to` (>=). */
+static unsigned idx_up(uint64_t w, unsigned from, unsigned to)
+{
+    unsigned j = word_idx(w);
+
+    return j == 0 ? 0 : ((j - 1) >> (to - from)) + 1;
 }
 
 /* Number of buckets at a level (the zero bucket included). */
@@ -120,6 +129,9 @@ static uint16_t *slice_first;              /* first bucket of each slice */
 static uint64_t slice_lo;                  /* slice of N1_HIST_MIN_VALUE */
 static uint64_t slice_hi;                  /* slice of lower[NB - 1] */
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+/* 1 once the tables are built: a load every add costs less than
+   pthread_once(), which is a call and a barrier. */
+static atomic_int tables_ready;
 
 static uint64_t dbits(double v)
 {
@@ -149,12 +161,13 @@ static void build_tables(void)
         uint64_t lo = dbits(lower[i - 1]);
         uint64_t hi = dbits(INFINITY);
         double est = N1_HIST_MIN_VALUE * pow(N1_HIST_GAMMA, (double)(i - 1));
-        double a = est * (1.0 - 1e-9);
-        double z = est * (1.0 + 1e-9);
+        double a = est * (1.0 - 1e-13);
+        double z = est * (1.0 + 1e-13);
 
-        /* The start is within rounding of MIN * G^(i-1): bisect a few
-           thousand doubles around it rather than the whole line, when
-           the guess brackets it. */
+        /* The start is within rounding of MIN * G^(i-1) (1e-14 apart at
+           most, measured): bisect the thousand doubles around it rather
+           than the whole line, when the guess brackets it. The tables
+           are built on the first add, so this is paid by every run. */
         if (a > lower[i - 1] && bucket_by_log(a) < i && bucket_by_log(z) >= i) {
             lo = dbits(a);
             hi = dbits(z);
@@ -190,9 +203,11 @@ static void build_tables(void)
     }
     /* Without the slice table every lookup takes the log() path. */
     slice_first = first;
+    atomic_store_explicit(&tables_ready, 1, memory_order_release);
 }
 
-unsigned n1_hist_bucket(double v)
+/* n1_hist_bucket(), inlined into the add. */
+static inline unsigned bucket_of(double v)
 {
     uint64_t k;
     unsigned b;
@@ -201,13 +216,20 @@ unsigned n1_hist_bucket(double v)
     if (!(v > N1_HIST_MIN_VALUE)) {
         return v > 0.0 ? 1 : 0;
     }
-    pthread_once(&tables_once, build_tables);
+    if (!atomic_load_explicit(&tables_ready, memory_order_acquire)) {
+        pthread_once(&tables_once, build_tables);
+    }
     k = dbits(v) >> SLICE_SHIFT;
     if (slice_first == NULL || k >= slice_hi) {
         return bucket_by_log(v);
     }
     b = slice_first[k - slice_lo];
     return v >= lower[b + 1] ? b + 1 : b;
+}
+
+unsigned n1_hist_bucket(double v)
+{
+    return bucket_of(v);
 }
 
 double n1_hist_bucket_value(unsigned i, unsigned level)
@@ -241,19 +263,22 @@ double n1_hist_error_bound(const struct n1_hist *h)
 /* Index of the first word whose bucket is >= idx (h->n when none). */
 static uint32_t lower_bound(const struct n1_hist *h, unsigned idx)
 {
-    uint32_t lo = 0;
-    uint32_t hi = h->n;
+    /* A word is below every word of bucket idx exactly when its bucket
+       is: compare whole words, and halve without branches. */
+    const uint64_t key = (uint64_t)idx << IDX_SHIFT;
+    const uint64_t *base = h->b;
+    uint32_t n = h->n;
 
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-
-        if (word_idx(h->b[mid]) < idx) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
+    if (n == 0) {
+        return 0;
     }
-    return lo;
+    while (n > 1) {
+        uint32_t half = n / 2;
+
+        base = base[half - 1] < key ? base + half : base;
+        n -= half;
+    }
+    return (uint32_t)(base - h->b) + (*base < key);
 }
 
 static int reserve(struct n1_hist *h, uint32_t need)
@@ -290,8 +315,7 @@ static uint32_t relevel(uint64_t *b, uint32_t n, unsigned from, unsigned to)
     uint32_t k = 0;
 
     for (uint32_t i = 0; i < n; i++) {
-        unsigned j = word_idx(b[i]);
-        unsigned idx = j == 0 ? 0 : ((j - 1) >> (to - from)) + 1;
+        unsigned idx = idx_up(b[i], from, to);
 
         if (k > 0 && word_idx(b[k - 1]) == idx) {
             b[k - 1] = make_word(idx, sat_add(word_count(b[k - 1]),
@@ -312,8 +336,9 @@ static void enforce_cap(struct n1_hist *h)
     }
 }
 
-/* Adds count to bucket idx; the caller has reserved one spare word. */
-static void add_bucket(struct n1_hist *h, unsigned idx, uint64_t count)
+/* Adds count to bucket idx. Returns 0, or -1 when a new bucket found no
+   memory (h unchanged). */
+static int add_bucket(struct n1_hist *h, unsigned idx, uint64_t count)
 {
     uint32_t pos;
 
@@ -331,19 +356,15 @@ static void add_bucket(struct n1_hist *h, unsigned idx, uint64_t count)
         h->b[pos] =
             make_word(idx, sat_add(word_count(h->b[pos]), count, COUNT_MASK));
     } else {
+        if (reserve(h, (uint32_t)h->n + 1) < 0) {
+            return -1;
+        }
         memmove(&h->b[pos + 1], &h->b[pos], (h->n - pos) * sizeof(h->b[0]));
         h->b[pos] = make_word(idx, count > COUNT_MASK ? COUNT_MASK : count);
         h->n++;
     }
     h->total = sat_add(h->total, count, UINT64_MAX);
-}
-
-void n1_hist_prefetch(const struct n1_hist *h)
-{
-    if (h->n > 0) {
-        __builtin_prefetch(&h->b[h->hint < h->n ? h->hint : 0]);
-        __builtin_prefetch(&h->b[h->n / 2]);
-    }
+    return 0;
 }
 
 int n1_hist_add(struct n1_hist *h, double v, uint64_t count)
@@ -351,71 +372,126 @@ int n1_hist_add(struct n1_hist *h, double v, uint64_t count)
     if (count == 0) {
         return 0;
     }
-    if (reserve(h, (uint32_t)h->n + 1) < 0) {
+    if (add_bucket(h, at_level(bucket_of(v), h->level), count) < 0) {
         return -1;
     }
-    add_bucket(h, at_level(n1_hist_bucket(v), h->level), count);
     enforce_cap(h);
     return 0;
 }
 
+/* First position in b[from..n) whose bucket is >= idx (n when none),
+   galloping from `from`, since a merge's lookups move forward. */
+static uint32_t seek(const uint64_t *b, uint32_t from, uint32_t n, unsigned idx)
+{
+    uint32_t lo = from; /* every word before lo is below idx */
+    uint32_t hi = from; /* at or above idx, or n */
+    uint32_t step = 1;
+
+    while (hi < n && word_idx(b[hi]) < idx) {
+        lo = hi + 1;
+        hi = n - hi > step ? hi + step : n;
+        step <<= 1;
+    }
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+
+        if (word_idx(b[mid]) < idx) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+/*
+ * Adds src's counts into dst without allocating when dst's level is at
+ * least src's and dst already has every bucket of src: the usual case
+ * when a total absorbs class after class. Returns 1 when done, 0 (dst
+ * unchanged) otherwise.
+ */
+static int merge_in_place(struct n1_hist *dst, const struct n1_hist *src)
+{
+    uint16_t at[N1_HIST_MAX_BUCKETS];
+    uint32_t p = 0;
+
+    if (dst->level < src->level || src->n > N1_HIST_MAX_BUCKETS) {
+        return 0;
+    }
+    for (uint32_t j = 0; j < src->n; j++) {
+        unsigned idx = idx_up(src->b[j], src->level, dst->level);
+
+        p = seek(dst->b, p, dst->n, idx);
+        if (p == dst->n || word_idx(dst->b[p]) != idx) {
+            return 0;
+        }
+        at[j] = (uint16_t)p;
+    }
+    for (uint32_t j = 0; j < src->n; j++) {
+        uint64_t w = dst->b[at[j]];
+
+        dst->b[at[j]] =
+            make_word(word_idx(w), sat_add(word_count(w), word_count(src->b[j]),
+                                           COUNT_MASK));
+    }
+    dst->total = sat_add(dst->total, src->total, UINT64_MAX);
+    return 1;
+}
+
 int n1_hist_merge(struct n1_hist *dst, const struct n1_hist *src)
 {
-    uint64_t *a = NULL;
     uint64_t *out = NULL;
-    uint32_t na;
-    uint32_t nb;
+    uint64_t *shrunk = NULL;
     uint32_t i = 0;
     uint32_t j = 0;
     uint32_t k = 0;
     unsigned level = dst->level > src->level ? dst->level : src->level;
 
-    if (src->n == 0) {
+    if (src->n == 0 || merge_in_place(dst, src)) {
         return 0;
     }
-    /* Work on copies brought to the common level, so that dst is intact
-       when an allocation fails. */
-    a = malloc(((size_t)dst->n + src->n) * 2 * sizeof(*a));
-    if (a == NULL) {
+    /* Merge into a new array, bringing both to the common level on the
+       way, so that dst is intact when the allocation fails. */
+    out = malloc(((size_t)dst->n + src->n) * sizeof(*out));
+    if (out == NULL) {
         return -1;
     }
-    out = a + dst->n + src->n;
-    if (dst->n > 0) {
-        memcpy(a, dst->b, dst->n * sizeof(*a));
-    }
-    memcpy(a + dst->n, src->b, src->n * sizeof(*a));
-    na = relevel(a, dst->n, dst->level, level);
-    nb = relevel(a + dst->n, src->n, src->level, level);
-    while (i < na || j < nb) {
-        const uint64_t *bw = a + dst->n;
+    while (i < dst->n || j < src->n) {
+        uint64_t w;
+        unsigned idx;
 
-        if (j == nb || (i < na && word_idx(a[i]) < word_idx(bw[j]))) {
-            out[k++] = a[i++];
-        } else if (i == na || word_idx(bw[j]) < word_idx(a[i])) {
-            out[k++] = bw[j++];
+        if (j == src->n ||
+            (i < dst->n && idx_up(dst->b[i], dst->level, level) <=
+                               idx_up(src->b[j], src->level, level))) {
+            w = dst->b[i++];
+            idx = idx_up(w, dst->level, level);
         } else {
-            out[k++] = make_word(
-                word_idx(a[i]),
-                sat_add(word_count(a[i]), word_count(bw[j]), COUNT_MASK));
-            i++;
-            j++;
+            w = src->b[j++];
+            idx = idx_up(w, src->level, level);
+        }
+        if (k > 0 && word_idx(out[k - 1]) == idx) {
+            out[k - 1] = make_word(idx, sat_add(word_count(out[k - 1]),
+                                                word_count(w), COUNT_MASK));
+        } else {
+            out[k++] = make_word(idx, word_count(w));
         }
     }
-    /* k fits the cap after coarsening; keep only what is needed. */
     while (k > N1_HIST_MAX_BUCKETS && level < N1_HIST_MAX_LEVEL) {
         k = relevel(out, k, level, level + 1);
         level++;
     }
-    memmove(a, out, k * sizeof(*a));
-    /* Give back the scratch half; failing to shrink is harmless. */
-    out = realloc(a, (k > 0 ? k : 1) * sizeof(*a));
-    if (out != NULL) {
-        a = out;
+    if (k < (uint32_t)dst->n + src->n) {
+        /* Give back what equal buckets left unused; failing to shrink is
+           harmless. */
+        shrunk = realloc(out, k * sizeof(*out));
+        if (shrunk != NULL) {
+            out = shrunk;
+        }
     }
     free(dst->b);
-    dst->b = a;
+    dst->b = out;
     dst->n = (uint16_t)k;
-    dst->cap = (uint16_t)(k > 0 ? k : 1);
+    dst->cap = (uint16_t)k;
     dst->level = (uint8_t)level;
     dst->total = sat_add(dst->total, src->total, UINT64_MAX);
     return 0;
