@@ -377,7 +377,7 @@ int rd_general_line(struct n1_reader *r, const struct n1_line *ln)
         e = rd_cur(r);
         e->ev.conn_id = h.id;
         e->ev.cmd = h.cw->cmd;
-        rd_set_str(r, &e->command, h.cw->name, h.cw->len);
+        rd_set_command(r, h.cw->name, h.cw->len);
         if (h.has_ts) {
             r->gen_ts = h.ts_local ? rd_local_to_utc(r, h.ts) : h.ts;
             r->gen_local = h.ts_local;
