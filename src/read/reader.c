@@ -407,9 +407,10 @@ void rd_conn_drop(struct n1_reader *r, uint64_t id)
     }
 }
 
-int rd_conn_setstr(char **slot, const char *s, size_t len)
+int rd_conn_setstr(char **slot, size_t *slot_len, const char *s, size_t len)
 {
     char *p = malloc(len + 1);
+    const char *nul;
 
     if (p == NULL) {
         return -1;
@@ -418,6 +419,9 @@ int rd_conn_setstr(char **slot, const char *s, size_t len)
     p[len] = '\0';
     free(*slot);
     *slot = p;
+    /* A NUL byte inside cuts the string short where it is read. */
+    nul = memchr(p, '\0', len);
+    *slot_len = nul != NULL ? (size_t)(nul - p) : len;
     return 0;
 }
 
@@ -630,6 +634,9 @@ struct n1_reader *n1_reader_open(const char *path,
     if (r->src == NULL) {
         goto out;
     }
+    /* Plain input counts no compressed bytes: stats.compressed stays 0,
+       as n1_source_compressed_offset() would say on every line. */
+    r->compressed = n1_source_compression(r->src) != NULL;
     if (r->opts.flavour != N1_FLAVOUR_UNKNOWN) {
         r->flavour = r->opts.flavour;
         r->slow = n1_flavour_is_slow(r->flavour);
@@ -724,7 +731,9 @@ int n1_reader_next(struct n1_reader *r, struct n1_event *ev,
         }
         r->stats.lines++;
         r->stats.bytes = ln.end;
-        r->stats.compressed = n1_source_compressed_offset(r->src);
+        if (r->compressed) {
+            r->stats.compressed = n1_source_compressed_offset(r->src);
+        }
         if (feed(r, &ln, err) != 0) {
             return -1;
         }

@@ -65,6 +65,7 @@ struct rd_conn {
     char *user;    /* heap; NULL when unknown */
     char *host;    /* heap; NULL when unknown */
     char *db;      /* heap; NULL when unknown */
+    size_t user_len, host_len, db_len; /* strlen() of each, 0 for NULL */
 };
 
 /* Where a server banner stands after a line: the three lines a server
@@ -117,6 +118,7 @@ struct n1_reader {
     struct n1_strbuf mask;            /* a statement with its passwords
                                          masked (swapped with an event's) */
     struct n1_reader_stats stats;     /* counters */
+    int compressed;                   /* the input is compressed */
     struct rd_evbuf eb[2];            /* building and ready */
     int building;                     /* index of the building slot */
     int has_building;                 /* the building slot holds an event */
@@ -240,8 +242,9 @@ struct rd_conn *rd_conn_get(struct n1_reader *r, uint64_t id, int create);
 /* Forgets connection id. */
 void rd_conn_drop(struct n1_reader *r, uint64_t id);
 
-/* Replaces *slot with a heap copy of s[0..len). Returns 0 or -1. */
-int rd_conn_setstr(char **slot, const char *s, size_t len);
+/* Replaces *slot with a heap copy of s[0..len), and *slot_len with its
+   strlen(). Returns 0, or -1 (both left alone) when memory ran out. */
+int rd_conn_setstr(char **slot, size_t *slot_len, const char *s, size_t len);
 
 /* The parsers: feed one line; finish at the end of input (or on flush). */
 int rd_general_line(struct n1_reader *r, const struct n1_line *ln);
