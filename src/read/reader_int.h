@@ -102,6 +102,7 @@ struct rd_slow_entry {
     int start_fine;      /* ... with a fraction of a second */
     int64_t set;         /* SET timestamp= seconds, or -1 */
     int schema;          /* the entry had Schema: */
+    size_t next_name;    /* the known name likely next (reader_slow.c) */
 };
 
 struct n1_reader {

@@ -304,36 +304,37 @@ enum pair_role {
 
 /* The names whose pairs feed more than attrs, and the others a MariaDB
    or MySQL server writes on every entry, with the ":" after them (3 to
-   16 bytes) and their roles; names with the same first letter next to
-   each other. */
+   16 bytes) and their roles, in the order a server writes them. */
 static const struct known_name {
     char text[16];     /* the name and ":" */
     unsigned char len; /* bytes in text */
     signed char role;  /* enum pair_role */
 } known_names[] = {
-    {"Query_time:", 11, N1_M_QUERY_TIME},
+    {"Thread_id:", 10, PR_CONN},
+    {"Schema:", 7, PR_SCHEMA},
     {"QC_hit:", 7, PR_NONE},
+    {"Query_time:", 11, N1_M_QUERY_TIME},
     {"Lock_time:", 10, N1_M_LOCK_TIME},
     {"Rows_sent:", 10, N1_M_ROWS_SENT},
     {"Rows_examined:", 14, N1_M_ROWS_EXAMINED},
     {"Rows_affected:", 14, N1_M_ROWS_AFFECTED},
     {"Bytes_sent:", 11, N1_M_BYTES_SENT},
-    {"Thread_id:", 10, PR_CONN},
-    {"Schema:", 7, PR_SCHEMA},
-    {"Start:", 6, PR_START},
     {"Id:", 3, PR_CONN},
     {"User:", 5, PR_USER},
     {"Host:", 5, PR_HOST},
+    {"Start:", 6, PR_START},
 };
 
 #define N_KNOWN (sizeof(known_names) / sizeof(known_names[0]))
 
 /* 1 + the index of the first known name with a given first letter, 0
-   for none. Only a shortcut for the scan: a wrong entry would cost a
-   name its fast path, never change what is read. */
+   for none; known_name() goes on while the next has the same letter.
+   Only a shortcut for the scan: a missing or wrong entry (Start: is
+   not next to Schema:) costs a name its fast path, never changes what
+   is read. */
 static const unsigned char known_first[256] = {
-    ['Q'] = 1, ['L'] = 3,  ['R'] = 4,  ['B'] = 7,  ['T'] = 8,
-    ['S'] = 9, ['I'] = 11, ['U'] = 12, ['H'] = 13,
+    ['T'] = 1, ['S'] = 2,  ['Q'] = 3,  ['L'] = 5,  ['R'] = 6,
+    ['B'] = 9, ['I'] = 10, ['U'] = 11, ['H'] = 12,
 };
 
 /* The role of a pair's name (nlen bytes) the scan found: see enum
@@ -380,27 +381,44 @@ static int known_at(const char *p, size_t left, const struct known_name *k)
     return memcmp(p, k->text, n) == 0;
 }
 
-/*
- * Tries the known names at s[i] (len - i bytes left) before scanning a
- * name byte by byte. Returns the offset of the ":" with *role set, or 0
- * when none starts there. The ":" ends a name run, so a match is
- * exactly the name token the scan would have found.
- */
-static size_t known_name(const char *s, size_t i, size_t len, int *role)
+/* The known name at p (left bytes) among those with its first letter,
+   or N_KNOWN for none. */
+static size_t known_by_letter(const char *p, size_t left)
 {
-    unsigned char c = (unsigned char)s[i];
-    size_t k = known_first[c];
+    unsigned char c = (unsigned char)p[0];
 
-    if (k == 0) {
-        return 0;
-    }
-    for (k--; k < N_KNOWN && (unsigned char)known_names[k].text[0] == c; k++) {
-        if (known_at(s + i, len - i, &known_names[k])) {
-            *role = known_names[k].role;
-            return i + known_names[k].len - 1;
+    for (size_t k = known_first[c]; k > 0 && k <= N_KNOWN; k++) {
+        if ((unsigned char)known_names[k - 1].text[0] != c) {
+            break;
+        }
+        if (known_at(p, left, &known_names[k - 1])) {
+            return k - 1;
         }
     }
-    return 0;
+    return N_KNOWN;
+}
+
+/*
+ * Tries the known names at s[i] (len - i bytes left) before scanning a
+ * name byte by byte: first the one after the last found (*next, moved
+ * on), then those with the same first letter. Returns the offset of the
+ * ":" with *role set, or 0 when none starts there. The ":" ends a name
+ * run, so a match is exactly the name token the scan would have found.
+ */
+static size_t known_name(const char *s, size_t i, size_t len, int *role,
+                         size_t *next)
+{
+    size_t k = *next;
+
+    if (k >= N_KNOWN || !known_at(s + i, len - i, &known_names[k])) {
+        k = known_by_letter(s + i, len - i);
+        if (k == N_KNOWN) {
+            return 0;
+        }
+    }
+    *next = k + 1;
+    *role = known_names[k].role;
+    return i + known_names[k].len - 1;
 }
 
 /*
@@ -698,7 +716,7 @@ static void parse_pairs(struct n1_reader *r, const char *s, size_t len)
         ns = i;
         /* A name token is the whole run of non-blanks: name characters,
            then ':' before a blank or the end. */
-        i = known_name(s, i, len, &role);
+        i = known_name(s, i, len, &role, &r->sle.next_name);
         if (i == 0) {
             i = run_of(s, ns, PC_NAME);
             role = PR_UNKNOWN;
