@@ -487,8 +487,8 @@ static int parse_plain_decimal(const char *s, size_t len, double *out)
 #define NUM_MAX 64 /* values this long or longer are not numbers */
 
 /* strtod() over the whole of value (shorter than NUM_MAX): 1 and *out
-   set when it reads it all. Kept out of line, as its buffer would cost
-   the common case a stack guard. */
+   set when it reads it all. Kept out of line, so that its buffer and
+   call do not weigh on the frame of the common case. */
 static __attribute__((noinline)) int parse_strtod(const char *value,
                                                   size_t vlen, double *out)
 {
