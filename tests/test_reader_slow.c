@@ -363,6 +363,184 @@ static void test_reader_slow_follow_split(void **state)
     assert_true(rr_check_split("slow") >= 10);
 }
 
+/* Opens text (as a temporary file) with opts.no_attrs set to no_attrs;
+   warnings are not wanted. */
+static struct n1_reader *open_mode(const char *text, int no_attrs)
+{
+    struct n1_reader_opts o;
+    struct n1_reader *r;
+
+    memset(&o, 0, sizeof(o));
+    o.no_attrs = no_attrs;
+    r = n1_reader_open(th_temp_file(text, strlen(text)), &o, NULL);
+    assert_non_null(r);
+    return r;
+}
+
+/* The attr called name in ev, or NULL (the last one of that name). */
+static const struct n1_attr *find_attr(const struct n1_event *ev,
+                                       const char *name)
+{
+    const struct n1_attr *a = NULL;
+
+    for (size_t i = 0; i < ev->n_attrs; i++) {
+        if (strcmp(ev->attrs[i].name, name) == 0) {
+            a = &ev->attrs[i];
+        }
+    }
+    return a;
+}
+
+/*
+ * A metric's value is the double strtod() reads from it, bit for bit,
+ * whether the reader keeps attrs or not, and whatever way it is read:
+ * plain decimals are read without strtod(), the rest with it. A value
+ * strtod() does not read whole, or that does not start like a number,
+ * gives no metric.
+ */
+static void test_reader_slow_metric_values(void **state)
+{
+    static const char *const values[] = {
+        "0.000002",
+        "12.5",
+        "-0",
+        ".5",
+        "5.",
+        "00001",
+        "-.25",
+        "123456789012345",
+        "1234567890123456",
+        "999999999999999.9",
+        "0.1234567890123456789",
+        "1e-3",
+        "0x1A",
+        "1.5e",
+        "5abc",
+        "-",
+        ".",
+        "inf",
+        "1.2.3",
+        "7-",
+    };
+
+    (void)state;
+    for (size_t k = 0; k < sizeof(values) / sizeof(values[0]); k++) {
+        char text[256];
+        char *end;
+        double want = strtod(values[k], &end);
+        int is_num =
+            *end == '\0' && (values[k][0] == '-' || values[k][0] == '.' ||
+                             (values[k][0] >= '0' && values[k][0] <= '9'));
+
+        snprintf(text, sizeof(text),
+                 "# Time: 241125 12:00:00\n"
+                 "# Query_time: %s  Lock_time: 0.000001  Rows_sent: 7\n"
+                 "SELECT 1;\n",
+                 values[k]);
+        for (int no_attrs = 0; no_attrs < 2; no_attrs++) {
+            struct n1_reader *r = open_mode(text, no_attrs);
+            struct n1_event ev;
+            double lock = 0.000001;
+
+            assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+            assert_int_equal((ev.metric_mask >> N1_M_QUERY_TIME) & 1u, is_num);
+            if (is_num) {
+                assert_memory_equal(&ev.metric[N1_M_QUERY_TIME], &want,
+                                    sizeof(want));
+            }
+            assert_memory_equal(&ev.metric[N1_M_LOCK_TIME], &lock,
+                                sizeof(lock));
+            assert_true(ev.metric[N1_M_ROWS_SENT] == 7.0);
+            if (!no_attrs) {
+                const struct n1_attr *a = find_attr(&ev, "Query_time");
+
+                assert_non_null(a);
+                assert_string_equal(a->value, values[k]);
+                assert_int_equal(a->is_num, is_num);
+            } else {
+                assert_int_equal(ev.n_attrs, 0);
+            }
+            n1_reader_close(r);
+        }
+    }
+}
+
+/*
+ * Names are tokens of name characters ending in ":" before a blank:
+ * "Query_time:0.5" is free text, "Query_timeX:" another name, an empty
+ * value is empty, tabs separate as spaces do, and a value that is not a
+ * number sets no metric.
+ */
+static void test_reader_slow_pair_tokens(void **state)
+{
+    static const char text[] =
+        "# Time: 241125 12:00:00\n"
+        "# User@Host: app[app] @ localhost []\n"
+        "# Thread_id: 77  Schema: shop  QC_hit: No\n"
+        "# Query_time:0.5  Lock_time: 1  Rows_sent:  Rows_examined: 3\n"
+        "# Query_timeX: 9  Bytes_sent: 5abc\tRows_affected:\t4\n"
+        "SELECT 1;\n";
+
+    (void)state;
+    for (int no_attrs = 0; no_attrs < 2; no_attrs++) {
+        struct n1_reader *r = open_mode(text, no_attrs);
+        struct n1_event ev;
+
+        assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+        assert_int_equal(ev.conn_id, 77);
+        assert_string_equal(ev.db, "shop");
+        assert_int_equal(ev.metric_mask, (1u << N1_M_LOCK_TIME) |
+                                             (1u << N1_M_ROWS_EXAMINED) |
+                                             (1u << N1_M_ROWS_AFFECTED));
+        assert_true(ev.metric[N1_M_LOCK_TIME] == 1.0);
+        assert_true(ev.metric[N1_M_ROWS_EXAMINED] == 3.0);
+        assert_true(ev.metric[N1_M_ROWS_AFFECTED] == 4.0);
+        if (!no_attrs) {
+            /* Time, User@Host, Thread_id, Schema, QC_hit, Lock_time,
+               Rows_sent, Rows_examined, Query_timeX, Bytes_sent,
+               Rows_affected. */
+            assert_int_equal(ev.n_attrs, 11);
+            assert_null(find_attr(&ev, "Query_time"));
+            assert_string_equal(find_attr(&ev, "Rows_sent")->value, "");
+            assert_string_equal(find_attr(&ev, "Query_timeX")->value, "9");
+            assert_string_equal(find_attr(&ev, "Bytes_sent")->value, "5abc");
+            assert_string_equal(find_attr(&ev, "QC_hit")->value, "No");
+        }
+        n1_reader_close(r);
+    }
+}
+
+/* A session SET line with more pairs than are kept from the first read
+   is taken all the same, in order. */
+static void test_reader_slow_session_set_many(void **state)
+{
+    static const char text[] =
+        "# Time: 241125 12:00:00\n"
+        "# Query_time: 0.1  Lock_time: 0.0  Rows_sent: 0\n"
+        "SET insert_id=1,insert_id=2,insert_id=3,last_insert_id=4,"
+        "insert_id=5,timestamp=1732536000;\n"
+        "INSERT INTO t VALUES (1);\n";
+    static const char *const want[][2] = {
+        {"insert_id", "1"},      {"insert_id", "2"}, {"insert_id", "3"},
+        {"last_insert_id", "4"}, {"insert_id", "5"},
+    };
+    struct n1_reader *r = open_mode(text, 0);
+    struct n1_event ev;
+
+    (void)state;
+    assert_int_equal(n1_reader_next(r, &ev, NULL), 1);
+    assert_string_equal(ev.sql, "INSERT INTO t VALUES (1)");
+    assert_true(ev.ts_us == INT64_C(1732536000) * 1000000);
+    /* Time, Query_time, Lock_time, Rows_sent, then the SET line's
+       pairs. */
+    assert_int_equal(ev.n_attrs, 4 + 5);
+    for (size_t i = 0; i < 5; i++) {
+        assert_string_equal(ev.attrs[4 + i].name, want[i][0]);
+        assert_string_equal(ev.attrs[4 + i].value, want[i][1]);
+    }
+    n1_reader_close(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +556,9 @@ int main(void)
         cmocka_unit_test(test_reader_slow_tz_detected),
         cmocka_unit_test(test_reader_slow_tz_not_detected),
         cmocka_unit_test(test_reader_slow_follow_split),
+        cmocka_unit_test(test_reader_slow_metric_values),
+        cmocka_unit_test(test_reader_slow_pair_tokens),
+        cmocka_unit_test(test_reader_slow_session_set_many),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

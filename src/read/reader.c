@@ -93,17 +93,20 @@ void rd_skip_line(struct n1_reader *r, const struct n1_line *ln,
 
 /* ---- the building event -------------------------------------------- */
 
-struct rd_evbuf *rd_cur(struct n1_reader *r)
-{
-    return &r->eb[r->building];
-}
-
 int rd_begin(struct n1_reader *r, const struct n1_line *ln)
 {
     struct rd_evbuf *e = rd_cur(r);
 
-    n1_strbuf_reset(&e->sql);
-    n1_strbuf_reset(&e->strs);
+    /* What n1_strbuf_reset() does, without two calls per event. */
+    e->sql.len = 0;
+    if (e->sql.buf != NULL) {
+        e->sql.buf[0] = '\0';
+    }
+    e->strs.len = 0;
+    e->strs.max = RD_MAX_STRS;
+    if (e->strs.buf != NULL) {
+        e->strs.buf[0] = '\0';
+    }
     memset(&e->ev, 0, sizeof(e->ev));
     e->ev.file = r->name;
     e->ev.offset = ln->offset;
@@ -114,6 +117,7 @@ int rd_begin(struct n1_reader *r, const struct n1_line *ln)
     e->ev.n_attrs = 0;
     e->n_pairs = 0;
     e->command = RD_NOSTR;
+    e->command_name = NULL;
     e->user = RD_NOSTR;
     e->host = RD_NOSTR;
     e->db = RD_NOSTR;
@@ -144,6 +148,20 @@ void rd_append_sql(struct n1_reader *r, const char *text, size_t len, int sep)
     if (e->oversize) {
         return;
     }
+    /* The common case: room in the buffer and under the cap, checked as
+       n1_strbuf_append() would. */
+    if (e->sql.buf != NULL && len + 2 <= e->sql.cap - e->sql.len &&
+        len + 1 <= e->sql.max - e->sql.len) {
+        char *p = e->sql.buf + e->sql.len;
+
+        if (sep) {
+            *p++ = '\n';
+        }
+        memcpy(p, text, len);
+        p[len] = '\0';
+        e->sql.len += len + (sep ? 1 : 0);
+        return;
+    }
     if ((sep && n1_strbuf_putc(&e->sql, '\n') != 0) ||
         n1_strbuf_append(&e->sql, text, len) != 0) {
         /* Over the cap (or out of memory): drop what we have now, so
@@ -162,178 +180,17 @@ void rd_set_sql(struct n1_reader *r, const char *text, size_t len)
     rd_append_sql(r, text, len, 0);
 }
 
-void rd_set_str(struct n1_reader *r, size_t *field, const char *s, size_t len)
+void rd_set_str_grow(struct n1_reader *r, size_t *field, const char *s,
+                     size_t len)
 {
-    struct rd_evbuf *e = rd_cur(r);
-    struct n1_strbuf *b = &e->strs;
+    struct n1_strbuf *b = &rd_cur(r)->strs;
     size_t at = b->len;
 
-    /* Most strings are short and fit: copy them and their NUL in place
-       (the buffer stays NUL-terminated), as the two calls below would. */
-    if (b->buf != NULL && len < b->cap - at && b->cap - at - len >= 2 &&
-        len + 1 <= b->max - at) {
-        memcpy(b->buf + at, s, len);
-        b->buf[at + len] = '\0';
-        b->len = at + len + 1;
-        b->buf[b->len] = '\0';
-        *field = at;
-        return;
-    }
     if (n1_strbuf_append(b, s, len) != 0 || n1_strbuf_putc(b, '\0') != 0) {
-        e->strs.len = at;
+        b->len = at;
         return; /* the arena is full: the field stays unknown */
     }
     *field = at;
-}
-
-/* Metric names, in enum n1_metric order. */
-static const char *const metric_names[N1_M_COUNT] = {
-    "Query_time",    "Lock_time",     "Rows_sent",
-    "Rows_examined", "Rows_affected", "Bytes_sent"};
-
-/*
- * The common case of slow-log values, "-?D*[.D*]" with at least one and
- * at most 15 digits in all ("0.000123", "42"), without strtod(): the
- * digits form an integer below 2^53 and the fraction a power of ten up to
- * 10^15, both exact doubles, so one division gives the correctly rounded
- * value, which is what strtod() returns. Returns 1 with *out set, or 0
- * for anything else (exponents, hex, longer numbers), which strtod()
- * then reads.
- */
-static int parse_plain_decimal(const char *s, size_t len, double *out)
-{
-    static const double pow10[16] = {
-        1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-        1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-    };
-    uint64_t m = 0;
-    size_t i = 0;
-    unsigned digits = 0;
-    unsigned frac = 0;
-    int neg = 0;
-    int dot = 0;
-    double v;
-
-    if (s[0] == '-') {
-        neg = 1;
-        i = 1;
-    }
-    for (; i < len; i++) {
-        char c = s[i];
-
-        if (c >= '0' && c <= '9') {
-            if (++digits > 15) {
-                return 0;
-            }
-            m = m * 10 + (uint64_t)(c - '0');
-            frac += (unsigned)dot;
-        } else if (c == '.' && !dot) {
-            dot = 1;
-        } else {
-            return 0;
-        }
-    }
-    if (digits == 0) {
-        return 0;
-    }
-    v = (double)m / pow10[frac];
-    *out = neg ? -v : v;
-    return 1;
-}
-
-/* An attr value as a number: 1 and *out set, or 0 when it is not one. */
-static int parse_number(const char *value, size_t vlen, double *out)
-{
-    char num[64];
-    char *endp;
-
-    if (vlen == 0 || vlen >= sizeof(num) ||
-        !((value[0] >= '0' && value[0] <= '9') || value[0] == '-' ||
-          value[0] == '.')) {
-        return 0;
-    }
-    if (parse_plain_decimal(value, vlen, out)) {
-        return 1;
-    }
-    memcpy(num, value, vlen);
-    num[vlen] = '\0';
-    *out = strtod(num, &endp);
-    return *endp == '\0';
-}
-
-/* Sets the metric a pair names, if it names one and its value is a
-   number; what rd_add_attr() does for metrics, without keeping the
-   pair. */
-static void add_metric(struct n1_reader *r, const char *name, size_t nlen,
-                       const char *value, size_t vlen)
-{
-    struct rd_evbuf *e = rd_cur(r);
-    int m;
-    double v;
-
-    /* The six names differ in length and first letter, or at [5]. */
-    switch (nlen) {
-    case 9:
-        m = name[0] == 'L' ? N1_M_LOCK_TIME : N1_M_ROWS_SENT;
-        break;
-    case 10:
-        m = name[0] == 'Q' ? N1_M_QUERY_TIME : N1_M_BYTES_SENT;
-        break;
-    case 13:
-        m = name[5] == 'e' ? N1_M_ROWS_EXAMINED : N1_M_ROWS_AFFECTED;
-        break;
-    default:
-        return;
-    }
-    if (memcmp(metric_names[m], name, nlen) == 0 &&
-        parse_number(value, vlen, &v)) {
-        e->ev.metric[m] = v;
-        e->ev.metric_mask |= 1u << m;
-    }
-}
-
-void rd_add_attr(struct n1_reader *r, const char *name, size_t nlen,
-                 const char *value, size_t vlen)
-{
-    struct rd_evbuf *e = rd_cur(r);
-    size_t i = e->ev.n_attrs;
-    size_t noff = RD_NOSTR;
-    size_t voff = RD_NOSTR;
-    double v = 0.0;
-    int is_num;
-
-    if (r->opts.no_attrs) {
-        /* Pairs past the cap are dropped with their metrics, as below. */
-        if (e->n_pairs < RD_MAX_ATTRS) {
-            e->n_pairs++;
-            add_metric(r, name, nlen, value, vlen);
-        }
-        return;
-    }
-    if (i >= RD_MAX_ATTRS) {
-        return;
-    }
-    rd_set_str(r, &noff, name, nlen);
-    rd_set_str(r, &voff, value, vlen);
-    if (noff == RD_NOSTR || voff == RD_NOSTR) {
-        return;
-    }
-    is_num = parse_number(value, vlen, &v);
-    e->attr_name[i] = noff;
-    e->attr_value[i] = voff;
-    e->attrs[i].num = is_num ? v : 0.0;
-    e->attrs[i].is_num = is_num;
-    e->ev.n_attrs = i + 1;
-    if (!is_num) {
-        return;
-    }
-    for (int m = 0; m < N1_M_COUNT; m++) {
-        if (strlen(metric_names[m]) == nlen &&
-            memcmp(metric_names[m], name, nlen) == 0) {
-            e->ev.metric[m] = v;
-            e->ev.metric_mask |= 1u << m;
-        }
-    }
 }
 
 static const char *strs_at(const struct rd_evbuf *e, size_t off)
@@ -399,7 +256,9 @@ void rd_finish(struct n1_reader *r, int at_end)
     mask_secrets(r, e);
     e->ev.sql = n1_strbuf_str(&e->sql);
     e->ev.sql_len = e->sql.len;
-    e->ev.command = strs_at(e, e->command);
+    e->ev.command = e->command == RD_NOSTR && e->command_name != NULL
+                        ? e->command_name
+                        : strs_at(e, e->command);
     e->ev.user = strs_at(e, e->user);
     e->ev.host = strs_at(e, e->host);
     e->ev.db = strs_at(e, e->db);
@@ -548,9 +407,10 @@ void rd_conn_drop(struct n1_reader *r, uint64_t id)
     }
 }
 
-int rd_conn_setstr(char **slot, const char *s, size_t len)
+int rd_conn_setstr(char **slot, size_t *slot_len, const char *s, size_t len)
 {
     char *p = malloc(len + 1);
+    const char *nul;
 
     if (p == NULL) {
         return -1;
@@ -559,6 +419,9 @@ int rd_conn_setstr(char **slot, const char *s, size_t len)
     p[len] = '\0';
     free(*slot);
     *slot = p;
+    /* A NUL byte inside cuts the string short where it is read. */
+    nul = memchr(p, '\0', len);
+    *slot_len = nul != NULL ? (size_t)(nul - p) : len;
     return 0;
 }
 
@@ -771,6 +634,9 @@ struct n1_reader *n1_reader_open(const char *path,
     if (r->src == NULL) {
         goto out;
     }
+    /* Plain input counts no compressed bytes: stats.compressed stays 0,
+       as n1_source_compressed_offset() would say on every line. */
+    r->compressed = n1_source_compression(r->src) != NULL;
     if (r->opts.flavour != N1_FLAVOUR_UNKNOWN) {
         r->flavour = r->opts.flavour;
         r->slow = n1_flavour_is_slow(r->flavour);
@@ -865,7 +731,9 @@ int n1_reader_next(struct n1_reader *r, struct n1_event *ev,
         }
         r->stats.lines++;
         r->stats.bytes = ln.end;
-        r->stats.compressed = n1_source_compressed_offset(r->src);
+        if (r->compressed) {
+            r->stats.compressed = n1_source_compressed_offset(r->src);
+        }
         if (feed(r, &ln, err) != 0) {
             return -1;
         }

@@ -202,9 +202,12 @@ int n1_reader_resume(struct n1_reader *r, uint64_t offset, unsigned long line,
         }
         c = rd_conn_get(r, id, 1);
         if (c == NULL ||
-            (s[0] != NULL && rd_conn_setstr(&c->user, s[0], sl[0]) != 0) ||
-            (s[1] != NULL && rd_conn_setstr(&c->host, s[1], sl[1]) != 0) ||
-            (s[2] != NULL && rd_conn_setstr(&c->db, s[2], sl[2]) != 0)) {
+            (s[0] != NULL &&
+             rd_conn_setstr(&c->user, &c->user_len, s[0], sl[0]) != 0) ||
+            (s[1] != NULL &&
+             rd_conn_setstr(&c->host, &c->host_len, s[1], sl[1]) != 0) ||
+            (s[2] != NULL &&
+             rd_conn_setstr(&c->db, &c->db_len, s[2], sl[2]) != 0)) {
             n1_err_oom(err, "restoring the reader state");
             return -1;
         }

@@ -24,7 +24,6 @@
  * and "use db" queries; Quit forgets the connection.
  */
 #include <string.h>
-#include <strings.h>
 
 #include "base/timeutil.h"
 #include "read/reader_int.h"
@@ -116,7 +115,7 @@ static size_t match_command(const struct command_word *cw, const char *s,
                    ? OLD_WORD_WIDTH
                    : 0;
     }
-    if (n < cl || memcmp(s, cw->name, cl) != 0) {
+    if (n < cl || s[0] != cw->name[0] || memcmp(s, cw->name, cl) != 0) {
         return 0;
     }
     if (n == cl || s[cl] == '\t' || s[cl] == ' ') {
@@ -261,10 +260,10 @@ static void apply_connect(struct rd_conn *c, const char *s, size_t len)
     if (sp == NULL) {
         sp = end;
     }
-    rd_conn_setstr(&c->user, s, (size_t)(at - s));
-    rd_conn_setstr(&c->host, at + 1, (size_t)(sp - at - 1));
+    rd_conn_setstr(&c->user, &c->user_len, s, (size_t)(at - s));
+    rd_conn_setstr(&c->host, &c->host_len, at + 1, (size_t)(sp - at - 1));
     if (rd_general_on_db(sp, (size_t)(end - sp), &db, &dlen)) {
-        rd_conn_setstr(&c->db, db, dlen);
+        rd_conn_setstr(&c->db, &c->db_len, db, dlen);
     }
 }
 
@@ -297,7 +296,10 @@ int rd_general_use(const char *s, size_t len, const char **db, size_t *dlen)
         s++;
         len--;
     }
-    if (len < 5 || strncasecmp(s, "use", 3) != 0 ||
+    /* "use" in any case, as strncasecmp() would read it (ASCII: the
+       program keeps the C locale). */
+    if (len < 5 || (s[0] | 0x20) != 'u' || (s[1] | 0x20) != 's' ||
+        (s[2] | 0x20) != 'e' ||
         (s[3] != ' ' && s[3] != '\t' && s[3] != '\n' && s[3] != '`')) {
         return 0;
     }
@@ -344,17 +346,17 @@ void rd_general_end(struct n1_reader *r, int at_end)
         break;
     }
     if (c != NULL && db != NULL) {
-        rd_conn_setstr(&c->db, db, dlen);
+        rd_conn_setstr(&c->db, &c->db_len, db, dlen);
     }
     if (c != NULL) {
         if (c->user != NULL) {
-            rd_set_str(r, &e->user, c->user, strlen(c->user));
+            rd_set_str(r, &e->user, c->user, c->user_len);
         }
         if (c->host != NULL) {
-            rd_set_str(r, &e->host, c->host, strlen(c->host));
+            rd_set_str(r, &e->host, c->host, c->host_len);
         }
         if (c->db != NULL) {
-            rd_set_str(r, &e->db, c->db, strlen(c->db));
+            rd_set_str(r, &e->db, c->db, c->db_len);
         }
     }
     if (e->ev.cmd == N1_CMD_QUIT) {
@@ -377,7 +379,7 @@ int rd_general_line(struct n1_reader *r, const struct n1_line *ln)
         e = rd_cur(r);
         e->ev.conn_id = h.id;
         e->ev.cmd = h.cw->cmd;
-        rd_set_str(r, &e->command, h.cw->name, h.cw->len);
+        rd_set_command(r, h.cw->name, h.cw->len);
         if (h.has_ts) {
             r->gen_ts = h.ts_local ? rd_local_to_utc(r, h.ts) : h.ts;
             r->gen_local = h.ts_local;

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "base/event.h"
 #include "base/strbuf.h"
@@ -48,6 +49,8 @@ struct rd_evbuf {
     size_t attr_name[RD_MAX_ATTRS];     /* offsets into strs */
     size_t attr_value[RD_MAX_ATTRS];    /* offsets into strs */
     size_t command, user, host, db;     /* offsets into strs or RD_NOSTR */
+    const char *command_name;           /* static command word, used when
+                                           command is RD_NOSTR */
     size_t n_pairs;                     /* pairs seen with opts.no_attrs,
                                            capped like attrs */
     unsigned long nlines;               /* lines that belong to the event */
@@ -62,6 +65,7 @@ struct rd_conn {
     char *user;    /* heap; NULL when unknown */
     char *host;    /* heap; NULL when unknown */
     char *db;      /* heap; NULL when unknown */
+    size_t user_len, host_len, db_len; /* strlen() of each, 0 for NULL */
 };
 
 /* Where a server banner stands after a line: the three lines a server
@@ -98,6 +102,7 @@ struct rd_slow_entry {
     int start_fine;      /* ... with a fraction of a second */
     int64_t set;         /* SET timestamp= seconds, or -1 */
     int schema;          /* the entry had Schema: */
+    size_t next_name;    /* the known name likely next (reader_slow.c) */
 };
 
 struct n1_reader {
@@ -114,6 +119,7 @@ struct n1_reader {
     struct n1_strbuf mask;            /* a statement with its passwords
                                          masked (swapped with an event's) */
     struct n1_reader_stats stats;     /* counters */
+    int compressed;                   /* the input is compressed */
     struct rd_evbuf eb[2];            /* building and ready */
     int building;                     /* index of the building slot */
     int has_building;                 /* the building slot holds an event */
@@ -165,15 +171,53 @@ void rd_append_sql(struct n1_reader *r, const char *text, size_t len, int sep);
 /* Replaces the building statement with text. */
 void rd_set_sql(struct n1_reader *r, const char *text, size_t len);
 
-/* Stores a string field (one of the rd_evbuf offsets) of len bytes. */
-void rd_set_str(struct n1_reader *r, size_t *field, const char *s, size_t len);
-
-/* Adds a Name: value attribute, and a metric when the name is one. */
-void rd_add_attr(struct n1_reader *r, const char *name, size_t nlen,
-                 const char *value, size_t vlen);
-
 /* The building event. */
-struct rd_evbuf *rd_cur(struct n1_reader *r);
+static inline struct rd_evbuf *rd_cur(struct n1_reader *r)
+{
+    return &r->eb[r->building];
+}
+
+/* rd_set_str() when the arena must grow (or is full): the field is set
+   when the string fits under RD_MAX_STRS, else left as it was. */
+void rd_set_str_grow(struct n1_reader *r, size_t *field, const char *s,
+                     size_t len);
+
+/* Stores a string field (one of the rd_evbuf offsets) of len bytes. */
+static inline void rd_set_str(struct n1_reader *r, size_t *field, const char *s,
+                              size_t len)
+{
+    struct n1_strbuf *b = &rd_cur(r)->strs;
+    size_t at = b->len;
+
+    /* Most strings are short and fit: copy them and their NUL in place
+       (the buffer stays NUL-terminated), as rd_set_str_grow() would. */
+    if (len + 2 <= b->cap - at && len + 1 <= b->max - at) {
+        memcpy(b->buf + at, s, len);
+        b->buf[at + len] = '\0';
+        b->len = at + len + 1;
+        b->buf[b->len] = '\0';
+        *field = at;
+        return;
+    }
+    rd_set_str_grow(r, field, s, len);
+}
+
+/*
+ * Sets the building event's command word to name (len bytes), a static
+ * string, without copying it; a later rd_set_str() of the command field
+ * takes precedence. Called first thing after rd_begin(): the arena is
+ * charged the bytes a copy would take, so every later string fits or
+ * not exactly as it would have after a copy.
+ */
+static inline void rd_set_command(struct n1_reader *r, const char *name,
+                                  size_t len)
+{
+    struct rd_evbuf *e = rd_cur(r);
+
+    e->command = RD_NOSTR;
+    e->command_name = name;
+    e->strs.max = RD_MAX_STRS - (len + 1);
+}
 
 /* Finishes the building event: it becomes ready, or is dropped and
    counted when it went over the cap. at_end: the input ended inside it. */
@@ -199,8 +243,9 @@ struct rd_conn *rd_conn_get(struct n1_reader *r, uint64_t id, int create);
 /* Forgets connection id. */
 void rd_conn_drop(struct n1_reader *r, uint64_t id);
 
-/* Replaces *slot with a heap copy of s[0..len). Returns 0 or -1. */
-int rd_conn_setstr(char **slot, const char *s, size_t len);
+/* Replaces *slot with a heap copy of s[0..len), and *slot_len with its
+   strlen(). Returns 0, or -1 (both left alone) when memory ran out. */
+int rd_conn_setstr(char **slot, size_t *slot_len, const char *s, size_t len);
 
 /* The parsers: feed one line; finish at the end of input (or on flush). */
 int rd_general_line(struct n1_reader *r, const struct n1_line *ln);

@@ -27,6 +27,12 @@
  * log_slow_extra's "Start:" when present, else "SET timestamp=" seconds
  * (with microseconds from "# Time:" minus Query_time when they agree),
  * else the last "# Time:".
+ *
+ * Most of a slow log's bytes are header lines, so they are read in one
+ * pass with no bound checks (every line has a NUL after it): the names
+ * a server writes on every entry are told by a word compare or two, and
+ * a metric's value is parsed as its end is found, with an exact decimal
+ * reading (scan_decimal) that gives the double strtod() would.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,36 +47,83 @@ static int starts(const char *s, size_t len, const char *p, size_t plen)
 
 #define STARTS(s, len, lit) starts((s), (len), (lit), sizeof(lit) - 1)
 
-/*
- * The line that names the client: "# User@Host: priv[user] @ host [ip]"
- * (some servers write no space after the colon) or the older
- * "# User: name  Host: host" pairs. Returns 1 for the former, 2 for the
- * latter, 0 for any other line.
- */
-static int user_line(const char *s, size_t len)
+/* What a "# " line is, as far as starting an entry goes. */
+enum hash_kind {
+    HK_OTHER = 0, /* pairs, "# explain:", a comment, ... */
+    HK_TIME,      /* "# Time: " */
+    HK_USERHOST,  /* "# User@Host: priv[user] @ host [ip]" (some servers
+                     write no space after the colon) */
+    HK_USER,      /* the older "# User: name  Host: host" pairs */
+    HK_QUERY,     /* "# Query_time: " */
+    HK_ADMIN      /* "# administrator command: " */
+};
+
+/* The kind of the line s (len bytes): the prefixes differ at s[2], so
+   one switch and one compare tell. */
+static enum hash_kind hash_kind(const char *s, size_t len)
 {
-    if (STARTS(s, len, "# User@Host:")) {
-        return 1;
+    if (len < 3 || s[0] != '#' || s[1] != ' ') {
+        return HK_OTHER;
     }
-    return STARTS(s, len, "# User: ") ? 2 : 0;
+    switch (s[2]) {
+    case 'T':
+        return STARTS(s, len, "# Time: ") ? HK_TIME : HK_OTHER;
+    case 'U':
+        if (STARTS(s, len, "# User@Host:")) {
+            return HK_USERHOST;
+        }
+        return STARTS(s, len, "# User: ") ? HK_USER : HK_OTHER;
+    case 'Q':
+        return STARTS(s, len, "# Query_time: ") ? HK_QUERY : HK_OTHER;
+    case 'a':
+        return STARTS(s, len, "# administrator command: ") ? HK_ADMIN
+                                                           : HK_OTHER;
+    default:
+        return HK_OTHER;
+    }
 }
 
 int rd_slow_is_header(const char *s, size_t len)
 {
-    return STARTS(s, len, "# Time: ") || user_line(s, len) != 0 ||
-           STARTS(s, len, "# Query_time: ");
+    enum hash_kind k = hash_kind(s, len);
+
+    return k != HK_OTHER && k != HK_ADMIN;
 }
 
-/* Bytes that can change the quote state outside quotes and comments. */
+/* Bytes that can change the quote state outside quotes and comments,
+   and the NUL that ends every line (n1_line). */
 static const unsigned char quote_special[256] = {
-    ['\''] = 1, ['"'] = 1, ['`'] = 1, ['#'] = 1, ['-'] = 1, ['/'] = 1,
+    ['\''] = 1, ['"'] = 1, ['`'] = 1,  ['#'] = 1,
+    ['-'] = 1,  ['/'] = 1, ['\0'] = 1,
 };
 
+/* The first byte at or after s[i] that quote_special names; the line's
+   NUL stops the scan, so no byte is read past it. */
+static size_t next_special(const char *s, size_t i)
+{
+    for (;;) {
+        if (quote_special[(unsigned char)s[i]]) {
+            return i;
+        }
+        if (quote_special[(unsigned char)s[i + 1]]) {
+            return i + 1;
+        }
+        if (quote_special[(unsigned char)s[i + 2]]) {
+            return i + 2;
+        }
+        if (quote_special[(unsigned char)s[i + 3]]) {
+            return i + 3;
+        }
+        i += 4;
+    }
+}
+
 /*
- * Scans one statement line and returns the quote state after it. Each
- * state skips to the next byte that can end it (a table outside quotes,
- * memchr() in backticks and comments), as statements are mostly plain
- * text between a few quotes.
+ * Scans one statement line (len bytes, a NUL after them) and returns the
+ * quote state after it. Each state skips to the next byte that can end
+ * it (a table outside quotes, memchr() in backticks and comments), as
+ * statements are mostly plain text between a few quotes. A NUL byte
+ * inside the line is text like any other.
  */
 static enum rd_quote scan_quotes(enum rd_quote q, const char *s, size_t len)
 {
@@ -83,10 +136,8 @@ static enum rd_quote scan_quotes(enum rd_quote q, const char *s, size_t len)
 
         switch (q) {
         case RD_Q_NONE:
-            while (i < len && !quote_special[(unsigned char)s[i]]) {
-                i++;
-            }
-            if (i == len) {
+            i = next_special(s, i);
+            if (i >= len) {
                 return q;
             }
             c = s[i];
@@ -110,13 +161,12 @@ static enum rd_quote scan_quotes(enum rd_quote q, const char *s, size_t len)
         case RD_Q_SINGLE:
         case RD_Q_DOUBLE:
             qc = q == RD_Q_SINGLE ? '\'' : '"';
-            while (i < len && s[i] != qc && s[i] != '\\') {
+            while (s[i] != qc && s[i] != '\\' && s[i] != '\0') {
                 i++;
             }
-            if (i == len) {
-                return q;
-            }
-            if (s[i] == '\\') {
+            if (s[i] == '\0') {
+                i++; /* the end, or a NUL byte inside the string */
+            } else if (s[i] == '\\') {
                 i += 2; /* the escaped byte cannot end the string */
             } else {
                 q = RD_Q_NONE;
@@ -152,7 +202,7 @@ static void entry_begin(struct n1_reader *r, const struct n1_line *ln)
     rd_begin(r, ln);
     /* The slow log names no command; an entry is a query unless it turns
        out to be "# administrator command:". */
-    rd_set_str(r, &rd_cur(r)->command, "Query", 5);
+    rd_set_command(r, "Query", 5);
     r->sle = (struct rd_slow_entry){
         .quote = RD_Q_NONE, .start = N1_TS_NONE, .set = -1};
 }
@@ -161,12 +211,13 @@ static void entry_begin(struct n1_reader *r, const struct n1_line *ln)
 #define PC_SPACE 1u /* separates tokens */
 #define PC_NAME  2u /* may appear in a name: A-Z a-z 0-9 _ @ */
 #define PC_ALPHA 4u /* may start a name */
+#define PC_NUL   8u /* ends the line (n1_line), or is a byte inside it */
 
 static const unsigned char pair_class[256] = {
     [' '] = PC_SPACE, ['\t'] = PC_SPACE, ['_'] = PC_NAME, ['@'] = PC_NAME,
-    ['0'] = PC_NAME,  ['1'] = PC_NAME,   ['2'] = PC_NAME, ['3'] = PC_NAME,
-    ['4'] = PC_NAME,  ['5'] = PC_NAME,   ['6'] = PC_NAME, ['7'] = PC_NAME,
-    ['8'] = PC_NAME,  ['9'] = PC_NAME,
+    ['\0'] = PC_NUL,  ['0'] = PC_NAME,   ['1'] = PC_NAME, ['2'] = PC_NAME,
+    ['3'] = PC_NAME,  ['4'] = PC_NAME,   ['5'] = PC_NAME, ['6'] = PC_NAME,
+    ['7'] = PC_NAME,  ['8'] = PC_NAME,   ['9'] = PC_NAME,
 #define PC_L(c) [c] = PC_NAME | PC_ALPHA
     PC_L('A'),        PC_L('B'),         PC_L('C'),       PC_L('D'),
     PC_L('E'),        PC_L('F'),         PC_L('G'),       PC_L('H'),
@@ -239,75 +290,462 @@ static uint64_t parse_u64(const char *s, size_t n)
     return v;
 }
 
-/* One "Name: value" pair: attrs, plus the fields some names feed. */
+/* What a pair's name feeds besides attrs: one of the six metrics (its
+   enum n1_metric value) or an event field. */
+enum pair_role {
+    PR_NONE = -1,         /* nothing */
+    PR_CONN = N1_M_COUNT, /* conn_id: Thread_id (MariaDB), Id (MySQL) */
+    PR_USER,              /* "# User: name" */
+    PR_HOST,              /* "Host: h" after it */
+    PR_SCHEMA,            /* the schema */
+    PR_START,             /* log_slow_extra's start time */
+    PR_UNKNOWN            /* not looked up yet */
+};
+
+/* The names whose pairs feed more than attrs, and the others a MariaDB
+   or MySQL server writes on every entry, with the ":" after them (3 to
+   16 bytes) and their roles, in the order a server writes them. */
+static const struct known_name {
+    char text[16];     /* the name and ":" */
+    unsigned char len; /* bytes in text */
+    signed char role;  /* enum pair_role */
+} known_names[] = {
+    {"Thread_id:", 10, PR_CONN},
+    {"Schema:", 7, PR_SCHEMA},
+    {"QC_hit:", 7, PR_NONE},
+    {"Query_time:", 11, N1_M_QUERY_TIME},
+    {"Lock_time:", 10, N1_M_LOCK_TIME},
+    {"Rows_sent:", 10, N1_M_ROWS_SENT},
+    {"Rows_examined:", 14, N1_M_ROWS_EXAMINED},
+    {"Rows_affected:", 14, N1_M_ROWS_AFFECTED},
+    {"Bytes_sent:", 11, N1_M_BYTES_SENT},
+    {"Id:", 3, PR_CONN},
+    {"User:", 5, PR_USER},
+    {"Host:", 5, PR_HOST},
+    {"Start:", 6, PR_START},
+};
+
+#define N_KNOWN (sizeof(known_names) / sizeof(known_names[0]))
+
+/* 1 + the index of the first known name with a given first letter, 0
+   for none; known_name() goes on while the next has the same letter.
+   Only a shortcut for the scan: a missing or wrong entry (Start: is
+   not next to Schema:) costs a name its fast path, never changes what
+   is read. */
+static const unsigned char known_first[256] = {
+    ['T'] = 1, ['S'] = 2,  ['Q'] = 3,  ['L'] = 5,  ['R'] = 6,
+    ['B'] = 9, ['I'] = 10, ['U'] = 11, ['H'] = 12,
+};
+
+/* The role of a pair's name (nlen bytes) the scan found: see enum
+   pair_role. */
+static int role_of(const char *name, size_t nlen)
+{
+    for (size_t k = 0; k < N_KNOWN; k++) {
+        if (known_names[k].len == nlen + 1 &&
+            known_names[k].text[0] == name[0] &&
+            memcmp(known_names[k].text, name, nlen) == 0) {
+            return known_names[k].role;
+        }
+    }
+    return PR_NONE;
+}
+
+/* Whether known name k starts the left bytes at p: two word compares
+   that between them cover its bytes (they overlap when it is short). */
+static int known_at(const char *p, size_t left, const struct known_name *k)
+{
+    size_t n = k->len;
+
+    if (left < n) {
+        return 0;
+    }
+    if (n >= 8) {
+        uint64_t a, b, c, d;
+
+        memcpy(&a, p, 8);
+        memcpy(&b, k->text, 8);
+        memcpy(&c, p + n - 8, 8);
+        memcpy(&d, k->text + n - 8, 8);
+        return a == b && c == d;
+    }
+    if (n >= 4) {
+        uint32_t a, b, c, d;
+
+        memcpy(&a, p, 4);
+        memcpy(&b, k->text, 4);
+        memcpy(&c, p + n - 4, 4);
+        memcpy(&d, k->text + n - 4, 4);
+        return a == b && c == d;
+    }
+    return memcmp(p, k->text, n) == 0;
+}
+
+/* The known name at p (left bytes) among those with its first letter,
+   or N_KNOWN for none. */
+static size_t known_by_letter(const char *p, size_t left)
+{
+    unsigned char c = (unsigned char)p[0];
+
+    for (size_t k = known_first[c]; k > 0 && k <= N_KNOWN; k++) {
+        if ((unsigned char)known_names[k - 1].text[0] != c) {
+            break;
+        }
+        if (known_at(p, left, &known_names[k - 1])) {
+            return k - 1;
+        }
+    }
+    return N_KNOWN;
+}
+
+/*
+ * Tries the known names at s[i] (len - i bytes left) before scanning a
+ * name byte by byte: first the one after the last found (*next, moved
+ * on), then those with the same first letter. Returns the offset of the
+ * ":" with *role set, or 0 when none starts there. The ":" ends a name
+ * run, so a match is exactly the name token the scan would have found.
+ */
+static size_t known_name(const char *s, size_t i, size_t len, int *role,
+                         size_t *next)
+{
+    size_t k = *next;
+
+    if (k >= N_KNOWN || !known_at(s + i, len - i, &known_names[k])) {
+        k = known_by_letter(s + i, len - i);
+        if (k == N_KNOWN) {
+            return 0;
+        }
+    }
+    *next = k + 1;
+    *role = known_names[k].role;
+    return i + known_names[k].len - 1;
+}
+
+/*
+ * The common case of slow-log values, "-?D*[.D*]" with at least one and
+ * at most 15 digits in all ("0.000123", "42"), without strtod(): the
+ * digits form an integer below 2^53 and the fraction a power of ten up to
+ * 10^15, both exact doubles, so one division gives the correctly rounded
+ * value, which is what strtod() returns. Reads that form from p on (not
+ * past end) and returns how many bytes it took, with *out set; 0 when
+ * there is no such number there (exponents, hex, longer numbers are for
+ * strtod()). The caller checks that the number is the whole value.
+ */
+static inline size_t scan_decimal(const char *p0, const char *end, double *out)
+{
+    static const double pow10[16] = {
+        1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+        1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    };
+    const char *p = p0;
+    const char *d;
+    uint64_t m = 0;
+    size_t digits;
+    size_t frac = 0;
+    int neg = p < end && *p == '-';
+    double v;
+
+    p += neg;
+    d = p;
+    /* More than 15 digits are refused below; the sum may wrap before
+       that, harmlessly (unsigned). */
+    while (p < end && (unsigned)(*p - '0') < 10u) {
+        m = m * 10 + (uint64_t)(*p - '0');
+        p++;
+    }
+    digits = (size_t)(p - d);
+    if (p < end && *p == '.') {
+        p++;
+        d = p;
+        while (p < end && (unsigned)(*p - '0') < 10u) {
+            m = m * 10 + (uint64_t)(*p - '0');
+            p++;
+        }
+        frac = (size_t)(p - d);
+    }
+    digits += frac;
+    if (digits == 0 || digits > 15) {
+        return 0;
+    }
+    v = (double)m / pow10[frac];
+    *out = neg ? -v : v;
+    return (size_t)(p - p0);
+}
+
+/* scan_decimal() over all the len bytes at s: 1 with *out set, else 0. */
+static int parse_plain_decimal(const char *s, size_t len, double *out)
+{
+    double v;
+
+    if (scan_decimal(s, s + len, &v) != len) {
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+#define NUM_MAX 64 /* values this long or longer are not numbers */
+
+/* strtod() over the whole of value (shorter than NUM_MAX): 1 and *out
+   set when it reads it all. Kept out of line, so that its buffer and
+   call do not weigh on the frame of the common case. */
+static __attribute__((noinline)) int parse_strtod(const char *value,
+                                                  size_t vlen, double *out)
+{
+    char num[NUM_MAX];
+    char *endp;
+
+    memcpy(num, value, vlen);
+    num[vlen] = '\0';
+    *out = strtod(num, &endp);
+    return *endp == '\0';
+}
+
+/* An attr value as a number: 1 and *out set, or 0 when it is not one. */
+static int parse_number(const char *value, size_t vlen, double *out)
+{
+    if (vlen == 0 || vlen >= NUM_MAX ||
+        !((value[0] >= '0' && value[0] <= '9') || value[0] == '-' ||
+          value[0] == '.')) {
+        return 0;
+    }
+    if (parse_plain_decimal(value, vlen, out)) {
+        return 1;
+    }
+    return parse_strtod(value, vlen, out);
+}
+
+/* Keeps a Name: value attribute in the building event (up to
+   RD_MAX_ATTRS, while the arena has room), and sets the metric it names
+   when its value is a number. */
+static __attribute__((noinline)) void keep_attr(struct n1_reader *r,
+                                                const char *name, size_t nlen,
+                                                const char *value, size_t vlen,
+                                                int role)
+{
+    struct rd_evbuf *e = rd_cur(r);
+    size_t i = e->ev.n_attrs;
+    size_t noff = RD_NOSTR;
+    size_t voff = RD_NOSTR;
+    double v = 0.0;
+    int is_num;
+
+    if (i >= RD_MAX_ATTRS) {
+        return;
+    }
+    rd_set_str(r, &noff, name, nlen);
+    rd_set_str(r, &voff, value, vlen);
+    if (noff == RD_NOSTR || voff == RD_NOSTR) {
+        return;
+    }
+    is_num = parse_number(value, vlen, &v);
+    e->attr_name[i] = noff;
+    e->attr_value[i] = voff;
+    e->attrs[i].num = is_num ? v : 0.0;
+    e->attrs[i].is_num = is_num;
+    e->ev.n_attrs = i + 1;
+    if (is_num && role >= 0 && role < N1_M_COUNT) {
+        e->ev.metric[role] = v;
+        e->ev.metric_mask |= 1u << role;
+    }
+}
+
+/* Adds a Name: value attribute (keep_attr), or with opts.no_attrs only
+   counts it, capped as attrs are, and sets the metric it names. role:
+   what the name is (role_of()). */
+static inline void add_attr(struct n1_reader *r, const char *name, size_t nlen,
+                            const char *value, size_t vlen, int role)
+{
+    struct rd_evbuf *e = rd_cur(r);
+    double v;
+
+    if (!r->opts.no_attrs) {
+        keep_attr(r, name, nlen, value, vlen, role);
+        return;
+    }
+    /* Pairs past the cap are dropped with their metrics, as keep_attr()
+       drops them; only a metric's value is read. */
+    if (e->n_pairs >= RD_MAX_ATTRS) {
+        return;
+    }
+    e->n_pairs++;
+    if (role >= 0 && role < N1_M_COUNT && parse_number(value, vlen, &v)) {
+        e->ev.metric[role] = v;
+        e->ev.metric_mask |= 1u << role;
+    }
+}
+
+/* One "Name: value" pair: attrs, plus the fields some names feed;
+   role: what the name is (role_of()). */
 static void take_pair(struct n1_reader *r, const char *name, size_t nl,
-                      const char *val, size_t vl)
+                      const char *val, size_t vl, int role)
 {
     struct rd_evbuf *e = rd_cur(r);
 
-    rd_add_attr(r, name, nl, val, vl);
+    add_attr(r, name, nl, val, vl, role);
     refine_flavour(r, name, nl);
-    if ((nl == 9 && memcmp(name, "Thread_id", 9) == 0) ||
-        (nl == 2 && memcmp(name, "Id", 2) == 0)) {
+    switch (role) {
+    case PR_CONN:
         e->ev.conn_id = parse_u64(val, vl);
-    } else if (nl == 4 && memcmp(name, "User", 4) == 0) {
+        break;
+    case PR_USER:
         rd_set_str(r, &e->user, val, vl); /* "# User: name  Host: h" */
-    } else if (nl == 4 && memcmp(name, "Host", 4) == 0) {
+        break;
+    case PR_HOST:
         rd_set_str(r, &e->host, val, vl);
-    } else if (nl == 6 && memcmp(name, "Schema", 6) == 0) {
+        break;
+    case PR_SCHEMA:
         rd_set_str(r, &e->db, val, vl);
         r->sle.schema = 1;
-    } else if (nl == 5 && memcmp(name, "Start", 5) == 0) {
+        break;
+    case PR_START: {
         int64_t us;
 
         if (n1_ts_parse_iso(val, vl, N1_TS_ISO_STRICT, &us) == vl) {
             r->sle.start = us;
             r->sle.start_fine = memchr(val, '.', vl) != NULL;
         }
+        break;
+    }
+    default:
+        break;
     }
 }
 
-/* Splits "Name: value  Name: value ..." from s into pairs. */
+/* The first byte at or after s[i] whose class has no bit of cls; cls
+   must not hold PC_NUL, so the line's NUL ends the run. Four bytes a
+   turn, each read only after the one before it was in the run. */
+static size_t run_of(const char *s, size_t i, unsigned cls)
+{
+    for (;;) {
+        if (!(pair_class[(unsigned char)s[i]] & cls)) {
+            return i;
+        }
+        if (!(pair_class[(unsigned char)s[i + 1]] & cls)) {
+            return i + 1;
+        }
+        if (!(pair_class[(unsigned char)s[i + 2]] & cls)) {
+            return i + 2;
+        }
+        if (!(pair_class[(unsigned char)s[i + 3]] & cls)) {
+            return i + 3;
+        }
+        i += 4;
+    }
+}
+
+/* The first blank or NUL at or after s[i], as run_of() reads. */
+static size_t to_blank(const char *s, size_t i)
+{
+    const unsigned stop = PC_SPACE | PC_NUL;
+
+    for (;;) {
+        if (pair_class[(unsigned char)s[i]] & stop) {
+            return i;
+        }
+        if (pair_class[(unsigned char)s[i + 1]] & stop) {
+            return i + 1;
+        }
+        if (pair_class[(unsigned char)s[i + 2]] & stop) {
+            return i + 2;
+        }
+        if (pair_class[(unsigned char)s[i + 3]] & stop) {
+            return i + 3;
+        }
+        i += 4;
+    }
+}
+
+/* The end of the token at s[i]: the next blank, or len (s[len] is the
+   line's NUL; a NUL before it is part of the token). */
+static size_t token_end(const char *s, size_t i, size_t len)
+{
+    for (;;) {
+        i = to_blank(s, i);
+        if (i >= len || s[i] != '\0') {
+            return i;
+        }
+        i++;
+    }
+}
+
+/*
+ * With opts.no_attrs, the value of a metric at s[vs] read in the same
+ * pass that finds its end: when the whole value is a plain decimal
+ * (scan_decimal()), takes the pair as take_pair() would (only the count
+ * and the metric: no metric name feeds anything else) and returns 1
+ * with *next past it; else 0, for the general way.
+ */
+static int metric_value(struct n1_reader *r, const char *s, size_t vs,
+                        size_t len, int role, size_t *next)
+{
+    struct rd_evbuf *e = rd_cur(r);
+    size_t n;
+    double v;
+
+    n = scan_decimal(s + vs, s + len, &v);
+    if (n == 0 ||
+        (vs + n < len && !(pair_class[(unsigned char)s[vs + n]] & PC_SPACE))) {
+        return 0;
+    }
+    *next = vs + n;
+    if (e->n_pairs >= RD_MAX_ATTRS) {
+        return 1;
+    }
+    e->n_pairs++;
+    e->ev.metric[role] = v;
+    e->ev.metric_mask |= 1u << role;
+    return 1;
+}
+
+/* Splits "Name: value  Name: value ..." from s (len bytes, ending where
+   the line does) into pairs. */
 static void parse_pairs(struct n1_reader *r, const char *s, size_t len)
 {
     size_t i = 0;
 
-    while (i < len) {
+    for (;;) {
         size_t ns, ne, vs, ve;
+        int role;
 
-        while (i < len && is_space(s[i])) {
-            i++;
+        /* Runs stop at the line's NUL: no bound check needed. */
+        i = run_of(s, i, PC_SPACE);
+        if (i >= len) {
+            return;
         }
         ns = i;
         /* A name token is the whole run of non-blanks: name characters,
            then ':' before a blank or the end. */
-        while (i < len && (pair_class[(unsigned char)s[i]] & PC_NAME)) {
-            i++;
+        i = known_name(s, i, len, &role, &r->sle.next_name);
+        if (i == 0) {
+            i = run_of(s, ns, PC_NAME);
+            role = PR_UNKNOWN;
         }
-        if (!(i > ns && i < len && s[i] == ':' &&
-              (i + 1 == len || is_space(s[i + 1])) &&
-              (pair_class[(unsigned char)s[ns]] & PC_ALPHA))) {
-            while (i < len && !is_space(s[i])) {
-                i++;
-            }
+        if (!(s[i] == ':' && i > ns &&
+              (pair_class[(unsigned char)s[ns]] & PC_ALPHA) &&
+              (i + 1 == len ||
+               (pair_class[(unsigned char)s[i + 1]] & PC_SPACE)))) {
+            i = token_end(s, i, len);
             continue; /* free text (e.g. "No InnoDB statistics ...") */
         }
-        i++;
-        ne = i;
-        while (i < len && is_space(s[i])) {
-            i++;
-        }
+        ne = i + 1;
+        i = run_of(s, ne, PC_SPACE);
         vs = i;
-        while (i < len && !is_space(s[i])) {
-            i++;
+        if (role >= 0 && role < N1_M_COUNT && r->opts.no_attrs &&
+            metric_value(r, s, vs, len, role, &i)) {
+            continue;
         }
-        ve = i;
-        if (is_name_token(s + vs, ve - vs)) {
+        ve = i < len ? token_end(s, i, len) : i;
+        i = ve;
+        if (ve > vs && s[ve - 1] == ':' && is_name_token(s + vs, ve - vs)) {
             /* An empty value ("Schema:  QC_hit: No"): rescan the name. */
             i = vs;
             ve = vs;
         }
-        take_pair(r, s + ns, ne - ns - 1, s + vs, ve - vs);
+        if (role == PR_UNKNOWN) {
+            role = role_of(s + ns, ne - ns - 1);
+        }
+        take_pair(r, s + ns, ne - ns - 1, s + vs, ve - vs, role);
     }
 }
 
@@ -387,7 +825,7 @@ static void parse_user_host(struct n1_reader *r, const char *s, size_t len)
     struct n1_user_host uh;
 
     n1_user_host_parse(s, len, &uh);
-    rd_add_attr(r, "User@Host", 9, s, uh.end);
+    add_attr(r, "User@Host", 9, s, uh.end, PR_NONE);
     rd_set_str(r, &e->user, uh.user, uh.user_len);
     if (uh.host_len > 0) {
         rd_set_str(r, &e->host, uh.host, uh.host_len);
@@ -404,7 +842,7 @@ static void parse_time(struct n1_reader *r, const char *v, size_t len)
     while (len > 0 && is_space(v[len - 1])) {
         len--;
     }
-    rd_add_attr(r, "Time", 4, v, len);
+    add_attr(r, "Time", 4, v, len, PR_NONE);
     n = n1_ts_parse_iso_zone(v, len, N1_TS_ISO_STRICT, &us, &zoned);
     if (n == 0) {
         n = n1_ts_parse_yymmdd(v, len, 0, &us);
@@ -507,8 +945,11 @@ static void entry_time(struct n1_reader *r, struct rd_evbuf *e)
    LAST_INSERT_ID(), insert_id when it generated an auto-increment value,
    then timestamp): state for replaying it, never part of the
    statement. */
-static const char *const session_names[] = {"last_insert_id", "insert_id",
-                                            "timestamp"};
+static const struct {
+    const char *name;
+    size_t len;
+} session_names[] = {
+    {"last_insert_id", 14}, {"insert_id", 9}, {"timestamp", 9}};
 
 #define SESSION_TIMESTAMP 2 /* index of "timestamp" in session_names */
 
@@ -530,29 +971,49 @@ static int next_session_pair(const char *s, size_t end, size_t *i,
 {
     size_t at = *i;
     size_t d;
+    const char *q;
+    const char *lim;
+    uint64_t v = 0;
+    int ok;
 
-    p->which = -1;
-    for (int k = 0; k < 3; k++) {
-        size_t n = strlen(session_names[k]);
-
-        if (end - at > n && memcmp(s + at, session_names[k], n) == 0 &&
-            s[at + n] == '=') {
-            p->which = k;
-            at += n + 1;
-            break;
-        }
+    /* The names start with different letters: at most one can match.
+       Each compare takes in the "=" (end - at > n keeps it before the
+       ";"). */
+    switch (s[at]) {
+    case 'l':
+        p->which = 0;
+        ok = end - at > 14 && memcmp(s + at, "last_insert_id=", 15) == 0;
+        break;
+    case 'i':
+        p->which = 1;
+        ok = end - at > 9 && memcmp(s + at, "insert_id=", 10) == 0;
+        break;
+    case 't':
+        p->which = SESSION_TIMESTAMP;
+        ok = end - at > 9 && memcmp(s + at, "timestamp=", 10) == 0;
+        break;
+    default:
+        ok = 0;
+        break;
     }
-    if (p->which < 0) {
+    if (!ok) {
+        return 0;
+    }
+    at += session_names[p->which].len + 1;
+    /* Up to 19 digits are read (19 fit in 64 bits unsigned); 19 are
+       too many. */
+    q = s + at;
+    lim = end - at > 19 ? q + 19 : s + end;
+    while (q < lim && (unsigned)(*q - '0') < 10u) {
+        v = v * 10 + (uint64_t)(*q - '0');
+        q++;
+    }
+    d = (size_t)(q - (s + at));
+    if (d == 19) {
         return 0;
     }
     p->value = s + at;
-    p->v = 0;
-    for (d = 0; at + d < end && s[at + d] >= '0' && s[at + d] <= '9'; d++) {
-        if (d == 18) {
-            return 0;
-        }
-        p->v = p->v * 10 + (s[at + d] - '0');
-    }
+    p->v = (int64_t)v;
     p->vlen = d;
     at += d;
     if (d == 0 || (at < end && s[at] != ',') || (at < end && at + 1 == end)) {
@@ -560,6 +1021,20 @@ static int next_session_pair(const char *s, size_t end, size_t *i,
     }
     *i = at < end ? at + 1 : at;
     return 1;
+}
+
+#define SESSION_KEEP 4 /* pairs of a SET line kept from its first read */
+
+/* Takes one pair of a good session SET line. */
+static void session_take(struct n1_reader *r, const struct session_pair *p)
+{
+    if (p->which == SESSION_TIMESTAMP) {
+        r->sle.set_ts = 1;
+        r->sle.set = p->v;
+    } else {
+        add_attr(r, session_names[p->which].name, session_names[p->which].len,
+                 p->value, p->vlen, PR_NONE);
+    }
 }
 
 /*
@@ -570,30 +1045,35 @@ static int next_session_pair(const char *s, size_t end, size_t *i,
  */
 static int session_set(struct n1_reader *r, const char *s, size_t len)
 {
-    struct session_pair p;
+    struct session_pair p[SESSION_KEEP];
+    size_t n = 0;
     size_t i = 4;
 
     if (!STARTS(s, len, "SET ") || len < 7 || s[len - 1] != ';') {
         return 0;
     }
     while (i < len - 1) {
+        struct session_pair *q = &p[n < SESSION_KEEP ? n : SESSION_KEEP - 1];
+
         /* Past year 9999 it is not a time, and v * 1000000 could
            overflow (fixtures/crash/reader/set-timestamp-huge). */
-        if (!next_session_pair(s, len - 1, &i, &p) ||
-            (p.which == SESSION_TIMESTAMP && p.v > MAX_UNIX_S)) {
+        if (!next_session_pair(s, len - 1, &i, q) ||
+            (q->which == SESSION_TIMESTAMP && q->v > MAX_UNIX_S)) {
             return 0;
         }
+        n++;
+    }
+    /* The line is good: take its pairs, read again when there were more
+       than were kept. */
+    if (n <= SESSION_KEEP) {
+        for (size_t k = 0; k < n; k++) {
+            session_take(r, &p[k]);
+        }
+        return 1;
     }
     for (i = 4; i < len - 1;) {
-        next_session_pair(s, len - 1, &i, &p);
-        if (p.which == SESSION_TIMESTAMP) {
-            r->sle.set_ts = 1;
-            r->sle.set = p.v;
-        } else {
-            const char *name = session_names[p.which];
-
-            rd_add_attr(r, name, strlen(name), p.value, p.vlen);
-        }
+        next_session_pair(s, len - 1, &i, &p[0]);
+        session_take(r, &p[0]);
     }
     return 1;
 }
@@ -687,13 +1167,13 @@ static int hash_line(struct n1_reader *r, const struct n1_line *ln)
     const char *s = ln->text;
     size_t len = ln->len;
     int building = r->has_building;
-    int kind = user_line(s, len);
+    enum hash_kind kind = hash_kind(s, len);
 
-    if (STARTS(s, len, "# Time: ")) {
+    if (kind == HK_TIME) {
         rd_slow_end(r, 0);
         entry_begin(r, ln);
         parse_time(r, s + 8, len - 8);
-    } else if (kind != 0) {
+    } else if (kind == HK_USERHOST || kind == HK_USER) {
         if (!building || r->sle.body || r->sle.userhost) {
             rd_slow_end(r, 0);
             entry_begin(r, ln);
@@ -701,7 +1181,7 @@ static int hash_line(struct n1_reader *r, const struct n1_line *ln)
             rd_extend(r, ln);
         }
         r->sle.userhost = 1;
-        if (kind == 1) {
+        if (kind == HK_USERHOST) {
             size_t at = 12;
 
             while (at < len && is_space(s[at])) {
@@ -711,12 +1191,11 @@ static int hash_line(struct n1_reader *r, const struct n1_line *ln)
         } else {
             parse_pairs(r, s + 1, len - 1);
         }
-    } else if (STARTS(s, len, "# Query_time: ") && (!building || r->sle.body)) {
+    } else if (kind == HK_QUERY && (!building || r->sle.body)) {
         rd_slow_end(r, 0);
         entry_begin(r, ln);
         parse_pairs(r, s + 1, len - 1);
-    } else if (building && !r->sle.stmt &&
-               STARTS(s, len, "# administrator command: ")) {
+    } else if (building && !r->sle.stmt && kind == HK_ADMIN) {
         admin_line(r, ln);
     } else if (building && !r->sle.body) {
         rd_extend(r, ln);

@@ -384,8 +384,10 @@ static void take_discarded(struct n1_source *src, int unterminated,
     line->unterminated = unterminated;
 }
 
-int n1_source_next(struct n1_source *src, struct n1_line *line,
-                   struct n1_error *err)
+/* n1_source_next() when the buffer holds no whole line from
+   start + scan on (or an overlong line is being dropped). */
+static int next_refill(struct n1_source *src, struct n1_line *line,
+                       struct n1_error *err)
 {
     for (;;) {
         char *from = src->buf + src->start + src->scan;
@@ -453,6 +455,28 @@ int n1_source_next(struct n1_source *src, struct n1_line *line,
         }
         return 0;
     }
+}
+
+int n1_source_next(struct n1_source *src, struct n1_line *line,
+                   struct n1_error *err)
+{
+    /* The common case, a whole line in the buffer, without the frame
+       of the refilling loop. */
+    if (!src->discarding) {
+        size_t avail = src->end - src->start;
+        char *nl =
+            memchr(src->buf + src->start + src->scan, '\n', avail - src->scan);
+
+        if (nl != NULL &&
+            (size_t)(nl - (src->buf + src->start)) <= src->max_line) {
+            take_line(src, (size_t)(nl - src->buf), 1, line);
+            return 1;
+        }
+        if (nl == NULL) {
+            src->scan = avail; /* searched: no "\n" up to the end */
+        }
+    }
+    return next_refill(src, line, err);
 }
 
 long n1_source_peek(struct n1_source *src, size_t want, const char **data,
