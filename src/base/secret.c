@@ -74,14 +74,23 @@ static size_t quoted_len(const char *s, size_t i, size_t n)
     return n - i;
 }
 
-/* Whether the statement's first word (after spaces and comments) is one
-   of those that can carry a password. */
+/* Whether the statement has a quote and its first word (after spaces
+   and comments) is one of those that can carry a password. */
 static int may_hold(const char *s, size_t n)
 {
-    static const char *const first[] = {"CREATE", "ALTER", "SET", "GRANT",
-                                        "CHANGE"};
+    static const struct {
+        const char *word;
+        size_t len;
+    } first[] = {
+        {"CREATE", 6}, {"ALTER", 5}, {"SET", 3}, {"GRANT", 5}, {"CHANGE", 6}};
     size_t i = 0;
     size_t w;
+
+    /* Only a quoted literal is ever masked: a statement without a quote
+       holds nothing to mask, whatever its first word. */
+    if (memchr(s, '\'', n) == NULL && memchr(s, '"', n) == NULL) {
+        return 0;
+    }
 
     for (;;) {
         size_t c;
@@ -98,8 +107,8 @@ static int may_hold(const char *s, size_t n)
     for (w = i; w < n && word_char(s[w]); w++) {
     }
     for (size_t k = 0; k < sizeof(first) / sizeof(first[0]); k++) {
-        if (w - i == strlen(first[k]) &&
-            strncasecmp(s + i, first[k], w - i) == 0) {
+        if (w - i == first[k].len &&
+            strncasecmp(s + i, first[k].word, w - i) == 0) {
             return 1;
         }
     }
@@ -126,7 +135,12 @@ static enum arm after_word(const char *s, size_t len, enum arm a, int *ident)
     return a;
 }
 
-int n1_secret_mask(const char *sql, size_t n, struct n1_strbuf *out)
+/*
+ * One pass over the statement: 1 when it masks something, 0 when not,
+ * -1 when out of memory. With out NULL it only tells, copying nothing:
+ * most statements have nothing to mask and are never rebuilt.
+ */
+static int mask_pass(const char *sql, size_t n, struct n1_strbuf *out)
 {
     enum arm a = ARM_NONE;
     int ident = 0;
@@ -134,10 +148,6 @@ int n1_secret_mask(const char *sql, size_t n, struct n1_strbuf *out)
     int pw_last = 0; /* the token before was PASSWORD */
     size_t i = 0;
 
-    n1_strbuf_reset(out);
-    if (!may_hold(sql, n)) {
-        return 0;
-    }
     while (i < n) {
         size_t t = comment_len(sql, i, n);
 
@@ -145,6 +155,9 @@ int n1_secret_mask(const char *sql, size_t n, struct n1_strbuf *out)
             t = quoted_len(sql, i, n);
             if (sql[i] != '`' && (a == ARM_NEXT || (a == ARM_PW && pw_last))) {
                 /* The quote, the mask, the quote again. */
+                if (out == NULL) {
+                    return 1;
+                }
                 if (n1_strbuf_putc(out, sql[i]) != 0 ||
                     n1_strbuf_puts(out, N1_SECRET_MASK) != 0 ||
                     n1_strbuf_putc(out, sql[i]) != 0) {
@@ -175,13 +188,19 @@ int n1_secret_mask(const char *sql, size_t n, struct n1_strbuf *out)
             pw_last = word_is(sql + i, t, "PASSWORD") ||
                       word_is(sql + i, t, "MASTER_PASSWORD");
         }
-        if (n1_strbuf_append(out, sql + i, t) != 0) {
+        if (out != NULL && n1_strbuf_append(out, sql + i, t) != 0) {
             return -1;
         }
         i += t;
     }
-    if (!masked) {
-        n1_strbuf_reset(out);
-    }
     return masked;
+}
+
+int n1_secret_mask(const char *sql, size_t n, struct n1_strbuf *out)
+{
+    n1_strbuf_reset(out);
+    if (!may_hold(sql, n) || mask_pass(sql, n, NULL) == 0) {
+        return 0;
+    }
+    return mask_pass(sql, n, out);
 }
