@@ -24,11 +24,11 @@
  * match keeps a little JIT stack per token.
  *
  * Even one call per statement leaves most of the tokenizing cost in the
- * match and its callouts, while most tokens are plain words, numbers and
- * operators. So a byte-class loop in C (fast_token()) reads those first,
- * and only where the token is anything else (strings, comments, quoted
- * names, _charset literals, rarer operators, variables) does it ask the
- * pattern for that one token. The C loop claims a token only where the
+ * match and its callouts, while most tokens are plain words, numbers,
+ * operators, strings and `names`. So a byte-class loop in C (fast_token())
+ * reads those first, and only where the token is anything else (comments,
+ * hex and bit literals, words after _, rarer operators, variables) does it
+ * ask the pattern for that one token. The C loop claims a token only where the
  * pattern, trying its alternatives in order, would return the same token
  * with the same mark; where in doubt it leaves the token to the pattern,
  * which still defines every token. n1_normalizer_fast_path() turns the C
@@ -2269,6 +2269,10 @@ static int tokenize_fast(struct n1_normalizer *n, struct emit *e,
                 token_inline(e, 'O', sql + at, tl);
             } else if (mark == 'N') {
                 token_inline(e, 'N', sql + at, tl);
+            } else if (mark == 'S') {
+                token_inline(e, 'S', sql + at, tl);
+            } else if (mark == 'Q') {
+                token_inline(e, 'Q', sql + at, tl);
             } else {
                 token(e, mark, sql + at, tl);
             }
