@@ -701,11 +701,51 @@ static void same_both_ways(struct n1_normalizer *n, struct n1_normalizer *plain,
 }
 
 /*
- * The C reading of plain tokens gives what the pattern alone gives: on
- * every line of the normaliser fixtures (statements and expected texts
- * alike), on every string of up to three bytes over the bytes where one
- * token class meets another, and on those strings between words, so that
- * each is also read in the middle of a statement.
+ * Every string of up to `places` bytes over alpha[0..alen) and \x80 (so
+ * alen may count a NUL), read both ways bare, before a string (s " 'q'")
+ * and between words ("a " s "1a"), so that each is also read in the
+ * middle of a statement and where its end meets another token.
+ */
+static void every_string(struct n1_normalizer *n, struct n1_normalizer *plain,
+                         const char *alpha, size_t alen, unsigned places)
+{
+    size_t base = alen + 2; /* digit 0 is "no byte", the last one \x80 */
+    size_t count = 1;
+    char buf[32];
+
+    for (unsigned p = 0; p < places; p++) {
+        count *= base;
+    }
+    for (size_t i = 0; i < count; i++) {
+        size_t len = 0;
+
+        for (size_t v = i; v > 0; v /= base) {
+            size_t d = v % base;
+
+            if (d == base - 1) {
+                buf[len++] = '\x80';
+            } else if (d > 0) {
+                buf[len++] = alpha[d - 1];
+            }
+        }
+        same_both_ways(n, plain, buf, len);
+        memcpy(buf + len, " 'q'", 4);
+        same_both_ways(n, plain, buf, len + 4);
+        memmove(buf + 2, buf, len);
+        memcpy(buf, "a ", 2);
+        memcpy(buf + 2 + len, "1a", 2);
+        same_both_ways(n, plain, buf, len + 4);
+    }
+}
+
+/*
+ * The C reading of plain tokens, strings and `names` gives what the
+ * pattern alone gives: on every line of the normaliser fixtures
+ * (statements and expected texts alike), on statements whose strings
+ * hold escapes, doubled quotes and introducers or run to the end, on
+ * every string of up to three bytes over the bytes where one token class
+ * meets another, and of up to four bytes over the bytes that open, close
+ * or escape a string or name.
  */
 static void test_normalize_fast_path(void **state)
 {
@@ -717,16 +757,48 @@ static void test_normalize_fast_path(void **state)
         "normalize/keyword-case.sql",   "normalize/grouping-corpus.sql",
         "normalize/pt-differences.txt",
     };
+    static const char *const stmts[] = {
+        "SELECT * FROM users WHERE name = 'O''Reilly' AND note = "
+        "\"say \"\"hi\"\"\"",
+        "select id from t where a = 'it\\'s' and b = \"a\\\"b\" and "
+        "c = 'x\\\\' and d = '\\\\\\''",
+        "INSERT INTO t (a, b, c) VALUES (_utf8mb4'caf\xc3\xa9', N'x', "
+        "_latin1 \"q\"), (_binary'\\0', n'', _utf8mb4\t\n'y'), "
+        "(_utf8mb4 \"\", N'''', _a_1'z')",
+        "select `t`.`id`, `we``ird`, `order`, `a\\`, `` from `db`.`t` "
+        "where `a b` = '1' and `x`.y = \"2\"",
+        "update t set s = concat(s, '\\n\\t\\\\'), u = _utf8 0x41, "
+        "v = _utf8 X'41', w = _id, x = _utf8 b'1' where k in ('a', \"b\")",
+        "select 'a' 'b' \"c\" _x'd' N'e'n'f'",
+        "call p('x', @v, @'q', @`r`, _a'b'c'd', 'u'@'h')",
+        "select 'a'/* c */, \"-- not a comment\", '/* nor this */', `#`",
+        "select '\\'', '''', \"\\\"\", \"\"\"\", ````, '\\\"', \"\\'\"",
+        "select _\xc3\xa9'x', _a$'x', __'x', _0 \"y\", _ 'z', _a\v\f\r'w'",
+        "select \"\x80\xff\", '\x7f', _a\x7f'b'",
+        "select 'unterminated",
+        "select * from t where a = 'ends in a backslash\\",
+        "select \"ends after a doubled quote \"\"",
+        "select 'ends in an escaped quote\\'",
+        "select `unterminated name",
+        "select `ends after a doubled backtick ``",
+        "select _utf8mb4 '",
+        "select _utf8mb4 \"",
+        "select _utf8mb4 ",
+        "select N'",
+        "select n",
+    };
+    /* NUL bytes inside a string, a name and after an introducer */
+    static const char nuls[] = "select 'a\0b', \"\0\", `\0`, _a\0'x', '\\\0'";
     /* word bytes of each kind, digits, e, the prefixes of quoted
        literals, quotes, comment and operator bytes, blanks, DEL (which
        ends "--" as a blank does), NUL, a UTF-8 lead byte */
     static const char alphabet[] = "aZ$nNxXbB_0 19eE.+-'\"`*/()=,;?@#\\<>!"
                                    "\t\n\v\r\x7f";
-    size_t na = sizeof(alphabet) + 1; /* with the NUL, and \x80 */
+    /* the bytes of strings, names and introducers, and ones after them */
+    static const char quoting[] = "'\"`\\_nNaX1 \t@";
     struct n1_normalizer *n = *state;
     struct n1_normalizer *plain = n1_normalizer_new(NULL);
     struct n1_strbuf sql;
-    char buf[16];
 
     assert_non_null(plain);
     n1_normalizer_fast_path(plain, 0);
@@ -742,25 +814,13 @@ static void test_normalize_fast_path(void **state)
         }
         free(data);
     }
-    for (size_t i = 0; i < (na + 1) * (na + 1) * (na + 1); i++) {
-        size_t len = 0;
-
-        /* digit 0 of each place is "no byte", the last one \x80 */
-        for (size_t v = i; v > 0; v /= na + 1) {
-            size_t d = v % (na + 1);
-
-            if (d == na) {
-                buf[len++] = '\x80';
-            } else if (d > 0) {
-                buf[len++] = alphabet[d - 1];
-            }
-        }
-        same_both_ways(n, plain, buf, len);
-        memmove(buf + 2, buf, len);
-        memcpy(buf, "a ", 2);
-        memcpy(buf + 2 + len, "1a", 2);
-        same_both_ways(n, plain, buf, len + 4);
+    for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
+        same_both_ways(n, plain, stmts[i], strlen(stmts[i]));
     }
+    same_both_ways(n, plain, nuls, sizeof(nuls) - 1);
+    /* with the NUL at the end of alphabet */
+    every_string(n, plain, alphabet, sizeof(alphabet), 3);
+    every_string(n, plain, quoting, sizeof(quoting) - 1, 4);
     n1_strbuf_cleanup(&sql);
     n1_normalizer_free(plain);
 }

@@ -24,11 +24,11 @@
  * match keeps a little JIT stack per token.
  *
  * Even one call per statement leaves most of the tokenizing cost in the
- * match and its callouts, while most tokens are plain words, numbers and
- * operators. So a byte-class loop in C (fast_token()) reads those first,
- * and only where the token is anything else (strings, comments, quoted
- * names, _charset literals, rarer operators, variables) does it ask the
- * pattern for that one token. The C loop claims a token only where the
+ * match and its callouts, while most tokens are plain words, numbers,
+ * operators, strings and `names`. So a byte-class loop in C (fast_token())
+ * reads those first, and only where the token is anything else (comments,
+ * hex and bit literals, words after _, rarer operators, variables) does it
+ * ask the pattern for that one token. The C loop claims a token only where the
  * pattern, trying its alternatives in order, would return the same token
  * with the same mark; where in doubt it leaves the token to the pattern,
  * which still defines every token. n1_normalizer_fast_path() turns the C
@@ -677,6 +677,7 @@ static void one_match_build(struct n1_normalizer *n)
 #define CL_DIGIT 8u  /* \d */
 #define CL_SPACE 16u /* \s: HT LF VT FF CR and space */
 #define CL_PUNCT 32u /* ( ) , = ;: always a one-byte operator */
+#define CL_INTRO 64u /* [A-Za-z0-9_]: a byte of a _charset introducer */
 
 /* Fills n->cls. */
 static void classes_build(struct n1_normalizer *n)
@@ -699,6 +700,9 @@ static void classes_build(struct n1_normalizer *n)
         }
         if (c != 0 && strchr("(),=;", (int)c) != NULL) {
             k |= CL_PUNCT;
+        }
+        if ((k & CL_ID) && c < 0x80 && c != '$') {
+            k |= CL_INTRO;
         }
         n->cls[c] = (unsigned char)k;
     }
@@ -2082,14 +2086,75 @@ static size_t fast_operator(const char *s, size_t at, size_t len)
 }
 
 /*
+ * The end of the quoted string or name that the quote s[at] opens, as the
+ * pattern reads it: STR1 and STR2 (q ' or ", esc 1) and the Q alternative
+ * (q `, esc 0). Its loop is possessive and tries a run of other bytes, a
+ * backslash with the byte after it if there is one (esc only), then a
+ * doubled quote; the optional closing quote follows. So a backslash
+ * escapes one byte (none at the end of the input), a doubled quote stays
+ * inside, the first quote that is not doubled closes, and an unterminated
+ * one runs to the end of the input. Returns the offset past it.
+ */
+static size_t quoted_end(const char *s, size_t at, size_t len, char q, int esc)
+{
+    size_t i = at + 1;
+
+    while (i < len) {
+        if (s[i] == q) {
+            if (i + 1 < len && s[i + 1] == q) {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        if (esc && s[i] == '\\') {
+            i += i + 1 < len ? 2 : 1;
+            continue;
+        }
+        i++;
+    }
+    return len;
+}
+
+/*
+ * A string after a _charset introducer at s[at], a '_': the pattern's S
+ * alternatives read INTRO (_, one or more [A-Za-z0-9_] taken
+ * possessively, then blanks) before '..' or "..". No earlier alternative
+ * starts with '_'. Returns the length with the introducer, or 0 when no
+ * quote follows it (_utf8 X'41', _utf8 0x41 and words like _id are other
+ * classes: left to the pattern).
+ */
+static size_t fast_introduced(const unsigned char *cls, const char *s,
+                              size_t at, size_t len)
+{
+    size_t i = at + 1;
+
+    while (i < len && (cls[(unsigned char)s[i]] & CL_INTRO)) {
+        i++;
+    }
+    if (i == at + 1) {
+        return 0;
+    }
+    while (i < len && (cls[(unsigned char)s[i]] & CL_SPACE)) {
+        i++;
+    }
+    if (i == len || (s[i] != '\'' && s[i] != '"')) {
+        return 0;
+    }
+    return quoted_end(s, i, len, s[i], 1) - at;
+}
+
+/*
  * Reads the token at s[at] (not a blank) in C when it is one the pattern
  * would return unchanged: a word whose first byte no earlier alternative
  * takes (n N x X b B only when no quote follows: N'..', X'..', b'..'), a
  * number as fast_number() has it, ( ) , = ; ?, a '.' that no digit
  * follows (.5 is a number), a '*' that no '/' follows (the closer of a
- * comment) and the operators of fast_operator(). Sets *mark to the
- * pattern's mark and returns the length, or returns 0 to leave the token
- * to the pattern.
+ * comment), the operators of fast_operator(), a string ('..', "..",
+ * N'..', or either quote after a _charset introducer) and a `name`. The
+ * first bytes of strings and names (' " ` N n _) start no earlier
+ * alternative of the pattern. Sets *mark to the pattern's mark and
+ * returns the length, or returns 0 to leave the token to the pattern.
  */
 static size_t fast_token(const unsigned char *cls, const char *s, size_t at,
                          size_t len, char *mark)
@@ -2103,6 +2168,10 @@ static size_t fast_token(const unsigned char *cls, const char *s, size_t at,
         }
         *mark = 'W';
         return i - at;
+    }
+    if ((k & CL_PFX) && (s[at] == 'n' || s[at] == 'N')) {
+        *mark = 'S'; /* N'..': a quote follows */
+        return quoted_end(s, i, len, '\'', 1) - at;
     }
     if (k & CL_PUNCT) {
         *mark = 'O';
@@ -2122,6 +2191,16 @@ static size_t fast_token(const unsigned char *cls, const char *s, size_t at,
     case '*':
         *mark = 'O';
         return i < len && s[i] == '/' ? 0 : 1;
+    case '\'':
+    case '"':
+        *mark = 'S';
+        return quoted_end(s, at, len, s[at], 1) - at;
+    case '`':
+        *mark = 'Q';
+        return quoted_end(s, at, len, '`', 0) - at;
+    case '_':
+        *mark = 'S';
+        return fast_introduced(cls, s, at, len);
     default:
         *mark = 'O';
         return fast_operator(s, at, len);
@@ -2190,6 +2269,10 @@ static int tokenize_fast(struct n1_normalizer *n, struct emit *e,
                 token_inline(e, 'O', sql + at, tl);
             } else if (mark == 'N') {
                 token_inline(e, 'N', sql + at, tl);
+            } else if (mark == 'S') {
+                token_inline(e, 'S', sql + at, tl);
+            } else if (mark == 'Q') {
+                token_inline(e, 'Q', sql + at, tl);
             } else {
                 token(e, mark, sql + at, tl);
             }
