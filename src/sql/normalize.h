@@ -89,11 +89,11 @@ struct n1_normalizer *n1_normalizer_new(struct n1_error *err);
 uint64_t n1_literal_hash(enum n1_lit_type type, const char *value, size_t len);
 
 /*
- * Turns the C reading of plain tokens (words, numbers, common operators)
- * on (on != 0, the default) or off, so that the PCRE2 pattern reads every
- * token. The output is the same either way: the pattern defines the
- * tokens, and the C reading only takes those it would return unchanged.
- * For tests that compare the two.
+ * Turns the C reading of plain tokens (words, numbers, common operators,
+ * quoted strings and `names`) on (on != 0, the default) or off, so that the
+ * PCRE2 pattern reads every token. The output is the same either way: the
+ * pattern defines the tokens, and the C reading only takes those it would
+ * return unchanged. For tests that compare the two.
  */
 void n1_normalizer_fast_path(struct n1_normalizer *n, int on);
 
