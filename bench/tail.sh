@@ -131,7 +131,8 @@ time_analyze() {
 # time_tail LOG RATE: sets t_caught, t_lag, t_cpu, t_rss (MB), t_append to
 # the medians of $runs (RATE in bytes/s, 0 as fast as possible).
 time_tail() {
-    local caught=() lags=() cpus=() rsss=() apps=() steady=() line live
+    local caught=() lags=() cpus=() rsss=() apps=() steady=() between=()
+    local line live
     live="$out/tail-live.log"
     for _ in $(seq "$runs"); do
         rm -f "$live" "$live".out "$live".err "$out/tail.db" \
@@ -150,6 +151,14 @@ time_tail() {
         apps+=("$(kv "$line" append_s)")
         steady+=("$(mbps "$(kv "$line" before_end_bytes)" \
             "$(kv "$line" before_end_s)")")
+        # From the first commit point to the last before the end: the
+        # rate with neither the start nor the end latency in it.
+        between+=("$(awk -v b1="$(kv "$line" first_bytes)" \
+            -v t1="$(kv "$line" first_s)" \
+            -v b2="$(kv "$line" before_end_bytes)" \
+            -v t2="$(kv "$line" before_end_s)" 'BEGIN {
+            if (t2 > t1 && b2 > b1) printf "%.1f", (b2 - b1) / 1e6 / (t2 - t1)
+            else printf "-" }')")
     done
     rm -f "$live"
     t_caught=$(median "${caught[@]}")
@@ -158,6 +167,7 @@ time_tail() {
     t_rss=$(median "${rsss[@]}")
     t_append=$(median "${apps[@]}")
     t_steady=$(median "${steady[@]}")
+    t_between=$(median "${between[@]}")
 }
 
 for flavour in $flavours; do
@@ -167,19 +177,20 @@ for flavour in $flavours; do
     say "$flavour: analyze x$runs"
     time_analyze "$log"
     add_row "$flavour" "$mb" analyze - "$a_wall" "$(mbps "$bytes" "$a_wall")" \
-        - "$a_cpu" "$(mbps "$bytes" "$a_cpu")" - "$a_rss"
+        - - "$a_cpu" "$(mbps "$bytes" "$a_cpu")" - "$a_rss"
     say "$flavour: tail, appends as fast as possible, x$runs"
     time_tail "$log" 0
     add_row "$flavour" "$mb" tail "as fast as possible ($t_append s)" \
-        "$t_caught" "$(mbps "$bytes" "$t_caught")" "$t_steady" "$t_cpu" \
-        "$(mbps "$bytes" "$t_cpu")" "$t_lag" "$t_rss"
+        "$t_caught" "$(mbps "$bytes" "$t_caught")" "$t_steady" \
+        "$t_between" "$t_cpu" "$(mbps "$bytes" "$t_cpu")" "$t_lag" "$t_rss"
     if [ "$fixed_rate" != 0 ]; then
         say "$flavour: tail, appends at $fixed_rate MB/s, x$runs"
         time_tail "$log" \
             "$(awk -v r="$fixed_rate" 'BEGIN { printf "%.0f", r * 1e6 }')"
         add_row "$flavour" "$mb" tail "$fixed_rate MB/s ($t_append s)" \
-            "$t_caught" "$(mbps "$bytes" "$t_caught")" "$t_steady" "$t_cpu" \
-            "$(mbps "$bytes" "$t_cpu")" "$t_lag" "$t_rss"
+            "$t_caught" "$(mbps "$bytes" "$t_caught")" "$t_steady" \
+            "$t_between" "$t_cpu" "$(mbps "$bytes" "$t_cpu")" "$t_lag" \
+            "$t_rss"
     fi
 done
 
@@ -189,8 +200,8 @@ done
         "$(nproc) cores, load before: $load_before," \
         "chunk $chunk bytes, median of $runs"
     echo
-    echo "| Log | Size (MB) | Tool | Appends | Wall (s) | MB/s | MB/s before end | CPU (s) | MB/CPU-s | Lag (s) | Peak RSS (MB) |"
-    echo "|---|---|---|---|---|---|---|---|---|---|---|"
+    echo "| Log | Size (MB) | Tool | Appends | Wall (s) | MB/s | MB/s before end | MB/s between commits | CPU (s) | MB/CPU-s | Lag (s) | Peak RSS (MB) |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${rows[@]}"
     for n in "${notes[@]+"${notes[@]}"}"; do
         echo

@@ -19,7 +19,8 @@ alone), caught_s (first append to caught up), lag_s (last append to
 caught up), cpu_s (tail's user + system), rss_kb, findings (lines tail
 printed so far; loops still open are reported later), rc, and
 before_end_s and before_end_bytes: the last commit point seen before the
-end and when it was first seen (from the first append). The commit point reaches the end
+end and when it was first seen (from the first append), and first_s and
+first_bytes: the same of the first commit point. The commit point reaches the end
 only once tail has handed out the last event, which it does when the
 file has been quiet for 500 ms, and committed it (up to --commit-ms
 later), so caught_s and lag_s include up to about 1.5 s of that; the
@@ -90,6 +91,7 @@ def main():
     t_app = time.monotonic()
     deadline = t_app + 3600
     partial = (0.0, 0)
+    first = (0.0, 0)
     while True:
         at = committed(db, live)
         now = time.monotonic()
@@ -98,6 +100,8 @@ def main():
         if at > partial[1]:
             # When the commit point first got there, not when last seen.
             partial = (now - t0, at)
+            if first[1] == 0:
+                first = partial
         if tail.poll() is not None or now > deadline:
             print("tail_drive: tail exited or never caught up",
                   file=sys.stderr)
@@ -113,9 +117,10 @@ def main():
     with open(live + ".out") as fh:
         findings = sum(1 for _ in fh)
     print("bytes=%d append_s=%.3f caught_s=%.3f lag_s=%.3f cpu_s=%.3f "
-          "rss_kb=%d findings=%d rc=%d before_end_s=%.3f before_end_bytes=%d"
+          "rss_kb=%d findings=%d rc=%d before_end_s=%.3f before_end_bytes=%d "
+          "first_s=%.3f first_bytes=%d"
           % (size, t_app - t0, t_end - t0, t_end - t_app, cpu, rss,
-             findings, rc, partial[0], partial[1]))
+             findings, rc, partial[0], partial[1], first[0], first[1]))
 
 
 if __name__ == "__main__":
