@@ -49,17 +49,32 @@ static const char *const texts[] = {
     "\xe2\x82\xac\xff\xc3",
     "\xff",
     "'a', 'b'",
+    /* escapes and bad bytes at every place of the 8-byte blocks */
+    "12345678\"2345678\\345678\x01"
+    "456789\xff"
+    "56789\xc3\xa9"
+    "6789\x7f"
+    "789</ab",
+    "1234567\n1234567890123\t12345678901234567\xe2\x82\xac\xe2\x82x",
 };
 
 /* Reals: ordinary, tiny, huge, integral, exponent forms. */
 static const double reals[] = {
-    0.0,  0.1, 1e-7, 123456789.123, 1.25, 40.0, 1e15, 1e16, 1e22, 2.5e-5,
-    -0.0, 0.5, 3.0,  1e-300,        12345678901234567.0,
+    0.0,  0.1,  1e-7, 123456789.123, 1.25,
+    40.0, 1e15, 1e16, 1e22,          2.5e-5,
+    -0.0, 0.5,  3.0,  1e-300,        12345678901234567.0,
 };
 
 static const uint64_t counts[] = {
-    0, 1, 2, 42, 2500, 999999999999ULL, (uint64_t)INT64_MAX,
-    (uint64_t)INT64_MAX + 1, UINT64_MAX,
+    0,
+    1,
+    2,
+    42,
+    2500,
+    999999999999ULL,
+    (uint64_t)INT64_MAX,
+    (uint64_t)INT64_MAX + 1,
+    UINT64_MAX,
 };
 
 static const int64_t times[] = {
@@ -70,8 +85,8 @@ static const uint64_t conns[] = {60, 0, UINT64_MAX, 61, 1ULL << 63, 7};
 static const uint64_t body[] = {0x046575fb2fcc0a19ULL, 0, UINT64_MAX, 1};
 
 /* Tags: plain, bad UTF-8 in the key (dropped) or the value (repaired),
-   NULL value, NULL key (dropped), a key set twice (jansson keeps its first place and its last
-   value), a key to escape. */
+   NULL value, NULL key (dropped), a key set twice (jansson keeps its first
+   place and its last value), a key to escape. */
 static const struct n1_kv tags[] = {
     {"controller", "set'tings"},
     {"bad\xffkey", "dropped"},
@@ -228,10 +243,20 @@ static void same_text(const char *got, const char *want, size_t i)
 /* The members of an occurrence, by name, as the jansson path picked them
    from the stored object. */
 static const char *const occurrence_names[] = {
-    "connections",   "connection", "file",         "line",
-    "count",         "distinct_keys", "round_trips_saved",
-    "first_seen",    "last_seen",  "total_time_s", "rewrite",
-    "rewrite_kind",  "keys",       "evidence",
+    "connections",
+    "connection",
+    "file",
+    "line",
+    "count",
+    "distinct_keys",
+    "round_trips_saved",
+    "first_seen",
+    "last_seen",
+    "total_time_s",
+    "rewrite",
+    "rewrite_kind",
+    "keys",
+    "evidence",
 };
 
 static json_t *occurrence_tree(const json_t *stored)
@@ -252,8 +277,7 @@ static json_t *occurrence_tree(const json_t *stored)
 /* Every text of f against the jansson path. */
 static void check_finding(const struct n1_finding *f, size_t i)
 {
-    json_t *tree =
-        n1_rf_members_object(f, NULL, N1_RF_MEMBERS);
+    json_t *tree = n1_rf_members_object(f, NULL, N1_RF_MEMBERS);
     json_t *occ_tree = tree != NULL ? occurrence_tree(tree) : NULL;
     char *want_json = tree_text(tree, -1);
     char *want_occ = tree_text(occ_tree, 8);
@@ -271,8 +295,7 @@ static void check_finding(const struct n1_finding *f, size_t i)
     assert_int_equal(rc, want_json != NULL ? 0 : -1);
     for (int indent = 0; indent <= 3; indent += 3) {
         char *want = tree_text(tree, indent);
-        char *got = n1_rf_members_text(f, NULL,
-                                       N1_RF_MEMBERS, indent);
+        char *got = n1_rf_members_text(f, NULL, N1_RF_MEMBERS, indent);
 
         same_text(got, want, i);
         free(want);

@@ -67,7 +67,8 @@ static void text_break(struct emit *e, int depth)
 }
 
 /* What goes before an item of the innermost container: the comma, the
-   line break, and the key of an object's member (NULL in an array). */
+   line break, and the key of an object's member (NULL in an array): one
+   of our member names, which need no escaping. */
 static void text_item(struct emit *e, const char *key)
 {
     if (e->n[e->depth]++ > 0) {
@@ -79,10 +80,19 @@ static void text_item(struct emit *e, const char *key)
     if (key == NULL) {
         return;
     }
-    if (n1_rj_buf_str(e->b, key, strlen(key), 0) != 0) {
-        e->bad = 1;
+    n1_rj_buf_add(e->b, "\"", 1);
+    n1_rj_buf_add(e->b, key, strlen(key));
+    n1_rj_buf_add(e->b, "\": ", e->indent >= 0 ? 3 : 2);
+}
+
+/* The text of a string from a log, repaired; null when s is NULL. */
+static void text_str(struct emit *e, const char *s)
+{
+    if (s == NULL) {
+        n1_rj_buf_add(e->b, "null", 4);
+    } else {
+        n1_rj_buf_str(e->b, s, strlen(s), 1);
     }
-    n1_rj_buf_add(e->b, ": ", e->indent >= 0 ? 2 : 1);
 }
 
 static void e_null(struct emit *e, const char *key)
@@ -130,30 +140,28 @@ static void e_real(struct emit *e, const char *key, double v)
     n1_rj_buf_real(e->b, v, REAL_PRECISION);
 }
 
-/* Text of our own (names, ids, times): refused when not UTF-8. */
-static void e_name(struct emit *e, const char *key, const char *s)
+/* Text of our own that needs no escaping: names, hex ids, times. */
+static void e_plain(struct emit *e, const char *key, const char *s)
 {
     if (e->b == NULL) {
         tree_put(e, key, json_string(s));
         return;
     }
     text_item(e, key);
-    if (n1_rj_buf_str(e->b, s, strlen(s), 0) != 0) {
-        e->bad = 1;
-    }
+    n1_rj_buf_add(e->b, "\"", 1);
+    n1_rj_buf_add(e->b, s, strlen(s));
+    n1_rj_buf_add(e->b, "\"", 1);
 }
 
 /* Text from a log, repaired as n1_rj_str() does; null when s is NULL. */
 static void e_str(struct emit *e, const char *key, const char *s)
 {
-    if (s == NULL) {
-        e_null(e, key);
-    } else if (e->b == NULL) {
+    if (e->b == NULL) {
         tree_put(e, key, n1_rj_str(s));
-    } else {
-        text_item(e, key);
-        n1_rj_buf_str(e->b, s, strlen(s), 1);
+        return;
     }
+    text_item(e, key);
+    text_str(e, s);
 }
 
 /* As e_str(), but the empty string when s is NULL (n1_rj_str0()). */
@@ -167,7 +175,7 @@ static void e_hex(struct emit *e, const char *key, uint64_t v)
     char hex[17];
 
     n1_fingerprint_hex(v, hex);
-    e_name(e, key, hex);
+    e_plain(e, key, hex);
 }
 
 /* A UTC time as the reports write it, or null for N1_TS_NONE. */
@@ -180,7 +188,7 @@ static void e_time(struct emit *e, const char *key, int64_t us)
         return;
     }
     n1_rf_iso_time(us, buf);
-    e_name(e, key, buf);
+    e_plain(e, key, buf);
 }
 
 /* Opens an object (obj 1) or an array under key; e_close() ends it. */
@@ -219,8 +227,8 @@ static void e_close(struct emit *e)
 /* ---- the members ------------------------------------------------------- */
 
 /* An array of strings from a log (key columns, keys). */
-static void put_strings(struct emit *e, const char *key,
-                        const char *const *v, size_t n)
+static void put_strings(struct emit *e, const char *key, const char *const *v,
+                        size_t n)
 {
     e_open(e, key, 0);
     for (size_t i = 0; i < n; i++) {
@@ -315,8 +323,7 @@ static void put_tags(struct emit *e, const struct n1_finding *f)
             json_t *v = n1_rj_str(f->tags[i].value);
 
             if (v != NULL && e->tree[e->depth] != NULL) {
-                (void)json_object_set_new(e->tree[e->depth], f->tags[i].key,
-                                          v);
+                (void)json_object_set_new(e->tree[e->depth], f->tags[i].key, v);
             } else {
                 json_decref(v);
             }
@@ -324,7 +331,11 @@ static void put_tags(struct emit *e, const struct n1_finding *f)
         }
         t = tag_to_write(f, i);
         if (t != NULL) {
-            e_str(e, t->key, t->value);
+            /* Unlike our member names, the key is escaped. */
+            text_item(e, NULL);
+            n1_rj_buf_str(e->b, t->key, strlen(t->key), 0);
+            n1_rj_buf_add(e->b, ": ", e->indent >= 0 ? 2 : 1);
+            text_str(e, t->value);
         }
     }
     e_close(e);
@@ -334,8 +345,8 @@ static void put_tags(struct emit *e, const struct n1_finding *f)
 static void put_evidence(struct emit *e, const struct n1_evidence *ev)
 {
     e_open(e, "evidence", 1);
-    e_name(e, "starts", n1_boundary_name(ev->starts));
-    e_name(e, "ends", n1_boundary_name(ev->ends));
+    e_plain(e, "starts", n1_boundary_name(ev->starts));
+    e_plain(e, "ends", n1_boundary_name(ev->ends));
     e_open(e, "body", 0);
     for (size_t i = 0; i < ev->n_body; i++) {
         e_hex(e, NULL, ev->body[i]);
@@ -347,7 +358,7 @@ static void put_evidence(struct emit *e, const struct n1_evidence *ev)
         e_bool(e, "rows_match", ev->rows_match > 0);
     }
     e_bool(e, "no_conn_ids", ev->no_conn_ids);
-    e_name(e, "confidence", n1_confidence_name(ev->confidence));
+    e_plain(e, "confidence", n1_confidence_name(ev->confidence));
     if (ev->span_us > 0) {
         e_real(e, "span_s", (double)ev->span_us / 1e6);
     } else {
@@ -393,10 +404,10 @@ static void put_member(struct emit *e, const struct n1_finding *f,
         e_hex(e, "id", f->id);
         break;
     case N1_RF_KIND:
-        e_name(e, "kind", n1_finding_kind_name(f->kind));
+        e_plain(e, "kind", n1_finding_kind_name(f->kind));
         break;
     case N1_RF_SEVERITY:
-        e_name(e, "severity", n1_severity_name(f->severity));
+        e_plain(e, "severity", n1_severity_name(f->severity));
         break;
     case N1_RF_STATEMENT:
         e_str0(e, "statement", f->statement);
@@ -489,8 +500,8 @@ json_t *n1_rf_members_object(const struct n1_finding *f,
     return e.tree[0];
 }
 
-char *n1_rf_members_text(const struct n1_finding *f,
-                         const enum n1_rf_member *m, size_t n, int indent)
+char *n1_rf_members_text(const struct n1_finding *f, const enum n1_rf_member *m,
+                         size_t n, int indent)
 {
     struct n1_rj_buf b = {NULL, 0, 0, 0};
     struct emit e;

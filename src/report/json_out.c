@@ -150,6 +150,25 @@ static void escape_byte(unsigned char c, char *esc)
     }
 }
 
+/* 1 when none of the 8 bytes at p needs a look: no control byte, quote,
+   backslash or byte past ASCII (the usual bit tricks: a byte below n
+   borrows into its top bit in w - n, one equal to c gives a zero in
+   w ^ c). A false 0 only sends the bytes to the slow path. */
+static inline int plain8(const unsigned char *p)
+{
+    const uint64_t ones = 0x0101010101010101ULL;
+    uint64_t w;
+    uint64_t q;
+    uint64_t bs;
+
+    memcpy(&w, p, 8);
+    q = w ^ (ones * '"');
+    bs = w ^ (ones * '\\');
+    return ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
+             ((bs - ones) & ~bs) | w) &
+            (ones * 0x80)) == 0;
+}
+
 int n1_rj_buf_str(struct n1_rj_buf *b, const char *str, size_t len, int repair)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -158,10 +177,15 @@ int n1_rj_buf_str(struct n1_rj_buf *b, const char *str, size_t len, int repair)
 
     n1_rj_buf_add(b, "\"", 1);
     while (i < len) {
-        unsigned char c = s[i];
+        unsigned char c;
         char esc[8];
         size_t k;
 
+        if (len - i >= 8 && plain8(s + i)) {
+            i += 8;
+            continue;
+        }
+        c = s[i];
         if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
             i++;
             continue;
