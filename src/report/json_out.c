@@ -7,6 +7,7 @@
  * documents cannot drift apart in how they repair text or report a
  * failure. Nothing here decides what goes into a document.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,12 +215,87 @@ int n1_rj_buf_str(struct n1_rj_buf *b, const char *str, size_t len, int repair)
     return 0;
 }
 
+/* Appends the n digits of k, zero-padded to n (k < 10^n). */
+static void put_digits(struct n1_rj_buf *b, uint64_t k, int n)
+{
+    char d[20];
+
+    for (int i = n - 1; i >= 0; i--) {
+        d[i] = (char)('0' + k % 10);
+        k /= 10;
+    }
+    n1_rj_buf_add(b, d, (size_t)n);
+}
+
+/* Decimal digits of k (at least one). */
+static int n_digits(uint64_t k)
+{
+    int n = 1;
+
+    while (k >= 10) {
+        k /= 10;
+        n++;
+    }
+    return n;
+}
+
+/*
+ * v as n1_rj_buf_real(b, v, 15) writes it, without snprintf(), when v is
+ * the double nearest a whole number k of millionths, |k| < 10^15 (times,
+ * spans and row counts are): such a decimal has at most 15 significant
+ * digits, which %.15g gives back exactly (DBL_DIG), so the text is k's
+ * digits around the point, trailing zeros dropped; below 1e-4, %g's
+ * exponent form. Returns 0, writing nothing, for any other v.
+ */
+static int real_millionths(struct n1_rj_buf *b, double v)
+{
+    double r = round(v * 1e6);
+    uint64_t k;
+    uint64_t frac;
+    int n;
+
+    if (!(fabs(r) < 1e15) || r / 1e6 != v || (r == 0 && signbit(v))) {
+        return 0;
+    }
+    k = (uint64_t)fabs(r);
+    if (r < 0) {
+        n1_rj_buf_add(b, "-", 1);
+    }
+    if (k > 0 && k < 100) { /* "5e-6", "2.5e-5" */
+        put_digits(b, k >= 10 ? k / 10 : k, 1);
+        if (k >= 10 && k % 10 != 0) {
+            n1_rj_buf_add(b, ".", 1);
+            put_digits(b, k % 10, 1);
+        }
+        n1_rj_buf_add(b, k >= 10 ? "e-5" : "e-6", 3);
+        return 1;
+    }
+    put_digits(b, k / 1000000, n_digits(k / 1000000));
+    frac = k % 1000000;
+    n = 6;
+    if (frac == 0) {
+        n1_rj_buf_add(b, ".0", 2);
+        return 1;
+    }
+    while (frac % 10 == 0) {
+        frac /= 10;
+        n--;
+    }
+    n1_rj_buf_add(b, ".", 1);
+    put_digits(b, frac, n);
+    return 1;
+}
+
 void n1_rj_buf_real(struct n1_rj_buf *b, double v, int prec)
 {
     char buf[100];
     char *e;
-    int n = snprintf(buf, sizeof(buf) - 3, "%.*g", prec == 0 ? 17 : prec, v);
+    int n;
 
+    if (prec == 15 && real_millionths(b, v)) {
+        return;
+    }
+    n = snprintf(buf, sizeof(buf) - 3, "%.*g", prec == 0 ? 17 : prec, v);
     if (n < 0 || (size_t)n >= sizeof(buf) - 3) {
         b->oom = 1;
         return;
