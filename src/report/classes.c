@@ -571,15 +571,15 @@ static size_t class_members(enum n1_rf_member *m)
     return n;
 }
 
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-
 /* An occurrence's text: pretty, at the depth of "occurrences" (8). */
 #define OCCURRENCE_INDENT 8
 
 /* An occurrence's text alone (see n1_classes_occurrence_text()). */
 static char *occurrence_text(const struct n1_finding *f)
 {
-    return n1_rf_members_text(f, occurrence_members, N_OF(occurrence_members),
+    return n1_rf_members_text(f, occurrence_members,
+                              sizeof(occurrence_members) /
+                                  sizeof(occurrence_members[0]),
                               OCCURRENCE_INDENT);
 }
 
