@@ -102,6 +102,79 @@ static void test_numbers(void **state)
     json_decref(a);
 }
 
+/* One array of n reals through same(). */
+static void same_reals(const double *v, size_t n)
+{
+    json_t *a = json_array();
+
+    assert_non_null(a);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(json_array_append_new(a, json_real(v[i])), 0);
+    }
+    same(a);
+    json_decref(a);
+}
+
+/* Whole numbers of millionths (times, spans, row counts), which
+   n1_rj_dumps() writes without snprintf() at precision 15: every one
+   below 0.004 either side of zero, the edges of %g's exponent form and
+   of 15 digits, whole numbers, and a spread over every magnitude; and
+   values just off a millionth, which take the slow path. */
+static void test_millionths(void **state)
+{
+    static const double edges[] = {0.0001,
+                                   0.00009,
+                                   0.000099,
+                                   -0.0001,
+                                   0.0000999,
+                                   999999999.999999,
+                                   -999999999.999999,
+                                   1000000000.0,
+                                   999999999.9999995,
+                                   1e9 + 0.5,
+                                   123456789.123,
+                                   0.1 + 0.2,
+                                   1e-6 + 1e-13,
+                                   73.360169,
+                                   4503599627.370496,
+                                   -0.0,
+                                   0.0,
+                                   1e-7};
+    double v[1000];
+    uint64_t x = 0x243f6a8885a308d3ULL;
+
+    (void)state;
+    same_reals(edges, sizeof(edges) / sizeof(edges[0]));
+    for (int k = -4000; k < 4000; k += 1000) {
+        for (int i = 0; i < 1000; i++) {
+            v[i] = (double)(k + i) / 1e6;
+        }
+        same_reals(v, 1000);
+    }
+    for (int round_ = 0; round_ < 40; round_++) {
+        for (int i = 0; i < 1000; i++) {
+            uint64_t digits = 0;
+            int64_t k;
+
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            digits = x % 16; /* 10^0 .. 10^15 */
+            k = (int64_t)(x >> 8);
+            for (uint64_t p = 15; p > digits; p--) {
+                k /= 10;
+            }
+            k %= 1000000000000000LL;
+            k = (x & 1) ? -k : k;
+            v[i] = round_ % 4 == 3 ? (double)k / 1e3 : (double)k / 1e6;
+            if (round_ % 4 == 2) {
+                v[i] = (double)(k % 1000000000LL); /* whole */
+            }
+        }
+        same_reals(v, 1000);
+    }
+}
+
 static void test_nesting(void **state)
 {
     json_t *root = json_object();
@@ -148,9 +221,8 @@ static void test_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_strings),
-        cmocka_unit_test(test_numbers),
-        cmocka_unit_test(test_nesting),
+        cmocka_unit_test(test_strings),    cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_millionths), cmocka_unit_test(test_nesting),
         cmocka_unit_test(test_refused),
     };
 

@@ -547,98 +547,64 @@ int n1_classes_each_occurrence(const struct n1_class_report *r, uint64_t id,
 
 /* ---- JSON -------------------------------------------------------------- */
 
-/* The members of a finding's stored object (n1_finding_to_json()) that
-   make one entry of its class's "occurrences", in their order; "keys"
-   only when the finding has keys. */
-static const char *const occurrence_members[] = {"connections",
-                                                 "connection",
-                                                 "file",
-                                                 "line",
-                                                 "count",
-                                                 "distinct_keys",
-                                                 "round_trips_saved",
-                                                 "first_seen",
-                                                 "last_seen",
-                                                 "total_time_s",
-                                                 "rewrite",
-                                                 "rewrite_kind",
-                                                 "keys",
-                                                 "evidence"};
+/* The members of one entry of a class's "occurrences", in their order. */
+static const enum n1_rf_member occurrence_members[] = {
+    N1_RF_CONNECTION, N1_RF_FILE,          N1_RF_LINE,
+    N1_RF_COUNT,      N1_RF_DISTINCT_KEYS, N1_RF_ROUND_TRIPS_SAVED,
+    N1_RF_FIRST_SEEN, N1_RF_LAST_SEEN,     N1_RF_TOTAL_TIME_S,
+    N1_RF_REWRITE,    N1_RF_REWRITE_KIND,  N1_RF_KEYS,
+    N1_RF_EVIDENCE,
+};
 
-/* One entry of a class's "occurrences", sharing the values of fo, the
-   finding's object as n1_rf_occurrence_line() builds it. */
-static json_t *occurrence_object(const json_t *fo)
+/* The members a class shares with its occurrences, in their order, into
+   m (N1_RF_MEMBERS entries): all but the connections, "class" and the
+   evidence, which are each occurrence's own. Returns how many. */
+static size_t class_members(enum n1_rf_member *m)
 {
-    json_t *o = json_object();
-    int bad = o == NULL;
+    size_t n = 0;
 
-    for (size_t i = 0;
-         !bad && i < sizeof(occurrence_members) / sizeof(occurrence_members[0]);
-         i++) {
-        json_t *v = json_object_get(fo, occurrence_members[i]);
-
-        if (v != NULL && json_object_set(o, occurrence_members[i], v) != 0) {
-            bad = 1;
+    for (int i = 0; i < N1_RF_MEMBERS; i++) {
+        if (i != N1_RF_CONNECTION && i != N1_RF_CLASS && i != N1_RF_EVIDENCE) {
+            m[n++] = (enum n1_rf_member)i;
         }
     }
-    if (bad) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return n;
 }
 
-/* The occurrence text of the finding object fo (see
-   n1_classes_occurrence_text()). */
-static char *occurrence_text(const json_t *fo)
-{
-    json_t *o = occurrence_object(fo);
-    char *text = o != NULL ? n1_rj_dumps(o, N1_RF_DUMP_PRETTY) : NULL;
-    char *nested = NULL;
-    size_t lines = 0;
-    char *q;
+/* An occurrence's text: pretty, at the depth of "occurrences" (8). */
+#define OCCURRENCE_INDENT 8
 
-    json_decref(o);
-    if (text == NULL) {
-        return NULL;
-    }
-    for (const char *p = text; *p != '\0'; p++) {
-        lines += *p == '\n';
-    }
-    /* The text as n1_rf_dump_nested() writes it at depth 8. */
-    nested = malloc(strlen(text) + lines * 8 + 1);
-    q = nested;
-    for (const char *p = text; q != NULL && *p != '\0'; p++) {
-        *q++ = *p;
-        if (*p == '\n') {
-            memset(q, ' ', 8);
-            q += 8;
-        }
-    }
-    if (q != NULL) {
-        *q = '\0';
-    }
-    free(text);
-    return nested;
+/* An occurrence's text alone (see n1_classes_occurrence_text()). */
+static char *occurrence_text(const struct n1_finding *f)
+{
+    return n1_rf_members_text(f, occurrence_members,
+                              sizeof(occurrence_members) /
+                                  sizeof(occurrence_members[0]),
+                              OCCURRENCE_INDENT);
 }
 
 char *n1_classes_occurrence_text(const struct n1_finding *f)
 {
-    json_t *fo = n1_rf_occurrence_line(f);
-    char *text = fo != NULL ? occurrence_text(fo) : NULL;
+    char *json = NULL;
+    char *occ = NULL;
+    struct n1_error err;
 
-    json_decref(fo);
-    return text;
+    /* A finding whose stored JSON cannot be written (a real that is not
+       finite, e.g. the parent's Rows_sent) has no occurrence text either,
+       even when that member is not in the occurrence. Only findings of
+       stores older than the occurrence texts come here. */
+    if (n1_classes_finding_texts(f, &json, &occ, &err) != 0) {
+        return NULL;
+    }
+    free(json);
+    return occ;
 }
 
 int n1_classes_finding_texts(const struct n1_finding *f, char **json,
                              char **occ, struct n1_error *err)
 {
-    json_t *fo = n1_rf_occurrence_line(f);
-
-    *json = fo != NULL ? n1_rj_dumps(fo, N1_RF_DUMP_COMPACT) : NULL;
-    *occ = *json != NULL ? occurrence_text(fo) : NULL;
-    json_decref(fo);
+    *json = n1_rf_members_text(f, NULL, N1_RF_MEMBERS, -1);
+    *occ = *json != NULL ? occurrence_text(f) : NULL;
     if (*occ == NULL) {
         free(*json);
         *json = NULL;
@@ -665,7 +631,8 @@ static json_t *boundary_names(unsigned mask, int *bad)
 /* A class's own members (everything but "occurrences"). */
 static json_t *class_object(const struct n1_finding_class *c)
 {
-    json_t *o = n1_rf_finding_object(c->f, 0);
+    enum n1_rf_member m[N1_RF_MEMBERS];
+    json_t *o = n1_rf_members_object(c->f, m, class_members(m));
     json_t *it = json_object();
     json_t *ev = json_object();
     json_t *conf = json_object();

@@ -155,11 +155,10 @@ int n1_classes_each_occurrence(const struct n1_class_report *r, uint64_t id,
 char *n1_classes_occurrence_text(const struct n1_finding *f);
 
 /*
- * Both texts the store keeps of f at once, from one JSON tree: *json as
- * n1_finding_to_json() renders it and *occ as
- * n1_classes_occurrence_text() does (their shared values are built
- * once). Returns 0 with two strings the caller frees, or -1 with both
- * NULL and err set when out of memory.
+ * Both texts the store keeps of f at once: *json as n1_finding_to_json()
+ * renders it and *occ as n1_classes_occurrence_text() does. Returns 0 with two
+ * strings the caller frees, or -1 with both NULL and err set when out of
+ * memory.
  */
 int n1_classes_finding_texts(const struct n1_finding *f, char **json,
                              char **occ, struct n1_error *err);

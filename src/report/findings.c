@@ -2,10 +2,11 @@
 /*
  * report_findings.c: render findings for a terminal or as JSON.
  *
- * Every finding goes through one JSON builder (jansson, so every string is
- * escaped); the JSON report is an array of those objects, and the store
- * keeps each one as text so that a later run can read it back with
- * n1_finding_from_json() and print it again in either form. The text
+ * Every finding's JSON comes from one definition of its members
+ * (finding_json.c, so every string is escaped the same way); the JSON
+ * report is an array of those objects, and the store keeps each one as
+ * text, written without a jansson tree, so that a later run can read it
+ * back with n1_finding_from_json() and print it again in either form. The text
  * report is written directly from the finding, one block per finding,
  * with the rewrite left unindented so that it can be pasted into a client.
  *
@@ -132,193 +133,12 @@ void n1_rf_verdict_text(const struct n1_store_verdict *v, int with_detail,
              detail ? ": " : "", detail ? v->detail : "");
 }
 
-json_t *n1_rf_keys_array(const struct n1_finding *f)
-{
-    json_t *arr = json_array();
-    int bad = arr == NULL;
-
-    for (size_t i = 0; !bad && i < f->n_keys; i++) {
-        n1_rj_push(arr, n1_rj_str(f->keys[i]), &bad);
-    }
-    if (bad) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
-}
-
-/* f's "parent": null, or {"fingerprint", "table", "rows_sent"[, "sql"]}.
-   Sets *bad when memory ran out. */
-static json_t *parent_object(const struct n1_finding *f, int *bad)
-{
-    json_t *p = NULL;
-    char hex[17];
-
-    if (!f->has_parent) {
-        return json_null();
-    }
-    p = json_object();
-    hex64(f->parent_fingerprint, hex);
-    if (p == NULL) {
-        *bad = 1;
-        return NULL;
-    }
-    n1_rj_put(p, "fingerprint", json_string(hex), bad);
-    n1_rj_put(p, "table", n1_rj_str0(f->parent_table), bad);
-    n1_rj_put(p, "rows_sent",
-              isnan(f->parent_rows_sent) ? json_null()
-                                         : json_real(f->parent_rows_sent),
-              bad);
-    if (f->parent_sql != NULL) {
-        n1_rj_put(p, "sql", n1_rj_str(f->parent_sql), bad);
-    }
-    return p;
-}
-
-json_t *n1_rf_finding_object(const struct n1_finding *f, int with_conn)
-{
-    json_t *obj = json_object();
-    json_t *arr = NULL;
-    json_t *tags = NULL;
-    char hex[17];
-    int bad = obj == NULL;
-
-    if (bad) {
-        return NULL;
-    }
-    hex64(f->id, hex);
-    n1_rj_put(obj, "id", json_string(hex), &bad);
-    n1_rj_put(obj, "kind", json_string(n1_finding_kind_name(f->kind)), &bad);
-    n1_rj_put(obj, "severity", json_string(n1_severity_name(f->severity)),
-              &bad);
-    n1_rj_put(obj, "statement", n1_rj_str0(f->statement), &bad);
-    n1_rj_put(obj, "table", n1_rj_str0(f->table), &bad);
-    arr = json_array();
-    for (size_t i = 0; arr != NULL && i < f->n_key_columns; i++) {
-        if (json_array_append_new(arr, n1_rj_str(f->key_columns[i])) != 0) {
-            bad = 1;
-        }
-    }
-    n1_rj_put(obj, "key_columns", arr, &bad);
-    if (!with_conn) {
-        /* a class: its connections are its occurrences' */
-    } else if (f->kind == N1_FIND_FANOUT) {
-        arr = json_array();
-        for (size_t i = 0; arr != NULL && i < f->n_connections; i++) {
-            if (json_array_append_new(
-                    arr, json_integer((json_int_t)f->connections[i])) != 0) {
-                bad = 1;
-            }
-        }
-        n1_rj_put(obj, "connections", arr, &bad);
-    } else {
-        n1_rj_put(obj, "connection", json_integer((json_int_t)f->connection),
-                  &bad);
-    }
-    n1_rj_put(obj, "count", json_integer((json_int_t)f->count), &bad);
-    n1_rj_put(obj, "distinct_keys", json_integer((json_int_t)f->distinct_keys),
-              &bad);
-    n1_rj_put(obj, "round_trips_saved",
-              json_integer((json_int_t)f->round_trips_saved), &bad);
-    hex64(f->fingerprint, hex);
-    n1_rj_put(obj, "fingerprint", json_string(hex), &bad);
-    n1_rj_put(obj, "fingerprint_text", n1_rj_str(f->fingerprint_text), &bad);
-    n1_rj_put(obj, "sample", n1_rj_str(f->sample), &bad);
-    n1_rj_put(obj, "first_seen", n1_rf_time(f->first_seen_us), &bad);
-    n1_rj_put(obj, "last_seen", n1_rf_time(f->last_seen_us), &bad);
-    /* Microseconds are what the logs resolve; more digits are noise. */
-    n1_rj_put(obj, "total_time_s",
-              isnan(f->total_time_s)
-                  ? json_null()
-                  : json_real(round(f->total_time_s * 1e6) / 1e6),
-              &bad);
-    n1_rj_put(obj, "parent", parent_object(f, &bad), &bad);
-    tags = json_object();
-    for (size_t i = 0; tags != NULL && i < f->n_tags; i++) {
-        json_t *v = n1_rj_str(f->tags[i].value);
-
-        /* A key that is not UTF-8 is dropped: object keys cannot be
-           repaired by jansson and such a tag identifies nothing. */
-        if (v == NULL || json_object_set_new(tags, f->tags[i].key, v) != 0) {
-            continue;
-        }
-    }
-    n1_rj_put(obj, "tags", tags, &bad);
-    n1_rj_put(obj, "location", n1_rj_str(f->location), &bad);
-    n1_rj_put(obj, "rewrite", n1_rj_str(f->rewrite), &bad);
-    n1_rj_put(obj, "rewrite_kind", n1_rj_str(f->rewrite_kind), &bad);
-    if (f->n_keys > 0) {
-        n1_rj_put(obj, "keys", n1_rf_keys_array(f), &bad);
-    }
-    n1_rj_put(obj, "advice", n1_rj_str0(f->advice), &bad);
-    n1_rj_put(obj, "file", n1_rj_str0(f->file), &bad);
-    n1_rj_put(obj, "line", json_integer((json_int_t)f->line), &bad);
-    if (bad) {
-        json_decref(obj);
-        return NULL;
-    }
-    return obj;
-}
-
-json_t *n1_rf_evidence_object(const struct n1_evidence *e)
-{
-    json_t *obj = json_object();
-    json_t *body = json_array();
-    int bad = obj == NULL;
-
-    for (size_t i = 0; body != NULL && i < e->n_body; i++) {
-        n1_rj_push(body, n1_rj_hex(e->body[i]), &bad);
-    }
-    n1_rj_put(obj, "starts", json_string(n1_boundary_name(e->starts)), &bad);
-    n1_rj_put(obj, "ends", json_string(n1_boundary_name(e->ends)), &bad);
-    n1_rj_put(obj, "body", body, &bad);
-    n1_rj_put(obj, "rows_match",
-              e->rows_match == 0 ? json_null()
-                                 : json_boolean(e->rows_match > 0),
-              &bad);
-    n1_rj_put(obj, "no_conn_ids", json_boolean(e->no_conn_ids), &bad);
-    n1_rj_put(obj, "confidence", json_string(n1_confidence_name(e->confidence)),
-              &bad);
-    n1_rj_put(obj, "span_s",
-              e->span_us > 0 ? json_real((double)e->span_us / 1e6)
-                             : json_null(),
-              &bad);
-    if (bad) {
-        json_decref(obj);
-        return NULL;
-    }
-    return obj;
-}
-
-/*
- * One occurrence as the store keeps it and `tail` prints it: the finding's
- * fields, "class" (its class id, the same as "id") and its "evidence".
- */
-json_t *n1_rf_occurrence_line(const struct n1_finding *f)
-{
-    json_t *obj = n1_rf_finding_object(f, 1);
-    int bad = obj == NULL;
-
-    n1_rj_put(obj, "class", n1_rj_hex(f->id), &bad);
-    n1_rj_put(obj, "evidence", n1_rf_evidence_object(&f->evidence), &bad);
-    if (bad) {
-        json_decref(obj);
-        return NULL;
-    }
-    return obj;
-}
-
 char *n1_finding_to_json(const struct n1_finding *f,
                          const struct n1_report_opts *o, struct n1_error *err)
 {
-    json_t *obj = n1_rf_occurrence_line(f);
-    char *s = NULL;
+    char *s = n1_rf_members_text(f, NULL, N1_RF_MEMBERS, -1);
 
     (void)o; /* the finding carries all it needs (round_trips_saved) */
-    if (obj != NULL) {
-        s = n1_rj_dumps(obj, N1_RF_DUMP_COMPACT);
-    }
-    json_decref(obj);
     if (s == NULL) {
         n1_err_oom(err, "rendering a finding");
     }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * findings_int.h: the pieces of findings.c the class report (classes.c)
- * builds on: one finding as a JSON object, its evidence, a document
- * member written at its depth, and the text blocks; and the verdict of
- * `verify` as every report of report/ shows it. Not public.
+ * findings_int.h: the pieces of findings.c and finding_json.c the class
+ * report (classes.c) builds on: a finding's members as a JSON object or
+ * text, a document member written at its depth, and the text blocks; and the
+ * verdict of `verify` as every report of report/ shows it. Not public.
  */
 #ifndef N1_REPORT_FINDINGS_INT_H
 #define N1_REPORT_FINDINGS_INT_H
@@ -21,19 +21,58 @@
 #define N1_RF_DUMP_COMPACT (JSON_COMPACT | JSON_REAL_PRECISION(15))
 #define N1_RF_DUMP_PRETTY  (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
 
-/* The fields every finding object has (docs/findings.schema.json); NULL
-   when memory ran out. with_conn 0 leaves out connection(s). */
-json_t *n1_rf_finding_object(const struct n1_finding *f, int with_conn);
+/*
+ * The members of a finding object (docs/findings.schema.json), each
+ * defined once in finding_json.c, in the order the store writes them.
+ */
+enum n1_rf_member {
+    N1_RF_ID,                /* "id": the class id */
+    N1_RF_KIND,              /* "kind" */
+    N1_RF_SEVERITY,          /* "severity" */
+    N1_RF_STATEMENT,         /* "statement" */
+    N1_RF_TABLE,             /* "table" */
+    N1_RF_KEY_COLUMNS,       /* "key_columns" */
+    N1_RF_CONNECTION,        /* "connections" of a fanout, else
+                                "connection" */
+    N1_RF_COUNT,             /* "count" */
+    N1_RF_DISTINCT_KEYS,     /* "distinct_keys" */
+    N1_RF_ROUND_TRIPS_SAVED, /* "round_trips_saved" */
+    N1_RF_FINGERPRINT,       /* "fingerprint" */
+    N1_RF_FINGERPRINT_TEXT,  /* "fingerprint_text" */
+    N1_RF_SAMPLE,            /* "sample" */
+    N1_RF_FIRST_SEEN,        /* "first_seen" */
+    N1_RF_LAST_SEEN,         /* "last_seen" */
+    N1_RF_TOTAL_TIME_S,      /* "total_time_s" */
+    N1_RF_PARENT,            /* "parent" */
+    N1_RF_TAGS,              /* "tags" */
+    N1_RF_LOCATION,          /* "location" */
+    N1_RF_REWRITE,           /* "rewrite" */
+    N1_RF_REWRITE_KIND,      /* "rewrite_kind" */
+    N1_RF_KEYS,              /* "keys", only when the finding has keys */
+    N1_RF_ADVICE,            /* "advice" */
+    N1_RF_FILE,              /* "file" */
+    N1_RF_LINE,              /* "line" */
+    N1_RF_CLASS,             /* "class": the class id again */
+    N1_RF_EVIDENCE,          /* "evidence" of the occurrence */
+    N1_RF_MEMBERS            /* how many there are */
+};
 
-/* f's keys as a JSON array of strings; NULL when memory ran out. */
-json_t *n1_rf_keys_array(const struct n1_finding *f);
+/* The members m[0..n) of f as a jansson object; m NULL for every member
+   in order (n N1_RF_MEMBERS), the object the store keeps of a finding
+   (n1_finding_to_json()) and `tail` prints. NULL when memory ran out or
+   a real is not finite. */
+json_t *n1_rf_members_object(const struct n1_finding *f,
+                             const enum n1_rf_member *m, size_t n);
 
-/* The "evidence" object of one occurrence; NULL when memory ran out. */
-json_t *n1_rf_evidence_object(const struct n1_evidence *e);
-
-/* The object n1_finding_to_json() renders: the finding's object with its
-   connections, "class" and "evidence". NULL when out of memory. */
-json_t *n1_rf_occurrence_line(const struct n1_finding *f);
+/*
+ * The text n1_rj_dumps() writes of n1_rf_members_object(f, m, n), without
+ * the tree: compact (N1_RF_DUMP_COMPACT) when indent is -1, else pretty
+ * (N1_RF_DUMP_PRETTY) with indent more spaces after every line break.
+ * Returns a string to free(), or NULL when n1_rf_members_object() would
+ * fail.
+ */
+char *n1_rf_members_text(const struct n1_finding *f, const enum n1_rf_member *m,
+                         size_t n, int indent);
 
 /* A UTC time as the reports write it, or json null for N1_TS_NONE. */
 json_t *n1_rf_time(int64_t us);

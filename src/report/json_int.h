@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -63,5 +64,55 @@ int n1_rj_write(const json_t *root, FILE *out, int bad, const char *what,
  * not UTF-8).
  */
 char *n1_rj_dumps(const json_t *root, size_t flags);
+
+/* ---- writing JSON text directly ---------------------------------------- */
+
+/*
+ * Text being written, for what writes JSON without a jansson tree (a
+ * finding's stored texts). Start from all zeros; p is NULL until the
+ * first byte and is the caller's to free(). Once memory ran out, oom is
+ * set and every later write is dropped.
+ */
+struct n1_rj_buf {
+    char *p;    /* the bytes, with room for a NUL after them */
+    size_t len; /* bytes written */
+    size_t cap; /* bytes allocated */
+    int oom;    /* 1: memory ran out */
+};
+
+/* Makes room for n more bytes and the NUL: 0, or -1 with oom set. */
+int n1_rj_buf_grow(struct n1_rj_buf *b, size_t n);
+
+/* Appends the n bytes at s (dropped when memory runs out). */
+static inline void n1_rj_buf_add(struct n1_rj_buf *b, const void *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap && n1_rj_buf_grow(b, n) < 0) {
+        return;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+/*
+ * Appends len bytes of str as a JSON string, quoted and escaped as
+ * json_dumps() does. A byte that does not start valid UTF-8 is written as
+ * U+FFFD when repair is set, as n1_json_text() repairs it. Returns 0, or
+ * -1 without repair for text that is not UTF-8 (json_dumps() refuses it),
+ * b then holding a partial write.
+ */
+int n1_rj_buf_str(struct n1_rj_buf *b, const char *str, size_t len, int repair);
+
+/*
+ * Appends a finite real as json_dumps() writes it with
+ * JSON_REAL_PRECISION(prec): %.*g (17 digits for prec 0), ".0" when that
+ * reads as an integer, no '+' or leading zeros in the exponent.
+ */
+void n1_rj_buf_real(struct n1_rj_buf *b, double v, int prec);
+
+/* Appends a line break and n spaces, as indented JSON breaks lines. */
+void n1_rj_buf_break(struct n1_rj_buf *b, size_t n);
+
+/* Appends an integer in decimal, as json_dumps() writes it. */
+void n1_rj_buf_int(struct n1_rj_buf *b, json_int_t v);
 
 #endif /* N1_REPORT_JSON_INT_H */

@@ -7,12 +7,15 @@
  * documents cannot drift apart in how they repair text or report a
  * failure. Nothing here decides what goes into a document.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/textutil.h"
 #include "report/json_int.h"
 #include "sql/fingerprint.h"
+
+#define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD in UTF-8 */
 
 json_t *n1_rj_str(const char *s)
 {
@@ -69,16 +72,7 @@ int n1_rj_write(const json_t *root, FILE *out, int bad, const char *what,
 #define DUMP_INDENT(f)    ((f)&0x1F)
 #define DUMP_PRECISION(f) (((f) >> 11) & 0x1F)
 
-/* The text being written; oom is set once memory ran out. */
-struct jbuf {
-    char *p;
-    size_t len;
-    size_t cap;
-    int oom;
-};
-
-/* Makes room for n more bytes and the NUL; 0, or -1 with oom set. */
-static int jb_grow(struct jbuf *b, size_t n)
+int n1_rj_buf_grow(struct n1_rj_buf *b, size_t n)
 {
     size_t nc = b->cap ? b->cap : 1024;
     char *np;
@@ -96,18 +90,9 @@ static int jb_grow(struct jbuf *b, size_t n)
     return 0;
 }
 
-static inline void jb_add(struct jbuf *b, const void *s, size_t n)
+static void jb_str(struct n1_rj_buf *b, const char *s)
 {
-    if (b->len + n + 1 > b->cap && jb_grow(b, n) < 0) {
-        return;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-
-static void jb_str(struct jbuf *b, const char *s)
-{
-    jb_add(b, s, strlen(s));
+    n1_rj_buf_add(b, s, strlen(s));
 }
 
 /* Bytes of the UTF-8 sequence at s (n bytes left) that json_dumps()
@@ -166,51 +151,151 @@ static void escape_byte(unsigned char c, char *esc)
     }
 }
 
-/* A JSON string: runs of plain bytes copied, escapes as json_dumps().
-   -1 for bytes that are not UTF-8, as json_dumps() refuses them. */
-static int dump_str(struct jbuf *b, const char *str, size_t len)
+/* 1 when none of the 8 bytes at p needs a look: no control byte, quote,
+   backslash or byte past ASCII (the usual bit tricks: a byte below n
+   borrows into its top bit in w - n, one equal to c gives a zero in
+   w ^ c). A false 0 only sends the bytes to the slow path. */
+static inline int plain8(const unsigned char *p)
+{
+    const uint64_t ones = 0x0101010101010101ULL;
+    uint64_t w;
+    uint64_t q;
+    uint64_t bs;
+
+    memcpy(&w, p, 8);
+    q = w ^ (ones * '"');
+    bs = w ^ (ones * '\\');
+    return ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
+             ((bs - ones) & ~bs) | w) &
+            (ones * 0x80)) == 0;
+}
+
+int n1_rj_buf_str(struct n1_rj_buf *b, const char *str, size_t len, int repair)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t from = 0;
     size_t i = 0;
 
-    jb_add(b, "\"", 1);
+    n1_rj_buf_add(b, "\"", 1);
     while (i < len) {
-        unsigned char c = s[i];
+        unsigned char c;
         char esc[8];
         size_t k;
 
+        if (len - i >= 8 && plain8(s + i)) {
+            i += 8;
+            continue;
+        }
+        c = s[i];
         if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
             i++;
             continue;
         }
         if (c >= 0x80) {
             k = utf8_seq(s + i, len - i);
-            if (k == 0) {
+            if (k > 0) {
+                i += k;
+                continue;
+            }
+            if (!repair) {
                 return -1;
             }
-            i += k;
+            n1_rj_buf_add(b, s + from, i - from);
+            n1_rj_buf_add(b, REPLACEMENT, 3);
+            from = ++i;
             continue;
         }
-        jb_add(b, s + from, i - from);
+        n1_rj_buf_add(b, s + from, i - from);
         escape_byte(c, esc);
         jb_str(b, esc);
         from = ++i;
     }
-    jb_add(b, s + from, i - from);
-    jb_add(b, "\"", 1);
+    n1_rj_buf_add(b, s + from, i - from);
+    n1_rj_buf_add(b, "\"", 1);
     return 0;
 }
 
-/* A real as json_dumps() writes it: %.*g (17 digits for precision 0),
-   ".0" when that reads as an integer, no '+' or leading zeros in the
-   exponent. */
-static void dump_real(struct jbuf *b, double v, int prec)
+/* Appends the n digits of k, zero-padded to n (k < 10^n). */
+static void put_digits(struct n1_rj_buf *b, uint64_t k, int n)
+{
+    char d[20];
+
+    for (int i = n - 1; i >= 0; i--) {
+        d[i] = (char)('0' + k % 10);
+        k /= 10;
+    }
+    n1_rj_buf_add(b, d, (size_t)n);
+}
+
+/* Decimal digits of k (at least one). */
+static int n_digits(uint64_t k)
+{
+    int n = 1;
+
+    while (k >= 10) {
+        k /= 10;
+        n++;
+    }
+    return n;
+}
+
+/*
+ * v as n1_rj_buf_real(b, v, 15) writes it, without snprintf(), when v is
+ * the double nearest a whole number k of millionths, |k| < 10^15 (times,
+ * spans and row counts are): such a decimal has at most 15 significant
+ * digits, which %.15g gives back exactly (DBL_DIG), so the text is k's
+ * digits around the point, trailing zeros dropped; below 1e-4, %g's
+ * exponent form. Returns 0, writing nothing, for any other v.
+ */
+static int real_millionths(struct n1_rj_buf *b, double v)
+{
+    double r = round(v * 1e6);
+    uint64_t k;
+    uint64_t frac;
+    int n;
+
+    if (!(fabs(r) < 1e15) || r / 1e6 != v || (r == 0 && signbit(v))) {
+        return 0;
+    }
+    k = (uint64_t)fabs(r);
+    if (r < 0) {
+        n1_rj_buf_add(b, "-", 1);
+    }
+    if (k > 0 && k < 100) { /* "5e-6", "2.5e-5" */
+        put_digits(b, k >= 10 ? k / 10 : k, 1);
+        if (k >= 10 && k % 10 != 0) {
+            n1_rj_buf_add(b, ".", 1);
+            put_digits(b, k % 10, 1);
+        }
+        n1_rj_buf_add(b, k >= 10 ? "e-5" : "e-6", 3);
+        return 1;
+    }
+    put_digits(b, k / 1000000, n_digits(k / 1000000));
+    frac = k % 1000000;
+    n = 6;
+    if (frac == 0) {
+        n1_rj_buf_add(b, ".0", 2);
+        return 1;
+    }
+    while (frac % 10 == 0) {
+        frac /= 10;
+        n--;
+    }
+    n1_rj_buf_add(b, ".", 1);
+    put_digits(b, frac, n);
+    return 1;
+}
+
+void n1_rj_buf_real(struct n1_rj_buf *b, double v, int prec)
 {
     char buf[100];
     char *e;
-    int n = snprintf(buf, sizeof(buf) - 3, "%.*g", prec == 0 ? 17 : prec, v);
+    int n;
 
+    if (prec == 15 && real_millionths(b, v)) {
+        return;
+    }
+    n = snprintf(buf, sizeof(buf) - 3, "%.*g", prec == 0 ? 17 : prec, v);
     if (n < 0 || (size_t)n >= sizeof(buf) - 3) {
         b->oom = 1;
         return;
@@ -236,8 +321,7 @@ static void dump_real(struct jbuf *b, double v, int prec)
     jb_str(b, buf);
 }
 
-/* An integer in decimal, as "%lld" writes it. */
-static void dump_int(struct jbuf *b, json_int_t v)
+void n1_rj_buf_int(struct n1_rj_buf *b, json_int_t v)
 {
     char buf[24];
     char *p = buf + sizeof(buf);
@@ -251,35 +335,41 @@ static void dump_int(struct jbuf *b, json_int_t v)
     if (v < 0) {
         *--p = '-';
     }
-    jb_add(b, p, (size_t)(buf + sizeof(buf) - p));
+    n1_rj_buf_add(b, p, (size_t)(buf + sizeof(buf) - p));
 }
 
-/* A line break and depth levels of indentation; without indentation
-   nothing, or a space after a comma unless compact. */
-static void dump_break(struct jbuf *b, size_t flags, int depth, int after_comma)
+void n1_rj_buf_break(struct n1_rj_buf *b, size_t n)
 {
     static const char spaces[] = "                                ";
-    size_t n = (size_t)depth * DUMP_INDENT(flags);
 
-    if (DUMP_INDENT(flags) == 0) {
-        if (after_comma && !(flags & JSON_COMPACT)) {
-            jb_add(b, " ", 1);
-        }
-        return;
-    }
-    jb_add(b, "\n", 1);
+    n1_rj_buf_add(b, "\n", 1);
     while (n > 0) {
         size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
 
-        jb_add(b, spaces, k);
+        n1_rj_buf_add(b, spaces, k);
         n -= k;
     }
 }
 
-static int dump_value(struct jbuf *b, const json_t *j, size_t flags, int depth);
+/* A line break and depth levels of indentation; without indentation
+   nothing, or a space after a comma unless compact. */
+static void dump_break(struct n1_rj_buf *b, size_t flags, int depth,
+                       int after_comma)
+{
+    if (DUMP_INDENT(flags) == 0) {
+        if (after_comma && !(flags & JSON_COMPACT)) {
+            n1_rj_buf_add(b, " ", 1);
+        }
+        return;
+    }
+    n1_rj_buf_break(b, (size_t)depth * DUMP_INDENT(flags));
+}
+
+static int dump_value(struct n1_rj_buf *b, const json_t *j, size_t flags,
+                      int depth);
 
 /* The members of an object or the items of an array, with brackets. */
-static int dump_container(struct jbuf *b, const json_t *j, size_t flags,
+static int dump_container(struct n1_rj_buf *b, const json_t *j, size_t flags,
                           int depth)
 {
     int is_obj = json_is_object(j);
@@ -287,17 +377,18 @@ static int dump_container(struct jbuf *b, const json_t *j, size_t flags,
     void *it = is_obj ? json_object_iter((json_t *)(uintptr_t)j) : NULL;
     size_t n = is_obj ? json_object_size(j) : json_array_size(j);
 
-    jb_add(b, is_obj ? "{" : "[", 1);
+    n1_rj_buf_add(b, is_obj ? "{" : "[", 1);
     for (size_t i = 0; i < n; i++) {
         const json_t *v = NULL;
 
         if (i > 0) {
-            jb_add(b, ",", 1);
+            n1_rj_buf_add(b, ",", 1);
         }
         dump_break(b, flags, depth + 1, i > 0);
         if (is_obj) {
-            if (it == NULL || dump_str(b, json_object_iter_key(it),
-                                       json_object_iter_key_len(it)) < 0) {
+            if (it == NULL ||
+                n1_rj_buf_str(b, json_object_iter_key(it),
+                              json_object_iter_key_len(it), 0) < 0) {
                 return -1;
             }
             jb_str(b, sep);
@@ -313,11 +404,12 @@ static int dump_container(struct jbuf *b, const json_t *j, size_t flags,
     if (n > 0) {
         dump_break(b, flags, depth, 0);
     }
-    jb_add(b, is_obj ? "}" : "]", 1);
+    n1_rj_buf_add(b, is_obj ? "}" : "]", 1);
     return 0;
 }
 
-static int dump_value(struct jbuf *b, const json_t *j, size_t flags, int depth)
+static int dump_value(struct n1_rj_buf *b, const json_t *j, size_t flags,
+                      int depth)
 {
     if (j == NULL || depth > 1000) {
         return -1;
@@ -333,13 +425,13 @@ static int dump_value(struct jbuf *b, const json_t *j, size_t flags, int depth)
         jb_str(b, "false");
         return 0;
     case JSON_INTEGER:
-        dump_int(b, json_integer_value(j));
+        n1_rj_buf_int(b, json_integer_value(j));
         return 0;
     case JSON_REAL:
-        dump_real(b, json_real_value(j), (int)DUMP_PRECISION(flags));
+        n1_rj_buf_real(b, json_real_value(j), (int)DUMP_PRECISION(flags));
         return 0;
     case JSON_STRING:
-        return dump_str(b, json_string_value(j), json_string_length(j));
+        return n1_rj_buf_str(b, json_string_value(j), json_string_length(j), 0);
     case JSON_ARRAY:
     case JSON_OBJECT:
         return dump_container(b, j, flags, depth);
@@ -351,7 +443,7 @@ char *n1_rj_dumps(const json_t *root, size_t flags)
 {
     size_t known = JSON_COMPACT | JSON_INDENT(31) | JSON_REAL_PRECISION(31) |
                    JSON_PRESERVE_ORDER;
-    struct jbuf b = {NULL, 0, 0, 0};
+    struct n1_rj_buf b = {NULL, 0, 0, 0};
 
     if ((flags & ~known) != 0 || root == NULL ||
         (!json_is_object(root) && !json_is_array(root))) {
