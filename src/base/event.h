@@ -39,6 +39,14 @@ enum n1_metric {
     N1_M_COUNT
 };
 
+/*
+ * The largest magnitude a logged number may have to count as one (a
+ * metric, or an attribute's num). No server measures more (it is 31
+ * million years in seconds); a larger or non-finite value ("1e999",
+ * "-inf") stays text, so that every sum of metrics stays finite.
+ */
+#define N1_NUM_MAX 1e15
+
 /* One "Name: value" pair from a slow-log header, as written. */
 struct n1_attr {
     const char *name;  /* e.g. "Tmp_tables"; borrowed */

@@ -34,6 +34,7 @@
  * a metric's value is parsed as its end is found, with an exact decimal
  * reading (scan_decimal) that gives the double strtod() would.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -487,8 +488,9 @@ static int parse_plain_decimal(const char *s, size_t len, double *out)
 #define NUM_MAX 64 /* values this long or longer are not numbers */
 
 /* strtod() over the whole of value (shorter than NUM_MAX): 1 and *out
-   set when it reads it all. Kept out of line, so that its buffer and
-   call do not weigh on the frame of the common case. */
+   set when it reads it all to a number within N1_NUM_MAX. Kept out of
+   line, so that its buffer and call do not weigh on the frame of the
+   common case. */
 static __attribute__((noinline)) int parse_strtod(const char *value,
                                                   size_t vlen, double *out)
 {
@@ -498,7 +500,8 @@ static __attribute__((noinline)) int parse_strtod(const char *value,
     memcpy(num, value, vlen);
     num[vlen] = '\0';
     *out = strtod(num, &endp);
-    return *endp == '\0';
+    /* The comparison is false for NaN too. */
+    return *endp == '\0' && fabs(*out) <= N1_NUM_MAX;
 }
 
 /* An attr value as a number: 1 and *out set, or 0 when it is not one. */

@@ -343,5 +343,28 @@ expect_status 4 "skipped lines" \
     "$n1digest" analyze --db :memory: "$fixtures/general/garbage.log"
 expect_status 0 "--help" "$n1digest" analyze --help
 
+# Absurd metric values (past 1e15, or infinite) are no numbers: four
+# entries of Query_time 1e308 (whose sum would be infinite) and a
+# Rows_sent of 1e999 leave digest and analyze with finite figures, on a
+# store on disk too, instead of failing to write them.
+for k in 1 2 3 4; do
+    printf '# Time: 241125 12:00:00\n# User@Host: app[app] @ localhost []  Id: 7\n'
+    printf '# Query_time: 1e308  Lock_time: 0.000001 Rows_sent: 1e999  Rows_examined: 1\n'
+    printf 'SET timestamp=1732536000;\nSELECT * FROM users WHERE id = %d;\n' "$k"
+done >"$work/huge.log"
+expect_status 0 "huge metric values: digest --format json" \
+    "$n1digest" digest --db :memory: --format json "$work/huge.log" &&
+    if python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["classes"]
+m=c[0]["metrics"]
+sys.exit(len(c) != 1 or "Query_time" in m or "Rows_sent" in m or
+         m["Rows_examined"]["sum"] != 4)' "$work/out" &&
+        ! grep -qiE 'inf|nan' "$work/out"; then
+        pass
+    else
+        fail "huge metric values: digest JSON not one finite class"
+    fi
+expect_status 0 "huge metric values: analyze on a store" \
+    "$n1digest" analyze --db "$work/huge.db" "$work/huge.log"
+
 echo "analyze.sh: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]
