@@ -37,8 +37,13 @@ log=$MDB_GENERAL_LOG
 tail_pid=""
 tail_guard=""
 client_pids=()
-: >"$work/tail.out"
 : >"$work/tail.err"
+# Each run prints to a file of its own (tail.out.N), so that
+# check_tail.py can count the one-commit overlap a kill -9 may leave
+# between two runs (docs/tail.md) once.
+runs=0
+tail_outs=()
+tail_out=""
 
 # Stops what this test started (tail, its guard, clients) at any exit;
 # then the library stops the server.
@@ -101,8 +106,11 @@ start_tail()
     local mark
 
     mark=$(err_mark)
+    runs=$((runs + 1))
+    tail_out="$work/tail.out.$runs"
+    tail_outs+=("$tail_out")
     "$n1digest" tail --db "$work/tail.db" --format json --gap "$GAP_MS" \
-        "$log" >>"$work/tail.out" 2>>"$work/tail.err" &
+        "$log" >"$tail_out" 2>>"$work/tail.err" &
     tail_pid=$!
     # If this shell is killed outright, do not leave tail running.
     (
@@ -129,7 +137,7 @@ kill9_tail()
     kill -KILL "$tail_pid"
     wait "$tail_pid" 2>/dev/null || true
     tail_pid=""
-    echo "---- kill -9 (after $(wc -l <"$work/tail.out") findings) ----" \
+    echo "---- kill -9 (after $(wc -l <"$tail_out") findings) ----" \
         >>"$work/tail.err"
 }
 
@@ -343,11 +351,11 @@ wait_for "tail to catch up at the end" tail_caught_up
 # Every connection has quit, so every loop has ended; wait for the
 # output to stay unchanged for longer than the gap.
 stable_since=$SECONDS
-last=$(wc -l <"$work/tail.out")
+last=$(wc -l <"$tail_out")
 deadline=$((SECONDS + WAIT_S))
 while :; do
     sleep 0.2
-    now=$(wc -l <"$work/tail.out")
+    now=$(wc -l <"$tail_out")
     if [ "$now" != "$last" ]; then
         last=$now
         stable_since=$SECONDS
@@ -391,7 +399,7 @@ args=()
 for e in "${expect[@]}"; do
     args+=(--expect "$e")
 done
-if ! python3 "$here/check_tail.py" --tail-out "$work/tail.out" \
+if ! python3 "$here/check_tail.py" --tail-out "${tail_outs[@]}" \
     --tail-db "$work/tail.db" --ref-json "$work/ref.json" \
     --ref-db "$work/ref.db" "${args[@]}"; then
     fail "tail and analyze disagree"
